@@ -1,0 +1,67 @@
+// Serves the typed API: checks the method name, validates arguments with the contract's zod
+// schema, runs the handler, and turns every failure into an ApiErrorBody with a stable code.
+import type { z } from 'zod';
+import { API, type ApiMethod, isApiMethod, type ParsedArgsOf, type ResultOf } from '../../src-shared/api/contract.js';
+import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors.js';
+import type { Desk } from '../desk.js';
+
+/** One window's (or one browser tab's) state: who is at the desk. */
+export interface Session {
+  id: string;
+  staffId: string | null;
+}
+
+export interface HandlerContext {
+  desk: Desk;
+  session: Session;
+}
+
+export type Handler<M extends ApiMethod> = (args: ParsedArgsOf<M>, ctx: HandlerContext) => Promise<ResultOf<M>>;
+export type HandlerMap = { [M in ApiMethod]: Handler<M> };
+
+/** Merges the per-domain maps; a name defined twice or a contract method left without a handler stops start-up. */
+export function mergeHandlers(...parts: Array<Partial<HandlerMap>>): HandlerMap {
+  const merged: Partial<Record<ApiMethod, unknown>> = {};
+  for (const part of parts) {
+    for (const name of Object.keys(part) as ApiMethod[]) {
+      if (Object.hasOwn(merged, name)) throw new Error(`API method ${name} is handled twice`);
+      if (!isApiMethod(name)) throw new Error(`Handler ${name} is not in the API contract`);
+      merged[name] = part[name];
+    }
+  }
+  const missing = (Object.keys(API) as ApiMethod[]).filter((m) => !Object.hasOwn(merged, m));
+  if (missing.length > 0) throw new Error(`API methods without a handler: ${missing.join(', ')}`);
+  return merged as HandlerMap;
+}
+
+export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
+
+export async function dispatch(handlers: HandlerMap, method: unknown, args: unknown, ctx: HandlerContext): Promise<CallOutcome> {
+  try {
+    if (!isApiMethod(method)) {
+      throw new ApiError('unknown-method', `There is no API method called ${JSON.stringify(String(method)).slice(0, 80)}.`);
+    }
+    const parsed = (API[method].args as z.ZodType).safeParse(args ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({
+        field: i.path.map(String).join('.') || '(arguments)',
+        message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+      }));
+      const first = issues[0]!;
+      throw new ApiError('invalid-args', `${method}: ${first.field} ${first.message}`, first.field, issues);
+    }
+    const handler = handlers[method] as (a: unknown, c: HandlerContext) => Promise<unknown>;
+    return { ok: true, result: await handler(parsed.data, ctx) };
+  } catch (err) {
+    if (err instanceof ApiError) return { ok: false, error: err.toBody() };
+    const code = (err as { code?: unknown }).code;
+    console.error(`[api] ${String(method)} failed:`, err);
+    return {
+      ok: false,
+      error: {
+        code: 'internal',
+        message: `Something went wrong inside Bayline${typeof code === 'string' ? ` (${code})` : ''}; nothing was saved. Try again, and if it keeps happening, note the time and call support.`,
+      },
+    };
+  }
+}

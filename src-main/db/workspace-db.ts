@@ -1,0 +1,127 @@
+// Opens a workspace's SQLite file: refuses one written by a newer Bayline, backs up before
+// migrating, migrates, turns on WAL, and hands out the mutation layer over it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { reindexTouched } from '../search/search-index.js';
+import { createBackup } from './backups.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+
+export class DatabaseTooNewError extends Error {
+  readonly code = 'database-too-new';
+  constructor(
+    readonly file: string,
+    readonly fileVersion: number,
+    readonly appVersion: number,
+  ) {
+    super(
+      `${file} was written by a newer Bayline (database version ${fileVersion}; this app knows up to ${appVersion}). ` +
+        'Install the newer Bayline on this PC; the file was left untouched.',
+    );
+  }
+}
+
+export interface OpenOptions {
+  /** Folder for automatic backups (before migrations); none when omitted. */
+  backupDir?: string;
+  keepBackups?: number;
+}
+
+export interface WorkspaceDb {
+  file: string;
+  sqlite: Database.Database;
+  db: Kysely<WorkspaceDatabase>;
+  store: WorkspaceStore;
+  nodeId: string;
+  close(): Promise<void>;
+}
+
+export function schemaVersion(sqlite: Database.Database): number {
+  return sqlite.pragma('user_version', { simple: true }) as number;
+}
+
+/** Reads the version without writing anything to the file. */
+function versionOnDisk(file: string): number | null {
+  if (!fs.existsSync(file)) return null;
+  const probe = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return schemaVersion(probe);
+  } finally {
+    probe.close();
+  }
+}
+
+export function migrate(sqlite: Database.Database, target = LATEST_VERSION): void {
+  const from = schemaVersion(sqlite);
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > target) continue;
+    sqlite.transaction(() => {
+      m.up(sqlite);
+      sqlite.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+export async function openWorkspaceDb(file: string, options: OpenOptions = {}): Promise<WorkspaceDb> {
+  const onDisk = versionOnDisk(file);
+  if (onDisk !== null && onDisk > LATEST_VERSION) throw new DatabaseTooNewError(file, onDisk, LATEST_VERSION);
+
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed repair order survives a power cut, not only a crash.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 5000');
+    if (onDisk !== null && onDisk > 0 && onDisk < LATEST_VERSION && options.backupDir) {
+      await createBackup(sqlite, options.backupDir, `before-v${LATEST_VERSION}`, options.keepBackups);
+    }
+    migrate(sqlite);
+    const nodeId = ensureNodeId(sqlite);
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const store = await WorkspaceStore.open(db, nodeId, {
+      // Same connection, same open transaction: the index commits with the change.
+      afterApply: async (_trx, touched) => {
+        if (touched.has('repair_orders') || touched.has('customers') || touched.has('vehicles')) {
+          reindexTouched(sqlite, {
+            repair_orders: touched.get('repair_orders'),
+            customers: touched.get('customers'),
+            vehicles: touched.get('vehicles'),
+          });
+        }
+      },
+    });
+    return {
+      file,
+      sqlite,
+      db,
+      store,
+      nodeId,
+      async close() {
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    if (sqlite.open) sqlite.close();
+    throw err;
+  }
+}
+
+function ensureNodeId(sqlite: Database.Database): string {
+  const row = sqlite.prepare("SELECT value FROM meta WHERE key = 'node_id'").get() as { value: string } | undefined;
+  if (row) return row.value;
+  const nodeId = randomBytes(8).toString('hex');
+  sqlite.prepare("INSERT INTO meta (key, value) VALUES ('node_id', ?)").run(nodeId);
+  return nodeId;
+}
+
+/** Gives the database a new node id, so its clock and audit chain never collide with its past self. */
+export function renewNodeId(sqlite: Database.Database): string {
+  const nodeId = randomBytes(8).toString('hex');
+  sqlite.prepare("INSERT INTO meta (key, value) VALUES ('node_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(nodeId);
+  return nodeId;
+}

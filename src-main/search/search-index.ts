@@ -1,0 +1,145 @@
+// The search index behind search-as-you-type: one FTS5 document per repair order (RO number,
+// claim number, customer name and phone, plate, VIN) and one per customer. Kept current inside
+// the same transaction as the change that touched the rows.
+import type BetterSqlite3 from 'better-sqlite3';
+import { phoneSearchForms } from '../../src-shared/phone.js';
+
+type Db = BetterSqlite3.Database;
+export type SearchKind = 'ro' | 'customer';
+
+/** Letters and digits of one word, lower case: "O'Brien" → "obrien", "555-0134" → "5550134". */
+export function collapseWord(word: string): string {
+  return word.normalize('NFC').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
+}
+
+function wordsOf(text: string | null | undefined): string[] {
+  if (!text) return [];
+  return text.split(/\s+/).map(collapseWord).filter(Boolean);
+}
+
+/** Each word, plus the whole value with spaces and punctuation gone ("ABC 123" → abc, 123, abc123). */
+function identifierTokens(text: string | null | undefined): string[] {
+  const words = wordsOf(text);
+  const joined = words.join('');
+  return words.length > 1 ? [...words, joined] : words;
+}
+
+interface RoSource {
+  ro_number: number | null;
+  claim_number: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  mobile: string | null;
+  email: string | null;
+  plate: string | null;
+  vin: string | null;
+}
+
+export function roTokens(r: RoSource): string {
+  const tokens = [
+    ...(r.ro_number != null ? [String(r.ro_number)] : []),
+    ...identifierTokens(r.claim_number),
+    ...wordsOf(r.first_name),
+    ...wordsOf(r.last_name),
+    ...identifierTokens(r.last_name),
+    ...(r.mobile ? phoneSearchForms(r.mobile) : []),
+    ...(r.email ? [collapseWord(r.email.split('@')[0]!)] : []),
+    ...identifierTokens(r.plate),
+    ...(r.vin ? [collapseWord(r.vin), collapseWord(r.vin).slice(-6), collapseWord(r.vin).slice(-8)] : []),
+  ];
+  return [...new Set(tokens)].join(' ');
+}
+
+function customerTokens(c: { first_name: string | null; last_name: string | null; mobile: string | null; email: string | null }): string {
+  const tokens = [
+    ...wordsOf(c.first_name),
+    ...wordsOf(c.last_name),
+    ...identifierTokens(c.last_name),
+    ...(c.mobile ? phoneSearchForms(c.mobile) : []),
+    ...(c.email ? [collapseWord(c.email.split('@')[0]!), collapseWord(c.email)] : []),
+  ];
+  return [...new Set(tokens)].join(' ');
+}
+
+/** Turns what a person typed into an FTS5 query: every word must match the start of a token. */
+export function toMatchQuery(typed: string): string | null {
+  const words = wordsOf(typed);
+  if (words.length === 0) return null;
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+const RO_SOURCE_SQL = `
+  SELECT r.id, r.ro_number, r.claim_number, c.first_name, c.last_name, c.mobile, c.email, v.plate, v.vin
+  FROM repair_orders r
+  LEFT JOIN customers c ON c.id = r.customer_id
+  LEFT JOIN vehicles v ON v.id = r.vehicle_id`;
+
+function indexDocument(db: Db, kind: SearchKind, refId: string, tokens: string): void {
+  const table = kind === 'ro' ? 'ro_search' : 'customer_search';
+  const existing = db.prepare('SELECT rowid FROM search_rows WHERE kind = ? AND ref_id = ?').get(kind, refId) as
+    | { rowid: number }
+    | undefined;
+  let rowid: number;
+  if (existing) {
+    rowid = existing.rowid;
+    db.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
+  } else {
+    rowid = Number(db.prepare('INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)').run(kind, refId).lastInsertRowid);
+  }
+  db.prepare(`INSERT INTO ${table} (rowid, tokens) VALUES (?, ?)`).run(rowid, tokens);
+}
+
+/** Re-indexes the repair orders and customers affected by changes to the given rows. */
+export function reindexTouched(
+  db: Db,
+  touched: { customers?: Iterable<string>; vehicles?: Iterable<string>; repair_orders?: Iterable<string> },
+): void {
+  const roIds = new Set<string>(touched.repair_orders ?? []);
+  const customerIds = new Set<string>(touched.customers ?? []);
+  const byCustomer = db.prepare('SELECT id FROM repair_orders WHERE customer_id = ?');
+  const byVehicle = db.prepare('SELECT id FROM repair_orders WHERE vehicle_id = ?');
+  for (const id of customerIds) for (const r of byCustomer.all(id) as { id: string }[]) roIds.add(r.id);
+  for (const id of touched.vehicles ?? []) for (const r of byVehicle.all(id) as { id: string }[]) roIds.add(r.id);
+
+  const roSource = db.prepare(`${RO_SOURCE_SQL} WHERE r.id = ?`);
+  for (const id of roIds) {
+    const row = roSource.get(id) as (RoSource & { id: string }) | undefined;
+    if (row) indexDocument(db, 'ro', id, roTokens(row));
+  }
+  const customerSource = db.prepare('SELECT id, first_name, last_name, mobile, email FROM customers WHERE id = ?');
+  for (const id of customerIds) {
+    const row = customerSource.get(id) as Parameters<typeof customerTokens>[0] | undefined;
+    if (row) indexDocument(db, 'customer', id, customerTokens(row));
+  }
+}
+
+/** Empties and refills the whole index, oldest repair orders first so the newest rank first. */
+export function rebuildSearchIndex(db: Db): void {
+  db.exec('DELETE FROM search_rows; DELETE FROM ro_search; DELETE FROM customer_search;');
+  const insertRow = db.prepare('INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)');
+  const insertRo = db.prepare('INSERT INTO ro_search (rowid, tokens) VALUES (?, ?)');
+  const insertCustomer = db.prepare('INSERT INTO customer_search (rowid, tokens) VALUES (?, ?)');
+  for (const row of db.prepare(`${RO_SOURCE_SQL} ORDER BY r.ro_number, r.id`).iterate() as Iterable<RoSource & { id: string }>) {
+    const rowid = insertRow.run('ro', row.id).lastInsertRowid;
+    insertRo.run(rowid, roTokens(row));
+  }
+  const customers = db.prepare('SELECT id, first_name, last_name, mobile, email FROM customers ORDER BY created_at, id');
+  for (const row of customers.iterate() as Iterable<Parameters<typeof customerTokens>[0] & { id: string }>) {
+    const rowid = insertRow.run('customer', row.id).lastInsertRowid;
+    insertCustomer.run(rowid, customerTokens(row));
+  }
+}
+
+/** Ids of matching documents, newest first. */
+export function searchIds(db: Db, kind: SearchKind, typed: string, limit: number): string[] {
+  const match = toMatchQuery(typed);
+  if (!match) return [];
+  const table = kind === 'ro' ? 'ro_search' : 'customer_search';
+  const rows = db
+    .prepare(
+      `SELECT s.ref_id AS id FROM ${table} f JOIN search_rows s ON s.rowid = f.rowid
+       WHERE ${table} MATCH ? ORDER BY f.rowid DESC LIMIT ?`,
+    )
+    .all(match, limit) as { id: string }[];
+  return rows.map((r) => r.id);
+}

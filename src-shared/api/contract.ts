@@ -1,0 +1,220 @@
+// The typed API between the UI and the desk core: one map of `domain-verb` methods, each with
+// a zod schema for its arguments and the type of its result. Both transports (Electron IPC and
+// the browser host's WebSocket) carry exactly these calls.
+import { z } from 'zod';
+import type {
+  AuditEntry,
+  BackupInfo,
+  ChangedEvent,
+  Customer,
+  ExceptionTag,
+  RepairOrderDetail,
+  RepairOrderSummary,
+  StaffMember,
+  SubStatus,
+  WorkspaceSettings,
+} from '../domain.js';
+import { DELAY_REASONS } from '../exceptions.js';
+import { STAGES } from '../stages.js';
+import type { AuditVerification } from '../sync/audit-chain.js';
+
+function method<A extends z.ZodType>(args: A) {
+  return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
+}
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const required = (max: number) => text(max).min(1, 'is required');
+const optionalText = (max: number) => text(max).nullish();
+const id = z.string().min(1, 'is required').max(64);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const cents = z.number().int('must be whole cents').min(0).max(1_000_000_000);
+const stage = z.enum(STAGES);
+const delayReason = z.enum(Object.keys(DELAY_REASONS) as [keyof typeof DELAY_REASONS, ...(keyof typeof DELAY_REASONS)[]]);
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1a5fb4');
+const pin = z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits');
+const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in hex');
+const none = z.object({}).strict();
+
+const dayHours = z.object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) }).nullable();
+
+export const newCustomerArgs = z
+  .object({
+    firstName: required(100),
+    lastName: required(100),
+    mobile: optionalText(40),
+    email: z.email('must be an email address').max(254).nullish(),
+    preferredChannel: z.enum(['sms', 'email', 'phone']).default('sms'),
+  })
+  .strict();
+
+export const vehicleArgs = z
+  .object({
+    vin: optionalText(40),
+    plate: optionalText(20),
+    year: z.number().int().min(1900).max(2100).nullish(),
+    make: optionalText(60),
+    model: optionalText(60),
+    color: optionalText(40),
+  })
+  .strict();
+
+const roFields = {
+  insurer: optionalText(120),
+  claimNumber: optionalText(60),
+  adjusterName: optionalText(120),
+  adjusterEmail: z.email('must be an email address').max(254).nullish(),
+  adjusterPhone: optionalText(40),
+  deductibleCents: cents.nullish(),
+  estimateTotalCents: cents.nullish(),
+  promisedDate: isoDate.nullish(),
+  courtesyCar: optionalText(200),
+  assignedStaffId: id.nullish(),
+};
+
+export const API = {
+  'workspace-get': method(none).returns<WorkspaceSettings>(),
+  'workspace-update': method(
+    z
+      .object({
+        name: required(120).optional(),
+        slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
+        address: text(300).optional(),
+        phone: text(40).optional(),
+        email: z.union([z.email('must be an email address').max(254), z.literal('')]).optional(),
+        hours: z.record(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), dayHours).optional(),
+        timeZone: z.string().max(64).refine(isTimeZone, 'must be a time zone such as America/Chicago').optional(),
+        logoHash: blobHash.nullable().optional(),
+        colorPrimary: hexColor.optional(),
+        colorAccent: hexColor.optional(),
+        roNumberStart: z.number().int().min(1).max(999_999_999).optional(),
+        stageWording: z.partialRecord(stage, text(300)).optional(),
+      })
+      .strict(),
+  ).returns<WorkspaceSettings>(),
+
+  'staff-list': method(none).returns<StaffMember[]>(),
+  'staff-create': method(
+    z
+      .object({ name: required(100), role: z.enum(['advisor', 'estimator', 'manager', 'technician', 'owner']), pin })
+      .strict(),
+  ).returns<StaffMember>(),
+  'staff-switch': method(z.object({ staffId: id, pin }).strict()).returns<StaffMember>(),
+  'staff-current': method(none).returns<StaffMember | null>(),
+
+  'customer-create': method(newCustomerArgs).returns<Customer>(),
+  'customer-update': method(newCustomerArgs.partial().extend({ id }).strict()).returns<Customer>(),
+  'customer-search': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(10) }).strict()).returns<
+    Customer[]
+  >(),
+
+  'vehicle-check-vin': method(z.object({ vin: text(40) }).strict()).returns<
+    { ok: true; vin: string } | { ok: false; vin: string; problem: string }
+  >(),
+
+  'ro-find-duplicates': method(z.object({ vin: optionalText(40), plate: optionalText(20) }).strict()).returns<
+    RepairOrderSummary[]
+  >(),
+  'ro-check-in': method(
+    z
+      .object({
+        customer: z.union([z.object({ id }).strict(), newCustomerArgs]),
+        vehicle: vehicleArgs,
+        ...roFields,
+        /** Set after the person saw the duplicate warning and chose to go on. */
+        allowDuplicate: z.boolean().default(false),
+      })
+      .strict(),
+  ).returns<RepairOrderDetail>(),
+  'ro-get': method(z.object({ id }).strict()).returns<RepairOrderDetail>(),
+  'ro-board': method(z.object({ includeClosed: z.boolean().default(false) }).strict()).returns<RepairOrderSummary[]>(),
+  'ro-update': method(z.object({ id, ...roFields }).strict().omit({ promisedDate: true })).returns<RepairOrderDetail>(),
+  'ro-move-stage': method(z.object({ id, stage, subStatusId: id.nullish() }).strict()).returns<RepairOrderDetail>(),
+  'ro-change-promised-date': method(
+    z.object({ id, date: isoDate, reason: required(500).min(3, 'needs a reason the customer can understand') }).strict(),
+  ).returns<RepairOrderDetail>(),
+
+  'substatus-list': method(none).returns<SubStatus[]>(),
+  'substatus-save': method(
+    z
+      .object({
+        id: id.optional(),
+        name: required(60),
+        stage,
+        position: z.number().int().min(0).max(1000).optional(),
+        active: z.boolean().optional(),
+      })
+      .strict(),
+  ).returns<SubStatus>(),
+
+  'exception-tag-list': method(none).returns<ExceptionTag[]>(),
+  'exception-tag-save': method(
+    z
+      .object({
+        tag: z.string().regex(/^#[a-z0-9]{2,30}$/, 'must be # followed by 2 to 30 lower-case letters or digits'),
+        reason: delayReason,
+        active: z.boolean().default(true),
+      })
+      .strict(),
+  ).returns<ExceptionTag>(),
+  'exception-add': method(z.object({ roId: id, tag: required(32), note: optionalText(1000) }).strict()).returns<
+    RepairOrderDetail
+  >(),
+  'exception-resolve': method(z.object({ id }).strict()).returns<RepairOrderDetail>(),
+
+  'note-add': method(z.object({ roId: id, body: required(10_000) }).strict()).returns<RepairOrderDetail>(),
+
+  'attachment-add': method(
+    z
+      .object({
+        roId: id,
+        kind: z.enum(['photo', 'document']),
+        blobHash,
+        fileName: required(255),
+        mimeType: required(100),
+        sizeBytes: z.number().int().min(0).max(500_000_000),
+        published: z.boolean(),
+        caption: optionalText(500),
+        source: z.enum(['desk', 'bay', 'customer']).default('desk'),
+      })
+      .strict(),
+  ).returns<RepairOrderDetail>(),
+  'attachment-set-published': method(z.object({ id, published: z.boolean() }).strict()).returns<RepairOrderDetail>(),
+
+  'search-query': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(20) }).strict()).returns<
+    RepairOrderSummary[]
+  >(),
+
+  'audit-list': method(z.object({ roId: id.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict()).returns<
+    AuditEntry[]
+  >(),
+  'audit-verify': method(none).returns<AuditVerification>(),
+
+  'backup-create': method(none).returns<BackupInfo>(),
+  'backup-list': method(none).returns<BackupInfo[]>(),
+} as const;
+
+export type ApiMethod = keyof typeof API;
+export type ArgsOf<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
+export type ParsedArgsOf<M extends ApiMethod> = z.output<(typeof API)[M]['args']>;
+export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
+
+export type PushEvent = ChangedEvent;
+
+/** What the renderer holds as `window.bayline`, whichever transport is behind it. */
+export interface BaylineApi {
+  call<M extends ApiMethod>(method: M, args: ArgsOf<M>): Promise<ResultOf<M>>;
+  onEvent(listener: (event: PushEvent) => void): () => void;
+}
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(API, name);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,182 @@
+// The shop's data as the API hands it out (camelCase, money in cents, dates as ISO strings).
+import type { DelayReason } from './exceptions.js';
+import type { Stage } from './stages.js';
+
+export interface OpeningHours {
+  /** Keyed mon…sun; null when closed that day. Times are "HH:MM" in the shop's time zone. */
+  [day: string]: { open: string; close: string } | null;
+}
+
+export interface WorkspaceSettings {
+  name: string;
+  slug: string;
+  address: string;
+  phone: string;
+  email: string;
+  hours: OpeningHours;
+  timeZone: string;
+  logoHash: string | null;
+  colorPrimary: string;
+  colorAccent: string;
+  roNumberStart: number;
+  stageWording: Record<Stage, string>;
+}
+
+export type StaffRole = 'advisor' | 'estimator' | 'manager' | 'technician' | 'owner';
+
+export interface StaffMember {
+  id: string;
+  name: string;
+  role: StaffRole;
+  active: boolean;
+}
+
+export type PreferredChannel = 'sms' | 'email' | 'phone';
+
+export interface Customer {
+  id: string;
+  firstName: string;
+  lastName: string;
+  mobile: string | null;
+  email: string | null;
+  preferredChannel: PreferredChannel;
+}
+
+export interface Vehicle {
+  id: string;
+  customerId: string | null;
+  vin: string | null;
+  plate: string | null;
+  year: number | null;
+  make: string | null;
+  model: string | null;
+  color: string | null;
+}
+
+export interface SubStatus {
+  id: string;
+  name: string;
+  stage: Stage;
+  position: number;
+  active: boolean;
+}
+
+export interface ExceptionTag {
+  tag: string;
+  reason: DelayReason;
+  reasonLabel: string;
+  standard: boolean;
+}
+
+/** What a board card and a search hit show. */
+export interface RepairOrderSummary {
+  id: string;
+  roNumber: number;
+  stage: Stage;
+  subStatus: string | null;
+  customerName: string;
+  customerMobile: string | null;
+  vehicle: string;
+  plate: string | null;
+  vin: string | null;
+  insurer: string | null;
+  claimNumber: string | null;
+  promisedDate: string | null;
+  overdue: boolean;
+  openExceptions: string[];
+  photoCount: number;
+  assignedStaffId: string | null;
+  closed: boolean;
+}
+
+export interface StageEvent {
+  id: string;
+  stage: Stage;
+  subStatus: string | null;
+  at: string;
+  staffName: string | null;
+}
+
+export interface PromisedDateChange {
+  id: string;
+  fromDate: string | null;
+  toDate: string;
+  reason: string;
+  at: string;
+  staffName: string | null;
+}
+
+export interface RoException {
+  id: string;
+  tag: string;
+  reason: DelayReason;
+  reasonLabel: string;
+  note: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface Note {
+  id: string;
+  body: string;
+  at: string;
+  staffName: string | null;
+}
+
+export type AttachmentKind = 'photo' | 'document';
+export type AttachmentSource = 'desk' | 'bay' | 'customer';
+
+export interface Attachment {
+  id: string;
+  kind: AttachmentKind;
+  blobHash: string;
+  fileName: string;
+  mimeType: string;
+  sizeBytes: number;
+  published: boolean;
+  caption: string | null;
+  source: AttachmentSource;
+  addedAt: string;
+}
+
+export interface RepairOrderDetail extends RepairOrderSummary {
+  customer: Customer;
+  vehicleDetail: Vehicle;
+  adjusterName: string | null;
+  adjusterEmail: string | null;
+  adjusterPhone: string | null;
+  deductibleCents: number | null;
+  estimateTotalCents: number | null;
+  courtesyCar: string | null;
+  checkedInAt: string;
+  closedAt: string | null;
+  timeline: StageEvent[];
+  promisedDateHistory: PromisedDateChange[];
+  exceptions: RoException[];
+  notes: Note[];
+  attachments: Attachment[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  actorName: string;
+  action: string;
+  summary: string;
+  roId: string | null;
+  changes: Array<{ table: string; id: string; before: Record<string, unknown> | null; after: Record<string, unknown> }>;
+}
+
+export interface BackupInfo {
+  name: string;
+  createdAt: string;
+  reason: string;
+  sizeBytes: number;
+}
+
+/** Pushed to every open window when data changed (locally or from another desk). */
+export interface ChangedEvent {
+  type: 'changed';
+  tables: string[];
+}

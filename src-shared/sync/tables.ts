@@ -1,0 +1,142 @@
+// The synced tables: every cell of these is written only through the mutation layer and
+// travels between nodes as a change. Desk and relay validate incoming changes against this list.
+
+type ColumnType = 'text' | 'integer' | 'real';
+
+function table<const C extends Record<string, ColumnType>>(columns: C, options: { appendOnly?: boolean } = {}) {
+  return { columns, appendOnly: options.appendOnly ?? false };
+}
+
+export const SYNCED_TABLES = {
+  workspace_settings: table({
+    name: 'text',
+    slug: 'text',
+    address: 'text',
+    phone: 'text',
+    email: 'text',
+    hours: 'text', // JSON: OpeningHours
+    time_zone: 'text',
+    logo_hash: 'text',
+    color_primary: 'text',
+    color_accent: 'text',
+    ro_number_start: 'integer',
+    stage_wording: 'text', // JSON: Partial<Record<Stage, string>>
+  }),
+  staff: table({
+    name: 'text',
+    role: 'text',
+    pin_hash: 'text',
+    active: 'integer',
+    created_at: 'text',
+  }),
+  customers: table({
+    first_name: 'text',
+    last_name: 'text',
+    mobile: 'text',
+    email: 'text',
+    preferred_channel: 'text',
+    created_at: 'text',
+  }),
+  vehicles: table({
+    customer_id: 'text',
+    vin: 'text',
+    plate: 'text',
+    year: 'integer',
+    make: 'text',
+    model: 'text',
+    color: 'text',
+    created_at: 'text',
+  }),
+  repair_orders: table({
+    ro_number: 'integer',
+    customer_id: 'text',
+    vehicle_id: 'text',
+    insurer: 'text',
+    claim_number: 'text',
+    adjuster_name: 'text',
+    adjuster_email: 'text',
+    adjuster_phone: 'text',
+    deductible_cents: 'integer',
+    estimate_total_cents: 'integer',
+    promised_date: 'text',
+    courtesy_car: 'text',
+    stage: 'text',
+    sub_status_id: 'text',
+    assigned_staff_id: 'text',
+    checked_in_at: 'text',
+    checked_in_by: 'text',
+    closed_at: 'text',
+  }),
+  sub_statuses: table({
+    name: 'text',
+    stage: 'text',
+    position: 'integer',
+    active: 'integer',
+  }),
+  stage_events: table(
+    { ro_id: 'text', stage: 'text', sub_status_id: 'text', at: 'text', staff_id: 'text' },
+    { appendOnly: true },
+  ),
+  promised_date_changes: table(
+    { ro_id: 'text', from_date: 'text', to_date: 'text', reason: 'text', at: 'text', staff_id: 'text' },
+    { appendOnly: true },
+  ),
+  exception_tags: table({
+    tag: 'text',
+    reason: 'text',
+    active: 'integer',
+  }),
+  ro_exceptions: table({
+    ro_id: 'text',
+    tag: 'text',
+    reason: 'text',
+    note: 'text',
+    opened_at: 'text',
+    opened_by: 'text',
+    resolved_at: 'text',
+    resolved_by: 'text',
+  }),
+  notes: table(
+    { ro_id: 'text', body: 'text', at: 'text', staff_id: 'text' },
+    { appendOnly: true },
+  ),
+  attachments: table({
+    ro_id: 'text',
+    kind: 'text',
+    blob_hash: 'text',
+    file_name: 'text',
+    mime_type: 'text',
+    size_bytes: 'integer',
+    published: 'integer',
+    caption: 'text',
+    source: 'text',
+    added_at: 'text',
+    added_by: 'text',
+    removed_at: 'text',
+  }),
+  audit_events: table(
+    {
+      node: 'text',
+      seq: 'integer',
+      at: 'text',
+      actor: 'text',
+      action: 'text',
+      ro_id: 'text',
+      detail: 'text', // JSON: AuditDetail
+      prev_hash: 'text',
+      hash: 'text',
+    },
+    { appendOnly: true },
+  ),
+} as const;
+
+export type SyncedTable = keyof typeof SYNCED_TABLES;
+export type ColumnsOf<T extends SyncedTable> = keyof (typeof SYNCED_TABLES)[T]['columns'] & string;
+
+export function isSyncedTable(name: string): name is SyncedTable {
+  return Object.hasOwn(SYNCED_TABLES, name);
+}
+
+export function isSyncedColumn(table: SyncedTable, column: string): boolean {
+  return Object.hasOwn(SYNCED_TABLES[table].columns, column);
+}
