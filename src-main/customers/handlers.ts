@@ -1,0 +1,78 @@
+// Customers: the car owner's name and how to reach them. Mobile numbers are kept as E.164.
+import type { z } from 'zod';
+import type { newCustomerArgs } from '../../src-shared/api/contract.js';
+import { ApiError } from '../../src-shared/api/errors.js';
+import type { Customer, PreferredChannel } from '../../src-shared/domain.js';
+import { normalizePhone } from '../../src-shared/phone.js';
+import type { RowOf } from '../../src-shared/sync/rows.js';
+import type { WriteTx } from '../../src-shared/sync/store.js';
+import { intent } from '../api/actor.js';
+import type { HandlerMap } from '../api/dispatch.js';
+import { searchIds } from '../search/search-index.js';
+
+export function toCustomer(row: RowOf<'customers'>): Customer {
+  return {
+    id: row.id,
+    firstName: row.first_name ?? '',
+    lastName: row.last_name ?? '',
+    mobile: row.mobile,
+    email: row.email,
+    preferredChannel: (row.preferred_channel ?? 'sms') as PreferredChannel,
+  };
+}
+
+export function normalizeMobile(mobile: string | null | undefined, field: string): string | null | undefined {
+  if (mobile === undefined) return undefined;
+  if (mobile === null || mobile.trim() === '') return null;
+  const e164 = normalizePhone(mobile);
+  if (!e164) throw new ApiError('invalid-args', `The mobile number "${mobile}" is too short to be a phone number.`, field);
+  return e164;
+}
+
+type NewCustomer = z.output<typeof newCustomerArgs>;
+
+export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mobile'): Promise<string> {
+  return tx.insert('customers', {
+    first_name: args.firstName,
+    last_name: args.lastName,
+    mobile: normalizeMobile(args.mobile, field) ?? null,
+    email: args.email?.toLowerCase() ?? null,
+    preferred_channel: args.preferredChannel,
+    created_at: new Date().toISOString(),
+  });
+}
+
+export const customerHandlers: Partial<HandlerMap> = {
+  'customer-create': async (args, ctx) => {
+    const id = await ctx.desk.store.write(intent(ctx, 'customer-create', `Customer ${args.firstName} ${args.lastName} added`), (tx) =>
+      insertCustomer(tx, args),
+    );
+    const row = await ctx.desk.db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return toCustomer(row);
+  },
+
+  'customer-update': async (args, ctx) => {
+    const { desk } = ctx;
+    await desk.store.write(intent(ctx, 'customer-update', 'Customer details changed'), async (tx) => {
+      const current = await tx.get('customers', args.id);
+      if (!current) throw new ApiError('not-found', 'That customer is not in this workspace.', 'id');
+      await tx.update('customers', args.id, {
+        first_name: args.firstName,
+        last_name: args.lastName,
+        mobile: normalizeMobile(args.mobile, 'mobile'),
+        email: args.email === undefined ? undefined : (args.email?.toLowerCase() ?? null),
+        preferred_channel: args.preferredChannel,
+      });
+    });
+    const row = await desk.db.selectFrom('customers').selectAll().where('id', '=', args.id).executeTakeFirstOrThrow();
+    return toCustomer(row);
+  },
+
+  'customer-search': async (args, { desk }) => {
+    const ids = searchIds(desk.sqlite, 'customer', args.q, args.limit);
+    if (ids.length === 0) return [];
+    const rows = await desk.db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => (byId.has(id) ? [toCustomer(byId.get(id)!)] : []));
+  },
+};

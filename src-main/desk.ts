@@ -1,0 +1,131 @@
+// The desk core: one workspace's database, its mutation layer, backups and the typed API
+// handlers, behind a single object that both transports (Electron IPC, browser host) serve.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PushEvent } from '../src-shared/api/contract.js';
+import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
+import { auditHandlers } from './audit/handlers.js';
+import { backupHandlers } from './db/backup-handlers.js';
+import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
+import { openWorkspaceDb, type WorkspaceDb } from './db/workspace-db.js';
+import { customerHandlers } from './customers/handlers.js';
+import { exceptionHandlers } from './exceptions/handlers.js';
+import { repairOrderHandlers } from './repair-orders/handlers.js';
+import { searchHandlers } from './search/handlers.js';
+import { staffHandlers } from './staff/handlers.js';
+import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
+
+export interface DeskOptions {
+  dataDir: string;
+  /** Name and slug for a new workspace; ignored when the data folder already has one. */
+  workspace?: { name: string; slug: string };
+  keepBackups?: number;
+  /** Daily backups run on a timer while the desk is open (off in tests and one-shot commands). */
+  scheduleBackups?: boolean;
+}
+
+interface DeskConfig {
+  workspace: string;
+}
+
+export const DEFAULT_WORKSPACE = { name: 'My Body Shop', slug: 'my-body-shop' };
+
+export function deskPaths(dataDir: string, slug: string) {
+  return {
+    config: path.join(dataDir, 'desk.json'),
+    database: path.join(dataDir, 'workspaces', `${slug}.sqlite`),
+    backups: path.join(dataDir, 'backups', slug),
+  };
+}
+
+/** The workspace slug this data folder holds, or null for an empty folder. */
+export function readDeskConfig(dataDir: string): DeskConfig | null {
+  const file = path.join(dataDir, 'desk.json');
+  if (!fs.existsSync(file)) return null;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as DeskConfig;
+}
+
+export class Desk {
+  readonly handlers: HandlerMap;
+  private readonly listeners = new Set<(event: PushEvent) => void>();
+  private backupTimer: NodeJS.Timeout | null = null;
+  private sessionCounter = 0;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly slug: string,
+    readonly workspace: WorkspaceDb,
+    readonly backupDir: string,
+    readonly keepBackups: number,
+  ) {
+    this.handlers = mergeHandlers(
+      workspaceHandlers,
+      staffHandlers,
+      customerHandlers,
+      repairOrderHandlers,
+      exceptionHandlers,
+      searchHandlers,
+      auditHandlers,
+      backupHandlers,
+    );
+    workspace.store.onChange((touched) => {
+      const event: PushEvent = { type: 'changed', tables: [...touched.keys()] };
+      for (const listener of this.listeners) listener(event);
+    });
+  }
+
+  static async open(options: DeskOptions): Promise<Desk> {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const config = readDeskConfig(options.dataDir);
+    const slug = config?.workspace ?? options.workspace?.slug ?? DEFAULT_WORKSPACE.slug;
+    const paths = deskPaths(options.dataDir, slug);
+    const keep = options.keepBackups ?? DEFAULT_KEEP_BACKUPS;
+    const workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep });
+    if (!config) fs.writeFileSync(paths.config, `${JSON.stringify({ workspace: slug }, null, 2)}\n`);
+    const desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep);
+    await ensureWorkspaceSettings(desk, {
+      name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
+      slug,
+    });
+    if (options.scheduleBackups) {
+      await backupIfDue(workspace.sqlite, paths.backups, keep);
+      desk.backupTimer = setInterval(() => {
+        backupIfDue(workspace.sqlite, paths.backups, keep).catch((err) => console.error('[backup] daily backup failed:', err));
+      }, 60 * 60 * 1000);
+      desk.backupTimer.unref();
+    }
+    return desk;
+  }
+
+  get store() {
+    return this.workspace.store;
+  }
+
+  get db() {
+    return this.workspace.db;
+  }
+
+  get sqlite() {
+    return this.workspace.sqlite;
+  }
+
+  newSession(): Session {
+    this.sessionCounter += 1;
+    return { id: `s${this.sessionCounter}`, staffId: null };
+  }
+
+  call(method: unknown, args: unknown, session: Session): Promise<CallOutcome> {
+    return dispatch(this.handlers, method, args, { desk: this, session });
+  }
+
+  onEvent(listener: (event: PushEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.backupTimer) clearInterval(this.backupTimer);
+    this.listeners.clear();
+    await this.workspace.close();
+  }
+}
