@@ -9,6 +9,7 @@ import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
+import { acquireDeskLock } from './desk-lock.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -57,6 +58,7 @@ export class Desk {
     readonly workspace: WorkspaceDb,
     readonly backupDir: string,
     readonly keepBackups: number,
+    private readonly releaseLock: () => void,
   ) {
     this.handlers = mergeHandlers(
       workspaceHandlers,
@@ -80,9 +82,16 @@ export class Desk {
     const slug = config?.workspace ?? options.workspace?.slug ?? DEFAULT_WORKSPACE.slug;
     const paths = deskPaths(options.dataDir, slug);
     const keep = options.keepBackups ?? DEFAULT_KEEP_BACKUPS;
-    const workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep });
+    const releaseLock = acquireDeskLock(options.dataDir);
+    let workspace: WorkspaceDb;
+    try {
+      workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep });
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
     if (!config) fs.writeFileSync(paths.config, `${JSON.stringify({ workspace: slug }, null, 2)}\n`);
-    const desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep);
+    const desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
     await ensureWorkspaceSettings(desk, {
       name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
       slug,
@@ -127,5 +136,6 @@ export class Desk {
     if (this.backupTimer) clearInterval(this.backupTimer);
     this.listeners.clear();
     await this.workspace.close();
+    this.releaseLock();
   }
 }

@@ -1,0 +1,194 @@
+// The desk's command line (`npm run desk -- <command>`): serve the browser host, load the demo
+// shop, back up, restore, and check the audit trail.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { describeProblem, verifyAudit } from './audit/audit-trail.js';
+import { createBackup, DEFAULT_KEEP_BACKUPS, listBackups, restoreBackup } from './db/backups.js';
+import { renewNodeId } from './db/workspace-db.js';
+import { seedDemoShop } from './demo/demo-shop.js';
+import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
+import { acquireDeskLock } from './desk-lock.js';
+import { startBrowserHost } from './host/browser-host.js';
+
+const USAGE = `Bayline desk
+
+  npm run desk -- serve --data DIR [--port N]     run the desk in your browser (http://127.0.0.1:N)
+  npm run desk -- demo --data DIR [--open N] [--closed N]
+                                                  fill a new data folder with a realistic demo shop
+  npm run desk -- backup --data DIR [--list]      make an online backup now (or list the kept ones)
+  npm run desk -- restore --data DIR [--from NAME|FILE]
+                                                  put a backup back (the newest when --from is left out);
+                                                  the desk must be closed
+  npm run desk -- verify-audit --data DIR         check that no audit event was altered or removed
+`;
+
+class UsageError extends Error {}
+
+function requireData(values: { data?: string }): string {
+  if (!values.data) throw new UsageError('Say which data folder with --data DIR.');
+  return path.resolve(values.data);
+}
+
+/** The workspace file of a data folder that must already exist. */
+function existingWorkspace(dataDir: string) {
+  const config = readDeskConfig(dataDir);
+  if (!config) throw new UsageError(`${dataDir} holds no Bayline workspace (no desk.json).`);
+  return deskPaths(dataDir, config.workspace);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      data: { type: 'string' },
+      port: { type: 'string' },
+      open: { type: 'string' },
+      closed: { type: 'string' },
+      from: { type: 'string' },
+      list: { type: 'boolean' },
+      keep: { type: 'string' },
+      name: { type: 'string' },
+      slug: { type: 'string' },
+    },
+    strict: true,
+  });
+
+  switch (command) {
+    case 'serve': {
+      const dataDir = requireData(values);
+      const desk = await Desk.open({
+        dataDir,
+        scheduleBackups: true,
+        workspace: { name: values.name ?? DEFAULT_WORKSPACE.name, slug: values.slug ?? DEFAULT_WORKSPACE.slug },
+      });
+      const host = await startBrowserHost({ desk, port: Number(values.port ?? 4780) });
+      console.log(`Bayline desk is running: open ${host.url}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await host.close();
+      await desk.close();
+      return 0;
+    }
+
+    case 'demo': {
+      const dataDir = requireData(values);
+      const desk = await Desk.open({ dataDir });
+      try {
+        const existing = await desk.db.selectFrom('repair_orders').select('id').limit(1).execute();
+        if (existing.length > 0) {
+          console.error(`${dataDir} already has repair orders; the demo shop only goes into an empty data folder.`);
+          return 1;
+        }
+        const started = Date.now();
+        const seeded = await seedDemoShop(desk, {
+          openRos: values.open ? Number(values.open) : undefined,
+          closedRos: values.closed ? Number(values.closed) : undefined,
+        });
+        console.log(
+          `Demo shop ready in ${dataDir}: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders (${((Date.now() - started) / 1000).toFixed(1)} s).`,
+        );
+        return 0;
+      } finally {
+        await desk.close();
+      }
+    }
+
+    case 'backup': {
+      const dataDir = requireData(values);
+      const paths = existingWorkspace(dataDir);
+      if (values.list) {
+        const backups = listBackups(paths.backups);
+        if (backups.length === 0) console.log('No backups yet.');
+        for (const b of backups) console.log(`${b.name}  ${b.createdAt}  ${b.reason}  ${(b.sizeBytes / 1024).toFixed(0)} KiB`);
+        return 0;
+      }
+      const sqlite = new Database(paths.database, { fileMustExist: true });
+      try {
+        const keep = values.keep ? Number(values.keep) : DEFAULT_KEEP_BACKUPS;
+        const backup = await createBackup(sqlite, paths.backups, 'manual', keep);
+        console.log(`Backup written: ${backup.file}`);
+        return 0;
+      } finally {
+        sqlite.close();
+      }
+    }
+
+    case 'restore': {
+      const dataDir = requireData(values);
+      const paths = existingWorkspace(dataDir);
+      const backups = listBackups(paths.backups);
+      let source: string | undefined;
+      if (values.from) {
+        source = fs.existsSync(values.from) ? path.resolve(values.from) : backups.find((b) => b.name === values.from)?.file;
+        if (!source) throw new UsageError(`No backup called ${values.from}. See: npm run desk -- backup --data ${values.data} --list`);
+      } else {
+        source = backups.find((b) => b.reason !== 'before-restore')?.file;
+        if (!source) throw new UsageError(`There are no backups in ${paths.backups}.`);
+      }
+      const release = acquireDeskLock(dataDir);
+      try {
+        await restoreBackup(paths.database, source, paths.backups);
+        const sqlite = new Database(paths.database, { fileMustExist: true });
+        try {
+          // The restored file must not reuse the clock and audit numbers its old self already gave out.
+          renewNodeId(sqlite);
+        } finally {
+          sqlite.close();
+        }
+      } finally {
+        release();
+      }
+      console.log(`Restored ${path.basename(source)}. The file it replaced was kept as a before-restore backup.`);
+      return 0;
+    }
+
+    case 'verify-audit': {
+      const dataDir = requireData(values);
+      const paths = existingWorkspace(dataDir);
+      const sqlite = new Database(paths.database, { readonly: true, fileMustExist: true });
+      try {
+        const result = verifyAudit(sqlite);
+        if (result.ok) {
+          console.log(`Audit trail intact: ${result.checked} events checked.`);
+          return 0;
+        }
+        console.log(`Audit trail damaged (${result.checked} events checked):`);
+        for (const p of result.problems) console.log(`  ${describeProblem(p)}`);
+        return 1;
+      } finally {
+        sqlite.close();
+      }
+    }
+
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command ? 0 : 1;
+
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof Error && 'code' in err && typeof err.code === 'string' && !err.code.startsWith('ERR_')) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);
