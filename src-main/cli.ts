@@ -7,10 +7,8 @@ import Database from 'better-sqlite3';
 import { describeProblem, verifyAudit } from './audit/audit-trail.js';
 import { createBackup, DEFAULT_KEEP_BACKUPS, listBackups, restoreBackup } from './db/backups.js';
 import { renewNodeId } from './db/workspace-db.js';
-import { seedDemoShop } from './demo/demo-shop.js';
 import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
 import { acquireDeskLock } from './desk-lock.js';
-import { startBrowserHost } from './host/browser-host.js';
 
 const USAGE = `Bayline desk
 
@@ -64,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         scheduleBackups: true,
         workspace: { name: values.name ?? DEFAULT_WORKSPACE.name, slug: values.slug ?? DEFAULT_WORKSPACE.slug },
       });
+      const { startBrowserHost } = await import('./host/browser-host.js');
       const host = await startBrowserHost({ desk, port: Number(values.port ?? 4780) });
       console.log(`Bayline desk is running: open ${host.url}`);
       await new Promise<void>((resolve) => {
@@ -85,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
           console.error(`${dataDir} already has repair orders; the demo shop only goes into an empty data folder.`);
           return 1;
         }
+        const { seedDemoShop } = await import('./demo/demo-shop.js');
         const started = Date.now();
         const seeded = await seedDemoShop(desk, {
           openRos: values.open ? Number(values.open) : undefined,

@@ -14,12 +14,13 @@ export function normalizePhone(input: string, defaultCountry = '1'): string | nu
   return `+${defaultCountry}${digits}`;
 }
 
-/** The forms a person may type when looking a number up: full international digits, national digits, last seven. */
+/** The forms a person may type when looking a number up: full international digits, national digits, last seven, last four. */
 export function phoneSearchForms(e164: string): string[] {
   const digits = e164.replace(/\D/g, '');
   const forms = new Set<string>([digits]);
   if (digits.startsWith('1') && digits.length === 11) forms.add(digits.slice(1));
   if (digits.length > 7) forms.add(digits.slice(-7));
+  if (digits.length > 4) forms.add(digits.slice(-4));
   return [...forms];
 }
 

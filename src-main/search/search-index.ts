@@ -12,16 +12,17 @@ export function collapseWord(word: string): string {
   return word.normalize('NFC').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
 }
 
-function wordsOf(text: string | null | undefined): string[] {
+/**
+ * The tokens a value is found by: each word with punctuation dropped, each part between
+ * punctuation, and the whole value run together ("TX-9087 B" → tx9087, tx, 9087, b, tx9087b),
+ * so a person finds it however they type the separators.
+ */
+function tokensOf(text: string | null | undefined): string[] {
   if (!text) return [];
-  return text.split(/\s+/).map(collapseWord).filter(Boolean);
-}
-
-/** Each word, plus the whole value with spaces and punctuation gone ("ABC 123" → abc, 123, abc123). */
-function identifierTokens(text: string | null | undefined): string[] {
-  const words = wordsOf(text);
+  const words = text.split(/\s+/).map(collapseWord).filter(Boolean);
+  const parts = text.split(/[^\p{L}\p{N}]+/u).map(collapseWord).filter(Boolean);
   const joined = words.join('');
-  return words.length > 1 ? [...words, joined] : words;
+  return [...words, ...parts, ...(words.length > 1 ? [joined] : [])];
 }
 
 interface RoSource {
@@ -38,13 +39,12 @@ interface RoSource {
 export function roTokens(r: RoSource): string {
   const tokens = [
     ...(r.ro_number != null ? [String(r.ro_number)] : []),
-    ...identifierTokens(r.claim_number),
-    ...wordsOf(r.first_name),
-    ...wordsOf(r.last_name),
-    ...identifierTokens(r.last_name),
+    ...tokensOf(r.claim_number),
+    ...tokensOf(r.first_name),
+    ...tokensOf(r.last_name),
     ...(r.mobile ? phoneSearchForms(r.mobile) : []),
     ...(r.email ? [collapseWord(r.email.split('@')[0]!)] : []),
-    ...identifierTokens(r.plate),
+    ...tokensOf(r.plate),
     ...(r.vin ? [collapseWord(r.vin), collapseWord(r.vin).slice(-6), collapseWord(r.vin).slice(-8)] : []),
   ];
   return [...new Set(tokens)].join(' ');
@@ -52,9 +52,8 @@ export function roTokens(r: RoSource): string {
 
 function customerTokens(c: { first_name: string | null; last_name: string | null; mobile: string | null; email: string | null }): string {
   const tokens = [
-    ...wordsOf(c.first_name),
-    ...wordsOf(c.last_name),
-    ...identifierTokens(c.last_name),
+    ...tokensOf(c.first_name),
+    ...tokensOf(c.last_name),
     ...(c.mobile ? phoneSearchForms(c.mobile) : []),
     ...(c.email ? [collapseWord(c.email.split('@')[0]!), collapseWord(c.email)] : []),
   ];
@@ -63,7 +62,7 @@ function customerTokens(c: { first_name: string | null; last_name: string | null
 
 /** Turns what a person typed into an FTS5 query: every word must match the start of a token. */
 export function toMatchQuery(typed: string): string | null {
-  const words = wordsOf(typed);
+  const words = typed.split(/\s+/).map(collapseWord).filter(Boolean);
   if (words.length === 0) return null;
   return words.map((w) => `"${w}"*`).join(' ');
 }
@@ -119,12 +118,12 @@ export function rebuildSearchIndex(db: Db): void {
   const insertRow = db.prepare('INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)');
   const insertRo = db.prepare('INSERT INTO ro_search (rowid, tokens) VALUES (?, ?)');
   const insertCustomer = db.prepare('INSERT INTO customer_search (rowid, tokens) VALUES (?, ?)');
-  for (const row of db.prepare(`${RO_SOURCE_SQL} ORDER BY r.ro_number, r.id`).iterate() as Iterable<RoSource & { id: string }>) {
+  for (const row of db.prepare(`${RO_SOURCE_SQL} ORDER BY r.ro_number, r.id`).all() as Array<RoSource & { id: string }>) {
     const rowid = insertRow.run('ro', row.id).lastInsertRowid;
     insertRo.run(rowid, roTokens(row));
   }
   const customers = db.prepare('SELECT id, first_name, last_name, mobile, email FROM customers ORDER BY created_at, id');
-  for (const row of customers.iterate() as Iterable<Parameters<typeof customerTokens>[0] & { id: string }>) {
+  for (const row of customers.all() as Array<Parameters<typeof customerTokens>[0] & { id: string }>) {
     const rowid = insertRow.run('customer', row.id).lastInsertRowid;
     insertCustomer.run(rowid, customerTokens(row));
   }
