@@ -1,0 +1,109 @@
+// The mutation layer's promises to the sync that builds on it: idempotent, order-free,
+// all-or-nothing on bad input, and a cursor that resumes where it stopped.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
+import { InvalidChangeError } from '../../src-shared/sync/store.js';
+import { openWorkspaceDb, type WorkspaceDb } from '../db/workspace-db.js';
+import { tempDir } from '../testing/temp-desk.js';
+
+const opened: WorkspaceDb[] = [];
+async function node(): Promise<WorkspaceDb> {
+  const w = await openWorkspaceDb(path.join(tempDir(), 'shop.sqlite'));
+  opened.push(w);
+  return w;
+}
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((w) => w.close()));
+});
+
+const dump = (w: WorkspaceDb) =>
+  Object.fromEntries(Object.keys(SYNCED_TABLES).map((t) => [t, w.sqlite.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]));
+const wire = (changes: Array<{ seq: number }>) => changes.map(({ seq: _seq, ...c }) => c);
+
+describe('WorkspaceStore', () => {
+  it('applying the same changes twice changes nothing the second time', async () => {
+    const a = await node();
+    const b = await node();
+    await a.store.write({ actor: 'system', action: 'customer-create' }, (tx) =>
+      tx.insert('customers', { id: 'c1', first_name: 'Ana', last_name: 'Silva' }),
+    );
+    const { changes } = await a.store.changesSince(0);
+    const first = await b.store.applyRemote(wire(changes));
+    const tablesAfterFirst = dump(b);
+    const second = await b.store.applyRemote(wire(changes));
+    expect(first.applied).toBeGreaterThan(0);
+    expect(second).toEqual({ received: changes.length, logged: 0, applied: 0 });
+    expect(dump(b)).toEqual(tablesAfterFirst);
+  });
+
+  it('the later edit of a cell wins, whichever arrives first', async () => {
+    const a = await node();
+    const b = await node();
+    const c = await node();
+    await a.store.write({ actor: 'system', action: 't' }, (tx) => tx.insert('customers', { id: 'c1', first_name: 'Ana' }));
+    await b.store.applyRemote(wire((await a.store.changesSince(0)).changes));
+    await b.store.write({ actor: 'system', action: 't' }, (tx) => tx.update('customers', 'c1', { first_name: 'Anna' }));
+    const fromA = wire((await a.store.changesSince(0)).changes);
+    const fromB = wire((await b.store.changesSince(0, { onlyNode: b.nodeId })).changes);
+    await c.store.applyRemote(fromB); // the newer edit first
+    await c.store.applyRemote(fromA); // the older one late
+    const name = () => c.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'c1'").get();
+    expect(name()).toEqual({ first_name: 'Anna' });
+  });
+
+  it('refuses a whole batch when one change is bad, and says which', async () => {
+    const a = await node();
+    const good = { table: 'customers', row: 'c1', column: 'first_name', value: 'Ana', stamp: '001700000000000-0000-00000000000000aa' };
+    const bad = { ...good, column: 'password', stamp: '001700000000001-0000-00000000000000aa' };
+    await expect(a.store.applyRemote([good, bad])).rejects.toThrow(InvalidChangeError);
+    await expect(a.store.applyRemote([good, bad])).rejects.toThrow(/Change 1 was refused \(column: unknown column customers.password\)/);
+    expect(a.sqlite.prepare('SELECT count(*) AS n FROM customers').get()).toEqual({ n: 0 });
+    expect(a.sqlite.prepare('SELECT count(*) AS n FROM changes').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses a value of the wrong type for its column', async () => {
+    const a = await node();
+    const change = { table: 'repair_orders', row: 'r1', column: 'ro_number', value: '1001; DROP TABLE', stamp: '001700000000000-0000-00000000000000aa' };
+    await expect(a.store.applyRemote([change])).rejects.toThrow(/holds whole numbers/);
+  });
+
+  it('changesSince resumes from its cursor without skipping or repeating', async () => {
+    const a = await node();
+    for (let i = 0; i < 5; i++) {
+      await a.store.write({ actor: 'system', action: 't' }, (tx) => tx.insert('notes', { ro_id: 'r1', body: `note ${i}` }));
+    }
+    const all = (await a.store.changesSince(0, { limit: 10_000 })).changes;
+    const seen: number[] = [];
+    let cursor = 0;
+    for (;;) {
+      const page = await a.store.changesSince(cursor, { limit: 3 });
+      if (page.changes.length === 0) break;
+      seen.push(...page.changes.map((c) => c.seq));
+      cursor = page.cursor;
+    }
+    expect(seen).toEqual(all.map((c) => c.seq));
+  });
+
+  it('history tables cannot be edited, only appended to', async () => {
+    const a = await node();
+    await expect(
+      a.store.write({ actor: 'system', action: 't' }, async (tx) => {
+        const id = await tx.insert('stage_events', { ro_id: 'r1', stage: 'estimate' });
+        await tx.update('stage_events' as never, id, { stage: 'delivered' } as never);
+      }),
+    ).rejects.toThrow('stage_events is append-only');
+    expect(a.sqlite.prepare('SELECT count(*) AS n FROM stage_events').get()).toEqual({ n: 0 });
+  });
+
+  it('resumes its clock past every stamp it logged, after a restart', async () => {
+    const file = path.join(tempDir(), 'shop.sqlite');
+    const first = await openWorkspaceDb(file);
+    await first.store.write({ actor: 'system', action: 't' }, (tx) => tx.insert('customers', { first_name: 'Ana' }));
+    const last = (await first.store.changesSince(0)).changes.at(-1)!.stamp;
+    await first.close();
+    const again = await openWorkspaceDb(file);
+    opened.push(again);
+    expect(again.store.clock.tick() > last).toBe(true);
+  });
+});
