@@ -91,16 +91,26 @@ export class Desk {
       throw err;
     }
     if (!config) fs.writeFileSync(paths.config, `${JSON.stringify({ workspace: slug }, null, 2)}\n`);
-    const desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
-    await ensureWorkspaceSettings(desk, {
-      name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
-      slug,
-    });
+    let desk: Desk;
+    try {
+      desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
+      await ensureWorkspaceSettings(desk, {
+        name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
+        slug,
+      });
+    } catch (err) {
+      await workspace.close();
+      releaseLock();
+      throw err;
+    }
     if (options.scheduleBackups) {
-      await backupIfDue(workspace.sqlite, paths.backups, keep);
-      desk.backupTimer = setInterval(() => {
-        backupIfDue(workspace.sqlite, paths.backups, keep).catch((err) => console.error('[backup] daily backup failed:', err));
-      }, 60 * 60 * 1000);
+      // A failed backup (full disk, say) must not keep the shop from working: it is logged and retried hourly.
+      const daily = () =>
+        backupIfDue(workspace.sqlite, paths.backups, keep).catch((err: unknown) =>
+          console.error('[backup] daily backup failed:', err),
+        );
+      await daily();
+      desk.backupTimer = setInterval(daily, 60 * 60 * 1000);
       desk.backupTimer.unref();
     }
     return desk;

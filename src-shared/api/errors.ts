@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | 'pin-locked'
   | 'not-allowed'
   | 'unauthorized'
+  | 'unreachable'
   | 'internal';
 
 export interface ApiIssue {

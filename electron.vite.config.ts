@@ -1,0 +1,41 @@
+// electron-vite build of the desktop app: main process, the sandboxed preload and the renderer,
+// into out/main, out/preload and out/renderer (the layout src-main/electron/main.ts expects).
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve('out/main'),
+      // A native module: loaded from node_modules at run time, never bundled.
+      externalizeDeps: { include: ['better-sqlite3'] },
+      rolldownOptions: {
+        input: { index: resolve('src-main/electron/main.ts') },
+        external: ['better-sqlite3'],
+        output: { entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve('out/preload'),
+      rolldownOptions: {
+        input: { index: resolve('src-main/electron/preload.ts') },
+        // A sandboxed preload cannot be an ES module, whatever package.json's "type" says.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src-renderer'),
+    base: './',
+    plugins: [react()],
+    build: {
+      outDir: resolve('out/renderer'),
+      rolldownOptions: {
+        input: { index: resolve('src-renderer/index.html') },
+      },
+    },
+  },
+});

@@ -1,0 +1,141 @@
+// Electron's main process: opens the desk core, shows it in a locked-down window and carries the
+// typed API over IPC. Everything else lives in the Electron-free core so it can run and be tested without Electron.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, type WebContents } from 'electron';
+import type { Session } from '../api/dispatch.js';
+import { Desk } from '../desk.js';
+
+// Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PRELOAD = path.join(here, '../preload/index.cjs');
+const RENDERER_HTML = path.join(here, '../renderer/index.html');
+/** Set by `electron-vite dev` to its renderer dev server. */
+const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
+
+let desk: Desk | null = null;
+/** One session per window's web contents: who is signed in at that window. */
+const sessions = new Map<number, Session>();
+
+function sessionFor(contents: WebContents): Session {
+  let session = sessions.get(contents.id);
+  if (!session) {
+    session = desk!.newSession();
+    sessions.set(contents.id, session);
+    contents.once('destroyed', () => sessions.delete(contents.id));
+  }
+  return session;
+}
+
+/** Only our own page, in the top frame, may call the desk; not an iframe or a page navigated to. */
+function isOwnPage(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  if (!frame || frame.parent !== null) return false;
+  return isOwnUrl(frame.url);
+}
+
+function isOwnUrl(url: string): boolean {
+  if (DEV_SERVER_URL) return new URL(url).origin === new URL(DEV_SERVER_URL).origin;
+  return url.startsWith('file:') && fileURLToPath(url.split(/[?#]/, 1)[0]!) === RENDERER_HTML;
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Bayline',
+    show: false,
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  // The window only ever shows Bayline; links to the outside world open in the person's browser.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https:')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isOwnUrl(url)) event.preventDefault();
+  });
+  if (DEV_SERVER_URL) void window.loadURL(DEV_SERVER_URL);
+  else void window.loadFile(RENDERER_HTML);
+  return window;
+}
+
+async function start(): Promise<void> {
+  try {
+    // BAYLINE_DATA lets `npm start` point the window at the same folder the browser host would use.
+    const dataDir = process.env.BAYLINE_DATA ?? path.join(app.getPath('userData'), 'data');
+    desk = await Desk.open({ dataDir, scheduleBackups: true });
+  } catch (err) {
+    dialog.showErrorBox('Bayline could not open its data', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return;
+  }
+
+  desk.onEvent((event) => {
+    for (const window of BrowserWindow.getAllWindows()) window.webContents.send('bayline:event', event);
+  });
+
+  ipcMain.handle('bayline:call', async (event, method: unknown, args: unknown) => {
+    if (!isOwnPage(event)) {
+      return { ok: false, error: { code: 'not-allowed', message: 'This page may not use Bayline.' } };
+    }
+    if (!desk) return { ok: false, error: { code: 'internal', message: 'Bayline is closing; nothing was saved.' } };
+    return desk.call(method, args, sessionFor(event.sender));
+  });
+
+  createWindow();
+}
+
+// Two copies would fight over the same data folder; the second one brings the first forward.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      console.error('[electron] failed to start', err);
+      app.exit(1);
+    });
+
+  app.on('activate', () => {
+    if (desk && BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  // Close the database cleanly (WAL checkpoint, lock released) before the process goes.
+  let closing: Promise<void> | null = null;
+  let closed = false;
+  app.on('before-quit', (event) => {
+    if (closed || (!desk && !closing)) return;
+    event.preventDefault();
+    if (closing) return;
+    const open = desk!;
+    desk = null;
+    closing = open
+      .close()
+      .catch((err: unknown) => console.error('[electron] closing the desk failed', err))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
+}

@@ -1,0 +1,27 @@
+// Preload for the Bayline window: exposes exactly the typed API (call + onEvent) as
+// `window.bayline`, and nothing else of Electron or Node.
+import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
+import type { BaylineApi, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
+import type { ApiErrorBody } from '../../src-shared/api/errors.js';
+import type { CallOutcome } from '../api/dispatch.js';
+
+const bayline: BaylineApi = {
+  async call(method, args) {
+    const outcome = (await ipcRenderer.invoke('bayline:call', method, args)) as CallOutcome;
+    if (outcome.ok) return outcome.result as ResultOf<typeof method>;
+    // The context bridge keeps only the message of an Error; a plain object keeps code, field and
+    // issues. The page turns it back into an ApiError (src-renderer/api/desk-api.ts).
+    throw { ...outcome.error } satisfies ApiErrorBody;
+  },
+
+  onEvent(listener) {
+    // The page gets the event only, never Electron's IpcRendererEvent (it carries `sender`).
+    const forward = (_event: IpcRendererEvent, event: PushEvent) => listener(event);
+    ipcRenderer.on('bayline:event', forward);
+    return () => {
+      ipcRenderer.removeListener('bayline:event', forward);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('bayline', bayline);
