@@ -1,0 +1,112 @@
+// `npm run bench`: search as you type over 50,000 repair orders and single stage-change latency,
+// each beside a baseline measured in the same run; prints ratios and writes bench/results/*.json.
+// Sizes can be lowered for a quick look: BENCH_ROS=5000 npm run bench
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedDemoShop } from '../src-main/demo/demo-shop.js';
+import { Desk } from '../src-main/desk.js';
+import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
+import { runSearchBench, type SearchBenchResult } from './search.js';
+import { runStageBench, type StageBenchResult } from './stage-change.js';
+
+const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function writeResult(name: string, stamp: string, body: unknown): string {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  return file;
+}
+
+function seconds(fromMs: number): string {
+  return `${((performance.now() - fromMs) / 1000).toFixed(1)} s`;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const machine = {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  const header = { startedAt: startedAt.toISOString(), commit: gitCommit(), machine };
+  console.log(`Bayline benchmarks — ${header.startedAt}, commit ${header.commit ?? '?'}, ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
+  console.log(`(load average at start: ${machine.loadAverage.join(', ')}; other work on this machine shows in the tails)`);
+
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-'));
+  let search: SearchBenchResult;
+  const stage: StageBenchResult[] = [];
+  try {
+    // --- a. search over a large shop
+    console.log(`\n[search] building a workspace with ${repairOrders.toLocaleString('en-US')} repair orders…`);
+    const bigDir = path.join(root, 'big');
+    const big = await buildBigWorkspace(bigDir, { repairOrders });
+    console.log(
+      `  ${big.counts.repairOrders.toLocaleString('en-US')} ROs, ${big.counts.customers.toLocaleString('en-US')} customers, ` +
+        `${big.counts.vehicles.toLocaleString('en-US')} vehicles; rows ${(big.insertMs / 1000).toFixed(1)} s, ` +
+        `search index ${(big.indexMs / 1000).toFixed(1)} s, file ${(big.fileBytes / 1024 / 1024).toFixed(0)} MiB`,
+    );
+    const bigDesk = await Desk.open({ dataDir: bigDir, workspace: { name: 'Bench Shop', slug: BIG_SLUG } });
+    try {
+      console.log(`\n[search] typing realistic lookups, one prefix at a time (${seconds(started)} so far)`);
+      search = await runSearchBench(bigDesk, big.ros);
+      console.log(`\n[stage change] in the ${repairOrders.toLocaleString('en-US')}-RO workspace`);
+      stage.push(await runStageBench(bigDesk, { label: `${repairOrders}-ro-workspace`, moves: 200 }));
+    } finally {
+      await bigDesk.close();
+    }
+
+    // --- b. stage change in an ordinary shop, loaded through the API
+    console.log(`\n[stage change] in the demo shop (40 open, 60 delivered, loaded through the API) (${seconds(started)} so far)`);
+    const demoDesk = await Desk.open({ dataDir: path.join(root, 'demo') });
+    try {
+      await seedDemoShop(demoDesk, { openRos: 40, closedRos: 60 });
+      stage.push(await runStageBench(demoDesk, { label: 'demo-shop', moves: 400 }));
+    } finally {
+      await demoDesk.close();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+
+  const files = [
+    writeResult('search-typing', stamp, { ...header, benchmark: 'search-typing', result: search }),
+    writeResult('stage-change', stamp, { ...header, benchmark: 'stage-change', results: stage }),
+  ];
+  const latest = path.join(RESULTS_DIR, 'latest.json');
+  fs.writeFileSync(
+    latest,
+    `${JSON.stringify({ ...header, totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage }, null, 2)}\n`,
+  );
+
+  console.log('\nSummary');
+  console.log(
+    `  search p99 (API) ${search.api.overall.p99.toFixed(2)} ms at ${search.repairOrders.toLocaleString('en-US')} ROs — goal < ${search.goalP99Ms} ms: ${search.goalMet ? 'PASS' : 'MISS'}; ratio to baseline ${search.ratioApi.toFixed(0)}×`,
+  );
+  for (const s of stage) {
+    console.log(`  stage change p99 ${s.stageChange.p99.toFixed(2)} ms (${s.label}); ratio to baseline ${s.ratio.toFixed(0)}×`);
+  }
+  console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
+  console.log(`  total ${seconds(started)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

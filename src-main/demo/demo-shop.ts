@@ -1,0 +1,808 @@
+// Fills an empty workspace with a believable body shop (Lakeside Collision, Austin TX) for demos,
+// screenshots and manual testing, going only through the typed API a person's clicks go through.
+import type { ApiMethod, ArgsOf, ResultOf } from '../../src-shared/api/contract.js';
+import type { RepairOrderDetail, StaffRole } from '../../src-shared/domain.js';
+import { STAGES, type Stage } from '../../src-shared/stages.js';
+import { vinCheckDigit } from '../../src-shared/vin.js';
+import type { Session } from '../api/dispatch.js';
+import type { Desk } from '../desk.js';
+import { shopToday } from '../repair-orders/queries.js';
+
+export interface DemoShopOptions {
+  openRos?: number;
+  closedRos?: number;
+  seed?: number;
+}
+
+const SHOP_TIME_ZONE = 'America/Chicago';
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness: the same seed gives the same shop (names, cars, dates, stages), so a
+// screenshot or a bug report made from the demo can be reproduced.
+
+/** mulberry32: tiny, fast, good enough for picking names; not for anything secret. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Integer in [min, max], both inclusive. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
+    const total = items.reduce((sum, [, w]) => sum + w, 0);
+    let r = this.next() * total;
+    for (const [item, w] of items) {
+      r -= w;
+      if (r < 0) return item;
+    }
+    return items[items.length - 1]![0];
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The people and cars of a Central Texas shop. Accented and extended-Latin names are there on
+// purpose: search, sorting, printing and texts must all cope with them.
+
+/** Customers every demo shop has on an open repair, so a demo can show accent-blind search. */
+export const FEATURED_CUSTOMERS: ReadonlyArray<{ firstName: string; lastName: string }> = [
+  { firstName: 'José', lastName: 'García' },
+  { firstName: 'Zoë', lastName: 'Hart' },
+  { firstName: 'Thị Hương', lastName: 'Nguyễn' },
+  { firstName: 'Øyvind', lastName: 'Berg' },
+  { firstName: "Siobhán", lastName: "O'Brien" },
+  { firstName: 'Renée', lastName: 'Côté' },
+  { firstName: 'Ramón', lastName: 'Muñoz' },
+  { firstName: 'Björn', lastName: 'Åström' },
+];
+
+const FIRST_NAMES = [
+  'James', 'Michael', 'Robert', 'David', 'William', 'Chris', 'Daniel', 'Matthew', 'Anthony', 'Joshua',
+  'Mary', 'Jennifer', 'Linda', 'Sarah', 'Jessica', 'Ashley', 'Emily', 'Megan', 'Rachel', 'Lauren',
+  'Tyler', 'Brandon', 'Kayla', 'Hannah', 'Caleb', 'Madison', 'Austin', 'Brittany', 'Cody', 'Haley',
+  'José', 'Juan', 'Luis', 'Carlos', 'Jesús', 'Andrés', 'Sofía', 'María', 'Lucía', 'Valentina',
+  'Ximena', 'Inés', 'Raúl', 'Martín', 'Verónica', 'Rocío', 'Guadalupe', 'Alejandro', 'Mónica', 'Ángel',
+  'Minh', 'Thanh', 'Linh', 'Quang', 'Hằng', 'Dũng', 'Priya', 'Arjun', 'Deepa', 'Wei',
+  'Jin', 'Soo-ah', 'Chidi', 'Ngozi', 'Zoë', 'Chloé', 'Noël', 'Renée', 'Seán', 'Aoife',
+  'Søren', 'Åsa', 'Jürgen', 'Małgorzata', 'François', 'Dominique', 'Tanisha', 'DeShawn', 'Imani', 'Marcus',
+];
+
+const LAST_NAMES = [
+  'Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Miller', 'Davis', 'Wilson', 'Anderson', 'Taylor',
+  'Thomas', 'Moore', 'Jackson', 'White', 'Harris', 'Clark', 'Lewis', 'Robinson', 'Walker', 'Young',
+  'Allen', 'King', 'Wright', 'Scott', 'Hill', 'Green', 'Adams', 'Baker', 'Nelson', 'Carter',
+  'Mitchell', 'Roberts', 'Turner', 'Phillips', 'Campbell', 'Parker', 'Evans', 'Edwards', 'Collins', 'Stewart',
+  'García', 'Hernández', 'Martínez', 'Rodríguez', 'López', 'González', 'Pérez', 'Sánchez', 'Ramírez', 'Flores',
+  'Gómez', 'Díaz', 'Cruz', 'Reyes', 'Morales', 'Gutiérrez', 'Ortiz', 'Chávez', 'Ruiz', 'Jiménez',
+  'Muñoz', 'Peña', 'Castañeda', 'Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Patel', 'Shah',
+  'Kim', 'Park', 'Chen', 'Wang', 'Okafor', 'Adeyemi', "O'Brien", "O'Connor", 'McAllister', 'Kowalski',
+  'Schröder', 'Berg', 'Hart', 'Dubois', 'Lefèvre', 'Müller', 'Nørgaard', 'Wiśniewski', 'Brennan', 'Washington',
+];
+
+/** Area codes of Austin and the towns around it; every number is in the fictional 555-01xx range. */
+const AREA_CODES = ['512', '737', '254', '830', '210', '979', '361', '325'];
+
+/** The different ways people write the same mobile number on a form. */
+const PHONE_FORMATS: ReadonlyArray<(area: string, line: string) => string> = [
+  (a, l) => `(${a}) 555-${l}`,
+  (a, l) => `(${a}) 555-${l}`,
+  (a, l) => `${a}-555-${l}`,
+  (a, l) => `${a}.555.${l}`,
+  (a, l) => `${a}555${l}`,
+  (a, l) => `+1 ${a} 555 ${l}`,
+  (a, l) => `1-${a}-555-${l}`,
+];
+
+/**
+ * Make, World Manufacturer Identifiers (first three VIN characters), models, and how common in
+ * Texas. "Model@2020" means the model was first sold for that model year.
+ */
+const CARS: ReadonlyArray<{ make: string; wmi: readonly string[]; models: readonly string[]; weight: number }> = [
+  { make: 'Ford', wmi: ['1FA', '1FT', '1FM', '3FA'], models: ['F-150', 'F-250', 'Explorer', 'Escape', 'Mustang', 'Bronco Sport@2021'], weight: 16 },
+  { make: 'Chevrolet', wmi: ['1G1', '1GC', '3GN', '2GN'], models: ['Silverado 1500', 'Equinox', 'Tahoe', 'Malibu', 'Traverse'], weight: 13 },
+  { make: 'Toyota', wmi: ['4T1', '5TD', 'JTD', '2T3', '5TF'], models: ['Camry', 'Corolla', 'RAV4', 'Highlander', 'Tacoma', 'Tundra'], weight: 16 },
+  { make: 'Honda', wmi: ['1HG', '2HG', '5FN', '5J6'], models: ['Civic', 'Accord', 'CR-V', 'Pilot', 'Odyssey'], weight: 11 },
+  { make: 'Nissan', wmi: ['1N4', '5N1', '3N1'], models: ['Altima', 'Sentra', 'Rogue', 'Frontier', 'Pathfinder'], weight: 9 },
+  { make: 'Ram', wmi: ['1C6', '3C6'], models: ['1500', '2500'], weight: 7 },
+  { make: 'Jeep', wmi: ['1C4'], models: ['Grand Cherokee', 'Wrangler', 'Cherokee', 'Compass'], weight: 5 },
+  { make: 'Hyundai', wmi: ['5NP', 'KM8'], models: ['Elantra', 'Sonata', 'Tucson', 'Santa Fe'], weight: 6 },
+  { make: 'Kia', wmi: ['KNA', '5XY'], models: ['Forte', 'Sorento', 'Sportage', 'Telluride@2020'], weight: 5 },
+  { make: 'Tesla', wmi: ['5YJ', '7SA'], models: ['Model 3@2017', 'Model Y@2020'], weight: 4 },
+  { make: 'Subaru', wmi: ['4S3', 'JF2'], models: ['Outback', 'Forester', 'Crosstrek'], weight: 3 },
+  { make: 'GMC', wmi: ['1GT', '3GT'], models: ['Sierra 1500', 'Yukon', 'Acadia'], weight: 4 },
+  { make: 'BMW', wmi: ['WBA', '5UX'], models: ['330i', 'X3', 'X5'], weight: 2 },
+  { make: 'Mercedes-Benz', wmi: ['W1K', '4JG'], models: ['C 300', 'GLE 350', 'GLC 300'], weight: 2 },
+  { make: 'Lexus', wmi: ['2T2', 'JTH'], models: ['RX 350', 'ES 350', 'NX 300'], weight: 2 },
+  { make: 'Volkswagen', wmi: ['1VW', '3VW'], models: ['Jetta', 'Atlas@2018', 'Tiguan'], weight: 2 },
+  { make: 'Mazda', wmi: ['JM1', 'JM3'], models: ['Mazda3', 'CX-5', 'CX-30@2020'], weight: 2 },
+];
+
+const COLORS: ReadonlyArray<readonly [string, number]> = [
+  ['White', 24], ['Black', 20], ['Gray', 16], ['Silver', 13], ['Blue', 9], ['Red', 9],
+  ['Pearl White', 4], ['Green', 2], ['Brown', 1], ['Orange', 1], ['Magnetic Gray', 1],
+];
+
+/** Letters a VIN may hold (never I, O or Q: they look like 1 and 0). */
+const VIN_LETTERS_DIGITS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+/** Model-year code (10th character), repeating every 30 years from 1980 = A. */
+const VIN_YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789';
+/** Texas plates skip I, O and Q for the same reason. */
+const PLATE_LETTERS = 'ABCDEFGHJKLMNPRSTUVWXYZ';
+
+/** Builds a valid 17-character VIN: WMI, descriptor, check digit, model year, plant, serial. */
+export function makeVin(rng: Rng, wmi: string, year: number): string {
+  let vds = '';
+  for (let i = 0; i < 5; i++) vds += rng.pick([...VIN_LETTERS_DIGITS]);
+  const yearCode = VIN_YEAR_CODES[(((year - 1980) % 30) + 30) % 30]!;
+  const plant = rng.pick([...'ABCDEFGHJKLMNPRSTUVWXYZ']);
+  const serial = String(rng.int(0, 999_999)).padStart(6, '0');
+  // The check digit's own weight is zero, so any placeholder gives the same sum.
+  const draft = `${wmi}${vds}0${yearCode}${plant}${serial}`;
+  return `${draft.slice(0, 8)}${vinCheckDigit(draft)}${draft.slice(9)}`;
+}
+
+/** Folds a name to what fits in an email address: "Nguyễn" → "nguyen", "Øyvind" → "oyvind". */
+export function asciiFold(text: string): string {
+  return text
+    .replace(/[Øø]/g, 'o')
+    .replace(/[Łł]/g, 'l')
+    .replace(/ß/g, 'ss')
+    .replace(/[Ææ]/g, 'ae')
+    .replace(/[Đđ]/g, 'd')
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+export interface DemoInsurer {
+  name: string;
+  domain: string;
+  adjusters: readonly string[];
+  claimNumber: (rng: Rng, year: number) => string;
+}
+
+const digits = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
+const alnum = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.pick([...'0123456789ABCDEFGHJKLMNPRSTUVWXYZ'])).join('');
+
+/** Claim numbers shaped the way each carrier's look on a work order (invented, not real formats). */
+export const INSURERS: readonly DemoInsurer[] = [
+  { name: 'State Farm', domain: 'statefarm.example', adjusters: ['Jennifer Walsh', 'Derek Holloway', 'Amanda Soto'], claimNumber: (r) => `${digits(r, 2)}-${alnum(r, 4)}-${alnum(r, 3)}` },
+  { name: 'GEICO', domain: 'geico.example', adjusters: ['Travis Nguyen', 'Keisha Barnes'], claimNumber: (r) => `0${digits(r, 9)}0101${digits(r, 2)}` },
+  { name: 'Progressive', domain: 'progressive.example', adjusters: ['Ryan Kowalczyk', 'Lisa Marquez'], claimNumber: (r, y) => `${String(y).slice(2)}-${digits(r, 7)}` },
+  { name: 'Allstate', domain: 'allstate.example', adjusters: ['Greg Patterson', 'Yolanda Pierce'], claimNumber: (r) => `0${digits(r, 9)}` },
+  { name: 'USAA', domain: 'usaa.example', adjusters: ['Dale Hughes', 'Stephanie Ng'], claimNumber: (r) => `${digits(r, 9)}-${r.pick(['001', '002', '003'])}` },
+  { name: 'Liberty Mutual', domain: 'libertymutual.example', adjusters: ['Kevin Brennan', 'Marisol Vega'], claimNumber: (r) => `${digits(r, 9)}-${r.pick(['01', '02'])}` },
+  { name: 'Farmers', domain: 'farmers.example', adjusters: ['Heather Lindqvist'], claimNumber: (r) => `30${digits(r, 8)}-1` },
+];
+
+const INSURER_WEIGHTS: ReadonlyArray<readonly [DemoInsurer | null, number]> = [
+  [INSURERS[0]!, 22], [INSURERS[1]!, 15], [INSURERS[2]!, 15], [INSURERS[3]!, 12], [INSURERS[4]!, 9],
+  [INSURERS[5]!, 7], [INSURERS[6]!, 5],
+  // Customer pay: no insurer, no claim, no deductible.
+  [null, 15],
+];
+
+export interface DemoPerson {
+  firstName: string;
+  lastName: string;
+  mobile: string | null;
+  /** The mobile as the 10 national digits, for tools that need it in a fixed form. */
+  mobileDigits: string | null;
+  email: string | null;
+  preferredChannel: 'sms' | 'email' | 'phone';
+}
+
+export interface DemoVehicle {
+  vin: string;
+  plate: string | null;
+  year: number;
+  make: string;
+  model: string;
+  color: string;
+}
+
+export interface DemoInsurance {
+  insurer: string | null;
+  claimNumber: string | null;
+  adjusterName: string | null;
+  adjusterEmail: string | null;
+  adjusterPhone: string | null;
+  deductibleCents: number | null;
+  estimateTotalCents: number;
+  courtesyCar: string | null;
+}
+
+/**
+ * Makes people, cars and claims. Keeps VINs, plates and full names unique so no two customers
+ * look like the same person and no car is on two open repairs by accident.
+ */
+export class DemoFactory {
+  private readonly vins = new Set<string>();
+  private readonly plates = new Set<string>();
+  private readonly names = new Set<string>();
+  private readonly mobilesLeft: string[];
+
+  constructor(
+    readonly rng: Rng,
+    /** Area codes to draw mobiles from; every one gives 100 fictional 555-01xx numbers. */
+    readonly areaCodes: readonly string[] = AREA_CODES,
+  ) {
+    this.mobilesLeft = rng.shuffle(areaCodes.flatMap((a) => Array.from({ length: 100 }, (_, i) => `${a}55501${String(i).padStart(2, '0')}`)));
+  }
+
+  person(name?: { firstName: string; lastName: string }): DemoPerson {
+    const rng = this.rng;
+    let firstName = name?.firstName ?? '';
+    let lastName = name?.lastName ?? '';
+    if (!name) {
+      for (let attempt = 0; ; attempt++) {
+        firstName = rng.pick(FIRST_NAMES);
+        lastName = rng.pick(LAST_NAMES);
+        if (!this.names.has(`${firstName} ${lastName}`) || attempt > 20) break;
+      }
+    }
+    this.names.add(`${firstName} ${lastName}`);
+    // Fictional numbers are scarce (100 per area code); past that, families share a number.
+    const national = rng.chance(0.95) ? (this.mobilesLeft.pop() ?? this.randomMobile()) : null;
+    const mobile = national ? rng.pick(PHONE_FORMATS)(national.slice(0, 3), national.slice(6)) : null;
+    const email = rng.chance(0.85)
+      ? `${asciiFold(firstName)}${rng.pick(['.', '', '_'])}${asciiFold(lastName)}${rng.chance(0.4) ? rng.int(1, 99) : ''}@${rng.pick(['example.com', 'example.net', 'example.org'])}`
+      : null;
+    const preferredChannel = !mobile ? (email ? 'email' : 'phone') : rng.weighted([['sms', 8], ['email', 1], ['phone', 1]] as const);
+    return { firstName, lastName, mobile, mobileDigits: national, email, preferredChannel };
+  }
+
+  private randomMobile(): string {
+    return `${this.rng.pick(this.areaCodes)}55501${digits(this.rng, 2)}`;
+  }
+
+  vehicle(): DemoVehicle {
+    const rng = this.rng;
+    const car = rng.weighted(CARS.map((c) => [c, c.weight] as const));
+    const [model, since] = rng.pick(car.models).split('@') as [string, string | undefined];
+    const drawn = rng.weighted([
+      [rng.int(2021, 2025), 45],
+      [rng.int(2016, 2020), 35],
+      [rng.int(2008, 2015), 20],
+    ]);
+    const year = Math.max(drawn, Number(since ?? 0));
+    let vin = makeVin(rng, rng.pick(car.wmi), year);
+    while (this.vins.has(vin)) vin = makeVin(rng, rng.pick(car.wmi), year);
+    this.vins.add(vin);
+    return { vin, plate: this.plate(), year, make: car.make, model, color: rng.weighted(COLORS) };
+  }
+
+  /** Texas plates (three letters, four digits) as different people type them; a few new cars have none yet. */
+  plate(): string | null {
+    const rng = this.rng;
+    if (rng.chance(0.04)) return null;
+    for (;;) {
+      const letters = Array.from({ length: 3 }, () => rng.pick([...PLATE_LETTERS])).join('');
+      const number = digits(rng, 4);
+      if (this.plates.has(letters + number)) continue;
+      this.plates.add(letters + number);
+      return `${letters}${rng.weighted([[' ', 6], ['-', 2], ['', 2]] as const)}${number}`;
+    }
+  }
+
+  /** Insurer, claim and money for a repair; `claimYear` is the year the claim was opened. */
+  insurance(claimYear: number): DemoInsurance {
+    const rng = this.rng;
+    const insurer = rng.weighted(INSURER_WEIGHTS);
+    // Most repairs land between $1,500 and $8,000; a few structural ones go much higher.
+    const dollars = Math.exp(Math.log(650) + rng.next() * (Math.log(19_000) - Math.log(650)));
+    const estimateTotalCents = Math.round(dollars * 100) + rng.int(0, 99);
+    if (!insurer) {
+      return { insurer: null, claimNumber: null, adjusterName: null, adjusterEmail: null, adjusterPhone: null, deductibleCents: null, estimateTotalCents, courtesyCar: null };
+    }
+    const adjusterName = rng.pick(insurer.adjusters);
+    const adjusterLocal = `${asciiFold(adjusterName.split(' ')[0]!)}.${asciiFold(adjusterName.split(' ').at(-1)!)}`;
+    // A third-party claim (the other driver's insurer pays) has no deductible.
+    const thirdParty = rng.chance(0.25);
+    return {
+      insurer: insurer.name,
+      claimNumber: insurer.claimNumber(rng, claimYear),
+      adjusterName,
+      adjusterEmail: `${adjusterLocal}@${insurer.domain}`,
+      adjusterPhone: `(${rng.pick(['800', '888', '877', '512'])}) 555-01${digits(rng, 2)}`,
+      deductibleCents: thirdParty ? 0 : rng.pick([25_000, 50_000, 50_000, 50_000, 100_000, 100_000, 150_000, 200_000]),
+      estimateTotalCents,
+      courtesyCar: rng.chance(0.35)
+        ? rng.pick([
+            `Enterprise rental, ${rng.pick(['Nissan Altima', 'Toyota Corolla', 'Chevrolet Malibu', 'Kia K5'])} (res. ${digits(rng, 7)})`,
+            `Hertz rental (res. H${digits(rng, 8)}), ${rng.int(7, 14)} days authorized`,
+            `Shop loaner #${rng.int(1, 4)}, 2019 Toyota Corolla`,
+          ])
+        : null,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What happens to a repair, in the words the shop would write.
+
+type ExceptionTagName = '#partsdelay' | '#awaitingauth' | '#sublet' | '#insurerdelay' | '#customerchoice';
+
+interface ExceptionPlan {
+  tag: ExceptionTagName;
+  note: string;
+  /** Raised once the repair has reached this stage. */
+  at: Stage;
+  /** Resolved just before the repair moves into this stage; null while the problem is still open. */
+  resolveAt: Stage | null;
+  /** Why the promised date moved because of it (null: the schedule absorbed it). */
+  dateReason: string | null;
+  /** How many days it moved the promised date. */
+  pushDays: number;
+}
+
+const PART_NAMES = [
+  'front bumper cover', 'LED headlamp assembly', 'passenger fender', 'radiator support', 'tailgate shell',
+  'quarter panel', 'driver door shell', 'hood', 'front radar sensor bracket', 'rear bumper reinforcement',
+  'side mirror with blind-spot module', 'grille with camera mount',
+];
+
+function exceptionIdea(rng: Rng, tag: ExceptionTagName, insurer: string | null): { note: string; dateReason: string } {
+  const who = insurer ?? 'the customer';
+  switch (tag) {
+    case '#partsdelay': {
+      const part = rng.pick(PART_NAMES);
+      return {
+        note: `${part[0]!.toUpperCase()}${part.slice(1)} backordered at the dealer; OEM ETA ${rng.int(3, 12)} business days. Checked LKQ, no usable recycled part.`,
+        dateReason: `The ${part} is backordered from the manufacturer; the dealer now expects it in about ${rng.int(1, 2)} weeks.`,
+      };
+    }
+    case '#awaitingauth':
+      return {
+        note: `Supplement ${rng.int(1, 2)} ($${rng.int(400, 3800).toLocaleString('en-US')}.${digits(rng, 2)}) sent to ${who} with photos; no authorization yet.`,
+        dateReason: `We found hidden damage at teardown and are waiting for ${who} to approve the extra repairs.`,
+      };
+    case '#sublet':
+      return {
+        note: rng.pick([
+          'ADAS calibration (front camera and radar) booked at the dealer.',
+          'Wheel alignment sublet to the tire shop on Ben White.',
+          'Windshield replacement by the glass company; camera recalibration after.',
+        ]),
+        dateReason: 'The safety-system calibration has to be done by the dealer, and their first opening is later than we planned.',
+      };
+    case '#insurerdelay':
+      return {
+        note: `${who} asked for a reinspection before we go on; appraiser not scheduled yet. Left voicemail and emailed.`,
+        dateReason: `${who} wants to reinspect the car before we continue; we are waiting for their appraiser.`,
+      };
+    case '#customerchoice':
+      return rng.pick([
+        {
+          note: 'Customer wants OEM wheels instead of the reconditioned ones the insurer approved; paying the difference.',
+          dateReason: 'You chose new factory wheels; they arrive a few days after the other parts.',
+        },
+        {
+          note: 'Customer is out of town and asked us to hold the car until they are back.',
+          dateReason: 'Holding the car until you are back in town, as you asked.',
+        },
+        {
+          note: 'Customer added a door ding repair, paying out of pocket.',
+          dateReason: 'We added the door ding repair you asked for.',
+        },
+      ]);
+  }
+}
+
+const NOTES = [
+  'Customer prefers texts after 5 pm; works nights.',
+  'Prior damage on rear bumper (scuffs) photographed at drop-off and pointed out to the customer.',
+  'Hail dents on the roof are not part of this claim; told the customer we can quote them separately.',
+  'Customer asked for the old parts back.',
+  'Rental extension approved by the adjuster by phone.',
+  'Tint strip on the rear window damaged in the accident; added to the estimate.',
+  'Spare key kept on the key board, hook 14.',
+  'Tri-coat pearl: needs a let-down panel before spraying.',
+  'Customer mentioned a check-engine light from before the accident; not ours, noted on intake.',
+  'Called the customer with the update; they will pass it on to their spouse.',
+];
+
+/** One repair as the shop will live it: who, which car, where it gets to and what goes wrong on the way. */
+interface RoPlan {
+  customer: DemoPerson | { customerId: string };
+  vehicle: DemoVehicle;
+  insurance: DemoInsurance;
+  path: Stage[];
+  assignedStaffId: string | null;
+  partsOrdered: boolean;
+  waitingOnFrame: boolean;
+  qcPassed: boolean;
+  promisedAtCheckIn: string | null;
+  /** Set once the estimate is written, when no date was promised at check-in. */
+  promisedAtEstimate: string | null;
+  exceptions: ExceptionPlan[];
+  /** Internal notes and the stage after which each is written. */
+  notes: Array<{ body: string; at: Stage }>;
+}
+
+function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The stages a repair walks through to reach `last`; without a supplement it skips the two supplement stages. */
+function pathTo(last: Stage, withSupplement: boolean): Stage[] {
+  const upTo = STAGES.slice(0, STAGES.indexOf(last) + 1);
+  return withSupplement ? upTo : upTo.filter((s) => s !== 'supplement-sent' && s !== 'supplement-approved');
+}
+
+/** Open repairs per stage: many cars at estimate, waiting on parts or in repair, few done. Delivered ones are closed. */
+const OPEN_STAGE_WEIGHTS: ReadonlyArray<readonly [Stage, number]> = [
+  ['pictures', 5],
+  ['estimate', 7],
+  ['teardown', 6],
+  ['supplement-sent', 5],
+  ['supplement-approved', 4],
+  ['repair-started', 8],
+  ['completed', 3],
+];
+
+/** Spreads `n` over the stages by weight (largest remainder), so even a small demo covers most stages. */
+export function openStageCounts(n: number): Stage[] {
+  const total = OPEN_STAGE_WEIGHTS.reduce((s, [, w]) => s + w, 0);
+  const shares = OPEN_STAGE_WEIGHTS.map(([stage, w], i) => ({ stage, i, exact: (n * w) / total, count: Math.floor((n * w) / total) }));
+  let left = n - shares.reduce((s, x) => s + x.count, 0);
+  for (const s of [...shares].sort((a, b) => b.exact - b.count - (a.exact - a.count) || a.i - b.i)) {
+    if (left-- <= 0) break;
+    s.count += 1;
+  }
+  return shares.flatMap((s) => Array.from({ length: s.count }, () => s.stage));
+}
+
+function planExceptions(rng: Rng, insurer: string | null, path: Stage[], busy: number): ExceptionPlan[] {
+  const next = (s: Stage): Stage | null => path[path.indexOf(s) + 1] ?? null;
+  const plans: ExceptionPlan[] = [];
+  const add = (tag: ExceptionTagName, at: Stage, resolveAt: Stage | null) => {
+    const idea = exceptionIdea(rng, tag, insurer);
+    // Only some delays move the promised date; the schedule absorbs the others.
+    const movesDate = rng.chance(0.6);
+    plans.push({ tag, at, resolveAt, note: idea.note, dateReason: movesDate ? idea.dateReason : null, pushDays: rng.int(2, 6) });
+  };
+  if (path.includes('teardown') && rng.chance(0.25 * busy)) {
+    add('#partsdelay', 'teardown', path.includes('repair-started') ? 'repair-started' : null);
+  }
+  if (path.includes('supplement-sent') && insurer && rng.chance(0.4 * busy)) {
+    add('#awaitingauth', 'supplement-sent', next('supplement-sent'));
+  } else if (path.includes('estimate') && insurer && rng.chance(0.08 * busy)) {
+    add('#insurerdelay', 'estimate', next('estimate'));
+  }
+  if (path.includes('repair-started') && rng.chance(0.18 * busy)) {
+    add('#sublet', 'repair-started', next('repair-started'));
+  }
+  if (rng.chance(0.05 * busy)) {
+    const at = rng.pick(path.filter((s) => s !== 'delivered'));
+    add('#customerchoice', at, next(at));
+  }
+  return plans;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The staff and who does what.
+
+type Seat = 'owner' | 'advisor' | 'estimator' | 'manager' | 'technician';
+
+const STAFF: ReadonlyArray<{ seat: Seat; name: string; role: StaffRole; pin: string }> = [
+  { seat: 'owner', name: 'Dana Whitfield', role: 'owner', pin: '2468' },
+  { seat: 'advisor', name: 'Tomás Álvarez', role: 'advisor', pin: '1357' },
+  { seat: 'estimator', name: 'Priya Raman', role: 'estimator', pin: '5150' },
+  { seat: 'manager', name: 'Marcus Reyes', role: 'manager', pin: '7319' },
+  { seat: 'technician', name: 'Kevin Đoàn', role: 'technician', pin: '8642' },
+];
+
+/** Who usually makes each move, so the activity list reads like a real shop's day. */
+const MOVER: Record<Stage, Seat> = {
+  pictures: 'advisor',
+  estimate: 'estimator',
+  teardown: 'technician',
+  'supplement-sent': 'estimator',
+  'supplement-approved': 'estimator',
+  'repair-started': 'manager',
+  completed: 'manager',
+  delivered: 'advisor',
+};
+
+const RAISER: Record<ExceptionTagName, Seat> = {
+  '#partsdelay': 'manager',
+  '#awaitingauth': 'estimator',
+  '#sublet': 'manager',
+  '#insurerdelay': 'estimator',
+  '#customerchoice': 'advisor',
+};
+
+/** Calls the typed API as one of the staff, and stops at the first refusal. */
+class ApiDriver {
+  readonly seats = new Map<Seat, Session>();
+
+  constructor(
+    readonly desk: Desk,
+    readonly front: Session,
+  ) {}
+
+  async call<M extends ApiMethod>(method: M, args: ArgsOf<M>, seat: Seat | null): Promise<ResultOf<M>> {
+    const session = seat ? this.seats.get(seat) : this.front;
+    if (!session) throw new Error(`Demo shop: nobody is switched in as ${seat}`);
+    const outcome = await this.desk.call(method, args, session);
+    if (!outcome.ok) throw new Error(`Demo shop: ${method} failed: ${outcome.error.message}`);
+    return outcome.result as ResultOf<M>;
+  }
+}
+
+interface SubStatusIds {
+  partsOrdered: string;
+  waitingOnFrame: string;
+  qcPassed: string;
+}
+
+/** Checks the car in and walks it through its plan; returns the RO id and the customer id. */
+async function runPlan(api: ApiDriver, plan: RoPlan, sub: SubStatusIds): Promise<{ roId: string; customerId: string }> {
+  const { customer, vehicle, insurance } = plan;
+  let ro: RepairOrderDetail = await api.call(
+    'ro-check-in',
+    {
+      customer:
+        'customerId' in customer
+          ? { id: customer.customerId }
+          : {
+              firstName: customer.firstName,
+              lastName: customer.lastName,
+              mobile: customer.mobile,
+              email: customer.email,
+              preferredChannel: customer.preferredChannel,
+            },
+      vehicle: { vin: vehicle.vin, plate: vehicle.plate, year: vehicle.year, make: vehicle.make, model: vehicle.model, color: vehicle.color },
+      insurer: insurance.insurer,
+      claimNumber: insurance.claimNumber,
+      adjusterName: insurance.adjusterName,
+      adjusterEmail: insurance.adjusterEmail,
+      adjusterPhone: insurance.adjusterPhone,
+      deductibleCents: insurance.deductibleCents,
+      estimateTotalCents: insurance.estimateTotalCents,
+      promisedDate: plan.promisedAtCheckIn,
+      courtesyCar: insurance.courtesyCar,
+      assignedStaffId: plan.assignedStaffId,
+    },
+    'advisor',
+  );
+  const roId = ro.id;
+  let promised = plan.promisedAtCheckIn;
+
+  for (const [step, stage] of plan.path.entries()) {
+    if (step > 0) {
+      for (const e of plan.exceptions) {
+        if (e.resolveAt !== stage) continue;
+        const open = ro.exceptions.find((x) => x.tag === e.tag && !x.resolvedAt);
+        if (open) ro = await api.call('exception-resolve', { id: open.id }, RAISER[e.tag]);
+      }
+      ro = await api.call('ro-move-stage', { id: roId, stage }, MOVER[stage]);
+    }
+    if (stage === 'estimate') {
+      if (plan.promisedAtEstimate) {
+        promised = plan.promisedAtEstimate;
+        const reason = insurance.insurer
+          ? `Estimate written and sent to ${insurance.insurer}; parts availability confirmed.`
+          : 'Estimate approved by the customer; parts availability confirmed.';
+        ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason }, 'estimator');
+      }
+      if (plan.partsOrdered) {
+        ro = await api.call('ro-move-stage', { id: roId, stage: 'estimate', subStatusId: sub.partsOrdered }, 'estimator');
+      }
+    }
+    if (stage === 'repair-started' && plan.waitingOnFrame) {
+      ro = await api.call('ro-move-stage', { id: roId, stage, subStatusId: sub.waitingOnFrame }, 'technician');
+    }
+    if (stage === 'completed' && plan.qcPassed) {
+      ro = await api.call('ro-move-stage', { id: roId, stage, subStatusId: sub.qcPassed }, 'manager');
+    }
+    for (const e of plan.exceptions) {
+      if (e.at !== stage) continue;
+      ro = await api.call('exception-add', { roId, tag: e.tag, note: e.note }, RAISER[e.tag]);
+      if (e.dateReason && promised) {
+        promised = addDays(promised, e.pushDays);
+        ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason: e.dateReason }, RAISER[e.tag]);
+      }
+    }
+    for (const [n, note] of plan.notes.entries()) {
+      if (note.at === stage) ro = await api.call('note-add', { roId, body: note.body }, n % 2 === 0 ? 'advisor' : 'estimator');
+    }
+  }
+  return { roId, customerId: ro.customer.id };
+}
+
+function planNotes(rng: Rng, path: Stage[], p: number): RoPlan['notes'] {
+  if (!rng.chance(p)) return [];
+  const bodies = rng.shuffle([...NOTES]).slice(0, rng.chance(0.25) ? 2 : 1);
+  return bodies.map((body) => ({ body, at: rng.pick(path.filter((s) => s !== 'delivered')) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Fills an empty workspace with a body shop: settings, staff, sub-statuses, about 40 open repairs
+ * spread over the stages and a few hundred delivered ones. Deterministic for a given seed (the
+ * ids and the moments the API stamps are not).
+ */
+export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): Promise<{ openRos: number; closedRos: number }> {
+  const openCount = options.openRos ?? 40;
+  const closedCount = options.closedRos ?? 300;
+  const rng = new Rng(options.seed ?? 20_240_611);
+  const api = new ApiDriver(desk, desk.newSession());
+
+  if ((await api.call('ro-board', { includeClosed: true }, null)).length > 0) {
+    throw new Error('Demo shop: this workspace already has repair orders; the demo only goes into an empty one.');
+  }
+
+  await api.call(
+    'workspace-update',
+    {
+      name: 'Lakeside Collision',
+      slug: 'lakeside-collision',
+      address: '4810 E Ben White Blvd, Austin, TX 78741',
+      phone: '(512) 555-0100',
+      email: 'frontdesk@lakeside-collision.example',
+      hours: {
+        mon: { open: '07:30', close: '17:30' },
+        tue: { open: '07:30', close: '17:30' },
+        wed: { open: '07:30', close: '17:30' },
+        thu: { open: '07:30', close: '17:30' },
+        fri: { open: '07:30', close: '17:00' },
+        sat: { open: '09:00', close: '12:00' },
+        sun: null,
+      },
+      timeZone: SHOP_TIME_ZONE,
+      colorPrimary: '#0b5d7a',
+      colorAccent: '#f29f05',
+      roNumberStart: 24_001,
+    },
+    null,
+  );
+
+  // One session per person, switched in once: each PIN check is a deliberate ~50 ms of scrypt.
+  for (const s of STAFF) {
+    const member = await api.call('staff-create', { name: s.name, role: s.role, pin: s.pin }, s.seat === 'owner' ? null : 'owner');
+    const session = api.desk.newSession();
+    const outcome = await api.desk.call('staff-switch', { staffId: member.id, pin: s.pin }, session);
+    if (!outcome.ok) throw new Error(`Demo shop: staff-switch failed: ${outcome.error.message}`);
+    api.seats.set(s.seat, session);
+  }
+  const staff = await api.call('staff-list', {}, 'owner');
+  const assignable = staff.filter((m) => m.role === 'technician' || m.role === 'manager').map((m) => m.id);
+
+  const sub: SubStatusIds = {
+    partsOrdered: (await api.call('substatus-save', { name: 'Parts ordered', stage: 'estimate', position: 1 }, 'manager')).id,
+    waitingOnFrame: (await api.call('substatus-save', { name: 'Waiting on frame', stage: 'repair-started', position: 1 }, 'manager')).id,
+    qcPassed: (await api.call('substatus-save', { name: 'QC passed', stage: 'completed', position: 1 }, 'manager')).id,
+  };
+  await api.call('substatus-save', { name: 'In paint', stage: 'repair-started', position: 2 }, 'manager');
+
+  const today = shopToday(SHOP_TIME_ZONE);
+  const factory = new DemoFactory(rng);
+  /** Customers seen before, with the car they came in; some come back with another dent. */
+  const known: Array<{ customerId: string; vehicle: DemoVehicle }> = [];
+
+  // Delivered repairs, oldest first so RO numbers grow with time. The dates the shop typed
+  // (promised dates, claim years) spread over ~18 months; the API stamps events "now".
+  const closedDaysAgo = Array.from({ length: closedCount }, () => rng.int(4, 540)).sort((a, b) => b - a);
+  for (const [n, daysAgo] of closedDaysAgo.entries()) {
+    const checkedIn = addDays(today, -daysAgo);
+    const comeBack = known.length > 5 && rng.chance(0.08) ? rng.pick(known) : null;
+    const vehicle = comeBack && rng.chance(0.5) ? comeBack.vehicle : factory.vehicle();
+    const insurance = factory.insurance(Number(checkedIn.slice(0, 4)));
+    // Sub-status stops are rarer here than on open repairs: every extra move is an API call,
+    // and 300 histories must load in well under a minute.
+    const path = pathTo('delivered', rng.chance(0.5));
+    const exceptions = planExceptions(rng, insurance.insurer, path, 0.4);
+    const plan: RoPlan = {
+      customer: comeBack ? { customerId: comeBack.customerId } : factory.person(),
+      vehicle,
+      insurance,
+      path,
+      assignedStaffId: assignable[n % assignable.length] ?? null,
+      partsOrdered: rng.chance(0.2),
+      waitingOnFrame: rng.chance(0.05),
+      qcPassed: rng.chance(0.6),
+      promisedAtCheckIn: addDays(checkedIn, rng.int(5, 16)),
+      promisedAtEstimate: null,
+      exceptions,
+      notes: planNotes(rng, path, 0.12),
+    };
+    const done = await runPlan(api, plan, sub);
+    if (!comeBack) known.push({ customerId: done.customerId, vehicle });
+  }
+
+  // Open repairs: stages by weight, shuffled so RO numbers don't sort by stage.
+  const openStages = rng.shuffle(openStageCounts(openCount));
+  const canRunLate = (s: Stage) => STAGES.indexOf(s) >= 2 && STAGES.indexOf(s) <= 5;
+  const overdue = openStages.map((s) => canRunLate(s) && rng.chance(0.2));
+  if (!overdue.some(Boolean)) {
+    const i = openStages.findIndex(canRunLate);
+    if (i >= 0) overdue[i] = true;
+  }
+  const openVins = new Set<string>();
+  const plans: RoPlan[] = [];
+  for (const [i, stage] of openStages.entries()) {
+    const featured = FEATURED_CUSTOMERS[i];
+    let customer: RoPlan['customer'] = featured ? factory.person(featured) : factory.person();
+    let vehicle = factory.vehicle();
+    if (!featured && known.length > 0 && rng.chance(0.1)) {
+      const back = rng.pick(known);
+      customer = { customerId: back.customerId };
+      // Same car back again, unless it is already on another open repair.
+      if (!openVins.has(back.vehicle.vin) && rng.chance(0.5)) vehicle = back.vehicle;
+    }
+    openVins.add(vehicle.vin);
+    const insurance = factory.insurance(Number(today.slice(0, 4)));
+    const k = STAGES.indexOf(stage);
+    const path = pathTo(stage, stage === 'supplement-sent' || stage === 'supplement-approved' || (k > 4 && rng.chance(0.6)));
+    let exceptions = planExceptions(rng, insurance.insurer, path, 1);
+    // An overdue car is one whose date passed and nobody moved it: exactly what the board must surface.
+    if (overdue[i]) exceptions = exceptions.map((e) => ({ ...e, dateReason: null }));
+    const finalPromised =
+      k === 0 && rng.chance(0.6) ? null : overdue[i] ? addDays(today, -rng.int(1, 6)) : addDays(today, rng.int(1, 10) + (6 - k));
+    const promiseAtCheckIn = k === 0 || rng.chance(0.6);
+    // No date to move before one was promised.
+    if (!promiseAtCheckIn) exceptions = exceptions.map((e) => (e.at === 'pictures' ? { ...e, dateReason: null } : e));
+    // Every date change pushed the date out, so the first promise was that much earlier.
+    const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), 0);
+    const firstPromise = finalPromised ? addDays(finalPromised, -pushed) : null;
+    plans.push({
+      customer,
+      vehicle,
+      insurance,
+      path,
+      assignedStaffId: k >= 2 ? (assignable[i % assignable.length] ?? null) : null,
+      partsOrdered: k >= 1 && rng.chance(0.5),
+      waitingOnFrame: stage === 'repair-started' && rng.chance(0.3),
+      qcPassed: stage === 'completed' && rng.chance(0.6),
+      promisedAtCheckIn: promiseAtCheckIn ? firstPromise : null,
+      promisedAtEstimate: promiseAtCheckIn ? null : firstPromise,
+      exceptions,
+      notes: planNotes(rng, path, 0.45),
+    });
+  }
+  // At least one problem still open on the board, so the exception filter has something to show.
+  const stillOpen = (p: RoPlan) => p.exceptions.some((e) => e.resolveAt === null);
+  if (plans.length > 0 && !plans.some(stillOpen)) {
+    const target = plans.find((p) => p.path.includes('teardown') && !p.path.includes('repair-started')) ?? plans[0]!;
+    const idea = exceptionIdea(rng, '#partsdelay', target.insurance.insurer);
+    target.exceptions.push({ tag: '#partsdelay', note: idea.note, at: target.path.at(-1)!, resolveAt: null, dateReason: null, pushDays: 0 });
+  }
+  for (const plan of plans) await runPlan(api, plan, sub);
+
+  const board = await api.call('ro-board', { includeClosed: true }, 'owner');
+  return { openRos: board.filter((r) => !r.closed).length, closedRos: board.filter((r) => r.closed).length };
+}
