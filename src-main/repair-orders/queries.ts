@@ -7,9 +7,16 @@ import { toCustomer } from '../customers/handlers.js';
 import type { Desk } from '../desk.js';
 import { readSettings } from '../workspace/handlers.js';
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Today's date (YYYY-MM-DD) where the shop is, which is what "overdue" means to the shop. */
 export function shopToday(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(now);
 }
 
 export function vehicleLabel(v: { year: number | null; make: string | null; model: string | null; color: string | null }): string {

@@ -7,9 +7,16 @@ import { phoneSearchForms } from '../../src-shared/phone.js';
 type Db = BetterSqlite3.Database;
 export type SearchKind = 'ro' | 'customer';
 
-/** Letters and digits of one word, lower case: "O'Brien" → "obrien", "555-0134" → "5550134". */
+/** Letters FTS5 does not treat as accented, spelled the way people type them on a US keyboard. */
+const PLAIN_LETTERS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ß: 'ss', ı: 'i' };
+
+/** Letters and digits of one word, lower case: "O'Brien" → "obrien", "555-0134" → "5550134", "Øyvind" → "oyvind". */
 export function collapseWord(word: string): string {
-  return word.normalize('NFC').replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
+  return word
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '')
+    .replace(/[øæœłđðþßı]/g, (ch) => PLAIN_LETTERS[ch]!);
 }
 
 /**
@@ -60,11 +67,16 @@ function customerTokens(c: { first_name: string | null; last_name: string | null
   return [...new Set(tokens)].join(' ');
 }
 
-/** Turns what a person typed into an FTS5 query: every word must match the start of a token. */
+/**
+ * Turns what a person typed into an FTS5 query: every word must match the start of a token.
+ * Digits typed in groups ("(512) 555-01") may also be one number begun, so they match run together too.
+ */
 export function toMatchQuery(typed: string): string | null {
   const words = typed.split(/\s+/).map(collapseWord).filter(Boolean);
   if (words.length === 0) return null;
-  return words.map((w) => `"${w}"*`).join(' ');
+  const each = words.map((w) => `"${w}"*`).join(' AND ');
+  if (words.length > 1 && words.every((w) => /^\d+$/.test(w))) return `(${each}) OR "${words.join('')}"*`;
+  return each;
 }
 
 const RO_SOURCE_SQL = `

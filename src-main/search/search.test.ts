@@ -88,3 +88,17 @@ describe('search as you type', () => {
     expect(found.map((c) => c.lastName)).toEqual(['Hương']);
   });
 });
+
+describe('letters without a plain-ASCII accent', () => {
+  it('Øyvind is found as oyvind and Đặng as dang', async () => {
+    const oyvind = await d.call('ro-check-in', { customer: { firstName: 'Øyvind', lastName: 'Berg' }, vehicle: { plate: 'OSL 100' } });
+    const dang = await d.call('ro-check-in', { customer: { firstName: 'Minh', lastName: 'Đặng' }, vehicle: { plate: 'HAN 200' } });
+    expect(await find('oyvind')).toEqual([oyvind.id]);
+    expect(await find('Øyv')).toEqual([oyvind.id]);
+    expect(await find('dang')).toEqual([dang.id]);
+  });
+
+  it('a phone number typed in groups finds the number begun', async () => {
+    expect(await find('(512) 555-01')).toEqual(expect.arrayContaining([zoeRo, nguyenRo]));
+  });
+});

@@ -237,52 +237,112 @@ export class InvalidChangeError extends Error {
   }
 }
 
+/** Rows per multi-row statement; SQLite allows 32,766 parameters, PostgreSQL 65,535. */
+const CHUNK = 400;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const cellKey = (table: string, row: string, column: string) => `${table}\u0000${row}\u0000${column}`;
+
+/**
+ * Logs and applies a batch in a handful of statements: log what is new (the unique key drops
+ * duplicates), keep the newest stamp per cell, compare with the stamps the cells hold, and
+ * write the winners one upsert per row.
+ */
 async function applyChanges(
   trx: Tx,
   changes: Change[],
 ): Promise<{ logged: number; applied: number; touched: TouchedRows }> {
   const touched: TouchedRows = new Map();
-  let logged = 0;
-  let applied = 0;
-  for (const c of changes) {
+  // 1. The log: only changes it did not already hold come back.
+  const fresh: Change[] = [];
+  for (const part of chunks(changes)) {
     const inserted = await trx
       .insertInto('changes')
-      .values({
-        stamp: c.stamp,
-        tbl: c.table,
-        row_id: c.row,
-        col: c.column,
-        value: JSON.stringify(c.value),
-        node: nodeOfStamp(c.stamp),
-      })
+      .values(
+        part.map((c) => ({
+          stamp: c.stamp,
+          tbl: c.table,
+          row_id: c.row,
+          col: c.column,
+          value: JSON.stringify(c.value),
+          node: nodeOfStamp(c.stamp),
+        })),
+      )
       .onConflict((oc) => oc.columns(['stamp', 'tbl', 'row_id', 'col']).doNothing())
-      .returning('seq')
-      .executeTakeFirst();
-    if (!inserted) continue;
-    logged += 1;
-    const current = await trx
-      .selectFrom('cell_stamps')
-      .select('stamp')
-      .where('tbl', '=', c.table)
-      .where('row_id', '=', c.row)
-      .where('col', '=', c.column)
-      .executeTakeFirst();
-    if (current && current.stamp >= c.stamp) continue;
-    await trx
-      .insertInto('cell_stamps')
-      .values({ tbl: c.table, row_id: c.row, col: c.column, stamp: c.stamp })
-      .onConflict((oc) => oc.columns(['tbl', 'row_id', 'col']).doUpdateSet({ stamp: c.stamp }))
+      .returning(['stamp', 'tbl', 'row_id', 'col'])
       .execute();
-    const column = sql.ref(c.column);
-    await sql`INSERT INTO ${sql.table(c.table)} (id, ${column}) VALUES (${c.row}, ${c.value})
-      ON CONFLICT (id) DO UPDATE SET ${column} = ${sql.ref(`excluded.${c.column}`)}`.execute(trx);
-    applied += 1;
-    const table = c.table as SyncedTable;
-    let rows = touched.get(table);
-    if (!rows) touched.set(table, (rows = new Set()));
+    const keys = new Set(inserted.map((r) => `${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`));
+    for (const c of part) {
+      const key = `${c.stamp}\u0000${cellKey(c.table, c.row, c.column)}`;
+      if (keys.delete(key)) fresh.push(c);
+    }
+  }
+  if (fresh.length === 0) return { logged: 0, applied: 0, touched };
+
+  // 2. Per cell, the newest of the fresh changes.
+  const newest = new Map<string, Change>();
+  for (const c of fresh) {
+    const key = cellKey(c.table, c.row, c.column);
+    const seen = newest.get(key);
+    if (!seen || seen.stamp < c.stamp) newest.set(key, c);
+  }
+
+  // 3. What the cells hold now; a fresh change wins only over an older stamp.
+  const byTable = new Map<string, Set<string>>();
+  for (const c of newest.values()) {
+    let rows = byTable.get(c.table);
+    if (!rows) byTable.set(c.table, (rows = new Set()));
     rows.add(c.row);
   }
-  return { logged, applied, touched };
+  const held = new Map<string, string>();
+  for (const [table, rows] of byTable) {
+    for (const part of chunks([...rows])) {
+      const current = await trx
+        .selectFrom('cell_stamps')
+        .select(['row_id', 'col', 'stamp'])
+        .where('tbl', '=', table)
+        .where('row_id', 'in', part)
+        .execute();
+      for (const r of current) held.set(cellKey(table, r.row_id, r.col), r.stamp);
+    }
+  }
+  const winners = [...newest.entries()].filter(([key, c]) => {
+    const stamp = held.get(key);
+    return stamp === undefined || stamp < c.stamp;
+  });
+  if (winners.length === 0) return { logged: fresh.length, applied: 0, touched };
+
+  // 4. Record the new stamps, then write the values, one statement per row.
+  for (const part of chunks(winners.map(([, c]) => c))) {
+    await trx
+      .insertInto('cell_stamps')
+      .values(part.map((c) => ({ tbl: c.table, row_id: c.row, col: c.column, stamp: c.stamp })))
+      .onConflict((oc) => oc.columns(['tbl', 'row_id', 'col']).doUpdateSet((eb) => ({ stamp: eb.ref('excluded.stamp') })))
+      .execute();
+  }
+  const rowsToWrite = new Map<string, { table: SyncedTable; row: string; cells: Change[] }>();
+  for (const [, c] of winners) {
+    const key = `${c.table}\u0000${c.row}`;
+    let entry = rowsToWrite.get(key);
+    if (!entry) rowsToWrite.set(key, (entry = { table: c.table as SyncedTable, row: c.row, cells: [] }));
+    entry.cells.push(c);
+  }
+  for (const { table, row, cells } of rowsToWrite.values()) {
+    const columns = cells.map((c) => sql.ref(c.column));
+    const values = cells.map((c) => sql`${c.value}`);
+    const updates = cells.map((c) => sql`${sql.ref(c.column)} = ${sql.ref(`excluded.${c.column}`)}`);
+    await sql`INSERT INTO ${sql.table(table)} (id, ${sql.join(columns)}) VALUES (${row}, ${sql.join(values)})
+      ON CONFLICT (id) DO UPDATE SET ${sql.join(updates)}`.execute(trx);
+    let set = touched.get(table);
+    if (!set) touched.set(table, (set = new Set()));
+    set.add(row);
+  }
+  return { logged: fresh.length, applied: winners.length, touched };
 }
 
 function mergeTouched(into: TouchedRows, from: TouchedRows): void {
