@@ -45,7 +45,7 @@ describe('WorkspaceStore', () => {
     await b.store.applyRemote(wire((await a.store.changesSince(0)).changes));
     await b.store.write({ actor: 'system', action: 't' }, (tx) => tx.update('customers', 'c1', { first_name: 'Anna' }));
     const fromA = wire((await a.store.changesSince(0)).changes);
-    const fromB = wire((await b.store.changesSince(0, { onlyNode: b.nodeId })).changes);
+    const fromB = wire((await b.store.changesSince(0, { onlyNodes: [b.nodeId] })).changes);
     await c.store.applyRemote(fromB); // the newer edit first
     await c.store.applyRemote(fromA); // the older one late
     const name = () => c.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'c1'").get();

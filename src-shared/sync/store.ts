@@ -15,6 +15,12 @@ export type Tx = Transaction<WorkspaceDatabase>;
 export type TouchedRows = Map<SyncedTable, Set<string>>;
 
 export interface StoreHooks {
+  /**
+   * Runs first in every writing transaction. Where several connections share one database
+   * (the relay on PostgreSQL) it takes a per-workspace lock, so log sequence numbers are
+   * handed out in commit order and no cursor can skip a change committed late.
+   */
+  lock?: (trx: Tx) => Promise<void>;
   /** Runs inside the transaction after changes are applied (the desk keeps its search index here). */
   afterApply?: (trx: Tx, touched: TouchedRows) => Promise<void>;
 }
@@ -75,6 +81,7 @@ export class WorkspaceStore {
   async write<T>(intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     let touched: TouchedRows = new Map();
     const result = await this.db.transaction().execute(async (trx) => {
+      await this.hooks.lock?.(trx);
       const tx = new WriteTx(trx, this, intent.roId ?? null);
       const value = await fn(tx);
       if (intent.audit !== false && tx.diffs.length > 0) {
@@ -101,6 +108,7 @@ export class WorkspaceStore {
     let result: ApplyResult = { received: parsed.length, logged: 0, applied: 0 };
     let touched: TouchedRows = new Map();
     await this.db.transaction().execute(async (trx) => {
+      await this.hooks.lock?.(trx);
       const outcome = await applyChanges(trx, parsed);
       result = { received: parsed.length, logged: outcome.logged, applied: outcome.applied };
       touched = outcome.touched;
@@ -111,30 +119,53 @@ export class WorkspaceStore {
     return result;
   }
 
-  /** The log after `cursor` in the order this node received it; `cursor` of the result resumes. */
+  /**
+   * The log after `cursor` in the order this node received it; `cursor` of the result resumes.
+   * `onlyNodes` keeps changes made by those nodes (what a desk must push); `excludeNode` drops
+   * one node's own changes (no echo back to the desk that made them). Filters apply to a page
+   * of `limit` log rows, so a page may come back short or empty while the cursor still moves on.
+   */
   async changesSince(
     cursor: number,
-    options: { limit?: number; onlyNode?: string } = {},
-  ): Promise<{ changes: LoggedChange[]; cursor: number }> {
+    options: { limit?: number; onlyNodes?: readonly string[]; excludeNode?: string } = {},
+  ): Promise<{ changes: LoggedChange[]; cursor: number; more: boolean }> {
+    const limit = options.limit ?? 1000;
     let q = this.db
       .selectFrom('changes')
-      .select(['seq', 'stamp', 'tbl', 'row_id', 'col', 'value'])
+      .select(['seq', 'stamp', 'tbl', 'row_id', 'col', 'value', 'node'])
       .where('seq', '>', cursor)
       .orderBy('seq')
-      .limit(options.limit ?? 1000);
-    if (options.onlyNode) q = q.where('node', '=', options.onlyNode);
+      .limit(limit);
+    if (options.onlyNodes) {
+      if (options.onlyNodes.length === 0) return { changes: [], cursor, more: false };
+      q = q.where('node', 'in', [...options.onlyNodes]);
+    }
     const rows = await q.execute();
+    const kept = options.excludeNode ? rows.filter((r) => r.node !== options.excludeNode) : rows;
     return {
-      changes: rows.map((r) => ({
-        seq: r.seq,
+      changes: kept.map((r) => ({
+        seq: Number(r.seq),
         stamp: r.stamp,
         table: r.tbl,
         row: r.row_id,
         column: r.col,
         value: JSON.parse(r.value) as CellValue,
       })),
-      cursor: rows.length > 0 ? rows[rows.length - 1]!.seq : cursor,
+      cursor: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : cursor,
+      more: rows.length === limit,
     };
+  }
+
+  /** How many of the given nodes' changes lie after `cursor` (a desk's "changes waiting"). */
+  async countSince(cursor: number, onlyNodes: readonly string[]): Promise<number> {
+    if (onlyNodes.length === 0) return 0;
+    const row = await this.db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('seq', '>', cursor)
+      .where('node', 'in', [...onlyNodes])
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   private async appendAuditEvent(tx: WriteTx, intent: WriteIntent): Promise<void> {

@@ -1,0 +1,80 @@
+// What the relay keeps, whichever engine holds it: the operator's records (workspaces, desks,
+// pairing codes, blobs) and one synced workspace store per shop.
+import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+
+export interface WorkspaceRecord {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface DeviceRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: string;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface BlobRecord {
+  workspaceId: string;
+  hash: string;
+  sizeBytes: number;
+  mimeType: string;
+  createdAt: string;
+}
+
+export class RelayStorageError extends Error {
+  constructor(
+    readonly code: 'slug-taken' | 'not-found' | 'code-invalid' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RelayStorage {
+  readonly engine: 'sqlite' | 'postgres';
+
+  /** Creates the workspace and its synced store, and writes its first settings (name, slug) through it. */
+  createWorkspace(input: { slug: string; name: string }): Promise<WorkspaceRecord>;
+  listWorkspaces(): Promise<WorkspaceRecord[]>;
+  findWorkspace(idOrSlug: string): Promise<WorkspaceRecord | null>;
+
+  /** Stores only the code's SHA-256; the code is single-use and expires at `expiresAt`. */
+  createPairingCode(input: { workspaceId: string; codeHash: string; expiresAt: string }): Promise<void>;
+  /**
+   * Atomically marks the code used and creates the device with the secret's hash.
+   * Unknown, expired and used codes all fail with `code-invalid`.
+   */
+  redeemPairingCode(input: {
+    codeHash: string;
+    deviceId: string;
+    deviceName: string;
+    secretHash: string;
+    now: string;
+  }): Promise<DeviceRecord>;
+
+  /** The device and its secret hash, for authentication. */
+  findDevice(deviceId: string): Promise<(DeviceRecord & { secretHash: string }) | null>;
+  listDevices(workspaceId?: string): Promise<DeviceRecord[]>;
+  revokeDevice(deviceId: string, now: string): Promise<DeviceRecord>;
+  touchDevice(deviceId: string, now: string): Promise<void>;
+
+  recordBlob(blob: BlobRecord): Promise<void>;
+  findBlob(workspaceId: string, hash: string): Promise<BlobRecord | null>;
+
+  /** The workspace's synced store on this relay (opened once, then cached). */
+  workspaceStore(workspaceId: string): Promise<WorkspaceStore>;
+
+  /**
+   * Tells every relay process sharing this storage that a workspace's log grew
+   * (PostgreSQL: NOTIFY; SQLite: this process only). `listener` runs for notices from any process.
+   */
+  announceChanges(workspaceId: string): Promise<void>;
+  onChangesAnnounced(listener: (workspaceId: string) => void): () => void;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+// The sync protocol between a desk and the relay: one WebSocket per desk, JSON frames validated
+// on both ends. The desk pushes what it made and acknowledges what it received; the relay
+// streams the workspace's log after the desk's cursor, one page in flight at a time.
+import { z } from 'zod';
+import { changeSchema } from './change.js';
+import { NODE_ID_PATTERN } from './hlc.js';
+
+/** Largest frame either side accepts; a bigger one closes the connection (ws code 1009). */
+export const MAX_SYNC_FRAME_BYTES = 8 * 1024 * 1024;
+/** Changes per frame, both directions. */
+export const SYNC_PAGE = 2000;
+
+export const SYNC_PATH = '/sync';
+
+/** Close codes the relay uses; the desk treats 4401 and 4403 as "stop retrying". */
+export const CLOSE = {
+  invalidFrame: 4400,
+  unauthorized: 4401,
+  revoked: 4403,
+  protocol: 4409,
+  shuttingDown: 1001,
+} as const;
+
+const cursor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const deskFrameSchema = z.discriminatedUnion('t', [
+  /** First frame: who is speaking and where its pull stopped. */
+  z.object({ t: z.literal('hello'), node: z.string().regex(NODE_ID_PATTERN), cursor }).strict(),
+  /** Changes this desk made, numbered so the relay's answer can be matched. */
+  z.object({ t: z.literal('push'), id: z.number().int().min(0), changes: z.array(changeSchema).max(SYNC_PAGE) }).strict(),
+  /** Everything up to `cursor` of the relay's log is applied here. */
+  z.object({ t: z.literal('ack'), cursor }).strict(),
+]);
+export type DeskFrame = z.infer<typeof deskFrameSchema>;
+
+export interface WelcomeFrame {
+  t: 'welcome';
+  workspace: { id: string; slug: string; name: string };
+  relayNode: string;
+}
+export interface ChangesFrame {
+  t: 'changes';
+  changes: Array<{ table: string; row: string; column: string; value: string | number | null; stamp: string }>;
+  /** The relay's log position after this page; the desk acknowledges it once applied. */
+  cursor: number;
+  /** More pages are waiting right now (the desk is catching up). */
+  more: boolean;
+}
+export interface PushedFrame {
+  t: 'pushed';
+  id: number;
+  logged: number;
+  applied: number;
+}
+export interface ErrorFrame {
+  t: 'error';
+  code: string;
+  message: string;
+}
+export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame;
+
+export const relayFrameSchema = z.discriminatedUnion('t', [
+  z
+    .object({
+      t: z.literal('welcome'),
+      workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+      relayNode: z.string(),
+    })
+    .strict(),
+  z.object({ t: z.literal('changes'), changes: z.array(changeSchema).max(SYNC_PAGE), cursor, more: z.boolean() }).strict(),
+  z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }).strict(),
+  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000) }).strict(),
+]);
+
+/** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
+export function bearer(deviceId: string, secret: string): string {
+  return `Bearer ${deviceId}.${secret}`;
+}
+
+export function parseBearer(header: string | undefined): { deviceId: string; secret: string } | null {
+  const m = /^Bearer ([A-Za-z0-9_-]{8,64})\.([A-Za-z0-9_-]{20,128})$/.exec(header ?? '');
+  return m ? { deviceId: m[1]!, secret: m[2]! } : null;
+}
