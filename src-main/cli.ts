@@ -20,6 +20,8 @@ const USAGE = `Bayline desk
                                                   put a backup back (the newest when --from is left out);
                                                   the desk must be closed
   npm run desk -- verify-audit --data DIR         check that no audit event was altered or removed
+  npm run desk -- pair --data DIR --relay URL --code CODE [--name NAME]
+                                                  connect this desk to the shop's relay with a pairing code
 `;
 
 class UsageError extends Error {}
@@ -50,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'string' },
       name: { type: 'string' },
       slug: { type: 'string' },
+      relay: { type: 'string' },
+      code: { type: 'string' },
     },
     strict: true,
   });
@@ -164,6 +168,24 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         sqlite.close();
       }
+    }
+
+    case 'pair': {
+      const dataDir = requireData(values);
+      if (!values.relay || !values.code) throw new UsageError('Pairing needs --relay URL and --code CODE.');
+      const { pairDesk } = await import('./sync/pair.js');
+      const device = await pairDesk({ dataDir, relayUrl: values.relay, code: values.code, deviceName: values.name });
+      console.log(`Paired with ${device.workspace.name} (${device.workspace.slug}) at ${device.relayUrl}. Fetching the workspace…`);
+      const desk = await Desk.open({ dataDir });
+      try {
+        await desk.syncClient!.whenCaughtUp();
+        const status = await desk.syncClient!.status();
+        const ros = await desk.db.selectFrom('repair_orders').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+        console.log(`This desk is up to date: ${Number(ros?.n ?? 0)} repair orders; ${status.changesWaiting} changes still to send.`);
+      } finally {
+        await desk.close();
+      }
+      return 0;
     }
 
     case undefined:

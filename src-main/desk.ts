@@ -7,9 +7,12 @@ import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Sessio
 import { auditHandlers } from './audit/handlers.js';
 import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
-import { openWorkspaceDb, type WorkspaceDb } from './db/workspace-db.js';
+import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
+import { readDevice } from './sync/device.js';
+import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
+import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -23,6 +26,9 @@ export interface DeskOptions {
   keepBackups?: number;
   /** Daily backups run on a timer while the desk is open (off in tests and one-shot commands). */
   scheduleBackups?: boolean;
+  /** Connect to the relay when the folder is paired (default true; one-shot commands turn it off). */
+  sync?: boolean;
+  syncOptions?: SyncClientOptions;
 }
 
 interface DeskConfig {
@@ -50,6 +56,8 @@ export class Desk {
   readonly handlers: HandlerMap;
   private readonly listeners = new Set<(event: PushEvent) => void>();
   private backupTimer: NodeJS.Timeout | null = null;
+  /** Present when this data folder is paired with a relay. */
+  syncClient: SyncClient | null = null;
   private sessionCounter = 0;
 
   private constructor(
@@ -69,11 +77,9 @@ export class Desk {
       searchHandlers,
       auditHandlers,
       backupHandlers,
+      syncHandlers,
     );
-    workspace.store.onChange((touched) => {
-      const event: PushEvent = { type: 'changed', tables: [...touched.keys()] };
-      for (const listener of this.listeners) listener(event);
-    });
+    workspace.store.onChange((touched) => this.emit({ type: 'changed', tables: [...touched.keys()] }));
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
@@ -94,10 +100,23 @@ export class Desk {
     let desk: Desk;
     try {
       desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
-      await ensureWorkspaceSettings(desk, {
-        name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
-        slug,
-      });
+      const device = readDevice(options.dataDir);
+      // A paired desk gets its settings from the relay; writing defaults here would overwrite them.
+      if (!device) {
+        await ensureWorkspaceSettings(desk, {
+          name: options.workspace?.name ?? DEFAULT_WORKSPACE.name,
+          slug,
+        });
+      } else if (options.sync !== false) {
+        desk.syncClient = new SyncClient(
+          workspace.store,
+          device,
+          async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
+          options.syncOptions,
+        );
+        desk.syncClient.onStatus((status) => desk.emit({ type: 'sync', status }));
+        desk.syncClient.start();
+      }
     } catch (err) {
       await workspace.close();
       releaseLock();
@@ -137,6 +156,10 @@ export class Desk {
     return dispatch(this.handlers, method, args, { desk: this, session });
   }
 
+  private emit(event: PushEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
   onEvent(listener: (event: PushEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -144,6 +167,7 @@ export class Desk {
 
   async close(): Promise<void> {
     if (this.backupTimer) clearInterval(this.backupTimer);
+    await this.syncClient?.stop();
     this.listeners.clear();
     await this.workspace.close();
     this.releaseLock();

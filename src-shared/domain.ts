@@ -180,3 +180,24 @@ export interface ChangedEvent {
   type: 'changed';
   tables: string[];
 }
+
+/** Whether this desk is meeting the others through the relay. */
+export interface SyncStatus {
+  paired: boolean;
+  relayUrl: string | null;
+  workspace: string | null;
+  online: boolean;
+  /** When the connection was lost (null while online). */
+  offlineSince: string | null;
+  /** Changes made here that the relay has not confirmed yet. */
+  changesWaiting: number;
+  lastSyncedAt: string | null;
+  /** Something a person must act on (e.g. the desk was disconnected by the operator). */
+  problem: string | null;
+}
+
+/** Pushed when the sync state changes (online/offline, changes waiting). */
+export interface SyncEvent {
+  type: 'sync';
+  status: SyncStatus;
+}

@@ -119,9 +119,23 @@ function ensureNodeId(sqlite: Database.Database): string {
   return nodeId;
 }
 
-/** Gives the database a new node id, so its clock and audit chain never collide with its past self. */
+/**
+ * Gives the database a new node id, so its clock and audit chain never collide with its past
+ * self. The old id stays in `node_history`: changes made under it are still this desk's to push.
+ */
 export function renewNodeId(sqlite: Database.Database): string {
   const nodeId = randomBytes(8).toString('hex');
-  sqlite.prepare("INSERT INTO meta (key, value) VALUES ('node_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(nodeId);
+  const upsert = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  sqlite.transaction(() => {
+    const old = ensureNodeId(sqlite);
+    upsert.run('node_history', JSON.stringify([...ownNodeHistory(sqlite), old]));
+    upsert.run('node_id', nodeId);
+  })();
   return nodeId;
+}
+
+/** Node ids this database wrote under before its current one. */
+export function ownNodeHistory(sqlite: Database.Database): string[] {
+  const row = sqlite.prepare("SELECT value FROM meta WHERE key = 'node_history'").get() as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as string[]) : [];
 }

@@ -12,6 +12,8 @@ import type {
   RepairOrderSummary,
   StaffMember,
   SubStatus,
+  SyncEvent,
+  SyncStatus,
   WorkspaceSettings,
 } from '../domain.js';
 import { DELAY_REASONS } from '../exceptions.js';
@@ -189,6 +191,8 @@ export const API = {
   >(),
   'audit-verify': method(none).returns<AuditVerification>(),
 
+  'sync-status': method(none).returns<SyncStatus>(),
+
   'backup-create': method(none).returns<BackupInfo>(),
   'backup-list': method(none).returns<BackupInfo[]>(),
 } as const;
@@ -198,7 +202,7 @@ export type ArgsOf<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
 export type ParsedArgsOf<M extends ApiMethod> = z.output<(typeof API)[M]['args']>;
 export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 
-export type PushEvent = ChangedEvent;
+export type PushEvent = ChangedEvent | SyncEvent;
 
 /** What the renderer holds as `window.bayline`, whichever transport is behind it. */
 export interface BaylineApi {

@@ -1,0 +1,33 @@
+// The desk's device credential for its relay, kept in the data folder (readable by this user
+// only). The relay holds just a hash of the secret.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const deviceSchema = z.object({
+  relayUrl: z.string().url(),
+  deviceId: z.string(),
+  secret: z.string(),
+  workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  pairedAt: z.string(),
+});
+export type DeviceCredential = z.infer<typeof deviceSchema>;
+
+export function deviceFile(dataDir: string): string {
+  return path.join(dataDir, 'device.json');
+}
+
+export function readDevice(dataDir: string): DeviceCredential | null {
+  const file = deviceFile(dataDir);
+  if (!fs.existsSync(file)) return null;
+  const parsed = deviceSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is damaged; pair this desk again.`);
+  return parsed.data;
+}
+
+export function writeDevice(dataDir: string, device: DeviceCredential): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = deviceFile(dataDir);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(device, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
+}

@@ -1,0 +1,290 @@
+// The desk's sync client: keeps one WebSocket to the relay, pushes what this desk made,
+// applies what other desks made, and survives any disconnection by resuming from its cursors.
+// Cursors live in the workspace's meta table, so a crash never loses or repeats more than a
+// page, and repeats are harmless (applying a change twice changes nothing).
+import { WebSocket } from 'ws';
+import type { SyncStatus } from '../../src-shared/domain.js';
+import {
+  bearer,
+  CLOSE,
+  type ChangesFrame,
+  MAX_SYNC_FRAME_BYTES,
+  type RelayFrame,
+  relayFrameSchema,
+  SYNC_PAGE,
+  SYNC_PATH,
+} from '../../src-shared/sync/protocol.js';
+import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { DeviceCredential } from './device.js';
+
+export interface SyncClientOptions {
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Ping interval; a connection silent for three of these is treated as dead. */
+  heartbeatMs?: number;
+}
+
+const PULL_CURSOR = 'sync:pull_cursor';
+const PUSH_CURSOR = 'sync:push_cursor';
+
+export class SyncClient {
+  private socket: WebSocket | null = null;
+  private stopped = false;
+  private online = false;
+  private offlineSince: string | null = new Date().toISOString();
+  private lastSyncedAt: string | null = null;
+  private problem: string | null = null;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private lastHeard = 0;
+  private frames: Promise<void> = Promise.resolve();
+  private pushing = false;
+  private pushAgain = false;
+  private nextPushId = 1;
+  private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private caughtUp: Array<() => void> = [];
+  private readonly stopWatching: () => void;
+
+  constructor(
+    private readonly store: WorkspaceStore,
+    private readonly device: DeviceCredential,
+    /** Every node id this database has written under (it changes after a restore). */
+    private readonly ownNodes: () => Promise<string[]>,
+    private readonly options: SyncClientOptions = {},
+  ) {
+    this.stopWatching = store.onChange(() => void this.pushPending());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopWatching();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const socket = this.socket;
+    if (socket && socket.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.close(1000, 'desk closing');
+        setTimeout(() => {
+          socket.terminate();
+          resolve();
+        }, 1000).unref();
+      });
+    }
+    await this.frames.catch(() => undefined);
+  }
+
+  /** Resolves once everything the relay had when this connection opened has been applied here. */
+  whenCaughtUp(timeoutMs = 60_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The relay did not answer in time.')), timeoutMs);
+      this.caughtUp.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async status(): Promise<SyncStatus> {
+    const pushCursor = await this.readCursor(PUSH_CURSOR);
+    return {
+      paired: true,
+      relayUrl: this.device.relayUrl,
+      workspace: this.device.workspace.slug,
+      online: this.online,
+      offlineSince: this.online ? null : this.offlineSince,
+      changesWaiting: await this.store.countSince(pushCursor, await this.ownNodes()),
+      lastSyncedAt: this.lastSyncedAt,
+      problem: this.problem,
+    };
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = new URL(SYNC_PATH, this.device.relayUrl.replace(/^http/, 'ws'));
+    const socket = new WebSocket(url, {
+      headers: { Authorization: bearer(this.device.deviceId, this.device.secret) },
+      maxPayload: MAX_SYNC_FRAME_BYTES,
+      handshakeTimeout: 10_000,
+    });
+    this.socket = socket;
+    socket.on('open', () => {
+      this.lastHeard = Date.now();
+      void this.readCursor(PULL_CURSOR).then(async (cursor) => {
+        socket.send(JSON.stringify({ t: 'hello', node: this.store.nodeId, cursor }));
+      });
+      this.startHeartbeat(socket);
+    });
+    socket.on('message', (data, isBinary) => {
+      this.lastHeard = Date.now();
+      this.frames = this.frames
+        .then(() => this.onFrame(socket, data.toString(), isBinary))
+        .catch((err: unknown) => {
+          this.problem = `Sync stopped on an error: ${(err as Error).message}`;
+          socket.terminate();
+        });
+    });
+    socket.on('pong', () => (this.lastHeard = Date.now()));
+    socket.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 401 || res.statusCode === 403) {
+        this.problem =
+          res.statusCode === 403
+            ? 'This desk was disconnected from the shop by the operator. Pair it again to sync.'
+            : 'The relay does not know this desk any more. Pair it again to sync.';
+        this.stopped = true;
+      }
+      socket.terminate();
+    });
+    socket.on('error', () => {
+      // 'close' follows and schedules the reconnect; the error itself says nothing a person needs.
+    });
+    socket.on('close', (code) => {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      for (const resolve of this.waitingPushes.values()) resolve(false);
+      this.waitingPushes.clear();
+      if (this.socket === socket) this.socket = null;
+      if (code === CLOSE.revoked || code === CLOSE.unauthorized) {
+        this.problem = 'This desk was disconnected from the shop by the operator. Pair it again to sync.';
+        this.stopped = true;
+      }
+      this.setOnline(false);
+      this.scheduleReconnect();
+    });
+  }
+
+  private startHeartbeat(socket: WebSocket): void {
+    const every = this.options.heartbeatMs ?? 15_000;
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastHeard > every * 3) {
+        socket.terminate();
+        return;
+      }
+      if (socket.readyState === WebSocket.OPEN) socket.ping();
+    }, every);
+    this.heartbeat.unref();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const min = this.options.minBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    const delay = Math.min(max, min * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async onFrame(socket: WebSocket, text: string, isBinary: boolean): Promise<void> {
+    if (isBinary) throw new Error('the relay sent binary data');
+    const parsed = relayFrameSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`the relay sent a frame this desk does not understand`);
+    const frame = parsed.data as RelayFrame;
+    switch (frame.t) {
+      case 'welcome':
+        this.attempt = 0;
+        this.problem = null;
+        this.setOnline(true);
+        void this.pushPending();
+        return;
+      case 'changes':
+        await this.applyPage(socket, frame);
+        return;
+      case 'pushed':
+        this.waitingPushes.get(frame.id)?.(true);
+        this.waitingPushes.delete(frame.id);
+        return;
+      case 'error':
+        this.problem = frame.message;
+        return;
+    }
+  }
+
+  private async applyPage(socket: WebSocket, frame: ChangesFrame): Promise<void> {
+    if (frame.changes.length > 0) await this.store.applyRemote(frame.changes);
+    await this.writeCursor(PULL_CURSOR, frame.cursor);
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));
+    if (!frame.more) {
+      this.lastSyncedAt = new Date().toISOString();
+      for (const resolve of this.caughtUp.splice(0)) resolve();
+      this.emit();
+    }
+  }
+
+  /** Sends this desk's unsent changes, a page at a time, each confirmed before the cursor moves. */
+  private async pushPending(): Promise<void> {
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = true;
+    try {
+      do {
+        this.pushAgain = false;
+        for (;;) {
+          const socket = this.socket;
+          if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return;
+          const cursor = await this.readCursor(PUSH_CURSOR);
+          const page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
+          if (page.changes.length === 0) {
+            if (page.cursor > cursor) await this.writeCursor(PUSH_CURSOR, page.cursor);
+            break;
+          }
+          const id = this.nextPushId++;
+          const confirmed = new Promise<boolean>((resolve) => this.waitingPushes.set(id, resolve));
+          socket.send(JSON.stringify({ t: 'push', id, changes: page.changes.map(({ seq: _seq, ...c }) => c) }));
+          if (!(await confirmed)) return;
+          await this.writeCursor(PUSH_CURSOR, page.cursor);
+          this.lastSyncedAt = new Date().toISOString();
+        }
+      } while (this.pushAgain);
+    } finally {
+      this.pushing = false;
+      this.emit();
+    }
+  }
+
+  private setOnline(online: boolean): void {
+    if (this.online === online) return;
+    this.online = online;
+    if (!online) this.offlineSince = new Date().toISOString();
+    this.emit();
+  }
+
+  private emit(): void {
+    if (this.listeners.size === 0) return;
+    void this.status().then(
+      (s) => {
+        for (const l of this.listeners) l(s);
+      },
+      () => undefined,
+    );
+  }
+
+  private async readCursor(key: string): Promise<number> {
+    const row = await this.store.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row ? Number(row.value) : 0;
+  }
+
+  private async writeCursor(key: string, value: number): Promise<void> {
+    await this.store.db
+      .insertInto('meta')
+      .values({ key, value: String(value) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(value) }))
+      .execute();
+  }
+}
