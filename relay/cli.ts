@@ -1,8 +1,227 @@
-// The relay's admin command line. The relay itself (sync hub, pairing, blobs, portal) is built
-// in its own issue; until then this says so instead of pretending to run.
-const message = `The Bayline relay is not part of this version yet.
-It will provide: npm run relay -- serve --data DIR --port N, workspace create|list, pair, device list|revoke.
-For now the desk runs on its own: npm start, or npm run desk -- serve --data DIR.`;
+// The relay's command line (`npm run relay -- <command>`): the operator's tool on the relay host
+// (workspaces, pairing codes, devices) and the command that runs the relay server.
+// Storage: `--db postgres://…` (or BAYLINE_RELAY_DB, which keeps a password out of `ps`) for
+// PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { issuePairingCode } from './pairing.js';
+import { StorageTooNewError } from './storage/migrations/index.js';
+import { openPostgresStorage } from './storage/postgres.js';
+import { openSqliteStorage } from './storage/sqlite.js';
+import { type DeviceRecord, type RelayStorage, RelayStorageError, type WorkspaceRecord } from './storage/types.js';
 
-console.error(message);
-process.exit(1);
+const DEFAULT_PORT = 4790;
+
+const USAGE = `Bayline relay
+
+Every command needs its storage: --data DIR (SQLite files in a folder)
+                               or --db postgres://USER@HOST/DB (or the BAYLINE_RELAY_DB variable)
+
+  npm run relay -- workspace create --slug SLUG --name NAME
+                                        add a shop (slug: 2-48 lower-case letters, digits, dashes)
+  npm run relay -- workspace list       list the shops
+  npm run relay -- pair --workspace SLUG [--public-url URL]
+                                        make a one-time code (15 minutes) that pairs one desk
+  npm run relay -- device list [--workspace SLUG]
+                                        list paired desks
+  npm run relay -- device revoke --device ID
+                                        stop a desk from syncing (it must be paired again)
+  npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL]
+                                        run the relay (default 127.0.0.1:${DEFAULT_PORT})
+`;
+
+class UsageError extends Error {}
+
+/** A connection URL without its password, for messages. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the given database';
+  }
+}
+
+async function openStorage(values: { db?: string; data?: string }): Promise<RelayStorage> {
+  const db = values.db ?? process.env.BAYLINE_RELAY_DB;
+  if (db) {
+    if (!/^postgres(ql)?:\/\//.test(db)) throw new UsageError(`--db takes a PostgreSQL URL (postgres://…), not "${safeUrl(db)}".`);
+    try {
+      return await openPostgresStorage(db);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '3D000' || code === '28P01' || code === '28000') {
+        throw new RelayStorageError('invalid', `Cannot use the PostgreSQL database at ${safeUrl(db)}: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+  }
+  if (values.data) return openSqliteStorage(path.resolve(values.data));
+  throw new UsageError('Say where the relay keeps its data: --data DIR (SQLite) or --db postgres://… (PostgreSQL).');
+}
+
+async function requireWorkspace(storage: RelayStorage, slug: string | undefined): Promise<WorkspaceRecord> {
+  if (!slug) throw new UsageError('Say which workspace with --workspace SLUG.');
+  const workspace = await storage.findWorkspace(slug);
+  if (!workspace) throw new RelayStorageError('not-found', `There is no workspace "${slug}". See: npm run relay -- workspace list`);
+  return workspace;
+}
+
+/** Lines of columns padded to the widest cell, for a terminal. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+const when = (isoTime: string) => isoTime.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+function deviceStatus(d: DeviceRecord): string {
+  return d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      db: { type: 'string' },
+      slug: { type: 'string' },
+      name: { type: 'string' },
+      workspace: { type: 'string' },
+      device: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'public-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [command, sub, ...extra] = positionals;
+  if (values.help || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === undefined) throw new UsageError('Which command?');
+  if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
+  const wantsSub = command === 'workspace' || command === 'device';
+  if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'serve'];
+  const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
+  if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
+
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
+    throw new UsageError(`--public-url takes the address desks reach this relay at, like https://relay.example.com, not "${publicUrl}".`);
+  }
+  let port = DEFAULT_PORT;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${values.port}".`);
+  }
+  if (full === 'workspace create' && (!values.slug || !values.name)) {
+    throw new UsageError('A new workspace needs --slug SLUG and --name NAME.');
+  }
+  if (full === 'device revoke' && !values.device) throw new UsageError('Say which device with --device ID (see: device list).');
+
+  const storage = await openStorage(values);
+  try {
+    switch (full) {
+      case 'workspace create': {
+        const ws = await storage.createWorkspace({ slug: values.slug!, name: values.name! });
+        console.log(`Created workspace ${ws.name} (${ws.slug}), id ${ws.id}.`);
+        console.log(`Pair its first desk: npm run relay -- pair --workspace ${ws.slug}`);
+        return 0;
+      }
+
+      case 'workspace list': {
+        const all = await storage.listWorkspaces();
+        if (all.length === 0) {
+          console.log('No workspaces yet. Add one: npm run relay -- workspace create --slug SLUG --name NAME');
+          return 0;
+        }
+        console.log(table([['SLUG', 'NAME', 'ID', 'CREATED'], ...all.map((w) => [w.slug, w.name, w.id, when(w.createdAt)])]));
+        return 0;
+      }
+
+      case 'pair': {
+        const ws = await requireWorkspace(storage, values.workspace);
+        const { code, expiresAt } = await issuePairingCode(storage, ws.id);
+        const relayUrl = publicUrl ?? process.env.BAYLINE_RELAY_URL ?? 'URL';
+        console.log(`Pairing code for ${ws.name} (${ws.slug}): ${code}`);
+        console.log(`It pairs one desk and expires at ${when(expiresAt)} (in 15 minutes).`);
+        console.log('On the desk, run:');
+        console.log(`  npm run desk -- pair --data DIR --relay ${relayUrl} --code ${code}`);
+        if (relayUrl === 'URL') console.log("(URL is the address desks reach this relay at; DIR is the desk's data folder.)");
+        return 0;
+      }
+
+      case 'device list': {
+        const ws = values.workspace ? await requireWorkspace(storage, values.workspace) : null;
+        const devices = await storage.listDevices(ws?.id);
+        if (devices.length === 0) {
+          console.log(ws ? `No desks are paired with ${ws.slug}.` : 'No desks are paired.');
+          return 0;
+        }
+        const slugs = new Map((await storage.listWorkspaces()).map((w) => [w.id, w.slug]));
+        console.log(
+          table([
+            ['DEVICE', 'WORKSPACE', 'NAME', 'PAIRED', 'LAST SEEN', 'STATUS'],
+            ...devices.map((d) => [
+              d.id,
+              slugs.get(d.workspaceId) ?? d.workspaceId,
+              d.name,
+              when(d.createdAt),
+              d.lastSeenAt ? when(d.lastSeenAt) : 'never',
+              deviceStatus(d),
+            ]),
+          ]),
+        );
+        return 0;
+      }
+
+      case 'device revoke': {
+        const device = await storage.revokeDevice(values.device!, new Date().toISOString());
+        const ws = await storage.findWorkspace(device.workspaceId);
+        console.log(`Revoked ${device.name} (${device.id}) of ${ws?.slug ?? device.workspaceId}: it can no longer sync.`);
+        console.log('To let that PC back in, pair it again with a new code.');
+        return 0;
+      }
+
+      case 'serve': {
+        // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin
+        // commands above start without loading the HTTP stack.
+        const { startRelay } = await import('./server.js');
+        const relay = await startRelay({ storage, port, host: values.host, publicUrl });
+        console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await relay.close();
+        return 0;
+      }
+    }
+    throw new UsageError(`Unknown command "${full}".`);
+  } finally {
+    await storage.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

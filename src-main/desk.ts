@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { PushEvent } from '../src-shared/api/contract.js';
 import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
 import { auditHandlers } from './audit/handlers.js';
+import { BlobSync } from './blobs/blob-sync.js';
 import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
@@ -58,6 +59,8 @@ export class Desk {
   private backupTimer: NodeJS.Timeout | null = null;
   /** Present when this data folder is paired with a relay. */
   syncClient: SyncClient | null = null;
+  /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
+  blobSync: BlobSync | null = null;
   private sessionCounter = 0;
 
   private constructor(
@@ -116,6 +119,8 @@ export class Desk {
         );
         desk.syncClient.onStatus((status) => desk.emit({ type: 'sync', status }));
         desk.syncClient.start();
+        desk.blobSync = new BlobSync(workspace.store, options.dataDir, device, desk.syncClient, options.syncOptions);
+        desk.blobSync.start();
       }
     } catch (err) {
       await workspace.close();
@@ -168,6 +173,7 @@ export class Desk {
   async close(): Promise<void> {
     if (this.backupTimer) clearInterval(this.backupTimer);
     await this.syncClient?.stop();
+    await this.blobSync?.stop();
     this.listeners.clear();
     await this.workspace.close();
     this.releaseLock();

@@ -45,6 +45,7 @@ export class SyncClient {
   private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
   private readonly listeners = new Set<(status: SyncStatus) => void>();
   private caughtUp: Array<() => void> = [];
+  private caughtUpThisConnection = false;
   private readonly stopWatching: () => void;
 
   constructor(
@@ -83,6 +84,7 @@ export class SyncClient {
 
   /** Resolves once everything the relay had when this connection opened has been applied here. */
   whenCaughtUp(timeoutMs = 60_000): Promise<void> {
+    if (this.online && this.caughtUpThisConnection) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('The relay did not answer in time.')), timeoutMs);
       this.caughtUp.push(() => {
@@ -220,6 +222,7 @@ export class SyncClient {
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));
     if (!frame.more) {
       this.lastSyncedAt = new Date().toISOString();
+      this.caughtUpThisConnection = true;
       for (const resolve of this.caughtUp.splice(0)) resolve();
       this.emit();
     }
@@ -260,6 +263,7 @@ export class SyncClient {
 
   private setOnline(online: boolean): void {
     if (this.online === online) return;
+    if (!online) this.caughtUpThisConnection = false;
     this.online = online;
     if (!online) this.offlineSince = new Date().toISOString();
     this.emit();

@@ -1,0 +1,35 @@
+// POST /pair: a desk trades a one-time pairing code for its device credential. Wrong, used and
+// expired codes get the same answer, and each address gets only a few tries.
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { redeem } from './pairing.js';
+import { RateLimiter } from './rate-limit.js';
+
+const body = z.object({ code: z.string().min(1).max(32), deviceName: z.string().trim().min(1).max(80) }).strict();
+
+export const pairingPlugin: FastifyPluginAsync = async (app) => {
+  const limiter = new RateLimiter(10, 15 * 60 * 1000);
+  app.post('/pair', async (req, reply) => {
+    if (!limiter.take(req.ip)) {
+      return reply.code(429).send({ error: 'too-many-attempts', message: 'Too many pairing attempts. Wait 15 minutes and try again.' });
+    }
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return reply.code(400).send({ error: 'invalid-request', message: `${issue.path.join('.') || 'body'}: ${issue.message}` });
+    }
+    try {
+      const paired = await redeem(app.storage, parsed.data);
+      req.log.info({ device: paired.deviceId, workspace: paired.workspace.slug }, 'desk paired');
+      return paired;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'code-invalid') {
+        return reply.code(403).send({
+          error: 'code-invalid',
+          message: 'That pairing code is not valid: it may be mistyped, used already, or older than 15 minutes. Ask for a new one.',
+        });
+      }
+      throw err;
+    }
+  });
+};

@@ -1,0 +1,106 @@
+// The relay's HTTP server: fastify with one plugin per area (health, pairing, sync, blobs).
+// Logs are structured (pino) and never carry credentials, pairing codes, tokens or phone numbers.
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
+import { blobsPlugin } from './blobs/blobs-plugin.js';
+import { healthPlugin } from './health.js';
+import { pairingPlugin } from './pairing-routes.js';
+import type { RelayStorage } from './storage/types.js';
+import { SyncHub } from './sync/sync-hub.js';
+import { syncPlugin } from './sync/sync-plugin.js';
+
+export interface RelayOptions {
+  storage: RelayStorage;
+  port: number;
+  host?: string;
+  /** The address customers and desks reach this relay at; never taken from a request's Host header. */
+  publicUrl?: string;
+  /** pino options, `false` for silence (tests); defaults to info-level JSON on stdout. */
+  logger?: FastifyServerOptions['logger'];
+  deviceCheckMs?: number;
+  /** Folder for blob files (photos, PDFs); with SQLite storage, `<data>/blobs`. Without it, no /blobs routes. */
+  blobDir?: string;
+}
+
+export interface RunningRelay {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  hub: SyncHub;
+  close(): Promise<void>;
+}
+
+/** Paths of request and response fields that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.body.code',
+  'req.body.secret',
+  'res.body.secret',
+  '*.secret',
+  '*.code',
+  '*.pairingCode',
+  '*.phone',
+  '*.mobile',
+  '*.from',
+  '*.to',
+  '*.token',
+];
+
+/** Drops anything that could be a capability from a logged URL: portal tokens and query strings. */
+export function redactUrl(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.replace(/^\/(t|s|b)\/[^/]+/, '/$1/[redacted]');
+}
+
+export function relayLoggerOptions(level = process.env.BAYLINE_LOG_LEVEL ?? 'info'): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+    },
+  };
+}
+
+export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+  const app = Fastify({
+    logger: options.logger ?? relayLoggerOptions(),
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: false,
+  });
+  const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
+  app.decorate('storage', options.storage);
+  app.decorate('syncHub', hub);
+  await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
+  await app.register(healthPlugin);
+  await app.register(pairingPlugin);
+  await app.register(syncPlugin);
+  if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
+  await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = options.publicUrl ?? `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    url,
+    port,
+    hub,
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    storage: RelayStorage;
+    syncHub: SyncHub;
+  }
+}

@@ -1,0 +1,327 @@
+// The relay's shared storage for several relay processes behind a load balancer: operator records
+// in schema `public`, each workspace's synced tables in its own schema `ws_<id without dashes>`.
+// Writers of one workspace, in any process, are serialised by a PostgreSQL advisory lock taken
+// first in every writing transaction, so the change log's sequence numbers are handed out in
+// commit order and a desk reading the log with a cursor never steps over a change committed late.
+// Processes tell each other that a log grew with LISTEN/NOTIFY on one channel.
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
+import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
+import { type RelayStorage, RelayStorageError } from './types.js';
+
+export const CHANGES_CHANNEL = 'bayline_changes';
+/** Shown in pg_stat_activity, so an operator can tell the relay's connections apart. */
+export const APPLICATION_NAME = 'bayline-relay';
+export const LISTEN_APPLICATION_NAME = 'bayline-relay-listen';
+
+/**
+ * int8 (changes.seq, blob sizes, BIGINT cells) as a JavaScript number. Set on our own pools
+ * rather than globally with pg.types, so other pg users in the process keep pg's default.
+ * A value past 2^53 would lose digits silently, so it fails loudly instead.
+ */
+function int8AsNumber(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(20, (text: string) => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw new Error(`Integer ${text} is too large for JavaScript`);
+    return n;
+  });
+  return types;
+}
+
+/** A schema per workspace: its id without dashes, so the name needs no quoting. */
+export function workspaceSchema(workspaceId: string): string {
+  if (!isWorkspaceId(workspaceId)) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
+  return `ws_${workspaceId.replace(/-/g, '')}`;
+}
+
+/** A stable signed 64-bit advisory lock key per name (the same in every process and version). */
+export function advisoryKey(name: string): string {
+  return createHash('sha256').update(`bayline:${name}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Connection settings for `url` with extra server options. pg lets options in the URL override
+ * the `options` setting, so any the URL carries are moved over and ours appended (the last
+ * `-c search_path` wins): a workspace pool must never fall back to another schema.
+ */
+function connectionConfig(url: string, options?: string): pg.ClientConfig {
+  let connectionString = url;
+  let given: string | null = null;
+  try {
+    const parsed = new URL(url);
+    given = parsed.searchParams.get('options');
+    if (given !== null) {
+      parsed.searchParams.delete('options');
+      connectionString = parsed.toString();
+    }
+  } catch {
+    // Not a URL pg would parse differently; pass it on as it is.
+  }
+  const merged = [given, options].filter((o): o is string => !!o).join(' ');
+  return { connectionString, ...(merged ? { options: merged } : {}), types: int8AsNumber() };
+}
+
+function newPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  // An idle connection the server closed (restart, admin kill): the pool drops it and opens a
+  // new one for the next query. Without a handler the 'error' event would end the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+function postgresViolation(err: unknown): 'unique' | 'foreign-key' | null {
+  const code = (err as { code?: unknown }).code;
+  if (code === '23505') return 'unique';
+  if (code === '23503') return 'foreign-key';
+  return null;
+}
+
+/**
+ * One dedicated connection LISTENing for announcements. When it drops it reconnects (backing off
+ * up to 5 s); notices sent while it was away are lost, so after reconnecting it reports every
+ * workspace this process serves as changed and the sync hub looks at their logs again.
+ */
+class NoticeListener {
+  private client: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private delay = 100;
+  private closed = false;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly onNotice: (payload: string) => void,
+    private readonly onReconnected: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ ...this.config, application_name: LISTEN_APPLICATION_NAME });
+    let live = false;
+    let lost = false;
+    const lose = () => {
+      if (lost) return;
+      lost = true;
+      client.end().catch(() => {});
+      if (live) {
+        if (this.client === client) this.client = null;
+        this.scheduleReconnect();
+      }
+    };
+    client.on('error', lose);
+    client.on('end', lose);
+    client.on('notification', (msg) => {
+      if (msg.channel === CHANGES_CHANNEL && msg.payload) this.onNotice(msg.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    } catch (err) {
+      lose();
+      throw err;
+    }
+    if (lost) throw new Error('The LISTEN connection closed while it was being set up.');
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    live = true;
+    this.client = client;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect().then(
+        () => {
+          this.delay = 100;
+          if (!this.closed) this.onReconnected();
+        },
+        () => {
+          this.delay = Math.min(this.delay * 2, 5000);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.delay);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+}
+
+interface OpenWorkspace {
+  store: WorkspaceStore;
+  db: Kysely<WorkspaceDatabase>;
+}
+
+export async function openPostgresStorage(url: string): Promise<RelayStorage> {
+  const base = connectionConfig(url);
+  const operatorPool = newPool({ ...base, max: 5, application_name: APPLICATION_NAME });
+  try {
+    const client = await operatorPool.connect();
+    try {
+      await migratePostgres(client, {
+        schema: 'public',
+        versionTable: 'relay_meta',
+        migrations: POSTGRES_OPERATOR_MIGRATIONS,
+        lockKey: advisoryKey('operator-schema'),
+        label: 'The relay database',
+      });
+      client.release();
+    } catch (err) {
+      client.release(!(err instanceof StorageTooNewError));
+      throw err;
+    }
+  } catch (err) {
+    await operatorPool.end();
+    throw err;
+  }
+
+  const operator = new Kysely<OperatorDatabase>({ dialect: new PostgresDialect({ pool: operatorPool }) });
+  const records = new OperatorRecords(operator, postgresViolation);
+  const listeners = new AnnounceListeners();
+  const open = new Map<string, Promise<OpenWorkspace>>();
+  let closed = false;
+
+  const noticeListener = new NoticeListener(
+    base,
+    (workspaceId) => listeners.emit(workspaceId),
+    () => {
+      for (const id of open.keys()) listeners.emit(id);
+    },
+  );
+  try {
+    await noticeListener.start();
+  } catch (err) {
+    await operator.destroy();
+    throw err;
+  }
+
+  async function migrateWorkspace(id: string): Promise<void> {
+    const client = await operatorPool.connect();
+    try {
+      await migratePostgres(client, {
+        schema: workspaceSchema(id),
+        versionTable: 'meta',
+        migrations: POSTGRES_WORKSPACE_MIGRATIONS,
+        // The writers' lock: no change is written while the workspace's schema changes.
+        lockKey: advisoryKey(`workspace:${id}`),
+        label: `Workspace ${id} (schema ${workspaceSchema(id)})`,
+      });
+      client.release();
+    } catch (err) {
+      client.release(!(err instanceof StorageTooNewError));
+      throw err;
+    }
+  }
+
+  function openWorkspace(id: string): Promise<OpenWorkspace> {
+    if (closed) return Promise.reject(new Error('The relay storage is closed.'));
+    let opening = open.get(id);
+    if (!opening) {
+      opening = (async () => {
+        const schema = workspaceSchema(id);
+        const lockKey = advisoryKey(`workspace:${id}`);
+        await migrateWorkspace(id);
+        // Each workspace gets a small pool whose connections see only its schema; idle
+        // connections close after 30 s, so workspaces nobody is syncing hold none.
+        const pool = newPool({
+          ...connectionConfig(url, `-c search_path=${schema}`),
+          max: 3,
+          idleTimeoutMillis: 30_000,
+          application_name: APPLICATION_NAME,
+        });
+        const db = new Kysely<WorkspaceDatabase>({ dialect: new PostgresDialect({ pool }) });
+        try {
+          let store: WorkspaceStore | undefined;
+          store = await WorkspaceStore.open(db, relayNodeId(), {
+            lock: async (trx) => {
+              await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
+              // Other relay processes write this workspace with clocks of their own. Under the
+              // lock, the newest stamp in the log is final: observing it stamps this write after
+              // every change committed before it, as a single relay would.
+              const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+              if (last) store?.clock.observe(last.stamp);
+            },
+          });
+          return { store, db };
+        } catch (err) {
+          await db.destroy();
+          throw err;
+        }
+      })();
+      open.set(id, opening);
+      opening.catch(() => open.delete(id));
+    }
+    return opening;
+  }
+
+  async function closeWorkspace(id: string): Promise<void> {
+    const opening = open.get(id);
+    open.delete(id);
+    if (opening) await (await opening.catch(() => null))?.db.destroy();
+  }
+
+  const storage: RelayStorage = {
+    engine: 'postgres',
+
+    createWorkspace: (input) =>
+      createWorkspace(records, input, {
+        prepare: async (id) => (await openWorkspace(id)).store,
+        async discard(id) {
+          await closeWorkspace(id);
+          await operatorPool.query(`DROP SCHEMA IF EXISTS ${workspaceSchema(id)} CASCADE`);
+        },
+      }),
+    listWorkspaces: () => records.listWorkspaces(),
+    findWorkspace: (idOrSlug) => records.findWorkspace(idOrSlug),
+
+    createPairingCode: (input) => records.createPairingCode(input),
+    redeemPairingCode: (input) => records.redeemPairingCode(input),
+
+    findDevice: (id) => records.findDevice(id),
+    listDevices: (workspaceId) => records.listDevices(workspaceId),
+    revokeDevice: (id, now) => records.revokeDevice(id, now),
+    touchDevice: (id, now) => records.touchDevice(id, now),
+
+    recordBlob: (blob) => records.recordBlob(blob),
+    findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
+
+    async workspaceStore(workspaceId) {
+      const cached = open.get(workspaceId);
+      if (cached) return (await cached).store;
+      const workspace = await records.findWorkspace(workspaceId);
+      if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
+      return (await openWorkspace(workspaceId)).store;
+    },
+
+    async announceChanges(workspaceId) {
+      // Delivered to every LISTENing relay process, this one included, once this statement commits.
+      await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
+    },
+    onChangesAnnounced: (listener) => listeners.add(listener),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await noticeListener.close();
+      await Promise.all([...open.keys()].map((id) => closeWorkspace(id)));
+      await operator.destroy();
+    },
+  };
+  return storage;
+}

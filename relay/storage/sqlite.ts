@@ -1,0 +1,143 @@
+// The relay's embedded storage: operator records in `DATA/relay.sqlite`, and one SQLite file per
+// workspace in `DATA/workspaces/<workspaceId>.sqlite` holding the same synced tables as a desk.
+// One relay process owns a data folder; its single connection per file serialises every write,
+// so the store needs no lock hook and announcements stay inside this process.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
+import {
+  latestVersion,
+  migrateSqlite,
+  SQLITE_OPERATOR_MIGRATIONS,
+  SQLITE_WORKSPACE_MIGRATIONS,
+  type SqliteMigration,
+  sqliteVersionOnDisk,
+  StorageTooNewError,
+} from './migrations/index.js';
+import { type RelayStorage, RelayStorageError } from './types.js';
+
+/** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
+export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
+  const onDisk = sqliteVersionOnDisk(file);
+  const latest = latestVersion(migrations);
+  if (onDisk !== null && onDisk > latest) throw new StorageTooNewError(label, onDisk, latest);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: a change the relay acknowledged to a desk survives a power cut, not only a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrateSqlite(db, migrations, label);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function sqliteViolation(err: unknown): 'unique' | 'foreign-key' | null {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign-key';
+  return null;
+}
+
+interface OpenWorkspace {
+  store: WorkspaceStore;
+  db: Kysely<WorkspaceDatabase>;
+}
+
+export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> {
+  const root = path.resolve(dataDir);
+  const operatorFile = path.join(root, 'relay.sqlite');
+  const operatorDb = openSqliteFile(operatorFile, SQLITE_OPERATOR_MIGRATIONS, operatorFile);
+  const operator = new Kysely<OperatorDatabase>({ dialect: new SqliteDialect({ database: operatorDb }) });
+  const records = new OperatorRecords(operator, sqliteViolation);
+  const listeners = new AnnounceListeners();
+  const open = new Map<string, Promise<OpenWorkspace>>();
+  let closed = false;
+
+  const workspaceFile = (id: string) => path.join(root, 'workspaces', `${id}.sqlite`);
+
+  function openWorkspace(id: string): Promise<OpenWorkspace> {
+    if (closed) return Promise.reject(new Error('The relay storage is closed.'));
+    if (!isWorkspaceId(id)) return Promise.reject(new RelayStorageError('not-found', `There is no workspace ${id}.`));
+    let opening = open.get(id);
+    if (!opening) {
+      opening = (async () => {
+        const file = workspaceFile(id);
+        const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
+        const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+        try {
+          return { store: await WorkspaceStore.open(db, relayNodeId()), db };
+        } catch (err) {
+          await db.destroy();
+          throw err;
+        }
+      })();
+      open.set(id, opening);
+      opening.catch(() => open.delete(id));
+    }
+    return opening;
+  }
+
+  async function closeWorkspace(id: string): Promise<void> {
+    const opening = open.get(id);
+    open.delete(id);
+    if (opening) await (await opening.catch(() => null))?.db.destroy();
+  }
+
+  const storage: RelayStorage = {
+    engine: 'sqlite',
+
+    createWorkspace: (input) =>
+      createWorkspace(records, input, {
+        prepare: async (id) => (await openWorkspace(id)).store,
+        async discard(id) {
+          await closeWorkspace(id);
+          for (const suffix of ['', '-wal', '-shm']) fs.rmSync(workspaceFile(id) + suffix, { force: true });
+        },
+      }),
+    listWorkspaces: () => records.listWorkspaces(),
+    findWorkspace: (idOrSlug) => records.findWorkspace(idOrSlug),
+
+    createPairingCode: (input) => records.createPairingCode(input),
+    redeemPairingCode: (input) => records.redeemPairingCode(input),
+
+    findDevice: (id) => records.findDevice(id),
+    listDevices: (workspaceId) => records.listDevices(workspaceId),
+    revokeDevice: (id, now) => records.revokeDevice(id, now),
+    touchDevice: (id, now) => records.touchDevice(id, now),
+
+    recordBlob: (blob) => records.recordBlob(blob),
+    findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
+
+    async workspaceStore(workspaceId) {
+      const cached = open.get(workspaceId);
+      if (cached) return (await cached).store;
+      const workspace = await records.findWorkspace(workspaceId);
+      if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
+      return (await openWorkspace(workspaceId)).store;
+    },
+
+    async announceChanges(workspaceId) {
+      listeners.emit(workspaceId);
+    },
+    onChangesAnnounced: (listener) => listeners.add(listener),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const ids = [...open.keys()];
+      await Promise.all(ids.map((id) => closeWorkspace(id)));
+      await operator.destroy();
+    },
+  };
+  return storage;
+}

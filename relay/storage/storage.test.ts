@@ -1,0 +1,702 @@
+// The relay storage contract, run against both engines on real files and a real PostgreSQL:
+// what the operator, the pairing route and the sync hub rely on, and on PostgreSQL what several
+// relay processes sharing one database rely on (visibility, distinct node ids, announcements
+// between processes, and a change log no cursor can step over while writers race).
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type StoredAuditEvent, verifyAuditChain } from '../../src-shared/sync/audit-chain.js';
+import type { Change } from '../../src-shared/sync/change.js';
+import { formatStamp } from '../../src-shared/sync/hlc.js';
+import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import {
+  POSTGRES_OPERATOR_MIGRATIONS,
+  POSTGRES_WORKSPACE_MIGRATIONS,
+  SQLITE_OPERATOR_MIGRATIONS,
+  SQLITE_WORKSPACE_MIGRATIONS,
+  StorageTooNewError,
+} from './migrations/index.js';
+import { LISTEN_APPLICATION_NAME, openPostgresStorage, workspaceSchema } from './postgres.js';
+import { openSqliteStorage } from './sqlite.js';
+import { type RelayStorage, RelayStorageError } from './types.js';
+
+type Engine = 'sqlite' | 'postgres';
+
+// ---------------------------------------------------------------------------------------------
+// Where a storage lives: a data folder or a PostgreSQL database, made fresh and removed after.
+
+const folders: string[] = [];
+const databases: TestDatabase[] = [];
+const opened: RelayStorage[] = [];
+
+async function newLocation(engine: Engine): Promise<string> {
+  if (engine === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-relay-storage-'));
+    folders.push(dir);
+    return dir;
+  }
+  const db = await createTestDatabase();
+  databases.push(db);
+  return db.url;
+}
+
+/** One relay process's view of the storage at `location`. */
+async function openAt(engine: Engine, location: string): Promise<RelayStorage> {
+  const storage = engine === 'sqlite' ? await openSqliteStorage(location) : await openPostgresStorage(location);
+  opened.push(storage);
+  return storage;
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+}
+
+afterEach(closeAll);
+afterAll(async () => {
+  await closeAll();
+  await Promise.all(databases.splice(0).map((d) => d.drop()));
+  for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function pgQuery<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers.
+
+const uniqueSlug = (base: string) => `${base}-${randomBytes(3).toString('hex')}`;
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const minutesFromNow = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+
+async function expectCode(promise: Promise<unknown>, code: RelayStorageError['code']): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err, `expected a ${code} error`).toBeInstanceOf(RelayStorageError);
+  expect((err as RelayStorageError).code).toBe(code);
+}
+
+async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A batch of changes as another node would send them: one customer row per change, own stamps. */
+function remoteBatch(node: string, millis: number, batch: number, size: number): Change[] {
+  return Array.from({ length: size }, (_, i) => ({
+    table: 'customers',
+    row: `c-${node.slice(0, 4)}-${batch}-${i}`,
+    column: 'first_name',
+    value: `Name ${batch}.${i}`,
+    stamp: formatStamp({ millis, counter: i, node }),
+  }));
+}
+
+async function readAll(store: WorkspaceStore, pageSize: number) {
+  const seen: { seq: number; stamp: string }[] = [];
+  let cursor = 0;
+  for (;;) {
+    const page = await store.changesSince(cursor, { limit: pageSize });
+    seen.push(...page.changes.map((c) => ({ seq: c.seq, stamp: c.stamp })));
+    cursor = page.cursor;
+    if (!page.more) return seen;
+  }
+}
+
+async function auditOf(store: WorkspaceStore) {
+  const events = (await store.db.selectFrom('audit_events').selectAll().execute()) as StoredAuditEvent[];
+  const heads = Object.fromEntries(
+    (await store.db.selectFrom('meta').selectAll().where('key', 'like', 'audit_head:%').execute()).map((r) => [
+      r.key.slice('audit_head:'.length),
+      Number(r.value),
+    ]),
+  );
+  return { events, verification: verifyAuditChain(events, heads) };
+}
+
+/** Columns of the workspace's tables as the engine describes them: table → column → 'text' | 'integer' | 'real'. */
+async function workspaceColumns(engine: Engine, location: string, workspaceId: string) {
+  const out: Record<string, Record<string, string>> = {};
+  if (engine === 'sqlite') {
+    const db = new Database(path.join(location, 'workspaces', `${workspaceId}.sqlite`), { readonly: true, fileMustExist: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+      for (const { name } of tables) {
+        const cols = db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string }[];
+        out[name] = Object.fromEntries(cols.map((c) => [c.name, c.type.toLowerCase()]));
+      }
+    } finally {
+      db.close();
+    }
+  } else {
+    const rows = await pgQuery<{ table_name: string; column_name: string; data_type: string }>(
+      location,
+      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1',
+      [workspaceSchema(workspaceId)],
+    );
+    const types: Record<string, string> = { text: 'text', bigint: 'integer', 'double precision': 'real' };
+    for (const r of rows) (out[r.table_name] ??= {})[r.column_name] = types[r.data_type] ?? r.data_type;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) => {
+  let location: string;
+  beforeAll(async () => {
+    location = await newLocation(engine);
+  });
+  const open = () => openAt(engine, location);
+
+  describe('workspaces', () => {
+    it('creates a workspace that is listed and found by id and by slug', async () => {
+      const storage = await open();
+      expect(storage.engine).toBe(engine);
+      const slug = uniqueSlug('harbor-auto');
+      const created = await storage.createWorkspace({ slug, name: '  Harbor Auto Body ' });
+      expect(created).toMatchObject({ slug, name: 'Harbor Auto Body' });
+      expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Date.parse(created.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+
+      expect(await storage.listWorkspaces()).toContainEqual(created);
+      expect(await storage.findWorkspace(created.id)).toEqual(created);
+      expect(await storage.findWorkspace(slug)).toEqual(created);
+      expect(await storage.findWorkspace('no-such-shop')).toBeNull();
+    });
+
+    it('refuses a slug that is taken or malformed, and leaves no half-made workspace behind', async () => {
+      const storage = await open();
+      const slug = uniqueSlug('lakeside');
+      await storage.createWorkspace({ slug, name: 'Lakeside Collision' });
+      const before = await storage.listWorkspaces();
+
+      await expectCode(storage.createWorkspace({ slug, name: 'Another Lakeside' }), 'slug-taken');
+      for (const bad of ['A-shop', 'x', 'has space', '-dash-first', 'dash-last-', 'ü-umlaut', 'a'.repeat(49)]) {
+        await expectCode(storage.createWorkspace({ slug: bad, name: 'Bad' }), 'invalid');
+      }
+      await expectCode(storage.createWorkspace({ slug: uniqueSlug('ok'), name: '   ' }), 'invalid');
+
+      expect(await storage.listWorkspaces()).toEqual(before);
+      if (engine === 'sqlite') {
+        const files = fs.readdirSync(path.join(location, 'workspaces')).filter((f) => f.endsWith('.sqlite'));
+        expect(files.sort()).toEqual(before.map((w) => `${w.id}.sqlite`).sort());
+      } else {
+        const schemas = await pgQuery<{ nspname: string }>(location, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ws\\_%'");
+        expect(schemas.map((s) => s.nspname).sort()).toEqual(before.map((w) => workspaceSchema(w.id)).sort());
+      }
+    });
+
+    it('two workspaces created at once with the same slug: exactly one wins', async () => {
+      const storage = await open();
+      const slug = uniqueSlug('race');
+      const outcomes = await Promise.allSettled([
+        storage.createWorkspace({ slug, name: 'First' }),
+        storage.createWorkspace({ slug, name: 'Second' }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const failed = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect((failed.reason as RelayStorageError).code).toBe('slug-taken');
+      expect((await storage.listWorkspaces()).filter((w) => w.slug === slug)).toHaveLength(1);
+    });
+
+    it('writes the first settings through the store, attributed to the operator', async () => {
+      const storage = await open();
+      const slug = uniqueSlug('north-star');
+      const ws = await storage.createWorkspace({ slug, name: 'North Star Collision' });
+      const store = await storage.workspaceStore(ws.id);
+      const settings = await store.db.selectFrom('workspace_settings').selectAll().execute();
+      expect(settings).toHaveLength(1);
+      expect(settings[0]).toMatchObject({
+        id: 'workspace',
+        name: 'North Star Collision',
+        slug,
+        time_zone: 'America/Chicago',
+        ro_number_start: 1001, // a number on both engines (PostgreSQL BIGINT included)
+      });
+      // As changes in the log, so a desk that pairs receives them.
+      const { changes } = await store.changesSince(0);
+      expect(changes.filter((c) => c.table === 'workspace_settings').map((c) => c.column).sort()).toEqual(
+        ['name', 'ro_number_start', 'slug', 'time_zone'],
+      );
+      const { events, verification } = await auditOf(store);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ actor: 'operator', action: 'workspace-create', node: store.nodeId, seq: 1 });
+      expect(verification.ok).toBe(true);
+    });
+
+    it('a workspace store of an unknown workspace is refused', async () => {
+      const storage = await open();
+      await expectCode(storage.workspaceStore('00000000-0000-4000-8000-000000000000'), 'not-found');
+      await expectCode(storage.workspaceStore('../../etc/passwd'), 'not-found');
+    });
+
+    it('keeps everything across a restart, and a restarted relay writes under a new node id', async () => {
+      const first = await open();
+      const ws = await first.createWorkspace({ slug: uniqueSlug('restart'), name: 'Restart Body Shop' });
+      const firstNode = (await first.workspaceStore(ws.id)).nodeId;
+      await first.close();
+
+      const second = await open();
+      expect(await second.findWorkspace(ws.id)).toEqual(ws);
+      const store = await second.workspaceStore(ws.id);
+      expect(store.nodeId).toMatch(/^[0-9a-f]{16}$/);
+      expect(store.nodeId).not.toBe(firstNode);
+      await store.write({ actor: 'relay', action: 'test' }, (tx) => tx.insert('customers', { id: 'c1', first_name: 'Dana' }));
+      const { events, verification } = await auditOf(store);
+      expect(events.map((e) => e.node).sort()).toEqual([firstNode, store.nodeId].sort());
+      expect(verification.ok).toBe(true);
+      // The clock resumed past what the earlier process stamped.
+      const { changes } = await store.changesSince(0);
+      const stamps = changes.map((c) => c.stamp);
+      expect([...stamps].sort()).toEqual(stamps);
+    });
+  });
+
+  describe('pairing codes', () => {
+    it('a code pairs one device, once', async () => {
+      const storage = await open();
+      const ws = await storage.createWorkspace({ slug: uniqueSlug('pair'), name: 'Pair Shop' });
+      const codeHash = sha(`code-${randomBytes(4).toString('hex')}`);
+      await storage.createPairingCode({ workspaceId: ws.id, codeHash, expiresAt: minutesFromNow(15) });
+      const now = new Date().toISOString();
+      const device = await storage.redeemPairingCode({ codeHash, deviceId: 'device-one-0001', deviceName: 'Front desk', secretHash: sha('s1'), now });
+      expect(device).toEqual({ id: 'device-one-0001', workspaceId: ws.id, name: 'Front desk', createdAt: now, lastSeenAt: null, revokedAt: null });
+
+      await expectCode(
+        storage.redeemPairingCode({ codeHash, deviceId: 'device-two-0002', deviceName: 'Back office', secretHash: sha('s2'), now }),
+        'code-invalid',
+      );
+      expect((await storage.listDevices(ws.id)).map((d) => d.id)).toEqual(['device-one-0001']);
+    });
+
+    it('an expired code and an unknown code are refused alike', async () => {
+      const storage = await open();
+      const ws = await storage.createWorkspace({ slug: uniqueSlug('expiry'), name: 'Expiry Shop' });
+      const codeHash = sha(`code-${randomBytes(4).toString('hex')}`);
+      await storage.createPairingCode({ workspaceId: ws.id, codeHash, expiresAt: minutesFromNow(15) });
+      const later = minutesFromNow(16);
+      await expectCode(
+        storage.redeemPairingCode({ codeHash, deviceId: 'device-late-001', deviceName: 'Late', secretHash: sha('s'), now: later }),
+        'code-invalid',
+      );
+      await expectCode(
+        storage.redeemPairingCode({ codeHash: sha('never-issued'), deviceId: 'device-unknown1', deviceName: 'X', secretHash: sha('s'), now: new Date().toISOString() }),
+        'code-invalid',
+      );
+      expect(await storage.listDevices(ws.id)).toEqual([]);
+      // Still valid before its expiry.
+      const device = await storage.redeemPairingCode({ codeHash, deviceId: 'device-ontime1', deviceName: 'On time', secretHash: sha('s'), now: minutesFromNow(14) });
+      expect(device.workspaceId).toBe(ws.id);
+    });
+
+    it('a code for an unknown workspace cannot be made', async () => {
+      const storage = await open();
+      await expectCode(
+        storage.createPairingCode({ workspaceId: '00000000-0000-4000-8000-000000000000', codeHash: sha('x'), expiresAt: minutesFromNow(15) }),
+        'not-found',
+      );
+    });
+  });
+
+  describe('devices', () => {
+    async function pairedDevice(storage: RelayStorage, workspaceId: string, id: string, name: string) {
+      const codeHash = sha(`code-${id}`);
+      await storage.createPairingCode({ workspaceId, codeHash, expiresAt: minutesFromNow(15) });
+      return storage.redeemPairingCode({ codeHash, deviceId: id, deviceName: name, secretHash: sha(`secret-${id}`), now: new Date().toISOString() });
+    }
+
+    it('finds, lists per workspace, touches and revokes devices', async () => {
+      const storage = await open();
+      const a = await storage.createWorkspace({ slug: uniqueSlug('dev-a'), name: 'A' });
+      const b = await storage.createWorkspace({ slug: uniqueSlug('dev-b'), name: 'B' });
+      const suffix = randomBytes(3).toString('hex');
+      const front = await pairedDevice(storage, a.id, `front-${suffix}`, 'Front desk');
+      const office = await pairedDevice(storage, a.id, `office-${suffix}`, 'Office');
+      const other = await pairedDevice(storage, b.id, `other-${suffix}`, 'Other shop');
+
+      expect(await storage.findDevice(front.id)).toEqual({ ...front, secretHash: sha(`secret-${front.id}`) });
+      expect(await storage.findDevice('no-such-device')).toBeNull();
+      expect((await storage.listDevices(a.id)).map((d) => d.id).sort()).toEqual([front.id, office.id].sort());
+      expect((await storage.listDevices(b.id)).map((d) => d.id)).toEqual([other.id]);
+      const all = (await storage.listDevices()).map((d) => d.id);
+      expect(all).toEqual(expect.arrayContaining([front.id, office.id, other.id]));
+
+      const seen = '2031-05-01T10:00:00.000Z';
+      await storage.touchDevice(front.id, seen);
+      await storage.touchDevice(front.id, '2031-04-01T10:00:00.000Z'); // a late report from a slower process
+      expect((await storage.findDevice(front.id))?.lastSeenAt).toBe(seen);
+      await expectCode(storage.touchDevice('no-such-device', seen), 'not-found');
+
+      const revokedAt = '2031-05-02T09:30:00.000Z';
+      expect(await storage.revokeDevice(office.id, revokedAt)).toMatchObject({ id: office.id, revokedAt });
+      expect((await storage.revokeDevice(office.id, '2031-06-01T00:00:00.000Z')).revokedAt).toBe(revokedAt);
+      expect((await storage.findDevice(office.id))?.revokedAt).toBe(revokedAt);
+      expect((await storage.findDevice(front.id))?.revokedAt).toBeNull();
+      await expectCode(storage.revokeDevice('no-such-device', revokedAt), 'not-found');
+    });
+  });
+
+  describe('blobs', () => {
+    it('records blobs per workspace: a hash recorded for one shop is not found for another', async () => {
+      const storage = await open();
+      const a = await storage.createWorkspace({ slug: uniqueSlug('blob-a'), name: 'A' });
+      const b = await storage.createWorkspace({ slug: uniqueSlug('blob-b'), name: 'B' });
+      const hash = sha('photo of a bumper');
+      const blob = { workspaceId: a.id, hash, sizeBytes: 5_000_000_000, mimeType: 'image/jpeg', createdAt: '2030-01-02T03:04:05.000Z' };
+      await storage.recordBlob(blob);
+      await storage.recordBlob({ ...blob, createdAt: '2030-02-02T03:04:05.000Z' }); // again: nothing changes
+      expect(await storage.findBlob(a.id, hash)).toEqual(blob);
+      expect(await storage.findBlob(b.id, hash)).toBeNull();
+      await expectCode(storage.recordBlob({ ...blob, hash: 'not-a-hash' }), 'invalid');
+      await expectCode(storage.recordBlob({ ...blob, workspaceId: '00000000-0000-4000-8000-000000000000' }), 'not-found');
+    });
+  });
+
+  describe('workspace stores', () => {
+    it('a write is logged and read back from a cursor, and stays in its own workspace', async () => {
+      const storage = await open();
+      const a = await storage.createWorkspace({ slug: uniqueSlug('store-a'), name: 'A' });
+      const b = await storage.createWorkspace({ slug: uniqueSlug('store-b'), name: 'B' });
+      const store = await storage.workspaceStore(a.id);
+      expect(await storage.workspaceStore(a.id)).toBe(store); // opened once, then cached
+      const start = (await store.changesSince(0)).cursor;
+
+      await store.write({ actor: 'relay', action: 'customer-create' }, (tx) =>
+        tx.insert('customers', { id: 'cust-1', first_name: 'Maria', last_name: 'Lopez', mobile: '+15125550100' }),
+      );
+      const page = await store.changesSince(start);
+      expect(page.changes.filter((c) => c.table === 'customers').map((c) => [c.row, c.column, c.value]).sort()).toEqual([
+        ['cust-1', 'first_name', 'Maria'],
+        ['cust-1', 'last_name', 'Lopez'],
+        ['cust-1', 'mobile', '+15125550100'],
+      ]);
+      // The rest is the write's audit event, logged like any other row.
+      expect(page.changes.filter((c) => c.table !== 'customers').every((c) => c.table === 'audit_events')).toBe(true);
+      expect(page.changes.every((c) => c.seq > start)).toBe(true);
+      expect(page.cursor).toBe(page.changes[page.changes.length - 1]!.seq);
+      expect((await store.changesSince(page.cursor)).changes).toEqual([]);
+
+      await store.write({ actor: 'relay', action: 'customer-update' }, (tx) => tx.update('customers', 'cust-1', { mobile: '+15125550199' }));
+      const next = await store.changesSince(page.cursor);
+      expect(next.changes.filter((c) => c.table === 'customers')).toEqual([
+        expect.objectContaining({ row: 'cust-1', column: 'mobile', value: '+15125550199' }),
+      ]);
+
+      const other = await storage.workspaceStore(b.id);
+      expect(await other.db.selectFrom('customers').selectAll().execute()).toEqual([]);
+      expect(other.nodeId).not.toBe(store.nodeId);
+    });
+
+    it('applying the same remote changes twice changes nothing the second time', async () => {
+      const storage = await open();
+      const ws = await storage.createWorkspace({ slug: uniqueSlug('idem'), name: 'Idempotent' });
+      const store = await storage.workspaceStore(ws.id);
+      const desk = 'a1b2c3d4e5f60718';
+      const batch: Change[] = [
+        ...remoteBatch(desk, 1_900_000_000_000, 1, 3),
+        { table: 'repair_orders', row: 'ro-1', column: 'ro_number', value: 1001, stamp: formatStamp({ millis: 1_900_000_000_001, counter: 0, node: desk }) },
+      ];
+      expect(await store.applyRemote(batch)).toEqual({ received: 4, logged: 4, applied: 4 });
+      const logLength = (await readAll(store, 1000)).length;
+      expect(await store.applyRemote(batch)).toEqual({ received: 4, logged: 0, applied: 0 });
+      expect((await readAll(store, 1000)).length).toBe(logLength);
+      const ro = await store.db.selectFrom('repair_orders').selectAll().where('id', '=', 'ro-1').executeTakeFirst();
+      expect(ro?.ro_number).toBe(1001);
+      // An older edit of the same cell arriving late does not win.
+      const older = { ...batch[0]!, value: 'Older', stamp: formatStamp({ millis: 1_800_000_000_000, counter: 0, node: desk }) };
+      expect(await store.applyRemote([older])).toEqual({ received: 1, logged: 1, applied: 0 });
+      const row = await store.db.selectFrom('customers').select('first_name').where('id', '=', batch[0]!.row).executeTakeFirst();
+      expect(row?.first_name).toBe(batch[0]!.value);
+    });
+
+    it('keeps the log in order under concurrent writers: a reader following with a cursor misses nothing', async () => {
+      const writerA = await open();
+      // On PostgreSQL the second writer is another relay process; a SQLite folder has one process.
+      const writerB = engine === 'postgres' ? await open() : writerA;
+      const ws = await writerA.createWorkspace({ slug: uniqueSlug('order'), name: 'Order' });
+      const [storeA, storeB] = [await writerA.workspaceStore(ws.id), await writerB.workspaceStore(ws.id)];
+      const start = (await storeA.changesSince(0)).cursor;
+
+      const rounds = 40;
+      const size = 6;
+      const written = new Set<string>();
+      let writing = 2;
+      const writeLoop = async (store: WorkspaceStore, node: string) => {
+        for (let i = 0; i < rounds; i++) {
+          const batch = remoteBatch(node, 1_900_000_000_000 + i, i, size);
+          for (const c of batch) written.add(c.stamp);
+          await store.applyRemote(batch);
+        }
+        writing -= 1;
+      };
+      // A desk-like follower: small pages, cursor always moved to what it was given.
+      const followed: string[] = [];
+      const follow = async () => {
+        let cursor = start;
+        for (;;) {
+          const done = writing === 0;
+          const page = await storeA.changesSince(cursor, { limit: 7 });
+          followed.push(...page.changes.map((c) => c.stamp));
+          cursor = page.cursor;
+          if (done && !page.more) return;
+          if (!page.more) await new Promise((r) => setImmediate(r));
+        }
+      };
+      await Promise.all([writeLoop(storeA, '00000000000000aa'), writeLoop(storeB, '00000000000000bb'), follow()]);
+
+      expect(written.size).toBe(2 * rounds * size);
+      expect(followed.length).toBe(written.size);
+      expect(new Set(followed)).toEqual(written);
+
+      const all = (await readAll(storeB, 13)).filter((c) => c.seq > start);
+      expect(all.map((c) => c.stamp).sort()).toEqual([...written].sort());
+      for (let i = 1; i < all.length; i++) expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
+    });
+  });
+
+  describe('announcements', () => {
+    it('tells listeners that a workspace log grew, until they unsubscribe', async () => {
+      const storage = await open();
+      const heard: string[] = [];
+      const stop = storage.onChangesAnnounced((id) => heard.push(id));
+      const failing = storage.onChangesAnnounced(() => {
+        throw new Error('a broken listener');
+      });
+      const quiet = console.error;
+      console.error = () => {};
+      try {
+        await storage.announceChanges('11111111-1111-4111-8111-111111111111');
+        await eventually(() => heard.length === 1, 'the announcement');
+        stop();
+        failing();
+        await storage.announceChanges('22222222-2222-4222-8222-222222222222');
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        console.error = quiet;
+      }
+      expect(heard).toEqual(['11111111-1111-4111-8111-111111111111']);
+    });
+  });
+
+  describe('schema', () => {
+    it('has exactly the synced tables and columns of SYNCED_TABLES, plus the node bookkeeping', async () => {
+      const storage = await open();
+      const ws = await storage.createWorkspace({ slug: uniqueSlug('schema'), name: 'Schema' });
+      const actual = await workspaceColumns(engine, location, ws.id);
+      const expected: Record<string, Record<string, string>> = {
+        changes: { seq: 'integer', stamp: 'text', tbl: 'text', row_id: 'text', col: 'text', value: 'text', node: 'text' },
+        cell_stamps: { tbl: 'text', row_id: 'text', col: 'text', stamp: 'text' },
+        meta: { key: 'text', value: 'text' },
+      };
+      for (const [table, def] of Object.entries(SYNCED_TABLES)) expected[table] = { id: 'text', ...def.columns };
+      expect(actual).toEqual(expected);
+
+      if (engine === 'postgres') {
+        // Stamps compare byte-wise, as the clock's fixed-width strings are designed to.
+        const collations = await pgQuery<{ table_name: string; collation_name: string | null }>(
+          location,
+          "SELECT table_name, collation_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'stamp'",
+          [workspaceSchema(ws.id)],
+        );
+        expect(collations.map((c) => [c.table_name, c.collation_name]).sort()).toEqual([
+          ['cell_stamps', 'C'],
+          ['changes', 'C'],
+        ]);
+      }
+    });
+
+    it('has a test for every migration (adding one means adding its test here)', () => {
+      const versions = (list: readonly { version: number }[]) => list.map((m) => m.version);
+      const [operator, workspace] =
+        engine === 'sqlite'
+          ? [SQLITE_OPERATOR_MIGRATIONS, SQLITE_WORKSPACE_MIGRATIONS]
+          : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
+      // Version 1 of each is what the tests above check table by table and column by column.
+      expect(versions(operator)).toEqual([1]);
+      expect(versions(workspace)).toEqual([1]);
+    });
+
+    it('records the schema version of each workspace', async () => {
+      const storage = await open();
+      const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
+        expect(db.pragma('user_version', { simple: true })).toBe(1);
+        db.close();
+      } else {
+        const store = await storage.workspaceStore(ws.id);
+        const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
+        expect(row?.value).toBe('1');
+      }
+    });
+
+    it('refuses an operator database written by a newer relay, and leaves it as it was', async () => {
+      const place = await newLocation(engine);
+      const first = await openAt(engine, place);
+      await first.createWorkspace({ slug: 'kept-shop', name: 'Kept' });
+      await first.close();
+      let fingerprint: () => Promise<string>;
+      if (engine === 'sqlite') {
+        const file = path.join(place, 'relay.sqlite');
+        const db = new Database(file);
+        db.pragma('user_version = 7');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        fingerprint = async () => sha(fs.readFileSync(file).toString('base64'));
+      } else {
+        await pgQuery(place, "UPDATE relay_meta SET value = '7' WHERE key = 'schema_version'");
+        fingerprint = async () =>
+          JSON.stringify(
+            await pgQuery(place, "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"),
+          ) + JSON.stringify(await pgQuery(place, 'SELECT * FROM relay_meta ORDER BY key'));
+      }
+      const before = await fingerprint();
+      const err = await openAt(engine, place).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StorageTooNewError);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 1\)/);
+      expect(await fingerprint()).toBe(before);
+    });
+
+    it('refuses a workspace written by a newer relay', async () => {
+      const place = await newLocation(engine);
+      const first = await openAt(engine, place);
+      const ws = await first.createWorkspace({ slug: 'future-shop', name: 'Future' });
+      await first.close();
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(place, 'workspaces', `${ws.id}.sqlite`));
+        db.pragma('user_version = 5');
+        db.close();
+      } else {
+        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '5' WHERE key = 'schema_version'`);
+      }
+      const second = await openAt(engine, place);
+      expect(await second.findWorkspace('future-shop')).toEqual(ws); // the operator records still work
+      await expect(second.workspaceStore(ws.id)).rejects.toThrow(StorageTooNewError);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('relay storage on postgres: several relay processes on one database', () => {
+  let url: string;
+  beforeAll(async () => {
+    url = await newLocation('postgres');
+  });
+  const relayProcess = () => openAt('postgres', url);
+
+  it('both processes see a workspace the other made, and write under different node ids', async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const ws = await one.createWorkspace({ slug: uniqueSlug('shared'), name: 'Shared Body Shop' });
+    expect(await two.findWorkspace(ws.slug)).toEqual(ws);
+    expect(await two.listWorkspaces()).toContainEqual(ws);
+
+    const [storeOne, storeTwo] = [await one.workspaceStore(ws.id), await two.workspaceStore(ws.id)];
+    expect(storeOne.nodeId).not.toBe(storeTwo.nodeId);
+    await storeOne.write({ actor: 'relay', action: 't' }, (tx) => tx.insert('customers', { id: 'c-one', first_name: 'One' }));
+    await storeTwo.write({ actor: 'relay', action: 't' }, (tx) => tx.insert('customers', { id: 'c-two', first_name: 'Two' }));
+    await storeOne.write({ actor: 'relay', action: 't' }, (tx) => tx.update('customers', 'c-two', { last_name: 'Edited by one' }));
+
+    // Each process chains its own audit events; neither numbering collides with the other's.
+    const { events, verification } = await auditOf(storeTwo);
+    expect(verification).toMatchObject({ ok: true, problems: [] });
+    const byNode = (node: string) => events.filter((e) => e.node === node).map((e) => e.seq).sort();
+    expect(byNode(storeTwo.nodeId)).toEqual([1]);
+    expect(byNode(storeOne.nodeId)).toEqual([1, 2, 3]); // workspace-create, insert, update
+    const customers = await storeTwo.db.selectFrom('customers').selectAll().orderBy('id').execute();
+    expect(customers.map((c) => [c.id, c.first_name, c.last_name])).toEqual([
+      ['c-one', 'One', null],
+      ['c-two', 'Two', 'Edited by one'],
+    ]);
+  });
+
+  it("a process's write comes after every change another process committed, even one stamped by a fast clock", async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const ws = await one.createWorkspace({ slug: uniqueSlug('clocks'), name: 'Clocks' });
+    const [storeOne, storeTwo] = [await one.workspaceStore(ws.id), await two.workspaceStore(ws.id)];
+    // A desk whose clock runs an hour ahead pushes through process one.
+    const fastDesk = 'fa57fa57fa57fa57';
+    const hourAhead = Date.now() + 3_600_000;
+    await storeOne.applyRemote([
+      { table: 'customers', row: 'c1', column: 'first_name', value: 'Jon', stamp: formatStamp({ millis: hourAhead, counter: 0, node: fastDesk }) },
+    ]);
+    // Then process two, which never saw that stamp, corrects the name.
+    await storeTwo.write({ actor: 'relay', action: 'customer-update' }, (tx) => tx.update('customers', 'c1', { first_name: 'John' }));
+    for (const store of [storeOne, storeTwo]) {
+      const row = await store.db.selectFrom('customers').select('first_name').where('id', '=', 'c1').executeTakeFirst();
+      expect(row?.first_name).toBe('John');
+    }
+  });
+
+  it('an announcement from one process reaches the listeners of every process, its own included', async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const heardByOne: string[] = [];
+    const heardByTwo: string[] = [];
+    one.onChangesAnnounced((id) => heardByOne.push(id));
+    two.onChangesAnnounced((id) => heardByTwo.push(id));
+    const ws = await one.createWorkspace({ slug: uniqueSlug('notify'), name: 'Notify' });
+    await one.announceChanges(ws.id);
+    await eventually(() => heardByTwo.includes(ws.id) && heardByOne.includes(ws.id), 'the announcement in both processes');
+  });
+
+  it('listens again after its LISTEN connection is cut, and re-checks the workspaces it serves', async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const ws = await one.createWorkspace({ slug: uniqueSlug('cut'), name: 'Cut' });
+    await one.workspaceStore(ws.id); // process one serves this workspace
+    const heard: string[] = [];
+    one.onChangesAnnounced((id) => heard.push(id));
+
+    const killed = await pgQuery<{ ok: boolean }>(
+      url,
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
+      [LISTEN_APPLICATION_NAME],
+    );
+    expect(killed.length).toBeGreaterThanOrEqual(2);
+    // Notices sent while it was away are lost: on reconnecting it reports its open workspaces itself.
+    await eventually(() => heard.includes(ws.id), 'the re-check after reconnecting');
+    heard.length = 0;
+    // And notices from the other process reach it again.
+    const probe = '33333333-3333-4333-8333-333333333333';
+    await eventually(async () => {
+      await two.announceChanges(probe);
+      await new Promise((r) => setTimeout(r, 50));
+      return heard.includes(probe);
+    }, 'an announcement after reconnecting');
+  });
+
+  it('a pairing code raced by two processes pairs exactly one device', async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const ws = await one.createWorkspace({ slug: uniqueSlug('pair-race'), name: 'Pair Race' });
+    const codeHash = sha(`race-${randomBytes(4).toString('hex')}`);
+    await one.createPairingCode({ workspaceId: ws.id, codeHash, expiresAt: minutesFromNow(15) });
+    const now = new Date().toISOString();
+    const outcomes = await Promise.allSettled([
+      one.redeemPairingCode({ codeHash, deviceId: 'race-device-one', deviceName: 'One', secretHash: sha('1'), now }),
+      two.redeemPairingCode({ codeHash, deviceId: 'race-device-two', deviceName: 'Two', secretHash: sha('2'), now }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason as RelayStorageError).code).toBe('code-invalid');
+    expect(await one.listDevices(ws.id)).toHaveLength(1);
+  });
+});

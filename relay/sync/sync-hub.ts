@@ -1,0 +1,211 @@
+// The relay's side of the sync protocol: one session per connected desk. Pushed changes go
+// through the workspace's mutation layer; the log after the desk's cursor streams back one page
+// at a time, each page acknowledged before the next, and new changes wake every session of
+// that workspace (on any relay process sharing the storage).
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
+import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
+
+export interface SyncHubOptions {
+  /** How often a session re-reads its device record, so a revocation made by the admin CLI takes effect. */
+  deviceCheckMs?: number;
+}
+
+export class SyncHub {
+  private readonly sessions = new Set<DeskSession>();
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: SyncHubOptions = {},
+  ) {
+    this.stopListening = storage.onChangesAnnounced((workspaceId) => {
+      for (const s of this.sessions) if (s.workspace.id === workspaceId) s.wake();
+    });
+  }
+
+  /** Starts serving an authenticated desk. Must be called synchronously in the upgrade handler. */
+  attach(socket: WebSocket, device: DeviceRecord, workspace: WorkspaceRecord): void {
+    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000);
+    this.sessions.add(session);
+    socket.once('close', () => {
+      session.dispose();
+      this.sessions.delete(session);
+    });
+  }
+
+  /** Disconnects every session of a device at once (used right after a revocation in this process). */
+  disconnectDevice(deviceId: string): void {
+    for (const s of this.sessions) if (s.device.id === deviceId) s.close(CLOSE.revoked, 'This desk was disconnected from the shop.');
+  }
+
+  get connectedCount(): number {
+    return this.sessions.size;
+  }
+
+  close(): void {
+    this.stopListening();
+    for (const s of this.sessions) s.close(CLOSE.shuttingDown, 'The relay is restarting.');
+  }
+}
+
+class DeskSession {
+  private deskNode: string | null = null;
+  private acked = 0;
+  private sent = 0;
+  private inflight = false;
+  private pumping = false;
+  private dirty = false;
+  private closed = false;
+  /** The first page after hello goes out even when empty: it tells the desk it is caught up. */
+  private greeted = false;
+  private frames: Promise<void> = Promise.resolve();
+  private readonly store: Promise<WorkspaceStore>;
+  private readonly deviceTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly device: DeviceRecord,
+    readonly workspace: WorkspaceRecord,
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    deviceCheckMs: number,
+  ) {
+    this.store = storage.workspaceStore(workspace.id);
+    this.store.catch(() => undefined);
+    // Frames are handled strictly in arrival order; a listener is attached before any await.
+    socket.on('message', (data, isBinary) => {
+      this.frames = this.frames.then(() => this.onFrame(data, isBinary)).catch((err: unknown) => this.fail(err));
+    });
+    socket.on('error', (err) => this.log.warn({ err: err.message, device: device.id }, 'sync connection error'));
+    this.deviceTimer = setInterval(() => void this.checkDevice(), deviceCheckMs);
+    this.deviceTimer.unref();
+  }
+
+  wake(): void {
+    void this.pump();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(code, reason);
+  }
+
+  dispose(): void {
+    this.closed = true;
+    clearInterval(this.deviceTimer);
+  }
+
+  private send(frame: RelayFrame): void {
+    if (!this.closed) this.socket.send(JSON.stringify(frame));
+  }
+
+  private refuse(code: number, errorCode: string, message: string): void {
+    this.send({ t: 'error', code: errorCode, message });
+    this.close(code, message.slice(0, 120));
+  }
+
+  private async onFrame(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.closed) return;
+    if (isBinary) return this.refuse(CLOSE.invalidFrame, 'invalid-frame', 'Sync frames are JSON text.');
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString());
+    } catch {
+      return this.refuse(CLOSE.invalidFrame, 'invalid-frame', 'The frame is not JSON.');
+    }
+    const parsed = deskFrameSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return this.refuse(CLOSE.invalidFrame, 'invalid-frame', `Frame refused: ${issue.path.join('.') || 'frame'} ${issue.message}`);
+    }
+    const frame: DeskFrame = parsed.data;
+    if (frame.t !== 'hello' && this.deskNode === null) {
+      return this.refuse(CLOSE.protocol, 'hello-first', 'The first frame must be hello.');
+    }
+    switch (frame.t) {
+      case 'hello': {
+        if (this.deskNode !== null) return this.refuse(CLOSE.protocol, 'hello-twice', 'hello was already sent.');
+        this.deskNode = frame.node;
+        this.acked = this.sent = frame.cursor;
+        const store = await this.store;
+        this.send({
+          t: 'welcome',
+          workspace: { id: this.workspace.id, slug: this.workspace.slug, name: this.workspace.name },
+          relayNode: store.nodeId,
+        });
+        await this.storage.touchDevice(this.device.id, new Date().toISOString());
+        await this.pump();
+        return;
+      }
+      case 'push': {
+        const store = await this.store;
+        const result = await store.applyRemote(frame.changes);
+        this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
+        if (result.logged > 0) await this.storage.announceChanges(this.workspace.id);
+        return;
+      }
+      case 'ack': {
+        if (frame.cursor > this.sent) {
+          return this.refuse(CLOSE.protocol, 'ack-ahead', 'Acknowledged changes that were never sent.');
+        }
+        this.acked = Math.max(this.acked, frame.cursor);
+        if (this.acked >= this.sent) this.inflight = false;
+        await this.pump();
+        return;
+      }
+    }
+  }
+
+  /** Sends the next page if none is waiting for its acknowledgement. */
+  private async pump(): Promise<void> {
+    if (this.deskNode === null || this.closed) return;
+    if (this.pumping || this.inflight) {
+      this.dirty = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.dirty = false;
+        const store = await this.store;
+        const page = await store.changesSince(this.acked, { limit: SYNC_PAGE, excludeNode: this.deskNode });
+        if (page.cursor === this.acked && this.greeted) break;
+        this.greeted = true;
+        this.send({
+          t: 'changes',
+          changes: page.changes.map(({ seq: _seq, ...c }) => c),
+          cursor: page.cursor,
+          more: page.more,
+        });
+        this.sent = page.cursor;
+        this.inflight = true;
+      } while (this.dirty && !this.inflight);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async checkDevice(): Promise<void> {
+    try {
+      const device = await this.storage.findDevice(this.device.id);
+      if (!device || device.revokedAt) this.close(CLOSE.revoked, 'This desk was disconnected from the shop.');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'device check failed');
+    }
+  }
+
+  private fail(err: unknown): void {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'invalid-change') {
+      this.refuse(CLOSE.invalidFrame, 'invalid-change', e.message ?? 'A change was refused.');
+      return;
+    }
+    this.log.error({ err: e.message, device: this.device.id }, 'sync session failed');
+    this.refuse(1011, 'internal', 'The relay could not handle that frame; reconnect and try again.');
+  }
+}

@@ -1,0 +1,107 @@
+// Test support: a real relay (SQLite or PostgreSQL storage) on 127.0.0.1 with a workspace, and
+// desks paired to it through the real pairing route.
+import { Desk } from '../../src-main/desk.js';
+import { pairDesk } from '../../src-main/sync/pair.js';
+import { tempDir } from '../../src-main/testing/temp-desk.js';
+import { issuePairingCode } from '../pairing.js';
+import { type RunningRelay, startRelay } from '../server.js';
+import { openPostgresStorage } from '../storage/postgres.js';
+import { openSqliteStorage } from '../storage/sqlite.js';
+import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface RelayFixture {
+  engine: Engine;
+  storage: RelayStorage;
+  relay: RunningRelay;
+  /** Where the storage lives: a data folder (SQLite) or a database URL (PostgreSQL). */
+  location: string;
+  workspace: WorkspaceRecord;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  pairNewDesk(name?: string, dataDir?: string): Promise<{ desk: Desk; dataDir: string }>;
+  cleanup(): Promise<void>;
+}
+
+export async function openStorage(engine: Engine, location: string): Promise<RelayStorage> {
+  return engine === 'sqlite' ? openSqliteStorage(location) : openPostgresStorage(location);
+}
+
+export async function startRelayFixture(engine: Engine, options: { deviceCheckMs?: number } = {}): Promise<RelayFixture> {
+  let database: TestDatabase | null = null;
+  let location: string;
+  if (engine === 'postgres') {
+    database = await createTestDatabase();
+    location = database.url;
+  } else {
+    location = tempDir('bayline-relay-');
+  }
+  let storage = await openStorage(engine, location);
+  const workspace = await storage.createWorkspace({ slug: 'lakeside', name: 'Lakeside Collision' });
+  let relay = await startRelay({ storage, port: 0, logger: false, deviceCheckMs: options.deviceCheckMs ?? 200 });
+  const port = relay.port;
+  const desks: Desk[] = [];
+  let running = true;
+
+  const fixture: RelayFixture = {
+    engine,
+    get storage() {
+      return storage;
+    },
+    get relay() {
+      return relay;
+    },
+    location,
+    workspace,
+    async stop() {
+      if (!running) return;
+      running = false;
+      await relay.close();
+      await storage.close();
+    },
+    async restart() {
+      await fixture.stop();
+      storage = await openStorage(engine, location);
+      relay = await startRelay({ storage, port, logger: false, deviceCheckMs: options.deviceCheckMs ?? 200 });
+      running = true;
+    },
+    async pairNewDesk(name = 'Front desk', dataDir = tempDir()) {
+      const { code } = await issuePairingCode(storage, workspace.id);
+      await pairDesk({ dataDir, relayUrl: relay.url, code, deviceName: name });
+      const desk = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000 } });
+      desks.push(desk);
+      await desk.syncClient!.whenCaughtUp();
+      return { desk, dataDir };
+    },
+    async cleanup() {
+      await Promise.all(desks.map((d) => d.close().catch(() => undefined)));
+      await fixture.stop();
+      await database?.drop();
+    },
+  };
+  return fixture;
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails with `what` after the deadline. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function call<T = unknown>(desk: Desk, method: string, args: unknown): Promise<T> {
+  const outcome = await desk.call(method, args, desk.newSession());
+  if (!outcome.ok) throw new Error(`${method}: ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result as T;
+}
