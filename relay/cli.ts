@@ -26,7 +26,7 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
                                         list paired desks
   npm run relay -- device revoke --device ID
                                         stop a desk from syncing (it must be paired again)
-  npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL]
+  npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 `;
 
@@ -86,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       data: { type: 'string' },
       db: { type: 'string' },
+      blobs: { type: 'string' },
       slug: { type: 'string' },
       name: { type: 'string' },
       workspace: { type: 'string' },
@@ -193,7 +194,11 @@ async function main(argv: string[]): Promise<number> {
         // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin
         // commands above start without loading the HTTP stack.
         const { startRelay } = await import('./server.js');
-        const relay = await startRelay({ storage, port, host: values.host, publicUrl });
+        // Photos and PDFs live on disk: beside the SQLite data, or in --blobs (a folder every relay
+        // process sharing one PostgreSQL database must share too).
+        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
+        if (!blobs) console.warn('No --blobs folder given: photos and documents cannot be moved through this relay.');
+        const relay = await startRelay({ storage, port, host: values.host, publicUrl, blobDir: blobs ? path.resolve(blobs) : undefined });
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -68,7 +68,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const app = Fastify({
     logger: options.logger ?? relayLoggerOptions(),
     bodyLimit: 64 * 1024,
-    disableRequestLogging: false,
   });
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);

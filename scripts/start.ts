@@ -1,5 +1,6 @@
-// `npm start`: builds the renderer when its sources changed, then opens the desk in Electron, or in
-// the browser host where Electron's binary is not installed.
+// `npm start`: Bayline on one machine. Builds the renderer when its sources changed, runs a local
+// relay (SQLite in DATA/relay), pairs the desk with it on first start (and fills it with the demo
+// shop), then opens the desk in Electron, or in the browser host where Electron is not installed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,33 +8,84 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Desk, readDeskConfig } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { readDevice } from '../src-main/sync/device.js';
+import { pairDesk } from '../src-main/sync/pair.js';
+import { issuePairingCode } from '../relay/pairing.js';
+import { type RunningRelay, startRelay } from '../relay/server.js';
+import { openSqliteStorage } from '../relay/storage/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RENDERER_OUT = path.join(ROOT, 'out', 'renderer');
 const RENDERER_SOURCES = [path.join(ROOT, 'src-renderer'), path.join(ROOT, 'src-shared')];
 const DEFAULT_PORT = 4780;
+const DEFAULT_RELAY_PORT = 4790;
 
 async function main(): Promise<number> {
   await buildRendererIfStale();
-  const dataDir = path.resolve(process.env.BAYLINE_DATA ?? 'data');
-  await seedDemoOnFirstRun(dataDir);
-  const electron = findElectron();
-  if (electron.binary !== null) return runElectron(electron.binary, dataDir);
-  return runBrowserHost(electron.reason, dataDir);
+  const root = path.resolve(process.env.BAYLINE_DATA ?? 'data');
+  const deskDir = path.join(root, 'desk');
+  const relay = await startLocalRelay(path.join(root, 'relay'), deskDir);
+  try {
+    await setUpOnFirstRun(deskDir, relay);
+    const electron = findElectron();
+    if (electron.binary !== null) return await runElectron(electron.binary, deskDir);
+    return await runBrowserHost(electron.reason, deskDir, relay);
+  } finally {
+    await relay.close();
+  }
 }
 
 /**
- * A new user's first `npm start` opens a shop with work in it rather than an empty board.
- * BAYLINE_EMPTY=1 starts a real shop with nothing in it instead.
+ * The relay a single machine needs, in the same process. Its port must stay the same from one
+ * start to the next, because the paired desk remembers the address.
  */
-async function seedDemoOnFirstRun(dataDir: string): Promise<void> {
-  if (readDeskConfig(dataDir) !== null || process.env.BAYLINE_EMPTY === '1') return;
-  console.log('First start: filling the data folder with a demo shop (BAYLINE_EMPTY=1 skips this)…');
-  const desk = await Desk.open({ dataDir });
+async function startLocalRelay(relayDir: string, deskDir: string): Promise<RunningRelay> {
+  const paired = readDevice(deskDir);
+  const port = paired ? Number(new URL(paired.relayUrl).port) : readPort(process.env.BAYLINE_RELAY_PORT, DEFAULT_RELAY_PORT);
+  const storage = await openSqliteStorage(relayDir);
   try {
+    return await startRelay({
+      storage,
+      port,
+      blobDir: path.join(relayDir, 'blobs'),
+      logger: { level: process.env.BAYLINE_LOG_LEVEL ?? 'warn' },
+    });
+  } catch (err) {
+    await storage.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(
+        `Port ${port} is taken, and the local relay needs it. Stop what uses it, or start with BAYLINE_RELAY_PORT=<free port> on a new data folder.`,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * First start: the relay gets a workspace, the desk is paired with it, and (unless
+ * BAYLINE_EMPTY=1) the desk is filled with the demo shop, which then syncs to the relay.
+ */
+async function setUpOnFirstRun(deskDir: string, relay: RunningRelay): Promise<void> {
+  if (readDeskConfig(deskDir) !== null) return;
+  const storage = relay.app.storage;
+  const workspace =
+    (await storage.findWorkspace('my-body-shop')) ?? (await storage.createWorkspace({ slug: 'my-body-shop', name: 'My Body Shop' }));
+  const { code } = await issuePairingCode(storage, workspace.id);
+  await pairDesk({ dataDir: deskDir, relayUrl: relay.url, code, deviceName: 'Front desk' });
+  console.log(`First start: a local relay now holds the workspace "${workspace.name}", and this desk is paired with it.`);
+  const desk = await Desk.open({ dataDir: deskDir });
+  try {
+    await desk.syncClient!.whenCaughtUp();
+    if (process.env.BAYLINE_EMPTY === '1') return;
+    console.log('Filling it with a demo shop (BAYLINE_EMPTY=1 skips this)…');
     const { seedDemoShop } = await import('../src-main/demo/demo-shop.js');
     const seeded = await seedDemoShop(desk);
     console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders.`);
+    // Let the relay have it all before this first desk closes (the next one would push it anyway).
+    const deadline = Date.now() + 60_000;
+    while ((await desk.syncClient!.status()).changesWaiting > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await desk.close();
   }
@@ -96,8 +148,8 @@ async function runElectron(binary: string, dataDir: string): Promise<number> {
   });
 }
 
-async function runBrowserHost(whyNoElectron: string, dataDir: string): Promise<number> {
-  const wantedPort = readPort(process.env.BAYLINE_PORT);
+async function runBrowserHost(whyNoElectron: string, dataDir: string, relay: RunningRelay): Promise<number> {
+  const wantedPort = readPort(process.env.BAYLINE_PORT, DEFAULT_PORT);
   const desk = await Desk.open({ dataDir, scheduleBackups: true });
   let host: BrowserHost;
   try {
@@ -116,7 +168,7 @@ async function runBrowserHost(whyNoElectron: string, dataDir: string): Promise<n
   console.log('Electron is not available on this machine, so the desk runs in your browser.');
   console.log(`(${whyNoElectron}.)`);
   console.log(`Bayline desk is running: open ${host.url}`);
-  console.log(`Data folder: ${dataDir}. Press Ctrl+C to stop.`);
+  console.log(`Data folder: ${dataDir}; local relay at ${relay.url}. Press Ctrl+C to stop.`);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -130,11 +182,11 @@ async function runBrowserHost(whyNoElectron: string, dataDir: string): Promise<n
   return 0;
 }
 
-function readPort(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_PORT;
+function readPort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StartError(`BAYLINE_PORT must be a port number from 0 to 65535, not "${value}".`);
+    throw new StartError(`A port must be a number from 0 to 65535, not "${value}".`);
   }
   return port;
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PushEvent } from '../src-shared/api/contract.js';
+import type { SyncStatus } from '../src-shared/domain.js';
 import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
 import { auditHandlers } from './audit/handlers.js';
 import { BlobSync } from './blobs/blob-sync.js';
@@ -117,10 +118,12 @@ export class Desk {
           async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
           options.syncOptions,
         );
-        desk.syncClient.onStatus((status) => desk.emit({ type: 'sync', status }));
         desk.syncClient.start();
         desk.blobSync = new BlobSync(workspace.store, options.dataDir, device, desk.syncClient, options.syncOptions);
         desk.blobSync.start();
+        const announce = () => void desk.syncStatus().then((status) => desk.emit({ type: 'sync', status }), () => undefined);
+        desk.syncClient.onStatus(announce);
+        desk.blobSync.onCounts(announce);
       }
     } catch (err) {
       await workspace.close();
@@ -159,6 +162,32 @@ export class Desk {
 
   call(method: unknown, args: unknown, session: Session): Promise<CallOutcome> {
     return dispatch(this.handlers, method, args, { desk: this, session });
+  }
+
+  /** Online or offline since when, and what is still waiting to go out or come in. */
+  async syncStatus(): Promise<SyncStatus> {
+    if (!this.syncClient) {
+      return {
+        paired: false,
+        relayUrl: null,
+        workspace: null,
+        online: false,
+        offlineSince: null,
+        changesWaiting: 0,
+        filesToSend: 0,
+        filesToFetch: 0,
+        lastSyncedAt: null,
+        problem: null,
+      };
+    }
+    const files = this.blobSync?.counts();
+    const status = await this.syncClient.status();
+    return {
+      ...status,
+      filesToSend: files?.uploadsWaiting ?? 0,
+      filesToFetch: files?.downloadsWaiting ?? 0,
+      problem: status.problem ?? files?.problem ?? null,
+    };
   }
 
   private emit(event: PushEvent): void {

@@ -191,6 +191,9 @@ export interface SyncStatus {
   offlineSince: string | null;
   /** Changes made here that the relay has not confirmed yet. */
   changesWaiting: number;
+  /** Photos and documents still to upload, and still to download from other desks. */
+  filesToSend: number;
+  filesToFetch: number;
   lastSyncedAt: string | null;
   /** Something a person must act on (e.g. the desk was disconnected by the operator). */
   problem: string | null;

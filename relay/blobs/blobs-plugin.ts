@@ -5,11 +5,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { authenticateDevice } from '../pairing.js';
 import { BlobError, BlobStore, formatBytes, isBlobHash } from './blob-store.js';
+import { BLOB_MIME_TYPES, MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 
-export const DEFAULT_MAX_BLOB_BYTES = 25 * 1024 * 1024;
-
-/** What a shop attaches: photos (phones shoot HEIC) and PDFs (estimates, authorisations). */
-export const BLOB_MIME_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'application/pdf'];
+export const DEFAULT_MAX_BLOB_BYTES = MAX_BLOB_BYTES;
 
 export const BLOB_PATH = '/blobs/:hash';
 

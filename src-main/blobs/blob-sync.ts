@@ -11,8 +11,8 @@ import { bearer } from '../../src-shared/sync/protocol.js';
 import type { TouchedRows, WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceCredential } from '../sync/device.js';
 import type { SyncClient } from '../sync/sync-client.js';
+import { BLOB_MIME_TYPES } from '../../src-shared/blob-types.js';
 import {
-  BLOB_MIME_TYPES,
   hasLocalBlob,
   isBlobHash,
   listLocalBlobs,

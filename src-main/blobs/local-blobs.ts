@@ -6,11 +6,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { BLOB_MIME_TYPES, MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 
-/** What a shop attaches; the relay accepts the same list (relay/blobs/blobs-plugin.ts). */
-export const BLOB_MIME_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'application/pdf'];
 /** The relay's default limit; a bigger file could be attached here but would never reach the other desks. */
-export const MAX_IMPORT_BYTES = 25 * 1024 * 1024;
+export const MAX_IMPORT_BYTES = MAX_BLOB_BYTES;
 
 const HASH = /^[0-9a-f]{64}$/;
 /** Temp files of imports and downloads in progress; a dot name never collides with a hash folder. */

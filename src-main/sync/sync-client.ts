@@ -43,7 +43,7 @@ export class SyncClient {
   private pushAgain = false;
   private nextPushId = 1;
   private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
-  private readonly listeners = new Set<(status: SyncStatus) => void>();
+  private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void>();
   private caughtUp: Array<() => void> = [];
   private caughtUpThisConnection = false;
   private readonly stopWatching: () => void;
@@ -94,12 +94,12 @@ export class SyncClient {
     });
   }
 
-  onStatus(listener: (status: SyncStatus) => void): () => void {
+  onStatus(listener: (status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  async status(): Promise<SyncStatus> {
+  async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>> {
     const pushCursor = await this.readCursor(PUSH_CURSOR);
     return {
       paired: true,
