@@ -32,20 +32,13 @@ export interface RunningRelay {
 }
 
 /** Paths of request and response fields that must never reach a log line. */
+const SECRET_KEYS = ['secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to'];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
-  'req.body.code',
-  'req.body.secret',
-  'res.body.secret',
-  '*.secret',
-  '*.code',
-  '*.pairingCode',
-  '*.phone',
-  '*.mobile',
-  '*.from',
-  '*.to',
-  '*.token',
+  // At the top of a log object and one level down (pino's wildcard covers exactly one level).
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((key) => `*.${key}`),
 ];
 
 /** Drops anything that could be a capability from a logged URL: portal tokens and query strings. */
@@ -72,6 +65,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);
   app.decorate('syncHub', hub);
+  // fastify's own 404 message repeats the URL, which may hold a portal token.
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'Nothing here.' }));
   await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
   await app.register(healthPlugin);
   await app.register(pairingPlugin);
