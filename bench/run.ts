@@ -1,6 +1,12 @@
-// `npm run bench`: search as you type over 50,000 repair orders and single stage-change latency,
-// each beside a baseline measured in the same run; prints ratios and writes bench/results/*.json.
+// `npm run bench`: search as you type over 50,000 repair orders, single stage-change latency and
+// sync through the relay (edit on one desk → applied on another, catch-up of 10,000 changes, on
+// SQLite and PostgreSQL), each beside a baseline measured in the same run; prints ratios and
+// writes bench/results/*.json.
 // Sizes can be lowered for a quick look: BENCH_ROS=5000 npm run bench
+// Parts can be picked: BENCH_ONLY=sync npm run bench (a comma list of: search — the 50,000-RO
+// workspace, its search and stage change, the slow part; stage — stage change in the demo shop;
+// sync — see bench/sync.ts, which also reads BENCH_SYNC_ENGINES=sqlite|postgres,
+// BENCH_SYNC_EDITS and BENCH_SYNC_CHANGES). latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +17,13 @@ import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
+import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
+const PARTS = ['search', 'stage', 'sync'] as const;
+const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
+for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
 function gitCommit(): string | null {
   try {
@@ -50,58 +60,73 @@ async function main(): Promise<void> {
   console.log(`(load average at start: ${machine.loadAverage.join(', ')}; other work on this machine shows in the tails)`);
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-'));
-  let search: SearchBenchResult;
+  let search: SearchBenchResult | null = null;
   const stage: StageBenchResult[] = [];
+  let sync: SyncBenchResult | null = null;
   try {
     // --- a. search over a large shop
-    console.log(`\n[search] building a workspace with ${repairOrders.toLocaleString('en-US')} repair orders…`);
-    const bigDir = path.join(root, 'big');
-    const big = await buildBigWorkspace(bigDir, { repairOrders });
-    console.log(
-      `  ${big.counts.repairOrders.toLocaleString('en-US')} ROs, ${big.counts.customers.toLocaleString('en-US')} customers, ` +
-        `${big.counts.vehicles.toLocaleString('en-US')} vehicles; rows ${(big.insertMs / 1000).toFixed(1)} s, ` +
-        `search index ${(big.indexMs / 1000).toFixed(1)} s, file ${(big.fileBytes / 1024 / 1024).toFixed(0)} MiB`,
-    );
-    const bigDesk = await Desk.open({ dataDir: bigDir, workspace: { name: 'Bench Shop', slug: BIG_SLUG } });
-    try {
-      console.log(`\n[search] typing realistic lookups, one prefix at a time (${seconds(started)} so far)`);
-      search = await runSearchBench(bigDesk, big.ros);
-      console.log(`\n[stage change] in the ${repairOrders.toLocaleString('en-US')}-RO workspace`);
-      stage.push(await runStageBench(bigDesk, { label: `${repairOrders}-ro-workspace`, moves: 200 }));
-    } finally {
-      await bigDesk.close();
+    if (only.has('search')) {
+      console.log(`\n[search] building a workspace with ${repairOrders.toLocaleString('en-US')} repair orders…`);
+      const bigDir = path.join(root, 'big');
+      const big = await buildBigWorkspace(bigDir, { repairOrders });
+      console.log(
+        `  ${big.counts.repairOrders.toLocaleString('en-US')} ROs, ${big.counts.customers.toLocaleString('en-US')} customers, ` +
+          `${big.counts.vehicles.toLocaleString('en-US')} vehicles; rows ${(big.insertMs / 1000).toFixed(1)} s, ` +
+          `search index ${(big.indexMs / 1000).toFixed(1)} s, file ${(big.fileBytes / 1024 / 1024).toFixed(0)} MiB`,
+      );
+      const bigDesk = await Desk.open({ dataDir: bigDir, workspace: { name: 'Bench Shop', slug: BIG_SLUG } });
+      try {
+        console.log(`\n[search] typing realistic lookups, one prefix at a time (${seconds(started)} so far)`);
+        search = await runSearchBench(bigDesk, big.ros);
+        console.log(`\n[stage change] in the ${repairOrders.toLocaleString('en-US')}-RO workspace`);
+        stage.push(await runStageBench(bigDesk, { label: `${repairOrders}-ro-workspace`, moves: 200 }));
+      } finally {
+        await bigDesk.close();
+      }
     }
 
     // --- b. stage change in an ordinary shop, loaded through the API
-    console.log(`\n[stage change] in the demo shop (40 open, 60 delivered, loaded through the API) (${seconds(started)} so far)`);
-    const demoDesk = await Desk.open({ dataDir: path.join(root, 'demo') });
-    try {
-      await seedDemoShop(demoDesk, { openRos: 40, closedRos: 60 });
-      stage.push(await runStageBench(demoDesk, { label: 'demo-shop', moves: 400 }));
-    } finally {
-      await demoDesk.close();
+    if (only.has('stage')) {
+      console.log(`\n[stage change] in the demo shop (40 open, 60 delivered, loaded through the API) (${seconds(started)} so far)`);
+      const demoDesk = await Desk.open({ dataDir: path.join(root, 'demo') });
+      try {
+        await seedDemoShop(demoDesk, { openRos: 40, closedRos: 60 });
+        stage.push(await runStageBench(demoDesk, { label: 'demo-shop', moves: 400 }));
+      } finally {
+        await demoDesk.close();
+      }
+    }
+
+    // --- c. sync through the relay, both storage engines
+    if (only.has('sync')) {
+      console.log(`\n[sync] desks and relay on 127.0.0.1 (${seconds(started)} so far)`);
+      sync = await runSyncBench();
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
 
   const files = [
-    writeResult('search-typing', stamp, { ...header, benchmark: 'search-typing', result: search }),
-    writeResult('stage-change', stamp, { ...header, benchmark: 'stage-change', results: stage }),
+    ...(search ? [writeResult('search-typing', stamp, { ...header, benchmark: 'search-typing', result: search })] : []),
+    ...(stage.length ? [writeResult('stage-change', stamp, { ...header, benchmark: 'stage-change', results: stage })] : []),
+    ...(sync ? [writeResult('sync', stamp, { ...header, benchmark: 'sync', result: sync })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
-  console.log(
-    `  search p99 (API) ${search.api.overall.p99.toFixed(2)} ms at ${search.repairOrders.toLocaleString('en-US')} ROs — goal < ${search.goalP99Ms} ms: ${search.goalMet ? 'PASS' : 'MISS'}; ratio to baseline ${search.ratioApi.toFixed(0)}×`,
-  );
+  if (search) {
+    console.log(
+      `  search p99 (API) ${search.api.overall.p99.toFixed(2)} ms at ${search.repairOrders.toLocaleString('en-US')} ROs — goal < ${search.goalP99Ms} ms: ${search.goalMet ? 'PASS' : 'MISS'}; ratio to baseline ${search.ratioApi.toFixed(0)}×`,
+    );
+  }
   for (const s of stage) {
     console.log(`  stage change p99 ${s.stageChange.p99.toFixed(2)} ms (${s.label}); ratio to baseline ${s.ratio.toFixed(0)}×`);
   }
+  if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
 }

@@ -7,47 +7,32 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import { WebSocket, WebSocketServer } from 'ws';
 import { type Change, changeSchema } from '../src-shared/sync/change.js';
-import { relayFrameSchema, SYNC_PAGE } from '../src-shared/sync/protocol.js';
+import { MAX_SYNC_FRAME_BYTES, relayFrameSchema, SYNC_PAGE } from '../src-shared/sync/protocol.js';
 import type { WorkspaceStore } from '../src-shared/sync/store.js';
 import { Desk } from '../src-main/desk.js';
 import type { RelayFixture } from '../relay/testing/sync-fixture.js';
+import { type Span, sumSpans, timeCalls } from './sync-spans.js';
 
 export const CATCHUP_GOAL_PER_SECOND = 20_000;
 
 /** The desk options the fixture pairs with (quick reconnects, 1 s heartbeat). */
 const SYNC_OPTIONS = { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000 };
 
-type Span = [start: number, end: number];
-
-/** Wraps an async method of one object so every call's start and end land in `spans`; returns the undo. */
-function timeCalls<T extends object>(target: T, method: keyof T & string, spans: Span[]): () => void {
-  const original = target[method] as unknown as (...args: unknown[]) => Promise<unknown>;
-  const wrapped = async (...args: unknown[]) => {
-    const t0 = performance.now();
-    try {
-      return await original.apply(target, args);
-    } finally {
-      spans.push([t0, performance.now()]);
-    }
-  };
-  Object.defineProperty(target, method, { value: wrapped, configurable: true, writable: true });
-  return () => {
-    delete (target as Record<string, unknown>)[method];
-  };
+/** Changes in B's log made by other nodes: what B pulled (B's own, if any, never come back). */
+function countPulled(sqlite: Database.Database, bNode: string): number {
+  return (sqlite.prepare('SELECT count(*) AS n FROM changes WHERE node <> ?').get(bNode) as { n: number }).n;
 }
 
-const sumSpans = (spans: readonly Span[]) => spans.reduce((s, [a, b]) => s + (b - a), 0);
-
-function countChanges(sqlite: Database.Database): number {
-  return (sqlite.prepare('SELECT count(*) AS n FROM changes').get() as { n: number }).n;
-}
-
-async function countRelayChanges(store: WorkspaceStore): Promise<number> {
+/** Changes in the relay's log that B must pull (all but B's own). */
+async function countRelayChanges(store: WorkspaceStore, bNode: string): Promise<number> {
   const row = await store.db
     .selectFrom('changes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('node', '<>', bNode)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -83,7 +68,6 @@ export interface CatchUpResult {
     /** Everything else between pages: cursor writes, ack, JSON both ways, frame validation, sockets. */
     between: number;
   };
-  pageBytes: number;
 }
 
 /**
@@ -103,11 +87,12 @@ export async function measureCatchUp(
 
   // B goes offline, caught up with everything so far.
   await b.desk.syncClient!.whenCaughtUp();
-  await until('B to hold the relay log', async () => countChanges(b.desk.sqlite) === (await countRelayChanges(relayStore)));
-  const bBefore = countChanges(b.desk.sqlite);
+  const bNode = b.desk.store.nodeId;
+  await until('B to hold the relay log', async () => countPulled(b.desk.sqlite, bNode) === (await countRelayChanges(relayStore, bNode)));
+  const bBefore = countPulled(b.desk.sqlite, bNode);
   const bSeqBefore = (b.desk.sqlite.prepare('SELECT coalesce(max(seq), 0) AS s FROM changes').get() as { s: number }).s;
   await b.desk.close();
-  const relayBefore = await countRelayChanges(relayStore);
+  const relayBefore = await countRelayChanges(relayStore, bNode);
 
   // A writes notes straight through the mutation layer: 4 changes per note + 9 for the write's audit event.
   const perWrite = notesPerWrite * 4 + 9;
@@ -128,9 +113,9 @@ export async function measureCatchUp(
   }
   const t1 = performance.now();
   await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
-  await until('the relay to log everything', async () => (await countRelayChanges(relayStore)) - relayBefore >= writes * perWrite);
+  await until('the relay to log everything', async () => (await countRelayChanges(relayStore, bNode)) - relayBefore >= writes * perWrite);
   const t2 = performance.now();
-  const relayAfter = await countRelayChanges(relayStore);
+  const relayAfter = await countRelayChanges(relayStore, bNode);
   const unseen = relayAfter - bBefore;
   const setup = {
     writes,
@@ -149,7 +134,7 @@ export async function measureCatchUp(
   const relaySpans: Span[] = [];
   const undoRelay = timeCalls(relayStore, 'changesSince', relaySpans);
   const applySpans: Span[] = [];
-  let desk: Desk;
+  let desk: Desk | null = null;
   const c0 = performance.now();
   try {
     desk = await Desk.open({ dataDir: b.dataDir, syncOptions: SYNC_OPTIONS });
@@ -157,8 +142,8 @@ export async function measureCatchUp(
     const c1 = performance.now();
     await desk.syncClient!.whenCaughtUp();
     const c2 = performance.now();
-    const bAfter = countChanges(desk.sqlite);
-    const relayNow = await countRelayChanges(relayStore);
+    const bAfter = countPulled(desk.sqlite, bNode);
+    const relayNow = await countRelayChanges(relayStore, bNode);
     if (bAfter !== relayNow) throw new Error(`B holds ${bAfter} changes after catch-up, the relay ${relayNow}`);
     const changes = bAfter - bBefore;
     const seconds = (c2 - c0) / 1000;
@@ -168,7 +153,6 @@ export async function measureCatchUp(
     const deskApply = sumSpans(applySpans);
     const firstPage = applySpans[0]?.[0] ?? c2;
     const received = (await desk.store.changesSince(bSeqBefore, { limit: 1_000_000 })).changes.map(({ seq: _seq, ...c }) => c);
-    const pageBytes = JSON.stringify({ t: 'changes', changes: received.slice(0, SYNC_PAGE), cursor: 1, more: true }).length;
     const perSecond = changes / seconds;
     return {
       desk,
@@ -189,9 +173,11 @@ export async function measureCatchUp(
           relayRead,
           between: Math.max(0, c2 - firstPage - deskApply - relayRead),
         },
-        pageBytes,
       },
     };
+  } catch (err) {
+    await desk?.close().catch(() => undefined);
+    throw err;
   } finally {
     undoRelay();
   }
@@ -241,19 +227,48 @@ export async function measureLocalApply(changes: readonly Change[]): Promise<Loc
 
 export interface PageCosts {
   /** Per page of SYNC_PAGE changes, milliseconds. */
+  bytes: number;
   stringify: number;
   parse: number;
   /** The sync client's relayFrameSchema.safeParse of the frame (zod, every change). */
   frameValidate: number;
   /** applyRemote's own changeSchema.safeParse of every change, again. */
   changeValidate: number;
+  /** The page's text over a loopback WebSocket and back (no parsing), halved: one way. */
+  wsOneWay: number;
   /** One autocommit upsert of a cursor in `meta` with synchronous=FULL (what each cursor write costs). */
   cursorWriteFull: number;
   cursorWriteOff: number;
 }
 
-/** Micro-costs of one page on its way: JSON both ways, validation twice, a cursor write. */
-export function measurePageCosts(changes: readonly Change[]): PageCosts {
+/** Sends `text` to a `ws` echo server on 127.0.0.1 `rounds` times; mean round trip in ms. */
+async function wsRoundTrip(text: string, rounds: number): Promise<number> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_SYNC_FRAME_BYTES });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  server.on('connection', (socket) => socket.on('message', (data) => socket.send(data, { binary: false })));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, { maxPayload: MAX_SYNC_FRAME_BYTES });
+  await new Promise<void>((resolve, reject) => {
+    client.once('open', () => resolve());
+    client.once('error', reject);
+  });
+  try {
+    const once = () =>
+      new Promise<void>((resolve) => {
+        client.once('message', () => resolve());
+        client.send(text);
+      });
+    await once();
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) await once();
+    return (performance.now() - t0) / rounds;
+  } finally {
+    client.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Micro-costs of one page on its way: JSON both ways, validation twice, the socket, a cursor write. */
+export async function measurePageCosts(changes: readonly Change[]): Promise<PageCosts> {
   const page = changes.slice(0, SYNC_PAGE);
   const frame = { t: 'changes', changes: page, cursor: 12345, more: true };
   const rounds = 5;
@@ -273,22 +288,24 @@ export function measurePageCosts(changes: readonly Change[]): PageCosts {
     const upsert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     let n = 0;
     const cursorWrite = () => upsert.run('sync:pull_cursor', String(n++));
-    db.pragma('synchronous = FULL');
     const writes = 50;
-    cursorWrite();
-    let t0 = performance.now();
-    for (let i = 0; i < writes; i++) cursorWrite();
-    const cursorWriteFull = (performance.now() - t0) / writes;
-    db.pragma('synchronous = OFF');
-    t0 = performance.now();
-    for (let i = 0; i < writes; i++) cursorWrite();
-    const cursorWriteOff = (performance.now() - t0) / writes;
+    const perWrite = (mode: 'FULL' | 'OFF') => {
+      db.pragma(`synchronous = ${mode}`);
+      cursorWrite();
+      const t0 = performance.now();
+      for (let i = 0; i < writes; i++) cursorWrite();
+      return (performance.now() - t0) / writes;
+    };
+    const cursorWriteFull = perWrite('FULL');
+    const cursorWriteOff = perWrite('OFF');
     db.close();
     return {
+      bytes: Buffer.byteLength(text),
       stringify: time(() => JSON.stringify(frame)),
       parse: time(() => JSON.parse(text)),
       frameValidate: time(() => relayFrameSchema.safeParse(parsed)),
       changeValidate: time(() => page.map((c) => changeSchema.safeParse(c))),
+      wsOneWay: (await wsRoundTrip(text, rounds)) / 2,
       cursorWriteFull,
       cursorWriteOff,
     };

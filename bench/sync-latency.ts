@@ -7,8 +7,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
 import type { Stage } from '../src-shared/stages.js';
 import type { Desk } from '../src-main/desk.js';
+import type { WorkspaceStore } from '../src-shared/sync/store.js';
 import { call } from '../relay/testing/sync-fixture.js';
 import { type Summary, summarize } from './stats.js';
+import { median, type Span, timeCalls } from './sync-spans.js';
 
 export const EDIT_GOAL_P99_MS = 20;
 
@@ -29,6 +31,12 @@ const checkIn = (i: number) => ({
   insurer: 'GEICO',
   claimNumber: `GE-SYN-${i}`,
 });
+
+/** Each car goes back and forth between Teardown and Repair started. */
+function otherStage(a: Desk, roId: string): Stage {
+  const now = a.sqlite.prepare('SELECT stage FROM repair_orders WHERE id = ?').pluck().get(roId);
+  return now === 'teardown' ? 'repair-started' : 'teardown';
+}
 
 /** Resolves with the time B applied `stage` on `roId`, watched through B's push events. */
 function appliedOn(b: Desk, roId: string, stage: Stage, timeoutMs: number): Promise<number> {
@@ -53,11 +61,14 @@ function appliedOn(b: Desk, roId: string, stage: Stage, timeoutMs: number): Prom
 export async function measureEditToApplied(
   a: Desk,
   b: Desk,
-  options: { edits?: number; warmup?: number; spreadOver?: number } = {},
-): Promise<EditLatencyResult> {
+  options: { edits?: number; warmup?: number; spreadOver?: number; settleMs?: number } = {},
+): Promise<EditLatencyResult & { ros: string[] }> {
   const edits = options.edits ?? 200;
   const warmup = options.warmup ?? 30;
   const spread = options.spreadOver ?? 6;
+  // Each edit starts on a quiet system: the previous edit's bookkeeping (A's empty pull page,
+  // acks, cursor writes) is done, as it would be between two clicks.
+  const settleMs = options.settleMs ?? 10;
   // A few open repairs made on A through the API, and seen on B before timing starts.
   const ros: string[] = [];
   for (let i = 0; i < spread; i++) ros.push((await call<RepairOrderDetail>(a, 'ro-check-in', checkIn(i))).id);
@@ -74,19 +85,121 @@ export async function measureEditToApplied(
   const after: number[] = [];
   for (let i = 0; i < warmup + edits; i++) {
     const roId = ros[i % ros.length]!;
-    const stage: Stage = Math.floor(i / ros.length) % 2 === 0 ? 'teardown' : 'repair-started';
+    const stage = otherStage(a, roId);
     const seen = appliedOn(b, roId, stage, 10_000);
     const t0 = performance.now();
     const out = await a.call('ro-move-stage', { id: roId, stage }, session);
     const t1 = performance.now();
     if (!out.ok) throw new Error(`ro-move-stage failed: ${out.error.message}`);
     const t2 = await seen;
+    await new Promise((r) => setTimeout(r, settleMs));
     if (i < warmup) continue;
     total.push(t2 - t0);
     callMs.push(t1 - t0);
     after.push(Math.max(0, t2 - t1));
   }
-  return { edits, warmup, editToApplied: summarize(total), callOnA: summarize(callMs), afterCall: summarize(after) };
+  return { edits, warmup, editToApplied: summarize(total), callOnA: summarize(callMs), afterCall: summarize(after), ros };
+}
+
+/** Medians, in ms after A's call started, of the steps one edit takes on its way to B. */
+export interface EditPath {
+  edits: number;
+  /** A's write transaction committed (store.write returned). */
+  aCommitted: number;
+  /** A's API call returned (after reading the RO back). */
+  aCallReturned: number;
+  /** A's push read (changesSince of its own changes) started. */
+  aPushRead: number;
+  relayApplyStart: number;
+  relayApplyEnd: number;
+  /** The relay's changesSince that fed B started / ended. */
+  relayReadStart: number;
+  relayReadEnd: number;
+  bApplyStart: number;
+  bApplyEnd: number;
+  /** B's 'changed' event seen with the new stage. */
+  bSeen: number;
+  /** Durations, medians: A's write, relay's apply, B's apply. */
+  aWriteMs: number;
+  relayApplyMs: number;
+  bApplyMs: number;
+  /** changesSince calls on the relay per edit (all sessions). */
+  relayReadsPerEdit: number;
+}
+
+/**
+ * Where one edit's time goes: timing hooks on A's store, the relay's store and B's store record
+ * each step of a separate, untimed-for-the-goal run of edits. Hooks add a little; the medians
+ * are for proportions, the measured run above is the figure.
+ */
+export async function profileEditPath(a: Desk, b: Desk, relayStore: WorkspaceStore, ros: readonly string[], edits = 60): Promise<EditPath> {
+  const spans = { aWrite: [] as Span[], aRead: [] as Span[], rApply: [] as Span[], rRead: [] as Span[], bApply: [] as Span[] };
+  const undo = [
+    timeCalls(a.store, 'write', spans.aWrite),
+    timeCalls(a.store, 'changesSince', spans.aRead),
+    timeCalls(relayStore, 'applyRemote', spans.rApply),
+    timeCalls(relayStore, 'changesSince', spans.rRead),
+    timeCalls(b.store, 'applyRemote', spans.bApply),
+  ];
+  const rows: Array<Record<keyof EditPath, number | undefined>> = [];
+  const session = a.newSession();
+  try {
+    for (let i = 0; i < edits + 10; i++) {
+      for (const list of Object.values(spans)) list.length = 0;
+      const roId = ros[i % ros.length]!;
+      const stage = otherStage(a, roId);
+      const seen = appliedOn(b, roId, stage, 10_000);
+      const t0 = performance.now();
+      const out = await a.call('ro-move-stage', { id: roId, stage }, session);
+      const tc = performance.now();
+      if (!out.ok) throw new Error(`ro-move-stage failed: ${out.error.message}`);
+      const t2 = await seen;
+      await new Promise((r) => setTimeout(r, 30));
+      if (i < 10) continue;
+      const at = (x: number | undefined) => (x === undefined ? undefined : x - t0);
+      const rApply = spans.rApply[0];
+      const rRead = spans.rRead.find(([s]) => rApply && s >= rApply[1]);
+      const bApply = spans.bApply[0];
+      const aWrite = spans.aWrite[0];
+      rows.push({
+        edits: 1,
+        aCommitted: at(aWrite?.[1]),
+        aCallReturned: tc - t0,
+        aPushRead: at(spans.aRead[0]?.[0]),
+        relayApplyStart: at(rApply?.[0]),
+        relayApplyEnd: at(rApply?.[1]),
+        relayReadStart: at(rRead?.[0]),
+        relayReadEnd: at(rRead?.[1]),
+        bApplyStart: at(bApply?.[0]),
+        bApplyEnd: at(bApply?.[1]),
+        bSeen: t2 - t0,
+        aWriteMs: aWrite ? aWrite[1] - aWrite[0] : undefined,
+        relayApplyMs: rApply ? rApply[1] - rApply[0] : undefined,
+        bApplyMs: bApply ? bApply[1] - bApply[0] : undefined,
+        relayReadsPerEdit: spans.rRead.length,
+      });
+    }
+  } finally {
+    for (const u of undo) u();
+  }
+  const m = (k: keyof EditPath) => median(rows.map((r) => r[k]));
+  return {
+    edits: rows.length,
+    aCommitted: m('aCommitted'),
+    aCallReturned: m('aCallReturned'),
+    aPushRead: m('aPushRead'),
+    relayApplyStart: m('relayApplyStart'),
+    relayApplyEnd: m('relayApplyEnd'),
+    relayReadStart: m('relayReadStart'),
+    relayReadEnd: m('relayReadEnd'),
+    bApplyStart: m('bApplyStart'),
+    bApplyEnd: m('bApplyEnd'),
+    bSeen: m('bSeen'),
+    aWriteMs: m('aWriteMs'),
+    relayApplyMs: m('relayApplyMs'),
+    bApplyMs: m('bApplyMs'),
+    relayReadsPerEdit: m('relayReadsPerEdit'),
+  };
 }
 
 /** Baseline: a small JSON frame to a `ws` echo server on 127.0.0.1 and back, one at a time. */

@@ -4,8 +4,11 @@
 //  2. catch-up of 10,000+ changes after desk B was offline, beside applying the same changes
 //     with `store.applyRemote` on a fresh local workspace (goal: above 20,000 changes/s),
 //     with a profile of where the catch-up time goes.
+// Relay and both desks run in this one process (relay/testing/sync-fixture.ts), so their work
+// shares one event loop and two cores with PostgreSQL: the figures are for a single machine.
 // BENCH_SYNC_ENGINES=sqlite (or postgres) limits the engines; BENCH_SYNC_EDITS and
 // BENCH_SYNC_CHANGES change the sizes (defaults 200 and 10,000).
+import type { Desk } from '../src-main/desk.js';
 import { type Engine, startRelayFixture } from '../relay/testing/sync-fixture.js';
 import { ms, type Summary } from './stats.js';
 import {
@@ -17,11 +20,20 @@ import {
   measurePageCosts,
   type PageCosts,
 } from './sync-catchup.js';
-import { EDIT_GOAL_P99_MS, type EditLatencyResult, measureEditToApplied, measureWsEcho } from './sync-latency.js';
+import {
+  EDIT_GOAL_P99_MS,
+  type EditLatencyResult,
+  type EditPath,
+  measureEditToApplied,
+  measureWsEcho,
+  profileEditPath,
+} from './sync-latency.js';
 
 export interface SyncEngineResult {
   engine: Engine;
   edit: EditLatencyResult;
+  /** Where one edit's time goes (a separate run with timing hooks). */
+  editPath: EditPath;
   /** edit p99 / echo p99 */
   editRatio: number;
   editGoalMet: boolean;
@@ -61,20 +73,21 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
     log(`\n[sync ${engine}] relay on ${engine}, desks A and B paired through the pairing route`);
     let f;
     try {
-      f = await startRelayFixture(engine);
+      // The production device check (every 10 s), not the tests' 200 ms.
+      f = await startRelayFixture(engine, { deviceCheckMs: 10_000 });
     } catch (err) {
       const reason = (err as Error).message;
       log(`  skipped: the relay could not start on ${engine} (${reason})`);
       skipped.push({ engine, reason });
       continue;
     }
-    let bDesk = null;
+    let bDesk: Desk | null = null;
     try {
       const a = await f.pairNewDesk('Front desk');
       const b = await f.pairNewDesk('Estimator');
       bDesk = b.desk;
 
-      const edit = await measureEditToApplied(a.desk, b.desk, { edits });
+      const { ros, ...edit } = await measureEditToApplied(a.desk, b.desk, { edits });
       const editRatio = edit.editToApplied.p99 / wsEcho.p99;
       const editGoalMet = edit.editToApplied.p99 < EDIT_GOAL_P99_MS;
       log(`  edit on A → applied on B (ro-move-stage, ${edit.edits} edits after ${edit.warmup} warm-up):`);
@@ -84,7 +97,18 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       );
       log(`    of which A's call: p50 ${ms(edit.callOnA.p50)}, p99 ${ms(edit.callOnA.p99)}; call returned → B applied: p50 ${ms(edit.afterCall.p50)}, p99 ${ms(edit.afterCall.p99)}`);
       log(`    ratio to ws echo: p50 ${(edit.editToApplied.p50 / wsEcho.p50).toFixed(0)}×, p99 ${editRatio.toFixed(0)}×`);
-
+      const editPath = await profileEditPath(a.desk, b.desk, await f.storage.workspaceStore(f.workspace.id), ros);
+      const e = editPath;
+      const t = (x: number) => x.toFixed(1);
+      log(`    where one edit goes (medians over ${e.edits} hooked edits, ms since A's call started; all three nodes share this process):`);
+      log(
+        `      A: write ${t(e.aWriteMs)} (committed at ${t(e.aCommitted)}), push read starts ${t(e.aPushRead)}, call returns ${t(e.aCallReturned)} (RO read back)`,
+      );
+      log(
+        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}, ` +
+          `${e.relayReadsPerEdit} changesSince calls per edit`,
+      );
+      log(`      B: apply ${t(e.bApplyStart)}→${t(e.bApplyEnd)} (${t(e.bApplyMs)}), 'changed' seen ${t(e.bSeen)}`);
       log(`  catch-up: B offline while A makes ${target.toLocaleString('en-US')}+ changes, then B opens again`);
       const caught = await measureCatchUp(f, a.desk, b, { target, log });
       bDesk = caught.desk;
@@ -96,7 +120,7 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       const p = c.phases;
       log(
         `    where it went: open desk ${ms(p.openDesk)}, connect+hello+first page ${ms(p.toFirstPage)}, B applyRemote ${ms(p.deskApply)}, ` +
-          `relay changesSince ${ms(p.relayRead)}, between pages (cursors, ack, JSON, zod, sockets) ${ms(p.between)}; page ≈ ${(c.pageBytes / 1024).toFixed(0)} KiB`,
+          `relay changesSince ${ms(p.relayRead)}, between pages (cursors, ack, JSON, zod, sockets) ${ms(p.between)}`,
       );
       const localApply = await measureLocalApply(caught.received);
       const catchUpRatio = c.seconds / localApply.pagedSeconds;
@@ -106,13 +130,14 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       );
       log(`    ratio catch-up / baseline: ${catchUpRatio.toFixed(1)}×`);
       if (!pageCosts) {
-        pageCosts = measurePageCosts(caught.received);
+        pageCosts = await measurePageCosts(caught.received);
         log(
-          `    per page of 2000: JSON.stringify ${ms(pageCosts.stringify)}, JSON.parse ${ms(pageCosts.parse)}, frame zod ${ms(pageCosts.frameValidate)}, ` +
-            `applyRemote's zod again ${ms(pageCosts.changeValidate)}; one cursor write ${ms(pageCosts.cursorWriteFull)} (FULL) vs ${ms(pageCosts.cursorWriteOff)} (OFF)`,
+          `    per page of 2000 (${(pageCosts.bytes / 1024).toFixed(0)} KiB): JSON.stringify ${ms(pageCosts.stringify)}, JSON.parse ${ms(pageCosts.parse)}, ` +
+            `frame zod ${ms(pageCosts.frameValidate)}, applyRemote's zod again ${ms(pageCosts.changeValidate)}, WebSocket one way ${ms(pageCosts.wsOneWay)}; ` +
+            `one cursor write ${ms(pageCosts.cursorWriteFull)} (FULL) vs ${ms(pageCosts.cursorWriteOff)} (OFF)`,
         );
       }
-      results.push({ engine, edit, editRatio, editGoalMet, catchUp: c, localApply, catchUpRatio });
+      results.push({ engine, edit, editPath, editRatio, editGoalMet, catchUp: c, localApply, catchUpRatio });
     } finally {
       await bDesk?.close().catch(() => undefined);
       await f.cleanup();

@@ -92,7 +92,7 @@ class DeskSession {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close(code, reason);
+    this.socket.close(code, closeReason(reason));
   }
 
   dispose(): void {
@@ -105,8 +105,10 @@ class DeskSession {
   }
 
   private refuse(code: number, errorCode: string, message: string): void {
-    this.send({ t: 'error', code: errorCode, message });
-    this.close(code, message.slice(0, 120));
+    // The message may quote the desk's frame (an unknown key): keep it short, as desks expect.
+    const text = message.length > 300 ? `${message.slice(0, 299)}…` : message;
+    this.send({ t: 'error', code: errorCode, message: text });
+    this.close(code, text);
   }
 
   private async onFrame(data: RawData, isBinary: boolean): Promise<void> {
@@ -175,6 +177,13 @@ class DeskSession {
         const store = await this.store;
         const page = await store.changesSince(this.acked, { limit: SYNC_PAGE, excludeNode: this.deskNode });
         if (page.cursor === this.acked && this.greeted) break;
+        if (page.changes.length === 0 && this.greeted) {
+          // Only the desk's own changes: nothing to send. Step past them here; the desk's stored
+          // cursor catches up with the next real page.
+          this.acked = this.sent = page.cursor;
+          if (page.more) this.dirty = true;
+          continue;
+        }
         this.greeted = true;
         this.send({
           t: 'changes',
@@ -208,4 +217,14 @@ class DeskSession {
     this.log.error({ err: e.message, device: this.device.id }, 'sync session failed');
     this.refuse(1011, 'internal', 'The relay could not handle that frame; reconnect and try again.');
   }
+}
+
+/** A close reason must fit in 123 bytes of UTF-8 (RFC 6455), or ws throws and the socket stays open. */
+function closeReason(message: string): string {
+  let reason = '';
+  for (const ch of message) {
+    if (Buffer.byteLength(reason + ch) > 123) break;
+    reason += ch;
+  }
+  return reason;
 }

@@ -103,12 +103,12 @@ export class RawSyncSocket {
       }
       return null;
     };
-    return this.waitUntil(find, timeoutMs, () => `a matching frame (got ${JSON.stringify(this.frames).slice(0, 300)})`);
+    return this.waitUntil(find, timeoutMs, () => `a matching frame (last frame: ${JSON.stringify(this.frames.at(-1) ?? null).slice(0, 300)})`);
   }
 
   /** The close code, once the relay has closed the connection; fails after the deadline. */
   async waitClosed(timeoutMs = 10_000): Promise<Closed> {
-    return this.waitUntil(() => this.closedWith, timeoutMs, () => `the relay to close the connection (frames: ${JSON.stringify(this.frames).slice(0, 300)})`, true);
+    return this.waitUntil(() => this.closedWith, timeoutMs, () => `the relay to close the connection (last frame: ${JSON.stringify(this.frames.at(-1) ?? null).slice(0, 300)})`, true);
   }
 
   private waitUntil<T>(check: () => T | null, timeoutMs: number, what: () => string, allowClosed = false): Promise<T> {

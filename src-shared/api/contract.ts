@@ -24,7 +24,12 @@ function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
 }
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 const required = (max: number) => text(max).min(1, 'is required');
 const optionalText = (max: number) => text(max).nullish();
 const id = z.string().min(1, 'is required').max(64);

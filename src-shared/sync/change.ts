@@ -20,13 +20,15 @@ export interface LoggedChange extends Change {
 }
 
 export const MAX_CELL_TEXT = 100_000;
+/** PostgreSQL text cannot hold U+0000; refusing it everywhere keeps both relay engines alike. */
+const NO_NUL = /^[^\u0000]*$/;
 
 export const changeSchema = z
   .object({
     table: z.string().max(64),
-    row: z.string().min(1).max(128),
+    row: z.string().min(1).max(128).regex(NO_NUL, 'must not contain NUL characters'),
     column: z.string().max(64),
-    value: z.union([z.string().max(MAX_CELL_TEXT), z.number().finite(), z.null()]),
+    value: z.union([z.string().max(MAX_CELL_TEXT).regex(NO_NUL, 'text must not contain NUL characters'), z.number().finite(), z.null()]),
     stamp: z.string().regex(STAMP_PATTERN, 'not a clock stamp'),
   })
   .strict()

@@ -1,0 +1,72 @@
+// Test support: the relay as its own process (`relay/cli.ts serve`), so a test can run several
+// against one database or kill one the hard way.
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface RelayProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGKILL, and wait for the process to be gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `serve --db URL --port N [extra…]` and waits for "Bayline relay is running" (or fails
+ * with its output).
+ */
+export async function spawnRelay(dbUrl: string, port: number, options: { extraArgs?: string[]; timeoutMs?: number } = {}): Promise<RelayProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', '--db', dbUrl, '--port', String(port), ...(options.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn' },
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start within ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    const onData = () => {
+      if (output.includes('Bayline relay is running')) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited (${code ?? signal}) before it was running: ${output}`));
+    });
+  });
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A port nobody listens on right now (on 127.0.0.1). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
