@@ -19,6 +19,7 @@ import {
   StorageTooNewError,
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { withStatementCache } from '../../src-main/db/statement-cache.js';
 
 /** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
 export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
@@ -73,7 +74,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
       opening = (async () => {
         const file = workspaceFile(id);
         const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
-        const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+        const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
         try {
           return { store: await WorkspaceStore.open(db, relayNodeId()), db };
         } catch (err) {

@@ -9,6 +9,7 @@ import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { reindexTouched } from '../search/search-index.js';
 import { createBackup } from './backups.js';
+import { withStatementCache } from './statement-cache.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 
 export class DatabaseTooNewError extends Error {
@@ -82,7 +83,7 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     }
     migrate(sqlite);
     const nodeId = ensureNodeId(sqlite);
-    const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     const store = await WorkspaceStore.open(db, nodeId, {
       // Same connection, same open transaction: the index commits with the change.
       afterApply: async (_trx, touched) => {
