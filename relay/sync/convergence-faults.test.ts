@@ -2,8 +2,6 @@
 // lines are cut at random, and the relay process is killed with SIGKILL once and started again.
 // At the end the two desks and the relay hold identical workspace data, and every edit is there
 // exactly once.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail, RepairOrderSummary, SyncStatus } from '../../src-shared/domain.js';
 import { STAGES } from '../../src-shared/stages.js';
@@ -14,45 +12,11 @@ import { dumpSyncedTables, tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { type FaultProxy, startFaultProxy } from '../testing/fault-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
 import { call, type Engine, eventually, openStorage } from '../testing/sync-fixture.js';
 
 const EDITS_PER_DESK = 1000;
 const TABLES = Object.keys(SYNCED_TABLES);
-
-/** Runs the relay as its own process, so it can be killed the hard way. */
-async function spawnRelay(engine: Engine, location: string, port: number): Promise<ChildProcess> {
-  const where = engine === 'sqlite' ? ['--data', location] : ['--db', location];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      if (output.includes('Bayline relay is running')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
-    child.once('exit', (code) => reject(new Error(`relay exited (${code}): ${output}`)));
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return child;
-}
-
-function freePort(): Promise<number> {
-  return import('node:net').then(
-    (net) =>
-      new Promise((resolve) => {
-        const s = net.createServer();
-        s.listen(0, '127.0.0.1', () => {
-          const port = (s.address() as import('node:net').AddressInfo).port;
-          s.close(() => resolve(port));
-        });
-      }),
-  );
-}
 
 /** A small deterministic generator, so a failure can be replayed from its seed. */
 function random(seed: number) {
@@ -66,7 +30,7 @@ function random(seed: number) {
 }
 
 describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (engine) => {
-  let relay: ChildProcess | null = null;
+  let relay: RelayProcess | null = null;
   let database: TestDatabase | null = null;
   const proxies: FaultProxy[] = [];
   const desks: Desk[] = [];
@@ -74,7 +38,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (
   afterEach(async () => {
     await Promise.all(desks.splice(0).map((d) => d.close()));
     await Promise.all(proxies.splice(0).map((p) => p.close()));
-    relay?.kill('SIGKILL');
+    await relay?.kill();
     relay = null;
     await database?.drop();
     database = null;
@@ -98,7 +62,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (
     await setup.close();
 
     const port = await freePort();
-    relay = await spawnRelay(engine, location, port);
+    relay = await spawnRelay(location, port);
     for (const [i, { code }] of codes.entries()) {
       const proxy = await startFaultProxy(port);
       proxies.push(proxy);
@@ -153,10 +117,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (
       // Halfway through, the relay dies without warning and comes back while the desks work on.
       if (step === Math.floor(EDITS_PER_DESK / 2)) {
         killedAt = step;
-        relay!.kill('SIGKILL');
-        const dead = relay!;
-        restarting = new Promise<void>((resolve) => dead.once('exit', () => resolve())).then(async () => {
-          relay = await spawnRelay(engine, location, port);
+        restarting = relay!.kill().then(async () => {
+          relay = await spawnRelay(location, port);
         });
       }
     }

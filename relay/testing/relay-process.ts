@@ -15,12 +15,17 @@ export interface RelayProcess {
 }
 
 /**
- * Starts `serve --db URL --port N [extra…]` and waits for "Bayline relay is running" (or fails
- * with its output).
+ * Starts `serve --db URL` (a PostgreSQL URL) or `serve --data DIR` (anything else) on `port`,
+ * and waits for "Bayline relay is running" (or fails with its output).
  */
-export async function spawnRelay(dbUrl: string, port: number, options: { extraArgs?: string[]; timeoutMs?: number } = {}): Promise<RelayProcess> {
+export async function spawnRelay(
+  location: string,
+  port: number,
+  options: { extraArgs?: string[]; timeoutMs?: number } = {},
+): Promise<RelayProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', '--db', dbUrl, '--port', String(port), ...(options.extraArgs ?? [])];
+  const where = /^postgres(ql)?:\/\//.test(location) ? ['--db', location] : ['--data', location];
+  const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port), ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn' },
