@@ -11,9 +11,8 @@ import { pairDesk } from '../../src-main/sync/pair.js';
 import { dumpSyncedTables, tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { type FaultProxy, startFaultProxy } from '../testing/fault-proxy.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
-import { call, type Engine, eventually, openStorage } from '../testing/sync-fixture.js';
+import { call, type Engine, eventually, newStorageLocation, openStorage } from '../testing/sync-fixture.js';
 
 const EDITS_PER_DESK = 1000;
 const TABLES = Object.keys(SYNCED_TABLES);
@@ -31,7 +30,7 @@ function random(seed: number) {
 
 describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (engine) => {
   let relay: RelayProcess | null = null;
-  let database: TestDatabase | null = null;
+  let dropStorage: (() => Promise<void>) | null = null;
   const proxies: FaultProxy[] = [];
   const desks: Desk[] = [];
 
@@ -40,8 +39,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (
     await Promise.all(proxies.splice(0).map((p) => p.close()));
     await relay?.kill();
     relay = null;
-    await database?.drop();
-    database = null;
+    await dropStorage?.();
+    dropStorage = null;
   });
 
   it('two desks, 1,000 edits each, lines cut at random, relay killed once: identical data, every edit once', async () => {
@@ -49,13 +48,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('convergence under faults (%s)', (
     const rand = random(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
-    let location: string;
-    if (engine === 'postgres') {
-      database = await createTestDatabase();
-      location = database.url;
-    } else {
-      location = tempDir('bayline-relay-');
-    }
+    const place = await newStorageLocation(engine);
+    dropStorage = place.drop;
+    const location = place.location;
     const setup = await openStorage(engine, location);
     const workspace = await setup.createWorkspace({ slug: 'faults', name: 'Fault Line Collision' });
     const codes = [await issuePairingCode(setup, workspace.id), await issuePairingCode(setup, workspace.id)];

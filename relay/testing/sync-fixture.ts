@@ -29,15 +29,17 @@ export async function openStorage(engine: Engine, location: string): Promise<Rel
   return engine === 'sqlite' ? openSqliteStorage(location) : openPostgresStorage(location);
 }
 
-export async function startRelayFixture(engine: Engine, options: { deviceCheckMs?: number } = {}): Promise<RelayFixture> {
-  let database: TestDatabase | null = null;
-  let location: string;
+/** A place for a relay's storage: a fresh PostgreSQL database (dropped by `drop`) or a temp folder. */
+export async function newStorageLocation(engine: Engine): Promise<{ location: string; drop(): Promise<void> }> {
   if (engine === 'postgres') {
-    database = await createTestDatabase();
-    location = database.url;
-  } else {
-    location = tempDir('bayline-relay-');
+    const database: TestDatabase = await createTestDatabase();
+    return { location: database.url, drop: () => database.drop() };
   }
+  return { location: tempDir('bayline-relay-'), drop: async () => undefined };
+}
+
+export async function startRelayFixture(engine: Engine, options: { deviceCheckMs?: number } = {}): Promise<RelayFixture> {
+  const { location, drop } = await newStorageLocation(engine);
   let storage = await openStorage(engine, location);
   const workspace = await storage.createWorkspace({ slug: 'lakeside', name: 'Lakeside Collision' });
   let relay = await startRelay({ storage, port: 0, logger: false, deviceCheckMs: options.deviceCheckMs ?? 200 });
@@ -78,7 +80,7 @@ export async function startRelayFixture(engine: Engine, options: { deviceCheckMs
     async cleanup() {
       await Promise.all(desks.map((d) => d.close().catch(() => undefined)));
       await fixture.stop();
-      await database?.drop();
+      await drop();
     },
   };
   return fixture;
