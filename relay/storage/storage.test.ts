@@ -21,6 +21,8 @@ import {
   SQLITE_OPERATOR_MIGRATIONS,
   SQLITE_WORKSPACE_MIGRATIONS,
   StorageTooNewError,
+  migratePostgres,
+  migrateSqlite,
 } from './migrations/index.js';
 import { LISTEN_APPLICATION_NAME, openPostgresStorage, workspaceSchema } from './postgres.js';
 import { openSqliteStorage } from './sqlite.js';
@@ -529,9 +531,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         engine === 'sqlite'
           ? [SQLITE_OPERATOR_MIGRATIONS, SQLITE_WORKSPACE_MIGRATIONS]
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
-      // Version 1 of each is what the tests above check table by table and column by column.
+      // The latest of each is what the tests above check table by table and column by column;
+      // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1]);
-      expect(versions(workspace)).toEqual([1]);
+      expect(versions(workspace)).toEqual([1, 2]);
+    });
+
+    it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
+      const insertRo = "INSERT INTO repair_orders (id, ro_number, promised_date) VALUES ('r1', 1042, '2026-12-01')";
+      const readBack = 'SELECT id, ro_number, promised_date FROM repair_orders';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 1)).toBe(1);
+        db.prepare(insertRo).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(2);
+        expect(db.prepare(readBack).get()).toEqual({ id: 'r1', ro_number: 1042, promised_date: '2026-12-01' });
+        expect(db.prepare('SELECT count(*) AS n FROM portal_tokens').get()).toEqual({ n: 0 });
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4242', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 1 })).toBe(1);
+          await client.query(insertRo.replace('repair_orders', `${schema}.repair_orders`));
+          expect(await migratePostgres(client, options)).toBe(2);
+          const rows = await client.query(readBack.replace('repair_orders', `${schema}.repair_orders`));
+          expect(rows.rows).toEqual([{ id: 'r1', ro_number: '1042', promised_date: '2026-12-01' }]);
+          expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.portal_tokens`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
     });
 
     it('records the schema version of each workspace', async () => {
@@ -539,12 +571,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(1);
+        expect(db.pragma('user_version', { simple: true })).toBe(2);
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('1');
+        expect(row?.value).toBe('2');
       }
     });
 

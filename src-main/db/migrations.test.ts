@@ -15,14 +15,28 @@ function freshFile(): string {
   return path.join(tempDir(), 'shop.sqlite');
 }
 
+function columnsOf(sqlite: Database.Database, table: string): string[] {
+  return (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name).sort();
+}
+
 describe('migration 1: workspace tables', () => {
-  it('creates every synced table with exactly the columns the sync format allows', () => {
+  it('creates the first synced tables', () => {
     const sqlite = new Database(freshFile());
     migrate(sqlite, 1);
     expect(schemaVersion(sqlite)).toBe(1);
+    expect(columnsOf(sqlite, 'repair_orders')).toContain('promised_date');
+    expect(columnsOf(sqlite, 'portal_tokens')).toEqual([]);
+    sqlite.close();
+  });
+});
+
+describe('all migrations together', () => {
+  it('give every synced table exactly the columns the sync format allows', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite);
+    expect(schemaVersion(sqlite)).toBe(LATEST_VERSION);
     for (const [table, def] of Object.entries(SYNCED_TABLES)) {
-      const columns = (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-      expect(columns.sort(), table).toEqual(['id', ...Object.keys(def.columns)].sort());
+      expect(columnsOf(sqlite, table), table).toEqual(['id', ...Object.keys(def.columns)].sort());
     }
     sqlite.close();
   });
@@ -45,10 +59,40 @@ describe('migration 2: search index', () => {
   });
 });
 
+describe('migration 3: portal', () => {
+  it('keeps a version-2 workspace and adds the portal tables and columns, empty', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 2);
+    sqlite.prepare("INSERT INTO workspace_settings (id, name) VALUES ('settings', 'Hart Collision')").run();
+    sqlite.prepare("INSERT INTO attachments (id, ro_id, blob_hash) VALUES ('a1', 'r1', 'abc')").run();
+    migrate(sqlite, 3);
+    expect(schemaVersion(sqlite)).toBe(3);
+    expect(sqlite.prepare('SELECT name, portal_days_after_delivery AS d FROM workspace_settings').get()).toEqual({
+      name: 'Hart Collision',
+      d: null,
+    });
+    expect(sqlite.prepare('SELECT blob_hash, message_id FROM attachments').get()).toEqual({ blob_hash: 'abc', message_id: null });
+    for (const table of ['portal_tokens', 'messages', 'portal_counts', 'track_requests']) {
+      expect(sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
+    }
+    sqlite.close();
+  });
+});
+
+describe('migration 4: token secrets', () => {
+  it('adds the desk-only table of raw tokens, outside the synced tables', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 4);
+    expect(columnsOf(sqlite, 'token_secrets')).toEqual(['token', 'token_id']);
+    expect(Object.keys(SYNCED_TABLES)).not.toContain('token_secrets');
+    sqlite.close();
+  });
+});
+
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
-    expect(LATEST_VERSION).toBe(2);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(LATEST_VERSION).toBe(4);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -61,7 +105,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 2\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 4\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -77,7 +121,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v2');
+    expect(backup?.reason).toBe('before-v4');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

@@ -21,6 +21,8 @@ export const SYNCED_TABLES = {
     color_accent: 'text',
     ro_number_start: 'integer',
     stage_wording: 'text', // JSON: Partial<Record<Stage, string>>
+    portal_days_after_delivery: 'integer',
+    bay_photos_published: 'integer',
   }),
   staff: table({
     name: 'text',
@@ -113,6 +115,47 @@ export const SYNCED_TABLES = {
     added_at: 'text',
     added_by: 'text',
     removed_at: 'text',
+    message_id: 'text',
+  }),
+  /** Portal (kind 'customer') and bay camera (kind 'bay') links: only the SHA-256 of the token. */
+  portal_tokens: table({
+    ro_id: 'text',
+    kind: 'text',
+    token_hash: 'text',
+    issued_at: 'text',
+    issued_by: 'text',
+    expires_at: 'text',
+    revoked_at: 'text',
+  }),
+  /** One conversation per repair: portal messages now, texts and mail later. */
+  messages: table({
+    ro_id: 'text',
+    customer_id: 'text',
+    channel: 'text',
+    direction: 'text',
+    body: 'text',
+    at: 'text',
+    staff_id: 'text',
+    author: 'text',
+    read_at: 'text',
+    status: 'text',
+    status_detail: 'text',
+    external_id: 'text',
+  }),
+  /** Portal views per repair and source (QR on a document, text link…); written by the relay. */
+  portal_counts: table({
+    ro_id: 'text',
+    source: 'text',
+    views: 'integer',
+    last_at: 'text',
+  }),
+  /** "Track my repair" requests from the public shop page that matched a repair. */
+  track_requests: table({
+    ro_id: 'text',
+    at: 'text',
+    channel: 'text',
+    destination: 'text',
+    handled_at: 'text',
   }),
   audit_events: table(
     {

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { postgresOperator001, sqliteOperator001 } from './001-operator.js';
 import { postgresWorkspace001, sqliteWorkspace001 } from './001-workspace.js';
+import { postgresWorkspace002, sqliteWorkspace002 } from './002-portal.js';
 
 export interface SqliteMigration {
   version: number;
@@ -25,8 +26,8 @@ export interface PostgresMigration {
 
 export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001];
 export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001];
-export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001];
-export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001];
+export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001, sqliteWorkspace002];
+export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001, postgresWorkspace002];
 
 export function latestVersion(migrations: readonly { version: number }[]): number {
   return migrations[migrations.length - 1]?.version ?? 0;
