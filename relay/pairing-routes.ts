@@ -21,7 +21,8 @@ export const pairingPlugin: FastifyPluginAsync = async (app) => {
     try {
       const paired = await redeem(app.storage, parsed.data);
       req.log.info({ device: paired.deviceId, workspace: paired.workspace.slug }, 'desk paired');
-      return paired;
+      // Portal links the desk prints point at the configured public address, never at whatever Host the desk used.
+      return { ...paired, portalUrl: app.publicUrl };
     } catch (err) {
       if ((err as { code?: string }).code === 'code-invalid') {
         return reply.code(403).send({

@@ -22,6 +22,12 @@ export class RateLimiter {
     return w.count <= this.limit;
   }
 
+  /** Whether the key is already over its limit in the current window (counts nothing). */
+  isOver(key: string): boolean {
+    const w = this.windows.get(key);
+    return !!w && this.now() - w.start < this.windowMs && w.count > this.limit;
+  }
+
   private sweep(t: number): void {
     for (const [key, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(key);
   }

@@ -6,6 +6,7 @@ import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
 import { healthPlugin } from './health.js';
 import { pairingPlugin } from './pairing-routes.js';
+import { portalPlugin, type PortalPluginOptions } from './portal/portal-plugin.js';
 import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
 import { syncPlugin } from './sync/sync-plugin.js';
@@ -21,6 +22,10 @@ export interface RelayOptions {
   deviceCheckMs?: number;
   /** Folder for blob files (photos, PDFs); with SQLite storage, `<data>/blobs`. Without it, no /blobs routes. */
   blobDir?: string;
+  /** Limits and timings of the customer portal (tests and the bench set their own). */
+  portal?: Omit<PortalPluginOptions, 'blobDir'>;
+  /** Take the client address from X-Forwarded-For (only behind a load balancer you run). */
+  trustProxy?: boolean;
 }
 
 export interface RunningRelay {
@@ -61,10 +66,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const app = Fastify({
     logger: options.logger ?? relayLoggerOptions(),
     bodyLimit: 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // A stopping relay cuts what is still open (event streams from phones reconnect on their own).
+    forceCloseConnections: true,
   });
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);
   app.decorate('syncHub', hub);
+  // Known once listening when no public address is configured (a relay on this machine).
+  app.decorate('publicUrl', options.publicUrl ?? '');
   // fastify's own 404 message repeats the URL, which may hold a portal token.
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'Nothing here.' }));
   await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
@@ -72,10 +82,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(pairingPlugin);
   await app.register(syncPlugin);
   if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
+  await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = options.publicUrl ?? `http://127.0.0.1:${port}`;
+  app.publicUrl = url;
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -96,5 +108,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     storage: RelayStorage;
     syncHub: SyncHub;
+    /** The address customers and desks reach this relay at (portal links are built on it). */
+    publicUrl: string;
   }
 }

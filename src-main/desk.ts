@@ -17,6 +17,7 @@ import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
+import { portalHandlers } from './portal/handlers.js';
 import { searchHandlers } from './search/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
@@ -82,6 +83,7 @@ export class Desk {
       auditHandlers,
       backupHandlers,
       syncHandlers,
+      portalHandlers,
     );
     workspace.store.onChange((touched) => this.emit({ type: 'changed', tables: [...touched.keys()] }));
   }

@@ -20,6 +20,10 @@ export interface WorkspaceSettings {
   colorAccent: string;
   roNumberStart: number;
   stageWording: Record<Stage, string>;
+  /** How long the customer's portal link keeps working after the car is delivered. */
+  portalDaysAfterDelivery: number;
+  /** Whether photos from the bay camera go to the portal unless the technician marks them internal. */
+  bayPhotosPublished: boolean;
 }
 
 export type StaffRole = 'advisor' | 'estimator' | 'manager' | 'technician' | 'owner';
@@ -85,6 +89,8 @@ export interface RepairOrderSummary {
   overdue: boolean;
   openExceptions: string[];
   photoCount: number;
+  /** Messages from the customer nobody at the shop has read yet. */
+  unreadMessages: number;
   assignedStaffId: string | null;
   closed: boolean;
 }
@@ -137,6 +143,57 @@ export interface Attachment {
   caption: string | null;
   source: AttachmentSource;
   addedAt: string;
+  /** The message this file came with (a customer's photo in the conversation), if any. */
+  messageId: string | null;
+}
+
+export type MessageChannel = 'portal' | 'sms' | 'email';
+
+/** One thing said to or by the customer, on whatever channel. */
+export interface Message {
+  id: string;
+  channel: MessageChannel;
+  direction: 'in' | 'out';
+  body: string;
+  at: string;
+  /** Who wrote it: the staff member's name, or the customer's. */
+  author: string;
+  read: boolean;
+  /** Delivery state for texts and mail (null for portal messages, which are there once synced). */
+  status: string | null;
+  attachments: Attachment[];
+}
+
+/** The customer's portal link for one repair, as this desk knows it. */
+export interface PortalLink {
+  /** Whether a link that works exists (issued by any desk, not revoked, not expired). */
+  active: boolean;
+  /** The full link, when this desk issued it (other desks hold only its hash). */
+  url: string | null;
+  issuedAt: string | null;
+  views: number;
+  viewsBySource: Record<string, number>;
+  lastViewedAt: string | null;
+  /** Why there is no link to hand out, in the shop's words. */
+  problem: string | null;
+}
+
+/** The bay camera link for the dashboard tag. */
+export interface BayLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** A "track my repair" request from the public shop page that matched a repair. */
+export interface TrackRequest {
+  id: string;
+  roId: string;
+  roNumber: number;
+  customerName: string;
+  at: string;
+  channel: 'sms' | 'email';
+  destination: string;
+  handled: boolean;
 }
 
 export interface RepairOrderDetail extends RepairOrderSummary {
@@ -155,6 +212,8 @@ export interface RepairOrderDetail extends RepairOrderSummary {
   exceptions: RoException[];
   notes: Note[];
   attachments: Attachment[];
+  messages: Message[];
+  portal: PortalLink;
 }
 
 export interface AuditEntry {

@@ -4,7 +4,7 @@ import { Desk } from '../../src-main/desk.js';
 import { pairDesk } from '../../src-main/sync/pair.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
-import { type RunningRelay, startRelay } from '../server.js';
+import { type RelayOptions, type RunningRelay, startRelay } from '../server.js';
 import { openPostgresStorage } from '../storage/postgres.js';
 import { openSqliteStorage } from '../storage/sqlite.js';
 import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
@@ -38,11 +38,26 @@ export async function newStorageLocation(engine: Engine): Promise<{ location: st
   return { location: tempDir('bayline-relay-'), drop: async () => undefined };
 }
 
-export async function startRelayFixture(engine: Engine, options: { deviceCheckMs?: number } = {}): Promise<RelayFixture> {
+export interface RelayFixtureOptions {
+  deviceCheckMs?: number;
+  /** Give the relay a blob folder (photos, PDFs), a fresh temp folder. */
+  blobs?: boolean;
+  portal?: RelayOptions['portal'];
+  logger?: RelayOptions['logger'];
+}
+
+export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
   const { location, drop } = await newStorageLocation(engine);
   let storage = await openStorage(engine, location);
   const workspace = await storage.createWorkspace({ slug: 'lakeside', name: 'Lakeside Collision' });
-  let relay = await startRelay({ storage, port: 0, logger: false, deviceCheckMs: options.deviceCheckMs ?? 200 });
+  const blobDir = options.blobs ? tempDir('bayline-relay-blobs-') : undefined;
+  const relayOptions = () => ({
+    logger: options.logger ?? false,
+    deviceCheckMs: options.deviceCheckMs ?? 200,
+    blobDir,
+    portal: options.portal,
+  });
+  let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
   const desks: Desk[] = [];
   let running = true;
@@ -66,7 +81,7 @@ export async function startRelayFixture(engine: Engine, options: { deviceCheckMs
     async restart() {
       await fixture.stop();
       storage = await openStorage(engine, location);
-      relay = await startRelay({ storage, port, logger: false, deviceCheckMs: options.deviceCheckMs ?? 200 });
+      relay = await startRelay({ storage, port, ...relayOptions() });
       running = true;
     },
     async pairNewDesk(name = 'Front desk', dataDir = tempDir()) {

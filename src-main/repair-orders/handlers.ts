@@ -8,6 +8,7 @@ import { intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import { insertCustomer } from '../customers/handlers.js';
 import type { Desk } from '../desk.js';
+import { issueToken, portalBase } from '../portal/portal-links.js';
 import { SETTINGS_ID } from '../workspace/handlers.js';
 import { loadDetail, loadSummaries } from './queries.js';
 
@@ -88,6 +89,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
     }
     const now = new Date().toISOString();
     const staffId = staffOf(ctx);
+    const portal = portalBase(desk);
     const id = await desk.store.write(intent(ctx, 'ro-check-in', 'Car checked in'), async (tx) => {
       let customerId: string;
       if ('id' in args.customer) {
@@ -149,6 +151,8 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
           staff_id: staffId,
         });
       }
+      // The customer's portal link is ready by the time the work order prints (paired desks only).
+      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null });
       return roId;
     });
     return loadDetail(desk, id);

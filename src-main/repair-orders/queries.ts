@@ -1,10 +1,12 @@
 // Reading repair orders back as the API hands them out: board cards and the full RO view.
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
+import type { Attachment, Message, MessageChannel, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
+import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import type { Stage } from '../../src-shared/stages.js';
 import { toCustomer } from '../customers/handlers.js';
 import type { Desk } from '../desk.js';
+import { loadPortalLink } from '../portal/portal-links.js';
 import { readSettings } from '../workspace/handlers.js';
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
@@ -72,6 +74,15 @@ async function toSummaries(desk: Desk, rows: SummaryRow[]): Promise<RepairOrderS
     .where('removed_at', 'is', null)
     .groupBy('ro_id')
     .execute();
+  const unread = await desk.db
+    .selectFrom('messages')
+    .select(['ro_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('ro_id', 'in', ids)
+    .where('direction', '=', 'in')
+    .where('read_at', 'is', null)
+    .groupBy('ro_id')
+    .execute();
+  const unreadByRo = new Map(unread.map((u) => [u.ro_id, Number(u.n)]));
   const tagsByRo = new Map<string, string[]>();
   for (const e of exceptions) tagsByRo.set(e.ro_id!, [...(tagsByRo.get(e.ro_id!) ?? []), e.tag ?? '']);
   const photosByRo = new Map(photos.map((p) => [p.ro_id, Number(p.n)]));
@@ -94,6 +105,7 @@ async function toSummaries(desk: Desk, rows: SummaryRow[]): Promise<RepairOrderS
       overdue: !done && r.promised_date !== null && r.promised_date < today,
       openExceptions: tagsByRo.get(r.id) ?? [],
       photoCount: photosByRo.get(r.id) ?? 0,
+      unreadMessages: unreadByRo.get(r.id) ?? 0,
       assignedStaffId: r.assigned_staff_id,
       closed: r.closed_at !== null,
     };
@@ -128,7 +140,7 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
   const subStatusNames = new Map(
     (await desk.db.selectFrom('sub_statuses').select(['id', 'name']).execute()).map((s) => [s.id, s.name ?? '']),
   );
-  const [events, dates, exceptions, notes, attachments] = await Promise.all([
+  const [events, dates, exceptions, notes, attachments, messages] = await Promise.all([
     desk.db.selectFrom('stage_events').selectAll().where('ro_id', '=', id).orderBy('at').orderBy('id').execute(),
     desk.db.selectFrom('promised_date_changes').selectAll().where('ro_id', '=', id).orderBy('at').orderBy('id').execute(),
     desk.db.selectFrom('ro_exceptions').selectAll().where('ro_id', '=', id).orderBy('opened_at').execute(),
@@ -140,7 +152,10 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
       .where('removed_at', 'is', null)
       .orderBy('added_at')
       .execute(),
+    desk.db.selectFrom('messages').selectAll().where('ro_id', '=', id).orderBy('at').orderBy('id').execute(),
   ]);
+  const files = attachments.map(toAttachment);
+  const customerName = customer ? [customer.first_name, customer.last_name].filter(Boolean).join(' ') : 'Customer';
   return {
     ...summary,
     customer: customer
@@ -192,17 +207,37 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
       };
     }),
     notes: notes.map((n) => ({ id: n.id, body: n.body ?? '', at: n.at ?? '', staffName: nameOf(n.staff_id) })),
-    attachments: attachments.map((a) => ({
-      id: a.id,
-      kind: (a.kind ?? 'photo') as 'photo' | 'document',
-      blobHash: a.blob_hash ?? '',
-      fileName: a.file_name ?? '',
-      mimeType: a.mime_type ?? '',
-      sizeBytes: a.size_bytes ?? 0,
-      published: a.published === 1,
-      caption: a.caption,
-      source: (a.source ?? 'desk') as 'desk' | 'bay' | 'customer',
-      addedAt: a.added_at ?? '',
-    })),
+    // Files that came with a message are shown with it, not among the repair's photos.
+    attachments: files.filter((a) => a.messageId === null),
+    messages: messages.map(
+      (m): Message => ({
+        id: m.id,
+        channel: (m.channel ?? 'portal') as MessageChannel,
+        direction: m.direction === 'out' ? 'out' : 'in',
+        body: m.body ?? '',
+        at: m.at ?? '',
+        author: m.author ?? (m.direction === 'out' ? (nameOf(m.staff_id) ?? 'The shop') : customerName),
+        read: m.read_at !== null,
+        status: m.status,
+        attachments: files.filter((a) => a.messageId === m.id),
+      }),
+    ),
+    portal: await loadPortalLink(desk, id),
+  };
+}
+
+export function toAttachment(a: RowOf<'attachments'>): Attachment {
+  return {
+    id: a.id,
+    kind: (a.kind ?? 'photo') as 'photo' | 'document',
+    blobHash: a.blob_hash ?? '',
+    fileName: a.file_name ?? '',
+    mimeType: a.mime_type ?? '',
+    sizeBytes: a.size_bytes ?? 0,
+    published: a.published === 1,
+    caption: a.caption,
+    source: (a.source ?? 'desk') as 'desk' | 'bay' | 'customer',
+    addedAt: a.added_at ?? '',
+    messageId: a.message_id,
   };
 }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 const deviceSchema = z.object({
   relayUrl: z.string().url(),
+  /** Where customers reach the relay (its --public-url), for portal links; older files lack it. */
+  portalUrl: z.string().url().optional(),
   deviceId: z.string(),
   secret: z.string(),
   workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),

@@ -33,6 +33,7 @@ export async function pairDesk(input: {
     deviceId?: string;
     secret?: string;
     workspace?: { id: string; slug: string; name: string };
+    portalUrl?: string;
   };
   if (!response.ok || !body.deviceId || !body.secret || !body.workspace) {
     throw new PairingError(body.message ?? `The relay refused the pairing (HTTP ${response.status}).`);
@@ -44,6 +45,7 @@ export async function pairDesk(input: {
   }
   const device: DeviceCredential = {
     relayUrl,
+    ...(typeof body.portalUrl === 'string' && /^https?:\/\//.test(body.portalUrl) ? { portalUrl: body.portalUrl.replace(/\/+$/, '') } : {}),
     deviceId: body.deviceId,
     secret: body.secret,
     workspace: body.workspace,

@@ -5,15 +5,18 @@ import { z } from 'zod';
 import type {
   AuditEntry,
   BackupInfo,
+  BayLink,
   ChangedEvent,
   Customer,
   ExceptionTag,
+  PortalLink,
   RepairOrderDetail,
   RepairOrderSummary,
   StaffMember,
   SubStatus,
   SyncEvent,
   SyncStatus,
+  TrackRequest,
   WorkspaceSettings,
 } from '../domain.js';
 import { DELAY_REASONS } from '../exceptions.js';
@@ -95,6 +98,8 @@ export const API = {
         colorAccent: hexColor.optional(),
         roNumberStart: z.number().int().min(1).max(999_999_999).optional(),
         stageWording: z.partialRecord(stage, text(300)).optional(),
+        portalDaysAfterDelivery: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').optional(),
+        bayPhotosPublished: z.boolean().optional(),
       })
       .strict(),
   ).returns<WorkspaceSettings>(),
@@ -186,6 +191,18 @@ export const API = {
       .strict(),
   ).returns<RepairOrderDetail>(),
   'attachment-set-published': method(z.object({ id, published: z.boolean() }).strict()).returns<RepairOrderDetail>(),
+
+  'portal-link-get': method(z.object({ roId: id }).strict()).returns<PortalLink>(),
+  /** A new customer link; with `rotate`, every earlier link of this repair stops working. */
+  'portal-link-issue': method(z.object({ roId: id, rotate: z.boolean().default(false) }).strict()).returns<PortalLink>(),
+  'portal-link-revoke': method(z.object({ roId: id }).strict()).returns<PortalLink>(),
+  'bay-link-issue': method(z.object({ roId: id }).strict()).returns<BayLink>(),
+
+  'message-send': method(z.object({ roId: id, body: required(2000) }).strict()).returns<RepairOrderDetail>(),
+  'message-mark-read': method(z.object({ roId: id }).strict()).returns<RepairOrderDetail>(),
+
+  'track-request-list': method(none).returns<TrackRequest[]>(),
+  'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
 
   'search-query': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(20) }).strict()).returns<
     RepairOrderSummary[]

@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | 'not-allowed'
   | 'unauthorized'
   | 'unreachable'
+  | 'not-paired'
   | 'internal';
 
 export interface ApiIssue {

@@ -1,0 +1,149 @@
+// The portal's one stylesheet and one script, served from the relay itself (no third-party
+// origin anywhere), named by their content hash so phones may cache them for good. The pages
+// work without the script: it only adds live updates and upload progress.
+import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
+
+const CSS = `
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d232b;background:#f4f5f7}
+a{color:var(--primary)}
+img{max-width:100%;display:block}
+.wrap{max-width:640px;margin:0 auto;padding:0 16px 48px}
+header.shop{background:var(--primary);color:#fff;padding:14px 16px}
+header.shop .wrap{display:flex;align-items:center;gap:12px;padding:0}
+header.shop img{height:40px;width:auto;border-radius:4px;background:#fff}
+header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
+.call{display:inline-block;background:#fff;color:var(--primary);font-weight:600;text-decoration:none;border-radius:999px;padding:8px 14px;white-space:nowrap}
+.card{background:#fff;border-radius:12px;padding:16px;margin-top:16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.card h2{font-size:1rem;margin:0 0 8px;color:#4a5562;text-transform:uppercase;letter-spacing:.04em}
+.hello{margin-top:16px}
+.hello p{margin:4px 0}
+.muted{color:#5d6875;font-size:.9rem}
+.now{border-left:6px solid var(--accent)}
+.now .stage{font-size:1.5rem;font-weight:700;margin:0}
+.delay{background:#fff4e0;border-radius:8px;padding:8px 12px;margin-top:10px}
+.date{font-size:1.25rem;font-weight:700;margin:0}
+.moved{margin:8px 0 0;padding-left:18px}
+ol.steps{list-style:none;margin:0;padding:0}
+ol.steps li{position:relative;padding:0 0 14px 34px}
+ol.steps li::before{content:"";position:absolute;left:0;top:2px;width:20px;height:20px;border-radius:50%;border:2px solid #9aa4ae;background:#fff}
+ol.steps li.done::before{background:var(--primary);border-color:var(--primary)}
+ol.steps li.done::after{content:"";position:absolute;left:7px;top:6px;width:5px;height:10px;border:solid #fff;border-width:0 2px 2px 0;transform:rotate(45deg)}
+ol.steps li.current::before{border-color:var(--accent);border-width:6px}
+ol.steps li:not(:last-child) span.line{position:absolute;left:10px;top:24px;bottom:0;border-left:2px solid #d3d8dd}
+ol.steps .name{font-weight:600}
+ol.steps li.current .name::after{content:" — now";color:#5d6875;font-weight:400}
+ol.steps .when,ol.steps .what{display:block;font-size:.9rem;color:#5d6875}
+.photos{display:grid;grid-template-columns:repeat(auto-fill,minmax(96px,1fr));gap:8px}
+.photos a{display:block;aspect-ratio:1;overflow:hidden;border-radius:8px;background:#e4e7ea}
+.photos img{width:100%;height:100%;object-fit:cover}
+.msgs{list-style:none;margin:0 0 12px;padding:0}
+.msgs li{max-width:85%;margin:8px 0;padding:8px 12px;border-radius:12px;background:#eef1f4;white-space:pre-wrap;overflow-wrap:anywhere}
+.msgs li.in{margin-left:auto;background:#dcecff}
+.msgs .who{display:block;font-size:.8rem;color:#5d6875}
+.msgs .files{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
+.msgs .files img{width:72px;height:72px;object-fit:cover;border-radius:6px}
+form.say textarea{width:100%;min-height:88px;font:inherit;padding:10px;border:1px solid #9aa4ae;border-radius:8px}
+form.say label,form.bay label{display:block;font-weight:600;margin:8px 0 4px}
+.row{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-top:8px}
+button,.button{font:inherit;font-weight:600;border:0;border-radius:8px;padding:10px 18px;background:var(--primary);color:#fff;cursor:pointer}
+button:disabled{opacity:.6}
+input[type=file]{font:inherit;max-width:100%}
+input[type=text],input[type=tel]{font:inherit;padding:8px;border:1px solid #9aa4ae;border-radius:8px;width:100%}
+progress{width:100%;height:10px}
+.note{background:#e9f6ec;border-radius:8px;padding:8px 12px}
+.error{background:#fde8e8;border-radius:8px;padding:8px 12px;color:#7d1a1a}
+.hidden{display:none}
+dl.hours{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:8px 0 0}
+dl.hours dt{font-weight:600}
+dl.hours dd{margin:0}
+footer{margin-top:24px;text-align:center}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+`;
+
+const JS = `(function(){
+"use strict";
+var body=document.body;
+function swap(html){
+  var doc=new DOMParser().parseFromString(html,"text/html");
+  doc.querySelectorAll("[data-live]").forEach(function(fresh){
+    var old=document.getElementById(fresh.id);
+    if(old&&old.innerHTML!==fresh.innerHTML){old.innerHTML=fresh.innerHTML;}
+  });
+}
+var busy=false,again=false;
+function refresh(){
+  if(busy){again=true;return;}
+  busy=true;
+  fetch(location.pathname,{headers:{"x-bayline-live":"1"},credentials:"omit",cache:"no-store"})
+    .then(function(r){return r.ok?r.text():null;})
+    .then(function(t){if(t)swap(t);})
+    .catch(function(){})
+    .then(function(){busy=false;if(again){again=false;refresh();}});
+}
+var live=body.getAttribute("data-events");
+if(live){
+  var version=body.getAttribute("data-version");
+  var poll=function(){
+    fetch(live.replace(/events$/,"version"),{cache:"no-store"}).then(function(r){return r.ok?r.text():null;}).then(function(v){
+      if(v&&v!==version){version=v;refresh();}
+    }).catch(function(){});
+  };
+  if(window.EventSource){
+    var es=new EventSource(live);
+    es.addEventListener("changed",function(e){if(e.data!==version){version=e.data;refresh();}});
+    es.onerror=function(){if(es.readyState===2){setInterval(poll,15000);}};
+  }else{setInterval(poll,15000);}
+}
+function upload(form,onDone){
+  var status=form.querySelector("[data-status]");
+  var bar=form.querySelector("progress");
+  var button=form.querySelector("button");
+  var data=new FormData(form);
+  var xhr=new XMLHttpRequest();
+  xhr.open("POST",form.action);
+  xhr.setRequestHeader("accept","application/json");
+  if(bar){bar.value=0;bar.classList.remove("hidden");}
+  button.disabled=true;
+  status.className="";status.textContent="Sending…";
+  xhr.upload.onprogress=function(e){if(bar&&e.lengthComputable){bar.value=e.loaded/e.total;}};
+  xhr.onload=function(){
+    var reply={};try{reply=JSON.parse(xhr.responseText);}catch(e){}
+    button.disabled=false;if(bar)bar.classList.add("hidden");
+    if(xhr.status>=200&&xhr.status<300){status.className="note";status.textContent=reply.message||"Sent.";form.reset();onDone();}
+    else{status.className="error";status.textContent=reply.message||"That did not go through. Please try again.";}
+  };
+  xhr.onerror=function(){button.disabled=false;if(bar)bar.classList.add("hidden");status.className="error";status.textContent="No connection. Please try again when you have signal.";};
+  xhr.send(data);
+}
+document.querySelectorAll("form[data-upload]").forEach(function(form){
+  form.addEventListener("submit",function(e){e.preventDefault();upload(form,refresh);});
+});
+})();
+`;
+
+export interface Asset {
+  path: string;
+  type: string;
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+}
+
+function asset(name: string, ext: string, type: string, text: string): Asset {
+  const body = Buffer.from(text.trim() + '\n');
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return {
+    path: `/assets/${name}-${hash}.${ext}`,
+    type,
+    body,
+    gzip: zlib.gzipSync(body, { level: 9 }),
+    etag: `"${hash}"`,
+  };
+}
+
+export const PORTAL_CSS = asset('portal', 'css', 'text/css; charset=utf-8', CSS);
+export const PORTAL_JS = asset('portal', 'js', 'text/javascript; charset=utf-8', JS);
+export const ASSETS: readonly Asset[] = [PORTAL_CSS, PORTAL_JS];

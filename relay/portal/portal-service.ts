@@ -1,0 +1,258 @@
+// The portal's state inside one relay process: which tokens are live (cached, dropped whenever
+// the workspace's data changes), the rendered page per token, the phones listening for live
+// updates, and view counts gathered in memory and written to the workspace every few seconds.
+// Every relay process keeps its own; they agree through the shared storage and its
+// change announcements (NOTIFY on PostgreSQL).
+import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
+import type { FastifyBaseLogger } from 'fastify';
+import { hashToken, type PortalSource, type TokenKind, tokenWorkspace } from '../../src-shared/portal/token.js';
+import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
+import type { RelayStorage } from '../storage/types.js';
+import { findLiveToken, loadPortalView, type PortalView, type TokenHit } from './portal-view.js';
+import { renderStatusPage } from './render.js';
+
+export interface ResolvedToken extends TokenHit {
+  workspaceId: string;
+  store: WorkspaceStore;
+}
+
+export interface CachedPage {
+  version: string;
+  body: Buffer;
+  gzip: Buffer;
+  csp: string;
+}
+
+interface LiveListener {
+  workspaceId: string;
+  tokenHash: string;
+  token: string;
+  kind: TokenKind;
+  roId: string;
+  version: string;
+  send(event: string, data: string): void;
+  end(): void;
+}
+
+export interface PortalServiceOptions {
+  /** How often gathered view counts are written (default 5 s). */
+  countFlushMs?: number;
+  /** How long a burst of changes is gathered before listeners are told (default 50 ms). */
+  liveDebounceMs?: number;
+}
+
+const MAX_CACHED = 5000;
+
+export function viewVersion(view: PortalView): string {
+  return createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 16);
+}
+
+export class PortalService {
+  private readonly tokens = new Map<string, { hit: ResolvedToken | null; generation: number }>();
+  private readonly pages = new Map<string, CachedPage & { generation: number; workspaceId: string }>();
+  private readonly generations = new Map<string, number>();
+  private readonly listeners = new Map<string, Set<LiveListener>>();
+  private readonly pendingLive = new Map<string, NodeJS.Timeout>();
+  private counts = new Map<string, Map<string, { roId: string; source: PortalSource; views: number; last: string }>>();
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly stopListening: () => void;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: PortalServiceOptions = {},
+  ) {
+    this.stopListening = storage.onChangesAnnounced((workspaceId) => this.changed(workspaceId));
+    this.flushTimer = setInterval(() => void this.flushCounts(), options.countFlushMs ?? 5000);
+    this.flushTimer.unref();
+  }
+
+  private generation(workspaceId: string): number {
+    return this.generations.get(workspaceId) ?? 0;
+  }
+
+  /** The workspace's data changed (here or in another relay process): forget what was derived from it. */
+  changed(workspaceId: string): void {
+    this.generations.set(workspaceId, this.generation(workspaceId) + 1);
+    for (const [key, entry] of this.tokens) if (entry.hit === null || entry.hit.workspaceId === workspaceId) this.tokens.delete(key);
+    for (const [key, page] of this.pages) if (page.workspaceId === workspaceId) this.pages.delete(key);
+    if (this.listeners.has(workspaceId) && !this.pendingLive.has(workspaceId)) {
+      const timer = setTimeout(() => {
+        this.pendingLive.delete(workspaceId);
+        void this.tellListeners(workspaceId);
+      }, this.options.liveDebounceMs ?? 50);
+      this.pendingLive.set(workspaceId, timer);
+    }
+  }
+
+  /** The live token behind a link, or null for anything else (unknown, revoked, expired, wrong kind). */
+  async resolve(token: string, kind: TokenKind): Promise<ResolvedToken | null> {
+    const workspaceId = tokenWorkspace(token);
+    if (!workspaceId) return null;
+    const key = `${kind}:${hashToken(token)}`;
+    const cached = this.tokens.get(key);
+    const now = Date.now();
+    if (cached && cached.generation === this.generation(workspaceId)) {
+      return cached.hit && cached.hit.validUntil > now ? cached.hit : null;
+    }
+    const generation = this.generation(workspaceId);
+    const hit = await this.lookup(workspaceId, token, kind, now);
+    if (generation === this.generation(workspaceId)) {
+      if (this.tokens.size >= MAX_CACHED) this.tokens.clear();
+      this.tokens.set(key, { hit, generation });
+    }
+    return hit;
+  }
+
+  private async lookup(workspaceId: string, token: string, kind: TokenKind, now: number): Promise<ResolvedToken | null> {
+    const workspace = await this.storage.findWorkspace(workspaceId);
+    if (!workspace || workspace.id !== workspaceId) return null;
+    const store = await this.storage.workspaceStore(workspaceId);
+    const hit = await findLiveToken(store.db, token, kind, now);
+    return hit ? { ...hit, workspaceId, store } : null;
+  }
+
+  /** The status page for a live customer token, rendered once per change of what it shows. */
+  async statusPage(token: string, resolved: ResolvedToken): Promise<CachedPage | null> {
+    const key = hashToken(token);
+    const generation = this.generation(resolved.workspaceId);
+    const cached = this.pages.get(key);
+    if (cached && cached.generation === generation) return cached;
+    const view = await loadPortalView(resolved.store.db, resolved.roId);
+    if (!view) return null;
+    const version = viewVersion(view);
+    const rendered = renderStatusPage(view, { token, version });
+    const body = Buffer.from(rendered.body);
+    const page = { version, body, gzip: zlib.gzipSync(body, { level: 6 }), csp: rendered.csp, generation, workspaceId: resolved.workspaceId };
+    if (generation === this.generation(resolved.workspaceId)) {
+      if (this.pages.size >= MAX_CACHED) this.pages.clear();
+      this.pages.set(key, page);
+    }
+    return page;
+  }
+
+  async version(resolved: ResolvedToken): Promise<string | null> {
+    const view = await loadPortalView(resolved.store.db, resolved.roId);
+    return view ? viewVersion(view) : null;
+  }
+
+  /** A write made by the relay itself (a customer's message, a bay photo), then every desk and page hears of it. */
+  async write<T>(workspaceId: string, intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const result = await store.write(intent, fn);
+    await this.storage.announceChanges(workspaceId);
+    return result;
+  }
+
+  // ---- live updates ------------------------------------------------------------------------
+
+  listen(listener: LiveListener): () => void {
+    let set = this.listeners.get(listener.workspaceId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(listener.workspaceId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(listener.workspaceId);
+    };
+  }
+
+  get listenerCount(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
+  private async tellListeners(workspaceId: string): Promise<void> {
+    const set = this.listeners.get(workspaceId);
+    if (!set || this.closed) return;
+    const versions = new Map<string, string | null>();
+    for (const listener of [...set]) {
+      try {
+        const live = await this.resolve(listener.token, listener.kind);
+        if (!live) {
+          listener.send('gone', '');
+          listener.end();
+          continue;
+        }
+        if (!versions.has(listener.roId)) versions.set(listener.roId, await this.version(live));
+        const version = versions.get(listener.roId);
+        if (version && version !== listener.version) {
+          listener.version = version;
+          listener.send('changed', version);
+        }
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'could not update a live portal page');
+      }
+    }
+  }
+
+  // ---- view counts ---------------------------------------------------------------------------
+
+  countView(workspaceId: string, roId: string, source: PortalSource): void {
+    let ws = this.counts.get(workspaceId);
+    if (!ws) {
+      ws = new Map();
+      this.counts.set(workspaceId, ws);
+    }
+    const key = `${roId}:${source}`;
+    const entry = ws.get(key) ?? { roId, source, views: 0, last: '' };
+    entry.views += 1;
+    entry.last = new Date().toISOString();
+    ws.set(key, entry);
+  }
+
+  /** Writes the gathered counts, one write per workspace; on failure they are kept for the next try. */
+  flushCounts(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const pending = this.counts;
+      if (pending.size === 0) return;
+      this.counts = new Map();
+      for (const [workspaceId, entries] of pending) {
+        try {
+          await this.write(workspaceId, { actor: 'relay', action: 'portal-view', audit: false }, async (tx) => {
+            for (const [id, e] of entries) {
+              const row = await tx.get('portal_counts', id);
+              if (row) await tx.update('portal_counts', id, { views: (row.views ?? 0) + e.views, last_at: e.last });
+              else await tx.insert('portal_counts', { id, ro_id: e.roId, source: e.source, views: e.views, last_at: e.last });
+            }
+          });
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'could not record portal views; keeping them for the next try');
+          for (const [key, e] of entries) {
+            let ws = this.counts.get(workspaceId);
+            if (!ws) {
+              ws = new Map();
+              this.counts.set(workspaceId, ws);
+            }
+            const now = ws.get(key);
+            if (now) now.views += e.views;
+            else ws.set(key, e);
+          }
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  /** Ends every open event stream (the pages reconnect to another relay or when this one is back). */
+  endLive(): void {
+    for (const timer of this.pendingLive.values()) clearTimeout(timer);
+    this.pendingLive.clear();
+    for (const set of this.listeners.values()) for (const l of set) l.end();
+    this.listeners.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    this.stopListening();
+    this.endLive();
+    await this.flushCounts();
+  }
+}
