@@ -18,6 +18,8 @@ header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
 .call{display:inline-block;background:#fff;color:var(--primary);font-weight:600;text-decoration:none;border-radius:999px;padding:8px 14px;white-space:nowrap}
 .card{background:#fff;border-radius:12px;padding:16px;margin-top:16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .card h2{font-size:1rem;margin:0 0 8px;color:#4a5562;text-transform:uppercase;letter-spacing:.04em}
+.card h3.sub{font-size:1rem;margin:14px 0 4px}
+.card p{margin:4px 0}
 .hello{margin-top:16px}
 .hello p{margin:4px 0}
 .muted{color:#5d6875;font-size:.9rem}
@@ -25,13 +27,16 @@ header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
 .now .stage{font-size:1.5rem;font-weight:700;margin:0}
 .delay{background:#fff4e0;border-radius:8px;padding:8px 12px;margin-top:10px}
 .date{font-size:1.25rem;font-weight:700;margin:0}
-.moved{margin:8px 0 0;padding-left:18px}
+.moved{list-style:none;margin:10px 0 0;padding:0}
+.moved li{border-top:1px solid #e4e7ea;padding:8px 0 0;margin-top:8px}
 ol.steps{list-style:none;margin:0;padding:0}
 ol.steps li{position:relative;padding:0 0 14px 34px}
 ol.steps li::before{content:"";position:absolute;left:0;top:2px;width:20px;height:20px;border-radius:50%;border:2px solid #9aa4ae;background:#fff}
 ol.steps li.done::before{background:var(--primary);border-color:var(--primary)}
 ol.steps li.done::after{content:"";position:absolute;left:7px;top:6px;width:5px;height:10px;border:solid #fff;border-width:0 2px 2px 0;transform:rotate(45deg)}
 ol.steps li.current::before{border-color:var(--accent);border-width:6px}
+ol.steps li.skipped::before{border-style:dashed}
+ol.steps li.skipped .name{color:#5d6875;font-weight:400}
 ol.steps li:not(:last-child) span.line{position:absolute;left:10px;top:24px;bottom:0;border-left:2px solid #d3d8dd}
 ol.steps .name{font-weight:600}
 ol.steps li.current .name::after{content:" — now";color:#5d6875;font-weight:400}
@@ -51,6 +56,10 @@ form.say label,form.bay label{display:block;font-weight:600;margin:8px 0 4px}
 button,.button{font:inherit;font-weight:600;border:0;border-radius:8px;padding:10px 18px;background:var(--primary);color:#fff;cursor:pointer}
 button:disabled{opacity:.6}
 input[type=file]{font:inherit;max-width:100%}
+input[type=file]::file-selector-button{font:inherit;font-weight:600;padding:10px 14px;margin-right:10px;border-radius:8px;border:1px solid #9aa4ae;background:#fff}
+.row.check{flex-wrap:nowrap;align-items:flex-start}
+.row.check input{width:22px;height:22px;margin:2px 0 0;flex:none}
+.row.check label{margin:0;font-weight:400}
 input[type=text],input[type=tel]{font:inherit;padding:8px;border:1px solid #9aa4ae;border-radius:8px;width:100%}
 progress{width:100%;height:10px}
 .note{background:#e9f6ec;border-radius:8px;padding:8px 12px}

@@ -115,6 +115,8 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
       return reply.send(asset.body);
     });
   }
+  // Phones ask for it on every new page; an empty answer beats a 404 in their logs.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).headers(SECURITY_HEADERS).header('cache-control', 'public, max-age=86400').send());
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /t/\nDisallow: /b/\n'));
 
   // ---- the door: rate limits and the one "not here" answer -------------------------------------

@@ -165,7 +165,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
       return p.text.includes('A part is on back order') && p.text.includes('<p class="stage">Teardown</p>') && p;
     });
     expect(page.text).toContain('Wednesday, December 9, 2026');
-    expect(page.text).toContain('Moved from Friday, December 4, 2026 to Wednesday, December 9, 2026');
+    expect(page.text).toContain('moved from Friday, December 4, 2026 to Wednesday, December 9, 2026');
   });
 
   it('carries the conversation both ways, with photos, and counts the customer message as unread on the desk', async () => {

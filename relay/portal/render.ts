@@ -96,10 +96,19 @@ const DAYS: Array<[string, string]> = [
   ['sun', 'Sunday'],
 ];
 
+/** "17:30" → "5:30 PM", as customers read opening hours. */
+export function clock(hhmm: string): string {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  if (!Number.isInteger(h) || !Number.isInteger(m)) return hhmm;
+  const suffix = h < 12 || h === 24 ? 'AM' : 'PM';
+  const hour = h % 12 === 0 ? 12 : h % 12;
+  return `${hour}:${String(m).padStart(2, '0')} ${suffix}`;
+}
+
 function hoursList(hours: OpeningHours): Html {
   return html`<dl class="hours">${DAYS.map(([key, label]) => {
     const h = hours[key];
-    return html`<dt>${label}</dt><dd>${h ? `${h.open}–${h.close}` : 'Closed'}</dd>`;
+    return html`<dt>${label}</dt><dd>${h ? `${clock(h.open)} – ${clock(h.close)}` : 'Closed'}</dd>`;
   })}</dl>`;
 }
 
@@ -109,7 +118,7 @@ export function contactCard(shop: PortalShop): Html {
 ${shop.phone ? html`<p><a href="tel:${telHref(shop.phone)}">${shop.phone}</a></p>` : ''}
 ${shop.email ? html`<p><a href="mailto:${shop.email}">${shop.email}</a></p>` : ''}
 ${shop.address ? html`<p>${shop.address}<br><a href="${mapUrl(shop.address)}" rel="noreferrer noopener" target="_blank">Open in maps</a></p>` : ''}
-<h3>Opening hours</h3>${hoursList(shop.hours)}</section>`;
+<h3 class="sub">Opening hours</h3>${hoursList(shop.hours)}</section>`;
 }
 
 function fileLinks(token: string, files: PortalFile[]): HtmlValue {
@@ -133,6 +142,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
   const { token } = options;
   const tz = view.shop.timeZone;
   const current = view.timeline.find((s) => s.current)!;
+  const currentIndex = view.timeline.indexOf(current);
   const main = html`
 <section class="hello"><p>Hi ${view.customerFirstName || 'there'}, here is where your ${vehicleText(view.vehicle)}${
     view.vehicle.plate ? html` (${view.vehicle.plate})` : ''
@@ -147,18 +157,23 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
       : view.promisedDate
         ? html`<p class="date">${formatDay(view.promisedDate)}</p>${
             view.promisedHistory.length > 0
-              ? html`<ul class="moved">${view.promisedHistory.map(
-                  (m) => html`<li>Moved from ${m.from ? formatDay(m.from) : 'no date'} to ${formatDay(m.to)} on ${formatWhen(m.at, tz)}: ${m.reason}</li>`,
+              ? html`<ul class="moved">${[...view.promisedHistory].reverse().map(
+                  (m) =>
+                    html`<li><span class="muted">${formatWhen(m.at, tz)}: moved from ${m.from ? formatDay(m.from) : 'no date'} to ${formatDay(m.to)}</span><br>${m.reason}</li>`,
                 )}</ul>`
               : ''
           }`
         : html`<p>We will set a date once the estimate is approved.</p>`
   }</section>
 <section class="card" id="steps" data-live aria-labelledby="steps-h"><h2 id="steps-h">Your repair, step by step</h2><ol class="steps">${view.timeline.map(
-    (s) =>
-      html`<li class="${s.current ? 'current' : s.reachedAt ? 'done' : 'todo'}"${s.current ? raw(' aria-current="step"') : ''}><span class="line"></span><span class="name">${s.label}</span>${
+    (s, i) => {
+      const state = s.current ? 'current' : i < currentIndex ? (s.reachedAt ? 'done' : 'skipped') : 'todo';
+      return html`<li class="${state}"${s.current ? raw(' aria-current="step"') : ''}><span class="line"></span><span class="name">${s.label}</span>${
         s.reachedAt ? html`<span class="when">${formatWhen(s.reachedAt, tz)}</span>` : ''
-      }${s.current || !s.reachedAt ? html`<span class="what">${s.sentence}</span>` : ''}</li>`,
+      }${state === 'skipped' ? html`<span class="what">Not needed for your repair</span>` : ''}${
+        state === 'current' || state === 'todo' ? html`<span class="what">${s.sentence}</span>` : ''
+      }</li>`;
+    },
   )}</ol></section>
 <section class="card" id="photos" data-live aria-labelledby="photos-h"><h2 id="photos-h">Photos</h2>${
     view.photos.length === 0
@@ -169,7 +184,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
         )}</div>`
   }${
     view.documents.length > 0
-      ? html`<h3>Documents</h3><ul>${view.documents.map((d) => html`<li><a href="/t/${token}/files/${d.id}/file">${d.fileName}</a></li>`)}</ul>`
+      ? html`<h3 class="sub">Documents</h3><ul>${view.documents.map((d) => html`<li><a href="/t/${token}/files/${d.id}/file">${d.fileName}</a></li>`)}</ul>`
       : ''
   }</section>
 <section class="card" aria-labelledby="talk-h"><h2 id="talk-h">Messages</h2>
@@ -216,11 +231,11 @@ export interface BayPageInput {
 export function renderBayPage(input: BayPageInput): RenderedPage {
   const main = html`
 <section class="card now"><h2>Bay camera</h2><p class="stage">RO ${input.roNumber}</p><p>${input.vehicle}${input.plate ? html` · ${input.plate}` : ''}</p>
-<p class="muted" id="count">${input.photoCount === 1 ? '1 photo' : `${input.photoCount} photos`} on this repair so far.</p></section>
+<p class="muted" id="count" data-live>${input.photoCount === 1 ? '1 photo' : `${input.photoCount} photos`} on this repair so far.</p></section>
 <section class="card"><form class="bay" method="post" action="/b/${input.token}/photos" enctype="multipart/form-data" data-upload>
 <label for="photos">Take or choose photos</label>
 <input id="photos" type="file" name="photos" accept="image/*" capture="environment" multiple required>
-<div class="row"><input id="internal" type="checkbox" name="internal" value="1"${input.publishedByDefault ? '' : raw(' checked')}>
+<div class="row check"><input id="internal" type="checkbox" name="internal" value="1"${input.publishedByDefault ? '' : raw(' checked')}>
 <label for="internal">Internal only: keep these off the customer's page</label></div>
 <progress class="hidden" max="1" value="0"></progress>
 <div class="row"><button type="submit">Upload</button></div>
