@@ -5,6 +5,7 @@ import type { BaylineApi } from '../src-shared/api/contract.js';
 import type { RepairOrderSummary, WorkspaceSettings } from '../src-shared/domain.js';
 import { type Stage, STAGE_LABELS, STAGES } from '../src-shared/stages.js';
 import type { ConnectionState, DeskConnection } from './api/browser-transport.js';
+import { RoPanel } from './RoPanel.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -17,6 +18,7 @@ export function App({ api, connection }: AppProps) {
   const [board, setBoard] = useState<RepairOrderSummary[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [link, setLink] = useState<ConnectionState>(connection?.state ?? 'open');
+  const [openRo, setOpenRo] = useState<string | null>(null);
 
   // Several `changed` events in a burst cost one extra fetch, not one each.
   const loading = useRef(false);
@@ -96,15 +98,16 @@ export function App({ api, connection }: AppProps) {
       ) : (
         <main aria-label="Repair board" className={linkDown ? 'board board-stale' : 'board'}>
           {STAGES.map((stage) => (
-            <StageColumn key={stage} stage={stage} ros={byStage.get(stage) ?? []} />
+            <StageColumn key={stage} stage={stage} ros={byStage.get(stage) ?? []} onOpen={setOpenRo} />
           ))}
         </main>
       )}
+      {openRo ? <RoPanel api={api} roId={openRo} onClose={() => setOpenRo(null)} /> : null}
     </div>
   );
 }
 
-function StageColumn({ stage, ros }: { stage: Stage; ros: RepairOrderSummary[] }) {
+function StageColumn({ stage, ros, onOpen }: { stage: Stage; ros: RepairOrderSummary[]; onOpen(id: string): void }) {
   const headingId = `stage-${stage}`;
   return (
     <section className="stage" aria-labelledby={headingId}>
@@ -121,7 +124,7 @@ function StageColumn({ stage, ros }: { stage: Stage; ros: RepairOrderSummary[] }
         <ul className="stage-cards" aria-label={`Repair orders at ${STAGE_LABELS[stage]}`}>
           {ros.map((ro) => (
             <li key={ro.id}>
-              <RepairOrderCard ro={ro} />
+              <RepairOrderCard ro={ro} onOpen={onOpen} />
             </li>
           ))}
         </ul>
@@ -130,10 +133,17 @@ function StageColumn({ stage, ros }: { stage: Stage; ros: RepairOrderSummary[] }
   );
 }
 
-function RepairOrderCard({ ro }: { ro: RepairOrderSummary }) {
+function RepairOrderCard({ ro, onOpen }: { ro: RepairOrderSummary; onOpen(id: string): void }) {
   return (
     <article className={ro.overdue ? 'ro-card ro-overdue' : 'ro-card'} aria-label={`RO ${ro.roNumber}, ${ro.customerName}`}>
-      <p className="ro-number">RO {ro.roNumber}</p>
+      <p className="ro-number">
+        <button type="button" className="ro-open" onClick={() => onOpen(ro.id)}>
+          RO {ro.roNumber}
+        </button>
+        {ro.unreadMessages > 0 ? (
+          <span className="ro-unread">{ro.unreadMessages === 1 ? '1 new message' : `${ro.unreadMessages} new messages`}</span>
+        ) : null}
+      </p>
       <p className="ro-customer">{ro.customerName}</p>
       <p className="ro-vehicle">
         {ro.vehicle || 'Vehicle not entered'}

@@ -176,6 +176,42 @@ describe('the repair board in a browser', () => {
     await page.close();
   });
 
+  it('shows what a customer sent as text, whatever it holds: name, message and file name', async () => {
+    const payload = '<img src=x onerror="window.pwned=1">';
+    const ro = await checkIn('<script>window.pwned=2</script>', 'Hart', { year: 2018, make: 'Kia', model: 'Soul', plate: 'BAY 404' });
+    // What the relay writes when a customer answers on the portal, arriving here as changes.
+    await desk.store.write({ actor: 'customer', action: 'portal-message' }, async (tx) => {
+      const messageId = await tx.insert('messages', { ro_id: ro.id, channel: 'portal', direction: 'in', body: payload, at: new Date().toISOString(), author: 'Zoë' });
+      await tx.insert('attachments', {
+        ro_id: ro.id,
+        kind: 'photo',
+        blob_hash: 'a'.repeat(64),
+        file_name: '"><svg onload="window.pwned=3">.jpg',
+        mime_type: 'image/jpeg',
+        size_bytes: 10,
+        published: 0,
+        source: 'customer',
+        added_at: new Date().toISOString(),
+        message_id: messageId,
+      });
+    });
+    const { page, errors } = await openPage(host.url);
+    const card = page.getByRole('article', { name: `RO ${ro.roNumber}, <script>window.pwned=2</script> Hart` });
+    await card.waitFor();
+    expect(await card.innerText()).toContain('1 new message');
+    await card.getByRole('button', { name: `RO ${ro.roNumber}` }).click();
+    const panel = page.getByRole('complementary', { name: `RO ${ro.roNumber}` });
+    await panel.getByText(payload).waitFor();
+    expect(await panel.innerText()).toContain('<script>window.pwned=2</script> Hart');
+    expect(await panel.innerText()).toContain('"><svg onload="window.pwned=3">.jpg');
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.locator('.ro-panel img, .ro-panel svg, .ro-panel script').count()).toBe(0);
+    // Opening the repair read the message: the badge goes.
+    await card.getByText('1 new message').waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says to use the printed link when the page is opened without its key', async () => {
     const { page } = await openPage(`http://127.0.0.1:${host.port}/`);
     const alert = page.getByRole('alert');
