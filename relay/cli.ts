@@ -26,7 +26,7 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
                                         list paired desks
   npm run relay -- device revoke --device ID
                                         stop a desk from syncing (it must be paired again)
-  npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR]
+  npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 `;
 
@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'public-url': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -198,7 +199,14 @@ async function main(argv: string[]): Promise<number> {
         // process sharing one PostgreSQL database must share too).
         const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
         if (!blobs) console.warn('No --blobs folder given: photos and documents cannot be moved through this relay.');
-        const relay = await startRelay({ storage, port, host: values.host, publicUrl, blobDir: blobs ? path.resolve(blobs) : undefined });
+        const relay = await startRelay({
+          storage,
+          port,
+          host: values.host,
+          publicUrl,
+          blobDir: blobs ? path.resolve(blobs) : undefined,
+          trustProxy: values['trust-proxy'] ?? false,
+        });
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
