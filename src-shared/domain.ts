@@ -178,6 +178,15 @@ export interface PortalLink {
   problem: string | null;
 }
 
+/** Portal use across the shop: how often customers looked instead of calling. */
+export interface PortalTotals {
+  views: number;
+  /** Views that came from scanning a printed QR code. */
+  qrScans: number;
+  viewsBySource: Record<string, number>;
+  repairsViewed: number;
+}
+
 /** The bay camera link for the dashboard tag. */
 export interface BayLink {
   url: string;

@@ -2,6 +2,7 @@
 // QR, the repair moving while the page is open, a message each way, and the same page with
 // JavaScript off. Screenshots land in test-output/ for a person to look at.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,19 @@ import { jpegWithGps } from '../uploads/test-images.js';
 
 const CHROMIUM = process.env.BAYLINE_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical accessibility findings on the page (axe-core, injected by the test, not the page). */
+async function axeProblems(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses injected script tags.
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe;
+    return axe.run(document);
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+}
+
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 describe('the status portal on a phone', () => {
@@ -92,6 +106,7 @@ describe('the status portal on a phone', () => {
       .poll(() => thumbs.evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
       .toBe(true);
     await page.screenshot({ path: `${OUT}portal-phone.png`, fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
 
     // The desk moves the repair on; the open page follows without a reload.
     await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
@@ -150,6 +165,7 @@ describe('the status portal on a phone', () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${OUT}bay-camera-phone.png`, fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

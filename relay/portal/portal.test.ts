@@ -302,6 +302,12 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     });
     expect(link.viewsBySource).toEqual({ 'qr-work-order': 2, 'qr-tag': 1, link: 1 });
     expect(link.lastViewedAt).not.toBeNull();
+    expect(await call(desk, 'portal-totals', {})).toEqual({
+      views: 4,
+      qrScans: 3,
+      viewsBySource: { 'qr-work-order': 2, 'qr-tag': 1, link: 1 },
+      repairsViewed: 1,
+    });
   });
 
   it('the shop page sends "track my repair" requests to the desk, answering the same either way', async () => {

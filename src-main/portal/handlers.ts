@@ -38,6 +38,22 @@ async function loadTrackRequests(desk: Desk): Promise<TrackRequest[]> {
 export const portalHandlers: Partial<HandlerMap> = {
   'portal-link-get': async (args, { desk }) => loadPortalLink(desk, args.roId),
 
+  'portal-totals': async (_args, { desk }) => {
+    const rows = await desk.db.selectFrom('portal_counts').select(['ro_id', 'source', 'views']).execute();
+    const viewsBySource: Record<string, number> = {};
+    const repairs = new Set<string>();
+    for (const r of rows) {
+      const source = r.source ?? 'link';
+      viewsBySource[source] = (viewsBySource[source] ?? 0) + (r.views ?? 0);
+      if (r.ro_id && (r.views ?? 0) > 0) repairs.add(r.ro_id);
+    }
+    const views = Object.values(viewsBySource).reduce((a, b) => a + b, 0);
+    const qrScans = Object.entries(viewsBySource)
+      .filter(([source]) => source.startsWith('qr-'))
+      .reduce((a, [, n]) => a + n, 0);
+    return { views, qrScans, viewsBySource, repairsViewed: repairs.size };
+  },
+
   'portal-link-issue': async (args, ctx) => {
     const where = portalBase(ctx.desk);
     if (!where) throw new ApiError('not-paired', NOT_PAIRED);

@@ -10,6 +10,7 @@ import type {
   Customer,
   ExceptionTag,
   PortalLink,
+  PortalTotals,
   RepairOrderDetail,
   RepairOrderSummary,
   StaffMember,
@@ -193,6 +194,7 @@ export const API = {
   'attachment-set-published': method(z.object({ id, published: z.boolean() }).strict()).returns<RepairOrderDetail>(),
 
   'portal-link-get': method(z.object({ roId: id }).strict()).returns<PortalLink>(),
+  'portal-totals': method(none).returns<PortalTotals>(),
   /** A new customer link; with `rotate`, every earlier link of this repair stops working. */
   'portal-link-issue': method(z.object({ roId: id, rotate: z.boolean().default(false) }).strict()).returns<PortalLink>(),
   'portal-link-revoke': method(z.object({ roId: id }).strict()).returns<PortalLink>(),
