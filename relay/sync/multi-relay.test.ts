@@ -119,4 +119,62 @@ describe('two relay processes on one PostgreSQL database', () => {
     });
     for (const r of [relay1, relay2]) expect(r.output()).not.toMatch(/"level":(50|60)/);
   }, 120_000);
+
+  it('the portal on one relay follows a desk on the other: live stage, message back, revocation', async () => {
+    database = await createTestDatabase();
+    const setup = await openPostgresStorage(database.url);
+    const workspace = await setup.createWorkspace({ slug: 'twin-portal', name: 'Twin Portal Body Shop' });
+    const code = await issuePairingCode(setup, workspace.id);
+    await setup.close();
+    const blobs = tempDir('bayline-blobs-');
+    const [port1, port2] = [await freePort(), await freePort()];
+    const relay1 = await spawnRelay(database.url, port1, { extraArgs: ['--blobs', blobs] });
+    relays.push(relay1);
+    const relay2 = await spawnRelay(database.url, port2, { extraArgs: ['--blobs', blobs] });
+    relays.push(relay2);
+    const dataDir = tempDir();
+    await pairDesk({ dataDir, relayUrl: relay1.url, code: code.code, deviceName: 'Desk A' });
+    const a = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000 } });
+    desks.push(a);
+    await a.syncClient!.whenCaughtUp();
+
+    const ro = await call<RepairOrderDetail>(a, 'ro-check-in', checkIn('Pia', 'MR P1'));
+    await eventually('A to push', async () => (await status(a)).changesWaiting === 0);
+    // The same link, answered by the other relay process (as a load balancer would send it).
+    const onRelay2 = ro.portal.url!.replace(relay1.url, relay2.url);
+    await eventually('relay 2 to serve the page', async () => (await fetch(onRelay2)).status === 200);
+
+    const events = await fetch(`${onRelay2}/events`);
+    const reader = events.body!.getReader();
+    const decoder = new TextDecoder();
+    let stream = '';
+    const nextChange = async (after: string) => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('event stream ended');
+        stream += decoder.decode(value);
+        const versions = [...stream.matchAll(/event: changed\ndata: (.*)\n/g)].map((m) => m[1]!);
+        const last = versions[versions.length - 1];
+        if (last !== undefined && last !== after) return last;
+      }
+    };
+    const first = await nextChange('');
+    const t0 = Date.now();
+    await call(a, 'ro-move-stage', { id: ro.id, stage: 'estimate' });
+    await nextChange(first);
+    expect(Date.now() - t0).toBeLessThan(PROMPT_MS);
+    await reader.cancel();
+    expect(await (await fetch(onRelay2)).text()).toContain('<p class="stage">Estimate</p>');
+
+    const form = new FormData();
+    form.set('body', 'Sent through relay 2');
+    expect((await fetch(`${onRelay2}/messages`, { method: 'POST', body: form, headers: { accept: 'application/json' } })).status).toBe(200);
+    await eventually('the message on desk A (relay 1)', async () =>
+      (await call<RepairOrderDetail>(a, 'ro-get', { id: ro.id })).messages.some((m) => m.body === 'Sent through relay 2'),
+    );
+
+    await call(a, 'portal-link-revoke', { roId: ro.id });
+    await eventually('relay 2 to refuse the revoked link', async () => (await fetch(onRelay2)).status === 404, PROMPT_MS);
+    for (const r of [relay1, relay2]) expect(r.output()).not.toMatch(/"level":(50|60)/);
+  }, 60_000);
 });
