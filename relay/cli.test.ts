@@ -78,7 +78,7 @@ describe('relay command line on a SQLite data folder', () => {
     expect(listed.out).toMatch(new RegExp(`^${desk.deviceId}\\s+lakeside\\s+Front desk\\s+.+\\s+never\\s+active$`, 'm'));
 
     const revoked = relay('device', 'revoke', '--data', dataDir, '--device', desk.deviceId);
-    expect(revoked.code).toBe(0);
+    expect(revoked.code, `device revoke said: ${revoked.err}`).toBe(0);
     expect(revoked.out).toContain(`Revoked Front desk (${desk.deviceId}) of lakeside`);
     expect(relay('device', 'list', '--data', dataDir).out).toMatch(new RegExp(`^${desk.deviceId}\\s.*revoked \\d{4}-`, 'm'));
   });
