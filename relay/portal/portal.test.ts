@@ -355,6 +355,37 @@ describe('portal hygiene', () => {
     expect(html).toContain(PORTAL_JS.path);
   });
 
+  it('links are built on the configured public address, never on the Host a request used', async () => {
+    const { openSqliteStorage } = await import('../storage/sqlite.js');
+    const { startRelay } = await import('../server.js');
+    const { issuePairingCode } = await import('../pairing.js');
+    const { pairDesk } = await import('../../src-main/sync/pair.js');
+    const { Desk } = await import('../../src-main/desk.js');
+    const { tempDir } = await import('../../src-main/testing/temp-desk.js');
+    const storage = await openSqliteStorage(tempDir());
+    const ws = await storage.createWorkspace({ slug: 'public-url', name: 'Public URL Body Shop' });
+    const relay = await startRelay({ storage, port: 0, logger: false, publicUrl: 'https://status.lakeside.example' });
+    const dataDir = tempDir();
+    try {
+      const { code } = await issuePairingCode(storage, ws.id);
+      const device = await pairDesk({ dataDir, relayUrl: `http://127.0.0.1:${relay.port}`, code, deviceName: 'Desk' });
+      expect(device.relayUrl).toBe(`http://127.0.0.1:${relay.port}`);
+      expect(device.portalUrl).toBe('https://status.lakeside.example');
+      const desk = await Desk.open({ dataDir, sync: false });
+      try {
+        const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn());
+        expect(ro.portal.url).toMatch(/^https:\/\/status\.lakeside\.example\/t\/[A-Za-z0-9_-]{46}$/);
+        const bay = await call<{ url: string }>(desk, 'bay-link-issue', { roId: ro.id });
+        expect(bay.url).toMatch(/^https:\/\/status\.lakeside\.example\/b\//);
+      } finally {
+        await desk.close();
+      }
+    } finally {
+      await relay.close();
+      await storage.close();
+    }
+  });
+
   it('no log line of a whole portal session holds a token', async () => {
     const lines: string[] = [];
     const sink = new Writable({
