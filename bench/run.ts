@@ -6,7 +6,9 @@
 // Parts can be picked: BENCH_ONLY=sync npm run bench (a comma list of: search — the 50,000-RO
 // workspace, its search and stage change, the slow part; stage — stage change in the demo shop;
 // sync — see bench/sync.ts, which also reads BENCH_SYNC_ENGINES=sqlite|postgres,
-// BENCH_SYNC_EDITS and BENCH_SYNC_CHANGES). latest.json then holds only the parts that ran.
+// BENCH_SYNC_EDITS and BENCH_SYNC_CHANGES; portal — GET /t/<token> at 50 connections beside a
+// bare fastify route, see bench/portal.ts, which reads BENCH_PORTAL_ENGINES, BENCH_PORTAL_SECONDS
+// and more). latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,13 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
+import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
   let search: SearchBenchResult | null = null;
   const stage: StageBenchResult[] = [];
   let sync: SyncBenchResult | null = null;
+  let portal: PortalBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -102,6 +106,12 @@ async function main(): Promise<void> {
       console.log(`\n[sync] desks and relay on 127.0.0.1 (${seconds(started)} so far)`);
       sync = await runSyncBench();
     }
+
+    // --- d. the customer status page under load, both storage engines
+    if (only.has('portal')) {
+      console.log(`\n[portal] GET /t/<token> on the relay beside a bare fastify route (${seconds(started)} so far)`);
+      portal = await runPortalBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -110,11 +120,12 @@ async function main(): Promise<void> {
     ...(search ? [writeResult('search-typing', stamp, { ...header, benchmark: 'search-typing', result: search })] : []),
     ...(stage.length ? [writeResult('stage-change', stamp, { ...header, benchmark: 'stage-change', results: stage })] : []),
     ...(sync ? [writeResult('sync', stamp, { ...header, benchmark: 'sync', result: sync })] : []),
+    ...(portal ? [writeResult('portal', stamp, { ...header, benchmark: 'portal', result: portal })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -127,8 +138,14 @@ async function main(): Promise<void> {
     console.log(`  stage change p99 ${s.stageChange.p99.toFixed(2)} ms (${s.label}); ratio to baseline ${s.ratio.toFixed(0)}×`);
   }
   if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
+  if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
+  // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.
+  if (portal?.failed.length) {
+    console.error(`portal: FAILED on ${portal.failed.map((f) => f.engine).join(', ')} — see above`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {
