@@ -1,7 +1,7 @@
 // The relay's HTTP server: fastify with one plugin per area (health, pairing, sync, blobs).
 // Logs are structured (pino) and never carry credentials, pairing codes, tokens or phone numbers.
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
 import { healthPlugin } from './health.js';
@@ -62,6 +62,28 @@ export function relayLoggerOptions(level = process.env.BAYLINE_LOG_LEVEL ?? 'inf
   };
 }
 
+/**
+ * fastify's request lines, except for customers' status pages that open: a phone reloads its page
+ * often, every view is already counted in the workspace, and two log lines cost more than the
+ * rest of serving the cached page. A page that did not open (unknown link, too many tries, an
+ * error) is still logged, with its cut URL.
+ */
+class RelayLogController extends LogController {
+  private static isStatusPage(request: FastifyRequest): boolean {
+    return request.routeOptions.url === '/t/:token' && request.method === 'GET';
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (!RelayLogController.isStatusPage(request)) super.incomingRequest(request, reply, metadata);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+    if (!RelayLogController.isStatusPage(request)) return super.requestCompleted(error, request, reply, metadata);
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else if (reply.statusCode !== 200) reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const app = Fastify({
     logger: options.logger ?? relayLoggerOptions(),
@@ -69,6 +91,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     trustProxy: options.trustProxy ?? false,
     // A stopping relay cuts what is still open (event streams from phones reconnect on their own).
     forceCloseConnections: true,
+    logController: new RelayLogController(),
   });
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);

@@ -184,7 +184,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     let ended = false;
     const stop = service.listen({
       workspaceId: live.workspaceId,
-      tokenHash: live.tokenId,
+      tokenHash: live.tokenHash,
       token: req.params.token,
       kind: 'customer',
       roId: live.roId,

@@ -14,6 +14,8 @@ import { renderStatusPage } from './render.js';
 
 export interface ResolvedToken extends TokenHit {
   workspaceId: string;
+  /** SHA-256 of the token (hex), computed once per lookup. */
+  tokenHash: string;
   store: WorkspaceStore;
 }
 
@@ -51,10 +53,13 @@ export function viewVersion(view: PortalView): string {
 export class PortalService {
   private readonly tokens = new Map<string, { hit: ResolvedToken | null; generation: number }>();
   private readonly pages = new Map<string, CachedPage & { generation: number; workspaceId: string }>();
+  /** Lookups and renders under way, so that a burst of requests after a change shares one. */
+  private readonly resolving = new Map<string, { generation: number; promise: Promise<ResolvedToken | null> }>();
+  private readonly rendering = new Map<string, { generation: number; promise: Promise<CachedPage | null> }>();
   private readonly generations = new Map<string, number>();
   private readonly listeners = new Map<string, Set<LiveListener>>();
   private readonly pendingLive = new Map<string, NodeJS.Timeout>();
-  private counts = new Map<string, Map<string, { roId: string; source: PortalSource; views: number; last: string }>>();
+  private counts = new Map<string, Map<string, { roId: string; source: PortalSource; views: number; last: number }>>();
   private readonly flushTimer: NodeJS.Timeout;
   private readonly stopListening: () => void;
   private flushing: Promise<void> = Promise.resolve();
@@ -99,12 +104,23 @@ export class PortalService {
       return cached.hit && cached.hit.validUntil > now ? cached.hit : null;
     }
     const generation = this.generation(workspaceId);
-    const hit = await this.lookup(workspaceId, token, kind, now);
-    if (generation === this.generation(workspaceId)) {
-      if (this.tokens.size >= MAX_CACHED) this.tokens.clear();
-      this.tokens.set(key, { hit, generation });
+    const pending = this.resolving.get(key);
+    if (pending && pending.generation === generation) {
+      const hit = await pending.promise;
+      return hit && hit.validUntil > now ? hit : null;
     }
-    return hit;
+    const promise = this.lookup(workspaceId, token, kind, now);
+    this.resolving.set(key, { generation, promise });
+    try {
+      const hit = await promise;
+      if (generation === this.generation(workspaceId)) {
+        if (this.tokens.size >= MAX_CACHED) this.tokens.clear();
+        this.tokens.set(key, { hit, generation });
+      }
+      return hit;
+    } finally {
+      if (this.resolving.get(key)?.promise === promise) this.resolving.delete(key);
+    }
   }
 
   private async lookup(workspaceId: string, token: string, kind: TokenKind, now: number): Promise<ResolvedToken | null> {
@@ -112,15 +128,27 @@ export class PortalService {
     if (!workspace || workspace.id !== workspaceId) return null;
     const store = await this.storage.workspaceStore(workspaceId);
     const hit = await findLiveToken(store.db, token, kind, now);
-    return hit ? { ...hit, workspaceId, store } : null;
+    return hit ? { ...hit, workspaceId, store, tokenHash: hashToken(token) } : null;
   }
 
   /** The status page for a live customer token, rendered once per change of what it shows. */
   async statusPage(token: string, resolved: ResolvedToken): Promise<CachedPage | null> {
-    const key = hashToken(token);
+    const key = resolved.tokenHash;
     const generation = this.generation(resolved.workspaceId);
     const cached = this.pages.get(key);
     if (cached && cached.generation === generation) return cached;
+    const pending = this.rendering.get(key);
+    if (pending && pending.generation === generation) return pending.promise;
+    const promise = this.render(token, key, generation, resolved);
+    this.rendering.set(key, { generation, promise });
+    try {
+      return await promise;
+    } finally {
+      if (this.rendering.get(key)?.promise === promise) this.rendering.delete(key);
+    }
+  }
+
+  private async render(token: string, key: string, generation: number, resolved: ResolvedToken): Promise<CachedPage | null> {
     const view = await loadPortalView(resolved.store.db, resolved.roId);
     if (!view) return null;
     const version = viewVersion(view);
@@ -201,10 +229,13 @@ export class PortalService {
       this.counts.set(workspaceId, ws);
     }
     const key = `${roId}:${source}`;
-    const entry = ws.get(key) ?? { roId, source, views: 0, last: '' };
+    let entry = ws.get(key);
+    if (!entry) {
+      entry = { roId, source, views: 0, last: 0 };
+      ws.set(key, entry);
+    }
     entry.views += 1;
-    entry.last = new Date().toISOString();
-    ws.set(key, entry);
+    entry.last = Date.now();
   }
 
   /** Writes the gathered counts, one write per workspace; on failure they are kept for the next try. */
@@ -218,8 +249,8 @@ export class PortalService {
           await this.write(workspaceId, { actor: 'relay', action: 'portal-view', audit: false }, async (tx) => {
             for (const [id, e] of entries) {
               const row = await tx.get('portal_counts', id);
-              if (row) await tx.update('portal_counts', id, { views: (row.views ?? 0) + e.views, last_at: e.last });
-              else await tx.insert('portal_counts', { id, ro_id: e.roId, source: e.source, views: e.views, last_at: e.last });
+              if (row) await tx.update('portal_counts', id, { views: (row.views ?? 0) + e.views, last_at: new Date(e.last).toISOString() });
+              else await tx.insert('portal_counts', { id, ro_id: e.roId, source: e.source, views: e.views, last_at: new Date(e.last).toISOString() });
             }
           });
         } catch (err) {
