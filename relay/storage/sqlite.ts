@@ -20,6 +20,7 @@ import {
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { withStatementCache } from '../../src-main/db/statement-cache.js';
+import { sqliteChangeApplier } from '../../src-main/db/sqlite-changes.js';
 
 /** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
 export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
@@ -76,7 +77,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
         const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
         const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
         try {
-          return { store: await WorkspaceStore.open(db, relayNodeId()), db };
+          return { store: await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) }), db };
         } catch (err) {
           await db.destroy();
           throw err;

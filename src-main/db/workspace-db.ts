@@ -9,6 +9,7 @@ import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { reindexTouched } from '../search/search-index.js';
 import { createBackup } from './backups.js';
+import { sqliteChangeApplier } from './sqlite-changes.js';
 import { withStatementCache } from './statement-cache.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 
@@ -85,6 +86,7 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     const nodeId = ensureNodeId(sqlite);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     const store = await WorkspaceStore.open(db, nodeId, {
+      applyChanges: sqliteChangeApplier(sqlite),
       // Same connection, same open transaction: the index commits with the change.
       afterApply: async (_trx, touched) => {
         if (touched.has('repair_orders') || touched.has('customers') || touched.has('vehicles')) {
