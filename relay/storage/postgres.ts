@@ -3,7 +3,8 @@
 // Writers of one workspace, in any process, are serialised by a PostgreSQL advisory lock taken
 // first in every writing transaction, so the change log's sequence numbers are handed out in
 // commit order and a desk reading the log with a cursor never steps over a change committed late.
-// Processes tell each other that a log grew with LISTEN/NOTIFY on one channel.
+// Processes tell each other that a log grew with LISTEN/NOTIFY on one channel; a process wakes
+// its own sessions directly and skips its own notices when they come back.
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -12,6 +13,7 @@ import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { applyChangesOnPostgres } from './postgres-changes.js';
 
 export const CHANGES_CHANNEL = 'bayline_changes';
 /** Shown in pg_stat_activity, so an operator can tell the relay's connections apart. */
@@ -85,6 +87,8 @@ function postgresViolation(err: unknown): 'unique' | 'foreign-key' | null {
  * One dedicated connection LISTENing for announcements. When it drops it reconnects (backing off
  * up to 5 s); notices sent while it was away are lost, so after reconnecting it reports every
  * workspace this process serves as changed and the sync hub looks at their logs again.
+ * This process's own announcements are sent on the same connection, so they come back with its
+ * backend's pid and are skipped (the process heard them already, without the round trip).
  */
 class NoticeListener {
   private client: pg.Client | null = null;
@@ -117,11 +121,14 @@ class NoticeListener {
     };
     client.on('error', lose);
     client.on('end', lose);
+    // The backend pid of this connection: notices carrying it are this process's own.
+    let pid: number | null = null;
     client.on('notification', (msg) => {
-      if (msg.channel === CHANGES_CHANNEL && msg.payload) this.onNotice(msg.payload);
+      if (msg.channel === CHANGES_CHANNEL && msg.payload && msg.processId !== pid) this.onNotice(msg.payload);
     });
     try {
       await client.connect();
+      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     } catch (err) {
       lose();
@@ -134,6 +141,18 @@ class NoticeListener {
     }
     live = true;
     this.client = client;
+  }
+
+  /** Sends a notice on the listening connection; false when it is down (the caller uses another). */
+  async notify(payload: string): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    try {
+      await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private scheduleReconnect(): void {
@@ -249,11 +268,14 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
         try {
           let store: WorkspaceStore | undefined;
           store = await WorkspaceStore.open(db, relayNodeId(), {
-            lock: async (trx) => {
+            applyChanges: applyChangesOnPostgres,
+            lock: async (trx, stamping) => {
               await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
               // Other relay processes write this workspace with clocks of their own. Under the
               // lock, the newest stamp in the log is final: observing it stamps this write after
-              // every change committed before it, as a single relay would.
+              // every change committed before it, as a single relay would. Applying remote
+              // changes stamps nothing, so it needs no look.
+              if (!stamping) return;
               const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
               if (last) store?.clock.observe(last.stamp);
             },
@@ -310,8 +332,11 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     },
 
     async announceChanges(workspaceId) {
-      // Delivered to every LISTENing relay process, this one included, once this statement commits.
-      await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
+      // This process's sessions at once; every other LISTENing process once the NOTIFY commits.
+      listeners.emit(workspaceId);
+      if (!(await noticeListener.notify(workspaceId))) {
+        await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
+      }
     },
     onChangesAnnounced: (listener) => listeners.add(listener),
 
