@@ -1,10 +1,15 @@
 // The relay's side of the sync protocol: one session per connected desk. Pushed changes go
-// through the workspace's mutation layer; the log after the desk's cursor streams back one page
-// at a time, each page acknowledged before the next, and new changes wake every session of
-// that workspace (on any relay process sharing the storage).
+// through the workspace's mutation layer; the log after the desk's cursor streams back in pages,
+// each acknowledged by the desk. While a desk catches up (the last page was full), two pages may
+// wait for their acknowledgement, so the desk applies one while the next is read and sent;
+// otherwise one. New changes wake every session of that workspace (on any relay process sharing
+// the storage).
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
+
+/** Pages sent and not yet acknowledged, per session, while the desk catches up. */
+const CATCH_UP_PAGES_IN_FLIGHT = 2;
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
 
@@ -54,9 +59,12 @@ export class SyncHub {
 
 class DeskSession {
   private deskNode: string | null = null;
-  private acked = 0;
+  /** The log position the next page starts after: sent, or stepped past (only the desk's own changes). */
   private sent = 0;
-  private inflight = false;
+  /** Cursors of the pages sent and not yet acknowledged, oldest first. */
+  private unacked: number[] = [];
+  /** The last page sent was full: more was waiting in the log. */
+  private catchingUp = false;
   private pumping = false;
   private dirty = false;
   private closed = false;
@@ -133,40 +141,41 @@ class DeskSession {
       case 'hello': {
         if (this.deskNode !== null) return this.refuse(CLOSE.protocol, 'hello-twice', 'hello was already sent.');
         this.deskNode = frame.node;
-        this.acked = this.sent = frame.cursor;
+        this.sent = frame.cursor;
         const store = await this.store;
         this.send({
           t: 'welcome',
           workspace: { id: this.workspace.id, slug: this.workspace.slug, name: this.workspace.name },
           relayNode: store.nodeId,
         });
-        await this.storage.touchDevice(this.device.id, new Date().toISOString());
         await this.pump();
+        await this.storage.touchDevice(this.device.id, new Date().toISOString());
         return;
       }
       case 'push': {
         const store = await this.store;
         const result = await store.applyRemote(frame.changes);
-        this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
+        // Other desks first: announcing wakes this process's sessions at once (and NOTIFYs others).
         if (result.logged > 0) await this.storage.announceChanges(this.workspace.id);
+        this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
         return;
       }
       case 'ack': {
         if (frame.cursor > this.sent) {
           return this.refuse(CLOSE.protocol, 'ack-ahead', 'Acknowledged changes that were never sent.');
         }
-        this.acked = Math.max(this.acked, frame.cursor);
-        if (this.acked >= this.sent) this.inflight = false;
+        this.unacked = this.unacked.filter((cursor) => cursor > frame.cursor);
         await this.pump();
         return;
       }
     }
   }
 
-  /** Sends the next page if none is waiting for its acknowledgement. */
+  /** Sends the next pages while fewer than allowed wait for their acknowledgement. */
   private async pump(): Promise<void> {
     if (this.deskNode === null || this.closed) return;
-    if (this.pumping || this.inflight) {
+    const full = () => this.unacked.length >= (this.catchingUp ? CATCH_UP_PAGES_IN_FLIGHT : 1);
+    if (this.pumping || full()) {
       this.dirty = true;
       return;
     }
@@ -175,12 +184,13 @@ class DeskSession {
       do {
         this.dirty = false;
         const store = await this.store;
-        const page = await store.changesSince(this.acked, { limit: SYNC_PAGE, excludeNode: this.deskNode });
-        if (page.cursor === this.acked && this.greeted) break;
+        const page = await store.changesSince(this.sent, { limit: SYNC_PAGE, excludeNode: this.deskNode });
+        if (this.closed) return;
+        if (page.cursor === this.sent && this.greeted) continue;
         if (page.changes.length === 0 && this.greeted) {
           // Only the desk's own changes: nothing to send. Step past them here; the desk's stored
           // cursor catches up with the next real page.
-          this.acked = this.sent = page.cursor;
+          this.sent = page.cursor;
           if (page.more) this.dirty = true;
           continue;
         }
@@ -192,8 +202,11 @@ class DeskSession {
           more: page.more,
         });
         this.sent = page.cursor;
-        this.inflight = true;
-      } while (this.dirty && !this.inflight);
+        this.unacked.push(page.cursor);
+        this.catchingUp = page.more;
+        // A full page means more is waiting: read it now, while the desk applies this one.
+        if (page.more) this.dirty = true;
+      } while (this.dirty && !full());
     } finally {
       this.pumping = false;
     }

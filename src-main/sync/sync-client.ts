@@ -1,7 +1,10 @@
 // The desk's sync client: keeps one WebSocket to the relay, pushes what this desk made,
 // applies what other desks made, and survives any disconnection by resuming from its cursors.
-// Cursors live in the workspace's meta table, so a crash never loses or repeats more than a
-// page, and repeats are harmless (applying a change twice changes nothing).
+// Cursors live in the workspace's meta table, so a crash never loses anything and repeats at
+// most a little, and repeats are harmless (applying a change twice changes nothing). The pull
+// cursor is written in the same transaction as the page it follows; the push cursor is kept in
+// memory and written at most once a second (and on stop): after a crash the desk pushes again
+// what the relay already confirmed, which the relay drops as duplicates.
 import { WebSocket } from 'ws';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import {
@@ -26,6 +29,8 @@ export interface SyncClientOptions {
 
 const PULL_CURSOR = 'sync:pull_cursor';
 const PUSH_CURSOR = 'sync:push_cursor';
+/** How long a confirmed push cursor may stay unwritten (only a re-push of that much is at stake). */
+const PUSH_CURSOR_WRITE_MS = 1000;
 
 export class SyncClient {
   private socket: WebSocket | null = null;
@@ -39,6 +44,11 @@ export class SyncClient {
   private heartbeat: NodeJS.Timeout | null = null;
   private lastHeard = 0;
   private frames: Promise<void> = Promise.resolve();
+  /** The cursors as this process knows them (null until read from meta). */
+  private pullCursor: number | null = null;
+  private pushCursor: number | null = null;
+  private pushCursorStored: number | null = null;
+  private pushCursorTimer: NodeJS.Timeout | null = null;
   private pushing = false;
   private pushAgain = false;
   private nextPushId = 1;
@@ -55,7 +65,10 @@ export class SyncClient {
     private readonly ownNodes: () => Promise<string[]>,
     private readonly options: SyncClientOptions = {},
   ) {
-    this.stopWatching = store.onChange(() => void this.pushPending());
+    // Only this desk's own writes give it something to push; remote changes never do.
+    this.stopWatching = store.onChange((_touched, origin) => {
+      if (origin === 'local') void this.pushPending();
+    });
   }
 
   start(): void {
@@ -80,6 +93,7 @@ export class SyncClient {
       });
     }
     await this.frames.catch(() => undefined);
+    await this.storePushCursor().catch(() => undefined);
   }
 
   /** Resolves once everything the relay had when this connection opened has been applied here. */
@@ -100,7 +114,7 @@ export class SyncClient {
   }
 
   async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>> {
-    const pushCursor = await this.readCursor(PUSH_CURSOR);
+    const pushCursor = await this.readPushCursor();
     return {
       paired: true,
       relayUrl: this.device.relayUrl,
@@ -124,7 +138,8 @@ export class SyncClient {
     this.socket = socket;
     socket.on('open', () => {
       this.lastHeard = Date.now();
-      void this.readCursor(PULL_CURSOR).then(async (cursor) => {
+      void this.readCursor(PULL_CURSOR).then((cursor) => {
+        this.pullCursor = cursor;
         socket.send(JSON.stringify({ t: 'hello', node: this.store.nodeId, cursor }));
       });
       this.startHeartbeat(socket);
@@ -217,8 +232,11 @@ export class SyncClient {
   }
 
   private async applyPage(socket: WebSocket, frame: ChangesFrame): Promise<void> {
-    if (frame.changes.length > 0) await this.store.applyRemote(frame.changes);
-    await this.writeCursor(PULL_CURSOR, frame.cursor);
+    // The cursor moves in the same transaction as the changes, so no crash can separate them.
+    if (frame.changes.length > 0 || frame.cursor !== this.pullCursor) {
+      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) } });
+      this.pullCursor = frame.cursor;
+    }
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));
     if (!frame.more) {
       this.lastSyncedAt = new Date().toISOString();
@@ -241,17 +259,17 @@ export class SyncClient {
         for (;;) {
           const socket = this.socket;
           if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return;
-          const cursor = await this.readCursor(PUSH_CURSOR);
+          const cursor = await this.readPushCursor();
           const page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
           if (page.changes.length === 0) {
-            if (page.cursor > cursor) await this.writeCursor(PUSH_CURSOR, page.cursor);
+            if (page.cursor > cursor) this.movePushCursor(page.cursor);
             break;
           }
           const id = this.nextPushId++;
           const confirmed = new Promise<boolean>((resolve) => this.waitingPushes.set(id, resolve));
           socket.send(JSON.stringify({ t: 'push', id, changes: page.changes.map(({ seq: _seq, ...c }) => c) }));
           if (!(await confirmed)) return;
-          await this.writeCursor(PUSH_CURSOR, page.cursor);
+          this.movePushCursor(page.cursor);
           this.lastSyncedAt = new Date().toISOString();
         }
       } while (this.pushAgain);
@@ -277,6 +295,36 @@ export class SyncClient {
       },
       () => undefined,
     );
+  }
+
+  private async readPushCursor(): Promise<number> {
+    if (this.pushCursor === null) {
+      const stored = await this.readCursor(PUSH_CURSOR);
+      // A push confirmed while the read was under way is newer than what it found.
+      if (this.pushCursor === null) this.pushCursor = this.pushCursorStored = stored;
+    }
+    return this.pushCursor;
+  }
+
+  /** The relay holds everything up to `cursor`: remember it now, write it soon (see the top of this file). */
+  private movePushCursor(cursor: number): void {
+    this.pushCursor = Math.max(this.pushCursor ?? 0, cursor);
+    // After stop() the last write has been made (or is being made) by stop itself.
+    if (this.pushCursorTimer || this.stopped) return;
+    this.pushCursorTimer = setTimeout(() => {
+      this.pushCursorTimer = null;
+      void this.storePushCursor().catch(() => undefined);
+    }, PUSH_CURSOR_WRITE_MS);
+    this.pushCursorTimer.unref();
+  }
+
+  private async storePushCursor(): Promise<void> {
+    if (this.pushCursorTimer) clearTimeout(this.pushCursorTimer);
+    this.pushCursorTimer = null;
+    const cursor = this.pushCursor;
+    if (cursor === null || cursor === this.pushCursorStored) return;
+    await this.writeCursor(PUSH_CURSOR, cursor);
+    this.pushCursorStored = cursor;
   }
 
   private async readCursor(key: string): Promise<number> {
