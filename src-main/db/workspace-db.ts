@@ -87,6 +87,16 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     const store = await WorkspaceStore.open(db, nodeId, {
       applyChanges: sqliteChangeApplier(sqlite),
+      // Only for pages pulled from the relay, whose cursor commits with them: a power cut may
+      // undo such a page whole, and the desk then pulls it again. Its own writes stay FULL.
+      commitWithoutSync: async (transaction) => {
+        sqlite.pragma('synchronous = NORMAL');
+        try {
+          return await transaction();
+        } finally {
+          sqlite.pragma('synchronous = FULL');
+        }
+      },
       // Same connection, same open transaction: the index commits with the change.
       afterApply: async (_trx, touched) => {
         if (touched.has('repair_orders') || touched.has('customers') || touched.has('vehicles')) {

@@ -2,9 +2,9 @@
 // applies what other desks made, and survives any disconnection by resuming from its cursors.
 // Cursors live in the workspace's meta table, so a crash never loses anything and repeats at
 // most a little, and repeats are harmless (applying a change twice changes nothing). The pull
-// cursor is written in the same transaction as the page it follows; the push cursor is kept in
-// memory and written at most once a second (and on stop): after a crash the desk pushes again
-// what the relay already confirmed, which the relay drops as duplicates.
+// cursor is written in the same transaction as the page it follows. Neither commit waits for the
+// disk: a power cut can only undo a pulled page together with its cursor (it is pulled again),
+// or a push cursor (the desk pushes again what the relay holds, and the relay drops it).
 import { WebSocket } from 'ws';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import {
@@ -29,8 +29,6 @@ export interface SyncClientOptions {
 
 const PULL_CURSOR = 'sync:pull_cursor';
 const PUSH_CURSOR = 'sync:push_cursor';
-/** How long a confirmed push cursor may stay unwritten (only a re-push of that much is at stake). */
-const PUSH_CURSOR_WRITE_MS = 1000;
 
 export class SyncClient {
   private socket: WebSocket | null = null;
@@ -47,8 +45,6 @@ export class SyncClient {
   /** The cursors as this process knows them (null until read from meta). */
   private pullCursor: number | null = null;
   private pushCursor: number | null = null;
-  private pushCursorStored: number | null = null;
-  private pushCursorTimer: NodeJS.Timeout | null = null;
   private pushing = false;
   private pushAgain = false;
   private nextPushId = 1;
@@ -56,6 +52,7 @@ export class SyncClient {
   private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void>();
   private caughtUp: Array<() => void> = [];
   private caughtUpThisConnection = false;
+  private emitting = false;
   private readonly stopWatching: () => void;
 
   constructor(
@@ -93,7 +90,6 @@ export class SyncClient {
       });
     }
     await this.frames.catch(() => undefined);
-    await this.storePushCursor().catch(() => undefined);
   }
 
   /** Resolves once everything the relay had when this connection opened has been applied here. */
@@ -232,9 +228,11 @@ export class SyncClient {
   }
 
   private async applyPage(socket: WebSocket, frame: ChangesFrame): Promise<void> {
-    // The cursor moves in the same transaction as the changes, so no crash can separate them.
+    // The cursor moves in the same transaction as the changes, so no crash can separate them;
+    // and since a power cut could only undo both, to be pulled again, the commit need not wait
+    // for the disk (the relay holds these changes durably).
     if (frame.changes.length > 0 || frame.cursor !== this.pullCursor) {
-      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) } });
+      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) }, durable: false });
       this.pullCursor = frame.cursor;
     }
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));
@@ -262,15 +260,17 @@ export class SyncClient {
           const cursor = await this.readPushCursor();
           const page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
           if (page.changes.length === 0) {
-            if (page.cursor > cursor) this.movePushCursor(page.cursor);
+            if (page.cursor > cursor) await this.movePushCursor(page.cursor);
             break;
           }
           const id = this.nextPushId++;
           const confirmed = new Promise<boolean>((resolve) => this.waitingPushes.set(id, resolve));
           socket.send(JSON.stringify({ t: 'push', id, changes: page.changes.map(({ seq: _seq, ...c }) => c) }));
           if (!(await confirmed)) return;
-          this.movePushCursor(page.cursor);
+          await this.movePushCursor(page.cursor);
           this.lastSyncedAt = new Date().toISOString();
+          // A short page was all there was; a write since then has asked for another round.
+          if (!page.more) break;
         }
       } while (this.pushAgain);
     } finally {
@@ -287,56 +287,38 @@ export class SyncClient {
     this.emit();
   }
 
+  /** Tells listeners the status, once for everything that happened in this turn of the event loop. */
   private emit(): void {
-    if (this.listeners.size === 0) return;
-    void this.status().then(
-      (s) => {
-        for (const l of this.listeners) l(s);
-      },
-      () => undefined,
-    );
+    if (this.listeners.size === 0 || this.emitting) return;
+    this.emitting = true;
+    setImmediate(() => {
+      this.emitting = false;
+      void this.status().then(
+        (s) => {
+          for (const l of this.listeners) l(s);
+        },
+        () => undefined,
+      );
+    });
   }
 
   private async readPushCursor(): Promise<number> {
     if (this.pushCursor === null) {
       const stored = await this.readCursor(PUSH_CURSOR);
       // A push confirmed while the read was under way is newer than what it found.
-      if (this.pushCursor === null) this.pushCursor = this.pushCursorStored = stored;
+      this.pushCursor ??= stored;
     }
     return this.pushCursor;
   }
 
-  /** The relay holds everything up to `cursor`: remember it now, write it soon (see the top of this file). */
-  private movePushCursor(cursor: number): void {
-    this.pushCursor = Math.max(this.pushCursor ?? 0, cursor);
-    // After stop() the last write has been made (or is being made) by stop itself.
-    if (this.pushCursorTimer || this.stopped) return;
-    this.pushCursorTimer = setTimeout(() => {
-      this.pushCursorTimer = null;
-      void this.storePushCursor().catch(() => undefined);
-    }, PUSH_CURSOR_WRITE_MS);
-    this.pushCursorTimer.unref();
-  }
-
-  private async storePushCursor(): Promise<void> {
-    if (this.pushCursorTimer) clearTimeout(this.pushCursorTimer);
-    this.pushCursorTimer = null;
-    const cursor = this.pushCursor;
-    if (cursor === null || cursor === this.pushCursorStored) return;
-    await this.writeCursor(PUSH_CURSOR, cursor);
-    this.pushCursorStored = cursor;
+  /** The relay holds everything up to `cursor`. */
+  private async movePushCursor(cursor: number): Promise<void> {
+    this.pushCursor = cursor;
+    await this.store.writeMeta({ [PUSH_CURSOR]: String(cursor) }, { durable: false });
   }
 
   private async readCursor(key: string): Promise<number> {
     const row = await this.store.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row ? Number(row.value) : 0;
-  }
-
-  private async writeCursor(key: string, value: number): Promise<void> {
-    await this.store.db
-      .insertInto('meta')
-      .values({ key, value: String(value) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(value) }))
-      .execute();
   }
 }

@@ -30,6 +30,13 @@ export interface StoreHooks {
    * connection (src-main/db/sqlite-changes.ts), which must keep exactly the same rules.
    */
   applyChanges?: ChangeApplier;
+  /**
+   * Runs `transaction` (an `applyRemote` with `durable: false`) so that its commit need not wait
+   * for the disk. The store holds the connection throughout, so nothing else commits meanwhile.
+   * The desk sets SQLite's synchronous=NORMAL around it: in WAL mode such a commit is atomic and
+   * may only be lost whole in a power cut, and the next durable commit makes it durable too.
+   */
+  commitWithoutSync?: <T>(transaction: () => Promise<T>) => Promise<T>;
 }
 
 /** Where a committed change came from: written here, or applied from another node. */
@@ -124,9 +131,14 @@ export class WorkspaceStore {
   /**
    * Applies changes from another node. Invalid changes are refused before anything is written.
    * `meta` entries (a sync cursor) are written in the same transaction, so they move exactly
-   * when the changes land.
+   * when the changes land. `durable: false` is for changes the caller can fetch again should a
+   * power cut undo them, because its cursor in `meta` would be undone with them (a desk's pull
+   * from the relay): the commit may then skip waiting for the disk (`commitWithoutSync`).
    */
-  async applyRemote(changes: unknown[], options: { meta?: Readonly<Record<string, string>> } = {}): Promise<ApplyResult> {
+  async applyRemote(
+    changes: unknown[],
+    options: { meta?: Readonly<Record<string, string>>; durable?: boolean } = {},
+  ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
       const r = changeSchema.safeParse(c);
       if (!r.success) {
@@ -137,7 +149,7 @@ export class WorkspaceStore {
     });
     let result: ApplyResult = { received: parsed.length, logged: 0, applied: 0 };
     let touched: TouchedRows = new Map();
-    await this.db.transaction().execute(async (trx) => {
+    const apply = async (trx: Tx) => {
       await this.hooks.lock?.(trx, false);
       const outcome = parsed.length > 0 ? await this.applyBatch(trx, parsed) : { logged: 0, applied: 0, touched };
       result = { received: parsed.length, logged: outcome.logged, applied: outcome.applied };
@@ -145,9 +157,29 @@ export class WorkspaceStore {
       for (const c of parsed) this.clock.observe(c.stamp);
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       for (const [key, value] of Object.entries(options.meta ?? {})) await setMeta(trx, key, value);
-    });
+    };
+    await this.transaction(options.durable ?? true, apply);
     this.emit(touched, 'remote');
     return result;
+  }
+
+  /**
+   * Writes bookkeeping entries of the `meta` table in one transaction. `durable: false` is for
+   * entries whose loss in a power cut costs only repeated work (a sync cursor that may lag).
+   */
+  async writeMeta(entries: Readonly<Record<string, string>>, options: { durable?: boolean } = {}): Promise<void> {
+    await this.transaction(options.durable ?? true, async (trx) => {
+      for (const [key, value] of Object.entries(entries)) await setMeta(trx, key, value);
+    });
+  }
+
+  private async transaction(durable: boolean, fn: (trx: Tx) => Promise<void>): Promise<void> {
+    const withoutSync = durable ? undefined : this.hooks.commitWithoutSync;
+    if (withoutSync) {
+      await this.db.connection().execute((conn) => withoutSync(() => conn.transaction().execute(fn)));
+    } else {
+      await this.db.transaction().execute(fn);
+    }
   }
 
   /** @internal Logs and applies validated changes inside `trx` (used by `applyRemote` and `WriteTx`). */
