@@ -65,6 +65,8 @@ class DeskSession {
   private unacked: number[] = [];
   /** The last page sent was full: more was waiting in the log. */
   private catchingUp = false;
+  /** Set while this session announces its own push: the wake that comes back brings it nothing. */
+  private ownAnnouncement = false;
   private pumping = false;
   private dirty = false;
   private closed = false;
@@ -94,6 +96,11 @@ class DeskSession {
   }
 
   wake(): void {
+    if (this.ownAnnouncement) {
+      // Only this desk's own changes are new (anything else comes with its own announcement).
+      this.ownAnnouncement = false;
+      return;
+    }
     void this.pump();
   }
 
@@ -156,7 +163,14 @@ class DeskSession {
         const store = await this.store;
         const result = await store.applyRemote(frame.changes);
         // Other desks first: announcing wakes this process's sessions at once (and NOTIFYs others).
-        if (result.logged > 0) await this.storage.announceChanges(this.workspace.id);
+        if (result.logged > 0) {
+          this.ownAnnouncement = true;
+          try {
+            await this.storage.announceChanges(this.workspace.id);
+          } finally {
+            this.ownAnnouncement = false;
+          }
+        }
         this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
         return;
       }
@@ -165,7 +179,8 @@ class DeskSession {
           return this.refuse(CLOSE.protocol, 'ack-ahead', 'Acknowledged changes that were never sent.');
         }
         this.unacked = this.unacked.filter((cursor) => cursor > frame.cursor);
-        await this.pump();
+        // Read again only if something was announced (or more was waiting) while pages were out.
+        if (this.dirty) await this.pump();
         return;
       }
     }
