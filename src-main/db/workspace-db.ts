@@ -10,7 +10,7 @@ import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { reindexTouched } from '../search/search-index.js';
 import { createBackup } from './backups.js';
 import { sqliteChangeApplier } from './sqlite-changes.js';
-import { withStatementCache } from './statement-cache.js';
+import { statement, withStatementCache } from './statement-cache.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 
 export class DatabaseTooNewError extends Error {
@@ -149,6 +149,6 @@ export function renewNodeId(sqlite: Database.Database): string {
 
 /** Node ids this database wrote under before its current one. */
 export function ownNodeHistory(sqlite: Database.Database): string[] {
-  const row = sqlite.prepare("SELECT value FROM meta WHERE key = 'node_history'").get() as { value: string } | undefined;
+  const row = statement(sqlite, "SELECT value FROM meta WHERE key = 'node_history'").get() as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as string[]) : [];
 }
