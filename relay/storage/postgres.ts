@@ -10,7 +10,15 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
-import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
+import {
+  AnnounceListeners,
+  createWorkspace,
+  isWorkspaceId,
+  OpenWorkspaces,
+  OperatorRecords,
+  type OperatorDatabase,
+  relayNodeId,
+} from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { applyChangesOnPostgres } from './postgres-changes.js';
@@ -182,11 +190,6 @@ class NoticeListener {
   }
 }
 
-interface OpenWorkspace {
-  store: WorkspaceStore;
-  db: Kysely<WorkspaceDatabase>;
-}
-
 export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const base = connectionConfig(url);
   const operatorPool = newPool({ ...base, max: 5, application_name: APPLICATION_NAME });
@@ -213,14 +216,13 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const operator = new Kysely<OperatorDatabase>({ dialect: new PostgresDialect({ pool: operatorPool }) });
   const records = new OperatorRecords(operator, postgresViolation);
   const listeners = new AnnounceListeners();
-  const open = new Map<string, Promise<OpenWorkspace>>();
   let closed = false;
 
   const noticeListener = new NoticeListener(
     base,
     (workspaceId) => listeners.emit(workspaceId),
     () => {
-      for (const id of open.keys()) listeners.emit(id);
+      for (const id of open.ids()) listeners.emit(id);
     },
   );
   try {
@@ -248,64 +250,49 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     }
   }
 
-  function openWorkspace(id: string): Promise<OpenWorkspace> {
-    if (closed) return Promise.reject(new Error('The relay storage is closed.'));
-    let opening = open.get(id);
-    if (!opening) {
-      opening = (async () => {
-        const schema = workspaceSchema(id);
-        const lockKey = advisoryKey(`workspace:${id}`);
-        await migrateWorkspace(id);
-        // Each workspace gets a small pool whose connections see only its schema; idle
-        // connections close after 30 s, so workspaces nobody is syncing hold none.
-        const pool = newPool({
-          ...connectionConfig(url, `-c search_path=${schema}`),
-          max: 3,
-          idleTimeoutMillis: 30_000,
-          application_name: APPLICATION_NAME,
-        });
-        const db = new Kysely<WorkspaceDatabase>({ dialect: new PostgresDialect({ pool }) });
-        try {
-          let store: WorkspaceStore | undefined;
-          store = await WorkspaceStore.open(db, relayNodeId(), {
-            applyChanges: applyChangesOnPostgres,
-            lock: async (trx, stamping) => {
-              await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
-              // Other relay processes write this workspace with clocks of their own. Under the
-              // lock, the newest stamp in the log is final: observing it stamps this write after
-              // every change committed before it, as a single relay would. Applying remote
-              // changes stamps nothing, so it needs no look.
-              if (!stamping) return;
-              const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
-              if (last) store?.clock.observe(last.stamp);
-            },
-          });
-          return { store, db };
-        } catch (err) {
-          await db.destroy();
-          throw err;
-        }
-      })();
-      open.set(id, opening);
-      opening.catch(() => open.delete(id));
+  const open = new OpenWorkspaces(records, async (id) => {
+    const schema = workspaceSchema(id);
+    const lockKey = advisoryKey(`workspace:${id}`);
+    await migrateWorkspace(id);
+    // Each workspace gets a small pool whose connections see only its schema; idle
+    // connections close after 30 s, so workspaces nobody is syncing hold none.
+    const pool = newPool({
+      ...connectionConfig(url, `-c search_path=${schema}`),
+      max: 3,
+      idleTimeoutMillis: 30_000,
+      application_name: APPLICATION_NAME,
+    });
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      let store: WorkspaceStore | undefined;
+      store = await WorkspaceStore.open(db, relayNodeId(), {
+        applyChanges: applyChangesOnPostgres,
+        lock: async (trx, stamping) => {
+          await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
+          // Other relay processes write this workspace with clocks of their own. Under the
+          // lock, the newest stamp in the log is final: observing it stamps this write after
+          // every change committed before it, as a single relay would. Applying remote
+          // changes stamps nothing, so it needs no look.
+          if (!stamping) return;
+          const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+          if (last) store?.clock.observe(last.stamp);
+        },
+      });
+      return { store, db };
+    } catch (err) {
+      await db.destroy();
+      throw err;
     }
-    return opening;
-  }
-
-  async function closeWorkspace(id: string): Promise<void> {
-    const opening = open.get(id);
-    open.delete(id);
-    if (opening) await (await opening.catch(() => null))?.db.destroy();
-  }
+  });
 
   const storage: RelayStorage = {
     engine: 'postgres',
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {
-        prepare: async (id) => (await openWorkspace(id)).store,
+        prepare: async (id) => (await open.get(id)).store,
         async discard(id) {
-          await closeWorkspace(id);
+          await open.close(id);
           await operatorPool.query(`DROP SCHEMA IF EXISTS ${workspaceSchema(id)} CASCADE`);
         },
       }),
@@ -323,13 +310,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     recordBlob: (blob) => records.recordBlob(blob),
     findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
 
-    async workspaceStore(workspaceId) {
-      const cached = open.get(workspaceId);
-      if (cached) return (await cached).store;
-      const workspace = await records.findWorkspace(workspaceId);
-      if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
-      return (await openWorkspace(workspaceId)).store;
-    },
+    workspaceStore: (workspaceId) => open.store(workspaceId),
 
     async announceChanges(workspaceId) {
       // This process's sessions at once; every other LISTENing process once the NOTIFY commits.
@@ -344,7 +325,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       if (closed) return;
       closed = true;
       await noticeListener.close();
-      await Promise.all([...open.keys()].map((id) => closeWorkspace(id)));
+      await open.closeAll();
       await operator.destroy();
     },
   };
