@@ -6,7 +6,16 @@
 // Processes tell each other that a log grew with LISTEN/NOTIFY on one channel; a process wakes
 // its own sessions directly and skips its own notices when they come back.
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
@@ -74,6 +83,31 @@ function connectionConfig(url: string, options?: string): pg.ClientConfig {
   }
   const merged = [given, options].filter((o): o is string => !!o).join(' ');
   return { connectionString, ...(merged ? { options: merged } : {}), types: int8AsNumber() };
+}
+
+/**
+ * The dialect of one workspace's Kysely: every transaction on it writes that workspace, so BEGIN
+ * itself takes the writers' advisory lock, in the same round trip (two statements in one
+ * simple-protocol message) instead of one of its own.
+ */
+class WorkspaceDialect extends PostgresDialect {
+  constructor(
+    private readonly settings: PostgresDialectConfig,
+    private readonly lockKey: string,
+  ) {
+    super(settings);
+    if (!/^-?\d+$/.test(lockKey)) throw new Error(`Not an advisory lock key: ${lockKey}`);
+  }
+
+  override createDriver(): Driver {
+    const begin = CompiledQuery.raw(`BEGIN; SELECT pg_advisory_xact_lock(${this.lockKey}::bigint)`);
+    return new (class extends PostgresDriver {
+      override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+        if (settings.isolationLevel || settings.accessMode) throw new Error('Workspace transactions use the default isolation level.');
+        await connection.executeQuery(begin);
+      }
+    })(this.settings);
+  }
 }
 
 function newPool(config: pg.PoolConfig): pg.Pool {
@@ -262,17 +296,17 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       idleTimeoutMillis: 30_000,
       application_name: APPLICATION_NAME,
     });
-    const db = new Kysely<WorkspaceDatabase>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new WorkspaceDialect({ pool }, lockKey) });
     try {
       let store: WorkspaceStore | undefined;
       store = await WorkspaceStore.open(db, relayNodeId(), {
         applyChanges: applyChangesOnPostgres,
         lock: async (trx, stamping) => {
-          await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
-          // Other relay processes write this workspace with clocks of their own. Under the
-          // lock, the newest stamp in the log is final: observing it stamps this write after
-          // every change committed before it, as a single relay would. Applying remote
-          // changes stamps nothing, so it needs no look.
+          // The writers' lock is held already: BEGIN took it (WorkspaceDialect). Other relay
+          // processes write this workspace with clocks of their own. Under the lock, the newest
+          // stamp in the log is final: observing it stamps this write after every change
+          // committed before it, as a single relay would. Applying remote changes stamps
+          // nothing, so it needs no look.
           if (!stamping) return;
           const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
           if (last) store?.clock.observe(last.stamp);

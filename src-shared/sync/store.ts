@@ -17,9 +17,10 @@ export type TouchedRows = Map<SyncedTable, Set<string>>;
 export interface StoreHooks {
   /**
    * Runs first in every writing transaction. Where several connections share one database
-   * (the relay on PostgreSQL) it takes a per-workspace lock, so log sequence numbers are
-   * handed out in commit order and no cursor can skip a change committed late. `stamping` is
-   * false for `applyRemote`, which makes no stamps of its own (the hook may skip clock work).
+   * (the relay on PostgreSQL) writers take a per-workspace lock as the transaction begins, so
+   * log sequence numbers are handed out in commit order and no cursor can skip a change
+   * committed late; this hook then moves the clock past the newest stamp in the log. `stamping`
+   * is false for `applyRemote`, which makes no stamps of its own (the hook may skip clock work).
    */
   lock?: (trx: Tx, stamping: boolean) => Promise<void>;
   /** Runs inside the transaction after changes are applied (the desk keeps its search index here). */
