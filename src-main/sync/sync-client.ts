@@ -47,6 +47,8 @@ export class SyncClient {
   private pushCursor: number | null = null;
   private pushing = false;
   private pushAgain = false;
+  /** A push round sent everything and this desk has written nothing since: nothing is waiting. */
+  private allPushed = false;
   private nextPushId = 1;
   private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
   private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void>();
@@ -64,7 +66,9 @@ export class SyncClient {
   ) {
     // Only this desk's own writes give it something to push; remote changes never do.
     this.stopWatching = store.onChange((_touched, origin) => {
-      if (origin === 'local') void this.pushPending();
+      if (origin !== 'local') return;
+      this.allPushed = false;
+      void this.pushPending();
     });
   }
 
@@ -117,7 +121,7 @@ export class SyncClient {
       workspace: this.device.workspace.slug,
       online: this.online,
       offlineSince: this.online ? null : this.offlineSince,
-      changesWaiting: await this.store.countSince(pushCursor, await this.ownNodes()),
+      changesWaiting: this.allPushed ? 0 : await this.store.countSince(pushCursor, await this.ownNodes()),
       lastSyncedAt: this.lastSyncedAt,
       problem: this.problem,
     };
@@ -273,6 +277,7 @@ export class SyncClient {
           if (!page.more) break;
         }
       } while (this.pushAgain);
+      this.allPushed = true;
     } finally {
       this.pushing = false;
       this.emit();
