@@ -3,11 +3,11 @@
 // because on PostgreSQL every statement is a round trip:
 //  1. one statement logs the batch (the unique key drops what the log holds), keeps the newest
 //     fresh stamp per cell, and claims in cell_stamps each cell whose stamp there is older (or
-//     missing); it answers with the count logged and the cells claimed;
+//     missing); it answers with the changes logged (with their sequence numbers) and the cells claimed;
 //  2. one statement writes the claimed cells: per table and set of columns a multi-row upsert,
 //     all of them as data-modifying WITH parts of one statement (each row is written once).
 import { type RawBuilder, sql } from 'kysely';
-import type { CellValue, Change } from '../../src-shared/sync/change.js';
+import type { CellValue, Change, LoggedChange } from '../../src-shared/sync/change.js';
 import { type ApplyOutcome, cellKey, rowsOf, touch, type TouchedRows, type Tx } from '../../src-shared/sync/store.js';
 import type { SyncedTable } from '../../src-shared/sync/tables.js';
 
@@ -17,7 +17,7 @@ const UPSERT_PARAMS = 20_000;
 
 export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]): Promise<ApplyOutcome> {
   const touched: TouchedRows = new Map();
-  let logged = 0;
+  const fresh: LoggedChange[] = [];
   /** Per cell, the newest change claimed (a later part of a long batch may claim a cell again). */
   const claimed = new Map<string, Change>();
   for (let i = 0; i < changes.length; i += BATCH) {
@@ -28,7 +28,8 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
       const key = `${c.stamp}\u0000${cellKey(c.table, c.row, c.column)}`;
       if (!byStampAndCell.has(key)) byStampAndCell.set(key, c);
     }
-    const { rows } = await sql<{ logged: number; claimed: Array<{ tbl: string; row_id: string; col: string; stamp: string }> }>`
+    type Cell = { tbl: string; row_id: string; col: string; stamp: string };
+    const { rows } = await sql<{ logged: Array<Cell & { seq: number }>; claimed: Cell[] }>`
       WITH input AS (
         SELECT * FROM unnest(
           ${part.map((c) => c.stamp)}::text[], ${part.map((c) => c.table)}::text[], ${part.map((c) => c.row)}::text[],
@@ -38,7 +39,7 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
         INSERT INTO changes (stamp, tbl, row_id, col, value, node)
         SELECT stamp, tbl, row_id, col, value, right(stamp, 16) FROM input
         ON CONFLICT (stamp, tbl, row_id, col) DO NOTHING
-        RETURNING stamp, tbl, row_id, col
+        RETURNING seq, stamp, tbl, row_id, col
       ), newest AS (
         SELECT DISTINCT ON (tbl, row_id, col) stamp, tbl, row_id, col FROM logged ORDER BY tbl, row_id, col, stamp DESC
       ), claimed AS (
@@ -46,17 +47,18 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
         ON CONFLICT (tbl, row_id, col) DO UPDATE SET stamp = excluded.stamp WHERE excluded.stamp > held.stamp
         RETURNING tbl, row_id, col, stamp
       )
-      SELECT (SELECT count(*) FROM logged)::int AS logged,
+      SELECT (SELECT coalesce(json_agg(logged), '[]'::json) FROM logged) AS logged,
              (SELECT coalesce(json_agg(claimed), '[]'::json) FROM claimed) AS claimed`.execute(trx);
     const outcome = rows[0]!;
-    logged += outcome.logged;
+    for (const r of outcome.logged) fresh.push({ ...byStampAndCell.get(`${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`)!, seq: r.seq });
     for (const r of outcome.claimed) {
       const cell = cellKey(r.tbl, r.row_id, r.col);
       const seen = claimed.get(cell);
       if (!seen || seen.stamp < r.stamp) claimed.set(cell, byStampAndCell.get(`${r.stamp}\u0000${cell}`)!);
     }
   }
-  if (claimed.size === 0) return { logged, applied: 0, touched };
+  fresh.sort((x, y) => x.seq - y.seq);
+  if (claimed.size === 0) return { fresh, applied: 0, touched };
 
   // Rows with the same table and columns share one multi-row upsert.
   const groups = new Map<string, { table: SyncedTable; columns: string[]; rows: Array<{ row: string; values: CellValue[] }> }>();
@@ -90,5 +92,5 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
     }
   }
   await flush();
-  return { logged, applied: claimed.size, touched };
+  return { fresh, applied: claimed.size, touched };
 }

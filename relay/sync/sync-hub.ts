@@ -3,15 +3,18 @@
 // each acknowledged by the desk. While a desk catches up (the last page was full), two pages may
 // wait for their acknowledgement, so the desk applies one while the next is read and sent;
 // otherwise one. New changes wake every session of that workspace (on any relay process sharing
-// the storage).
+// the storage); in the process that logged them, a session that has read all before them is
+// sent them as they are, without reading the log back.
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import type { LoggedChange } from '../../src-shared/sync/change.js';
+import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
+import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
 
 /** Pages sent and not yet acknowledged, per session, while the desk catches up. */
 const CATCH_UP_PAGES_IN_FLIGHT = 2;
-import type { WorkspaceStore } from '../../src-shared/sync/store.js';
-import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
 
 export interface SyncHubOptions {
   /** How often a session re-reads its device record, so a revocation made by the admin CLI takes effect. */
@@ -21,6 +24,8 @@ export interface SyncHubOptions {
 export class SyncHub {
   private readonly sessions = new Set<DeskSession>();
   private readonly stopListening: () => void;
+  /** Set only while a push is being announced: the workspace and the changes the push logged. */
+  private pushed: { workspaceId: string; fresh: readonly LoggedChange[] } | null = null;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -28,13 +33,37 @@ export class SyncHub {
     private readonly options: SyncHubOptions = {},
   ) {
     this.stopListening = storage.onChangesAnnounced((workspaceId) => {
-      for (const s of this.sessions) if (s.workspace.id === workspaceId) s.wake();
+      const pushed = this.pushed?.workspaceId === workspaceId ? this.pushed : null;
+      this.pushed = null;
+      for (const s of this.sessions) {
+        // The session that pushed takes them too: it sends nothing of its desk's own changes,
+        // only steps past them, so it can take the next desk's changes as they come.
+        if (s.workspace.id === workspaceId && !(pushed && s.offer(pushed.fresh))) s.wake();
+      }
     });
+  }
+
+  /**
+   * Announces changes a session's push logged. This process's listeners run at once, inside
+   * announceChanges (both engines wake local listeners before anything else); only that call
+   * can hand them the changes. Any later notice is a plain wake.
+   */
+  private async announcePush(workspaceId: string, fresh: readonly LoggedChange[]): Promise<void> {
+    this.pushed = { workspaceId, fresh };
+    let announced: Promise<void>;
+    try {
+      announced = this.storage.announceChanges(workspaceId);
+    } finally {
+      this.pushed = null;
+    }
+    await announced;
   }
 
   /** Starts serving an authenticated desk. Must be called synchronously in the upgrade handler. */
   attach(socket: WebSocket, device: DeviceRecord, workspace: WorkspaceRecord): void {
-    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000);
+    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000, (fresh) =>
+      this.announcePush(workspace.id, fresh),
+    );
     this.sessions.add(session);
     socket.once('close', () => {
       session.dispose();
@@ -65,8 +94,7 @@ class DeskSession {
   private unacked: number[] = [];
   /** The last page sent was full: more was waiting in the log. */
   private catchingUp = false;
-  /** Set while this session announces its own push: the wake that comes back brings it nothing. */
-  private ownAnnouncement = false;
+
   private pumping = false;
   private dirty = false;
   private closed = false;
@@ -83,6 +111,8 @@ class DeskSession {
     private readonly storage: RelayStorage,
     private readonly log: FastifyBaseLogger,
     deviceCheckMs: number,
+    /** Tells every session of the workspace (in every process) about changes this desk's push logged. */
+    private readonly announcePush: (fresh: readonly LoggedChange[]) => Promise<void>,
   ) {
     this.store = storage.workspaceStore(workspace.id);
     this.store.catch(() => undefined);
@@ -96,12 +126,26 @@ class DeskSession {
   }
 
   wake(): void {
-    if (this.ownAnnouncement) {
-      // Only this desk's own changes are new (anything else comes with its own announcement).
-      this.ownAnnouncement = false;
-      return;
-    }
     void this.pump();
+  }
+
+  /**
+   * Sends changes a push just logged as the next page (less this desk's own), if they are exactly
+   * what the log holds after this session's position: it has read everything before them, has no
+   * page out and no read under way or due, and their sequence numbers follow on without a gap.
+   * Otherwise (false) the session reads the log as usual.
+   */
+  offer(fresh: readonly LoggedChange[]): boolean {
+    if (this.deskNode === null || this.closed || !this.greeted || this.pumping || this.dirty || this.unacked.length > 0) return false;
+    if (fresh.length === 0 || fresh.length > SYNC_PAGE || fresh.some((c, i) => c.seq !== this.sent + 1 + i)) return false;
+    const deskNode = this.deskNode;
+    const changes = fresh.filter((c) => nodeOfStamp(c.stamp) !== deskNode).map(({ seq: _seq, ...c }) => c);
+    this.sent = fresh[fresh.length - 1]!.seq;
+    if (changes.length === 0) return true;
+    this.send({ t: 'changes', changes, cursor: this.sent, more: false });
+    this.unacked.push(this.sent);
+    this.catchingUp = false;
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -161,16 +205,10 @@ class DeskSession {
       }
       case 'push': {
         const store = await this.store;
-        const result = await store.applyRemote(frame.changes);
-        // Other desks first: announcing wakes this process's sessions at once (and NOTIFYs others).
-        if (result.logged > 0) {
-          this.ownAnnouncement = true;
-          try {
-            await this.storage.announceChanges(this.workspace.id);
-          } finally {
-            this.ownAnnouncement = false;
-          }
-        }
+        let fresh: readonly LoggedChange[] = [];
+        const result = await store.applyRemote(frame.changes, { onLogged: (logged) => (fresh = logged) });
+        // Other desks first: this process's sessions hear at once (and other processes by NOTIFY).
+        if (fresh.length > 0) await this.announcePush(fresh);
         this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
         return;
       }

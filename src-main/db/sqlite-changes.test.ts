@@ -10,7 +10,7 @@ import { formatStamp } from '../../src-shared/sync/hlc.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { type ChangeApplier, WorkspaceStore } from '../../src-shared/sync/store.js';
 import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
-import { batchesArb } from '../testing/change-batches.js';
+import { applyChecked, batchesArb } from '../testing/change-batches.js';
 import { tempDir } from '../testing/temp-desk.js';
 import { sqliteChangeApplier } from './sqlite-changes.js';
 import { migrate } from './workspace-db.js';
@@ -45,7 +45,7 @@ describe('sqliteChangeApplier', () => {
         for (const batch of batches) {
           // Applied twice: the second time must change nothing.
           for (let i = 0; i < 2; i++) {
-            expect(await fast.store.applyRemote(batch)).toEqual(await portable.store.applyRemote(batch));
+            expect(await applyChecked(fast.store, batch)).toEqual(await applyChecked(portable.store, batch));
           }
           expect(dump(fast.sqlite)).toEqual(dump(portable.sqlite));
         }

@@ -7,7 +7,7 @@
 //  3. claim the cell in cell_stamps only if its stamp there is older (or missing);
 //  4. write the claimed cells, one upsert per row.
 import type Database from 'better-sqlite3';
-import type { Change } from '../../src-shared/sync/change.js';
+import type { Change, LoggedChange } from '../../src-shared/sync/change.js';
 import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { type ApplyOutcome, cellKey, type ChangeApplier, rowsOf, touch, type TouchedRows } from '../../src-shared/sync/store.js';
 import { isSyncedColumn, isSyncedTable } from '../../src-shared/sync/tables.js';
@@ -46,11 +46,12 @@ export function sqliteChangeApplier(sqlite: Database.Database): ChangeApplier {
 
   return (_trx, changes): ApplyOutcome => {
     const touched: TouchedRows = new Map();
-    let logged = 0;
+    const fresh: LoggedChange[] = [];
     const newest = new Map<string, Change>();
     for (const c of changes) {
-      if (logChange.run(c.stamp, c.table, c.row, c.column, JSON.stringify(c.value), nodeOfStamp(c.stamp)).changes === 0) continue;
-      logged += 1;
+      const logged = logChange.run(c.stamp, c.table, c.row, c.column, JSON.stringify(c.value), nodeOfStamp(c.stamp));
+      if (logged.changes === 0) continue;
+      fresh.push({ ...c, seq: Number(logged.lastInsertRowid) });
       const key = cellKey(c.table, c.row, c.column);
       const seen = newest.get(key);
       if (!seen || seen.stamp < c.stamp) newest.set(key, c);
@@ -67,6 +68,6 @@ export function sqliteChangeApplier(sqlite: Database.Database): ChangeApplier {
       ).run(row, ...cells.map((c) => c.value));
       touch(touched, table, row);
     }
-    return { logged, applied: winners.length, touched };
+    return { fresh, applied: winners.length, touched };
   };
 }

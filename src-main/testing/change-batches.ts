@@ -1,8 +1,9 @@
 // Test support: random batches of remote changes that collide often (few cells, few rows, few
 // milliseconds, several nodes), for comparing a store's applier with the portable one.
 import fc from 'fast-check';
-import type { Change } from '../../src-shared/sync/change.js';
+import type { Change, LoggedChange } from '../../src-shared/sync/change.js';
 import { formatStamp } from '../../src-shared/sync/hlc.js';
+import type { ApplyResult, WorkspaceStore } from '../../src-shared/sync/store.js';
 
 const CELLS: Array<{ table: string; column: string; value: fc.Arbitrary<string | number | null> }> = [
   { table: 'customers', column: 'first_name', value: fc.oneof(fc.constantFrom('Ana', 'Zoë', 'Øyvind', "O'Neil"), fc.constant(null)) },
@@ -36,6 +37,22 @@ export const changeArb: fc.Arbitrary<Change> = fc
       stamp: formatStamp({ millis: 1_700_000_000_000 + millis, counter: 0, node }),
     })),
   );
+
+/**
+ * Applies a batch and checks what `onLogged` reports against the log itself: exactly the
+ * changes the log gained, in its order, with their sequence numbers.
+ */
+export async function applyChecked(store: WorkspaceStore, batch: Change[]): Promise<{ result: ApplyResult; fresh: LoggedChange[] }> {
+  const before = (await store.changesSince(0, { limit: 1_000_000 })).cursor;
+  let fresh: LoggedChange[] = [];
+  const result = await store.applyRemote(batch, { onLogged: (logged) => (fresh = [...logged]) });
+  const gained = (await store.changesSince(before, { limit: 1_000_000 })).changes;
+  const text = (list: LoggedChange[]) => JSON.stringify(list.map((c) => [c.seq, c.stamp, c.table, c.row, c.column, c.value]));
+  if (text(fresh) !== text(gained)) {
+    throw new Error(`onLogged reported ${text(fresh).slice(0, 300)}…, the log gained ${text(gained).slice(0, 300)}…`);
+  }
+  return { result, fresh };
+}
 
 /** A few batches of up to 25 changes each. */
 export const batchesArb = fc.array(fc.array(changeArb, { maxLength: 25 }), { minLength: 1, maxLength: 6 });

@@ -45,8 +45,8 @@ export type ChangeOrigin = 'local' | 'remote';
 
 /** What logging and applying one batch did. */
 export interface ApplyOutcome {
-  /** New to this node's log (the rest were duplicates). */
-  logged: number;
+  /** The changes new to this node's log (the rest were duplicates), in log order, with their sequence numbers. */
+  fresh: LoggedChange[];
   /** Cells that took the new value (the rest held a newer stamp already). */
   applied: number;
   touched: TouchedRows;
@@ -138,7 +138,12 @@ export class WorkspaceStore {
    */
   async applyRemote(
     changes: unknown[],
-    options: { meta?: Readonly<Record<string, string>>; durable?: boolean } = {},
+    options: {
+      meta?: Readonly<Record<string, string>>;
+      durable?: boolean;
+      /** Called once committed, with the changes new to the log, in log order (the relay forwards them). */
+      onLogged?: (fresh: readonly LoggedChange[]) => void;
+    } = {},
   ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
       const r = changeSchema.safeParse(c);
@@ -150,16 +155,19 @@ export class WorkspaceStore {
     });
     let result: ApplyResult = { received: parsed.length, logged: 0, applied: 0 };
     let touched: TouchedRows = new Map();
+    let fresh: LoggedChange[] = [];
     const apply = async (trx: Tx) => {
       await this.hooks.lock?.(trx, false);
-      const outcome = parsed.length > 0 ? await this.applyBatch(trx, parsed) : { logged: 0, applied: 0, touched };
-      result = { received: parsed.length, logged: outcome.logged, applied: outcome.applied };
+      const outcome = parsed.length > 0 ? await this.applyBatch(trx, parsed) : { fresh, applied: 0, touched };
+      result = { received: parsed.length, logged: outcome.fresh.length, applied: outcome.applied };
+      fresh = outcome.fresh;
       touched = outcome.touched;
       for (const c of parsed) this.clock.observe(c.stamp);
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       for (const [key, value] of Object.entries(options.meta ?? {})) await setMeta(trx, key, value);
     };
     await this.transaction(options.durable ?? true, apply);
+    if (fresh.length > 0) options.onLogged?.(fresh);
     this.emit(touched, 'remote');
     return result;
   }
@@ -371,7 +379,7 @@ export function touch(touched: TouchedRows, table: SyncedTable, row: string): vo
 export async function applyChangesPortably(trx: Tx, changes: readonly Change[]): Promise<ApplyOutcome> {
   const touched: TouchedRows = new Map();
   // 1. The log: only changes it did not already hold come back.
-  const fresh: Change[] = [];
+  const fresh: LoggedChange[] = [];
   for (const part of chunks(changes)) {
     const inserted = await trx
       .insertInto('changes')
@@ -386,15 +394,19 @@ export async function applyChangesPortably(trx: Tx, changes: readonly Change[]):
         })),
       )
       .onConflict((oc) => oc.columns(['stamp', 'tbl', 'row_id', 'col']).doNothing())
-      .returning(['stamp', 'tbl', 'row_id', 'col'])
+      .returning(['seq', 'stamp', 'tbl', 'row_id', 'col'])
       .execute();
-    const keys = new Set(inserted.map((r) => `${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`));
+    const seqs = new Map(inserted.map((r) => [`${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`, Number(r.seq)]));
     for (const c of part) {
       const key = `${c.stamp}\u0000${cellKey(c.table, c.row, c.column)}`;
-      if (keys.delete(key)) fresh.push(c);
+      const seq = seqs.get(key);
+      if (seq === undefined) continue;
+      seqs.delete(key);
+      fresh.push({ ...c, seq });
     }
   }
-  if (fresh.length === 0) return { logged: 0, applied: 0, touched };
+  fresh.sort((x, y) => x.seq - y.seq);
+  if (fresh.length === 0) return { fresh, applied: 0, touched };
 
   // 2. Per cell, the newest of the fresh changes.
   const newest = new Map<string, Change>();
@@ -428,7 +440,7 @@ export async function applyChangesPortably(trx: Tx, changes: readonly Change[]):
       return stamp === undefined || stamp < c.stamp;
     })
     .map(([, c]) => c);
-  if (winners.length === 0) return { logged: fresh.length, applied: 0, touched };
+  if (winners.length === 0) return { fresh, applied: 0, touched };
 
   // 4. Record the new stamps, then write the values: rows with the same columns share a statement.
   for (const part of chunks(winners)) {
@@ -456,7 +468,7 @@ export async function applyChangesPortably(trx: Tx, changes: readonly Change[]):
         ON CONFLICT (id) DO UPDATE SET ${sql.join(updates)}`.execute(trx);
     }
   }
-  return { logged: fresh.length, applied: winners.length, touched };
+  return { fresh, applied: winners.length, touched };
 }
 
 /** The winning cells grouped by row, each row once (in first-seen order). */
