@@ -106,8 +106,9 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
         `      A: write ${t(e.aWriteMs)} (committed at ${t(e.aCommitted)}), push read starts ${t(e.aPushRead)}, call returns ${t(e.aCallReturned)} (RO read back)`,
       );
       log(
-        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}, ` +
-          `${e.relayReadsPerEdit} changesSince calls per edit`,
+        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), ` +
+          (Number.isNaN(e.relayReadStart) ? "B's page sent as pushed, no read" : `read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}`) +
+          `, ${e.relayReadsPerEdit} changesSince calls per edit`,
       );
       log(`      B: apply ${t(e.bApplyStart)}→${t(e.bApplyEnd)} (${t(e.bApplyMs)}), 'changed' seen ${t(e.bSeen)}`);
       log(`  catch-up: B offline while A makes ${target.toLocaleString('en-US')}+ changes, then B opens again`);
