@@ -15,7 +15,7 @@ import { MAX_SYNC_FRAME_BYTES, relayFrameSchema, SYNC_PAGE } from '../src-shared
 import type { WorkspaceStore } from '../src-shared/sync/store.js';
 import { Desk } from '../src-main/desk.js';
 import type { RelayFixture } from '../relay/testing/sync-fixture.js';
-import { type Span, sumSpans, timeCalls } from './sync-spans.js';
+import { overlapOf, type Span, sumSpans, timeCalls } from './sync-spans.js';
 
 export const CATCHUP_GOAL_PER_SECOND = 20_000;
 
@@ -65,7 +65,9 @@ export interface CatchUpResult {
     deskApply: number;
     /** The relay's changesSince for B's pages. */
     relayRead: number;
-    /** Everything else between pages: cursor writes, ack, JSON both ways, frame validation, sockets. */
+    /** The part of relayRead spent while B was applying an earlier page (two pages in flight). */
+    relayReadWhileApplying: number;
+    /** Everything else between pages: ack, JSON both ways, frame validation, sockets. */
     between: number;
   };
 }
@@ -149,7 +151,9 @@ export async function measureCatchUp(
     const seconds = (c2 - c0) / 1000;
     const pages = applySpans.length;
     // Relay reads that served B: those that started after B opened.
-    const relayRead = sumSpans(relaySpans.filter(([s]) => s >= c1));
+    const bReads = relaySpans.filter(([s]) => s >= c1);
+    const relayRead = sumSpans(bReads);
+    const relayReadWhileApplying = overlapOf(bReads, applySpans);
     const deskApply = sumSpans(applySpans);
     const firstPage = applySpans[0]?.[0] ?? c2;
     const received = (await desk.store.changesSince(bSeqBefore, { limit: 1_000_000 })).changes.map(({ seq: _seq, ...c }) => c);
@@ -171,7 +175,8 @@ export async function measureCatchUp(
           toFirstPage: firstPage - c1,
           deskApply,
           relayRead,
-          between: Math.max(0, c2 - firstPage - deskApply - relayRead),
+          relayReadWhileApplying,
+          between: Math.max(0, c2 - firstPage - deskApply - (relayRead - relayReadWhileApplying)),
         },
       },
     };
@@ -185,11 +190,11 @@ export async function measureCatchUp(
 
 export interface LocalApplyResult {
   changes: number;
-  /** applyRemote in pages of SYNC_PAGE, synchronous=FULL, as the sync client does. */
+  /** applyRemote in pages of SYNC_PAGE as the sync client does: cursor in the same commit, not waiting for the disk. */
   pagedSeconds: number;
   pagedPerSecond: number;
-  /** The same pages with synchronous=OFF: the difference is the commits' fsyncs. */
-  noSyncSeconds: number;
+  /** The same pages committed with synchronous=FULL (waiting for the disk), as a desk's own writes are. */
+  fullSyncSeconds: number;
   /** One applyRemote for all of them (one transaction). */
   oneBatchSeconds: number;
 }
@@ -201,25 +206,26 @@ async function freshDesk(root: string, name: string): Promise<Desk> {
 /** Baseline: the same changes applied directly on fresh local workspaces, no network. */
 export async function measureLocalApply(changes: readonly Change[]): Promise<LocalApplyResult> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-apply-'));
-  const paged = async (desk: Desk) => {
+  const paged = async (desk: Desk, durable: boolean) => {
     const t0 = performance.now();
-    for (let i = 0; i < changes.length; i += SYNC_PAGE) await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE));
+    for (let i = 0; i < changes.length; i += SYNC_PAGE) {
+      await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), { meta: { 'sync:pull_cursor': String(i) }, durable });
+    }
     return (performance.now() - t0) / 1000;
   };
   try {
+    const asClient = await freshDesk(root, 'paged');
+    const pagedSeconds = await paged(asClient, false);
+    await asClient.close();
     const full = await freshDesk(root, 'full');
-    const pagedSeconds = await paged(full);
+    const fullSyncSeconds = await paged(full, true);
     await full.close();
-    const off = await freshDesk(root, 'nosync');
-    off.sqlite.pragma('synchronous = OFF');
-    const noSyncSeconds = await paged(off);
-    await off.close();
     const one = await freshDesk(root, 'one');
     const t0 = performance.now();
     await one.store.applyRemote([...changes]);
     const oneBatchSeconds = (performance.now() - t0) / 1000;
     await one.close();
-    return { changes: changes.length, pagedSeconds, pagedPerSecond: changes.length / pagedSeconds, noSyncSeconds, oneBatchSeconds };
+    return { changes: changes.length, pagedSeconds, pagedPerSecond: changes.length / pagedSeconds, fullSyncSeconds, oneBatchSeconds };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -22,6 +22,13 @@ export function timeCalls<T extends object>(target: T, method: keyof T & string,
 
 export const sumSpans = (spans: readonly Span[]): number => spans.reduce((s, [a, b]) => s + (b - a), 0);
 
+/** How much of `spans` lies inside any of `others` (both lists hold spans that do not overlap among themselves). */
+export function overlapOf(spans: readonly Span[], others: readonly Span[]): number {
+  let total = 0;
+  for (const [a, b] of spans) for (const [c, d] of others) total += Math.max(0, Math.min(b, d) - Math.max(a, c));
+  return total;
+}
+
 /** Median of the numbers that are defined. */
 export function median(values: ReadonlyArray<number | undefined>): number {
   const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);

@@ -9,6 +9,7 @@
 // BENCH_SYNC_ENGINES=sqlite (or postgres) limits the engines; BENCH_SYNC_EDITS and
 // BENCH_SYNC_CHANGES change the sizes (defaults 200 and 10,000).
 import type { Desk } from '../src-main/desk.js';
+import { SYNC_PAGE } from '../src-shared/sync/protocol.js';
 import { type Engine, startRelayFixture } from '../relay/testing/sync-fixture.js';
 import { ms, type Summary } from './stats.js';
 import {
@@ -105,8 +106,9 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
         `      A: write ${t(e.aWriteMs)} (committed at ${t(e.aCommitted)}), push read starts ${t(e.aPushRead)}, call returns ${t(e.aCallReturned)} (RO read back)`,
       );
       log(
-        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}, ` +
-          `${e.relayReadsPerEdit} changesSince calls per edit`,
+        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), ` +
+          (Number.isNaN(e.relayReadStart) ? "B's page sent as pushed, no read" : `read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}`) +
+          `, ${e.relayReadsPerEdit} changesSince calls per edit`,
       );
       log(`      B: apply ${t(e.bApplyStart)}→${t(e.bApplyEnd)} (${t(e.bApplyMs)}), 'changed' seen ${t(e.bSeen)}`);
       log(`  catch-up: B offline while A makes ${target.toLocaleString('en-US')}+ changes, then B opens again`);
@@ -120,19 +122,19 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       const p = c.phases;
       log(
         `    where it went: open desk ${ms(p.openDesk)}, connect+hello+first page ${ms(p.toFirstPage)}, B applyRemote ${ms(p.deskApply)}, ` +
-          `relay changesSince ${ms(p.relayRead)}, between pages (cursors, ack, JSON, zod, sockets) ${ms(p.between)}`,
+          `relay changesSince ${ms(p.relayRead)} (${ms(p.relayReadWhileApplying)} of it while B applied), between pages (ack, JSON, zod, sockets) ${ms(p.between)}`,
       );
       const localApply = await measureLocalApply(caught.received);
       const catchUpRatio = c.seconds / localApply.pagedSeconds;
       log(
-        `    baseline: applyRemote of the same ${localApply.changes.toLocaleString('en-US')} changes on a fresh local workspace, pages of 2000: ` +
-          `${localApply.pagedSeconds.toFixed(2)} s (${per(localApply.pagedPerSecond)}); synchronous=OFF ${localApply.noSyncSeconds.toFixed(2)} s; one batch ${localApply.oneBatchSeconds.toFixed(2)} s`,
+        `    baseline: applyRemote of the same ${localApply.changes.toLocaleString('en-US')} changes on a fresh local workspace, pages of ${SYNC_PAGE} as the client commits them: ` +
+          `${localApply.pagedSeconds.toFixed(2)} s (${per(localApply.pagedPerSecond)}); with synchronous=FULL ${localApply.fullSyncSeconds.toFixed(2)} s; one batch ${localApply.oneBatchSeconds.toFixed(2)} s`,
       );
       log(`    ratio catch-up / baseline: ${catchUpRatio.toFixed(1)}×`);
       if (!pageCosts) {
         pageCosts = await measurePageCosts(caught.received);
         log(
-          `    per page of 2000 (${(pageCosts.bytes / 1024).toFixed(0)} KiB): JSON.stringify ${ms(pageCosts.stringify)}, JSON.parse ${ms(pageCosts.parse)}, ` +
+          `    per page of ${SYNC_PAGE} (${(pageCosts.bytes / 1024).toFixed(0)} KiB): JSON.stringify ${ms(pageCosts.stringify)}, JSON.parse ${ms(pageCosts.parse)}, ` +
             `frame zod ${ms(pageCosts.frameValidate)}, applyRemote's zod again ${ms(pageCosts.changeValidate)}, WebSocket one way ${ms(pageCosts.wsOneWay)}; ` +
             `one cursor write ${ms(pageCosts.cursorWriteFull)} (FULL) vs ${ms(pageCosts.cursorWriteOff)} (OFF)`,
         );

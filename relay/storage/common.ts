@@ -1,8 +1,10 @@
 // What both storage engines share: the operator records over Kysely (the same queries run on
 // SQLite and PostgreSQL, so the engines cannot disagree about what a pairing code or a revoked
-// device means), input checks, workspace creation, and the change-announcement listeners.
+// device means), input checks, workspace creation, the cache of open workspace stores, and the
+// change-announcement listeners.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { type BlobRecord, type DeviceRecord, RelayStorageError, type WorkspaceRecord } from './types.js';
 
@@ -294,6 +296,65 @@ export async function createWorkspace(
   } catch (err) {
     await engine.discard(record.id).catch(() => {});
     throw err;
+  }
+}
+
+/** A workspace as an engine opened it: its store, and the Kysely instance to destroy on closing. */
+export interface OpenWorkspace {
+  store: WorkspaceStore;
+  db: Kysely<WorkspaceDatabase>;
+}
+
+/**
+ * The workspaces a storage has open. Each is opened once (callers at the same time share the
+ * opening); a failed opening is forgotten, so the next call tries again; after `closeAll`
+ * nothing opens any more.
+ */
+export class OpenWorkspaces {
+  private readonly open = new Map<string, Promise<OpenWorkspace>>();
+  private closed = false;
+
+  constructor(
+    private readonly records: OperatorRecords,
+    /** The engine's opening of one workspace (migrating it first). */
+    private readonly openOne: (id: string) => Promise<OpenWorkspace>,
+  ) {}
+
+  /** Ids of the workspaces open or being opened. */
+  ids(): string[] {
+    return [...this.open.keys()];
+  }
+
+  /** Opens a workspace whether or not the operator records know it yet (while it is being created). */
+  get(id: string): Promise<OpenWorkspace> {
+    if (this.closed) return Promise.reject(new Error('The relay storage is closed.'));
+    let opening = this.open.get(id);
+    if (!opening) {
+      opening = this.openOne(id);
+      this.open.set(id, opening);
+      opening.catch(() => this.open.delete(id));
+    }
+    return opening;
+  }
+
+  /** The store of a workspace the operator records know. */
+  async store(workspaceId: string): Promise<WorkspaceStore> {
+    const cached = this.open.get(workspaceId);
+    if (cached) return (await cached).store;
+    const workspace = await this.records.findWorkspace(workspaceId);
+    if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
+    return (await this.get(workspaceId)).store;
+  }
+
+  async close(id: string): Promise<void> {
+    const opening = this.open.get(id);
+    this.open.delete(id);
+    if (opening) await (await opening.catch(() => null))?.db.destroy();
+  }
+
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.ids().map((id) => this.close(id)));
   }
 }
 

@@ -3,15 +3,34 @@
 // Writers of one workspace, in any process, are serialised by a PostgreSQL advisory lock taken
 // first in every writing transaction, so the change log's sequence numbers are handed out in
 // commit order and a desk reading the log with a cursor never steps over a change committed late.
-// Processes tell each other that a log grew with LISTEN/NOTIFY on one channel.
+// Processes tell each other that a log grew with LISTEN/NOTIFY on one channel; a process wakes
+// its own sessions directly and skips its own notices when they come back.
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
-import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
+import {
+  AnnounceListeners,
+  createWorkspace,
+  isWorkspaceId,
+  OpenWorkspaces,
+  OperatorRecords,
+  type OperatorDatabase,
+  relayNodeId,
+} from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { applyChangesOnPostgres } from './postgres-changes.js';
 
 export const CHANGES_CHANNEL = 'bayline_changes';
 /** Shown in pg_stat_activity, so an operator can tell the relay's connections apart. */
@@ -66,6 +85,31 @@ function connectionConfig(url: string, options?: string): pg.ClientConfig {
   return { connectionString, ...(merged ? { options: merged } : {}), types: int8AsNumber() };
 }
 
+/**
+ * The dialect of one workspace's Kysely: every transaction on it writes that workspace, so BEGIN
+ * itself takes the writers' advisory lock, in the same round trip (two statements in one
+ * simple-protocol message) instead of one of its own.
+ */
+class WorkspaceDialect extends PostgresDialect {
+  constructor(
+    private readonly settings: PostgresDialectConfig,
+    private readonly lockKey: string,
+  ) {
+    super(settings);
+    if (!/^-?\d+$/.test(lockKey)) throw new Error(`Not an advisory lock key: ${lockKey}`);
+  }
+
+  override createDriver(): Driver {
+    const begin = CompiledQuery.raw(`BEGIN; SELECT pg_advisory_xact_lock(${this.lockKey}::bigint)`);
+    return new (class extends PostgresDriver {
+      override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+        if (settings.isolationLevel || settings.accessMode) throw new Error('Workspace transactions use the default isolation level.');
+        await connection.executeQuery(begin);
+      }
+    })(this.settings);
+  }
+}
+
 function newPool(config: pg.PoolConfig): pg.Pool {
   const pool = new pg.Pool(config);
   // An idle connection the server closed (restart, admin kill): the pool drops it and opens a
@@ -85,6 +129,8 @@ function postgresViolation(err: unknown): 'unique' | 'foreign-key' | null {
  * One dedicated connection LISTENing for announcements. When it drops it reconnects (backing off
  * up to 5 s); notices sent while it was away are lost, so after reconnecting it reports every
  * workspace this process serves as changed and the sync hub looks at their logs again.
+ * This process's own announcements are sent on the same connection, so they come back with its
+ * backend's pid and are skipped (the process heard them already, without the round trip).
  */
 class NoticeListener {
   private client: pg.Client | null = null;
@@ -117,11 +163,14 @@ class NoticeListener {
     };
     client.on('error', lose);
     client.on('end', lose);
+    // The backend pid of this connection: notices carrying it are this process's own.
+    let pid: number | null = null;
     client.on('notification', (msg) => {
-      if (msg.channel === CHANGES_CHANNEL && msg.payload) this.onNotice(msg.payload);
+      if (msg.channel === CHANGES_CHANNEL && msg.payload && msg.processId !== pid) this.onNotice(msg.payload);
     });
     try {
       await client.connect();
+      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     } catch (err) {
       lose();
@@ -134,6 +183,18 @@ class NoticeListener {
     }
     live = true;
     this.client = client;
+  }
+
+  /** Sends a notice on the listening connection; false when it is down (the caller uses another). */
+  async notify(payload: string): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    try {
+      await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private scheduleReconnect(): void {
@@ -163,11 +224,6 @@ class NoticeListener {
   }
 }
 
-interface OpenWorkspace {
-  store: WorkspaceStore;
-  db: Kysely<WorkspaceDatabase>;
-}
-
 export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const base = connectionConfig(url);
   const operatorPool = newPool({ ...base, max: 5, application_name: APPLICATION_NAME });
@@ -194,14 +250,13 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const operator = new Kysely<OperatorDatabase>({ dialect: new PostgresDialect({ pool: operatorPool }) });
   const records = new OperatorRecords(operator, postgresViolation);
   const listeners = new AnnounceListeners();
-  const open = new Map<string, Promise<OpenWorkspace>>();
   let closed = false;
 
   const noticeListener = new NoticeListener(
     base,
     (workspaceId) => listeners.emit(workspaceId),
     () => {
-      for (const id of open.keys()) listeners.emit(id);
+      for (const id of open.ids()) listeners.emit(id);
     },
   );
   try {
@@ -229,61 +284,49 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     }
   }
 
-  function openWorkspace(id: string): Promise<OpenWorkspace> {
-    if (closed) return Promise.reject(new Error('The relay storage is closed.'));
-    let opening = open.get(id);
-    if (!opening) {
-      opening = (async () => {
-        const schema = workspaceSchema(id);
-        const lockKey = advisoryKey(`workspace:${id}`);
-        await migrateWorkspace(id);
-        // Each workspace gets a small pool whose connections see only its schema; idle
-        // connections close after 30 s, so workspaces nobody is syncing hold none.
-        const pool = newPool({
-          ...connectionConfig(url, `-c search_path=${schema}`),
-          max: 3,
-          idleTimeoutMillis: 30_000,
-          application_name: APPLICATION_NAME,
-        });
-        const db = new Kysely<WorkspaceDatabase>({ dialect: new PostgresDialect({ pool }) });
-        try {
-          let store: WorkspaceStore | undefined;
-          store = await WorkspaceStore.open(db, relayNodeId(), {
-            lock: async (trx) => {
-              await sql`SELECT pg_advisory_xact_lock(${lockKey}::bigint)`.execute(trx);
-              // Other relay processes write this workspace with clocks of their own. Under the
-              // lock, the newest stamp in the log is final: observing it stamps this write after
-              // every change committed before it, as a single relay would.
-              const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
-              if (last) store?.clock.observe(last.stamp);
-            },
-          });
-          return { store, db };
-        } catch (err) {
-          await db.destroy();
-          throw err;
-        }
-      })();
-      open.set(id, opening);
-      opening.catch(() => open.delete(id));
+  const open = new OpenWorkspaces(records, async (id) => {
+    const schema = workspaceSchema(id);
+    const lockKey = advisoryKey(`workspace:${id}`);
+    await migrateWorkspace(id);
+    // Each workspace gets a small pool whose connections see only its schema; idle
+    // connections close after 30 s, so workspaces nobody is syncing hold none.
+    const pool = newPool({
+      ...connectionConfig(url, `-c search_path=${schema}`),
+      max: 3,
+      idleTimeoutMillis: 30_000,
+      application_name: APPLICATION_NAME,
+    });
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new WorkspaceDialect({ pool }, lockKey) });
+    try {
+      let store: WorkspaceStore | undefined;
+      store = await WorkspaceStore.open(db, relayNodeId(), {
+        applyChanges: applyChangesOnPostgres,
+        lock: async (trx, stamping) => {
+          // The writers' lock is held already: BEGIN took it (WorkspaceDialect). Other relay
+          // processes write this workspace with clocks of their own. Under the lock, the newest
+          // stamp in the log is final: observing it stamps this write after every change
+          // committed before it, as a single relay would. Applying remote changes stamps
+          // nothing, so it needs no look.
+          if (!stamping) return;
+          const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+          if (last) store?.clock.observe(last.stamp);
+        },
+      });
+      return { store, db };
+    } catch (err) {
+      await db.destroy();
+      throw err;
     }
-    return opening;
-  }
-
-  async function closeWorkspace(id: string): Promise<void> {
-    const opening = open.get(id);
-    open.delete(id);
-    if (opening) await (await opening.catch(() => null))?.db.destroy();
-  }
+  });
 
   const storage: RelayStorage = {
     engine: 'postgres',
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {
-        prepare: async (id) => (await openWorkspace(id)).store,
+        prepare: async (id) => (await open.get(id)).store,
         async discard(id) {
-          await closeWorkspace(id);
+          await open.close(id);
           await operatorPool.query(`DROP SCHEMA IF EXISTS ${workspaceSchema(id)} CASCADE`);
         },
       }),
@@ -301,17 +344,14 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     recordBlob: (blob) => records.recordBlob(blob),
     findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
 
-    async workspaceStore(workspaceId) {
-      const cached = open.get(workspaceId);
-      if (cached) return (await cached).store;
-      const workspace = await records.findWorkspace(workspaceId);
-      if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
-      return (await openWorkspace(workspaceId)).store;
-    },
+    workspaceStore: (workspaceId) => open.store(workspaceId),
 
     async announceChanges(workspaceId) {
-      // Delivered to every LISTENing relay process, this one included, once this statement commits.
-      await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
+      // This process's sessions at once; every other LISTENing process once the NOTIFY commits.
+      listeners.emit(workspaceId);
+      if (!(await noticeListener.notify(workspaceId))) {
+        await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
+      }
     },
     onChangesAnnounced: (listener) => listeners.add(listener),
 
@@ -319,7 +359,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       if (closed) return;
       closed = true;
       await noticeListener.close();
-      await Promise.all([...open.keys()].map((id) => closeWorkspace(id)));
+      await open.closeAll();
       await operator.destroy();
     },
   };

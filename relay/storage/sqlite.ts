@@ -8,7 +8,15 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
-import { AnnounceListeners, createWorkspace, isWorkspaceId, OperatorRecords, type OperatorDatabase, relayNodeId } from './common.js';
+import {
+  AnnounceListeners,
+  createWorkspace,
+  isWorkspaceId,
+  OpenWorkspaces,
+  OperatorRecords,
+  type OperatorDatabase,
+  relayNodeId,
+} from './common.js';
 import {
   latestVersion,
   migrateSqlite,
@@ -20,6 +28,7 @@ import {
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { withStatementCache } from '../../src-main/db/statement-cache.js';
+import { sqliteChangeApplier } from '../../src-main/db/sqlite-changes.js';
 
 /** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
 export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
@@ -49,11 +58,6 @@ function sqliteViolation(err: unknown): 'unique' | 'foreign-key' | null {
   return null;
 }
 
-interface OpenWorkspace {
-  store: WorkspaceStore;
-  db: Kysely<WorkspaceDatabase>;
-}
-
 export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> {
   const root = path.resolve(dataDir);
   const operatorFile = path.join(root, 'relay.sqlite');
@@ -61,47 +65,31 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const operator = new Kysely<OperatorDatabase>({ dialect: new SqliteDialect({ database: operatorDb }) });
   const records = new OperatorRecords(operator, sqliteViolation);
   const listeners = new AnnounceListeners();
-  const open = new Map<string, Promise<OpenWorkspace>>();
   let closed = false;
 
   const workspaceFile = (id: string) => path.join(root, 'workspaces', `${id}.sqlite`);
 
-  function openWorkspace(id: string): Promise<OpenWorkspace> {
-    if (closed) return Promise.reject(new Error('The relay storage is closed.'));
-    if (!isWorkspaceId(id)) return Promise.reject(new RelayStorageError('not-found', `There is no workspace ${id}.`));
-    let opening = open.get(id);
-    if (!opening) {
-      opening = (async () => {
-        const file = workspaceFile(id);
-        const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
-        const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-        try {
-          return { store: await WorkspaceStore.open(db, relayNodeId()), db };
-        } catch (err) {
-          await db.destroy();
-          throw err;
-        }
-      })();
-      open.set(id, opening);
-      opening.catch(() => open.delete(id));
+  const open = new OpenWorkspaces(records, async (id) => {
+    if (!isWorkspaceId(id)) throw new RelayStorageError('not-found', `There is no workspace ${id}.`);
+    const file = workspaceFile(id);
+    const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    try {
+      return { store: await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) }), db };
+    } catch (err) {
+      await db.destroy();
+      throw err;
     }
-    return opening;
-  }
-
-  async function closeWorkspace(id: string): Promise<void> {
-    const opening = open.get(id);
-    open.delete(id);
-    if (opening) await (await opening.catch(() => null))?.db.destroy();
-  }
+  });
 
   const storage: RelayStorage = {
     engine: 'sqlite',
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {
-        prepare: async (id) => (await openWorkspace(id)).store,
+        prepare: async (id) => (await open.get(id)).store,
         async discard(id) {
-          await closeWorkspace(id);
+          await open.close(id);
           for (const suffix of ['', '-wal', '-shm']) fs.rmSync(workspaceFile(id) + suffix, { force: true });
         },
       }),
@@ -119,13 +107,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     recordBlob: (blob) => records.recordBlob(blob),
     findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
 
-    async workspaceStore(workspaceId) {
-      const cached = open.get(workspaceId);
-      if (cached) return (await cached).store;
-      const workspace = await records.findWorkspace(workspaceId);
-      if (!workspace || workspace.id !== workspaceId) throw new RelayStorageError('not-found', `There is no workspace ${workspaceId}.`);
-      return (await openWorkspace(workspaceId)).store;
-    },
+    workspaceStore: (workspaceId) => open.store(workspaceId),
 
     async announceChanges(workspaceId) {
       listeners.emit(workspaceId);
@@ -135,8 +117,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     async close() {
       if (closed) return;
       closed = true;
-      const ids = [...open.keys()];
-      await Promise.all(ids.map((id) => closeWorkspace(id)));
+      await open.closeAll();
       await operator.destroy();
     },
   };

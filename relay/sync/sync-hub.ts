@@ -1,12 +1,20 @@
 // The relay's side of the sync protocol: one session per connected desk. Pushed changes go
-// through the workspace's mutation layer; the log after the desk's cursor streams back one page
-// at a time, each page acknowledged before the next, and new changes wake every session of
-// that workspace (on any relay process sharing the storage).
+// through the workspace's mutation layer; the log after the desk's cursor streams back in pages,
+// each acknowledged by the desk. While a desk catches up (the last page was full), two pages may
+// wait for their acknowledgement, so the desk applies one while the next is read and sent;
+// otherwise one. New changes wake every session of that workspace (on any relay process sharing
+// the storage); in the process that logged them, a session that has read all before them is
+// sent them as they are, without reading the log back.
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import type { LoggedChange } from '../../src-shared/sync/change.js';
+import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
+
+/** Pages sent and not yet acknowledged, per session, while the desk catches up. */
+const CATCH_UP_PAGES_IN_FLIGHT = 2;
 
 export interface SyncHubOptions {
   /** How often a session re-reads its device record, so a revocation made by the admin CLI takes effect. */
@@ -16,6 +24,8 @@ export interface SyncHubOptions {
 export class SyncHub {
   private readonly sessions = new Set<DeskSession>();
   private readonly stopListening: () => void;
+  /** Set only while a push is being announced: the workspace and the changes the push logged. */
+  private pushed: { workspaceId: string; fresh: readonly LoggedChange[] } | null = null;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -23,13 +33,37 @@ export class SyncHub {
     private readonly options: SyncHubOptions = {},
   ) {
     this.stopListening = storage.onChangesAnnounced((workspaceId) => {
-      for (const s of this.sessions) if (s.workspace.id === workspaceId) s.wake();
+      const pushed = this.pushed?.workspaceId === workspaceId ? this.pushed : null;
+      this.pushed = null;
+      for (const s of this.sessions) {
+        // The session that pushed takes them too: it sends nothing of its desk's own changes,
+        // only steps past them, so it can take the next desk's changes as they come.
+        if (s.workspace.id === workspaceId && !(pushed && s.offer(pushed.fresh))) s.wake();
+      }
     });
+  }
+
+  /**
+   * Announces changes a session's push logged. This process's listeners run at once, inside
+   * announceChanges (both engines wake local listeners before anything else); only that call
+   * can hand them the changes. Any later notice is a plain wake.
+   */
+  private async announcePush(workspaceId: string, fresh: readonly LoggedChange[]): Promise<void> {
+    this.pushed = { workspaceId, fresh };
+    let announced: Promise<void>;
+    try {
+      announced = this.storage.announceChanges(workspaceId);
+    } finally {
+      this.pushed = null;
+    }
+    await announced;
   }
 
   /** Starts serving an authenticated desk. Must be called synchronously in the upgrade handler. */
   attach(socket: WebSocket, device: DeviceRecord, workspace: WorkspaceRecord): void {
-    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000);
+    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000, (fresh) =>
+      this.announcePush(workspace.id, fresh),
+    );
     this.sessions.add(session);
     socket.once('close', () => {
       session.dispose();
@@ -54,9 +88,13 @@ export class SyncHub {
 
 class DeskSession {
   private deskNode: string | null = null;
-  private acked = 0;
+  /** The log position the next page starts after: sent, or stepped past (only the desk's own changes). */
   private sent = 0;
-  private inflight = false;
+  /** Cursors of the pages sent and not yet acknowledged, oldest first. */
+  private unacked: number[] = [];
+  /** The last page sent was full: more was waiting in the log. */
+  private catchingUp = false;
+
   private pumping = false;
   private dirty = false;
   private closed = false;
@@ -73,6 +111,8 @@ class DeskSession {
     private readonly storage: RelayStorage,
     private readonly log: FastifyBaseLogger,
     deviceCheckMs: number,
+    /** Tells every session of the workspace (in every process) about changes this desk's push logged. */
+    private readonly announcePush: (fresh: readonly LoggedChange[]) => Promise<void>,
   ) {
     this.store = storage.workspaceStore(workspace.id);
     this.store.catch(() => undefined);
@@ -87,6 +127,25 @@ class DeskSession {
 
   wake(): void {
     void this.pump();
+  }
+
+  /**
+   * Sends changes a push just logged as the next page (less this desk's own), if they are exactly
+   * what the log holds after this session's position: it has read everything before them, has no
+   * page out and no read under way or due, and their sequence numbers follow on without a gap.
+   * Otherwise (false) the session reads the log as usual.
+   */
+  offer(fresh: readonly LoggedChange[]): boolean {
+    if (this.deskNode === null || this.closed || !this.greeted || this.pumping || this.dirty || this.unacked.length > 0) return false;
+    if (fresh.length === 0 || fresh.length > SYNC_PAGE || fresh.some((c, i) => c.seq !== this.sent + 1 + i)) return false;
+    const deskNode = this.deskNode;
+    const changes = fresh.filter((c) => nodeOfStamp(c.stamp) !== deskNode).map(({ seq: _seq, ...c }) => c);
+    this.sent = fresh[fresh.length - 1]!.seq;
+    if (changes.length === 0) return true;
+    this.send({ t: 'changes', changes, cursor: this.sent, more: false });
+    this.unacked.push(this.sent);
+    this.catchingUp = false;
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -133,40 +192,43 @@ class DeskSession {
       case 'hello': {
         if (this.deskNode !== null) return this.refuse(CLOSE.protocol, 'hello-twice', 'hello was already sent.');
         this.deskNode = frame.node;
-        this.acked = this.sent = frame.cursor;
+        this.sent = frame.cursor;
         const store = await this.store;
         this.send({
           t: 'welcome',
           workspace: { id: this.workspace.id, slug: this.workspace.slug, name: this.workspace.name },
           relayNode: store.nodeId,
         });
-        await this.storage.touchDevice(this.device.id, new Date().toISOString());
         await this.pump();
+        await this.storage.touchDevice(this.device.id, new Date().toISOString());
         return;
       }
       case 'push': {
         const store = await this.store;
-        const result = await store.applyRemote(frame.changes);
+        let fresh: readonly LoggedChange[] = [];
+        const result = await store.applyRemote(frame.changes, { onLogged: (logged) => (fresh = logged) });
+        // Other desks first: this process's sessions hear at once (and other processes by NOTIFY).
+        if (fresh.length > 0) await this.announcePush(fresh);
         this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
-        if (result.logged > 0) await this.storage.announceChanges(this.workspace.id);
         return;
       }
       case 'ack': {
         if (frame.cursor > this.sent) {
           return this.refuse(CLOSE.protocol, 'ack-ahead', 'Acknowledged changes that were never sent.');
         }
-        this.acked = Math.max(this.acked, frame.cursor);
-        if (this.acked >= this.sent) this.inflight = false;
-        await this.pump();
+        this.unacked = this.unacked.filter((cursor) => cursor > frame.cursor);
+        // Read again only if something was announced (or more was waiting) while pages were out.
+        if (this.dirty) await this.pump();
         return;
       }
     }
   }
 
-  /** Sends the next page if none is waiting for its acknowledgement. */
+  /** Sends the next pages while fewer than allowed wait for their acknowledgement. */
   private async pump(): Promise<void> {
     if (this.deskNode === null || this.closed) return;
-    if (this.pumping || this.inflight) {
+    const full = () => this.unacked.length >= (this.catchingUp ? CATCH_UP_PAGES_IN_FLIGHT : 1);
+    if (this.pumping || full()) {
       this.dirty = true;
       return;
     }
@@ -175,12 +237,13 @@ class DeskSession {
       do {
         this.dirty = false;
         const store = await this.store;
-        const page = await store.changesSince(this.acked, { limit: SYNC_PAGE, excludeNode: this.deskNode });
-        if (page.cursor === this.acked && this.greeted) break;
+        const page = await store.changesSince(this.sent, { limit: SYNC_PAGE, excludeNode: this.deskNode });
+        if (this.closed) return;
+        if (page.cursor === this.sent && this.greeted) continue;
         if (page.changes.length === 0 && this.greeted) {
           // Only the desk's own changes: nothing to send. Step past them here; the desk's stored
           // cursor catches up with the next real page.
-          this.acked = this.sent = page.cursor;
+          this.sent = page.cursor;
           if (page.more) this.dirty = true;
           continue;
         }
@@ -192,8 +255,11 @@ class DeskSession {
           more: page.more,
         });
         this.sent = page.cursor;
-        this.inflight = true;
-      } while (this.dirty && !this.inflight);
+        this.unacked.push(page.cursor);
+        this.catchingUp = page.more;
+        // A full page means more is waiting: read it now, while the desk applies this one.
+        if (page.more) this.dirty = true;
+      } while (this.dirty && !full());
     } finally {
       this.pumping = false;
     }

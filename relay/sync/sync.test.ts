@@ -40,6 +40,46 @@ describe.each<Engine>(['sqlite', 'postgres'])('sync through the relay (%s)', (en
     await eventually('A to have nothing waiting', async () => (await call<SyncStatus>(a.desk, 'sync-status', {})).changesWaiting === 0);
   });
 
+  it('three desks editing at once, without waiting for each other: every desk ends with every change of the relay log', async () => {
+    f = await startRelayFixture(engine);
+    const desks = [await f.pairNewDesk('Front desk'), await f.pairNewDesk('Estimator'), await f.pairNewDesk('Office')].map((d) => d.desk);
+    const ro = await call<RepairOrderDetail>(desks[0]!, 'ro-check-in', checkIn('Ada', 'RUSH 1'));
+    for (const desk of desks) {
+      await eventually('the RO on every desk', async () => (await call<RepairOrderSummary[]>(desk, 'ro-board', {})).some((r) => r.id === ro.id));
+    }
+    // Each desk's edits overlap the others' pages, so pages sent as pushed and pages read back mix.
+    await Promise.all(
+      desks.map(async (desk, d) => {
+        for (let i = 0; i < 15; i++) await call(desk, 'note-add', { roId: ro.id, body: `Desk ${d} note ${i}` });
+      }),
+    );
+    const relay = await f.storage.workspaceStore(f.workspace.id);
+    const keys = (changes: Array<{ stamp: string; table: string; row: string; column: string }>) =>
+      changes.map((c) => `${c.stamp} ${c.table} ${c.row} ${c.column}`).sort();
+    const tables = Object.keys(SYNCED_TABLES);
+    await eventually('every desk to hold the relay log and the same tables', async () => {
+      const log = keys((await relay.changesSince(0, { limit: 1_000_000 })).changes);
+      for (const desk of desks) {
+        if (JSON.stringify(keys((await desk.store.changesSince(0, { limit: 1_000_000 })).changes)) !== JSON.stringify(log)) return false;
+      }
+      return desks.every((desk) => JSON.stringify(dumpSyncedTables(desk, tables)) === JSON.stringify(dumpSyncedTables(desks[0]!, tables)));
+    });
+    expect((await call<{ notes: unknown[] }>(desks[2]!, 'ro-get', { id: ro.id })).notes).toHaveLength(45);
+  });
+
+  it('a page forwarded as pushed never steps over a change the desk has not been sent', async () => {
+    f = await startRelayFixture(engine);
+    const a = await f.pairNewDesk('Front desk');
+    const b = await f.pairNewDesk('Estimator');
+    const relay = await f.storage.workspaceStore(f.workspace.id);
+    // A change logged on the relay with no announcement (as one from another relay process whose
+    // NOTIFY is still on its way): B's session has not read it when A's push comes.
+    await relay.write({ actor: 'relay', action: 'test' }, (tx) => tx.insert('customers', { id: 'unannounced', first_name: 'Quiet' }));
+    const ro = await call<RepairOrderDetail>(a.desk, 'ro-check-in', checkIn('Loud', 'LOUD 1'));
+    await eventually('A\'s RO on B', async () => (await call<RepairOrderSummary[]>(b.desk, 'ro-board', {})).some((r) => r.id === ro.id));
+    expect(b.desk.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'unannounced'").get()).toEqual({ first_name: 'Quiet' });
+  });
+
   it('a new PC paired later restores the whole workspace, and all three hold the same tables', async () => {
     f = await startRelayFixture(engine);
     const a = await f.pairNewDesk();

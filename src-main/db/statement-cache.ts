@@ -1,6 +1,7 @@
 // Kysely's SQLite driver prepares every query it runs; the mutation layer runs the same few
 // statements thousands of times. This hands Kysely a view of the database whose prepare()
-// reuses statements by SQL text (bounded, least recently used dropped first).
+// reuses statements by SQL text (bounded, least recently used dropped first), and gives code
+// that uses better-sqlite3 directly its statements once per database.
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 
@@ -21,4 +22,19 @@ export function withStatementCache(sqlite: Database.Database, limit = 500): Sqli
       return stmt;
     },
   };
+}
+
+const prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * The same statement for the same SQL on the same database, for code that runs the same few
+ * statements on every change (the search index, node history); SQL here is fixed text, so the
+ * cache stays small.
+ */
+export function statement(sqlite: Database.Database, sql: string): Database.Statement {
+  let cache = prepared.get(sqlite);
+  if (!cache) prepared.set(sqlite, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)));
+  return stmt;
 }

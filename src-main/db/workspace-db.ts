@@ -9,7 +9,8 @@ import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { reindexTouched } from '../search/search-index.js';
 import { createBackup } from './backups.js';
-import { withStatementCache } from './statement-cache.js';
+import { sqliteChangeApplier } from './sqlite-changes.js';
+import { statement, withStatementCache } from './statement-cache.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 
 export class DatabaseTooNewError extends Error {
@@ -85,6 +86,17 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     const nodeId = ensureNodeId(sqlite);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     const store = await WorkspaceStore.open(db, nodeId, {
+      applyChanges: sqliteChangeApplier(sqlite),
+      // Only for pages pulled from the relay, whose cursor commits with them: a power cut may
+      // undo such a page whole, and the desk then pulls it again. Its own writes stay FULL.
+      commitWithoutSync: async (transaction) => {
+        sqlite.pragma('synchronous = NORMAL');
+        try {
+          return await transaction();
+        } finally {
+          sqlite.pragma('synchronous = FULL');
+        }
+      },
       // Same connection, same open transaction: the index commits with the change.
       afterApply: async (_trx, touched) => {
         if (touched.has('repair_orders') || touched.has('customers') || touched.has('vehicles')) {
@@ -137,6 +149,6 @@ export function renewNodeId(sqlite: Database.Database): string {
 
 /** Node ids this database wrote under before its current one. */
 export function ownNodeHistory(sqlite: Database.Database): string[] {
-  const row = sqlite.prepare("SELECT value FROM meta WHERE key = 'node_history'").get() as { value: string } | undefined;
+  const row = statement(sqlite, "SELECT value FROM meta WHERE key = 'node_history'").get() as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as string[]) : [];
 }

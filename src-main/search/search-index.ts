@@ -3,6 +3,7 @@
 // the same transaction as the change that touched the rows.
 import type BetterSqlite3 from 'better-sqlite3';
 import { phoneSearchForms } from '../../src-shared/phone.js';
+import { statement } from '../db/statement-cache.js';
 
 type Db = BetterSqlite3.Database;
 export type SearchKind = 'ro' | 'customer';
@@ -87,17 +88,17 @@ const RO_SOURCE_SQL = `
 
 function indexDocument(db: Db, kind: SearchKind, refId: string, tokens: string): void {
   const table = kind === 'ro' ? 'ro_search' : 'customer_search';
-  const existing = db.prepare('SELECT rowid FROM search_rows WHERE kind = ? AND ref_id = ?').get(kind, refId) as
+  const existing = statement(db, 'SELECT rowid FROM search_rows WHERE kind = ? AND ref_id = ?').get(kind, refId) as
     | { rowid: number }
     | undefined;
   let rowid: number;
   if (existing) {
     rowid = existing.rowid;
-    db.prepare(`DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
+    statement(db, `DELETE FROM ${table} WHERE rowid = ?`).run(rowid);
   } else {
-    rowid = Number(db.prepare('INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)').run(kind, refId).lastInsertRowid);
+    rowid = Number(statement(db, 'INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)').run(kind, refId).lastInsertRowid);
   }
-  db.prepare(`INSERT INTO ${table} (rowid, tokens) VALUES (?, ?)`).run(rowid, tokens);
+  statement(db, `INSERT INTO ${table} (rowid, tokens) VALUES (?, ?)`).run(rowid, tokens);
 }
 
 /** Re-indexes the repair orders and customers affected by changes to the given rows. */
@@ -107,17 +108,17 @@ export function reindexTouched(
 ): void {
   const roIds = new Set<string>(touched.repair_orders ?? []);
   const customerIds = new Set<string>(touched.customers ?? []);
-  const byCustomer = db.prepare('SELECT id FROM repair_orders WHERE customer_id = ?');
-  const byVehicle = db.prepare('SELECT id FROM repair_orders WHERE vehicle_id = ?');
+  const byCustomer = statement(db, 'SELECT id FROM repair_orders WHERE customer_id = ?');
+  const byVehicle = statement(db, 'SELECT id FROM repair_orders WHERE vehicle_id = ?');
   for (const id of customerIds) for (const r of byCustomer.all(id) as { id: string }[]) roIds.add(r.id);
   for (const id of touched.vehicles ?? []) for (const r of byVehicle.all(id) as { id: string }[]) roIds.add(r.id);
 
-  const roSource = db.prepare(`${RO_SOURCE_SQL} WHERE r.id = ?`);
+  const roSource = statement(db, `${RO_SOURCE_SQL} WHERE r.id = ?`);
   for (const id of roIds) {
     const row = roSource.get(id) as (RoSource & { id: string }) | undefined;
     if (row) indexDocument(db, 'ro', id, roTokens(row));
   }
-  const customerSource = db.prepare('SELECT id, first_name, last_name, mobile, email FROM customers WHERE id = ?');
+  const customerSource = statement(db, 'SELECT id, first_name, last_name, mobile, email FROM customers WHERE id = ?');
   for (const id of customerIds) {
     const row = customerSource.get(id) as Parameters<typeof customerTokens>[0] | undefined;
     if (row) indexDocument(db, 'customer', id, customerTokens(row));

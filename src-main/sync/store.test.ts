@@ -96,6 +96,30 @@ describe('WorkspaceStore', () => {
     expect(a.sqlite.prepare('SELECT count(*) AS n FROM stage_events').get()).toEqual({ n: 0 });
   });
 
+  it('a pulled page and its cursor commit together, without waiting for the disk; writes around it stay FULL', async () => {
+    const a = await node();
+    const b = await node();
+    await a.store.write({ actor: 'system', action: 't' }, (tx) => tx.insert('customers', { id: 'c1', first_name: 'Ana' }));
+    const { changes, cursor } = await a.store.changesSince(0);
+    const level = () => b.sqlite.pragma('synchronous', { simple: true });
+    const levels: unknown[] = [];
+    // A write already under way when the page comes, and one that starts while it is applied.
+    const before = b.store.write({ actor: 'system', action: 't' }, async (tx) => {
+      await tx.insert('notes', { ro_id: 'r1', body: 'before' });
+      levels.push(level());
+    });
+    const pulled = b.store.applyRemote(wire(changes), { meta: { 'sync:pull_cursor': String(cursor) }, durable: false });
+    const after = b.store.write({ actor: 'system', action: 't' }, async (tx) => {
+      levels.push(level());
+      await tx.insert('notes', { ro_id: 'r1', body: 'after' });
+    });
+    await Promise.all([before, pulled, after]);
+    expect(levels).toEqual([2, 2]); // 2 = FULL
+    expect(level()).toBe(2);
+    expect(b.sqlite.prepare("SELECT value FROM meta WHERE key = 'sync:pull_cursor'").get()).toEqual({ value: String(cursor) });
+    expect(b.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'c1'").get()).toEqual({ first_name: 'Ana' });
+  });
+
   it('resumes its clock past every stamp it logged, after a restart', async () => {
     const file = path.join(tempDir(), 'shop.sqlite');
     const first = await openWorkspaceDb(file);

@@ -1,7 +1,10 @@
 // The desk's sync client: keeps one WebSocket to the relay, pushes what this desk made,
 // applies what other desks made, and survives any disconnection by resuming from its cursors.
-// Cursors live in the workspace's meta table, so a crash never loses or repeats more than a
-// page, and repeats are harmless (applying a change twice changes nothing).
+// Cursors live in the workspace's meta table, so a crash never loses anything and repeats at
+// most a little, and repeats are harmless (applying a change twice changes nothing). The pull
+// cursor is written in the same transaction as the page it follows. Neither commit waits for the
+// disk: a power cut can only undo a pulled page together with its cursor (it is pulled again),
+// or a push cursor (the desk pushes again what the relay holds, and the relay drops it).
 import { WebSocket } from 'ws';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import {
@@ -39,13 +42,19 @@ export class SyncClient {
   private heartbeat: NodeJS.Timeout | null = null;
   private lastHeard = 0;
   private frames: Promise<void> = Promise.resolve();
+  /** The cursors as this process knows them (null until read from meta). */
+  private pullCursor: number | null = null;
+  private pushCursor: number | null = null;
   private pushing = false;
   private pushAgain = false;
+  /** A push round sent everything and this desk has written nothing since: nothing is waiting. */
+  private allPushed = false;
   private nextPushId = 1;
   private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
   private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void>();
   private caughtUp: Array<() => void> = [];
   private caughtUpThisConnection = false;
+  private emitting = false;
   private readonly stopWatching: () => void;
 
   constructor(
@@ -55,7 +64,12 @@ export class SyncClient {
     private readonly ownNodes: () => Promise<string[]>,
     private readonly options: SyncClientOptions = {},
   ) {
-    this.stopWatching = store.onChange(() => void this.pushPending());
+    // Only this desk's own writes give it something to push; remote changes never do.
+    this.stopWatching = store.onChange((_touched, origin) => {
+      if (origin !== 'local') return;
+      this.allPushed = false;
+      void this.pushPending();
+    });
   }
 
   start(): void {
@@ -100,14 +114,14 @@ export class SyncClient {
   }
 
   async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>> {
-    const pushCursor = await this.readCursor(PUSH_CURSOR);
+    const pushCursor = await this.readPushCursor();
     return {
       paired: true,
       relayUrl: this.device.relayUrl,
       workspace: this.device.workspace.slug,
       online: this.online,
       offlineSince: this.online ? null : this.offlineSince,
-      changesWaiting: await this.store.countSince(pushCursor, await this.ownNodes()),
+      changesWaiting: this.allPushed ? 0 : await this.store.countSince(pushCursor, await this.ownNodes()),
       lastSyncedAt: this.lastSyncedAt,
       problem: this.problem,
     };
@@ -124,7 +138,8 @@ export class SyncClient {
     this.socket = socket;
     socket.on('open', () => {
       this.lastHeard = Date.now();
-      void this.readCursor(PULL_CURSOR).then(async (cursor) => {
+      void this.readCursor(PULL_CURSOR).then((cursor) => {
+        this.pullCursor = cursor;
         socket.send(JSON.stringify({ t: 'hello', node: this.store.nodeId, cursor }));
       });
       this.startHeartbeat(socket);
@@ -217,8 +232,13 @@ export class SyncClient {
   }
 
   private async applyPage(socket: WebSocket, frame: ChangesFrame): Promise<void> {
-    if (frame.changes.length > 0) await this.store.applyRemote(frame.changes);
-    await this.writeCursor(PULL_CURSOR, frame.cursor);
+    // The cursor moves in the same transaction as the changes, so no crash can separate them;
+    // and since a power cut could only undo both, to be pulled again, the commit need not wait
+    // for the disk (the relay holds these changes durably).
+    if (frame.changes.length > 0 || frame.cursor !== this.pullCursor) {
+      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) }, durable: false });
+      this.pullCursor = frame.cursor;
+    }
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));
     if (!frame.more) {
       this.lastSyncedAt = new Date().toISOString();
@@ -241,20 +261,23 @@ export class SyncClient {
         for (;;) {
           const socket = this.socket;
           if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return;
-          const cursor = await this.readCursor(PUSH_CURSOR);
+          const cursor = await this.readPushCursor();
           const page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
           if (page.changes.length === 0) {
-            if (page.cursor > cursor) await this.writeCursor(PUSH_CURSOR, page.cursor);
+            if (page.cursor > cursor) await this.movePushCursor(page.cursor);
             break;
           }
           const id = this.nextPushId++;
           const confirmed = new Promise<boolean>((resolve) => this.waitingPushes.set(id, resolve));
           socket.send(JSON.stringify({ t: 'push', id, changes: page.changes.map(({ seq: _seq, ...c }) => c) }));
           if (!(await confirmed)) return;
-          await this.writeCursor(PUSH_CURSOR, page.cursor);
+          await this.movePushCursor(page.cursor);
           this.lastSyncedAt = new Date().toISOString();
+          // A short page was all there was; a write since then has asked for another round.
+          if (!page.more) break;
         }
       } while (this.pushAgain);
+      this.allPushed = true;
     } finally {
       this.pushing = false;
       this.emit();
@@ -269,26 +292,38 @@ export class SyncClient {
     this.emit();
   }
 
+  /** Tells listeners the status, once for everything that happened in this turn of the event loop. */
   private emit(): void {
-    if (this.listeners.size === 0) return;
-    void this.status().then(
-      (s) => {
-        for (const l of this.listeners) l(s);
-      },
-      () => undefined,
-    );
+    if (this.listeners.size === 0 || this.emitting) return;
+    this.emitting = true;
+    setImmediate(() => {
+      this.emitting = false;
+      void this.status().then(
+        (s) => {
+          for (const l of this.listeners) l(s);
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  private async readPushCursor(): Promise<number> {
+    if (this.pushCursor === null) {
+      const stored = await this.readCursor(PUSH_CURSOR);
+      // A push confirmed while the read was under way is newer than what it found.
+      this.pushCursor ??= stored;
+    }
+    return this.pushCursor;
+  }
+
+  /** The relay holds everything up to `cursor`. */
+  private async movePushCursor(cursor: number): Promise<void> {
+    this.pushCursor = cursor;
+    await this.store.writeMeta({ [PUSH_CURSOR]: String(cursor) }, { durable: false });
   }
 
   private async readCursor(key: string): Promise<number> {
     const row = await this.store.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row ? Number(row.value) : 0;
-  }
-
-  private async writeCursor(key: string, value: number): Promise<void> {
-    await this.store.db
-      .insertInto('meta')
-      .values({ key, value: String(value) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(value) }))
-      .execute();
   }
 }

@@ -17,13 +17,47 @@ export type TouchedRows = Map<SyncedTable, Set<string>>;
 export interface StoreHooks {
   /**
    * Runs first in every writing transaction. Where several connections share one database
-   * (the relay on PostgreSQL) it takes a per-workspace lock, so log sequence numbers are
-   * handed out in commit order and no cursor can skip a change committed late.
+   * (the relay on PostgreSQL) writers take a per-workspace lock as the transaction begins, so
+   * log sequence numbers are handed out in commit order and no cursor can skip a change
+   * committed late; this hook then moves the clock past the newest stamp in the log. `stamping`
+   * is false for `applyRemote`, which makes no stamps of its own (the hook may skip clock work).
    */
-  lock?: (trx: Tx) => Promise<void>;
+  lock?: (trx: Tx, stamping: boolean) => Promise<void>;
   /** Runs inside the transaction after changes are applied (the desk keeps its search index here). */
   afterApply?: (trx: Tx, touched: TouchedRows) => Promise<void>;
+  /**
+   * Logs and applies a batch inside the transaction. The default is portable Kysely SQL
+   * (`applyChangesPortably`); SQLite nodes pass prepared statements on the transaction's own
+   * connection (src-main/db/sqlite-changes.ts), which must keep exactly the same rules.
+   */
+  applyChanges?: ChangeApplier;
+  /**
+   * Runs `transaction` (an `applyRemote` with `durable: false`) so that its commit need not wait
+   * for the disk. The store holds the connection throughout, so nothing else commits meanwhile.
+   * The desk sets SQLite's synchronous=NORMAL around it: in WAL mode such a commit is atomic and
+   * may only be lost whole in a power cut, and the next durable commit makes it durable too.
+   */
+  commitWithoutSync?: <T>(transaction: () => Promise<T>) => Promise<T>;
 }
+
+/** Where a committed change came from: written here, or applied from another node. */
+export type ChangeOrigin = 'local' | 'remote';
+
+/** What logging and applying one batch did. */
+export interface ApplyOutcome {
+  /** The changes new to this node's log (the rest were duplicates), in log order, with their sequence numbers. */
+  fresh: LoggedChange[];
+  /** Cells that took the new value (the rest held a newer stamp already). */
+  applied: number;
+  touched: TouchedRows;
+}
+
+/**
+ * Logs a batch of validated changes and applies the winners, inside an open transaction:
+ * a change already in the log is skipped; per cell, only a stamp newer than the one the cell
+ * holds (`cell_stamps`) writes the value.
+ */
+export type ChangeApplier = (trx: Tx, changes: readonly Change[]) => ApplyOutcome | Promise<ApplyOutcome>;
 
 export interface WriteIntent {
   /** Who did it: "staff:<id>", "system", "customer", "relay". */
@@ -51,7 +85,7 @@ type Patch<T extends SyncedTable> = Partial<Omit<RowOf<T>, 'id'>>;
 const SECRET_COLUMNS = new Set(['staff.pin_hash']);
 
 export class WorkspaceStore {
-  private readonly listeners = new Set<(touched: TouchedRows) => void>();
+  private readonly listeners = new Set<(touched: TouchedRows, origin: ChangeOrigin) => void>();
 
   private constructor(
     readonly db: Kysely<WorkspaceDatabase>,
@@ -72,7 +106,7 @@ export class WorkspaceStore {
   }
 
   /** Called after every committed transaction that changed something, local or remote. */
-  onChange(listener: (touched: TouchedRows) => void): () => void {
+  onChange(listener: (touched: TouchedRows, origin: ChangeOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -81,7 +115,7 @@ export class WorkspaceStore {
   async write<T>(intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     let touched: TouchedRows = new Map();
     const result = await this.db.transaction().execute(async (trx) => {
-      await this.hooks.lock?.(trx);
+      await this.hooks.lock?.(trx, true);
       const tx = new WriteTx(trx, this, intent.roId ?? null);
       const value = await fn(tx);
       if (intent.audit !== false && tx.diffs.length > 0) {
@@ -91,12 +125,26 @@ export class WorkspaceStore {
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       return value;
     });
-    this.emit(touched);
+    this.emit(touched, 'local');
     return result;
   }
 
-  /** Applies changes from another node. Invalid changes are refused before anything is written. */
-  async applyRemote(changes: unknown[]): Promise<ApplyResult> {
+  /**
+   * Applies changes from another node. Invalid changes are refused before anything is written.
+   * `meta` entries (a sync cursor) are written in the same transaction, so they move exactly
+   * when the changes land. `durable: false` is for changes the caller can fetch again should a
+   * power cut undo them, because its cursor in `meta` would be undone with them (a desk's pull
+   * from the relay): the commit may then skip waiting for the disk (`commitWithoutSync`).
+   */
+  async applyRemote(
+    changes: unknown[],
+    options: {
+      meta?: Readonly<Record<string, string>>;
+      durable?: boolean;
+      /** Called once committed, with the changes new to the log, in log order (the relay forwards them). */
+      onLogged?: (fresh: readonly LoggedChange[]) => void;
+    } = {},
+  ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
       const r = changeSchema.safeParse(c);
       if (!r.success) {
@@ -107,16 +155,45 @@ export class WorkspaceStore {
     });
     let result: ApplyResult = { received: parsed.length, logged: 0, applied: 0 };
     let touched: TouchedRows = new Map();
-    await this.db.transaction().execute(async (trx) => {
-      await this.hooks.lock?.(trx);
-      const outcome = await applyChanges(trx, parsed);
-      result = { received: parsed.length, logged: outcome.logged, applied: outcome.applied };
+    let fresh: LoggedChange[] = [];
+    const apply = async (trx: Tx) => {
+      await this.hooks.lock?.(trx, false);
+      const outcome = parsed.length > 0 ? await this.applyBatch(trx, parsed) : { fresh, applied: 0, touched };
+      result = { received: parsed.length, logged: outcome.fresh.length, applied: outcome.applied };
+      fresh = outcome.fresh;
       touched = outcome.touched;
       for (const c of parsed) this.clock.observe(c.stamp);
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
-    });
-    this.emit(touched);
+      for (const [key, value] of Object.entries(options.meta ?? {})) await setMeta(trx, key, value);
+    };
+    await this.transaction(options.durable ?? true, apply);
+    if (fresh.length > 0) options.onLogged?.(fresh);
+    this.emit(touched, 'remote');
     return result;
+  }
+
+  /**
+   * Writes bookkeeping entries of the `meta` table in one transaction. `durable: false` is for
+   * entries whose loss in a power cut costs only repeated work (a sync cursor that may lag).
+   */
+  async writeMeta(entries: Readonly<Record<string, string>>, options: { durable?: boolean } = {}): Promise<void> {
+    await this.transaction(options.durable ?? true, async (trx) => {
+      for (const [key, value] of Object.entries(entries)) await setMeta(trx, key, value);
+    });
+  }
+
+  private async transaction(durable: boolean, fn: (trx: Tx) => Promise<void>): Promise<void> {
+    const withoutSync = durable ? undefined : this.hooks.commitWithoutSync;
+    if (withoutSync) {
+      await this.db.connection().execute((conn) => withoutSync(() => conn.transaction().execute(fn)));
+    } else {
+      await this.db.transaction().execute(fn);
+    }
+  }
+
+  /** @internal Logs and applies validated changes inside `trx` (used by `applyRemote` and `WriteTx`). */
+  applyBatch(trx: Tx, changes: readonly Change[]): ApplyOutcome | Promise<ApplyOutcome> {
+    return (this.hooks.applyChanges ?? applyChangesPortably)(trx, changes);
   }
 
   /**
@@ -191,17 +268,21 @@ export class WorkspaceStore {
     };
     const { id, ...columns } = event;
     await tx.setCells('audit_events', id, { ...columns, hash: auditHash(event) }, false);
-    await tx.trx
-      .insertInto('meta')
-      .values({ key: `audit_head:${node}`, value: String(event.seq) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(event.seq) }))
-      .execute();
+    await setMeta(tx.trx, `audit_head:${node}`, String(event.seq));
   }
 
-  private emit(touched: TouchedRows): void {
+  private emit(touched: TouchedRows, origin: ChangeOrigin): void {
     if (touched.size === 0) return;
-    for (const listener of this.listeners) listener(touched);
+    for (const listener of this.listeners) listener(touched, origin);
   }
+}
+
+async function setMeta(trx: Tx, key: string, value: string): Promise<void> {
+  await trx
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
 }
 
 /** The handle a write gets: reads see the transaction, sets become changes. */
@@ -252,7 +333,7 @@ export class WriteTx {
       after[column] = secret ? '(hidden)' : value;
     }
     if (changes.length === 0) return;
-    const outcome = await applyChanges(this.trx, changes);
+    const outcome = await this.store.applyBatch(this.trx, changes);
     mergeTouched(this.touched, outcome.touched);
     if (audited) this.diffs.push({ table, id, before: current ? before : null, after });
   }
@@ -270,27 +351,35 @@ export class InvalidChangeError extends Error {
 
 /** Rows per multi-row statement; SQLite allows 32,766 parameters, PostgreSQL 65,535. */
 const CHUNK = 400;
+/** Parameters per multi-row upsert of synced rows (id plus the columns set, per row). */
+const UPSERT_PARAMS = 3200;
 
-function chunks<T>(items: T[], size = CHUNK): T[][] {
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-const cellKey = (table: string, row: string, column: string) => `${table}\u0000${row}\u0000${column}`;
+export const cellKey = (table: string, row: string, column: string) => `${table}\u0000${row}\u0000${column}`;
+
+/** Adds `row` of `table` to `touched`. */
+export function touch(touched: TouchedRows, table: SyncedTable, row: string): void {
+  let set = touched.get(table);
+  if (!set) touched.set(table, (set = new Set()));
+  set.add(row);
+}
 
 /**
- * Logs and applies a batch in a handful of statements: log what is new (the unique key drops
- * duplicates), keep the newest stamp per cell, compare with the stamps the cells hold, and
- * write the winners one upsert per row.
+ * The portable applier (any Kysely engine; the relay on PostgreSQL uses it): log what is new
+ * (the unique key drops duplicates), keep the newest stamp per cell, compare with the stamps
+ * the cells hold (one query for all tables), and write the winners with one multi-row upsert
+ * per table and set of columns. Each step is a statement per few hundred rows, so a batch
+ * costs a handful of round trips whatever its size.
  */
-async function applyChanges(
-  trx: Tx,
-  changes: Change[],
-): Promise<{ logged: number; applied: number; touched: TouchedRows }> {
+export async function applyChangesPortably(trx: Tx, changes: readonly Change[]): Promise<ApplyOutcome> {
   const touched: TouchedRows = new Map();
   // 1. The log: only changes it did not already hold come back.
-  const fresh: Change[] = [];
+  const fresh: LoggedChange[] = [];
   for (const part of chunks(changes)) {
     const inserted = await trx
       .insertInto('changes')
@@ -305,15 +394,19 @@ async function applyChanges(
         })),
       )
       .onConflict((oc) => oc.columns(['stamp', 'tbl', 'row_id', 'col']).doNothing())
-      .returning(['stamp', 'tbl', 'row_id', 'col'])
+      .returning(['seq', 'stamp', 'tbl', 'row_id', 'col'])
       .execute();
-    const keys = new Set(inserted.map((r) => `${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`));
+    const seqs = new Map(inserted.map((r) => [`${r.stamp}\u0000${cellKey(r.tbl, r.row_id, r.col)}`, Number(r.seq)]));
     for (const c of part) {
       const key = `${c.stamp}\u0000${cellKey(c.table, c.row, c.column)}`;
-      if (keys.delete(key)) fresh.push(c);
+      const seq = seqs.get(key);
+      if (seq === undefined) continue;
+      seqs.delete(key);
+      fresh.push({ ...c, seq });
     }
   }
-  if (fresh.length === 0) return { logged: 0, applied: 0, touched };
+  fresh.sort((x, y) => x.seq - y.seq);
+  if (fresh.length === 0) return { fresh, applied: 0, touched };
 
   // 2. Per cell, the newest of the fresh changes.
   const newest = new Map<string, Change>();
@@ -323,57 +416,71 @@ async function applyChanges(
     if (!seen || seen.stamp < c.stamp) newest.set(key, c);
   }
 
-  // 3. What the cells hold now; a fresh change wins only over an older stamp.
-  const byTable = new Map<string, Set<string>>();
-  for (const c of newest.values()) {
-    let rows = byTable.get(c.table);
-    if (!rows) byTable.set(c.table, (rows = new Set()));
-    rows.add(c.row);
-  }
+  // 3. What the cells hold now, for every table at once; a fresh change wins only over an older stamp.
+  const rowKeys = new Map<string, { table: string; row: string }>();
+  for (const c of newest.values()) rowKeys.set(`${c.table}\u0000${c.row}`, { table: c.table, row: c.row });
   const held = new Map<string, string>();
-  for (const [table, rows] of byTable) {
-    for (const part of chunks([...rows])) {
-      const current = await trx
-        .selectFrom('cell_stamps')
-        .select(['row_id', 'col', 'stamp'])
-        .where('tbl', '=', table)
-        .where('row_id', 'in', part)
-        .execute();
-      for (const r of current) held.set(cellKey(table, r.row_id, r.col), r.stamp);
+  for (const part of chunks([...rowKeys.values()])) {
+    const byTable = new Map<string, string[]>();
+    for (const { table, row } of part) {
+      const rows = byTable.get(table);
+      if (rows) rows.push(row);
+      else byTable.set(table, [row]);
     }
+    const current = await trx
+      .selectFrom('cell_stamps')
+      .select(['tbl', 'row_id', 'col', 'stamp'])
+      .where((eb) => eb.or([...byTable].map(([table, rows]) => eb.and([eb('tbl', '=', table), eb('row_id', 'in', rows)]))))
+      .execute();
+    for (const r of current) held.set(cellKey(r.tbl, r.row_id, r.col), r.stamp);
   }
-  const winners = [...newest.entries()].filter(([key, c]) => {
-    const stamp = held.get(key);
-    return stamp === undefined || stamp < c.stamp;
-  });
-  if (winners.length === 0) return { logged: fresh.length, applied: 0, touched };
+  const winners = [...newest.entries()]
+    .filter(([key, c]) => {
+      const stamp = held.get(key);
+      return stamp === undefined || stamp < c.stamp;
+    })
+    .map(([, c]) => c);
+  if (winners.length === 0) return { fresh, applied: 0, touched };
 
-  // 4. Record the new stamps, then write the values, one statement per row.
-  for (const part of chunks(winners.map(([, c]) => c))) {
+  // 4. Record the new stamps, then write the values: rows with the same columns share a statement.
+  for (const part of chunks(winners)) {
     await trx
       .insertInto('cell_stamps')
       .values(part.map((c) => ({ tbl: c.table, row_id: c.row, col: c.column, stamp: c.stamp })))
       .onConflict((oc) => oc.columns(['tbl', 'row_id', 'col']).doUpdateSet((eb) => ({ stamp: eb.ref('excluded.stamp') })))
       .execute();
   }
-  const rowsToWrite = new Map<string, { table: SyncedTable; row: string; cells: Change[] }>();
-  for (const [, c] of winners) {
+  const groups = new Map<string, { table: SyncedTable; columns: string[]; rows: Array<{ row: string; values: CellValue[] }> }>();
+  for (const { table, row, cells } of rowsOf(winners)) {
+    const columns = cells.map((c) => c.column).sort();
+    const key = `${table}\u0000${columns.join(',')}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { table, columns, rows: [] }));
+    const byColumn = new Map(cells.map((c) => [c.column, c.value]));
+    group.rows.push({ row, values: columns.map((col) => byColumn.get(col) ?? null) });
+    touch(touched, table, row);
+  }
+  for (const { table, columns, rows } of groups.values()) {
+    const updates = columns.map((col) => sql`${sql.ref(col)} = ${sql.ref(`excluded.${col}`)}`);
+    for (const part of chunks(rows, Math.floor(UPSERT_PARAMS / (columns.length + 1)))) {
+      const tuples = part.map(({ row, values }) => sql`(${sql.join([row, ...values])})`);
+      await sql`INSERT INTO ${sql.table(table)} (id, ${sql.join(columns.map((col) => sql.ref(col)))}) VALUES ${sql.join(tuples)}
+        ON CONFLICT (id) DO UPDATE SET ${sql.join(updates)}`.execute(trx);
+    }
+  }
+  return { fresh, applied: winners.length, touched };
+}
+
+/** The winning cells grouped by row, each row once (in first-seen order). */
+export function rowsOf(winners: readonly Change[]): Array<{ table: SyncedTable; row: string; cells: Change[] }> {
+  const rows = new Map<string, { table: SyncedTable; row: string; cells: Change[] }>();
+  for (const c of winners) {
     const key = `${c.table}\u0000${c.row}`;
-    let entry = rowsToWrite.get(key);
-    if (!entry) rowsToWrite.set(key, (entry = { table: c.table as SyncedTable, row: c.row, cells: [] }));
+    let entry = rows.get(key);
+    if (!entry) rows.set(key, (entry = { table: c.table as SyncedTable, row: c.row, cells: [] }));
     entry.cells.push(c);
   }
-  for (const { table, row, cells } of rowsToWrite.values()) {
-    const columns = cells.map((c) => sql.ref(c.column));
-    const values = cells.map((c) => sql`${c.value}`);
-    const updates = cells.map((c) => sql`${sql.ref(c.column)} = ${sql.ref(`excluded.${c.column}`)}`);
-    await sql`INSERT INTO ${sql.table(table)} (id, ${sql.join(columns)}) VALUES (${row}, ${sql.join(values)})
-      ON CONFLICT (id) DO UPDATE SET ${sql.join(updates)}`.execute(trx);
-    let set = touched.get(table);
-    if (!set) touched.set(table, (set = new Set()));
-    set.add(row);
-  }
-  return { logged: fresh.length, applied: winners.length, touched };
+  return [...rows.values()];
 }
 
 function mergeTouched(into: TouchedRows, from: TouchedRows): void {
