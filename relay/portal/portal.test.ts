@@ -186,9 +186,10 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     expect((await call<RepairOrderSummary[]>(desk, 'ro-board', {})).find((r) => r.id === ro.id)!.unreadMessages).toBe(1);
     // The photo's bytes follow to the desk, without the GPS position of the customer's driveway.
     const hash = detail.messages[0]!.attachments[0]!.blobHash;
-    await eventually('the photo on the desk', async () => (await call<{ filesToFetch: number }>(desk, 'sync-status', {})).filesToFetch === 0);
     const { localBlobPath } = await import('../../src-main/blobs/local-blobs.js');
     const fs = await import('node:fs');
+    // "Nothing to fetch" can be read before the desk noticed the new row: wait for the file itself.
+    await eventually('the photo on the desk', async () => fs.existsSync(localBlobPath(desk.dataDir, hash)));
     const onDesk = fs.readFileSync(localBlobPath(desk.dataDir, hash));
     expect(await exifr.gps(onDesk).catch(() => undefined)).toBeUndefined();
 
