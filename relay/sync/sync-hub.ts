@@ -94,7 +94,6 @@ class DeskSession {
   private unacked: number[] = [];
   /** The last page sent was full: more was waiting in the log. */
   private catchingUp = false;
-
   private pumping = false;
   private dirty = false;
   private closed = false;
