@@ -17,8 +17,8 @@ import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/int
 import { photoVariant } from '../uploads/variants.js';
 import { ASSETS } from './assets.js';
 import { PortalService, type ResolvedToken } from './portal-service.js';
-import { findPortalFile, readSettings, shopOf } from './portal-view.js';
-import { renderBayPage, renderNotFound, renderShopPage, renderTooMany, type RenderedPage } from './render.js';
+import { findPortalFile, loadPortalView, readSettings, shopOf } from './portal-view.js';
+import { renderBayPage, renderNotFound, renderShopPage, renderStatusPage, renderTooMany, type RenderedPage } from './render.js';
 import { vehicleLine } from './vehicle.js';
 
 export interface PortalPluginOptions {
@@ -76,7 +76,6 @@ function wantsJson(req: FastifyRequest): boolean {
 /** What may be shown of a file name a phone sent: no paths, no control characters, bounded. */
 export function cleanFileName(name: string | undefined, mimeType: string): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   let clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
   if (mimeType === 'image/jpeg') clean = clean.replace(/\.(heic|heif|png|webp|jpe?g)$/i, '') + '.jpg';
   if (clean === '' || clean === '.jpg') clean = mimeType === 'application/pdf' ? 'document.pdf' : 'photo.jpg';
@@ -343,8 +342,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     if (body.length > MAX_MESSAGE_CHARS) {
       return answer(req, reply, live, 400, { error: `Please keep a message under ${MAX_MESSAGE_CHARS} characters.`, draft: body });
     }
-    // eslint-disable-next-line no-control-regex
-    const cleanBody = body.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+      const cleanBody = body.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
     if (cleanBody === '' && received.files.length === 0) return answer(req, reply, live, 400, { error: 'Write a message or add a photo first.' });
     await service.write(
       live.workspaceId,
@@ -387,8 +385,6 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     }
     if (status < 300) return reply.code(303).headers(PRIVATE_HEADERS).header('location', `/t/${req.params.token}#conversation`).send();
     // Without JavaScript: the page again, with the sentence and what the customer had typed.
-    const { loadPortalView } = await import('./portal-view.js');
-    const { renderStatusPage } = await import('./render.js');
     const view = await loadPortalView(live.store.db, live.roId);
     if (!view) return missing(req, reply);
     return sendPage(reply, status, renderStatusPage(view, { token: req.params.token, version: '', error: outcome.error, draft: outcome.draft }));
