@@ -7,9 +7,8 @@
 //  2. one statement writes the claimed cells: per table and set of columns a multi-row upsert,
 //     all of them as data-modifying WITH parts of one statement (each row is written once).
 import { type RawBuilder, sql } from 'kysely';
-import type { CellValue, Change, LoggedChange } from '../../src-shared/sync/change.js';
-import { type ApplyOutcome, cellKey, rowsOf, touch, type TouchedRows, type Tx } from '../../src-shared/sync/store.js';
-import type { SyncedTable } from '../../src-shared/sync/tables.js';
+import type { Change, LoggedChange } from '../../src-shared/sync/change.js';
+import { type ApplyOutcome, cellKey, groupRows, type TouchedRows, type Tx } from '../../src-shared/sync/store.js';
 
 /** Changes per statement 1 (five arrays of this length) and parameters per statement 2. */
 const BATCH = 5000;
@@ -61,16 +60,7 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
   if (claimed.size === 0) return { fresh, applied: 0, touched };
 
   // Rows with the same table and columns share one multi-row upsert.
-  const groups = new Map<string, { table: SyncedTable; columns: string[]; rows: Array<{ row: string; values: CellValue[] }> }>();
-  for (const { table, row, cells } of rowsOf([...claimed.values()])) {
-    const columns = cells.map((c) => c.column).sort();
-    const key = `${table}\u0000${columns.join(',')}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { table, columns, rows: [] }));
-    const byColumn = new Map(cells.map((c) => [c.column, c.value]));
-    group.rows.push({ row, values: columns.map((col) => byColumn.get(col) ?? null) });
-    touch(touched, table, row);
-  }
+  const groups = groupRows([...claimed.values()], touched);
   let upserts: Array<RawBuilder<unknown>> = [];
   let params = 0;
   const flush = async () => {
@@ -79,7 +69,7 @@ export async function applyChangesOnPostgres(trx: Tx, changes: readonly Change[]
     upserts = [];
     params = 0;
   };
-  for (const { table, columns, rows } of groups.values()) {
+  for (const { table, columns, rows } of groups) {
     const perRow = columns.length + 1;
     const names = sql.join(columns.map((col) => sql.ref(col)));
     const updates = sql.join(columns.map((col) => sql`${sql.ref(col)} = ${sql.ref(`excluded.${col}`)}`));

@@ -450,17 +450,8 @@ export async function applyChangesPortably(trx: Tx, changes: readonly Change[]):
       .onConflict((oc) => oc.columns(['tbl', 'row_id', 'col']).doUpdateSet((eb) => ({ stamp: eb.ref('excluded.stamp') })))
       .execute();
   }
-  const groups = new Map<string, { table: SyncedTable; columns: string[]; rows: Array<{ row: string; values: CellValue[] }> }>();
-  for (const { table, row, cells } of rowsOf(winners)) {
-    const columns = cells.map((c) => c.column).sort();
-    const key = `${table}\u0000${columns.join(',')}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { table, columns, rows: [] }));
-    const byColumn = new Map(cells.map((c) => [c.column, c.value]));
-    group.rows.push({ row, values: columns.map((col) => byColumn.get(col) ?? null) });
-    touch(touched, table, row);
-  }
-  for (const { table, columns, rows } of groups.values()) {
+  const groups = groupRows(winners, touched);
+  for (const { table, columns, rows } of groups) {
     const updates = columns.map((col) => sql`${sql.ref(col)} = ${sql.ref(`excluded.${col}`)}`);
     for (const part of chunks(rows, Math.floor(UPSERT_PARAMS / (columns.length + 1)))) {
       const tuples = part.map(({ row, values }) => sql`(${sql.join([row, ...values])})`);
@@ -472,6 +463,27 @@ export async function applyChangesPortably(trx: Tx, changes: readonly Change[]):
 }
 
 /** The winning cells grouped by row, each row once (in first-seen order). */
+export interface RowGroup {
+  table: SyncedTable;
+  columns: string[];
+  rows: Array<{ row: string; values: CellValue[] }>;
+}
+
+/** Winning cells as rows, grouped by table and column set (one multi-row upsert each); marks them touched. */
+export function groupRows(winners: readonly Change[], touched: TouchedRows): RowGroup[] {
+  const groups = new Map<string, RowGroup>();
+  for (const { table, row, cells } of rowsOf(winners)) {
+    const columns = cells.map((c) => c.column).sort();
+    const key = `${table}\u0000${columns.join(',')}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { table, columns, rows: [] }));
+    const byColumn = new Map(cells.map((c) => [c.column, c.value]));
+    group.rows.push({ row, values: columns.map((col) => byColumn.get(col) ?? null) });
+    touch(touched, table, row);
+  }
+  return [...groups.values()];
+}
+
 export function rowsOf(winners: readonly Change[]): Array<{ table: SyncedTable; row: string; cells: Change[] }> {
   const rows = new Map<string, { table: SyncedTable; row: string; cells: Change[] }>();
   for (const c of winners) {
