@@ -12,7 +12,8 @@ import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
-import { readDevice } from './sync/device.js';
+import { type DeviceCredential, readDevice } from './sync/device.js';
+import { PairingError, pairDesk } from './sync/pair.js';
 import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
@@ -114,18 +115,7 @@ export class Desk {
           slug,
         });
       } else if (options.sync !== false) {
-        desk.syncClient = new SyncClient(
-          workspace.store,
-          device,
-          async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
-          options.syncOptions,
-        );
-        desk.syncClient.start();
-        desk.blobSync = new BlobSync(workspace.store, options.dataDir, device, desk.syncClient, options.syncOptions);
-        desk.blobSync.start();
-        const announce = () => void desk.syncStatus().then((status) => desk.emit({ type: 'sync', status }), () => undefined);
-        desk.syncClient.onStatus(announce);
-        desk.blobSync.onCounts(announce);
+        desk.startSync(device, options.syncOptions);
       }
     } catch (err) {
       await workspace.close();
@@ -143,6 +133,35 @@ export class Desk {
       desk.backupTimer.unref();
     }
     return desk;
+  }
+
+  /** Starts the sync client and blob transfers for a paired data folder (at open, or right after pairing). */
+  private startSync(device: DeviceCredential, syncOptions?: SyncClientOptions): void {
+    const { workspace } = this;
+    this.syncClient = new SyncClient(
+      workspace.store,
+      device,
+      async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
+      syncOptions,
+    );
+    this.syncClient.start();
+    this.blobSync = new BlobSync(workspace.store, this.dataDir, device, this.syncClient, syncOptions);
+    this.blobSync.start();
+    const announce = () => void this.syncStatus().then((status) => this.emit({ type: 'sync', status }), () => undefined);
+    this.syncClient.onStatus(announce);
+    this.blobSync.onCounts(announce);
+    announce();
+  }
+
+  /**
+   * Pairs this open desk with the shop's relay and starts syncing without a restart. What this
+   * desk holds goes up to the relay and the rest of the shop comes down.
+   */
+  async pair(input: { relayUrl: string; code: string; deviceName?: string }, syncOptions?: SyncClientOptions): Promise<SyncStatus> {
+    if (this.syncClient) throw new PairingError('This desk is already connected to a relay.');
+    const device = await pairDesk({ dataDir: this.dataDir, ...input });
+    this.startSync(device, syncOptions);
+    return this.syncStatus();
   }
 
   get store() {

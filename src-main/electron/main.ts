@@ -3,7 +3,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, type WebContents } from 'electron';
+import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
+import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
 import { Desk } from '../desk.js';
 
 // Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
@@ -90,6 +92,26 @@ async function start(): Promise<void> {
     }
     if (!desk) return { ok: false, error: { code: 'internal', message: 'Bayline is closing; nothing was saved.' } };
     return desk.call(method, args, sessionFor(event.sender));
+  });
+
+  ipcMain.handle('bayline:file-upload', async (event, bytes: unknown) => {
+    if (!isOwnPage(event) || !desk) return { ok: false, error: { code: 'not-allowed', message: 'This page may not add files to Bayline.' } };
+    if (!(bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(bytes)) {
+      return { ok: false, error: { code: 'file-refused', message: 'The file could not be read.' } };
+    }
+    const buffer = ArrayBuffer.isView(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes);
+    try {
+      return { ok: true, result: await importDeskFile(desk.dataDir, buffer) };
+    } catch (err) {
+      if (err instanceof ApiError) return { ok: false, error: err.toBody() };
+      throw err;
+    }
+  });
+
+  ipcMain.handle('bayline:file-read', async (event, hash: unknown) => {
+    if (!isOwnPage(event) || !desk || typeof hash !== 'string') return null;
+    const bytes = await readDeskFile(desk.dataDir, hash);
+    return bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : null;
   });
 
   createWindow();

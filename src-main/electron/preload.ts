@@ -14,6 +14,17 @@ const bayline: BaylineApi = {
     throw { ...outcome.error } satisfies ApiErrorBody;
   },
 
+  files: {
+    async upload(bytes, mimeType) {
+      const outcome = (await ipcRenderer.invoke('bayline:file-upload', bytes, mimeType)) as CallOutcome;
+      if (outcome.ok) return outcome.result as { hash: string; sizeBytes: number };
+      throw { ...outcome.error } satisfies ApiErrorBody;
+    },
+    async read(hash) {
+      return (await ipcRenderer.invoke('bayline:file-read', hash)) as ArrayBuffer | null;
+    },
+  },
+
   onEvent(listener) {
     // The page gets the event only, never Electron's IpcRendererEvent (it carries `sender`).
     const forward = (_event: IpcRendererEvent, event: PushEvent) => listener(event);

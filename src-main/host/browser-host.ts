@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { PushEvent } from '../../src-shared/api/contract.js';
-import type { ApiErrorBody } from '../../src-shared/api/errors.js';
+import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors.js';
+import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
+import { MAX_IMPORT_BYTES, sniffMimeType } from '../blobs/local-blobs.js';
 import type { CallOutcome } from '../api/dispatch.js';
 import type { Desk } from '../desk.js';
 
@@ -19,9 +21,11 @@ export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', 
 export const RPC_PATH = '/rpc';
 export const SUBPROTOCOL_PREFIX = 'bayline.';
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Photos and PDFs from the page: POST /files (body = the file) and GET /files/<sha256>, with `Authorization: Bearer <secret>`. */
+export const FILES_PATH = '/files';
 
 /** What the host needs from the desk core; a structural slice so the host never reaches further in. */
-export type HostedDesk = Pick<Desk, 'newSession' | 'call' | 'onEvent'>;
+export type HostedDesk = Pick<Desk, 'newSession' | 'call' | 'onEvent' | 'dataDir'>;
 
 export interface BrowserHostOptions {
   desk: HostedDesk;
@@ -75,6 +79,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const rendererDir = path.resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const secret = crypto.randomBytes(32).toString('base64url');
   const expectedProtocol = Buffer.from(`${SUBPROTOCOL_PREFIX}${secret}`);
+  const expectedBearer = Buffer.from(`Bearer ${secret}`);
 
   // Filled in once listening; until then no request can arrive.
   let port = 0;
@@ -85,6 +90,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     // A page on another site that rebinds its DNS name to 127.0.0.1 arrives with its own Host.
     if (!ownHosts.has(req.headers.host ?? '')) {
       sendText(res, 421, 'This address does not belong to the Bayline desk.');
+      return;
+    }
+    const target = requestPath(req.url);
+    if (target === FILES_PATH || target.startsWith(`${FILES_PATH}/`)) {
+      serveFiles(req, res, target, desk.dataDir, expectedBearer, ownOrigins).catch((err: unknown) => {
+        console.error('[browser-host] file request failed', err);
+        if (!res.headersSent) sendJson(res, 500, { code: 'internal', message: 'The Bayline desk could not store or read this file.' });
+        else res.destroy();
+      });
       return;
     }
     serveRenderer(req, res, rendererDir, port).catch((err: unknown) => {
@@ -265,6 +279,87 @@ function closeClient(client: WebSocket): Promise<void> {
 /** The path part of a request target, still percent-encoded. */
 function requestPath(url: string | undefined): string {
   return (url ?? '/').split(/[?#]/, 1)[0] ?? '/';
+}
+
+/**
+ * The page's file routes. The launch secret travels in the Authorization header (never in the
+ * address, so it is in no history or log); a browser page on another origin cannot set that header
+ * without a CORS preflight, which this server never answers, and its Origin is refused as well.
+ */
+async function serveFiles(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: string,
+  dataDir: string,
+  expectedBearer: Buffer,
+  ownOrigins: Set<string>,
+) {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !ownOrigins.has(origin)) return sendJson(res, 403, { code: 'not-allowed', message: 'This page may not use Bayline.' });
+  if (!protocolMatches(req.headers.authorization ?? '', expectedBearer)) {
+    return sendJson(res, 401, { code: 'unauthorized', message: 'This page was opened without its key. Open the link Bayline printed when it started.' });
+  }
+  if (target === FILES_PATH) {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendJson(res, 405, { code: 'not-allowed', message: 'Files are added with POST.' });
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > MAX_IMPORT_BYTES) {
+      req.resume();
+      return sendJson(res, 413, tooLargeBody());
+    }
+    // Read with a running count, so a sender that lies about its length is cut off at the limit.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_IMPORT_BYTES) {
+        sendJson(res, 413, tooLargeBody(), true);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      return sendJson(res, 200, await importDeskFile(dataDir, Buffer.concat(chunks)));
+    } catch (err) {
+      if (err instanceof ApiError) return sendJson(res, 422, err.toBody());
+      throw err;
+    }
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    return sendJson(res, 405, { code: 'not-allowed', message: 'Files are read with GET.' });
+  }
+  const hash = target.slice(FILES_PATH.length + 1);
+  const bytes = await readDeskFile(dataDir, hash);
+  if (!bytes) return sendJson(res, 404, { code: 'not-found', message: 'This file is not on this desk yet.' });
+  const head = bytes.subarray(0, 16);
+  res.writeHead(200, {
+    'Content-Type': sniffMimeType(head) ?? 'application/octet-stream',
+    'Content-Length': bytes.length,
+    // Named by content: the same address always holds the same bytes.
+    'Cache-Control': 'private, max-age=31536000, immutable',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
+
+function tooLargeBody(): ApiErrorBody {
+  return { code: 'file-refused', message: `The file is larger than ${Math.round(MAX_IMPORT_BYTES / (1024 * 1024))} MB, the most a photo or PDF may be.` };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, close = false): void {
+  const text = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': text.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(text);
 }
 
 async function serveRenderer(req: http.IncomingMessage, res: http.ServerResponse, rendererDir: string, port: number) {

@@ -1,6 +1,6 @@
 // The typed API over the browser host's WebSocket: installs `window.bayline` when the page runs in
 // a plain browser (Electron's preload installs it otherwise), and keeps the connection alive.
-import type { ApiMethod, ArgsOf, BaylineApi, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
+import type { ApiMethod, ArgsOf, BaylineApi, BaylineFiles, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors.js';
 
 /**
@@ -28,10 +28,12 @@ const NO_KEY =
 /** Installs the WebSocket transport as `window.bayline` unless a transport (Electron's preload) is already there. */
 export function installBrowserTransport(): DeskConnection | null {
   if (window.bayline) return null;
-  const transport = new WebSocketTransport(`ws://${location.host}/rpc`, takeLaunchKey());
+  const key = takeLaunchKey();
+  const transport = new WebSocketTransport(`ws://${location.host}/rpc`, key);
   const api: BaylineApi = {
     call: (method, args) => transport.call(method, args),
     onEvent: (listener) => transport.onEvent(listener),
+    files: httpFiles(key),
   };
   Object.defineProperty(window, 'bayline', { value: Object.freeze(api), enumerable: true });
   return transport;
@@ -57,6 +59,38 @@ function takeLaunchKey(): string | null {
   } catch {
     return null;
   }
+}
+
+/** Files over the browser host's /files routes, with the launch key as a bearer token. */
+function httpFiles(key: string | null): BaylineFiles {
+  const headers = (): Record<string, string> => {
+    if (!key) throw new ApiError('unauthorized', NO_KEY);
+    return { authorization: `Bearer ${key}` };
+  };
+  return {
+    async upload(bytes, mimeType) {
+      let res: Response;
+      try {
+        res = await fetch('/files', { method: 'POST', body: bytes, headers: { ...headers(), 'content-type': mimeType } });
+      } catch {
+        throw new ApiError('unreachable', UNREACHABLE);
+      }
+      const body = (await res.json().catch(() => null)) as ({ hash: string; sizeBytes: number } & Partial<ApiErrorBody>) | null;
+      if (!res.ok || !body?.hash) throw ApiError.fromBody({ code: body?.code ?? 'internal', message: body?.message ?? CONNECTION_LOST });
+      return { hash: body.hash, sizeBytes: body.sizeBytes };
+    },
+    async read(hash) {
+      let res: Response;
+      try {
+        res = await fetch(`/files/${encodeURIComponent(hash)}`, { headers: headers() });
+      } catch {
+        throw new ApiError('unreachable', UNREACHABLE);
+      }
+      if (res.status === 404) return null;
+      if (!res.ok) throw new ApiError('internal', 'The desk could not send this file.');
+      return res.arrayBuffer();
+    },
+  };
 }
 
 interface PendingCall {

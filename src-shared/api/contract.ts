@@ -216,6 +216,16 @@ export const API = {
   'audit-verify': method(none).returns<AuditVerification>(),
 
   'sync-status': method(none).returns<SyncStatus>(),
+  /** Pairs this open desk with the shop's relay (a one-time code from the operator) and starts syncing at once. */
+  'sync-pair': method(
+    z
+      .object({
+        relayUrl: z.string().trim().regex(/^https?:\/\/[^\s]+$/, 'must be an address such as https://relay.example.com').max(300),
+        code: z.string().trim().regex(/^[A-Za-z0-9-]{6,16}$/, 'must be the pairing code the operator gave you'),
+        deviceName: optionalText(100),
+      })
+      .strict(),
+  ).returns<SyncStatus>(),
 
   'backup-create': method(none).returns<BackupInfo>(),
   'backup-list': method(none).returns<BackupInfo[]>(),
@@ -228,10 +238,22 @@ export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 
 export type PushEvent = ChangedEvent | SyncEvent;
 
+/**
+ * Photos and PDFs move as bytes beside the typed calls (the browser host's WebSocket frames stop at
+ * 1 MiB): `upload` stores a file from this PC in the desk's file store and answers its hash, which
+ * `attachment-add` then names; `read` gives back a file the desk holds (null while it has not
+ * arrived from another desk yet). ArrayBuffers, because Electron's context bridge copies those.
+ */
+export interface BaylineFiles {
+  upload(bytes: ArrayBuffer, mimeType: string): Promise<{ hash: string; sizeBytes: number }>;
+  read(hash: string): Promise<ArrayBuffer | null>;
+}
+
 /** What the renderer holds as `window.bayline`, whichever transport is behind it. */
 export interface BaylineApi {
   call<M extends ApiMethod>(method: M, args: ArgsOf<M>): Promise<ResultOf<M>>;
   onEvent(listener: (event: PushEvent) => void): () => void;
+  files: BaylineFiles;
 }
 
 export function isApiMethod(name: unknown): name is ApiMethod {

@@ -11,6 +11,8 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'unreachable'
   | 'not-paired'
+  | 'file-refused'
+  | 'pairing-failed'
   | 'internal';
 
 export interface ApiIssue {
