@@ -1,0 +1,70 @@
+// Everything said to and by the customer on this repair, in one thread whatever the channel
+// (portal now; texts and email join it), with what the shop has not read yet marked.
+import { type FormEvent, useState } from 'react';
+import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
+import { useDesk } from '../shared/desk-context.js';
+import { formatMoment, messageOf } from '../shared/format.js';
+
+const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
+
+export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDetail; unreadIds: Set<string>; onChanged(ro: RepairOrderDetail): void }) {
+  const { api } = useDesk();
+  const [draft, setDraft] = useState('');
+  const [sending, setSending] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function send(e: FormEvent) {
+    e.preventDefault();
+    if (draft.trim() === '') return;
+    setSending(true);
+    try {
+      onChanged(await api.call('message-send', { roId: ro.id, body: draft }));
+      setDraft('');
+      setProblem(null);
+    } catch (err) {
+      setProblem(`Not sent: ${messageOf(err)}`);
+    } finally {
+      setSending(false);
+    }
+  }
+
+  return (
+    <section className="panel conversation" aria-labelledby="conversation-heading">
+      <h3 id="conversation-heading">Conversation with {ro.customer.firstName}</h3>
+      {ro.messages.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
+      <ol className="messages" aria-label="Messages">
+        {ro.messages.map((m) => (
+          <li key={m.id} className={`message message-${m.direction}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
+            <p className="message-meta">
+              {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author} · {CHANNEL[m.channel]} ·{' '}
+              {formatMoment(m.at)}
+              {m.status ? ` · ${m.status}` : ''}
+            </p>
+            <p className="message-body">{m.body}</p>
+            {m.attachments.length > 0 ? (
+              <ul className="message-files" aria-label="Files sent with this message">
+                {m.attachments.map((a) => (
+                  <li key={a.id}>{a.fileName}</li>
+                ))}
+              </ul>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      <form onSubmit={(e) => void send(e)} className="reply">
+        <label htmlFor="reply">Answer {ro.customer.firstName} on the portal</label>
+        <textarea id="reply" value={draft} rows={3} maxLength={2000} onChange={(e) => setDraft(e.target.value)} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={sending || draft.trim() === ''}>
+            {sending ? 'Sending…' : 'Send'}
+          </button>
+        </div>
+        {problem ? (
+          <p role="alert" className="field-problem">
+            {problem}
+          </p>
+        ) : null}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+// The customer's portal link for one repair: copy it, issue a new one (earlier links stop), revoke
+// it, and how often the customer looked (each look is a call that did not happen).
+import { useState } from 'react';
+import type { RepairOrderDetail } from '../../src-shared/domain.js';
+import { useDesk } from '../shared/desk-context.js';
+import { formatMoment, messageOf, plural } from '../shared/format.js';
+
+export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
+  const { api, announce } = useDesk();
+  const [problem, setProblem] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const portal = ro.portal;
+
+  async function act(what: 'issue' | 'rotate' | 'revoke') {
+    if (what === 'rotate' && !confirm('Issue a new link? The link the customer has now stops working.')) return;
+    if (what === 'revoke' && !confirm('Revoke the link? The customer can no longer follow the repair until you issue a new one.')) return;
+    setBusy(true);
+    try {
+      if (what === 'revoke') await api.call('portal-link-revoke', { roId: ro.id });
+      else await api.call('portal-link-issue', { roId: ro.id, rotate: what === 'rotate' });
+      onChanged(await api.call('ro-get', { id: ro.id }));
+      announce(what === 'revoke' ? 'Portal link revoked.' : 'New portal link issued.');
+      setProblem(null);
+    } catch (err) {
+      setProblem(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function copy() {
+    if (!portal.url) return;
+    try {
+      await navigator.clipboard.writeText(portal.url);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      setProblem('The link could not be copied; select it and press Ctrl+C.');
+    }
+  }
+
+  return (
+    <section className="panel portal-box" aria-labelledby={`portal-${ro.id}`}>
+      <h3 id={`portal-${ro.id}`}>Customer portal link</h3>
+      {portal.url ? (
+        <div className="copy-row">
+          <input readOnly aria-label="Portal link" value={portal.url} onFocus={(e) => e.currentTarget.select()} />
+          <button type="button" onClick={() => void copy()}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+      ) : null}
+      {portal.problem ? <p className="muted">{portal.problem}</p> : null}
+      <p className="muted small">
+        {portal.views === 0 ? 'Not opened yet' : `Opened ${plural(portal.views, 'time')}`}
+        {portal.lastViewedAt ? `, last ${formatMoment(portal.lastViewedAt)}` : ''}
+        {portal.issuedAt ? ` · issued ${formatMoment(portal.issuedAt)}` : ''}
+      </p>
+      <div className="actions">
+        {portal.active ? (
+          <>
+            {!portal.url ? (
+              <button type="button" disabled={busy} onClick={() => void act('issue')}>
+                Issue a link on this desk
+              </button>
+            ) : null}
+            <button type="button" disabled={busy} onClick={() => void act('rotate')}>
+              Re-issue link
+            </button>
+            <button type="button" className="danger" disabled={busy} onClick={() => void act('revoke')}>
+              Revoke
+            </button>
+          </>
+        ) : (
+          <button type="button" disabled={busy} onClick={() => void act('issue')}>
+            Issue portal link
+          </button>
+        )}
+      </div>
+      {problem ? (
+        <p role="alert" className="field-problem">
+          {problem}
+        </p>
+      ) : null}
+    </section>
+  );
+}

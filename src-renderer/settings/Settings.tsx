@@ -1,0 +1,413 @@
+// The shop's settings: profile, logo and colours (previewed live on the portal), the stage wording
+// customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
+// the shop's relay.
+import { type FormEvent, useEffect, useState } from 'react';
+import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
+import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
+import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
+import { useDesk } from '../shared/desk-context.js';
+import { messageOf } from '../shared/format.js';
+import { Loading } from '../shared/Notice.js';
+import { useFileUrl } from '../shared/use-file-url.js';
+import { useLive } from '../shared/use-live.js';
+import { PortalPreview } from './PortalPreview.js';
+
+const SECTIONS = [
+  ['shop', 'Shop'],
+  ['branding', 'Logo and colours'],
+  ['wording', 'Stage wording'],
+  ['substatuses', 'Sub-statuses'],
+  ['tags', 'Exception tags'],
+  ['staff', 'Staff'],
+  ['printing', 'Printing'],
+  ['relay', 'Relay'],
+] as const;
+
+export function Settings() {
+  const { api, shop } = useDesk();
+  const [draft, setDraft] = useState<WorkspaceSettings | null>(shop);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (shop && !draft) setDraft(shop);
+  }, [shop, draft]);
+  const { url: logoUrl } = useFileUrl(api, draft?.logoHash ?? null, 'image/png');
+
+  if (!draft) return <Loading what="the settings" />;
+
+  async function save(e: FormEvent | null, fields: Partial<WorkspaceSettings>, what: string) {
+    e?.preventDefault();
+    try {
+      const next = await api.call('workspace-update', fields as never);
+      setDraft(next);
+      setSaved(`${what} saved.`);
+      setProblem(null);
+    } catch (err) {
+      setProblem(messageOf(err));
+      setSaved(null);
+    }
+  }
+
+  async function uploadLogo(file: File | undefined) {
+    if (!file) return;
+    try {
+      const stored = await api.files.upload(await file.arrayBuffer(), file.type);
+      await save(null, { logoHash: stored.hash }, 'Logo');
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+
+  const set = (fields: Partial<WorkspaceSettings>) => setDraft({ ...draft, ...fields });
+
+  return (
+    <div className="screen settings">
+      <h2 className="screen-title">Settings</h2>
+      <nav aria-label="Settings sections" className="settings-nav">
+        {SECTIONS.map(([id, label]) => (
+          <a key={id} href={`#set-${id}`}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <div aria-live="polite" className="save-line">
+        {saved ? <p className="notice notice-ok">{saved}</p> : null}
+        {problem ? (
+          <p role="alert" className="notice notice-problem">
+            {problem}
+          </p>
+        ) : null}
+      </div>
+      <div className="settings-grid">
+        <div className="settings-main">
+          <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone']), 'Shop details')}>
+            <h3 id="shop-heading">Shop</h3>
+            <div className="row">
+              <TextField label="Shop name" value={draft.name} onChange={(name) => set({ name })} />
+              <TextField label="Phone" value={draft.phone} onChange={(phone) => set({ phone })} />
+            </div>
+            <div className="row">
+              <TextField label="Email" value={draft.email} onChange={(email) => set({ email })} />
+              <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => set({ timeZone })} />
+            </div>
+            <TextField label="Address" value={draft.address} onChange={(address) => set({ address })} />
+            <div className="actions">
+              <button type="submit" className="primary">
+                Save shop details
+              </button>
+            </div>
+          </form>
+
+          <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), 'Colours')}>
+            <h3 id="branding-heading">Logo and colours</h3>
+            <div className="row">
+              <label className="field">
+                <span>Main colour</span>
+                <input type="color" value={draft.colorPrimary} onChange={(e) => set({ colorPrimary: e.target.value })} />
+              </label>
+              <label className="field">
+                <span>Accent colour</span>
+                <input type="color" value={draft.colorAccent} onChange={(e) => set({ colorAccent: e.target.value })} />
+              </label>
+              <label className="field">
+                <span>Logo (PNG or JPEG)</span>
+                <input type="file" accept="image/png,image/jpeg,image/webp" onChange={(e) => void uploadLogo(e.target.files?.[0])} />
+              </label>
+            </div>
+            <div className="actions">
+              <button type="submit" className="primary">
+                Save colours
+              </button>
+              {draft.logoHash ? (
+                <button type="button" onClick={() => void save(null, { logoHash: null }, 'Logo removal')}>
+                  Remove logo
+                </button>
+              ) : null}
+            </div>
+          </form>
+
+          <form id="set-wording" className="panel" aria-labelledby="wording-heading" onSubmit={(e) => void save(e, { stageWording: draft.stageWording }, 'Stage wording')}>
+            <h3 id="wording-heading">Stage wording for customers</h3>
+            <p className="muted small">One sentence per stage; customers read it on the portal under the stage name.</p>
+            {STAGES.map((s) => (
+              <label key={s} className="field">
+                <span>{STAGE_LABELS[s]}</span>
+                <input
+                  value={draft.stageWording[s]}
+                  maxLength={300}
+                  placeholder={DEFAULT_STAGE_WORDING[s]}
+                  onChange={(e) => set({ stageWording: { ...draft.stageWording, [s]: e.target.value } })}
+                />
+              </label>
+            ))}
+            <div className="actions">
+              <button type="submit" className="primary">
+                Save wording
+              </button>
+            </div>
+          </form>
+
+          <SubStatuses />
+          <ExceptionTags />
+          <StaffSection />
+
+          <section id="set-printing" className="panel" aria-labelledby="printing-heading">
+            <h3 id="printing-heading">Printing</h3>
+            <p className="muted">Printer and paper defaults for work orders, tags and receipts appear here once printing is set up on this desk.</p>
+          </section>
+
+          <RelaySection />
+        </div>
+        <aside className="settings-side" aria-label="Portal preview">
+          <PortalPreview
+            name={draft.name}
+            phone={draft.phone}
+            logoUrl={logoUrl}
+            primary={draft.colorPrimary}
+            accent={draft.colorAccent}
+            wording={draft.stageWording}
+          />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function pick<T, K extends keyof T>(value: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, value[k]])) as Pick<T, K>;
+}
+
+function TextField({ label, value, onChange }: { label: string; value: string; onChange(v: string): void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+function SubStatuses() {
+  const { api } = useDesk();
+  const list = useLive(api, () => api.call('substatus-list', {}), ['sub_statuses'], []);
+  const [name, setName] = useState('');
+  const [stage, setStage] = useState<Stage>('repair-started');
+  const [problem, setProblem] = useState<string | null>(null);
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await api.call('substatus-save', { name, stage });
+      setName('');
+      setProblem(null);
+      void list.reload();
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+  const toggle = (s: SubStatus) =>
+    api.call('substatus-save', { id: s.id, name: s.name, stage: s.stage, active: !s.active }).then(() => list.reload(), (err) => setProblem(messageOf(err)));
+  return (
+    <section id="set-substatuses" className="panel" aria-labelledby="sub-heading">
+      <h3 id="sub-heading">Sub-statuses</h3>
+      <p className="muted small">Internal steps inside a stage (for example “Parts ordered” under Repair started). Customers see only the stage.</p>
+      {list.data?.length === 0 ? <p className="muted">None yet.</p> : null}
+      <ul className="plain-list">
+        {list.data?.map((s) => (
+          <li key={s.id} className={s.active ? '' : 'muted'}>
+            {s.name} <span className="muted">· {STAGE_LABELS[s.stage]}</span>{' '}
+            <button type="button" className="quiet" onClick={() => void toggle(s)}>
+              {s.active ? 'Retire' : 'Bring back'} <span className="visually-hidden">{s.name}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form className="row" onSubmit={(e) => void add(e)}>
+        <label className="field grow">
+          <span>New sub-status</span>
+          <input value={name} maxLength={60} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Under stage</span>
+          <select value={stage} onChange={(e) => setStage(e.target.value as Stage)}>
+            {STAGES.map((s) => (
+              <option key={s} value={s}>
+                {STAGE_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="align-end" disabled={!name.trim()}>
+          Add
+        </button>
+      </form>
+      {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
+    </section>
+  );
+}
+
+function ExceptionTags() {
+  const { api } = useDesk();
+  const list = useLive(api, () => api.call('exception-tag-list', {}), ['exception_tags'], []);
+  const [tag, setTag] = useState('#');
+  const [reason, setReason] = useState<DelayReason>('parts-delay');
+  const [problem, setProblem] = useState<string | null>(null);
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await api.call('exception-tag-save', { tag: tag.trim().toLowerCase(), reason });
+      setTag('#');
+      setProblem(null);
+      void list.reload();
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+  return (
+    <section id="set-tags" className="panel" aria-labelledby="tags-heading">
+      <h3 id="tags-heading">Exception tags</h3>
+      <p className="muted small">Each tag maps to a standard delay reason, so every insurer sees the same wording.</p>
+      <ul className="plain-list columns">
+        {list.data?.map((t: ExceptionTag) => (
+          <li key={t.tag}>
+            <span className="tag">{t.tag}</span> {t.reasonLabel}
+            {t.standard ? <span className="muted small"> (standard)</span> : null}
+          </li>
+        ))}
+      </ul>
+      <form className="row" onSubmit={(e) => void add(e)}>
+        <label className="field">
+          <span>New tag</span>
+          <input value={tag} maxLength={31} onChange={(e) => setTag(e.target.value)} />
+        </label>
+        <label className="field grow">
+          <span>Delay reason</span>
+          <select value={reason} onChange={(e) => setReason(e.target.value as DelayReason)}>
+            {Object.entries(DELAY_REASONS).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="align-end" disabled={tag.trim().length < 3}>
+          Add tag
+        </button>
+      </form>
+      {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
+    </section>
+  );
+}
+
+const ROLES: StaffRole[] = ['advisor', 'estimator', 'manager', 'technician', 'owner'];
+
+function StaffSection() {
+  const { api, staff } = useDesk();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<StaffRole>('advisor');
+  const [pin, setPin] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await api.call('staff-create', { name, role, pin });
+      setName('');
+      setPin('');
+      setProblem(null);
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+  return (
+    <section id="set-staff" className="panel" aria-labelledby="staff-heading">
+      <h3 id="staff-heading">Staff</h3>
+      {staff.length === 0 ? <p className="muted">Nobody yet. Add the people who use this desk; each switches in with their PIN.</p> : null}
+      <ul className="plain-list columns">
+        {staff.map((s: StaffMember) => (
+          <li key={s.id}>
+            {s.name} <span className="muted">· {s.role}</span>
+          </li>
+        ))}
+      </ul>
+      <form className="row" onSubmit={(e) => void add(e)}>
+        <label className="field grow">
+          <span>Name</span>
+          <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Role</span>
+          <select value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>PIN (4–8 digits)</span>
+          <input type="password" inputMode="numeric" autoComplete="new-password" value={pin} maxLength={8} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} />
+        </label>
+        <button type="submit" className="align-end" disabled={!name.trim() || pin.length < 4}>
+          Add person
+        </button>
+      </form>
+      {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
+    </section>
+  );
+}
+
+function RelaySection() {
+  const { api } = useDesk();
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [relayUrl, setRelayUrl] = useState('https://');
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    void api.call('sync-status', {}).then(setStatus, () => undefined);
+    return api.onEvent((e) => {
+      if (e.type === 'sync') setStatus(e.status);
+    });
+  }, [api]);
+  async function pair(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      setStatus(await api.call('sync-pair', { relayUrl, code }));
+      setProblem(null);
+    } catch (err) {
+      setProblem(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section id="set-relay" className="panel" aria-labelledby="relay-heading">
+      <h3 id="relay-heading">Relay (other desks and the customer portal)</h3>
+      {status?.paired ? (
+        <p>
+          Connected to <strong>{status.relayUrl}</strong> as workspace <strong>{status.workspace}</strong>. Changes made here reach the other desks
+          and the portal through it.
+        </p>
+      ) : (
+        <form className="stack" onSubmit={(e) => void pair(e)}>
+          <p className="muted small">
+            Pair this desk with the shop’s relay to share repairs with the other desks and to give customers their portal link. Ask whoever runs
+            the relay for a pairing code (valid 15 minutes). What this desk already holds is sent to the relay.
+          </p>
+          <div className="row">
+            <label className="field grow">
+              <span>Relay address</span>
+              <input type="url" value={relayUrl} onChange={(e) => setRelayUrl(e.target.value)} />
+            </label>
+            <label className="field">
+              <span>Pairing code</span>
+              <input value={code} autoComplete="off" maxLength={16} onChange={(e) => setCode(e.target.value.toUpperCase())} />
+            </label>
+            <button type="submit" className="align-end primary" disabled={busy || code.length < 6}>
+              {busy ? 'Pairing…' : 'Pair'}
+            </button>
+          </div>
+          {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
+        </form>
+      )}
+    </section>
+  );
+}

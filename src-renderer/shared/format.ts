@@ -1,0 +1,70 @@
+// How dates, money and errors read on the desk's screens.
+import { ApiError } from '../../src-shared/api/errors.js';
+
+/** "2025-10-14" → "Tue, Oct 14": a calendar day, read in UTC so it never shifts by a day. */
+export function formatDay(isoDay: string | null, withYear = false): string {
+  if (!isoDay) return '';
+  const date = new Date(`${isoDay}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return isoDay;
+  return date.toLocaleDateString('en-US', {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  });
+}
+
+/** A moment, in the desk's local time: "Oct 14, 2:05 PM". */
+export function formatMoment(iso: string | null): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+}
+
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+}
+
+export function formatMoney(cents: number | null): string {
+  if (cents === null) return '';
+  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+}
+
+/** "$500" or "500.00" → 50000; null for empty; NaN for anything else. */
+export function parseMoney(text: string): number | null {
+  const clean = text.replace(/[$,\s]/g, '');
+  if (clean === '') return null;
+  if (!/^\d+(\.\d{1,2})?$/.test(clean)) return Number.NaN;
+  return Math.round(Number(clean) * 100);
+}
+
+/** Today as YYYY-MM-DD in the desk's local time. */
+export function today(now = new Date()): string {
+  return isoDay(now);
+}
+
+export function isoDay(date: Date): string {
+  const y = date.getFullYear();
+  const m = String(date.getMonth() + 1).padStart(2, '0');
+  const d = String(date.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d}`;
+}
+
+export function addDays(day: string, days: number): string {
+  const date = new Date(`${day}T12:00:00`);
+  date.setDate(date.getDate() + days);
+  return isoDay(date);
+}
+
+/** The sentence to show for a failed call: the desk's own words when it gave some. */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong. Try again.';
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,61 @@
+// Always on screen: whether this desk meets the others through the relay, offline since when, and
+// what is still waiting to go out. The desk works the same offline; this only says where things stand.
+import { useEffect, useState } from 'react';
+import type { SyncStatus } from '../../src-shared/domain.js';
+import { useDesk } from '../shared/desk-context.js';
+import { formatMoment, plural } from '../shared/format.js';
+
+export function SyncState() {
+  const { api } = useDesk();
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      if (pending) return;
+      // Local changes move the "waiting" count; one read per burst is enough.
+      pending = setTimeout(() => {
+        pending = null;
+        api.call('sync-status', {}).then((s) => !cancelled && setStatus(s), () => undefined);
+      }, 150);
+    };
+    api.call('sync-status', {}).then((s) => !cancelled && setStatus(s), () => undefined);
+    const stop = api.onEvent((event) => {
+      if (event.type === 'sync') setStatus(event.status);
+      else refresh();
+    });
+    return () => {
+      cancelled = true;
+      if (pending) clearTimeout(pending);
+      stop();
+    };
+  }, [api]);
+
+  if (!status) return null;
+  const waiting = status.changesWaiting + status.filesToSend;
+  let text: string;
+  let kind: 'online' | 'offline' | 'alone';
+  if (!status.paired) {
+    kind = 'alone';
+    text = 'Working alone (not connected to a relay)';
+  } else if (status.online) {
+    kind = 'online';
+    text = waiting > 0 ? `Online · sending ${plural(waiting, 'change')}` : 'Online · everything sent';
+    if (status.filesToFetch > 0) text += ` · ${plural(status.filesToFetch, 'file')} to fetch`;
+  } else {
+    kind = 'offline';
+    text = `Offline${status.offlineSince ? ` since ${formatMoment(status.offlineSince)}` : ''} · ${
+      waiting > 0 ? `${plural(waiting, 'change')} waiting` : 'nothing waiting'
+    }`;
+  }
+  return (
+    <p className={`sync-state sync-${kind}`} role="status" aria-label="Sync state" title={status.problem ?? undefined}>
+      <span className="sync-dot" aria-hidden="true">
+        {kind === 'online' ? '●' : kind === 'offline' ? '○' : '◌'}
+      </span>{' '}
+      {text}
+      {status.problem ? <span className="sync-problem"> · {status.problem}</span> : null}
+    </p>
+  );
+}
