@@ -30,13 +30,14 @@ export function Board({ stale }: { stale: boolean }) {
   // After a keyboard move the card is in another column: keep the focus on it.
   useEffect(() => {
     const id = focusAfterMove.current;
-    if (!id) return;
+    // While the promised-date dialog is open the board is inert; the focus comes back when it closes.
+    if (!id || asking) return;
     const button = document.querySelector<HTMLButtonElement>(`button[data-ro-id="${CSS.escape(id)}"]`);
     if (button) {
       button.focus();
       focusAfterMove.current = null;
     }
-  }, [shown]);
+  }, [shown, asking]);
 
   const save = useCallback(
     async (ro: RepairOrderSummary, stage: Stage, promise?: { date: string; reason: string }): Promise<string | null> => {

@@ -37,7 +37,7 @@ export function PromiseDialog({
 
   return (
     <Dialog title={`New promised date for RO ${ro.roNumber}`} onClose={onCancel}>
-      <form onSubmit={(e) => void submit(e)} className="stack">
+      <form onSubmit={(e) => void submit(e)} className="stack" noValidate>
         <p>
           Moving to <strong>{STAGE_LABELS[stage]}</strong> leaves too little time for the promised date,{' '}
           <strong>{formatDay(ro.promisedDate, true)}</strong>. Give {ro.customerName} a new date and the reason: the customer sees both on the

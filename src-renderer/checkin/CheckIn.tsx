@@ -223,7 +223,7 @@ export function CheckIn() {
               type="search"
               value={query}
               autoComplete="off"
-              aria-controls="customer-matches"
+              aria-controls={matches.length > 0 ? 'customer-matches' : undefined}
               onChange={(e) => {
                 setQuery(e.target.value);
                 setChosen(null);

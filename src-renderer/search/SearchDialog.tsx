@@ -56,7 +56,7 @@ export function SearchDialog({ onClose }: { onClose(): void }) {
   return (
     <Dialog title="Search" onClose={onClose} className="search-dialog">
       <input
-        autoFocus
+        data-autofocus
         type="search"
         role="combobox"
         aria-label="Name, phone, plate, VIN, RO or claim number"

@@ -9,6 +9,9 @@ export function Dialog({ title, onClose, children, className }: { title: string;
   useEffect(() => {
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
+    // showModal focuses the first focusable element (the close button); a person wants the first field.
+    const first = dialog.querySelector<HTMLElement>('[data-autofocus], input:not([type=hidden]), select, textarea');
+    first?.focus();
     const cancel = (e: Event) => {
       e.preventDefault();
       closeRef.current();

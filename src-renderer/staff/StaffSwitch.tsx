@@ -73,7 +73,7 @@ function SwitchDialog({
           </label>
           <label className="field">
             <span>PIN</span>
-            <input autoFocus type="password" inputMode="numeric" autoComplete="off" value={pin} maxLength={8} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} />
+            <input data-autofocus type="password" inputMode="numeric" autoComplete="off" value={pin} maxLength={8} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} />
           </label>
           {problem ? (
             <p role="alert" className="field-problem">

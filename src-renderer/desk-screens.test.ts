@@ -1,0 +1,188 @@
+// The front desk's screens in Chromium at 1366×768 on the demo shop, as a person uses them: scan
+// and filter the board, find a car with Ctrl+K, move a card by keyboard past its promised date,
+// switch in with a PIN, check a car in with a mistyped VIN, and restyle the portal in settings.
+// Screenshots land in test-output/ for a person to look at; axe-core must find nothing serious.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoShop } from '../src-main/demo/demo-shop.js';
+import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
+import type { RepairOrderSummary } from '../src-shared/domain.js';
+import { addDays, today } from './shared/format.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+
+const DESK_SIZE = { width: 1366, height: 768 };
+
+describe('the front desk on the demo shop', () => {
+  let tmp: string;
+  let t: TestDesk;
+  let host: BrowserHost;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    tmp = tempDir('bayline-screens-');
+    await buildRenderer(path.join(tmp, 'renderer'));
+    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
+    await seedDemoShop(t.desk);
+    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
+    browser = await launchChromium();
+    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: DESK_SIZE })));
+    await page.goto(host.url);
+    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await t?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const board = () => page.getByRole('main', { name: 'Repair board' });
+  const cards = () => board().getByRole('article');
+
+  it('shows every open repair under its stage and filters by insurer, overdue, delays and new messages', async () => {
+    const ros = await t.call('ro-board', {});
+    await expect.poll(() => cards().count()).toBe(ros.length);
+    expect(ros.length).toBeGreaterThan(20);
+    await screenshot(page, 'desk-board');
+    expect(await axeProblems(page)).toEqual([]);
+
+    const insurer = ros.find((r) => r.insurer)!.insurer!;
+    await page.getByLabel('Insurer').selectOption(insurer);
+    const ofInsurer = ros.filter((r) => r.insurer === insurer).length;
+    await expect.poll(() => cards().count()).toBe(ofInsurer);
+    await page.getByText(`Showing ${ofInsurer} of ${ros.length} open repairs`).waitFor();
+    await page.getByLabel('Insurer').selectOption('');
+
+    await page.getByLabel('Overdue').check();
+    await expect.poll(() => cards().count()).toBe(ros.filter((r) => r.overdue).length);
+    // Overdue says so in words, not only in colour.
+    if (ros.some((r) => r.overdue)) expect(await cards().first().innerText()).toContain('Overdue');
+    await page.getByLabel('Overdue').uncheck();
+
+    await page.getByLabel('Has a delay').check();
+    await expect.poll(() => cards().count()).toBe(ros.filter((r) => r.openExceptions.length > 0).length);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => cards().count()).toBe(ros.length);
+
+    // Sub-statuses show on the cards that have one.
+    const withSub = ros.find((r) => r.subStatus);
+    if (withSub) expect(await board().getByRole('article', { name: `RO ${withSub.roNumber}, ${withSub.customerName}` }).innerText()).toContain(withSub.subStatus);
+    expect(errors).toEqual([]);
+  });
+
+  it('finds a repair by plate with Ctrl+K, keyboard only, and opens it', async () => {
+    const ros = await t.call('ro-board', {});
+    const target = ros.find((r) => r.plate)!;
+    await page.keyboard.press('Control+k');
+    const search = page.getByRole('combobox', { name: 'Name, phone, plate, VIN, RO or claim number' });
+    await search.waitFor();
+    await page.keyboard.type(target.plate!.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    await page.getByRole('option', { name: new RegExp(`RO ${target.roNumber}\\b`) }).waitFor();
+    const hits = page.getByRole('listbox', { name: 'Repair orders found' }).getByRole('option');
+    await expect.poll(() => hits.first().getAttribute('aria-selected')).toBe('true');
+    expect(await hits.first().innerText()).toContain(`RO ${target.roNumber}`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `RO ${target.roNumber} · ${target.customerName}` }).waitFor();
+    await page.getByRole('heading', { name: 'Activity' }).waitFor();
+    await page.getByRole('list', { name: 'What happened to this repair' }).getByRole('listitem').first().waitFor();
+    await screenshot(page, 'desk-repair-order');
+    expect(await axeProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    expect(errors).toEqual([]);
+  });
+
+  it('asks for a new date and a reason when a keyboard move makes the promised date unrealistic', async () => {
+    const ro = await t.call('ro-check-in', {
+      customer: { firstName: 'Rosa', lastName: 'Linde' },
+      vehicle: { plate: 'TIGHT 1', year: 2020, make: 'Mazda', model: 'CX-5' },
+      promisedDate: addDays(today(), 2),
+    });
+    const card = board().getByRole('article', { name: `RO ${ro.roNumber}, Rosa Linde` });
+    await card.waitFor();
+    await card.getByRole('button', { name: `RO ${ro.roNumber}` }).focus();
+    await page.keyboard.press('Alt+ArrowRight');
+    const dialog = page.getByRole('dialog', { name: `New promised date for RO ${ro.roNumber}` });
+    await dialog.waitFor();
+    // Without a reason nothing moves.
+    await dialog.getByRole('button', { name: 'Move and change the date' }).click();
+    await dialog.getByText('Write the reason the customer will read').waitFor();
+    expect((await t.call('ro-get', { id: ro.id })).stage).toBe('pictures');
+    await dialog.getByLabel('Reason (the customer reads this)').fill('Teardown showed a bent subframe');
+    await dialog.getByRole('button', { name: 'Move and change the date' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('region', { name: 'Estimate', exact: true }).getByRole('article', { name: `RO ${ro.roNumber}, Rosa Linde` }).waitFor();
+    const after = await t.call('ro-get', { id: ro.id });
+    expect(after.stage).toBe('estimate');
+    expect(after.promisedDate).toBe(addDays(today(), 6));
+    expect(after.promisedDateHistory.at(-1)).toMatchObject({ reason: 'Teardown showed a bent subframe', toDate: addDays(today(), 6) });
+    // The focus followed the card, so a second press moves it on (still too tight: asks again).
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(`RO ${ro.roNumber}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('switches a person in by PIN, and what they do is theirs in the activity list', async () => {
+    await page.getByRole('button', { name: /At the desk:/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Who is at the desk?' });
+    await dialog.getByLabel('Name').selectOption({ label: 'Tomás Álvarez (advisor)' });
+    await dialog.getByLabel('PIN').fill('0000');
+    await dialog.getByRole('button', { name: 'Switch in' }).click();
+    await dialog.getByText('That PIN is not right for Tomás Álvarez.').waitFor();
+    await dialog.getByLabel('PIN').fill('1357');
+    await dialog.getByRole('button', { name: 'Switch in' }).click();
+    await page.getByRole('button', { name: 'At the desk: Tomás Álvarez' }).waitFor();
+
+    const ro = (await t.call('ro-board', {}))[0]!;
+    await board().getByRole('button', { name: `RO ${ro.roNumber}`, exact: true }).click();
+    await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    expect(errors).toEqual([]);
+  });
+
+  it('checks a car in: a mistyped VIN is caught with a clear sentence, an open repair for the same plate is flagged', async () => {
+    const existing: RepairOrderSummary = (await t.call('ro-board', {})).find((r) => r.plate)!;
+    await page.getByRole('button', { name: 'Check in', exact: true }).click();
+    await page.getByLabel('Find a customer (name or phone)').fill('zz-nobody');
+    await page.getByLabel('First name').fill('Marta');
+    await page.getByLabel('Last name').fill('Quist');
+    await page.getByLabel('Mobile').fill('(512) 555-0188');
+    await page.getByLabel('VIN').fill('1HGCM82633A004353');
+    await page.locator('#f-vin-problem').waitFor();
+    expect(await page.locator('#f-vin-problem').innerText()).toMatch(/check digit|mistyped|VIN/i);
+    await page.getByLabel('Plate').fill(existing.plate!);
+    await page.getByText('This car already has an open repair').waitFor();
+    await page.getByLabel('Insurer').fill('Progressive');
+    await page.getByLabel('Claim number').fill('PRG-55-1021');
+    await page.getByLabel('Deductible ($)').fill('500');
+    await screenshot(page, 'desk-check-in');
+    expect(await axeProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Check in', exact: true }).last().click();
+    await page.getByText('Some details need fixing').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(errors).toEqual([]);
+  });
+
+  it('restyles the portal in settings, previewed live before saving', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const preview = page.getByRole('figure', { name: 'Preview of the customer portal' });
+    await preview.waitFor();
+    await page.getByLabel('Main colour').fill('#7a1f5c');
+    await expect.poll(() => preview.locator('.pp-head').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(122, 31, 92)');
+    await page.locator('#set-wording').getByLabel('Repair started', { exact: true }).fill('Our technicians are repairing your car now.');
+    await preview.getByText('Our technicians are repairing your car now.').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'desk-settings');
+    expect(await axeProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Save colours' }).click();
+    await page.getByText('Colours saved.').waitFor();
+    expect((await t.call('workspace-get', {})).colorPrimary).toBe('#7a1f5c');
+    expect(errors).toEqual([]);
+  });
+});
