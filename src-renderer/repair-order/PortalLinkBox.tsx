@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatMoment, messageOf, plural } from '../shared/format.js';
+import { formatMoment, messageOf } from '../shared/format.js';
 
 export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
   const { api, announce } = useDesk();
@@ -53,7 +53,7 @@ export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChan
       ) : null}
       {portal.problem ? <p className="muted">{portal.problem}</p> : null}
       <p className="muted small">
-        {portal.views === 0 ? 'Not opened yet' : `Opened ${plural(portal.views, 'time')}`}
+        {portal.views === 0 ? 'Not opened yet' : portal.views === 1 ? 'Opened once' : `Opened ${portal.views} times`}
         {portal.lastViewedAt ? `, last ${formatMoment(portal.lastViewedAt)}` : ''}
         {portal.issuedAt ? ` · issued ${formatMoment(portal.issuedAt)}` : ''}
       </p>

@@ -192,7 +192,7 @@ function StageSection({ ro, subStatuses, onChanged }: { ro: RepairOrderDetail; s
         <label className="field">
           <span>Sub-status</span>
           <select value={sub} onChange={(e) => setSub(e.target.value)} disabled={subs.length === 0}>
-            <option value="">{subs.length === 0 ? 'None for this stage' : 'None'}</option>
+            <option value="">None</option>
             {subs.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
