@@ -10,7 +10,7 @@ import { RepairOrderView } from './repair-order/RepairOrderView.js';
 import { SearchDialog } from './search/SearchDialog.js';
 import { Settings } from './settings/Settings.js';
 import { DeskContext, type DeskContextValue, type Screen } from './shared/desk-context.js';
-import { useLive } from './shared/use-live.js';
+import { announceReconnect, useLive } from './shared/use-live.js';
 import { StaffSwitch } from './staff/StaffSwitch.js';
 import { SyncState } from './sync/SyncState.js';
 
@@ -41,12 +41,9 @@ export function App({ api, connection }: AppProps) {
     return connection.onStateChange((state) => {
       setLink(state);
       // Anything may have changed while we could not hear the desk's events.
-      if (state === 'open') {
-        void shop.reload();
-        void staff.reload();
-      }
+      if (state === 'open') announceReconnect();
     });
-  }, [connection, shop.reload, staff.reload]);
+  }, [connection]);
 
   useEffect(() => {
     void api.call('staff-current', {}).then(setAtDesk, () => undefined);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
-import { build } from 'vite';
+import { buildRenderer } from './testing/browser-kit.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
 import { Desk } from '../src-main/desk.js';
@@ -56,11 +56,7 @@ describe('the repair board in a browser', () => {
     }
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-round-trip-'));
     rendererDir = path.join(tmp, 'renderer');
-    await build({
-      configFile: fileURLToPath(new URL('./vite.config.ts', import.meta.url)),
-      build: { outDir: rendererDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    await buildRenderer(rendererDir);
     desk = await Desk.open({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Harbor Collision', slug: 'harbor-collision' } });
     host = await startBrowserHost({ desk, port: 0, rendererDir });
     browser = await chromium.launch({
@@ -200,13 +196,15 @@ describe('the repair board in a browser', () => {
     await card.waitFor();
     expect(await card.innerText()).toContain('1 new message');
     await card.getByRole('button', { name: `RO ${ro.roNumber}` }).click();
-    const panel = page.getByRole('complementary', { name: `RO ${ro.roNumber}` });
+    const panel = page.locator('.ro-view');
     await panel.getByText(payload).waitFor();
     expect(await panel.innerText()).toContain('<script>window.pwned=2</script> Hart');
     expect(await panel.innerText()).toContain('"><svg onload="window.pwned=3">.jpg');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
-    expect(await page.locator('.ro-panel img, .ro-panel svg, .ro-panel script').count()).toBe(0);
+    expect(await page.locator('.ro-view script, .message img, .message svg').count()).toBe(0);
     // Opening the repair read the message: the badge goes.
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await card.waitFor();
     await card.getByText('1 new message').waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
     await page.close();

@@ -133,7 +133,7 @@ export function Board({ stale }: { stale: boolean }) {
           Move a card: drag it, or press Alt+→ / Alt+← on its RO number.
         </p>
       </form>
-      <Problem text={problem ?? board.problem} />
+      <Problem text={problem ?? (stale ? null : board.problem)} />
       {ros.length === 0 ? (
         <div className="empty-board">
           <h2>No cars in the shop yet</h2>

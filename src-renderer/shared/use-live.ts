@@ -4,6 +4,20 @@ import { type Dispatch, type SetStateAction, useCallback, useEffect, useRef, use
 import type { BaylineApi } from '../../src-shared/api/contract.js';
 import { messageOf } from './format.js';
 
+/**
+ * Said when the link to the desk comes back after a drop: events were missed meanwhile, so
+ * everything on screen is loaded again.
+ */
+const reconnects = new EventTarget();
+export function announceReconnect(): void {
+  reconnects.dispatchEvent(new Event('reconnect'));
+}
+
+export function onReconnect(listener: () => void): () => void {
+  reconnects.addEventListener('reconnect', listener);
+  return () => reconnects.removeEventListener('reconnect', listener);
+}
+
 export interface Live<T> {
   data: T | null;
   problem: string | null;
@@ -44,10 +58,15 @@ export function useLive<T>(api: BaylineApi, load: () => Promise<T>, tables: read
   useEffect(() => {
     setData(null);
     void reload();
-    return api.onEvent((event) => {
+    const stopReconnect = onReconnect(() => void reload());
+    const stop = api.onEvent((event) => {
       if (event.type !== 'changed') return;
       if (tables === 'all' || event.tables.some((t) => tables.includes(t))) void reload();
     });
+    return () => {
+      stop();
+      stopReconnect();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, reload, ...deps]);
 

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, plural } from '../shared/format.js';
+import { onReconnect } from '../shared/use-live.js';
 
 export function SyncState() {
   const { api } = useDesk();
@@ -25,10 +26,12 @@ export function SyncState() {
       if (event.type === 'sync') setStatus(event.status);
       else refresh();
     });
+    const stopReconnect = onReconnect(refresh);
     return () => {
       cancelled = true;
       if (pending) clearTimeout(pending);
       stop();
+      stopReconnect();
     };
   }, [api]);
 
