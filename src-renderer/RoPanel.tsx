@@ -3,7 +3,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BaylineApi } from '../src-shared/api/contract.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
+import type { PrintKind } from '../src-shared/printing.js';
 import { STAGE_LABELS } from '../src-shared/stages.js';
+import { PrintDialog } from './printing/PrintDialog.js';
 
 export interface RoPanelProps {
   api: BaylineApi;
@@ -16,6 +18,7 @@ export function RoPanel({ api, roId, onClose }: RoPanelProps) {
   const [problem, setProblem] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
+  const [printing, setPrinting] = useState<PrintKind[] | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -88,6 +91,23 @@ export function RoPanel({ api, roId, onClose }: RoPanelProps) {
               {ro.portal.views === 1 ? 'Opened once' : `Opened ${ro.portal.views} times`}
             </p>
           </section>
+          <section aria-label="Print" className="ro-print">
+            <h3>Print</h3>
+            <p className="ro-print-buttons">
+              <button type="button" onClick={() => setPrinting(['work-order', 'tag'])}>
+                Work order and tag
+              </button>
+              <button type="button" onClick={() => setPrinting(['work-order'])}>
+                Work order
+              </button>
+              <button type="button" onClick={() => setPrinting(['tag'])}>
+                Dashboard tag
+              </button>
+              <button type="button" onClick={() => setPrinting(['receipt'])}>
+                Receipt
+              </button>
+            </p>
+          </section>
           <section aria-label="Conversation" className="ro-conversation">
             <h3>Conversation</h3>
             {ro.messages.length === 0 ? <p className="muted">No messages yet.</p> : null}
@@ -116,6 +136,7 @@ export function RoPanel({ api, roId, onClose }: RoPanelProps) {
           </section>
         </>
       ) : null}
+      {printing && ro ? <PrintDialog api={api} roId={ro.id} roNumber={ro.roNumber} kinds={printing} onClose={() => setPrinting(null)} /> : null}
     </aside>
   );
 }

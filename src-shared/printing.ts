@@ -49,6 +49,8 @@ export interface RenderedPrint {
   paper: Paper;
   fileName: string;
   pdfBase64: string;
+  /** The page as printed, for the printer driver (an 80 mm receipt is as long as its content). */
+  pageSizeMicrons: { width: number; height: number };
   /** The customer link its QR carries (with the document's scan marker), or null with `problem` saying why. */
   customerUrl: string | null;
   problem: string | null;
@@ -60,4 +62,26 @@ export function paperProblem(kind: PrintKind, paper: string): string | null {
   const allowed = PAPERS_FOR[kind].map((p) => PAPERS[p].label).join(', ');
   const named = paper in PAPERS ? PAPERS[paper as Paper].label : `"${paper}"`;
   return `A ${KIND_LABELS[kind].toLowerCase()} prints on ${allowed}, not ${named}.`;
+}
+
+/** A printer this PC can print to. */
+export interface PrinterChoice {
+  name: string;
+  displayName: string;
+  isDefault: boolean;
+}
+
+/**
+ * What the Electron window adds beside `window.bayline`: the PC's printers and printing a PDF to
+ * one. The browser host has no such bridge; there the PDF opens in the browser to print.
+ */
+export interface PrintingBridge {
+  printers(): Promise<PrinterChoice[]>;
+  /** Prints the PDF; with no printer named, the system's print dialog asks. */
+  print(pdfBase64: string, options: { printer: string | null; pageSizeMicrons: { width: number; height: number } }): Promise<{ ok: boolean; problem: string | null }>;
+}
+
+/** The physical page size of a rendered PDF, for a printer driver (microns, as Electron takes it). */
+export function pageSizeMicrons(widthPt: number, heightPt: number): { width: number; height: number } {
+  return { width: Math.round((widthPt / 72) * 25_400), height: Math.round((heightPt / 72) * 25_400) };
 }

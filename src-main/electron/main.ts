@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, type WebContents } from 'electron';
 import type { Session } from '../api/dispatch.js';
 import { Desk } from '../desk.js';
+import { installPrinting } from './printing.js';
 
 // Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -92,6 +93,7 @@ async function start(): Promise<void> {
     return desk.call(method, args, sessionFor(event.sender));
   });
 
+  installPrinting(isOwnPage);
   createWindow();
 }
 

@@ -87,5 +87,5 @@ export async function renderDashboardTag(data: PrintData, paper: 'half-letter' |
     writeText(doc, data.customerUrlProblem ?? 'No status link.', rightX, rowTop + rh + 4 * s, rightWidth, { size: 7.5 * s, maxLines: 5, align: 'center', color: '#555555' });
   }
 
-  return { pdf: await finishPdf(doc), qrCodes };
+  return { pdf: await finishPdf(doc), page: { width: W, height: H }, qrCodes };
 }

@@ -17,6 +17,8 @@ export interface PlacedQr {
 export interface PrintedDocument {
   pdf: Buffer;
   qrCodes: PlacedQr[];
+  /** Page size in points. */
+  page: { width: number; height: number };
 }
 
 export async function renderPrintDocument(kind: PrintKind, paper: Paper, data: PrintData): Promise<PrintedDocument> {

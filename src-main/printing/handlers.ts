@@ -1,5 +1,6 @@
 // Printing as API methods: render a document (the real PDF the screen previews and prints) and
 // the paper and printer this PC uses for each kind.
+import { pageSizeMicrons } from '../../src-shared/printing.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import { printFileName, renderPrintDocument } from './documents.js';
 import { gatherPrintData } from './print-data.js';
@@ -15,6 +16,7 @@ export const printingHandlers: Partial<HandlerMap> = {
       paper,
       fileName: printFileName(args.kind, data.ro.roNumber),
       pdfBase64: printed.pdf.toString('base64'),
+      pageSizeMicrons: pageSizeMicrons(printed.page.width, printed.page.height),
       customerUrl: data.customerUrl,
       problem: data.customerUrlProblem,
     };

@@ -19,9 +19,10 @@ export async function renderReceipt(data: PrintData, paper: 'receipt-80mm' | 'le
     const scratch = newPdf([W, 4000], info);
     const length = drawReceipt(scratch, data, margin, margin, W - 2 * margin, 1).bottom + margin;
     scratch.end();
-    const doc = newPdf([W, Math.ceil(length)], info);
+    const page = { width: W, height: Math.ceil(length) };
+    const doc = newPdf([page.width, page.height], info);
     const { qrCodes } = drawReceipt(doc, data, margin, margin, W - 2 * margin, 1);
-    return { pdf: await finishPdf(doc), qrCodes };
+    return { pdf: await finishPdf(doc), page, qrCodes };
   }
   // On a sheet: a column a little larger than the roll's, smaller again if the texts are long.
   const { width: W, height: H } = PAPERS[paper];
@@ -36,7 +37,7 @@ export async function renderReceipt(data: PrintData, paper: 'receipt-80mm' | 'le
   const doc = newPdf([W, H], info);
   const width = columnWidth(W, margin, scale);
   const { qrCodes } = drawReceipt(doc, data, (W - width) / 2, margin, width, scale);
-  return { pdf: await finishPdf(doc), qrCodes };
+  return { pdf: await finishPdf(doc), page: { width: W, height: H }, qrCodes };
 }
 
 function columnWidth(pageWidth: number, margin: number, scale: number): number {

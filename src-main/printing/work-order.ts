@@ -110,5 +110,5 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   );
   writeText(doc, printedLine(data), MARGIN, H - MARGIN - 8, inner, { size: 6.5, color: '#777777', align: 'right' });
 
-  return { pdf: await finishPdf(doc), qrCodes: block.qr ? [{ box: block.qr, url: data.customerUrl!, who: 'customer' }] : [] };
+  return { pdf: await finishPdf(doc), page: { width: W, height: H }, qrCodes: block.qr ? [{ box: block.qr, url: data.customerUrl!, who: 'customer' }] : [] };
 }
