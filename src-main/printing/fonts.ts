@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as fontkit from 'fontkit';
 
 export const REGULAR = 'Bayline-Regular';
 export const BOLD = 'Bayline-Bold';
@@ -17,15 +18,19 @@ export function resourcesDir(): string {
   return fileURLToPath(new URL('../../resources', import.meta.url));
 }
 
-let cached: { regular: Buffer; bold: Buffer } | null = null;
+let cached: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
 
-/** The font files, read once per process. */
-export function fontFiles(): { regular: Buffer; bold: Buffer } {
+/**
+ * The fonts, read and parsed once per process. Parsing is most of the cost of a document if
+ * done per document (pdfkit would parse the file each time); each document still embeds its
+ * own subset of the glyphs it uses.
+ */
+export function parsedFonts(): { regular: fontkit.Font; bold: fontkit.Font } {
   if (!cached) {
     const dir = path.join(resourcesDir(), 'fonts');
     cached = {
-      regular: fs.readFileSync(path.join(dir, 'NotoSans-Regular.ttf')),
-      bold: fs.readFileSync(path.join(dir, 'NotoSans-Bold.ttf')),
+      regular: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSans-Regular.ttf'))),
+      bold: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSans-Bold.ttf'))),
     };
   }
   return cached;

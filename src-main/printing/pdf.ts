@@ -1,7 +1,7 @@
 // A pdfkit document set up the same way for every printed document: our fonts registered,
 // metadata that names the shop and the repair, and the finished bytes collected in memory.
 import PDFDocument from 'pdfkit';
-import { BOLD, fontFiles, REGULAR } from './fonts.js';
+import { BOLD, parsedFonts, REGULAR } from './fonts.js';
 
 export function newPdf(size: [number, number], info: { title: string; subject: string }): PDFKit.PDFDocument {
   const doc = new PDFDocument({
@@ -12,9 +12,10 @@ export function newPdf(size: [number, number], info: { title: string; subject: s
     bufferPages: false,
     info: { Title: info.title, Subject: info.subject, Author: 'Bayline', Creator: 'Bayline', Producer: 'Bayline' },
   });
-  const fonts = fontFiles();
-  doc.registerFont(REGULAR, fonts.regular);
-  doc.registerFont(BOLD, fonts.bold);
+  const fonts = parsedFonts();
+  // pdfkit takes a parsed fontkit font in place of the file (its types list only file forms).
+  doc.registerFont(REGULAR, fonts.regular as unknown as Buffer);
+  doc.registerFont(BOLD, fonts.bold as unknown as Buffer);
   doc.font(REGULAR);
   return doc;
 }
