@@ -71,6 +71,8 @@ function createWindow(): BrowserWindow {
 }
 
 async function start(): Promise<void> {
+  // A packaged app keeps resources/ (fonts for printing) beside the app, not two folders up from out/main.
+  if (app.isPackaged) process.env.BAYLINE_RESOURCES ??= path.join(process.resourcesPath, 'resources');
   try {
     // BAYLINE_DATA lets `npm start` point the window at the same folder the browser host would use.
     const dataDir = process.env.BAYLINE_DATA ?? path.join(app.getPath('userData'), 'data');
