@@ -8,7 +8,8 @@
 // sync — see bench/sync.ts, which also reads BENCH_SYNC_ENGINES=sqlite|postgres,
 // BENCH_SYNC_EDITS and BENCH_SYNC_CHANGES; portal — GET /t/<token> at 50 connections beside a
 // bare fastify route, see bench/portal.ts, which reads BENCH_PORTAL_ENGINES, BENCH_PORTAL_SECONDS
-// and more). latest.json then holds only the parts that ran.
+// and more; printing — work orders per second beside empty pdfkit PDFs, see bench/printing.ts).
+// latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,13 +19,14 @@ import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
+import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   const stage: StageBenchResult[] = [];
   let sync: SyncBenchResult | null = null;
   let portal: PortalBenchResult | null = null;
+  let printing: PrintingBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -112,6 +115,12 @@ async function main(): Promise<void> {
       console.log(`\n[portal] GET /t/<token> on the relay beside a bare fastify route (${seconds(started)} so far)`);
       portal = await runPortalBench();
     }
+
+    // --- e. printed work orders
+    if (only.has('printing')) {
+      console.log(`\n[printing] work orders to disk beside empty pdfkit PDFs (${seconds(started)} so far)`);
+      printing = await runPrintingBench(root);
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -121,11 +130,12 @@ async function main(): Promise<void> {
     ...(stage.length ? [writeResult('stage-change', stamp, { ...header, benchmark: 'stage-change', results: stage })] : []),
     ...(sync ? [writeResult('sync', stamp, { ...header, benchmark: 'sync', result: sync })] : []),
     ...(portal ? [writeResult('portal', stamp, { ...header, benchmark: 'portal', result: portal })] : []),
+    ...(printing ? [writeResult('printing', stamp, { ...header, benchmark: 'printing', result: printing })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -139,6 +149,7 @@ async function main(): Promise<void> {
   }
   if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
   if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
+  if (printing) for (const line of printingSummaryLines(printing)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

@@ -1,5 +1,5 @@
 // The desk's command line (`npm run desk -- <command>`): serve the browser host, load the demo
-// shop, back up, restore, and check the audit trail.
+// shop, back up, restore, check the audit trail, pair with a relay, and print documents as PDF.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,11 @@ import { createBackup, DEFAULT_KEEP_BACKUPS, listBackups, restoreBackup } from '
 import { renewNodeId } from './db/workspace-db.js';
 import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
 import { acquireDeskLock } from './desk-lock.js';
+import { KIND_LABELS, PAPERS, PRINT_KINDS, type PrintKind, type RenderedPrint } from '../src-shared/printing.js';
+
+function isPrintKind(value: unknown): value is PrintKind {
+  return typeof value === 'string' && (PRINT_KINDS as readonly string[]).includes(value);
+}
 
 const USAGE = `Bayline desk
 
@@ -22,6 +27,10 @@ const USAGE = `Bayline desk
   npm run desk -- verify-audit --data DIR         check that no audit event was altered or removed
   npm run desk -- pair --data DIR --relay URL --code CODE [--name NAME]
                                                   connect this desk to the shop's relay with a pairing code
+  npm run desk -- print work-order|tag|receipt --data DIR --ro RO --out FILE.pdf [--paper PAPER]
+                                                  write a printed document of repair order RO as a PDF
+                                                  (paper: letter, a4, half-letter, receipt-80mm; default:
+                                                  this PC's choice for that document)
 `;
 
 class UsageError extends Error {}
@@ -40,8 +49,9 @@ function existingWorkspace(dataDir: string) {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: command === 'print',
     options: {
       data: { type: 'string' },
       port: { type: 'string' },
@@ -54,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
       slug: { type: 'string' },
       relay: { type: 'string' },
       code: { type: 'string' },
+      ro: { type: 'string' },
+      out: { type: 'string' },
+      paper: { type: 'string' },
     },
     strict: true,
   });
@@ -186,6 +199,38 @@ async function main(argv: string[]): Promise<number> {
         await desk.close();
       }
       return 0;
+    }
+
+    case 'print': {
+      const dataDir = requireData(values);
+      const [kind, ...extra] = positionals;
+      if (!isPrintKind(kind) || extra.length > 0) throw new UsageError(`Say what to print: ${PRINT_KINDS.join(', ')}.`);
+      const roNumber = Number(values.ro);
+      if (!values.ro || !Number.isInteger(roNumber) || roNumber < 1) throw new UsageError('Say which repair order with --ro NUMBER.');
+      if (!values.out) throw new UsageError('Say where to write the PDF with --out FILE.pdf.');
+      existingWorkspace(dataDir);
+      const desk = await Desk.open({ dataDir, sync: false });
+      try {
+        const ro = await desk.db.selectFrom('repair_orders').select('id').where('ro_number', '=', roNumber).executeTakeFirst();
+        if (!ro) {
+          console.error(`No repair order ${roNumber} in ${dataDir}.`);
+          return 1;
+        }
+        const outcome = await desk.call('print-render', { roId: ro.id, kind, paper: values.paper }, desk.newSession());
+        if (!outcome.ok) {
+          console.error(outcome.error.message);
+          return 1;
+        }
+        const printed = outcome.result as RenderedPrint;
+        const out = path.resolve(values.out);
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, Buffer.from(printed.pdfBase64, 'base64'));
+        console.log(`${KIND_LABELS[kind]} for RO ${roNumber} (${PAPERS[printed.paper].label}) written to ${out}.`);
+        if (printed.problem) console.log(`No QR code for the customer: ${printed.problem}`);
+        return 0;
+      } finally {
+        await desk.close();
+      }
     }
 
     case undefined:

@@ -19,6 +19,7 @@ import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
 import { portalHandlers } from './portal/handlers.js';
+import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
@@ -85,6 +86,7 @@ export class Desk {
       backupHandlers,
       syncHandlers,
       portalHandlers,
+      printingHandlers,
     );
     workspace.store.onChange((touched) => this.emit({ type: 'changed', tables: [...touched.keys()] }));
   }

@@ -15,7 +15,8 @@ import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-hos
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderDetail, RepairOrderSummary } from '../src-shared/domain.js';
 import { addDays, today } from './shared/format.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, TEST_OUTPUT, watchedPage } from './testing/browser-kit.js';
+import { decodeQrCodes } from '../src-main/printing/printed-pages.js';
 
 const DESK_SIZE = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -45,7 +46,9 @@ describe('front desk, relay and portal together', () => {
     hostA = await startBrowserHost({ desk: deskA, port: 0, rendererDir });
     hostB = await startBrowserHost({ desk: deskB, port: 0, rendererDir });
     browser = await launchChromium();
-    const pa = await watchedPage(await browser.newContext(DESK_SIZE));
+    // Desk A at twice the pixel density (as many desk screens are), so the QR in the print preview is
+    // drawn sharp enough to read back; screenshots are still saved at 1366×768.
+    const pa = await watchedPage(await browser.newContext({ ...DESK_SIZE, deviceScaleFactor: 2 }));
     const pb = await watchedPage(await browser.newContext(DESK_SIZE));
     a = pa.page;
     b = pb.page;
@@ -108,9 +111,17 @@ describe('front desk, relay and portal together', () => {
 
     const ro = await checkInThroughScreens(a, { first: 'Ana', last: 'Silva', mobile: '(512) 555-0147', plate: 'KLM 456', vin: '1HGCM82633A004352' });
     expect(ro.portalUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}$/);
-    // The last step has its place for printing the work order and tag.
-    await a.getByRole('region', { name: 'Print work order and tag' }).waitFor();
+    // The last step prints the work order and tag; the preview is the real PDF, its QR the portal link.
     await screenshot(a, 'desk-check-in-done');
+    await a.getByRole('region', { name: 'Print work order and tag' }).getByRole('button', { name: 'Print work order and tag…' }).click();
+    const printDialog = a.getByRole('dialog', { name: `Print for RO ${ro.roNumber}` });
+    const workOrder = printDialog.getByRole('figure', { name: `Work order for RO ${ro.roNumber}` });
+    await workOrder.and(a.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
+    const preview = path.join(TEST_OUTPUT, 'desk-check-in-work-order.png');
+    await workOrder.locator('canvas').first().screenshot({ path: preview });
+    expect(decodeQrCodes(preview)).toEqual([`${ro.portalUrl}?s=qr-work-order`]);
+    await printDialog.getByRole('button', { name: 'Not now' }).click();
+    await printDialog.waitFor({ state: 'detached' });
 
     // The second desk sees the new repair without a refresh.
     await card(b, 'Pictures', ro).waitFor();

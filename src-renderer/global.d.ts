@@ -1,9 +1,12 @@
 // The typed API object both transports install: Electron's preload, or the browser host's WebSocket.
 import type { BaylineApi } from '../src-shared/api/contract.js';
+import type { PrintingBridge } from '../src-shared/printing.js';
 
 declare global {
   interface Window {
     bayline: BaylineApi;
+    /** Present in the Electron window only: the PC's printers. */
+    baylinePrinting?: PrintingBridge;
   }
 }
 

@@ -83,6 +83,8 @@ export const blobsPlugin: FastifyPluginAsync<BlobsPluginOptions> = async (app, o
     });
     const created = put.created || !had;
     req.log.info({ workspace: workspace.slug, hash, sizeBytes: put.sizeBytes, created }, 'blob stored');
+    // Open portal pages leave out photos whose file is not here yet; now it is, they may show it.
+    if (created) await app.storage.announceChanges(workspace.id);
     return reply.code(created ? 201 : 200).send({ hash, sizeBytes: put.sizeBytes, mimeType: had?.mimeType ?? mimeType });
   });
 

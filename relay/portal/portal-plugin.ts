@@ -10,7 +10,7 @@ import multipart, { type MultipartFile, type Multipart } from '@fastify/multipar
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
-import { isPortalSource, type PortalSource } from '../../src-shared/portal/token.js';
+import { customerLinkExpired, isPortalSource, type PortalSource } from '../../src-shared/portal/token.js';
 import { BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
 import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/intake.js';
@@ -532,7 +532,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
       .executeTakeFirst();
     if (!ro || !ro.mobile || ro.mobile.slice(-4) !== last4) return;
     const settings = await readSettings(store.db);
-    if (ro.closed_at && Date.parse(ro.closed_at) + settings.portalDaysAfterDelivery * 86_400_000 < Date.now()) return;
+    if (customerLinkExpired(ro.closed_at, settings.portalDaysAfterDelivery)) return;
     const channel = ro.preferred_channel === 'email' && ro.email ? 'email' : 'sms';
     await service.write(workspaceId, { actor: 'customer', action: 'track-request', summary: 'Portal link asked for on the shop page', roId: ro.id }, (tx) =>
       tx.insert('track_requests', {

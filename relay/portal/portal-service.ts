@@ -75,6 +75,10 @@ export class PortalService {
     this.flushTimer.unref();
   }
 
+  private hasBlob(workspaceId: string): (hash: string) => Promise<boolean> {
+    return async (hash) => (await this.storage.findBlob(workspaceId, hash)) !== null;
+  }
+
   private generation(workspaceId: string): number {
     return this.generations.get(workspaceId) ?? 0;
   }
@@ -149,7 +153,7 @@ export class PortalService {
   }
 
   private async render(token: string, key: string, generation: number, resolved: ResolvedToken): Promise<CachedPage | null> {
-    const view = await loadPortalView(resolved.store.db, resolved.roId);
+    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId));
     if (!view) return null;
     const version = viewVersion(view);
     const rendered = renderStatusPage(view, { token, version });
@@ -163,7 +167,7 @@ export class PortalService {
   }
 
   async version(resolved: ResolvedToken): Promise<string | null> {
-    const view = await loadPortalView(resolved.store.db, resolved.roId);
+    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId));
     return view ? viewVersion(view) : null;
   }
 

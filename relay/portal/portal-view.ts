@@ -120,14 +120,23 @@ function toFile(a: { id: string; kind: string | null; file_name: string | null; 
   };
 }
 
-export async function loadPortalView(db: Db, roId: string): Promise<PortalView | null> {
+/**
+ * `hasBlob` leaves out files whose bytes have not reached the relay yet (a desk's photo row can
+ * arrive by sync before the desk's upload of the file finishes): the page would show a broken image.
+ * The page shows them once the upload lands (the blob route announces the workspace as changed).
+ */
+export async function loadPortalView(
+  db: Db,
+  roId: string,
+  hasBlob: (hash: string) => Promise<boolean> = async () => true,
+): Promise<PortalView | null> {
   const ro = await db
     .selectFrom('repair_orders')
     .select(['id', 'ro_number', 'customer_id', 'vehicle_id', 'stage', 'promised_date', 'closed_at'])
     .where('id', '=', roId)
     .executeTakeFirst();
   if (!ro) return null;
-  const [settings, customer, vehicle, events, dates, exceptions, files, messages] = await Promise.all([
+  const [settings, customer, vehicle, events, dates, exceptions, allFiles, messages] = await Promise.all([
     readSettings(db),
     ro.customer_id
       ? db.selectFrom('customers').select(['first_name']).where('id', '=', ro.customer_id).executeTakeFirst()
@@ -146,7 +155,7 @@ export async function loadPortalView(db: Db, roId: string): Promise<PortalView |
     db.selectFrom('ro_exceptions').select(['reason']).where('ro_id', '=', roId).where('resolved_at', 'is', null).execute(),
     db
       .selectFrom('attachments')
-      .select(['id', 'kind', 'file_name', 'caption', 'added_at', 'published', 'message_id', 'mime_type'])
+      .select(['id', 'kind', 'file_name', 'caption', 'added_at', 'published', 'message_id', 'mime_type', 'blob_hash'])
       .where('ro_id', '=', roId)
       .where('removed_at', 'is', null)
       .orderBy('added_at')
@@ -160,6 +169,8 @@ export async function loadPortalView(db: Db, roId: string): Promise<PortalView |
       .orderBy('id')
       .execute(),
   ]);
+  const held = await Promise.all(allFiles.map((f) => (f.blob_hash ? hasBlob(f.blob_hash) : false)));
+  const files = allFiles.filter((_, i) => held[i]);
   const stage = (STAGES as readonly string[]).includes(ro.stage ?? '') ? (ro.stage as Stage) : 'pictures';
   const reached = new Map<Stage, string>();
   for (const e of events) if (e.stage && e.at) reached.set(e.stage as Stage, e.at); // the latest time each stage was reached

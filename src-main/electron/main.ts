@@ -7,6 +7,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
 import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
 import { Desk } from '../desk.js';
+import { installPrinting } from './printing.js';
 
 // Built layout (electron-vite): out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,6 +73,8 @@ function createWindow(): BrowserWindow {
 }
 
 async function start(): Promise<void> {
+  // A packaged app keeps resources/ (fonts for printing) beside the app, not two folders up from out/main.
+  if (app.isPackaged) process.env.BAYLINE_RESOURCES ??= path.join(process.resourcesPath, 'resources');
   try {
     // BAYLINE_DATA lets `npm start` point the window at the same folder the browser host would use.
     const dataDir = process.env.BAYLINE_DATA ?? path.join(app.getPath('userData'), 'data');
@@ -114,6 +117,7 @@ async function start(): Promise<void> {
     return bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : null;
   });
 
+  installPrinting(isOwnPage);
   createWindow();
 }
 

@@ -1,8 +1,10 @@
 // Preload for the Bayline window: exposes exactly the typed API (call + onEvent) as
-// `window.bayline`, and nothing else of Electron or Node.
+// `window.bayline` and the PC's printers as `window.baylinePrinting`, and nothing else of
+// Electron or Node.
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import type { BaylineApi, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
 import type { ApiErrorBody } from '../../src-shared/api/errors.js';
+import type { PrinterChoice, PrintingBridge } from '../../src-shared/printing.js';
 import type { CallOutcome } from '../api/dispatch.js';
 
 const bayline: BaylineApi = {
@@ -35,4 +37,10 @@ const bayline: BaylineApi = {
   },
 };
 
+const printing: PrintingBridge = {
+  printers: () => ipcRenderer.invoke('bayline:printers') as Promise<PrinterChoice[]>,
+  print: (pdfBase64, options) => ipcRenderer.invoke('bayline:print', pdfBase64, options) as Promise<{ ok: boolean; problem: string | null }>,
+};
+
 contextBridge.exposeInMainWorld('bayline', bayline);
+contextBridge.exposeInMainWorld('baylinePrinting', printing);

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { BayLink, PortalLink } from '../../src-shared/domain.js';
-import { bayUrl, hashToken, newToken, portalUrl, type TokenKind } from '../../src-shared/portal/token.js';
+import { bayUrl, customerLinkExpired, hashToken, newToken, portalUrl, type TokenKind } from '../../src-shared/portal/token.js';
 import type { WriteTx } from '../../src-shared/sync/store.js';
 import type { Desk } from '../desk.js';
 import { readDevice } from '../sync/device.js';
@@ -55,6 +55,26 @@ export async function revokeTokens(tx: WriteTx, roId: string, kind: TokenKind): 
   return live.length;
 }
 
+/**
+ * The newest live link of this kind for the repair whose raw token this desk holds (it issued
+ * it), or null. `validUntil` skips links that expire before then.
+ */
+export function heldToken(
+  desk: Desk,
+  roId: string,
+  kind: TokenKind,
+  validUntil: string | null = null,
+): { token: string; issued_at: string; expires_at: string | null } | null {
+  const row = desk.sqlite
+    .prepare(
+      `SELECT s.token, t.issued_at, t.expires_at FROM token_secrets s JOIN portal_tokens t ON t.id = s.token_id
+       WHERE t.ro_id = ? AND t.kind = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+       ORDER BY t.issued_at DESC LIMIT 1`,
+    )
+    .get(roId, kind, validUntil ?? '') as { token: string; issued_at: string; expires_at: string | null } | undefined;
+  return row ?? null;
+}
+
 export function bayExpiry(now = new Date()): string {
   return new Date(now.getTime() + BAY_LINK_DAYS * 86_400_000).toISOString();
 }
@@ -65,8 +85,7 @@ export async function loadPortalLink(desk: Desk, roId: string): Promise<PortalLi
   const ro = await desk.db.selectFrom('repair_orders').select(['closed_at']).where('id', '=', roId).executeTakeFirst();
   if (!ro) throw new ApiError('not-found', 'That repair order is not in this workspace.', 'roId');
   const settings = await readSettings(desk);
-  const expired =
-    ro.closed_at !== null && Date.parse(ro.closed_at) + settings.portalDaysAfterDelivery * 86_400_000 < Date.now();
+  const expired = customerLinkExpired(ro.closed_at, settings.portalDaysAfterDelivery);
   const tokens = await desk.db
     .selectFrom('portal_tokens')
     .select(['id', 'issued_at'])
@@ -78,12 +97,7 @@ export async function loadPortalLink(desk: Desk, roId: string): Promise<PortalLi
   let url: string | null = null;
   let issuedAt: string | null = tokens[0]?.issued_at ?? null;
   if (where && !expired && tokens.length > 0) {
-    const held = desk.sqlite
-      .prepare(
-        `SELECT s.token, t.issued_at FROM token_secrets s JOIN portal_tokens t ON t.id = s.token_id
-         WHERE t.ro_id = ? AND t.kind = 'customer' AND t.revoked_at IS NULL ORDER BY t.issued_at DESC LIMIT 1`,
-      )
-      .get(roId) as { token: string; issued_at: string } | undefined;
+    const held = heldToken(desk, roId, 'customer');
     if (held) {
       url = portalUrl(where.base, held.token);
       issuedAt = held.issued_at;

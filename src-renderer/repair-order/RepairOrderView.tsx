@@ -13,6 +13,7 @@ import { useLive } from '../shared/use-live.js';
 import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
+import { PrintSection } from './PrintSection.js';
 
 export function RepairOrderView({ id }: { id: string }) {
   const { api, go } = useDesk();
@@ -112,6 +113,7 @@ export function RepairOrderView({ id }: { id: string }) {
         </div>
         <div className="ro-col">
           <PortalLinkBox ro={ro} onChanged={live.set} />
+          <PrintSection ro={ro} />
           <Photos ro={ro} onChanged={live.set} />
           <ActivitySection entries={activity.data} problem={activity.problem} />
         </div>

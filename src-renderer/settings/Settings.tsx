@@ -4,6 +4,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
+import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
 import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
@@ -151,10 +152,7 @@ export function Settings() {
           <ExceptionTags />
           <StaffSection />
 
-          <section id="set-printing" className="panel" aria-labelledby="printing-heading">
-            <h3 id="printing-heading">Printing</h3>
-            <p className="muted">Printer and paper defaults for work orders, tags and receipts appear here once printing is set up on this desk.</p>
-          </section>
+          <PrintingDefaults />
 
           <RelaySection />
         </div>
@@ -292,6 +290,46 @@ function ExceptionTags() {
           Add tag
         </button>
       </form>
+      {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
+    </section>
+  );
+}
+
+function PrintingDefaults() {
+  const { api } = useDesk();
+  const [settings, setSettings] = useState<PrintSettings | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    void api.call('print-settings-get', {}).then(setSettings, (err) => setProblem(messageOf(err)));
+  }, [api]);
+  async function choose(kind: PrintKind, paper: Paper) {
+    try {
+      setSettings(await api.call('print-settings-save', { kind, paper }));
+      setProblem(null);
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+  return (
+    <section id="set-printing" className="panel" aria-labelledby="printing-heading">
+      <h3 id="printing-heading">Printing</h3>
+      <p className="muted small">Paper for each document on this PC (each PC keeps its own, as its printers are its own). Printers are chosen in the print dialog.</p>
+      {settings ? (
+        <div className="row">
+          {PRINT_KINDS.map((kind) => (
+            <label key={kind} className="field">
+              <span>{KIND_LABELS[kind]}</span>
+              <select value={settings[kind].paper} onChange={(e) => void choose(kind, e.target.value as Paper)}>
+                {PAPERS_FOR[kind].map((p) => (
+                  <option key={p} value={p}>
+                    {PAPERS[p].label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
+        </div>
+      ) : null}
       {problem ? <p role="alert" className="field-problem">{problem}</p> : null}
     </section>
   );

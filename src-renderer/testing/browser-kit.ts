@@ -56,5 +56,5 @@ export async function axeProblems(page: Page): Promise<string[]> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(TEST_OUTPUT, { recursive: true });
-  await page.screenshot({ path: `${TEST_OUTPUT}${name}.png` });
+  await page.screenshot({ path: `${TEST_OUTPUT}${name}.png`, scale: 'css' });
 }

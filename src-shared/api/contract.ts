@@ -21,6 +21,7 @@ import type {
   WorkspaceSettings,
 } from '../domain.js';
 import { DELAY_REASONS } from '../exceptions.js';
+import { PAPERS, PRINT_KINDS, type PrintSettings, type RenderedPrint } from '../printing.js';
 import { STAGES } from '../stages.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 
@@ -45,6 +46,8 @@ const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1
 const pin = z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits');
 const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in hex');
 const none = z.object({}).strict();
+const printKind = z.enum(PRINT_KINDS);
+const paper = z.enum(Object.keys(PAPERS) as [keyof typeof PAPERS, ...(keyof typeof PAPERS)[]]);
 
 const dayHours = z.object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) }).nullable();
 
@@ -205,6 +208,13 @@ export const API = {
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
+
+  /** The real PDF of a work order, dashboard tag or check-in receipt; paper from this PC's settings unless given. */
+  'print-render': method(z.object({ roId: id, kind: printKind, paper: paper.optional() }).strict()).returns<RenderedPrint>(),
+  'print-settings-get': method(none).returns<PrintSettings>(),
+  'print-settings-save': method(
+    z.object({ kind: printKind, paper: paper.optional(), printer: text(300).nullable().optional() }).strict(),
+  ).returns<PrintSettings>(),
 
   'search-query': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(20) }).strict()).returns<
     RepairOrderSummary[]

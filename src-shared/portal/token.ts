@@ -43,6 +43,11 @@ export function portalUrl(base: string, token: string, source: PortalSource = 'l
   return source === 'link' ? `${root}/t/${token}` : `${root}/t/${token}?s=${source}`;
 }
 
+/** A customer link works until this many days after the car was delivered (`closed_at`). */
+export function customerLinkExpired(closedAt: string | null, daysAfterDelivery: number, now = Date.now()): boolean {
+  return closedAt !== null && Date.parse(closedAt) + daysAfterDelivery * 86_400_000 < now;
+}
+
 export function bayUrl(base: string, token: string): string {
   return `${base.replace(/\/+$/, '')}/b/${token}`;
 }

@@ -1,0 +1,35 @@
+// Dates, times and money as they read on paper in the shop's own time zone.
+
+/** 2026-12-04 → "Fri, Dec 4, 2026" (a date without a time zone: it is the same everywhere). */
+export function printedDate(date: string | null | undefined): string | null {
+  if (!date) return null;
+  const parsed = new Date(`${date}T12:00:00Z`);
+  if (Number.isNaN(parsed.getTime())) return date;
+  return parsed.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** An instant → "Dec 1, 2026, 3:45 PM" where the shop is. */
+export function printedDateTime(iso: string | null | undefined, timeZone: string): string | null {
+  if (!iso) return null;
+  const parsed = new Date(iso);
+  if (Number.isNaN(parsed.getTime())) return null;
+  return parsed.toLocaleString('en-US', {
+    month: 'short',
+    day: 'numeric',
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+  });
+}
+
+export function printedMoney(cents: number | null | undefined): string | null {
+  if (cents === null || cents === undefined) return null;
+  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+}
+
+/** The address a person can type: without "https://" and without the scan marker. */
+export function typedUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.host}${parsed.pathname}`;
+}

@@ -1,0 +1,28 @@
+// Printing as API methods: render a document (the real PDF the screen previews and prints) and
+// the paper and printer this PC uses for each kind.
+import { pageSizeMicrons } from '../../src-shared/printing.js';
+import type { HandlerMap } from '../api/dispatch.js';
+import { printFileName, renderPrintDocument } from './documents.js';
+import { gatherPrintData } from './print-data.js';
+import { readPrintSettings, savePrintSettings } from './print-settings.js';
+
+export const printingHandlers: Partial<HandlerMap> = {
+  'print-render': async (args, ctx) => {
+    const paper = args.paper ?? readPrintSettings(ctx.desk.dataDir)[args.kind].paper;
+    const data = await gatherPrintData(ctx, args.roId, args.kind);
+    const printed = await renderPrintDocument(args.kind, paper, data);
+    return {
+      kind: args.kind,
+      paper,
+      fileName: printFileName(args.kind, data.ro.roNumber),
+      pdfBase64: printed.pdf.toString('base64'),
+      pageSizeMicrons: pageSizeMicrons(printed.page.width, printed.page.height),
+      customerUrl: data.customerUrl,
+      problem: data.customerUrlProblem,
+    };
+  },
+
+  'print-settings-get': async (_args, { desk }) => readPrintSettings(desk.dataDir),
+
+  'print-settings-save': async (args, { desk }) => savePrintSettings(desk.dataDir, args.kind, args),
+};
