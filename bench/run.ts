@@ -8,7 +8,9 @@
 // sync — see bench/sync.ts, which also reads BENCH_SYNC_ENGINES=sqlite|postgres,
 // BENCH_SYNC_EDITS and BENCH_SYNC_CHANGES; portal — GET /t/<token> at 50 connections beside a
 // bare fastify route, see bench/portal.ts, which reads BENCH_PORTAL_ENGINES, BENCH_PORTAL_SECONDS
-// and more; printing — work orders per second beside empty pdfkit PDFs, see bench/printing.ts).
+// and more; printing — work orders per second beside empty pdfkit PDFs, see bench/printing.ts;
+// board — the production board's first render and filter with 500 open ROs in Chromium beside an
+// empty board, see bench/board.ts, which reads BENCH_BOARD_ROS and BENCH_BOARD_ROUNDS).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
+import { type BoardBenchResult, boardSummaryLines, runBoardBench } from './board.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
@@ -26,7 +29,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   let sync: SyncBenchResult | null = null;
   let portal: PortalBenchResult | null = null;
   let printing: PrintingBenchResult | null = null;
+  let board: BoardBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -121,6 +125,12 @@ async function main(): Promise<void> {
       console.log(`\n[printing] work orders to disk beside empty pdfkit PDFs (${seconds(started)} so far)`);
       printing = await runPrintingBench(root);
     }
+
+    // --- f. the production board in Chromium
+    if (only.has('board')) {
+      console.log(`\n[board] first render and filter of the board in Chromium beside an empty board (${seconds(started)} so far)`);
+      board = await runBoardBench(root);
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -131,11 +141,12 @@ async function main(): Promise<void> {
     ...(sync ? [writeResult('sync', stamp, { ...header, benchmark: 'sync', result: sync })] : []),
     ...(portal ? [writeResult('portal', stamp, { ...header, benchmark: 'portal', result: portal })] : []),
     ...(printing ? [writeResult('printing', stamp, { ...header, benchmark: 'printing', result: printing })] : []),
+    ...(board ? [writeResult('board', stamp, { ...header, benchmark: 'board', result: board })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -150,6 +161,7 @@ async function main(): Promise<void> {
   if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
   if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
   if (printing) for (const line of printingSummaryLines(printing)) console.log(line);
+  if (board) for (const line of boardSummaryLines(board)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

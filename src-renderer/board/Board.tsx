@@ -23,7 +23,10 @@ export function Board({ stale }: { stale: boolean }) {
 
   const ros = board.data;
   const shown = useMemo(() => applyFilter(ros ?? [], filter), [ros, filter]);
-  const byStage = useMemo(() => groupByStage(shown), [shown]);
+  // Filtering hides cards rather than unmounting them: clearing a filter on a full board then
+  // costs attribute changes, not hundreds of cards built again.
+  const visible = useMemo(() => new Set(shown.map((r) => r.id)), [shown]);
+  const byStage = useMemo(() => groupByStage(ros ?? []), [ros]);
   const insurers = useMemo(() => insurersOf(ros ?? []), [ros]);
   const staffNames = useMemo(() => new Map(staff.map((s) => [s.id, s.name])), [staff]);
 
@@ -145,7 +148,8 @@ export function Board({ stale }: { stale: boolean }) {
       ) : null}
       <main aria-label="Repair board" className={stale ? 'board board-stale' : 'board'}>
         {STAGES.map((stage) => {
-          const list = byStage.get(stage) ?? [];
+          const all = byStage.get(stage) ?? [];
+          const count = isFiltered(filter) ? all.filter((r) => visible.has(r.id)).length : all.length;
           const headingId = `stage-${stage}`;
           return (
             <section
@@ -172,16 +176,15 @@ export function Board({ stale }: { stale: boolean }) {
               <div className="stage-head">
                 <h2 id={headingId}>{STAGE_LABELS[stage]}</h2>
                 <span className="stage-count">
-                  <span aria-hidden="true">{list.length}</span>
-                  <span className="visually-hidden">{plural(list.length, 'repair order')}</span>
+                  <span aria-hidden="true">{count}</span>
+                  <span className="visually-hidden">{plural(count, 'repair order')}</span>
                 </span>
               </div>
-              {list.length === 0 ? (
-                <p className="stage-empty">{isFiltered(filter) ? 'None that match' : 'No cars at this stage'}</p>
-              ) : (
-                <ul className="stage-cards" aria-label={`Repair orders at ${STAGE_LABELS[stage]}`}>
-                  {list.map((ro) => (
-                    <li key={ro.id}>
+              {count === 0 ? <p className="stage-empty">{all.length > 0 ? 'None that match' : 'No cars at this stage'}</p> : null}
+              {all.length === 0 ? null : (
+                <ul className="stage-cards" aria-label={`Repair orders at ${STAGE_LABELS[stage]}`} hidden={count === 0}>
+                  {all.map((ro) => (
+                    <li key={ro.id} hidden={!visible.has(ro.id)}>
                       <RepairCard
                         ro={ro}
                         assignedName={ro.assignedStaffId ? (staffNames.get(ro.assignedStaffId) ?? null) : null}
