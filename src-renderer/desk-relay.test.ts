@@ -188,6 +188,15 @@ describe('front desk, relay and portal together', () => {
     await screenshot(a, 'desk-repair-order-live');
     expect(await axeProblems(a)).toEqual([]);
     await screenshot(portal, 'desk-portal-phone');
+
+    // A new link for the customer: the old one stops working on the relay.
+    await a.getByRole('button', { name: 'Re-issue link' }).click();
+    await a.getByRole('dialog', { name: 'Issue a new portal link?' }).getByRole('button', { name: 'Issue new link' }).click();
+    const linkBox = a.getByRole('textbox', { name: 'Portal link' });
+    await expect.poll(() => linkBox.inputValue()).not.toBe(ro.portalUrl);
+    const newUrl = await linkBox.inputValue();
+    await eventually('the old link to stop', async () => (await fetch(ro.portalUrl)).status === 404);
+    expect((await fetch(newUrl)).status).toBe(200);
     await portal.close();
     expect(errors).toEqual([]);
   }, 120_000);
@@ -213,6 +222,8 @@ describe('front desk, relay and portal together', () => {
 
     await f.restart();
     await sync.getByText('Online · everything sent').waitFor({ timeout: 20_000 });
+    const onDeskB = await eventually('the repair on desk B', async () => (await findRo(deskB, ro.roNumber))?.stage === 'teardown');
+    expect(onDeskB).toBe(true);
     await card(b, 'Teardown', ro).waitFor();
     const portal = (await watchedPage(phone)).page;
     await eventually('the portal page', async () => (await portal.goto(ro.portalUrl))?.status() === 200);

@@ -142,6 +142,17 @@ describe('the front desk on the demo shop', () => {
     await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();
+
+    // A delay by its tag, shown on the card; then resolved.
+    const delays = page.getByRole('region', { name: 'Delays and exceptions' });
+    await delays.getByLabel('Tag').selectOption('#partsdelay');
+    await delays.getByLabel('Note (internal)').fill('Rear bumper back-ordered at Honda');
+    await delays.getByRole('button', { name: 'Add' }).click();
+    await delays.getByText('Rear bumper back-ordered at Honda').waitFor();
+    expect((await t.call('ro-get', { id: ro.id })).openExceptions).toContain('#partsdelay');
+    await delays.getByRole('button', { name: 'Resolve #partsdelay' }).click();
+    await delays.getByText('Rear bumper back-ordered at Honda').waitFor({ state: 'detached' });
+    expect((await t.call('ro-get', { id: ro.id })).openExceptions).not.toContain('#partsdelay');
     await page.getByRole('button', { name: 'Board', exact: true }).click();
     expect(errors).toEqual([]);
   });

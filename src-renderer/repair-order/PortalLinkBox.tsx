@@ -2,6 +2,7 @@
 // it, and how often the customer looked (each look is a call that did not happen).
 import { useState } from 'react';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
+import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
 
@@ -12,9 +13,10 @@ export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChan
   const [busy, setBusy] = useState(false);
   const portal = ro.portal;
 
+  const [confirming, setConfirming] = useState<'rotate' | 'revoke' | null>(null);
+
   async function act(what: 'issue' | 'rotate' | 'revoke') {
-    if (what === 'rotate' && !confirm('Issue a new link? The link the customer has now stops working.')) return;
-    if (what === 'revoke' && !confirm('Revoke the link? The customer can no longer follow the repair until you issue a new one.')) return;
+    setConfirming(null);
     setBusy(true);
     try {
       if (what === 'revoke') await api.call('portal-link-revoke', { roId: ro.id });
@@ -65,10 +67,10 @@ export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChan
                 Issue a link on this desk
               </button>
             ) : null}
-            <button type="button" disabled={busy} onClick={() => void act('rotate')}>
+            <button type="button" disabled={busy} onClick={() => setConfirming('rotate')}>
               Re-issue link
             </button>
-            <button type="button" className="danger" disabled={busy} onClick={() => void act('revoke')}>
+            <button type="button" className="danger" disabled={busy} onClick={() => setConfirming('revoke')}>
               Revoke
             </button>
           </>
@@ -82,6 +84,23 @@ export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChan
         <p role="alert" className="field-problem">
           {problem}
         </p>
+      ) : null}
+      {confirming ? (
+        <Dialog title={confirming === 'rotate' ? 'Issue a new portal link?' : 'Revoke the portal link?'} onClose={() => setConfirming(null)}>
+          <p>
+            {confirming === 'rotate'
+              ? `The link ${ro.customer.firstName} has now stops working, and printed QR codes with it. Give the customer the new link.`
+              : `${ro.customer.firstName} can no longer follow the repair until you issue a new link.`}
+          </p>
+          <div className="actions">
+            <button type="button" className={confirming === 'revoke' ? 'danger' : 'primary'} onClick={() => void act(confirming)}>
+              {confirming === 'rotate' ? 'Issue new link' : 'Revoke link'}
+            </button>
+            <button type="button" onClick={() => setConfirming(null)}>
+              Keep the current link
+            </button>
+          </div>
+        </Dialog>
       ) : null}
     </section>
   );
