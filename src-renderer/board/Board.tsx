@@ -1,6 +1,6 @@
 // The production board: every open repair under its stage, with filters. Cards move by drag or by
 // Alt+←/→; a move that makes the promised date unrealistic asks for a new date and a reason first.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RepairOrderSummary } from '../../src-shared/domain.js';
 import { type Stage, STAGE_LABELS, STAGES, stageIndex } from '../../src-shared/stages.js';
 import { useDesk } from '../shared/desk-context.js';
@@ -19,7 +19,7 @@ export function Board({ stale }: { stale: boolean }) {
   const [asking, setAsking] = useState<{ ro: RepairOrderSummary; stage: Stage; suggested: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<Stage | null>(null);
-  const focusAfterMove = useRef<string | null>(null);
+  const focusAfterMove = useRef<{ id: string; stage: Stage } | null>(null);
 
   const ros = board.data;
   const shown = useMemo(() => applyFilter(ros ?? [], filter), [ros, filter]);
@@ -30,12 +30,14 @@ export function Board({ stale }: { stale: boolean }) {
   const insurers = useMemo(() => insurersOf(ros ?? []), [ros]);
   const staffNames = useMemo(() => new Map(staff.map((s) => [s.id, s.name])), [staff]);
 
-  // After a keyboard move the card is in another column: keep the focus on it.
-  useEffect(() => {
-    const id = focusAfterMove.current;
+  // After a keyboard move the card is in another column: keep the focus on it (before the frame
+  // is painted, so the next key press already reaches it).
+  useLayoutEffect(() => {
+    const target = focusAfterMove.current;
     // While the promised-date dialog is open the board is inert; the focus comes back when it closes.
-    if (!id || asking) return;
-    const button = document.querySelector<HTMLButtonElement>(`button[data-ro-id="${CSS.escape(id)}"]`);
+    if (!target || asking) return;
+    // Only once the card is in its new column (a reload may render it in the old one first).
+    const button = document.querySelector<HTMLButtonElement>(`#stage-cards-${target.stage} button[data-ro-id="${CSS.escape(target.id)}"]`);
     if (button) {
       button.focus();
       focusAfterMove.current = null;
@@ -75,7 +77,7 @@ export function Board({ stale }: { stale: boolean }) {
     (ro: RepairOrderSummary, direction: -1 | 1) => {
       const next = STAGES[stageIndex(ro.stage) + direction];
       if (!next) return;
-      focusAfterMove.current = ro.id;
+      focusAfterMove.current = { id: ro.id, stage: next };
       move(ro, next);
     },
     [move],
@@ -182,7 +184,7 @@ export function Board({ stale }: { stale: boolean }) {
               </div>
               {count === 0 ? <p className="stage-empty">{all.length > 0 ? 'None that match' : 'No cars at this stage'}</p> : null}
               {all.length === 0 ? null : (
-                <ul className="stage-cards" aria-label={`Repair orders at ${STAGE_LABELS[stage]}`} hidden={count === 0}>
+                <ul id={`stage-cards-${stage}`} className="stage-cards" aria-label={`Repair orders at ${STAGE_LABELS[stage]}`} hidden={count === 0}>
                   {all.map((ro) => (
                     <li key={ro.id} hidden={!visible.has(ro.id)}>
                       <RepairCard
