@@ -52,8 +52,11 @@ describe('front desk, relay and portal together', () => {
     const pb = await watchedPage(await browser.newContext(DESK_SIZE));
     a = pa.page;
     b = pb.page;
-    // Script and console errors of both desks' pages, live (the arrays fill as the pages run).
+    // Script and console errors of both desks' pages, live (the arrays fill as the pages run). The
+    // one expected line: Chromium logs the 404 of a photo asked for before its file arrived from
+    // the relay (the screen says "Arriving…" and asks again).
     errors = pa.errors;
+
     pb.page.on('pageerror', (e) => errors.push(`desk B: ${e.message}`));
     phone = await browser.newContext(PHONE);
     await a.goto(hostA.url);
@@ -69,6 +72,9 @@ describe('front desk, relay and portal together', () => {
     await f?.cleanup();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
+
+  const ARRIVING = /^Failed to load resource: the server responded with a status of 404 \(Not Found\) http:\/\/127\.0\.0\.1:\d+\/files\/[0-9a-f]{64}$/;
+  const unexpectedErrors = () => errors.filter((e) => !ARRIVING.test(e.trim()));
 
   const card = (page: Page, stage: string, ro: { roNumber: number }) =>
     page.getByRole('region', { name: stage, exact: true }).getByRole('article', { name: new RegExp(`^RO ${ro.roNumber},`) });
@@ -153,12 +159,22 @@ describe('front desk, relay and portal together', () => {
     }, photo.toString('base64'));
     await a.getByRole('heading', { name: 'Photos (1)' }).waitFor();
     const thumb = a.getByRole('list', { name: 'Photos on this repair' }).getByRole('img');
-    await expect.poll(() => thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(1200);
+    await expect.poll(() => thumb.first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(1200);
     const onPortal = portal.locator('.photos img');
     await expect.poll(() => onPortal.count(), { timeout: 15_000 }).toBe(1);
     await expect
-      .poll(() => onPortal.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), { timeout: 15_000 })
+      .poll(() => onPortal.first().evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), { timeout: 15_000 })
       .toBe(true);
+
+    // A technician's photo from the bay camera appears on the open repair by itself.
+    const bay = await call<{ url: string }>(deskA, 'bay-link-issue', { roId: (await findRo(deskA, ro.roNumber))!.id });
+    await eventually('the bay link on the relay', async () => (await fetch(bay.url)).status === 200);
+    const form = new FormData();
+    form.append('photos', new Blob([new Uint8Array(await jpegWithGps(900, 600))], { type: 'image/jpeg' }), 'door.jpg');
+    expect((await fetch(`${bay.url}/photos`, { method: 'POST', body: form, headers: { accept: 'application/json' } })).status).toBe(200);
+    await a.getByRole('heading', { name: 'Photos (2)' }).waitFor();
+    await expect.poll(() => thumb.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 15_000 }).toBe(2);
+    await a.getByRole('list', { name: 'Photos on this repair' }).getByText(/^Bay camera/).waitFor();
 
     // The customer writes; the desk shows the badge on the board and the message on the repair.
     await a.getByRole('button', { name: 'Board', exact: true }).click();
@@ -198,7 +214,7 @@ describe('front desk, relay and portal together', () => {
     await eventually('the old link to stop', async () => (await fetch(ro.portalUrl)).status === 404);
     expect((await fetch(newUrl)).status).toBe(200);
     await portal.close();
-    expect(errors).toEqual([]);
+    expect(unexpectedErrors()).toEqual([]);
   }, 120_000);
 
   it('keeps working with the relay gone, and the portal and the other desk catch up when it is back', async () => {
@@ -236,6 +252,6 @@ describe('front desk, relay and portal together', () => {
     expect(onB.timeline.map((t) => t.stage)).toEqual(['pictures', 'estimate', 'teardown']);
     expect(onB).toMatchObject({ customerName: 'Ben Okafor', plate: 'OFF 202', insurer: 'State Farm', claimNumber: 'SF-2291-0457', deductibleCents: 50_000 });
     await portal.close();
-    expect(errors).toEqual([]);
+    expect(unexpectedErrors()).toEqual([]);
   }, 120_000);
 });

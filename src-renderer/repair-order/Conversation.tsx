@@ -32,7 +32,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
     <section className="panel conversation" aria-labelledby="conversation-heading">
       <h3 id="conversation-heading">Conversation with {ro.customer.firstName}</h3>
       {ro.messages.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
-      <ol className="messages" aria-label="Messages">
+      <ol className="messages" aria-label="Messages" tabIndex={0}>
         {ro.messages.map((m) => (
           <li key={m.id} className={`message message-${m.direction}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
             <p className="message-meta">

@@ -458,7 +458,8 @@ function ActivitySection({ entries, problem }: { entries: AuditEntry[] | null; p
       {problem ? <p className="field-problem">{problem}</p> : null}
       {entries === null ? <p className="muted">Loading…</p> : null}
       {entries?.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
-      <ol className="activity" aria-label="What happened to this repair">
+      {/* Scrolls on its own, so it takes the focus to be scrolled by keyboard. */}
+      <ol className="activity" aria-label="What happened to this repair" tabIndex={0}>
         {entries?.map((a) => (
           <li key={a.id}>
             <span className="muted small">{formatMoment(a.at)}</span> <strong>{a.actorName}</strong>: {a.summary}
