@@ -44,6 +44,9 @@ export interface RelayFixtureOptions {
   blobs?: boolean;
   portal?: RelayOptions['portal'];
   logger?: RelayOptions['logger'];
+  /** Texting through a fake Telnyx (relay/testing/fake-telnyx.ts). */
+  telnyx?: RelayOptions['telnyx'];
+  sms?: RelayOptions['sms'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -56,6 +59,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     deviceCheckMs: options.deviceCheckMs ?? 200,
     blobDir,
     portal: options.portal,
+    telnyx: options.telnyx,
+    sms: options.sms,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
