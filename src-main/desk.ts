@@ -19,6 +19,7 @@ import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { searchHandlers } from './search/handlers.js';
+import { smsHandlers } from './sms/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -84,6 +85,7 @@ export class Desk {
       backupHandlers,
       syncHandlers,
       portalHandlers,
+      smsHandlers,
     );
     workspace.store.onChange((touched) => this.emit({ type: 'changed', tables: [...touched.keys()] }));
   }
