@@ -167,6 +167,7 @@ export class SmsService {
       return this.draining;
     }
     this.draining = (async () => {
+      await Promise.resolve();
       try {
         do {
           this.drainAgain = false;
@@ -381,6 +382,8 @@ export class SmsService {
   scanDirty(): Promise<void> {
     if (this.scanning) return this.scanning;
     this.scanning = (async () => {
+      // Yield first: without an await the finally below would run before this assignment.
+      await Promise.resolve();
       try {
         while (this.dirty.size > 0 && !this.closed) {
           const [workspaceId] = this.dirty;

@@ -19,6 +19,8 @@ export interface RelayFixture {
   /** Where the storage lives: a data folder (SQLite) or a database URL (PostgreSQL). */
   location: string;
   workspace: WorkspaceRecord;
+  /** The relay's blob folder, when started with `blobs`. */
+  blobDir: string | undefined;
   restart(): Promise<void>;
   stop(): Promise<void>;
   pairNewDesk(name?: string, dataDir?: string): Promise<{ desk: Desk; dataDir: string }>;
@@ -77,6 +79,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     },
     location,
     workspace,
+    blobDir,
     async stop() {
       if (!running) return;
       running = false;
