@@ -49,6 +49,7 @@ export function readTelnyxConfig(env: NodeJS.ProcessEnv = process.env, file?: st
 
 /** A config that prints without its key, whatever logs or throws it. */
 export function hideSecrets(config: TelnyxConfig): TelnyxConfig {
+  if (Object.hasOwn(config, 'toJSON')) return config;
   const shown = () => ({
     apiKey: '[redacted]',
     publicKey: config.publicKey ? '[set]' : null,
