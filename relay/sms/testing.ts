@@ -57,13 +57,14 @@ export interface TextingShop {
 
 export async function startTextingShop(
   engine: Engine,
-  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number } = {},
+  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger'] } = {},
 ): Promise<TextingShop> {
   const fake = await startFakeTelnyx();
   let f: RelayFixture | undefined;
   try {
     f = await startRelayFixture(engine, {
       blobs: true,
+      logger: options.logger,
       telnyx: { apiKey: fake.apiKey, publicKey: fake.publicKey, baseURL: fake.baseURL, messagingProfileId: 'profile-lakeside', timeoutMs: options.timeoutMs ?? 5000 },
       sms: { pollMs: 100, ...options.sms },
     });
