@@ -47,9 +47,9 @@ export interface RunningRelay {
 
 /** Paths of request and response fields that must never reach a log line. */
 const SECRET_KEYS = [
-  'secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to',
-  // Telnyx settings and what its webhooks carry about a customer.
-  'apiKey', 'publicKey', 'TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY', 'text', 'phone_number',
+  ...['secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to'],
+  // Telnyx settings, and what its webhooks carry about a customer.
+  ...['apiKey', 'publicKey', 'TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY', 'text', 'phone_number'],
 ];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
