@@ -4,6 +4,7 @@
 // PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
@@ -303,6 +304,12 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       console.error(`${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
+    }
+    if (err instanceof Telnyx.APIError) {
+      // Telnyx's own words; never the request (its headers carry the key).
+      const first = (err.error as { errors?: Array<{ title?: string; detail?: string }> } | undefined)?.errors?.[0];
+      console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
+      process.exit(1);
     }
     if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError) {
       console.error(err.message);

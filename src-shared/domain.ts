@@ -271,6 +271,15 @@ export interface SyncStatus {
   problem: string | null;
 }
 
+/**
+ * Pushed when messages from customers arrive from the relay (texts, portal messages), once per
+ * message in this desk process: the UI shows a notification. Unread counts come with `changed`.
+ */
+export interface MessageReceivedEvent {
+  type: 'message-received';
+  messages: Array<{ id: string; roId: string | null; channel: MessageChannel; author: string; body: string; at: string }>;
+}
+
 /** Pushed when the sync state changes (online/offline, changes waiting). */
 export interface SyncEvent {
   type: 'sync';

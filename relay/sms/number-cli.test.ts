@@ -17,9 +17,13 @@ describe('relay number commands', () => {
   const outputs: string[] = [];
 
   function relay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return relayWithKey(fake.apiKey, ...args);
+  }
+
+  function relayWithKey(key: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      TELNYX_API_KEY: fake.apiKey,
+      TELNYX_API_KEY: key,
       TELNYX_BASE_URL: fake.baseURL,
       TELNYX_MESSAGING_PROFILE_ID: 'profile-harbor',
     };
@@ -91,6 +95,12 @@ describe('relay number commands', () => {
     const bad = await relay('number', 'search', '--area-code', '51');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('three digits');
+
+    // A wrong key: Telnyx's refusal in a sentence, and the key nowhere.
+    const wrong = await relayWithKey('KEYwrong0123456789abcdef', 'number', 'search', '--area-code', '512');
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('Telnyx refused the request (401): Authentication failed');
+    expect(wrong.err + wrong.out).not.toContain('KEYwrong0123456789abcdef');
 
     for (const o of outputs) expect(o).not.toContain(fake.apiKey);
   });

@@ -81,6 +81,13 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts when things go wrong (%s)',
     const after = await call<RepairOrderDetail>(desk, 'sms-send', { roId: ro.id, body: 'Your car is ready for pickup' });
     const id = after.messages.find((m) => m.channel === 'sms')!.id;
     await arrived; // the relay is inside messages.send now
+    // The hung send holds up nothing else: a reply is answered at once and lands.
+    const started = Date.now();
+    expect(await postWebhook(relay.url, fake.sign(inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'Are you there?' })))).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await eventually('the reply on the desk', async () =>
+      (await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id })).messages.some((m) => m.body === 'Are you there?'),
+    );
     await relay.kill();
     fake.sendBehaviour = { kind: 'ok' };
     relay = await spawnRelay(location, port, { env });

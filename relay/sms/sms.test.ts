@@ -56,8 +56,16 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
 
   it('the same text delivered three times lands once, in the right repair, with an unread badge', async () => {
     s = await startTextingShop(engine);
+    const notified: string[] = [];
+    s.desk.onEvent((e) => {
+      if (e.type === 'message-received') notified.push(...e.messages.map((m) => `${m.channel}:${m.author}:${m.body}:${m.roId}`));
+    });
     const event = inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'Is my car ready?' });
-    for (let i = 0; i < 3; i++) expect(await postWebhook(s.f.relay.url, s.fake.sign(event))).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      expect(await postWebhook(s.f.relay.url, s.fake.sign(event))).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
     // Telnyx can also send the same message under a new event id: still one message.
     expect(await postWebhook(s.f.relay.url, s.fake.sign({ ...event, data: { ...event.data, id: 'another-event-id' } }))).toBe(200);
     await eventually('the queue to be worked', async () => (await s.f.storage.sms.eventCounts()).pending === 0);
@@ -71,6 +79,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(got[0]).toMatchObject({ direction: 'in', body: 'Is my car ready?', author: 'Zoë', read: false, status: 'received' });
     const board = await call<Array<{ id: string; unreadMessages: number }>>(s.desk, 'ro-board', {});
     expect(board.find((r) => r.id === s.ro.id)?.unreadMessages).toBe(1);
+    // One notification, for the one text.
+    expect(notified).toEqual([`sms:Zoë:Is my car ready?:${s.ro.id}`]);
   });
 
   it('"ready for pickup": the preview is what the fake receives; finalized before sent ends delivered; the reply shows on desk and portal', async () => {

@@ -9,6 +9,7 @@ import type {
   ChangedEvent,
   Customer,
   ExceptionTag,
+  MessageReceivedEvent,
   PortalLink,
   PortalTotals,
   RepairOrderDetail,
@@ -273,7 +274,7 @@ export type ArgsOf<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
 export type ParsedArgsOf<M extends ApiMethod> = z.output<(typeof API)[M]['args']>;
 export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 
-export type PushEvent = ChangedEvent | SyncEvent;
+export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
 
 /** What the renderer holds as `window.bayline`, whichever transport is behind it. */
 export interface BaylineApi {
