@@ -113,4 +113,41 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts when things go wrong (%s)',
     await eventually('the new text to go', async () => fake.sends().length === 2);
     expect(fake.sends()[1]!.text).toBe('Your car is ready for pickup (again)');
   });
+
+  it('a number the operator provisions while the relay runs reaches the paired desk, warning included', async () => {
+    const fake: FakeTelnyx = await startFakeTelnyx();
+    extra.push(() => fake.close());
+    const { location, drop } = await newStorageLocation(engine);
+    extra.push(drop);
+    const setup = await openStorage(engine, location);
+    const workspace = await setup.createWorkspace({ slug: 'lakeside', name: 'Lakeside Collision' });
+    const { code } = await issuePairingCode(setup, workspace.id);
+    await setup.close();
+    const port = await freePort();
+    const relay = await spawnRelay(location, port, { env: { TELNYX_API_KEY: fake.apiKey, TELNYX_PUBLIC_KEY: fake.publicKey, TELNYX_BASE_URL: fake.baseURL } });
+    extra.push(() => relay.kill());
+    const dataDir = tempDir();
+    await pairDesk({ dataDir, relayUrl: relay.url, code, deviceName: 'Front desk' });
+    const desk = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 300, heartbeatMs: 1000 } });
+    extra.push(() => desk.close());
+    await desk.syncClient!.whenCaughtUp();
+    expect((await call<{ number: string | null }>(desk, 'sms-settings-get', {})).number).toBeNull();
+
+    // The operator's command runs in its own process, as `number provision` does.
+    const operator = await openStorage(engine, location);
+    try {
+      await assignNumber(operator, { workspaceId: workspace.id, phoneNumber: SHOP_NUMBER, orderId: 'order-1', messagingProfileId: null });
+    } finally {
+      await operator.close();
+    }
+    const settings = await eventually(
+      'the desk to learn the number',
+      async () => {
+        const got = await call<{ number: string | null; warning: string | null }>(desk, 'sms-settings-get', {});
+        return got.number === SHOP_NUMBER && got;
+      },
+      20_000,
+    );
+    expect(settings.warning).toContain('10DLC');
+  });
 });

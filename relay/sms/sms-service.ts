@@ -107,6 +107,7 @@ export class SmsService {
 
   /** Starts listening for changes and the timer; claims left open by a dead process become "check needed". */
   async start(): Promise<void> {
+    if (!this.options.config.publicKey) this.log.warn('texting: no TELNYX_PUBLIC_KEY, so every Telnyx webhook is refused (replies and delivery reports are lost)');
     this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId));
     // SQLite storage belongs to one relay process: every open claim at start-up is a dead one's.
     // On PostgreSQL others may be mid-call; theirs are closed once they are surely past the SDK's timeout.
@@ -131,11 +132,31 @@ export class SmsService {
     try {
       await this.sweepOpenClaims();
       await this.drainQueue();
-      for (const id of await this.storage.sms.workspacesWithNumbers()) this.dirty.add(id);
+      for (const id of await this.storage.sms.workspacesWithNumbers()) {
+        this.dirty.add(id);
+        if (this.storage.engine === 'sqlite') await this.noticeOutsideWrites(id);
+      }
       await this.scanDirty();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'texting: periodic work failed; trying again shortly');
     }
+  }
+
+  private readonly lastSeq = new Map<string, number>();
+
+  /**
+   * On SQLite, the operator's commands (a number provisioned, its 10DLC state) write a shop's
+   * file from another process, which cannot wake this one's desk sessions: a log that grew since
+   * the last look is announced here. (PostgreSQL processes tell each other with NOTIFY.)
+   */
+  private async noticeOutsideWrites(workspaceId: string): Promise<void> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const row = await store.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const seq = Number(row?.seq ?? 0);
+    const seen = this.lastSeq.get(workspaceId);
+    this.lastSeq.set(workspaceId, seq);
+    // First sight of a shop (its number is new, or this process just started): announce once.
+    if (seen === undefined || seq > seen) await this.storage.announceChanges(workspaceId);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------
