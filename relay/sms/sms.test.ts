@@ -137,6 +137,19 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(page).toContain('ready for pickup at Lakeside Collision');
   });
 
+  it('a delivery report that overtakes the answer to the send waits for it, then applies', async () => {
+    s = await startTextingShop(engine);
+    s.fake.sendBehaviour = { kind: 'slow', ms: 1500, id: 'f1a2b3c4-0000-4000-8000-000000000001' };
+    const arrived = s.fake.nextSend();
+    const sent = await call<RepairOrderDetail>(s.desk, 'sms-send', { roId: s.ro.id, body: 'Your car is ready' });
+    const id = sent.messages.find((m) => m.channel === 'sms')!.id;
+    await arrived;
+    const report = statusEvent({ type: 'message.finalized', messageId: 'f1a2b3c4-0000-4000-8000-000000000001', to: ZOE, status: 'delivered' });
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(report))).toBe(200);
+    await eventually('delivered once the id is known', async () => (await texts(s)).find((m) => m.id === id)?.status === 'delivered', 20_000);
+    expect(s.fake.sends()).toHaveLength(1);
+  });
+
   it('STOP: the next send is refused without an API call; START lets it through; HELP gets the help text', async () => {
     s = await startTextingShop(engine);
     await receive(s, '  stop ');

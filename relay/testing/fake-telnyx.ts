@@ -14,7 +14,12 @@ export interface RecordedRequest {
   authorization: string | undefined;
 }
 
-export type SendBehaviour = { kind: 'ok' } | { kind: 'hold' } | { kind: 'error'; status: number; code: string; title: string };
+export type SendBehaviour =
+  | { kind: 'ok' }
+  | { kind: 'hold' }
+  /** Answers after `ms` with message id `id` (a delivery report can then overtake the answer). */
+  | { kind: 'slow'; ms: number; id: string }
+  | { kind: 'error'; status: number; code: string; title: string };
 
 export interface FakeTelnyx {
   /** What the relay sets as TELNYX_BASE_URL. */
@@ -90,9 +95,14 @@ export async function startFakeTelnyx(): Promise<FakeTelnyx> {
         }
         if (b.kind === 'error') return json(res, b.status, { errors: [{ code: b.code, title: b.title, detail: b.title }] });
         const sent = body as { from: string; to: string; text: string };
-        return json(res, 200, {
-          data: { id: randomUUID(), record_type: 'message', direction: 'outbound', type: 'SMS', text: sent.text, from: { phone_number: sent.from }, to: [{ phone_number: sent.to, status: 'queued' }] },
+        const answer = (id: string) => json(res, 200, {
+          data: { id, record_type: 'message', direction: 'outbound', type: 'SMS', text: sent.text, from: { phone_number: sent.from }, to: [{ phone_number: sent.to, status: 'queued' }] },
         });
+        if (b.kind === 'slow') {
+          setTimeout(() => answer(b.id), b.ms);
+          return;
+        }
+        return answer(randomUUID());
       }
       if (req.method === 'GET' && path === '/v2/available_phone_numbers') {
         let area = '';
