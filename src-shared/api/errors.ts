@@ -11,6 +11,9 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'unreachable'
   | 'not-paired'
+  | 'sms-opted-out'
+  | 'sms-not-possible'
+  | 'sms-confirm-needed'
   | 'internal';
 
 export interface ApiIssue {
