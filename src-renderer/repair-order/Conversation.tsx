@@ -1,9 +1,11 @@
 // Everything said to and by the customer on this repair, in one thread whatever the channel
-// (portal now; texts and email join it), with what the shop has not read yet marked.
+// (portal and texts; email joins it), with what the shop has not read yet marked. Texts show how
+// they stand (delivered, check needed…) and what a person can do about them.
 import { type FormEvent, useState } from 'react';
 import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
+import { TextActions, TextState } from '../texts/TextStatus.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
 
@@ -34,11 +36,10 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
       {ro.messages.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
       <ol className="messages" aria-label="Messages" tabIndex={0}>
         {ro.messages.map((m) => (
-          <li key={m.id} className={`message message-${m.direction}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
+          <li key={m.id} className={`message message-${m.direction} message-${m.channel}${m.status === 'draft' ? ' message-draft' : ''}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
             <p className="message-meta">
-              {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author} · {CHANNEL[m.channel]} ·{' '}
-              {formatMoment(m.at)}
-              {m.status ? ` · ${m.status}` : ''}
+              {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author || (m.direction === 'in' ? 'Customer' : 'Shop')}{' '}
+              {m.direction === 'in' ? '→ shop' : `→ ${ro.customer.firstName}`} · {CHANNEL[m.channel]} · {formatMoment(m.at)} <TextState m={m} />
             </p>
             <p className="message-body">{m.body}</p>
             {m.attachments.length > 0 ? (
@@ -48,6 +49,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
                 ))}
               </ul>
             ) : null}
+            <TextActions m={m} ro={ro} onChanged={onChanged} />
           </li>
         ))}
       </ol>

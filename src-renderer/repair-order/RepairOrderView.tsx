@@ -14,6 +14,7 @@ import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
 import { PrintSection } from './PrintSection.js';
+import { TextComposer } from '../texts/TextComposer.js';
 
 export function RepairOrderView({ id }: { id: string }) {
   const { api, go } = useDesk();
@@ -76,6 +77,7 @@ export function RepairOrderView({ id }: { id: string }) {
               <dd>
                 {ro.customerName}
                 {ro.customer.mobile ? <div>{ro.customer.mobile}</div> : null}
+                {ro.customer.smsOptedOut ? <div className="badge badge-opted-out">Opted out of texts (replied STOP)</div> : null}
                 {ro.customer.email ? <div>{ro.customer.email}</div> : null}
               </dd>
               <dt>Vehicle</dt>
@@ -108,6 +110,7 @@ export function RepairOrderView({ id }: { id: string }) {
         </div>
         <div className="ro-col">
           <Conversation ro={ro} unreadIds={unreadIds} onChanged={live.set} />
+          <TextComposer ro={ro} onChanged={live.set} />
           <ExceptionsSection ro={ro} tags={lists.data?.tags ?? []} onChanged={live.set} />
           <NotesSection ro={ro} onChanged={live.set} />
         </div>

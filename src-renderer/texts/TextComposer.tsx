@@ -1,0 +1,173 @@
+// Writing a text to the customer of one repair: pick a template or type, see exactly what the
+// customer will receive (its length and how many parts it goes out in), read what stands in the
+// way, then Send (which is the approval) or keep it as a draft for someone else to approve.
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import type { RepairOrderDetail, SmsPreview } from '../../src-shared/domain.js';
+import { useDesk } from '../shared/desk-context.js';
+import { messageOf, plural } from '../shared/format.js';
+import { useLive } from '../shared/use-live.js';
+import { useSendText } from './send-text.js';
+
+export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
+  const { api, announce } = useDesk();
+  const templates = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates'], []);
+  const settings = useLive(api, () => api.call('sms-settings-get', {}), ['workspace_settings'], []);
+  const [templateId, setTemplateId] = useState('');
+  const [body, setBody] = useState('');
+  // The final text of the chosen template; while the box still holds it, Send names the template.
+  const [templateText, setTemplateText] = useState<string | null>(null);
+  const [preview, setPreview] = useState<SmsPreview | null>(null);
+  const [previewProblem, setPreviewProblem] = useState<string | null>(null);
+  const asked = useRef(0);
+  const { send, sending, problem, setProblem, confirmDialog } = useSendText((next) => {
+    onChanged(next);
+    setBody('');
+    setTemplateId('');
+    setTemplateText(null);
+    setPreview(null);
+  });
+
+  async function ask(args: { templateId?: string; body?: string }): Promise<SmsPreview | null> {
+    const n = ++asked.current;
+    try {
+      const p = await api.call('sms-preview', { roId: ro.id, ...args });
+      if (n !== asked.current) return null;
+      setPreview(p);
+      setPreviewProblem(null);
+      return p;
+    } catch (err) {
+      if (n === asked.current) {
+        setPreview(null);
+        setPreviewProblem(messageOf(err));
+      }
+      return null;
+    }
+  }
+
+  async function pickTemplate(id: string) {
+    setTemplateId(id);
+    setProblem(null);
+    if (!id) {
+      setTemplateText(null);
+      return;
+    }
+    const p = await ask({ templateId: id });
+    if (p) {
+      setBody(p.text);
+      setTemplateText(p.text);
+    }
+  }
+
+  // The preview follows what is typed (a short pause, so not every key costs a call).
+  useEffect(() => {
+    if (templateText !== null && body === templateText) return;
+    if (body.trim() === '') {
+      asked.current++;
+      setPreview(null);
+      setPreviewProblem(null);
+      return;
+    }
+    const timer = setTimeout(() => void ask({ body }), 250);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [body, templateText, ro.id, ro.customer.smsOptedOut, ro.customer.mobile]);
+
+  const fromTemplate = templateId !== '' && templateText !== null && body === templateText;
+  const what = fromTemplate ? { roId: ro.id, templateId } : { roId: ro.id, body };
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    await send(what);
+  }
+
+  async function saveDraft() {
+    try {
+      onChanged(await api.call('sms-draft-save', { roId: ro.id, body, ...(fromTemplate ? { templateId } : {}) }));
+      announce('Text kept as a draft. It is not sent until someone presses Send.');
+      setBody('');
+      setTemplateId('');
+      setTemplateText(null);
+      setPreview(null);
+      setProblem(null);
+    } catch (err) {
+      setProblem(`Draft not saved: ${messageOf(err)}`);
+    }
+  }
+
+  const optedOut = ro.customer.smsOptedOut;
+  const blocking = preview?.warnings.filter((w) => w.blocking) ?? [];
+  const cautions = preview?.warnings.filter((w) => !w.blocking && w.code !== 'tendlc-not-active') ?? [];
+  const canSend = !optedOut && body.trim() !== '' && preview !== null && preview.canSend && !sending;
+  const active = templates.data?.filter((t) => t.active) ?? [];
+
+  return (
+    <section className="panel text-composer" aria-labelledby="text-heading">
+      <h3 id="text-heading">Text {ro.customer.firstName}</h3>
+      {settings.data?.warning ? (
+        <p className="notice notice-warn" role="note">
+          <span aria-hidden="true">⚠ </span>
+          {settings.data.warning}
+        </p>
+      ) : null}
+      {optedOut ? (
+        <p className="notice notice-problem opted-out" role="note">
+          <strong>Opted out of texts.</strong> {ro.customer.firstName} replied STOP, so Bayline sends them no texts. They can text START to
+          the shop’s number to get texts again; until then, use the portal or call.
+        </p>
+      ) : null}
+      <form onSubmit={(e) => void submit(e)} className="stack">
+        <label className="field">
+          <span>Template</span>
+          <select value={templateId} onChange={(e) => void pickTemplate(e.target.value)} disabled={optedOut}>
+            <option value="">Write my own</option>
+            {active.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Text to {ro.customer.mobile ?? 'the customer'}</span>
+          <textarea rows={4} maxLength={1600} value={body} disabled={optedOut} onChange={(e) => setBody(e.target.value)} />
+        </label>
+        {preview && body.trim() !== '' ? (
+          <div className="text-preview" role="group" aria-label="What the customer receives">
+            <p className="text-preview-label">What {ro.customer.firstName} receives</p>
+            <p className="text-preview-body">{preview.text}</p>
+            <p className="text-preview-count">
+              {plural(preview.characters, 'character')} · {preview.encoding} · {plural(preview.segments, 'part')}
+              {preview.encoding === 'UCS-2' ? <span className="muted"> (a special character makes each part shorter)</span> : null}
+            </p>
+          </div>
+        ) : null}
+        {blocking.map((w) => (
+          <p key={w.code} className="field-problem" role="alert">
+            Cannot send: {w.message}
+          </p>
+        ))}
+        {cautions.map((w) => (
+          <p key={w.code} className="text-caution">
+            <span aria-hidden="true">⚠ </span>
+            {w.message}
+          </p>
+        ))}
+        {previewProblem ? <p className="field-problem">{previewProblem}</p> : null}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={!canSend}>
+            {sending ? 'Sending…' : 'Send text'}
+          </button>
+          <button type="button" disabled={optedOut || body.trim() === ''} onClick={() => void saveDraft()}>
+            Keep as draft
+          </button>
+        </div>
+        {problem ? (
+          <p role="alert" className="field-problem">
+            {problem}
+          </p>
+        ) : null}
+      </form>
+      {confirmDialog}
+    </section>
+  );
+}
