@@ -13,6 +13,8 @@ import { DeskContext, type DeskContextValue, type Screen } from './shared/desk-c
 import { announceReconnect, useLive } from './shared/use-live.js';
 import { StaffSwitch } from './staff/StaffSwitch.js';
 import { SyncState } from './sync/SyncState.js';
+import { InboxCount, TextInbox } from './texts/TextInbox.js';
+import { TextNotifications } from './texts/TextNotifications.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -23,6 +25,7 @@ export interface AppProps {
 const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'board', label: 'Board' },
   { screen: 'check-in', label: 'Check in' },
+  { screen: 'texts', label: 'Texts inbox' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -93,6 +96,7 @@ export function App({ api, connection }: AppProps) {
                 onClick={() => go({ name: t.screen } as Screen)}
               >
                 {t.label}
+                {t.screen === 'texts' && ready ? <> <InboxCount /></> : null}
               </button>
             ))}
           </nav>
@@ -130,8 +134,10 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'check-in' ? <CheckIn /> : null}
             {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} /> : null}
             {screen.name === 'settings' ? <Settings /> : null}
+            {screen.name === 'texts' ? <TextInbox /> : null}
           </div>
         ) : null}
+        {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}
         {searching ? <SearchDialog onClose={() => setSearching(false)} /> : null}
         <p className="visually-hidden" aria-live="polite" role="status">
           {announcement}

@@ -8,7 +8,8 @@ export type Screen =
   | { name: 'board' }
   | { name: 'check-in' }
   | { name: 'repair-order'; id: string }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'texts' };
 
 export interface DeskContextValue {
   api: BaylineApi;

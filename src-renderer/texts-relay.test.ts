@@ -1,0 +1,122 @@
+// Texts from the desk's screens in Chromium, against a real relay and a fake Telnyx driven through
+// the real SDK (webhooks signed with a test Ed25519 key): the front desk picks "Ready for pickup"
+// on the repair, reads the preview and sends; Telnyx receives exactly that text; the customer's
+// reply shows in the desk conversation (with a notification) and on the portal. Then what a person
+// at the desk must handle: a text outside texting hours, a text nobody can be sure about, a
+// customer who replied STOP, and a text from a number no repair matches.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboundEvent, postWebhook, statusEvent } from '../relay/testing/fake-telnyx.js';
+import { call, eventually } from '../relay/testing/sync-fixture.js';
+import { SHOP_NUMBER, startTextingShop, type TextingShop, ZOE, zoneWhere } from '../relay/sms/testing.js';
+import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { tempDir } from '../src-main/testing/temp-desk.js';
+import type { RepairOrderDetail } from '../src-shared/domain.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+
+const DESK_SIZE = { viewport: { width: 1366, height: 768 } };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+describe('texts from the desk screens', () => {
+  let tmp: string;
+  let s: TextingShop;
+  let host: BrowserHost;
+  let browser: Browser;
+  let phone: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    tmp = tempDir('bayline-texts-ui-');
+    const rendererDir = path.join(tmp, 'renderer');
+    await buildRenderer(rendererDir);
+    s = await startTextingShop('sqlite');
+    await call(s.desk, 'workspace-update', { name: 'Lakeside Collision' });
+    await call(s.desk, 'staff-create', { name: 'Dana Park', role: 'advisor', pin: '4321' });
+    host = await startBrowserHost({ desk: s.desk, port: 0, rendererDir });
+    browser = await launchChromium();
+    ({ page, errors } = await watchedPage(await browser.newContext(DESK_SIZE)));
+    phone = await browser.newContext(PHONE);
+    await page.goto(host.url);
+    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await s?.cleanup();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const detail = () => call<RepairOrderDetail>(s.desk, 'ro-get', { id: s.ro.id });
+  const conversation = () => page.getByRole('region', { name: 'Conversation with Zoë' });
+  const composer = () => page.getByRole('region', { name: 'Text Zoë' });
+  async function receive(text: string, from = ZOE) {
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(inboundEvent({ from, to: SHOP_NUMBER, text })))).toBe(200);
+  }
+  async function openRepair() {
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    await page.getByRole('heading', { name: `RO ${s.ro.roNumber} · Zoë Nguyen` }).waitFor();
+  }
+
+  it('"ready for pickup": the preview is what Telnyx receives; delivery and the reply show on the desk and the portal', async () => {
+    await page.getByRole('button', { name: /At the desk:/ }).click();
+    await page.getByRole('dialog', { name: 'Who is at the desk?' }).getByLabel('PIN').fill('4321');
+    await page.getByRole('button', { name: 'Switch in' }).click();
+    await page.getByRole('button', { name: 'At the desk: Dana Park' }).waitFor();
+    await openRepair();
+
+    // The number is not on an active 10DLC campaign yet: the desk says so above the text.
+    await composer().getByText(/not on an active 10DLC campaign/).waitFor();
+    await composer().getByLabel('Template').selectOption({ label: 'Ready for pickup' });
+    const preview = composer().getByRole('group', { name: 'What the customer receives' });
+    await preview.waitFor();
+    const text = await preview.locator('.text-preview-body').innerText();
+    expect(text).toMatch(/^Hi Zoë, your 2019 Honda Accord is ready for pickup at Lakeside Collision\. Questions\? Call \(512\) 555-0100\. http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}\?s=sms$/);
+    // "ë" is not in GSM-7: the text goes as UCS-2, 67 characters a part.
+    await preview.getByText(`${[...text].length} characters · UCS-2 · ${Math.ceil(text.length / 67)} parts`).waitFor();
+    await screenshot(page, 'texts-compose-ready-for-pickup');
+    expect(await axeProblems(page)).toEqual([]);
+
+    await composer().getByRole('button', { name: 'Send text' }).click();
+    await eventually('Telnyx to receive the text', async () => s.fake.sends().length === 1);
+    expect(s.fake.sends()).toEqual([{ from: SHOP_NUMBER, to: ZOE, text, messaging_profile_id: 'profile-lakeside' }]);
+    const sent = conversation().getByRole('listitem').filter({ hasText: 'ready for pickup' });
+    await sent.getByText('Dana Park → Zoë · Text').waitFor();
+    await sent.getByText('With the carrier').waitFor();
+
+    // The carrier reports delivery.
+    const row = await s.desk.db.selectFrom('messages').selectAll().where('channel', '=', 'sms').executeTakeFirstOrThrow();
+    const delivered = statusEvent({ type: 'message.finalized', messageId: row.external_id!, to: ZOE, status: 'delivered' });
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(delivered))).toBe(200);
+    await sent.getByText('Delivered').waitFor();
+
+    // Zoë answers by text: a notification, the reply in the conversation, and on her portal.
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await receive('Great, I will come at 5');
+    const note = page.getByRole('region', { name: 'New messages' }).getByRole('article').filter({ hasText: 'Great, I will come at 5' });
+    await note.waitFor();
+    await page.getByRole('article', { name: new RegExp(`^RO ${s.ro.roNumber},`) }).getByText('1 new message').waitFor();
+    await screenshot(page, 'texts-notification');
+    await note.getByRole('button', { name: `Open RO ${s.ro.roNumber}` }).click();
+    const reply = conversation().getByRole('listitem').filter({ hasText: 'Great, I will come at 5' });
+    await reply.getByText('Zoë → shop · Text').waitFor();
+    await reply.getByText('New', { exact: true }).waitFor();
+    await note.waitFor({ state: 'detached' });
+
+    const portal = (await watchedPage(phone)).page;
+    const link = text.slice(text.indexOf('http'));
+    await eventually('the portal page', async () => (await portal.goto(link))?.status() === 200);
+    await portal.getByText('Great, I will come at 5').waitFor({ timeout: 10_000 });
+    await portal.getByText(/is ready for pickup at Lakeside Collision/).waitFor();
+    await screenshot(portal, 'texts-portal-phone');
+    await portal.close();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'texts-conversation');
+    expect(await axeProblems(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
