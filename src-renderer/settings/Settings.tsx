@@ -1,6 +1,6 @@
 // The shop's settings: profile, logo and colours (previewed live on the portal), the stage wording
 // customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
-// the shop's relay.
+// the shop's relay; texting (help text, hours, templates).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
@@ -12,6 +12,7 @@ import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
+import { TextSettings } from '../texts/TextSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -21,6 +22,7 @@ const SECTIONS = [
   ['tags', 'Exception tags'],
   ['staff', 'Staff'],
   ['printing', 'Printing'],
+  ['texts', 'Texts'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -153,6 +155,8 @@ export function Settings() {
           <StaffSection />
 
           <PrintingDefaults />
+
+          <TextSettings />
 
           <RelaySection />
         </div>

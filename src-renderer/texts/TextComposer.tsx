@@ -3,6 +3,7 @@
 // way, then Send (which is the approval) or keep it as a draft for someone else to approve.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { RepairOrderDetail, SmsPreview } from '../../src-shared/domain.js';
+import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
@@ -128,7 +129,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
           </select>
         </label>
         <label className="field">
-          <span>Text to {ro.customer.mobile ?? 'the customer'}</span>
+          <span>Text to {ro.customer.mobile ? formatPhone(ro.customer.mobile) : 'the customer'}</span>
           <textarea rows={4} maxLength={1600} value={body} disabled={optedOut} onChange={(e) => setBody(e.target.value)} />
         </label>
         {preview && body.trim() !== '' ? (
