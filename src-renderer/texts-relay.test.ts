@@ -119,4 +119,111 @@ describe('texts from the desk screens', () => {
     expect(await axeProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('the shop adds a template; outside texting hours Send asks first; a text nobody can be sure of is answered by a person', async () => {
+    // Settings: a template of the shop's own, its preview showing length and parts, and the texting hours.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const texts = page.getByRole('region', { name: 'Texts' });
+    await texts.getByText(/not on an active 10DLC campaign/).waitFor();
+    await texts.getByRole('button', { name: 'Add a template' }).click();
+    const editor = texts.getByRole('form', { name: 'New template' });
+    await editor.getByLabel('Template name').fill('Parts arrived');
+    await editor.getByLabel('Template text').fill('Hi {first_name}, the parts for your {vehicle} arrived today. - {shop_name}');
+    await editor.getByRole('group', { name: 'Template preview' }).getByText('Hi Zoë, the parts for your 2019 Honda Accord arrived today. - Lakeside Collision').waitFor();
+    await editor.getByText('80 characters · UCS-2 · 2 parts').waitFor();
+    await texts.getByLabel('Texts until').fill('20:00');
+    await texts.getByLabel(/Answer to HELP/).fill('Lakeside Collision, (512) 555-0100, Mon-Fri 8-6. Reply STOP to stop texts.');
+    await texts.evaluate((el) => el.scrollIntoView());
+    await screenshot(page, 'texts-settings');
+    expect(await axeProblems(page)).toEqual([]);
+    await editor.getByRole('button', { name: 'Save template' }).click();
+    await texts.getByRole('button', { name: 'Edit Parts arrived' }).waitFor();
+    await texts.getByRole('button', { name: 'Save texting settings' }).click();
+    await texts.getByText('Texting settings saved.').waitFor();
+    expect(await call(s.desk, 'sms-settings-get', {})).toMatchObject({
+      window: { start: '08:00', end: '20:00' },
+      helpText: 'Lakeside Collision, (512) 555-0100, Mon-Fri 8-6. Reply STOP to stop texts.',
+    });
+
+    // Late for the customer: the preview warns, and Send asks before anything goes.
+    await call(s.desk, 'workspace-update', { timeZone: zoneWhere(false) });
+    await openRepair();
+    await composer().getByLabel('Template').selectOption({ label: 'Parts arrived' });
+    await composer().getByText(/outside texting hours \(08:00–20:00\)/).waitFor();
+    await composer().getByRole('button', { name: 'Send text' }).click();
+    const ask = page.getByRole('dialog', { name: 'Send outside texting hours?' });
+    await ask.getByText(/^It is .* for the customer, outside texting hours \(08:00–20:00\)/).waitFor();
+    await screenshot(page, 'texts-outside-hours-confirm');
+    expect(await axeProblems(page)).toEqual([]);
+    expect(s.fake.sends()).toHaveLength(1);
+    await ask.getByRole('button', { name: 'Send anyway' }).click();
+    await ask.waitFor({ state: 'detached' });
+    await eventually('Telnyx to receive the late text', async () => s.fake.sends().length === 2);
+    expect(s.fake.sends()[1]!.text).toBe('Hi Zoë, the parts for your 2019 Honda Accord arrived today. - Lakeside Collision');
+    await call(s.desk, 'workspace-update', { timeZone: zoneWhere(true) });
+
+    // A draft, approved later; Telnyx answers 500, so nobody knows whether it went out.
+    s.fake.sendBehaviour = { kind: 'error', status: 500, code: '10007', title: 'Unexpected error' };
+    await composer().getByLabel(/^Text to/).fill('Your invoice is ready: $500 deductible, card or check.');
+    await composer().getByRole('group', { name: 'What the customer receives' }).getByText('54 characters · GSM-7 · 1 part').waitFor();
+    await composer().getByRole('button', { name: 'Keep as draft' }).click();
+    const draft = conversation().getByRole('listitem').filter({ hasText: 'Your invoice is ready' });
+    await draft.getByText('Draft, not sent').waitFor();
+    expect(s.fake.sends()).toHaveLength(2);
+    await draft.getByRole('button', { name: 'Send draft' }).click();
+    const check = draft.getByRole('group', { name: 'Did the customer get this text?' });
+    await check.waitFor();
+    await draft.getByText('Check needed').waitFor();
+    expect(s.fake.sends()).toHaveLength(3);
+    await draft.scrollIntoViewIfNeeded();
+    await screenshot(page, 'texts-check-needed');
+    expect(await axeProblems(page)).toEqual([]);
+    await check.getByRole('button', { name: 'It arrived' }).click();
+    await draft.getByText('Confirmed as received by Dana Park.').waitFor();
+    await draft.getByText('Sent', { exact: true }).waitFor();
+    s.fake.sendBehaviour = { kind: 'ok' };
+    // Never sent again on its own.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.fake.sends()).toHaveLength(3);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('a customer who replied STOP is shown opted out and Send is off; a text from an unknown number waits in the inbox', async () => {
+    await openRepair();
+    await receive('Stop');
+    await page.getByText('Opted out of texts (replied STOP)').waitFor();
+    await composer().getByText(/Zoë replied STOP, so Bayline sends them no texts/).waitFor();
+    await expect.poll(() => composer().getByRole('button', { name: 'Send text' }).isDisabled()).toBe(true);
+    await expect.poll(() => composer().getByLabel('Template').isDisabled()).toBe(true);
+    await conversation().getByRole('listitem').filter({ hasText: 'Stop' }).waitFor();
+    await screenshot(page, 'texts-opted-out');
+    expect(await axeProblems(page)).toEqual([]);
+    // START: texts are possible again.
+    await receive('START');
+    await page.getByText('Opted out of texts (replied STOP)').waitFor({ state: 'detached' });
+    await expect.poll(() => composer().getByLabel('Template').isDisabled()).toBe(false);
+
+    // Someone not on file texts the shop.
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await receive('Hi, is my blue Civic done? This is Sam', '+15125550999');
+    const note = page.getByRole('region', { name: 'New messages' }).getByRole('article').filter({ hasText: 'is my blue Civic done?' });
+    await note.getByText('no repair matched').waitFor();
+    await page.getByRole('button', { name: /^Texts inbox 1 waiting$/ }).waitFor();
+    await note.getByRole('button', { name: 'Open the texts inbox' }).click();
+    const inbox = page.getByRole('list', { name: 'Texts waiting for a repair' });
+    const item = inbox.getByRole('listitem').filter({ hasText: 'is my blue Civic done?' });
+    await item.getByText('(512) 555-0999').waitFor();
+    await screenshot(page, 'texts-inbox');
+    expect(await axeProblems(page)).toEqual([]);
+    await item.getByLabel('RO number').fill('999');
+    await item.getByRole('button', { name: 'Attach' }).click();
+    await item.getByText('There is no open repair with RO number 999').waitFor();
+    await item.getByLabel('RO number').fill(String(s.ro.roNumber));
+    await item.getByRole('button', { name: 'Attach' }).click();
+    await page.getByText('Nothing waiting: every text is on its repair.').waitFor();
+    await page.getByRole('button', { name: 'Texts inbox', exact: true }).waitFor();
+    await openRepair();
+    await conversation().getByText('Hi, is my blue Civic done? This is Sam').waitFor();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
