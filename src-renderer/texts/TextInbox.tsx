@@ -81,7 +81,7 @@ function InboxItem({ text, onAttached }: { text: UnassignedText; onAttached(next
           </label>
         ) : null}
         {roId === '' ? (
-          <label className="field">
+          <label className="field ro-number-field">
             <span>RO number</span>
             <input inputMode="numeric" value={roNumber} onChange={(e) => setRoNumber(e.target.value)} />
           </label>

@@ -2,7 +2,7 @@
 // screen saying who wrote what, with a button to the repair (or to the inbox when no repair
 // matched), read out to screen readers, and a system notification where the desk may show one
 // (Electron). The desk pushes `message-received` once per message; the unread badge is separate.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { MessageReceivedEvent } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 
@@ -13,6 +13,8 @@ const SHOWN = 4;
 export function TextNotifications({ openRoId }: { openRoId: string | null }) {
   const { api, go, announce } = useDesk();
   const [notes, setNotes] = useState<Arrived[]>([]);
+  const open = useRef(openRoId);
+  open.current = openRoId;
 
   useEffect(
     () =>
@@ -21,7 +23,8 @@ export function TextNotifications({ openRoId }: { openRoId: string | null }) {
         for (const m of event.messages) {
           const roNumber = m.roId ? api.call('ro-get', { id: m.roId }).then((ro) => ro.roNumber, () => null) : Promise.resolve(null);
           void roNumber.then((n) => {
-            setNotes((prev) => [{ ...m, roNumber: n }, ...prev.filter((p) => p.id !== m.id)].slice(0, SHOWN));
+            // On the repair that is open, the message shows in its conversation: no card over it.
+            if (!m.roId || m.roId !== open.current) setNotes((prev) => [{ ...m, roNumber: n }, ...prev.filter((p) => p.id !== m.id)].slice(0, SHOWN));
             const where = n ? `RO ${n}` : 'the texts inbox';
             const how = m.channel === 'sms' ? 'text' : 'message';
             announce(`New ${how} from ${m.author || 'a customer'} on ${where}.`);

@@ -58,7 +58,7 @@ export function TextSettings() {
       {data ? (
         <p>
           Texting number: <strong>{data.number ? formatPhone(data.number) : 'none yet'}</strong>
-          {data.number ? ` · 10DLC: ${data.tenDlcStatus ?? 'unknown'}` : ''}
+          {data.number ? ` · 10DLC registration: ${data.tenDlcStatus ?? 'not known yet'}` : ''}
         </p>
       ) : null}
       {data?.warning ? (
@@ -109,7 +109,7 @@ function TemplateList() {
   const [editing, setEditing] = useState<SmsTemplate | 'new' | null>(null);
   return (
     <>
-      <h4>Text templates</h4>
+      <h4 className="subheading">Text templates</h4>
       <p className="muted small">Fields in braces are filled in for each repair: {MERGE_FIELDS.map((f) => `{${f}}`).join(' ')}</p>
       <ul className="template-list" aria-label="Text templates">
         {list.data?.map((t) => (

@@ -89,8 +89,8 @@ export function TextActions({ m, ro, onChanged }: { m: Message; ro: RepairOrderD
     return (
       <div className="text-actions" role="group" aria-label="Did the customer get this text?">
         <p className="text-detail">
-          {m.statusDetail ?? 'Bayline could not tell whether this text went out.'} Ask the customer, or check the phone company’s log, then say
-          what happened. It is never sent again on its own.
+          {m.statusDetail ??
+            'Bayline could not tell whether this text went out. Ask the customer, then say what happened. It is never sent again on its own.'}
         </p>
         <button type="button" onClick={() => void resolve('sent')}>
           It arrived
