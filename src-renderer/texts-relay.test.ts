@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundEvent, postWebhook, statusEvent } from '../relay/testing/fake-telnyx.js';
 import { call, eventually } from '../relay/testing/sync-fixture.js';
-import { SHOP_NUMBER, startTextingShop, type TextingShop, ZOE, zoneWhere } from '../relay/sms/testing.js';
+import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, zoneWhere } from '../relay/sms/testing.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
@@ -78,6 +78,7 @@ describe('texts from the desk screens', () => {
     expect(text).toMatch(/^Hi Zoë, your 2019 Honda Accord is ready for pickup at Lakeside Collision\. Questions\? Call \(512\) 555-0100\. http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}\?s=sms$/);
     // "ë" is not in GSM-7: the text goes as UCS-2, 67 characters a part.
     await preview.getByText(`${[...text].length} characters · UCS-2 · ${Math.ceil(text.length / 67)} parts`).waitFor();
+    await composer().evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await screenshot(page, 'texts-compose-ready-for-pickup');
     expect(await axeProblems(page)).toEqual([]);
 
@@ -188,7 +189,7 @@ describe('texts from the desk screens', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
-  it('a customer who replied STOP is shown opted out and Send is off; a text from an unknown number waits in the inbox', async () => {
+  it('a customer who replied STOP is shown opted out and Send is off; texts from an unknown number, or about one of two cars, wait in the inbox', async () => {
     await openRepair();
     await receive('Stop');
     await page.getByText('Opted out of texts (replied STOP)').waitFor();
@@ -224,6 +225,26 @@ describe('texts from the desk screens', () => {
     await page.getByRole('button', { name: 'Texts inbox', exact: true }).waitFor();
     await openRepair();
     await conversation().getByText('Hi, is my blue Civic done? This is Sam').waitFor();
+
+    // Zoë brings a second car: her next text could be about either, so it waits with both offered.
+    const second = await call<RepairOrderDetail>(s.desk, 'ro-check-in', checkIn({
+      vehicle: { vin: '2HGFC2F54LH512345', plate: 'ZOE 221', year: 2020, make: 'Honda', model: 'Civic', color: 'Grey' },
+    }));
+    await settle(s.desk);
+    await page.getByRole('button', { name: 'Texts inbox', exact: true }).click();
+    await receive('Which one is ready first?');
+    const both = inbox.getByRole('listitem').filter({ hasText: 'Which one is ready first?' });
+    await both.getByText('(512) 555-0147').waitFor();
+    const repair = both.getByLabel('Repair');
+    await expect.poll(() => repair.locator('option').allInnerTexts()).toEqual([
+      'Another repair (type its number)…',
+      `RO ${s.ro.roNumber} · 2019 Blue Honda Accord`,
+      `RO ${second.roNumber} · 2020 Grey Honda Civic`,
+    ]);
+    await repair.selectOption({ label: `RO ${second.roNumber} · 2020 Grey Honda Civic` });
+    await both.getByRole('button', { name: 'Attach' }).click();
+    await page.getByText('Nothing waiting: every text is on its repair.').waitFor();
+    expect((await call<RepairOrderDetail>(s.desk, 'ro-get', { id: second.id })).messages.map((m) => m.body)).toEqual(['Which one is ready first?']);
     expect(errors).toEqual([]);
   }, 120_000);
 });
