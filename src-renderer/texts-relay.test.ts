@@ -78,6 +78,7 @@ describe('texts from the desk screens', () => {
     expect(text).toMatch(/^Hi Zoë, your 2019 Honda Accord is ready for pickup at Lakeside Collision\. Questions\? Call \(512\) 555-0100\. http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}\?s=sms$/);
     // "ë" is not in GSM-7: the text goes as UCS-2, 67 characters a part.
     await preview.getByText(`${[...text].length} characters · UCS-2 · ${Math.ceil(text.length / 67)} parts`).waitFor();
+    await preview.getByText('ë is outside the plain texting alphabet, so each part holds 67 characters instead of 153.').waitFor();
     await composer().evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await screenshot(page, 'texts-compose-ready-for-pickup');
     expect(await axeProblems(page)).toEqual([]);

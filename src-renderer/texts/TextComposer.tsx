@@ -7,7 +7,15 @@ import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
+import { countSegments } from '../../src-shared/sms/segments.js';
 import { useSendText } from './send-text.js';
+
+/** Which characters make the text go as UCS-2, so a person can change them if the parts matter. */
+function whyShorterParts(text: string): string {
+  const odd = [...new Set([...text])].filter((c) => countSegments(c).encoding === 'UCS-2');
+  const shown = odd.slice(0, 5).join(' ');
+  return `${shown}${odd.length > 5 ? ' …' : ''} ${odd.length === 1 ? 'is' : 'are'} outside the plain texting alphabet, so each part holds 67 characters instead of 153.`;
+}
 
 export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
   const { api, announce } = useDesk();
@@ -138,8 +146,8 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
             <p className="text-preview-body">{preview.text}</p>
             <p className="text-preview-count">
               {plural(preview.characters, 'character')} · {preview.encoding} · {plural(preview.segments, 'part')}
-              {preview.encoding === 'UCS-2' ? <span className="muted"> (a special character makes each part shorter)</span> : null}
             </p>
+            {preview.encoding === 'UCS-2' ? <p className="text-preview-why">{whyShorterParts(preview.text)}</p> : null}
           </div>
         ) : null}
         {blocking.map((w) => (
