@@ -166,10 +166,13 @@ describe('texts from the desk screens', () => {
 
     // A draft, approved later; Telnyx answers 500, so nobody knows whether it went out.
     s.fake.sendBehaviour = { kind: 'error', status: 500, code: '10007', title: 'Unexpected error' };
-    await composer().getByLabel(/^Text to/).fill('Your invoice is ready: $500 deductible, card or check.');
-    await composer().getByRole('group', { name: 'What the customer receives' }).getByText('54 characters · GSM-7 · 1 part').waitFor();
+    // Merge fields typed by hand are filled in for the draft too.
+    await composer().getByLabel(/^Text to/).fill('Your invoice for RO {ro_number} is ready: $500 deductible, card or check.');
+    const invoice = `Your invoice for RO ${s.ro.roNumber} is ready: $500 deductible, card or check.`;
+    await composer().getByRole('group', { name: 'What the customer receives' }).getByText(invoice).waitFor();
+    await composer().getByRole('group', { name: 'What the customer receives' }).getByText(`${invoice.length} characters · GSM-7 · 1 part`).waitFor();
     await composer().getByRole('button', { name: 'Keep as draft' }).click();
-    const draft = conversation().getByRole('listitem').filter({ hasText: 'Your invoice is ready' });
+    const draft = conversation().getByRole('listitem').filter({ hasText: invoice });
     await draft.getByText('Draft, not sent').waitFor();
     expect(s.fake.sends()).toHaveLength(2);
     await draft.getByRole('button', { name: 'Send draft' }).click();
@@ -180,6 +183,7 @@ describe('texts from the desk screens', () => {
     await draft.scrollIntoViewIfNeeded();
     await screenshot(page, 'texts-check-needed');
     expect(await axeProblems(page)).toEqual([]);
+    expect(s.fake.sends()[2]!.text).toBe(invoice);
     await check.getByRole('button', { name: 'It arrived' }).click();
     await draft.getByText('Confirmed as received by Dana Park.').waitFor();
     await draft.getByText('Sent', { exact: true }).waitFor();

@@ -23,7 +23,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
   const settings = useLive(api, () => api.call('sms-settings-get', {}), ['workspace_settings'], []);
   const [templateId, setTemplateId] = useState('');
   const [body, setBody] = useState('');
-  // The final text of the chosen template; while the box still holds it, Send names the template.
+  // The final text of the chosen template; while the box still holds it, a draft names the template.
   const [templateText, setTemplateText] = useState<string | null>(null);
   const [preview, setPreview] = useState<SmsPreview | null>(null);
   const [previewProblem, setPreviewProblem] = useState<string | null>(null);
@@ -82,16 +82,20 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
   }, [body, templateText, ro.id, ro.customer.smsOptedOut, ro.customer.mobile]);
 
   const fromTemplate = templateId !== '' && templateText !== null && body === templateText;
-  const what = fromTemplate ? { roId: ro.id, templateId } : { roId: ro.id, body };
 
+  // The words on screen are what the person approves, also when they came from a template: sending
+  // the template's id would fill it in again, and a date changed meanwhile would change the text.
   async function submit(e: FormEvent) {
     e.preventDefault();
-    await send(what);
+    await send({ roId: ro.id, body });
   }
 
   async function saveDraft() {
     try {
-      onChanged(await api.call('sms-draft-save', { roId: ro.id, body, ...(fromTemplate ? { templateId } : {}) }));
+      // A draft keeps the filled-in words ({first_name} and the like replaced): sending a draft
+      // later sends exactly what it holds.
+      const final = fromTemplate ? body : (await api.call('sms-preview', { roId: ro.id, body })).text;
+      onChanged(await api.call('sms-draft-save', { roId: ro.id, body: final, ...(fromTemplate ? { templateId } : {}) }));
       announce('Text kept as a draft. It is not sent until someone presses Send.');
       setBody('');
       setTemplateId('');
