@@ -103,6 +103,7 @@ describe('texts from the desk screens', () => {
     await note.waitFor();
     await page.getByRole('article', { name: new RegExp(`^RO ${s.ro.roNumber},`) }).getByText('1 new message').waitFor();
     await screenshot(page, 'texts-notification');
+    expect(await axeProblems(page)).toEqual([]);
     await note.getByRole('button', { name: `Open RO ${s.ro.roNumber}` }).click();
     const reply = conversation().getByRole('listitem').filter({ hasText: 'Great, I will come at 5' });
     await reply.getByText('Zoë → shop · Text').waitFor();
@@ -191,6 +192,22 @@ describe('texts from the desk screens', () => {
     // Never sent again on its own.
     await new Promise((r) => setTimeout(r, 500));
     expect(s.fake.sends()).toHaveLength(3);
+
+    // The shop switches its template off: the repair no longer offers it.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await texts.getByRole('button', { name: 'Edit Parts arrived' }).click();
+    const edit = texts.getByRole('form', { name: 'Edit template Parts arrived' });
+    await edit.getByRole('checkbox', { name: /In use/ }).uncheck();
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    await texts.getByRole('list', { name: 'Text templates' }).getByRole('listitem').filter({ hasText: 'Parts arrived' }).getByText('switched off').waitFor();
+    await openRepair();
+    await expect.poll(() => composer().getByLabel('Template').locator('option').allInnerTexts()).toEqual([
+      'Write my own',
+      'Car received',
+      'Supplement approved',
+      'Ready for pickup',
+      'Paid, thank you',
+    ]);
     expect(errors).toEqual([]);
   }, 120_000);
 
