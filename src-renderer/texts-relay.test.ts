@@ -138,6 +138,8 @@ describe('texts from the desk screens', () => {
     await texts.getByLabel(/Answer to HELP/).fill('Lakeside Collision, (512) 555-0100, Mon-Fri 8-6. Reply STOP to stop texts.');
     await texts.evaluate((el) => el.scrollIntoView());
     await screenshot(page, 'texts-settings');
+    await editor.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await screenshot(page, 'texts-settings-template');
     expect(await axeProblems(page)).toEqual([]);
     await editor.getByRole('button', { name: 'Save template' }).click();
     await texts.getByRole('button', { name: 'Edit Parts arrived' }).waitFor();

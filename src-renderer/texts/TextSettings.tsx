@@ -165,6 +165,7 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
 
   return (
     <form className="stack template-editor" aria-label={template ? `Edit template ${template.name}` : 'New template'} onSubmit={(e) => void save(e)}>
+      <h4 className="subheading">{template ? `Edit “${template.name}”` : 'New template'}</h4>
       <label className="field">
         <span>Template name</span>
         <input required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
