@@ -11,7 +11,7 @@ import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-hos
 import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { addDays, today } from './shared/format.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
 

@@ -2,6 +2,7 @@
 // customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
 // the shop's relay.
 import { type FormEvent, useEffect, useState } from 'react';
+import type { ArgsOf } from '../../src-shared/api/contract.js';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
@@ -36,10 +37,10 @@ export function Settings() {
 
   if (!draft) return <Loading what="the settings" />;
 
-  async function save(e: FormEvent | null, fields: Partial<WorkspaceSettings>, what: string) {
+  async function save(e: FormEvent | null, fields: ArgsOf<'workspace-update'>, what: string) {
     e?.preventDefault();
     try {
-      const next = await api.call('workspace-update', fields as never);
+      const next = await api.call('workspace-update', fields);
       setDraft(next);
       setSaved(`${what} saved.`);
       setProblem(null);
