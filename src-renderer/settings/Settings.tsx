@@ -41,7 +41,9 @@ export function Settings() {
     e?.preventDefault();
     try {
       const next = await api.call('workspace-update', fields);
-      setDraft(next);
+      // Only the saved section takes the desk's answer: edits not saved yet elsewhere on the page stay.
+      const saved = Object.keys(fields) as Array<keyof WorkspaceSettings>;
+      setDraft((d) => (d ? { ...d, ...Object.fromEntries(saved.map((k) => [k, next[k]])) } : next));
       setSaved(`${what} saved.`);
       setProblem(null);
     } catch (err) {
