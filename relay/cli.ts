@@ -4,7 +4,10 @@
 // PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
+import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
+import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
 import { openPostgresStorage } from './storage/postgres.js';
 import { openSqliteStorage } from './storage/sqlite.js';
@@ -26,8 +29,19 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
                                         list paired desks
   npm run relay -- device revoke --device ID
                                         stop a desk from syncing (it must be paired again)
+  npm run relay -- number search --area-code 512
+                                        local numbers Telnyx offers with SMS and MMS
+  npm run relay -- number provision --workspace SLUG --number +15125550100
+                                        order the number on the messaging profile, wait, give it to the shop
+  npm run relay -- number list          every shop's number and its 10DLC state
+  npm run relay -- number 10dlc --workspace SLUG
+                                        read the shop's 10DLC campaign state from Telnyx again
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
+
+Texting (Telnyx): TELNYX_API_KEY, TELNYX_PUBLIC_KEY, TELNYX_BASE_URL (optional) and
+TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON file given with
+--telnyx-config FILE. Without an API key the relay runs without texting.
 `;
 
 class UsageError extends Error {}
@@ -95,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'public-url': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      'telnyx-config': { type: 'string' },
+      'area-code': { type: 'string' },
+      number: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -107,9 +124,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'serve'];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'serve'];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -126,6 +143,25 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('A new workspace needs --slug SLUG and --name NAME.');
   }
   if (full === 'device revoke' && !values.device) throw new UsageError('Say which device with --device ID (see: device list).');
+
+  const telnyx = readTelnyxConfig(process.env, values['telnyx-config']);
+  const needTelnyx = (): TelnyxConfig => {
+    if (!telnyx) throw new UsageError('Texting is not configured: set TELNYX_API_KEY (and TELNYX_MESSAGING_PROFILE_ID), or give --telnyx-config FILE.');
+    return telnyx;
+  };
+  if (full === 'number search') {
+    const area = values['area-code'];
+    if (!area) throw new UsageError('Say which area code with --area-code 512.');
+    const found = await searchNumbers(telnyxClient(needTelnyx()), area);
+    if (found.length === 0) {
+      console.log(`Telnyx offers no local number with SMS and MMS in area code ${area} right now. Try a neighbouring one.`);
+      return 0;
+    }
+    console.log(table([['NUMBER', 'FEATURES', 'WHERE'], ...found.map((n) => [n.phoneNumber, n.features.join(','), n.region])]));
+    console.log(`Give one to a shop: npm run relay -- number provision --workspace SLUG --number ${found[0]!.phoneNumber}`);
+    return 0;
+  }
+  if (full === 'number provision' && !values.number) throw new UsageError('Say which number with --number +1XXXXXXXXXX (see: number search).');
 
   const storage = await openStorage(values);
   try {
@@ -191,6 +227,43 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
 
+      case 'number provision': {
+        const ws = await requireWorkspace(storage, values.workspace);
+        const config = needTelnyx();
+        if (!config.messagingProfileId) console.warn('No TELNYX_MESSAGING_PROFILE_ID: the number is ordered without a messaging profile and cannot text until one is attached.');
+        console.log(`Ordering ${values.number} for ${ws.name} (${ws.slug})…`);
+        const { orderId, tenDlc } = await provisionNumber(telnyxClient(config), storage, {
+          workspaceId: ws.id,
+          phoneNumber: values.number!,
+          messagingProfileId: config.messagingProfileId,
+        });
+        console.log(`Done (order ${orderId}). ${values.number} now texts for ${ws.slug}.`);
+        console.log(`10DLC: ${tenDlc}.${tenDlc === 'active' ? '' : ' US carriers may block texts until the number is on an active 10DLC campaign; the desks show a warning meanwhile.'}`);
+        return 0;
+      }
+
+      case 'number list': {
+        const numbers = await storage.sms.listNumbers();
+        if (numbers.length === 0) {
+          console.log('No texting numbers yet. Find one: npm run relay -- number search --area-code 512');
+          return 0;
+        }
+        console.log(
+          table([
+            ['NUMBER', 'WORKSPACE', '10DLC', 'CAMPAIGN', 'SINCE'],
+            ...numbers.map((n) => [n.phoneNumber, n.workspaceSlug, n.tenDlcStatus ?? 'unknown', n.campaignId ?? '-', when(n.createdAt)]),
+          ]),
+        );
+        return 0;
+      }
+
+      case 'number 10dlc': {
+        const ws = await requireWorkspace(storage, values.workspace);
+        const state = await refreshTenDlc(telnyxClient(needTelnyx()), storage, ws.id);
+        console.log(`10DLC for ${ws.slug}: ${state}.`);
+        return 0;
+      }
+
       case 'serve': {
         // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin
         // commands above start without loading the HTTP stack.
@@ -206,7 +279,9 @@ async function main(argv: string[]): Promise<number> {
           publicUrl,
           blobDir: blobs ? path.resolve(blobs) : undefined,
           trustProxy: values['trust-proxy'] ?? false,
+          telnyx,
         });
+        if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -230,7 +305,13 @@ main(process.argv.slice(2)).then(
       console.error(`${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError) {
+    if (err instanceof Telnyx.APIError) {
+      // Telnyx's own words; never the request (its headers carry the key).
+      const first = (err.error as { errors?: Array<{ title?: string; detail?: string }> } | undefined)?.errors?.[0];
+      console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
+      process.exit(1);
+    }
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError) {
       console.error(err.message);
       process.exit(1);
     }

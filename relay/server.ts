@@ -10,6 +10,9 @@ import { portalPlugin, type PortalPluginOptions } from './portal/portal-plugin.j
 import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
 import { syncPlugin } from './sync/sync-plugin.js';
+import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
+import { smsPlugin } from './sms/sms-plugin.js';
+import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -26,6 +29,10 @@ export interface RelayOptions {
   portal?: Omit<PortalPluginOptions, 'blobDir'>;
   /** Take the client address from X-Forwarded-For (only behind a load balancer you run). */
   trustProxy?: boolean;
+  /** Texting through Telnyx (relay/sms/config.ts); without it, no texts go out and webhooks answer 503. */
+  telnyx?: TelnyxConfig | null;
+  /** Test and tuning knobs of the texting service (the quiet-hours clock, how often it polls). */
+  sms?: Omit<SmsServiceOptions, 'config' | 'client' | 'blobDir'>;
 }
 
 export interface RunningRelay {
@@ -33,11 +40,17 @@ export interface RunningRelay {
   url: string;
   port: number;
   hub: SyncHub;
+  /** The texting service, when Telnyx is configured. */
+  sms: SmsService | null;
   close(): Promise<void>;
 }
 
 /** Paths of request and response fields that must never reach a log line. */
-const SECRET_KEYS = ['secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to'];
+const SECRET_KEYS = [
+  ...['secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to'],
+  // Telnyx settings, and what its webhooks carry about a customer.
+  ...['apiKey', 'publicKey', 'TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY', 'text', 'phone_number'],
+];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -106,20 +119,27 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(syncPlugin);
   if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
   await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir });
+  const sms = options.telnyx
+    ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
+    : null;
+  await app.register(smsPlugin, { service: sms });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = options.publicUrl ?? `http://127.0.0.1:${port}`;
   app.publicUrl = url;
+  await sms?.start();
   let closing: Promise<void> | null = null;
   return {
     app,
     url,
     port,
     hub,
+    sms,
     close() {
       closing ??= (async () => {
         hub.close();
+        await sms?.close();
         await app.close();
       })();
       return closing;

@@ -12,6 +12,7 @@ import { readDevice } from '../src-main/sync/device.js';
 import { pairDesk } from '../src-main/sync/pair.js';
 import { issuePairingCode } from '../relay/pairing.js';
 import { type RunningRelay, startRelay } from '../relay/server.js';
+import { readTelnyxConfig } from '../relay/sms/config.js';
 import { openSqliteStorage } from '../relay/storage/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,6 +50,8 @@ async function startLocalRelay(relayDir: string, deskDir: string): Promise<Runni
       port,
       blobDir: path.join(relayDir, 'blobs'),
       logger: { level: process.env.BAYLINE_LOG_LEVEL ?? 'warn' },
+      // Texting when TELNYX_API_KEY (and the rest) are set; off otherwise.
+      telnyx: readTelnyxConfig(),
     });
   } catch (err) {
     await storage.close();

@@ -21,6 +21,7 @@ import { repairOrderHandlers } from './repair-orders/handlers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
+import { smsHandlers } from './sms/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -87,8 +88,13 @@ export class Desk {
       syncHandlers,
       portalHandlers,
       printingHandlers,
+      smsHandlers,
     );
-    workspace.store.onChange((touched) => this.emit({ type: 'changed', tables: [...touched.keys()] }));
+    workspace.store.onChange((touched, origin) => {
+      this.emit({ type: 'changed', tables: [...touched.keys()] });
+      const messages = touched.get('messages');
+      if (origin === 'remote' && messages) void this.announceReceived([...messages]).catch(() => undefined);
+    });
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
@@ -211,6 +217,36 @@ export class Desk {
       filesToFetch: files?.downloadsWaiting ?? 0,
       problem: status.problem ?? files?.problem ?? null,
     };
+  }
+
+  /** Messages already announced as received by this process (so an edit of one is not a new one). */
+  private readonly announced = new Set<string>();
+
+  /** Tells the windows about customers' messages that just arrived from the relay (for a notification). */
+  private async announceReceived(ids: string[]): Promise<void> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['id', 'ro_id', 'channel', 'author', 'body', 'at'])
+      .where('id', 'in', ids)
+      .where('direction', '=', 'in')
+      .where('read_at', 'is', null)
+      .orderBy('at')
+      .execute();
+    const fresh = rows.filter((r) => !this.announced.has(r.id));
+    if (fresh.length === 0) return;
+    if (this.announced.size > 10_000) this.announced.clear();
+    for (const r of fresh) this.announced.add(r.id);
+    this.emit({
+      type: 'message-received',
+      messages: fresh.map((r) => ({
+        id: r.id,
+        roId: r.ro_id,
+        channel: (r.channel ?? 'portal') as 'portal' | 'sms' | 'email',
+        author: r.author ?? '',
+        body: r.body ?? '',
+        at: r.at ?? '',
+      })),
+    });
   }
 
   private emit(event: PushEvent): void {

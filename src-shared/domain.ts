@@ -44,6 +44,8 @@ export interface Customer {
   mobile: string | null;
   email: string | null;
   preferredChannel: PreferredChannel;
+  /** The customer texted STOP (or the carrier said so): no text may be sent until they text START. */
+  smsOptedOut: boolean;
 }
 
 export interface Vehicle {
@@ -161,6 +163,8 @@ export interface Message {
   read: boolean;
   /** Delivery state for texts and mail (null for portal messages, which are there once synced). */
   status: string | null;
+  /** Why a text is held, refused, failed or needs checking, in the shop's words. */
+  statusDetail: string | null;
   attachments: Attachment[];
 }
 
@@ -267,8 +271,80 @@ export interface SyncStatus {
   problem: string | null;
 }
 
+/**
+ * Pushed when messages from customers arrive from the relay (texts, portal messages), once per
+ * message in this desk process: the UI shows a notification. Unread counts come with `changed`.
+ */
+export interface MessageReceivedEvent {
+  type: 'message-received';
+  messages: Array<{ id: string; roId: string | null; channel: MessageChannel; author: string; body: string; at: string }>;
+}
+
 /** Pushed when the sync state changes (online/offline, changes waiting). */
 export interface SyncEvent {
   type: 'sync';
   status: SyncStatus;
+}
+
+// ---- texts (SMS) ------------------------------------------------------------------------------
+
+/** The shop's texting set-up as the desk sees it (the number and 10DLC state come from the relay). */
+export interface SmsSettings {
+  /** The shop's texting number (E.164), null until the operator provisions one. */
+  number: string | null;
+  /** 'active', 'pending', 'not-registered', 'rejected', or null when unknown. */
+  tenDlcStatus: string | null;
+  /** A sentence to show while texts may not reach customers (no number, 10DLC not active). */
+  warning: string | null;
+  /** When automated texts may go, in the customer's local time ("HH:MM"). */
+  window: { start: string; end: string };
+  /** The shop's answer to HELP ('' for the standard one). */
+  helpText: string;
+}
+
+export interface SmsTemplate {
+  id: string;
+  name: string;
+  /** 'received', 'supplement-approved', 'ready-for-pickup', 'paid', or null for the shop's own. */
+  milestone: string | null;
+  body: string;
+  active: boolean;
+  /** One of the four every shop starts with. */
+  standard: boolean;
+}
+
+export type SmsWarningCode = 'no-number' | 'tendlc-not-active' | 'outside-hours' | 'opted-out' | 'no-mobile' | 'missing-fields' | 'long';
+
+export interface SmsWarning {
+  code: SmsWarningCode;
+  message: string;
+  /** True when the text cannot be sent at all (as opposed to a warning a person may accept). */
+  blocking: boolean;
+}
+
+/** What the customer will receive, and what a person should know before pressing Send. */
+export interface SmsPreview {
+  text: string;
+  characters: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  to: string | null;
+  missingFields: string[];
+  warnings: SmsWarning[];
+  /** No blocking warning. Outside hours, `sms-send` also needs `confirmOutsideHours`. */
+  canSend: boolean;
+}
+
+/** A text that arrived from a number no single open repair matched: a person attaches it. */
+export interface UnassignedText {
+  id: string;
+  from: string;
+  body: string;
+  at: string;
+  /** The customer with that number, when exactly one is known. */
+  customerId: string | null;
+  customerName: string | null;
+  /** Open repairs of customers with that number (the likely places to attach it). */
+  candidates: Array<{ roId: string; roNumber: number; vehicle: string }>;
+  attachments: Attachment[];
 }

@@ -163,7 +163,7 @@ export async function loadPortalView(
       .execute(),
     db
       .selectFrom('messages')
-      .select(['id', 'direction', 'author', 'body', 'at', 'channel'])
+      .select(['id', 'direction', 'author', 'body', 'at', 'channel', 'status'])
       .where('ro_id', '=', roId)
       .orderBy('at')
       .orderBy('id')
@@ -183,8 +183,11 @@ export async function loadPortalView(
     reachedAt: i <= currentIndex ? (reached.get(s) ?? null) : null,
     current: s === stage,
   }));
-  // Portal messages are the conversation; texts and mail join when those channels exist.
-  const shown = messages.filter((m) => m.channel === 'portal' || m.channel === 'sms' || m.channel === 'email');
+  // Portal messages and texts are one conversation; a text shows once it was sent or is going
+  // (not a draft, a refused or failed one, nor one held for the morning).
+  const shown = messages.filter(
+    (m) => m.channel === 'portal' || m.channel === 'email' || (m.channel === 'sms' && (m.direction === 'in' || TEXT_SHOWN.has(m.status ?? ''))),
+  );
   const messageIds = new Set(shown.map((m) => m.id));
   const byMessage = new Map<string, PortalFile[]>();
   for (const f of files) {
@@ -226,6 +229,9 @@ export async function loadPortalView(
     shop: shopOf(settings),
   };
 }
+
+/** Outbound texts the customer has (or is about to have) on their phone. */
+const TEXT_SHOWN = new Set(['approved', 'sending', 'queued', 'sent', 'delivered', 'check-needed']);
 
 /** The file, if this repair's portal may show it: published, or sent with one of its messages. */
 export async function findPortalFile(

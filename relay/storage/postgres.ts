@@ -30,6 +30,7 @@ import {
 } from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { applyChangesOnPostgres } from './postgres-changes.js';
 
 export const CHANGES_CHANNEL = 'bayline_changes';
@@ -321,6 +322,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
 
   const storage: RelayStorage = {
     engine: 'postgres',
+    sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

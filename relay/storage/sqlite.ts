@@ -27,6 +27,7 @@ import {
   StorageTooNewError,
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-main/db/statement-cache.js';
 import { sqliteChangeApplier } from '../../src-main/db/sqlite-changes.js';
 
@@ -84,6 +85,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
 
   const storage: RelayStorage = {
     engine: 'sqlite',
+    sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

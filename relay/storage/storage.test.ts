@@ -533,8 +533,8 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1]);
-      expect(versions(workspace)).toEqual([1, 2]);
+      expect(versions(operator)).toEqual([1, 2]);
+      expect(versions(workspace)).toEqual([1, 2, 3]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -544,7 +544,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
         expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 1)).toBe(1);
         db.prepare(insertRo).run();
-        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(2);
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 2)).toBe(2);
         expect(db.prepare(readBack).get()).toEqual({ id: 'r1', ro_number: 1042, promised_date: '2026-12-01' });
         expect(db.prepare('SELECT count(*) AS n FROM portal_tokens').get()).toEqual({ n: 0 });
         db.close();
@@ -556,10 +556,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4242', label: 'workspace' };
           expect(await migratePostgres(client, { ...options, target: 1 })).toBe(1);
           await client.query(insertRo.replace('repair_orders', `${schema}.repair_orders`));
-          expect(await migratePostgres(client, options)).toBe(2);
+          expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
           const rows = await client.query(readBack.replace('repair_orders', `${schema}.repair_orders`));
           expect(rows.rows).toEqual([{ id: 'r1', ro_number: '1042', promised_date: '2026-12-01' }]);
           expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.portal_tokens`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('migration 3 (texts) keeps a version-2 workspace\'s messages and adds the text columns and templates', async () => {
+      const insert = "INSERT INTO messages (id, ro_id, channel, direction, body) VALUES ('m1', 'r1', 'portal', 'in', 'Hi')";
+      const readBack = 'SELECT id, body, peer_number, approved_by FROM messages';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 2)).toBe(2);
+        db.prepare(insert).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(3);
+        expect(db.prepare(readBack).get()).toEqual({ id: 'm1', body: 'Hi', peer_number: null, approved_by: null });
+        expect(db.prepare('SELECT count(*) AS n FROM sms_templates').get()).toEqual({ n: 0 });
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4243', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
+          await client.query(insert.replace('messages', `${schema}.messages`));
+          expect(await migratePostgres(client, options)).toBe(3);
+          const rows = await client.query(readBack.replace('messages', `${schema}.messages`));
+          expect(rows.rows).toEqual([{ id: 'm1', body: 'Hi', peer_number: null, approved_by: null }]);
+          expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.sms_templates`)).rows).toEqual([{ n: 0 }]);
         } finally {
           await client.end();
         }
@@ -571,12 +600,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(2);
+        expect(db.pragma('user_version', { simple: true })).toBe(3);
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('2');
+        expect(row?.value).toBe('3');
       }
     });
 
@@ -606,7 +635,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 1\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 2\)/);
       expect(await fingerprint()).toBe(before);
     });
 

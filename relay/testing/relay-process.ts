@@ -21,14 +21,14 @@ export interface RelayProcess {
 export async function spawnRelay(
   location: string,
   port: number,
-  options: { extraArgs?: string[]; timeoutMs?: number } = {},
+  options: { extraArgs?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RelayProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const where = /^postgres(ql)?:\/\//.test(location) ? ['--db', location] : ['--data', location];
   const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port), ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn', ...options.env },
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -19,6 +19,8 @@ export interface RelayFixture {
   /** Where the storage lives: a data folder (SQLite) or a database URL (PostgreSQL). */
   location: string;
   workspace: WorkspaceRecord;
+  /** The relay's blob folder, when started with `blobs`. */
+  blobDir: string | undefined;
   restart(): Promise<void>;
   stop(): Promise<void>;
   pairNewDesk(name?: string, dataDir?: string): Promise<{ desk: Desk; dataDir: string }>;
@@ -44,6 +46,9 @@ export interface RelayFixtureOptions {
   blobs?: boolean;
   portal?: RelayOptions['portal'];
   logger?: RelayOptions['logger'];
+  /** Texting through a fake Telnyx (relay/testing/fake-telnyx.ts). */
+  telnyx?: RelayOptions['telnyx'];
+  sms?: RelayOptions['sms'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -56,6 +61,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     deviceCheckMs: options.deviceCheckMs ?? 200,
     blobDir,
     portal: options.portal,
+    telnyx: options.telnyx,
+    sms: options.sms,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
@@ -72,6 +79,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     },
     location,
     workspace,
+    blobDir,
     async stop() {
       if (!running) return;
       running = false;

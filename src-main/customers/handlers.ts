@@ -18,6 +18,7 @@ export function toCustomer(row: RowOf<'customers'>): Customer {
     mobile: row.mobile,
     email: row.email,
     preferredChannel: (row.preferred_channel ?? 'sms') as PreferredChannel,
+    smsOptedOut: row.sms_opt_out === 1,
   };
 }
 

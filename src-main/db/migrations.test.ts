@@ -89,10 +89,26 @@ describe('migration 4: token secrets', () => {
   });
 });
 
+describe('migration 5: texts', () => {
+  it('keeps a version-4 workspace\'s customers and messages and adds opt-out, text columns and templates', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 4);
+    sqlite.prepare("INSERT INTO customers (id, first_name, mobile) VALUES ('c1', 'Ana', '+15125550147')").run();
+    sqlite.prepare("INSERT INTO messages (id, ro_id, channel, direction, body) VALUES ('m1', 'r1', 'portal', 'in', 'Hello')").run();
+    migrate(sqlite, 5);
+    expect(schemaVersion(sqlite)).toBe(5);
+    expect(sqlite.prepare('SELECT first_name, mobile, sms_opt_out FROM customers').get()).toEqual({ first_name: 'Ana', mobile: '+15125550147', sms_opt_out: null });
+    expect(sqlite.prepare('SELECT body, peer_number, automated, approved_by FROM messages').get()).toEqual({ body: 'Hello', peer_number: null, automated: null, approved_by: null });
+    expect(columnsOf(sqlite, 'sms_templates')).toEqual(['active', 'body', 'id', 'milestone', 'name', 'position']);
+    expect(sqlite.prepare('SELECT count(*) AS n FROM sms_templates').get()).toEqual({ n: 0 });
+    sqlite.close();
+  });
+});
+
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(LATEST_VERSION).toBe(4);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(LATEST_VERSION).toBe(5);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -105,7 +121,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 4\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 5\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -121,7 +137,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v4');
+    expect(backup?.reason).toBe('before-v5');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

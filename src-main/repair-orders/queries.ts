@@ -160,7 +160,7 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
     ...summary,
     customer: customer
       ? toCustomer(customer)
-      : { id: '', firstName: '', lastName: '', mobile: null, email: null, preferredChannel: 'sms' },
+      : { id: '', firstName: '', lastName: '', mobile: null, email: null, preferredChannel: 'sms', smsOptedOut: false },
     vehicleDetail: {
       id: vehicle?.id ?? '',
       customerId: vehicle?.customer_id ?? null,
@@ -219,6 +219,7 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
         author: m.author ?? (m.direction === 'out' ? (nameOf(m.staff_id) ?? 'The shop') : customerName),
         read: m.read_at !== null,
         status: m.status,
+        statusDetail: m.status_detail,
         attachments: files.filter((a) => a.messageId === m.id),
       }),
     ),

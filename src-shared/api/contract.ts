@@ -9,15 +9,20 @@ import type {
   ChangedEvent,
   Customer,
   ExceptionTag,
+  MessageReceivedEvent,
   PortalLink,
   PortalTotals,
   RepairOrderDetail,
   RepairOrderSummary,
+  SmsPreview,
+  SmsSettings,
+  SmsTemplate,
   StaffMember,
   SubStatus,
   SyncEvent,
   SyncStatus,
   TrackRequest,
+  UnassignedText,
   WorkspaceSettings,
 } from '../domain.js';
 import { DELAY_REASONS } from '../exceptions.js';
@@ -206,6 +211,49 @@ export const API = {
   'message-send': method(z.object({ roId: id, body: required(2000) }).strict()).returns<RepairOrderDetail>(),
   'message-mark-read': method(z.object({ roId: id }).strict()).returns<RepairOrderDetail>(),
 
+  // ---- texts (SMS): the desk writes drafts and approved texts; the relay sends them once.
+  'sms-settings-get': method(none).returns<SmsSettings>(),
+  'sms-settings-update': method(
+    z
+      .object({
+        helpText: text(300).optional(),
+        windowStart: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 08:00').optional(),
+        windowEnd: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 21:00').optional(),
+      })
+      .strict(),
+  ).returns<SmsSettings>(),
+  'sms-template-list': method(none).returns<SmsTemplate[]>(),
+  'sms-template-save': method(
+    z.object({ id: id.optional(), name: required(60), body: required(1000), active: z.boolean().default(true) }).strict(),
+  ).returns<SmsTemplate>(),
+  /** The final text for this repair (a template's or typed), its length and segments, and what stands in the way. */
+  'sms-preview': method(z.object({ roId: id, templateId: id.optional(), body: text(1600).optional() }).strict()).returns<SmsPreview>(),
+  /** Saves (or updates) a draft; nothing is sent until a person presses Send. */
+  'sms-draft-save': method(
+    z.object({ roId: id, id: id.optional(), templateId: id.optional(), body: required(1600) }).strict(),
+  ).returns<RepairOrderDetail>(),
+  'sms-draft-discard': method(z.object({ id }).strict()).returns<RepairOrderDetail>(),
+  /**
+   * Send: the person in this session approves the text (a draft by `draftId`, a template, or typed
+   * `body`). Refused for an opted-out customer or a shop without a number; outside the customer's
+   * texting hours it needs `confirmOutsideHours`.
+   */
+  'sms-send': method(
+    z
+      .object({
+        roId: id,
+        draftId: id.optional(),
+        templateId: id.optional(),
+        body: required(1600).optional(),
+        confirmOutsideHours: z.boolean().default(false),
+      })
+      .strict(),
+  ).returns<RepairOrderDetail>(),
+  /** A person's answer for a text the relay could not be sure about: it reached the customer, or it did not. */
+  'sms-check-resolve': method(z.object({ id, outcome: z.enum(['sent', 'not-sent']) }).strict()).returns<RepairOrderDetail>(),
+  'sms-inbox-list': method(none).returns<UnassignedText[]>(),
+  'sms-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedText[]>(),
+
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
 
@@ -246,7 +294,7 @@ export type ArgsOf<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
 export type ParsedArgsOf<M extends ApiMethod> = z.output<(typeof API)[M]['args']>;
 export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 
-export type PushEvent = ChangedEvent | SyncEvent;
+export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
 
 /**
  * Photos and PDFs move as bytes beside the typed calls (the browser host's WebSocket frames stop at

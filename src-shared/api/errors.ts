@@ -13,6 +13,9 @@ export type ApiErrorCode =
   | 'not-paired'
   | 'file-refused'
   | 'pairing-failed'
+  | 'sms-opted-out'
+  | 'sms-not-possible'
+  | 'sms-confirm-needed'
   | 'internal';
 
 export interface ApiIssue {

@@ -23,6 +23,12 @@ export const SYNCED_TABLES = {
     stage_wording: 'text', // JSON: Partial<Record<Stage, string>>
     portal_days_after_delivery: 'integer',
     bay_photos_published: 'integer',
+    // Texts: the number and its 10DLC state are written by the relay; the window is "HH:MM".
+    sms_number: 'text',
+    sms_10dlc_status: 'text',
+    sms_help_text: 'text',
+    sms_window_start: 'text',
+    sms_window_end: 'text',
   }),
   staff: table({
     name: 'text',
@@ -38,6 +44,11 @@ export const SYNCED_TABLES = {
     email: 'text',
     preferred_channel: 'text',
     created_at: 'text',
+    /** 1 after the customer texted STOP (or Telnyx refused with 40300), 0 after START. */
+    sms_opt_out: 'integer',
+    sms_opt_out_at: 'text',
+    /** IANA zone for quiet hours; the shop's own when not set. */
+    time_zone: 'text',
   }),
   vehicles: table({
     customer_id: 'text',
@@ -141,6 +152,22 @@ export const SYNCED_TABLES = {
     status: 'text',
     status_detail: 'text',
     external_id: 'text',
+    // Texts: the customer's number, whether an automation (not a person) wrote it, who
+    // approved it (pressing Send), the template it came from, and when a held text may go.
+    peer_number: 'text',
+    automated: 'integer',
+    approved_by: 'text',
+    approved_at: 'text',
+    template_id: 'text',
+    send_after: 'text',
+  }),
+  /** The shop's text templates with merge fields ({first_name}, {portal_link}, …). */
+  sms_templates: table({
+    name: 'text',
+    milestone: 'text',
+    body: 'text',
+    active: 'integer',
+    position: 'integer',
   }),
   /** Portal views per repair and source (QR on a document, text link…); written by the relay. */
   portal_counts: table({

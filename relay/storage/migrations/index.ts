@@ -10,6 +10,8 @@ import type pg from 'pg';
 import { postgresOperator001, sqliteOperator001 } from './001-operator.js';
 import { postgresWorkspace001, sqliteWorkspace001 } from './001-workspace.js';
 import { postgresWorkspace002, sqliteWorkspace002 } from './002-portal.js';
+import { postgresOperator002, sqliteOperator002 } from './002-sms-operator.js';
+import { postgresWorkspace003, sqliteWorkspace003 } from './003-sms.js';
 
 export interface SqliteMigration {
   version: number;
@@ -24,10 +26,10 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001];
-export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001, sqliteWorkspace002];
-export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001, postgresWorkspace002];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002];
+export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001, sqliteWorkspace002, sqliteWorkspace003];
+export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001, postgresWorkspace002, postgresWorkspace003];
 
 export function latestVersion(migrations: readonly { version: number }[]): number {
   return migrations[migrations.length - 1]?.version ?? 0;

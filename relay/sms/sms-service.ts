@@ -1,0 +1,581 @@
+// Texting on the relay: the one place texts are sent and received.
+//
+// Inbound: a verified webhook is recorded in the durable queue (`sms_events`, deduplicated by
+// Telnyx's event id) and answered at once; this service takes events from the queue in order and
+// turns each into changes made by the relay (a message on the right repair, or in the
+// "unassigned" inbox; an opt-out; a delivery report), which flow to every desk.
+//
+// Outbound: desks write approved text rows; whenever a workspace's data changes (and on a timer,
+// for held texts and other relay processes) this service looks for approved texts, refuses those
+// to opted-out customers before any API call, holds automated ones outside the customer's window,
+// claims each in the operator database (once, across processes), calls `messages.send` with the
+// SDK's retries off, and records Telnyx's id. An outcome it cannot know (timeout, lost
+// connection, a crash mid-call) becomes "check-needed" for a person; nothing is ever resent here.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { FastifyBaseLogger } from 'fastify';
+import Telnyx from 'telnyx';
+import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
+import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
+import { SETTINGS_ID } from '../../src-shared/settings.js';
+import { helpText, keywordOf } from '../../src-shared/sms/keywords.js';
+import { isTimeZone, nextSendTime, sendWindow } from '../../src-shared/sms/quiet-hours.js';
+import { movesForward, type SmsStatus } from '../../src-shared/sms/status.js';
+import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
+import { BlobStore } from '../blobs/blob-store.js';
+import type { RelayStorage } from '../storage/types.js';
+import { acceptUpload, UploadRefused } from '../uploads/intake.js';
+import type { TelnyxConfig } from './config.js';
+
+export interface SmsServiceOptions {
+  config: TelnyxConfig;
+  client: Telnyx;
+  /** The clock quiet hours are judged by (tests hold it still). Bookkeeping uses real time. */
+  clock?: () => Date;
+  /** How often held texts, other processes' work and the queue are looked at (default 5 s). */
+  pollMs?: number;
+  /** Where MMS photos go (the relay's blob folder); without it, MMS media are dropped with a note. */
+  blobDir?: string;
+  /** Tells the webhook answer not to wait; false in tests that drive `drainQueue` themselves. */
+  autoStart?: boolean;
+}
+
+/** Events that name a message Telnyx has not told us the id of yet are tried again this often, this many times. */
+const RETRY_MS = 2000;
+const MAX_ATTEMPTS = 30;
+const LEASE_MS = 60_000;
+const MAX_MEDIA = 10;
+
+const CHECK_NEEDED =
+  'Bayline could not tell whether this text went out (the connection to the texting service broke during the send). ' +
+  'It will not be sent again on its own: check with the customer, then mark it sent or write it again.';
+
+interface TelnyxEvent {
+  data?: {
+    id?: string;
+    event_type?: string;
+    occurred_at?: string;
+    payload?: TelnyxMessagePayload;
+  };
+}
+
+interface TelnyxMessagePayload {
+  id?: string;
+  direction?: string;
+  type?: string;
+  text?: string;
+  from?: { phone_number?: string };
+  to?: Array<{ phone_number?: string; status?: string }>;
+  media?: Array<{ url?: string; content_type?: string; size?: number }>;
+  errors?: Array<{ code?: string | number; title?: string; detail?: string }>;
+  received_at?: string;
+}
+
+type EventOutcome = { done: true; outcome: string } | { done: false; outcome: string };
+
+export class SmsService {
+  /** Identifies this process's send claims. */
+  readonly processId = randomBytes(6).toString('hex');
+  private readonly clock: () => Date;
+  private readonly blobs: BlobStore | null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopListening: (() => void) | null = null;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  private readonly dirty = new Set<string>();
+  private scanning: Promise<void> | null = null;
+  private closed = false;
+  /** Sends under way in this process (so close can wait for them). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: SmsServiceOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+  }
+
+  get client(): Telnyx {
+    return this.options.client;
+  }
+
+  /** Starts listening for changes and the timer; claims left open by a dead process become "check needed". */
+  async start(): Promise<void> {
+    if (!this.options.config.publicKey) this.log.warn('texting: no TELNYX_PUBLIC_KEY, so every Telnyx webhook is refused (replies and delivery reports are lost)');
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId));
+    // SQLite storage belongs to one relay process: every open claim at start-up is a dead one's.
+    // On PostgreSQL others may be mid-call; theirs are closed once they are surely past the SDK's timeout.
+    await this.sweepOpenClaims(this.storage.engine === 'sqlite' ? new Date(Date.now() + 1000) : undefined);
+    const poll = this.options.pollMs ?? 5000;
+    this.timer = setInterval(() => void this.tick(), poll);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.stopListening?.();
+    await this.draining?.catch(() => undefined);
+    await this.scanning?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.sweepOpenClaims();
+      await this.drainQueue();
+      for (const id of await this.storage.sms.workspacesWithNumbers()) {
+        this.dirty.add(id);
+        if (this.storage.engine === 'sqlite') await this.noticeOutsideWrites(id);
+      }
+      await this.scanDirty();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'texting: periodic work failed; trying again shortly');
+    }
+  }
+
+  private readonly lastSeq = new Map<string, number>();
+
+  /**
+   * On SQLite, the operator's commands (a number provisioned, its 10DLC state) write a shop's
+   * file from another process, which cannot wake this one's desk sessions: a log that grew since
+   * the last look is announced here. (PostgreSQL processes tell each other with NOTIFY.)
+   */
+  private async noticeOutsideWrites(workspaceId: string): Promise<void> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const row = await store.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const seq = Number(row?.seq ?? 0);
+    const seen = this.lastSeq.get(workspaceId);
+    this.lastSeq.set(workspaceId, seq);
+    // First sight of a shop (its number is new, or this process just started): announce once.
+    if (seen === undefined || seq > seen) await this.storage.announceChanges(workspaceId);
+  }
+
+  // ---- webhooks ----------------------------------------------------------------------------
+
+  /**
+   * Verifies and records one webhook. 'rejected' (bad or stale signature, or no key configured):
+   * nothing is recorded. The queue is worked on after the answer.
+   */
+  async receiveWebhook(rawBody: string, headers: Record<string, string>): Promise<'recorded' | 'duplicate' | 'rejected'> {
+    if (!this.options.config.publicKey) return 'rejected';
+    let event: TelnyxEvent;
+    try {
+      event = (await this.client.webhooks.unwrap(rawBody, { headers })) as TelnyxEvent;
+    } catch {
+      return 'rejected';
+    }
+    const eventId = event.data?.id;
+    const eventType = event.data?.event_type;
+    if (typeof eventId !== 'string' || eventId === '' || eventId.length > 200 || typeof eventType !== 'string') return 'rejected';
+    const fresh = await this.storage.sms.enqueueEvent({ eventId, eventType: eventType.slice(0, 100), body: rawBody, now: new Date().toISOString() });
+    if (fresh && this.options.autoStart !== false) setImmediate(() => void this.drainQueue().catch(() => undefined));
+    return fresh ? 'recorded' : 'duplicate';
+  }
+
+  /** Works through every event due, oldest first; one drain at a time per process. */
+  drainQueue(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      await Promise.resolve();
+      try {
+        do {
+          this.drainAgain = false;
+          for (;;) {
+            if (this.closed) return;
+            const now = new Date();
+            const event = await this.storage.sms.takeEvent(now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString());
+            if (!event) break;
+            let result: EventOutcome;
+            try {
+              result = await this.processEvent(event.eventType, event.body);
+            } catch (err) {
+              this.log.warn({ err: (err as Error).message, eventType: event.eventType }, 'texting: an event failed; it will be tried again');
+              result = { done: false, outcome: `error: ${(err as Error).message}`.slice(0, 300) };
+            }
+            if (result.done || event.attempts >= MAX_ATTEMPTS) {
+              await this.storage.sms.finishEvent(event.seq, result.outcome, new Date().toISOString());
+            } else {
+              await this.storage.sms.retryEvent(event.seq, new Date(Date.now() + RETRY_MS).toISOString(), result.outcome);
+            }
+          }
+        } while (this.drainAgain);
+      } finally {
+        this.draining = null;
+      }
+    })();
+    return this.draining;
+  }
+
+  private async processEvent(eventType: string, body: string): Promise<EventOutcome> {
+    const event = JSON.parse(body) as TelnyxEvent;
+    const payload = event.data?.payload ?? {};
+    switch (eventType) {
+      case 'message.received':
+        return this.received(payload, event.data?.occurred_at);
+      case 'message.sent':
+      case 'message.finalized':
+        return this.deliveryReport(eventType, payload);
+      default:
+        return { done: true, outcome: 'ignored' };
+    }
+  }
+
+  // ---- inbound texts -----------------------------------------------------------------------
+
+  private async received(payload: TelnyxMessagePayload, occurredAt: string | undefined): Promise<EventOutcome> {
+    const to = normalizePhone(payload.to?.[0]?.phone_number ?? '');
+    const from = normalizePhone(payload.from?.phone_number ?? '');
+    const telnyxId = payload.id;
+    if (!to || !from || !telnyxId) return { done: true, outcome: 'incomplete' };
+    const workspaceId = await this.storage.sms.workspaceOfNumber(to);
+    if (!workspaceId) return { done: true, outcome: 'unknown-number' };
+    const store = await this.storage.workspaceStore(workspaceId);
+    const messageId = `sms:${telnyxId}`;
+    if (await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()) {
+      return { done: true, outcome: 'duplicate-message' };
+    }
+    const text = (payload.text ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').slice(0, 5000);
+    const at = occurredAt && !Number.isNaN(Date.parse(occurredAt)) ? new Date(occurredAt).toISOString() : new Date().toISOString();
+    const keyword = keywordOf(text);
+    const now = new Date().toISOString();
+    if (keyword === 'stop' || keyword === 'start') await this.storage.sms.setOptOut(workspaceId, from, keyword === 'stop', now);
+    const media = await this.fetchMedia(workspaceId, payload.media ?? []);
+
+    // Which repair: the customers with this number, and their repairs still open.
+    const customers = await store.db.selectFrom('customers').select(['id', 'first_name']).where('mobile', '=', from).execute();
+    const open = customers.length
+      ? await store.db
+          .selectFrom('repair_orders')
+          .select(['id', 'customer_id'])
+          .where('customer_id', 'in', customers.map((c) => c.id))
+          .where('closed_at', 'is', null)
+          .execute()
+      : [];
+    const roId = open.length === 1 ? open[0]!.id : null;
+    const customer = roId ? customers.find((c) => c.id === open[0]!.customer_id) : customers.length === 1 ? customers[0] : undefined;
+
+    const summary = keyword === 'stop' ? 'The customer texted STOP' : keyword === 'start' ? 'The customer texted START' : roId ? 'Text from the customer' : 'Text from an unassigned number';
+    await this.write(workspaceId, store, { actor: 'customer', action: 'sms-received', summary, roId }, async (tx) => {
+      await tx.insert('messages', {
+        id: messageId,
+        ro_id: roId,
+        customer_id: customer?.id ?? null,
+        channel: 'sms',
+        direction: 'in',
+        body: text,
+        at,
+        author: customer?.first_name ?? formatPhone(from),
+        status: 'received',
+        external_id: telnyxId,
+        peer_number: from,
+      });
+      for (const m of media.accepted) {
+        await tx.insert('attachments', {
+          ro_id: roId,
+          kind: m.mimeType === 'application/pdf' ? 'document' : 'photo',
+          blob_hash: m.sha256,
+          file_name: m.fileName,
+          mime_type: m.mimeType,
+          size_bytes: m.sizeBytes,
+          published: 0,
+          source: 'customer',
+          added_at: at,
+          message_id: messageId,
+        });
+      }
+      if (keyword === 'stop' || keyword === 'start') {
+        for (const c of customers) await tx.update('customers', c.id, { sms_opt_out: keyword === 'stop' ? 1 : 0, sms_opt_out_at: now });
+      }
+      if (keyword === 'help') {
+        const settings = await tx.get('workspace_settings', SETTINGS_ID);
+        await tx.insert('messages', {
+          ro_id: roId,
+          customer_id: customer?.id ?? null,
+          channel: 'sms',
+          direction: 'out',
+          body: helpText({ name: settings?.name ?? '', phone: settings?.phone ?? '', helpText: settings?.sms_help_text }),
+          at: now,
+          author: 'Automatic reply',
+          read_at: now,
+          status: 'approved',
+          approved_by: 'relay',
+          approved_at: now,
+          template_id: 'help',
+          automated: 0,
+          peer_number: from,
+        });
+      }
+    });
+    if (media.refused.length > 0) this.log.info({ refused: media.refused.length }, 'texting: some MMS media were refused');
+    return { done: true, outcome: keyword ? `received:${keyword}` : 'received' };
+  }
+
+  /** Downloads MMS media and puts each through the same intake as portal uploads. */
+  private async fetchMedia(
+    workspaceId: string,
+    media: NonNullable<TelnyxMessagePayload['media']>,
+  ): Promise<{ accepted: Array<{ sha256: string; sizeBytes: number; mimeType: string; fileName: string }>; refused: string[] }> {
+    const accepted: Array<{ sha256: string; sizeBytes: number; mimeType: string; fileName: string }> = [];
+    const refused: string[] = [];
+    if (media.length === 0) return { accepted, refused };
+    if (!this.blobs) return { accepted, refused: media.map(() => 'no blob folder') };
+    for (const [i, m] of media.slice(0, MAX_MEDIA).entries()) {
+      if (!m.url || !/^https?:\/\//.test(m.url)) {
+        refused.push('no url');
+        continue;
+      }
+      let file: string | null = null;
+      try {
+        const res = await fetch(m.url, { signal: AbortSignal.timeout(30_000), redirect: 'follow' });
+        if (!res.ok || !res.body) throw new UploadRefused('empty', `download answered ${res.status}`);
+        const upload = await acceptUpload(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), {
+          maxBytes: MAX_BLOB_BYTES,
+          allow: ['image', 'pdf'],
+          tempDir: path.join(this.blobs.incomingDir, 'mms'),
+        });
+        file = upload.file;
+        await this.blobs.put(workspaceId, upload.sha256, fs.createReadStream(upload.file), MAX_BLOB_BYTES);
+        await this.storage.recordBlob({ workspaceId, hash: upload.sha256, sizeBytes: upload.sizeBytes, mimeType: upload.mimeType, createdAt: new Date().toISOString() });
+        accepted.push({
+          sha256: upload.sha256,
+          sizeBytes: upload.sizeBytes,
+          mimeType: upload.mimeType,
+          fileName: upload.mimeType === 'application/pdf' ? `text-${i + 1}.pdf` : `text-photo-${i + 1}.jpg`,
+        });
+      } catch (err) {
+        refused.push(err instanceof UploadRefused ? err.code : 'download failed');
+      } finally {
+        if (file) await fsp.rm(file, { force: true });
+      }
+    }
+    return { accepted, refused };
+  }
+
+  // ---- delivery reports --------------------------------------------------------------------
+
+  private async deliveryReport(eventType: string, payload: TelnyxMessagePayload): Promise<EventOutcome> {
+    const telnyxId = payload.id;
+    if (!telnyxId) return { done: true, outcome: 'incomplete' };
+    const send = await this.storage.sms.sendOfTelnyxId(telnyxId);
+    // The report can overtake the answer to our own send call: try again once the id is recorded.
+    if (!send) return { done: false, outcome: 'unknown-message' };
+    const carrier = payload.to?.[0]?.status ?? '';
+    const error = payload.errors?.[0];
+    let next: SmsStatus;
+    if (eventType === 'message.sent') next = 'sent';
+    else if (carrier === 'delivered') next = 'delivered';
+    else if (carrier === 'delivery_unconfirmed') next = 'sent';
+    else next = 'failed';
+    const optedOut = String(error?.code ?? '') === '40300';
+    const store = await this.storage.workspaceStore(send.workspaceId);
+    await this.write(send.workspaceId, store, { actor: 'relay', action: 'sms-status', summary: `Text ${next}`, audit: false }, async (tx) => {
+      const row = await tx.get('messages', send.messageId);
+      if (!row) return;
+      tx.roId = row.ro_id;
+      if (optedOut) await this.markOptedOut(tx, send.workspaceId, row.peer_number, row.customer_id);
+      if (!movesForward(row.status, next)) return;
+      const detail = next === 'failed' ? (optedOut ? 'The customer has opted out of texts (they replied STOP).' : describeError(error) ?? 'The carrier could not deliver this text.') : null;
+      await tx.update('messages', send.messageId, { status: next, status_detail: detail });
+    });
+    return { done: true, outcome: `${eventType}:${next}` };
+  }
+
+  // ---- outbound ----------------------------------------------------------------------------
+
+  private markDirty(workspaceId: string): void {
+    this.dirty.add(workspaceId);
+    if (!this.closed) void this.scanDirty().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'texting: scan failed'));
+  }
+
+  /** Looks at every workspace marked since the last look. */
+  scanDirty(): Promise<void> {
+    if (this.scanning) return this.scanning;
+    this.scanning = (async () => {
+      // Yield first: without an await the finally below would run before this assignment.
+      await Promise.resolve();
+      try {
+        while (this.dirty.size > 0 && !this.closed) {
+          const [workspaceId] = this.dirty;
+          this.dirty.delete(workspaceId!);
+          await this.sendApproved(workspaceId!);
+        }
+      } finally {
+        this.scanning = null;
+      }
+    })();
+    return this.scanning;
+  }
+
+  /** Sends (or holds, or refuses) every approved text of one workspace that is due. */
+  async sendApproved(workspaceId: string): Promise<void> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const now = this.clock();
+    const due = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('channel', '=', 'sms')
+      .where('direction', '=', 'out')
+      .where('status', 'in', ['approved', 'held'])
+      .orderBy('approved_at')
+      .orderBy('id')
+      .execute();
+    for (const m of due) {
+      if (this.closed) return;
+      if (m.status === 'held' && m.send_after && m.send_after > now.toISOString()) continue;
+      if (await this.storage.sms.isClaimed(workspaceId, m.id)) continue;
+      await this.sendOne(workspaceId, store, m.id, now);
+    }
+  }
+
+  private async sendOne(workspaceId: string, store: WorkspaceStore, messageId: string, now: Date): Promise<void> {
+    const message = await store.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+    if (!message) return;
+    const customer = message.customer_id ? await store.db.selectFrom('customers').selectAll().where('id', '=', message.customer_id).executeTakeFirst() : undefined;
+    const to = normalizePhone(message.peer_number ?? customer?.mobile ?? '');
+    const from = await this.storage.sms.numberOfWorkspace(workspaceId);
+    const settings = await store.db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
+    const refuse = (detail: string) =>
+      this.write(workspaceId, store, { actor: 'relay', action: 'sms-refused', summary: 'Text not sent', roId: message.ro_id }, (tx) =>
+        tx.update('messages', messageId, { status: 'refused', status_detail: detail }),
+      );
+
+    if (!from) return void (await refuse('This shop has no texting number yet. Ask your Bayline operator to set one up.'));
+    if (!to) return void (await refuse('The customer has no mobile number on file.'));
+    // The HELP answer goes even to a customer who stopped texts; nothing else does.
+    const isHelpAnswer = message.template_id === 'help' && message.approved_by === 'relay';
+    if (!isHelpAnswer && ((await this.storage.sms.isOptedOut(workspaceId, to)) || customer?.sms_opt_out === 1)) {
+      return void (await refuse('Not sent: the customer has opted out of texts (they replied STOP). They can text START to get texts again.'));
+    }
+    if (message.automated === 1) {
+      const zone = isTimeZone(customer?.time_zone) ? customer!.time_zone! : isTimeZone(settings?.time_zone) ? settings!.time_zone! : 'America/Chicago';
+      const opens = nextSendTime(now, zone, sendWindow(settings?.sms_window_start, settings?.sms_window_end));
+      if (opens) {
+        if (message.status !== 'held' || message.send_after !== opens.toISOString()) {
+          await this.write(workspaceId, store, { actor: 'relay', action: 'sms-held', summary: 'Automated text held for quiet hours', roId: message.ro_id, audit: false }, (tx) =>
+            tx.update('messages', messageId, {
+              status: 'held',
+              send_after: opens.toISOString(),
+              status_detail: `Waiting for the customer's morning: automated texts go out only between the shop's texting hours in the customer's time.`,
+            }),
+          );
+        }
+        return;
+      }
+    }
+
+    if (!(await this.storage.sms.claimSend({ workspaceId, messageId, by: this.processId, now: new Date().toISOString() }))) return;
+    const work = this.callTelnyx(workspaceId, store, message.id, message.ro_id, { from, to, text: message.body ?? '' });
+    this.inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+
+  private async callTelnyx(workspaceId: string, store: WorkspaceStore, messageId: string, roId: string | null, text: { from: string; to: string; text: string }): Promise<void> {
+    await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send', summary: 'Text handed to the texting service', roId }, (tx) =>
+      tx.update('messages', messageId, { status: 'sending', status_detail: null }),
+    );
+    let telnyxId: string | null = null;
+    let next: SmsStatus;
+    let detail: string | null = null;
+    let optedOut = false;
+    try {
+      const response = await this.client.messages.send({
+        from: text.from,
+        to: text.to,
+        text: text.text,
+        ...(this.options.config.messagingProfileId ? { messaging_profile_id: this.options.config.messagingProfileId } : {}),
+      });
+      telnyxId = response.data?.id ?? null;
+      next = 'queued';
+      if (!telnyxId) {
+        next = 'check-needed';
+        detail = CHECK_NEEDED;
+      }
+    } catch (err) {
+      if (err instanceof Telnyx.APIError && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+        const first = (err.error as { errors?: Array<{ code?: string | number; title?: string; detail?: string }> } | undefined)?.errors?.[0];
+        optedOut = String(first?.code ?? '') === '40300';
+        next = optedOut ? 'refused' : 'failed';
+        detail = optedOut
+          ? 'Not sent: the customer has opted out of texts (the carrier refused: they replied STOP). They can text START to get texts again.'
+          : `The texting service refused this text: ${describeError(first) ?? `error ${err.status}`}.`;
+      } else {
+        // A timeout, a broken connection or a server error: Telnyx may or may not have taken it.
+        next = 'check-needed';
+        detail = CHECK_NEEDED;
+      }
+    }
+    await this.storage.sms.finishSend({ workspaceId, messageId, telnyxId, outcome: next, now: new Date().toISOString() });
+    await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: `Text ${next}`, roId, audit: next !== 'queued' }, async (tx) => {
+      const row = await tx.get('messages', messageId);
+      if (optedOut) await this.markOptedOut(tx, workspaceId, text.to, row?.customer_id ?? null);
+      const patch: { external_id?: string; status?: SmsStatus; status_detail?: string | null } = {};
+      if (telnyxId) patch.external_id = telnyxId;
+      // A delivery report may have overtaken this answer.
+      if (movesForward(row?.status ?? null, next)) {
+        patch.status = next;
+        patch.status_detail = detail;
+      }
+      await tx.update('messages', messageId, patch);
+    });
+  }
+
+  private async markOptedOut(tx: WriteTx, workspaceId: string, phone: string | null, customerId: string | null): Promise<void> {
+    const now = new Date().toISOString();
+    const number = normalizePhone(phone ?? '');
+    if (number) await this.storage.sms.setOptOut(workspaceId, number, true, now);
+    const ids = new Set<string>();
+    if (customerId) ids.add(customerId);
+    if (number) for (const c of await tx.trx.selectFrom('customers').select('id').where('mobile', '=', number).execute()) ids.add(c.id);
+    for (const id of ids) await tx.update('customers', id, { sms_opt_out: 1, sms_opt_out_at: now });
+  }
+
+  /**
+   * Claims nobody finished: their process died mid-call or before it. Whether Telnyx got the
+   * text is unknown, so a person is asked; the text is never sent again from here.
+   */
+  async sweepOpenClaims(before = new Date(Date.now() - 2 * this.options.config.timeoutMs - 5000)): Promise<number> {
+    const open = await this.storage.sms.openClaims(before.toISOString());
+    let n = 0;
+    for (const claim of open) {
+      if (claim.claimedBy === this.processId) continue;
+      if (!(await this.storage.sms.closeOpenClaim(claim.workspaceId, claim.messageId, new Date().toISOString()))) continue;
+      const store = await this.storage.workspaceStore(claim.workspaceId);
+      await this.write(claim.workspaceId, store, { actor: 'relay', action: 'sms-check-needed', summary: 'Text outcome unknown: a person must check' }, async (tx) => {
+        const row = await tx.get('messages', claim.messageId);
+        if (!row) return;
+        tx.roId = row.ro_id;
+        if (movesForward(row.status, 'check-needed')) await tx.update('messages', claim.messageId, { status: 'check-needed', status_detail: CHECK_NEEDED });
+      });
+      n += 1;
+    }
+    return n;
+  }
+
+  private async write<T>(workspaceId: string, store: WorkspaceStore, intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const result = await store.write(intent, fn);
+    await this.storage.announceChanges(workspaceId);
+    return result;
+  }
+}
+
+function describeError(error: { code?: string | number; title?: string; detail?: string } | undefined): string | null {
+  if (!error) return null;
+  const words = [error.title, error.detail].filter((w): w is string => typeof w === 'string' && w !== '').join(': ');
+  return words === '' ? `error ${String(error.code ?? '')}`.trim() : words.slice(0, 300);
+}

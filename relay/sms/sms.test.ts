@@ -1,0 +1,290 @@
+// Two-way texts as the shop and its customers meet them, on both storage engines, against a fake
+// Telnyx driven through the real SDK and webhooks signed with a test Ed25519 key.
+import { generateKeyPairSync } from 'node:crypto';
+import exifr from 'exifr';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RepairOrderDetail, SmsPreview, UnassignedText } from '../../src-shared/domain.js';
+import { queueAutomatedText } from '../../src-main/sms/handlers.js';
+import { inboundEvent, postWebhook, statusEvent } from '../testing/fake-telnyx.js';
+import { call, type Engine, eventually } from '../testing/sync-fixture.js';
+import { jpegWithGps } from '../uploads/test-images.js';
+import { BlobStore } from '../blobs/blob-store.js';
+import { refreshTenDlc } from './numbers.js';
+import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, zoneWhere } from './testing.js';
+
+async function callError(s: TextingShop, method: string, args: unknown): Promise<{ code: string; message: string }> {
+  const outcome = await s.desk.call(method, args, s.desk.newSession());
+  if (outcome.ok) throw new Error(`${method} was expected to fail`);
+  return outcome.error;
+}
+
+const detail = (s: TextingShop, id = s.ro.id) => call<RepairOrderDetail>(s.desk, 'ro-get', { id });
+const texts = async (s: TextingShop, id = s.ro.id) => (await detail(s, id)).messages.filter((m) => m.channel === 'sms');
+
+async function receive(s: TextingShop, text: string, over: Partial<Parameters<typeof inboundEvent>[0]> = {}) {
+  const event = inboundEvent({ from: ZOE, to: SHOP_NUMBER, text, ...over });
+  expect(await postWebhook(s.f.relay.url, s.fake.sign(event))).toBe(200);
+  return event;
+}
+
+describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
+  let s: TextingShop;
+  afterEach(async () => {
+    await s?.cleanup();
+  });
+
+  it('a forged, tampered, unsigned or stale webhook gets 401 and nothing is recorded', async () => {
+    s = await startTextingShop(engine);
+    const event = inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'Is my car ready?' });
+    const good = s.fake.sign(event);
+    const stranger = generateKeyPairSync('ed25519').privateKey;
+    const attempts = [
+      s.fake.sign(event, { key: stranger }),
+      { body: good.body.replace('ready', 'READY'), headers: good.headers },
+      { body: good.body, headers: { 'content-type': 'application/json' } },
+      s.fake.sign(event, { timestamp: Math.floor(Date.now() / 1000) - 400 }),
+      s.fake.sign(event, { timestamp: Math.floor(Date.now() / 1000) + 400 }),
+    ];
+    for (const a of attempts) expect(await postWebhook(s.f.relay.url, a)).toBe(401);
+    expect(await s.f.storage.sms.eventCounts()).toEqual({ total: 0, pending: 0 });
+    const store = await s.f.storage.workspaceStore(s.f.workspace.id);
+    expect(await store.db.selectFrom('messages').select('id').execute()).toEqual([]);
+    // The genuine one is taken.
+    expect(await postWebhook(s.f.relay.url, good)).toBe(200);
+    await eventually('the text on the repair', async () => (await texts(s)).length === 1);
+  });
+
+  it('the same text delivered three times lands once, in the right repair, with an unread badge', async () => {
+    s = await startTextingShop(engine);
+    const notified: string[] = [];
+    s.desk.onEvent((e) => {
+      if (e.type === 'message-received') notified.push(...e.messages.map((m) => `${m.channel}:${m.author}:${m.body}:${m.roId}`));
+    });
+    const event = inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'Is my car ready?' });
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      expect(await postWebhook(s.f.relay.url, s.fake.sign(event))).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+    // Telnyx can also send the same message under a new event id: still one message.
+    expect(await postWebhook(s.f.relay.url, s.fake.sign({ ...event, data: { ...event.data, id: 'another-event-id' } }))).toBe(200);
+    await eventually('the queue to be worked', async () => (await s.f.storage.sms.eventCounts()).pending === 0);
+    expect((await s.f.storage.sms.eventCounts()).total).toBe(2);
+    const got = await eventually('the text on the desk', async () => {
+      const t = await texts(s);
+      return t.length > 0 && t;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await texts(s)).toHaveLength(1);
+    expect(got[0]).toMatchObject({ direction: 'in', body: 'Is my car ready?', author: 'Zoë', read: false, status: 'received' });
+    const board = await call<Array<{ id: string; unreadMessages: number }>>(s.desk, 'ro-board', {});
+    expect(board.find((r) => r.id === s.ro.id)?.unreadMessages).toBe(1);
+    // One notification, for the one text.
+    expect(notified).toEqual([`sms:Zoë:Is my car ready?:${s.ro.id}`]);
+  });
+
+  it('"ready for pickup": the preview is what the fake receives; finalized before sent ends delivered; the reply shows on desk and portal', async () => {
+    s = await startTextingShop(engine);
+    await call(s.desk, 'staff-create', { name: 'Dana Park', role: 'advisor', pin: '4321' });
+    const staff = (await call<Array<{ id: string }>>(s.desk, 'staff-list', {}))[0]!;
+    const session = s.desk.newSession();
+    const switched = await s.desk.call('staff-switch', { staffId: staff.id, pin: '4321' }, session);
+    expect(switched.ok).toBe(true);
+    const as = async <T,>(method: string, args: unknown) => {
+      const o = await s.desk.call(method, args, session);
+      if (!o.ok) throw new Error(`${method}: ${o.error.message}`);
+      return o.result as T;
+    };
+
+    const preview = await as<SmsPreview>('sms-preview', { roId: s.ro.id, templateId: 'tpl:ready-for-pickup' });
+    expect(preview.text).toMatch(/^Hi Zoë, your 2019 Honda Accord is ready for pickup at Lakeside Collision\. Questions\? Call \(512\) 555-0100\. http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}\?s=sms$/);
+    expect(preview).toMatchObject({ encoding: 'UCS-2', to: ZOE, canSend: true, characters: [...preview.text].length });
+    expect(preview.segments).toBe(Math.ceil(preview.text.length / 67));
+    // The number is not on an active 10DLC campaign yet: a warning, not a refusal.
+    expect(preview.warnings.map((w) => w.code)).toEqual(['tendlc-not-active']);
+
+    const after = await as<RepairOrderDetail>('sms-send', { roId: s.ro.id, templateId: 'tpl:ready-for-pickup' });
+    const mine = after.messages.find((m) => m.channel === 'sms')!;
+    expect(mine).toMatchObject({ direction: 'out', author: 'Dana Park', status: 'approved', body: preview.text });
+    await eventually('the fake to receive the text', async () => s.fake.sends().length === 1);
+    expect(s.fake.sends()[0]).toEqual({ from: SHOP_NUMBER, to: ZOE, text: preview.text, messaging_profile_id: 'profile-lakeside' });
+    const queued = await eventually('the desk to see it queued', async () => {
+      const t = (await texts(s)).find((m) => m.id === mine.id);
+      return t?.status === 'queued' && t;
+    });
+    const row = await s.desk.db.selectFrom('messages').selectAll().where('id', '=', queued.id).executeTakeFirstOrThrow();
+    expect(row.approved_by).toBe(`staff:${staff.id}`);
+    expect(row.external_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Finalized overtakes sent: the late "sent" does not undo "delivered".
+    const finalized = statusEvent({ type: 'message.finalized', messageId: row.external_id!, to: ZOE, status: 'delivered' });
+    const sent = statusEvent({ type: 'message.sent', messageId: row.external_id!, to: ZOE, status: 'sent' });
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(finalized))).toBe(200);
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(sent))).toBe(200);
+    await eventually('both reports worked', async () => (await s.f.storage.sms.eventCounts()).pending === 0);
+    await eventually('delivered on the desk', async () => (await texts(s)).find((m) => m.id === mine.id)?.status === 'delivered');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await texts(s)).find((m) => m.id === mine.id)?.status).toBe('delivered');
+    expect(s.fake.sends()).toHaveLength(1);
+
+    await receive(s, 'Great, I will come at 5');
+    await eventually('the reply on the desk', async () => (await texts(s)).some((m) => m.body === 'Great, I will come at 5'));
+    const link = preview.text.slice(preview.text.indexOf('http'));
+    const page = await eventually('the reply on the portal', async () => {
+      const html = await (await fetch(link)).text();
+      return html.includes('Great, I will come at 5') && html;
+    });
+    expect(page).toContain('ready for pickup at Lakeside Collision');
+  });
+
+  it('a delivery report that overtakes the answer to the send waits for it, then applies', async () => {
+    s = await startTextingShop(engine);
+    s.fake.sendBehaviour = { kind: 'slow', ms: 1500, id: 'f1a2b3c4-0000-4000-8000-000000000001' };
+    const arrived = s.fake.nextSend();
+    const sent = await call<RepairOrderDetail>(s.desk, 'sms-send', { roId: s.ro.id, body: 'Your car is ready' });
+    const id = sent.messages.find((m) => m.channel === 'sms')!.id;
+    await arrived;
+    const report = statusEvent({ type: 'message.finalized', messageId: 'f1a2b3c4-0000-4000-8000-000000000001', to: ZOE, status: 'delivered' });
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(report))).toBe(200);
+    await eventually('delivered once the id is known', async () => (await texts(s)).find((m) => m.id === id)?.status === 'delivered', 20_000);
+    expect(s.fake.sends()).toHaveLength(1);
+  });
+
+  it('STOP: the next send is refused without an API call; START lets it through; HELP gets the help text', async () => {
+    s = await startTextingShop(engine);
+    await receive(s, '  stop ');
+    const customer = await eventually('the desk to see the opt-out', async () => {
+      const d = await detail(s);
+      return d.customer.smsOptedOut && d.customer;
+    });
+    expect(customer.smsOptedOut).toBe(true);
+    const preview = await call<SmsPreview>(s.desk, 'sms-preview', { roId: s.ro.id, body: 'Your car is ready' });
+    expect(preview.canSend).toBe(false);
+    expect(preview.warnings.find((w) => w.code === 'opted-out')?.blocking).toBe(true);
+    const refused = await callError(s, 'sms-send', { roId: s.ro.id, body: 'Your car is ready' });
+    expect(refused.code).toBe('sms-opted-out');
+    expect(refused.message).toContain('replied STOP');
+
+    // A desk that had not heard of the STOP yet approves a text anyway: the relay refuses it too.
+    await s.desk.store.write({ actor: 'test', action: 'stale-desk' }, (tx) =>
+      tx.insert('messages', { id: 'stale-1', ro_id: s.ro.id, customer_id: s.ro.customer.id, channel: 'sms', direction: 'out', body: 'Stale', status: 'approved', approved_by: 'staff:x', approved_at: new Date().toISOString(), peer_number: ZOE, automated: 0, at: new Date().toISOString() }),
+    );
+    await eventually('the relay to refuse the stale text', async () => (await texts(s)).find((m) => m.id === 'stale-1')?.status === 'refused');
+    expect(s.fake.sends()).toEqual([]);
+
+    await receive(s, 'START');
+    await eventually('the desk to see the opt-in', async () => !(await detail(s)).customer.smsOptedOut);
+    await call(s.desk, 'sms-send', { roId: s.ro.id, body: 'Your car is ready' });
+    await eventually('the text to go out', async () => s.fake.sends().length === 1);
+    expect(s.fake.sends()[0]!.text).toBe('Your car is ready');
+
+    await receive(s, 'HELP');
+    await eventually('the help text to go out', async () => s.fake.sends().length === 2);
+    const help = s.fake.sends()[1]!;
+    expect(help.to).toBe(ZOE);
+    expect(help.text).toContain('Lakeside Collision');
+    expect(help.text).toContain('(512) 555-0100');
+    expect(help.text).toContain('STOP');
+  });
+
+  it("Telnyx's 40300 refusal marks the customer opted out, like a STOP", async () => {
+    s = await startTextingShop(engine);
+    s.fake.sendBehaviour = { kind: 'error', status: 400, code: '40300', title: 'Blocked due to STOP message' };
+    const sent = await call<RepairOrderDetail>(s.desk, 'sms-send', { roId: s.ro.id, body: 'Your car is ready' });
+    const id = sent.messages.find((m) => m.channel === 'sms')!.id;
+    const refused = await eventually('the desk to see the refusal', async () => {
+      const t = (await texts(s)).find((m) => m.id === id);
+      return t?.status === 'refused' && t;
+    });
+    expect(refused.statusDetail).toContain('opted out');
+    await eventually('the customer opted out', async () => (await detail(s)).customer.smsOptedOut);
+    expect((await callError(s, 'sms-send', { roId: s.ro.id, body: 'Again' })).code).toBe('sms-opted-out');
+    expect(s.fake.sends()).toHaveLength(1);
+  });
+
+  it('an automated text at 22:30 customer time waits until 08:00 (a controlled clock)', async () => {
+    // 22:30 in Chicago on 1 Dec 2026 is 04:30 UTC on 2 Dec; 08:00 there is 14:00 UTC.
+    let now = new Date('2026-12-02T04:30:00Z');
+    s = await startTextingShop(engine, { timeZone: 'America/Chicago', sms: { clock: () => now } });
+    const id = await queueAutomatedText(s.desk, s.ro.id, 'tpl:received', 'check-in');
+    await settle(s.desk);
+    const held = await eventually('the relay to hold it', async () => {
+      const t = (await texts(s)).find((m) => m.id === id);
+      return t?.status === 'held' && t;
+    });
+    expect(held.statusDetail).toContain("customer's morning");
+    const row = await s.desk.db.selectFrom('messages').select('send_after').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.send_after).toBe('2026-12-02T14:00:00.000Z');
+    now = new Date('2026-12-02T13:59:00Z');
+    await new Promise((r) => setTimeout(r, 600)); // several polls
+    expect(s.fake.sends()).toEqual([]);
+    expect((await texts(s)).find((m) => m.id === id)?.status).toBe('held');
+    now = new Date('2026-12-02T14:00:00Z');
+    await eventually('the text to go at 08:00', async () => s.fake.sends().length === 1);
+    expect(s.fake.sends()[0]!.text).toContain('Hi Zoë, Lakeside Collision has your 2019 Honda Accord');
+    await eventually('queued on the desk', async () => (await texts(s)).find((m) => m.id === id)?.status === 'queued');
+  });
+
+  it('a person sending by hand outside texting hours is warned and must confirm', async () => {
+    s = await startTextingShop(engine, { timeZone: zoneWhere(false) });
+    const preview = await call<SmsPreview>(s.desk, 'sms-preview', { roId: s.ro.id, body: 'Running late, sorry' });
+    expect(preview.warnings.find((w) => w.code === 'outside-hours')).toMatchObject({ blocking: false });
+    expect(preview.canSend).toBe(true);
+    expect((await callError(s, 'sms-send', { roId: s.ro.id, body: 'Running late, sorry' })).code).toBe('sms-confirm-needed');
+    await call(s.desk, 'sms-send', { roId: s.ro.id, body: 'Running late, sorry', confirmOutsideHours: true });
+    await eventually('the text to go (a person chose to send it now)', async () => s.fake.sends().length === 1);
+  });
+
+  it('a customer with two open repairs, and a stranger, land in the unassigned inbox; a person attaches one', async () => {
+    s = await startTextingShop(engine);
+    const second = await call<RepairOrderDetail>(s.desk, 'ro-check-in', checkIn({ customer: { id: s.ro.customer.id }, vehicle: { plate: 'SEC 2', make: 'Mazda', model: 'CX-5', year: 2021 } }));
+    await settle(s.desk);
+    await receive(s, 'Which one is ready?');
+    await receive(s, 'Wrong number?', { from: '+15125559999' });
+    const inbox = await eventually('both in the inbox', async () => {
+      const list = await call<UnassignedText[]>(s.desk, 'sms-inbox-list', {});
+      return list.length === 2 && list;
+    });
+    const zoe = inbox.find((t) => t.from === ZOE)!;
+    expect(zoe.customerName).toBe('Zoë Nguyen');
+    expect(zoe.candidates.map((c) => c.roId).sort()).toEqual([s.ro.id, second.id].sort());
+    expect(inbox.find((t) => t.from !== ZOE)).toMatchObject({ customerId: null, candidates: [] });
+    expect(await texts(s)).toEqual([]);
+    const left = await call<UnassignedText[]>(s.desk, 'sms-inbox-attach', { id: zoe.id, roId: second.id });
+    expect(left.map((t) => t.from)).toEqual(['+15125559999']);
+    expect((await texts(s, second.id)).map((m) => m.body)).toEqual(['Which one is ready?']);
+  });
+
+  it('an MMS photo lands on the repair re-encoded, without its GPS', async () => {
+    s = await startTextingShop(engine);
+    const original = await jpegWithGps(64, 48);
+    s.fake.media.set('dent.jpg', { type: 'image/jpeg', bytes: original });
+    await receive(s, 'Here is the dent', { media: [{ url: `${s.fake.origin}/media/dent.jpg`, content_type: 'image/jpeg' }] });
+    const text = await eventually('the photo on the text', async () => {
+      const t = (await texts(s)).find((m) => m.body === 'Here is the dent');
+      return t && t.attachments.length === 1 && t;
+    });
+    const photo = text.attachments[0]!;
+    expect(photo).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg', source: 'customer', published: false });
+    const stored = await s.f.storage.findBlob(s.f.workspace.id, photo.blobHash);
+    expect(stored).toMatchObject({ mimeType: 'image/jpeg' });
+    const opened = await new BlobStore(s.f.blobDir!).open(s.f.workspace.id, photo.blobHash);
+    const chunks: Buffer[] = [];
+    for await (const c of opened!.stream) chunks.push(c as Buffer);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.equals(original)).toBe(false);
+    expect(await exifr.gps(bytes).catch(() => undefined)).toBeUndefined();
+    expect(await exifr.gps(original)).toMatchObject({ latitude: expect.any(Number) });
+  });
+
+  it('the shop sees whether its number is on an active 10DLC campaign', async () => {
+    s = await startTextingShop(engine);
+    expect((await call<{ warning: string | null; tenDlcStatus: string | null }>(s.desk, 'sms-settings-get', {})).warning).toContain('10DLC');
+    s.fake.campaigns.set(SHOP_NUMBER, 'C-LAKE');
+    s.fake.campaignStatus.set('C-LAKE', 'MNO_PROVISIONED');
+    expect(await refreshTenDlc(s.f.relay.sms!.client, s.f.storage, s.f.workspace.id)).toBe('active');
+    await eventually('the warning to go', async () => (await call<{ warning: string | null }>(s.desk, 'sms-settings-get', {})).warning === null);
+    expect((await call<SmsPreview>(s.desk, 'sms-preview', { roId: s.ro.id, body: 'Hi' })).warnings).toEqual([]);
+  });
+});
+
