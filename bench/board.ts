@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
-import { buildRenderer, launchChromium } from '../src-renderer/testing/browser-kit.js';
+import { buildRenderer, launchChromium } from '../src-main/testing/browser-kit.js';
 
 const OPEN_ROS = Number(process.env.BENCH_BOARD_ROS ?? 500);
 const ROUNDS = Number(process.env.BENCH_BOARD_ROUNDS ?? 5);

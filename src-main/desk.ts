@@ -167,9 +167,31 @@ export class Desk {
    */
   async pair(input: { relayUrl: string; code: string; deviceName?: string }, syncOptions?: SyncClientOptions): Promise<SyncStatus> {
     if (this.syncClient) throw new PairingError('This desk is already connected to a relay.');
+    const newPc = this.holdsNoShopData();
     const device = await pairDesk({ dataDir: this.dataDir, ...input });
+    if (newPc) this.forgetOwnSettings();
     this.startSync(device, syncOptions);
     return this.syncStatus();
+  }
+
+  /** A PC that has not checked in a car, added a customer or a person yet: it joins a shop, it does not bring one. */
+  private holdsNoShopData(): boolean {
+    const count = (table: string) => (this.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return count('repair_orders') === 0 && count('customers') === 0 && count('staff') === 0;
+  }
+
+  /**
+   * The settings a new desk wrote for itself when it opened unpaired (default name, colours,
+   * hours) were never sent anywhere. Their stamps are newer than the shop's, so kept they would
+   * win over the shop's real settings here and, once pushed, on every desk. They go, with their
+   * log entries, and the shop's settings arrive with the first pull.
+   */
+  private forgetOwnSettings(): void {
+    this.sqlite.transaction(() => {
+      this.sqlite.prepare(`DELETE FROM changes WHERE tbl = 'workspace_settings'`).run();
+      this.sqlite.prepare(`DELETE FROM cell_stamps WHERE tbl = 'workspace_settings'`).run();
+      this.sqlite.prepare(`DELETE FROM workspace_settings`).run();
+    })();
   }
 
   get store() {

@@ -15,7 +15,7 @@ import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-hos
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderDetail, RepairOrderSummary } from '../src-shared/domain.js';
 import { addDays, today } from './shared/format.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, TEST_OUTPUT, watchedPage } from './testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, TEST_OUTPUT, watchedPage } from '../src-main/testing/browser-kit.js';
 import { decodeQrCodes } from '../src-main/printing/printed-pages.js';
 
 const DESK_SIZE = { viewport: { width: 1366, height: 768 } };

@@ -10,8 +10,9 @@ import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
+import { jpegWithGps } from '../relay/uploads/test-images.js';
 import { addDays, today } from './shared/format.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
 
@@ -211,6 +212,11 @@ describe('the front desk on the demo shop', () => {
     await expect.poll(() => preview.locator('.pp-head').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(122, 31, 92)');
     await page.locator('#set-wording').getByLabel('Repair started', { exact: true }).fill('Our technicians are repairing your car now.');
     await preview.getByText('Our technicians are repairing your car now.').waitFor();
+    // The logo from this PC shows on the preview at once (and is saved with the shop).
+    await page.getByLabel('Logo (PNG or JPEG)').setInputFiles({ name: 'logo.jpg', mimeType: 'image/jpeg', buffer: await jpegWithGps(240, 80) });
+    await page.getByText('Logo saved.').waitFor();
+    await expect.poll(() => preview.locator('img.pp-logo').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(240);
+    expect((await t.call('workspace-get', {})).logoHash).toMatch(/^[0-9a-f]{64}$/);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'desk-settings');
     expect(await axeProblems(page)).toEqual([]);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
-import { buildRenderer } from './testing/browser-kit.js';
+import { buildRenderer } from '../src-main/testing/browser-kit.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
 import { Desk } from '../src-main/desk.js';

@@ -2,6 +2,7 @@
 // customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
 // the shop's relay; texting (help text, hours, templates).
 import { type FormEvent, useEffect, useState } from 'react';
+import type { ArgsOf } from '../../src-shared/api/contract.js';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
@@ -38,11 +39,13 @@ export function Settings() {
 
   if (!draft) return <Loading what="the settings" />;
 
-  async function save(e: FormEvent | null, fields: Partial<WorkspaceSettings>, what: string) {
+  async function save(e: FormEvent | null, fields: ArgsOf<'workspace-update'>, what: string) {
     e?.preventDefault();
     try {
-      const next = await api.call('workspace-update', fields as never);
-      setDraft(next);
+      const next = await api.call('workspace-update', fields);
+      // Only the saved section takes the desk's answer: edits not saved yet elsewhere on the page stay.
+      const saved = Object.keys(fields) as Array<keyof WorkspaceSettings>;
+      setDraft((d) => (d ? { ...d, ...Object.fromEntries(saved.map((k) => [k, next[k]])) } : next));
       setSaved(`${what} saved.`);
       setProblem(null);
     } catch (err) {

@@ -13,7 +13,7 @@ const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-c
 /** Builds the renderer as the browser host serves it. */
 export async function buildRenderer(outDir: string): Promise<void> {
   await build({
-    configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
+    configFile: fileURLToPath(new URL('../../src-renderer/vite.config.ts', import.meta.url)),
     build: { outDir, emptyOutDir: true },
     logLevel: 'warn',
   });
