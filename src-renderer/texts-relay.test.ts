@@ -14,7 +14,7 @@ import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, 
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from './testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
