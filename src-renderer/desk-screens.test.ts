@@ -140,6 +140,9 @@ describe('the front desk on the demo shop', () => {
 
     const ro = (await t.call('ro-board', {}))[0]!;
     await board().getByRole('button', { name: `RO ${ro.roNumber}`, exact: true }).click();
+    // The mobile reads as a person dials it, not as stored (+1…).
+    const mobile = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(ro.customerMobile ?? '')!;
+    await page.getByRole('region', { name: 'Repair', exact: true }).getByText(`(${mobile[1]}) ${mobile[2]}-${mobile[3]}`).waitFor();
     await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();

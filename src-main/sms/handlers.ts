@@ -332,7 +332,10 @@ export const smsHandlers: Partial<HandlerMap> = {
     const draft = args.draftId ? await requireDraft(ctx.desk, args.draftId, args.roId) : null;
     const chosen = [args.draftId, args.templateId, args.body].filter((x) => x !== undefined).length;
     if (chosen !== 1) throw new ApiError('invalid-args', 'Send one thing: a draft, a template or a typed text.', 'body');
-    const { text, missing, templateId } = draft ? { text: draft.body ?? '', missing: [], templateId: draft.template_id } : await composeText(ctx, c, args);
+    // A draft's merge fields are filled in now, with the repair as it stands when Send is pressed.
+    const composed = await composeText(ctx, c, draft ? { body: draft.body ?? '' } : args);
+    const { text, missing } = composed;
+    const templateId = draft ? draft.template_id : composed.templateId;
     if (text.trim() === '') throw new ApiError('invalid-args', 'The text is empty.', 'body');
     const { warnings, to } = await checks(ctx.desk, c, text, missing);
     const optedOut = warnings.find((w) => w.code === 'opted-out');

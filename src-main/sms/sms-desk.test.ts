@@ -93,6 +93,15 @@ describe('texts at the desk', () => {
     expect((await errorOf(t, 'sms-send', { roId: ro.id, draftId: other.id })).code).toBe('not-allowed');
   });
 
+  it('a draft kept with merge fields goes out with them filled in, never with the braces', async () => {
+    const { t, ro } = await shop();
+    await relayAssignsNumber(t);
+    const drafted = await t.call('sms-draft-save', { roId: ro.id, body: 'Hi {first_name}, RO {ro_number} is ready for pickup.' });
+    const draft = drafted.messages.find((m) => m.status === 'draft')!;
+    const sent = await t.call('sms-send', { roId: ro.id, draftId: draft.id });
+    expect(sent.messages.find((m) => m.id === draft.id)).toMatchObject({ status: 'approved', body: `Hi Zoë, RO ${ro.roNumber} is ready for pickup.` });
+  });
+
   it('a customer who said STOP is shown as opted out and Send is refused with the reason', async () => {
     const { t, ro } = await shop();
     await relayAssignsNumber(t);

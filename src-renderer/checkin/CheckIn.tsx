@@ -2,6 +2,7 @@
 // you type, or new), vehicle (VIN check digit checked as you type), insurance, promised date; a
 // warning when the car already has an open repair; then the portal link and printing.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { formatPhone } from '../../src-shared/phone.js';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Customer, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
@@ -238,7 +239,7 @@ export function CheckIn() {
                     <strong>
                       {c.firstName} {c.lastName}
                     </strong>
-                    {c.mobile ? <span className="muted"> · {c.mobile}</span> : null}
+                    {c.mobile ? <span className="muted"> · {formatPhone(c.mobile)}</span> : null}
                     {c.email ? <span className="muted"> · {c.email}</span> : null}
                   </button>
                 </li>
@@ -248,7 +249,7 @@ export function CheckIn() {
           {chosen ? (
             <p className="chosen" role="status">
               Returning customer: <strong>{`${chosen.firstName} ${chosen.lastName}`}</strong>
-              {chosen.mobile ? ` · ${chosen.mobile}` : ''}{' '}
+              {chosen.mobile ? ` · ${formatPhone(chosen.mobile)}` : ''}{' '}
               <button type="button" className="quiet" onClick={() => { setChosen(null); setQuery(''); }}>
                 Not them: new customer
               </button>

@@ -3,6 +3,7 @@
 // happened to it in plain words. Follows changes from every desk without a refresh.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { AuditEntry, ExceptionTag, RepairOrderDetail, SubStatus } from '../../src-shared/domain.js';
+import { formatPhone } from '../../src-shared/phone.js';
 import { type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { PromiseDialog } from '../board/MoveDialog.js';
 import { promiseAtRisk } from '../board/promise-check.js';
@@ -76,7 +77,7 @@ export function RepairOrderView({ id }: { id: string }) {
               <dt>Customer</dt>
               <dd>
                 {ro.customerName}
-                {ro.customer.mobile ? <div>{ro.customer.mobile}</div> : null}
+                {ro.customer.mobile ? <div>{formatPhone(ro.customer.mobile)}</div> : null}
                 {ro.customer.smsOptedOut ? <div className="badge badge-opted-out">Opted out of texts (replied STOP)</div> : null}
                 {ro.customer.email ? <div>{ro.customer.email}</div> : null}
               </dd>
