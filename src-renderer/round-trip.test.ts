@@ -4,14 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
-import { buildRenderer } from '../src-main/testing/browser-kit.js';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { buildRenderer, launchChromium } from '../src-main/testing/browser-kit.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
 import { Desk } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 
-const CHROMIUM = process.env.BAYLINE_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../test-output/round-trip.png', import.meta.url));
 
 describe('the repair board in a browser', () => {
@@ -51,27 +50,12 @@ describe('the repair board in a browser', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set BAYLINE_CHROMIUM.`);
-    }
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-round-trip-'));
     rendererDir = path.join(tmp, 'renderer');
     await buildRenderer(rendererDir);
     desk = await Desk.open({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Harbor Collision', slug: 'harbor-collision' } });
     host = await startBrowserHost({ desk, port: 0, rendererDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

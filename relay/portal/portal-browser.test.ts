@@ -4,14 +4,14 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../src-main/testing/browser-kit.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import type { Desk } from '../../src-main/desk.js';
 import { call, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
 import { jpegWithGps } from '../uploads/test-images.js';
 
-const CHROMIUM = process.env.BAYLINE_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -50,7 +50,6 @@ describe('the status portal on a phone', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set BAYLINE_CHROMIUM.`);
     fs.mkdirSync(OUT, { recursive: true });
     f = await startRelayFixture('sqlite', { blobs: true });
     desk = (await f.pairNewDesk('Front desk')).desk;
@@ -81,11 +80,7 @@ describe('the status portal on a phone', () => {
       expect(res.status).toBe(200);
     }
     await eventually('the photos on the desk', async () => (await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id })).attachments.length === 2);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -4,19 +4,17 @@
 // the browser host the PDF then opens in a tab of its own to print.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { call, eventually, type RelayFixture, startRelayFixture } from '../../relay/testing/sync-fixture.js';
 import type { Desk } from '../../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../../src-main/host/browser-host.js';
 import { decodeQrCodes } from '../../src-main/printing/printed-pages.js';
+import { axeProblems, buildRenderer, launchChromium, TEST_OUTPUT, watchedPage } from '../../src-main/testing/browser-kit.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 
-const CHROMIUM = process.env.BAYLINE_CHROMIUM ?? '/usr/bin/chromium';
-const OUT = fileURLToPath(new URL('../../test-output/printing', import.meta.url));
+const OUT = path.join(TEST_OUTPUT, 'printing');
 
 describe('print preview in the desk', () => {
   let f: RelayFixture;
@@ -26,18 +24,11 @@ describe('print preview in the desk', () => {
 
   beforeAll(async () => {
     const rendererDir = path.join(tempDir('bayline-print-ui-'), 'renderer');
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      build: { outDir: rendererDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    await buildRenderer(rendererDir);
     f = await startRelayFixture('sqlite', { blobs: true });
     ({ desk } = await f.pairNewDesk('Front desk'));
     host = await startBrowserHost({ desk, port: 0, rendererDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -54,13 +45,9 @@ describe('print preview in the desk', () => {
       promisedDate: '2026-12-04',
     });
     // At twice the pixel density, as on many desk screens; the preview draws at the screen's density.
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 2 });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 2 });
+    const { page, errors } = await watchedPage(context);
     page.setDefaultTimeout(20_000);
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
     await page.goto(host.url);
     await page.getByRole('button', { name: `RO ${ro.roNumber}` }).click();
     await page.getByRole('button', { name: 'Work order and tag' }).click();
@@ -72,6 +59,7 @@ describe('print preview in the desk', () => {
     await tag.and(page.locator('[data-state="ready"]')).waitFor();
     fs.mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: path.join(OUT, 'print-dialog-1366.png') });
+    expect(await axeProblems(page)).toEqual([]);
 
     // What is on screen is the PDF: its QR code reads back as the link the desk holds.
     const detail = await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id });
