@@ -113,6 +113,7 @@ describe('printed documents', () => {
     const text = pdfText(pdf);
     for (const expected of [String(normal.roNumber), 'KLM 456', 'Nguyễn Thị Hương']) expect(text).toContain(expected);
     if (kind !== 'tag') expect(text).toContain('José Nguyễn Thị Hương');
+    if (kind === 'work-order') expect(text).toContain('Øyvind Ås');
     expect(text).toContain(kind === 'receipt' ? 'RECEIVED BY' : kind === 'tag' ? 'Promised: Fri, Dec 4, 2026' : 'PROMISED FOR');
   });
 
