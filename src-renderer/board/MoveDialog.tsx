@@ -5,6 +5,7 @@ import type { RepairOrderSummary } from '../../src-shared/domain.js';
 import { STAGE_LABELS, type Stage } from '../../src-shared/stages.js';
 import { Dialog } from '../shared/Dialog.js';
 import { formatDay, today } from '../shared/format.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 export function PromiseDialog({
   ro,
@@ -51,11 +52,7 @@ export function PromiseDialog({
           <span>Reason (the customer reads this)</span>
           <textarea required value={reason} maxLength={500} rows={3} onChange={(e) => setReason(e.target.value)} />
         </label>
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
         <div className="actions">
           <button type="button" onClick={onCancel}>
             Do not move

@@ -6,6 +6,7 @@ import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
 import { TextActions, TextState } from '../texts/TextStatus.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
 
@@ -61,11 +62,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
             {sending ? 'Sending…' : 'Send'}
           </button>
         </div>
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
       </form>
     </section>
   );

@@ -6,6 +6,7 @@ import type { Attachment, RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf, plural } from '../shared/format.js';
 import { useFileUrl } from '../shared/use-file-url.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 const SOURCE: Record<Attachment['source'], string> = { desk: 'Desk', bay: 'Bay camera', customer: 'Customer' };
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/heic,application/pdf';
@@ -102,11 +103,7 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
         </label>
       </div>
       {busy ? <p role="status">{busy}</p> : null}
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
       {photos.length === 0 ? (
         <p className="muted">No photos yet. Photos from the bay camera appear here as they are taken.</p>
       ) : (

@@ -5,6 +5,7 @@ import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
   const { api, announce } = useDesk();
@@ -80,11 +81,7 @@ export function PortalLinkBox({ ro, onChanged }: { ro: RepairOrderDetail; onChan
           </button>
         )}
       </div>
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
       {confirming ? (
         <Dialog title={confirming === 'rotate' ? 'Issue a new portal link?' : 'Revoke the portal link?'} onClose={() => setConfirming(null)}>
           <p>

@@ -9,7 +9,7 @@ import { PromiseDialog } from '../board/MoveDialog.js';
 import { promiseAtRisk } from '../board/promise-check.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatDay, formatMoment, formatMoney, messageOf, today } from '../shared/format.js';
-import { Loading, Problem } from '../shared/Notice.js';
+import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
@@ -210,11 +210,7 @@ function StageSection({ ro, subStatuses, onChanged }: { ro: RepairOrderDetail; s
           Move
         </button>
       </form>
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
       <ol className="timeline" aria-label="Stage history">
         {ro.timeline.map((t) => (
           <li key={t.id}>
@@ -290,11 +286,7 @@ function PromisedSection({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(r
               Cancel
             </button>
           </div>
-          {problem ? (
-            <p role="alert" className="field-problem">
-              {problem}
-            </p>
-          ) : null}
+          <FieldProblem text={problem} />
         </form>
       ) : (
         <button type="button" onClick={() => setOpen(true)}>
@@ -387,11 +379,7 @@ function ExceptionsSection({ ro, tags, onChanged }: { ro: RepairOrderDetail; tag
           Add
         </button>
       </form>
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
       {resolved.length > 0 ? (
         <details>
           <summary>{resolved.length} resolved</summary>
@@ -445,11 +433,7 @@ function NotesSection({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: 
             Add note
           </button>
         </div>
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
       </form>
     </section>
   );

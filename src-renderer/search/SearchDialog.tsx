@@ -6,6 +6,7 @@ import { STAGE_LABELS } from '../../src-shared/stages.js';
 import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 export function SearchDialog({ onClose }: { onClose(): void }) {
   const { api, go } = useDesk();
@@ -69,11 +70,7 @@ export function SearchDialog({ onClose }: { onClose(): void }) {
         onChange={(e) => setQ(e.target.value)}
         onKeyDown={onKey}
       />
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
       {hits && hits.length === 0 ? <p className="muted">Nothing found for “{q.trim()}”. Check the spelling, or try the plate or phone number.</p> : null}
       <ul id="search-results" role="listbox" aria-label="Repair orders found" className="search-results">
         {hits?.map((h, i) => (

@@ -15,3 +15,13 @@ export function Loading({ what }: { what: string }) {
     </p>
   );
 }
+
+/** What is wrong with the form or field just above, said once, in the shop's words. */
+export function FieldProblem({ text }: { text: string | null | undefined }) {
+  if (!text) return null;
+  return (
+    <p role="alert" className="field-problem">
+      {text}
+    </p>
+  );
+}

@@ -5,6 +5,7 @@ import type { StaffMember } from '../../src-shared/domain.js';
 import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 export function StaffSwitch({ current, onSwitched }: { current: StaffMember | null; onSwitched(who: StaffMember): void }) {
   const { staff } = useDesk();
@@ -75,11 +76,7 @@ function SwitchDialog({
             <span>PIN</span>
             <input data-autofocus type="password" inputMode="numeric" autoComplete="off" value={pin} maxLength={8} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} />
           </label>
-          {problem ? (
-            <p role="alert" className="field-problem">
-              {problem}
-            </p>
-          ) : null}
+          <FieldProblem text={problem} />
           <div className="actions">
             <button type="submit" className="primary" disabled={pin.length < 4}>
               Switch in

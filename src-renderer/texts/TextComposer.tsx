@@ -9,6 +9,7 @@ import { messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { useSendText } from './send-text.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 /** Which characters make the text go as UCS-2, so a person can change them if the parts matter. */
 function whyShorterParts(text: string): string {
@@ -174,11 +175,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
             Keep as draft
           </button>
         </div>
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
       </form>
       {confirmDialog}
     </section>

@@ -5,7 +5,7 @@ import type { UnassignedText } from '../../src-shared/domain.js';
 import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
-import { Loading, Problem } from '../shared/Notice.js';
+import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 
 export function TextInbox() {
@@ -90,11 +90,7 @@ function InboxItem({ text, onAttached }: { text: UnassignedText; onAttached(next
           Attach
         </button>
       </form>
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
     </li>
   );
 }

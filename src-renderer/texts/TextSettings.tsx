@@ -9,6 +9,7 @@ import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js'
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 /** Stand-in values, so a template's preview reads like a real text (a real link is about this long). */
 function sampleValues(shopName: string, shopPhone: string) {
@@ -92,11 +93,7 @@ export function TextSettings() {
           </button>
         </div>
         {saved ? <p className="notice notice-ok">{saved}</p> : null}
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
       </form>
       <TemplateList />
     </section>
@@ -194,11 +191,7 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
           Cancel
         </button>
       </div>
-      {problem ? (
-        <p role="alert" className="field-problem">
-          {problem}
-        </p>
-      ) : null}
+      <FieldProblem text={problem} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { useSendText } from './send-text.js';
+import { FieldProblem } from '../shared/Notice.js';
 
 const STATUS: Record<string, string> = {
   draft: 'Draft, not sent',
@@ -98,11 +99,7 @@ export function TextActions({ m, ro, onChanged }: { m: Message; ro: RepairOrderD
         <button type="button" onClick={() => void resolve('not-sent')}>
           It did not arrive
         </button>
-        {problem ? (
-          <p role="alert" className="field-problem">
-            {problem}
-          </p>
-        ) : null}
+        <FieldProblem text={problem} />
       </div>
     );
   }
