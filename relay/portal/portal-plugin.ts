@@ -10,7 +10,7 @@ import multipart, { type MultipartFile, type Multipart } from '@fastify/multipar
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
-import { customerLinkExpired, isPortalSource, type PortalSource } from '../../src-shared/portal/token.js';
+import { customerLinkExpired, hashToken, isPortalSource, newToken, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
 import { BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
 import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/intake.js';
@@ -527,21 +527,47 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     const ro = await store.db
       .selectFrom('repair_orders as r')
       .leftJoin('customers as c', 'c.id', 'r.customer_id')
-      .select(['r.id', 'r.closed_at', 'c.mobile', 'c.email', 'c.preferred_channel'])
+      .select(['r.id', 'r.customer_id', 'r.ro_number', 'r.closed_at', 'c.mobile', 'c.email', 'c.preferred_channel'])
       .where('r.ro_number', '=', roNumber)
       .executeTakeFirst();
     if (!ro || !ro.mobile || ro.mobile.slice(-4) !== last4) return;
     const settings = await readSettings(store.db);
     if (customerLinkExpired(ro.closed_at, settings.portalDaysAfterDelivery)) return;
     const channel = ro.preferred_channel === 'email' && ro.email ? 'email' : 'sms';
-    await service.write(workspaceId, { actor: 'customer', action: 'track-request', summary: 'Portal link asked for on the shop page', roId: ro.id }, (tx) =>
-      tx.insert('track_requests', {
+    // With a texting number the link goes out at once; otherwise the desk sends it by hand.
+    const texting = channel === 'sms' && (await app.storage.sms.numberOfWorkspace(workspaceId)) !== null;
+    const now = new Date().toISOString();
+    await service.write(workspaceId, { actor: 'customer', action: 'track-request', summary: 'Portal link asked for on the shop page', roId: ro.id }, async (tx) => {
+      await tx.insert('track_requests', {
         ro_id: ro.id,
-        at: new Date().toISOString(),
+        at: now,
         channel,
         destination: channel === 'email' ? ro.email : ro.mobile,
-      }),
-    );
+        handled_at: texting ? now : null,
+      });
+      if (!texting) return;
+      // A link of its own for this request: the relay keeps only its hash, the link itself is in
+      // the text alone. The text is sent once by the texting service, like any approved text
+      // (refused there if the customer replied STOP), and shows in the desk's conversation.
+      const token = newToken(workspaceId);
+      await tx.insert('portal_tokens', { ro_id: ro.id, kind: 'customer', token_hash: hashToken(token), issued_at: now, issued_by: null, expires_at: null });
+      await tx.insert('messages', {
+        ro_id: ro.id,
+        customer_id: ro.customer_id,
+        channel: 'sms',
+        direction: 'out',
+        body: `${settings.name}: here is the link to follow your repair (RO ${ro.ro_number}): ${portalUrl(app.publicUrl, token, 'sms')}`,
+        at: now,
+        author: 'Automatic reply',
+        read_at: now,
+        status: 'approved',
+        approved_by: 'relay',
+        approved_at: now,
+        template_id: 'track-link',
+        automated: 0,
+        peer_number: ro.mobile,
+      });
+    });
   }
 };
 

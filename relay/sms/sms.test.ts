@@ -33,6 +33,39 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     await s?.cleanup();
   });
 
+  it('"track my repair" on the shop page texts a link of its own that opens the repair; a wrong number gets nothing', async () => {
+    s = await startTextingShop(engine);
+    const ask = (last4: string) =>
+      fetch(`${s.f.relay.url}/p/lakeside/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ro: String(s.ro.roNumber), last4 }).toString(),
+      }).then((r) => r.status);
+    expect(await ask('9999')).toBe(200);
+    expect(await ask('0147')).toBe(200);
+    await eventually('the link texted to Zoë', async () => s.fake.sends().length === 1);
+    const [sent] = s.fake.sends();
+    expect(sent).toMatchObject({ from: SHOP_NUMBER, to: ZOE });
+    expect(sent!.text).toContain(`RO ${s.ro.roNumber}`);
+    const link = /(https?:\/\/\S+\/t\/[A-Za-z0-9_-]{46}\?s=sms)/.exec(sent!.text)?.[1];
+    expect(link, sent!.text).toBeDefined();
+    const page = await fetch(link!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`Repair order ${s.ro.roNumber}`);
+    // The desk sees the request handled and the text in the conversation, sent once.
+    const requests = await eventually('the request on the desk', async () => {
+      const list = await call<Array<{ handled: boolean }>>(s.desk, 'track-request-list', {});
+      return list.length === 1 && list;
+    });
+    expect(requests[0]!.handled).toBe(true);
+    const onDesk = await eventually('the text with its carrier id on the desk', async () => {
+      const t = (await texts(s)).find((m) => m.body === sent!.text);
+      return t && t.status === 'queued' ? t : undefined;
+    });
+    expect(onDesk.author).toBe('Automatic reply');
+    expect(s.fake.sends()).toHaveLength(1);
+  });
+
   it('a forged, tampered, unsigned or stale webhook gets 401 and nothing is recorded', async () => {
     s = await startTextingShop(engine);
     const event = inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'Is my car ready?' });
