@@ -225,6 +225,7 @@ export class Desk {
         online: false,
         offlineSince: null,
         changesWaiting: 0,
+        actionsWaiting: 0,
         filesToSend: 0,
         filesToFetch: 0,
         lastSyncedAt: null,

@@ -263,6 +263,8 @@ export interface SyncStatus {
   offlineSince: string | null;
   /** Changes made here that the relay has not confirmed yet. */
   changesWaiting: number;
+  /** The same as a person counts it: saved actions (a check-in, a stage move) not yet confirmed. */
+  actionsWaiting: number;
   /** Photos and documents still to upload, and still to download from other desks. */
   filesToSend: number;
   filesToFetch: number;

@@ -115,13 +115,15 @@ export class SyncClient {
 
   async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>> {
     const pushCursor = await this.readPushCursor();
+    const nodes = this.allPushed ? [] : await this.ownNodes();
     return {
       paired: true,
       relayUrl: this.device.relayUrl,
       workspace: this.device.workspace.slug,
       online: this.online,
       offlineSince: this.online ? null : this.offlineSince,
-      changesWaiting: this.allPushed ? 0 : await this.store.countSince(pushCursor, await this.ownNodes()),
+      changesWaiting: this.allPushed ? 0 : await this.store.countSince(pushCursor, nodes),
+      actionsWaiting: this.allPushed ? 0 : await this.store.actionsSince(pushCursor, nodes),
       lastSyncedAt: this.lastSyncedAt,
       problem: this.problem,
     };

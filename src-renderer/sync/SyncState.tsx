@@ -36,7 +36,8 @@ export function SyncState() {
   }, [api]);
 
   if (!status) return null;
-  const waiting = status.changesWaiting + status.filesToSend;
+  // Counted as a person counts what they did (a check-in is one), not in stored fields.
+  const waiting = status.actionsWaiting + status.filesToSend;
   let text: string;
   let kind: 'online' | 'offline' | 'alone';
   if (!status.paired) {

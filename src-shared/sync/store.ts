@@ -245,6 +245,22 @@ export class WorkspaceStore {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * How many saved actions those changes make: one per audit event among them (one event per
+   * write), and at least one when there are changes at all (a write may skip the trail).
+   */
+  async actionsSince(cursor: number, onlyNodes: readonly string[]): Promise<number> {
+    if (onlyNodes.length === 0) return 0;
+    const row = await this.db
+      .selectFrom('changes')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('row_id').distinct().filterWhere('tbl', '=', 'audit_events').as('actions')])
+      .where('seq', '>', cursor)
+      .where('node', 'in', [...onlyNodes])
+      .executeTakeFirst();
+    const changes = Number(row?.n ?? 0);
+    return changes === 0 ? 0 : Math.max(1, Number(row?.actions ?? 0));
+  }
+
   private async appendAuditEvent(tx: WriteTx, intent: WriteIntent): Promise<void> {
     const node = this.nodeId;
     const last = await tx.trx
