@@ -10,6 +10,7 @@ import multipart, { type MultipartFile, type Multipart } from '@fastify/multipar
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
+import { normalizePhone } from '../../src-shared/phone.js';
 import { customerLinkExpired, hashToken, isPortalSource, newToken, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
 import { BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -527,15 +528,22 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     const ro = await store.db
       .selectFrom('repair_orders as r')
       .leftJoin('customers as c', 'c.id', 'r.customer_id')
-      .select(['r.id', 'r.customer_id', 'r.ro_number', 'r.closed_at', 'c.mobile', 'c.email', 'c.preferred_channel'])
+      .select(['r.id', 'r.customer_id', 'r.ro_number', 'r.closed_at', 'c.mobile', 'c.email', 'c.preferred_channel', 'c.sms_opt_out'])
       .where('r.ro_number', '=', roNumber)
       .executeTakeFirst();
     if (!ro || !ro.mobile || ro.mobile.slice(-4) !== last4) return;
     const settings = await readSettings(store.db);
     if (customerLinkExpired(ro.closed_at, settings.portalDaysAfterDelivery)) return;
     const channel = ro.preferred_channel === 'email' && ro.email ? 'email' : 'sms';
-    // With a texting number the link goes out at once; otherwise the desk sends it by hand.
-    const texting = channel === 'sms' && (await app.storage.sms.numberOfWorkspace(workspaceId)) !== null;
+    // With a texting number the link goes out at once; otherwise (or to a customer who replied
+    // STOP) the request waits for the desk, which reaches the customer another way.
+    const mobile = normalizePhone(ro.mobile);
+    const texting =
+      channel === 'sms' &&
+      mobile !== null &&
+      ro.sms_opt_out !== 1 &&
+      (await app.storage.sms.numberOfWorkspace(workspaceId)) !== null &&
+      !(await app.storage.sms.isOptedOut(workspaceId, mobile));
     const now = new Date().toISOString();
     await service.write(workspaceId, { actor: 'customer', action: 'track-request', summary: 'Portal link asked for on the shop page', roId: ro.id }, async (tx) => {
       await tx.insert('track_requests', {
@@ -565,7 +573,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
         approved_at: now,
         template_id: 'track-link',
         automated: 0,
-        peer_number: ro.mobile,
+        peer_number: mobile,
       });
     });
   }

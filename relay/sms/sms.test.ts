@@ -64,6 +64,17 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     });
     expect(onDesk.author).toBe('Automatic reply');
     expect(s.fake.sends()).toHaveLength(1);
+
+    // After STOP the link is not texted; the request waits for the desk to reach her another way.
+    expect(await postWebhook(s.f.relay.url, s.fake.sign(inboundEvent({ from: ZOE, to: SHOP_NUMBER, text: 'STOP' })))).toBe(200);
+    await eventually('Zoë opted out on the desk', async () => (await detail(s)).customer.smsOptedOut);
+    expect(await ask('0147')).toBe(200);
+    const waiting = await eventually('the second request on the desk', async () => {
+      const list = await call<Array<{ handled: boolean }>>(s.desk, 'track-request-list', {});
+      return list.length === 2 && list;
+    });
+    expect(waiting.filter((r) => !r.handled)).toHaveLength(1);
+    expect(s.fake.sends()).toHaveLength(1);
   });
 
   it('a forged, tampered, unsigned or stale webhook gets 401 and nothing is recorded', async () => {
