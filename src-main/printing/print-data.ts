@@ -40,7 +40,7 @@ const NO_RELAY = 'Not connected to the shop’s relay yet: ask the front desk fo
 
 export async function gatherPrintData(ctx: HandlerContext, roId: string, kind: PrintKind): Promise<PrintData> {
   const { desk } = ctx;
-  let ro = await loadDetail(desk, roId);
+  const ro = await loadDetail(desk, roId);
   const shop = await readSettings(desk);
   const where = portalBase(desk);
 
@@ -56,7 +56,6 @@ export async function gatherPrintData(ctx: HandlerContext, roId: string, kind: P
       token = await desk.store.write(intent(ctx, 'portal-link-issue', 'Portal link issued for printing', roId), (tx) =>
         issueToken(tx, { roId, kind: 'customer', workspaceId: where.workspaceId, staffId: ctx.session.staffId, expiresAt: null }),
       );
-      ro = await loadDetail(desk, roId);
     }
     customerUrl = portalUrl(where.base, token, SOURCE_OF[kind]);
   }
