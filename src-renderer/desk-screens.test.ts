@@ -143,6 +143,9 @@ describe('the front desk on the demo shop', () => {
     // The mobile reads as a person dials it, not as stored (+1…).
     const mobile = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(ro.customerMobile ?? '')!;
     await page.getByRole('region', { name: 'Repair', exact: true }).getByText(`(${mobile[1]}) ${mobile[2]}-${mobile[3]}`).waitFor();
+    // A customer who lives elsewhere gets automated texts by her own clock.
+    await page.getByLabel("Customer's time zone").selectOption('America/Denver');
+    await expect.poll(async () => (await t.call('ro-get', { id: ro.id })).customer.timeZone).toBe('America/Denver');
     await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();

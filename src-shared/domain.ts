@@ -46,6 +46,8 @@ export interface Customer {
   preferredChannel: PreferredChannel;
   /** The customer texted STOP (or the carrier said so): no text may be sent until they text START. */
   smsOptedOut: boolean;
+  /** The customer's own time zone, when set; otherwise the shop's is theirs. */
+  timeZone: string | null;
 }
 
 export interface Vehicle {

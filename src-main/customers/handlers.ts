@@ -19,6 +19,7 @@ export function toCustomer(row: RowOf<'customers'>): Customer {
     email: row.email,
     preferredChannel: (row.preferred_channel ?? 'sms') as PreferredChannel,
     smsOptedOut: row.sms_opt_out === 1,
+    timeZone: row.time_zone,
   };
 }
 
@@ -39,6 +40,7 @@ export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mo
     mobile: normalizeMobile(args.mobile, field) ?? null,
     email: args.email?.toLowerCase() ?? null,
     preferred_channel: args.preferredChannel,
+    time_zone: args.timeZone ?? null,
     created_at: new Date().toISOString(),
   });
 }
@@ -63,6 +65,7 @@ export const customerHandlers: Partial<HandlerMap> = {
         mobile: normalizeMobile(args.mobile, 'mobile'),
         email: args.email === undefined ? undefined : (args.email?.toLowerCase() ?? null),
         preferred_channel: args.preferredChannel,
+        time_zone: args.timeZone,
       });
     });
     const row = await desk.db.selectFrom('customers').selectAll().where('id', '=', args.id).executeTakeFirstOrThrow();

@@ -102,6 +102,25 @@ describe('texts at the desk', () => {
     expect(sent.messages.find((m) => m.id === draft.id)).toMatchObject({ status: 'approved', body: `Hi Zoë, RO ${ro.roNumber} is ready for pickup.` });
   });
 
+  it('a customer living in another time zone is texted by their clock; editing her mobile keeps how she likes to be reached', async () => {
+    const { t, ro } = await shop();
+    await relayAssignsNumber(t);
+    const asleep = ['Pacific/Honolulu', 'America/Los_Angeles', 'America/New_York', 'Europe/London', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney'].find(
+      (z) => nextSendTime(new Date(), z, sendWindow(null, null)) !== null && nextSendTime(new Date(Date.now() + 600_000), z, sendWindow(null, null)) !== null,
+    )!;
+    const before = await t.call('sms-preview', { roId: ro.id, body: 'Your car is ready' });
+    expect(before.warnings.map((w) => w.code)).not.toContain('outside-hours');
+    const moved = await t.call('customer-update', { id: ro.customer.id, timeZone: asleep });
+    expect(moved.timeZone).toBe(asleep);
+    const after = await t.call('sms-preview', { roId: ro.id, body: 'Your car is ready' });
+    expect(after.warnings.map((w) => w.code)).toContain('outside-hours');
+    expect((await errorOf(t, 'customer-update', { id: ro.customer.id, timeZone: 'Mars/Olympus' })).message).toContain('time zone');
+
+    await t.call('customer-update', { id: ro.customer.id, preferredChannel: 'email', email: 'zoe@example.com' });
+    const edited = await t.call('customer-update', { id: ro.customer.id, mobile: '(512) 555-0199' });
+    expect(edited).toMatchObject({ mobile: '+15125550199', preferredChannel: 'email', email: 'zoe@example.com', timeZone: asleep });
+  });
+
   it('a customer who said STOP is shown as opted out and Send is refused with the reason', async () => {
     const { t, ro } = await shop();
     await relayAssignsNumber(t);

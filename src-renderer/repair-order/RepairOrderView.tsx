@@ -104,6 +104,10 @@ export function RepairOrderView({ id }: { id: string }) {
               <dd>
                 <AssignSelect ro={ro} onChanged={live.set} />
               </dd>
+              <dt>Customer's time</dt>
+              <dd>
+                <CustomerZoneSelect ro={ro} onChanged={live.set} />
+              </dd>
             </dl>
           </section>
           <StageSection ro={ro} subStatuses={lists.data?.subStatuses ?? []} onChanged={live.set} />
@@ -142,6 +146,47 @@ function AssignSelect({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: 
         {staff.map((s) => (
           <option key={s.id} value={s.id}>
             {s.name}
+          </option>
+        ))}
+      </select>
+      {problem ? <p className="field-problem">{problem}</p> : null}
+    </>
+  );
+}
+
+/** US zones first: a customer who moved away is usually still in the country. */
+const CUSTOMER_ZONES: Array<[string, string]> = [
+  ['America/New_York', 'Eastern'],
+  ['America/Chicago', 'Central'],
+  ['America/Denver', 'Mountain'],
+  ['America/Phoenix', 'Arizona'],
+  ['America/Los_Angeles', 'Pacific'],
+  ['America/Anchorage', 'Alaska'],
+  ['Pacific/Honolulu', 'Hawaii'],
+];
+
+/** Where the customer lives, for automated texts (08:00–21:00 by their clock); the shop's zone unless set. */
+function CustomerZoneSelect({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
+  const { api, shop } = useDesk();
+  const [problem, setProblem] = useState<string | null>(null);
+  const zones = ro.customer.timeZone && !CUSTOMER_ZONES.some(([z]) => z === ro.customer.timeZone) ? [...CUSTOMER_ZONES, [ro.customer.timeZone, ro.customer.timeZone] as [string, string]] : CUSTOMER_ZONES;
+  return (
+    <>
+      <select
+        aria-label="Customer's time zone"
+        value={ro.customer.timeZone ?? ''}
+        disabled={!ro.customer.id}
+        onChange={(e) => {
+          api
+            .call('customer-update', { id: ro.customer.id, timeZone: e.target.value || null })
+            .then(() => api.call('ro-get', { id: ro.id }))
+            .then(onChanged, (err) => setProblem(messageOf(err)));
+        }}
+      >
+        <option value="">Same as the shop{shop ? ` (${shop.timeZone})` : ''}</option>
+        {zones.map(([zone, label]) => (
+          <option key={zone} value={zone}>
+            {label === zone ? zone : `${label} (${zone})`}
           </option>
         ))}
       </select>

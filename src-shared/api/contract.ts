@@ -56,15 +56,20 @@ const paper = z.enum(Object.keys(PAPERS) as [keyof typeof PAPERS, ...(keyof type
 
 const dayHours = z.object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) }).nullable();
 
-export const newCustomerArgs = z
-  .object({
-    firstName: required(100),
-    lastName: required(100),
-    mobile: optionalText(40),
-    email: z.email('must be an email address').max(254).nullish(),
-    preferredChannel: z.enum(['sms', 'email', 'phone']).default('sms'),
-  })
-  .strict();
+const customerFields = {
+  firstName: required(100),
+  lastName: required(100),
+  mobile: optionalText(40),
+  email: z.email('must be an email address').max(254).nullish(),
+  preferredChannel: z.enum(['sms', 'email', 'phone']),
+  /** Where the customer lives, when not where the shop is: automated texts follow their clock. */
+  timeZone: z.string().max(64).refine(isTimeZone, 'must be a time zone such as America/Chicago').nullish(),
+};
+
+export const newCustomerArgs = z.object({ ...customerFields, preferredChannel: customerFields.preferredChannel.default('sms') }).strict();
+
+/** Only what is given changes (no defaults here: an edit of the mobile must not reset the channel). */
+const customerUpdateArgs = z.object(customerFields).partial().extend({ id }).strict();
 
 export const vehicleArgs = z
   .object({
@@ -123,7 +128,7 @@ export const API = {
   'staff-current': method(none).returns<StaffMember | null>(),
 
   'customer-create': method(newCustomerArgs).returns<Customer>(),
-  'customer-update': method(newCustomerArgs.partial().extend({ id }).strict()).returns<Customer>(),
+  'customer-update': method(customerUpdateArgs).returns<Customer>(),
   'customer-search': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(10) }).strict()).returns<
     Customer[]
   >(),
