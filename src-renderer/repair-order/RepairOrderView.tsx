@@ -183,7 +183,7 @@ function CustomerZoneSelect({ ro, onChanged }: { ro: RepairOrderDetail; onChange
             .then(onChanged, (err) => setProblem(messageOf(err)));
         }}
       >
-        <option value="">Same as the shop{shop ? ` (${shop.timeZone})` : ''}</option>
+        <option value="">The shop's{shop ? ` (${shop.timeZone.split('/').pop()!.replace(/_/g, ' ')})` : ''}</option>
         {zones.map(([zone, label]) => (
           <option key={zone} value={zone}>
             {label === zone ? zone : `${label} (${zone})`}
