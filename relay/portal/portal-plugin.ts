@@ -11,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import { normalizePhone } from '../../src-shared/phone.js';
+import { automaticReply } from '../sms/sms-service.js';
 import { customerLinkExpired, hashToken, isPortalSource, newToken, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
 import { BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -559,22 +560,17 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
       // (refused there if the customer replied STOP), and shows in the desk's conversation.
       const token = newToken(workspaceId);
       await tx.insert('portal_tokens', { ro_id: ro.id, kind: 'customer', token_hash: hashToken(token), issued_at: now, issued_by: null, expires_at: null });
-      await tx.insert('messages', {
-        ro_id: ro.id,
-        customer_id: ro.customer_id,
-        channel: 'sms',
-        direction: 'out',
-        body: `${settings.name}: here is the link to follow your repair (RO ${ro.ro_number}): ${portalUrl(app.publicUrl, token, 'sms')}`,
-        at: now,
-        author: 'Automatic reply',
-        read_at: now,
-        status: 'approved',
-        approved_by: 'relay',
-        approved_at: now,
-        template_id: 'track-link',
-        automated: 0,
-        peer_number: mobile,
-      });
+      await tx.insert(
+        'messages',
+        automaticReply({
+          roId: ro.id,
+          customerId: ro.customer_id,
+          to: mobile,
+          body: `${settings.name}: here is the link to follow your repair (RO ${ro.ro_number}): ${portalUrl(app.publicUrl, token, 'sms')}`,
+          templateId: 'track-link',
+          now,
+        }),
+      );
     });
   }
 };

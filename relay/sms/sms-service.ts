@@ -31,6 +31,29 @@ import type { RelayStorage } from '../storage/types.js';
 import { acceptUpload, UploadRefused } from '../uploads/intake.js';
 import type { TelnyxConfig } from './config.js';
 
+/**
+ * A text the relay approves by itself (the HELP answer, the link asked for on the shop page):
+ * a `messages` row that the send loop then sends once, like any text a person approved.
+ */
+export function automaticReply(input: { roId: string | null; customerId: string | null; to: string | null; body: string; templateId: string; now: string }) {
+  return {
+    ro_id: input.roId,
+    customer_id: input.customerId,
+    channel: 'sms',
+    direction: 'out',
+    body: input.body,
+    at: input.now,
+    author: 'Automatic reply',
+    read_at: input.now,
+    status: 'approved',
+    approved_by: 'relay',
+    approved_at: input.now,
+    template_id: input.templateId,
+    automated: 0,
+    peer_number: input.to,
+  };
+}
+
 export interface SmsServiceOptions {
   config: TelnyxConfig;
   client: Telnyx;
@@ -300,22 +323,17 @@ export class SmsService {
       }
       if (keyword === 'help') {
         const settings = await tx.get('workspace_settings', SETTINGS_ID);
-        await tx.insert('messages', {
-          ro_id: roId,
-          customer_id: customer?.id ?? null,
-          channel: 'sms',
-          direction: 'out',
-          body: helpText({ name: settings?.name ?? '', phone: settings?.phone ?? '', helpText: settings?.sms_help_text }),
-          at: now,
-          author: 'Automatic reply',
-          read_at: now,
-          status: 'approved',
-          approved_by: 'relay',
-          approved_at: now,
-          template_id: 'help',
-          automated: 0,
-          peer_number: from,
-        });
+        await tx.insert(
+          'messages',
+          automaticReply({
+            roId,
+            customerId: customer?.id ?? null,
+            to: from,
+            body: helpText({ name: settings?.name ?? '', phone: settings?.phone ?? '', helpText: settings?.sms_help_text }),
+            templateId: 'help',
+            now,
+          }),
+        );
       }
     });
     if (media.refused.length > 0) this.log.info({ refused: media.refused.length }, 'texting: some MMS media were refused');
