@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Desk, readDeskConfig } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { openCommandChannel } from '../src-main/api/command-channel.js';
 import { readDevice } from '../src-main/sync/device.js';
 import { pairDesk } from '../src-main/sync/pair.js';
 import { issuePairingCode } from '../relay/pairing.js';
@@ -167,6 +168,9 @@ async function runBrowserHost(whyNoElectron: string, dataDir: string, relay: Run
     throw err;
   }
 
+  // `npm run desk -- api … --data DIR` goes through this desk while it runs.
+  const channel = await openCommandChannel(desk);
+
   console.log('');
   console.log('Electron is not available on this machine, so the desk runs in your browser.');
   console.log(`(${whyNoElectron}.)`);
@@ -180,6 +184,7 @@ async function runBrowserHost(whyNoElectron: string, dataDir: string, relay: Run
   // A second Ctrl+C while shutting down means "now".
   process.once('SIGINT', () => process.exit(130));
   console.log('Stopping Bayline…');
+  await channel.close();
   await host.close();
   await desk.close();
   return 0;

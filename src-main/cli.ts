@@ -9,6 +9,7 @@ import { createBackup, DEFAULT_KEEP_BACKUPS, listBackups, restoreBackup } from '
 import { renewNodeId } from './db/workspace-db.js';
 import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
 import { acquireDeskLock } from './desk-lock.js';
+import { API_USAGE } from './api/api-command.js';
 import { KIND_LABELS, PAPERS, PRINT_KINDS, type PrintKind, type RenderedPrint } from '../src-shared/printing.js';
 
 function isPrintKind(value: unknown): value is PrintKind {
@@ -31,6 +32,7 @@ const USAGE = `Bayline desk
                                                   write a printed document of repair order RO as a PDF
                                                   (paper: letter, a4, half-letter, receipt-80mm; default:
                                                   this PC's choice for that document)
+${API_USAGE}
 `;
 
 class UsageError extends Error {}
@@ -49,6 +51,7 @@ function existingWorkspace(dataDir: string) {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'api') return (await import('./api/api-command.js')).runApiCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: command === 'print',
@@ -81,12 +84,15 @@ async function main(argv: string[]): Promise<number> {
       });
       const { startBrowserHost } = await import('./host/browser-host.js');
       const host = await startBrowserHost({ desk, port: Number(values.port ?? 4780) });
+      const { openCommandChannel } = await import('./api/command-channel.js');
+      const channel = await openCommandChannel(desk);
       console.log(`Bayline desk is running: open ${host.url}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await channel.close();
       await host.close();
       await desk.close();
       return 0;

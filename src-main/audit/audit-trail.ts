@@ -60,6 +60,7 @@ export function listAudit(sqlite: BetterSqlite3.Database, filter: { roId?: strin
 function actorName(actor: string, staff: Map<string, string>): string {
   if (actor.startsWith('staff:')) return staff.get(actor.slice(6)) || 'A staff member';
   if (actor.startsWith('desk:')) return 'Front desk (nobody switched in)';
+  if (actor.startsWith('command-line:')) return 'Command line (npm run desk -- api)';
   if (actor === 'customer') return 'Customer';
   if (actor === 'system') return 'Bayline';
   return actor;

@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, ty
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
 import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
+import { type CommandChannel, openCommandChannel } from '../api/command-channel.js';
 import { Desk } from '../desk.js';
 import { installPrinting } from './printing.js';
 
@@ -17,6 +18,8 @@ const RENDERER_HTML = path.join(here, '../renderer/index.html');
 const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
 
 let desk: Desk | null = null;
+/** `npm run desk -- api … --data DIR` goes through this window's desk while it runs. */
+let commandChannel: CommandChannel | null = null;
 /** One session per window's web contents: who is signed in at that window. */
 const sessions = new Map<number, Session>();
 
@@ -84,6 +87,11 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
+
+  commandChannel = await openCommandChannel(desk).catch((err: unknown) => {
+    console.error('[electron] the command line cannot reach this desk:', err);
+    return null;
+  });
 
   desk.onEvent((event) => {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send('bayline:event', event);
@@ -156,8 +164,10 @@ if (!app.requestSingleInstanceLock()) {
     if (closing) return;
     const open = desk!;
     desk = null;
-    closing = open
-      .close()
+    const channel = commandChannel;
+    commandChannel = null;
+    closing = (channel ? channel.close() : Promise.resolve())
+      .then(() => open.close())
       .catch((err: unknown) => console.error('[electron] closing the desk failed', err))
       .finally(() => {
         closed = true;

@@ -1,0 +1,145 @@
+// `npm run desk -- api` run as a child process, as a script would: every method listed with its
+// JSON Schema; a check-in made while the desk runs goes through that desk and appears on its board
+// in Chromium; the same call with no desk running opens the folder itself; mistakes give exit 1
+// and a sentence naming the field or listing the staff.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API } from '../../src-shared/api/contract.js';
+import type { AuditEntry, RepairOrderDetail } from '../../src-shared/domain.js';
+import { type BrowserHost, startBrowserHost } from '../host/browser-host.js';
+import { buildRenderer, launchChromium, screenshot, watchedPage } from '../testing/browser-kit.js';
+import { openTestDesk, type TestDesk, tempDir } from '../testing/temp-desk.js';
+import { CHANNEL_FILE, type CommandChannel, openCommandChannel } from './command-channel.js';
+
+const CLI = path.resolve('src-main/cli.ts');
+
+/** Runs the desk's command line without blocking this process (the desk under test answers from here). */
+function desk(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const checkIn = (firstName: string, plate: string) =>
+  JSON.stringify({ customer: { firstName, lastName: 'Script' }, vehicle: { plate, make: 'Honda', model: 'Civic' }, insurer: 'Lakeside Mutual' });
+
+describe('desk api --list', () => {
+  it('lists every method of the contract with its arguments as JSON Schema', async () => {
+    const run = await desk('api', '--list');
+    expect(run.code).toBe(0);
+    const listed = JSON.parse(run.stdout) as Record<string, { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown }>;
+    expect(Object.keys(listed).sort()).toEqual(Object.keys(API).sort());
+    for (const schema of Object.values(listed)) expect(schema.type).toBe('object');
+    // Strict objects refuse unknown fields; defaults are optional on the way in.
+    const checkInSchema = listed['ro-check-in']!;
+    expect(checkInSchema.additionalProperties).toBe(false);
+    expect(Object.keys(checkInSchema.properties!)).toEqual(expect.arrayContaining(['customer', 'vehicle', 'allowDuplicate']));
+    expect((checkInSchema as { required?: string[] }).required).not.toContain('allowDuplicate');
+  }, 60_000);
+});
+
+describe('desk api with the desk running', () => {
+  let tmp: string;
+  let t: TestDesk;
+  let host: BrowserHost;
+  let channel: CommandChannel;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    tmp = tempDir('bayline-api-');
+    await buildRenderer(path.join(tmp, 'renderer'));
+    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
+    await t.call('staff-create', { name: 'Dana Ortiz', role: 'advisor', pin: '4321' });
+    await t.call('staff-create', { name: 'Dana Kim', role: 'advisor', pin: '4322' });
+    await t.call('staff-create', { name: 'Sam Reyes', role: 'manager', pin: '4323' });
+    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
+    channel = await openCommandChannel(t.desk);
+    browser = await launchChromium();
+    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 768 } })));
+    await page.goto(host.url);
+    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await channel?.close();
+    await host?.close();
+    await t?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('writes its address to a file only this user can read', () => {
+    const stat = fs.statSync(path.join(t.dataDir, CHANNEL_FILE));
+    expect(stat.mode & 0o777).toBe(0o600);
+  });
+
+  it('checks a car in through the running desk, and its board shows the card at once', async () => {
+    const run = await desk('api', 'ro-check-in', checkIn('Priya', 'API 101'), '--data', t.dataDir, '--as', 'sam reyes');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const ro = JSON.parse(run.stdout) as RepairOrderDetail;
+    expect(ro.customer.firstName).toBe('Priya');
+    // The running desk made the change (its lock held), and its screen was told.
+    await page.getByRole('main', { name: 'Repair board' }).getByRole('article', { name: `RO ${ro.roNumber}, Priya Script` }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'desk-api-check-in-on-board');
+    const activity = await t.call('audit-list', { roId: ro.id });
+    expect(activity.map((a: AuditEntry) => a.actorName)).toContain('Sam Reyes');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('attributes a call without --as to the command line', async () => {
+    const run = await desk('api', 'ro-check-in', checkIn('Noel', 'API 102'), '--data', t.dataDir);
+    expect(run.code).toBe(0);
+    const ro = JSON.parse(run.stdout) as RepairOrderDetail;
+    const activity = await t.call('audit-list', { roId: ro.id });
+    expect(activity[0]!.actorName).toBe('Command line (npm run desk -- api)');
+  }, 60_000);
+
+  it('refuses a bad argument with exit 1 and the sentence naming the field', async () => {
+    const bad = JSON.stringify({ customer: { firstName: 'Ada', lastName: 'Script' }, vehicle: { year: 1850 } });
+    const run = await desk('api', 'ro-check-in', bad, '--data', t.dataDir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^ro-check-in: vehicle\.year .+\nfield: vehicle\.year\n$/);
+  }, 60_000);
+
+  it('names the staff when --as names nobody, or two people', async () => {
+    const unknown = await desk('api', 'ro-board', '{}', '--data', t.dataDir, '--as', 'Pat');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No one called "Pat" works at this desk. The staff are: Dana Kim, Dana Ortiz, Sam Reyes.');
+    const ambiguous = await desk('api', 'ro-board', '{}', '--data', t.dataDir, '--as', 'dana');
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain('More than one person is called "dana": Dana Kim, Dana Ortiz. Give the whole name with --as.');
+  }, 60_000);
+});
+
+describe('desk api with no desk running', () => {
+  it('opens the folder itself, and ignores a channel file a crashed desk left behind', async () => {
+    const t = await openTestDesk();
+    await t.close();
+    // A desk that died without cleaning up: its file names a live process (this one) but nobody answers on the port.
+    const stale = path.join(t.dataDir, CHANNEL_FILE);
+    fs.writeFileSync(stale, JSON.stringify({ pid: process.pid, port: 1, secret: 'gone' }), { mode: 0o600 });
+
+    const run = await desk('api', 'ro-check-in', checkIn('Olu', 'API 201'), '--data', t.dataDir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const ro = JSON.parse(run.stdout) as RepairOrderDetail;
+
+    const again = await openTestDesk({ dataDir: t.dataDir });
+    try {
+      const board = await again.call('ro-board', {});
+      expect(board.map((r) => r.roNumber)).toContain(ro.roNumber);
+    } finally {
+      await again.close();
+    }
+    expect(fs.existsSync(path.join(t.dataDir, 'desk.lock'))).toBe(false);
+  }, 60_000);
+});
