@@ -12,6 +12,7 @@ import type { AuditEntry, RepairOrderDetail } from '../../src-shared/domain.js';
 import { type BrowserHost, startBrowserHost } from '../host/browser-host.js';
 import { buildRenderer, launchChromium, screenshot, watchedPage } from '../testing/browser-kit.js';
 import { openTestDesk, type TestDesk, tempDir } from '../testing/temp-desk.js';
+import { eventually, startRelayFixture } from '../../relay/testing/sync-fixture.js';
 import { CHANNEL_FILE, type CommandChannel, openCommandChannel } from './command-channel.js';
 
 const CLI = path.resolve('src-main/cli.ts');
@@ -141,5 +142,27 @@ describe('desk api with no desk running', () => {
       await again.close();
     }
     expect(fs.existsSync(path.join(t.dataDir, 'desk.lock'))).toBe(false);
+  }, 60_000);
+});
+
+describe('desk api on a paired folder with no desk running', () => {
+  it('sends the change to the relay before it exits, so the other desks get it', async () => {
+    const relay = await startRelayFixture('sqlite');
+    try {
+      const a = await relay.pairNewDesk('Front desk');
+      await a.desk.close();
+      const b = await relay.pairNewDesk('Office');
+      const run = await desk('api', 'ro-check-in', checkIn('Mara', 'API 301'), '--data', a.dataDir);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const ro = JSON.parse(run.stdout) as RepairOrderDetail;
+      // Desk A is closed again: only the relay can have brought the repair to desk B.
+      await eventually('the repair on the other desk', async () => {
+        const outcome = await b.desk.call('ro-board', {}, b.desk.newSession());
+        return outcome.ok && (outcome.result as { roNumber: number }[]).some((r) => r.roNumber === ro.roNumber);
+      });
+    } finally {
+      await relay.cleanup();
+    }
   }, 60_000);
 });
