@@ -95,6 +95,21 @@ export async function importBlob(
 }
 
 /**
+ * Streams bytes whose hash is not known yet (a file chosen at the desk) into the blob folder:
+ * hashed and counted while written to a temp file, renamed to its hash when whole. An error
+ * thrown by `source` (a refused type, say) or the size limit leaves nothing behind.
+ */
+export async function importBlobStream(
+  dataDir: string,
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number = MAX_IMPORT_BYTES,
+): Promise<{ hash: string; sizeBytes: number }> {
+  return writeVerified(dataDir, null, maxBytes, async (write) => {
+    for await (const chunk of source) await write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  });
+}
+
+/**
  * Streams `source` into the blob folder under `expectedHash`, refusing other bytes and anything
  * over `maxBytes`; used for downloads from the relay. Nothing is left behind on failure.
  */

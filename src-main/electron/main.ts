@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, type WebContents } from 'electron';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
-import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
+import { importDeskFile, importDeskFileFromPath, readDeskFile } from '../blobs/desk-files.js';
 import { type CommandChannel, openCommandChannel } from '../api/command-channel.js';
 import { Desk } from '../desk.js';
 import { installPrinting } from './printing.js';
@@ -113,6 +113,18 @@ async function start(): Promise<void> {
     const buffer = ArrayBuffer.isView(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes);
     try {
       return { ok: true, result: await importDeskFile(desk.dataDir, buffer) };
+    } catch (err) {
+      if (err instanceof ApiError) return { ok: false, error: err.toBody() };
+      throw err;
+    }
+  });
+
+  // The path comes from the preload's webUtils.getPathForFile: a file the person chose or dropped.
+  ipcMain.handle('bayline:file-upload-path', async (event, file: unknown) => {
+    if (!isOwnPage(event) || !desk) return { ok: false, error: { code: 'not-allowed', message: 'This page may not add files to Bayline.' } };
+    if (typeof file !== 'string' || !path.isAbsolute(file)) return { ok: false, error: { code: 'file-refused', message: 'The file could not be read.' } };
+    try {
+      return { ok: true, result: await importDeskFileFromPath(desk.dataDir, file) };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, error: err.toBody() };
       throw err;

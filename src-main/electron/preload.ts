@@ -1,7 +1,7 @@
 // Preload for the Bayline window: exposes exactly the typed API (call + onEvent) as
 // `window.bayline` and the PC's printers as `window.baylinePrinting`, and nothing else of
 // Electron or Node.
-import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
+import { contextBridge, type IpcRendererEvent, ipcRenderer, webUtils } from 'electron';
 import type { BaylineApi, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
 import type { ApiErrorBody } from '../../src-shared/api/errors.js';
 import type { PrinterChoice, PrintingBridge } from '../../src-shared/printing.js';
@@ -17,8 +17,16 @@ const bayline: BaylineApi = {
   },
 
   files: {
-    async upload(bytes, mimeType) {
-      const outcome = (await ipcRenderer.invoke('bayline:file-upload', bytes, mimeType)) as CallOutcome;
+    async upload(file, mimeType) {
+      // A file the person chose or dropped has a path on this PC: the main process streams it from
+      // disk. The page never learns the path, and script on the page cannot make a File with one.
+      // Anything else (a pasted image, a Blob made in the page) is small and sent as bytes.
+      const onDisk = file instanceof File ? webUtils.getPathForFile(file) : '';
+      const outcome = (
+        onDisk
+          ? await ipcRenderer.invoke('bayline:file-upload-path', onDisk)
+          : await ipcRenderer.invoke('bayline:file-upload', await file.arrayBuffer(), mimeType)
+      ) as CallOutcome;
       if (outcome.ok) return outcome.result as { hash: string; sizeBytes: number };
       throw { ...outcome.error } satisfies ApiErrorBody;
     },

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { PushEvent } from '../../src-shared/api/contract.js';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors.js';
-import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
+import { DeskFileRefused, importDeskFile, readDeskFile, TOO_LARGE_MESSAGE } from '../blobs/desk-files.js';
 import { MAX_IMPORT_BYTES, sniffMimeType } from '../blobs/local-blobs.js';
 import type { CallOutcome } from '../api/dispatch.js';
 import type { Desk } from '../desk.js';
@@ -309,21 +309,17 @@ async function serveFiles(
       req.resume();
       return sendJson(res, 413, tooLargeBody());
     }
-    // Read with a running count, so a sender that lies about its length is cut off at the limit.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_IMPORT_BYTES) {
+    // Streamed to disk with a running count, so a sender that lies about its length is cut off at
+    // the limit and a large PDF is never held in memory. The request is not destroyed by a refusal
+    // (destroyOnReturn: false), so the answer can still be sent before the connection closes.
+    try {
+      return sendJson(res, 200, await importDeskFile(dataDir, req.iterator({ destroyOnReturn: false })));
+    } catch (err) {
+      if (err instanceof DeskFileRefused && err.tooLarge) {
         sendJson(res, 413, tooLargeBody(), true);
-        req.destroy();
+        res.once('finish', () => req.destroy());
         return;
       }
-      chunks.push(chunk as Buffer);
-    }
-    try {
-      return sendJson(res, 200, await importDeskFile(dataDir, Buffer.concat(chunks)));
-    } catch (err) {
       if (err instanceof ApiError) return sendJson(res, 422, err.toBody());
       throw err;
     }
@@ -347,7 +343,7 @@ async function serveFiles(
 }
 
 function tooLargeBody(): ApiErrorBody {
-  return { code: 'file-refused', message: `The file is larger than ${Math.round(MAX_IMPORT_BYTES / (1024 * 1024))} MB, the most a photo or PDF may be.` };
+  return { code: 'file-refused', message: TOO_LARGE_MESSAGE };
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, close = false): void {

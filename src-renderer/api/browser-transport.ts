@@ -68,10 +68,11 @@ function httpFiles(key: string | null): BaylineFiles {
     return { authorization: `Bearer ${key}` };
   };
   return {
-    async upload(bytes, mimeType) {
+    async upload(file, mimeType) {
       let res: Response;
       try {
-        res = await fetch('/files', { method: 'POST', body: bytes, headers: { ...headers(), 'content-type': mimeType } });
+        // The browser sends a File from disk as it reads it; the desk streams it to its file store.
+        res = await fetch('/files', { method: 'POST', body: file, headers: { ...headers(), 'content-type': mimeType } });
       } catch {
         throw new ApiError('unreachable', UNREACHABLE);
       }

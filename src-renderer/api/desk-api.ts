@@ -12,7 +12,7 @@ export function deskApi(source: BaylineApi = window.bayline): BaylineApi {
     call: (method, args) => source.call(method, args).catch((err: unknown) => Promise.reject(toApiError(err))),
     onEvent: (listener) => source.onEvent(listener),
     files: {
-      upload: (bytes, mimeType) => source.files.upload(bytes, mimeType).catch((err: unknown) => Promise.reject(toApiError(err))),
+      upload: (file, mimeType) => source.files.upload(file, mimeType).catch((err: unknown) => Promise.reject(toApiError(err))),
       read: (hash) => source.files.read(hash).catch((err: unknown) => Promise.reject(toApiError(err))),
     },
   };

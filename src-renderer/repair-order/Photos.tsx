@@ -29,7 +29,7 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
     for (const [i, file] of files.entries()) {
       setBusy(`Adding ${file.name} (${i + 1} of ${files.length})…`);
       try {
-        const stored = await api.files.upload(await file.arrayBuffer(), file.type || 'application/octet-stream');
+        const stored = await api.files.upload(file, file.type || 'application/octet-stream');
         const isPdf = file.type === 'application/pdf' || /\.pdf$/i.test(file.name);
         latest = await api.call('attachment-add', {
           roId: ro.id,

@@ -57,7 +57,7 @@ export function Settings() {
   async function uploadLogo(file: File | undefined) {
     if (!file) return;
     try {
-      const stored = await api.files.upload(await file.arrayBuffer(), file.type);
+      const stored = await api.files.upload(file, file.type);
       await save(null, { logoHash: stored.hash }, 'Logo');
     } catch (err) {
       setProblem(messageOf(err));

@@ -302,13 +302,15 @@ export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
 
 /**
- * Photos and PDFs move as bytes beside the typed calls (the browser host's WebSocket frames stop at
- * 1 MiB): `upload` stores a file from this PC in the desk's file store and answers its hash, which
- * `attachment-add` then names; `read` gives back a file the desk holds (null while it has not
- * arrived from another desk yet). ArrayBuffers, because Electron's context bridge copies those.
+ * Photos and PDFs move beside the typed calls (the browser host's WebSocket frames stop at 1 MiB):
+ * `upload` stores a file from this PC in the desk's file store and answers its hash, which
+ * `attachment-add` then names. It takes the File (or Blob) itself, so the file streams from disk
+ * (the browser host's POST body; in Electron the main process reads the file's path) and is never
+ * read whole into the page's memory. `read` gives back a file the desk holds (null while it has not
+ * arrived from another desk yet) as an ArrayBuffer, because Electron's context bridge copies those.
  */
 export interface BaylineFiles {
-  upload(bytes: ArrayBuffer, mimeType: string): Promise<{ hash: string; sizeBytes: number }>;
+  upload(file: Blob, mimeType: string): Promise<{ hash: string; sizeBytes: number }>;
   read(hash: string): Promise<ArrayBuffer | null>;
 }
 
