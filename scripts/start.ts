@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Desk, readDeskConfig } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { openCommandChannel } from '../src-main/api/command-channel.js';
+import { buildRendererIfStale } from '../src-main/host/renderer-build.js';
 import { readDevice } from '../src-main/sync/device.js';
 import { pairDesk } from '../src-main/sync/pair.js';
 import { issuePairingCode } from '../relay/pairing.js';
@@ -18,12 +19,11 @@ import { openSqliteStorage } from '../relay/storage/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RENDERER_OUT = path.join(ROOT, 'out', 'renderer');
-const RENDERER_SOURCES = [path.join(ROOT, 'src-renderer'), path.join(ROOT, 'src-shared')];
 const DEFAULT_PORT = 4780;
 const DEFAULT_RELAY_PORT = 4790;
 
 async function main(): Promise<number> {
-  await buildRendererIfStale();
+  await buildRendererIfStale(RENDERER_OUT);
   const root = path.resolve(process.env.BAYLINE_DATA ?? 'data');
   const deskDir = path.join(root, 'desk');
   const relay = await startLocalRelay(path.join(root, 'relay'), deskDir);
@@ -93,27 +93,6 @@ async function setUpOnFirstRun(deskDir: string, relay: RunningRelay): Promise<vo
   } finally {
     await desk.close();
   }
-}
-
-async function buildRendererIfStale(): Promise<void> {
-  const index = path.join(RENDERER_OUT, 'index.html');
-  const builtAt = fs.existsSync(index) ? fs.statSync(index).mtimeMs : -1;
-  const newestSource = Math.max(...RENDERER_SOURCES.map(newestChange));
-  if (builtAt >= newestSource) return;
-  console.log('Building the Bayline screens…');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'src-renderer', 'vite.config.ts'), logLevel: 'warn' });
-}
-
-/** Latest modification time of any file below `dir` (tests excluded: they are not shipped). */
-function newestChange(dir: string): number {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return newest;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || /\.test\.tsx?$/.test(entry.name)) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
 }
 
 /**

@@ -82,8 +82,16 @@ async function main(argv: string[]): Promise<number> {
         scheduleBackups: true,
         workspace: { name: values.name ?? DEFAULT_WORKSPACE.name, slug: values.slug ?? DEFAULT_WORKSPACE.slug },
       });
-      const { startBrowserHost } = await import('./host/browser-host.js');
-      const host = await startBrowserHost({ desk, port: Number(values.port ?? 4780) });
+      const { DEFAULT_RENDERER_DIR, startBrowserHost } = await import('./host/browser-host.js');
+      // The screens are built here when missing (or older than their sources in a checkout).
+      const rendererDir = process.env.BAYLINE_RENDERER_DIR ?? DEFAULT_RENDERER_DIR;
+      try {
+        await (await import('./host/renderer-build.js')).buildRendererIfStale(rendererDir);
+      } catch (err) {
+        await desk.close();
+        throw err;
+      }
+      const host = await startBrowserHost({ desk, port: Number(values.port ?? 4780), rendererDir });
       const { openCommandChannel } = await import('./api/command-channel.js');
       const channel = await openCommandChannel(desk);
       console.log(`Bayline desk is running: open ${host.url}`);
