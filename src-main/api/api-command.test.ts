@@ -4,6 +4,7 @@
 // and a sentence naming the field or listing the staff.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,31 @@ describe('desk api with the desk running', () => {
     const stat = fs.statSync(path.join(t.dataDir, CHANNEL_FILE));
     expect(stat.mode & 0o777).toBe(0o600);
   });
+
+  it('lets only a caller with the secret from the file in, and no web page', async () => {
+    const { port, secret } = JSON.parse(fs.readFileSync(path.join(t.dataDir, CHANNEL_FILE), 'utf8')) as { port: number; secret: string };
+    const body = JSON.stringify({ method: 'ro-board', args: {} });
+    const post = (headers: Record<string, string>, host = `127.0.0.1:${port}`) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/call', headers: { host, 'content-type': 'application/json', ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await post({ authorization: `Bearer ${secret}` })).toBe(200);
+    expect(await post({})).toBe(401);
+    expect(await post({ authorization: `Bearer ${secret.slice(1)}x` })).toBe(401);
+    expect(await post({ authorization: `Bearer ${secret}`, origin: 'http://127.0.0.1:1234' })).toBe(403);
+    expect(await post({ authorization: `Bearer ${secret}` }, `evil.example:${port}`)).toBe(403);
+  });
+
+  it('says so when there is no such method', async () => {
+    const run = await desk('api', 'ro-teleport', '{}', '--data', t.dataDir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('There is no API method called "ro-teleport".\n');
+  }, 60_000);
 
   it('checks a car in through the running desk, and its board shows the card at once', async () => {
     const run = await desk('api', 'ro-check-in', checkIn('Priya', 'API 101'), '--data', t.dataDir, '--as', 'sam reyes');
