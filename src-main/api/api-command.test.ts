@@ -20,10 +20,15 @@ const CLI = path.resolve('src-main/cli.ts');
 
 /** Runs the desk's command line without blocking this process (the desk under test answers from here). */
 function desk(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return deskWithInput(null, ...args);
+}
+
+function deskWithInput(input: string | null, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin!.end(input ?? '');
   });
 }
 
@@ -101,6 +106,12 @@ describe('desk api with the desk running', () => {
     expect(await post({ authorization: `Bearer ${secret}` }, `evil.example:${port}`)).toBe(403);
   });
 
+  it('asks for JSON when the arguments are not, with exit 2 like every mistyped command', async () => {
+    const run = await desk('api', 'ro-get', "{id: 'x'}", '--data', t.dataDir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^The arguments are not valid JSON \(.+\)\. Put them in single quotes/);
+  }, 60_000);
+
   it('says so when there is no such method', async () => {
     const run = await desk('api', 'ro-teleport', '{}', '--data', t.dataDir);
     expect(run.code).toBe(1);
@@ -121,8 +132,8 @@ describe('desk api with the desk running', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('attributes a call without --as to the command line', async () => {
-    const run = await desk('api', 'ro-check-in', checkIn('Noel', 'API 102'), '--data', t.dataDir);
+  it('attributes a call without --as to the command line (arguments from standard input here)', async () => {
+    const run = await deskWithInput(checkIn('Noel', 'API 102'), 'api', 'ro-check-in', '-', '--data', t.dataDir);
     expect(run.code).toBe(0);
     const ro = JSON.parse(run.stdout) as RepairOrderDetail;
     const activity = await t.call('audit-list', { roId: ro.id });
