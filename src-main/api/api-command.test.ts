@@ -182,6 +182,20 @@ describe('desk api with no desk running', () => {
   }, 60_000);
 });
 
+describe('desk api beside a desk that takes no calls', () => {
+  it('leaves the folder to the desk holding it and says which process that is', async () => {
+    const t = await openTestDesk();
+    try {
+      const run = await desk('api', 'ro-check-in', checkIn('Ivo', 'API 401'), '--data', t.dataDir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Bayline is open on ${t.dataDir} (process ${process.pid}) but does not take calls from the command line`);
+      expect(await t.call('ro-board', {})).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
 describe('desk api on a paired folder with no desk running', () => {
   it('sends the change to the relay before it exits, so the other desks get it', async () => {
     const relay = await startRelayFixture('sqlite');
