@@ -171,9 +171,21 @@ describe('desk api with no desk running', () => {
     expect(run.code).toBe(0);
     const ro = JSON.parse(run.stdout) as RepairOrderDetail;
 
+    // Its port now taken by another desk's channel, which does not know the old key.
+    const other = await openTestDesk();
+    const otherChannel = await openCommandChannel(other.desk);
+    fs.writeFileSync(stale, JSON.stringify({ pid: process.pid, port: otherChannel.port, secret: 'gone' }), { mode: 0o600 });
+    const second = await desk('api', 'ro-check-in', checkIn('Oma', 'API 202'), '--data', t.dataDir);
+    await otherChannel.close();
+    expect(await other.call('ro-board', {})).toEqual([]);
+    await other.close();
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+
     const again = await openTestDesk({ dataDir: t.dataDir });
     try {
       const board = await again.call('ro-board', {});
+      expect(board.map((r) => r.customerName).sort()).toEqual(['Olu Script', 'Oma Script']);
       expect(board.map((r) => r.roNumber)).toContain(ro.roNumber);
     } finally {
       await again.close();

@@ -161,6 +161,13 @@ export function callThroughChannel(channel: ChannelFile, call: CommandLineCall):
         },
       },
       (res) => {
+        // A stale file whose port now belongs to another desk's channel: that desk does not know
+        // this key, and the call was not made.
+        if (res.statusCode === 401) {
+          res.resume();
+          resolve(null);
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
