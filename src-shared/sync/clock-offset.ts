@@ -13,7 +13,7 @@ export function measureOffset(input: { localAtReceipt: number; relayTime: number
 export function describeDuration(ms: number): string {
   const abs = Math.abs(ms);
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (abs >= 36 * 3_600_000) return unit(Math.round(abs / 86_400_000), 'day');
+  if (abs >= 23.5 * 3_600_000) return unit(Math.round(abs / 86_400_000), 'day');
   if (abs >= 90 * 60_000) return unit(Math.round(abs / 3_600_000), 'hour');
   return unit(Math.max(1, Math.round(abs / 60_000)), 'minute');
 }
