@@ -105,6 +105,33 @@ describe.each<Engine>(['sqlite', 'postgres'])('clocks that run ahead (%s)', (eng
     await eventually('the next edit everywhere', async () => (await relayName()) === 'Ben' && (await firstNameOn(right, ro.id)) === 'Ben');
   });
 
+  it('an edit made right after the date is fixed comes after the edits made while it was wrong, everywhere', async () => {
+    f = await startRelayFixture(engine);
+    let fastBy = 2 * DAY;
+    // This desk looks at its clock only once an hour: the edit below comes before any look.
+    const fast = (await f.pairNewDesk('Front desk', undefined, { now: () => Date.now() + fastBy, syncOptions: { clockCheckMs: 3_600_000 } })).desk;
+    const right = (await f.pairNewDesk('Estimator')).desk;
+    const relay = await f.storage.workspaceStore(f.workspace.id);
+    await eventually('the fast desk to be told', async () => (await status(fast)).clock !== null);
+    const ro = await call<RepairOrderDetail>(right, 'ro-check-in', checkIn('Ben', 'CLK 2'));
+    await eventually('the RO on the fast desk', async () => (await firstNameOn(fast, ro.id).catch(() => undefined)) === 'Ben');
+
+    await call(fast, 'customer-update', { id: ro.customer.id, firstName: 'Benjamin' }); // while two days fast
+    await new Promise((r) => setTimeout(r, 300)); // its push round has looked at the clock and held the edit back
+    fastBy = 0; // the date is fixed; this desk has not looked at its clock since
+    await call(right, 'customer-update', { id: ro.customer.id, firstName: 'Benny' }); // later, on a correct PC
+    await eventually('the fast desk to pull it', async () => (await fast.db.selectFrom('changes').select('value').where('value', '=', '"Benny"').execute()).length > 0);
+    await call(fast, 'customer-update', { id: ro.customer.id, firstName: 'Benji' }); // the last edit of all
+    expect(await firstNameOn(fast, ro.id)).toBe('Benji');
+    const relayName = async () =>
+      (await relay.db.selectFrom('customers').select('first_name').where('id', '=', ro.customer.id).executeTakeFirst())?.first_name;
+    await eventually('the last edit everywhere', async () => (await relayName()) === 'Benji' && (await firstNameOn(right, ro.id)) === 'Benji');
+    const log = (await relay.changesSince(0, { limit: 1_000_000 })).changes;
+    const stampOf = (name: string) => log.find((c) => c.column === 'first_name' && c.value === name)!.stamp;
+    expect(stampOf('Benjamin') < stampOf('Benny') && stampOf('Benny') < stampOf('Benji')).toBe(true);
+    expect(log.filter((c) => millisOfStamp(c.stamp) > Date.now() + MAX_CLOCK_AHEAD_MS)).toEqual([]);
+  });
+
   it('a desk whose clock is far behind is told so, and its edits still go out', async () => {
     f = await startRelayFixture(engine);
     const slow = (await f.pairNewDesk('Front desk', undefined, { now: () => Date.now() - 3 * 3_600_000 })).desk;

@@ -11,7 +11,8 @@
 // between measurements with the monotonic clock (so a person fixing the date is noticed at once).
 // While this PC's clock is more than the bound ahead, its changes stamped beyond the relay's
 // "now + bound" stay queued here (earlier ones still go) and the status says so in words. Once the
-// clock is right, before pushing, the desk rewrites its unsent stamps that still run ahead
+// clock is right, before pushing (and before an edit made meanwhile is stamped), the desk
+// rewrites its unsent stamps that still run ahead
 // (WorkspaceStore.restampAhead: back by the offset the relay measured, so they land when they
 // were really made), then pushes them: another desk's later edit of the same field then wins
 // everywhere, and the relay's log never holds a stamp from the future.
@@ -101,6 +102,9 @@ export class SyncClient {
       this.allPushed = false;
       void this.pushPending();
     });
+    // An edit made right after the date was fixed (before the next push round) must come after
+    // the edits made while the clock was fast: they are re-stamped first.
+    store.beforeStampingAhead = () => this.restampIfClockRight();
   }
 
   start(): void {
@@ -137,7 +141,25 @@ export class SyncClient {
     if (sentence === this.lastClockSentence) return;
     this.lastClockSentence = sentence;
     this.emit();
-    if (offset <= MAX_CLOCK_AHEAD_MS) void this.pushPending();
+    if (offset <= MAX_CLOCK_AHEAD_MS) void this.restampIfClockRight().then(() => this.pushPending(), () => undefined);
+  }
+
+  /**
+   * With the clock right again (within the bound of the relay's, as last measured and followed
+   * since), rewrites this desk's unsent stamps that still run ahead: back by the offset the relay
+   * measured (`restampAhead`). Not while a push round is under way (it does this itself first).
+   */
+  private async restampIfClockRight(): Promise<void> {
+    const offset = this.clockOffset();
+    if (offset === null || Math.abs(offset) > MAX_CLOCK_AHEAD_MS || this.pushing) return;
+    await this.restampOwnAhead(await this.readPushCursor());
+  }
+
+  /** Rewrites this desk's stamps after `afterSeq` that run ahead, back by the offset the relay measured (kept in meta). */
+  private async restampOwnAhead(afterSeq: number): Promise<void> {
+    const recorded = Number((await this.store.db.selectFrom('meta').select('value').where('key', '=', CLOCK_AHEAD).executeTakeFirst())?.value ?? 0);
+    await this.store.restampAhead({ afterSeq, nodes: await this.ownNodes(), offsetMs: recorded });
+    await this.store.db.deleteFrom('meta').where('key', '=', CLOCK_AHEAD).execute();
   }
 
   async stop(): Promise<void> {
@@ -378,9 +400,7 @@ export class SyncClient {
     if (offset === null) return page; // a relay that does not say its time: it still refuses what runs ahead
     if (Math.abs(offset) <= MAX_CLOCK_AHEAD_MS) {
       if (!page.changes.some((c) => this.store.clock.isAhead(c.stamp))) return page;
-      const recorded = Number((await this.store.db.selectFrom('meta').select('value').where('key', '=', CLOCK_AHEAD).executeTakeFirst())?.value ?? 0);
-      await this.store.restampAhead({ afterSeq: cursor, nodes: await this.ownNodes(), offsetMs: recorded });
-      await this.store.db.deleteFrom('meta').where('key', '=', CLOCK_AHEAD).execute();
+      await this.restampOwnAhead(cursor);
       return this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
     }
     if (offset < 0) return page; // behind: its stamps are old, the relay takes them

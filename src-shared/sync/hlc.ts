@@ -73,6 +73,11 @@ export class HybridClock {
     return millisOfStamp(stamp) > this.limit();
   }
 
+  /** The clock stands more than the bound ahead of the wall clock: the wall clock was set back under stamps made here. */
+  runsAhead(): boolean {
+    return this.millis > this.limit();
+  }
+
   /** A stamp for a change made here, later than every stamp this clock has made or accepted. */
   tick(): string {
     const wall = this.now();

@@ -129,6 +129,14 @@ export class WorkspaceStore {
     return this.clock.node;
   }
 
+  /**
+   * Runs before a write stamps anything while the clock stands more than the bound ahead of the
+   * wall clock (the PC's date was set back under stamps made here). The desk's sync client sets
+   * it: when the relay had found this clock ahead and it is right now, it rewrites the unsent
+   * stamps first (`restampAhead`), so the new edit comes after them at real time.
+   */
+  beforeStampingAhead: (() => Promise<void>) | null = null;
+
   /** Called after every committed transaction that changed something, local or remote. */
   onChange(listener: (touched: TouchedRows, origin: ChangeOrigin) => void): () => void {
     this.listeners.add(listener);
@@ -137,6 +145,7 @@ export class WorkspaceStore {
 
   /** Runs `fn` in one transaction; what it sets becomes logged changes and one audit event. */
   async write<T>(intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.beforeStampingAhead && this.clock.runsAhead()) await this.beforeStampingAhead();
     let touched: TouchedRows = new Map();
     const result = await this.db.transaction().execute(async (trx) => {
       await this.hooks.lock?.(trx, true);
