@@ -3,12 +3,14 @@
 // goes out re-stamped to when it was made, so the other desk's later edit of the same field wins
 // everywhere, and the relay's log never holds a stamp from the future. The relay itself refuses
 // a push stamped ahead of its clock, writes nothing, and keeps the session open.
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail, SyncStatus } from '../../src-shared/domain.js';
 import { formatStamp, MAX_CLOCK_AHEAD_MS, millisOfStamp } from '../../src-shared/sync/hlc.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
 import type { Desk } from '../../src-main/desk.js';
 import { issuePairingCode, redeem } from '../pairing.js';
+import { relayLoggerOptions } from '../server.js';
 import { RawSyncSocket } from '../testing/raw-sync-socket.js';
 import { call, type Engine, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
 
@@ -130,6 +132,34 @@ describe.each<Engine>(['sqlite', 'postgres'])('clocks that run ahead (%s)', (eng
     const stampOf = (name: string) => log.find((c) => c.column === 'first_name' && c.value === name)!.stamp;
     expect(stampOf('Benjamin') < stampOf('Benny') && stampOf('Benny') < stampOf('Benji')).toBe(true);
     expect(log.filter((c) => millisOfStamp(c.stamp) > Date.now() + MAX_CLOCK_AHEAD_MS)).toEqual([]);
+  });
+
+  it('stamps from the future already in the log (from before the bound) are reported at the first session and drag no clock', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    f = await startRelayFixture(engine, { logger: { ...(relayLoggerOptions('warn') as object), stream } });
+    // Accepted before clocks were bounded: a desk three days fast renamed a customer.
+    const old = await f.storage.workspaceStore(f.workspace.id);
+    const legacy = { table: 'customers', row: 'c-old', column: 'first_name', value: 'Future', stamp: formatStamp({ millis: Date.now() + 3 * DAY, counter: 0, node: 'fa57fa57fa57fa57' }) };
+    await old.applyRemote([legacy]);
+    await f.restart();
+    const desk = (await f.pairNewDesk('Front desk')).desk;
+    const report = lines.map((l) => JSON.parse(l) as { msg: string; stamps?: number }).find((l) => /clock bound/.test(l.msg));
+    expect(report).toMatchObject({ stamps: 1 });
+    expect(report!.msg).toMatch(/their cells keep them until real time passes them/);
+    // The desk took the shop's log as it is; neither its clock nor the relay's moved to the future.
+    expect(desk.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'c-old'").get()).toEqual({ first_name: 'Future' });
+    expect(millisOfStamp(desk.store.clock.tick())).toBeLessThanOrEqual(Date.now() + 1);
+    const relay = await f.storage.workspaceStore(f.workspace.id);
+    await relay.write({ actor: 'relay', action: 'test' }, (tx) => tx.insert('customers', { id: 'c-new', first_name: 'Now' }));
+    const stamps = (await relay.changesSince(0, { limit: 1_000_000 })).changes.filter((c) => c.row === 'c-new').map((c) => millisOfStamp(c.stamp));
+    expect(Math.max(...stamps)).toBeLessThanOrEqual(Date.now() + 1);
+    expect((await status(desk)).clock).toBeNull();
   });
 
   it('a desk whose clock is far behind is told so, and its edits still go out', async () => {
