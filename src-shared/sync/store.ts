@@ -297,19 +297,22 @@ export class WorkspaceStore {
         cells.set(cellKey(r.tbl, r.row_id, r.col), { table: r.tbl, row: r.row_id, column: r.col });
       }
       rewritten = rows.length;
-      // Every affected cell takes the winner of its log again.
+      // Every affected cell takes the winner of its log again. The log has no index by cell, so
+      // the winners come from one read per few hundred affected rows, not one per cell.
       touched = new Map();
-      for (const { table, row, column } of cells.values()) {
-        if (!isSyncedTable(table) || !isSyncedColumn(table, column)) continue;
-        const winner = await trx
-          .selectFrom('changes')
-          .select(['stamp', 'value'])
-          .where('tbl', '=', table)
-          .where('row_id', '=', row)
-          .where('col', '=', column)
-          .orderBy('stamp', 'desc')
-          .limit(1)
-          .executeTakeFirstOrThrow();
+      const winners = new Map<string, { stamp: string; value: string }>();
+      for (const part of chunks([...new Set([...cells.values()].map((c) => c.row))])) {
+        const logged = await trx.selectFrom('changes').select(['tbl', 'row_id', 'col', 'stamp', 'value']).where('row_id', 'in', part).execute();
+        for (const r of logged) {
+          const key = cellKey(r.tbl, r.row_id, r.col);
+          if (!cells.has(key)) continue;
+          const best = winners.get(key);
+          if (!best || best.stamp < r.stamp) winners.set(key, { stamp: r.stamp, value: r.value });
+        }
+      }
+      for (const [key, { table, row, column }] of cells) {
+        const winner = winners.get(key);
+        if (!winner || !isSyncedTable(table) || !isSyncedColumn(table, column)) continue;
         await trx
           .insertInto('cell_stamps')
           .values({ tbl: table, row_id: row, col: column, stamp: winner.stamp })
