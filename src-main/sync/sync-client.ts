@@ -403,7 +403,8 @@ export class SyncClient {
       await this.restampOwnAhead(cursor);
       return this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
     }
-    if (offset < 0) return page; // behind: its stamps are old, the relay takes them
+    // Off either way: what is stamped past the relay's "now + bound" waits (behind, that is only
+    // what was stamped while the clock was fast; the rest goes).
     const relayLimit = this.now() - offset + MAX_CLOCK_AHEAD_MS;
     const first = page.changes.findIndex((c) => millisOfStamp(c.stamp) > relayLimit);
     if (first === -1) return page;
