@@ -87,6 +87,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('clocks that run ahead (%s)', (eng
     expect(benjamin && benny && benjamin.stamp < benny.stamp).toBe(true);
     const trail = await relay.db.selectFrom('audit_events').select(['node', 'action', 'at']).where('node', '=', fast.store.nodeId).execute();
     expect(trail.map((e) => e.action)).toContain('customer-update');
+    // Re-stamping moved stamps only: both desks' audit trails still verify.
+    for (const desk of [fast, right]) expect((await call<{ ok: boolean }>(desk, 'audit-verify', {})).ok).toBe(true);
 
     // No stamp in the relay's log is more than the bound ahead of real time.
     const limit = Date.now() + MAX_CLOCK_AHEAD_MS;
