@@ -1,7 +1,9 @@
 // Two-way texts as the shop and its customers meet them, on both storage engines, against a fake
 // Telnyx driven through the real SDK and webhooks signed with a test Ed25519 key.
 import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
 import exifr from 'exifr';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail, SmsPreview, UnassignedText } from '../../src-shared/domain.js';
 import { queueAutomatedText } from '../../src-main/sms/handlers.js';
@@ -352,6 +354,23 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(bytes.equals(original)).toBe(false);
     expect(await exifr.gps(bytes).catch(() => undefined)).toBeUndefined();
     expect(await exifr.gps(original)).toMatchObject({ latitude: expect.any(Number) });
+  });
+
+  it("an iPhone's MMS photo in HEIC lands on the repair as an upright JPEG without its EXIF", async () => {
+    s = await startTextingShop(engine);
+    const heic = fs.readFileSync(new URL('../uploads/fixtures/iphone-upright-gps.heic', import.meta.url));
+    s.fake.media.set('IMG_5001.HEIC', { type: 'image/heic', bytes: heic });
+    await receive(s, 'From my iPhone', { media: [{ url: `${s.fake.origin}/media/IMG_5001.HEIC`, content_type: 'image/heic' }] });
+    const text = await eventually('the photo on the text', async () => {
+      const t = (await texts(s)).find((m) => m.body === 'From my iPhone');
+      return t && t.attachments.length === 1 && t;
+    });
+    expect(text.attachments[0]).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg' });
+    const opened = await new BlobStore(s.f.blobDir!).open(s.f.workspace.id, text.attachments[0]!.blobHash);
+    const chunks: Buffer[] = [];
+    for await (const c of opened!.stream) chunks.push(c as Buffer);
+    const meta = await sharp(Buffer.concat(chunks)).metadata();
+    expect([meta.format, meta.width, meta.height, meta.exif]).toEqual(['jpeg', 240, 320, undefined]);
   });
 
   it('the shop sees whether its number is on an active 10DLC campaign', async () => {
