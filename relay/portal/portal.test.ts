@@ -170,7 +170,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
 
   it("an iPhone's HEIC photo sent from the page is stored as an upright JPEG without EXIF or GPS", async () => {
     const { desk, ro, url } = await shopWithCar();
-    const heic = await import('node:fs').then((fs) => fs.readFileSync(new URL('../uploads/fixtures/iphone-upright-gps.heic', import.meta.url)));
+    const heic = await import('node:fs').then((fs) => fs.readFileSync(new URL('../uploads/fixtures/iphone-rotated-gps.heic', import.meta.url)));
     const form = new FormData();
     form.set('body', 'The dent from the other side');
     form.append('files', new Blob([new Uint8Array(heic)], { type: 'image/heic' }), 'IMG_4127.HEIC');

@@ -358,7 +358,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
 
   it("an iPhone's MMS photo in HEIC lands on the repair as an upright JPEG without its EXIF", async () => {
     s = await startTextingShop(engine);
-    const heic = fs.readFileSync(new URL('../uploads/fixtures/iphone-upright-gps.heic', import.meta.url));
+    const heic = fs.readFileSync(new URL('../uploads/fixtures/iphone-rotated-gps.heic', import.meta.url));
     s.fake.media.set('IMG_5001.HEIC', { type: 'image/heic', bytes: heic });
     await receive(s, 'From my iPhone', { media: [{ url: `${s.fake.origin}/media/IMG_5001.HEIC`, content_type: 'image/heic' }] });
     const text = await eventually('the photo on the text', async () => {

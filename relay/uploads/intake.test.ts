@@ -15,11 +15,11 @@ import { type AcceptUploadOptions, type UploadRefusedCode, UploadRefused, accept
 import { jpegWithGps, pixelAt, sidewaysJpeg } from './test-images.js';
 
 /**
- * A real HEIC (925 bytes): a 240×320 portrait, red top half and blue bottom half, with an iPhone's
- * EXIF and a GPS position. Made for this test with Debian's heif-enc (libheif 1.15.1, x265) from a
- * JPEG drawn by sharp: `heif-enc -q 50 -o iphone-upright-gps.heic upright.jpg`.
+ * A real HEIC as an iPhone stores an upright photo: pixels on their side plus an `irot` rotation
+ * (and EXIF orientation 6, camera EXIF and GPS). Upright it is 240×320, red on top, blue below.
+ * How it was made: fixtures/README.md.
  */
-const HEIC_FIXTURE = new URL('./fixtures/iphone-upright-gps.heic', import.meta.url);
+const HEIC_FIXTURE = new URL('./fixtures/iphone-rotated-gps.heic', import.meta.url);
 
 const MiB = 1024 * 1024;
 
@@ -238,7 +238,8 @@ describe('refused by content', () => {
     const jpeg = await fs.readFile(accepted.file);
     expect(sha256(jpeg)).toBe(accepted.sha256);
     expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    // Portrait as it was taken: red at the top, blue at the bottom.
+    // Turned by the file's own rotation, once (its EXIF orientation is not applied a second time):
+    // portrait as it was taken, red at the top, blue at the bottom.
     expect([accepted.width, accepted.height]).toEqual([240, 320]);
     const meta = await sharp(jpeg).metadata();
     expect([meta.width, meta.height, meta.exif, meta.orientation]).toEqual([240, 320, undefined, undefined]);

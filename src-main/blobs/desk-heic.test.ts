@@ -9,8 +9,8 @@ import { type BrowserHost, startBrowserHost } from '../host/browser-host.js';
 import { openTestDesk, type TestDesk } from '../testing/temp-desk.js';
 import { localBlobPath } from './local-blobs.js';
 
-/** A real HEIC made with Debian's heif-enc: see relay/uploads/intake.test.ts. */
-const HEIC = fs.readFileSync(new URL('../../relay/uploads/fixtures/iphone-upright-gps.heic', import.meta.url));
+/** A real HEIC stored as an iPhone does (rotation in an irot box): relay/uploads/fixtures/README.md. */
+const HEIC = fs.readFileSync(new URL('../../relay/uploads/fixtures/iphone-rotated-gps.heic', import.meta.url));
 
 describe('an iPhone photo chosen at the desk', () => {
   let t: TestDesk;

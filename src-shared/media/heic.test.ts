@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeHeic, HeicError, looksLikeHeic } from './heic.js';
 
-const HEIC = fs.readFileSync(new URL('../../relay/uploads/fixtures/iphone-upright-gps.heic', import.meta.url));
+const HEIC = fs.readFileSync(new URL('../../relay/uploads/fixtures/iphone-rotated-gps.heic', import.meta.url));
 
 async function problemOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(() => null, (e: unknown) => e);
