@@ -63,6 +63,7 @@ export class PortalService {
   /** Per workspace, the next moment a page it showed goes stale by the clock alone, and its timer. */
   private readonly wakes = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   readonly now: () => Date;
+  private readonly nowMs: () => number;
   /** Lookups and renders under way, so that a burst of requests after a change shares one. */
   private readonly resolving = new Map<string, { generation: number; promise: Promise<ResolvedToken | null> }>();
   private readonly rendering = new Map<string, { generation: number; promise: Promise<CachedPage | null> }>();
@@ -80,7 +81,9 @@ export class PortalService {
     private readonly log: FastifyBaseLogger,
     private readonly options: PortalServiceOptions = {},
   ) {
-    this.now = options.clock ?? (() => new Date());
+    const clock = options.clock;
+    this.now = clock ?? (() => new Date());
+    this.nowMs = clock ? () => clock().getTime() : Date.now;
     this.stopListening = storage.onChangesAnnounced((workspaceId) => this.changed(workspaceId));
     this.flushTimer = setInterval(() => void this.flushCounts(), options.countFlushMs ?? 5000);
     this.flushTimer.unref();
@@ -151,7 +154,7 @@ export class PortalService {
     const key = resolved.tokenHash;
     const generation = this.generation(resolved.workspaceId);
     const cached = this.pages.get(key);
-    if (cached && cached.generation === generation && this.now().getTime() < cached.staleAt) return cached;
+    if (cached && cached.generation === generation && this.nowMs() < cached.staleAt) return cached;
     const pending = this.rendering.get(key);
     if (pending && pending.generation === generation) return pending.promise;
     const promise = this.render(token, key, generation, resolved);

@@ -23,6 +23,11 @@ describe('HEIC decoding', () => {
     expect(data[(310 * 240 + 10) * 4 + 2]).toBeGreaterThan(150); // blue at the bottom
   });
 
+  it('decodes many photos sent at once, two at a time, each completely', async () => {
+    const all = await Promise.all(Array.from({ length: 5 }, () => decodeHeic(HEIC)));
+    expect(all.map((d) => `${d.width}×${d.height}`)).toEqual(Array(5).fill('240×320'));
+  });
+
   it('refuses too many pixels before decoding, damaged files, and decodes past their time', async () => {
     expect(await problemOf(decodeHeic(HEIC, { maxPixels: 240 * 320 - 1, timeoutMs: 10_000 }))).toBe('too-large');
     expect(await problemOf(decodeHeic(Buffer.concat([HEIC.subarray(0, 400), Buffer.alloc(400, 7)])))).toBe('damaged');

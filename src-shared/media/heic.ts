@@ -6,7 +6,8 @@
 // WebAssembly: no native build, the same on every PC and server). Its decoding is synchronous, so
 // it runs in a worker thread that is terminated when it takes too long; the pixel count is read
 // from the file's header and checked before anything is decoded, so a few bytes claiming a
-// gigapixel picture never allocate it. libheif applies the file's own rotation and mirroring
+// gigapixel picture never allocate it, and at most two decodes run at once in a process (each may
+// hold a 50 MP picture, 200 MB of pixels; more wait their turn). libheif applies the file's own rotation and mirroring
 // (irot/imir, how iPhones store an upright photo), so the pixels come out upright; no metadata
 // survives decoding.
 import { createRequire } from 'node:module';
@@ -95,9 +96,28 @@ type WorkerAnswer =
   | { type: 'too-large'; width: number; height: number }
   | { type: 'failed'; message: string };
 
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) await new Promise<void>((go) => waiting.push(go));
+  running += 1;
+  try {
+    return await work();
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
+
 /** Decodes the first image of a HEIC/HEIF file to upright RGBA pixels, within `limits`. */
-export function decodeHeic(bytes: Buffer, limits: HeicLimits = DEFAULT_HEIC_LIMITS): Promise<DecodedHeic> {
-  if (!looksLikeHeic(bytes.subarray(0, 64))) return Promise.reject(new HeicError('damaged', 'not a HEIC/HEIF file'));
+export async function decodeHeic(bytes: Buffer, limits: HeicLimits = DEFAULT_HEIC_LIMITS): Promise<DecodedHeic> {
+  if (!looksLikeHeic(bytes.subarray(0, 64))) throw new HeicError('damaged', 'not a HEIC/HEIF file');
+  return inTurn(() => decodeInWorker(bytes, limits));
+}
+
+function decodeInWorker(bytes: Buffer, limits: HeicLimits): Promise<DecodedHeic> {
   return new Promise((resolve, reject) => {
     // The worker gets its own copy; a 25 MB file copied once is cheap beside decoding it.
     const copy = new Uint8Array(bytes).buffer;
