@@ -11,6 +11,7 @@ import { useDesk } from '../shared/desk-context.js';
 import { formatDay, formatMoment, formatMoney, messageOf, today } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
+import { useShopDay } from '../shared/use-shop-day.js';
 import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
@@ -18,7 +19,7 @@ import { PrintSection } from './PrintSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 
 export function RepairOrderView({ id }: { id: string }) {
-  const { api, go } = useDesk();
+  const { api, go, shop } = useDesk();
   const live = useLive(api, () => api.call('ro-get', { id }), 'all', [id]);
   const activity = useLive(api, () => api.call('audit-list', { roId: id, limit: 100 }), ['audit_events'], [id]);
   const lists = useLive(
@@ -29,6 +30,8 @@ export function RepairOrderView({ id }: { id: string }) {
   );
   const [unreadIds, setUnreadIds] = useState<Set<string>>(new Set());
   const [dateFormOpen, setDateFormOpen] = useState(false);
+  // The promised date passes at the shop's midnight: the prompt appears without any edit.
+  useShopDay(shop?.timeZone, () => void live.reload());
   useEffect(() => setDateFormOpen(false), [id]);
   const ro = live.data;
 
