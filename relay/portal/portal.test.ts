@@ -22,7 +22,7 @@ const checkIn = (over: Record<string, unknown> = {}) => ({
   adjusterName: 'Adjuster Ayers',
   adjusterEmail: 'ayers@insurer.example',
   deductibleCents: 50000,
-  promisedDate: '2026-12-04',
+  promisedDate: '2037-12-04',
   ...over,
 });
 
@@ -77,7 +77,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     expect(page.text).toContain('2019 Blue Honda Accord');
     expect(page.text).toContain('KLM 456');
     expect(page.text).toContain('Pictures');
-    expect(page.text).toContain('Friday, December 4, 2026');
+    expect(page.text).toContain('Friday, December 4, 2037');
     expect(page.text).toContain('href="tel:5125550100"');
     expect(page.text).toContain('https://www.google.com/maps/search/?api=1&amp;query=12%20Lake%20St');
     for (const secret of ['1HGCM82633A004352', '004352', 'Adjuster Ayers', 'ayers@insurer', 'rude on the phone', 'SF-88-1234', '500.00', 'State Farm']) {
@@ -155,7 +155,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     const started = Date.now();
     const firstVersion = await readEvent(reader, (t) => (seen += t));
     await call(desk, 'ro-move-stage', { id: ro.id, stage: 'teardown' });
-    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2026-12-09', reason: 'A part is on back order from the maker' });
+    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2037-12-09', reason: 'A part is on back order from the maker' });
     const nextVersion = await readEvent(reader, (t) => (seen += t), firstVersion);
     expect(nextVersion).not.toBe(firstVersion);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -164,8 +164,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
       const p = await get(url, { 'x-bayline-live': '1' });
       return p.text.includes('A part is on back order') && p.text.includes('<p class="stage">Teardown</p>') && p;
     });
-    expect(page.text).toContain('Wednesday, December 9, 2026');
-    expect(page.text).toContain('moved from Friday, December 4, 2026 to Wednesday, December 9, 2026');
+    expect(page.text).toContain('Wednesday, December 9, 2037');
+    expect(page.text).toContain('moved from Friday, December 4, 2037 to Wednesday, December 9, 2037');
   });
 
   it("an iPhone's HEIC photo sent from the page is stored as an upright JPEG without EXIF or GPS", async () => {
