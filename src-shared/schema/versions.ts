@@ -56,7 +56,7 @@ export function versionProblems(versions: readonly SchemaVersion[], schema: Sche
   versions.forEach((v, i) => {
     const before = versions[i - 1];
     if (before && v.version <= before.version) problems.push(`version ${v.version} comes after ${before.version}`);
-    if (!v.frozen && v.version <= 5) problems.push(`version ${v.version} is a released one; new versions start at 6`);
+    if (!v.frozen && !v.deskOnly && v.version <= 5) problems.push(`version ${v.version} is a released one; new versions start at 6`);
     if (v.deskOnly) return;
     if (relayVersionOf(v) <= relayBefore) problems.push(`version ${v.version} would not be newer on the relay`);
     relayBefore = relayVersionOf(v);
