@@ -2,6 +2,7 @@
 // from it builds what the released SQL built, and every declared column is on the desk's SQLite,
 // the relay's SQLite and the relay's PostgreSQL (a column declared but missing anywhere fails
 // here by name).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -35,6 +36,17 @@ describe('the synced schema declaration', () => {
     expect(versionProblems(SCHEMA_VERSIONS, SYNCED_SCHEMA)).toEqual([]);
     expect(declarationProblems({ ...SYNCED_SCHEMA, notes: { ...SYNCED_SCHEMA.notes, since: 3 } })).toContain('notes.ro_id arrives (v1) before its table (v3)');
     expect(versionProblems(SCHEMA_VERSIONS, withNickname)).toEqual(['customers.nickname arrives in v6, which is not a shared version in the list']);
+  });
+
+  it('keeps the released SQL (versions 1, 3, 5) exactly as it shipped, and the relay numbers them 1, 2, 3', () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+    // Every existing database was built with these texts: a change to one is a bug, never an upgrade.
+    expect(SCHEMA_VERSIONS.filter((v) => v.frozen).map((v) => [v.version, v.frozen!.relayVersion, sha(v.frozen!.sqlite), sha(v.frozen!.postgres)])).toEqual([
+      [1, 1, '97be38160fceb5be', 'ea9dea096e2c337f'],
+      [3, 2, '9c18e8aedc24ff3f', 'fca5f9ffd6f44f8c'],
+      [5, 3, 'cdf253943ac5783e', 'cbc88c7f26948f2d'],
+    ]);
+    expect(SCHEMA_VERSIONS.filter((v) => v.deskOnly).map((v) => v.version)).toEqual([2, 4]);
   });
 
   it('gives the sync code the same tables, columns and types (SYNCED_TABLES)', () => {
