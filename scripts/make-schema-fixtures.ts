@@ -51,7 +51,7 @@ await sqlite.fixture.cleanup();
 const pgShop = await shopOn('postgres');
 await pgShop.desk.close();
 await pgShop.fixture.stop();
-const dump = execFileSync('pg_dump', ['--no-owner', '--no-privileges', '--no-comments', pgShop.fixture.location], { maxBuffer: 64 << 20 });
+const dump = execFileSync('pg_dump', ['--inserts', '--no-owner', '--no-privileges', '--no-comments', pgShop.fixture.location], { maxBuffer: 64 << 20 });
 fs.writeFileSync(path.join(out, 'relay-postgres.sql.gz'), gzipSync(dump, { level: 9 }));
 await pgShop.fixture.cleanup();
 console.log(`Fixtures written to ${out}`);
