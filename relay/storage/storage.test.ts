@@ -628,10 +628,10 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       await first.close();
       if (engine === 'sqlite') {
         const db = new Database(path.join(place, 'workspaces', `${ws.id}.sqlite`));
-        db.pragma('user_version = 5');
+        db.pragma('user_version = 99');
         db.close();
       } else {
-        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '5' WHERE key = 'schema_version'`);
+        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '99' WHERE key = 'schema_version'`);
       }
       const second = await openAt(engine, place);
       expect(await second.findWorkspace('future-shop')).toEqual(ws); // the operator records still work

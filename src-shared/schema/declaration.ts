@@ -7,6 +7,8 @@
 //
 // Adding a column: `new_column: text(6)` (6 = the version that brings it, listed in
 // ./versions.ts). Never remove or retype a column: nodes still running the older version send it.
+// Text that PostgreSQL must compare byte-wise (times compared as strings, stamps) declares
+// `text(6, { collate: 'C' })`; the released synced columns use the default collation.
 
 export type ColumnType = 'text' | 'integer' | 'real';
 
