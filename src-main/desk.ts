@@ -5,12 +5,14 @@ import path from 'node:path';
 import type { PushEvent } from '../src-shared/api/contract.js';
 import type { SyncStatus } from '../src-shared/domain.js';
 import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
+import type { DeskContext } from './api/desk-context.js';
 import { auditHandlers } from './audit/handlers.js';
 import { BlobSync } from './blobs/blob-sync.js';
 import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
+import { readDeskConfig } from './desk-config.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { type DeviceCredential, readDevice } from './sync/device.js';
 import { PairingError, pairDesk } from './sync/pair.js';
@@ -39,10 +41,6 @@ export interface DeskOptions {
   now?: () => number;
 }
 
-interface DeskConfig {
-  workspace: string;
-}
-
 export const DEFAULT_WORKSPACE = { name: 'My Body Shop', slug: 'my-body-shop' };
 
 export function deskPaths(dataDir: string, slug: string) {
@@ -53,14 +51,9 @@ export function deskPaths(dataDir: string, slug: string) {
   };
 }
 
-/** The workspace slug this data folder holds, or null for an empty folder. */
-export function readDeskConfig(dataDir: string): DeskConfig | null {
-  const file = path.join(dataDir, 'desk.json');
-  if (!fs.existsSync(file)) return null;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as DeskConfig;
-}
+export { readDeskConfig } from './desk-config.js';
 
-export class Desk {
+export class Desk implements DeskContext {
   readonly handlers: HandlerMap;
   private readonly listeners = new Set<(event: PushEvent) => void>();
   private backupTimer: NodeJS.Timeout | null = null;

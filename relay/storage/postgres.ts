@@ -29,7 +29,7 @@ import {
   type OperatorDatabase,
   relayNodeId,
 } from './common.js';
-import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
+import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { applyChangesOnPostgres } from './postgres-changes.js';
@@ -274,7 +274,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       await migratePostgres(client, {
         schema: workspaceSchema(id),
         versionTable: 'meta',
-        migrations: POSTGRES_WORKSPACE_MIGRATIONS,
+        migrations: postgresWorkspaceMigrations(),
         // The writers' lock: no change is written while the workspace's schema changes.
         lockKey: advisoryKey(`workspace:${id}`),
         label: `Workspace ${id} (schema ${workspaceSchema(id)})`,

@@ -15,6 +15,7 @@ import { formatStamp } from '../../src-shared/sync/hlc.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { postgresColumns, sqliteFileColumns } from '../testing/schema-columns.js';
 import {
   POSTGRES_OPERATOR_MIGRATIONS,
   POSTGRES_WORKSPACE_MIGRATIONS,
@@ -135,28 +136,9 @@ async function auditOf(store: WorkspaceStore) {
 
 /** Columns of the workspace's tables as the engine describes them: table → column → 'text' | 'integer' | 'real'. */
 async function workspaceColumns(engine: Engine, location: string, workspaceId: string) {
-  const out: Record<string, Record<string, string>> = {};
-  if (engine === 'sqlite') {
-    const db = new Database(path.join(location, 'workspaces', `${workspaceId}.sqlite`), { readonly: true, fileMustExist: true });
-    try {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-      for (const { name } of tables) {
-        const cols = db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string }[];
-        out[name] = Object.fromEntries(cols.map((c) => [c.name, c.type.toLowerCase()]));
-      }
-    } finally {
-      db.close();
-    }
-  } else {
-    const rows = await pgQuery<{ table_name: string; column_name: string; data_type: string }>(
-      location,
-      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1',
-      [workspaceSchema(workspaceId)],
-    );
-    const types: Record<string, string> = { text: 'text', bigint: 'integer', 'double precision': 'real' };
-    for (const r of rows) (out[r.table_name] ??= {})[r.column_name] = types[r.data_type] ?? r.data_type;
-  }
-  return out;
+  return engine === 'sqlite'
+    ? sqliteFileColumns(path.join(location, 'workspaces', `${workspaceId}.sqlite`))
+    : postgresColumns(location, workspaceSchema(workspaceId));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,10 +628,10 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       await first.close();
       if (engine === 'sqlite') {
         const db = new Database(path.join(place, 'workspaces', `${ws.id}.sqlite`));
-        db.pragma('user_version = 5');
+        db.pragma('user_version = 99');
         db.close();
       } else {
-        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '5' WHERE key = 'schema_version'`);
+        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '99' WHERE key = 'schema_version'`);
       }
       const second = await openAt(engine, place);
       expect(await second.findWorkspace('future-shop')).toEqual(ws); // the operator records still work

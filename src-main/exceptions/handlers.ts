@@ -7,7 +7,7 @@ import type { Stage } from '../../src-shared/stages.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadDetail } from '../repair-orders/queries.js';
 
 /** Standard tags first, then the shop's own; a shop tag with a standard name overrides nothing. */

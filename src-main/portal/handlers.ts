@@ -4,7 +4,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { TrackRequest } from '../../src-shared/domain.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadDetail } from '../repair-orders/queries.js';
 import { issueBayLink, issueToken, loadPortalLink, NOT_PAIRED, portalBase, revokeTokens } from './portal-links.js';
 

@@ -6,7 +6,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { BayLink, PortalLink } from '../../src-shared/domain.js';
 import { bayUrl, customerLinkExpired, hashToken, newToken, portalUrl, type TokenKind } from '../../src-shared/portal/token.js';
 import type { WriteTx } from '../../src-shared/sync/store.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { readDevice } from '../sync/device.js';
 import { readSettings } from '../workspace/handlers.js';
 

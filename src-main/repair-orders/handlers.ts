@@ -7,7 +7,7 @@ import { checkVin } from '../../src-shared/vin.js';
 import { intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import { insertCustomer } from '../customers/handlers.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
 import { SETTINGS_ID } from '../workspace/handlers.js';
 import { loadDetail, loadSummaries } from './queries.js';

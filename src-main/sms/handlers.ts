@@ -13,7 +13,7 @@ import { DEFAULT_TEMPLATES, type MergeValues, renderTemplate } from '../../src-s
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
 import { loadDetail, toAttachment, vehicleLabel } from '../repair-orders/queries.js';
 import { readSettings } from '../workspace/handlers.js';

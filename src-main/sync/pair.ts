@@ -1,7 +1,7 @@
 // Pairing a desk with a relay: trade the operator's one-time code for a device credential and
 // keep it in the data folder. The workspace itself arrives through sync on the first connection.
 import os from 'node:os';
-import { readDeskConfig } from '../desk.js';
+import { readDeskConfig } from '../desk-config.js';
 import { type DeviceCredential, readDevice, writeDevice } from './device.js';
 import fs from 'node:fs';
 import path from 'node:path';
