@@ -18,6 +18,7 @@ import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
+import { RoNumberKeeper } from './repair-orders/ro-numbers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -66,6 +67,8 @@ export class Desk {
   syncClient: SyncClient | null = null;
   /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
   blobSync: BlobSync | null = null;
+  /** Asks the relay for RO number blocks and renumbers old duplicates; present when `syncClient` is. */
+  roNumbers: RoNumberKeeper | null = null;
   private sessionCounter = 0;
 
   private constructor(
@@ -152,6 +155,7 @@ export class Desk {
       async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
       syncOptions,
     );
+    this.roNumbers = new RoNumberKeeper(workspace.store, this.syncClient, async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)]);
     this.syncClient.start();
     this.blobSync = new BlobSync(workspace.store, this.dataDir, device, this.syncClient, syncOptions);
     this.blobSync.start();
@@ -283,7 +287,9 @@ export class Desk {
 
   async close(): Promise<void> {
     if (this.backupTimer) clearInterval(this.backupTimer);
+    this.roNumbers?.close();
     await this.syncClient?.stop();
+    await this.roNumbers?.settled();
     await this.blobSync?.stop();
     this.listeners.clear();
     await this.workspace.close();

@@ -28,6 +28,7 @@ import {
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
+import { type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
 import { withStatementCache } from '../../src-main/db/statement-cache.js';
 import { sqliteChangeApplier } from '../../src-main/db/sqlite-changes.js';
 
@@ -86,6 +87,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const storage: RelayStorage = {
     engine: 'sqlite',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

@@ -12,6 +12,7 @@ import { postgresWorkspace001, sqliteWorkspace001 } from './001-workspace.js';
 import { postgresWorkspace002, sqliteWorkspace002 } from './002-portal.js';
 import { postgresOperator002, sqliteOperator002 } from './002-sms-operator.js';
 import { postgresWorkspace003, sqliteWorkspace003 } from './003-sms.js';
+import { postgresOperator003, sqliteOperator003 } from './003-ro-number-blocks.js';
 
 export interface SqliteMigration {
   version: number;
@@ -26,8 +27,8 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003];
 export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001, sqliteWorkspace002, sqliteWorkspace003];
 export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001, postgresWorkspace002, postgresWorkspace003];
 

@@ -1,0 +1,222 @@
+// RO numbers at the desk. An unpaired desk (a shop with one PC) numbers each check-in one past
+// the highest RO number it knows. A paired desk numbers from blocks the relay handed to it alone
+// (kept in the desk-only `meta` table, never synced): its current block and a spare, asking for
+// another as soon as it starts on the spare, so a day's check-ins go on offline. Should both run
+// out offline, it numbers from its own reserve range (above RO_RESERVE_BASE, given with its first
+// block), which no other desk ever uses, so a check-in never fails for want of a number and no
+// number is given twice. A number, once given, is never changed, with one exception: a duplicate
+// made before blocks existed (two desks offline numbering one past the same highest). Every desk
+// finds those the same way; the desk that numbered the later check-in renumbers it from its
+// block, once, through the mutation layer, so the audit entry shows in the RO's activity.
+import { type Kysely, sql } from 'kysely';
+import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
+import { type NumbersFrame, RO_RESERVE_BASE, type RoNumberRange, MAX_RO_BLOCKS_PER_REQUEST } from '../../src-shared/sync/protocol.js';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import type { WorkspaceStore, WriteTx } from '../../src-shared/sync/store.js';
+import { SETTINGS_ID } from '../../src-shared/settings.js';
+import type { SyncClient } from '../sync/sync-client.js';
+
+/** Numbers the relay gave this desk and it has not used: `blocks[0].first` is the next to give. */
+export interface HeldRoNumbers {
+  blocks: RoNumberRange[];
+  reserve: RoNumberRange | null;
+}
+
+const HELD = 'ro-numbers:held';
+/** RO ids this desk has renumbered as duplicates: each is renumbered (and reported) once. */
+const RENUMBERED = 'ro-numbers:renumbered';
+/** Blocks a desk keeps: the one it numbers from and a spare. */
+const BLOCKS_KEPT = 2;
+
+type Db = Kysely<WorkspaceDatabase>;
+
+async function readMeta<T>(db: Db, key: string): Promise<T | null> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as T) : null;
+}
+
+async function writeMeta(db: Db, key: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value);
+  await db
+    .insertInto('meta')
+    .values({ key, value: text })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: text }))
+    .execute();
+}
+
+export function readHeldRoNumbers(db: Db): Promise<HeldRoNumbers | null> {
+  return readMeta<HeldRoNumbers>(db, HELD);
+}
+
+/** The highest RO number of the shop's sequence this desk knows (reserve numbers are not in it). */
+async function highestInSequence(db: Db): Promise<number> {
+  const max = await db
+    .selectFrom('repair_orders')
+    .select((eb) => eb.fn.max('ro_number').as('n'))
+    .where('ro_number', '<', RO_RESERVE_BASE)
+    .executeTakeFirst();
+  return Number(max?.n ?? 0);
+}
+
+async function inUse(db: Db, n: number): Promise<boolean> {
+  return (await db.selectFrom('repair_orders').select('id').where('ro_number', '=', n).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Takes the next unused number of a range in place; null when the range is spent. */
+async function takeFromRange(db: Db, range: RoNumberRange): Promise<number | null> {
+  while (range.first <= range.last) {
+    const n = range.first;
+    range.first += 1;
+    if (!(await inUse(db, n))) return n;
+  }
+  return null;
+}
+
+/** Takes the next number of the desk's blocks, then of its reserve; null when it holds none. */
+async function takeHeld(db: Db, held: HeldRoNumbers): Promise<number | null> {
+  while (held.blocks.length > 0) {
+    const n = await takeFromRange(db, held.blocks[0]!);
+    if (held.blocks[0]!.first > held.blocks[0]!.last) held.blocks.shift();
+    if (n !== null) return n;
+  }
+  return held.reserve ? takeFromRange(db, held.reserve) : null;
+}
+
+/**
+ * The number for a new repair order, inside the write that creates it (the number taken and
+ * the repair order commit together). `heldOnly`: null instead of one past the highest when the
+ * desk holds no numbers from the relay.
+ */
+export async function takeRoNumber(tx: WriteTx, options: { heldOnly?: boolean } = {}): Promise<number | null> {
+  const held = await readHeldRoNumbers(tx.trx);
+  if (held) {
+    const n = await takeHeld(tx.trx, held);
+    await writeMeta(tx.trx, HELD, held);
+    if (n !== null) return n;
+  }
+  if (options.heldOnly) return null;
+  // Unpaired (or paired and not yet given a block): one past the highest, at or above the start.
+  const settings = await tx.get('workspace_settings', SETTINGS_ID);
+  return Math.max((await highestInSequence(tx.trx)) + 1, settings?.ro_number_start ?? 1001);
+}
+
+/**
+ * A paired desk's side of RO numbering: asks the relay for blocks when it holds fewer than two,
+ * keeps what arrives, and renumbers duplicates this desk made before blocks existed.
+ */
+export class RoNumberKeeper {
+  private asking = false;
+  private checking: Promise<void> | null = null;
+  private checkAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: WorkspaceStore,
+    private readonly sync: SyncClient,
+    /** Every node id this database has written under: the repairs this desk numbered. */
+    private readonly ownNodes: () => Promise<string[]>,
+  ) {
+    sync.onRelayFrame(async (frame) => {
+      if (frame.t === 'numbers') await this.receive(frame);
+    });
+    sync.onStatus((status) => {
+      if (!status.online) this.asking = false;
+      else void this.topUp().catch(() => undefined);
+    });
+    sync.onCaughtUp(() => this.checkDuplicates());
+    store.onChange((touched, origin) => {
+      if (!touched.has('repair_orders')) return;
+      // A local check-in may have started on the spare block; a remote one may be a duplicate.
+      if (origin === 'local') void this.topUp().catch(() => undefined);
+      else this.checkDuplicates();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Asks for as many blocks as make two (and, on first contact, for the reserve range). */
+  async topUp(): Promise<void> {
+    if (this.asking || this.closed) return;
+    const held = await readHeldRoNumbers(this.store.db);
+    const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - (held?.blocks.length ?? 0), held?.reserve ? 0 : 1));
+    if (want <= 0) return;
+    const above = await highestInSequence(this.store.db);
+    this.asking = this.sync.sendFrame({ t: 'numbers-request', want, above });
+  }
+
+  /** Settles once the duplicate check under way (if any) has finished. */
+  async settled(): Promise<void> {
+    while (this.checking) await this.checking;
+  }
+
+  private async receive(frame: NumbersFrame): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const held = (await readHeldRoNumbers(trx)) ?? { blocks: [], reserve: null };
+      for (const block of frame.blocks) if (!held.blocks.some((b) => b.last >= block.first)) held.blocks.push({ ...block });
+      // A desk paired again keeps its first reserve (still its own); the new one stays unused.
+      held.reserve ??= { ...frame.reserve };
+      await writeMeta(trx, HELD, held);
+    });
+    this.asking = false;
+    await this.topUp();
+    this.checkDuplicates();
+  }
+
+  /** Runs the duplicate check now, or once more after the one under way. */
+  checkDuplicates(): void {
+    if (this.closed) return;
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = (async () => {
+      do {
+        this.checkAgain = false;
+        await this.renumberDuplicates().catch((err: unknown) => {
+          if (!this.closed) console.error('[ro-numbers] duplicate check failed:', err);
+        });
+      } while (this.checkAgain && !this.closed);
+    })().finally(() => (this.checking = null));
+  }
+
+  /**
+   * Every RO number held by more than one repair: the earliest check-in keeps it (then the lower
+   * id); each later one is renumbered by the desk that numbered it, which alone acts on it.
+   */
+  private async renumberDuplicates(): Promise<void> {
+    const { rows } = await sql<{ id: string; ro_number: number; checked_in_at: string | null; stamp: string | null }>`
+      SELECT r.id, r.ro_number, r.checked_in_at, s.stamp
+      FROM repair_orders r
+      LEFT JOIN cell_stamps s ON s.tbl = 'repair_orders' AND s.row_id = r.id AND s.col = 'ro_number'
+      WHERE r.ro_number IN (SELECT ro_number FROM repair_orders WHERE ro_number IS NOT NULL GROUP BY ro_number HAVING COUNT(*) > 1)
+      ORDER BY r.ro_number, COALESCE(r.checked_in_at, ''), r.id`.execute(this.store.db);
+    if (rows.length === 0) return;
+    const own = new Set(await this.ownNodes());
+    const done = new Set((await readMeta<string[]>(this.store.db, RENUMBERED)) ?? []);
+    let previous: number | null = null;
+    for (const r of rows) {
+      const later = r.ro_number === previous;
+      previous = r.ro_number;
+      if (!later || done.has(r.id) || !r.stamp || !own.has(nodeOfStamp(r.stamp))) continue;
+      if (this.closed) return;
+      await this.renumber(r.id, r.ro_number);
+    }
+  }
+
+  private async renumber(roId: string, was: number): Promise<void> {
+    const intent = { actor: 'system', action: 'ro-renumber', summary: '', roId };
+    await this.store.write(intent, async (tx) => {
+      const ro = await tx.get('repair_orders', roId);
+      if (!ro || ro.ro_number !== was) return;
+      const n = await takeRoNumber(tx, { heldOnly: true });
+      if (n === null) return; // No block yet: renumbered once the relay's numbers arrive.
+      // The audit entry is written after this function returns, from the intent: it names the new number.
+      intent.summary = `RO ${was} was also given to another repair; renumbered ${n}`;
+      await tx.update('repair_orders', roId, { ro_number: n });
+      const done = (await readMeta<string[]>(tx.trx, RENUMBERED)) ?? [];
+      await writeMeta(tx.trx, RENUMBERED, [...done, roId]);
+    });
+  }
+}
