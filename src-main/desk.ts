@@ -18,7 +18,7 @@ import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
-import { RoNumberKeeper } from './repair-orders/ro-numbers.js';
+import { adoptPairingNumbers, RoNumberKeeper } from './repair-orders/ro-numbers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -155,6 +155,7 @@ export class Desk {
       async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
       syncOptions,
     );
+    adoptPairingNumbers(workspace.sqlite, device);
     this.roNumbers = new RoNumberKeeper(workspace.store, this.syncClient, async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)]);
     this.syncClient.start();
     this.blobSync = new BlobSync(workspace.store, this.dataDir, device, this.syncClient, syncOptions);

@@ -10,6 +10,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { RelayStorage } from './types.js';
 import { RO_RESERVE_BASE, type RoNumberRange } from '../../src-shared/sync/protocol.js';
 
 /** Numbers per block: a desk holds its current block and a spare, a good day's check-ins or more. */
@@ -119,6 +120,12 @@ export async function shopNumberFloor(store: WorkspaceStore, above: number): Pro
   const settings = await store.db.selectFrom('workspace_settings').select('ro_number_start').where('id', '=', SETTINGS_ID).executeTakeFirst();
   const known = Math.max(Number(max?.n ?? 0), above < RO_RESERVE_BASE ? above : 0);
   return Math.max(known + 1, Number(settings?.ro_number_start ?? 1001));
+}
+
+/** A new desk's first two blocks and its reserve, handed out with its credential. */
+export async function grantAtPairing(storage: RelayStorage, workspaceId: string, deviceId: string): Promise<RoNumberGrant> {
+  const floor = await shopNumberFloor(await storage.workspaceStore(workspaceId), 0);
+  return storage.roNumbers.grant({ workspaceId, deviceId, want: 2, floor, now: new Date().toISOString() });
 }
 
 /** The PostgreSQL lock for `RoNumberBlocks`: one advisory lock per workspace, held to the end of the grant. */

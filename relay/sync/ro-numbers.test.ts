@@ -10,6 +10,7 @@ import { RO_RESERVE_BASE } from '../../src-shared/sync/protocol.js';
 import type { Desk } from '../../src-main/desk.js';
 import { pdfText } from '../../src-main/printing/printed-pages.js';
 import { readHeldRoNumbers } from '../../src-main/repair-orders/ro-numbers.js';
+import { pairDesk } from '../../src-main/sync/pair.js';
 import { issuePairingCode } from '../pairing.js';
 import { RO_BLOCK_SIZE, type RoBlockRecord } from '../storage/ro-number-blocks.js';
 import { call, type Engine, eventually, openStorage, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
@@ -159,12 +160,38 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
       await eventually('the paired desk to hold two blocks', () => holdsTwoBlocks(alone));
       const device = (await f.storage.listDevices(f.workspace.id)).find((d) => d.name === 'Back office')!;
       const own = (await f.storage.roNumbers.list(f.workspace.id)).filter((r) => r.kind === 'block' && r.deviceId === device.id);
-      expect(own.length).toBe(2);
-      expect(own[0]!.first).toBe(30004);
+      // The blocks handed out with the pairing (before the relay saw 30001-30003) stay unused.
+      expect(own.filter((r) => r.first > 30003).map((r) => r.first)).toEqual([30004, 30004 + RO_BLOCK_SIZE]);
+      expect((await readHeldRoNumbers(alone.db))!.blocks.map((b) => b.first)).toEqual([30004, 30004 + RO_BLOCK_SIZE]);
       const ro = await call<RepairOrderDetail>(alone, 'ro-check-in', checkIn('Paired', 'PR 1'));
       expect(ro.roNumber).toBe(30004);
     } finally {
       await alone.close();
+    }
+  });
+
+  it('a desk paired and offline at once numbers from the blocks that came with its pairing', async () => {
+    f = await startRelayFixture(engine);
+    const dataDir = tempDir();
+    const { code } = await issuePairingCode(f.storage, f.workspace.id);
+    await pairDesk({ dataDir, relayUrl: f.relay.url, code, deviceName: 'Loaner laptop' });
+    await f.stop();
+    const { Desk } = await import('../../src-main/desk.js');
+    const desk = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200 } });
+    try {
+      expect(await holdsTwoBlocks(desk)).toBe(true);
+      const storage = await openStorage(engine, f.location);
+      let given: RoBlockRecord[];
+      try {
+        given = await storage.roNumbers.list(f.workspace.id);
+      } finally {
+        await storage.close();
+      }
+      expect(given.map((r) => r.kind)).toEqual(['block', 'block', 'reserve']);
+      const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn('Offline', 'OFF 1'));
+      expect(ro.roNumber).toBe(given[0]!.first);
+    } finally {
+      await desk.close();
     }
   });
 

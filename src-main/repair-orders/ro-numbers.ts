@@ -8,12 +8,14 @@
 // made before blocks existed (two desks offline numbering one past the same highest). Every desk
 // finds those the same way; the desk that numbered the later check-in renumbers it from its
 // block, once, through the mutation layer, so the audit entry shows in the RO's activity.
+import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { type NumbersFrame, RO_RESERVE_BASE, type RoNumberRange, MAX_RO_BLOCKS_PER_REQUEST } from '../../src-shared/sync/protocol.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore, WriteTx } from '../../src-shared/sync/store.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
+import type { DeviceCredential } from '../sync/device.js';
 import type { SyncClient } from '../sync/sync-client.js';
 
 /** Numbers the relay gave this desk and it has not used: `blocks[0].first` is the next to give. */
@@ -23,6 +25,8 @@ export interface HeldRoNumbers {
 }
 
 const HELD = 'ro-numbers:held';
+/** The device whose pairing grant is already in HELD (a grant is taken once). */
+const ADOPTED = 'ro-numbers:adopted-device';
 /** RO ids this desk has renumbered as duplicates: each is renumbered (and reported) once. */
 const RENUMBERED = 'ro-numbers:renumbered';
 /** Blocks a desk keeps: the one it numbers from and a spare. */
@@ -100,12 +104,44 @@ export async function takeRoNumber(tx: WriteTx, options: { heldOnly?: boolean } 
   return Math.max((await highestInSequence(tx.trx)) + 1, settings?.ro_number_start ?? 1001);
 }
 
+/** Adds a grant's blocks after those held; a desk keeps its first reserve (a new one stays unused). */
+function mergeGrant(held: HeldRoNumbers | null, grant: { blocks: RoNumberRange[]; reserve: RoNumberRange }): HeldRoNumbers {
+  const merged = held ?? { blocks: [], reserve: null };
+  for (const block of grant.blocks) if (!merged.blocks.some((b) => b.last >= block.first)) merged.blocks.push({ ...block });
+  merged.reserve ??= { ...grant.reserve };
+  return merged;
+}
+
+/**
+ * Moves the numbers handed out with the pairing (kept in device.json by `pairDesk`, which may
+ * run with the desk closed) into `meta`, once per device, before the desk takes a number. The
+ * relay chose them before it saw this desk's own repair orders: blocks at or below the highest
+ * number this desk already gave would take the shop's sequence backwards, so they are left
+ * unused (the desk asks for blocks above its numbers when it connects).
+ */
+export function adoptPairingNumbers(sqlite: BetterSqlite3.Database, device: DeviceCredential): void {
+  const grant = device.numbers;
+  if (!grant) return;
+  const get = (key: string) => (sqlite.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  const set = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  sqlite.transaction(() => {
+    if (get(ADOPTED) === device.deviceId) return;
+    const held = get(HELD);
+    const highest = (sqlite.prepare('SELECT MAX(ro_number) AS n FROM repair_orders WHERE ro_number < ?').get(RO_RESERVE_BASE) as { n: number | null }).n ?? 0;
+    const ahead = { blocks: grant.blocks.filter((b) => b.first > highest), reserve: grant.reserve };
+    set.run(HELD, JSON.stringify(mergeGrant(held ? (JSON.parse(held) as HeldRoNumbers) : null, ahead)));
+    set.run(ADOPTED, device.deviceId);
+  })();
+}
+
 /**
  * A paired desk's side of RO numbering: asks the relay for blocks when it holds fewer than two,
  * keeps what arrives, and renumbers duplicates this desk made before blocks existed.
  */
 export class RoNumberKeeper {
   private asking = false;
+  /** The relay refused `numbers-request` (a relay older than blocks): number as an unpaired desk does. */
+  private relayHasNoBlocks = false;
   private checking: Promise<void> | null = null;
   private checkAgain = false;
   private closed = false;
@@ -118,6 +154,7 @@ export class RoNumberKeeper {
   ) {
     sync.onRelayFrame(async (frame) => {
       if (frame.t === 'numbers') await this.receive(frame);
+      if (frame.t === 'error' && frame.code === 'invalid-frame' && this.asking) this.relayHasNoBlocks = true;
     });
     sync.onStatus((status) => {
       if (!status.online) this.asking = false;
@@ -138,7 +175,7 @@ export class RoNumberKeeper {
 
   /** Asks for as many blocks as make two (and, on first contact, for the reserve range). */
   async topUp(): Promise<void> {
-    if (this.asking || this.closed) return;
+    if (this.asking || this.closed || this.relayHasNoBlocks) return;
     const held = await readHeldRoNumbers(this.store.db);
     const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - (held?.blocks.length ?? 0), held?.reserve ? 0 : 1));
     if (want <= 0) return;
@@ -153,11 +190,7 @@ export class RoNumberKeeper {
 
   private async receive(frame: NumbersFrame): Promise<void> {
     await this.store.db.transaction().execute(async (trx) => {
-      const held = (await readHeldRoNumbers(trx)) ?? { blocks: [], reserve: null };
-      for (const block of frame.blocks) if (!held.blocks.some((b) => b.last >= block.first)) held.blocks.push({ ...block });
-      // A desk paired again keeps its first reserve (still its own); the new one stays unused.
-      held.reserve ??= { ...frame.reserve };
-      await writeMeta(trx, HELD, held);
+      await writeMeta(trx, HELD, mergeGrant(await readHeldRoNumbers(trx), frame));
     });
     this.asking = false;
     await this.topUp();

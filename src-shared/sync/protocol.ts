@@ -45,6 +45,9 @@ export interface RoNumberRange {
   last: number;
 }
 
+/** RO numbers handed to one desk: in a `numbers` frame, and in the answer to its pairing. */
+export const roNumberGrantSchema = z.object({ blocks: z.array(roNumberRange).max(MAX_RO_BLOCKS_PER_REQUEST), reserve: roNumberRange }).strict();
+
 export const deskFrameSchema = z.discriminatedUnion('t', [
   /** First frame: who is speaking and where its pull stopped. */
   z.object({ t: z.literal('hello'), node: z.string().regex(NODE_ID_PATTERN), cursor }).strict(),
@@ -100,7 +103,7 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }).strict(),
   z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }).strict(),
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000) }).strict(),
-  z.object({ t: z.literal('numbers'), blocks: z.array(roNumberRange).max(MAX_RO_BLOCKS_PER_REQUEST), reserve: roNumberRange }).strict(),
+  roNumberGrantSchema.extend({ t: z.literal('numbers') }).strict(),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
