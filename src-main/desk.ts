@@ -119,6 +119,8 @@ export class Desk {
     try {
       desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
       const device = readDevice(options.dataDir);
+      // Numbers that came with the pairing, also for one-shot commands that do not sync.
+      if (device) adoptPairingNumbers(workspace.sqlite, device);
       // A paired desk gets its settings from the relay; writing defaults here would overwrite them.
       if (!device) {
         await ensureWorkspaceSettings(desk, {
