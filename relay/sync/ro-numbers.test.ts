@@ -70,8 +70,11 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
       [a, b].map(async (desk, d) => {
         for (let i = 0; i < 50; i++) {
           const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn(`Desk${d}Car${i}`, `D${d} ${i}`));
-          const print = await call<RenderedPrint>(desk, 'print-render', { roId: ro.id, kind: 'work-order', paper: 'letter' });
-          expect(printedNumber(print)).toBe(ro.roNumber);
+          // Every fifth work order is printed and read back (each print is a PDF and a pdftotext run).
+          if (i % 5 === 0) {
+            const print = await call<RenderedPrint>(desk, 'print-render', { roId: ro.id, kind: 'work-order', paper: 'letter' });
+            expect(printedNumber(print)).toBe(ro.roNumber);
+          }
           printed.set(ro.id, ro.roNumber);
         }
       }),
@@ -91,15 +94,15 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
       for (const n of numbers.values()) expect(n).toBeGreaterThanOrEqual(1001);
       for (const n of numbers.values()) expect(n).toBeLessThan(RO_RESERVE_BASE);
     }
-    // The work orders printed again now carry the same numbers.
-    for (const [id, n] of [...printed].slice(0, 5)) {
+    // Work orders printed again on the other desk carry the same numbers.
+    for (const [id, n] of [...printed].filter((_, i) => i % 10 === 0)) {
       expect(printedNumber(await call<RenderedPrint>(b, 'print-render', { roId: id, kind: 'work-order', paper: 'letter' }))).toBe(n);
     }
     // Each desk started on its spare offline and asked for another once back.
     await eventually('both desks topped up again', async () => (await holdsTwoBlocks(a)) && (await holdsTwoBlocks(b)));
     expectNoOverlap(await f.storage.roNumbers.list(f.workspace.id));
     expect((await f.storage.roNumbers.list(f.workspace.id)).filter((r) => r.kind === 'block')).toHaveLength(6);
-  });
+  }, 120_000);
 
   it('blocks never overlap: across desks, two relay processes granting at once, and a restart', async () => {
     f = await startRelayFixture(engine);
@@ -168,6 +171,20 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
     } finally {
       await alone.close();
     }
+  });
+
+  it('the shop raises its starting number: the next RO starts there, from a new block, not from the reserve', async () => {
+    f = await startRelayFixture(engine);
+    const a = (await f.pairNewDesk('Front desk')).desk;
+    const first = await call<RepairOrderDetail>(a, 'ro-check-in', checkIn('Before', 'BF 1'));
+    expect(first.roNumber).toBe(1001);
+    await call(a, 'workspace-update', { roNumberStart: 24001 });
+    const numbers: number[] = [];
+    for (let i = 0; i < 3; i++) numbers.push((await call<RepairOrderDetail>(a, 'ro-check-in', checkIn(`After${i}`, `AF ${i}`))).roNumber);
+    expect(numbers).toEqual([24001, 24002, 24003]);
+    const blocks = (await f.storage.roNumbers.list(f.workspace.id)).filter((r) => r.kind === 'block');
+    expect(blocks.filter((r) => r.first >= 24001).map((r) => r.first)).toEqual([24001, 24001 + RO_BLOCK_SIZE]);
+    expectNoOverlap(blocks);
   });
 
   it('a desk paired and offline at once numbers from the blocks that came with its pairing', async () => {

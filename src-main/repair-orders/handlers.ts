@@ -81,6 +81,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
     const now = new Date().toISOString();
     const staffId = staffOf(ctx);
     const portal = portalBase(desk);
+    await desk.roNumbers?.ready();
     const id = await desk.store.write(intent(ctx, 'ro-check-in', 'Car checked in'), async (tx) => {
       let customerId: string;
       if ('id' in args.customer) {

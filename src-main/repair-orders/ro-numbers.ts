@@ -76,8 +76,21 @@ async function takeFromRange(db: Db, range: RoNumberRange): Promise<number | nul
   return null;
 }
 
+/** The shop's starting number: no number below it is given, even from a block held before it was raised. */
+async function startNumber(db: Db): Promise<number> {
+  const row = await db.selectFrom('workspace_settings').select('ro_number_start').where('id', '=', SETTINGS_ID).executeTakeFirst();
+  return row?.ro_number_start ?? 1001;
+}
+
+/** Blocks (or their parts) below the starting number are dropped: the shop's sequence starts there. */
+function dropBelow(held: HeldRoNumbers, start: number): void {
+  held.blocks = held.blocks.filter((b) => b.last >= start);
+  if (held.blocks[0] && held.blocks[0].first < start) held.blocks[0].first = start;
+}
+
 /** Takes the next number of the desk's blocks, then of its reserve; null when it holds none. */
-async function takeHeld(db: Db, held: HeldRoNumbers): Promise<number | null> {
+async function takeHeld(db: Db, held: HeldRoNumbers, start: number): Promise<number | null> {
+  dropBelow(held, start);
   while (held.blocks.length > 0) {
     const n = await takeFromRange(db, held.blocks[0]!);
     if (held.blocks[0]!.first > held.blocks[0]!.last) held.blocks.shift();
@@ -92,16 +105,16 @@ async function takeHeld(db: Db, held: HeldRoNumbers): Promise<number | null> {
  * desk holds no numbers from the relay.
  */
 export async function takeRoNumber(tx: WriteTx, options: { heldOnly?: boolean } = {}): Promise<number | null> {
+  const start = await startNumber(tx.trx);
   const held = await readHeldRoNumbers(tx.trx);
   if (held) {
-    const n = await takeHeld(tx.trx, held);
+    const n = await takeHeld(tx.trx, held, start);
     await writeMeta(tx.trx, HELD, held);
     if (n !== null) return n;
   }
   if (options.heldOnly) return null;
   // Unpaired (or paired and not yet given a block): one past the highest, at or above the start.
-  const settings = await tx.get('workspace_settings', SETTINGS_ID);
-  return Math.max((await highestInSequence(tx.trx)) + 1, settings?.ro_number_start ?? 1001);
+  return Math.max((await highestInSequence(tx.trx)) + 1, start);
 }
 
 /** Adds a grant's blocks after those held; a desk keeps its first reserve (a new one stays unused). */
@@ -143,6 +156,8 @@ export class RoNumberKeeper {
   /** The relay refused `numbers-request` (a relay older than blocks): number as an unpaired desk does. */
   private relayHasNoBlocks = false;
   private checking: Promise<void> | null = null;
+  /** Check-ins waiting for a block to arrive (see `ready`). */
+  private waiting: Array<() => void> = [];
   private checkAgain = false;
   private closed = false;
 
@@ -154,10 +169,16 @@ export class RoNumberKeeper {
   ) {
     sync.onRelayFrame(async (frame) => {
       if (frame.t === 'numbers') await this.receive(frame);
-      if (frame.t === 'error' && frame.code === 'invalid-frame' && this.asking) this.relayHasNoBlocks = true;
+      if (frame.t === 'error' && frame.code === 'invalid-frame' && this.asking) {
+        this.relayHasNoBlocks = true;
+        for (const resolve of this.waiting.splice(0)) resolve();
+      }
     });
     sync.onStatus((status) => {
-      if (!status.online) this.asking = false;
+      if (!status.online) {
+        this.asking = false;
+        for (const resolve of this.waiting.splice(0)) resolve();
+      }
       else void this.topUp().catch(() => undefined);
     });
     sync.onCaughtUp(() => this.checkDuplicates());
@@ -171,16 +192,43 @@ export class RoNumberKeeper {
 
   close(): void {
     this.closed = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   /** Asks for as many blocks as make two (and, on first contact, for the reserve range). */
   async topUp(): Promise<void> {
     if (this.asking || this.closed || this.relayHasNoBlocks) return;
+    const start = await startNumber(this.store.db);
+    const usable = await this.usableBlocks(start);
     const held = await readHeldRoNumbers(this.store.db);
-    const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - (held?.blocks.length ?? 0), held?.reserve ? 0 : 1));
+    const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - usable, held?.reserve ? 0 : 1));
     if (want <= 0) return;
-    const above = await highestInSequence(this.store.db);
+    // Above the starting number too: the relay may not have the shop's new start yet.
+    const above = Math.max(await highestInSequence(this.store.db), start - 1);
     this.asking = this.sync.sendFrame({ t: 'numbers-request', want, above });
+  }
+
+  /**
+   * Before a check-in: a desk that is online and holds no block (its first contact, or the shop
+   * just raised its starting number) waits a moment for one, rather than numbering from its
+   * reserve, which is for check-ins while offline.
+   */
+  async ready(timeoutMs = 5000): Promise<void> {
+    if (this.closed || (await this.usableBlocks(await startNumber(this.store.db))) > 0) return;
+    await this.topUp();
+    if (!this.asking) return; // offline, or the relay has no blocks: the check-in goes ahead
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async usableBlocks(start: number): Promise<number> {
+    const held = await readHeldRoNumbers(this.store.db);
+    return held ? held.blocks.filter((b) => b.last >= start && b.first <= b.last).length : 0;
   }
 
   /** Settles once the duplicate check under way (if any) has finished. */
@@ -193,6 +241,7 @@ export class RoNumberKeeper {
       await writeMeta(trx, HELD, mergeGrant(await readHeldRoNumbers(trx), frame));
     });
     this.asking = false;
+    for (const resolve of this.waiting.splice(0)) resolve();
     await this.topUp();
     this.checkDuplicates();
   }
