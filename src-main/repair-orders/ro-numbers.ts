@@ -4,7 +4,9 @@
 // another as soon as it starts on the spare, so a day's check-ins go on offline. Should both run
 // out offline, it numbers from its own reserve range (above RO_RESERVE_BASE, given with its first
 // block), which no other desk ever uses, so a check-in never fails for want of a number and no
-// number is given twice. A number, once given, is never changed, with one exception: a duplicate
+// number is given twice. No number below the shop's starting number is given (blocks held from
+// before it was raised are dropped), and an online desk left without a block waits a moment for
+// one rather than dip into its reserve. A number, once given, is never changed, except a duplicate
 // made before blocks existed (two desks offline numbering one past the same highest). Every desk
 // finds those the same way; the desk that numbered the later check-in renumbers it from its
 // block, once, through the mutation layer, so the audit entry shows in the RO's activity.
@@ -178,8 +180,9 @@ export class RoNumberKeeper {
       if (!status.online) {
         this.asking = false;
         for (const resolve of this.waiting.splice(0)) resolve();
+      } else {
+        void this.topUp().catch(() => undefined);
       }
-      else void this.topUp().catch(() => undefined);
     });
     sync.onCaughtUp(() => this.checkDuplicates());
     store.onChange((touched, origin) => {
@@ -198,14 +201,23 @@ export class RoNumberKeeper {
   /** Asks for as many blocks as make two (and, on first contact, for the reserve range). */
   async topUp(): Promise<void> {
     if (this.asking || this.closed || this.relayHasNoBlocks) return;
-    const start = await startNumber(this.store.db);
-    const usable = await this.usableBlocks(start);
-    const held = await readHeldRoNumbers(this.store.db);
-    const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - usable, held?.reserve ? 0 : 1));
-    if (want <= 0) return;
-    // Above the starting number too: the relay may not have the shop's new start yet.
-    const above = Math.max(await highestInSequence(this.store.db), start - 1);
-    this.asking = this.sync.sendFrame({ t: 'numbers-request', want, above });
+    // Claimed before the first await, so two callers never both ask.
+    this.asking = true;
+    let sent = false;
+    try {
+      const start = await startNumber(this.store.db);
+      const usable = await this.usableBlocks(start);
+      const held = await readHeldRoNumbers(this.store.db);
+      const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - usable, held?.reserve ? 0 : 1));
+      if (want <= 0) return;
+      // Above the starting number too: the relay may not have the shop's new start yet.
+      const above = Math.max(await highestInSequence(this.store.db), start - 1);
+      sent = this.sync.sendFrame({ t: 'numbers-request', want, above });
+    } finally {
+      this.asking = sent;
+      // Nothing is coming: check-ins waiting for a block go ahead.
+      if (!sent) for (const resolve of this.waiting.splice(0)) resolve();
+    }
   }
 
   /**
