@@ -48,18 +48,30 @@ export class RoNumberBlocks {
   ) {}
 
   /**
-   * Hands `want` new blocks to a desk, with the desk's reserve range (made on its first grant).
+   * Hands `want` new blocks to a desk, with the desk's reserve range (made on its first grant, or
+   * anew when asked: its newest is the one it numbers from).
    * `floor` is the lowest number the shop may use next (its starting number, past its highest RO).
    */
-  async grant(input: { workspaceId: string; deviceId: string; want: number; floor: number; now: string }): Promise<RoNumberGrant> {
+  async grant(input: {
+    workspaceId: string;
+    deviceId: string;
+    want: number;
+    floor: number;
+    now: string;
+    /** A new reserve range even if the desk has one (it lost track of it: its database was restored). */
+    newReserve?: boolean;
+  }): Promise<RoNumberGrant> {
     return this.db.transaction().execute(async (trx) => {
       await this.lock(trx, input.workspaceId);
       const ranges = trx.selectFrom('ro_number_blocks').where('workspace_id', '=', input.workspaceId);
-      let reserve = await ranges
-        .select(['first_number', 'last_number'])
-        .where('kind', '=', 'reserve')
-        .where('device_id', '=', input.deviceId)
-        .executeTakeFirst();
+      let reserve = input.newReserve
+        ? undefined
+        : await ranges
+            .select(['first_number', 'last_number'])
+            .where('kind', '=', 'reserve')
+            .where('device_id', '=', input.deviceId)
+            .orderBy('first_number', 'desc')
+            .executeTakeFirst();
       if (!reserve) {
         const top = await ranges.select((eb) => eb.fn.max('first_number').as('n')).where('kind', '=', 'reserve').executeTakeFirst();
         const first = top?.n != null ? Number(top.n) + RO_RESERVE_SIZE : RO_RESERVE_BASE + 1;

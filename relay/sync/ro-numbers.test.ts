@@ -10,6 +10,10 @@ import { RO_RESERVE_BASE } from '../../src-shared/sync/protocol.js';
 import type { Desk } from '../../src-main/desk.js';
 import { pdfText } from '../../src-main/printing/printed-pages.js';
 import { readHeldRoNumbers } from '../../src-main/repair-orders/ro-numbers.js';
+import Database from 'better-sqlite3';
+import { createBackup, restoreBackup } from '../../src-main/db/backups.js';
+import { renewNodeId } from '../../src-main/db/workspace-db.js';
+import { deskPaths } from '../../src-main/desk.js';
 import { pairDesk } from '../../src-main/sync/pair.js';
 import { issuePairingCode } from '../pairing.js';
 import { RO_BLOCK_SIZE, type RoBlockRecord } from '../storage/ro-number-blocks.js';
@@ -238,6 +242,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
       const activity = await call<AuditEntry[]>(desk, 'audit-list', { roId: later });
       expect(activity.map((e) => e.summary)).toContain(`RO 24310 was also given to another repair; renumbered ${expected}`);
       expect((await call<AuditEntry[]>(desk, 'audit-list', { roId: earlier })).some((e) => e.action === 'ro-renumber')).toBe(false);
+      // Found by its new number, and printed with it.
+      expect((await call<RepairOrderSummary[]>(desk, 'search-query', { q: String(expected) })).map((r) => r.id)).toEqual([later]);
+      expect(printedNumber(await call<RenderedPrint>(desk, 'print-render', { roId: later, kind: 'work-order', paper: 'letter' }))).toBe(expected);
     }
     const relay = await f.storage.workspaceStore(f.workspace.id);
     const renumbers = async () =>
@@ -272,6 +279,36 @@ describe('RO numbers when a desk runs out offline (sqlite)', () => {
   let f: RelayFixture;
   afterEach(async () => {
     await f?.cleanup();
+  });
+
+  it('a desk restored from a backup drops the numbers it held and gets new blocks and a new reserve', async () => {
+    f = await startRelayFixture('sqlite');
+    const { desk, dataDir } = await f.pairNewDesk('Front desk');
+    expect((await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn('Before', 'BK 1'))).roNumber).toBe(1001);
+    const backup = await createBackup(desk.sqlite, desk.backupDir, 'manual');
+    const oldReserve = (await readHeldRoNumbers(desk.db))!.reserve!;
+    for (let i = 0; i < 2; i++) await call(desk, 'ro-check-in', checkIn(`After${i}`, `AB ${i}`));
+    await eventually('the later check-ins on the relay', () => synced(desk));
+    await desk.close();
+    // What `desk restore` does: the file back, and a new node id for it.
+    const database = deskPaths(dataDir, desk.slug).database;
+    await restoreBackup(database, backup.file, desk.backupDir);
+    const sqlite = new Database(database);
+    renewNodeId(sqlite);
+    sqlite.close();
+    const { Desk } = await import('../../src-main/desk.js');
+    const restored = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200 } });
+    try {
+      await restored.syncClient!.whenCaughtUp();
+      const ro = await call<RepairOrderDetail>(restored, 'ro-check-in', checkIn('Restored', 'RS 1'));
+      // The pairing gave 1001-1100; what it held from them is gone, and the relay gave more.
+      expect(ro.roNumber).toBe(1101);
+      const held = (await readHeldRoNumbers(restored.db))!;
+      expect(held.reserve!.first).toBeGreaterThan(oldReserve.last);
+      expectNoOverlap(await f.storage.roNumbers.list(f.workspace.id));
+    } finally {
+      await restored.close();
+    }
   });
 
   it('numbers from its own reserve range, which no other desk uses, and the check-in never fails', async () => {

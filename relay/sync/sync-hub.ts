@@ -221,6 +221,7 @@ class DeskSession {
           want: frame.want,
           floor,
           now: new Date().toISOString(),
+          newReserve: frame.reserve === true,
         });
         this.send({ t: 'numbers', ...grant });
         return;

@@ -24,6 +24,12 @@ import type { SyncClient } from '../sync/sync-client.js';
 export interface HeldRoNumbers {
   blocks: RoNumberRange[];
   reserve: RoNumberRange | null;
+  /**
+   * The node id the desk wrote under when it last took or received numbers. Another one means
+   * the database was restored from a backup since: numbers taken after that backup may be
+   * missing from it, so what it holds is dropped and the relay gives new blocks and a new reserve.
+   */
+  node?: string;
 }
 
 const HELD = 'ro-numbers:held';
@@ -50,8 +56,14 @@ async function writeMeta(db: Db, key: string, value: unknown): Promise<void> {
     .execute();
 }
 
-export function readHeldRoNumbers(db: Db): Promise<HeldRoNumbers | null> {
-  return readMeta<HeldRoNumbers>(db, HELD);
+/** What the desk holds; with `node` (the desk's node id now), nothing if it was held before a restore. */
+export async function readHeldRoNumbers(db: Db, node?: string): Promise<HeldRoNumbers | null> {
+  return heldFor(await readMeta<HeldRoNumbers>(db, HELD), node);
+}
+
+function heldFor(held: HeldRoNumbers | null, node: string | undefined): HeldRoNumbers | null {
+  if (!held || node === undefined) return held;
+  return held.node === undefined || held.node === node ? { ...held, node } : { blocks: [], reserve: null, node };
 }
 
 /** The highest RO number of the shop's sequence this desk knows (reserve numbers are not in it). */
@@ -108,7 +120,7 @@ async function takeHeld(db: Db, held: HeldRoNumbers, start: number): Promise<num
  */
 export async function takeRoNumber(tx: WriteTx, options: { heldOnly?: boolean } = {}): Promise<number | null> {
   const start = await startNumber(tx.trx);
-  const held = await readHeldRoNumbers(tx.trx);
+  const held = await readHeldRoNumbers(tx.trx, tx.nodeId);
   if (held) {
     const n = await takeHeld(tx.trx, held, start);
     await writeMeta(tx.trx, HELD, held);
@@ -120,8 +132,8 @@ export async function takeRoNumber(tx: WriteTx, options: { heldOnly?: boolean } 
 }
 
 /** Adds a grant's blocks after those held; a desk keeps its first reserve (a new one stays unused). */
-function mergeGrant(held: HeldRoNumbers | null, grant: { blocks: RoNumberRange[]; reserve: RoNumberRange }): HeldRoNumbers {
-  const merged = held ?? { blocks: [], reserve: null };
+function mergeGrant(held: HeldRoNumbers | null, grant: { blocks: RoNumberRange[]; reserve: RoNumberRange }, node: string | undefined): HeldRoNumbers {
+  const merged: HeldRoNumbers = { ...(held ?? { blocks: [], reserve: null }), ...(node ? { node } : {}) };
   for (const block of grant.blocks) if (!merged.blocks.some((b) => b.last >= block.first)) merged.blocks.push({ ...block });
   merged.reserve ??= { ...grant.reserve };
   return merged;
@@ -142,9 +154,10 @@ export function adoptPairingNumbers(sqlite: BetterSqlite3.Database, device: Devi
   sqlite.transaction(() => {
     if (get(ADOPTED) === device.deviceId) return;
     const held = get(HELD);
+    const node = get('node_id');
     const highest = (sqlite.prepare('SELECT MAX(ro_number) AS n FROM repair_orders WHERE ro_number < ?').get(RO_RESERVE_BASE) as { n: number | null }).n ?? 0;
     const ahead = { blocks: grant.blocks.filter((b) => b.first > highest), reserve: grant.reserve };
-    set.run(HELD, JSON.stringify(mergeGrant(held ? (JSON.parse(held) as HeldRoNumbers) : null, ahead)));
+    set.run(HELD, JSON.stringify(mergeGrant(heldFor(held ? (JSON.parse(held) as HeldRoNumbers) : null, node), ahead, node)));
     set.run(ADOPTED, device.deviceId);
   })();
 }
@@ -207,12 +220,12 @@ export class RoNumberKeeper {
     try {
       const start = await startNumber(this.store.db);
       const usable = await this.usableBlocks(start);
-      const held = await readHeldRoNumbers(this.store.db);
+      const held = await readHeldRoNumbers(this.store.db, this.store.nodeId);
       const want = Math.min(MAX_RO_BLOCKS_PER_REQUEST, Math.max(BLOCKS_KEPT - usable, held?.reserve ? 0 : 1));
       if (want <= 0) return;
       // Above the starting number too: the relay may not have the shop's new start yet.
       const above = Math.max(await highestInSequence(this.store.db), start - 1);
-      sent = this.sync.sendFrame({ t: 'numbers-request', want, above });
+      sent = this.sync.sendFrame({ t: 'numbers-request', want, above, ...(held?.reserve ? {} : { reserve: true as const }) });
     } finally {
       this.asking = sent;
       // Nothing is coming: check-ins waiting for a block go ahead.
@@ -239,7 +252,7 @@ export class RoNumberKeeper {
   }
 
   private async usableBlocks(start: number): Promise<number> {
-    const held = await readHeldRoNumbers(this.store.db);
+    const held = await readHeldRoNumbers(this.store.db, this.store.nodeId);
     return held ? held.blocks.filter((b) => b.last >= start && b.first <= b.last).length : 0;
   }
 
@@ -250,7 +263,7 @@ export class RoNumberKeeper {
 
   private async receive(frame: NumbersFrame): Promise<void> {
     await this.store.db.transaction().execute(async (trx) => {
-      await writeMeta(trx, HELD, mergeGrant(await readHeldRoNumbers(trx), frame));
+      await writeMeta(trx, HELD, mergeGrant(await readHeldRoNumbers(trx, this.store.nodeId), frame, this.store.nodeId));
     });
     this.asking = false;
     for (const resolve of this.waiting.splice(0)) resolve();

@@ -56,7 +56,15 @@ export const deskFrameSchema = z.discriminatedUnion('t', [
   /** Everything up to `cursor` of the relay's log is applied here. */
   z.object({ t: z.literal('ack'), cursor }).strict(),
   /** More RO numbers, please: `want` blocks, above `above` (the highest RO number this desk knows). */
-  z.object({ t: z.literal('numbers-request'), want: z.number().int().min(1).max(MAX_RO_BLOCKS_PER_REQUEST), above: roNumber }).strict(),
+  z
+    .object({
+      t: z.literal('numbers-request'),
+      want: z.number().int().min(1).max(MAX_RO_BLOCKS_PER_REQUEST),
+      above: roNumber,
+      /** This desk holds no reserve range (first contact, or its database was restored): make it a new one. */
+      reserve: z.literal(true).optional(),
+    })
+    .strict(),
 ]);
 export type DeskFrame = z.infer<typeof deskFrameSchema>;
 
