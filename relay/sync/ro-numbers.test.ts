@@ -2,11 +2,14 @@
 // WebSockets and real SQLite desks: two desks offline at once check in 50 cars each and, once
 // synced, hold 100 distinct numbers, each still the one on its printed work order; blocks never
 // overlap, across desks, relay processes and restarts; a duplicate from before blocks existed is
-// renumbered once by the desk that made it, with an entry in the RO's activity.
-import { afterEach, describe, expect, it } from 'vitest';
+// renumbered once by the desk that made it, with an entry in the RO's activity; a desk meeting a
+// relay from before blocks numbers as it did and keeps syncing.
+import fs from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import type { AuditEntry, RepairOrderDetail, RepairOrderSummary, SyncStatus } from '../../src-shared/domain.js';
 import type { RenderedPrint } from '../../src-shared/printing.js';
-import { RO_RESERVE_BASE } from '../../src-shared/sync/protocol.js';
+import { deskFrameSchema, RO_RESERVE_BASE } from '../../src-shared/sync/protocol.js';
 import type { Desk } from '../../src-main/desk.js';
 import { pdfText } from '../../src-main/printing/printed-pages.js';
 import { readHeldRoNumbers } from '../../src-main/repair-orders/ro-numbers.js';
@@ -14,6 +17,7 @@ import Database from 'better-sqlite3';
 import { createBackup, restoreBackup } from '../../src-main/db/backups.js';
 import { renewNodeId } from '../../src-main/db/workspace-db.js';
 import { deskPaths } from '../../src-main/desk.js';
+import { deviceFile } from '../../src-main/sync/device.js';
 import { pairDesk } from '../../src-main/sync/pair.js';
 import { issuePairingCode } from '../pairing.js';
 import { RO_BLOCK_SIZE, type RoBlockRecord } from '../storage/ro-number-blocks.js';
@@ -250,6 +254,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('RO numbers (%s)', (engine) => {
     const renumbers = async () =>
       (await relay.db.selectFrom('audit_events').select('id').where('action', '=', 'ro-renumber').execute()).length;
     await eventually('the renumbering on the relay', async () => (await renumbers()) === 1);
+    const onRelay = await relay.db.selectFrom('repair_orders').select(['id', 'ro_number']).where('id', 'in', [earlier, later]).execute();
+    expect(Object.fromEntries(onRelay.map((r) => [r.id, Number(r.ro_number)]))).toEqual({ [earlier]: 24310, [later]: expected });
 
     // Reported once: reopening the desks and syncing again changes nothing more.
     await b.desk.close();
@@ -338,3 +344,45 @@ async function openStorageList(f: RelayFixture): Promise<RoBlockRecord[]> {
     await storage.close();
   }
 }
+
+describe('RO numbers with a relay from before blocks (sqlite)', () => {
+  let f: RelayFixture;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await f?.cleanup();
+  });
+
+  it('the desk numbers as before and keeps syncing, instead of reconnecting over a frame the relay refuses', async () => {
+    f = await startRelayFixture('sqlite');
+    // The relay as it was: its desk frames are hello, push and ack only, and pairing gives no numbers.
+    const before = z.discriminatedUnion(
+      't',
+      deskFrameSchema.options.filter((o) => o.shape.t.value !== 'numbers-request') as unknown as [z.ZodObject, ...z.ZodObject[]],
+    );
+    vi.spyOn(deskFrameSchema, 'safeParse').mockImplementation((data) => before.safeParse(data) as ReturnType<typeof deskFrameSchema.safeParse>);
+    const dataDir = tempDir();
+    const { code } = await issuePairingCode(f.storage, f.workspace.id);
+    await pairDesk({ dataDir, relayUrl: f.relay.url, code, deviceName: 'Front desk' });
+    const { numbers: _numbers, ...credential } = JSON.parse(fs.readFileSync(deviceFile(dataDir), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(deviceFile(dataDir), JSON.stringify(credential));
+    const { Desk } = await import('../../src-main/desk.js');
+    const desk = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200 } });
+    try {
+      await desk.syncClient!.whenCaughtUp();
+      const numbers: number[] = [];
+      for (let i = 0; i < 3; i++) numbers.push((await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn(`Old${i}`, `OLD ${i}`))).roNumber);
+      expect(numbers).toEqual([1001, 1002, 1003]);
+      const relay = await f.storage.workspaceStore(f.workspace.id);
+      await eventually('the check-ins on the relay', async () => {
+        const rows = await relay.db.selectFrom('repair_orders').select('ro_number').execute();
+        return rows.length === 3 && (await synced(desk));
+      });
+      // It asked once, was refused once, and then stayed connected.
+      const asked = vi.mocked(deskFrameSchema.safeParse).mock.calls.filter(([frame]) => (frame as { t?: string }).t === 'numbers-request');
+      expect(asked).toHaveLength(1);
+      expect((await call<SyncStatus>(desk, 'sync-status', {})).problem).toBeNull();
+    } finally {
+      await desk.close();
+    }
+  });
+});
