@@ -23,10 +23,13 @@ export const pairingPlugin: FastifyPluginAsync = async (app) => {
       const paired = await redeem(app.storage, parsed.data);
       req.log.info({ device: paired.deviceId, workspace: paired.workspace.slug }, 'desk paired');
       // The desk's first RO numbers come with its credential, so it can check cars in even if it goes offline at once.
-      const numbers = await grantAtPairing(app.storage, paired.workspace.id, paired.deviceId).catch((err: unknown) => {
-        req.log.warn({ err: (err as Error).message }, 'no RO numbers at pairing; the desk asks again when it connects');
-        return undefined;
-      });
+      const numbers = await app.storage
+        .workspaceStore(paired.workspace.id)
+        .then((store) => grantAtPairing(app.storage.roNumbers, store, { workspaceId: paired.workspace.id, deviceId: paired.deviceId }))
+        .catch((err: unknown) => {
+          req.log.warn({ err: (err as Error).message }, 'no RO numbers at pairing; the desk asks again when it connects');
+          return undefined;
+        });
       // Portal links the desk prints point at the configured public address, never at whatever Host the desk used.
       return { ...paired, portalUrl: app.publicUrl, ...(numbers ? { numbers } : {}) };
     } catch (err) {

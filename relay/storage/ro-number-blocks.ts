@@ -10,7 +10,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
-import type { RelayStorage } from './types.js';
 import { RO_RESERVE_BASE, type RoNumberRange } from '../../src-shared/sync/protocol.js';
 
 /** Numbers per block: a desk holds its current block and a spare, a good day's check-ins or more. */
@@ -135,9 +134,13 @@ export async function shopNumberFloor(store: WorkspaceStore, above: number): Pro
 }
 
 /** A new desk's first two blocks and its reserve, handed out with its credential. */
-export async function grantAtPairing(storage: RelayStorage, workspaceId: string, deviceId: string): Promise<RoNumberGrant> {
-  const floor = await shopNumberFloor(await storage.workspaceStore(workspaceId), 0);
-  return storage.roNumbers.grant({ workspaceId, deviceId, want: 2, floor, now: new Date().toISOString() });
+export async function grantAtPairing(
+  blocks: RoNumberBlocks,
+  store: WorkspaceStore,
+  input: { workspaceId: string; deviceId: string },
+): Promise<RoNumberGrant> {
+  const floor = await shopNumberFloor(store, 0);
+  return blocks.grant({ ...input, want: 2, floor, now: new Date().toISOString() });
 }
 
 /** The PostgreSQL lock for `RoNumberBlocks`: one advisory lock per workspace, held to the end of the grant. */
