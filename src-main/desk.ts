@@ -20,6 +20,7 @@ import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
+import { adoptPairingNumbers, RoNumberKeeper } from './repair-orders/ro-numbers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -61,6 +62,8 @@ export class Desk implements DeskContext {
   syncClient: SyncClient | null = null;
   /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
   blobSync: BlobSync | null = null;
+  /** Asks the relay for RO number blocks and renumbers old duplicates; present when `syncClient` is. */
+  roNumbers: RoNumberKeeper | null = null;
   private sessionCounter = 0;
 
   private constructor(
@@ -111,6 +114,8 @@ export class Desk implements DeskContext {
     try {
       desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
       const device = readDevice(options.dataDir);
+      // Numbers that came with the pairing, also for one-shot commands that do not sync.
+      if (device) adoptPairingNumbers(workspace.sqlite, device);
       // A paired desk gets its settings from the relay; writing defaults here would overwrite them.
       if (!device) {
         await ensureWorkspaceSettings(desk, {
@@ -147,6 +152,8 @@ export class Desk implements DeskContext {
       async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
       syncOptions,
     );
+    adoptPairingNumbers(workspace.sqlite, device);
+    this.roNumbers = new RoNumberKeeper(workspace.store, this.syncClient, async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)]);
     this.syncClient.start();
     this.blobSync = new BlobSync(workspace.store, this.dataDir, device, this.syncClient, syncOptions);
     this.blobSync.start();
@@ -279,7 +286,9 @@ export class Desk implements DeskContext {
 
   async close(): Promise<void> {
     if (this.backupTimer) clearInterval(this.backupTimer);
+    this.roNumbers?.close();
     await this.syncClient?.stop();
+    await this.roNumbers?.settled();
     await this.blobSync?.stop();
     this.listeners.clear();
     await this.workspace.close();

@@ -32,6 +32,7 @@ import {
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
+import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
 import { applyChangesOnPostgres } from './postgres-changes.js';
 
 export const CHANGES_CHANNEL = 'bayline_changes';
@@ -326,6 +327,10 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const storage: RelayStorage = {
     engine: 'postgres',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    roNumbers: new RoNumberBlocks(
+      operator as unknown as Kysely<RoBlocksDatabase>,
+      postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),
+    ),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

@@ -30,6 +30,7 @@ import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
+import { type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
 
 /** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
 export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
@@ -86,6 +87,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const storage: RelayStorage = {
     engine: 'sqlite',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

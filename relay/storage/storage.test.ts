@@ -515,7 +515,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2]);
+      expect(versions(operator)).toEqual([1, 2, 3]);
       expect(versions(workspace)).toEqual([1, 2, 3]);
     });
 
@@ -577,6 +577,41 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('operator migration 3 (RO number blocks) keeps a version-2 relay\'s shops and desks and adds the blocks table', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const desk = "INSERT INTO devices (id, workspace_id, name, secret_hash, created_at) VALUES ('d1', 'w1', 'Front', 'h', '2026-11-01T00:00:00.000Z')";
+      const block = (first: number) =>
+        `INSERT INTO ro_number_blocks (workspace_id, first_number, last_number, kind, device_id, given_at) VALUES ('w1', ${first}, ${first + 49}, 'block', 'd1', '2026-11-02T00:00:00.000Z')`;
+      const readBack = 'SELECT d.name, b.first_number, b.last_number FROM devices d JOIN ro_number_blocks b ON b.device_id = d.id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 2)).toBe(2);
+        db.prepare(shop).run();
+        db.prepare(desk).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(3);
+        db.prepare(block(1001)).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Front', first_number: 1001, last_number: 1050 }]);
+        // A range is recorded once per shop.
+        expect(() => db.prepare(block(1001)).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4244', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
+          await client.query(shop);
+          await client.query(desk);
+          expect(await migratePostgres(client, options)).toBe(3);
+          await client.query(block(1001));
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Front', first_number: '1001', last_number: '1050' }]);
+          await expect(client.query(block(1001))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
     it('records the schema version of each workspace', async () => {
       const storage = await open();
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
@@ -617,7 +652,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 2\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 3\)/);
       expect(await fingerprint()).toBe(before);
     });
 

@@ -12,6 +12,7 @@ import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
 import { ClockAheadError, type WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
+import { shopNumberFloor } from '../storage/ro-number-blocks.js';
 
 /** Stores whose stamps beyond the clock bound were already reported in the log. */
 const reportedAhead = new WeakSet<WorkspaceStore>();
@@ -224,6 +225,20 @@ class DeskSession {
         // Other desks first: this process's sessions hear at once (and other processes by NOTIFY).
         if (fresh.length > 0) await this.announcePush(fresh);
         this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
+        return;
+      }
+      case 'numbers-request': {
+        // Blocks for this desk alone, recorded before they are sent (a lost answer only leaves a gap).
+        const floor = await shopNumberFloor(await this.store, frame.above);
+        const grant = await this.storage.roNumbers.grant({
+          workspaceId: this.workspace.id,
+          deviceId: this.device.id,
+          want: frame.want,
+          floor,
+          now: new Date().toISOString(),
+          newReserve: frame.reserve === true,
+        });
+        this.send({ t: 'numbers', ...grant });
         return;
       }
       case 'ack': {

@@ -9,8 +9,8 @@ import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import { insertCustomer } from '../customers/handlers.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
-import { SETTINGS_ID } from '../workspace/handlers.js';
 import { loadDetail, loadSummaries } from './queries.js';
+import { takeRoNumber } from './ro-numbers.js';
 
 /** Plates as printed: upper case, single spaces. */
 export function normalizePlate(plate: string | null | undefined): string | null {
@@ -42,15 +42,6 @@ export async function findOpenDuplicates(desk: Desk, vin: string | null, plate: 
   });
   const ids = (await q.execute()).map((r) => r.id);
   return loadSummaries(desk, { ids });
-}
-
-async function nextRoNumber(tx: WriteTx): Promise<number> {
-  const settings = await tx.get('workspace_settings', SETTINGS_ID);
-  const max = await tx.trx
-    .selectFrom('repair_orders')
-    .select((eb) => eb.fn.max('ro_number').as('n'))
-    .executeTakeFirst();
-  return Math.max(Number(max?.n ?? 0) + 1, settings?.ro_number_start ?? 1001);
 }
 
 function staffOf(ctx: HandlerContext): string | null {
@@ -90,6 +81,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
     const now = new Date().toISOString();
     const staffId = staffOf(ctx);
     const portal = portalBase(desk);
+    await desk.roNumbers?.ready();
     const id = await desk.store.write(intent(ctx, 'ro-check-in', 'Car checked in'), async (tx) => {
       let customerId: string;
       if ('id' in args.customer) {
@@ -120,7 +112,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
       } else {
         vehicleId = await tx.insert('vehicles', { ...vehicleFields, created_at: now });
       }
-      const roNumber = await nextRoNumber(tx);
+      const roNumber = await takeRoNumber(tx);
       const roId = await tx.insert('repair_orders', {
         ro_number: roNumber,
         customer_id: customerId,

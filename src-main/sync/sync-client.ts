@@ -25,6 +25,7 @@ import {
   bearer,
   CLOSE,
   type ChangesFrame,
+  type DeskFrame,
   MAX_SYNC_FRAME_BYTES,
   type RelayFrame,
   relayFrameSchema,
@@ -88,6 +89,9 @@ export class SyncClient {
   /** Monotonic times the hello and the latest push were sent (for the round trip). */
   private helloSentMono = 0;
   private pushSentMono = 0;
+  /** Listeners for frames other parts of the desk answer (RO numbers: src-main/repair-orders/ro-numbers.ts). */
+  private readonly frameListeners = new Set<(frame: RelayFrame) => Promise<void> | void>();
+  private readonly caughtUpListeners = new Set<() => void>();
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -192,6 +196,26 @@ export class SyncClient {
         resolve();
       });
     });
+  }
+
+  /** Hears `numbers` and `error` frames, in arrival order (the next frame waits for the listener). */
+  onRelayFrame(listener: (frame: RelayFrame) => Promise<void> | void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** Called each time the desk has applied everything the relay had (after every last page). */
+  onCaughtUp(listener: () => void): () => void {
+    this.caughtUpListeners.add(listener);
+    return () => this.caughtUpListeners.delete(listener);
+  }
+
+  /** Sends a frame now if the relay has welcomed this connection; false when offline. */
+  sendFrame(frame: DeskFrame): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
   }
 
   onStatus(listener: (status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void): () => void {
@@ -326,6 +350,10 @@ export class SyncClient {
           return;
         }
         this.problem = frame.message;
+        for (const listener of this.frameListeners) await listener(frame);
+        return;
+      case 'numbers':
+        for (const listener of this.frameListeners) await listener(frame);
         return;
     }
   }
@@ -343,6 +371,7 @@ export class SyncClient {
       this.lastSyncedAt = new Date().toISOString();
       this.caughtUpThisConnection = true;
       for (const resolve of this.caughtUp.splice(0)) resolve();
+      for (const listener of this.caughtUpListeners) listener();
       this.emit();
     }
   }
