@@ -67,6 +67,8 @@ export class Desk {
   /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
   blobSync: BlobSync | null = null;
   private sessionCounter = 0;
+  /** When things happen, as the handlers record it on the shop's records (`at` fields; not sync stamps). */
+  private clock: () => Date = () => new Date();
 
   private constructor(
     readonly dataDir: string,
@@ -204,6 +206,22 @@ export class Desk {
 
   get sqlite() {
     return this.workspace.sqlite;
+  }
+
+  /** The moment handlers write as "when it happened": the wall clock, except while the demo seeds its past month. */
+  now(): Date {
+    return this.clock();
+  }
+
+  /**
+   * For the demo's seeding run only: the records written meanwhile are dated by `clock` (sync
+   * stamps and the audit trail keep real time). Returns the function that puts the wall clock back.
+   */
+  useClock(clock: () => Date): () => void {
+    this.clock = clock;
+    return () => {
+      this.clock = () => new Date();
+    };
   }
 
   newSession(): Session {
