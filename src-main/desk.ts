@@ -11,6 +11,7 @@ import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
+import { demoHandlers } from './demo/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { type DeviceCredential, readDevice } from './sync/device.js';
 import { PairingError, pairDesk } from './sync/pair.js';
@@ -91,6 +92,7 @@ export class Desk {
       portalHandlers,
       printingHandlers,
       smsHandlers,
+      demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

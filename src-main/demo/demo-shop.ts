@@ -269,7 +269,11 @@ export class DemoFactory {
     /** Area codes to draw mobiles from; every one gives 100 fictional 555-01xx numbers. */
     readonly areaCodes: readonly string[] = AREA_CODES,
   ) {
-    this.mobilesLeft = rng.shuffle(areaCodes.flatMap((a) => Array.from({ length: 100 }, (_, i) => `${a}55501${String(i).padStart(2, '0')}`)));
+    // Never the shop's own numbers (its phone, and the demo texting number).
+    const shops = new Set(['5125550100', '5125550199']);
+    this.mobilesLeft = rng.shuffle(
+      areaCodes.flatMap((a) => Array.from({ length: 100 }, (_, i) => `${a}55501${String(i).padStart(2, '0')}`)).filter((n) => !shops.has(n)),
+    );
   }
 
   person(name?: { firstName: string; lastName: string }): DemoPerson {
@@ -295,7 +299,10 @@ export class DemoFactory {
   }
 
   private randomMobile(): string {
-    return `${this.rng.pick(this.areaCodes)}55501${digits(this.rng, 2)}`;
+    for (;;) {
+      const n = `${this.rng.pick(this.areaCodes)}55501${digits(this.rng, 2)}`;
+      if (n !== '5125550100' && n !== '5125550199') return n;
+    }
   }
 
   vehicle(): DemoVehicle {
