@@ -216,13 +216,15 @@ export class Desk {
   }
 
   /**
-   * For the demo's seeding run only: the records written meanwhile are dated by `clock` (sync
-   * stamps and the audit trail keep real time). Returns the function that puts the wall clock back.
+   * For the demo's seeding run only: the records written meanwhile, and their audit events, are
+   * dated by `clock` (sync stamps keep real time). Returns the function that puts the wall clock back.
    */
   useClock(clock: () => Date): () => void {
     this.clock = clock;
+    this.store.auditClock = clock;
     return () => {
       this.clock = () => new Date();
+      this.store.auditClock = () => new Date();
     };
   }
 
