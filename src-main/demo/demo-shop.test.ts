@@ -177,6 +177,10 @@ describe('demo shop', () => {
         expect(open(c.at)).toBe(true);
       }
       expect(moved.some(({ c }) => c.toDate > c.fromDate!)).toBe(true);
+      // Never a day the shop is closed.
+      for (const d of details) {
+        for (const c of d.promisedDateHistory) expect(new Date(`${c.toDate}T12:00:00Z`).getUTCDay(), `RO ${d.roNumber}: ${c.toDate}`).not.toBe(0);
+      }
     });
 
     it('has photos on most open cars, real JPEGs that differ from car to car', async () => {

@@ -472,6 +472,11 @@ interface RoPlan {
 }
 
 
+/** The day itself, or the Saturday before (`-1`) or Monday after (`1`) when it is a Sunday, when the shop is closed. */
+function notSunday(isoDate: string, way: 1 | -1): string {
+  return new Date(`${isoDate}T12:00:00Z`).getUTCDay() === 0 ? addDays(isoDate, way) : isoDate;
+}
+
 /** The stages a repair walks through to reach `last`; without a supplement it skips the two supplement stages. */
 function pathTo(last: Stage, withSupplement: boolean): Stage[] {
   const upTo = STAGES.slice(0, STAGES.indexOf(last) + 1);
@@ -842,7 +847,7 @@ async function runPlan(api: ApiDriver, cal: ShopCalendar, rng: Rng, plan: RoPlan
       }
       if (plan.estimatePush && promised) {
         walk.later(step, 60);
-        promised = addDays(promised, plan.estimatePush);
+        promised = notSunday(addDays(promised, plan.estimatePush), 1);
         const reason = `The estimate found more damage than we could see at drop-off; the repair needs ${plan.estimatePush === 1 ? 'one more day' : `${plan.estimatePush} more days`}.`;
         ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason }, 'estimator');
       }
@@ -876,7 +881,7 @@ async function runPlan(api: ApiDriver, cal: ShopCalendar, rng: Rng, plan: RoPlan
       ro = await api.call('exception-add', { roId, tag: e.tag, note: e.note }, RAISER[e.tag]);
       if (e.dateReason && promised) {
         walk.later(step, 45);
-        promised = addDays(promised, e.pushDays);
+        promised = notSunday(addDays(promised, e.pushDays), 1);
         ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason: e.dateReason }, RAISER[e.tag]);
         if (talk && rng.chance(0.7)) {
           await exchange(api, walk, rng, talk, step, `An update on your ${car}: ${e.dateReason} The new date is ${dayName(promised)}.`, ['Ok, thanks for letting me know.', 'That is disappointing, but I understand.', 'Can you extend the rental then?'], 0.65, 'I will ask the adjuster today and text you back.');
@@ -996,7 +1001,7 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
       plan.estimatePush = rng.chance(0.2) ? rng.int(1, 3) : 0;
       const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), plan.estimatePush);
       const took = daysBetween(checkedIn, calendar.dateOf(deliveredW));
-      plan.promisedAtCheckIn = addDays(checkedIn, Math.max(2, took - pushed + rng.int(-2, 2)));
+      plan.promisedAtCheckIn = notSunday(addDays(checkedIn, Math.max(2, took - pushed + rng.int(-2, 2))), 1);
       closedPlans.push({ plan, timeline });
     }
     closedPlans.sort((a, b) => a.timeline.stageAt[0]! - b.timeline.stageAt[0]!);
@@ -1058,7 +1063,8 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
       const estimatePush = promiseAtCheckIn && k >= 1 && !overdue[i] && rng.chance(0.35) ? rng.int(1, 4) : 0;
       // Every date change pushed the date out, so the first promise was that much earlier.
       const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), estimatePush);
-      const firstPromise = finalPromised ? addDays(finalPromised, -pushed) : null;
+      // The shop is closed on Sundays, so no date is one (an overdue one moves back, so it stays overdue).
+      const firstPromise = finalPromised ? notSunday(addDays(finalPromised, -pushed), overdue[i] ? -1 : 1) : null;
       plans.push({
         plan: {
           customer,

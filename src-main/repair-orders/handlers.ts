@@ -152,7 +152,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         });
       }
       // The customer's portal link is ready by the time the work order prints (paired desks only).
-      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null });
+      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null, issuedAt: now });
       return roId;
     });
     return loadDetail(desk, id);
