@@ -15,7 +15,7 @@ import { pairDesk } from '../src-main/sync/pair.js';
 import { issuePairingCode } from '../relay/pairing.js';
 import { type RunningRelay, startRelay } from '../relay/server.js';
 import { readTelnyxConfig, type TelnyxConfig } from '../relay/sms/config.js';
-import { type DemoPhone, startDemoPhone } from '../relay/sms/demo-phone/demo-phone.js';
+import { DEMO_TEXTING_NUMBER, type DemoPhone, startDemoPhone } from '../relay/sms/demo-phone/demo-phone.js';
 import { openSqliteStorage } from '../relay/storage/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -126,6 +126,13 @@ async function setUpOnFirstRun(deskDir: string, relay: RunningRelay, demo: boole
     const { seedDemoShop } = await import('../src-main/demo/demo-shop.js');
     const seeded = await seedDemoShop(desk);
     console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders.`);
+    // The demo phone shows the past month's texts too, as the customers' phones have them.
+    if (phone) {
+      const past = await desk.db.selectFrom('messages').select(['id', 'peer_number', 'direction', 'body', 'at']).where('channel', '=', 'sms').where('peer_number', 'is not', null).execute();
+      phone.remember(
+        past.map((m) => ({ id: m.id, phone: m.peer_number!, shop: DEMO_TEXTING_NUMBER, direction: m.direction === 'out' ? 'in' : 'out', text: m.body ?? '', at: m.at ?? '' })),
+      );
+    }
     // Let the relay have it all before this first desk closes (the next one would push it anyway).
     const deadline = Date.now() + 60_000;
     while ((await desk.syncClient!.status()).changesWaiting > 0 && Date.now() < deadline) {

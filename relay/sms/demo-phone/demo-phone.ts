@@ -41,6 +41,8 @@ export interface DemoPhone {
   texts(): PhoneText[];
   /** Where delivery reports and replies go; until it is set, replies are refused. */
   connect(relayUrl: string): void;
+  /** Texts the phones had before this phone started (the demo shop's past month), oldest first. */
+  remember(past: PhoneText[]): void;
   /** Orders the demo number on the fake Telnyx and gives it to the workspace, as `relay number provision` does. */
   provision(storage: RelayStorage, workspaceId: string): Promise<void>;
   close(): Promise<void>;
@@ -147,6 +149,10 @@ export async function startDemoPhone(options: DemoPhoneOptions = {}): Promise<De
     texts: () => [...texts],
     connect(url) {
       relayUrl = url;
+    },
+    remember(past) {
+      texts.unshift(...[...past].sort((a, b) => a.at.localeCompare(b.at)));
+      save();
     },
     async provision(storage, workspaceId) {
       await provisionNumber(telnyxClient(telnyx), storage, { workspaceId, phoneNumber: DEMO_TEXTING_NUMBER, messagingProfileId: PROFILE, pollMs: 20 });

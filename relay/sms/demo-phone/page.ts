@@ -56,7 +56,7 @@ export const DEMO_PHONE_PAGE = `<!doctype html>
   let state = { phones: [], connected: false };
   let shown = '';
   const fmtNumber = (n) => { const m = /^\\+1(\\d{3})(\\d{3})(\\d{4})$/.exec(n); return m ? '(' + m[1] + ') ' + m[2] + '-' + m[3] : n; };
-  const fmtTime = (iso) => new Date(iso).toLocaleString('en-US', { weekday: 'short', hour: 'numeric', minute: '2-digit' });
+  const fmtTime = (iso) => new Date(iso).toLocaleString('en-US', { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
   const current = () => decodeURIComponent(location.hash.slice(2));
   const el = (tag, props = {}, ...children) => { const e = document.createElement(tag); Object.assign(e, props); for (const c of children) e.append(c); return e; };
   const label = (p) => p.name ? p.name + "'s phone" : 'Phone ' + fmtNumber(p.phone);
