@@ -1094,7 +1094,8 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
     }
     const laidOut = plans.map(({ plan, who, firstPromise }) => {
       // The last move was in the last few working days; the car came in some days before its first promised date.
-      const lastW = calendar.nowW - rng.int(15, 1400);
+      // (A car still waiting for its pictures came in today or yesterday.)
+      const lastW = calendar.nowW - (plan.path.length === 1 ? rng.int(15, 500) : rng.int(15, 1400));
       const checkInBy = firstPromise ? calendar.openingOf(addDays(firstPromise, -rng.int(4, 9))) + rng.int(0, 240) : null;
       return { plan, who, timeline: layOut(stageGaps(rng, plan), lastW, checkInBy, 600) };
     });
