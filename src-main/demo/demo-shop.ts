@@ -725,7 +725,8 @@ async function exchange(
   const answer = rng.pick(answers);
   await customerWrote(api.desk, talk.side, talk.channel, answer, api.moment);
   // Read a little later, unless it came in during the last few working hours.
-  if (walk.sinceNow() > 300 || rng.chance(0.3)) {
+  const readAnyway = rng.chance(0.3);
+  if (walk.sinceNow() > 300 || readAnyway) {
     walk.later(i, 120);
     await api.call('message-mark-read', { roId: talk.side.roId }, seat);
     if (followUp && answer.endsWith('?')) {
@@ -1102,14 +1103,18 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
     // Checked in in the order they came.
     laidOut.sort((a, b) => a.timeline.stageAt[0]! - b.timeline.stageAt[0]!);
     const QUESTIONS = ['Hi, any update on my car?', 'Is it still on track for the date you gave me?', 'Can I stop by to get my sunglasses out of the car?', 'Did the insurance approve everything?'];
+    let writers = 0;
     for (const [n, { plan, who, timeline }] of laidOut.entries()) {
+      const reachable = who.preferredChannel !== 'phone' || !who.mobile;
+      if (reachable) writers += 1;
       await runPlan(api, calendar, rng, plan, sub, {
         who,
         timeline,
         conversation: true,
-        photos: rng.chance(0.88) ? ['check-in', 'damage', 'teardown', 'paint', 'finished'] : [],
+        // Most cars have photos; one in eight is still waiting for the camera.
+        photos: n % 8 !== 5 ? ['check-in', 'damage', 'teardown', 'paint', 'finished'] : [],
         // A few customers wrote in the last hours and nobody has read it yet.
-        unreadAtEnd: n % 6 === 2 ? rng.pick(QUESTIONS) : null,
+        unreadAtEnd: reachable && writers % 5 === 2 ? rng.pick(QUESTIONS) : null,
       });
     }
   } finally {
