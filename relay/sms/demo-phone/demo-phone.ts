@@ -92,6 +92,11 @@ export async function startDemoPhone(options: DemoPhoneOptions = {}): Promise<De
     },
     handle(req, res, url, body) {
       if (url.pathname !== '/phone' && !url.pathname.startsWith('/phone/')) return false;
+      // Only as 127.0.0.1 (a page on another name resolving here must not read the customers' texts).
+      if (req.headers.host !== new URL(fake.origin).host) {
+        answer(res, 421, { error: 'Open the demo phone at the address npm start printed.' });
+        return true;
+      }
       void page(req, res, url, body).catch((err: unknown) => answer(res, 500, { error: `The demo phone failed: ${(err as Error).message}` }));
       return true;
     },
