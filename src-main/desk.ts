@@ -36,6 +36,8 @@ export interface DeskOptions {
   /** Connect to the relay when the folder is paired (default true; one-shot commands turn it off). */
   sync?: boolean;
   syncOptions?: SyncClientOptions;
+  /** This PC's wall clock for stamps and clock checks (tests inject one running ahead). */
+  now?: () => number;
 }
 
 interface DeskConfig {
@@ -110,7 +112,7 @@ export class Desk {
     const releaseLock = acquireDeskLock(options.dataDir);
     let workspace: WorkspaceDb;
     try {
-      workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep });
+      workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep, now: options.now });
     } catch (err) {
       releaseLock();
       throw err;
@@ -127,7 +129,7 @@ export class Desk {
           slug,
         });
       } else if (options.sync !== false) {
-        desk.startSync(device, options.syncOptions);
+        desk.startSync(device, options.now ? { now: options.now, ...options.syncOptions } : options.syncOptions);
       }
     } catch (err) {
       await workspace.close();
@@ -252,6 +254,7 @@ export class Desk {
         filesToFetch: 0,
         lastSyncedAt: null,
         problem: null,
+        clock: null,
       };
     }
     const files = this.blobSync?.counts();

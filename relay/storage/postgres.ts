@@ -19,6 +19,7 @@ import {
 import pg from 'pg';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { stampCeiling } from '../../src-shared/sync/hlc.js';
 import {
   AnnounceListeners,
   createWorkspace,
@@ -309,7 +310,9 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
           // committed before it, as a single relay would. Applying remote changes stamps
           // nothing, so it needs no look.
           if (!stamping) return;
-          const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+          // Only stamps within the clock bound: one from before clocks were bounded moves nothing.
+          const ceiling = stampCeiling(store?.clock.limit() ?? Date.now());
+          const last = await trx.selectFrom('changes').select('stamp').where('stamp', '<=', ceiling).orderBy('stamp', 'desc').limit(1).executeTakeFirst();
           if (last) store?.clock.observe(last.stamp);
         },
       });

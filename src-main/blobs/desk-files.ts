@@ -3,6 +3,7 @@
 // IPC, so both transports check the same things.
 import fsp from 'node:fs/promises';
 import { ApiError } from '../../src-shared/api/errors.js';
+import { deskPhotoForStorage } from './desk-heic.js';
 import { importBlob, isBlobHash, LocalBlobError, localBlobPath, MAX_IMPORT_BYTES, sniffMimeType } from './local-blobs.js';
 
 /**
@@ -14,8 +15,11 @@ export async function importDeskFile(dataDir: string, bytes: Buffer): Promise<{ 
   if (bytes.length > MAX_IMPORT_BYTES) {
     throw new ApiError('file-refused', `The file is larger than ${Math.round(MAX_IMPORT_BYTES / (1024 * 1024))} MB, the most a photo or PDF may be.`);
   }
-  const mimeType = sniffMimeType(bytes.subarray(0, 16));
-  if (!mimeType) throw new ApiError('file-refused', 'Only photos (JPEG, PNG, WebP, HEIC) and PDF documents can be added to a repair.');
+  const sniffed = sniffMimeType(bytes.subarray(0, 16));
+  if (!sniffed) throw new ApiError('file-refused', 'Only photos (JPEG, PNG, WebP, HEIC) and PDF documents can be added to a repair.');
+  // An iPhone's HEIC is stored as a JPEG (screens cannot show HEIC); the answer names the stored type.
+  const { bytes: stored, mimeType } = await deskPhotoForStorage(bytes, sniffed);
+  bytes = stored;
   try {
     const { hash, sizeBytes } = await importBlob(dataDir, bytes, mimeType);
     return { hash, sizeBytes, mimeType };

@@ -31,6 +31,8 @@ export interface OpenOptions {
   /** Folder for automatic backups (before migrations); none when omitted. */
   backupDir?: string;
   keepBackups?: number;
+  /** The wall clock the store stamps with (tests inject one running ahead). */
+  now?: () => number;
 }
 
 export interface WorkspaceDb {
@@ -107,7 +109,7 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
           });
         }
       },
-    });
+    }, { now: options.now });
     return {
       file,
       sqlite,

@@ -311,7 +311,8 @@ export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
  * arrived from another desk yet). ArrayBuffers, because Electron's context bridge copies those.
  */
 export interface BaylineFiles {
-  upload(bytes: ArrayBuffer, mimeType: string): Promise<{ hash: string; sizeBytes: number }>;
+  /** `mimeType` in the answer is the type stored: an iPhone's HEIC photo is kept as a JPEG. */
+  upload(bytes: ArrayBuffer, mimeType: string): Promise<{ hash: string; sizeBytes: number; mimeType?: string }>;
   read(hash: string): Promise<ArrayBuffer | null>;
 }
 

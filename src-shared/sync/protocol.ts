@@ -41,6 +41,8 @@ export interface WelcomeFrame {
   t: 'welcome';
   workspace: { id: string; slug: string; name: string };
   relayNode: string;
+  /** The relay's clock as it sent this (ms since 1970): the desk measures its own clock's offset. */
+  time?: number;
 }
 export interface ChangesFrame {
   t: 'changes';
@@ -60,6 +62,8 @@ export interface ErrorFrame {
   t: 'error';
   code: string;
   message: string;
+  /** The relay's clock as it sent this; set with code `clock-ahead` (the push was refused, the session stays open). */
+  time?: number;
 }
 export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame;
 
@@ -69,11 +73,12 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
       t: z.literal('welcome'),
       workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
       relayNode: z.string(),
+      time: z.number().int().optional(),
     })
     .strict(),
   z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }).strict(),
   z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }).strict(),
-  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000) }).strict(),
+  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }).strict(),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
