@@ -124,8 +124,9 @@ async function setUpOnFirstRun(deskDir: string, relay: RunningRelay, demo: boole
     if (!demo) return;
     console.log('Filling it with a demo shop (BAYLINE_EMPTY=1 skips this)…');
     const { seedDemoShop } = await import('../src-main/demo/demo-shop.js');
+    const started = Date.now();
     const seeded = await seedDemoShop(desk);
-    console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders.`);
+    console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders (${Math.round((Date.now() - started) / 1000)} s).`);
     // The demo phone shows the past month's texts too, as the customers' phones have them.
     if (phone) {
       const past = await desk.db.selectFrom('messages').select(['id', 'peer_number', 'direction', 'body', 'at']).where('channel', '=', 'sms').where('peer_number', 'is not', null).execute();
