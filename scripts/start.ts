@@ -38,6 +38,12 @@ async function main(): Promise<number> {
     try {
       phone?.connect(relay.url);
       if (firstRun) await setUpOnFirstRun(deskDir, relay, demo, phone);
+      const device = readDevice(deskDir);
+      if (!phone && realTelnyx && device && (await relay.app.storage.sms.numberOfWorkspace(device.workspace.id)) === DEMO_TEXTING_NUMBER) {
+        console.log(
+          "This folder holds the demo shop, whose texting number (512) 555-0199 is the demo phone's: Telnyx will not send from it. For real texts, start on a new data folder (BAYLINE_EMPTY=1) and give that shop a number with `npm run relay -- number provision`.",
+        );
+      }
       if (phone) {
         // For the desk this process starts (or Electron's): it shows a "Demo phone" link.
         process.env.BAYLINE_DEMO_PHONE_URL = phone.url;
