@@ -13,6 +13,7 @@ import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
 import { readDeskConfig } from './desk-config.js';
+import { demoHandlers } from './demo/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { type DeviceCredential, readDevice } from './sync/device.js';
 import { PairingError, pairDesk } from './sync/pair.js';
@@ -65,6 +66,8 @@ export class Desk implements DeskContext {
   /** Asks the relay for RO number blocks and renumbers old duplicates; present when `syncClient` is. */
   roNumbers: RoNumberKeeper | null = null;
   private sessionCounter = 0;
+  /** When things happen, as the handlers record it on the shop's records (`at` fields; not sync stamps). */
+  private clock: () => Date = () => new Date();
 
   private constructor(
     readonly dataDir: string,
@@ -87,6 +90,7 @@ export class Desk implements DeskContext {
       portalHandlers,
       printingHandlers,
       smsHandlers,
+      demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });
@@ -206,6 +210,24 @@ export class Desk implements DeskContext {
 
   get sqlite() {
     return this.workspace.sqlite;
+  }
+
+  /** The moment handlers write as "when it happened": the wall clock, except while the demo seeds its past month. */
+  now(): Date {
+    return this.clock();
+  }
+
+  /**
+   * For the demo's seeding run only: the records written meanwhile, and their audit events, are
+   * dated by `clock` (sync stamps keep real time). Returns the function that puts the wall clock back.
+   */
+  useClock(clock: () => Date): () => void {
+    this.clock = clock;
+    this.store.auditClock = clock;
+    return () => {
+      this.clock = () => new Date();
+      this.store.auditClock = () => new Date();
+    };
   }
 
   newSession(): Session {

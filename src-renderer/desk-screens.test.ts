@@ -146,9 +146,14 @@ describe('the front desk on the demo shop', () => {
     // A customer who lives elsewhere gets automated texts by her own clock.
     await page.getByLabel("Customer's time zone").selectOption('America/Denver');
     await expect.poll(async () => (await t.call('ro-get', { id: ro.id })).customer.timeZone).toBe('America/Denver');
+    // The demo's history may hold notes of his already: this one is one more, and the newest.
+    const activity = page.getByRole('list', { name: 'What happened to this repair' });
+    await activity.getByRole('listitem').first().waitFor();
+    const notesBefore = await activity.getByText('Tomás Álvarez: Internal note added').count();
     await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
     await page.getByRole('button', { name: 'Add note' }).click();
-    await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();
+    await expect.poll(() => activity.getByText('Tomás Álvarez: Internal note added').count()).toBe(notesBefore + 1);
+    await activity.getByRole('listitem').first().getByText('Tomás Álvarez: Internal note added').waitFor();
 
     // A delay by its tag, shown on the card; then resolved.
     const delays = page.getByRole('region', { name: 'Delays and exceptions' });

@@ -23,6 +23,8 @@ export interface DeskContext {
   readonly sqlite: Database.Database;
   /** RO number blocks from the relay (src-main/repair-orders/ro-numbers.ts); null until the desk is paired. */
   readonly roNumbers: { ready(): Promise<void> } | null;
+  /** When something happens, as handlers record it on the shop's records (`at` fields); the demo seeds the past through it. */
+  now(): Date;
   /** Online or offline since when, and what is still waiting to go out or come in. */
   syncStatus(): Promise<SyncStatus>;
   /** Pairs this open desk with the shop's relay and starts syncing. */

@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, ty
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
 import { importDeskFile, readDeskFile } from '../blobs/desk-files.js';
+import { demoPhoneUrl } from '../demo/handlers.js';
 import { Desk } from '../desk.js';
 import { installPrinting } from './printing.js';
 
@@ -61,7 +62,7 @@ function createWindow(): BrowserWindow {
   window.once('ready-to-show', () => window.show());
   // The window only ever shows Bayline; links to the outside world open in the person's browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:')) void shell.openExternal(url);
+    if (url.startsWith('https:') || url === demoPhoneUrl()) void shell.openExternal(url);
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event, url) => {

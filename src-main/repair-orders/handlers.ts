@@ -78,7 +78,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         );
       }
     }
-    const now = new Date().toISOString();
+    const now = desk.now().toISOString();
     const staffId = staffOf(ctx);
     const portal = portalBase(desk);
     await desk.roNumbers?.ready();
@@ -90,7 +90,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         }
         customerId = args.customer.id;
       } else {
-        customerId = await insertCustomer(tx, args.customer, 'customer.mobile');
+        customerId = await insertCustomer(tx, args.customer, 'customer.mobile', new Date(now));
       }
       const vehicleFields = {
         customer_id: customerId,
@@ -144,7 +144,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         });
       }
       // The customer's portal link is ready by the time the work order prints (paired desks only).
-      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null });
+      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null, issuedAt: now });
       return roId;
     });
     return loadDetail(desk, id);
@@ -195,7 +195,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
       const ro = await requireRo(tx, args.id);
       const subStatusId = args.subStatusId ?? null;
       if (ro.stage === stage && ro.sub_status_id === subStatusId) return;
-      const now = new Date().toISOString();
+      const now = desk.now().toISOString();
       await tx.update('repair_orders', args.id, {
         stage,
         sub_status_id: subStatusId,
@@ -218,7 +218,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
           from_date: ro.promised_date,
           to_date: args.date,
           reason: args.reason,
-          at: new Date().toISOString(),
+          at: ctx.desk.now().toISOString(),
           staff_id: ctx.session.staffId,
         });
       },
@@ -229,7 +229,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
   'note-add': async (args, ctx) => {
     await ctx.desk.store.write(intent(ctx, 'note-add', 'Internal note added', args.roId), async (tx) => {
       await requireRo(tx, args.roId);
-      await tx.insert('notes', { ro_id: args.roId, body: args.body, at: new Date().toISOString(), staff_id: ctx.session.staffId });
+      await tx.insert('notes', { ro_id: args.roId, body: args.body, at: ctx.desk.now().toISOString(), staff_id: ctx.session.staffId });
     });
     return loadDetail(ctx.desk, args.roId);
   },
@@ -248,7 +248,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         published: args.published ? 1 : 0,
         caption: args.caption ?? null,
         source: args.source,
-        added_at: new Date().toISOString(),
+        added_at: ctx.desk.now().toISOString(),
         added_by: ctx.session.staffId,
       });
     });

@@ -290,6 +290,9 @@ export const API = {
       .strict(),
   ).returns<SyncStatus>(),
 
+  /** The demo phone page's address while `npm start` runs the demo shop's built-in fake Telnyx; null otherwise. */
+  'demo-phone-get': method(none).returns<{ url: string | null }>(),
+
   'backup-create': method(none).returns<BackupInfo>(),
   'backup-list': method(none).returns<BackupInfo[]>(),
 } as const;

@@ -90,6 +90,8 @@ const SECRET_COLUMNS = new Set(['staff.pin_hash']);
 
 export class WorkspaceStore {
   private readonly listeners = new Set<(touched: TouchedRows, origin: ChangeOrigin) => void>();
+  /** When audit events say a write happened: the wall clock, except while a desk seeds the demo shop's past (Desk.useClock). Stamps never use it. */
+  auditClock: () => Date = () => new Date();
 
   private constructor(
     readonly db: Kysely<WorkspaceDatabase>,
@@ -409,7 +411,7 @@ export class WorkspaceStore {
       id: crypto.randomUUID(),
       node,
       seq: (last?.seq ?? 0) + 1,
-      at: new Date().toISOString(),
+      at: this.auditClock().toISOString(),
       actor: intent.actor,
       action: intent.action,
       ro_id: tx.roId,
