@@ -3,7 +3,7 @@
 // with sharp (librsvg) as a JPEG. They read as repair photos in a thumbnail; nobody would take
 // them for real ones at full size, and they are not meant to be.
 import sharp from 'sharp';
-import type { Rng } from './demo-shop.js';
+import type { Rng } from './rng.js';
 
 export type PhotoMoment = 'check-in' | 'damage' | 'teardown' | 'paint' | 'finished';
 
