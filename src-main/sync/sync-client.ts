@@ -28,6 +28,7 @@ import {
   type DeskFrame,
   MAX_SYNC_FRAME_BYTES,
   type RelayFrame,
+  isKnownRelayFrame,
   relayFrameSchema,
   SYNC_PAGE,
   SYNC_PATH,
@@ -322,7 +323,10 @@ export class SyncClient {
 
   private async onFrame(socket: WebSocket, text: string, isBinary: boolean): Promise<void> {
     if (isBinary) throw new Error('the relay sent binary data');
-    const parsed = relayFrameSchema.safeParse(JSON.parse(text));
+    const raw: unknown = JSON.parse(text);
+    // A frame type from a newer relay that this desk does not know is skipped, not fatal.
+    if (!isKnownRelayFrame(raw)) return;
+    const parsed = relayFrameSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`the relay sent a frame this desk does not understand`);
     const frame = parsed.data as RelayFrame;
     switch (frame.t) {

@@ -104,6 +104,18 @@ export interface NumbersFrame {
 }
 export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame | NumbersFrame;
 
+/**
+ * Frames from the relay are read leniently: fields a newer relay adds are dropped, not refused
+ * (a relay is upgraded before the desks of its shops, and a desk must keep syncing with it), and a
+ * frame type this desk does not know is skipped (`isKnownRelayFrame`). Desk frames stay strict.
+ */
+export const RELAY_FRAME_TYPES = ['welcome', 'changes', 'pushed', 'error', 'numbers'] as const;
+
+export function isKnownRelayFrame(frame: unknown): boolean {
+  const t = (frame as { t?: unknown } | null)?.t;
+  return typeof t === 'string' && (RELAY_FRAME_TYPES as readonly string[]).includes(t);
+}
+
 export const relayFrameSchema = z.discriminatedUnion('t', [
   z
     .object({
@@ -111,12 +123,11 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
       workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
       relayNode: z.string(),
       time: z.number().int().optional(),
-    })
-    .strict(),
-  z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }).strict(),
-  z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }).strict(),
-  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }).strict(),
-  roNumberGrantSchema.extend({ t: z.literal('numbers') }).strict(),
+    }),
+  z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }),
+  z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }),
+  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }),
+  roNumberGrantSchema.extend({ t: z.literal('numbers') }),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
