@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { redeem } from './pairing.js';
 import { RateLimiter } from './rate-limit.js';
+import { grantAtPairing } from './storage/ro-number-blocks.js';
 
 const body = z.object({ code: z.string().min(1).max(32), deviceName: z.string().trim().min(1).max(80) }).strict();
 
@@ -21,8 +22,16 @@ export const pairingPlugin: FastifyPluginAsync = async (app) => {
     try {
       const paired = await redeem(app.storage, parsed.data);
       req.log.info({ device: paired.deviceId, workspace: paired.workspace.slug }, 'desk paired');
+      // The desk's first RO numbers come with its credential, so it can check cars in even if it goes offline at once.
+      const numbers = await app.storage
+        .workspaceStore(paired.workspace.id)
+        .then((store) => grantAtPairing(app.storage.roNumbers, store, { workspaceId: paired.workspace.id, deviceId: paired.deviceId }))
+        .catch((err: unknown) => {
+          req.log.warn({ err: (err as Error).message }, 'no RO numbers at pairing; the desk asks again when it connects');
+          return undefined;
+        });
       // Portal links the desk prints point at the configured public address, never at whatever Host the desk used.
-      return { ...paired, portalUrl: app.publicUrl };
+      return { ...paired, portalUrl: app.publicUrl, ...(numbers ? { numbers } : {}) };
     } catch (err) {
       if ((err as { code?: string }).code === 'code-invalid') {
         return reply.code(403).send({

@@ -1,6 +1,8 @@
 // `npm start`: Bayline on one machine. Builds the renderer when its sources changed, runs a local
 // relay (SQLite in DATA/relay), pairs the desk with it on first start (and fills it with the demo
 // shop), then opens the desk in Electron, or in the browser host where Electron is not installed.
+// With the demo shop and no TELNYX_API_KEY, texting runs against the built-in demo phone (a fake
+// Telnyx on 127.0.0.1 with a page showing what the customers' phones received).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +16,8 @@ import { readDevice } from '../src-main/sync/device.js';
 import { pairDesk } from '../src-main/sync/pair.js';
 import { issuePairingCode } from '../relay/pairing.js';
 import { type RunningRelay, startRelay } from '../relay/server.js';
-import { readTelnyxConfig } from '../relay/sms/config.js';
+import { readTelnyxConfig, type TelnyxConfig } from '../relay/sms/config.js';
+import { DEMO_TEXTING_NUMBER, type DemoPhone, startDemoPhone } from '../relay/sms/demo-phone/demo-phone.js';
 import { openSqliteStorage } from '../relay/storage/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,34 +29,77 @@ async function main(): Promise<number> {
   await buildRendererIfStale(RENDERER_OUT);
   const root = path.resolve(process.env.BAYLINE_DATA ?? 'data');
   const deskDir = path.join(root, 'desk');
-  const relay = await startLocalRelay(path.join(root, 'relay'), deskDir);
+  const firstRun = readDeskConfig(deskDir) === null;
+  const demo = firstRun ? process.env.BAYLINE_EMPTY !== '1' : fs.existsSync(path.join(root, DEMO_PHONE_FILE));
+  const realTelnyx = readTelnyxConfig();
+  // The demo texts through the demo phone, unless a real Telnyx account is configured: then it is Telnyx.
+  const phone = demo && !realTelnyx ? await startLocalDemoPhone(root) : null;
   try {
-    await setUpOnFirstRun(deskDir, relay);
-    const electron = findElectron();
-    if (electron.binary !== null) return await runElectron(electron.binary, deskDir);
-    return await runBrowserHost(electron.reason, deskDir, relay);
+    const relay = await startLocalRelay(path.join(root, 'relay'), deskDir, phone?.telnyx ?? realTelnyx);
+    try {
+      phone?.connect(relay.url);
+      if (firstRun) await setUpOnFirstRun(deskDir, relay, demo, phone);
+      const device = readDevice(deskDir);
+      if (!phone && realTelnyx && device && (await relay.app.storage.sms.numberOfWorkspace(device.workspace.id)) === DEMO_TEXTING_NUMBER) {
+        console.log(
+          "This folder holds the demo shop, whose texting number (512) 555-0199 is the demo phone's: Telnyx will not send from it. For real texts, start on a new data folder (BAYLINE_EMPTY=1) and give that shop a number with `npm run relay -- number provision`.",
+        );
+      }
+      if (phone) {
+        // For the desk this process starts (or Electron's): it shows a "Demo phone" link.
+        process.env.BAYLINE_DEMO_PHONE_URL = phone.url;
+        console.log(`Texting runs against the demo phone (no Telnyx account needed); what customers' phones received: ${phone.url}`);
+      }
+      const electron = findElectron();
+      if (electron.binary !== null) return await runElectron(electron.binary, deskDir);
+      return await runBrowserHost(electron.reason, deskDir, relay);
+    } finally {
+      await relay.close();
+    }
   } finally {
-    await relay.close();
+    await phone?.close();
   }
 }
+
+/** The demo phone's texts, kept in the data folder; its presence also marks a demo shop's folder. */
+const DEMO_PHONE_FILE = 'demo-phone.json';
+
+async function startLocalDemoPhone(root: string): Promise<DemoPhone> {
+  let names: ((phone: string) => Promise<string | null>) | null = null;
+  const phone = await startDemoPhone({ stateFile: path.join(root, DEMO_PHONE_FILE), nameOf: (n) => names?.(n) ?? Promise.resolve(null) });
+  const deskDir = path.join(root, 'desk');
+  // The customers' names for the phone's list, from the shop's data on the local relay.
+  names = async (number) => {
+    const device = readDevice(deskDir);
+    if (!device || !relayStorage) return null;
+    const store = await relayStorage.workspaceStore(device.workspace.id);
+    const row = await store.db.selectFrom('customers').select(['first_name', 'last_name']).where('mobile', '=', number).executeTakeFirst();
+    return row ? [row.first_name, row.last_name].filter(Boolean).join(' ') : null;
+  };
+  return phone;
+}
+
+let relayStorage: RunningRelay['app']['storage'] | null = null;
 
 /**
  * The relay a single machine needs, in the same process. Its port must stay the same from one
  * start to the next, because the paired desk remembers the address.
  */
-async function startLocalRelay(relayDir: string, deskDir: string): Promise<RunningRelay> {
+async function startLocalRelay(relayDir: string, deskDir: string, telnyx: TelnyxConfig | null): Promise<RunningRelay> {
   const paired = readDevice(deskDir);
   const port = paired ? Number(new URL(paired.relayUrl).port) : readPort(process.env.BAYLINE_RELAY_PORT, DEFAULT_RELAY_PORT);
   const storage = await openSqliteStorage(relayDir);
   try {
-    return await startRelay({
+    const relay = await startRelay({
       storage,
       port,
       blobDir: path.join(relayDir, 'blobs'),
       logger: { level: process.env.BAYLINE_LOG_LEVEL ?? 'warn' },
-      // Texting when TELNYX_API_KEY (and the rest) are set; off otherwise.
-      telnyx: readTelnyxConfig(),
+      // Texting when TELNYX_API_KEY (and the rest) are set, or through the demo phone; off otherwise.
+      telnyx,
     });
+    relayStorage = relay.app.storage;
+    return relay;
   } catch (err) {
     await storage.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -66,25 +112,35 @@ async function startLocalRelay(relayDir: string, deskDir: string): Promise<Runni
 }
 
 /**
- * First start: the relay gets a workspace, the desk is paired with it, and (unless
- * BAYLINE_EMPTY=1) the desk is filled with the demo shop, which then syncs to the relay.
+ * First start: the relay gets a workspace (Lakeside Collision for the demo), the demo phone's
+ * number is provisioned for it, the desk is paired with it, and (unless BAYLINE_EMPTY=1) the desk
+ * is filled with the demo shop, which then syncs to the relay.
  */
-async function setUpOnFirstRun(deskDir: string, relay: RunningRelay): Promise<void> {
-  if (readDeskConfig(deskDir) !== null) return;
+async function setUpOnFirstRun(deskDir: string, relay: RunningRelay, demo: boolean, phone: DemoPhone | null): Promise<void> {
   const storage = relay.app.storage;
-  const workspace =
-    (await storage.findWorkspace('my-body-shop')) ?? (await storage.createWorkspace({ slug: 'my-body-shop', name: 'My Body Shop' }));
+  const { slug, name } = demo ? { slug: 'lakeside-collision', name: 'Lakeside Collision' } : { slug: 'my-body-shop', name: 'My Body Shop' };
+  const workspace = (await storage.findWorkspace(slug)) ?? (await storage.createWorkspace({ slug, name }));
+  // The same way `relay number provision` does it, against the demo phone's fake Telnyx.
+  if (phone && !(await storage.sms.numberOfWorkspace(workspace.id))) await phone.provision(storage, workspace.id);
   const { code } = await issuePairingCode(storage, workspace.id);
   await pairDesk({ dataDir: deskDir, relayUrl: relay.url, code, deviceName: 'Front desk' });
   console.log(`First start: a local relay now holds the workspace "${workspace.name}", and this desk is paired with it.`);
   const desk = await Desk.open({ dataDir: deskDir });
   try {
     await desk.syncClient!.whenCaughtUp();
-    if (process.env.BAYLINE_EMPTY === '1') return;
+    if (!demo) return;
     console.log('Filling it with a demo shop (BAYLINE_EMPTY=1 skips this)…');
     const { seedDemoShop } = await import('../src-main/demo/demo-shop.js');
+    const started = Date.now();
     const seeded = await seedDemoShop(desk);
-    console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders.`);
+    console.log(`Demo shop ready: ${seeded.openRos} open and ${seeded.closedRos} closed repair orders (${Math.round((Date.now() - started) / 1000)} s).`);
+    // The demo phone shows the past month's texts too, as the customers' phones have them.
+    if (phone) {
+      const past = await desk.db.selectFrom('messages').select(['id', 'peer_number', 'direction', 'body', 'at']).where('channel', '=', 'sms').where('peer_number', 'is not', null).execute();
+      phone.remember(
+        past.map((m) => ({ id: m.id, phone: m.peer_number!, shop: DEMO_TEXTING_NUMBER, direction: m.direction === 'out' ? 'in' : 'out', text: m.body ?? '', at: m.at ?? '' })),
+      );
+    }
     // Let the relay have it all before this first desk closes (the next one would push it anyway).
     const deadline = Date.now() + 60_000;
     while ((await desk.syncClient!.status()).changesWaiting > 0 && Date.now() < deadline) {

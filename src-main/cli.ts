@@ -108,7 +108,8 @@ async function main(argv: string[]): Promise<number> {
 
     case 'demo': {
       const dataDir = requireData(values);
-      const desk = await Desk.open({ dataDir });
+      // A new folder's workspace is named for the demo shop (an existing one keeps its own).
+      const desk = await Desk.open({ dataDir, workspace: { name: 'Lakeside Collision', slug: 'lakeside-collision' } });
       try {
         const existing = await desk.db.selectFrom('repair_orders').select('id').limit(1).execute();
         if (existing.length > 0) {

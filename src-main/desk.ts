@@ -5,12 +5,15 @@ import path from 'node:path';
 import type { PushEvent } from '../src-shared/api/contract.js';
 import type { SyncStatus } from '../src-shared/domain.js';
 import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
+import type { DeskContext } from './api/desk-context.js';
 import { auditHandlers } from './audit/handlers.js';
 import { BlobSync } from './blobs/blob-sync.js';
 import { backupHandlers } from './db/backup-handlers.js';
 import { backupIfDue, DEFAULT_KEEP_BACKUPS } from './db/backups.js';
 import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspace-db.js';
 import { customerHandlers } from './customers/handlers.js';
+import { readDeskConfig } from './desk-config.js';
+import { demoHandlers } from './demo/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { type DeviceCredential, readDevice } from './sync/device.js';
 import { PairingError, pairDesk } from './sync/pair.js';
@@ -18,6 +21,7 @@ import { SyncClient, type SyncClientOptions } from './sync/sync-client.js';
 import { syncHandlers } from './sync/handlers.js';
 import { exceptionHandlers } from './exceptions/handlers.js';
 import { repairOrderHandlers } from './repair-orders/handlers.js';
+import { adoptPairingNumbers, RoNumberKeeper } from './repair-orders/ro-numbers.js';
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
@@ -35,10 +39,8 @@ export interface DeskOptions {
   /** Connect to the relay when the folder is paired (default true; one-shot commands turn it off). */
   sync?: boolean;
   syncOptions?: SyncClientOptions;
-}
-
-interface DeskConfig {
-  workspace: string;
+  /** This PC's wall clock for stamps and clock checks (tests inject one running ahead). */
+  now?: () => number;
 }
 
 export const DEFAULT_WORKSPACE = { name: 'My Body Shop', slug: 'my-body-shop' };
@@ -51,14 +53,9 @@ export function deskPaths(dataDir: string, slug: string) {
   };
 }
 
-/** The workspace slug this data folder holds, or null for an empty folder. */
-export function readDeskConfig(dataDir: string): DeskConfig | null {
-  const file = path.join(dataDir, 'desk.json');
-  if (!fs.existsSync(file)) return null;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as DeskConfig;
-}
+export { readDeskConfig } from './desk-config.js';
 
-export class Desk {
+export class Desk implements DeskContext {
   readonly handlers: HandlerMap;
   private readonly listeners = new Set<(event: PushEvent) => void>();
   private backupTimer: NodeJS.Timeout | null = null;
@@ -66,7 +63,11 @@ export class Desk {
   syncClient: SyncClient | null = null;
   /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
   blobSync: BlobSync | null = null;
+  /** Asks the relay for RO number blocks and renumbers old duplicates; present when `syncClient` is. */
+  roNumbers: RoNumberKeeper | null = null;
   private sessionCounter = 0;
+  /** When things happen, as the handlers record it on the shop's records (`at` fields; not sync stamps). */
+  private clock: () => Date = () => new Date();
 
   private constructor(
     readonly dataDir: string,
@@ -89,6 +90,7 @@ export class Desk {
       portalHandlers,
       printingHandlers,
       smsHandlers,
+      demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });
@@ -106,7 +108,7 @@ export class Desk {
     const releaseLock = acquireDeskLock(options.dataDir);
     let workspace: WorkspaceDb;
     try {
-      workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep });
+      workspace = await openWorkspaceDb(paths.database, { backupDir: paths.backups, keepBackups: keep, now: options.now });
     } catch (err) {
       releaseLock();
       throw err;
@@ -116,6 +118,8 @@ export class Desk {
     try {
       desk = new Desk(options.dataDir, slug, workspace, paths.backups, keep, releaseLock);
       const device = readDevice(options.dataDir);
+      // Numbers that came with the pairing, also for one-shot commands that do not sync.
+      if (device) adoptPairingNumbers(workspace.sqlite, device);
       // A paired desk gets its settings from the relay; writing defaults here would overwrite them.
       if (!device) {
         await ensureWorkspaceSettings(desk, {
@@ -123,7 +127,7 @@ export class Desk {
           slug,
         });
       } else if (options.sync !== false) {
-        desk.startSync(device, options.syncOptions);
+        desk.startSync(device, options.now ? { now: options.now, ...options.syncOptions } : options.syncOptions);
       }
     } catch (err) {
       await workspace.close();
@@ -152,6 +156,8 @@ export class Desk {
       async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)],
       syncOptions,
     );
+    adoptPairingNumbers(workspace.sqlite, device);
+    this.roNumbers = new RoNumberKeeper(workspace.store, this.syncClient, async () => [workspace.store.nodeId, ...ownNodeHistory(workspace.sqlite)]);
     this.syncClient.start();
     this.blobSync = new BlobSync(workspace.store, this.dataDir, device, this.syncClient, syncOptions);
     this.blobSync.start();
@@ -206,6 +212,24 @@ export class Desk {
     return this.workspace.sqlite;
   }
 
+  /** The moment handlers write as "when it happened": the wall clock, except while the demo seeds its past month. */
+  now(): Date {
+    return this.clock();
+  }
+
+  /**
+   * For the demo's seeding run only: the records written meanwhile, and their audit events, are
+   * dated by `clock` (sync stamps keep real time). Returns the function that puts the wall clock back.
+   */
+  useClock(clock: () => Date): () => void {
+    this.clock = clock;
+    this.store.auditClock = clock;
+    return () => {
+      this.clock = () => new Date();
+      this.store.auditClock = () => new Date();
+    };
+  }
+
   newSession(): Session {
     this.sessionCounter += 1;
     return { id: `s${this.sessionCounter}`, staffId: null };
@@ -230,6 +254,7 @@ export class Desk {
         filesToFetch: 0,
         lastSyncedAt: null,
         problem: null,
+        clock: null,
       };
     }
     const files = this.blobSync?.counts();
@@ -283,7 +308,9 @@ export class Desk {
 
   async close(): Promise<void> {
     if (this.backupTimer) clearInterval(this.backupTimer);
+    this.roNumbers?.close();
     await this.syncClient?.stop();
+    await this.roNumbers?.settled();
     await this.blobSync?.stop();
     this.listeners.clear();
     await this.workspace.close();

@@ -32,6 +32,8 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
 export function App({ api, connection }: AppProps) {
   const shop = useLive(api, () => api.call('workspace-get', {}), ['workspace_settings'], []);
   const staff = useLive(api, () => api.call('staff-list', {}), ['staff'], []);
+  // Only while `npm start` runs the demo shop's built-in fake Telnyx.
+  const demoPhone = useLive(api, () => api.call('demo-phone-get', {}), [], []);
   const [link, setLink] = useState<ConnectionState>(connection?.state ?? 'open');
   const [screen, setScreen] = useState<Screen>({ name: 'board' });
   const [searching, setSearching] = useState(false);
@@ -99,6 +101,11 @@ export function App({ api, connection }: AppProps) {
                 {t.screen === 'texts' && ready ? <> <InboxCount /></> : null}
               </button>
             ))}
+            {demoPhone.data?.url ? (
+              <a className="tab tab-link" href={demoPhone.data.url} target="_blank" rel="noopener">
+                Demo phone
+              </a>
+            ) : null}
           </nav>
           <button type="button" className="bar-button search-button" aria-keyshortcuts="Control+K" onClick={() => setSearching(true)}>
             Search <kbd>Ctrl K</kbd>

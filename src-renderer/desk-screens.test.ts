@@ -11,7 +11,7 @@ import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-hos
 import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { jpegWithGps } from '../relay/uploads/test-images.js';
-import { addDays, today } from './shared/format.js';
+import { addDays, formatDay, today } from './shared/format.js';
 import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
@@ -146,9 +146,14 @@ describe('the front desk on the demo shop', () => {
     // A customer who lives elsewhere gets automated texts by her own clock.
     await page.getByLabel("Customer's time zone").selectOption('America/Denver');
     await expect.poll(async () => (await t.call('ro-get', { id: ro.id })).customer.timeZone).toBe('America/Denver');
+    // The demo's history may hold notes of his already: this one is one more, and the newest.
+    const activity = page.getByRole('list', { name: 'What happened to this repair' });
+    await activity.getByRole('listitem').first().waitFor();
+    const notesBefore = await activity.getByText('Tomás Álvarez: Internal note added').count();
     await page.getByLabel('Add a note').fill('Customer asked for the old bumper back');
     await page.getByRole('button', { name: 'Add note' }).click();
-    await page.getByRole('list', { name: 'What happened to this repair' }).getByText('Tomás Álvarez: Internal note added').waitFor();
+    await expect.poll(() => activity.getByText('Tomás Álvarez: Internal note added').count()).toBe(notesBefore + 1);
+    await activity.getByRole('listitem').first().getByText('Tomás Álvarez: Internal note added').waitFor();
 
     // A delay by its tag, shown on the card; then resolved.
     const delays = page.getByRole('region', { name: 'Delays and exceptions' });
@@ -229,6 +234,41 @@ describe('the front desk on the demo shop', () => {
     await page.getByRole('button', { name: 'Save colours' }).click();
     await page.getByText('Colours saved.').waitFor();
     expect((await t.call('workspace-get', {})).colorPrimary).toBe('#7a1f5c');
+    expect(errors).toEqual([]);
+  });
+  it('prompts for a new date on a repair whose promised date passed, leading to the date change', async () => {
+    const ro = await t.call('ro-check-in', {
+      customer: { firstName: 'Marcus', lastName: 'Webb' },
+      vehicle: { plate: 'LATE 7', year: 2021, make: 'Toyota', model: 'RAV4' },
+      promisedDate: addDays(today(), -3),
+    });
+    await t.call('ro-move-stage', { id: ro.id, stage: 'repair-started' });
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('late7');
+    await page.getByRole('option', { name: new RegExp(`RO ${ro.roNumber}\\b`) }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `RO ${ro.roNumber} · Marcus Webb` }).waitFor();
+    const prompt = page.getByRole('region', { name: 'Promised date passed' });
+    await prompt.waitFor();
+    expect(await prompt.innerText()).toContain(
+      `The promised date passed on ${formatDay(addDays(today(), -3), true)}; the customer's page says you will confirm a new one.`,
+    );
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'desk-date-passed');
+    expect(await axeProblems(page)).toEqual([]);
+    await prompt.getByRole('button', { name: 'Set a new date' }).click();
+    // The existing date change opens with its date field focused; the prompt goes once a date is set.
+    const dateField = page.getByLabel('New promised date');
+    await expect.poll(() => dateField.evaluate((el) => el === document.activeElement)).toBe(true);
+    await dateField.fill(addDays(today(), 4));
+    await page.getByLabel('Reason (the customer reads this)').fill('The rear door shell arrives on Monday');
+    await page.getByRole('button', { name: 'Save date' }).click();
+    await page.getByRole('list', { name: 'Promised date history' }).getByText('The rear door shell arrives on Monday').waitFor();
+    expect(await page.getByRole('region', { name: 'Promised date passed' }).count()).toBe(0);
+    const after = await t.call('ro-get', { id: ro.id });
+    expect(after.promisedDate).toBe(addDays(today(), 4));
+    expect(after.overdue).toBe(false);
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
     expect(errors).toEqual([]);
   });
 });

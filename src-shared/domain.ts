@@ -273,6 +273,8 @@ export interface SyncStatus {
   lastSyncedAt: string | null;
   /** Something a person must act on (e.g. the desk was disconnected by the operator). */
   problem: string | null;
+  /** A sentence when this PC's clock is far from the relay's ("This PC's clock is 2 days ahead; …"), else null. */
+  clock: string | null;
 }
 
 /**

@@ -27,6 +27,7 @@ header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
 .now .stage{font-size:1.5rem;font-weight:700;margin:0}
 .delay{background:#fff4e0;border-radius:8px;padding:8px 12px;margin-top:10px}
 .date{font-size:1.25rem;font-weight:700;margin:0}
+.passed{background:#fff4e0;border-radius:8px;padding:8px 12px;font-size:1.05rem}
 .moved{list-style:none;margin:10px 0 0;padding:0}
 .moved li{border-top:1px solid #e4e7ea;padding:8px 0 0;margin-top:8px}
 ol.steps{list-style:none;margin:0;padding:0}

@@ -64,7 +64,7 @@ describe('the status portal on a phone', () => {
       customer: { firstName: 'Zoë', lastName: 'Nguyễn', mobile: '(512) 555-0147' },
       vehicle: { vin: '1HGCM82633A004352', plate: 'KLM 456', year: 2019, make: 'Honda', model: 'Accord', color: 'Blue' },
       insurer: 'State Farm',
-      promisedDate: '2026-12-04',
+      promisedDate: '2037-12-04',
     });
     await call(desk, 'ro-move-stage', { id: ro.id, stage: 'estimate' });
     const bay = await call<{ url: string }>(desk, 'bay-link-issue', { roId: ro.id });
@@ -93,7 +93,7 @@ describe('the status portal on a phone', () => {
     const { page, errors } = await phonePage(context);
     await page.goto(`${ro.portal.url}?s=qr-work-order`);
     await expect.poll(() => page.locator('.now .stage').textContent()).toBe('Estimate');
-    expect(await page.locator('#date .date').textContent()).toBe('Friday, December 4, 2026');
+    expect(await page.locator('#date .date').textContent()).toBe('Friday, December 4, 2037');
     const thumbs = page.locator('.photos img');
     await expect.poll(() => thumbs.count()).toBe(2);
     // Every thumbnail really loaded (served from the relay under the page's CSP).
@@ -107,11 +107,11 @@ describe('the status portal on a phone', () => {
     await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
     const moved = Date.now();
     await call(desk, 'ro-move-stage', { id: ro.id, stage: 'repair-started' });
-    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2026-12-09', reason: 'The rear bumper is on back order from Honda' });
+    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2037-12-09', reason: 'The rear bumper is on back order from Honda' });
     await page.locator('.now .stage', { hasText: 'Repair started' }).waitFor({ timeout: 2000 });
     await page.getByText('The rear bumper is on back order from Honda').waitFor({ timeout: 2000 - Math.min(1999, Date.now() - moved) });
     expect(Date.now() - moved).toBeLessThan(2000 + 500); // the two desk calls themselves take a moment
-    expect(await page.locator('#date .date').textContent()).toBe('Wednesday, December 9, 2026');
+    expect(await page.locator('#date .date').textContent()).toBe('Wednesday, December 9, 2037');
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     await page.screenshot({ path: `${OUT}portal-phone-moved.png`, fullPage: true });
 

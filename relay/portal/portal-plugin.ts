@@ -33,6 +33,8 @@ export interface PortalPluginOptions {
   /** Unknown links per address per 10 minutes before the address waits (default 20). */
   missesPer10Minutes?: number;
   countFlushMs?: number;
+  /** The clock the status page is drawn by (whether the promised day has passed); tests set their own. */
+  clock?: () => Date;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -85,7 +87,7 @@ export function cleanFileName(name: string | undefined, mimeType: string): strin
 }
 
 export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app, options) => {
-  const service = new PortalService(app.storage, app.log, { countFlushMs: options.countFlushMs });
+  const service = new PortalService(app.storage, app.log, { countFlushMs: options.countFlushMs, clock: options.clock });
   app.decorate('portal', service);
   // Open event streams would keep the server from closing: end them first.
   app.addHook('preClose', async () => service.endLive());
@@ -387,7 +389,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     }
     if (status < 300) return reply.code(303).headers(PRIVATE_HEADERS).header('location', `/t/${req.params.token}#conversation`).send();
     // Without JavaScript: the page again, with the sentence and what the customer had typed.
-    const view = await loadPortalView(live.store.db, live.roId);
+    const view = await loadPortalView(live.store.db, live.roId, undefined, service.now());
     if (!view) return missing(req, reply);
     return sendPage(reply, status, renderStatusPage(view, { token: req.params.token, version: '', error: outcome.error, draft: outcome.draft }));
   }

@@ -2,14 +2,16 @@
 // the workspace's data changes), the rendered page per token, the phones listening for live
 // updates, and view counts gathered in memory and written to the workspace every few seconds.
 // Every relay process keeps its own; they agree through the shared storage and its
-// change announcements (NOTIFY on PostgreSQL).
+// change announcements (NOTIFY on PostgreSQL). A page also goes stale with no change at all when
+// the promised day ends in the shop's zone ("Expected ready" turns into "the date has passed"): a
+// cached page carries that instant, and open pages are told when it comes.
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { FastifyBaseLogger } from 'fastify';
 import { hashToken, type PortalSource, type TokenKind, tokenWorkspace } from '../../src-shared/portal/token.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
 import type { RelayStorage } from '../storage/types.js';
-import { findLiveToken, loadPortalView, type PortalView, type TokenHit } from './portal-view.js';
+import { findLiveToken, loadPortalView, type PortalView, type TokenHit, viewStaleAt } from './portal-view.js';
 import { renderStatusPage } from './render.js';
 
 export interface ResolvedToken extends TokenHit {
@@ -42,7 +44,12 @@ export interface PortalServiceOptions {
   countFlushMs?: number;
   /** How long a burst of changes is gathered before listeners are told (default 50 ms). */
   liveDebounceMs?: number;
+  /** The clock pages are drawn by (whether a promised day has passed); tests set their own. */
+  clock?: () => Date;
 }
+
+/** The longest a day-rollover timer waits before it looks at the clock again. */
+const MAX_WAKE_MS = 6 * 3600_000;
 
 const MAX_CACHED = 5000;
 
@@ -52,7 +59,11 @@ export function viewVersion(view: PortalView): string {
 
 export class PortalService {
   private readonly tokens = new Map<string, { hit: ResolvedToken | null; generation: number }>();
-  private readonly pages = new Map<string, CachedPage & { generation: number; workspaceId: string }>();
+  private readonly pages = new Map<string, CachedPage & { generation: number; workspaceId: string; staleAt: number }>();
+  /** Per workspace, the next moment a page it showed goes stale by the clock alone, and its timer. */
+  private readonly wakes = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  readonly now: () => Date;
+  private readonly nowMs: () => number;
   /** Lookups and renders under way, so that a burst of requests after a change shares one. */
   private readonly resolving = new Map<string, { generation: number; promise: Promise<ResolvedToken | null> }>();
   private readonly rendering = new Map<string, { generation: number; promise: Promise<CachedPage | null> }>();
@@ -70,6 +81,9 @@ export class PortalService {
     private readonly log: FastifyBaseLogger,
     private readonly options: PortalServiceOptions = {},
   ) {
+    const clock = options.clock;
+    this.now = clock ?? (() => new Date());
+    this.nowMs = clock ? () => clock().getTime() : Date.now;
     this.stopListening = storage.onChangesAnnounced((workspaceId) => this.changed(workspaceId));
     this.flushTimer = setInterval(() => void this.flushCounts(), options.countFlushMs ?? 5000);
     this.flushTimer.unref();
@@ -140,7 +154,7 @@ export class PortalService {
     const key = resolved.tokenHash;
     const generation = this.generation(resolved.workspaceId);
     const cached = this.pages.get(key);
-    if (cached && cached.generation === generation) return cached;
+    if (cached && cached.generation === generation && this.nowMs() < cached.staleAt) return cached;
     const pending = this.rendering.get(key);
     if (pending && pending.generation === generation) return pending.promise;
     const promise = this.render(token, key, generation, resolved);
@@ -153,12 +167,14 @@ export class PortalService {
   }
 
   private async render(token: string, key: string, generation: number, resolved: ResolvedToken): Promise<CachedPage | null> {
-    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId));
+    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId), this.now());
     if (!view) return null;
     const version = viewVersion(view);
     const rendered = renderStatusPage(view, { token, version });
     const body = Buffer.from(rendered.body);
-    const page = { version, body, gzip: zlib.gzipSync(body, { level: 6 }), csp: rendered.csp, generation, workspaceId: resolved.workspaceId };
+    const staleAt = viewStaleAt(view);
+    this.wakeAt(resolved.workspaceId, staleAt);
+    const page = { version, body, gzip: zlib.gzipSync(body, { level: 6 }), csp: rendered.csp, generation, workspaceId: resolved.workspaceId, staleAt };
     if (generation === this.generation(resolved.workspaceId)) {
       if (this.pages.size >= MAX_CACHED) this.pages.clear();
       this.pages.set(key, page);
@@ -167,8 +183,32 @@ export class PortalService {
   }
 
   async version(resolved: ResolvedToken): Promise<string | null> {
-    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId));
-    return view ? viewVersion(view) : null;
+    const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId), this.now());
+    if (!view) return null;
+    this.wakeAt(resolved.workspaceId, viewStaleAt(view));
+    return viewVersion(view);
+  }
+
+  /**
+   * At `at` (ms, by this service's clock) the workspace's pages are treated as changed: cached
+   * pages are drawn again and open pages fetch themselves, so "Expected ready" for a day that just
+   * ended turns into "the date has passed" on a phone left open overnight. One timer per workspace,
+   * for its earliest such moment; long waits look at the clock again every few hours.
+   */
+  private wakeAt(workspaceId: string, at: number): void {
+    if (!Number.isFinite(at) || this.closed) return;
+    const existing = this.wakes.get(workspaceId);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const wait = Math.min(Math.max(at - this.now().getTime(), 0) + 20, MAX_WAKE_MS);
+    const timer = setTimeout(() => {
+      if (this.wakes.get(workspaceId)?.timer !== timer) return;
+      this.wakes.delete(workspaceId);
+      if (this.now().getTime() >= at) this.changed(workspaceId);
+      else this.wakeAt(workspaceId, at);
+    }, wait);
+    timer.unref();
+    this.wakes.set(workspaceId, { at, timer });
   }
 
   /** A write made by the relay itself (a customer's message, a bay photo), then every desk and page hears of it. */
@@ -277,6 +317,8 @@ export class PortalService {
 
   /** Ends every open event stream (the pages reconnect to another relay or when this one is back). */
   endLive(): void {
+    for (const wake of this.wakes.values()) clearTimeout(wake.timer);
+    this.wakes.clear();
     for (const timer of this.pendingLive.values()) clearTimeout(timer);
     this.pendingLive.clear();
     for (const set of this.listeners.values()) for (const l of set) l.end();

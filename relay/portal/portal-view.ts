@@ -6,6 +6,7 @@ import type { OpeningHours, WorkspaceSettings } from '../../src-shared/domain.js
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { hashToken, type TokenKind } from '../../src-shared/portal/token.js';
 import { SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
+import { dayEndsAt, dayHasPassed } from '../../src-shared/shop-day.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../../src-shared/stages.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 
@@ -48,6 +49,11 @@ export interface PortalView {
   stage: Stage;
   timeline: Array<{ stage: Stage; label: string; sentence: string; reachedAt: string | null; current: boolean }>;
   promisedDate: string | null;
+  /**
+   * The promised day is over where the shop is and the car is neither finished nor delivered:
+   * the page says so instead of "Expected ready", and that the shop will confirm a new date.
+   */
+  promisedPassed: boolean;
   /** Every move of the promised date after the first, newest last, in the shop's words. */
   promisedHistory: Array<{ from: string | null; to: string; reason: string; at: string }>;
   /** Delay reasons of open exceptions, as customers read them (never the internal tag or note). */
@@ -129,6 +135,7 @@ export async function loadPortalView(
   db: Db,
   roId: string,
   hasBlob: (hash: string) => Promise<boolean> = async () => true,
+  now: Date = new Date(),
 ): Promise<PortalView | null> {
   const ro = await db
     .selectFrom('repair_orders')
@@ -209,6 +216,7 @@ export async function loadPortalView(
     stage,
     timeline,
     promisedDate: ro.promised_date,
+    promisedPassed: promisedPassed(ro.promised_date, stage, ro.closed_at, settings.timeZone, now),
     promisedHistory: dates
       .filter((d) => d.from_date !== null && d.to_date !== null)
       .map((d) => ({ from: d.from_date, to: d.to_date ?? '', reason: d.reason ?? '', at: d.at ?? '' })),
@@ -228,6 +236,25 @@ export async function loadPortalView(
     deliveredAt: ro.closed_at,
     shop: shopOf(settings),
   };
+}
+
+/** A finished or delivered car is not late, whatever the date said (the desk's "overdue" agrees). */
+function stillPromised(stage: Stage, closedAt: string | null): boolean {
+  return closedAt === null && stage !== 'completed' && stage !== 'delivered';
+}
+
+function promisedPassed(date: string | null, stage: Stage, closedAt: string | null, timeZone: string, now: Date): boolean {
+  return date !== null && stillPromised(stage, closedAt) && dayHasPassed(date, timeZone, now);
+}
+
+/**
+ * When what the view says about its date goes stale on its own, with no change to the data: the
+ * end of the promised day in the shop's zone (from then on the date has passed), or Infinity.
+ */
+export function viewStaleAt(view: PortalView): number {
+  if (!view.promisedDate || view.promisedPassed || !stillPromised(view.stage, view.deliveredAt)) return Number.POSITIVE_INFINITY;
+  const end = dayEndsAt(view.promisedDate, view.shop.timeZone);
+  return Number.isNaN(end) ? Number.POSITIVE_INFINITY : end;
 }
 
 /** Outbound texts the customer has (or is about to have) on their phone. */

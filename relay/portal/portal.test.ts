@@ -22,7 +22,7 @@ const checkIn = (over: Record<string, unknown> = {}) => ({
   adjusterName: 'Adjuster Ayers',
   adjusterEmail: 'ayers@insurer.example',
   deductibleCents: 50000,
-  promisedDate: '2026-12-04',
+  promisedDate: '2037-12-04',
   ...over,
 });
 
@@ -77,7 +77,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     expect(page.text).toContain('2019 Blue Honda Accord');
     expect(page.text).toContain('KLM 456');
     expect(page.text).toContain('Pictures');
-    expect(page.text).toContain('Friday, December 4, 2026');
+    expect(page.text).toContain('Friday, December 4, 2037');
     expect(page.text).toContain('href="tel:5125550100"');
     expect(page.text).toContain('https://www.google.com/maps/search/?api=1&amp;query=12%20Lake%20St');
     for (const secret of ['1HGCM82633A004352', '004352', 'Adjuster Ayers', 'ayers@insurer', 'rude on the phone', 'SF-88-1234', '500.00', 'State Farm']) {
@@ -155,7 +155,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     const started = Date.now();
     const firstVersion = await readEvent(reader, (t) => (seen += t));
     await call(desk, 'ro-move-stage', { id: ro.id, stage: 'teardown' });
-    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2026-12-09', reason: 'A part is on back order from the maker' });
+    await call(desk, 'ro-change-promised-date', { id: ro.id, date: '2037-12-09', reason: 'A part is on back order from the maker' });
     const nextVersion = await readEvent(reader, (t) => (seen += t), firstVersion);
     expect(nextVersion).not.toBe(firstVersion);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -164,8 +164,40 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
       const p = await get(url, { 'x-bayline-live': '1' });
       return p.text.includes('A part is on back order') && p.text.includes('<p class="stage">Teardown</p>') && p;
     });
-    expect(page.text).toContain('Wednesday, December 9, 2026');
-    expect(page.text).toContain('moved from Friday, December 4, 2026 to Wednesday, December 9, 2026');
+    expect(page.text).toContain('Wednesday, December 9, 2037');
+    expect(page.text).toContain('moved from Friday, December 4, 2037 to Wednesday, December 9, 2037');
+  });
+
+  it("an iPhone's HEIC photo sent from the page is stored as an upright JPEG without EXIF or GPS", async () => {
+    const { desk, ro, url } = await shopWithCar();
+    const heic = await import('node:fs').then((fs) => fs.readFileSync(new URL('../uploads/fixtures/iphone-rotated-gps.heic', import.meta.url)));
+    const form = new FormData();
+    form.set('body', 'The dent from the other side');
+    form.append('files', new Blob([new Uint8Array(heic)], { type: 'image/heic' }), 'IMG_4127.HEIC');
+    const sent = await fetch(`${url}/messages`, { method: 'POST', body: form, headers: { accept: 'application/json' } });
+    expect(sent.status).toBe(200);
+    const detail = await eventually('the photo on the desk', async () => {
+      const d = await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id });
+      return d.messages.length === 1 && d;
+    });
+    const photo = detail.messages[0]!.attachments[0]!;
+    expect(photo).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg', fileName: 'IMG_4127.jpg' });
+    const { localBlobPath } = await import('../../src-main/blobs/local-blobs.js');
+    const fs = await import('node:fs');
+    await eventually('the bytes on the desk', async () => fs.existsSync(localBlobPath(desk.dataDir, photo.blobHash)));
+    const jpeg = fs.readFileSync(localBlobPath(desk.dataDir, photo.blobHash));
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    const sharp = (await import('sharp')).default;
+    const meta = await sharp(jpeg).metadata();
+    expect([meta.format, meta.width, meta.height, meta.exif]).toEqual(['jpeg', 240, 320, undefined]);
+    expect(await exifr.gps(jpeg).catch(() => undefined)).toBeUndefined();
+    expect(jpeg.includes(Buffer.from('iPhone'))).toBe(false);
+    // A damaged one gets a sentence the customer understands.
+    const bad = new FormData();
+    bad.append('files', new Blob([new Uint8Array(Buffer.concat([heic.subarray(0, 400), Buffer.alloc(400, 7)]))], { type: 'image/heic' }), 'IMG_4128.HEIC');
+    const refused = await fetch(`${url}/messages`, { method: 'POST', body: bad, headers: { accept: 'application/json' } });
+    expect(refused.status).toBe(415);
+    expect((await refused.json()).message).toContain('We could not open that iPhone photo (HEIC)');
   });
 
   it('carries the conversation both ways, with photos, and counts the customer message as unread on the desk', async () => {

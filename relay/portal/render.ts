@@ -130,6 +130,28 @@ function fileLinks(token: string, files: PortalFile[]): HtmlValue {
   )}</span>`;
 }
 
+/**
+ * The date card. "Expected ready" is only ever said of a day still to come (or today): once the
+ * promised day is over in the shop's zone and the car is not finished, the page says the date
+ * passed and that the shop will confirm a new one; the moves of the date stay listed.
+ */
+function dateCard(view: PortalView): Html {
+  const tz = view.shop.timeZone;
+  if (view.deliveredAt) return html`<h2 id="date-h">Delivered</h2><p class="date">${formatWhen(view.deliveredAt, tz)}</p>`;
+  const history =
+    view.promisedHistory.length > 0
+      ? html`<ul class="moved">${[...view.promisedHistory].reverse().map(
+          (m) => html`<li><span class="muted">${formatWhen(m.at, tz)}: moved from ${m.from ? formatDay(m.from) : 'no date'} to ${formatDay(m.to)}</span><br>${m.reason}</li>`,
+        )}</ul>`
+      : '';
+  if (view.stage === 'completed') return html`<h2 id="date-h">Ready</h2><p>Your repair is finished.</p>${history}`;
+  if (!view.promisedDate) return html`<h2 id="date-h">Expected ready</h2><p>We will set a date once the estimate is approved.</p>`;
+  if (view.promisedPassed) {
+    return html`<h2 id="date-h">Ready date</h2><p class="passed">The date we gave you, <strong>${formatDay(view.promisedDate)}</strong>, has passed.</p><p>We will confirm a new date with you.</p>${history}`;
+  }
+  return html`<h2 id="date-h">Expected ready</h2><p class="date">${formatDay(view.promisedDate)}</p>${history}`;
+}
+
 export interface StatusPageOptions {
   token: string;
   version: string;
@@ -151,20 +173,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
 <p class="stage">${current.label}</p><p>${current.sentence}</p>${
     current.reachedAt ? html`<p class="muted">Since ${formatWhen(current.reachedAt, tz)}</p>` : ''
   }${view.delays.length > 0 ? html`<p class="delay">Holding things up: ${view.delays.join(', ')}</p>` : ''}</section>
-<section class="card" id="date" data-live aria-labelledby="date-h"><h2 id="date-h">${view.deliveredAt ? 'Delivered' : 'Expected ready'}</h2>${
-    view.deliveredAt
-      ? html`<p class="date">${formatWhen(view.deliveredAt, tz)}</p>`
-      : view.promisedDate
-        ? html`<p class="date">${formatDay(view.promisedDate)}</p>${
-            view.promisedHistory.length > 0
-              ? html`<ul class="moved">${[...view.promisedHistory].reverse().map(
-                  (m) =>
-                    html`<li><span class="muted">${formatWhen(m.at, tz)}: moved from ${m.from ? formatDay(m.from) : 'no date'} to ${formatDay(m.to)}</span><br>${m.reason}</li>`,
-                )}</ul>`
-              : ''
-          }`
-        : html`<p>We will set a date once the estimate is approved.</p>`
-  }</section>
+<section class="card" id="date" data-live aria-labelledby="date-h">${dateCard(view)}</section>
 <section class="card" id="steps" data-live aria-labelledby="steps-h"><h2 id="steps-h">Your repair, step by step</h2><ol class="steps">${view.timeline.map(
     (s, i) => {
       const state = s.current ? 'current' : i < currentIndex ? (s.reachedAt ? 'done' : 'skipped') : 'todo';

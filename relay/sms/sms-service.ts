@@ -427,6 +427,9 @@ export class SmsService {
         while (this.dirty.size > 0 && !this.closed) {
           const [workspaceId] = this.dirty;
           this.dirty.delete(workspaceId!);
+          await this.applyEarlierOptOuts(workspaceId!).catch((err: unknown) =>
+            this.log.warn({ err: (err as Error).message }, 'texting: could not mark a customer opted out; trying again with the next change'),
+          );
           await this.sendApproved(workspaceId!);
         }
       } finally {
@@ -434,6 +437,57 @@ export class SmsService {
       }
     })();
     return this.scanning;
+  }
+
+  /** Per workspace, how far this process read the changes log for customers' mobile numbers. */
+  private readonly mobilesSeen = new Map<string, number>();
+
+  /**
+   * A STOP can come from a number before any customer has it (operator table `sms_opt_outs`). When
+   * a customer is created with that mobile, or a customer's mobile changes to it, the customer's
+   * synced `sms_opt_out`/`sms_opt_out_at` are set here (at the time of the STOP), so every desk
+   * shows the badge and turns the composer off; sends were refused by the number already. Only
+   * customers whose mobile changed since the last look are read (the changes log after a cursor);
+   * the first look of a process checks every customer with an opted-out number, so nothing written
+   * while the relay was down is missed.
+   */
+  async applyEarlierOptOuts(workspaceId: string): Promise<void> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const top = Number((await store.db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst())?.seq ?? 0);
+    const seen = this.mobilesSeen.get(workspaceId);
+    if (seen !== undefined && top <= seen) return;
+    let changed: string[] | null = null;
+    if (seen !== undefined) {
+      const rows = await store.db
+        .selectFrom('changes')
+        .select('row_id')
+        .distinct()
+        .where('seq', '>', seen)
+        .where('seq', '<=', top)
+        .where('tbl', '=', 'customers')
+        .where('col', '=', 'mobile')
+        .execute();
+      changed = rows.length > 500 ? null : rows.map((r) => r.row_id);
+    }
+    if (changed === null || changed.length > 0) {
+      const stops = new Map((await this.storage.sms.optedOutNumbers(workspaceId)).map((o) => [o.phoneNumber, o.changedAt]));
+      if (stops.size > 0) {
+        let query = store.db.selectFrom('customers').select(['id']).where('mobile', 'in', [...stops.keys()]);
+        if (changed) query = query.where('id', 'in', changed);
+        const found = await query.where((eb) => eb.or([eb('sms_opt_out', 'is', null), eb('sms_opt_out', '!=', 1)])).execute();
+        if (found.length > 0) {
+          const summary = found.length === 1 ? 'Opted out of texts: this number had replied STOP before' : `${found.length} customers opted out of texts: their number had replied STOP before`;
+          await this.write(workspaceId, store, { actor: 'relay', action: 'sms-opt-out', summary }, async (tx) => {
+            for (const { id } of found) {
+              const row = await tx.get('customers', id);
+              const at = row?.mobile ? stops.get(row.mobile) : undefined;
+              if (at && row?.sms_opt_out !== 1) await tx.update('customers', id, { sms_opt_out: 1, sms_opt_out_at: at });
+            }
+          });
+        }
+      }
+    }
+    this.mobilesSeen.set(workspaceId, top);
   }
 
   /** Sends (or holds, or refuses) every approved text of one workspace that is due. */

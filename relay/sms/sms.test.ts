@@ -1,7 +1,9 @@
 // Two-way texts as the shop and its customers meet them, on both storage engines, against a fake
 // Telnyx driven through the real SDK and webhooks signed with a test Ed25519 key.
 import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
 import exifr from 'exifr';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail, SmsPreview, UnassignedText } from '../../src-shared/domain.js';
 import { queueAutomatedText } from '../../src-main/sms/handlers.js';
@@ -246,6 +248,39 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(s.fake.sends()).toHaveLength(1);
   });
 
+  it('a STOP from a number before it was a customer shows as opted out once a customer has that mobile', async () => {
+    s = await startTextingShop(engine);
+    const MARCUS = '+15125550188';
+    await receive(s, 'STOP', { from: MARCUS });
+    const [stop] = await eventually('the STOP recorded by the relay', async () => {
+      const list = await s.f.storage.sms.optedOutNumbers(s.f.workspace.id);
+      return list.length === 1 && list;
+    });
+    expect(stop!.phoneNumber).toBe(MARCUS);
+    // Later a desk checks his car in with that mobile: after sync, the desk shows him opted out.
+    const ro = await call<RepairOrderDetail>(s.desk, 'ro-check-in', checkIn({ customer: { firstName: 'Marcus', lastName: 'Webb', mobile: '(512) 555-0188' }, vehicle: { plate: 'BXR 2291' } }));
+    expect(ro.customer.smsOptedOut).toBe(false);
+    await settle(s.desk);
+    const marcus = await eventually('the desk to see Marcus opted out', async () => {
+      const d = await detail(s, ro.id);
+      return d.customer.smsOptedOut && d.customer;
+    });
+    const row = await s.desk.db.selectFrom('customers').select(['sms_opt_out', 'sms_opt_out_at']).where('id', '=', marcus.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ sms_opt_out: 1, sms_opt_out_at: stop!.changedAt });
+    const preview = await call<SmsPreview>(s.desk, 'sms-preview', { roId: ro.id, body: 'Your car is ready' });
+    expect(preview.warnings.find((w) => w.code === 'opted-out')?.blocking).toBe(true);
+    expect((await callError(s, 'sms-send', { roId: ro.id, body: 'Your car is ready' })).code).toBe('sms-opted-out');
+
+    // A customer whose mobile is changed to a number that replied STOP earlier is opted out too.
+    await receive(s, 'stop', { from: '+15125550177' });
+    await eventually('the second STOP recorded', async () => (await s.f.storage.sms.optedOutNumbers(s.f.workspace.id)).length === 2);
+    expect((await detail(s)).customer.smsOptedOut).toBe(false);
+    await call(s.desk, 'customer-update', { id: s.ro.customer.id, mobile: '(512) 555-0177' });
+    await settle(s.desk);
+    await eventually('the desk to see Zoë opted out after her new number', async () => (await detail(s)).customer.smsOptedOut);
+    expect(s.fake.sends()).toEqual([]);
+  });
+
   it('an automated text at 22:30 customer time waits until 08:00 (a controlled clock)', async () => {
     // 22:30 in Chicago on 1 Dec 2026 is 04:30 UTC on 2 Dec; 08:00 there is 14:00 UTC.
     let now = new Date('2026-12-02T04:30:00Z');
@@ -319,6 +354,23 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(bytes.equals(original)).toBe(false);
     expect(await exifr.gps(bytes).catch(() => undefined)).toBeUndefined();
     expect(await exifr.gps(original)).toMatchObject({ latitude: expect.any(Number) });
+  });
+
+  it("an iPhone's MMS photo in HEIC lands on the repair as an upright JPEG without its EXIF", async () => {
+    s = await startTextingShop(engine);
+    const heic = fs.readFileSync(new URL('../uploads/fixtures/iphone-rotated-gps.heic', import.meta.url));
+    s.fake.media.set('IMG_5001.HEIC', { type: 'image/heic', bytes: heic });
+    await receive(s, 'From my iPhone', { media: [{ url: `${s.fake.origin}/media/IMG_5001.HEIC`, content_type: 'image/heic' }] });
+    const text = await eventually('the photo on the text', async () => {
+      const t = (await texts(s)).find((m) => m.body === 'From my iPhone');
+      return t && t.attachments.length === 1 && t;
+    });
+    expect(text.attachments[0]).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg' });
+    const opened = await new BlobStore(s.f.blobDir!).open(s.f.workspace.id, text.attachments[0]!.blobHash);
+    const chunks: Buffer[] = [];
+    for await (const c of opened!.stream) chunks.push(c as Buffer);
+    const meta = await sharp(Buffer.concat(chunks)).metadata();
+    expect([meta.format, meta.width, meta.height, meta.exif]).toEqual(['jpeg', 240, 320, undefined]);
   });
 
   it('the shop sees whether its number is on an active 10DLC campaign', async () => {

@@ -16,7 +16,7 @@ export const checkIn = (over: Record<string, unknown> = {}) => ({
   customer: { firstName: 'Zoë', lastName: 'Nguyen', mobile: '(512) 555-0147', email: 'zoe@example.com' },
   vehicle: { vin: '1HGCM82633A004352', plate: 'KLM 456', year: 2019, make: 'Honda', model: 'Accord', color: 'Blue' },
   insurer: 'State Farm',
-  promisedDate: '2026-12-04',
+  promisedDate: '2037-12-04',
   ...over,
 });
 

@@ -30,7 +30,7 @@ export interface OperatorDatabase {
   blobs: { workspace_id: string; hash: string; size_bytes: number; mime_type: string; created_at: string };
 }
 
-/** The id of the one workspace_settings row (the desk uses the same: src-main/workspace/handlers.ts). */
+/** The id of the one workspace_settings row (the desk uses the same, in its workspace handlers). */
 export const SETTINGS_ID = 'workspace';
 
 /**

@@ -19,6 +19,7 @@ import {
 import pg from 'pg';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { stampCeiling } from '../../src-shared/sync/hlc.js';
 import {
   AnnounceListeners,
   createWorkspace,
@@ -28,9 +29,10 @@ import {
   type OperatorDatabase,
   relayNodeId,
 } from './common.js';
-import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS, StorageTooNewError } from './migrations/index.js';
+import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
+import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
 import { applyChangesOnPostgres } from './postgres-changes.js';
 
 export const CHANGES_CHANNEL = 'bayline_changes';
@@ -273,7 +275,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       await migratePostgres(client, {
         schema: workspaceSchema(id),
         versionTable: 'meta',
-        migrations: POSTGRES_WORKSPACE_MIGRATIONS,
+        migrations: postgresWorkspaceMigrations(),
         // The writers' lock: no change is written while the workspace's schema changes.
         lockKey: advisoryKey(`workspace:${id}`),
         label: `Workspace ${id} (schema ${workspaceSchema(id)})`,
@@ -309,7 +311,9 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
           // committed before it, as a single relay would. Applying remote changes stamps
           // nothing, so it needs no look.
           if (!stamping) return;
-          const last = await trx.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+          // Only stamps within the clock bound: one from before clocks were bounded moves nothing.
+          const ceiling = stampCeiling(store?.clock.limit() ?? Date.now());
+          const last = await trx.selectFrom('changes').select('stamp').where('stamp', '<=', ceiling).orderBy('stamp', 'desc').limit(1).executeTakeFirst();
           if (last) store?.clock.observe(last.stamp);
         },
       });
@@ -323,6 +327,10 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
   const storage: RelayStorage = {
     engine: 'postgres',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    roNumbers: new RoNumberBlocks(
+      operator as unknown as Kysely<RoBlocksDatabase>,
+      postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),
+    ),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

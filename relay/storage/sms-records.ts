@@ -275,6 +275,17 @@ export class SmsRecords {
       .execute();
   }
 
+  /** Every number of the shop that texted STOP and not START since, with when it did. */
+  async optedOutNumbers(workspaceId: string): Promise<Array<{ phoneNumber: string; changedAt: string }>> {
+    const rows = await this.db
+      .selectFrom('sms_opt_outs')
+      .select(['phone_number', 'changed_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('opted_out', '=', 1)
+      .execute();
+    return rows.map((r) => ({ phoneNumber: r.phone_number, changedAt: r.changed_at }));
+  }
+
   async isOptedOut(workspaceId: string, phoneNumber: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('sms_opt_outs')

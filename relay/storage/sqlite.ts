@@ -21,15 +21,16 @@ import {
   latestVersion,
   migrateSqlite,
   SQLITE_OPERATOR_MIGRATIONS,
-  SQLITE_WORKSPACE_MIGRATIONS,
+  sqliteWorkspaceMigrations,
   type SqliteMigration,
   sqliteVersionOnDisk,
   StorageTooNewError,
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
-import { withStatementCache } from '../../src-main/db/statement-cache.js';
-import { sqliteChangeApplier } from '../../src-main/db/sqlite-changes.js';
+import { withStatementCache } from '../../src-shared/db/statement-cache.js';
+import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
+import { type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
 
 /** Opens (creating if needed) and migrates one SQLite file; a newer file is refused before it is touched. */
 export function openSqliteFile(file: string, migrations: readonly SqliteMigration[], label: string): Database.Database {
@@ -73,7 +74,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const open = new OpenWorkspaces(records, async (id) => {
     if (!isWorkspaceId(id)) throw new RelayStorageError('not-found', `There is no workspace ${id}.`);
     const file = workspaceFile(id);
-    const sqlite = openSqliteFile(file, SQLITE_WORKSPACE_MIGRATIONS, file);
+    const sqlite = openSqliteFile(file, sqliteWorkspaceMigrations(), file);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     try {
       return { store: await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) }), db };
@@ -86,6 +87,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const storage: RelayStorage = {
     engine: 'sqlite',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

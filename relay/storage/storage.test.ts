@@ -15,6 +15,7 @@ import { formatStamp } from '../../src-shared/sync/hlc.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { postgresColumns, sqliteFileColumns } from '../testing/schema-columns.js';
 import {
   POSTGRES_OPERATOR_MIGRATIONS,
   POSTGRES_WORKSPACE_MIGRATIONS,
@@ -135,28 +136,9 @@ async function auditOf(store: WorkspaceStore) {
 
 /** Columns of the workspace's tables as the engine describes them: table → column → 'text' | 'integer' | 'real'. */
 async function workspaceColumns(engine: Engine, location: string, workspaceId: string) {
-  const out: Record<string, Record<string, string>> = {};
-  if (engine === 'sqlite') {
-    const db = new Database(path.join(location, 'workspaces', `${workspaceId}.sqlite`), { readonly: true, fileMustExist: true });
-    try {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-      for (const { name } of tables) {
-        const cols = db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string }[];
-        out[name] = Object.fromEntries(cols.map((c) => [c.name, c.type.toLowerCase()]));
-      }
-    } finally {
-      db.close();
-    }
-  } else {
-    const rows = await pgQuery<{ table_name: string; column_name: string; data_type: string }>(
-      location,
-      'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1',
-      [workspaceSchema(workspaceId)],
-    );
-    const types: Record<string, string> = { text: 'text', bigint: 'integer', 'double precision': 'real' };
-    for (const r of rows) (out[r.table_name] ??= {})[r.column_name] = types[r.data_type] ?? r.data_type;
-  }
-  return out;
+  return engine === 'sqlite'
+    ? sqliteFileColumns(path.join(location, 'workspaces', `${workspaceId}.sqlite`))
+    : postgresColumns(location, workspaceSchema(workspaceId));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,7 +515,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2]);
+      expect(versions(operator)).toEqual([1, 2, 3]);
       expect(versions(workspace)).toEqual([1, 2, 3]);
     });
 
@@ -595,6 +577,41 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('operator migration 3 (RO number blocks) keeps a version-2 relay\'s shops and desks and adds the blocks table', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const desk = "INSERT INTO devices (id, workspace_id, name, secret_hash, created_at) VALUES ('d1', 'w1', 'Front', 'h', '2026-11-01T00:00:00.000Z')";
+      const block = (first: number) =>
+        `INSERT INTO ro_number_blocks (workspace_id, first_number, last_number, kind, device_id, given_at) VALUES ('w1', ${first}, ${first + 49}, 'block', 'd1', '2026-11-02T00:00:00.000Z')`;
+      const readBack = 'SELECT d.name, b.first_number, b.last_number FROM devices d JOIN ro_number_blocks b ON b.device_id = d.id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 2)).toBe(2);
+        db.prepare(shop).run();
+        db.prepare(desk).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(3);
+        db.prepare(block(1001)).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Front', first_number: 1001, last_number: 1050 }]);
+        // A range is recorded once per shop.
+        expect(() => db.prepare(block(1001)).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4244', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
+          await client.query(shop);
+          await client.query(desk);
+          expect(await migratePostgres(client, options)).toBe(3);
+          await client.query(block(1001));
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Front', first_number: '1001', last_number: '1050' }]);
+          await expect(client.query(block(1001))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
     it('records the schema version of each workspace', async () => {
       const storage = await open();
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
@@ -635,7 +652,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 2\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 3\)/);
       expect(await fingerprint()).toBe(before);
     });
 
@@ -646,10 +663,10 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       await first.close();
       if (engine === 'sqlite') {
         const db = new Database(path.join(place, 'workspaces', `${ws.id}.sqlite`));
-        db.pragma('user_version = 5');
+        db.pragma('user_version = 99');
         db.close();
       } else {
-        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '5' WHERE key = 'schema_version'`);
+        await pgQuery(place, `UPDATE ${workspaceSchema(ws.id)}.meta SET value = '99' WHERE key = 'schema_version'`);
       }
       const second = await openAt(engine, place);
       expect(await second.findWorkspace('future-shop')).toEqual(ws); // the operator records still work
@@ -696,9 +713,9 @@ describe('relay storage on postgres: several relay processes on one database', (
     const [one, two] = [await relayProcess(), await relayProcess()];
     const ws = await one.createWorkspace({ slug: uniqueSlug('clocks'), name: 'Clocks' });
     const [storeOne, storeTwo] = [await one.workspaceStore(ws.id), await two.workspaceStore(ws.id)];
-    // A desk whose clock runs an hour ahead pushes through process one.
+    // A desk whose clock runs four minutes ahead (within the clock bound) pushes through process one.
     const fastDesk = 'fa57fa57fa57fa57';
-    const hourAhead = Date.now() + 3_600_000;
+    const hourAhead = Date.now() + 4 * 60_000;
     await storeOne.applyRemote([
       { table: 'customers', row: 'c1', column: 'first_name', value: 'Jon', stamp: formatStamp({ millis: hourAhead, counter: 0, node: fastDesk }) },
     ]);

@@ -10,8 +10,12 @@ import type { RawData, WebSocket } from 'ws';
 import type { LoggedChange } from '../../src-shared/sync/change.js';
 import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
 import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
-import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { ClockAheadError, type WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
+import { shopNumberFloor } from '../storage/ro-number-blocks.js';
+
+/** Stores whose stamps beyond the clock bound were already reported in the log. */
+const reportedAhead = new WeakSet<WorkspaceStore>();
 
 /** Pages sent and not yet acknowledged, per session, while the desk catches up. */
 const CATCH_UP_PAGES_IN_FLIGHT = 2;
@@ -197,7 +201,9 @@ class DeskSession {
           t: 'welcome',
           workspace: { id: this.workspace.id, slug: this.workspace.slug, name: this.workspace.name },
           relayNode: store.nodeId,
+          time: store.clock.now(),
         });
+        this.reportStampsAhead(store);
         await this.pump();
         await this.storage.touchDevice(this.device.id, new Date().toISOString());
         return;
@@ -205,10 +211,34 @@ class DeskSession {
       case 'push': {
         const store = await this.store;
         let fresh: readonly LoggedChange[] = [];
-        const result = await store.applyRemote(frame.changes, { onLogged: (logged) => (fresh = logged) });
+        let result;
+        try {
+          result = await store.applyRemote(frame.changes, { onLogged: (logged) => (fresh = logged), refuseAhead: true });
+        } catch (err) {
+          if (!(err instanceof ClockAheadError)) throw err;
+          // A PC whose clock runs ahead: nothing written, and the session stays open so the desk
+          // still pulls; it keeps its changes until its clock is right (see the desk's sync client).
+          this.log.warn({ device: this.device.id, aheadMs: err.aheadMs }, 'push refused: the desk clock is ahead');
+          this.send({ t: 'error', code: err.code, message: err.message, time: err.time });
+          return;
+        }
         // Other desks first: this process's sessions hear at once (and other processes by NOTIFY).
         if (fresh.length > 0) await this.announcePush(fresh);
         this.send({ t: 'pushed', id: frame.id, logged: result.logged, applied: result.applied });
+        return;
+      }
+      case 'numbers-request': {
+        // Blocks for this desk alone, recorded before they are sent (a lost answer only leaves a gap).
+        const floor = await shopNumberFloor(await this.store, frame.above);
+        const grant = await this.storage.roNumbers.grant({
+          workspaceId: this.workspace.id,
+          deviceId: this.device.id,
+          want: frame.want,
+          floor,
+          now: new Date().toISOString(),
+          newReserve: frame.reserve === true,
+        });
+        this.send({ t: 'numbers', ...grant });
         return;
       }
       case 'ack': {
@@ -262,6 +292,16 @@ class DeskSession {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Says once per workspace and process how many stamps in the log lie beyond the clock bound (written before it existed). */
+  private reportStampsAhead(store: WorkspaceStore): void {
+    if (store.aheadAtOpen === 0 || reportedAhead.has(store)) return;
+    reportedAhead.add(store);
+    this.log.warn(
+      { workspace: this.workspace.slug, stamps: store.aheadAtOpen },
+      'the log holds changes stamped more than the clock bound in the future (from before clocks were bounded); their cells keep them until real time passes them',
+    );
   }
 
   private async checkDevice(): Promise<void> {

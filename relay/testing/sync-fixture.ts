@@ -2,6 +2,7 @@
 // desks paired to it through the real pairing route.
 import { Desk } from '../../src-main/desk.js';
 import { pairDesk } from '../../src-main/sync/pair.js';
+import type { SyncClientOptions } from '../../src-main/sync/sync-client.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { type RelayOptions, type RunningRelay, startRelay } from '../server.js';
@@ -23,7 +24,12 @@ export interface RelayFixture {
   blobDir: string | undefined;
   restart(): Promise<void>;
   stop(): Promise<void>;
-  pairNewDesk(name?: string, dataDir?: string): Promise<{ desk: Desk; dataDir: string }>;
+  /** `now`: the desk's wall clock (a test's clock running ahead or behind); default the real one. */
+  pairNewDesk(
+    name?: string,
+    dataDir?: string,
+    options?: { now?: () => number; syncOptions?: SyncClientOptions },
+  ): Promise<{ desk: Desk; dataDir: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -92,10 +98,14 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
       relay = await startRelay({ storage, port, ...relayOptions() });
       running = true;
     },
-    async pairNewDesk(name = 'Front desk', dataDir = tempDir()) {
+    async pairNewDesk(name = 'Front desk', dataDir = tempDir(), deskOptions: { now?: () => number; syncOptions?: SyncClientOptions } = {}) {
       const { code } = await issuePairingCode(storage, workspace.id);
       await pairDesk({ dataDir, relayUrl: relay.url, code, deviceName: name });
-      const desk = await Desk.open({ dataDir, syncOptions: { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000 } });
+      const desk = await Desk.open({
+        dataDir,
+        now: deskOptions.now,
+        syncOptions: { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000, clockCheckMs: 100, ...deskOptions.syncOptions },
+      });
       desks.push(desk);
       await desk.syncClient!.whenCaughtUp();
       return { desk, dataDir };

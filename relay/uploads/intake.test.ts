@@ -1,6 +1,7 @@
 // What a customer's upload turns into: photos come out as plain upright JPEGs that no longer say
 // where they were taken, PDFs come out untouched, and everything else — too big, the wrong kind,
-// damaged, a HEIC — is refused with the right code and leaves nothing behind.
+// damaged — is refused with the right code and leaves nothing behind. iPhone HEIC photos are
+// decoded (src-shared/media/heic.ts) and come out like any other photo.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AcceptUploadOptions, type UploadRefusedCode, UploadRefused, acceptUpload, formatMb } from './intake.js';
 import { jpegWithGps, pixelAt, sidewaysJpeg } from './test-images.js';
+
+/**
+ * A real HEIC as an iPhone stores an upright photo: pixels on their side plus an `irot` rotation
+ * (and EXIF orientation 6, camera EXIF and GPS). Upright it is 240×320, red on top, blue below.
+ * How it was made: fixtures/README.md.
+ */
+const HEIC_FIXTURE = new URL('./fixtures/iphone-rotated-gps.heic', import.meta.url);
 
 const MiB = 1024 * 1024;
 
@@ -194,7 +202,7 @@ describe('PDFs', () => {
 
   it('a PDF where only photos are allowed is refused', async () => {
     const refused = await expectRefused(streamOf(pdf()), 'unsupported-type', options({ allow: ['image'] }));
-    expect(refused.message).toMatch(/photo \(JPEG, PNG or WebP\)\.$/);
+    expect(refused.message).toMatch(/photo \(JPEG, PNG, WebP or HEIC\)\.$/);
   });
 });
 
@@ -216,22 +224,55 @@ describe('refused by content', () => {
     ];
     for (const bytes of cases) {
       const refused = await expectRefused(streamOf(bytes), 'unsupported-type');
-      expect(refused.message).toBe('We cannot accept that kind of file. Please send a photo (JPEG, PNG or WebP) or a PDF.');
+      expect(refused.message).toBe('We cannot accept that kind of file. Please send a photo (JPEG, PNG, WebP or HEIC) or a PDF.');
     }
   });
 
-  it('an iPhone HEIC photo is refused with a way to send a JPEG instead', async () => {
-    // The start of an iPhone HEIC: an ftyp box with major brand "heic" and compatible "mif1", "heic".
-    const ftyp = Buffer.concat([
-      Buffer.from([0, 0, 0, 0x18]),
-      Buffer.from('ftypheic', 'latin1'),
-      Buffer.from([0, 0, 0, 0]),
-      Buffer.from('mif1heic', 'latin1'),
-    ]);
-    const heic = Buffer.concat([ftyp, Buffer.from([0, 0, 0, 0x40]), Buffer.from('meta', 'latin1'), Buffer.alloc(3000, 1)]);
-    const refused = await expectRefused(streamOf(heic), 'heic-unsupported');
-    expect(refused.message).toMatch(/JPEG/);
-    expect(refused.message).toMatch(/Most Compatible/);
+  it('an iPhone HEIC photo comes out as an upright JPEG without its EXIF or GPS', async () => {
+    const heic = await fs.readFile(HEIC_FIXTURE);
+    // The file carries the phone's EXIF (camera and GPS position) as an Exif item.
+    expect(heic.includes(Buffer.from('iPhone 15'))).toBe(true);
+    expect(heic.includes(Buffer.from('Exif'))).toBe(true);
+    const accepted = await acceptUpload(streamOf(heic, 300), options({ allow: ['image'] }));
+    expect(accepted.mimeType).toBe('image/jpeg');
+    const jpeg = await fs.readFile(accepted.file);
+    expect(sha256(jpeg)).toBe(accepted.sha256);
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    // Turned by the file's own rotation, once (its EXIF orientation is not applied a second time):
+    // portrait as it was taken, red at the top, blue at the bottom.
+    expect([accepted.width, accepted.height]).toEqual([240, 320]);
+    const meta = await sharp(jpeg).metadata();
+    expect([meta.width, meta.height, meta.exif, meta.orientation]).toEqual([240, 320, undefined, undefined]);
+    const [r1, , b1] = await pixelAt(jpeg, 120, 20);
+    const [r2, , b2] = await pixelAt(jpeg, 120, 300);
+    expect(r1).toBeGreaterThan(150);
+    expect(b1).toBeLessThan(80);
+    expect(b2).toBeGreaterThan(150);
+    expect(r2).toBeLessThan(80);
+    expect(await exifr.parse(jpeg).catch(() => undefined)).toBeUndefined();
+    expect(jpeg.includes(Buffer.from('iPhone'))).toBe(false);
+  });
+
+  it('a damaged HEIC, one claiming too many pixels, and one that decodes too slowly are refused with a sentence', async () => {
+    const heic = await fs.readFile(HEIC_FIXTURE);
+    // Cut off after its header, as a phone on a dropped connection would leave it.
+    const cut = Buffer.concat([heic.subarray(0, 400), Buffer.alloc(400, 7)]);
+    const damaged = await expectRefused(streamOf(cut), 'damaged');
+    expect(damaged.message).toBe(
+      'We could not open that iPhone photo (HEIC). It may be damaged or only partly sent. Please try sending it again, or send it as a JPEG.',
+    );
+    // The same photo with its declared size (the ispe box) changed to 20000×20000: refused from the header, nothing decoded.
+    const huge = Buffer.from(heic);
+    const ispe = huge.indexOf(Buffer.from('ispe', 'latin1'));
+    expect(ispe).toBeGreaterThan(0);
+    huge.writeUInt32BE(20_000, ispe + 8);
+    huge.writeUInt32BE(20_000, ispe + 12);
+    const tooMany = await expectRefused(streamOf(huge), 'too-large');
+    expect(tooMany.message).toContain('more than 50 megapixels');
+    // A decoder stopped at its time limit (here 1 ms) does not hold the relay: refused like a damaged file.
+    const started = Date.now();
+    await expectRefused(streamOf(heic), 'damaged', options({ heicTimeoutMs: 1 }));
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('an empty upload is refused as empty', async () => {

@@ -2,7 +2,8 @@
 //
 // The bytes stream to a temp file while they are counted (over the limit, reading stops at once)
 // and their first bytes decide what the file is: the name and the declared type are never
-// trusted, because both come from the sender. Photos (JPEG, PNG, WebP) are decoded and encoded
+// trusted, because both come from the sender. Photos (JPEG, PNG, WebP, and HEIC/HEIF from iPhones
+// through src-shared/media/heic.ts, since sharp's prebuilt libvips cannot decode HEVC) are decoded and encoded
 // again as a plain JPEG — turned upright, at most 3000 px a side, with no EXIF, GPS, XMP or ICC
 // left — so a stored photo never tells where it was taken and never carries a crafted payload
 // past the decoder. PDFs are kept byte for byte once they start like a PDF and end like one.
@@ -12,6 +13,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import sharp, { type OutputInfo } from 'sharp';
+import { decodeHeic, type DecodedHeic, HeicError } from '../../src-shared/media/heic.js';
 import { consume } from '../blobs/blob-store.js';
 
 export type UploadKind = 'image' | 'pdf';
@@ -23,6 +25,8 @@ export interface AcceptUploadOptions {
   allow: readonly UploadKind[];
   /** Where the temp file and the final file go; the caller moves or deletes the final file. */
   tempDir: string;
+  /** How long an iPhone photo (HEIC) may take to decode before it is stopped (default 30 s; tests set less). */
+  heicTimeoutMs?: number;
 }
 
 export interface AcceptedUpload {
@@ -37,7 +41,7 @@ export interface AcceptedUpload {
   height?: number;
 }
 
-export type UploadRefusedCode = 'too-large' | 'unsupported-type' | 'heic-unsupported' | 'damaged' | 'empty';
+export type UploadRefusedCode = 'too-large' | 'unsupported-type' | 'damaged' | 'empty';
 
 export class UploadRefused extends Error {
   constructor(
@@ -108,6 +112,7 @@ export async function acceptUpload(source: Readable, options: AcceptUploadOption
       await fsp.rename(rawPath, finalPath);
       return { file: finalPath, sha256: hash.digest('hex'), sizeBytes: size, mimeType: 'application/pdf' };
     }
+    if (kind === 'heic') return await reencodePhoto(await heicPixels(rawPath, options.heicTimeoutMs), tempDir);
     return await reencodePhoto(rawPath, tempDir);
   } catch (err) {
     if (!closed) await file.close().catch(() => undefined);
@@ -145,33 +150,54 @@ function isHeif(head: Buffer): boolean {
 function admit(kind: Detected, allow: readonly UploadKind[]): Detected {
   const images = allow.includes('image');
   if (kind === 'pdf' && allow.includes('pdf')) return kind;
-  if ((kind === 'jpeg' || kind === 'png' || kind === 'webp') && images) return kind;
-  if (kind === 'heic' && images) {
-    throw new UploadRefused(
-      'heic-unsupported',
-      'That photo is in the iPhone HEIC format, which we cannot open yet. Please send it as a JPEG: ' +
-        'on an iPhone, open Settings › Camera › Formats, choose "Most Compatible", and take the photo again.',
-    );
-  }
+  if ((kind === 'jpeg' || kind === 'png' || kind === 'webp' || kind === 'heic') && images) return kind;
   throw new UploadRefused('unsupported-type', `We cannot accept that kind of file. Please send ${wanted(allow)}.`);
 }
 
 function wanted(allow: readonly UploadKind[]): string {
   const images = allow.includes('image');
   const pdf = allow.includes('pdf');
-  if (images && pdf) return 'a photo (JPEG, PNG or WebP) or a PDF';
+  if (images && pdf) return 'a photo (JPEG, PNG, WebP or HEIC) or a PDF';
   if (pdf) return 'a PDF';
-  return 'a photo (JPEG, PNG or WebP)';
+  return 'a photo (JPEG, PNG, WebP or HEIC)';
+}
+
+/**
+ * An iPhone's HEIC as upright pixels, within the same limits as any photo: the pixel count is
+ * checked from the header before decoding, and a decode that runs past the timeout is stopped.
+ */
+async function heicPixels(rawPath: string, timeoutMs = DECODE_TIMEOUT_SECONDS * 1000): Promise<DecodedHeic> {
+  try {
+    return await decodeHeic(await fsp.readFile(rawPath), { maxPixels: MAX_INPUT_PIXELS, timeoutMs });
+  } catch (err) {
+    if (err instanceof HeicError && err.problem === 'too-large') throw tooManyPixels();
+    throw new UploadRefused(
+      'damaged',
+      'We could not open that iPhone photo (HEIC). It may be damaged or only partly sent. Please try sending it again, or send it as a JPEG.',
+    );
+  }
+}
+
+function tooManyPixels(): UploadRefused {
+  return new UploadRefused(
+    'too-large',
+    `That photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels, more than we can take. ` +
+      'Please send a smaller photo, or a screenshot of it.',
+  );
 }
 
 /**
  * Decodes and encodes the photo again. Only the pixels survive: sharp writes no metadata unless
  * asked to, and converts to sRGB. Transparent parts (a PNG screenshot) become white, not black.
  */
-async function reencodePhoto(rawPath: string, tempDir: string): Promise<AcceptedUpload> {
+async function reencodePhoto(input: string | DecodedHeic, tempDir: string): Promise<AcceptedUpload> {
   let output: { data: Buffer; info: OutputInfo };
   try {
-    output = await sharp(rawPath, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+    const source =
+      typeof input === 'string'
+        ? sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+        : sharp(input.data, { raw: { width: input.width, height: input.height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS });
+    output = await source
       .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
       .rotate()
       .resize(MAX_PHOTO_SIDE, MAX_PHOTO_SIDE, { fit: 'inside', withoutEnlargement: true })
@@ -180,13 +206,7 @@ async function reencodePhoto(rawPath: string, tempDir: string): Promise<Accepted
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (/pixel limit/i.test(message)) {
-      throw new UploadRefused(
-        'too-large',
-        `That photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels, more than we can take. ` +
-          'Please send a smaller photo, or a screenshot of it.',
-      );
-    }
+    if (/pixel limit/i.test(message)) throw tooManyPixels();
     throw new UploadRefused(
       'damaged',
       'We could not open that photo. It may be damaged or only partly sent. Please try sending it again.',

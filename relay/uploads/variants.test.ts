@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import exifr from 'exifr';
 import sharp from 'sharp';
@@ -32,6 +33,16 @@ async function cacheDir(): Promise<string> {
 }
 
 describe('photoVariant', () => {
+  it("a HEIC a desk stored before desks converted them gets portal sizes too, upright and without EXIF", async () => {
+    const heic = fileURLToPath(new URL('./fixtures/iphone-rotated-gps.heic', import.meta.url));
+    const cacheFile = path.join(await cacheDir(), 'heic-full.jpg');
+    expect(await photoVariant(heic, 'full', cacheFile)).toBe(cacheFile);
+    const meta = await sharp(cacheFile).metadata();
+    expect([meta.format, meta.width, meta.height, meta.exif]).toEqual(['jpeg', 240, 320, undefined]);
+    expect((await pixelAt(cacheFile, 120, 20))[0]).toBeGreaterThan(150);
+    expect((await pixelAt(cacheFile, 120, 300))[2]).toBeGreaterThan(150);
+  });
+
   it('a thumbnail of a desk photo is small, upright and carries no EXIF or GPS', async () => {
     expect(await exifr.gps(deskPhoto)).toMatchObject({ latitude: expect.any(Number) }); // the original does
     const cacheFile = path.join(await cacheDir(), 'thumb.jpg');

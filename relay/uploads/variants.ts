@@ -10,8 +10,8 @@
 // made once, written to `cacheFile` through a temp file and a rename (a reader never sees half
 // a file, and concurrent makers of the same file cannot corrupt it: the last identical rename
 // wins), and reused from then on. The result is `cacheFile`, or null when the source is missing
-// or is not a photo that decodes (a PDF, a HEIC the prebuilt decoder cannot read, a damaged
-// file). A cache that cannot be written, or a source stream that breaks off, is thrown: those are
+// or is not a photo that decodes (a PDF, a damaged file). A HEIC a desk stored before desks
+// converted them is decoded by src-shared/media/heic.ts (sharp's prebuilt libvips cannot). A cache that cannot be written, or a source stream that breaks off, is thrown: those are
 // the server's problem, not the photo's.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,6 +20,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type SharpOptions } from 'sharp';
+import { decodeHeic, looksLikeHeic } from '../../src-shared/media/heic.js';
 import { MAX_INPUT_PIXELS } from './intake.js';
 
 export type PhotoVariant = 'thumb' | 'full';
@@ -85,6 +86,15 @@ async function render(file: string, variant: PhotoVariant): Promise<Buffer | nul
   const { side, quality } = VARIANTS[variant];
   const options: SharpOptions = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' };
   try {
+    const bytes = await headOf(file);
+    if (looksLikeHeic(bytes)) {
+      const pixels = await decodeHeic(await fsp.readFile(file), { maxPixels: MAX_INPUT_PIXELS, timeoutMs: 30_000 });
+      return await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS })
+        .resize(side, side, { fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality, mozjpeg: true })
+        .toBuffer();
+    }
     const { format } = await sharp(file, options).metadata();
     if (!PHOTO_FORMATS.has(format)) return null;
     // No keepMetadata/withMetadata: sharp then writes no EXIF, GPS, XMP, IPTC or ICC profile.
@@ -98,6 +108,17 @@ async function render(file: string, variant: PhotoVariant): Promise<Buffer | nul
   } catch {
     // Decoding failed: a damaged file, a format this build cannot decode, too many pixels.
     return null;
+  }
+}
+
+async function headOf(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, 64, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,23 +1,11 @@
 // Serves the typed API: checks the method name, validates arguments with the contract's zod
 // schema, runs the handler, and turns every failure into an ApiErrorBody with a stable code.
 import type { z } from 'zod';
-import { API, type ApiMethod, isApiMethod, type ParsedArgsOf, type ResultOf } from '../../src-shared/api/contract.js';
+import { API, type ApiMethod, isApiMethod } from '../../src-shared/api/contract.js';
 import { ApiError, type ApiErrorBody } from '../../src-shared/api/errors.js';
-import type { Desk } from '../desk.js';
+import type { HandlerContext, HandlerMap } from './desk-context.js';
 
-/** One window's (or one browser tab's) state: who is at the desk. */
-export interface Session {
-  id: string;
-  staffId: string | null;
-}
-
-export interface HandlerContext {
-  desk: Desk;
-  session: Session;
-}
-
-export type Handler<M extends ApiMethod> = (args: ParsedArgsOf<M>, ctx: HandlerContext) => Promise<ResultOf<M>>;
-export type HandlerMap = { [M in ApiMethod]: Handler<M> };
+export type { DeskContext, Handler, HandlerContext, HandlerMap, Session } from './desk-context.js';
 
 /** Merges the per-domain maps; a name defined twice or a contract method left without a handler stops start-up. */
 export function mergeHandlers(...parts: Array<Partial<HandlerMap>>): HandlerMap {

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { ApiError } from '../../src-shared/api/errors.js';
-import { importBlobStream, isBlobHash, LocalBlobError, localBlobPath, MAX_IMPORT_BYTES, sniffMimeType } from './local-blobs.js';
+import { deskPhotoForStorage } from './desk-heic.js';
+import { importBlob, importBlobStream, isBlobHash, LocalBlobError, localBlobPath, MAX_IMPORT_BYTES, sniffMimeType } from './local-blobs.js';
 
 /** How many first bytes the type is decided from. */
 const HEAD_BYTES = 16;
@@ -61,9 +62,30 @@ export async function importDeskFile(
     }
   }
   try {
-    const { hash, sizeBytes } = await importBlobStream(dataDir, typed(), MAX_IMPORT_BYTES);
+    const chunks = typed()[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    if (mimeType === 'image/heic') {
+      // An iPhone's HEIC is kept as a JPEG (screens cannot show HEIC): the decoder needs the whole
+      // file, so this one type is gathered in memory (at most the size limit) instead of streamed.
+      const parts: Buffer[] = first.done ? [] : [first.value];
+      let size = parts[0]?.length ?? 0;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        size += next.value.length;
+        if (size > MAX_IMPORT_BYTES) throw new DeskFileRefused(TOO_LARGE_MESSAGE, true);
+        parts.push(next.value);
+      }
+      const stored = await deskPhotoForStorage(Buffer.concat(parts), 'image/heic');
+      const { hash, sizeBytes } = await importBlob(dataDir, stored.bytes, stored.mimeType);
+      return { hash, sizeBytes, mimeType: stored.mimeType };
+    }
+    async function* all(): AsyncGenerator<Buffer> {
+      if (!first.done) yield first.value;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    }
+    const { hash, sizeBytes } = await importBlobStream(dataDir, all(), MAX_IMPORT_BYTES);
     return { hash, sizeBytes, mimeType: mimeType! };
   } catch (err) {
+    if (err instanceof ApiError && err.code === 'file-refused' && !(err instanceof DeskFileRefused)) throw new DeskFileRefused(err.message);
     if (err instanceof DeskFileRefused) throw err;
     if (err instanceof LocalBlobError) {
       if (err.code === 'too-large') throw new DeskFileRefused(TOO_LARGE_MESSAGE, true);

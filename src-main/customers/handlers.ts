@@ -33,7 +33,7 @@ export function normalizeMobile(mobile: string | null | undefined, field: string
 
 type NewCustomer = z.output<typeof newCustomerArgs>;
 
-export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mobile'): Promise<string> {
+export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mobile', now = new Date()): Promise<string> {
   return tx.insert('customers', {
     first_name: args.firstName,
     last_name: args.lastName,
@@ -41,14 +41,14 @@ export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mo
     email: args.email?.toLowerCase() ?? null,
     preferred_channel: args.preferredChannel,
     time_zone: args.timeZone ?? null,
-    created_at: new Date().toISOString(),
+    created_at: now.toISOString(),
   });
 }
 
 export const customerHandlers: Partial<HandlerMap> = {
   'customer-create': async (args, ctx) => {
     const id = await ctx.desk.store.write(intent(ctx, 'customer-create', `Customer ${args.firstName} ${args.lastName} added`), (tx) =>
-      insertCustomer(tx, args),
+      insertCustomer(tx, args, 'mobile', ctx.desk.now()),
     );
     const row = await ctx.desk.db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return toCustomer(row);

@@ -8,7 +8,9 @@ import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
 import { searchIds } from '../search/search-index.js';
 import { tempDir } from '../testing/temp-desk.js';
 import { listBackups } from './backups.js';
-import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+import { SYNCED_SCHEMA, table, text } from '../../src-shared/schema/declaration.js';
+import { SCHEMA_VERSIONS } from '../../src-shared/schema/versions.js';
+import { DESK_STEPS, deskMigrations, LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 import { DatabaseTooNewError, migrate, openWorkspaceDb, schemaVersion } from './workspace-db.js';
 
 function freshFile(): string {
@@ -101,6 +103,28 @@ describe('migration 5: texts', () => {
     expect(sqlite.prepare('SELECT body, peer_number, automated, approved_by FROM messages').get()).toEqual({ body: 'Hello', peer_number: null, automated: null, approved_by: null });
     expect(columnsOf(sqlite, 'sms_templates')).toEqual(['active', 'body', 'id', 'milestone', 'name', 'position']);
     expect(sqlite.prepare('SELECT count(*) AS n FROM sms_templates').get()).toEqual({ n: 0 });
+    sqlite.close();
+  });
+});
+
+describe('versions after 5: made from the declaration', () => {
+  it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
+    const schema = {
+      declaration: {
+        ...SYNCED_SCHEMA,
+        customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(6) } },
+        loaner_cars: table(6, { plate: text(6) }),
+      },
+      versions: [...SCHEMA_VERSIONS, { version: 6, name: 'loaners' }],
+    };
+    const steps = { ...DESK_STEPS, 6: (db: Database.Database) => void db.exec("INSERT INTO meta (key, value) VALUES ('loaners', 'ready')") };
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 5);
+    sqlite.prepare("INSERT INTO customers (id, first_name) VALUES ('c1', 'Ana')").run();
+    for (const m of deskMigrations(schema, steps).filter((m) => m.version === 6)) m.up(sqlite);
+    expect(sqlite.prepare('SELECT first_name, nickname FROM customers').get()).toEqual({ first_name: 'Ana', nickname: null });
+    expect(columnsOf(sqlite, 'loaner_cars')).toEqual(['id', 'plate']);
+    expect(sqlite.prepare("SELECT value FROM meta WHERE key = 'loaners'").get()).toEqual({ value: 'ready' });
     sqlite.close();
   });
 });

@@ -12,7 +12,7 @@ import { type ChangeApplier, WorkspaceStore } from '../../src-shared/sync/store.
 import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
 import { applyChecked, batchesArb } from '../testing/change-batches.js';
 import { tempDir } from '../testing/temp-desk.js';
-import { sqliteChangeApplier } from './sqlite-changes.js';
+import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { migrate } from './workspace-db.js';
 
 const opened: Array<Kysely<WorkspaceDatabase>> = [];

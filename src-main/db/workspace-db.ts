@@ -9,9 +9,9 @@ import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { reindexTouched } from '../search/search-index.js';
 import { createBackup } from './backups.js';
-import { sqliteChangeApplier } from './sqlite-changes.js';
-import { statement, withStatementCache } from './statement-cache.js';
-import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
+import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
+import { deskMigrations } from './migrations/index.js';
 
 export class DatabaseTooNewError extends Error {
   readonly code = 'database-too-new';
@@ -31,6 +31,8 @@ export interface OpenOptions {
   /** Folder for automatic backups (before migrations); none when omitted. */
   backupDir?: string;
   keepBackups?: number;
+  /** The wall clock the store stamps with (tests inject one running ahead). */
+  now?: () => number;
 }
 
 export interface WorkspaceDb {
@@ -57,9 +59,15 @@ function versionOnDisk(file: string): number | null {
   }
 }
 
-export function migrate(sqlite: Database.Database, target = LATEST_VERSION): void {
+/** The newest version this desk knows (the schema a test extended, if any, counts). */
+export function latestDeskVersion(): number {
+  const migrations = deskMigrations();
+  return migrations[migrations.length - 1]!.version;
+}
+
+export function migrate(sqlite: Database.Database, target = latestDeskVersion()): void {
   const from = schemaVersion(sqlite);
-  for (const m of MIGRATIONS) {
+  for (const m of deskMigrations()) {
     if (m.version <= from || m.version > target) continue;
     sqlite.transaction(() => {
       m.up(sqlite);
@@ -70,7 +78,8 @@ export function migrate(sqlite: Database.Database, target = LATEST_VERSION): voi
 
 export async function openWorkspaceDb(file: string, options: OpenOptions = {}): Promise<WorkspaceDb> {
   const onDisk = versionOnDisk(file);
-  if (onDisk !== null && onDisk > LATEST_VERSION) throw new DatabaseTooNewError(file, onDisk, LATEST_VERSION);
+  const latest = latestDeskVersion();
+  if (onDisk !== null && onDisk > latest) throw new DatabaseTooNewError(file, onDisk, latest);
 
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
@@ -79,8 +88,8 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     // FULL: a committed repair order survives a power cut, not only a crash.
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
-    if (onDisk !== null && onDisk > 0 && onDisk < LATEST_VERSION && options.backupDir) {
-      await createBackup(sqlite, options.backupDir, `before-v${LATEST_VERSION}`, options.keepBackups);
+    if (onDisk !== null && onDisk > 0 && onDisk < latest && options.backupDir) {
+      await createBackup(sqlite, options.backupDir, `before-v${latest}`, options.keepBackups);
     }
     migrate(sqlite);
     const nodeId = ensureNodeId(sqlite);
@@ -107,7 +116,7 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
           });
         }
       },
-    });
+    }, { now: options.now });
     return {
       file,
       sqlite,

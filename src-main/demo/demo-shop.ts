@@ -6,7 +6,14 @@ import { STAGES, type Stage } from '../../src-shared/stages.js';
 import { vinCheckDigit } from '../../src-shared/vin.js';
 import type { Session } from '../api/dispatch.js';
 import type { Desk } from '../desk.js';
-import { shopToday } from '../repair-orders/queries.js';
+import { importDeskFile } from '../blobs/desk-files.js';
+import { normalizePhone } from '../../src-shared/phone.js';
+import { addDays, daysBetween, ShopCalendar, type ShopHours } from './demo-calendar.js';
+import { type CustomerSide, customerWrote, textDelivered } from './demo-history.js';
+import { demoPhoto, PHOTO_CAPTIONS, type PhotoMoment } from './demo-photos.js';
+import { Rng } from './rng.js';
+
+export { Rng };
 
 export interface DemoShopOptions {
   openRos?: number;
@@ -15,58 +22,15 @@ export interface DemoShopOptions {
 }
 
 const SHOP_TIME_ZONE = 'America/Chicago';
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness: the same seed gives the same shop (names, cars, dates, stages), so a
-// screenshot or a bug report made from the demo can be reproduced.
-
-/** mulberry32: tiny, fast, good enough for picking names; not for anything secret. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max], both inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
-  weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
-    const total = items.reduce((sum, [, w]) => sum + w, 0);
-    let r = this.next() * total;
-    for (const [item, w] of items) {
-      r -= w;
-      if (r < 0) return item;
-    }
-    return items[items.length - 1]![0];
-  }
-
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
-  }
-}
+const SHOP_HOURS = {
+  mon: { open: '07:30', close: '17:30' },
+  tue: { open: '07:30', close: '17:30' },
+  wed: { open: '07:30', close: '17:30' },
+  thu: { open: '07:30', close: '17:30' },
+  fri: { open: '07:30', close: '17:00' },
+  sat: { open: '09:00', close: '12:00' },
+  sun: null,
+} satisfies ShopHours;
 
 // ---------------------------------------------------------------------------------------------
 // The people and cars of a Central Texas shop. Accented and extended-Latin names are there on
@@ -256,7 +220,11 @@ export class DemoFactory {
     /** Area codes to draw mobiles from; every one gives 100 fictional 555-01xx numbers. */
     readonly areaCodes: readonly string[] = AREA_CODES,
   ) {
-    this.mobilesLeft = rng.shuffle(areaCodes.flatMap((a) => Array.from({ length: 100 }, (_, i) => `${a}55501${String(i).padStart(2, '0')}`)));
+    // Never the shop's own numbers (its phone, and the demo texting number).
+    const shops = new Set(['5125550100', '5125550199']);
+    this.mobilesLeft = rng.shuffle(
+      areaCodes.flatMap((a) => Array.from({ length: 100 }, (_, i) => `${a}55501${String(i).padStart(2, '0')}`)).filter((n) => !shops.has(n)),
+    );
   }
 
   person(name?: { firstName: string; lastName: string }): DemoPerson {
@@ -282,7 +250,10 @@ export class DemoFactory {
   }
 
   private randomMobile(): string {
-    return `${this.rng.pick(this.areaCodes)}55501${digits(this.rng, 2)}`;
+    for (;;) {
+      const n = `${this.rng.pick(this.areaCodes)}55501${digits(this.rng, 2)}`;
+      if (n !== '5125550100' && n !== '5125550199') return n;
+    }
   }
 
   vehicle(): DemoVehicle {
@@ -444,15 +415,17 @@ interface RoPlan {
   promisedAtCheckIn: string | null;
   /** Set once the estimate is written, when no date was promised at check-in. */
   promisedAtEstimate: string | null;
+  /** Days the written estimate added to the date promised at check-in (more damage than met the eye). */
+  estimatePush?: number;
   exceptions: ExceptionPlan[];
   /** Internal notes and the stage after which each is written. */
   notes: Array<{ body: string; at: Stage }>;
 }
 
-function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+
+/** The day itself, or the Saturday before (`-1`) or Monday after (`1`) when it is a Sunday, when the shop is closed. */
+function notSunday(isoDate: string, way: 1 | -1): string {
+  return new Date(`${isoDate}T12:00:00Z`).getUTCDay() === 0 ? addDays(isoDate, way) : isoDate;
 }
 
 /** The stages a repair walks through to reach `last`; without a supplement it skips the two supplement stages. */
@@ -544,9 +517,12 @@ const RAISER: Record<ExceptionTagName, Seat> = {
   '#customerchoice': 'advisor',
 };
 
-/** Calls the typed API as one of the staff, and stops at the first refusal. */
+/** Calls the typed API as one of the staff, at the moment the demo's clock says, and stops at the first refusal. */
 class ApiDriver {
   readonly seats = new Map<Seat, Session>();
+  readonly staff = new Map<Seat, { id: string; name: string }>();
+  /** The moment the desk records for what is done now (see Desk.useClock). */
+  moment = new Date();
 
   constructor(
     readonly desk: Desk,
@@ -568,9 +544,175 @@ interface SubStatusIds {
   qcPassed: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// When things happened. A repair's stages are laid out in working minutes (see demo-calendar.ts)
+// backwards from its last move; everything done at a stage happens between its move and the next.
+
+/** Working minutes from the move into the previous stage to the move into this one. */
+const STAGE_GAP: Record<Stage, readonly [number, number]> = {
+  pictures: [0, 0],
+  estimate: [45, 420],
+  teardown: [240, 2000],
+  'supplement-sent': [120, 600],
+  'supplement-approved': [240, 1500],
+  'repair-started': [120, 1100],
+  completed: [900, 3300],
+  delivered: [60, 900],
+};
+
+interface Timeline {
+  /** Working minute of the move into each stage of the path (the first is the check-in). */
+  stageAt: number[];
+}
+
+function stageGaps(rng: Rng, plan: Pick<RoPlan, 'path' | 'exceptions'>): number[] {
+  return plan.path.map((stage, i) => {
+    if (i === 0) return 0;
+    const [lo, hi] = STAGE_GAP[stage];
+    // A problem resolved on the way into this stage held the car up.
+    const held = plan.exceptions.filter((e) => e.resolveAt === stage).reduce((sum) => sum + rng.int(300, 1500), 0);
+    return rng.int(lo, hi) + held;
+  });
+}
+
+/** Stage moves ending at `lastW`; with `checkInBy`, the gaps stretch so the car was checked in by then. */
+function layOut(gaps: number[], lastW: number, checkInBy: number | null, earliest: number): Timeline {
+  const span = gaps.reduce((s, g) => s + g, 0);
+  let scale = 1;
+  if (checkInBy !== null && span > 0 && lastW - span > checkInBy) scale = (lastW - checkInBy) / span;
+  if (lastW - span * scale < earliest && span > 0) scale = Math.max(0.05, (lastW - earliest) / span);
+  const stageAt = new Array<number>(gaps.length);
+  let w = lastW;
+  for (let i = gaps.length - 1; i >= 0; i--) {
+    stageAt[i] = Math.round(w);
+    // Two moves of one repair are never in the same minute.
+    w -= Math.max(i > 0 ? 20 : 0, gaps[i]! * scale);
+  }
+  if (checkInBy !== null && gaps.length === 1) stageAt[0] = Math.max(earliest, Math.min(stageAt[0]!, checkInBy));
+  return { stageAt };
+}
+
+/** Moves the demo clock forward through one repair's timeline. */
+class Walk {
+  private cursor: number;
+
+  constructor(
+    private readonly api: ApiDriver,
+    private readonly cal: ShopCalendar,
+    private readonly rng: Rng,
+    readonly timeline: Timeline,
+  ) {
+    this.cursor = timeline.stageAt[0]!;
+  }
+
+  private limit(i: number): number {
+    return (this.timeline.stageAt[i + 1] ?? this.cal.nowW) - 1;
+  }
+
+  private set(w: number): number {
+    this.cursor = w;
+    this.api.moment = this.cal.toDate(w);
+    return w;
+  }
+
+  /** The move into stage `i`. */
+  move(i: number): number {
+    return this.set(Math.max(this.cursor, this.timeline.stageAt[i]!));
+  }
+
+  /** Just before the move into stage `i` (a problem resolved, then the car moves). */
+  before(i: number): number {
+    const at = this.timeline.stageAt[i]!;
+    return this.set(Math.max(this.cursor, Math.min(at, at - this.rng.int(3, 40))));
+  }
+
+  /** Something done a little later while the car is in stage `i` (never past the next move, or now). */
+  later(i: number, upTo = 90): number {
+    const limit = Math.max(this.cursor, this.limit(i));
+    const step = Math.min(this.rng.int(2, upTo), Math.max(1, (limit - this.cursor) / 2));
+    return this.set(Math.round(this.cursor + Math.max(1, step)));
+  }
+
+  /** How far the cursor is from now, in working minutes. */
+  sinceNow(): number {
+    return this.cal.nowW - this.cursor;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversations, in the words a front desk and its customers use.
+
+function carName(v: DemoVehicle): string {
+  return `${v.make} ${v.model}`;
+}
+
+function dayName(isoDate: string): string {
+  return new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${isoDate}T12:00:00Z`));
+}
+
+interface Talk {
+  side: CustomerSide;
+  channel: 'portal' | 'sms';
+}
+
+/** The staff member writes (a portal message through the API, or a text that was delivered), then the customer may answer. */
+async function exchange(
+  api: ApiDriver,
+  walk: Walk,
+  rng: Rng,
+  talk: Talk,
+  i: number,
+  shop: string,
+  answers: readonly string[],
+  answerChance: number,
+  followUp?: string,
+): Promise<void> {
+  walk.later(i, 60);
+  const seat: Seat = rng.chance(0.7) ? 'advisor' : 'estimator';
+  if (talk.channel === 'portal') await api.call('message-send', { roId: talk.side.roId, body: shop }, seat);
+  else await textDelivered(api.desk, talk.side, api.staff.get(seat)!, shop, api.moment);
+  if (!rng.chance(answerChance)) return;
+  walk.later(i, 240);
+  const answer = rng.pick(answers);
+  await customerWrote(api.desk, talk.side, talk.channel, answer, api.moment);
+  // Read a little later, unless it came in during the last few working hours.
+  const readAnyway = rng.chance(0.3);
+  if (walk.sinceNow() > 300 || readAnyway) {
+    walk.later(i, 120);
+    await api.call('message-mark-read', { roId: talk.side.roId }, seat);
+    if (followUp && answer.endsWith('?')) {
+      walk.later(i, 20);
+      if (talk.channel === 'portal') await api.call('message-send', { roId: talk.side.roId, body: followUp }, seat);
+      else await textDelivered(api.desk, talk.side, api.staff.get(seat)!, followUp, api.moment);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** What the walk needs beyond the plan: the customer as the conversation knows them, and whether to talk and photograph. */
+interface WalkExtras {
+  who: { firstName: string; mobile: string | null; preferredChannel: 'sms' | 'email' | 'phone' };
+  timeline: Timeline;
+  conversation: boolean;
+  photos: readonly PhotoMoment[];
+  /** The customer writes once more at the end and nobody has read it yet. */
+  unreadAtEnd: string | null;
+}
+
+const PHOTO_STAGE: Record<PhotoMoment, Stage> = {
+  'check-in': 'pictures',
+  damage: 'pictures',
+  teardown: 'teardown',
+  paint: 'repair-started',
+  finished: 'completed',
+};
+
 /** Checks the car in and walks it through its plan; returns the RO id and the customer id. */
-async function runPlan(api: ApiDriver, plan: RoPlan, sub: SubStatusIds): Promise<{ roId: string; customerId: string }> {
+async function runPlan(api: ApiDriver, cal: ShopCalendar, rng: Rng, plan: RoPlan, sub: SubStatusIds, extras: WalkExtras): Promise<{ roId: string; customerId: string }> {
   const { customer, vehicle, insurance } = plan;
+  const walk = new Walk(api, cal, rng, extras.timeline);
+  walk.move(0);
   let ro: RepairOrderDetail = await api.call(
     'ro-check-in',
     {
@@ -600,45 +742,113 @@ async function runPlan(api: ApiDriver, plan: RoPlan, sub: SubStatusIds): Promise
   );
   const roId = ro.id;
   let promised = plan.promisedAtCheckIn;
+  const talk: Talk | null =
+    extras.conversation && (extras.who.preferredChannel !== 'phone' || !extras.who.mobile)
+      ? {
+          side: { roId, customerId: ro.customer.id, firstName: extras.who.firstName, mobile: normalizePhone(extras.who.mobile ?? '') },
+          channel: extras.who.mobile && extras.who.preferredChannel === 'sms' ? 'sms' : 'portal',
+        }
+      : null;
+  const first = extras.who.firstName;
+  const car = carName(vehicle);
+  const damageAt = rng.chance(0.5) ? rng.next() * 0.3 : 0.7 + rng.next() * 0.3;
 
   for (const [step, stage] of plan.path.entries()) {
     if (step > 0) {
       for (const e of plan.exceptions) {
         if (e.resolveAt !== stage) continue;
         const open = ro.exceptions.find((x) => x.tag === e.tag && !x.resolvedAt);
-        if (open) ro = await api.call('exception-resolve', { id: open.id }, RAISER[e.tag]);
+        if (!open) continue;
+        walk.before(step);
+        ro = await api.call('exception-resolve', { id: open.id }, RAISER[e.tag]);
       }
+      walk.move(step);
       ro = await api.call('ro-move-stage', { id: roId, stage }, MOVER[stage]);
+    }
+    for (const moment of extras.photos) {
+      if (PHOTO_STAGE[moment] !== stage) continue;
+      walk.later(step, 30);
+      const bytes = await demoPhoto(rng, { vehicle, roNumber: ro.roNumber, moment, damageAt });
+      const file = await importDeskFile(api.desk.dataDir, bytes);
+      ro = await api.call(
+        'attachment-add',
+        {
+          roId,
+          kind: 'photo',
+          blobHash: file.hash,
+          fileName: `IMG_${rng.int(1000, 9999)}.jpg`,
+          mimeType: file.mimeType,
+          sizeBytes: file.sizeBytes,
+          published: moment !== 'check-in',
+          caption: PHOTO_CAPTIONS[moment],
+        },
+        moment === 'check-in' || moment === 'damage' ? 'advisor' : 'technician',
+      );
+    }
+    if (stage === 'pictures' && talk && rng.chance(0.7)) {
+      await exchange(api, walk, rng, talk, step, `Hi ${first}, this is Lakeside Collision. We have your ${car} and will keep you posted here as the repair moves along.`, ['Thank you!', 'Thanks, appreciate it.', 'Great, thanks. Please call me if you find anything else.'], 0.5);
     }
     if (stage === 'estimate') {
       if (plan.promisedAtEstimate) {
+        walk.later(step, 60);
         promised = plan.promisedAtEstimate;
         const reason = insurance.insurer
           ? `Estimate written and sent to ${insurance.insurer}; parts availability confirmed.`
           : 'Estimate approved by the customer; parts availability confirmed.';
         ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason }, 'estimator');
       }
+      if (plan.estimatePush && promised) {
+        walk.later(step, 60);
+        promised = notSunday(addDays(promised, plan.estimatePush), 1);
+        const reason = `The estimate found more damage than we could see at drop-off; the repair needs ${plan.estimatePush === 1 ? 'one more day' : `${plan.estimatePush} more days`}.`;
+        ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason }, 'estimator');
+      }
       if (plan.partsOrdered) {
+        walk.later(step, 90);
         ro = await api.call('ro-move-stage', { id: roId, stage: 'estimate', subStatusId: sub.partsOrdered }, 'estimator');
+      }
+      if (talk && rng.chance(0.6)) {
+        const sentTo = insurance.insurer ? ` and sent to ${insurance.insurer}` : '';
+        const ready = promised ? ` We expect your ${car} to be ready ${dayName(promised)}.` : '';
+        await exchange(api, walk, rng, talk, step, `Your estimate is written${sentTo}.${ready}`, ['Sounds good.', 'Ok thanks. Do you need anything from me?', 'Perfect, thank you!'], 0.6, 'Nothing for now, thanks! We will let you know if anything changes.');
       }
     }
     if (stage === 'repair-started' && plan.waitingOnFrame) {
+      walk.later(step, 120);
       ro = await api.call('ro-move-stage', { id: roId, stage, subStatusId: sub.waitingOnFrame }, 'technician');
     }
+    if (stage === 'repair-started' && talk && rng.chance(0.5)) {
+      await exchange(api, walk, rng, talk, step, `Good news: the parts are in and the repair on your ${car} has started.`, ['Awesome!', 'Great news, thank you.'], 0.35);
+    }
     if (stage === 'completed' && plan.qcPassed) {
+      walk.later(step, 120);
       ro = await api.call('ro-move-stage', { id: roId, stage, subStatusId: sub.qcPassed }, 'manager');
+    }
+    if (stage === 'completed' && talk && rng.chance(0.85)) {
+      await exchange(api, walk, rng, talk, step, `Your ${car} is finished and passed our quality check. You can pick it up weekdays until 5:30 pm or Saturday morning.`, ['Can I come tomorrow at 8?', 'On my way after work!', 'Thank you! See you at 4.'], 0.8, 'Yes, 8 works. See you then!');
     }
     for (const e of plan.exceptions) {
       if (e.at !== stage) continue;
+      walk.later(step, 120);
       ro = await api.call('exception-add', { roId, tag: e.tag, note: e.note }, RAISER[e.tag]);
       if (e.dateReason && promised) {
-        promised = addDays(promised, e.pushDays);
+        walk.later(step, 45);
+        promised = notSunday(addDays(promised, e.pushDays), 1);
         ro = await api.call('ro-change-promised-date', { id: roId, date: promised, reason: e.dateReason }, RAISER[e.tag]);
+        if (talk && rng.chance(0.7)) {
+          await exchange(api, walk, rng, talk, step, `An update on your ${car}: ${e.dateReason} The new date is ${dayName(promised)}.`, ['Ok, thanks for letting me know.', 'That is disappointing, but I understand.', 'Can you extend the rental then?'], 0.65, 'I will ask the adjuster today and text you back.');
+        }
       }
     }
     for (const [n, note] of plan.notes.entries()) {
-      if (note.at === stage) ro = await api.call('note-add', { roId, body: note.body }, n % 2 === 0 ? 'advisor' : 'estimator');
+      if (note.at !== stage) continue;
+      walk.later(step, 60);
+      ro = await api.call('note-add', { roId, body: note.body }, n % 2 === 0 ? 'advisor' : 'estimator');
     }
+  }
+  if (talk && extras.unreadAtEnd) {
+    walk.later(plan.path.length - 1, 240);
+    await customerWrote(api.desk, talk.side, talk.channel, extras.unreadAtEnd, api.moment);
   }
   return { roId, customerId: ro.customer.id };
 }
@@ -674,15 +884,7 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
       address: '4810 E Ben White Blvd, Austin, TX 78741',
       phone: '(512) 555-0100',
       email: 'frontdesk@lakeside-collision.example',
-      hours: {
-        mon: { open: '07:30', close: '17:30' },
-        tue: { open: '07:30', close: '17:30' },
-        wed: { open: '07:30', close: '17:30' },
-        thu: { open: '07:30', close: '17:30' },
-        fri: { open: '07:30', close: '17:00' },
-        sat: { open: '09:00', close: '12:00' },
-        sun: null,
-      },
+      hours: SHOP_HOURS,
       timeZone: SHOP_TIME_ZONE,
       colorPrimary: '#0b5d7a',
       colorAccent: '#f29f05',
@@ -698,6 +900,7 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
     const outcome = await api.desk.call('staff-switch', { staffId: member.id, pin: s.pin }, session);
     if (!outcome.ok) throw new Error(`Demo shop: staff-switch failed: ${outcome.error.message}`);
     api.seats.set(s.seat, session);
+    api.staff.set(s.seat, { id: member.id, name: s.name });
   }
   const staff = await api.call('staff-list', {}, 'owner');
   const assignable = staff.filter((m) => m.role === 'technician' || m.role === 'manager').map((m) => m.id);
@@ -709,99 +912,165 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
   };
   await api.call('substatus-save', { name: 'In paint', stage: 'repair-started', position: 2 }, 'manager');
 
-  const today = shopToday(SHOP_TIME_ZONE);
+  const calendar = new ShopCalendar(SHOP_TIME_ZONE, SHOP_HOURS, new Date(), 620);
+  const today = calendar.today;
   const factory = new DemoFactory(rng);
   /** Customers seen before, with the car they came in; some come back with another dent. */
-  const known: Array<{ customerId: string; vehicle: DemoVehicle }> = [];
+  const known: Array<{ customerId: string; vehicle: DemoVehicle; who: WalkExtras['who'] }> = [];
+  const whoOf = (c: DemoPerson) => ({ firstName: c.firstName, mobile: c.mobile, preferredChannel: c.preferredChannel });
 
-  // Delivered repairs, oldest first so RO numbers grow with time. The dates the shop typed
-  // (promised dates, claim years) spread over ~18 months; the API stamps events "now".
-  const closedDaysAgo = Array.from({ length: closedCount }, () => rng.int(4, 540)).sort((a, b) => b - a);
-  for (const [n, daysAgo] of closedDaysAgo.entries()) {
-    const checkedIn = addDays(today, -daysAgo);
-    const comeBack = known.length > 5 && rng.chance(0.08) ? rng.pick(known) : null;
-    const vehicle = comeBack && rng.chance(0.5) ? comeBack.vehicle : factory.vehicle();
-    const insurance = factory.insurance(Number(checkedIn.slice(0, 4)));
-    // Sub-status stops are rarer here than on open repairs: every extra move is an API call,
-    // and 300 histories must load in well under a minute.
-    const path = pathTo('delivered', rng.chance(0.5));
-    const exceptions = planExceptions(rng, insurance.insurer, path, 0.4);
-    const plan: RoPlan = {
-      customer: comeBack ? { customerId: comeBack.customerId } : factory.person(),
-      vehicle,
-      insurance,
-      path,
-      assignedStaffId: assignable[n % assignable.length] ?? null,
-      partsOrdered: rng.chance(0.2),
-      waitingOnFrame: rng.chance(0.05),
-      qcPassed: rng.chance(0.6),
-      promisedAtCheckIn: addDays(checkedIn, rng.int(5, 16)),
-      promisedAtEstimate: null,
-      exceptions,
-      notes: planNotes(rng, path, 0.12),
-    };
-    const done = await runPlan(api, plan, sub);
-    if (!comeBack) known.push({ customerId: done.customerId, vehicle });
-  }
-
-  // Open repairs: stages by weight, shuffled so RO numbers don't sort by stage.
-  const openStages = rng.shuffle(openStageCounts(openCount));
-  const canRunLate = (s: Stage) => STAGES.indexOf(s) >= 2 && STAGES.indexOf(s) <= 5;
-  const overdue = openStages.map((s) => canRunLate(s) && rng.chance(0.2));
-  if (!overdue.some(Boolean)) {
-    const i = openStages.findIndex(canRunLate);
-    if (i >= 0) overdue[i] = true;
-  }
-  const openVins = new Set<string>();
-  const plans: RoPlan[] = [];
-  for (const [i, stage] of openStages.entries()) {
-    const featured = FEATURED_CUSTOMERS[i];
-    let customer: RoPlan['customer'] = featured ? factory.person(featured) : factory.person();
-    let vehicle = factory.vehicle();
-    if (!featured && known.length > 0 && rng.chance(0.1)) {
-      const back = rng.pick(known);
-      customer = { customerId: back.customerId };
-      // Same car back again, unless it is already on another open repair.
-      if (!openVins.has(back.vehicle.vin) && rng.chance(0.5)) vehicle = back.vehicle;
+  // Everything from here on is dated by the demo's clock: the repairs' past, not today.
+  const restoreClock = desk.useClock(() => api.moment);
+  try {
+    // Delivered repairs over ~18 months, checked in oldest first so RO numbers grow with time.
+    const closedDaysAgo = Array.from({ length: closedCount }, () => rng.int(4, 540)).sort((a, b) => b - a);
+    const closedPlans: Array<{ plan: RoPlan; timeline: Timeline }> = [];
+    for (const [n, daysAgo] of closedDaysAgo.entries()) {
+      const vehicle = factory.vehicle();
+      const insurance = factory.insurance(Number(addDays(today, -daysAgo).slice(0, 4)));
+      // Sub-status stops are rarer here than on open repairs: every extra move is an API call,
+      // and 300 histories must load in well under a minute.
+      const path = pathTo('delivered', rng.chance(0.5));
+      const exceptions = planExceptions(rng, insurance.insurer, path, 0.4);
+      const plan: RoPlan = {
+        customer: factory.person(),
+        vehicle,
+        insurance,
+        path,
+        assignedStaffId: assignable[n % assignable.length] ?? null,
+        partsOrdered: rng.chance(0.2),
+        waitingOnFrame: rng.chance(0.05),
+        qcPassed: rng.chance(0.6),
+        promisedAtCheckIn: null,
+        promisedAtEstimate: null,
+        exceptions,
+        notes: planNotes(rng, path, 0.12),
+      };
+      const deliveredW = calendar.openingOf(addDays(today, -daysAgo)) + rng.int(20, 500);
+      const timeline = layOut(stageGaps(rng, plan), deliveredW, null, 600);
+      // Promised at check-in for about when it was delivered, give or take (dates pushed by problems come on top).
+      const checkedIn = calendar.dateOf(timeline.stageAt[0]!);
+      plan.estimatePush = rng.chance(0.2) ? rng.int(1, 3) : 0;
+      const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), plan.estimatePush);
+      const took = daysBetween(checkedIn, calendar.dateOf(deliveredW));
+      plan.promisedAtCheckIn = notSunday(addDays(checkedIn, Math.max(2, took - pushed + rng.int(-2, 2))), 1);
+      closedPlans.push({ plan, timeline });
     }
-    openVins.add(vehicle.vin);
-    const insurance = factory.insurance(Number(today.slice(0, 4)));
-    const k = STAGES.indexOf(stage);
-    const path = pathTo(stage, stage === 'supplement-sent' || stage === 'supplement-approved' || (k > 4 && rng.chance(0.6)));
-    let exceptions = planExceptions(rng, insurance.insurer, path, 1);
-    // An overdue car is one whose date passed and nobody moved it: exactly what the board must surface.
-    if (overdue[i]) exceptions = exceptions.map((e) => ({ ...e, dateReason: null }));
-    const finalPromised =
-      k === 0 && rng.chance(0.6) ? null : overdue[i] ? addDays(today, -rng.int(1, 6)) : addDays(today, rng.int(1, 10) + (6 - k));
-    const promiseAtCheckIn = k === 0 || rng.chance(0.6);
-    // No date to move before one was promised.
-    if (!promiseAtCheckIn) exceptions = exceptions.map((e) => (e.at === 'pictures' ? { ...e, dateReason: null } : e));
-    // Every date change pushed the date out, so the first promise was that much earlier.
-    const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), 0);
-    const firstPromise = finalPromised ? addDays(finalPromised, -pushed) : null;
-    plans.push({
-      customer,
-      vehicle,
-      insurance,
-      path,
-      assignedStaffId: k >= 2 ? (assignable[i % assignable.length] ?? null) : null,
-      partsOrdered: k >= 1 && rng.chance(0.5),
-      waitingOnFrame: stage === 'repair-started' && rng.chance(0.3),
-      qcPassed: stage === 'completed' && rng.chance(0.6),
-      promisedAtCheckIn: promiseAtCheckIn ? firstPromise : null,
-      promisedAtEstimate: promiseAtCheckIn ? null : firstPromise,
-      exceptions,
-      notes: planNotes(rng, path, 0.45),
+    closedPlans.sort((a, b) => a.timeline.stageAt[0]! - b.timeline.stageAt[0]!);
+    const recentClosed = new Set(closedPlans.slice(-25).map((c) => c.plan));
+    for (const { plan, timeline } of closedPlans) {
+      // A customer who was here before brings another car (or the same one) back.
+      if (known.length > 5 && rng.chance(0.08)) {
+        const back = rng.pick(known);
+        plan.customer = { customerId: back.customerId };
+        if (rng.chance(0.5)) plan.vehicle = back.vehicle;
+      }
+      const person = 'customerId' in plan.customer ? known.find((k) => k.customerId === (plan.customer as { customerId: string }).customerId)!.who : whoOf(plan.customer);
+      const recent = recentClosed.has(plan);
+      const done = await runPlan(api, calendar, rng, plan, sub, {
+        who: person,
+        timeline,
+        conversation: recent || rng.chance(0.25),
+        photos: recent ? ['damage', 'finished'] : [],
+        unreadAtEnd: null,
+      });
+      if (!('customerId' in plan.customer)) known.push({ customerId: done.customerId, vehicle: plan.vehicle, who: person });
+    }
+
+    // Open repairs: stages by weight, shuffled so RO numbers don't sort by stage.
+    const openStages = rng.shuffle(openStageCounts(openCount));
+    const canRunLate = (s: Stage) => STAGES.indexOf(s) >= 2 && STAGES.indexOf(s) <= 5;
+    const overdue = openStages.map((s) => canRunLate(s) && rng.chance(0.2));
+    if (!overdue.some(Boolean)) {
+      const i = openStages.findIndex(canRunLate);
+      if (i >= 0) overdue[i] = true;
+    }
+    const openVins = new Set<string>();
+    const plans: Array<{ plan: RoPlan; who: WalkExtras['who']; firstPromise: string | null }> = [];
+    for (const [i, stage] of openStages.entries()) {
+      const featured = FEATURED_CUSTOMERS[i];
+      const person = featured ? factory.person(featured) : factory.person();
+      let customer: RoPlan['customer'] = person;
+      let who = whoOf(person);
+      let vehicle = factory.vehicle();
+      if (!featured && known.length > 0 && rng.chance(0.1)) {
+        const back = rng.pick(known);
+        customer = { customerId: back.customerId };
+        who = back.who;
+        // Same car back again, unless it is already on another open repair.
+        if (!openVins.has(back.vehicle.vin) && rng.chance(0.5)) vehicle = back.vehicle;
+      }
+      openVins.add(vehicle.vin);
+      const insurance = factory.insurance(Number(today.slice(0, 4)));
+      const k = STAGES.indexOf(stage);
+      const path = pathTo(stage, stage === 'supplement-sent' || stage === 'supplement-approved' || (k > 4 && rng.chance(0.6)));
+      let exceptions = planExceptions(rng, insurance.insurer, path, 1);
+      // An overdue car is one whose date passed and nobody moved it: exactly what the board must surface.
+      if (overdue[i]) exceptions = exceptions.map((e) => ({ ...e, dateReason: null }));
+      const finalPromised =
+        k === 0 && rng.chance(0.6) ? null : overdue[i] ? addDays(today, -rng.int(1, 6)) : addDays(today, rng.int(1, 10) + (6 - k));
+      const promiseAtCheckIn = k === 0 || rng.chance(0.6);
+      // No date to move before one was promised.
+      if (!promiseAtCheckIn) exceptions = exceptions.map((e) => (e.at === 'pictures' ? { ...e, dateReason: null } : e));
+      const estimatePush = promiseAtCheckIn && k >= 1 && !overdue[i] && rng.chance(0.35) ? rng.int(1, 4) : 0;
+      // Every date change pushed the date out, so the first promise was that much earlier.
+      const pushed = exceptions.reduce((sum, e) => sum + (e.dateReason ? e.pushDays : 0), estimatePush);
+      // The shop is closed on Sundays, so no date is one (an overdue one moves back, so it stays overdue).
+      const firstPromise = finalPromised ? notSunday(addDays(finalPromised, -pushed), overdue[i] ? -1 : 1) : null;
+      plans.push({
+        plan: {
+          customer,
+          vehicle,
+          insurance,
+          path,
+          assignedStaffId: k >= 2 ? (assignable[i % assignable.length] ?? null) : null,
+          partsOrdered: k >= 1 && rng.chance(0.5),
+          waitingOnFrame: stage === 'repair-started' && rng.chance(0.3),
+          qcPassed: stage === 'completed' && rng.chance(0.6),
+          promisedAtCheckIn: promiseAtCheckIn ? firstPromise : null,
+          promisedAtEstimate: promiseAtCheckIn ? null : firstPromise,
+          estimatePush,
+          exceptions,
+          notes: planNotes(rng, path, 0.45),
+        },
+        who,
+        firstPromise,
+      });
+    }
+    // At least one problem still open on the board, so the exception filter has something to show.
+    const stillOpen = (p: RoPlan) => p.exceptions.some((e) => e.resolveAt === null);
+    if (plans.length > 0 && !plans.some((p) => stillOpen(p.plan))) {
+      const target = plans.find((p) => p.plan.path.includes('teardown') && !p.plan.path.includes('repair-started'))?.plan ?? plans[0]!.plan;
+      const idea = exceptionIdea(rng, '#partsdelay', target.insurance.insurer);
+      target.exceptions.push({ tag: '#partsdelay', note: idea.note, at: target.path.at(-1)!, resolveAt: null, dateReason: null, pushDays: 0 });
+    }
+    const laidOut = plans.map(({ plan, who, firstPromise }) => {
+      // The last move was in the last few working days; the car came in some days before its first promised date.
+      // (A car still waiting for its pictures came in today or yesterday.)
+      const lastW = calendar.nowW - (plan.path.length === 1 ? rng.int(15, 500) : rng.int(15, 1400));
+      const checkInBy = firstPromise ? calendar.openingOf(addDays(firstPromise, -rng.int(4, 9))) + rng.int(0, 240) : null;
+      return { plan, who, timeline: layOut(stageGaps(rng, plan), lastW, checkInBy, 600) };
     });
+    // Checked in in the order they came.
+    laidOut.sort((a, b) => a.timeline.stageAt[0]! - b.timeline.stageAt[0]!);
+    const QUESTIONS = ['Hi, any update on my car?', 'Is it still on track for the date you gave me?', 'Can I stop by to get my sunglasses out of the car?', 'Did the insurance approve everything?'];
+    let writers = 0;
+    for (const [n, { plan, who, timeline }] of laidOut.entries()) {
+      const reachable = who.preferredChannel !== 'phone' || !who.mobile;
+      if (reachable) writers += 1;
+      await runPlan(api, calendar, rng, plan, sub, {
+        who,
+        timeline,
+        conversation: true,
+        // Most cars have photos; one in eight is still waiting for the camera.
+        photos: n % 8 !== 5 ? ['check-in', 'damage', 'teardown', 'paint', 'finished'] : [],
+        // A few customers wrote in the last hours and nobody has read it yet.
+        unreadAtEnd: reachable && writers % 5 === 2 ? rng.pick(QUESTIONS) : null,
+      });
+    }
+  } finally {
+    restoreClock();
   }
-  // At least one problem still open on the board, so the exception filter has something to show.
-  const stillOpen = (p: RoPlan) => p.exceptions.some((e) => e.resolveAt === null);
-  if (plans.length > 0 && !plans.some(stillOpen)) {
-    const target = plans.find((p) => p.path.includes('teardown') && !p.path.includes('repair-started')) ?? plans[0]!;
-    const idea = exceptionIdea(rng, '#partsdelay', target.insurance.insurer);
-    target.exceptions.push({ tag: '#partsdelay', note: idea.note, at: target.path.at(-1)!, resolveAt: null, dateReason: null, pushDays: 0 });
-  }
-  for (const plan of plans) await runPlan(api, plan, sub);
 
   const board = await api.call('ro-board', { includeClosed: true }, 'owner');
   return { openRos: board.filter((r) => !r.closed).length, closedRos: board.filter((r) => r.closed).length };

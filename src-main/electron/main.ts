@@ -7,6 +7,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
 import { importDeskFile, importDeskFileFromPath, readDeskFile } from '../blobs/desk-files.js';
 import { type CommandChannel, openCommandChannel } from '../api/command-channel.js';
+import { demoPhoneUrl } from '../demo/handlers.js';
 import { Desk } from '../desk.js';
 import { installPrinting } from './printing.js';
 
@@ -64,7 +65,7 @@ function createWindow(): BrowserWindow {
   window.once('ready-to-show', () => window.show());
   // The window only ever shows Bayline; links to the outside world open in the person's browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:')) void shell.openExternal(url);
+    if (url.startsWith('https:') || url === demoPhoneUrl()) void shell.openExternal(url);
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event, url) => {

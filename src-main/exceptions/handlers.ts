@@ -7,7 +7,7 @@ import type { Stage } from '../../src-shared/stages.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadDetail } from '../repair-orders/queries.js';
 
 /** Standard tags first, then the shop's own; a shop tag with a standard name overrides nothing. */
@@ -72,7 +72,7 @@ export const exceptionHandlers: Partial<HandlerMap> = {
         tag: tag.tag,
         reason: tag.reason,
         note: args.note ?? null,
-        opened_at: new Date().toISOString(),
+        opened_at: ctx.desk.now().toISOString(),
         opened_by: ctx.session.staffId,
       });
     });
@@ -85,7 +85,7 @@ export const exceptionHandlers: Partial<HandlerMap> = {
       if (!e) throw new ApiError('not-found', 'That exception does not exist.', 'id');
       tx.roId = e.ro_id;
       if (!e.resolved_at) {
-        await tx.update('ro_exceptions', args.id, { resolved_at: new Date().toISOString(), resolved_by: ctx.session.staffId });
+        await tx.update('ro_exceptions', args.id, { resolved_at: ctx.desk.now().toISOString(), resolved_by: ctx.session.staffId });
       }
       return e.ro_id!;
     });

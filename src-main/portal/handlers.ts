@@ -4,7 +4,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { TrackRequest } from '../../src-shared/domain.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadDetail } from '../repair-orders/queries.js';
 import { issueBayLink, issueToken, loadPortalLink, NOT_PAIRED, portalBase, revokeTokens } from './portal-links.js';
 
@@ -93,7 +93,7 @@ export const portalHandlers: Partial<HandlerMap> = {
       ? await ctx.desk.db.selectFrom('staff').select('name').where('id', '=', ctx.session.staffId).executeTakeFirst()
       : undefined;
     await ctx.desk.store.write(intent(ctx, 'message-send', 'Message to the customer on the portal', args.roId), async (tx) => {
-      const now = new Date().toISOString();
+      const now = ctx.desk.now().toISOString();
       await tx.insert('messages', {
         ro_id: args.roId,
         customer_id: ro.customer_id,
@@ -122,7 +122,7 @@ export const portalHandlers: Partial<HandlerMap> = {
       await ctx.desk.store.write(
         { ...intent(ctx, 'message-mark-read', 'Customer messages read', args.roId), audit: false },
         async (tx) => {
-          const now = new Date().toISOString();
+          const now = ctx.desk.now().toISOString();
           for (const m of unread) await tx.update('messages', m.id, { read_at: now });
         },
       );
@@ -137,7 +137,7 @@ export const portalHandlers: Partial<HandlerMap> = {
       const row = await tx.get('track_requests', args.id);
       if (!row) throw new ApiError('not-found', 'That request is not in this workspace.', 'id');
       tx.roId = row.ro_id;
-      if (!row.handled_at) await tx.update('track_requests', args.id, { handled_at: new Date().toISOString() });
+      if (!row.handled_at) await tx.update('track_requests', args.id, { handled_at: ctx.desk.now().toISOString() });
     });
     return loadTrackRequests(ctx.desk);
   },

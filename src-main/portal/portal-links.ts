@@ -6,7 +6,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { BayLink, PortalLink } from '../../src-shared/domain.js';
 import { bayUrl, customerLinkExpired, hashToken, newToken, portalUrl, type TokenKind } from '../../src-shared/portal/token.js';
 import type { WriteTx } from '../../src-shared/sync/store.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { readDevice } from '../sync/device.js';
 import { readSettings } from '../workspace/handlers.js';
 
@@ -26,14 +26,14 @@ export function portalBase(desk: Desk): { base: string; workspaceId: string } | 
 /** Inside a write: adds a token row (hash only) and keeps the raw token on this desk. */
 export async function issueToken(
   tx: WriteTx,
-  input: { roId: string; kind: TokenKind; workspaceId: string; staffId: string | null; expiresAt: string | null },
+  input: { roId: string; kind: TokenKind; workspaceId: string; staffId: string | null; expiresAt: string | null; issuedAt?: string },
 ): Promise<string> {
   const token = newToken(input.workspaceId);
   const tokenId = await tx.insert('portal_tokens', {
     ro_id: input.roId,
     kind: input.kind,
     token_hash: hashToken(token),
-    issued_at: new Date().toISOString(),
+    issued_at: input.issuedAt ?? new Date().toISOString(),
     issued_by: input.staffId,
     expires_at: input.expiresAt,
   });

@@ -3,7 +3,7 @@
 // QR smaller. Laid out for half letter; on a Letter or A4 sheet the same tag is drawn larger.
 import { printedDate } from './format.js';
 import { writeText } from './layout.js';
-import type { PrintedDocument, PlacedQr } from './documents.js';
+import type { PrintedDocument, PlacedQr } from './printed-document.js';
 import { mm, PAPERS } from '../../src-shared/printing.js';
 import { finishPdf, newPdf, textOn } from './pdf.js';
 import type { PrintData } from './print-data.js';

@@ -1,25 +1,13 @@
 // One entry point for every printed document: which renderer draws which kind on which paper.
 import { ApiError } from '../../src-shared/api/errors.js';
 import { renderDashboardTag } from './dashboard-tag.js';
-import type { Box } from './layout.js';
 import { type Paper, paperProblem, type PrintKind } from '../../src-shared/printing.js';
 import type { PrintData } from './print-data.js';
+import type { PrintedDocument } from './printed-document.js';
 import { renderReceipt } from './receipt.js';
 import { renderWorkOrder } from './work-order.js';
 
-/** A QR code on the page: where it is and what it says (tests decode the printed image against it). */
-export interface PlacedQr {
-  box: Box;
-  url: string;
-  who: 'customer' | 'staff';
-}
-
-export interface PrintedDocument {
-  pdf: Buffer;
-  qrCodes: PlacedQr[];
-  /** Page size in points. */
-  page: { width: number; height: number };
-}
+export type { PlacedQr, PrintedDocument } from './printed-document.js';
 
 export async function renderPrintDocument(kind: PrintKind, paper: Paper, data: PrintData): Promise<PrintedDocument> {
   const problem = paperProblem(kind, paper);

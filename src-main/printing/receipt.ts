@@ -3,7 +3,7 @@
 // measure, then again on a page of that length); on Letter or A4 it is a column on the sheet.
 import { printedDate, printedDateTime } from './format.js';
 import { writeField, writeText } from './layout.js';
-import type { PlacedQr, PrintedDocument } from './documents.js';
+import type { PlacedQr, PrintedDocument } from './printed-document.js';
 import { mm, PAPERS } from '../../src-shared/printing.js';
 import { finishPdf, newPdf } from './pdf.js';
 import type { PrintData } from './print-data.js';

@@ -2,7 +2,7 @@
 // details, and the QR code that replaces "where is my car?" calls.
 import { printedDate, printedDateTime, printedMoney } from './format.js';
 import { type Box, writeField, writeText } from './layout.js';
-import type { PrintedDocument } from './documents.js';
+import type { PrintedDocument } from './printed-document.js';
 import { finishPdf, newPdf } from './pdf.js';
 import type { PrintData } from './print-data.js';
 import { mm, PAPERS } from '../../src-shared/printing.js';

@@ -7,10 +7,10 @@ import { checkVin } from '../../src-shared/vin.js';
 import { intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import { insertCustomer } from '../customers/handlers.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
-import { SETTINGS_ID } from '../workspace/handlers.js';
 import { loadDetail, loadSummaries } from './queries.js';
+import { takeRoNumber } from './ro-numbers.js';
 
 /** Plates as printed: upper case, single spaces. */
 export function normalizePlate(plate: string | null | undefined): string | null {
@@ -42,15 +42,6 @@ export async function findOpenDuplicates(desk: Desk, vin: string | null, plate: 
   });
   const ids = (await q.execute()).map((r) => r.id);
   return loadSummaries(desk, { ids });
-}
-
-async function nextRoNumber(tx: WriteTx): Promise<number> {
-  const settings = await tx.get('workspace_settings', SETTINGS_ID);
-  const max = await tx.trx
-    .selectFrom('repair_orders')
-    .select((eb) => eb.fn.max('ro_number').as('n'))
-    .executeTakeFirst();
-  return Math.max(Number(max?.n ?? 0) + 1, settings?.ro_number_start ?? 1001);
 }
 
 function staffOf(ctx: HandlerContext): string | null {
@@ -87,9 +78,10 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         );
       }
     }
-    const now = new Date().toISOString();
+    const now = desk.now().toISOString();
     const staffId = staffOf(ctx);
     const portal = portalBase(desk);
+    await desk.roNumbers?.ready();
     const id = await desk.store.write(intent(ctx, 'ro-check-in', 'Car checked in'), async (tx) => {
       let customerId: string;
       if ('id' in args.customer) {
@@ -98,7 +90,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         }
         customerId = args.customer.id;
       } else {
-        customerId = await insertCustomer(tx, args.customer, 'customer.mobile');
+        customerId = await insertCustomer(tx, args.customer, 'customer.mobile', new Date(now));
       }
       const vehicleFields = {
         customer_id: customerId,
@@ -120,7 +112,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
       } else {
         vehicleId = await tx.insert('vehicles', { ...vehicleFields, created_at: now });
       }
-      const roNumber = await nextRoNumber(tx);
+      const roNumber = await takeRoNumber(tx);
       const roId = await tx.insert('repair_orders', {
         ro_number: roNumber,
         customer_id: customerId,
@@ -152,7 +144,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         });
       }
       // The customer's portal link is ready by the time the work order prints (paired desks only).
-      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null });
+      if (portal) await issueToken(tx, { roId, kind: 'customer', workspaceId: portal.workspaceId, staffId, expiresAt: null, issuedAt: now });
       return roId;
     });
     return loadDetail(desk, id);
@@ -203,7 +195,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
       const ro = await requireRo(tx, args.id);
       const subStatusId = args.subStatusId ?? null;
       if (ro.stage === stage && ro.sub_status_id === subStatusId) return;
-      const now = new Date().toISOString();
+      const now = desk.now().toISOString();
       await tx.update('repair_orders', args.id, {
         stage,
         sub_status_id: subStatusId,
@@ -226,7 +218,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
           from_date: ro.promised_date,
           to_date: args.date,
           reason: args.reason,
-          at: new Date().toISOString(),
+          at: ctx.desk.now().toISOString(),
           staff_id: ctx.session.staffId,
         });
       },
@@ -237,7 +229,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
   'note-add': async (args, ctx) => {
     await ctx.desk.store.write(intent(ctx, 'note-add', 'Internal note added', args.roId), async (tx) => {
       await requireRo(tx, args.roId);
-      await tx.insert('notes', { ro_id: args.roId, body: args.body, at: new Date().toISOString(), staff_id: ctx.session.staffId });
+      await tx.insert('notes', { ro_id: args.roId, body: args.body, at: ctx.desk.now().toISOString(), staff_id: ctx.session.staffId });
     });
     return loadDetail(ctx.desk, args.roId);
   },
@@ -256,7 +248,7 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
         published: args.published ? 1 : 0,
         caption: args.caption ?? null,
         source: args.source,
-        added_at: new Date().toISOString(),
+        added_at: ctx.desk.now().toISOString(),
         added_by: ctx.session.staffId,
       });
     });

@@ -5,7 +5,7 @@ import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import type { Stage } from '../../src-shared/stages.js';
 import { toCustomer } from '../customers/handlers.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadPortalLink } from '../portal/portal-links.js';
 import { readSettings } from '../workspace/handlers.js';
 

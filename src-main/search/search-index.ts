@@ -3,7 +3,7 @@
 // the same transaction as the change that touched the rows.
 import type BetterSqlite3 from 'better-sqlite3';
 import { phoneSearchForms } from '../../src-shared/phone.js';
-import { statement } from '../db/statement-cache.js';
+import { statement } from '../../src-shared/db/statement-cache.js';
 
 type Db = BetterSqlite3.Database;
 export type SearchKind = 'ro' | 'customer';

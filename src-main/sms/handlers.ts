@@ -13,7 +13,7 @@ import { DEFAULT_TEMPLATES, type MergeValues, renderTemplate } from '../../src-s
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
 import { loadDetail, toAttachment, vehicleLabel } from '../repair-orders/queries.js';
 import { readSettings } from '../workspace/handlers.js';
@@ -280,7 +280,7 @@ export const smsHandlers: Partial<HandlerMap> = {
   'sms-preview': async (args, ctx): Promise<SmsPreview> => {
     const c = await roContext(ctx.desk, args.roId);
     const { text, missing } = await composeText(ctx, c, args);
-    const { warnings, to } = await checks(ctx.desk, c, text, missing);
+    const { warnings, to } = await checks(ctx.desk, c, text, missing, ctx.desk.now());
     const count = countSegments(text);
     return {
       text,
@@ -299,7 +299,7 @@ export const smsHandlers: Partial<HandlerMap> = {
     if (args.id) await requireDraft(ctx.desk, args.id, args.roId);
     const name = await staffName(ctx);
     await ctx.desk.store.write(intent(ctx, 'sms-draft-save', 'Text draft saved', args.roId), async (tx) => {
-      const values = { body: args.body, template_id: args.templateId ?? null, at: new Date().toISOString() };
+      const values = { body: args.body, template_id: args.templateId ?? null, at: ctx.desk.now().toISOString() };
       if (args.id) await tx.update('messages', args.id, values);
       else {
         await tx.insert('messages', {
@@ -337,7 +337,7 @@ export const smsHandlers: Partial<HandlerMap> = {
     const { text, missing } = composed;
     const templateId = draft ? draft.template_id : composed.templateId;
     if (text.trim() === '') throw new ApiError('invalid-args', 'The text is empty.', 'body');
-    const { warnings, to } = await checks(ctx.desk, c, text, missing);
+    const { warnings, to } = await checks(ctx.desk, c, text, missing, ctx.desk.now());
     const optedOut = warnings.find((w) => w.code === 'opted-out');
     if (optedOut) throw new ApiError('sms-opted-out', optedOut.message, 'roId');
     const blocking = warnings.find((w) => w.blocking);
@@ -345,7 +345,7 @@ export const smsHandlers: Partial<HandlerMap> = {
     const outside = warnings.find((w) => w.code === 'outside-hours');
     if (outside && !args.confirmOutsideHours) throw new ApiError('sms-confirm-needed', outside.message, 'confirmOutsideHours');
     const name = await staffName(ctx);
-    const now = new Date().toISOString();
+    const now = ctx.desk.now().toISOString();
     const approval = {
       body: text,
       status: 'approved',

@@ -23,7 +23,7 @@ async function shop(): Promise<{ t: TestDesk; ro: RepairOrderDetail }> {
   const ro = await t.call('ro-check-in', {
     customer: { firstName: 'Zoë', lastName: 'Nguyen', mobile: '(512) 555-0147' },
     vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
-    promisedDate: '2026-12-04',
+    promisedDate: '2037-12-04',
   });
   return { t, ro };
 }

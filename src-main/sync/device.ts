@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { roNumberGrantSchema } from '../../src-shared/sync/protocol.js';
 
 const deviceSchema = z.object({
   relayUrl: z.string().url(),
@@ -12,6 +13,8 @@ const deviceSchema = z.object({
   secret: z.string(),
   workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
   pairedAt: z.string(),
+  /** The RO numbers the relay handed out with the credential (moved into `meta` when the desk opens). */
+  numbers: roNumberGrantSchema.optional(),
 });
 export type DeviceCredential = z.infer<typeof deviceSchema>;
 

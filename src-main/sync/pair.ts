@@ -1,8 +1,9 @@
 // Pairing a desk with a relay: trade the operator's one-time code for a device credential and
 // keep it in the data folder. The workspace itself arrives through sync on the first connection.
 import os from 'node:os';
-import { readDeskConfig } from '../desk.js';
+import { readDeskConfig } from '../desk-config.js';
 import { type DeviceCredential, readDevice, writeDevice } from './device.js';
+import { roNumberGrantSchema } from '../../src-shared/sync/protocol.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -34,6 +35,7 @@ export async function pairDesk(input: {
     secret?: string;
     workspace?: { id: string; slug: string; name: string };
     portalUrl?: string;
+    numbers?: unknown;
   };
   if (!response.ok || !body.deviceId || !body.secret || !body.workspace) {
     throw new PairingError(body.message ?? `The relay refused the pairing (HTTP ${response.status}).`);
@@ -51,6 +53,8 @@ export async function pairDesk(input: {
     workspace: body.workspace,
     pairedAt: new Date().toISOString(),
   };
+  const numbers = roNumberGrantSchema.safeParse(body.numbers);
+  if (numbers.success) device.numbers = numbers.data;
   writeDevice(input.dataDir, device);
   if (!readDeskConfig(input.dataDir)) {
     fs.writeFileSync(path.join(input.dataDir, 'desk.json'), `${JSON.stringify({ workspace: body.workspace.slug }, null, 2)}\n`);

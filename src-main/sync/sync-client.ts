@@ -5,14 +5,30 @@
 // cursor is written in the same transaction as the page it follows. Neither commit waits for the
 // disk: a power cut can only undo a pulled page together with its cursor (it is pulled again),
 // or a push cursor (the desk pushes again what the relay holds, and the relay drops it).
+//
+// Clock: the relay says its time in `welcome` (and when it refuses a push as `clock-ahead`); the
+// desk measures its own clock's offset from it, allowing for the round trip, and follows it
+// between measurements with the monotonic clock (so a person fixing the date is noticed at once).
+// While this PC's clock is more than the bound ahead, its changes stamped beyond the relay's
+// "now + bound" stay queued here (earlier ones still go) and the status says so in words. Once the
+// clock is right, before pushing (and before an edit made meanwhile is stamped), the desk
+// rewrites its unsent stamps that still run ahead
+// (WorkspaceStore.restampAhead: back by the offset the relay measured, so they land when they
+// were really made), then pushes them: another desk's later edit of the same field then wins
+// everywhere, and the relay's log never holds a stamp from the future.
+import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import type { SyncStatus } from '../../src-shared/domain.js';
+import { clockSentence, measureOffset } from '../../src-shared/sync/clock-offset.js';
+import { MAX_CLOCK_AHEAD_MS, millisOfStamp } from '../../src-shared/sync/hlc.js';
 import {
   bearer,
   CLOSE,
   type ChangesFrame,
+  type DeskFrame,
   MAX_SYNC_FRAME_BYTES,
   type RelayFrame,
+  isKnownRelayFrame,
   relayFrameSchema,
   SYNC_PAGE,
   SYNC_PATH,
@@ -25,10 +41,22 @@ export interface SyncClientOptions {
   maxBackoffMs?: number;
   /** Ping interval; a connection silent for three of these is treated as dead. */
   heartbeatMs?: number;
+  /** This PC's wall clock (tests inject a wrong one); the store's clock must use the same. */
+  now?: () => number;
+  /** How often the desk looks whether its clock was fixed, while the relay says it is off. */
+  clockCheckMs?: number;
 }
 
 const PULL_CURSOR = 'sync:pull_cursor';
 const PUSH_CURSOR = 'sync:push_cursor';
+/** How far ahead the relay last found this PC's clock (ms), kept until its stamps are rewritten. */
+const CLOCK_AHEAD = 'sync:clock_ahead_ms';
+
+/** This PC's clock minus the relay's, as last measured, and the wall-minus-monotonic reading then. */
+interface ClockReading {
+  offsetMs: number;
+  wallMinusMono: number;
+}
 
 export class SyncClient {
   private socket: WebSocket | null = null;
@@ -56,6 +84,15 @@ export class SyncClient {
   private caughtUpThisConnection = false;
   private emitting = false;
   private readonly stopWatching: () => void;
+  private clockReading: ClockReading | null = null;
+  private clockTimer: NodeJS.Timeout | null = null;
+  private lastClockSentence: string | null = null;
+  /** Monotonic times the hello and the latest push were sent (for the round trip). */
+  private helloSentMono = 0;
+  private pushSentMono = 0;
+  /** Listeners for frames other parts of the desk answer (RO numbers: src-main/repair-orders/ro-numbers.ts). */
+  private readonly frameListeners = new Set<(frame: RelayFrame) => Promise<void> | void>();
+  private readonly caughtUpListeners = new Set<() => void>();
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -70,16 +107,70 @@ export class SyncClient {
       this.allPushed = false;
       void this.pushPending();
     });
+    // An edit made right after the date was fixed (before the next push round) must come after
+    // the edits made while the clock was fast: they are re-stamped first.
+    store.beforeStampingAhead = () => this.restampIfClockRight();
   }
 
   start(): void {
     this.stopped = false;
     this.connect();
+    this.clockTimer = setInterval(() => this.checkClock(), this.options.clockCheckMs ?? 10_000);
+    this.clockTimer.unref();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** This PC's clock minus the relay's, now: the last measurement moved by any jump of the wall clock since. */
+  clockOffset(): number | null {
+    const r = this.clockReading;
+    return r ? r.offsetMs + (this.now() - performance.now() - r.wallMinusMono) : null;
+  }
+
+  private async measureClock(relayTime: number, sentMono: number): Promise<void> {
+    const offsetMs = measureOffset({ localAtReceipt: this.now(), relayTime, roundTripMs: performance.now() - sentMono });
+    this.clockReading = { offsetMs, wallMinusMono: this.now() - performance.now() };
+    // Kept for the rewrite of this desk's stamps once the clock is fixed, across restarts too.
+    if (offsetMs > MAX_CLOCK_AHEAD_MS) await this.store.writeMeta({ [CLOCK_AHEAD]: String(offsetMs) });
+    this.lastClockSentence = clockSentence(offsetMs);
+    this.emit();
+  }
+
+  /** Notices the clock being fixed (or going wrong) between measurements; a fixed clock pushes what waited. */
+  private checkClock(): void {
+    const offset = this.clockOffset();
+    if (offset === null) return;
+    const sentence = clockSentence(offset);
+    if (sentence === this.lastClockSentence) return;
+    this.lastClockSentence = sentence;
+    this.emit();
+    if (offset <= MAX_CLOCK_AHEAD_MS) void this.restampIfClockRight().then(() => this.pushPending(), () => undefined);
+  }
+
+  /**
+   * With the clock right again (within the bound of the relay's, as last measured and followed
+   * since), rewrites this desk's unsent stamps that still run ahead: back by the offset the relay
+   * measured (`restampAhead`). Not while a push round is under way (it does this itself first).
+   */
+  private async restampIfClockRight(): Promise<void> {
+    const offset = this.clockOffset();
+    if (offset === null || Math.abs(offset) > MAX_CLOCK_AHEAD_MS || this.pushing) return;
+    await this.restampOwnAhead(await this.readPushCursor());
+  }
+
+  /** Rewrites this desk's stamps after `afterSeq` that run ahead, back by the offset the relay measured (kept in meta). */
+  private async restampOwnAhead(afterSeq: number): Promise<void> {
+    const recorded = Number((await this.store.db.selectFrom('meta').select('value').where('key', '=', CLOCK_AHEAD).executeTakeFirst())?.value ?? 0);
+    await this.store.restampAhead({ afterSeq, nodes: await this.ownNodes(), offsetMs: recorded });
+    await this.store.db.deleteFrom('meta').where('key', '=', CLOCK_AHEAD).execute();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopWatching();
+    if (this.clockTimer) clearInterval(this.clockTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     const socket = this.socket;
@@ -108,6 +199,26 @@ export class SyncClient {
     });
   }
 
+  /** Hears `numbers` and `error` frames, in arrival order (the next frame waits for the listener). */
+  onRelayFrame(listener: (frame: RelayFrame) => Promise<void> | void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** Called each time the desk has applied everything the relay had (after every last page). */
+  onCaughtUp(listener: () => void): () => void {
+    this.caughtUpListeners.add(listener);
+    return () => this.caughtUpListeners.delete(listener);
+  }
+
+  /** Sends a frame now if the relay has welcomed this connection; false when offline. */
+  sendFrame(frame: DeskFrame): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
   onStatus(listener: (status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -126,6 +237,7 @@ export class SyncClient {
       actionsWaiting: this.allPushed ? 0 : await this.store.actionsSince(pushCursor, nodes),
       lastSyncedAt: this.lastSyncedAt,
       problem: this.problem,
+      clock: this.clockReading ? clockSentence(this.clockOffset()!) : null,
     };
   }
 
@@ -142,6 +254,7 @@ export class SyncClient {
       this.lastHeard = Date.now();
       void this.readCursor(PULL_CURSOR).then((cursor) => {
         this.pullCursor = cursor;
+        this.helloSentMono = performance.now();
         socket.send(JSON.stringify({ t: 'hello', node: this.store.nodeId, cursor }));
       });
       this.startHeartbeat(socket);
@@ -210,13 +323,17 @@ export class SyncClient {
 
   private async onFrame(socket: WebSocket, text: string, isBinary: boolean): Promise<void> {
     if (isBinary) throw new Error('the relay sent binary data');
-    const parsed = relayFrameSchema.safeParse(JSON.parse(text));
+    const raw: unknown = JSON.parse(text);
+    // A frame type from a newer relay that this desk does not know is skipped, not fatal.
+    if (!isKnownRelayFrame(raw)) return;
+    const parsed = relayFrameSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`the relay sent a frame this desk does not understand`);
     const frame = parsed.data as RelayFrame;
     switch (frame.t) {
       case 'welcome':
         this.attempt = 0;
         this.problem = null;
+        if (frame.time !== undefined) await this.measureClock(frame.time, this.helloSentMono);
         this.setOnline(true);
         void this.pushPending();
         return;
@@ -228,7 +345,19 @@ export class SyncClient {
         this.waitingPushes.delete(frame.id);
         return;
       case 'error':
+        if (frame.code === 'clock-ahead') {
+          // The push was refused whole and the session stays open: the changes wait here.
+          if (frame.time !== undefined) await this.measureClock(frame.time, this.pushSentMono);
+          if (!this.clockReading) this.problem = frame.message;
+          for (const resolve of this.waitingPushes.values()) resolve(false);
+          this.waitingPushes.clear();
+          return;
+        }
         this.problem = frame.message;
+        for (const listener of this.frameListeners) await listener(frame);
+        return;
+      case 'numbers':
+        for (const listener of this.frameListeners) await listener(frame);
         return;
     }
   }
@@ -246,6 +375,7 @@ export class SyncClient {
       this.lastSyncedAt = new Date().toISOString();
       this.caughtUpThisConnection = true;
       for (const resolve of this.caughtUp.splice(0)) resolve();
+      for (const listener of this.caughtUpListeners) listener();
       this.emit();
     }
   }
@@ -264,13 +394,16 @@ export class SyncClient {
           const socket = this.socket;
           if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return;
           const cursor = await this.readPushCursor();
-          const page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
+          let page = await this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
           if (page.changes.length === 0) {
             if (page.cursor > cursor) await this.movePushCursor(page.cursor);
             break;
           }
+          page = await this.holdBackAhead(cursor, page);
+          if (page.changes.length === 0) return; // everything left waits for this PC's clock
           const id = this.nextPushId++;
           const confirmed = new Promise<boolean>((resolve) => this.waitingPushes.set(id, resolve));
+          this.pushSentMono = performance.now();
           socket.send(JSON.stringify({ t: 'push', id, changes: page.changes.map(({ seq: _seq, ...c }) => c) }));
           if (!(await confirmed)) return;
           await this.movePushCursor(page.cursor);
@@ -284,6 +417,33 @@ export class SyncClient {
       this.pushing = false;
       this.emit();
     }
+  }
+
+  /**
+   * Before a page goes out: with the clock right again (within the bound of the relay's), this
+   * desk's unsent stamps that still run ahead are rewritten first and the page read again; with
+   * the clock still ahead, the page stops before the first change stamped past the relay's
+   * "now + bound" (the relay would refuse the whole page), so earlier changes still go.
+   */
+  private async holdBackAhead(
+    cursor: number,
+    page: Awaited<ReturnType<WorkspaceStore['changesSince']>>,
+  ): Promise<Awaited<ReturnType<WorkspaceStore['changesSince']>>> {
+    const offset = this.clockOffset();
+    if (offset === null) return page; // a relay that does not say its time: it still refuses what runs ahead
+    if (Math.abs(offset) <= MAX_CLOCK_AHEAD_MS) {
+      if (!page.changes.some((c) => this.store.clock.isAhead(c.stamp))) return page;
+      await this.restampOwnAhead(cursor);
+      return this.store.changesSince(cursor, { limit: SYNC_PAGE, onlyNodes: await this.ownNodes() });
+    }
+    // Off either way: what is stamped past the relay's "now + bound" waits (behind, that is only
+    // what was stamped while the clock was fast; the rest goes).
+    const relayLimit = this.now() - offset + MAX_CLOCK_AHEAD_MS;
+    const first = page.changes.findIndex((c) => millisOfStamp(c.stamp) > relayLimit);
+    if (first === -1) return page;
+    if (first === 0) return { changes: [], cursor, more: false };
+    // `more`: the round goes on, to stop at the held-back change (nothing is "all pushed").
+    return { changes: page.changes.slice(0, first), cursor: page.changes[first - 1]!.seq, more: true };
   }
 
   private setOnline(online: boolean): void {

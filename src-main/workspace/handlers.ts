@@ -3,7 +3,7 @@ import type { WorkspaceSettings } from '../../src-shared/domain.js';
 import { DEFAULT_HOURS, parseJson, SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
-import type { Desk } from '../desk.js';
+import type { DeskContext as Desk } from '../api/desk-context.js';
 
 export { SETTINGS_ID, toSettings };
 

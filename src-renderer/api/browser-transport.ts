@@ -76,9 +76,9 @@ function httpFiles(key: string | null): BaylineFiles {
       } catch {
         throw new ApiError('unreachable', UNREACHABLE);
       }
-      const body = (await res.json().catch(() => null)) as ({ hash: string; sizeBytes: number } & Partial<ApiErrorBody>) | null;
+      const body = (await res.json().catch(() => null)) as ({ hash: string; sizeBytes: number; mimeType?: string } & Partial<ApiErrorBody>) | null;
       if (!res.ok || !body?.hash) throw ApiError.fromBody({ code: body?.code ?? 'internal', message: body?.message ?? CONNECTION_LOST });
-      return { hash: body.hash, sizeBytes: body.sizeBytes };
+      return { hash: body.hash, sizeBytes: body.sizeBytes, mimeType: body.mimeType };
     },
     async read(hash) {
       let res: Response;

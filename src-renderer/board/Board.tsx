@@ -7,14 +7,17 @@ import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural, today } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
+import { useShopDay } from '../shared/use-shop-day.js';
 import { applyFilter, type BoardFilter, insurersOf, isFiltered, NO_FILTER, NO_INSURER, UNASSIGNED } from './filters.js';
 import { PromiseDialog } from './MoveDialog.js';
 import { promiseAtRisk } from './promise-check.js';
 import { RepairCard } from './RepairCard.js';
 
 export function Board({ stale }: { stale: boolean }) {
-  const { api, staff, go, announce } = useDesk();
+  const { api, staff, go, announce, shop } = useDesk();
   const board = useLive(api, () => api.call('ro-board', {}), 'all', []);
+  // Cards turn overdue at the shop's midnight even when nothing else changes.
+  useShopDay(shop?.timeZone, () => void board.reload());
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   const [asking, setAsking] = useState<{ ro: RepairOrderSummary; stage: Stage; suggested: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);

@@ -31,12 +31,14 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
       try {
         const stored = await api.files.upload(file, file.type || 'application/octet-stream');
         const isPdf = file.type === 'application/pdf' || /\.pdf$/i.test(file.name);
+        // The desk may have stored another type than the file's (an iPhone's HEIC becomes a JPEG).
+        const converted = stored.mimeType === 'image/jpeg' && !/^image\/jpe?g$/.test(file.type);
         latest = await api.call('attachment-add', {
           roId: ro.id,
           kind: isPdf ? 'document' : 'photo',
           blobHash: stored.hash,
-          fileName: file.name.slice(0, 255) || 'photo.jpg',
-          mimeType: file.type || (isPdf ? 'application/pdf' : 'image/jpeg'),
+          fileName: (converted ? file.name.replace(/\.[^.]*$/, '') + '.jpg' : file.name).slice(0, 255) || 'photo.jpg',
+          mimeType: stored.mimeType ?? (file.type || (isPdf ? 'application/pdf' : 'image/jpeg')),
           sizeBytes: stored.sizeBytes,
           published: isPdf ? false : publishNew,
         });

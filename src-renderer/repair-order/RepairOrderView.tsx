@@ -11,6 +11,7 @@ import { useDesk } from '../shared/desk-context.js';
 import { formatDay, formatMoment, formatMoney, messageOf, today } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
+import { useShopDay } from '../shared/use-shop-day.js';
 import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
@@ -18,7 +19,7 @@ import { PrintSection } from './PrintSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 
 export function RepairOrderView({ id }: { id: string }) {
-  const { api, go } = useDesk();
+  const { api, go, shop } = useDesk();
   const live = useLive(api, () => api.call('ro-get', { id }), 'all', [id]);
   const activity = useLive(api, () => api.call('audit-list', { roId: id, limit: 100 }), ['audit_events'], [id]);
   const lists = useLive(
@@ -28,6 +29,10 @@ export function RepairOrderView({ id }: { id: string }) {
     [],
   );
   const [unreadIds, setUnreadIds] = useState<Set<string>>(new Set());
+  const [dateFormOpen, setDateFormOpen] = useState(false);
+  // The promised date passes at the shop's midnight: the prompt appears without any edit.
+  useShopDay(shop?.timeZone, () => void live.reload());
+  useEffect(() => setDateFormOpen(false), [id]);
   const ro = live.data;
 
   // Opening the repair is reading what the customer wrote: the badge goes, the messages stay marked "New" here.
@@ -69,6 +74,7 @@ export function RepairOrderView({ id }: { id: string }) {
         ) : null}
       </div>
       <Problem text={live.problem} />
+      {ro.overdue && ro.promisedDate && !dateFormOpen ? <DatePassedPrompt ro={ro} onSetDate={() => setDateFormOpen(true)} /> : null}
       <div className="ro-columns">
         <div className="ro-col">
           <section className="panel" aria-labelledby="facts-heading">
@@ -111,7 +117,7 @@ export function RepairOrderView({ id }: { id: string }) {
             </dl>
           </section>
           <StageSection ro={ro} subStatuses={lists.data?.subStatuses ?? []} onChanged={live.set} />
-          <PromisedSection ro={ro} onChanged={live.set} />
+          <PromisedSection ro={ro} onChanged={live.set} open={dateFormOpen} setOpen={setDateFormOpen} />
         </div>
         <div className="ro-col">
           <Conversation ro={ro} unreadIds={unreadIds} onChanged={live.set} />
@@ -286,9 +292,36 @@ function StageSection({ ro, subStatuses, onChanged }: { ro: RepairOrderDetail; s
   );
 }
 
-function PromisedSection({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
+/**
+ * The promised day is over and the car is not finished: the customer's page now says the date
+ * passed and that the shop will confirm a new one, so the desk is asked to set it.
+ */
+function DatePassedPrompt({ ro, onSetDate }: { ro: RepairOrderDetail; onSetDate(): void }) {
+  return (
+    <div className="notice notice-warn date-passed" role="region" aria-label="Promised date passed">
+      <p>
+        <span aria-hidden="true">⚠ </span>The promised date passed on <strong>{formatDay(ro.promisedDate, true)}</strong>; the customer's page says
+        you will confirm a new one.
+      </p>
+      <button type="button" className="primary" onClick={onSetDate}>
+        Set a new date
+      </button>
+    </div>
+  );
+}
+
+function PromisedSection({
+  ro,
+  onChanged,
+  open,
+  setOpen,
+}: {
+  ro: RepairOrderDetail;
+  onChanged(ro: RepairOrderDetail): void;
+  open: boolean;
+  setOpen(open: boolean): void;
+}) {
   const { api } = useDesk();
-  const [open, setOpen] = useState(false);
   const [date, setDate] = useState('');
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -317,7 +350,8 @@ function PromisedSection({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(r
         <form onSubmit={(e) => void submit(e)} className="stack">
           <label className="field">
             <span>New promised date</span>
-            <input type="date" required value={date} onChange={(e) => setDate(e.target.value)} />
+            {/* Opened from the date-passed prompt at the top too: the field takes the focus (and scrolls into view). */}
+            <input type="date" required autoFocus value={date} onChange={(e) => setDate(e.target.value)} />
           </label>
           <label className="field">
             <span>Reason (the customer reads this)</span>

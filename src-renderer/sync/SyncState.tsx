@@ -1,5 +1,6 @@
 // Always on screen: whether this desk meets the others through the relay, offline since when, and
 // what is still waiting to go out. The desk works the same offline; this only says where things stand.
+// A PC clock far from the relay's is said in words here too: changes wait until the date is fixed.
 import { useEffect, useState } from 'react';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
@@ -39,13 +40,13 @@ export function SyncState() {
   // Counted as a person counts what they did (a check-in is one), not in stored fields.
   const waiting = status.actionsWaiting + status.filesToSend;
   let text: string;
-  let kind: 'online' | 'offline' | 'alone';
+  let kind: 'online' | 'offline' | 'alone' | 'clock';
   if (!status.paired) {
     kind = 'alone';
     text = 'Working alone (not connected to a relay)';
   } else if (status.online) {
-    kind = 'online';
-    text = waiting > 0 ? `Online · sending ${plural(waiting, 'change')}` : 'Online · everything sent';
+    kind = status.clock ? 'clock' : 'online';
+    text = waiting > 0 ? `Online · ${status.clock ? `${plural(waiting, 'change')} waiting` : `sending ${plural(waiting, 'change')}`}` : 'Online · everything sent';
     if (status.filesToFetch > 0) text += ` · ${plural(status.filesToFetch, 'file')} to fetch`;
   } else {
     kind = 'offline';
@@ -56,10 +57,11 @@ export function SyncState() {
   return (
     <p className={`sync-state sync-${kind}`} role="status" aria-label="Sync state" title={status.problem ?? undefined}>
       <span className="sync-dot" aria-hidden="true">
-        {kind === 'online' ? '●' : kind === 'offline' ? '○' : '◌'}
+        {kind === 'online' || kind === 'clock' ? '●' : kind === 'offline' ? '○' : '◌'}
       </span>{' '}
       {text}
       {status.problem ? <span className="sync-problem"> · {status.problem}</span> : null}
+      {status.clock ? <span className="sync-problem"> · {status.clock}</span> : null}
     </p>
   );
 }

@@ -290,6 +290,9 @@ export const API = {
       .strict(),
   ).returns<SyncStatus>(),
 
+  /** The demo phone page's address while `npm start` runs the demo shop's built-in fake Telnyx; null otherwise. */
+  'demo-phone-get': method(none).returns<{ url: string | null }>(),
+
   'backup-create': method(none).returns<BackupInfo>(),
   'backup-list': method(none).returns<BackupInfo[]>(),
 } as const;
@@ -310,7 +313,8 @@ export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
  * arrived from another desk yet) as an ArrayBuffer, because Electron's context bridge copies those.
  */
 export interface BaylineFiles {
-  upload(file: Blob, mimeType: string): Promise<{ hash: string; sizeBytes: number }>;
+  /** `mimeType` in the answer is the type stored: an iPhone's HEIC photo is kept as a JPEG. */
+  upload(file: Blob, mimeType: string): Promise<{ hash: string; sizeBytes: number; mimeType?: string }>;
   read(hash: string): Promise<ArrayBuffer | null>;
 }
 

@@ -27,6 +27,27 @@ const cursor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  */
 const changeList = z.array(z.unknown()).max(SYNC_PAGE);
 
+/**
+ * RO numbers at and above this are desks' reserve ranges (each desk its own million), never the
+ * shop's sequence, which stays below it (`ro_number_start` is at most 999,999,999).
+ */
+export const RO_RESERVE_BASE = 1_000_000_000;
+/** Blocks a desk may ask for at once. */
+export const MAX_RO_BLOCKS_PER_REQUEST = 2;
+const roNumber = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const roNumberRange = z
+  .object({ first: roNumber, last: roNumber })
+  .strict()
+  .refine((r) => r.first <= r.last, 'a range ends at or after its start');
+/** RO numbers from `first` to `last`, both included. */
+export interface RoNumberRange {
+  first: number;
+  last: number;
+}
+
+/** RO numbers handed to one desk: in a `numbers` frame, and in the answer to its pairing. */
+export const roNumberGrantSchema = z.object({ blocks: z.array(roNumberRange).max(MAX_RO_BLOCKS_PER_REQUEST), reserve: roNumberRange }).strict();
+
 export const deskFrameSchema = z.discriminatedUnion('t', [
   /** First frame: who is speaking and where its pull stopped. */
   z.object({ t: z.literal('hello'), node: z.string().regex(NODE_ID_PATTERN), cursor }).strict(),
@@ -34,6 +55,16 @@ export const deskFrameSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('push'), id: z.number().int().min(0), changes: changeList }).strict(),
   /** Everything up to `cursor` of the relay's log is applied here. */
   z.object({ t: z.literal('ack'), cursor }).strict(),
+  /** More RO numbers, please: `want` blocks, above `above` (the highest RO number this desk knows). */
+  z
+    .object({
+      t: z.literal('numbers-request'),
+      want: z.number().int().min(1).max(MAX_RO_BLOCKS_PER_REQUEST),
+      above: roNumber,
+      /** This desk holds no reserve range (first contact, or its database was restored): make it a new one. */
+      reserve: z.literal(true).optional(),
+    })
+    .strict(),
 ]);
 export type DeskFrame = z.infer<typeof deskFrameSchema>;
 
@@ -41,6 +72,8 @@ export interface WelcomeFrame {
   t: 'welcome';
   workspace: { id: string; slug: string; name: string };
   relayNode: string;
+  /** The relay's clock as it sent this (ms since 1970): the desk measures its own clock's offset. */
+  time?: number;
 }
 export interface ChangesFrame {
   t: 'changes';
@@ -60,8 +93,28 @@ export interface ErrorFrame {
   t: 'error';
   code: string;
   message: string;
+  /** The relay's clock as it sent this; set with code `clock-ahead` (the push was refused, the session stays open). */
+  time?: number;
 }
-export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame;
+/** RO numbers for this desk alone: new blocks of the shop's sequence, and the desk's reserve range. */
+export interface NumbersFrame {
+  t: 'numbers';
+  blocks: RoNumberRange[];
+  reserve: RoNumberRange;
+}
+export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame | NumbersFrame;
+
+/**
+ * Frames from the relay are read leniently: fields a newer relay adds are dropped, not refused
+ * (a relay is upgraded before the desks of its shops, and a desk must keep syncing with it), and a
+ * frame type this desk does not know is skipped (`isKnownRelayFrame`). Desk frames stay strict.
+ */
+export const RELAY_FRAME_TYPES = ['welcome', 'changes', 'pushed', 'error', 'numbers'] as const;
+
+export function isKnownRelayFrame(frame: unknown): boolean {
+  const t = (frame as { t?: unknown } | null)?.t;
+  return typeof t === 'string' && (RELAY_FRAME_TYPES as readonly string[]).includes(t);
+}
 
 export const relayFrameSchema = z.discriminatedUnion('t', [
   z
@@ -69,11 +122,12 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
       t: z.literal('welcome'),
       workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
       relayNode: z.string(),
-    })
-    .strict(),
-  z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }).strict(),
-  z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }).strict(),
-  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000) }).strict(),
+      time: z.number().int().optional(),
+    }),
+  z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }),
+  z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }),
+  z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }),
+  roNumberGrantSchema.extend({ t: z.literal('numbers') }),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */

@@ -2,12 +2,16 @@
 // it turns the write into stamped cell changes, logs them and applies them in one transaction.
 // Remote changes are applied by the same code, so order and duplicates never matter:
 // per cell, the highest stamp wins; a change already in the log is skipped.
+// Clocks are bounded (src-shared/sync/hlc.ts): the relay refuses a push holding a stamp more
+// than MAX_CLOCK_AHEAD_MS ahead of its clock (`refuseAhead`), and a desk whose clock ran ahead
+// rewrites its own unsent stamps once the clock is right again (`restampAhead`).
 import { type Kysely, type Transaction, sql } from 'kysely';
+import { describeDuration } from './clock-offset.js';
 import { auditHash, GENESIS_HASH, type AuditDetail, type AuditRowDiff } from './audit-chain.js';
 import { type CellValue, type Change, changeSchema, type LoggedChange } from './change.js';
-import { HybridClock, nodeOfStamp } from './hlc.js';
+import { formatStamp, HybridClock, millisOfStamp, nodeOfStamp, parseStamp, stampCeiling, type Timestamp } from './hlc.js';
 import type { RowOf, WorkspaceDatabase } from './rows.js';
-import { SYNCED_TABLES, type SyncedTable } from './tables.js';
+import { isSyncedColumn, isSyncedTable, SYNCED_TABLES, type SyncedTable } from './tables.js';
 
 export type Tx = Transaction<WorkspaceDatabase>;
 
@@ -86,24 +90,54 @@ const SECRET_COLUMNS = new Set(['staff.pin_hash']);
 
 export class WorkspaceStore {
   private readonly listeners = new Set<(touched: TouchedRows, origin: ChangeOrigin) => void>();
+  /** When audit events say a write happened: the wall clock, except while a desk seeds the demo shop's past (Desk.useClock). Stamps never use it. */
+  auditClock: () => Date = () => new Date();
 
   private constructor(
     readonly db: Kysely<WorkspaceDatabase>,
     readonly clock: HybridClock,
     private readonly hooks: StoreHooks,
+    /**
+     * Stamps in the log more than the bound ahead of this node's clock when it opened: written
+     * before clocks were bounded (or by a node whose clock was then far ahead). They keep their
+     * cells until real time passes them; they no longer move any clock.
+     */
+    readonly aheadAtOpen: number,
   ) {}
 
-  /** Opens the store on a migrated database; the clock resumes past every stamp in the log. */
-  static async open(db: Kysely<WorkspaceDatabase>, nodeId: string, hooks: StoreHooks = {}): Promise<WorkspaceStore> {
-    const clock = new HybridClock(nodeId);
-    const last = await db.selectFrom('changes').select('stamp').orderBy('stamp', 'desc').limit(1).executeTakeFirst();
-    if (last) clock.observe(last.stamp);
-    return new WorkspaceStore(db, clock, hooks);
+  /**
+   * Opens the store on a migrated database; the clock resumes past every stamp in the log that
+   * is within the bound of this node's wall clock (`now`, injectable for tests).
+   */
+  static async open(
+    db: Kysely<WorkspaceDatabase>,
+    nodeId: string,
+    hooks: StoreHooks = {},
+    options: { now?: () => number } = {},
+  ): Promise<WorkspaceStore> {
+    const clock = new HybridClock(nodeId, options.now);
+    const ceiling = stampCeiling(clock.limit());
+    const last = await newestStampWithin(db, ceiling);
+    if (last) clock.observe(last);
+    const ahead = await db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('stamp', '>', ceiling)
+      .executeTakeFirst();
+    return new WorkspaceStore(db, clock, hooks, Number(ahead?.n ?? 0));
   }
 
   get nodeId(): string {
     return this.clock.node;
   }
+
+  /**
+   * Runs before a write stamps anything while the clock stands more than the bound ahead of the
+   * wall clock (the PC's date was set back under stamps made here). The desk's sync client sets
+   * it: when the relay had found this clock ahead and it is right now, it rewrites the unsent
+   * stamps first (`restampAhead`), so the new edit comes after them at real time.
+   */
+  beforeStampingAhead: (() => Promise<void>) | null = null;
 
   /** Called after every committed transaction that changed something, local or remote. */
   onChange(listener: (touched: TouchedRows, origin: ChangeOrigin) => void): () => void {
@@ -113,6 +147,7 @@ export class WorkspaceStore {
 
   /** Runs `fn` in one transaction; what it sets becomes logged changes and one audit event. */
   async write<T>(intent: WriteIntent, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.beforeStampingAhead && this.clock.runsAhead()) await this.beforeStampingAhead();
     let touched: TouchedRows = new Map();
     const result = await this.db.transaction().execute(async (trx) => {
       await this.hooks.lock?.(trx, true);
@@ -143,6 +178,12 @@ export class WorkspaceStore {
       durable?: boolean;
       /** Called once committed, with the changes new to the log, in log order (the relay forwards them). */
       onLogged?: (fresh: readonly LoggedChange[]) => void;
+      /**
+       * Refuse the whole batch (ClockAheadError, nothing written) when a stamp in it is more than
+       * the bound ahead of this node's clock. The relay sets it for pushes; a desk applying the
+       * relay's log does not (it cannot refuse the shop's log; such stamps just move no clock).
+       */
+      refuseAhead?: boolean;
     } = {},
   ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
@@ -153,6 +194,13 @@ export class WorkspaceStore {
       }
       return r.data;
     });
+    if (options.refuseAhead) {
+      const now = this.clock.now();
+      const limit = now + this.clock.maxAheadMs;
+      let furthest = -Infinity;
+      for (const c of parsed) furthest = Math.max(furthest, millisOfStamp(c.stamp));
+      if (furthest > limit) throw new ClockAheadError(furthest - now, now);
+    }
     let result: ApplyResult = { received: parsed.length, logged: 0, applied: 0 };
     let touched: TouchedRows = new Map();
     let fresh: LoggedChange[] = [];
@@ -194,6 +242,94 @@ export class WorkspaceStore {
   /** @internal Logs and applies validated changes inside `trx` (used by `applyRemote` and `WriteTx`). */
   applyBatch(trx: Tx, changes: readonly Change[]): ApplyOutcome | Promise<ApplyOutcome> {
     return (this.hooks.applyChanges ?? applyChangesPortably)(trx, changes);
+  }
+
+  /**
+   * Rewrites this node's own unsent stamps that run more than the bound ahead of its clock, once
+   * its clock is right again (a desk whose PC clock was fast; the sync client calls this when the
+   * relay's time says the clock is back within the bound). Only changes after `afterSeq` (the push
+   * cursor: the relay never saw them) and made under `nodes` (this database's node ids) are
+   * touched; anything pushed is never rewritten, so no other node can hold the old stamps.
+   *
+   * Each stamp moves back by `offsetMs` (how far ahead the relay measured this clock), or by more
+   * if needed so that none stays in the future: the newest then lands on "now". The same shift
+   * for all keeps their order; node id and counter stay; a stamp this node already used is
+   * stepped past, so stamps stay unique. In one transaction the log rows get their new stamps
+   * (same sequence numbers, so the push cursor still points before them) and every affected cell
+   * takes the winner the log now gives (`cell_stamps` and the row), so another desk's later edit
+   * of the same field wins here too. Then the clock resumes from the newest stamp within the
+   * bound. Returns how many changes were rewritten.
+   */
+  async restampAhead(options: { afterSeq: number; nodes: readonly string[]; offsetMs: number }): Promise<number> {
+    if (options.nodes.length === 0) return 0;
+    let touched: TouchedRows = new Map();
+    let rewritten = 0;
+    await this.db.transaction().execute(async (trx) => {
+      await this.hooks.lock?.(trx, true);
+      const now = this.clock.now();
+      const ceiling = stampCeiling(now + this.clock.maxAheadMs);
+      const rows = await trx
+        .selectFrom('changes')
+        .select(['seq', 'stamp', 'tbl', 'row_id', 'col'])
+        .where('seq', '>', options.afterSeq)
+        .where('node', 'in', [...options.nodes])
+        .where('stamp', '>', ceiling)
+        .orderBy('stamp')
+        .execute();
+      if (rows.length === 0) return;
+      const shift = Math.max(options.offsetMs, millisOfStamp(rows[rows.length - 1]!.stamp) - now);
+      const lastByNode = new Map<string, Timestamp>();
+      const taken = new Set<string>();
+      const cells = new Map<string, { table: string; row: string; column: string }>();
+      for (const r of rows) {
+        const old = parseStamp(r.stamp);
+        let next: Timestamp = { millis: old.millis - shift, counter: old.counter, node: old.node };
+        const prev = lastByNode.get(old.node);
+        if (prev && (next.millis < prev.millis || (next.millis === prev.millis && next.counter <= prev.counter))) next = successor(prev);
+        for (;;) {
+          const stamp = formatStamp(next);
+          const used = taken.has(stamp) || (await trx.selectFrom('changes').select('seq').where('stamp', '=', stamp).limit(1).executeTakeFirst());
+          if (!used) break;
+          next = successor(next);
+        }
+        const stamp = formatStamp(next);
+        taken.add(stamp);
+        lastByNode.set(old.node, next);
+        await trx.updateTable('changes').set({ stamp }).where('seq', '=', r.seq).execute();
+        cells.set(cellKey(r.tbl, r.row_id, r.col), { table: r.tbl, row: r.row_id, column: r.col });
+      }
+      rewritten = rows.length;
+      // Every affected cell takes the winner of its log again. The log has no index by cell, so
+      // the winners come from one read per few hundred affected rows, not one per cell.
+      touched = new Map();
+      const winners = new Map<string, { stamp: string; value: string }>();
+      for (const part of chunks([...new Set([...cells.values()].map((c) => c.row))])) {
+        const logged = await trx.selectFrom('changes').select(['tbl', 'row_id', 'col', 'stamp', 'value']).where('row_id', 'in', part).execute();
+        for (const r of logged) {
+          const key = cellKey(r.tbl, r.row_id, r.col);
+          if (!cells.has(key)) continue;
+          const best = winners.get(key);
+          if (!best || best.stamp < r.stamp) winners.set(key, { stamp: r.stamp, value: r.value });
+        }
+      }
+      for (const [key, { table, row, column }] of cells) {
+        const winner = winners.get(key);
+        if (!winner || !isSyncedTable(table) || !isSyncedColumn(table, column)) continue;
+        await trx
+          .insertInto('cell_stamps')
+          .values({ tbl: table, row_id: row, col: column, stamp: winner.stamp })
+          .onConflict((oc) => oc.columns(['tbl', 'row_id', 'col']).doUpdateSet({ stamp: winner.stamp }))
+          .execute();
+        const value = JSON.parse(winner.value) as CellValue;
+        await sql`INSERT INTO ${sql.table(table)} (id, ${sql.ref(column)}) VALUES (${row}, ${value})
+          ON CONFLICT (id) DO UPDATE SET ${sql.ref(column)} = ${sql.ref(`excluded.${column}`)}`.execute(trx);
+        touch(touched, table, row);
+      }
+      if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
+      this.clock.rewindTo((await newestStampWithin(trx, ceiling)) ?? null);
+    });
+    this.emit(touched, 'local');
+    return rewritten;
   }
 
   /**
@@ -275,7 +411,7 @@ export class WorkspaceStore {
       id: crypto.randomUUID(),
       node,
       seq: (last?.seq ?? 0) + 1,
-      at: new Date().toISOString(),
+      at: this.auditClock().toISOString(),
       actor: intent.actor,
       action: intent.action,
       ro_id: tx.roId,
@@ -291,6 +427,17 @@ export class WorkspaceStore {
     if (touched.size === 0) return;
     for (const listener of this.listeners) listener(touched, origin);
   }
+}
+
+/** The newest stamp in the log at or before `ceiling` (a stampCeiling), if any. */
+async function newestStampWithin(db: Kysely<WorkspaceDatabase> | Tx, ceiling: string): Promise<string | undefined> {
+  const row = await db.selectFrom('changes').select('stamp').where('stamp', '<=', ceiling).orderBy('stamp', 'desc').limit(1).executeTakeFirst();
+  return row?.stamp;
+}
+
+/** The next stamp of the same node after `t`. */
+function successor(t: Timestamp): Timestamp {
+  return t.counter >= 0xffff ? { millis: t.millis + 1, counter: 0, node: t.node } : { millis: t.millis, counter: t.counter + 1, node: t.node };
 }
 
 async function setMeta(trx: Tx, key: string, value: string): Promise<void> {
@@ -362,6 +509,25 @@ export class InvalidChangeError extends Error {
     detail: string,
   ) {
     super(`Change ${index} was refused (${detail}); nothing from this batch was applied.`);
+  }
+}
+
+/**
+ * A pushed batch holds a stamp more than the bound ahead of the relay's clock: the PC that made
+ * it has a clock running ahead. Nothing of the batch was written.
+ */
+export class ClockAheadError extends Error {
+  readonly code = 'clock-ahead';
+  constructor(
+    /** How far the furthest stamp of the batch is ahead of this node's clock. */
+    readonly aheadMs: number,
+    /** This node's clock when it refused (milliseconds since 1970). */
+    readonly time: number,
+  ) {
+    super(
+      `This PC's clock is ${describeDuration(aheadMs)} ahead of the shop's relay; nothing from this batch was saved. ` +
+        'Fix the date and time on this PC; its changes wait there until then.',
+    );
   }
 }
 

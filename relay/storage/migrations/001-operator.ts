@@ -4,7 +4,7 @@
 // compares them as times; PostgreSQL compares them byte-wise (COLLATE "C") so no locale's rules
 // for punctuation can interfere. Only hashes of pairing codes and device secrets are kept.
 // Frozen once released: later changes are new migrations.
-import type { PostgresMigration, SqliteMigration } from './index.js';
+import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export const sqliteOperator001: SqliteMigration = {
   version: 1,

@@ -3,7 +3,7 @@
 // event id), every send claimed before the provider call (so a text goes out at most once, even
 // with several relay processes), and opt-outs per shop and number (kept here too, so a STOP
 // holds for a number whatever customer record it later appears on). Frozen once released.
-import type { PostgresMigration, SqliteMigration } from './index.js';
+import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export const sqliteOperator002: SqliteMigration = {
   version: 2,

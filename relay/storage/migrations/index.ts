@@ -7,29 +7,38 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
+import { activeSchema, type ActiveSchema } from '../../../src-shared/schema/active.js';
+import { postgresDdlOf, relayVersionOf, sqliteDdlOf } from '../../../src-shared/schema/versions.js';
 import { postgresOperator001, sqliteOperator001 } from './001-operator.js';
-import { postgresWorkspace001, sqliteWorkspace001 } from './001-workspace.js';
-import { postgresWorkspace002, sqliteWorkspace002 } from './002-portal.js';
 import { postgresOperator002, sqliteOperator002 } from './002-sms-operator.js';
-import { postgresWorkspace003, sqliteWorkspace003 } from './003-sms.js';
+import { postgresOperator003, sqliteOperator003 } from './003-ro-number-blocks.js';
+import type { PostgresMigration, SqliteMigration } from './types.js';
 
-export interface SqliteMigration {
-  version: number;
-  name: string;
-  up(db: Database.Database): void;
+export type { PostgresMigration, SqliteMigration } from './types.js';
+
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003];
+
+// Workspace versions come from the shared list (src-shared/schema/versions.ts): every version that
+// is not desk-only, under the number the relay records for it (1, 2, 3 for the released 1, 3, 5;
+// the same number as the desk from 6 on). SQLite files get the same DDL as a desk.
+
+/** The relay's SQLite workspace versions of `schema` (the active one unless a test passes its own). */
+export function sqliteWorkspaceMigrations(schema: ActiveSchema = activeSchema()): SqliteMigration[] {
+  return schema.versions
+    .filter((v) => !v.deskOnly)
+    .map((v) => ({ version: relayVersionOf(v), name: v.name, up: (db) => void db.exec(sqliteDdlOf(v, schema.declaration)) }));
 }
 
-export interface PostgresMigration {
-  version: number;
-  name: string;
-  /** Statements without parameters, run in one transaction with search_path set to the target schema. */
-  sql: string;
+/** The relay's PostgreSQL workspace versions of `schema`. */
+export function postgresWorkspaceMigrations(schema: ActiveSchema = activeSchema()): PostgresMigration[] {
+  return schema.versions
+    .filter((v) => !v.deskOnly)
+    .map((v) => ({ version: relayVersionOf(v), name: v.name, sql: postgresDdlOf(v, schema.declaration) }));
 }
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002];
-export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = [sqliteWorkspace001, sqliteWorkspace002, sqliteWorkspace003];
-export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = [postgresWorkspace001, postgresWorkspace002, postgresWorkspace003];
+export const SQLITE_WORKSPACE_MIGRATIONS: readonly SqliteMigration[] = sqliteWorkspaceMigrations();
+export const POSTGRES_WORKSPACE_MIGRATIONS: readonly PostgresMigration[] = postgresWorkspaceMigrations();
 
 export function latestVersion(migrations: readonly { version: number }[]): number {
   return migrations[migrations.length - 1]?.version ?? 0;

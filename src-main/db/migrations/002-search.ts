@@ -1,5 +1,5 @@
 // Version 2: the search index (FTS5) behind search-as-you-type, filled from the rows already there.
-import type { Migration } from './index.js';
+import type { Migration } from './types.js';
 import { rebuildSearchIndex } from '../../search/search-index.js';
 
 export const migration002: Migration = {

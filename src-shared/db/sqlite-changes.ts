@@ -6,11 +6,12 @@
 //  2. keep the newest fresh stamp per cell;
 //  3. claim the cell in cell_stamps only if its stamp there is older (or missing);
 //  4. write the claimed cells, one upsert per row.
+// Shared by desk and relay (Node only; the renderer never imports src-shared/db).
 import type Database from 'better-sqlite3';
-import type { Change, LoggedChange } from '../../src-shared/sync/change.js';
-import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
-import { type ApplyOutcome, cellKey, type ChangeApplier, rowsOf, touch, type TouchedRows } from '../../src-shared/sync/store.js';
-import { isSyncedColumn, isSyncedTable } from '../../src-shared/sync/tables.js';
+import type { Change, LoggedChange } from '../sync/change.js';
+import { nodeOfStamp } from '../sync/hlc.js';
+import { type ApplyOutcome, cellKey, type ChangeApplier, rowsOf, touch, type TouchedRows } from '../sync/store.js';
+import { isSyncedColumn, isSyncedTable } from '../sync/tables.js';
 
 /** Row upserts are prepared per table and set of columns; this many are kept. */
 const ROW_STATEMENTS = 200;

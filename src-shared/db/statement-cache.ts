@@ -2,6 +2,7 @@
 // statements thousands of times. This hands Kysely a view of the database whose prepare()
 // reuses statements by SQL text (bounded, least recently used dropped first), and gives code
 // that uses better-sqlite3 directly its statements once per database.
+// Shared by desk and relay (Node only; the renderer never imports src-shared/db).
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 

@@ -1,0 +1,297 @@
+// The synced tables, declared once: every cell of these is written only through the mutation
+// layer and travels between nodes as a change. Each table, column and index says the schema
+// version it arrived in; the desk's and the relay's SQLite DDL and the relay's PostgreSQL DDL for
+// every version after 5 are produced from this (./ddl.ts), and SYNCED_TABLES, the row types and
+// the validation of incoming changes are derived from it (src-shared/sync/tables.ts, rows.ts).
+// Shared by desk and relay (Node); the renderer never imports it (src-main/boundaries.test.ts).
+//
+// Adding a column: `new_column: text(6)` (6 = the version that brings it, listed in
+// ./versions.ts). Never remove or retype a column: nodes still running the older version send it.
+// Text that PostgreSQL must compare byte-wise (times compared as strings, stamps) declares
+// `text(6, { collate: 'C' })`; the released synced columns use the default collation.
+
+export type ColumnType = 'text' | 'integer' | 'real';
+
+export interface ColumnDeclaration<T extends ColumnType = ColumnType> {
+  readonly type: T;
+  /** The schema version that added the column. */
+  readonly since: number;
+  /** PostgreSQL compares this text byte-wise (COLLATE "C"); SQLite's default already does. */
+  readonly collate?: 'C';
+}
+
+export interface IndexDeclaration {
+  readonly columns: readonly string[];
+  readonly since: number;
+}
+
+export interface TableDeclaration<C extends Record<string, ColumnDeclaration> = Record<string, ColumnDeclaration>> {
+  /** The schema version that created the table (with its columns of that same version). */
+  readonly since: number;
+  /** Every table also has `id TEXT PRIMARY KEY`, not declared here. */
+  readonly columns: C;
+  readonly indexes: Readonly<Record<string, IndexDeclaration>>;
+  /** Rows are only ever inserted (events, notes, audit): the store refuses updates. */
+  readonly appendOnly: boolean;
+}
+
+export type SchemaDeclaration = Readonly<Record<string, TableDeclaration>>;
+
+export const text = (since: number, options: { collate?: 'C' } = {}): ColumnDeclaration<'text'> => ({ type: 'text', since, ...options });
+export const integer = (since: number): ColumnDeclaration<'integer'> => ({ type: 'integer', since });
+export const real = (since: number): ColumnDeclaration<'real'> => ({ type: 'real', since });
+export const index = (since: number, ...columns: string[]): IndexDeclaration => ({ columns, since });
+
+export function table<const C extends Record<string, ColumnDeclaration>>(
+  since: number,
+  columns: C,
+  options: { indexes?: Record<string, IndexDeclaration>; appendOnly?: boolean } = {},
+): TableDeclaration<C> {
+  return { since, columns, indexes: options.indexes ?? {}, appendOnly: options.appendOnly ?? false };
+}
+
+export const SYNCED_SCHEMA = {
+  workspace_settings: table(1, {
+    name: text(1),
+    slug: text(1),
+    address: text(1),
+    phone: text(1),
+    email: text(1),
+    hours: text(1), // JSON: OpeningHours
+    time_zone: text(1),
+    logo_hash: text(1),
+    color_primary: text(1),
+    color_accent: text(1),
+    ro_number_start: integer(1),
+    stage_wording: text(1), // JSON: Partial<Record<Stage, string>>
+    portal_days_after_delivery: integer(3),
+    bay_photos_published: integer(3),
+    // Texts: the number and its 10DLC state are written by the relay; the window is "HH:MM".
+    sms_number: text(5),
+    sms_10dlc_status: text(5),
+    sms_help_text: text(5),
+    sms_window_start: text(5),
+    sms_window_end: text(5),
+  }),
+  staff: table(1, {
+    name: text(1),
+    role: text(1),
+    pin_hash: text(1),
+    active: integer(1),
+    created_at: text(1),
+  }),
+  customers: table(
+    1,
+    {
+      first_name: text(1),
+      last_name: text(1),
+      mobile: text(1),
+      email: text(1),
+      preferred_channel: text(1),
+      created_at: text(1),
+      /** 1 after the customer texted STOP (or Telnyx refused with 40300), 0 after START. */
+      sms_opt_out: integer(5),
+      sms_opt_out_at: text(5),
+      /** IANA zone for quiet hours; the shop's own when not set. */
+      time_zone: text(5),
+    },
+    { indexes: { customers_mobile: index(1, 'mobile') } },
+  ),
+  vehicles: table(
+    1,
+    {
+      customer_id: text(1),
+      vin: text(1),
+      plate: text(1),
+      year: integer(1),
+      make: text(1),
+      model: text(1),
+      color: text(1),
+      created_at: text(1),
+    },
+    {
+      indexes: {
+        vehicles_vin: index(1, 'vin'),
+        vehicles_plate: index(1, 'plate'),
+        vehicles_customer: index(1, 'customer_id'),
+      },
+    },
+  ),
+  repair_orders: table(
+    1,
+    {
+      ro_number: integer(1),
+      customer_id: text(1),
+      vehicle_id: text(1),
+      insurer: text(1),
+      claim_number: text(1),
+      adjuster_name: text(1),
+      adjuster_email: text(1),
+      adjuster_phone: text(1),
+      deductible_cents: integer(1),
+      estimate_total_cents: integer(1),
+      promised_date: text(1),
+      courtesy_car: text(1),
+      stage: text(1),
+      sub_status_id: text(1),
+      assigned_staff_id: text(1),
+      checked_in_at: text(1),
+      checked_in_by: text(1),
+      closed_at: text(1),
+    },
+    {
+      indexes: {
+        repair_orders_open: index(1, 'closed_at', 'stage'),
+        repair_orders_number: index(1, 'ro_number'),
+        repair_orders_vehicle: index(1, 'vehicle_id'),
+        repair_orders_customer: index(1, 'customer_id'),
+      },
+    },
+  ),
+  sub_statuses: table(1, {
+    name: text(1),
+    stage: text(1),
+    position: integer(1),
+    active: integer(1),
+  }),
+  stage_events: table(
+    1,
+    { ro_id: text(1), stage: text(1), sub_status_id: text(1), at: text(1), staff_id: text(1) },
+    { appendOnly: true, indexes: { stage_events_ro: index(1, 'ro_id', 'at') } },
+  ),
+  promised_date_changes: table(
+    1,
+    { ro_id: text(1), from_date: text(1), to_date: text(1), reason: text(1), at: text(1), staff_id: text(1) },
+    { appendOnly: true, indexes: { promised_date_changes_ro: index(1, 'ro_id', 'at') } },
+  ),
+  exception_tags: table(1, {
+    tag: text(1),
+    reason: text(1),
+    active: integer(1),
+  }),
+  ro_exceptions: table(
+    1,
+    {
+      ro_id: text(1),
+      tag: text(1),
+      reason: text(1),
+      note: text(1),
+      opened_at: text(1),
+      opened_by: text(1),
+      resolved_at: text(1),
+      resolved_by: text(1),
+    },
+    { indexes: { ro_exceptions_ro: index(1, 'ro_id') } },
+  ),
+  notes: table(
+    1,
+    { ro_id: text(1), body: text(1), at: text(1), staff_id: text(1) },
+    { appendOnly: true, indexes: { notes_ro: index(1, 'ro_id', 'at') } },
+  ),
+  attachments: table(
+    1,
+    {
+      ro_id: text(1),
+      kind: text(1),
+      blob_hash: text(1),
+      file_name: text(1),
+      mime_type: text(1),
+      size_bytes: integer(1),
+      published: integer(1),
+      caption: text(1),
+      source: text(1),
+      added_at: text(1),
+      added_by: text(1),
+      removed_at: text(1),
+      message_id: text(3),
+    },
+    { indexes: { attachments_ro: index(1, 'ro_id') } },
+  ),
+  /** Portal (kind 'customer') and bay camera (kind 'bay') links: only the SHA-256 of the token. */
+  portal_tokens: table(
+    3,
+    {
+      ro_id: text(3),
+      kind: text(3),
+      token_hash: text(3),
+      issued_at: text(3),
+      issued_by: text(3),
+      expires_at: text(3),
+      revoked_at: text(3),
+    },
+    { indexes: { portal_tokens_hash: index(3, 'token_hash'), portal_tokens_ro: index(3, 'ro_id') } },
+  ),
+  /** One conversation per repair: portal messages now, texts and mail later. */
+  messages: table(
+    3,
+    {
+      ro_id: text(3),
+      customer_id: text(3),
+      channel: text(3),
+      direction: text(3),
+      body: text(3),
+      at: text(3),
+      staff_id: text(3),
+      author: text(3),
+      read_at: text(3),
+      status: text(3),
+      status_detail: text(3),
+      external_id: text(3),
+      // Texts: the customer's number, whether an automation (not a person) wrote it, who
+      // approved it (pressing Send), the template it came from, and when a held text may go.
+      peer_number: text(5),
+      automated: integer(5),
+      approved_by: text(5),
+      approved_at: text(5),
+      template_id: text(5),
+      send_after: text(5),
+    },
+    { indexes: { messages_ro: index(3, 'ro_id', 'at'), messages_status: index(5, 'channel', 'status') } },
+  ),
+  /** The shop's text templates with merge fields ({first_name}, {portal_link}, …). */
+  sms_templates: table(5, {
+    name: text(5),
+    milestone: text(5),
+    body: text(5),
+    active: integer(5),
+    position: integer(5),
+  }),
+  /** Portal views per repair and source (QR on a document, text link…); written by the relay. */
+  portal_counts: table(
+    3,
+    {
+      ro_id: text(3),
+      source: text(3),
+      views: integer(3),
+      last_at: text(3),
+    },
+    { indexes: { portal_counts_ro: index(3, 'ro_id') } },
+  ),
+  /** "Track my repair" requests from the public shop page that matched a repair. */
+  track_requests: table(
+    3,
+    {
+      ro_id: text(3),
+      at: text(3),
+      channel: text(3),
+      destination: text(3),
+      handled_at: text(3),
+    },
+    { indexes: { track_requests_ro: index(3, 'ro_id') } },
+  ),
+  audit_events: table(
+    1,
+    {
+      node: text(1),
+      seq: integer(1),
+      at: text(1),
+      actor: text(1),
+      action: text(1),
+      ro_id: text(1),
+      detail: text(1), // JSON: AuditDetail
+      prev_hash: text(1),
+      hash: text(1),
+    },
+    { appendOnly: true, indexes: { audit_events_chain: index(1, 'node', 'seq'), audit_events_ro: index(1, 'ro_id', 'at') } },
+  ),
+} satisfies SchemaDeclaration;
