@@ -13,7 +13,8 @@ export class DeskAlreadyOpenError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** The process still runs (EPERM: it runs as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -38,7 +39,7 @@ export function acquireDeskLock(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DeskAlreadyOpenError(dataDir, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new DeskAlreadyOpenError(dataDir, pid);
       fs.rmSync(file, { force: true });
     }
   }

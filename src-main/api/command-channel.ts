@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { CallOutcome } from './dispatch.js';
 import { callFromCommandLine, type CommandDesk, type CommandLineCall } from './command-line.js';
+import { processAlive } from '../desk-lock.js';
 
 export const CHANNEL_FILE = 'desk-api.json';
 const CALL_PATH = '/call';
@@ -122,15 +123,6 @@ function readBody(req: http.IncomingMessage): Promise<string | null> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The running desk's channel for this data folder, or null when there is none (or only a stale file). */
 export function findCommandChannel(dataDir: string): ChannelFile | null {
   let parsed: ChannelFile;
@@ -140,7 +132,7 @@ export function findCommandChannel(dataDir: string): ChannelFile | null {
     return null;
   }
   if (!Number.isInteger(parsed.pid) || !Number.isInteger(parsed.port) || typeof parsed.secret !== 'string') return null;
-  if (parsed.pid !== process.pid && !alive(parsed.pid)) return null;
+  if (parsed.pid !== process.pid && !processAlive(parsed.pid)) return null;
   return parsed;
 }
 

@@ -1,6 +1,7 @@
 // When an automated text may go: between 08:00 and 21:00 in the customer's local time, or the
 // shop's narrower window. Times are computed with Intl in the zone, so daylight-saving days
 // come out right; the clock is always passed in (tests hold it still).
+import { wallClockMillis } from '../zoned-time.js';
 
 export const LEGAL_WINDOW = { start: '08:00', end: '21:00' } as const;
 
@@ -34,17 +35,8 @@ interface LocalParts {
 }
 
 function localParts(at: Date, timeZone: string): LocalParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), minutes: get('hour') * 60 + get('minute') };
+  const wall = new Date(wallClockMillis(at.getTime(), timeZone));
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes() };
 }
 
 /** The instant a local wall-clock time in `timeZone` happens (the first, on a repeated hour). */
