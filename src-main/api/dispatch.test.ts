@@ -41,6 +41,7 @@ describe('bad API input', () => {
     const e = await refused('ro-change-promised-date', { id: 'x', date: '2026-12-01' });
     expect(e.code).toBe('invalid-args');
     expect(e.field).toBe('reason');
+    expect(e.message).toBe('ro-change-promised-date: reason is missing');
   });
 
   it('an oversized string names the field and its limit', async () => {

@@ -33,7 +33,12 @@ export async function dispatch(handlers: HandlerMap, method: unknown, args: unkn
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({
         field: i.path.map(String).join('.') || '(arguments)',
-        message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+        message:
+          i.code === 'unrecognized_keys'
+            ? `unknown field(s): ${i.keys.join(', ')}`
+            : valueAt(args, i.path) === undefined && i.path.length > 0
+              ? 'is missing'
+              : i.message,
       }));
       const first = issues[0]!;
       throw new ApiError('invalid-args', `${method}: ${first.field} ${first.message}`, first.field, issues);
@@ -52,4 +57,14 @@ export async function dispatch(handlers: HandlerMap, method: unknown, args: unkn
       },
     };
   }
+}
+
+/** The value at a path of what the caller sent (undefined when any step is absent). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
