@@ -18,6 +18,8 @@ export interface MailBodyProps {
   html: string | null;
   /** The mail's plain-text part, or null. */
   text: string | null;
+  /** Pictures carried inside the mail, for its `cid:` references: Content-ID (no <>) → blob: or data: URL. */
+  inlineImages?: Readonly<Record<string, string>>;
   /** Names the frame for screen readers, e.g. the subject. */
   label?: string;
   /** Opens a link outside the desk; by default a new tab or window (Electron hands it to the system browser). */
@@ -44,7 +46,7 @@ body { margin: 0; padding: 2px; font: 14px/1.4 system-ui, -apple-system, 'Segoe 
 img { max-width: 100%; height: auto; }
 pre { white-space: pre-wrap; }
 blockquote { margin: 0 0 0 8px; padding-left: 10px; border-left: 3px solid #c9d1db; color: #3b4452; }
-a { color: #1d4f91; }
+a[href] { color: #1d4f91; }
 `;
 
 function frameDocument(body: string, css: string, showPictures: boolean): string {
@@ -56,16 +58,15 @@ function openInNewTab(url: string): void {
   window.open(url, '_blank', 'noopener,noreferrer');
 }
 
-export function MailBody({ html, text, label = 'Mail message', onOpenLink = openInNewTab }: MailBodyProps) {
+export function MailBody({ html, text, inlineImages, label = 'Mail message', onOpenLink = openInNewTab }: MailBodyProps) {
   const hasHtml = html !== null && html.trim() !== '';
   const hasText = text !== null && text.trim() !== '';
   const [showPictures, setShowPictures] = useState(false);
   const [plain, setPlain] = useState(!hasHtml);
   const [showEarlier, setShowEarlier] = useState(false);
 
-  const sanitized = useMemo(() => (hasHtml ? sanitizeMail(html, { showPictures }) : null), [hasHtml, html, showPictures]);
-  // How many pictures there are to show is counted without them, so the bar's wording does not change.
-  const heldBack = useMemo(() => (hasHtml ? (showPictures ? sanitizeMail(html, { showPictures: false }).heldBack : sanitized!.heldBack) : 0), [hasHtml, html, showPictures, sanitized]);
+  const sanitized = useMemo(() => (hasHtml ? sanitizeMail(html, { showPictures, inlineImages }) : null), [hasHtml, html, showPictures, inlineImages]);
+  const heldBack = sanitized?.heldBack ?? 0;
   const split = useMemo(() => splitQuotedText(text ?? ''), [text]);
 
   const showingHtml = hasHtml && !plain;

@@ -16,6 +16,8 @@ import { deskPageCsp } from '../../src-main/host/browser-host.js';
 import { axeProblems, launchChromium, screenshot, watchedPage } from '../../src-main/testing/browser-kit.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 
+// A picture carried in the mail (a cid: part the conversation hands over as a data: URL).
+const RED_DOT = 'data:image/gif;base64,R0lGODlhAQABAIABAP8AAP///ywAAAAAAQABAAACAkQBADs=';
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
 
 /** A server on 127.0.0.1 standing for the internet: counts every request by path. */
@@ -66,6 +68,7 @@ function hostileMail(outside: string): string {
 <img src="x" onerror="parent.__pwned = 'onerror'; alert('onerror')" alt="">
 <svg><image href="${outside}/svg.png"/><script>parent.__pwned = 'svg'</script></svg>
 <img src="${outside}/pixel.gif" width="1" height="1" alt="">
+<p><img src="cid:logo@harbor" alt="Harbor Mutual logo" width="20" height="20"> <img src="cid:unknown@harbor" alt=""></p>
 <div class="hero" style="background: url(${outside}/inline-bg.png)">Approved amount: $1,240.00</div>
 <p><a href="javascript:parent.__pwned = 'link'">Click to confirm</a></p>
 <p><a href="${outside}/estimate">Read the estimate</a></p>
@@ -133,7 +136,7 @@ describe('a mail shown at the desk', () => {
     });
 
   it('shows a hostile mail inert: no script, no dialog, nothing fetched until "Show pictures", then only pictures', async () => {
-    await page.evaluate((html) => window.showMail({ html, text: null, label: 'Supplement approved — CLM-88231' }), hostileMail(outside.url));
+    await page.evaluate(([html, dot]) => window.showMail({ html, text: null, label: 'Supplement approved — CLM-88231', inlineImages: { 'logo@harbor': dot } }), [hostileMail(outside.url), RED_DOT] as const);
     await page.getByRole('status').getByText('Pictures from the internet are hidden (they can tell the sender you opened this).').waitFor();
     await expect.poll(frameText).toContain('Approved amount: $1,240.00');
     const text = await frameText();
@@ -152,6 +155,13 @@ describe('a mail shown at the desk', () => {
     expect(frame.url).toBe('about:srcdoc');
     expect(frame.inner).toBe(0);
     expect(frame.height).toBeGreaterThan(100); // sized to its content, not a 150px default box
+    // The picture carried inside the mail shows; an unknown part is dropped.
+    expect(await page.evaluate(() => Array.from(document.querySelector<HTMLIFrameElement>('iframe.mail-frame')!.contentDocument!.images).map((i) => [i.alt, i.getAttribute('src')?.slice(0, 15) ?? null, i.complete && i.naturalWidth > 0]))).toEqual([
+      ['', null, false],
+      ['', null, false],
+      ['Harbor Mutual logo', 'data:image/gif;', true],
+      ['', null, false],
+    ]);
     await screenshot(page, 'mail-hostile-pictures-hidden');
     expect(await axeProblems(page)).toEqual([]);
 

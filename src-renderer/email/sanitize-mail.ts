@@ -17,6 +17,13 @@ export interface SanitizedMail {
   heldBack: number;
 }
 
+export interface SanitizeOptions {
+  /** Let remote pictures load (the person pressed "Show pictures" for this message). */
+  showPictures: boolean;
+  /** Pictures carried in the mail (`cid:` parts): Content-ID (without <>) → a blob: or data: URL. */
+  inlineImages?: Readonly<Record<string, string>>;
+}
+
 /** Link schemes a person may follow from a mail; everything else loses its href. */
 const LINK_SCHEMES = /^(?:https?:|mailto:|tel:)/iu;
 
@@ -47,7 +54,7 @@ const QUOTE_MARKERS = [
 ].join(', ');
 
 /** Sanitises a mail's HTML for the sandboxed frame. */
-export function sanitizeMail(html: string, options: { showPictures: boolean }): SanitizedMail {
+export function sanitizeMail(html: string, options: SanitizeOptions): SanitizedMail {
   const root = DOMPurify.sanitize(html, PURIFY_CONFIG) as unknown as HTMLElement;
   const doc = root.ownerDocument;
   const body = root.querySelector('body') ?? root;
@@ -74,7 +81,11 @@ export function sanitizeMail(html: string, options: { showPictures: boolean }): 
           el.removeAttribute(attr);
           heldBack++;
         }
-      } else if (!/^(?:data:image\/|blob:|cid:)/iu.test(value.trim())) {
+      } else if (/^cid:/iu.test(value.trim())) {
+        const part = options.inlineImages?.[decodeCid(value.trim().slice(4))];
+        if (part && /^(?:data:image\/|blob:)/iu.test(part)) el.setAttribute(attr, part);
+        else el.removeAttribute(attr);
+      } else if (!/^(?:data:image\/|blob:)/iu.test(value.trim())) {
         // A relative path would resolve against the desk itself.
         el.removeAttribute(attr);
       }
@@ -142,6 +153,14 @@ function outlookHeaderBlock(body: Element): Element | null {
     return ruled && ruled !== body ? ruled : el;
   }
   return null;
+}
+
+function decodeCid(cid: string): string {
+  try {
+    return decodeURIComponent(cid).replace(/^<|>$/gu, '');
+  } catch {
+    return cid;
+  }
 }
 
 function hasContent(el: Element): boolean {
