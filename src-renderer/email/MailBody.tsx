@@ -129,10 +129,13 @@ function MailFrame({ srcDoc, label, onOpenLink }: { srcDoc: string; label: strin
     let doc: Document | null = null;
     const measure = () => {
       const body = iframe.contentDocument?.body;
-      if (!body) return;
+      const view = iframe.contentWindow;
+      if (!body || !view) return;
       // The body's own height (the <html> element's is never less than the frame, so it could
-      // only grow); scrollHeight also counts content that overflows the body.
-      setHeight(Math.max(Math.ceil(body.getBoundingClientRect().height), body.scrollHeight));
+      // only grow); scrollHeight also counts content that overflows the body. A mail wider than
+      // the conversation (a 600px table) scrolls sideways: its scrollbar's height is added.
+      const scrollbar = Math.max(0, view.innerHeight - body.ownerDocument.documentElement.clientHeight);
+      setHeight(Math.max(Math.ceil(body.getBoundingClientRect().height), body.scrollHeight) + scrollbar);
     };
     // Listeners belong to this (trusted) page; the frame itself runs nothing.
     const onClick = (event: MouseEvent) => {

@@ -90,6 +90,20 @@ const OUTLOOK_REPLY = `<div style="font-family:Calibri">Photos of the rear bumpe
 <div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Lakeside Collision<br><b>Sent:</b> Tuesday, December 1, 2026 9:12 AM<br><b>Subject:</b> RO 1042</div>
 <div>Please send photos of the rear bumper.</div>`;
 
+// An insurer's mail as they come: a 600px table layout, a logo from their server, a signature.
+function adjusterMail(outside: string): string {
+  return `<table width="600" cellpadding="0" cellspacing="0" style="font-family:Arial;border:1px solid #ddd">
+<tr><td style="background:#003b6f;padding:12px"><img src="${outside}/logo.png" width="140" height="32" alt="Harbor Mutual"></td></tr>
+<tr><td style="padding:16px;font-size:14px">
+<p>Hello Lakeside Collision,</p>
+<p>Supplement 1 for claim <b>CLM-88231</b> (2019 Honda Civic, plate 7XKL221) is approved for <b>$1,240.00</b>.
+Parts: rear bumper cover, energy absorber, two clips.</p>
+<table style="border-collapse:collapse;width:100%"><tr><th style="text-align:left;border-bottom:1px solid #ccc">Line</th><th style="text-align:right;border-bottom:1px solid #ccc">Amount</th></tr>
+<tr><td>Rear bumper cover</td><td style="text-align:right">$612.40</td></tr><tr><td>Labor 4.2 h</td><td style="text-align:right">$436.80</td></tr><tr><td>Paint materials</td><td style="text-align:right">$190.80</td></tr></table>
+<p>Dana Reyes<br>Field Adjuster, Harbor Mutual<br><a href="mailto:dana.reyes@harbor.example">dana.reyes@harbor.example</a></p>
+</td></tr></table>`;
+}
+
 describe('a mail shown at the desk', () => {
   let tmp: string;
   let outside: Awaited<ReturnType<typeof countingServer>>;
@@ -224,6 +238,24 @@ describe('a mail shown at the desk', () => {
     await page.locator('.mail-text').getByText('Yes, Thursday at 10 works.').waitFor();
     expect(await page.locator('iframe.mail-frame').count()).toBe(0);
     await page.getByRole('button', { name: 'Show formatted mail' }).waitFor();
+  });
+
+  it('shows an insurer\'s table mail whole in a narrow conversation, scrolling sideways, nothing cut off', async () => {
+    await page.setViewportSize({ width: 560, height: 900 });
+    await page.evaluate((html) => window.showMail({ html, text: null, label: 'Supplement 1 approved — CLM-88231' }), adjusterMail(outside.url));
+    await expect.poll(frameText).toContain('Field Adjuster, Harbor Mutual');
+    await page.waitForTimeout(300);
+    const fit = await page.locator('iframe.mail-frame').evaluate((f: HTMLIFrameElement) => {
+      const root = f.contentDocument!.documentElement;
+      return { frame: f.clientHeight, content: f.contentDocument!.body.scrollHeight, view: root.clientHeight, wide: root.scrollWidth > root.clientWidth };
+    });
+    expect(fit.wide).toBe(true);
+    expect(fit.view).toBeGreaterThanOrEqual(fit.content); // all of it visible above the sideways scrollbar
+    expect(fit.frame - fit.content).toBeLessThan(30);
+    expect(outside.count('/logo.png')).toBe(0);
+    await screenshot(page, 'mail-adjuster-table-narrow');
+    expect(await axeProblems(page)).toEqual([]);
+    await page.setViewportSize({ width: 900, height: 900 });
   });
 
   it("folds Outlook's reply header and a plain-text mail's quoted lines", async () => {
