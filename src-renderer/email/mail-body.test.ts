@@ -78,6 +78,7 @@ function hostileMail(outside: string): string {
 <script>window.top.__pwned = 'body script'</script>
 <p>Dana Reyes, Harbor Mutual</p>
 <div class="banner"></div>
+<div style="height:8px;background-image:image-set('${outside}/image-set.png' 1x)"></div>
 </body></html>`;
 }
 
@@ -183,8 +184,9 @@ describe('a mail shown at the desk', () => {
     await expect.poll(() => outside.count('/pixel.gif')).toBe(1);
     await expect.poll(() => outside.count('/inline-bg.png')).toBe(1);
     await expect.poll(() => outside.count('/style-bg.png')).toBe(1);
+    await expect.poll(() => outside.count('/image-set.png')).toBe(1);
     await page.waitForTimeout(1000);
-    expect(outside.hits.sort()).toEqual(['/inline-bg.png', '/pixel.gif', '/style-bg.png']);
+    expect(outside.hits.sort()).toEqual(['/image-set.png', '/inline-bg.png', '/pixel.gif', '/style-bg.png']);
     expect(await pwned()).toBeNull();
     expect(dialogs).toEqual([]);
     await expect.poll(() => page.getByText('Pictures from the internet are hidden').count()).toBe(0);
@@ -277,6 +279,6 @@ describe('a mail shown at the desk', () => {
     await screenshot(page, 'mail-plain-text-unfolded');
     expect(await axeProblems(page)).toEqual([]);
     // The outside tab asked for its own favicon; nothing else was fetched by any of these mails.
-    expect(outside.hits.filter((h) => h !== '/favicon.ico').sort()).toEqual(['/estimate', '/inline-bg.png', '/pixel.gif', '/style-bg.png']);
+    expect(outside.hits.filter((h) => h !== '/favicon.ico').sort()).toEqual(['/estimate', '/image-set.png', '/inline-bg.png', '/pixel.gif', '/style-bg.png']);
   });
 });

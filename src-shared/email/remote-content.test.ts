@@ -23,6 +23,10 @@ describe('remote content in mail', () => {
     expect(held.css).toContain('url(data:image/png;base64,AAAA)');
     // A relative path or a javascript: address is dropped without counting as a picture.
     expect(holdBackCssUrls('.f{background:url(/desk/secret.png)} .g{x:url(javascript:void0)}')).toEqual({ css: '.f{background:none} .g{x:none}', removed: 0 });
+    expect(holdBackCssUrls('.h{background-image:-webkit-image-set("https://t.example/h.png" 1x, "https://t.example/h2.png" 2x)} .i{background-image:image-set("data:image/png;base64,AA" 1x)}')).toEqual({
+      css: '.h{background-image:none} .i{background-image:image-set("data:image/png;base64,AA" 1x)}',
+      removed: 1,
+    });
     expect(dropCssImports('@import "https://t.example/x.css"; p{color:red}')).toBe(' p{color:red}');
   });
 });

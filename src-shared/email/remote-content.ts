@@ -19,9 +19,12 @@ export function srcsetHasRemote(srcset: string): boolean {
 const CSS_URL = /url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)/giu;
 // @import "x" / @import url(x) — never wanted in a mail.
 const CSS_IMPORT = /@import\s+[^;]*;?/giu;
+// image-set("https://…" 1x, …) names pictures by plain strings, without url().
+const CSS_IMAGE_SET = /(?:-webkit-)?image-set\(([^;{}]*)\)/giu;
 
 /**
- * CSS with every remote `url(…)` (and any @import) replaced by `none`; `removed` counts them.
+ * CSS with every remote `url(…)` and `image-set(…)` replaced by `none`, and any @import removed;
+ * `removed` counts them.
  * Addresses with escapes are treated as remote, since `\68ttp:` is still http.
  */
 export function holdBackCssUrls(css: string): { css: string; removed: number } {
@@ -30,6 +33,11 @@ export function holdBackCssUrls(css: string): { css: string; removed: number } {
     .replace(CSS_IMPORT, () => {
       removed++;
       return '';
+    })
+    .replace(CSS_IMAGE_SET, (whole, args: string) => {
+      if (!/https?:|\/\/|\\/iu.test(args)) return whole;
+      removed++;
+      return 'none';
     })
     .replace(CSS_URL, (whole, dq: string | undefined, sq: string | undefined, bare: string | undefined) => {
       const arg = (dq ?? sq ?? bare ?? '').trim();
