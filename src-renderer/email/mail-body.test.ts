@@ -213,6 +213,14 @@ describe('a mail shown at the desk', () => {
     // The tab has no hold on the desk (noopener).
     expect(await tab.evaluate(() => window.opener)).toBeNull();
     await tab.close();
+    // By keyboard too: Enter on the focused link inside the frame opens it outside.
+    await page.evaluate(() => Array.from(document.querySelector<HTMLIFrameElement>('iframe.mail-frame')!.contentDocument!.querySelectorAll('a')).find((x) => x.textContent === 'Read the estimate')!.focus());
+    const byKey = context.waitForEvent('page');
+    await page.keyboard.press('Enter');
+    const keyTab = await byKey;
+    await keyTab.waitForLoadState();
+    expect(keyTab.url()).toBe(`${outside.url}/estimate`);
+    await keyTab.close();
     expect(await page.evaluate(() => document.querySelector<HTMLIFrameElement>('iframe.mail-frame')!.contentWindow!.location.href)).toBe('about:srcdoc');
     expect(page.url()).toBe(served.url);
     // The javascript: link has no address left to follow.
@@ -279,6 +287,6 @@ describe('a mail shown at the desk', () => {
     await screenshot(page, 'mail-plain-text-unfolded');
     expect(await axeProblems(page)).toEqual([]);
     // The outside tab asked for its own favicon; nothing else was fetched by any of these mails.
-    expect(outside.hits.filter((h) => h !== '/favicon.ico').sort()).toEqual(['/estimate', '/image-set.png', '/inline-bg.png', '/pixel.gif', '/style-bg.png']);
+    expect(outside.hits.filter((h) => h !== '/favicon.ico').sort()).toEqual(['/estimate', '/estimate', '/image-set.png', '/inline-bg.png', '/pixel.gif', '/style-bg.png']);
   });
 });
