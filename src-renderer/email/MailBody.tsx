@@ -75,7 +75,8 @@ export function MailBody({ html, text, inlineImages, label = 'Mail message', onO
   return (
     <div className="mail-body">
       {showingHtml && heldBack > 0 && !showPictures ? (
-        <div className="mail-pictures-bar" role="status">
+        // Not a live region: a conversation of ten mails would announce it ten times on opening.
+        <div className="mail-pictures-bar">
           <span>Pictures from the internet are hidden (they can tell the sender you opened this).</span>
           <button type="button" className="quiet" onClick={() => setShowPictures(true)}>
             Show pictures

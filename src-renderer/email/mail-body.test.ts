@@ -152,7 +152,7 @@ describe('a mail shown at the desk', () => {
 
   it('shows a hostile mail inert: no script, no dialog, nothing fetched until "Show pictures", then only pictures', async () => {
     await page.evaluate(([html, dot]) => window.showMail({ html, text: null, label: 'Supplement approved — CLM-88231', inlineImages: { 'logo@harbor': dot } }), [hostileMail(outside.url), RED_DOT] as const);
-    await page.getByRole('status').getByText('Pictures from the internet are hidden (they can tell the sender you opened this).').waitFor();
+    await page.getByText('Pictures from the internet are hidden (they can tell the sender you opened this).').waitFor();
     await expect.poll(frameText).toContain('Approved amount: $1,240.00');
     const text = await frameText();
     expect(text).toContain('Dana Reyes, Harbor Mutual');
