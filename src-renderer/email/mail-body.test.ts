@@ -105,6 +105,14 @@ Parts: rear bumper cover, energy absorber, two clips.</p>
 </td></tr></table>`;
 }
 
+// Outlook on Windows (Word HTML): the reply header is a paragraph inside a top-ruled block.
+const OUTLOOK_DESKTOP_REPLY = `<div class="WordSection1"><p class="MsoNormal">Approved, go ahead with the repair.</p>
+<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in"><p class="MsoNormal"><b>From:</b> Lakeside Collision &lt;office@lakeside.example&gt;<br><b>Sent:</b> Tuesday, December 1, 2026 9:12 AM<br><b>To:</b> Dana Reyes<br><b>Subject:</b> Estimate RO 1042</p></div>
+<p class="MsoNormal">Here is the estimate for RO 1042.</p></div>`;
+
+// Apple Mail: the quote is a <blockquote type="cite">.
+const APPLE_REPLY = `<div>Picked up, thank you!</div><div><br><blockquote type="cite"><div>On Dec 1, 2026, at 9:12 AM, Lakeside Collision wrote:</div><div>Your car is ready.</div></blockquote></div>`;
+
 describe('a mail shown at the desk', () => {
   let tmp: string;
   let outside: Awaited<ReturnType<typeof countingServer>>;
@@ -274,6 +282,17 @@ describe('a mail shown at the desk', () => {
     expect(await frameText()).not.toContain('Please send photos');
     await page.getByRole('button', { name: 'Show earlier messages' }).click();
     await expect.poll(frameText).toContain('Please send photos of the rear bumper.');
+
+    for (const [html, mine, theirs] of [
+      [OUTLOOK_DESKTOP_REPLY, 'Approved, go ahead with the repair.', 'Here is the estimate for RO 1042.'],
+      [APPLE_REPLY, 'Picked up, thank you!', 'Your car is ready.'],
+    ] as const) {
+      await page.evaluate((h) => window.showMail({ html: h, text: null }), html);
+      await expect.poll(frameText).toContain(mine);
+      expect(await frameText()).not.toContain(theirs);
+      await page.getByRole('button', { name: 'Show earlier messages' }).click();
+      await expect.poll(frameText).toContain(theirs);
+    }
 
     await page.evaluate(() =>
       window.showMail({ html: null, text: 'Rental is booked until Friday.\n\nDana\n\n> Is the rental covered?\n> Thanks, Lakeside', label: 'Rental' }),
