@@ -63,9 +63,11 @@ function createWindow(): BrowserWindow {
     },
   });
   window.once('ready-to-show', () => window.show());
-  // The window only ever shows Bayline; links to the outside world open in the person's browser.
+  // The window only ever shows Bayline; links to the outside world open in the person's browser
+  // (or mail program, for mailto:). A link in a mail (src-renderer/email/MailBody.tsx) arrives
+  // here too: its sandboxed frame never navigates, the desk calls window.open for the click.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https:') || url === demoPhoneUrl()) void shell.openExternal(url);
+    if (/^(?:https?|mailto|tel):/iu.test(url) || url === demoPhoneUrl()) void shell.openExternal(url);
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event, url) => {

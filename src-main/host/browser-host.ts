@@ -438,17 +438,28 @@ async function sendIndex(req: http.IncomingMessage, res: http.ServerResponse, re
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'no-referrer',
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-      "img-src 'self' data: blob:",
-      "style-src 'self'",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
+    'Content-Security-Policy': deskPageCsp(port),
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The desk page's Content-Security-Policy. A mail's sandboxed frame (src-renderer/email/MailBody.tsx)
+ * is an srcdoc document, which inherits this policy on top of its own: so inline styles (a mail's
+ * own formatting) and http(s) pictures must be allowed here, and the frame's stricter policy keeps
+ * remote pictures out until the person presses "Show pictures". React sets its styles through the
+ * CSSOM and the desk shows no HTML from outside except in that frame.
+ */
+export function deskPageCsp(port: number): string {
+  return [
+    "default-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "img-src 'self' data: blob: https: http:",
+    "style-src 'self' 'unsafe-inline'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string): void {
