@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1, 2, 3]);
-      expect(versions(workspace)).toEqual([1, 2, 3]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -555,7 +555,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
         expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 2)).toBe(2);
         db.prepare(insert).run();
-        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(3);
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
         expect(db.prepare(readBack).get()).toEqual({ id: 'm1', body: 'Hi', peer_number: null, approved_by: null });
         expect(db.prepare('SELECT count(*) AS n FROM sms_templates').get()).toEqual({ n: 0 });
         db.close();
@@ -567,10 +567,42 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4243', label: 'workspace' };
           expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
           await client.query(insert.replace('messages', `${schema}.messages`));
-          expect(await migratePostgres(client, options)).toBe(3);
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           const rows = await client.query(readBack.replace('messages', `${schema}.messages`));
           expect(rows.rows).toEqual([{ id: 'm1', body: 'Hi', peer_number: null, approved_by: null }]);
           expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.sms_templates`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('migration 6 (mail) keeps a version-3 workspace\'s texts and adds the mailboxes and the mail columns', async () => {
+      const insert = "INSERT INTO messages (id, ro_id, channel, direction, body, peer_number) VALUES ('m1', 'r1', 'sms', 'in', 'Hi', '+15125550147')";
+      const readBack = 'SELECT id, body, peer_number, subject, email_thread_id, body_html FROM messages';
+      const expected = { id: 'm1', body: 'Hi', peer_number: '+15125550147', subject: null, email_thread_id: null, body_html: null };
+      const mailbox = "INSERT INTO mailboxes (id, provider, address, state) VALUES ('mb1', 'gmail', 'shop@example.com', 'connected')";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
+        db.prepare(insert).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(6);
+        expect(db.prepare(readBack).get()).toEqual(expected);
+        db.prepare(mailbox).run();
+        expect(db.prepare('SELECT address, state FROM mailboxes').all()).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4246', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
+          await client.query(insert.replace('messages', `${schema}.messages`));
+          expect(await migratePostgres(client, options)).toBe(6);
+          expect((await client.query(readBack.replace('messages', `${schema}.messages`))).rows).toEqual([expected]);
+          await client.query(mailbox.replace('mailboxes', `${schema}.mailboxes`));
+          expect((await client.query(`SELECT address, state FROM ${schema}.mailboxes`)).rows).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
         } finally {
           await client.end();
         }
@@ -617,12 +649,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(3);
+        expect(db.pragma('user_version', { simple: true })).toBe(6);
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('3');
+        expect(row?.value).toBe('6');
       }
     });
 
