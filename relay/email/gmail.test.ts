@@ -1,0 +1,151 @@
+// Gmail as a shop meets it, on both storage engines, against the fake Google through the real
+// SDKs: connecting (PKCE checked by the fake, the state used once, "Connected as …" at the desk by
+// sync), mail filed on the right repair (claim number; the thread afterwards; nothing twice;
+// unassigned when nothing fits), a full resync when Google forgets the history id, a revoked
+// token shown as "reconnect", and disconnecting (revoked at Google, the token gone).
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Engine, eventually } from '../testing/sync-fixture.js';
+import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
+
+interface DeskMail {
+  id: string;
+  ro_id: string | null;
+  channel: string;
+  direction: string;
+  subject: string | null;
+  body: string | null;
+  body_html: string | null;
+  email_from: string | null;
+  email_thread_id: string | null;
+}
+
+describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
+  let s: MailShop | undefined;
+  afterEach(async () => {
+    await s?.cleanup();
+    s = undefined;
+  });
+
+  const deskMail = async () =>
+    (await s!.desk.db.selectFrom('messages').selectAll().where('channel', '=', 'email').orderBy('at').execute()) as unknown as DeskMail[];
+  const mailboxes = () => s!.desk.db.selectFrom('mailboxes').selectAll().execute();
+
+  async function connect(): Promise<string> {
+    const started = await s!.post('/mail/gmail/start', { staffId: s!.ownerId });
+    expect(started.status).toBe(200);
+    const { url } = (await started.json()) as { url: string };
+    const asked = new URL(url);
+    expect(asked.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(asked.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/gmail.send');
+    // The browser: Google's page approves and sends it back to the relay's callback.
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain(`Connected as ${SHOP_MAILBOX} — you can close this tab.`);
+    expect(s!.google.calls.codeGrants).toBe(1);
+    return url;
+  }
+
+  it('connects with PKCE and a single-use state; only an owner or manager may; the desk shows "Connected as …"', async () => {
+    s = await startMailShop(engine);
+    await s.desk.call('staff-create', { name: 'Tomás Álvarez', role: 'advisor', pin: '1357' }, s.desk.newSession());
+    const advisor = (await s.desk.db.selectFrom('staff').select(['id', 'name']).execute()).find((x) => x.name === 'Tomás Álvarez')!;
+    await s.desk.syncClient!.whenCaughtUp();
+    const refused = await s.post('/mail/gmail/start', { staffId: advisor.id });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/owner or a manager/);
+
+    const url = await connect();
+    await eventually('the desk to show the connected mailbox', async () => {
+      const [box] = await mailboxes();
+      return box?.state === 'connected' && box;
+    });
+    expect(await mailboxes()).toMatchObject([{ provider: 'gmail', address: SHOP_MAILBOX, state: 'connected', connected_by: `staff:${s.ownerId}` }]);
+
+    // The same Google answer again (a reload, or someone replaying it): the state is used up.
+    const again = await fetch(url);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('already used');
+    // A forged callback with a code but a state the relay never issued.
+    const forged = await fetch(new URL('/mail/gmail/callback?code=4/abc&state=made-up', s.f.relay.url));
+    expect(forged.status).toBe(400);
+    expect(s.google.calls.codeGrants).toBe(1);
+  });
+
+  it('files mail on the right repair: claim number, then the thread, once each; nothing fitting is unassigned', async () => {
+    s = await startMailShop(engine);
+    await connect();
+    const first = s.google.deliver({
+      from: `Pat Adjuster <${ADJUSTER}>`,
+      subject: `Supplement approved — claim ${CLAIM}`,
+      text: 'Supplement 1 is approved for $1,240.00. Please proceed.',
+      html: '<p>Supplement 1 is <b>approved</b> for $1,240.00.</p>',
+    });
+    const [mail] = await eventually('the adjuster\'s email at the desk', async () => {
+      const rows = await deskMail();
+      return rows.length === 1 && rows;
+    });
+    expect(mail).toMatchObject({ ro_id: s.ro.id, direction: 'in', subject: `Supplement approved — claim ${CLAIM}`, email_thread_id: first.threadId });
+    expect(mail!.body).toContain('Supplement 1 is approved for $1,240.00.');
+    expect(mail!.body_html).toContain('<b>approved</b>');
+    expect(JSON.parse(mail!.email_from!)).toEqual({ name: 'Pat Adjuster', address: ADJUSTER });
+
+    // A later message in the same thread, from someone else and with no claim number: follows it.
+    s.google.deliver({ from: 'Front Office <office@statefarm.example>', subject: 'Re: your question', text: 'Thanks, noted.', inReplyTo: first.messageId, references: first.messageId });
+    // Mail that names nothing the shop knows: unassigned.
+    s.google.deliver({ from: 'Parts Depot <sales@parts.example>', subject: 'Weekly specials', text: 'Bumpers 20% off.' });
+    const rows = await eventually('three emails at the desk', async () => {
+      const all = await deskMail();
+      return all.length === 3 && all;
+    });
+    expect(rows.map((r) => [r.subject, r.ro_id])).toEqual([
+      [`Supplement approved — claim ${CLAIM}`, s.ro.id],
+      ['Re: your question', s.ro.id],
+      ['Weekly specials', null],
+    ]);
+
+    // Seen again (Google forgot the cursor: a full look at recent mail): still three rows.
+    s.google.expireHistory();
+    s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: 'Photos received', text: 'Got the teardown photos, thank you.' });
+    await eventually('the fourth email after the resync', async () => (await deskMail()).length === 4);
+    await s.f.relay.mail!.wake();
+    await s.f.relay.mail!.wake();
+    const after = await deskMail();
+    expect(after).toHaveLength(4);
+    // The adjuster, with one open repair, and no number in the mail: by the people on it.
+    expect(after.find((r) => r.subject === 'Photos received')?.ro_id).toBe(s.ro.id);
+    expect(new Set(after.map((r) => r.id)).size).toBe(4);
+  });
+
+  it('a token Google no longer accepts shows "reconnect" at the desk; disconnecting revokes at Google and deletes the token', async () => {
+    s = await startMailShop(engine);
+    await connect();
+    const [box] = await eventually('the mailbox at the desk', async () => {
+      const list = await mailboxes();
+      return list.length === 1 && list;
+    });
+    // Disconnect: revoked at Google, gone from the relay, "disconnected" at the desk.
+    const out = await s.post(`/mail/mailboxes/${box!.id}/disconnect`, { staffId: s.ownerId });
+    expect([out.status, await out.text()]).toEqual([200, JSON.stringify({ ok: true })]);
+    expect(s.google.calls.revoked).toBe(1);
+    expect((await s.f.storage.mail.findAccount(box!.id))).toMatchObject({ state: 'disconnected', sealedToken: null });
+    await eventually('the desk to show it disconnected', async () => (await mailboxes())[0]?.state === 'disconnected');
+
+    // Connected again, then the shop removes Bayline's access in its Google account.
+    await s.f.relay.mail!.wake();
+    const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
+    const page = await fetch(((await started.json()) as { url: string }).url);
+    expect(await page.text()).toContain(`Connected as ${SHOP_MAILBOX}`);
+    await eventually('connected again', async () => (await mailboxes())[0]?.state === 'connected');
+    expect(await mailboxes()).toHaveLength(1);
+    const account = (await s.f.storage.mail.connectedAccounts())[0]!;
+    const token = s.f.relay.mail!['options'].config.vault.open(account.sealedToken!, account.mailboxId);
+    await fetch(new URL(`/revoke?token=${encodeURIComponent(token)}`, s.google.url), { method: 'POST' });
+    await s.f.relay.mail!.wake();
+    const shown = await eventually('the desk to ask for a reconnect', async () => {
+      const [b] = await mailboxes();
+      return b?.state === 'reconnect-needed' && b;
+    });
+    expect(shown.last_error).toMatch(/Reconnect the mailbox in Settings › Email/);
+  });
+});
