@@ -4,7 +4,8 @@
 // unassigned when nothing fits), a full resync when Google forgets the history id, a revoked
 // token shown as "reconnect", and disconnecting (revoked at Google, the token gone).
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Engine, eventually } from '../testing/sync-fixture.js';
+import type { RepairOrderDetail } from '../../src-shared/domain.js';
+import { call, type Engine, eventually } from '../testing/sync-fixture.js';
 import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
 
 interface DeskMail {
@@ -50,7 +51,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     s = await startMailShop(engine);
     await s.desk.call('staff-create', { name: 'Tomás Álvarez', role: 'advisor', pin: '1357' }, s.desk.newSession());
     const advisor = (await s.desk.db.selectFrom('staff').select(['id', 'name']).execute()).find((x) => x.name === 'Tomás Álvarez')!;
-    await s.desk.syncClient!.whenCaughtUp();
+    await eventually('the advisor at the relay', async () =>
+      Boolean(await (await s!.f.storage.workspaceStore(s!.f.workspace.id)).db.selectFrom('staff').select('id').where('id', '=', advisor.id).executeTakeFirst()),
+    );
     const refused = await s.post('/mail/gmail/start', { staffId: advisor.id });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toMatch(/owner or a manager/);
@@ -147,5 +150,38 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
       return b?.state === 'reconnect-needed' && b;
     });
     expect(shown.last_error).toMatch(/Reconnect the mailbox in Settings › Email/);
+  });
+
+  it('at the desk: the owner gets the sign-in page from the API, the mailbox and the filed mail arrive through sync; an advisor is refused', async () => {
+    s = await startMailShop(engine);
+    const session = s.desk.newSession();
+    const asNobody = await s.desk.call('mail-connect-start', {}, session);
+    expect(asNobody).toMatchObject({ ok: false, error: { code: 'not-allowed' } });
+    expect(await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session)).toMatchObject({ ok: true });
+    const started = await s.desk.call('mail-connect-start', {}, session);
+    if (!started.ok) throw new Error(started.error.message);
+    const page = await fetch((started.result as { url: string }).url);
+    expect(await page.text()).toContain(`Connected as ${SHOP_MAILBOX}`);
+    const [box] = await eventually('"Connected as" at the desk', async () => {
+      const list = await call<Array<{ id: string; address: string; state: string }>>(s!.desk, 'mail-mailbox-list', {});
+      return list.length === 1 && list[0]!.state === 'connected' && list;
+    });
+    expect(box).toMatchObject({ address: SHOP_MAILBOX, state: 'connected', lastError: null });
+
+    s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}: photos please`, text: 'Please send the teardown photos.' });
+    const mail = await eventually('the email on the repair', async () => {
+      const ro = await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id });
+      return ro.messages.find((m) => m.channel === 'email');
+    });
+    expect(mail).toMatchObject({
+      direction: 'in',
+      body: 'Please send the teardown photos.',
+      author: 'Pat Adjuster',
+      email: { subject: `Claim ${CLAIM}: photos please`, from: { name: 'Pat Adjuster', address: ADJUSTER }, to: [{ address: SHOP_MAILBOX }] },
+    });
+
+    const after = await s.desk.call('mail-disconnect', { id: box!.id }, session);
+    expect(after).toMatchObject({ ok: true, result: [{ address: SHOP_MAILBOX, state: 'disconnected' }] });
+    expect(s.google.calls.revoked).toBe(1);
   });
 });

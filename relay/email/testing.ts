@@ -6,7 +6,7 @@ import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import type { Desk } from '../../src-main/desk.js';
 import { readDevice } from '../../src-main/sync/device.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
-import { call, type Engine, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
+import { call, type Engine, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
 import { checkIn } from '../sms/testing.js';
 import { hideMailSecrets } from './config.js';
 import { FakeGoogle } from './fake-google/fake-google.js';
@@ -45,7 +45,12 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number }
   await call(desk, 'staff-create', { name: 'Dana Whitfield', role: 'owner', pin: '2468' });
   const ownerId = (await call<Array<{ id: string; name: string }>>(desk, 'staff-list', {})).find((s) => s.name === 'Dana Whitfield')!.id;
   const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn({ claimNumber: CLAIM, adjusterName: 'Pat Adjuster', adjusterEmail: ADJUSTER }));
-  await desk.syncClient!.whenCaughtUp();
+  // The relay decides who may connect from the shop's data: wait until the owner has reached it.
+  const relayStore = await f.storage.workspaceStore(f.workspace.id);
+  await eventually('the owner and the repair at the relay', async () =>
+    Boolean(await relayStore.db.selectFrom('staff').select('id').where('id', '=', ownerId).executeTakeFirst()) &&
+    Boolean(await relayStore.db.selectFrom('repair_orders').select('id').where('id', '=', ro.id).executeTakeFirst()),
+  );
   const device = readDevice(dataDir)!;
   return {
     f,

@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   BackupInfo,
   BayLink,
+  Mailbox,
   ChangedEvent,
   Customer,
   ExceptionTag,
@@ -258,6 +259,13 @@ export const API = {
   'sms-check-resolve': method(z.object({ id, outcome: z.enum(['sent', 'not-sent']) }).strict()).returns<RepairOrderDetail>(),
   'sms-inbox-list': method(none).returns<UnassignedText[]>(),
   'sms-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedText[]>(),
+
+  // ---- mail: the shop's mailboxes are connected on the relay; the desk asks for the sign-in page.
+  'mail-mailbox-list': method(none).returns<Mailbox[]>(),
+  /** The Google sign-in address for the person at this window (owner or manager), single use. */
+  'mail-connect-start': method(none).returns<{ url: string }>(),
+  /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
+  'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
