@@ -184,4 +184,45 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     expect(after).toMatchObject({ ok: true, result: [{ address: SHOP_MAILBOX, state: 'disconnected' }] });
     expect(s.google.calls.revoked).toBe(1);
   });
+
+  it('a reply from the repair goes out once, from the shop\'s address, in the adjuster\'s thread; the answer follows the thread', async () => {
+    s = await startMailShop(engine);
+    await connect();
+    const first = s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM} — photos?`, text: 'Can you send the teardown photos?' });
+    const mail = await eventually('the adjuster\'s email on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((m) => m.channel === 'email'),
+    );
+    const session = s.desk.newSession();
+    const refused = await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body: 'Sent a moment ago.' }, session);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not-allowed', message: expect.stringMatching(/Switch in/) } });
+    await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session);
+    const replied = await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body: 'Photos attached to the portal — 14 of them.\nDana' }, session);
+    expect(replied.ok).toBe(true);
+    const sent = await eventually('the reply sent', async () => {
+      const m = (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((x) => x.direction === 'out');
+      return m?.status === 'sent' && m;
+    });
+    expect(sent.email).toMatchObject({ subject: `Re: Claim ${CLAIM} — photos?`, to: [{ address: ADJUSTER }] });
+    // Several more rounds: still one message in Google's Sent folder.
+    await s.f.relay.mail!.wake();
+    await s.f.relay.mail!.wake();
+    expect(s.google.sent).toHaveLength(1);
+    const [out] = s.google.sent;
+    expect(out!.threadId).toBe(first.threadId);
+    expect(out!.raw).toMatch(new RegExp(`^From: <${SHOP_MAILBOX}>\r$`, 'm'));
+    expect(out!.raw).toMatch(new RegExp(`^To: "Pat Adjuster" <${ADJUSTER}>\r$`, 'm'));
+    expect(out!.raw).toContain(`In-Reply-To: ${first.messageId}\r\n`);
+    expect(out!.raw).toContain(`References: ${first.messageId}\r\n`);
+    expect(out!.raw).toContain('Subject: =?UTF-8?B?');
+    const ownId = /^Message-ID: (<[^>]+>)\r$/m.exec(out!.raw)![1]!;
+
+    // The adjuster answers in the thread, no claim number: it attaches to the same repair.
+    s.google.deliver({ from: `Pat Adjuster <${ADJUSTER.replace('pat.', 'p.')}>`, subject: 'Re: photos', text: 'Got them, thanks.', inReplyTo: ownId, references: `${first.messageId} ${ownId}` });
+    const answer = await eventually('the answer on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((m) => m.body === 'Got them, thanks.'),
+    );
+    expect(answer.email?.subject).toBe('Re: photos');
+    // The shop's own reply came back through Gmail's history (Sent): still one row.
+    expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(1);
+  });
 });

@@ -3,7 +3,8 @@
 // token deleted), and inbound mail by polling `users.history.list` from the stored history id
 // (a full look at recent mail when Google says the id expired), each message filed once
 // (./inbound.ts). The mailbox as the desks see it ("Connected as …", its state, the last problem)
-// is the synced `mailboxes` row, written here. Push (Gmail watch + Pub/Sub) is not built yet.
+// is the synced `mailboxes` row, written here. Approved replies are sent once (./outbound.ts) on
+// the same rounds. Push (Gmail watch + Pub/Sub) is not built yet.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { CodeChallengeMethod } from 'google-auth-library';
@@ -12,6 +13,7 @@ import type { MailAccount } from '../storage/mail-records.js';
 import { GMAIL_SCOPES, type GoogleMailConfig } from './config.js';
 import { GMAIL_CALLBACK_PATH, gmailFor, isRevokedGrant, oauthClient, statusOf } from './google.js';
 import { fileMail, type FiledMail } from './inbound.js';
+import { sendApproved } from './outbound.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
 export const MAIL_ADMIN_ROLES = ['owner', 'manager'] as const;
@@ -224,6 +226,16 @@ export class MailService {
       if (filed.how !== 'duplicate' && filed.how !== 'own-send') await this.storage.announceChanges(account.workspaceId);
     };
     try {
+      await sendApproved({
+        gmail,
+        store,
+        records: this.storage.mail,
+        workspaceId: account.workspaceId,
+        mailboxId: account.mailboxId,
+        address: account.address,
+        owner: this.owner,
+        announce: () => this.storage.announceChanges(account.workspaceId),
+      });
       if (!account.historyId) {
         const profile = (await gmail.users.getProfile({ userId: 'me' })).data;
         await this.storage.mail.setHistoryId(account.mailboxId, profile.historyId ?? null, new Date().toISOString());

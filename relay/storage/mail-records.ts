@@ -30,6 +30,16 @@ export interface MailOperatorDatabase {
     expires_at: string;
     used_at: string | null;
   };
+  mail_sends: {
+    workspace_id: string;
+    message_id: string;
+    claimed_at: string;
+    claimed_by: string;
+    provider_id: string | null;
+    attempts: number;
+    finished_at: string | null;
+    outcome: string | null;
+  };
 }
 
 export type MailAccountState = 'connected' | 'reconnect-needed' | 'disconnected';
@@ -183,5 +193,38 @@ export class MailRecords {
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))
       .executeTakeFirst();
     return Number(taken.numUpdatedRows) === 1;
+  }
+
+  // ---- sends -----------------------------------------------------------------------------------
+
+  /** True for the one caller that claims this message, ever (one conditional insert). */
+  async claimSend(input: { workspaceId: string; messageId: string; by: string; now: string }): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('mail_sends')
+      .values({ workspace_id: input.workspaceId, message_id: input.messageId, claimed_at: input.now, claimed_by: input.by, provider_id: null, attempts: 1, finished_at: null, outcome: null })
+      .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
+      .returning('message_id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async finishSend(input: { workspaceId: string; messageId: string; providerId: string | null; outcome: string; now: string }): Promise<void> {
+    await this.db
+      .updateTable('mail_sends')
+      .set({ provider_id: input.providerId, outcome: input.outcome, finished_at: input.now })
+      .where('workspace_id', '=', input.workspaceId)
+      .where('message_id', '=', input.messageId)
+      .execute();
+  }
+
+  /** Claims without an outcome made before `before` (their process died mid-send). */
+  async openSends(before: string): Promise<Array<{ workspaceId: string; messageId: string }>> {
+    const rows = await this.db
+      .selectFrom('mail_sends')
+      .select(['workspace_id', 'message_id'])
+      .where('finished_at', 'is', null)
+      .where('claimed_at', '<', before)
+      .execute();
+    return rows.map((r) => ({ workspaceId: r.workspace_id, messageId: r.message_id }));
   }
 }

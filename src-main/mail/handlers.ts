@@ -7,6 +7,8 @@ import type { Mailbox } from '../../src-shared/domain.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import type { HandlerContext } from '../api/desk-context.js';
+import { actorOf, intent } from '../api/actor.js';
+import { loadDetail } from '../repair-orders/queries.js';
 import { readDevice } from '../sync/device.js';
 
 const ADMIN_ROLES = ['owner', 'manager'];
@@ -54,7 +56,59 @@ async function askRelay<T>(ctx: HandlerContext, path: string, body: unknown): Pr
   return answer as T;
 }
 
+/** "Re: " once, whatever the original subject already says. */
+export function replySubject(subject: string): string {
+  return /^\s*re\s*:/i.test(subject) ? subject : `Re: ${subject}`;
+}
+
 export const mailHandlers: Partial<HandlerMap> = {
+  'mail-reply': async (args, ctx) => {
+    const original = await ctx.desk.db.selectFrom('messages').selectAll().where('id', '=', args.replyToId).executeTakeFirst();
+    if (!original || original.channel !== 'email' || original.ro_id !== args.roId) {
+      throw new ApiError('not-found', 'That email is not on this repair.', 'replyToId');
+    }
+    if (!ctx.session.staffId) throw new ApiError('not-allowed', 'Switch in at the desk first: every email says who sent it.');
+    const mailbox = original.mailbox_id ? await ctx.desk.db.selectFrom('mailboxes').selectAll().where('id', '=', original.mailbox_id).executeTakeFirst() : undefined;
+    if (!mailbox || mailbox.state !== 'connected') {
+      throw new ApiError('not-allowed', 'The mailbox this email came to is not connected. Connect it again in Settings › Email, then reply.', 'replyToId');
+    }
+    const staff = await ctx.desk.db.selectFrom('staff').select('name').where('id', '=', ctx.session.staffId).executeTakeFirst();
+    const from = JSON.parse(original.email_from ?? 'null') as { name: string; address: string } | null;
+    if (!from?.address) throw new ApiError('invalid-args', 'This email has no sender address to answer.', 'replyToId');
+    const domain = (mailbox.address ?? 'bayline.invalid').split('@')[1] ?? 'bayline.invalid';
+    const id = `email:${crypto.randomUUID()}`;
+    const now = ctx.desk.now().toISOString();
+    const references = [original.email_references, original.email_message_id].filter(Boolean).join(' ') || null;
+    await ctx.desk.store.write(intent(ctx, 'mail-reply', 'Email reply sent', args.roId), async (tx) => {
+      await tx.insert('messages', {
+        id,
+        ro_id: args.roId,
+        customer_id: original.customer_id,
+        channel: 'email',
+        direction: 'out',
+        body: args.body,
+        at: now,
+        staff_id: ctx.session.staffId,
+        author: staff?.name ?? null,
+        read_at: now,
+        status: 'approved',
+        approved_by: actorOf(ctx),
+        approved_at: now,
+        automated: 0,
+        mailbox_id: mailbox.id,
+        subject: replySubject(original.subject ?? ''),
+        email_from: JSON.stringify({ name: '', address: mailbox.address }),
+        email_to: JSON.stringify([from]),
+        email_cc: '[]',
+        email_thread_id: original.email_thread_id,
+        email_message_id: `<${id.slice(6)}.bayline@${domain}>`,
+        email_in_reply_to: original.email_message_id,
+        email_references: references,
+      });
+    });
+    return loadDetail(ctx.desk, args.roId);
+  },
+
   'mail-mailbox-list': async (_args, ctx) => loadMailboxes(ctx),
 
   'mail-connect-start': async (_args, ctx) => {

@@ -266,6 +266,11 @@ export const API = {
   'mail-connect-start': method(none).returns<{ url: string }>(),
   /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
   'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
+  /**
+   * Send: the person at this window approves a reply to a mail on this repair (to its sender, in
+   * its thread, from the mailbox it came to). The relay sends it once.
+   */
+  'mail-reply': method(z.object({ roId: id, replyToId: id, body: required(20_000) }).strict()).returns<RepairOrderDetail>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
