@@ -2,7 +2,8 @@
 // real SDKs: the owner presses "Connect Gmail" in Settings, Google's page (the fake, approving the
 // test account) sends the browser tab back to the relay, which says "Connected as …"; Settings
 // then shows the mailbox through sync. An adjuster's email naming the claim reaches the repair's
-// conversation with sender, subject and text; "Disconnect" revokes it at Google.
+// conversation with sender, subject and text; a reply goes out once in the adjuster's thread;
+// "Disconnect" revokes it at Google.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -69,11 +70,21 @@ describe('email from the desk screens', () => {
     await page.getByRole('button', { name: 'Board', exact: true }).click();
     await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
     const conversation = page.getByRole('region', { name: 'Conversation with Zoë' });
-    await conversation.getByText(`Supplement approved — claim ${CLAIM}`).waitFor();
+    await conversation.getByText(`Supplement approved — claim ${CLAIM}`, { exact: true }).waitFor();
     await conversation.getByText(`Pat Adjuster <${ADJUSTER}>`).waitFor();
     await conversation.getByText('Supplement 1 is approved for $1,240.00. Please proceed with the repair.').waitFor();
-    await conversation.getByText(`Supplement approved — claim ${CLAIM}`).scrollIntoViewIfNeeded();
+    // Reply from the repair: sent once, from the shop's mailbox, in the adjuster's thread.
+    await conversation.getByRole('button', { name: 'Reply' }).click();
+    const reply = conversation.getByRole('form', { name: `Reply to ${ADJUSTER}` });
+    await reply.getByLabel(`Reply to ${ADJUSTER}`).fill('Thank you, Pat. We are going ahead today.');
+    await reply.getByRole('button', { name: 'Send email' }).click();
+    await conversation.getByText(`Re: Supplement approved — claim ${CLAIM}`).waitFor();
+    await conversation.getByText('Sent', { exact: true }).waitFor();
+    expect(s.google.sent).toHaveLength(1);
+    expect(s.google.sent[0]!.raw).toContain(`To: "Pat Adjuster" <${ADJUSTER}>`);
+    await conversation.getByText(`Supplement approved — claim ${CLAIM}`, { exact: true }).scrollIntoViewIfNeeded();
     await screenshot(page, 'mail-on-repair');
+    expect(await axeProblems(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     page.once('dialog', (d) => void d.accept());

@@ -3,6 +3,7 @@
 // shown sanitised in a sandboxed frame by the mail display (src-renderer/mail, "mail-render").
 import type { MailPerson, Message } from '../../src-shared/domain.js';
 import { formatMoment } from '../shared/format.js';
+import { EmailState } from './EmailReply.js';
 
 const who = (p: MailPerson) => (p.name ? `${p.name} <${p.address}>` : p.address);
 
@@ -12,7 +13,7 @@ export function EmailHeader({ m }: { m: Message }) {
   return (
     <div className="email-header">
       <p className="message-meta">
-        <span className="badge">Email</span> <strong>{from ? who(from) : m.author}</strong> · {formatMoment(m.at)}
+        <span className="badge">Email</span> <strong>{from ? who(from) : m.author}</strong> · {formatMoment(m.at)} <EmailState m={m} />
       </p>
       {to.length > 0 ? <p className="message-meta small">To: {to.map(who).join(', ')}{cc.length > 0 ? ` · Cc: ${cc.map(who).join(', ')}` : ''}</p> : null}
       <p className="email-subject">

@@ -7,6 +7,7 @@ import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
 import { TextActions, TextState } from '../texts/TextStatus.js';
 import { EmailHeader } from '../mail/EmailHeader.js';
+import { EmailReply } from '../mail/EmailReply.js';
 import { FieldProblem } from '../shared/Notice.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
@@ -56,6 +57,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
               </ul>
             ) : null}
             <TextActions m={m} ro={ro} onChanged={onChanged} />
+            <EmailReply m={m} ro={ro} onChanged={onChanged} />
           </li>
         ))}
       </ol>
