@@ -225,4 +225,21 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     // The shop's own reply came back through Gmail's history (Sent): still one row.
     expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(1);
   });
+
+  it('an approved reply goes out as soon as the desk\'s change reaches the relay, not at the next poll', async () => {
+    s = await startMailShop(engine, { pollMs: 600_000 });
+    await connect();
+    s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'Status?' });
+    await s.f.relay.mail!.wake();
+    const mail = await eventually('the email on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((m) => m.channel === 'email'),
+    );
+    const session = s.desk.newSession();
+    await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session);
+    const started = Date.now();
+    expect((await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body: 'Painting today.' }, session)).ok).toBe(true);
+    await eventually('the reply in Google\'s Sent folder', async () => s!.google.sent.length === 1, 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(s.google.sent).toHaveLength(1);
+  });
 });

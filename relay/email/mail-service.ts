@@ -43,6 +43,9 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 export class MailService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private sending: Promise<void> | null = null;
+  private readonly dirty = new Set<string>();
+  private stopListening: (() => void) | null = null;
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   /** What polling found, newest last (tests and logs read it). */
@@ -169,6 +172,10 @@ export class MailService {
   // ---- polling -------------------------------------------------------------------------------
 
   start(): void {
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => {
+      this.dirty.add(workspaceId);
+      this.sendDirty();
+    });
     const every = this.options.pollMs ?? this.config.pollMs;
     this.timer = setInterval(() => this.wake(), every);
     this.timer.unref();
@@ -186,8 +193,10 @@ export class MailService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopListening?.();
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await this.sending;
   }
 
   private async pollAll(): Promise<void> {
@@ -202,6 +211,52 @@ export class MailService {
         this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox poll failed');
       }
     }
+  }
+
+  /** The mailbox's approved mail, sent once each (./outbound.ts). */
+  private async sendFor(account: MailAccount): Promise<void> {
+    if (!account.sealedToken) return;
+    const store = await this.storage.workspaceStore(account.workspaceId);
+    const waiting = await store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('channel', '=', 'email')
+      .where('status', '=', 'approved')
+      .where('mailbox_id', '=', account.mailboxId)
+      .executeTakeFirst();
+    if (!waiting) return;
+    const { gmail } = gmailFor(this.config, this.config.vault.open(account.sealedToken, account.mailboxId));
+    await sendApproved({
+      gmail,
+      store,
+      records: this.storage.mail,
+      workspaceId: account.workspaceId,
+      mailboxId: account.mailboxId,
+      address: account.address,
+      owner: this.owner,
+      announce: () => this.storage.announceChanges(account.workspaceId),
+    });
+  }
+
+  /** A shop's data changed (a desk pushed an approved reply, say): send its mail now, not at the next poll. */
+  private sendDirty(): void {
+    if (this.sending || this.closed) return;
+    this.sending = (async () => {
+      while (this.dirty.size > 0 && !this.closed) {
+        const workspaceId = this.dirty.values().next().value!;
+        this.dirty.delete(workspaceId);
+        for (const account of await this.storage.mail.connectedAccounts(workspaceId)) {
+          try {
+            await this.sendFor(account);
+          } catch (err) {
+            this.log.warn({ mailboxId: account.mailboxId, err: (err as Error).message?.slice(0, 200) }, 'sending mail failed');
+          }
+        }
+      }
+    })().finally(() => {
+      this.sending = null;
+      if (this.dirty.size > 0) this.sendDirty();
+    });
   }
 
   private async pollMailbox(account: MailAccount): Promise<void> {
@@ -226,16 +281,7 @@ export class MailService {
       if (filed.how !== 'duplicate' && filed.how !== 'own-send') await this.storage.announceChanges(account.workspaceId);
     };
     try {
-      await sendApproved({
-        gmail,
-        store,
-        records: this.storage.mail,
-        workspaceId: account.workspaceId,
-        mailboxId: account.mailboxId,
-        address: account.address,
-        owner: this.owner,
-        announce: () => this.storage.announceChanges(account.workspaceId),
-      });
+      await this.sendFor(account);
       if (!account.historyId) {
         const profile = (await gmail.users.getProfile({ userId: 'me' })).data;
         await this.storage.mail.setHistoryId(account.mailboxId, profile.historyId ?? null, new Date().toISOString());
