@@ -187,6 +187,17 @@ export interface EmailDetails {
   mailboxId: string | null;
 }
 
+/** A mail no repair matched, waiting for a person to attach it or set it aside. */
+export interface UnassignedMail {
+  id: string;
+  from: MailPerson | null;
+  subject: string;
+  /** The start of its text. */
+  body: string;
+  at: string;
+  mailboxAddress: string | null;
+}
+
 /** A shop mailbox as the desk sees it (written by the relay). */
 export interface Mailbox {
   id: string;

@@ -242,4 +242,32 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(s.google.sent).toHaveLength(1);
   });
+
+  it('unassigned mail: a person attaches it to the repair and the rest of its thread follows; another is set aside', async () => {
+    s = await startMailShop(engine);
+    await connect();
+    const rental = s.google.deliver({ from: 'Enterprise Rent-A-Car <branch512@enterprise.example>', subject: 'Rental extension', text: 'The renter asked for two more days.' });
+    s.google.deliver({ from: 'Parts Depot <sales@parts.example>', subject: 'Weekly specials', text: 'Bumpers 20% off.' });
+    const inbox = await eventually('two emails in the inbox', async () => {
+      const list = await call<Array<{ id: string; subject: string; from: { address: string } }>>(s!.desk, 'mail-inbox-list', {});
+      return list.length === 2 && list;
+    });
+    const session = s.desk.newSession();
+    await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session);
+    const rentalRow = inbox.find((m) => m.subject === 'Rental extension')!;
+    const specials = inbox.find((m) => m.subject === 'Weekly specials')!;
+    expect(rentalRow.from.address).toBe('branch512@enterprise.example');
+    expect(await s.desk.call('mail-inbox-attach', { id: rentalRow.id, roId: s.ro.id }, session)).toMatchObject({ ok: true, result: [{ subject: 'Weekly specials' }] });
+    expect(await s.desk.call('mail-inbox-ignore', { id: specials.id }, session)).toMatchObject({ ok: true, result: [] });
+    // The attachment reaches the relay; the branch's next mail in that thread lands on the repair.
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    await eventually('the attachment at the relay', async () =>
+      (await relayStore.db.selectFrom('messages').select('ro_id').where('id', '=', rentalRow.id).executeTakeFirst())?.ro_id === s!.ro.id,
+    );
+    s.google.deliver({ from: 'Enterprise Rent-A-Car <branch512@enterprise.example>', subject: 'Re: Rental extension', text: 'Approved by the insurer.', inReplyTo: rental.messageId });
+    await eventually('the follow-up on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.some((m) => m.body === 'Approved by the insurer.'),
+    );
+    expect(await call(s.desk, 'mail-inbox-list', {})).toEqual([]);
+  });
 });

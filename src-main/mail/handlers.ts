@@ -3,7 +3,7 @@
 // for a single-use Google sign-in address over its paired credential, and asks it to disconnect.
 // Only an owner or manager switched in at the window may do either (the relay checks again).
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { Mailbox } from '../../src-shared/domain.js';
+import type { Mailbox, UnassignedMail } from '../../src-shared/domain.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import type { HandlerContext } from '../api/desk-context.js';
@@ -56,12 +56,70 @@ async function askRelay<T>(ctx: HandlerContext, path: string, body: unknown): Pr
   return answer as T;
 }
 
+export async function loadMailInbox(ctx: Pick<HandlerContext, 'desk'>): Promise<UnassignedMail[]> {
+  const rows = await ctx.desk.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('channel', '=', 'email')
+    .where('ro_id', 'is', null)
+    .where('direction', '=', 'in')
+    .where((eb) => eb.or([eb('status', 'is', null), eb('status', '!=', 'ignored')]))
+    .orderBy('at', 'desc')
+    .limit(500)
+    .execute();
+  const boxes = new Map((await ctx.desk.db.selectFrom('mailboxes').select(['id', 'address']).execute()).map((b) => [b.id, b.address]));
+  return rows.map((r) => {
+    let from: UnassignedMail['from'] = null;
+    try {
+      const v = JSON.parse(r.email_from ?? 'null') as { name?: string; address?: string } | null;
+      if (v?.address) from = { name: v.name ?? '', address: v.address };
+    } catch {
+      from = null;
+    }
+    return { id: r.id, from, subject: r.subject ?? '', body: (r.body ?? '').slice(0, 2000), at: r.at ?? '', mailboxAddress: (r.mailbox_id && boxes.get(r.mailbox_id)) || null };
+  });
+}
+
+async function unassignedMail(ctx: HandlerContext, id: string) {
+  const row = await ctx.desk.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || row.channel !== 'email' || row.ro_id !== null || row.status === 'ignored') throw new ApiError('not-found', 'That email is not in the inbox any more.', 'id');
+  return row;
+}
+
 /** "Re: " once, whatever the original subject already says. */
 export function replySubject(subject: string): string {
   return /^\s*re\s*:/i.test(subject) ? subject : `Re: ${subject}`;
 }
 
 export const mailHandlers: Partial<HandlerMap> = {
+  'mail-inbox-list': async (_args, ctx) => loadMailInbox(ctx),
+
+  'mail-inbox-attach': async (args, ctx) => {
+    const row = await unassignedMail(ctx, args.id);
+    const ro = await ctx.desk.db.selectFrom('repair_orders').select(['id', 'ro_number', 'customer_id']).where('id', '=', args.roId).executeTakeFirst();
+    if (!ro) throw new ApiError('not-found', 'That repair order is not in this workspace.', 'roId');
+    await ctx.desk.store.write(intent(ctx, 'mail-inbox-attach', `Email attached to RO ${ro.ro_number ?? ''}`, ro.id), async (tx) => {
+      const thread =
+        row.email_thread_id && row.mailbox_id
+          ? await tx.trx
+              .selectFrom('messages')
+              .select('id')
+              .where('mailbox_id', '=', row.mailbox_id)
+              .where('email_thread_id', '=', row.email_thread_id)
+              .where('ro_id', 'is', null)
+              .execute()
+          : [];
+      for (const id of new Set([row.id, ...thread.map((t) => t.id)])) await tx.update('messages', id, { ro_id: ro.id, customer_id: ro.customer_id });
+    });
+    return loadMailInbox(ctx);
+  },
+
+  'mail-inbox-ignore': async (args, ctx) => {
+    await unassignedMail(ctx, args.id);
+    await ctx.desk.store.write(intent(ctx, 'mail-inbox-ignore', 'Email set aside'), (tx) => tx.update('messages', args.id, { status: 'ignored' }));
+    return loadMailInbox(ctx);
+  },
+
   'mail-reply': async (args, ctx) => {
     const original = await ctx.desk.db.selectFrom('messages').selectAll().where('id', '=', args.replyToId).executeTakeFirst();
     if (!original || original.channel !== 'email' || original.ro_id !== args.roId) {

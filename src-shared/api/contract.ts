@@ -7,6 +7,7 @@ import type {
   BackupInfo,
   BayLink,
   Mailbox,
+  UnassignedMail,
   ChangedEvent,
   Customer,
   ExceptionTag,
@@ -270,6 +271,11 @@ export const API = {
    * Send: the person at this window approves a reply to a mail on this repair (to its sender, in
    * its thread, from the mailbox it came to). The relay sends it once.
    */
+  'mail-inbox-list': method(none).returns<UnassignedMail[]>(),
+  /** Attaches the mail, and the rest of its thread still unassigned, to a repair; later mail in the thread follows. */
+  'mail-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedMail[]>(),
+  /** Sets a mail aside (not about a repair): it leaves the inbox and stays in the mailbox. */
+  'mail-inbox-ignore': method(z.object({ id }).strict()).returns<UnassignedMail[]>(),
   'mail-reply': method(z.object({ roId: id, replyToId: id, body: required(20_000) }).strict()).returns<RepairOrderDetail>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
