@@ -86,6 +86,20 @@ describe('email from the desk screens', () => {
     await screenshot(page, 'mail-on-repair');
     expect(await axeProblems(page)).toEqual([]);
 
+    // Mail nothing matches waits in the inbox; a person attaches it by RO number.
+    s.google.deliver({ from: 'Enterprise Rent-A-Car <branch512@enterprise.example>', subject: 'Rental extension', text: 'The renter asked for two more days.' });
+    await page.getByRole('button', { name: /Texts inbox/ }).click();
+    const mailInbox = page.getByRole('region', { name: 'Unassigned mail' });
+    const item = mailInbox.getByRole('listitem').filter({ hasText: 'Rental extension' });
+    await item.waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+    await item.getByLabel('RO number').fill(String(s.ro.roNumber));
+    await item.getByRole('button', { name: 'Attach' }).click();
+    await mailInbox.getByText('No mail waiting').waitFor();
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    await conversation.getByText('Rental extension', { exact: true }).waitFor();
+
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     page.once('dialog', (d) => void d.accept());
     await email().getByRole('button', { name: 'Disconnect' }).click();
