@@ -270,4 +270,25 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     );
     expect(await call(s.desk, 'mail-inbox-list', {})).toEqual([]);
   });
+
+  it('Gmail sends but its answer is lost: the relay finds the mail by its Message-ID in Sent, marks it sent, and never sends it again', async () => {
+    s = await startMailShop(engine);
+    await connect();
+    s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'Status?' });
+    const mail = await eventually('the email on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((m) => m.channel === 'email'),
+    );
+    const session = s.desk.newSession();
+    await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session);
+    s.google.faults.loseNextSendAnswer = true;
+    expect((await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body: 'Painting today.' }, session)).ok).toBe(true);
+    const out = await eventually('the reply marked sent', async () => {
+      const m = (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((x) => x.direction === 'out');
+      return m?.status === 'sent' && m;
+    });
+    expect(out.statusDetail).toBeNull();
+    await s.f.relay.mail!.wake();
+    await s.f.relay.mail!.wake();
+    expect(s.google.sent).toHaveLength(1);
+  });
 });

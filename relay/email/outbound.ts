@@ -2,7 +2,9 @@
 // conditional insert into `mail_sends`, so one relay process, once, ever), then
 // `users.messages.send` with the Gmail thread id and the raw MIME Bayline built, whose
 // Message-ID the desk chose at approval and whose In-Reply-To/References name the mail it
-// answers, so it sits in the shop's Sent folder and in the recipient's thread.
+// answers, so it sits in the shop's Sent folder and in the recipient's thread. When the answer is
+// lost (timeout, 5xx), the Sent folder is searched for that Message-ID before anything else: found
+// is sent; not found is "check needed" for a person. Nothing is ever sent twice on its own.
 import type { gmail_v1 } from 'googleapis';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
@@ -63,6 +65,14 @@ const parse = (json: string | null): Person[] => {
   }
 };
 
+/** The shop's sent copy of a message, found by its own Message-ID (null when Gmail has none). */
+export async function findSent(gmail: gmail_v1.Gmail, messageId: string | null): Promise<{ id: string; threadId: string | null } | null> {
+  if (!messageId) return null;
+  const list = (await gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`, maxResults: 5 })).data.messages ?? [];
+  const hit = list[0];
+  return hit?.id ? { id: hit.id, threadId: hit.threadId ?? null } : null;
+}
+
 /** Sends this mailbox's approved mail; returns how many went out. */
 export async function sendApproved(input: {
   gmail: gmail_v1.Gmail;
@@ -113,6 +123,14 @@ export async function sendApproved(input: {
     } catch (err) {
       const status = statusOf(err);
       const refused = status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429;
+      // The outcome is unknown: Gmail may have sent it. Look for its own Message-ID before anything else.
+      const found = refused ? null : await findSent(input.gmail, m.email_message_id).catch(() => null);
+      if (found) {
+        await input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId: found.id, outcome: 'sent', now: new Date().toISOString() });
+        await setStatus({ status: 'sent', external_id: found.id, email_thread_id: found.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
+        sent += 1;
+        continue;
+      }
       await input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId: null, outcome: refused ? 'failed' : 'uncertain', now: new Date().toISOString() });
       await setStatus(
         refused

@@ -68,6 +68,8 @@ export class FakeGoogle {
   private readonly accessTokens = new Map<string, { account: string; refreshToken: string }>();
   private readonly mailboxes = new Map<string, Mailbox>();
   private nextId = 0x18c0_0000_0000;
+  /** Faults a test sets: the next send is kept in Sent but answered 503 (the answer lost). */
+  readonly faults = { loseNextSendAnswer: false };
 
   constructor(readonly options: FakeGoogleOptions) {
     this.app = Fastify({ logger: false });
@@ -278,6 +280,10 @@ export class FakeGoogle {
       const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
       const m = this.store(who(req), raw, ['SENT'], threadId);
       this.sent.push({ raw, id: m.id, threadId: m.threadId });
+      if (this.faults.loseNextSendAnswer) {
+        this.faults.loseNextSendAnswer = false;
+        return gmailError(reply, 503, 'The service is currently unavailable.');
+      }
       return { id: m.id, threadId: m.threadId, labelIds: m.labelIds };
     });
 
