@@ -291,4 +291,45 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     await s.f.relay.mail!.wake();
     expect(s.google.sent).toHaveLength(1);
   });
+
+  it('a send left unfinished by a relay that died: found in Sent is sent, not found needs a person; neither is sent again', async () => {
+    s = await startMailShop(engine, { pollMs: 600_000 });
+    await connect();
+    const [box] = await eventually('the mailbox at the relay', async () => {
+      const list = await s!.f.storage.mail.connectedAccounts();
+      return list.length === 1 && list;
+    });
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const longAgo = new Date(Date.now() - 120_000).toISOString();
+    // What a dead relay left: two claimed replies; Gmail got the first one before the process died
+    // (it is in the mailbox, delivered below, and the poll does not file it twice).
+    for (const n of ['one', 'two']) {
+      await s.f.storage.mail.claimSend({ workspaceId: s.f.workspace.id, messageId: `email:dead-${n}`, by: 'relay-that-died', now: longAgo });
+      await relayStore.write({ actor: 'relay', action: 'test-setup' }, (tx) =>
+        tx.insert('messages', {
+          id: `email:dead-${n}`,
+          ro_id: s!.ro.id,
+          channel: 'email',
+          direction: 'out',
+          body: `Reply ${n}`,
+          at: longAgo,
+          status: 'sending',
+          mailbox_id: box!.mailboxId,
+          subject: 'Re: photos',
+          email_to: JSON.stringify([{ name: 'Pat Adjuster', address: ADJUSTER }]),
+          email_message_id: `<dead-${n}.bayline@example.com>`,
+        }),
+      );
+    }
+    s.google.deliver({ from: `<${SHOP_MAILBOX}>`, to: ADJUSTER, subject: 'Re: photos', text: 'Reply one', messageId: '<dead-one.bayline@example.com>' });
+    // The next round (called directly: a timer's round may already be under way).
+    await (s.f.relay.mail as unknown as { resolveOpenSends(): Promise<void> }).resolveOpenSends();
+    const states = await eventually('both resolved at the desk', async () => {
+      const out = (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.filter((m) => m.direction === 'out');
+      return out.length === 2 && out.every((m) => m.status !== 'sending') && out;
+    });
+    expect(Object.fromEntries(states.map((m) => [m.body, m.status]))).toEqual({ 'Reply one': 'sent', 'Reply two': 'check-needed' });
+    expect(states.find((m) => m.body === 'Reply two')?.statusDetail).toMatch(/Sent folder/);
+    expect(s.google.sent).toHaveLength(0);
+  });
 });

@@ -13,13 +13,15 @@ import type { MailAccount } from '../storage/mail-records.js';
 import { GMAIL_SCOPES, type GoogleMailConfig } from './config.js';
 import { GMAIL_CALLBACK_PATH, gmailFor, isRevokedGrant, oauthClient, statusOf } from './google.js';
 import { fileMail, type FiledMail } from './inbound.js';
-import { sendApproved } from './outbound.js';
+import { findSent, sendApproved } from './outbound.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
 export const MAIL_ADMIN_ROLES = ['owner', 'manager'] as const;
 
 const STATE_MINUTES = 15;
 const RESYNC_LIMIT = 200;
+/** The Gmail client's timeout (./google.ts); a claim older than twice this has no living sender. */
+const SEND_TIMEOUT_MS = 20_000;
 
 export class MailError extends Error {
   constructor(
@@ -46,6 +48,8 @@ export class MailService {
   private sending: Promise<void> | null = null;
   private readonly dirty = new Set<string>();
   private stopListening: (() => void) | null = null;
+  private sweptOnce = false;
+  private readonly startedAt = Date.now();
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   /** What polling found, newest last (tests and logs read it). */
@@ -199,7 +203,43 @@ export class MailService {
     await this.sending;
   }
 
+  /**
+   * Claims with no outcome (the process died mid-send): SQLite belongs to one process, so at the
+   * first round every open claim is a dead one's; on PostgreSQL, once older than twice the send
+   * timeout. Each is looked for in Sent by its Message-ID: found is sent, else "check needed".
+   */
+  private async resolveOpenSends(): Promise<void> {
+    // (This process's own claims are all newer than its start.)
+    const cutoff = this.storage.engine === 'sqlite' && !this.sweptOnce ? this.startedAt : Date.now() - 2 * SEND_TIMEOUT_MS;
+    this.sweptOnce = true;
+    for (const claim of await this.storage.mail.openSends(new Date(cutoff).toISOString())) {
+      const store = await this.storage.workspaceStore(claim.workspaceId);
+      const row = await store.db.selectFrom('messages').selectAll().where('id', '=', claim.messageId).executeTakeFirst();
+      const account = row?.mailbox_id ? await this.storage.mail.findAccount(row.mailbox_id) : null;
+      if (!row || !account?.sealedToken) continue;
+      const { gmail } = gmailFor(this.config, this.config.vault.open(account.sealedToken, account.mailboxId));
+      const found = await findSent(gmail, row.email_message_id);
+      const now = new Date().toISOString();
+      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.id ?? null, outcome: found ? 'sent' : 'uncertain', now });
+      await store.write({ actor: 'relay', action: 'email-status', summary: found ? 'Email sent' : 'Email outcome unknown: a person must check', roId: row.ro_id, audit: false }, async (tx) => {
+        await tx.update(
+          'messages',
+          row.id,
+          found
+            ? { status: 'sent', external_id: found.id, status_detail: null }
+            : { status: 'check-needed', status_detail: 'The relay stopped while sending: look in the mailbox\'s Sent folder before writing it again.' },
+        );
+      });
+      await this.storage.announceChanges(claim.workspaceId);
+    }
+  }
+
   private async pollAll(): Promise<void> {
+    try {
+      await this.resolveOpenSends();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message?.slice(0, 200) }, 'could not resolve unfinished sends');
+    }
     for (const account of await this.storage.mail.connectedAccounts()) {
       if (this.closed) return;
       const now = Date.now();
