@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
+import { MailConfigError, readGoogleMailConfig } from './email/config.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
 import { openPostgresStorage } from './storage/postgres.js';
@@ -42,6 +43,11 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
 Texting (Telnyx): TELNYX_API_KEY, TELNYX_PUBLIC_KEY, TELNYX_BASE_URL (optional) and
 TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON file given with
 --telnyx-config FILE. Without an API key the relay runs without texting.
+
+Email (Gmail): GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and BAYLINE_MAIL_TOKEN_KEY (64 hex
+characters: openssl rand -hex 32) or BAYLINE_MAIL_TOKEN_KEY_FILE from the environment, or the
+same keys in a JSON file given with --mail-config FILE. Google sends the browser back to
+<public URL>/mail/gmail/callback. Without a client id the relay runs without email.
 `;
 
 class UsageError extends Error {}
@@ -110,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
       'public-url': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
       'telnyx-config': { type: 'string' },
+      'mail-config': { type: 'string' },
       'area-code': { type: 'string' },
       number: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -145,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
   if (full === 'device revoke' && !values.device) throw new UsageError('Say which device with --device ID (see: device list).');
 
   const telnyx = readTelnyxConfig(process.env, values['telnyx-config']);
+  const google = full === 'serve' ? readGoogleMailConfig(process.env, values['mail-config']) : null;
   const needTelnyx = (): TelnyxConfig => {
     if (!telnyx) throw new UsageError('Texting is not configured: set TELNYX_API_KEY (and TELNYX_MESSAGING_PROFILE_ID), or give --telnyx-config FILE.');
     return telnyx;
@@ -280,8 +288,10 @@ async function main(argv: string[]): Promise<number> {
           blobDir: blobs ? path.resolve(blobs) : undefined,
           trustProxy: values['trust-proxy'] ?? false,
           telnyx,
+          google,
         });
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
+        if (!google) console.warn('Email is off: no GOOGLE_CLIENT_ID.');
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -311,7 +321,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError) {
       console.error(err.message);
       process.exit(1);
     }

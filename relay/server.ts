@@ -10,6 +10,9 @@ import { portalPlugin, type PortalPluginOptions } from './portal/portal-plugin.j
 import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
 import { syncPlugin } from './sync/sync-plugin.js';
+import { type GoogleMailConfig, hideMailSecrets } from './email/config.js';
+import { mailPlugin } from './email/mail-plugin.js';
+import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
 import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
@@ -33,6 +36,10 @@ export interface RelayOptions {
   telnyx?: TelnyxConfig | null;
   /** Test and tuning knobs of the texting service (the quiet-hours clock, how often it polls). */
   sms?: Omit<SmsServiceOptions, 'config' | 'client' | 'blobDir'>;
+  /** Mail through the operator's Google app (relay/email/config.ts); without it, no mailbox can connect. */
+  google?: GoogleMailConfig | null;
+  /** Tuning of the mail service (how often mailboxes are polled). */
+  mail?: Omit<MailServiceOptions, 'config' | 'publicUrl'>;
 }
 
 export interface RunningRelay {
@@ -42,6 +49,8 @@ export interface RunningRelay {
   hub: SyncHub;
   /** The texting service, when Telnyx is configured. */
   sms: SmsService | null;
+  /** The mail service, when a Google app is configured. */
+  mail: MailService | null;
   close(): Promise<void>;
 }
 
@@ -50,6 +59,8 @@ const SECRET_KEYS = [
   ...['secret', 'code', 'pairingCode', 'token', 'phone', 'mobile', 'from', 'to'],
   // Telnyx settings, and what its webhooks carry about a customer.
   ...['apiKey', 'publicKey', 'TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY', 'text', 'phone_number'],
+  // Google: the app secret, OAuth codes, states and tokens.
+  ...['clientSecret', 'GOOGLE_CLIENT_SECRET', 'refresh_token', 'access_token'],
 ];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -123,12 +134,17 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
     : null;
   await app.register(smsPlugin, { service: sms });
+  const mail = options.google
+    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.google), publicUrl: () => app.publicUrl })
+    : null;
+  await app.register(mailPlugin, { service: mail });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = options.publicUrl ?? `http://127.0.0.1:${port}`;
   app.publicUrl = url;
   await sms?.start();
+  mail?.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -136,10 +152,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     port,
     hub,
     sms,
+    mail,
     close() {
       closing ??= (async () => {
         hub.close();
         await sms?.close();
+        await mail?.close();
         await app.close();
       })();
       return closing;

@@ -25,6 +25,7 @@ import { adoptPairingNumbers, RoNumberKeeper } from './repair-orders/ro-numbers.
 import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
+import { mailHandlers } from './mail/handlers.js';
 import { smsHandlers } from './sms/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
@@ -90,6 +91,7 @@ export class Desk implements DeskContext {
       portalHandlers,
       printingHandlers,
       smsHandlers,
+      mailHandlers,
       demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {

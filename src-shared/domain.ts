@@ -168,6 +168,45 @@ export interface Message {
   /** Why a text is held, refused, failed or needs checking, in the shop's words. */
   statusDetail: string | null;
   attachments: Attachment[];
+  /** Mail only (channel 'email'): subject, people and the HTML part; null for texts and portal messages. */
+  email: EmailDetails | null;
+}
+
+export interface MailPerson {
+  name: string;
+  address: string;
+}
+
+/** What a mail adds to a conversation message. `body` is its text; `html` is shown only sanitised. */
+export interface EmailDetails {
+  subject: string;
+  from: MailPerson | null;
+  to: MailPerson[];
+  cc: MailPerson[];
+  html: string | null;
+  mailboxId: string | null;
+}
+
+/** A mail no repair matched, waiting for a person to attach it or set it aside. */
+export interface UnassignedMail {
+  id: string;
+  from: MailPerson | null;
+  subject: string;
+  /** The start of its text. */
+  body: string;
+  at: string;
+  mailboxAddress: string | null;
+}
+
+/** A shop mailbox as the desk sees it (written by the relay). */
+export interface Mailbox {
+  id: string;
+  provider: 'gmail';
+  address: string;
+  state: 'connected' | 'reconnect-needed' | 'disconnected';
+  connectedAt: string | null;
+  /** The last problem, in the shop's words, with what to do. */
+  lastError: string | null;
 }
 
 /** The customer's portal link for one repair, as this desk knows it. */

@@ -27,6 +27,7 @@ import {
   StorageTooNewError,
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
@@ -87,6 +88,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const storage: RelayStorage = {
     engine: 'sqlite',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
+    mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>

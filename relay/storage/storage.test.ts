@@ -515,8 +515,8 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3]);
-      expect(versions(workspace)).toEqual([1, 2, 3]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -555,7 +555,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
         expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 2)).toBe(2);
         db.prepare(insert).run();
-        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(3);
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
         expect(db.prepare(readBack).get()).toEqual({ id: 'm1', body: 'Hi', peer_number: null, approved_by: null });
         expect(db.prepare('SELECT count(*) AS n FROM sms_templates').get()).toEqual({ n: 0 });
         db.close();
@@ -567,10 +567,42 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4243', label: 'workspace' };
           expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
           await client.query(insert.replace('messages', `${schema}.messages`));
-          expect(await migratePostgres(client, options)).toBe(3);
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           const rows = await client.query(readBack.replace('messages', `${schema}.messages`));
           expect(rows.rows).toEqual([{ id: 'm1', body: 'Hi', peer_number: null, approved_by: null }]);
           expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.sms_templates`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('migration 6 (mail) keeps a version-3 workspace\'s texts and adds the mailboxes and the mail columns', async () => {
+      const insert = "INSERT INTO messages (id, ro_id, channel, direction, body, peer_number) VALUES ('m1', 'r1', 'sms', 'in', 'Hi', '+15125550147')";
+      const readBack = 'SELECT id, body, peer_number, subject, email_thread_id, body_html FROM messages';
+      const expected = { id: 'm1', body: 'Hi', peer_number: '+15125550147', subject: null, email_thread_id: null, body_html: null };
+      const mailbox = "INSERT INTO mailboxes (id, provider, address, state) VALUES ('mb1', 'gmail', 'shop@example.com', 'connected')";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
+        db.prepare(insert).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(6);
+        expect(db.prepare(readBack).get()).toEqual(expected);
+        db.prepare(mailbox).run();
+        expect(db.prepare('SELECT address, state FROM mailboxes').all()).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4246', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
+          await client.query(insert.replace('messages', `${schema}.messages`));
+          expect(await migratePostgres(client, options)).toBe(6);
+          expect((await client.query(readBack.replace('messages', `${schema}.messages`))).rows).toEqual([expected]);
+          await client.query(mailbox.replace('mailboxes', `${schema}.mailboxes`));
+          expect((await client.query(`SELECT address, state FROM ${schema}.mailboxes`)).rows).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
         } finally {
           await client.end();
         }
@@ -588,7 +620,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 2)).toBe(2);
         db.prepare(shop).run();
         db.prepare(desk).run();
-        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(3);
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 3)).toBe(3);
         db.prepare(block(1001)).run();
         expect(db.prepare(readBack).all()).toEqual([{ name: 'Front', first_number: 1001, last_number: 1050 }]);
         // A range is recorded once per shop.
@@ -602,10 +634,41 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect(await migratePostgres(client, { ...options, target: 2 })).toBe(2);
           await client.query(shop);
           await client.query(desk);
-          expect(await migratePostgres(client, options)).toBe(3);
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           await client.query(block(1001));
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Front', first_number: '1001', last_number: '1050' }]);
           await expect(client.query(block(1001))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 4 (mail) keeps a version-3 relay\'s shops and adds the mailbox records, empty', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const account =
+        "INSERT INTO mail_accounts (mailbox_id, workspace_id, provider, address, sealed_token, state, connected_by, connected_at, updated_at) VALUES ('mb1', 'w1', 'gmail', 'shop@example.com', 'v1.a.b.c', 'connected', 'staff:s1', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')";
+      const readBack = 'SELECT w.name, a.address FROM workspaces w JOIN mail_accounts a ON a.workspace_id = w.id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 3)).toBe(3);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(4);
+        expect(db.prepare('SELECT count(*) AS n FROM mail_oauth_states').get()).toEqual({ n: 0 });
+        db.prepare(account).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4247', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
+          await client.query(shop);
+          expect(await migratePostgres(client, options)).toBe(4);
+          expect((await client.query('SELECT count(*)::int AS n FROM mail_oauth_states')).rows).toEqual([{ n: 0 }]);
+          await client.query(account);
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
         } finally {
           await client.end();
         }
@@ -617,12 +680,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(3);
+        expect(db.pragma('user_version', { simple: true })).toBe(6);
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('3');
+        expect(row?.value).toBe('6');
       }
     });
 
@@ -652,7 +715,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 3\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 4\)/);
       expect(await fingerprint()).toBe(before);
     });
 

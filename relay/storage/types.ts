@@ -1,6 +1,7 @@
 // What the relay keeps, whichever engine holds it: the operator's records (workspaces, desks,
 // pairing codes, blobs) and one synced workspace store per shop.
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
 
@@ -41,6 +42,8 @@ export interface RelayStorage {
   readonly engine: 'sqlite' | 'postgres';
   /** Texting: numbers, 10DLC, the webhook queue, send claims, opt-outs (relay/storage/sms-records.ts). */
   readonly sms: SmsRecords;
+  /** Mail: connected mailboxes with their sealed tokens, sign-in states, cursors (relay/storage/mail-records.ts). */
+  readonly mail: MailRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 

@@ -60,11 +60,15 @@ export async function relayPostgresFixture(release: Release): Promise<TestDataba
   return database;
 }
 
-/** Every synced row of a SQLite workspace file, table by table, in id order (what must survive an upgrade). */
+/**
+ * Every synced row of a SQLite workspace file, table by table, in id order (what must survive an
+ * upgrade). Tables a later version brings are left out when the file does not have them yet.
+ */
 export function sqliteSyncedRows(file: string, tables = Object.keys(SYNCED_SCHEMA)): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]));
+    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    return Object.fromEntries(tables.filter((t) => present.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]));
   } finally {
     db.close();
   }
@@ -76,7 +80,10 @@ export async function postgresSyncedRows(url: string, schema: string, tables = O
   await client.connect();
   try {
     const out: Record<string, unknown[]> = {};
-    for (const t of tables) out[t] = (await client.query(`SELECT * FROM ${schema}.${t} ORDER BY id`)).rows;
+    const present = new Set(
+      (await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema])).rows.map((r) => r.table_name),
+    );
+    for (const t of tables.filter((name) => present.has(name))) out[t] = (await client.query(`SELECT * FROM ${schema}.${t} ORDER BY id`)).rows;
     return out;
   } finally {
     await client.end();

@@ -55,6 +55,9 @@ export interface RelayFixtureOptions {
   /** Texting through a fake Telnyx (relay/testing/fake-telnyx.ts). */
   telnyx?: RelayOptions['telnyx'];
   sms?: RelayOptions['sms'];
+  /** Mail through a fake Google (relay/email/fake-google/). */
+  google?: RelayOptions['google'];
+  mail?: RelayOptions['mail'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -69,6 +72,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     portal: options.portal,
     telnyx: options.telnyx,
     sms: options.sms,
+    google: options.google,
+    mail: options.mail,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

@@ -107,21 +107,42 @@ describe('migration 5: texts', () => {
   });
 });
 
+describe('migration 6: mail', () => {
+  it('keeps a version-5 workspace\'s texts and adds the mailboxes and the mail columns on messages, empty', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 5);
+    sqlite.prepare("INSERT INTO messages (id, ro_id, channel, direction, body, peer_number) VALUES ('m1', 'r1', 'sms', 'in', 'On my way', '+15125550147')").run();
+    migrate(sqlite, 6);
+    expect(schemaVersion(sqlite)).toBe(6);
+    expect(sqlite.prepare('SELECT body, peer_number, subject, email_thread_id, body_html, mailbox_id FROM messages').get()).toEqual({
+      body: 'On my way',
+      peer_number: '+15125550147',
+      subject: null,
+      email_thread_id: null,
+      body_html: null,
+      mailbox_id: null,
+    });
+    expect(columnsOf(sqlite, 'mailboxes')).toEqual(['address', 'connected_at', 'connected_by', 'disconnected_at', 'id', 'last_error', 'provider', 'state']);
+    expect(sqlite.prepare('SELECT count(*) AS n FROM mailboxes').get()).toEqual({ n: 0 });
+    sqlite.close();
+  });
+});
+
 describe('versions after 5: made from the declaration', () => {
   it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
     const schema = {
       declaration: {
         ...SYNCED_SCHEMA,
-        customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(6) } },
-        loaner_cars: table(6, { plate: text(6) }),
+        customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(7) } },
+        loaner_cars: table(7, { plate: text(7) }),
       },
-      versions: [...SCHEMA_VERSIONS, { version: 6, name: 'loaners' }],
+      versions: [...SCHEMA_VERSIONS, { version: 7, name: 'loaners' }],
     };
-    const steps = { ...DESK_STEPS, 6: (db: Database.Database) => void db.exec("INSERT INTO meta (key, value) VALUES ('loaners', 'ready')") };
+    const steps = { ...DESK_STEPS, 7: (db: Database.Database) => void db.exec("INSERT INTO meta (key, value) VALUES ('loaners', 'ready')") };
     const sqlite = new Database(freshFile());
-    migrate(sqlite, 5);
+    migrate(sqlite, 6);
     sqlite.prepare("INSERT INTO customers (id, first_name) VALUES ('c1', 'Ana')").run();
-    for (const m of deskMigrations(schema, steps).filter((m) => m.version === 6)) m.up(sqlite);
+    for (const m of deskMigrations(schema, steps).filter((m) => m.version === 7)) m.up(sqlite);
     expect(sqlite.prepare('SELECT first_name, nickname FROM customers').get()).toEqual({ first_name: 'Ana', nickname: null });
     expect(columnsOf(sqlite, 'loaner_cars')).toEqual(['id', 'plate']);
     expect(sqlite.prepare("SELECT value FROM meta WHERE key = 'loaners'").get()).toEqual({ value: 'ready' });
@@ -131,8 +152,8 @@ describe('versions after 5: made from the declaration', () => {
 
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
-    expect(LATEST_VERSION).toBe(5);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(LATEST_VERSION).toBe(6);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -145,7 +166,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 5\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 6\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -161,7 +182,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v5');
+    expect(backup?.reason).toBe('before-v6');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

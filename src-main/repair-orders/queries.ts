@@ -1,6 +1,6 @@
 // Reading repair orders back as the API hands them out: board cards and the full RO view.
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { Attachment, Message, MessageChannel, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
+import type { Attachment, EmailDetails, MailPerson, Message, MessageChannel, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import type { Stage } from '../../src-shared/stages.js';
@@ -221,9 +221,31 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
         status: m.status,
         statusDetail: m.status_detail,
         attachments: files.filter((a) => a.messageId === m.id),
+        email: m.channel === 'email' ? emailDetails(m) : null,
       }),
     ),
     portal: await loadPortalLink(desk, id),
+  };
+}
+
+function parsePeople(json: string | null): MailPerson[] {
+  try {
+    const v: unknown = JSON.parse(json ?? '[]');
+    return (Array.isArray(v) ? v : [v]).filter((p): p is MailPerson => typeof p?.address === 'string').map((p) => ({ name: String(p.name ?? ''), address: p.address }));
+  } catch {
+    return [];
+  }
+}
+
+/** A mail's subject, people and HTML part from its row (the relay wrote them as JSON). */
+export function emailDetails(m: RowOf<'messages'>): EmailDetails {
+  return {
+    subject: m.subject ?? '',
+    from: parsePeople(m.email_from)[0] ?? null,
+    to: parsePeople(m.email_to),
+    cc: parsePeople(m.email_cc),
+    html: m.body_html,
+    mailboxId: m.mailbox_id,
   };
 }
 

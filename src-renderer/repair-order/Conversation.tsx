@@ -6,6 +6,8 @@ import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
 import { TextActions, TextState } from '../texts/TextStatus.js';
+import { EmailHeader } from '../mail/EmailHeader.js';
+import { EmailReply } from '../mail/EmailReply.js';
 import { FieldProblem } from '../shared/Notice.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
@@ -38,10 +40,14 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
       <ol className="messages" aria-label="Messages" tabIndex={0}>
         {ro.messages.map((m) => (
           <li key={m.id} className={`message message-${m.direction} message-${m.channel}${m.status === 'draft' ? ' message-draft' : ''}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
-            <p className="message-meta">
-              {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author || (m.direction === 'in' ? 'Customer' : 'Shop')}{' '}
-              {m.direction === 'in' ? '→ shop' : `→ ${ro.customer.firstName}`} · {CHANNEL[m.channel]} · {formatMoment(m.at)} <TextState m={m} />
-            </p>
+            {m.email ? (
+              <EmailHeader m={m} />
+            ) : (
+              <p className="message-meta">
+                {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author || (m.direction === 'in' ? 'Customer' : 'Shop')}{' '}
+                {m.direction === 'in' ? '→ shop' : `→ ${ro.customer.firstName}`} · {CHANNEL[m.channel]} · {formatMoment(m.at)} <TextState m={m} />
+              </p>
+            )}
             <p className="message-body">{m.body}</p>
             {m.attachments.length > 0 ? (
               <ul className="message-files" aria-label="Files sent with this message">
@@ -51,6 +57,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
               </ul>
             ) : null}
             <TextActions m={m} ro={ro} onChanged={onChanged} />
+            <EmailReply m={m} ro={ro} onChanged={onChanged} />
           </li>
         ))}
       </ol>

@@ -1,6 +1,6 @@
 // The shop's settings: profile, logo and colours (previewed live on the portal), the stage wording
 // customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
-// the shop's relay; texting (help text, hours, templates).
+// the shop's relay; texting (help text, hours, templates); the shop's mailboxes (Email).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { ArgsOf } from '../../src-shared/api/contract.js';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
@@ -14,6 +14,7 @@ import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
+import { MailSettings } from '../mail/MailSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -24,6 +25,7 @@ const SECTIONS = [
   ['staff', 'Staff'],
   ['printing', 'Printing'],
   ['texts', 'Texts'],
+  ['email', 'Email'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -160,6 +162,8 @@ export function Settings() {
           <PrintingDefaults />
 
           <TextSettings />
+
+          <MailSettings />
 
           <RelaySection />
         </div>

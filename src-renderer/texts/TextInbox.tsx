@@ -1,5 +1,6 @@
 // Texts no single open repair matched (an unknown number, or a customer with several cars in):
 // a person reads each one and attaches it to the right repair, where it joins the conversation.
+// Unassigned mail follows below (../mail/MailInbox.tsx).
 import { useState } from 'react';
 import type { UnassignedText } from '../../src-shared/domain.js';
 import { formatPhone } from '../../src-shared/phone.js';
@@ -7,6 +8,7 @@ import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
+import { MailInbox } from '../mail/MailInbox.js';
 
 export function TextInbox() {
   const { api } = useDesk();
@@ -25,6 +27,7 @@ export function TextInbox() {
           <InboxItem key={t.id} text={t} onAttached={inbox.set} />
         ))}
       </ol>
+      <MailInbox />
     </main>
   );
 }

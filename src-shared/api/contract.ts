@@ -6,6 +6,8 @@ import type {
   AuditEntry,
   BackupInfo,
   BayLink,
+  Mailbox,
+  UnassignedMail,
   ChangedEvent,
   Customer,
   ExceptionTag,
@@ -258,6 +260,23 @@ export const API = {
   'sms-check-resolve': method(z.object({ id, outcome: z.enum(['sent', 'not-sent']) }).strict()).returns<RepairOrderDetail>(),
   'sms-inbox-list': method(none).returns<UnassignedText[]>(),
   'sms-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedText[]>(),
+
+  // ---- mail: the shop's mailboxes are connected on the relay; the desk asks for the sign-in page.
+  'mail-mailbox-list': method(none).returns<Mailbox[]>(),
+  /** The Google sign-in address for the person at this window (owner or manager), single use. */
+  'mail-connect-start': method(none).returns<{ url: string }>(),
+  /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
+  'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
+  /**
+   * Send: the person at this window approves a reply to a mail on this repair (to its sender, in
+   * its thread, from the mailbox it came to). The relay sends it once.
+   */
+  'mail-inbox-list': method(none).returns<UnassignedMail[]>(),
+  /** Attaches the mail, and the rest of its thread still unassigned, to a repair; later mail in the thread follows. */
+  'mail-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedMail[]>(),
+  /** Sets a mail aside (not about a repair): it leaves the inbox and stays in the mailbox. */
+  'mail-inbox-ignore': method(z.object({ id }).strict()).returns<UnassignedMail[]>(),
+  'mail-reply': method(z.object({ roId: id, replyToId: id, body: required(20_000) }).strict()).returns<RepairOrderDetail>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),

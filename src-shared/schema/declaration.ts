@@ -245,9 +245,43 @@ export const SYNCED_SCHEMA = {
       approved_at: text(5),
       template_id: text(5),
       send_after: text(5),
+      // Mail (channel 'email'): the mailbox it came through or goes out of, the subject, the
+      // people as JSON ({ name, address } and arrays of them), the provider's thread id, the RFC
+      // 5322 Message-ID / In-Reply-To / References that thread it in every mail program, and the
+      // HTML part as the sender wrote it (`body` holds the text; the desk sanitises the HTML).
+      mailbox_id: text(6),
+      subject: text(6),
+      email_from: text(6),
+      email_to: text(6),
+      email_cc: text(6),
+      email_thread_id: text(6),
+      email_message_id: text(6),
+      email_in_reply_to: text(6),
+      email_references: text(6),
+      body_html: text(6),
     },
-    { indexes: { messages_ro: index(3, 'ro_id', 'at'), messages_status: index(5, 'channel', 'status') } },
+    {
+      indexes: {
+        messages_ro: index(3, 'ro_id', 'at'),
+        messages_status: index(5, 'channel', 'status'),
+        messages_email_thread: index(6, 'mailbox_id', 'email_thread_id'),
+      },
+    },
   ),
+  /**
+   * The shop's connected mailboxes (Gmail now; Outlook and IMAP later). Written by the relay:
+   * "Connected as <address>", the state the desk shows, and the last problem in shop words. The
+   * refresh token never is: it lives encrypted in the relay's operator database.
+   */
+  mailboxes: table(6, {
+    provider: text(6), // 'gmail'
+    address: text(6),
+    state: text(6), // 'connected' | 'reconnect-needed' | 'disconnected'
+    connected_by: text(6), // staff:<id>
+    connected_at: text(6),
+    disconnected_at: text(6),
+    last_error: text(6),
+  }),
   /** The shop's text templates with merge fields ({first_name}, {portal_link}, …). */
   sms_templates: table(5, {
     name: text(5),

@@ -30,6 +30,7 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
   { version: 3, name: 'portal', frozen: { sqlite: SQLITE_V3_PORTAL, postgres: POSTGRES_V3_PORTAL, relayVersion: 2 } },
   { version: 4, name: 'token-secrets', deskOnly: true },
   { version: 5, name: 'sms', frozen: { sqlite: SQLITE_V5_SMS, postgres: POSTGRES_V5_SMS, relayVersion: 3 } },
+  { version: 6, name: 'mail' },
 ];
 
 /** The version number a relay's workspace file or schema records for `v`. */

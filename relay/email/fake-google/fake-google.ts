@@ -1,0 +1,319 @@
+// A small Google on 127.0.0.1 for tests and for trying the mail hub without a real account: the
+// OAuth 2.0 authorize (auto-approving one configured test account), token and revoke endpoints,
+// and the part of Gmail v1 the relay uses (profile, messages get/send, history, threads). The real
+// SDKs talk to it: google-auth-library's OAuth2Client through its `endpoints`, googleapis through
+// `rootUrl`. It checks what Google checks that matters here: the client, the redirect URI, the
+// PKCE verifier (S256), single-use codes, revoked tokens, expired history ids (404). It keeps the
+// raw MIME of every sent message, and a test "delivers" inbound mail with `deliver`.
+import { createHash, randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+
+export interface FakeGoogleOptions {
+  clientId: string;
+  clientSecret: string;
+  /** The Google account that signs in and approves (the shop's mailbox). */
+  account: string;
+}
+
+interface StoredMessage {
+  id: string;
+  threadId: string;
+  raw: string;
+  labelIds: string[];
+  historyId: number;
+  internalDate: number;
+  messageIdHeader: string | null;
+}
+
+interface Mailbox {
+  messages: Map<string, StoredMessage>;
+  history: Array<{ id: number; messageId: string; threadId: string }>;
+  historyId: number;
+  /** History ids below this are gone: history.list from them answers 404. */
+  historyFloor: number;
+}
+
+export interface InboundMail {
+  from: string;
+  to?: string;
+  cc?: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** RFC Message-ID; made up when absent. */
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string;
+  date?: Date;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** The header's value from raw MIME text (first occurrence, unfolded). */
+function header(mime: string, name: string): string | null {
+  const head = mime.split(/\r?\n\r?\n/)[0] ?? '';
+  const m = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, 'im').exec(head);
+  return m ? m[1]!.replace(/\r?\n[ \t]+/g, ' ').trim() : null;
+}
+
+export class FakeGoogle {
+  readonly app: FastifyInstance;
+  url = '';
+  /** Raw MIME of every message the API was asked to send, in order. */
+  readonly sent: Array<{ raw: string; id: string; threadId: string }> = [];
+  /** Counters a test can read: token grants by kind, revocations. */
+  readonly calls = { authorize: 0, codeGrants: 0, refreshGrants: 0, revoked: 0, pkceRefused: 0, historyList: 0 };
+  private readonly codes = new Map<string, { redirectUri: string; challenge: string; method: string; scope: string; used: boolean }>();
+  private readonly refreshTokens = new Map<string, { account: string; revoked: boolean }>();
+  private readonly accessTokens = new Map<string, { account: string; refreshToken: string }>();
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private nextId = 0x18c0_0000_0000;
+  /** Faults a test sets: the next send is kept in Sent but answered 503 (the answer lost). */
+  readonly faults = { loseNextSendAnswer: false };
+
+  constructor(readonly options: FakeGoogleOptions) {
+    this.app = Fastify({ logger: false });
+    this.app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    this.routes();
+  }
+
+  async start(port = 0): Promise<string> {
+    await this.app.listen({ port, host: '127.0.0.1' });
+    const address = this.app.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  /** The endpoints to give OAuth2Client and the rootUrl to give googleapis. */
+  get endpoints() {
+    return { oauthUrl: this.url, apiUrl: `${this.url}/` };
+  }
+
+  mailbox(account = this.options.account): Mailbox {
+    let box = this.mailboxes.get(account);
+    if (!box) {
+      box = { messages: new Map(), history: [], historyId: 1000, historyFloor: 0 };
+      this.mailboxes.set(account, box);
+    }
+    return box;
+  }
+
+  /** A mail arriving in the mailbox's inbox; threaded like Gmail by In-Reply-To/References. */
+  deliver(mail: InboundMail, account = this.options.account): { id: string; threadId: string; messageId: string } {
+    const messageId = mail.messageId ?? `<${randomBytes(8).toString('hex')}@mail.example.net>`;
+    const lines = [
+      `From: ${mail.from}`,
+      `To: ${mail.to ?? account}`,
+      ...(mail.cc ? [`Cc: ${mail.cc}`] : []),
+      `Subject: ${mail.subject}`,
+      `Date: ${(mail.date ?? new Date()).toUTCString()}`,
+      `Message-ID: ${messageId}`,
+      ...(mail.inReplyTo ? [`In-Reply-To: ${mail.inReplyTo}`] : []),
+      ...(mail.references ? [`References: ${mail.references}`] : []),
+      'MIME-Version: 1.0',
+    ];
+    let body: string;
+    if (mail.html) {
+      const boundary = `b_${randomBytes(6).toString('hex')}`;
+      lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
+      body = [
+        `--${boundary}`,
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(mail.text).toString('base64'),
+        `--${boundary}`,
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(mail.html).toString('base64'),
+        `--${boundary}--`,
+        '',
+      ].join('\r\n');
+    } else {
+      lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64');
+      body = Buffer.from(mail.text).toString('base64') + '\r\n';
+    }
+    const raw = `${lines.join('\r\n')}\r\n\r\n${body}`;
+    const stored = this.store(account, raw, ['INBOX', 'UNREAD'], null);
+    return { id: stored.id, threadId: stored.threadId, messageId };
+  }
+
+  /** Forget history before now: the next history.list from an older id answers 404 (a full resync). */
+  expireHistory(account = this.options.account): void {
+    const box = this.mailbox(account);
+    box.historyFloor = box.historyId + 1;
+  }
+
+  /** Every message of the mailbox, oldest first. */
+  messages(account = this.options.account): StoredMessage[] {
+    return [...this.mailbox(account).messages.values()];
+  }
+
+  private store(account: string, raw: string, labelIds: string[], threadId: string | null): StoredMessage {
+    const box = this.mailbox(account);
+    const messageIdHeader = header(raw, 'Message-ID');
+    const refs: string[] = `${header(raw, 'In-Reply-To') ?? ''} ${header(raw, 'References') ?? ''}`.match(/<[^>]+>/g) ?? [];
+    const thread =
+      threadId ?? [...box.messages.values()].find((m) => m.messageIdHeader && refs.includes(m.messageIdHeader))?.threadId ?? null;
+    const id = (this.nextId++).toString(16);
+    box.historyId += 1;
+    const message: StoredMessage = { id, threadId: thread ?? id, raw, labelIds, historyId: box.historyId, internalDate: Date.now(), messageIdHeader };
+    box.messages.set(id, message);
+    box.history.push({ id: box.historyId, messageId: id, threadId: message.threadId });
+    return message;
+  }
+
+  private account(authorization: string | undefined): string | null {
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    const found = token ? this.accessTokens.get(token) : undefined;
+    if (!found || this.refreshTokens.get(found.refreshToken)?.revoked) return null;
+    return found.account;
+  }
+
+  private routes(): void {
+    const app = this.app;
+    const gmailError = (reply: FastifyReply, code: number, message: string) =>
+      reply.code(code).send({ error: { code, message, errors: [{ message, reason: code === 404 ? 'notFound' : 'failedPrecondition' }] } });
+
+    // ---- OAuth 2.0 --------------------------------------------------------------------------
+    app.get('/o/oauth2/v2/auth', async (req, reply) => {
+      const q = req.query as Record<string, string | undefined>;
+      this.calls.authorize += 1;
+      if (q.client_id !== this.options.clientId) return reply.code(400).type('text/plain').send('Error 401: invalid_client');
+      if (!q.redirect_uri || q.response_type !== 'code' || !q.code_challenge || q.code_challenge_method !== 'S256') {
+        return reply.code(400).type('text/plain').send('Error 400: invalid_request (PKCE S256 required by this fake)');
+      }
+      const code = `4/${randomBytes(16).toString('base64url')}`;
+      this.codes.set(code, { redirectUri: q.redirect_uri, challenge: q.code_challenge, method: q.code_challenge_method, scope: q.scope ?? '', used: false });
+      const to = new URL(q.redirect_uri);
+      to.searchParams.set('code', code);
+      if (q.state) to.searchParams.set('state', q.state);
+      to.searchParams.set('scope', q.scope ?? '');
+      return reply.redirect(to.toString(), 302);
+    });
+
+    app.post('/token', async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, string | undefined>;
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [body.client_id, body.client_secret];
+      if (id !== this.options.clientId || secret !== this.options.clientSecret) return reply.code(401).send({ error: 'invalid_client' });
+      if (body.grant_type === 'authorization_code') {
+        const grant = body.code ? this.codes.get(body.code) : undefined;
+        if (!grant || grant.used) return reply.code(400).send({ error: 'invalid_grant', error_description: 'Bad Request' });
+        grant.used = true;
+        if (grant.redirectUri !== body.redirect_uri) return reply.code(400).send({ error: 'redirect_uri_mismatch' });
+        const challenge = b64url(createHash('sha256').update(body.code_verifier ?? '').digest());
+        if (!body.code_verifier || challenge !== grant.challenge) {
+          this.calls.pkceRefused += 1;
+          return reply.code(400).send({ error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+        }
+        this.calls.codeGrants += 1;
+        const refresh = `1//${randomBytes(24).toString('base64url')}`;
+        this.refreshTokens.set(refresh, { account: this.options.account, revoked: false });
+        return { ...this.accessToken(refresh), refresh_token: refresh, scope: grant.scope };
+      }
+      if (body.grant_type === 'refresh_token') {
+        const found = body.refresh_token ? this.refreshTokens.get(body.refresh_token) : undefined;
+        if (!found || found.revoked) return reply.code(400).send({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+        this.calls.refreshGrants += 1;
+        return this.accessToken(body.refresh_token!);
+      }
+      return reply.code(400).send({ error: 'unsupported_grant_type' });
+    });
+
+    app.post('/revoke', async (req, reply) => {
+      const token = (req.query as { token?: string }).token ?? ((req.body ?? {}) as { token?: string }).token;
+      const refresh = token ? (this.refreshTokens.has(token) ? token : this.accessTokens.get(token)?.refreshToken) : undefined;
+      const found = refresh ? this.refreshTokens.get(refresh) : undefined;
+      if (!found) return reply.code(400).send({ error: 'invalid_token' });
+      found.revoked = true;
+      this.calls.revoked += 1;
+      return {};
+    });
+
+    // ---- Gmail v1 -----------------------------------------------------------------------------
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/gmail/v1/')) return;
+      const account = this.account(req.headers.authorization);
+      if (!account) return gmailError(reply, 401, 'Request had invalid authentication credentials.');
+      (req as unknown as { account: string }).account = account;
+    });
+    const who = (req: unknown) => (req as { account: string }).account;
+
+    app.get('/gmail/v1/users/me/profile', async (req) => {
+      const box = this.mailbox(who(req));
+      return { emailAddress: who(req), messagesTotal: box.messages.size, threadsTotal: new Set([...box.messages.values()].map((m) => m.threadId)).size, historyId: String(box.historyId) };
+    });
+
+    app.get('/gmail/v1/users/me/messages', async (req) => {
+      const q = req.query as { maxResults?: string; q?: string };
+      let list = [...this.mailbox(who(req)).messages.values()].reverse();
+      const rfc = /rfc822msgid:(\S+)/.exec(q.q ?? '')?.[1];
+      if (rfc) list = list.filter((m) => m.messageIdHeader === (rfc.startsWith('<') ? rfc : `<${rfc}>`));
+      list = list.slice(0, Number(q.maxResults ?? 100));
+      return { messages: list.map((m) => ({ id: m.id, threadId: m.threadId })), resultSizeEstimate: list.length };
+    });
+
+    app.get('/gmail/v1/users/me/messages/:id', async (req, reply) => {
+      const m = this.mailbox(who(req)).messages.get((req.params as { id: string }).id);
+      if (!m) return gmailError(reply, 404, 'Requested entity was not found.');
+      const format = (req.query as { format?: string }).format ?? 'full';
+      const base = { id: m.id, threadId: m.threadId, labelIds: m.labelIds, historyId: String(m.historyId), internalDate: String(m.internalDate), sizeEstimate: m.raw.length };
+      if (format === 'raw') return { ...base, raw: b64url(m.raw) };
+      const head = (m.raw.split(/\r?\n\r?\n/)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
+      const headers = head.split(/\r?\n/).map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
+      return { ...base, snippet: '', payload: { mimeType: 'message/rfc822', headers } };
+    });
+
+    app.post('/gmail/v1/users/me/messages/send', async (req, reply) => {
+      const body = (req.body ?? {}) as { raw?: string; threadId?: string };
+      if (!body.raw) return gmailError(reply, 400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+      const box = this.mailbox(who(req));
+      const threadId = body.threadId && [...box.messages.values()].some((m) => m.threadId === body.threadId) ? body.threadId : null;
+      const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
+      const m = this.store(who(req), raw, ['SENT'], threadId);
+      this.sent.push({ raw, id: m.id, threadId: m.threadId });
+      if (this.faults.loseNextSendAnswer) {
+        this.faults.loseNextSendAnswer = false;
+        return gmailError(reply, 503, 'The service is currently unavailable.');
+      }
+      return { id: m.id, threadId: m.threadId, labelIds: m.labelIds };
+    });
+
+    app.get('/gmail/v1/users/me/history', async (req, reply) => {
+      this.calls.historyList += 1;
+      const q = req.query as { startHistoryId?: string; pageToken?: string; maxResults?: string };
+      const box = this.mailbox(who(req));
+      const start = Number(q.startHistoryId);
+      if (!Number.isFinite(start) || start < box.historyFloor) return gmailError(reply, 404, 'Requested entity was not found.');
+      const max = Number(q.maxResults ?? 100);
+      const after = box.history.filter((h) => h.id > start && h.id > Number(q.pageToken ?? 0));
+      const page = after.slice(0, max);
+      return {
+        history: page.map((h) => ({ id: String(h.id), messages: [{ id: h.messageId, threadId: h.threadId }], messagesAdded: [{ message: { id: h.messageId, threadId: h.threadId, labelIds: box.messages.get(h.messageId)?.labelIds ?? [] } }] })),
+        historyId: String(box.historyId),
+        ...(after.length > max ? { nextPageToken: String(page.at(-1)!.id) } : {}),
+      };
+    });
+
+    app.get('/gmail/v1/users/me/threads/:id', async (req, reply) => {
+      const id = (req.params as { id: string }).id;
+      const list = [...this.mailbox(who(req)).messages.values()].filter((m) => m.threadId === id);
+      if (list.length === 0) return gmailError(reply, 404, 'Requested entity was not found.');
+      return { id, historyId: String(Math.max(...list.map((m) => m.historyId))), messages: list.map((m) => ({ id: m.id, threadId: m.threadId, labelIds: m.labelIds })) };
+    });
+  }
+
+  private accessToken(refreshToken: string) {
+    const access = `ya29.${randomBytes(24).toString('base64url')}`;
+    this.accessTokens.set(access, { account: this.refreshTokens.get(refreshToken)!.account, refreshToken });
+    return { access_token: access, expires_in: 3599, token_type: 'Bearer' };
+  }
+}

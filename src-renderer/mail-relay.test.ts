@@ -1,0 +1,110 @@
+// Email from the desk's screens in Chromium, against a real relay and the fake Google through the
+// real SDKs: the owner presses "Connect Gmail" in Settings, Google's page (the fake, approving the
+// test account) sends the browser tab back to the relay, which says "Connected as …"; Settings
+// then shows the mailbox through sync. An adjuster's email naming the claim reaches the repair's
+// conversation with sender, subject and text; a reply goes out once in the adjuster's thread;
+// "Disconnect" revokes it at Google.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from '../relay/email/testing.js';
+import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { tempDir } from '../src-main/testing/temp-desk.js';
+import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+
+const DESK_SIZE = { viewport: { width: 1366, height: 768 } };
+
+describe('email from the desk screens', () => {
+  let tmp: string;
+  let s: MailShop;
+  let host: BrowserHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    tmp = tempDir('bayline-mail-ui-');
+    const rendererDir = path.join(tmp, 'renderer');
+    await buildRenderer(rendererDir);
+    s = await startMailShop('sqlite');
+    host = await startBrowserHost({ desk: s.desk, port: 0, rendererDir });
+    browser = await launchChromium();
+    context = await browser.newContext(DESK_SIZE);
+    ({ page, errors } = await watchedPage(context));
+    await page.goto(host.url);
+    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await s?.cleanup();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the owner connects Gmail from Settings; the adjuster\'s email shows on the repair; disconnect', async () => {
+    const email = () => page.getByRole('region', { name: 'Email' });
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    // Nobody switched in yet: the desk says who may.
+    await email().getByRole('button', { name: 'Connect Gmail' }).click();
+    await email().getByRole('alert').getByText(/Only the owner or a manager can connect or disconnect/).waitFor();
+
+    await page.getByRole('button', { name: /At the desk:/ }).click();
+    await page.getByRole('dialog', { name: 'Who is at the desk?' }).getByLabel('PIN').fill('2468');
+    await page.getByRole('button', { name: 'Switch in' }).click();
+    await page.getByRole('button', { name: 'At the desk: Dana Whitfield' }).waitFor();
+
+    const [tab] = await Promise.all([context.waitForEvent('page'), email().getByRole('button', { name: 'Connect Gmail' }).click()]);
+    await tab.getByText(`Connected as ${SHOP_MAILBOX} — you can close this tab.`).waitFor();
+    await tab.close();
+    await email().getByText(`Connected as ${SHOP_MAILBOX}`).waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+
+    s.google.deliver({
+      from: `Pat Adjuster <${ADJUSTER}>`,
+      subject: `Supplement approved — claim ${CLAIM}`,
+      text: 'Supplement 1 is approved for $1,240.00. Please proceed with the repair.',
+    });
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    const conversation = page.getByRole('region', { name: 'Conversation with Zoë' });
+    await conversation.getByText(`Supplement approved — claim ${CLAIM}`, { exact: true }).waitFor();
+    await conversation.getByText(`Pat Adjuster <${ADJUSTER}>`).waitFor();
+    await conversation.getByText('Supplement 1 is approved for $1,240.00. Please proceed with the repair.').waitFor();
+    // Reply from the repair: sent once, from the shop's mailbox, in the adjuster's thread.
+    await conversation.getByRole('button', { name: 'Reply' }).click();
+    const reply = conversation.getByRole('form', { name: `Reply to ${ADJUSTER}` });
+    await reply.getByLabel(`Reply to ${ADJUSTER}`).fill('Thank you, Pat. We are going ahead today.');
+    await reply.getByRole('button', { name: 'Send email' }).click();
+    await conversation.getByText(`Re: Supplement approved — claim ${CLAIM}`).waitFor();
+    await conversation.getByText('Sent', { exact: true }).waitFor();
+    expect(s.google.sent).toHaveLength(1);
+    expect(s.google.sent[0]!.raw).toContain(`To: "Pat Adjuster" <${ADJUSTER}>`);
+    await conversation.getByText(`Supplement approved — claim ${CLAIM}`, { exact: true }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'mail-on-repair');
+    expect(await axeProblems(page)).toEqual([]);
+
+    // Mail nothing matches waits in the inbox; a person attaches it by RO number.
+    s.google.deliver({ from: 'Enterprise Rent-A-Car <branch512@enterprise.example>', subject: 'Rental extension', text: 'The renter asked for two more days.' });
+    await page.getByRole('button', { name: /Texts inbox/ }).click();
+    const mailInbox = page.getByRole('region', { name: 'Unassigned mail' });
+    const item = mailInbox.getByRole('listitem').filter({ hasText: 'Rental extension' });
+    await item.waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+    await item.getByLabel('RO number').fill(String(s.ro.roNumber));
+    await item.getByRole('button', { name: 'Attach' }).click();
+    await mailInbox.getByText('No mail waiting').waitFor();
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    await conversation.getByText('Rental extension', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    page.once('dialog', (d) => void d.accept());
+    await email().getByRole('button', { name: 'Disconnect' }).click();
+    await email().getByText('No mailbox connected.').waitFor();
+    expect(s.google.calls.revoked).toBe(1);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
