@@ -86,6 +86,18 @@ describe('email from the desk screens', () => {
     await screenshot(page, 'mail-on-repair');
     expect(await axeProblems(page)).toEqual([]);
 
+    // An HTML mail on the repair is shown sanitised: its script never runs, its pixel is held back.
+    s.google.deliver({
+      from: `Pat Adjuster <${ADJUSTER}>`,
+      subject: `Rental days — claim ${CLAIM}`,
+      text: 'Two more rental days are approved.',
+      html: '<p>Two more <b>rental days</b> are approved.</p><script>window.parent.__mailRan = 1</script><img src="http://127.0.0.1:9/open.gif" width="1" height="1">',
+    });
+    const htmlMail = conversation.getByRole('listitem').filter({ hasText: `Rental days — claim ${CLAIM}` });
+    await htmlMail.getByText('Pictures from the internet are hidden', { exact: false }).waitFor();
+    await htmlMail.frameLocator('iframe').getByText('rental days').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __mailRan?: number }).__mailRan)).toBeUndefined();
+
     // Mail nothing matches waits in the inbox; a person attaches it by RO number.
     s.google.deliver({ from: 'Enterprise Rent-A-Car <branch512@enterprise.example>', subject: 'Rental extension', text: 'The renter asked for two more days.' });
     await page.getByRole('button', { name: /Texts inbox/ }).click();

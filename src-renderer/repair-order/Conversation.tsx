@@ -1,5 +1,5 @@
 // Everything said to and by the customer on this repair, in one thread whatever the channel
-// (portal and texts; email joins it), with what the shop has not read yet marked. Texts show how
+// (portal, texts and mail; a mail's body is shown sanitised in a sandboxed frame, email/MailBody.tsx), with what the shop has not read yet marked. Texts show how
 // they stand (delivered, check needed…) and what a person can do about them.
 import { type FormEvent, useState } from 'react';
 import type { Message, RepairOrderDetail } from '../../src-shared/domain.js';
@@ -8,6 +8,7 @@ import { formatMoment, messageOf } from '../shared/format.js';
 import { TextActions, TextState } from '../texts/TextStatus.js';
 import { EmailHeader } from '../mail/EmailHeader.js';
 import { EmailReply } from '../mail/EmailReply.js';
+import { MailBody } from '../email/MailBody.js';
 import { FieldProblem } from '../shared/Notice.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
@@ -48,7 +49,11 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
                 {m.direction === 'in' ? '→ shop' : `→ ${ro.customer.firstName}`} · {CHANNEL[m.channel]} · {formatMoment(m.at)} <TextState m={m} />
               </p>
             )}
-            <p className="message-body">{m.body}</p>
+            {m.email ? (
+              <MailBody key={m.id} html={m.email.html} text={m.body} label={m.email.subject || 'Mail message'} />
+            ) : (
+              <p className="message-body">{m.body}</p>
+            )}
             {m.attachments.length > 0 ? (
               <ul className="message-files" aria-label="Files sent with this message">
                 {m.attachments.map((a) => (
