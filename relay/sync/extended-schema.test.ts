@@ -1,7 +1,7 @@
 // Adding a synced table costs one declaration and one version entry: with a `loaner_cars` table
-// (and a `customers.nickname` column) declared in version 6, the desk's SQLite, the relay's
+// (and a `customers.nickname` column) declared in the next version, the desk's SQLite, the relay's
 // SQLite and the relay's PostgreSQL all get them, a row syncs desk → relay → second desk and a
-// relay-made edit reaches the desks, and the released databases upgrade to version 6 in place.
+// relay-made edit reaches the desks, and the released databases upgrade to that version in place.
 // The real declaration is not touched: this file's process uses an extended copy of it.
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -17,13 +17,14 @@ import { eventually, type RelayFixture, startRelayFixture } from '../testing/syn
 import { workspaceSchema } from '../storage/postgres.js';
 
 // The one declaration and the one version entry (a real change would edit declaration.ts and
-// versions.ts the same way).
+// versions.ts the same way), in the version after the newest one the product has.
+const NEXT = SCHEMA_VERSIONS[SCHEMA_VERSIONS.length - 1]!.version + 1;
 const declaration = {
   ...SYNCED_SCHEMA,
-  customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(6) } },
-  loaner_cars: table(6, { ro_id: text(6), plate: text(6), out_at: text(6), miles: integer(6) }, { indexes: { loaner_cars_ro: index(6, 'ro_id') } }),
+  customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(NEXT) } },
+  loaner_cars: table(NEXT, { ro_id: text(NEXT), plate: text(NEXT), out_at: text(NEXT), miles: integer(NEXT) }, { indexes: { loaner_cars_ro: index(NEXT, 'ro_id') } }),
 };
-useExtendedSchemaForTests({ declaration, versions: [...SCHEMA_VERSIONS, { version: 6, name: 'loaner-cars' }] });
+useExtendedSchemaForTests({ declaration, versions: [...SCHEMA_VERSIONS, { version: NEXT, name: 'loaner-cars' }] });
 
 const LOANERS = 'loaner_cars' as SyncedTable;
 type Loaner = { id: string; ro_id: string | null; plate: string | null; miles: number | string | null };
@@ -34,7 +35,7 @@ function loanersOn(desk: Desk): Loaner[] {
 
 describeReleaseUpgrades('v5');
 
-describe.each(['sqlite', 'postgres'] as const)('a synced table added in version 6, relay on %s', (engine) => {
+describe.each(['sqlite', 'postgres'] as const)('a synced table added in the next version, relay on %s', (engine) => {
   let f: RelayFixture | undefined;
   afterEach(async () => {
     await f?.cleanup();
@@ -46,8 +47,8 @@ describe.each(['sqlite', 'postgres'] as const)('a synced table added in version 
     const a = await f.pairNewDesk('Front desk');
     const b = await f.pairNewDesk('Estimator');
 
-    // Every engine has the table and the column, at version 6.
-    expect(a.desk.sqlite.pragma('user_version', { simple: true })).toBe(6);
+    // Every engine has the table and the column, at that version.
+    expect(a.desk.sqlite.pragma('user_version', { simple: true })).toBe(NEXT);
     expect(missingColumns(declaration, sqliteColumns(a.desk.sqlite))).toEqual([]);
     const relayColumns =
       engine === 'sqlite'
