@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
-import { MailConfigError, readGoogleMailConfig } from './email/config.js';
+import { MailConfigError, readMailConfig } from './email/config.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
 import { openPostgresStorage } from './storage/postgres.js';
@@ -44,10 +44,11 @@ Texting (Telnyx): TELNYX_API_KEY, TELNYX_PUBLIC_KEY, TELNYX_BASE_URL (optional) 
 TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON file given with
 --telnyx-config FILE. Without an API key the relay runs without texting.
 
-Email (Gmail): GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and BAYLINE_MAIL_TOKEN_KEY (64 hex
-characters: openssl rand -hex 32) or BAYLINE_MAIL_TOKEN_KEY_FILE from the environment, or the
-same keys in a JSON file given with --mail-config FILE. Google sends the browser back to
-<public URL>/mail/gmail/callback. Without a client id the relay runs without email.
+Email: BAYLINE_MAIL_TOKEN_KEY (64 hex characters: openssl rand -hex 32) or
+BAYLINE_MAIL_TOKEN_KEY_FILE seals mailbox secrets; Gmail adds GOOGLE_CLIENT_ID and
+GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback). All from
+the environment, or the same keys in a JSON file given with --mail-config FILE. Without a key and
+an app the relay runs without email.
 `;
 
 class UsageError extends Error {}
@@ -152,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
   if (full === 'device revoke' && !values.device) throw new UsageError('Say which device with --device ID (see: device list).');
 
   const telnyx = readTelnyxConfig(process.env, values['telnyx-config']);
-  const google = full === 'serve' ? readGoogleMailConfig(process.env, values['mail-config']) : null;
+  const mailConfig = full === 'serve' ? readMailConfig(process.env, values['mail-config']) : null;
   const needTelnyx = (): TelnyxConfig => {
     if (!telnyx) throw new UsageError('Texting is not configured: set TELNYX_API_KEY (and TELNYX_MESSAGING_PROFILE_ID), or give --telnyx-config FILE.');
     return telnyx;
@@ -288,10 +289,11 @@ async function main(argv: string[]): Promise<number> {
           blobDir: blobs ? path.resolve(blobs) : undefined,
           trustProxy: values['trust-proxy'] ?? false,
           telnyx,
-          google,
+          mailConfig,
         });
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
-        if (!google) console.warn('Email is off: no GOOGLE_CLIENT_ID.');
+        if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID).');
+        else console.log(`Email: ${relay.mail?.providerList().map((p) => p.name).join(', ') || 'no provider app yet'}.`);
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -10,7 +10,7 @@ import { portalPlugin, type PortalPluginOptions } from './portal/portal-plugin.j
 import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
 import { syncPlugin } from './sync/sync-plugin.js';
-import { type GoogleMailConfig, hideMailSecrets } from './email/config.js';
+import { hideMailSecrets, type MailConfig } from './email/config.js';
 import { mailPlugin } from './email/mail-plugin.js';
 import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
@@ -36,9 +36,9 @@ export interface RelayOptions {
   telnyx?: TelnyxConfig | null;
   /** Test and tuning knobs of the texting service (the quiet-hours clock, how often it polls). */
   sms?: Omit<SmsServiceOptions, 'config' | 'client' | 'blobDir'>;
-  /** Mail through the operator's Google app (relay/email/config.ts); without it, no mailbox can connect. */
-  google?: GoogleMailConfig | null;
-  /** Tuning of the mail service (how often mailboxes are polled). */
+  /** Mail settings: the sealing key and the operator's provider apps (relay/email/config.ts); without them, no mailbox can connect. */
+  mailConfig?: MailConfig | null;
+  /** Tuning of the mail service (how often mailboxes are polled, the providers in tests). */
   mail?: Omit<MailServiceOptions, 'config' | 'publicUrl'>;
 }
 
@@ -49,7 +49,7 @@ export interface RunningRelay {
   hub: SyncHub;
   /** The texting service, when Telnyx is configured. */
   sms: SmsService | null;
-  /** The mail service, when a Google app is configured. */
+  /** The mail service, when mail is configured. */
   mail: MailService | null;
   close(): Promise<void>;
 }
@@ -134,8 +134,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
     : null;
   await app.register(smsPlugin, { service: sms });
-  const mail = options.google
-    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.google), publicUrl: () => app.publicUrl })
+  const mail = options.mailConfig
+    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl })
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

@@ -1,6 +1,7 @@
 // The shop's data as the API hands it out (camelCase, money in cents, dates as ISO strings).
 import type { DelayReason } from './exceptions.js';
 import type { Stage } from './stages.js';
+import type { MailProviderId } from './email/providers.js';
 
 export interface OpeningHours {
   /** Keyed mon…sun; null when closed that day. Times are "HH:MM" in the shop's time zone. */
@@ -201,7 +202,7 @@ export interface UnassignedMail {
 /** A shop mailbox as the desk sees it (written by the relay). */
 export interface Mailbox {
   id: string;
-  provider: 'gmail';
+  provider: MailProviderId;
   address: string;
   state: 'connected' | 'reconnect-needed' | 'disconnected';
   connectedAt: string | null;

@@ -5,22 +5,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GMAIL_SCOPES, readGoogleMailConfig } from './config.js';
+import { GMAIL_SCOPES, readMailConfig } from './config.js';
 
 const KEY = 'a'.repeat(64);
 
 describe('the relay\'s mail settings', () => {
-  it('no Google app: the relay runs without mail', () => {
-    expect(readGoogleMailConfig({})).toBeNull();
+  it('no key and no app: the relay runs without mail; a key alone allows plain IMAP mailboxes', () => {
+    expect(readMailConfig({})).toBeNull();
+    const keyOnly = readMailConfig({ BAYLINE_MAIL_TOKEN_KEY: KEY })!;
+    expect(keyOnly.google).toBeNull();
+    expect(keyOnly.vault.open(keyOnly.vault.seal('x', 'mb'), 'mb')).toBe('x');
   });
 
   it('reads the app and key from a file, the environment winning, and prints none of the secrets', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-mail-config-'));
     const file = path.join(dir, 'mail.json');
     fs.writeFileSync(file, JSON.stringify({ GOOGLE_CLIENT_ID: 'file-id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'GOCSPX-secret-in-the-file', BAYLINE_MAIL_TOKEN_KEY: KEY }));
-    const config = readGoogleMailConfig({ GOOGLE_CLIENT_ID: 'env-id.apps.googleusercontent.com' }, file)!;
-    expect(config.clientId).toBe('env-id.apps.googleusercontent.com');
-    expect(config.clientSecret).toBe('GOCSPX-secret-in-the-file');
+    const config = readMailConfig({ GOOGLE_CLIENT_ID: 'env-id.apps.googleusercontent.com' }, file)!;
+    expect(config.google?.clientId).toBe('env-id.apps.googleusercontent.com');
+    expect(config.google?.clientSecret).toBe('GOCSPX-secret-in-the-file');
     for (const printed of [JSON.stringify(config), inspect(config), String(JSON.stringify({ config }))]) {
       expect(printed).not.toContain('GOCSPX');
       expect(printed).not.toContain(KEY);
@@ -34,10 +37,10 @@ describe('the relay\'s mail settings', () => {
     const keyFile = path.join(dir, 'mail.key');
     fs.writeFileSync(keyFile, `${KEY}\n`);
     const app = { GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' };
-    expect(readGoogleMailConfig({ ...app, BAYLINE_MAIL_TOKEN_KEY_FILE: keyFile })).not.toBeNull();
-    expect(() => readGoogleMailConfig(app)).toThrow(/openssl rand -hex 32/);
-    expect(() => readGoogleMailConfig({ ...app, BAYLINE_MAIL_TOKEN_KEY: 'abcd' })).toThrow(/32 bytes/);
-    expect(() => readGoogleMailConfig({ GOOGLE_CLIENT_ID: 'id', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/GOOGLE_CLIENT_SECRET/);
+    expect(readMailConfig({ ...app, BAYLINE_MAIL_TOKEN_KEY_FILE: keyFile })).not.toBeNull();
+    expect(() => readMailConfig(app)).toThrow(/openssl rand -hex 32/);
+    expect(() => readMailConfig({ ...app, BAYLINE_MAIL_TOKEN_KEY: 'abcd' })).toThrow(/32 bytes/);
+    expect(() => readMailConfig({ GOOGLE_CLIENT_ID: 'id', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/GOOGLE_CLIENT_SECRET/);
   });
 
   it('asks Google for read-and-label and send, nothing wider', () => {

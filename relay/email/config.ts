@@ -1,8 +1,10 @@
-// The relay operator's Google app and the key that seals mailbox tokens: GOOGLE_CLIENT_ID,
-// GOOGLE_CLIENT_SECRET and BAYLINE_MAIL_TOKEN_KEY (or BAYLINE_MAIL_TOKEN_KEY_FILE, a file holding
-// the key) from the environment, or the same keys in a JSON file (`--mail-config FILE`; the
-// environment wins). GOOGLE_OAUTH_URL / GOOGLE_API_URL point the SDKs elsewhere (the fake Google,
-// relay/email/fake-google/). Nothing here is ever logged: the config prints without its secrets.
+// The relay's mail settings: the key that seals mailbox secrets (BAYLINE_MAIL_TOKEN_KEY, or
+// BAYLINE_MAIL_TOKEN_KEY_FILE, a file holding it) and the operator's provider apps — Google's
+// GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (GOOGLE_OAUTH_URL / GOOGLE_API_URL point the SDKs
+// elsewhere: the fake Google, relay/email/fake-google/) — from the environment, or the same keys in
+// a JSON file (`--mail-config FILE`; the environment wins). A key without any app still lets shops
+// connect a plain IMAP/SMTP mailbox. Nothing here is ever logged: the config prints without its
+// secrets.
 import fs from 'node:fs';
 import { inspect } from 'node:util';
 import { parseTokenKey, TokenVault } from './token-vault.js';
@@ -16,24 +18,29 @@ import { parseTokenKey, TokenVault } from './token-vault.js';
  */
 export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send'] as const;
 
-export interface GoogleMailConfig {
+export interface GoogleApp {
   clientId: string;
   clientSecret: string;
   /** Where the OAuth authorize, token and revoke endpoints live (Google's unless a fake is set). */
   oauthUrl: string | null;
   /** The Gmail API's root (`rootUrl` of googleapis); Google's unless set. */
   apiUrl: string | null;
+}
+
+export interface MailConfig {
   vault: TokenVault;
-  /** How often each connected mailbox is polled for new history (ms). */
+  /** How often each connected mailbox is polled for what changed (ms). */
   pollMs: number;
+  /** The operator's Google app; null: no "Connect Gmail". */
+  google: GoogleApp | null;
 }
 
 const KEYS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_URL', 'GOOGLE_API_URL', 'BAYLINE_MAIL_TOKEN_KEY', 'BAYLINE_MAIL_TOKEN_KEY_FILE', 'BAYLINE_MAIL_POLL_MS'] as const;
 
 export class MailConfigError extends Error {}
 
-/** Null when no Google app is configured (the relay then runs without mail). */
-export function readGoogleMailConfig(env: NodeJS.ProcessEnv = process.env, file?: string): GoogleMailConfig | null {
+/** Null when neither a token key nor a provider app is set (the relay then runs without mail). */
+export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: string): MailConfig | null {
   let fromFile: Partial<Record<(typeof KEYS)[number], string>> = {};
   if (file) {
     try {
@@ -47,9 +54,9 @@ export function readGoogleMailConfig(env: NodeJS.ProcessEnv = process.env, file?
     return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
   };
   const clientId = get('GOOGLE_CLIENT_ID');
-  if (!clientId) return null;
   const clientSecret = get('GOOGLE_CLIENT_SECRET');
-  if (!clientSecret) throw new MailConfigError('GOOGLE_CLIENT_ID is set but GOOGLE_CLIENT_SECRET is not: both come from the Google Cloud console (APIs & Services › Credentials).');
+  if (clientId && !clientSecret) throw new MailConfigError('GOOGLE_CLIENT_ID is set but GOOGLE_CLIENT_SECRET is not: both come from the Google Cloud console (APIs & Services › Credentials).');
+  const google: GoogleApp | null = clientId && clientSecret ? { clientId, clientSecret, oauthUrl: get('GOOGLE_OAUTH_URL'), apiUrl: get('GOOGLE_API_URL') } : null;
   const keyFile = get('BAYLINE_MAIL_TOKEN_KEY_FILE');
   let keyText = get('BAYLINE_MAIL_TOKEN_KEY');
   if (!keyText && keyFile) {
@@ -59,6 +66,7 @@ export function readGoogleMailConfig(env: NodeJS.ProcessEnv = process.env, file?
       throw new MailConfigError(`Cannot read the mail token key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}.`);
     }
   }
+  if (!keyText && !google) return null;
   if (!keyText) throw new MailConfigError('Mail needs a key to seal mailbox tokens: set BAYLINE_MAIL_TOKEN_KEY (make one with `openssl rand -hex 32`) or BAYLINE_MAIL_TOKEN_KEY_FILE.');
   let vault: TokenVault;
   try {
@@ -67,21 +75,14 @@ export function readGoogleMailConfig(env: NodeJS.ProcessEnv = process.env, file?
     throw new MailConfigError((err as Error).message);
   }
   const poll = Number(get('BAYLINE_MAIL_POLL_MS') ?? 30_000);
-  const config: GoogleMailConfig = {
-    clientId,
-    clientSecret,
-    oauthUrl: get('GOOGLE_OAUTH_URL'),
-    apiUrl: get('GOOGLE_API_URL'),
-    vault,
-    pollMs: Number.isFinite(poll) && poll >= 50 ? poll : 30_000,
-  };
-  return hideMailSecrets(config);
+  return hideMailSecrets({ vault, pollMs: Number.isFinite(poll) && poll >= 50 ? poll : 30_000, google });
 }
 
 /** A config that prints without its secret and key, whatever logs or throws it. */
-export function hideMailSecrets(config: GoogleMailConfig): GoogleMailConfig {
+export function hideMailSecrets(config: MailConfig): MailConfig {
   if (Object.hasOwn(config, 'toJSON')) return config;
-  const shown = () => ({ clientId: config.clientId, clientSecret: '[redacted]', oauthUrl: config.oauthUrl, apiUrl: config.apiUrl, vault: '[redacted]', pollMs: config.pollMs });
+  const app = (a: GoogleApp | null) => (a ? { ...a, clientSecret: '[redacted]' } : null);
+  const shown = () => ({ vault: '[redacted]', pollMs: config.pollMs, google: app(config.google) });
   Object.defineProperty(config, 'toJSON', { value: shown, enumerable: false });
   Object.defineProperty(config, inspect.custom, { value: shown, enumerable: false });
   return config;

@@ -6,6 +6,7 @@
 // The row id comes from the provider's message id, so the same message seen twice is one row.
 import { type AddressObject, simpleParser } from 'mailparser';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { MailProviderId } from './provider.js';
 
 export interface MailPerson {
   name: string;
@@ -77,15 +78,17 @@ async function byParticipants(store: WorkspaceStore, addresses: string[]): Promi
 
 export interface FileMailInput {
   store: WorkspaceStore;
-  provider: 'gmail';
+  provider: MailProviderId;
   mailboxId: string;
   /** The mailbox's own address: not a participant for matching. */
   mailboxAddress: string;
   providerId: string;
   threadId: string;
-  labelIds: string[];
+  /** In the mailbox's Sent folder: the shop wrote it. */
+  sent: boolean;
   raw: Buffer;
-  internalDate: number | null;
+  /** When the provider received it (ms). */
+  receivedAt: number | null;
 }
 
 export async function fileMail(input: FileMailInput): Promise<FiledMail> {
@@ -107,7 +110,7 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
   const html = typeof parsed.html === 'string' ? parsed.html.slice(0, MAX_HTML) : null;
   const references = Array.isArray(parsed.references) ? parsed.references.join(' ') : (parsed.references ?? null);
   const own = input.mailboxAddress.toLowerCase();
-  const outbound = input.labelIds.includes('SENT') || from.address === own;
+  const outbound = input.sent || from.address === own;
 
   let roId: string | null = null;
   let how: FiledMail['how'] = 'unassigned';
@@ -134,7 +137,7 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
     }
   }
   const ro = roId ? await store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', roId).executeTakeFirst() : undefined;
-  const at = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : new Date(input.internalDate ?? Date.now()).toISOString();
+  const at = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : new Date(input.receivedAt ?? Date.now()).toISOString();
   const summary = roId ? `Email: ${subject || '(no subject)'}` : `Unassigned email: ${subject || '(no subject)'}`;
   await store.write({ actor: 'relay', action: 'email-received', summary: summary.slice(0, 200), roId }, async (tx) => {
     if (await tx.get('messages', id)) return;

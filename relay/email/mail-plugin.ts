@@ -1,12 +1,13 @@
-// The relay's mail routes. A paired desk (its device credential) asks for the Google sign-in
-// address on behalf of a staff member (POST /mail/gmail/start) and disconnects a mailbox (POST
-// /mail/mailboxes/:id/disconnect); the relay checks in the shop's own data that the person is an
-// owner or manager. Google sends the browser back to GET /mail/gmail/callback, which answers with
-// a small page in the shop's words. Without a configured Google app every route answers 503.
+// The relay's mail routes. A paired desk (its device credential) asks for a provider's sign-in
+// address on behalf of a staff member (POST /mail/<provider>/start) and disconnects a mailbox
+// (POST /mail/mailboxes/:id/disconnect); the relay checks in the shop's own data that the person
+// is an owner or manager. The provider sends the browser back to GET /mail/<provider>/callback,
+// which answers with a small page in the shop's words. GET /mail/providers tells the desk which
+// providers this relay can connect. Without mail settings every route answers 503.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { authenticateDevice } from '../pairing.js';
-import { GMAIL_CALLBACK_PATH } from './google.js';
 import { MailError, type MailService } from './mail-service.js';
+import type { MailProviderId } from './provider.js';
 
 export interface MailPluginOptions {
   service: MailService | null;
@@ -28,10 +29,10 @@ function page(reply: FastifyReply, status: number, title: string, line: string) 
     );
 }
 
-const STATUS: Record<MailError['code'], number> = { 'not-configured': 503, 'not-allowed': 403, 'link-used': 400, 'google-refused': 502, 'not-found': 404 };
+const STATUS: Record<MailError['code'], number> = { 'not-configured': 503, 'not-allowed': 403, 'link-used': 400, 'provider-refused': 502, 'not-found': 404 };
 
 export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { service }) => {
-  const notConfigured = { error: 'not-configured', message: 'Email is not set up on this relay yet: the operator must add the Google app settings (see the README).' };
+  const notConfigured = { error: 'not-configured', message: 'Email is not set up on this relay yet: the operator must add the mail settings (see the README).' };
 
   async function desk(req: { headers: { authorization?: string } }, reply: FastifyReply) {
     const auth = await authenticateDevice(app.storage, req.headers.authorization);
@@ -47,14 +48,20 @@ export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { s
     throw err;
   };
 
-  app.post('/mail/gmail/start', async (req, reply) => {
+  app.get('/mail/providers', async (req, reply) => {
+    const auth = await desk(req, reply);
+    if (!auth) return reply;
+    return { providers: service?.providerList() ?? [] };
+  });
+
+  app.post<{ Params: { provider: string } }>('/mail/:provider/start', async (req, reply) => {
     const auth = await desk(req, reply);
     if (!auth) return reply;
     if (!service) return reply.code(503).send(notConfigured);
     const staffId = (req.body as { staffId?: unknown } | undefined)?.staffId;
     if (typeof staffId !== 'string' || !staffId) return reply.code(400).send({ error: 'invalid', message: 'Say which staff member is connecting the mailbox.' });
     try {
-      return await service.startConnect(auth.workspace.id, staffId);
+      return await service.startConnect(auth.workspace.id, staffId, req.params.provider as MailProviderId);
     } catch (err) {
       return answer(reply, err);
     }
@@ -74,18 +81,25 @@ export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { s
     }
   });
 
-  app.get(GMAIL_CALLBACK_PATH, async (req, reply) => {
+  app.get<{ Params: { provider: string } }>('/mail/:provider/callback', async (req, reply) => {
     if (!service) return page(reply, 503, 'Email is not set up', notConfigured.message);
-    const q = req.query as { code?: string; state?: string; error?: string };
-    if (q.error) return page(reply, 400, 'Gmail was not connected', 'Google did not give access (it was declined or cancelled). Press "Connect Gmail" in Bayline to try again.');
-    if (!q.code || !q.state) return page(reply, 400, 'Gmail was not connected', 'This page needs the address Google sends back. Press "Connect Gmail" in Bayline to start again.');
+    let provider;
     try {
-      const { address } = await service.finishConnect(q.code, q.state);
-      return page(reply, 200, 'Gmail connected', `Connected as ${address} — you can close this tab.`);
+      provider = service.provider(req.params.provider);
     } catch (err) {
-      if (err instanceof MailError) return page(reply, STATUS[err.code], 'Gmail was not connected', err.message);
+      return page(reply, 404, 'Unknown mail provider', (err as Error).message);
+    }
+    const name = provider.name;
+    const q = req.query as { code?: string; state?: string; error?: string };
+    if (q.error) return page(reply, 400, `${name} was not connected`, `${name} did not give access (it was declined or cancelled). Press "Connect ${name}" in Bayline to try again.`);
+    if (!q.code || !q.state) return page(reply, 400, `${name} was not connected`, `This page needs the address ${name} sends back. Press "Connect ${name}" in Bayline to start again.`);
+    try {
+      const { address } = await service.finishConnect(provider.id, q.code, q.state);
+      return page(reply, 200, `${name} connected`, `Connected as ${address} — you can close this tab.`);
+    } catch (err) {
+      if (err instanceof MailError) return page(reply, STATUS[err.code], `${name} was not connected`, err.message);
       req.log.error({ err: (err as Error).message?.slice(0, 200) }, 'mailbox connect failed');
-      return page(reply, 500, 'Gmail was not connected', 'Something went wrong on the relay. Press "Connect Gmail" in Bayline to try again.');
+      return page(reply, 500, `${name} was not connected`, `Something went wrong on the relay. Press "Connect ${name}" in Bayline to try again.`);
     }
   });
 };

@@ -1,31 +1,34 @@
-// The relay's Gmail work: connecting a shop's mailbox (authorization code with PKCE and a
-// single-use state bound to the shop and the staff member), disconnecting it (revoked at Google,
-// token deleted), and inbound mail by polling `users.history.list` from the stored history id
-// (a full look at recent mail when Google says the id expired), each message filed once
-// (./inbound.ts). The mailbox as the desks see it ("Connected as …", its state, the last problem)
-// is the synced `mailboxes` row, written here. Approved replies are sent once (./outbound.ts) on
-// the same rounds. Push (Gmail watch + Pub/Sub) is not built yet.
+// The relay's mail work, the same for every provider (./provider.ts): connecting a shop's mailbox
+// (OAuth authorization code with PKCE and a single-use state bound to the shop and the staff
+// member), disconnecting it (revoked at the provider, secret deleted), and inbound mail by catching
+// up from the stored cursor on every round (a full look at recent mail when the provider says the
+// cursor expired), each message filed once (./inbound.ts). The mailbox as the desks see it
+// ("Connected as …", its state, the last problem) is the synced `mailboxes` row, written here.
+// Approved mail is sent once (./outbound.ts) as soon as a desk's change reaches the relay, and
+// again on every round. A push from the provider only says "look now" (`catchUpMailbox`).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { CodeChallengeMethod } from 'google-auth-library';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
-import { GMAIL_SCOPES, type GoogleMailConfig } from './config.js';
-import { GMAIL_CALLBACK_PATH, gmailFor, isRevokedGrant, oauthClient, statusOf } from './google.js';
+import type { MailConfig } from './config.js';
+import { gmailProvider } from './gmail/provider.js';
+import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
-import { findSent, sendApproved } from './outbound.js';
+import { sendApproved } from './outbound.js';
+import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
 export const MAIL_ADMIN_ROLES = ['owner', 'manager'] as const;
 
 const STATE_MINUTES = 15;
 const RESYNC_LIMIT = 200;
-/** The Gmail client's timeout (./google.ts); a claim older than twice this has no living sender. */
+/** The providers' request timeout; a send claim older than twice this has no living sender. */
 const SEND_TIMEOUT_MS = 20_000;
+const LEASE_MS = 120_000;
 
 export class MailError extends Error {
   constructor(
-    readonly code: 'not-configured' | 'not-allowed' | 'link-used' | 'google-refused' | 'not-found',
+    readonly code: 'not-configured' | 'not-allowed' | 'link-used' | 'provider-refused' | 'not-found',
     message: string,
   ) {
     super(message);
@@ -33,14 +36,21 @@ export class MailError extends Error {
 }
 
 export interface MailServiceOptions {
-  config: GoogleMailConfig;
-  /** The address Google sends the browser back to (the relay's public URL). */
+  config: MailConfig;
+  /** The address providers send the browser back to (the relay's public URL). */
   publicUrl: () => string;
   /** How often mailboxes are polled (ms); the config's by default. */
   pollMs?: number;
+  /** The providers mailboxes may connect through; by default those the config has an app for. */
+  providers?: MailProvider[];
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The providers the operator configured an app for. */
+export function configuredProviders(config: MailConfig): MailProvider[] {
+  return [...(config.google ? [gmailProvider(config.google)] : [])];
+}
 
 export class MailService {
   private timer: NodeJS.Timeout | null = null;
@@ -52,21 +62,36 @@ export class MailService {
   private readonly startedAt = Date.now();
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
-  /** What polling found, newest last (tests and logs read it). */
+  private readonly providers: Map<string, MailProvider>;
+  /** What catching up found, newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
   constructor(
     private readonly storage: RelayStorage,
     private readonly log: FastifyBaseLogger,
     private readonly options: MailServiceOptions,
-  ) {}
+  ) {
+    this.providers = new Map((options.providers ?? configuredProviders(options.config)).map((p) => [p.id, p]));
+  }
 
-  private get config(): GoogleMailConfig {
+  private get config(): MailConfig {
     return this.options.config;
   }
 
-  private redirectUri(): string {
-    return `${this.options.publicUrl().replace(/\/+$/, '')}${GMAIL_CALLBACK_PATH}`;
+  /** The provider by id, or a refusal naming what the operator must set up. */
+  provider(id: string): MailProvider {
+    const p = this.providers.get(id);
+    if (!p) throw new MailError('not-configured', `This relay cannot connect ${id === 'outlook' ? 'Outlook' : id === 'gmail' ? 'Gmail' : id} mailboxes yet: the operator must add that app's settings (see the README).`);
+    return p;
+  }
+
+  /** The providers a shop can connect through here (the desk shows one button each). */
+  providerList(): Array<{ id: MailProviderId; name: string }> {
+    return [...this.providers.values()].map((p) => ({ id: p.id, name: p.name }));
+  }
+
+  private redirectUri(provider: MailProvider): string {
+    return `${this.options.publicUrl().replace(/\/+$/, '')}${provider.signIn?.callbackPath ?? ''}`;
   }
 
   /** Refuses anyone but an active owner or manager of this shop. */
@@ -78,11 +103,13 @@ export class MailService {
     }
   }
 
-  /** The Google sign-in address for this shop and staff member: single use, 15 minutes. */
-  async startConnect(workspaceId: string, staffId: string): Promise<{ url: string; expiresAt: string }> {
+  /** The provider's sign-in address for this shop and staff member: single use, 15 minutes. */
+  async startConnect(workspaceId: string, staffId: string, providerId: MailProviderId = 'gmail'): Promise<{ url: string; expiresAt: string }> {
+    const provider = this.provider(providerId);
+    if (!provider.signIn) throw new MailError('not-configured', `${provider.name} mailboxes are connected with their server settings, not a sign-in page.`);
     await this.checkAdmin(workspaceId, staffId);
-    const client = oauthClient(this.config, this.redirectUri());
-    const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
+    const codeVerifier = randomBytes(48).toString('base64url');
+    const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
     const state = randomBytes(32).toString('base64url');
     const now = new Date();
     const expiresAt = new Date(now.getTime() + STATE_MINUTES * 60_000).toISOString();
@@ -90,87 +117,94 @@ export class MailService {
       stateHash: sha(state),
       workspaceId,
       staffId,
-      provider: 'gmail',
+      provider: provider.id,
       sealedVerifier: this.config.vault.seal(codeVerifier, sha(state)),
       now: now.toISOString(),
       expiresAt,
     });
-    const url = client.generateAuthUrl({
-      access_type: 'offline',
-      prompt: 'consent',
-      scope: [...GMAIL_SCOPES],
-      state,
-      code_challenge: codeChallenge!,
-      code_challenge_method: CodeChallengeMethod.S256,
-      include_granted_scopes: false,
-    });
+    const url = await provider.signIn.authUrl({ state, codeChallenge, redirectUri: this.redirectUri(provider) });
     return { url, expiresAt };
   }
 
-  /** Google's redirect: the code for a refresh token (with the PKCE verifier), sealed and kept. */
-  async finishConnect(code: string, state: string): Promise<{ address: string; mailboxId: string; workspaceId: string }> {
+  /** The provider's redirect: the code for a lasting secret (with the PKCE verifier), sealed and kept. */
+  async finishConnect(providerId: MailProviderId, code: string, state: string): Promise<{ address: string; mailboxId: string; workspaceId: string }> {
+    const provider = this.provider(providerId);
     const now = new Date().toISOString();
     const taken = await this.storage.mail.takeOAuthState(sha(state), now);
-    if (!taken) throw new MailError('link-used', 'This sign-in link was already used or is more than 15 minutes old. Press "Connect Gmail" in Bayline again.');
-    const codeVerifier = this.config.vault.open(taken.sealedVerifier, taken.stateHash);
-    const client = oauthClient(this.config, this.redirectUri());
-    let refreshToken: string | null | undefined;
-    try {
-      ({ tokens: { refresh_token: refreshToken } } = await client.getToken({ code, codeVerifier }));
-    } catch (err) {
-      this.log.warn({ status: statusOf(err) }, 'google refused the sign-in code');
-      throw new MailError('google-refused', 'Google did not accept this sign-in. Press "Connect Gmail" in Bayline and sign in again.');
+    if (!taken || taken.provider !== provider.id) {
+      throw new MailError('link-used', `This sign-in link was already used or is more than 15 minutes old. Press "Connect ${provider.name}" in Bayline again.`);
     }
-    if (!refreshToken) throw new MailError('google-refused', 'Google gave no lasting access. Press "Connect Gmail" in Bayline again and allow access.');
-    const { gmail } = gmailFor(this.config, refreshToken);
-    const profile = (await gmail.users.getProfile({ userId: 'me' })).data;
-    const address = (profile.emailAddress ?? '').toLowerCase();
-    const existing = await this.storage.mail.findAccountByAddress(taken.workspaceId, 'gmail', address);
+    const codeVerifier = this.config.vault.open(taken.sealedVerifier, taken.stateHash);
+    let secret: string;
+    let address: string;
+    try {
+      ({ secret, address } = await provider.signIn!.finish({ code, codeVerifier, redirectUri: this.redirectUri(provider) }));
+    } catch (err) {
+      this.log.warn({ provider: provider.id, status: statusOf(err) }, 'the provider refused the sign-in code');
+      throw new MailError('provider-refused', err instanceof MailAccessLost ? err.message : `${provider.name} did not accept this sign-in. Press "Connect ${provider.name}" in Bayline and sign in again.`);
+    }
+    return this.saveConnected({ provider, workspaceId: taken.workspaceId, staffId: taken.staffId, address, secret });
+  }
+
+  /** A mailbox whose secret is known (after a sign-in, or server settings that logged in): kept sealed, shown to the desks. */
+  async saveConnected(input: { provider: MailProvider; workspaceId: string; staffId: string; address: string; secret: string }): Promise<{ address: string; mailboxId: string; workspaceId: string }> {
+    const { provider, workspaceId, address } = input;
+    const now = new Date().toISOString();
+    const existing = await this.storage.mail.findAccountByAddress(workspaceId, provider.id, address);
     const mailboxId = existing?.mailboxId ?? randomUUID();
     await this.storage.mail.saveConnected({
       mailboxId,
-      workspaceId: taken.workspaceId,
-      provider: 'gmail',
+      workspaceId,
+      provider: provider.id,
       address,
-      sealedToken: this.config.vault.seal(refreshToken, mailboxId),
-      connectedBy: `staff:${taken.staffId}`,
+      sealedToken: this.config.vault.seal(input.secret, mailboxId),
+      connectedBy: `staff:${input.staffId}`,
       now,
     });
     // New mail from now on; a mailbox connected again catches up from where it stopped.
-    if (!existing?.historyId) await this.storage.mail.setHistoryId(mailboxId, profile.historyId ?? null, now);
-    await this.writeMailbox(taken.workspaceId, mailboxId, `staff:${taken.staffId}`, 'mail-connect', `Mailbox connected: ${address}`, {
-      provider: 'gmail',
+    if (!existing?.cursor) await this.storage.mail.setCursor(mailboxId, await provider.open(input.secret).currentCursor(), now);
+    await this.writeMailbox(workspaceId, mailboxId, `staff:${input.staffId}`, 'mail-connect', `Mailbox connected: ${address}`, {
+      provider: provider.id,
       address,
       state: 'connected',
-      connected_by: `staff:${taken.staffId}`,
+      connected_by: `staff:${input.staffId}`,
       connected_at: now,
       disconnected_at: null,
       last_error: null,
     });
-    this.log.info({ mailboxId, workspaceId: taken.workspaceId }, 'mailbox connected');
-    this.wake();
-    return { address, mailboxId, workspaceId: taken.workspaceId };
+    this.log.info({ mailboxId, workspaceId, provider: provider.id }, 'mailbox connected');
+    void this.wake();
+    return { address, mailboxId, workspaceId };
   }
 
-  /** Revoked at Google (best effort: a token Google already dropped is gone either way), then deleted. */
+  /** Revoked at the provider (best effort: a secret it already dropped is gone either way), then deleted. */
   async disconnect(workspaceId: string, mailboxId: string, staffId: string): Promise<void> {
     await this.checkAdmin(workspaceId, staffId);
     const account = await this.storage.mail.findAccount(mailboxId);
     if (!account || account.workspaceId !== workspaceId) throw new MailError('not-found', 'This mailbox is not connected to the shop.');
-    if (account.sealedToken) {
+    const provider = this.providers.get(account.provider);
+    if (account.sealedToken && provider) {
       try {
-        await oauthClient(this.config).revokeToken(this.config.vault.open(account.sealedToken, mailboxId));
+        await provider.revoke(this.config.vault.open(account.sealedToken, mailboxId));
       } catch (err) {
-        this.log.warn({ mailboxId, status: statusOf(err) }, 'google did not take the revocation (the token may already be gone)');
+        this.log.warn({ mailboxId, status: statusOf(err) }, 'the provider did not take the revocation (the token may already be gone)');
       }
     }
     const now = new Date().toISOString();
     await this.storage.mail.setState(mailboxId, 'disconnected', now);
+    await this.storage.mail.setPush(mailboxId, { id: null, expiresAt: null, sealedSecret: null });
     await this.writeMailbox(workspaceId, mailboxId, `staff:${staffId}`, 'mail-disconnect', `Mailbox disconnected: ${account.address}`, {
       state: 'disconnected',
       disconnected_at: now,
       last_error: null,
     });
+  }
+
+  /** The mailbox opened with its secret, or null when it has none (disconnected, reconnect needed) or its provider is not configured. */
+  private open(account: MailAccount) {
+    const provider = this.providers.get(account.provider);
+    if (!account.sealedToken || !provider) return null;
+    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId)) };
   }
 
   // ---- polling -------------------------------------------------------------------------------
@@ -216,17 +250,17 @@ export class MailService {
       const store = await this.storage.workspaceStore(claim.workspaceId);
       const row = await store.db.selectFrom('messages').selectAll().where('id', '=', claim.messageId).executeTakeFirst();
       const account = row?.mailbox_id ? await this.storage.mail.findAccount(row.mailbox_id) : null;
-      if (!row || !account?.sealedToken) continue;
-      const { gmail } = gmailFor(this.config, this.config.vault.open(account.sealedToken, account.mailboxId));
-      const found = await findSent(gmail, row.email_message_id);
+      const opened = account ? this.open(account) : null;
+      if (!row || !opened) continue;
+      const found = row.email_message_id ? await opened.mailbox.findSent(row.email_message_id) : null;
       const now = new Date().toISOString();
-      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.id ?? null, outcome: found ? 'sent' : 'uncertain', now });
+      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.providerId ?? null, outcome: found ? 'sent' : 'uncertain', now });
       await store.write({ actor: 'relay', action: 'email-status', summary: found ? 'Email sent' : 'Email outcome unknown: a person must check', roId: row.ro_id, audit: false }, async (tx) => {
         await tx.update(
           'messages',
           row.id,
           found
-            ? { status: 'sent', external_id: found.id, status_detail: null }
+            ? { status: 'sent', external_id: found.providerId, status_detail: null }
             : { status: 'check-needed', status_detail: 'The relay stopped while sending: look in the mailbox\'s Sent folder before writing it again.' },
         );
       });
@@ -242,20 +276,34 @@ export class MailService {
     }
     for (const account of await this.storage.mail.connectedAccounts()) {
       if (this.closed) return;
-      const now = Date.now();
-      const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + 120_000).toISOString());
-      if (!leased) continue;
-      try {
-        await this.pollMailbox(account);
-      } catch (err) {
-        this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox poll failed');
-      }
+      await this.catchUpAccount(account);
     }
+  }
+
+  /**
+   * One mailbox caught up now (a push said it changed): under the mailbox's lease, so with several
+   * relays one works it; false when another relay holds it (that one catches up instead).
+   */
+  async catchUpMailbox(mailboxId: string): Promise<boolean> {
+    const account = await this.storage.mail.findAccount(mailboxId);
+    if (!account || account.state !== 'connected' || this.closed) return false;
+    return this.catchUpAccount(account);
+  }
+
+  private async catchUpAccount(account: MailAccount): Promise<boolean> {
+    const now = Date.now();
+    const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
+    if (!leased) return false;
+    try {
+      await this.pollMailbox(account);
+    } catch (err) {
+      this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
+    }
+    return true;
   }
 
   /** The mailbox's approved mail, sent once each (./outbound.ts). */
   private async sendFor(account: MailAccount): Promise<void> {
-    if (!account.sealedToken) return;
     const store = await this.storage.workspaceStore(account.workspaceId);
     const waiting = await store.db
       .selectFrom('messages')
@@ -265,9 +313,11 @@ export class MailService {
       .where('mailbox_id', '=', account.mailboxId)
       .executeTakeFirst();
     if (!waiting) return;
-    const { gmail } = gmailFor(this.config, this.config.vault.open(account.sealedToken, account.mailboxId));
+    const opened = this.open(account);
+    if (!opened) return;
     await sendApproved({
-      gmail,
+      mailbox: opened.mailbox,
+      providerName: opened.provider.name,
       store,
       records: this.storage.mail,
       workspaceId: account.workspaceId,
@@ -300,65 +350,53 @@ export class MailService {
   }
 
   private async pollMailbox(account: MailAccount): Promise<void> {
-    if (!account.sealedToken) return;
-    const { gmail } = gmailFor(this.config, this.config.vault.open(account.sealedToken, account.mailboxId));
+    const opened = this.open(account);
+    if (!opened) return;
+    const { provider, mailbox } = opened;
     const store = await this.storage.workspaceStore(account.workspaceId);
-    const file = async (id: string) => {
-      const m = (await gmail.users.messages.get({ userId: 'me', id, format: 'raw' })).data;
-      if (!m.raw || !m.threadId) return;
+    const file = async (mail: ProviderMail) => {
       const filed = await fileMail({
         store,
-        provider: 'gmail',
+        provider: provider.id,
         mailboxId: account.mailboxId,
         mailboxAddress: account.address,
-        providerId: id,
-        threadId: m.threadId,
-        labelIds: m.labelIds ?? [],
-        raw: Buffer.from(m.raw, 'base64url'),
-        internalDate: m.internalDate ? Number(m.internalDate) : null,
+        providerId: mail.providerId,
+        threadId: mail.threadId,
+        sent: mail.sent,
+        raw: mail.raw,
+        receivedAt: mail.receivedAt,
       });
       this.filed.push(filed);
       if (filed.how !== 'duplicate' && filed.how !== 'own-send') await this.storage.announceChanges(account.workspaceId);
     };
     try {
       await this.sendFor(account);
-      if (!account.historyId) {
-        const profile = (await gmail.users.getProfile({ userId: 'me' })).data;
-        await this.storage.mail.setHistoryId(account.mailboxId, profile.historyId ?? null, new Date().toISOString());
+      if (!account.cursor) {
+        await this.storage.mail.setCursor(account.mailboxId, await mailbox.currentCursor(), new Date().toISOString());
         return;
       }
-      let pageToken: string | undefined;
-      let latest = account.historyId;
-      const ids: string[] = [];
-      do {
-        const page = (await gmail.users.history.list({ userId: 'me', startHistoryId: account.historyId, historyTypes: ['messageAdded'], pageToken, maxResults: 500 })).data;
-        for (const h of page.history ?? []) for (const a of h.messagesAdded ?? []) if (a.message?.id && !ids.includes(a.message.id)) ids.push(a.message.id);
-        latest = page.historyId ?? latest;
-        pageToken = page.nextPageToken ?? undefined;
-      } while (pageToken);
-      for (const id of ids) await file(id);
+      const latest = await mailbox.changesSince(account.cursor, file);
       // Only after every message is filed: a crash before this files them again, as one row each.
-      if (latest !== account.historyId) await this.storage.mail.setHistoryId(account.mailboxId, latest, new Date().toISOString());
+      if (latest !== account.cursor) await this.storage.mail.setCursor(account.mailboxId, latest, new Date().toISOString());
     } catch (err) {
-      if (statusOf(err) === 404) {
-        // The history id expired: look at recent mail, file what is new (nothing twice), start again.
-        this.log.info({ mailboxId: account.mailboxId }, 'history expired: full resync of recent mail');
-        const profile = (await gmail.users.getProfile({ userId: 'me' })).data;
-        const list = (await gmail.users.messages.list({ userId: 'me', maxResults: RESYNC_LIMIT })).data.messages ?? [];
-        for (const m of list.reverse()) if (m.id) await file(m.id);
-        await this.storage.mail.setHistoryId(account.mailboxId, profile.historyId ?? null, new Date().toISOString());
+      if (err instanceof MailCursorExpired) {
+        // The cursor expired: look at recent mail, file what is new (nothing twice), start again.
+        this.log.info({ mailboxId: account.mailboxId }, 'cursor expired: full resync of recent mail');
+        const fresh = await mailbox.currentCursor();
+        await mailbox.recent(RESYNC_LIMIT, file);
+        await this.storage.mail.setCursor(account.mailboxId, fresh, new Date().toISOString());
         return;
       }
-      if (isRevokedGrant(err)) {
-        // Only if the mailbox still holds the token that failed (a disconnect or a new sign-in
-        // while this poll was under way has already decided).
+      if (err instanceof MailAccessLost) {
+        // Only if the mailbox still holds the secret that failed (a disconnect or a new sign-in
+        // while this round was under way has already decided).
         const current = await this.storage.mail.findAccount(account.mailboxId);
         if (current?.state !== 'connected' || current.sealedToken !== account.sealedToken) return;
         const now = new Date().toISOString();
         await this.storage.mail.setState(account.mailboxId, 'reconnect-needed', now);
         await this.writeMailbox(account.workspaceId, account.mailboxId, 'relay', 'mail-reconnect-needed', `Mailbox needs reconnecting: ${account.address}`, {
           state: 'reconnect-needed',
-          last_error: `Google no longer lets Bayline read ${account.address} (access was removed or the password changed). Reconnect the mailbox in Settings › Email; mail that arrives meanwhile is caught up then.`,
+          last_error: `${provider.name} no longer lets Bayline read ${account.address} (access was removed or the password changed). Reconnect the mailbox in Settings › Email; mail that arrives meanwhile is caught up then.`,
         });
         return;
       }

@@ -1,15 +1,14 @@
 // Mail the shop approved at a desk, sent once from its own mailbox: claimed first (one
-// conditional insert into `mail_sends`, so one relay process, once, ever), then
-// `users.messages.send` with the Gmail thread id and the raw MIME Bayline built, whose
-// Message-ID the desk chose at approval and whose In-Reply-To/References name the mail it
-// answers, so it sits in the shop's Sent folder and in the recipient's thread. When the answer is
-// lost (timeout, 5xx), the Sent folder is searched for that Message-ID before anything else: found
-// is sent; not found is "check needed" for a person. Nothing is ever sent twice on its own.
-import type { gmail_v1 } from 'googleapis';
+// conditional insert into `mail_sends`, so one relay process, once, ever), then handed to the
+// mailbox's provider as the raw MIME Bayline built, whose Message-ID the desk chose at approval
+// and whose In-Reply-To/References name the mail it answers, so it sits in the shop's Sent folder
+// and in the recipient's thread. When the answer is lost (timeout, 5xx), the Sent folder is
+// searched for that Message-ID before anything else: found is sent; not found is "check needed"
+// for a person. Nothing is ever sent twice on its own.
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { MailRecords } from '../storage/mail-records.js';
-import { statusOf } from './google.js';
+import { type MailboxClient, MailSendRefused } from './provider.js';
 
 interface Person {
   name?: string;
@@ -65,17 +64,11 @@ const parse = (json: string | null): Person[] => {
   }
 };
 
-/** The shop's sent copy of a message, found by its own Message-ID (null when Gmail has none). */
-export async function findSent(gmail: gmail_v1.Gmail, messageId: string | null): Promise<{ id: string; threadId: string | null } | null> {
-  if (!messageId) return null;
-  const list = (await gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`, maxResults: 5 })).data.messages ?? [];
-  const hit = list[0];
-  return hit?.id ? { id: hit.id, threadId: hit.threadId ?? null } : null;
-}
-
 /** Sends this mailbox's approved mail; returns how many went out. */
 export async function sendApproved(input: {
-  gmail: gmail_v1.Gmail;
+  mailbox: MailboxClient;
+  /** The provider as the shop says it ("Gmail"), for the sentences on a failed email. */
+  providerName: string;
   store: WorkspaceStore;
   records: MailRecords;
   workspaceId: string;
@@ -84,7 +77,7 @@ export async function sendApproved(input: {
   owner: string;
   announce: () => Promise<void>;
 }): Promise<number> {
-  const { store } = input;
+  const { store, mailbox } = input;
   const approved = (await store.db
     .selectFrom('messages')
     .selectAll()
@@ -103,40 +96,47 @@ export async function sendApproved(input: {
       });
       await input.announce();
     };
+    const finish = (providerId: string | null, outcome: 'sent' | 'failed' | 'uncertain') =>
+      input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId, outcome, now: new Date().toISOString() });
     await setStatus({ status: 'sending' }, 'Email sending');
+    const messageId = m.email_message_id ?? `<${m.id}@bayline.invalid>`;
     const raw = buildMime({
       from: { address: input.address },
       to: parse(m.email_to),
       cc: parse(m.email_cc),
       subject: m.subject ?? '',
       text: m.body ?? '',
-      messageId: m.email_message_id ?? `<${m.id}@bayline.invalid>`,
+      messageId,
       inReplyTo: m.email_in_reply_to,
       references: m.email_references,
       date: new Date(),
     });
+    const answered = m.email_in_reply_to
+      ? await store.db.selectFrom('messages').select('external_id').where('mailbox_id', '=', input.mailboxId).where('email_message_id', '=', m.email_in_reply_to).executeTakeFirst()
+      : undefined;
     try {
-      const res = (await input.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(raw).toString('base64url'), threadId: m.email_thread_id ?? undefined } })).data;
-      await input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId: res.id ?? null, outcome: 'sent', now: new Date().toISOString() });
-      await setStatus({ status: 'sent', external_id: res.id ?? null, email_thread_id: res.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
+      const res = await mailbox.send({ raw, messageId, threadId: m.email_thread_id, replyToProviderId: answered?.external_id ?? null });
+      await finish(res.providerId, 'sent');
+      await setStatus({ status: 'sent', external_id: res.providerId, email_thread_id: res.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
       sent += 1;
     } catch (err) {
-      const status = statusOf(err);
-      const refused = status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429;
-      // The outcome is unknown: Gmail may have sent it. Look for its own Message-ID before anything else.
-      const found = refused ? null : await findSent(input.gmail, m.email_message_id).catch(() => null);
+      if (err instanceof MailSendRefused) {
+        await finish(null, 'failed');
+        await setStatus({ status: 'failed', status_detail: err.message }, 'Email not sent');
+        continue;
+      }
+      // The outcome is unknown: the provider may have sent it. Look for its own Message-ID before anything else.
+      const found = await mailbox.findSent(messageId).catch(() => null);
       if (found) {
-        await input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId: found.id, outcome: 'sent', now: new Date().toISOString() });
-        await setStatus({ status: 'sent', external_id: found.id, email_thread_id: found.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
+        await finish(found.providerId, 'sent');
+        await setStatus({ status: 'sent', external_id: found.providerId, email_thread_id: found.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
         sent += 1;
         continue;
       }
-      await input.records.finishSend({ workspaceId: input.workspaceId, messageId: m.id, providerId: null, outcome: refused ? 'failed' : 'uncertain', now: new Date().toISOString() });
+      await finish(null, 'uncertain');
       await setStatus(
-        refused
-          ? { status: 'failed', status_detail: `Gmail refused this email (${status}). Check the address and write it again.` }
-          : { status: 'check-needed', status_detail: 'Gmail did not answer in time: look in the mailbox\'s Sent folder before writing it again.' },
-        refused ? 'Email not sent' : 'Email outcome unknown: a person must check',
+        { status: 'check-needed', status_detail: `${input.providerName} did not answer in time: look in the mailbox's Sent folder before writing it again.` },
+        'Email outcome unknown: a person must check',
       );
     }
   }

@@ -32,11 +32,8 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number }
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const f = await startRelayFixture(engine, {
-    google: hideMailSecrets({
-      clientId: google.options.clientId,
-      clientSecret: google.options.clientSecret,
-      oauthUrl: google.endpoints.oauthUrl,
-      apiUrl: google.endpoints.apiUrl,
+    mailConfig: hideMailSecrets({
+      google: { clientId: google.options.clientId, clientSecret: google.options.clientSecret, oauthUrl: google.endpoints.oauthUrl, apiUrl: google.endpoints.apiUrl },
       vault: new TokenVault(randomBytes(32)),
       pollMs: options.pollMs ?? 100,
     }),

@@ -93,8 +93,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('mail records (%s)', (engine) => {
     expect(await a.mail.takeLease('mb-office', winner, at(1000), at(61_000))).toBe(true);
     expect(await b.mail.takeLease('mb-office', 'p3', at(2000), at(62_000))).toBe(false);
     expect(await b.mail.takeLease('mb-office', 'p3', at(70_000), at(130_000))).toBe(true);
-    await a.mail.setHistoryId('mb-office', '4242', at(0));
-    expect((await b.mail.findAccount('mb-office'))?.historyId).toBe('4242');
+    await a.mail.setCursor('mb-office', '4242', at(0));
+    expect((await b.mail.findAccount('mb-office'))?.cursor).toBe('4242');
   });
 });
 

@@ -12,7 +12,10 @@ export interface MailOperatorDatabase {
     address: string;
     sealed_token: string | null;
     state: string;
-    history_id: string | null;
+    sync_cursor: string | null;
+    push_id: string | null;
+    push_expires_at: string | null;
+    push_secret: string | null;
     polled_at: string | null;
     lease_owner: string | null;
     lease_until: string | null;
@@ -51,7 +54,13 @@ export interface MailAccount {
   address: string;
   sealedToken: string | null;
   state: MailAccountState;
-  historyId: string | null;
+  /** Where catching up resumes (the provider's own cursor: history id, delta link, UIDVALIDITY:UID). */
+  cursor: string | null;
+  /** The provider's push registration (Gmail watch, Graph subscription) and when it lapses. */
+  pushId: string | null;
+  pushExpiresAt: string | null;
+  /** Sealed: the secret each push must carry (Graph's clientState). */
+  pushSecret: string | null;
   connectedBy: string;
   connectedAt: string;
 }
@@ -74,7 +83,10 @@ function toAccount(row: AccountRow): MailAccount {
     address: row.address,
     sealedToken: row.sealed_token,
     state: row.state as MailAccountState,
-    historyId: row.history_id,
+    cursor: row.sync_cursor,
+    pushId: row.push_id,
+    pushExpiresAt: row.push_expires_at,
+    pushSecret: row.push_secret,
     connectedBy: row.connected_by,
     connectedAt: row.connected_at,
   };
@@ -160,7 +172,10 @@ export class MailRecords {
         address: input.address,
         sealed_token: input.sealedToken,
         state: 'connected',
-        history_id: null,
+        sync_cursor: null,
+        push_id: null,
+        push_expires_at: null,
+        push_secret: null,
         polled_at: null,
         lease_owner: null,
         lease_until: null,
@@ -180,8 +195,13 @@ export class MailRecords {
       .execute();
   }
 
-  async setHistoryId(mailboxId: string, historyId: string | null, now: string): Promise<void> {
-    await this.db.updateTable('mail_accounts').set({ history_id: historyId, polled_at: now }).where('mailbox_id', '=', mailboxId).execute();
+  async setCursor(mailboxId: string, cursor: string | null, now: string): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ sync_cursor: cursor, polled_at: now }).where('mailbox_id', '=', mailboxId).execute();
+  }
+
+  /** The mailbox's push registration (all null: none). */
+  async setPush(mailboxId: string, push: { id: string | null; expiresAt: string | null; sealedSecret: string | null }): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ push_id: push.id, push_expires_at: push.expiresAt, push_secret: push.sealedSecret }).where('mailbox_id', '=', mailboxId).execute();
   }
 
   /** True when `owner` now holds the mailbox until `until` (it was free, lapsed, or already its own). */

@@ -515,7 +515,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6]);
     });
 
@@ -644,19 +644,22 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
-    it('operator migration 4 (mail) keeps a version-3 relay\'s shops and adds the mailbox records, empty', async () => {
+    it('operator migrations 4 and 5 (mail) keep a version-3 relay\'s shops, add the mailbox records, and keep a Gmail history id as the cursor', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
       const account =
-        "INSERT INTO mail_accounts (mailbox_id, workspace_id, provider, address, sealed_token, state, connected_by, connected_at, updated_at) VALUES ('mb1', 'w1', 'gmail', 'shop@example.com', 'v1.a.b.c', 'connected', 'staff:s1', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')";
+        "INSERT INTO mail_accounts (mailbox_id, workspace_id, provider, address, sealed_token, state, history_id, connected_by, connected_at, updated_at) VALUES ('mb1', 'w1', 'gmail', 'shop@example.com', 'v1.a.b.c', 'connected', '4242', 'staff:s1', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')";
       const readBack = 'SELECT w.name, a.address FROM workspaces w JOIN mail_accounts a ON a.workspace_id = w.id';
+      const cursor = 'SELECT sync_cursor, push_id FROM mail_accounts';
       if (engine === 'sqlite') {
         const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
         expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 3)).toBe(3);
         db.prepare(shop).run();
-        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(4);
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 4)).toBe(4);
         expect(db.prepare('SELECT count(*) AS n FROM mail_oauth_states').get()).toEqual({ n: 0 });
         db.prepare(account).run();
         expect(db.prepare(readBack).all()).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(5);
+        expect(db.prepare(cursor).all()).toEqual([{ sync_cursor: '4242', push_id: null }]);
         db.close();
       } else {
         const client = new pg.Client({ connectionString: await newLocation('postgres') });
@@ -665,10 +668,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4247', label: 'operator' };
           expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           await client.query(shop);
-          expect(await migratePostgres(client, options)).toBe(4);
+          expect(await migratePostgres(client, { ...options, target: 4 })).toBe(4);
           expect((await client.query('SELECT count(*)::int AS n FROM mail_oauth_states')).rows).toEqual([{ n: 0 }]);
           await client.query(account);
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
+          expect(await migratePostgres(client, options)).toBe(5);
+          expect((await client.query(cursor)).rows).toEqual([{ sync_cursor: '4242', push_id: null }]);
         } finally {
           await client.end();
         }
@@ -715,7 +720,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 4\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 5\)/);
       expect(await fingerprint()).toBe(before);
     });
 

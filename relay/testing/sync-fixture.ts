@@ -55,8 +55,8 @@ export interface RelayFixtureOptions {
   /** Texting through a fake Telnyx (relay/testing/fake-telnyx.ts). */
   telnyx?: RelayOptions['telnyx'];
   sms?: RelayOptions['sms'];
-  /** Mail through a fake Google (relay/email/fake-google/). */
-  google?: RelayOptions['google'];
+  /** Mail settings (the fake Google of relay/email/fake-google/, say). */
+  mailConfig?: RelayOptions['mailConfig'];
   mail?: RelayOptions['mail'];
 }
 
@@ -72,7 +72,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     portal: options.portal,
     telnyx: options.telnyx,
     sms: options.sms,
-    google: options.google,
+    mailConfig: options.mailConfig,
     mail: options.mail,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });

@@ -5,6 +5,7 @@
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Mailbox, UnassignedMail } from '../../src-shared/domain.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
+import { MAIL_PROVIDERS } from '../../src-shared/email/providers.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import type { HandlerContext } from '../api/desk-context.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -17,7 +18,7 @@ export async function loadMailboxes(ctx: Pick<HandlerContext, 'desk'>): Promise<
   const rows = await ctx.desk.db.selectFrom('mailboxes').selectAll().orderBy('address').execute();
   return rows.map((r) => ({
     id: r.id,
-    provider: 'gmail',
+    provider: (MAIL_PROVIDERS as readonly string[]).includes(r.provider ?? '') ? (r.provider as Mailbox['provider']) : 'gmail',
     address: r.address ?? '',
     state: (r.state ?? 'disconnected') as Mailbox['state'],
     connectedAt: r.connected_at,
@@ -169,9 +170,9 @@ export const mailHandlers: Partial<HandlerMap> = {
 
   'mail-mailbox-list': async (_args, ctx) => loadMailboxes(ctx),
 
-  'mail-connect-start': async (_args, ctx) => {
+  'mail-connect-start': async (args, ctx) => {
     const staffId = await requireAdmin(ctx);
-    const { url } = await askRelay<{ url: string }>(ctx, 'mail/gmail/start', { staffId });
+    const { url } = await askRelay<{ url: string }>(ctx, `mail/${args.provider}/start`, { staffId });
     return { url };
   },
 

@@ -30,6 +30,7 @@ import type {
 import { DELAY_REASONS } from '../exceptions.js';
 import { PAPERS, PRINT_KINDS, type PrintSettings, type RenderedPrint } from '../printing.js';
 import { STAGES } from '../stages.js';
+import { MAIL_PROVIDERS } from '../email/providers.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 
 function method<A extends z.ZodType>(args: A) {
@@ -264,7 +265,7 @@ export const API = {
   // ---- mail: the shop's mailboxes are connected on the relay; the desk asks for the sign-in page.
   'mail-mailbox-list': method(none).returns<Mailbox[]>(),
   /** The Google sign-in address for the person at this window (owner or manager), single use. */
-  'mail-connect-start': method(none).returns<{ url: string }>(),
+  'mail-connect-start': method(z.object({ provider: z.enum(MAIL_PROVIDERS).default('gmail') }).strict()).returns<{ url: string }>(),
   /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
   'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
   /**

@@ -13,12 +13,13 @@ import { postgresOperator001, sqliteOperator001 } from './001-operator.js';
 import { postgresOperator002, sqliteOperator002 } from './002-sms-operator.js';
 import { postgresOperator003, sqliteOperator003 } from './003-ro-number-blocks.js';
 import { postgresOperator004, sqliteOperator004 } from './004-mail-operator.js';
+import { postgresOperator005, sqliteOperator005 } from './005-mail-providers.js';
 import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export type { PostgresMigration, SqliteMigration } from './types.js';
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005];
 
 // Workspace versions come from the shared list (src-shared/schema/versions.ts): every version that
 // is not desk-only, under the number the relay records for it (1, 2, 3 for the released 1, 3, 5;

@@ -4,11 +4,11 @@
 // outcome is resolved by looking, never by sending again.
 import { OAuth2Client } from 'google-auth-library';
 import { type gmail_v1, google } from 'googleapis';
-import type { GoogleMailConfig } from './config.js';
+import type { GoogleApp } from '../config.js';
 
 export const GMAIL_CALLBACK_PATH = '/mail/gmail/callback';
 
-export function oauthClient(config: GoogleMailConfig, redirectUri?: string): OAuth2Client {
+export function oauthClient(config: GoogleApp, redirectUri?: string): OAuth2Client {
   const base = config.oauthUrl?.replace(/\/+$/, '');
   return new OAuth2Client({
     clientId: config.clientId,
@@ -19,7 +19,7 @@ export function oauthClient(config: GoogleMailConfig, redirectUri?: string): OAu
 }
 
 /** A Gmail client acting for the mailbox whose refresh token this is. */
-export function gmailFor(config: GoogleMailConfig, refreshToken: string): { gmail: gmail_v1.Gmail; auth: OAuth2Client } {
+export function gmailFor(config: GoogleApp, refreshToken: string): { gmail: gmail_v1.Gmail; auth: OAuth2Client } {
   const auth = oauthClient(config);
   auth.setCredentials({ refresh_token: refreshToken });
   const gmail = google.gmail({
