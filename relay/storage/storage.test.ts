@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1, 2, 3, 4, 5]);
-      expect(versions(workspace)).toEqual([1, 2, 3, 6]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -577,18 +577,19 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
-    it('migration 6 (mail) keeps a version-3 workspace\'s texts and adds the mailboxes and the mail columns', async () => {
+    it('migrations 6 and 7 (mail) keep a version-3 workspace\'s texts and add the mailboxes, the mail columns and the mail templates', async () => {
       const insert = "INSERT INTO messages (id, ro_id, channel, direction, body, peer_number) VALUES ('m1', 'r1', 'sms', 'in', 'Hi', '+15125550147')";
-      const readBack = 'SELECT id, body, peer_number, subject, email_thread_id, body_html FROM messages';
-      const expected = { id: 'm1', body: 'Hi', peer_number: '+15125550147', subject: null, email_thread_id: null, body_html: null };
-      const mailbox = "INSERT INTO mailboxes (id, provider, address, state) VALUES ('mb1', 'gmail', 'shop@example.com', 'connected')";
+      const readBack = 'SELECT id, body, peer_number, subject, email_thread_id, body_html, email_attachments FROM messages';
+      const expected = { id: 'm1', body: 'Hi', peer_number: '+15125550147', subject: null, email_thread_id: null, body_html: null, email_attachments: null };
+      const mailbox = "INSERT INTO mailboxes (id, provider, address, state) VALUES ('mb1', 'gmail', 'shop@example.com', 'connected'); INSERT INTO email_templates (id, name, subject) VALUES ('t1', 'Photos', 'Photos for {claim_number}')";
       if (engine === 'sqlite') {
         const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
         expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
         db.prepare(insert).run();
-        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(6);
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(7);
         expect(db.prepare(readBack).get()).toEqual(expected);
-        db.prepare(mailbox).run();
+        db.exec(mailbox);
+        expect(db.prepare('SELECT name, subject FROM email_templates').all()).toEqual([{ name: 'Photos', subject: 'Photos for {claim_number}' }]);
         expect(db.prepare('SELECT address, state FROM mailboxes').all()).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
         db.close();
       } else {
@@ -599,9 +600,10 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4246', label: 'workspace' };
           expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           await client.query(insert.replace('messages', `${schema}.messages`));
-          expect(await migratePostgres(client, options)).toBe(6);
+          expect(await migratePostgres(client, options)).toBe(7);
           expect((await client.query(readBack.replace('messages', `${schema}.messages`))).rows).toEqual([expected]);
-          await client.query(mailbox.replace('mailboxes', `${schema}.mailboxes`));
+          await client.query(mailbox.replace('mailboxes', `${schema}.mailboxes`).replace('email_templates', `${schema}.email_templates`));
+          expect((await client.query(`SELECT name, subject FROM ${schema}.email_templates`)).rows).toEqual([{ name: 'Photos', subject: 'Photos for {claim_number}' }]);
           expect((await client.query(`SELECT address, state FROM ${schema}.mailboxes`)).rows).toEqual([{ address: 'shop@example.com', state: 'connected' }]);
         } finally {
           await client.end();
@@ -685,12 +687,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(6);
+        expect(db.pragma('user_version', { simple: true })).toBe(7);
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('6');
+        expect(row?.value).toBe('7');
       }
     });
 

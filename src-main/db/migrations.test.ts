@@ -128,21 +128,37 @@ describe('migration 6: mail', () => {
   });
 });
 
+describe('migration 7: mail compose', () => {
+  it('keeps a version-6 workspace\'s mail and adds the mail templates and the documents sent with a mail, empty', () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 6);
+    sqlite.prepare("INSERT INTO messages (id, ro_id, channel, direction, body, subject) VALUES ('m1', 'r1', 'email', 'in', 'Photos please', 'Claim SF-1')").run();
+    migrate(sqlite, 7);
+    expect(schemaVersion(sqlite)).toBe(7);
+    expect(sqlite.prepare('SELECT body, subject, email_attachments FROM messages').get()).toEqual({ body: 'Photos please', subject: 'Claim SF-1', email_attachments: null });
+    expect(columnsOf(sqlite, 'email_templates')).toEqual(['active', 'audience', 'body', 'id', 'name', 'position', 'subject']);
+    expect(sqlite.prepare('SELECT count(*) AS n FROM email_templates').get()).toEqual({ n: 0 });
+    sqlite.close();
+  });
+});
+
 describe('versions after 5: made from the declaration', () => {
   it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
+    const current = SCHEMA_VERSIONS.at(-1)!.version;
+    const next = current + 1;
     const schema = {
       declaration: {
         ...SYNCED_SCHEMA,
-        customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(7) } },
-        loaner_cars: table(7, { plate: text(7) }),
+        customers: { ...SYNCED_SCHEMA.customers, columns: { ...SYNCED_SCHEMA.customers.columns, nickname: text(next) } },
+        loaner_cars: table(next, { plate: text(next) }),
       },
-      versions: [...SCHEMA_VERSIONS, { version: 7, name: 'loaners' }],
+      versions: [...SCHEMA_VERSIONS, { version: next, name: 'loaners' }],
     };
-    const steps = { ...DESK_STEPS, 7: (db: Database.Database) => void db.exec("INSERT INTO meta (key, value) VALUES ('loaners', 'ready')") };
+    const steps = { ...DESK_STEPS, [next]: (db: Database.Database) => void db.exec("INSERT INTO meta (key, value) VALUES ('loaners', 'ready')") };
     const sqlite = new Database(freshFile());
-    migrate(sqlite, 6);
+    migrate(sqlite, current);
     sqlite.prepare("INSERT INTO customers (id, first_name) VALUES ('c1', 'Ana')").run();
-    for (const m of deskMigrations(schema, steps).filter((m) => m.version === 7)) m.up(sqlite);
+    for (const m of deskMigrations(schema, steps).filter((m) => m.version === next)) m.up(sqlite);
     expect(sqlite.prepare('SELECT first_name, nickname FROM customers').get()).toEqual({ first_name: 'Ana', nickname: null });
     expect(columnsOf(sqlite, 'loaner_cars')).toEqual(['id', 'plate']);
     expect(sqlite.prepare("SELECT value FROM meta WHERE key = 'loaners'").get()).toEqual({ value: 'ready' });
@@ -152,8 +168,8 @@ describe('versions after 5: made from the declaration', () => {
 
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(LATEST_VERSION).toBe(6);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(LATEST_VERSION).toBe(7);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -166,7 +182,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 6\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 7\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -182,7 +198,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v6');
+    expect(backup?.reason).toBe('before-v7');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

@@ -259,6 +259,9 @@ export const SYNCED_SCHEMA = {
       email_in_reply_to: text(6),
       email_references: text(6),
       body_html: text(6),
+      // Mail Bayline sends: the repair's documents (`attachments` ids, a JSON array) that go with
+      // it. Mail that arrives keeps its files as `attachments` rows whose message_id is this row.
+      email_attachments: text(7),
     },
     {
       indexes: {
@@ -269,18 +272,30 @@ export const SYNCED_SCHEMA = {
     },
   ),
   /**
-   * The shop's connected mailboxes (Gmail now; Outlook and IMAP later). Written by the relay:
+   * The shop's connected mailboxes (Gmail, Outlook, or a plain IMAP/SMTP host). Written by the relay:
    * "Connected as <address>", the state the desk shows, and the last problem in shop words. The
    * refresh token never is: it lives encrypted in the relay's operator database.
    */
   mailboxes: table(6, {
-    provider: text(6), // 'gmail'
+    provider: text(6), // 'gmail' | 'outlook' | 'imap'
     address: text(6),
     state: text(6), // 'connected' | 'reconnect-needed' | 'disconnected'
     connected_by: text(6), // staff:<id>
     connected_at: text(6),
     disconnected_at: text(6),
     last_error: text(6),
+  }),
+  /**
+   * The shop's mail templates: a subject and a text with the same merge fields as texts
+   * ({first_name}, {ro_number}, {claim_number}, {portal_link}, …), for the customer or the adjuster.
+   */
+  email_templates: table(7, {
+    name: text(7),
+    audience: text(7), // 'customer' | 'adjuster' | 'any'
+    subject: text(7),
+    body: text(7),
+    active: integer(7),
+    position: integer(7),
   }),
   /** The shop's text templates with merge fields ({first_name}, {portal_link}, …). */
   sms_templates: table(5, {
