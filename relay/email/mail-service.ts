@@ -184,8 +184,12 @@ export class MailService {
     if (!account || account.workspaceId !== workspaceId) throw new MailError('not-found', 'This mailbox is not connected to the shop.');
     const provider = this.providers.get(account.provider);
     if (account.sealedToken && provider) {
+      const secret = this.config.vault.open(account.sealedToken, mailboxId);
+      if (provider.stopPush && account.pushId && account.pushExpiresAt) {
+        await provider.stopPush({ secret, current: { id: account.pushId, expiresAt: account.pushExpiresAt, secret: null } }).catch(() => undefined);
+      }
       try {
-        await provider.revoke(this.config.vault.open(account.sealedToken, mailboxId));
+        await provider.revoke(secret);
       } catch (err) {
         this.log.warn({ mailboxId, status: statusOf(err) }, 'the provider did not take the revocation (the token may already be gone)');
       }
@@ -378,6 +382,7 @@ export class MailService {
       const latest = await mailbox.changesSince(account.cursor, file);
       // Only after every message is filed: a crash before this files them again, as one row each.
       if (latest !== account.cursor) await this.storage.mail.setCursor(account.mailboxId, latest, new Date().toISOString());
+      await this.keepPush(account, provider);
     } catch (err) {
       if (err instanceof MailCursorExpired) {
         // The cursor expired: look at recent mail, file what is new (nothing twice), start again.
@@ -401,6 +406,31 @@ export class MailService {
         return;
       }
       throw err;
+    }
+  }
+
+  /** The mailbox's push registration kept up (registered, renewed before it lapses); a failure leaves polling on. */
+  private async keepPush(account: MailAccount, provider: MailProvider): Promise<void> {
+    if (!provider.keepPush || !account.sealedToken) return;
+    const current = account.pushId && account.pushExpiresAt
+      ? { id: account.pushId, expiresAt: account.pushExpiresAt, secret: account.pushSecret ? this.config.vault.open(account.pushSecret, `push:${account.mailboxId}`) : null }
+      : null;
+    try {
+      const next = await provider.keepPush({
+        mailboxId: account.mailboxId,
+        address: account.address,
+        secret: this.config.vault.open(account.sealedToken, account.mailboxId),
+        current,
+        publicUrl: this.options.publicUrl(),
+      });
+      if (next?.id === current?.id && next?.expiresAt === current?.expiresAt && next?.secret === current?.secret) return;
+      await this.storage.mail.setPush(account.mailboxId, {
+        id: next?.id ?? null,
+        expiresAt: next?.expiresAt ?? null,
+        sealedSecret: next?.secret ? this.config.vault.seal(next.secret, `push:${account.mailboxId}`) : null,
+      });
+    } catch (err) {
+      this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'push registration failed (polling goes on)');
     }
   }
 

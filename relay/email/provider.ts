@@ -77,6 +77,27 @@ export interface OAuthSignIn {
   finish(input: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ secret: string; address: string }>;
 }
 
+/** A mailbox's push registration with its provider (Gmail watch, Graph subscription). */
+export interface PushRegistration {
+  /** The provider's id for it (the Graph subscription id; Gmail's watch has none but the mailbox). */
+  id: string;
+  /** When it lapses (ISO); renewed before then. */
+  expiresAt: string;
+  /** The secret each push must carry (Graph's clientState), in clear here; the service seals it. */
+  secret: string | null;
+}
+
+export interface PushInput {
+  mailboxId: string;
+  address: string;
+  /** The mailbox's secret (refresh token…), to call the provider with. */
+  secret: string;
+  /** The registration kept so far (null: none yet, or it was dropped). */
+  current: PushRegistration | null;
+  /** The relay's public URL, for a webhook address. */
+  publicUrl: string;
+}
+
 export interface MailProvider {
   readonly id: MailProviderId;
   /** The provider as the shop says it: "Gmail", "Outlook". */
@@ -85,4 +106,13 @@ export interface MailProvider {
   open(secret: string): MailboxClient;
   /** Best effort: a secret the provider already dropped is gone either way. */
   revoke(secret: string): Promise<void>;
+  /**
+   * Push, when the provider and the operator's settings allow it: called after every catch-up
+   * round of a mailbox this relay holds the lease of; registers (or renews, when it lapses soon)
+   * and returns the registration to keep, or null for none (polling only). The provider's webhook
+   * then calls `MailService.catchUpMailbox(mailboxId)` once it has verified the push.
+   */
+  keepPush?(input: PushInput): Promise<PushRegistration | null>;
+  /** Ends the registration at the provider (disconnect); best effort. */
+  stopPush?(input: { secret: string; current: PushRegistration }): Promise<void>;
 }

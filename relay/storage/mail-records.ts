@@ -145,6 +145,12 @@ export class MailRecords {
     return row ? toAccount(row) : null;
   }
 
+  /** The mailbox a push registration belongs to (a Graph subscription id, say). */
+  async findAccountByPushId(pushId: string): Promise<MailAccount | null> {
+    const row = await this.db.selectFrom('mail_accounts').selectAll().where('push_id', '=', pushId).executeTakeFirst();
+    return row ? toAccount(row) : null;
+  }
+
   /** Connected mailboxes of every shop (or one), oldest poll first. */
   async connectedAccounts(workspaceId?: string): Promise<MailAccount[]> {
     let q = this.db.selectFrom('mail_accounts').selectAll().where('state', '=', 'connected');
