@@ -11,6 +11,7 @@ import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
 import { syncPlugin } from './sync/sync-plugin.js';
 import { hideMailSecrets, type MailConfig } from './email/config.js';
+import { gmailPushRoute } from './email/gmail/push-route.js';
 import { mailPlugin } from './email/mail-plugin.js';
 import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
@@ -138,6 +139,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl })
     : null;
   await app.register(mailPlugin, { service: mail });
+  await app.register(gmailPushRoute, { service: mail, config: options.mailConfig ?? null });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

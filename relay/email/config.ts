@@ -3,7 +3,8 @@
 // GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (GOOGLE_OAUTH_URL / GOOGLE_API_URL point the SDKs
 // elsewhere: the fake Google, relay/email/fake-google/) — from the environment, or the same keys in
 // a JSON file (`--mail-config FILE`; the environment wins). A key without any app still lets shops
-// connect a plain IMAP/SMTP mailbox. Nothing here is ever logged: the config prints without its
+// connect a plain IMAP/SMTP mailbox. Gmail push adds GMAIL_PUBSUB_TOPIC, GMAIL_PUSH_SERVICE_ACCOUNT
+// and optionally GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_LABELS, GMAIL_PUSH_CERTS_URL. Nothing here is ever logged: the config prints without its
 // secrets.
 import fs from 'node:fs';
 import { inspect } from 'node:util';
@@ -25,7 +26,30 @@ export interface GoogleApp {
   oauthUrl: string | null;
   /** The Gmail API's root (`rootUrl` of googleapis); Google's unless set. */
   apiUrl: string | null;
+  /** Gmail push through Pub/Sub (./gmail/push-route.ts); absent or null: mailboxes are polled. */
+  push?: GmailPushSettings | null;
 }
+
+/**
+ * Gmail push: Gmail publishes "this mailbox changed" to the operator's Pub/Sub topic (`users.watch`)
+ * and a push subscription on it POSTs to the relay's /mail/gmail/push, signed with an OIDC token
+ * of the subscription's service account. None of it is secret (the token's signature is the proof).
+ */
+export interface GmailPushSettings {
+  /** GMAIL_PUBSUB_TOPIC: projects/<project>/topics/<topic>, where gmail-api-push@system.gserviceaccount.com may publish. */
+  topic: string;
+  /** GMAIL_PUSH_SERVICE_ACCOUNT: the service account the push subscription signs its tokens as. */
+  serviceAccount: string;
+  /** GMAIL_PUSH_AUDIENCE: the audience the subscription puts in its tokens; null: the relay's push URL. */
+  audience: string | null;
+  /** GMAIL_PUSH_LABELS: the labels whose changes push (INBOX and SENT by default); empty: every change. */
+  labelIds: string[];
+  /** GMAIL_PUSH_CERTS_URL: Google's signing certificates (PEM); null: under GOOGLE_OAUTH_URL when set, else Google's. */
+  certsUrl: string | null;
+}
+
+/** Where pushes arrive, under the relay's public URL. */
+export const GMAIL_PUSH_PATH = '/mail/gmail/push';
 
 export interface MailConfig {
   vault: TokenVault;
@@ -35,7 +59,8 @@ export interface MailConfig {
   google: GoogleApp | null;
 }
 
-const KEYS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_URL', 'GOOGLE_API_URL', 'BAYLINE_MAIL_TOKEN_KEY', 'BAYLINE_MAIL_TOKEN_KEY_FILE', 'BAYLINE_MAIL_POLL_MS'] as const;
+const KEYS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_URL', 'GOOGLE_API_URL', 'BAYLINE_MAIL_TOKEN_KEY', 'BAYLINE_MAIL_TOKEN_KEY_FILE', 'BAYLINE_MAIL_POLL_MS',
+  'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_SERVICE_ACCOUNT', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_LABELS', 'GMAIL_PUSH_CERTS_URL'] as const;
 
 export class MailConfigError extends Error {}
 
@@ -56,7 +81,8 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: stri
   const clientId = get('GOOGLE_CLIENT_ID');
   const clientSecret = get('GOOGLE_CLIENT_SECRET');
   if (clientId && !clientSecret) throw new MailConfigError('GOOGLE_CLIENT_ID is set but GOOGLE_CLIENT_SECRET is not: both come from the Google Cloud console (APIs & Services › Credentials).');
-  const google: GoogleApp | null = clientId && clientSecret ? { clientId, clientSecret, oauthUrl: get('GOOGLE_OAUTH_URL'), apiUrl: get('GOOGLE_API_URL') } : null;
+  const google: GoogleApp | null = clientId && clientSecret ? { clientId, clientSecret, oauthUrl: get('GOOGLE_OAUTH_URL'), apiUrl: get('GOOGLE_API_URL'), push: readGmailPush(get) } : null;
+  if (!google && get('GMAIL_PUBSUB_TOPIC')) throw new MailConfigError('GMAIL_PUBSUB_TOPIC is set but there is no Google app: Gmail push also needs GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.');
   const keyFile = get('BAYLINE_MAIL_TOKEN_KEY_FILE');
   let keyText = get('BAYLINE_MAIL_TOKEN_KEY');
   if (!keyText && keyFile) {
@@ -76,6 +102,29 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: stri
   }
   const poll = Number(get('BAYLINE_MAIL_POLL_MS') ?? 30_000);
   return hideMailSecrets({ vault, pollMs: Number.isFinite(poll) && poll >= 50 ? poll : 30_000, google });
+}
+
+function readGmailPush(get: (key: (typeof KEYS)[number]) => string | null): GmailPushSettings | null {
+  const topic = get('GMAIL_PUBSUB_TOPIC');
+  const serviceAccount = get('GMAIL_PUSH_SERVICE_ACCOUNT');
+  if (!topic) {
+    if (serviceAccount || get('GMAIL_PUSH_AUDIENCE')) throw new MailConfigError('Gmail push settings are set but GMAIL_PUBSUB_TOPIC is not: give the topic (projects/<project>/topics/<topic>) or remove the push settings.');
+    return null;
+  }
+  if (!/^projects\/[a-z][a-z0-9.:-]{2,}\/topics\/[A-Za-z][\w.~+%-]{2,254}$/.test(topic)) {
+    throw new MailConfigError(`GMAIL_PUBSUB_TOPIC must look like projects/<project>/topics/<topic> (the topic's full name in the Google Cloud console), not "${topic.slice(0, 120)}".`);
+  }
+  if (!serviceAccount || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(serviceAccount)) {
+    throw new MailConfigError('Gmail push needs GMAIL_PUSH_SERVICE_ACCOUNT: the email of the service account the push subscription signs as (its "Enable authentication" setting); the relay refuses pushes signed by anyone else.');
+  }
+  const labels = get('GMAIL_PUSH_LABELS');
+  const labelIds = labels === null ? ['INBOX', 'SENT'] : labels.split(',').map((l) => l.trim().toUpperCase()).filter((l) => l !== '' && l !== 'ALL');
+  const audience = get('GMAIL_PUSH_AUDIENCE');
+  const certsUrl = get('GMAIL_PUSH_CERTS_URL');
+  for (const [name, url] of [['GMAIL_PUSH_AUDIENCE', audience], ['GMAIL_PUSH_CERTS_URL', certsUrl]] as const) {
+    if (url !== null && !/^https?:\/\/\S+$/.test(url)) throw new MailConfigError(`${name} must be a URL (https://…), not "${url.slice(0, 120)}".`);
+  }
+  return { topic, serviceAccount: serviceAccount.toLowerCase(), audience, labelIds, certsUrl };
 }
 
 /** A config that prints without its secret and key, whatever logs or throws it. */

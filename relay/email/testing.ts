@@ -28,16 +28,28 @@ export interface MailShop {
   cleanup(): Promise<void>;
 }
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number } = {}): Promise<MailShop> {
+/** The operator's Pub/Sub settings in tests with push (the fake's certs, under its OAuth URL). */
+export const PUSH_TOPIC = 'projects/bayline-test/topics/gmail-push';
+export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount.com';
+
+export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const f = await startRelayFixture(engine, {
     mailConfig: hideMailSecrets({
-      google: { clientId: google.options.clientId, clientSecret: google.options.clientSecret, oauthUrl: google.endpoints.oauthUrl, apiUrl: google.endpoints.apiUrl },
+      google: {
+        clientId: google.options.clientId,
+        clientSecret: google.options.clientSecret,
+        oauthUrl: google.endpoints.oauthUrl,
+        apiUrl: google.endpoints.apiUrl,
+        push: options.push ? { topic: PUSH_TOPIC, serviceAccount: PUSH_SERVICE_ACCOUNT, audience: null, labelIds: ['INBOX', 'SENT'], certsUrl: null } : null,
+      },
       vault: new TokenVault(randomBytes(32)),
       pollMs: options.pollMs ?? 100,
     }),
   });
+  // Google's Pub/Sub delivers to the relay's push URL, signing as the subscription's account.
+  if (options.push) google.pushTo({ endpoint: `${f.relay.url}/mail/gmail/push`, serviceAccount: PUSH_SERVICE_ACCOUNT });
   const { desk, dataDir } = await f.pairNewDesk('Front desk');
   await call(desk, 'staff-create', { name: 'Dana Whitfield', role: 'owner', pin: '2468' });
   const ownerId = (await call<Array<{ id: string; name: string }>>(desk, 'staff-list', {})).find((s) => s.name === 'Dana Whitfield')!.id;

@@ -151,6 +151,19 @@ export class MailRecords {
     return row ? toAccount(row) : null;
   }
 
+  /** Connected mailboxes of a provider with this address, in every shop that connected it (a Gmail push names only the address). */
+  async connectedByAddress(provider: string, address: string): Promise<MailAccount[]> {
+    const rows = await this.db
+      .selectFrom('mail_accounts')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('address', '=', address.toLowerCase())
+      .where('state', '=', 'connected')
+      .orderBy('mailbox_id')
+      .execute();
+    return rows.map(toAccount);
+  }
+
   /** Connected mailboxes of every shop (or one), oldest poll first. */
   async connectedAccounts(workspaceId?: string): Promise<MailAccount[]> {
     let q = this.db.selectFrom('mail_accounts').selectAll().where('state', '=', 'connected');

@@ -5,7 +5,13 @@
 // `rootUrl`. It checks what Google checks that matters here: the client, the redirect URI, the
 // PKCE verifier (S256), single-use codes, revoked tokens, expired history ids (404). It keeps the
 // raw MIME of every sent message, and a test "delivers" inbound mail with `deliver`.
-import { createHash, randomBytes } from 'node:crypto';
+// Push: `users.watch` / `users.stop` record each mailbox's watch (topic, labels, expiration), and
+// a Pub/Sub push subscription (`pushTo`) POSTs {message: {data: {emailAddress, historyId}}} to the
+// relay for each change of a watched mailbox, signed as Pub/Sub signs: an RS256 OIDC token of the
+// subscription's service account, whose key is served at /oauth2/v1/certs (PEM, keyed by `kid`,
+// as google-auth-library reads Google's) and /oauth2/v3/certs (JWK). The fake serves the public
+// key itself where Google serves an X.509 certificate; the library verifies with either.
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 export interface FakeGoogleOptions {
@@ -49,6 +55,46 @@ export interface InboundMail {
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
+export interface FakeWatch {
+  topic: string;
+  labelIds: string[];
+  labelFilterBehavior: string;
+  /** ms since the epoch */
+  expiration: number;
+}
+
+/** Where the fake's Pub/Sub push subscription delivers, and as whom it signs. */
+export interface FakePushSubscription {
+  endpoint: string;
+  /** The token's `aud` (the endpoint by default, as Pub/Sub does). */
+  audience?: string;
+  serviceAccount: string;
+}
+
+/** A signing key for push tokens: the fake's own, or another one a test forges with. */
+export interface PushSigningKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export function newPushSigningKey(): PushSigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid: randomBytes(20).toString('hex'), privateKey, publicKey };
+}
+
+/** Claims of a Pub/Sub push token, any of which a test may change to forge one. */
+export interface PushTokenClaims {
+  aud: string;
+  email: string;
+  email_verified: boolean;
+  iss: string;
+  iat: number;
+  exp: number;
+  sub?: string;
+  azp?: string;
+}
+
 /** The header's value from raw MIME text (first occurrence, unfolded). */
 function header(mime: string, name: string): string | null {
   const head = mime.split(/\r?\n\r?\n/)[0] ?? '';
@@ -70,6 +116,19 @@ export class FakeGoogle {
   private nextId = 0x18c0_0000_0000;
   /** Faults a test sets: the next send is kept in Sent but answered 503 (the answer lost). */
   readonly faults = { loseNextSendAnswer: false };
+  /** Each mailbox's watch (`users.watch`), by account; removed by `users.stop`. */
+  readonly watches = new Map<string, FakeWatch>();
+  /** Every watch and stop asked, in order. */
+  readonly watchCalls: Array<{ account: string; call: 'watch' | 'stop'; topic?: string; labelIds?: string[]; labelFilterBehavior?: string }> = [];
+  /** How long a new watch lasts (ms); Gmail's last 7 days. A test shortens it to see renewals. */
+  watchMs = 7 * 24 * 3600_000;
+  /** The push subscription (null: changes publish nowhere). */
+  pushSubscription: FakePushSubscription | null = null;
+  /** The key push tokens are signed with; its public half is at /oauth2/v1/certs. */
+  readonly signingKey: PushSigningKey = newPushSigningKey();
+  /** Every push POSTed, with the relay's answer (0: it could not be reached). */
+  readonly pushes: Array<{ account: string; historyId: number; status: number; ms: number }> = [];
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(readonly options: FakeGoogleOptions) {
     this.app = Fastify({ logger: false });
@@ -167,7 +226,80 @@ export class FakeGoogle {
     const message: StoredMessage = { id, threadId: thread ?? id, raw, labelIds, historyId: box.historyId, internalDate: Date.now(), messageIdHeader };
     box.messages.set(id, message);
     box.history.push({ id: box.historyId, messageId: id, threadId: message.threadId });
+    this.publishChange(account, message);
     return message;
+  }
+
+  // ---- Pub/Sub push -------------------------------------------------------------------------
+
+  /** Pushes of the mailbox's changes to `endpoint`, signed as `serviceAccount`. */
+  pushTo(subscription: FakePushSubscription | null): void {
+    this.pushSubscription = subscription;
+  }
+
+  /** A Pub/Sub push token; claims (or the key) overridden to forge one. */
+  pushToken(overrides: Partial<PushTokenClaims> = {}, key: PushSigningKey = this.signingKey, omit: Array<keyof PushTokenClaims> = []): string {
+    const sub = this.pushSubscription;
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      aud: sub?.audience ?? sub?.endpoint ?? '',
+      azp: '108273645501928374650',
+      email: sub?.serviceAccount ?? '',
+      email_verified: true,
+      exp: now + 3600,
+      iat: now,
+      iss: 'https://accounts.google.com',
+      sub: '108273645501928374650',
+      ...overrides,
+    };
+    for (const k of omit) delete claims[k];
+    const head = b64url(JSON.stringify({ alg: 'RS256', kid: key.kid, typ: 'JWT' }));
+    const body = b64url(JSON.stringify(claims));
+    const signature = sign('sha256', Buffer.from(`${head}.${body}`), key.privateKey).toString('base64url');
+    return `${head}.${body}.${signature}`;
+  }
+
+  /** The JSON body of a Pub/Sub push saying the mailbox changed up to `historyId`. */
+  pushBody(account: string, historyId: number | string): { message: { data: string; messageId: string; message_id: string; publishTime: string; publish_time: string; attributes: Record<string, string> }; subscription: string } {
+    const id = String(10_000_000_000 + Math.floor(Math.random() * 1e9));
+    const at = new Date().toISOString();
+    const topic = this.watches.get(account)?.topic ?? 'projects/bayline-demo/topics/gmail';
+    return {
+      message: { data: Buffer.from(JSON.stringify({ emailAddress: account, historyId: Number(historyId) })).toString('base64'), messageId: id, message_id: id, publishTime: at, publish_time: at, attributes: {} },
+      subscription: `${topic.replace('/topics/', '/subscriptions/')}-push`,
+    };
+  }
+
+  /** Resolves when every push under way has had its answer. */
+  async pushesSettled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private publishChange(account: string, message: StoredMessage): void {
+    const watch = this.watches.get(account);
+    const sub = this.pushSubscription;
+    if (!watch || !sub || watch.expiration <= Date.now()) return;
+    if (watch.labelIds.length && watch.labelFilterBehavior !== 'exclude' && !message.labelIds.some((l) => watch.labelIds.includes(l))) return;
+    if (watch.labelIds.length && watch.labelFilterBehavior === 'exclude' && message.labelIds.some((l) => watch.labelIds.includes(l))) return;
+    const historyId = message.historyId;
+    const work = (async () => {
+      const t0 = performance.now();
+      let status = 0;
+      try {
+        const res = await fetch(sub.endpoint, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${this.pushToken()}`, 'content-type': 'application/json', 'user-agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)' },
+          body: JSON.stringify(this.pushBody(account, historyId)),
+        });
+        status = res.status;
+        await res.arrayBuffer();
+      } catch {
+        status = 0;
+      }
+      this.pushes.push({ account, historyId, status, ms: performance.now() - t0 });
+    })();
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   private account(authorization: string | undefined): string | null {
@@ -238,6 +370,16 @@ export class FakeGoogle {
       return {};
     });
 
+    // Google's signing keys, as google-auth-library fetches them (PEM by kid; JWK set).
+    app.get('/oauth2/v1/certs', async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return { [this.signingKey.kid]: this.signingKey.publicKey.export({ type: 'spki', format: 'pem' }) };
+    });
+    app.get('/oauth2/v3/certs', async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return { keys: [{ ...this.signingKey.publicKey.export({ format: 'jwk' }), kid: this.signingKey.kid, alg: 'RS256', use: 'sig' }] };
+    });
+
     // ---- Gmail v1 -----------------------------------------------------------------------------
     app.addHook('onRequest', async (req, reply) => {
       if (!req.url.startsWith('/gmail/v1/')) return;
@@ -301,6 +443,24 @@ export class FakeGoogle {
         historyId: String(box.historyId),
         ...(after.length > max ? { nextPageToken: String(page.at(-1)!.id) } : {}),
       };
+    });
+
+    app.post('/gmail/v1/users/me/watch', async (req, reply) => {
+      const body = (req.body ?? {}) as { topicName?: string; labelIds?: string[]; labelFilterBehavior?: string; labelFilterAction?: string };
+      if (!body.topicName || !/^projects\/[^/]+\/topics\/[^/]+$/.test(body.topicName)) return gmailError(reply, 400, 'Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC');
+      const account = who(req);
+      const behavior = (body.labelFilterBehavior ?? body.labelFilterAction ?? 'include').toLowerCase();
+      const watch: FakeWatch = { topic: body.topicName, labelIds: body.labelIds ?? [], labelFilterBehavior: behavior, expiration: Date.now() + this.watchMs };
+      this.watches.set(account, watch);
+      this.watchCalls.push({ account, call: 'watch', topic: watch.topic, labelIds: watch.labelIds, labelFilterBehavior: behavior });
+      return { historyId: String(this.mailbox(account).historyId), expiration: String(watch.expiration) };
+    });
+
+    app.post('/gmail/v1/users/me/stop', async (req, reply) => {
+      const account = who(req);
+      this.watches.delete(account);
+      this.watchCalls.push({ account, call: 'stop' });
+      return reply.code(204).send();
     });
 
     app.get('/gmail/v1/users/me/threads/:id', async (req, reply) => {

@@ -2,11 +2,13 @@
 // `users.history.list` from the stored history id, the full resync by `users.messages.list`,
 // sends by `users.messages.send` with the Gmail thread id (the raw MIME Bayline built keeps its
 // own Message-ID, In-Reply-To and References), and a lost answer resolved by searching the
-// mailbox for `rfc822msgid:`. SDK errors become the provider errors of ../provider.ts.
+// mailbox for `rfc822msgid:`. With the operator's Pub/Sub topic set, push by `users.watch` (renewed
+// when less than a day of its ~7 days is left) and `users.stop` at disconnect; the pushes arrive at
+// ./push-route.ts. SDK errors become the provider errors of ../provider.ts.
 import { CodeChallengeMethod } from 'google-auth-library';
 import type { gmail_v1 } from 'googleapis';
 import { GMAIL_SCOPES, type GoogleApp } from '../config.js';
-import { MailAccessLost, MailCursorExpired, type MailboxClient, type MailProvider, MailSendRefused, type ProviderMail, type SentCopy } from '../provider.js';
+import { MailAccessLost, MailCursorExpired, type MailboxClient, type MailProvider, MailSendRefused, type ProviderMail, type PushRegistration, type SentCopy } from '../provider.js';
 import { GMAIL_CALLBACK_PATH, gmailFor, isRevokedGrant, oauthClient, statusOf } from './sdk.js';
 
 /** Google's errors in the provider's terms (others pass through as they are). */
@@ -98,6 +100,36 @@ class GmailMailbox implements MailboxClient {
   }
 }
 
+/** A watch with less than this left is renewed (Gmail's last about 7 days; Google asks for a renewal at least daily). */
+export const GMAIL_WATCH_RENEW_MS = 24 * 3600_000;
+
+/**
+ * The mailbox's watch kept on the operator's topic: the current one while it has more than a day
+ * left and names the same topic and labels, else a new `users.watch` (a second watch on the same
+ * topic replaces the first at Google). The registration's id is the topic and labels it watches.
+ */
+async function keepWatch(app: GoogleApp, secret: string, current: PushRegistration | null): Promise<PushRegistration | null> {
+  const push = app.push;
+  if (!push) {
+    // Push was turned off by the operator: the mailbox's old watch is ended, polling goes on.
+    if (current) await gmailFor(app, secret).gmail.users.stop({ userId: 'me' }).catch(() => undefined);
+    return null;
+  }
+  const id = push.labelIds.length ? `${push.topic}#${push.labelIds.join(',')}` : push.topic;
+  const left = current ? Date.parse(current.expiresAt) - Date.now() : 0;
+  if (current && current.id === id && left > GMAIL_WATCH_RENEW_MS) return current;
+  const { gmail } = gmailFor(app, secret);
+  const res = await guarded(async () =>
+    (await gmail.users.watch({
+      userId: 'me',
+      requestBody: push.labelIds.length ? { topicName: push.topic, labelIds: push.labelIds, labelFilterBehavior: 'include' } : { topicName: push.topic },
+    })).data,
+  );
+  const expiration = Number(res.expiration);
+  if (!Number.isFinite(expiration) || expiration <= 0) throw new Error('Gmail answered the watch without an expiration.');
+  return { id, expiresAt: new Date(expiration).toISOString(), secret: null };
+}
+
 export function gmailProvider(app: GoogleApp): MailProvider {
   return {
     id: 'gmail',
@@ -129,6 +161,10 @@ export function gmailProvider(app: GoogleApp): MailProvider {
     },
     async revoke(secret) {
       await oauthClient(app).revokeToken(secret);
+    },
+    keepPush: ({ secret, current }) => keepWatch(app, secret, current),
+    async stopPush({ secret }) {
+      await gmailFor(app, secret).gmail.users.stop({ userId: 'me' });
     },
   };
 }
