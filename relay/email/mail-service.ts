@@ -239,6 +239,8 @@ export class MailService {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     await this.sending;
+    // A relay restarting (or another on PostgreSQL) takes the mailboxes over at once, pushes included.
+    await this.storage.mail.releaseLeases(this.owner).catch(() => undefined);
   }
 
   /**

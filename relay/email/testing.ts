@@ -2,11 +2,13 @@
 // pointed at the fake Google, a paired desk whose owner is switched in, and a repair with a
 // claim number and an adjuster's address.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import type { Desk } from '../../src-main/desk.js';
 import { readDevice } from '../../src-main/sync/device.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
 import { call, type Engine, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
+import { relayLoggerOptions } from '../server.js';
 import { checkIn } from '../sms/testing.js';
 import { hideMailSecrets } from './config.js';
 import { FakeGoogle } from './fake-google/fake-google.js';
@@ -32,10 +34,15 @@ export interface MailShop {
 export const PUSH_TOPIC = 'projects/bayline-test/topics/gmail-push';
 export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount.com';
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean } = {}): Promise<MailShop> {
+export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean; logLines?: string[] } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
+  const lines = options.logLines;
   const f = await startRelayFixture(engine, {
+    // The relay's own log settings (redaction included), written where the test reads them.
+    ...(lines
+      ? { logger: { ...(relayLoggerOptions('debug') as object), stream: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }) } }
+      : {}),
     mailConfig: hideMailSecrets({
       google: {
         clientId: google.options.clientId,

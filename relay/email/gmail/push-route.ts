@@ -10,7 +10,8 @@
 // mailbox with that address (several shops may have connected it) is caught up from its stored
 // cursor right after: a push only says "look now", the cursor says what is new, so a push that
 // arrives while that mailbox is being caught up makes one more round run after it, and one lost
-// in transit is caught up by the next poll.
+// in transit is caught up by the next poll. (A mailbox whose lease another relay holds is looked
+// at again a few times, until a lease left by a stopped relay has lapsed.)
 import type { FastifyPluginAsync } from 'fastify';
 import { OAuth2Client } from 'google-auth-library';
 import { GMAIL_PUSH_PATH, type GmailPushSettings, type MailConfig } from '../config.js';
@@ -41,13 +42,21 @@ export function pushCertsUrl(config: { oauthUrl: string | null; push?: GmailPush
   return config.oauthUrl ? `${config.oauthUrl.replace(/\/+$/, '')}/oauth2/v1/certs` : GOOGLE_PEM_CERTS;
 }
 
+/**
+ * When another relay's lease was found on the mailbox (a relay that stopped without giving it
+ * back, say), looked at again after these delays: the last is past a lease's 2 minutes.
+ */
+const LEASE_RETRY_MS = [5_000, 30_000, 130_000];
+
 /** One catch-up at a time per mailbox, and one more after it when pushes came meanwhile. */
 class CatchUps {
   private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
-  constructor(private readonly work: (mailboxId: string) => Promise<unknown>, private readonly onError: (mailboxId: string, err: unknown) => void) {}
+  constructor(private readonly work: (mailboxId: string) => Promise<boolean>, private readonly onError: (mailboxId: string, err: unknown) => void) {}
 
-  request(mailboxId: string): void {
+  request(mailboxId: string, attempt = 0): void {
     const current = this.running.get(mailboxId);
     if (current) {
       current.again = true;
@@ -56,19 +65,32 @@ class CatchUps {
     const entry = { again: false, done: Promise.resolve() };
     this.running.set(mailboxId, entry);
     entry.done = (async () => {
+      let done = true;
       do {
         entry.again = false;
         try {
-          await this.work(mailboxId);
+          done = await this.work(mailboxId);
         } catch (err) {
           this.onError(mailboxId, err);
         }
       } while (entry.again);
       this.running.delete(mailboxId);
+      const delay = LEASE_RETRY_MS[attempt];
+      if (!done && !this.closed && delay !== undefined && !this.retries.has(mailboxId)) {
+        const timer = setTimeout(() => {
+          this.retries.delete(mailboxId);
+          if (!this.closed) this.request(mailboxId, attempt + 1);
+        }, delay);
+        timer.unref();
+        this.retries.set(mailboxId, timer);
+      }
     })();
   }
 
-  async settled(): Promise<void> {
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((e) => e.done));
   }
 }
@@ -83,7 +105,7 @@ export const gmailPushRoute: FastifyPluginAsync<GmailPushRouteOptions> = async (
     (mailboxId, err) => app.log.warn({ mailboxId, err: (err as Error)?.message?.slice(0, 200) }, 'catching up after a Gmail push failed (the next poll tries again)'),
   );
   app.addHook('onClose', async () => {
-    await catchUps.settled();
+    await catchUps.close();
   });
 
   app.post(GMAIL_PUSH_PATH, async (req, reply) => {
