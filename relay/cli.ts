@@ -49,6 +49,11 @@ BAYLINE_MAIL_TOKEN_KEY_FILE seals mailbox secrets; Gmail adds GOOGLE_CLIENT_ID a
 GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback). All from
 the environment, or the same keys in a JSON file given with --mail-config FILE. Without a key and
 an app the relay runs without email.
+Gmail push (else mailboxes are polled every BAYLINE_MAIL_POLL_MS, 30 s by default):
+GMAIL_PUBSUB_TOPIC (projects/<project>/topics/<topic>) and GMAIL_PUSH_SERVICE_ACCOUNT (the account
+the push subscription to <public URL>/mail/gmail/push signs as); optional GMAIL_PUSH_AUDIENCE (the
+push URL by default), GMAIL_PUSH_LABELS (INBOX,SENT by default; ALL for every change) and
+GMAIL_PUSH_CERTS_URL (Google's signing certificates, for a test Google).
 `;
 
 class UsageError extends Error {}
@@ -294,6 +299,9 @@ async function main(argv: string[]): Promise<number> {
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
         if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID).');
         else console.log(`Email: ${relay.mail?.providerList().map((p) => p.name).join(', ') || 'no provider app yet'}.`);
+        const gmailPush = mailConfig?.google?.push;
+        if (gmailPush) console.log(`Gmail push: mailboxes watched on ${gmailPush.topic}; the push subscription delivers to ${relay.url}/mail/gmail/push signed as ${gmailPush.serviceAccount}.`);
+        else if (mailConfig?.google) console.log('Gmail push is off (no GMAIL_PUBSUB_TOPIC): Gmail mailboxes are polled.');
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
