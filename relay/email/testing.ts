@@ -34,11 +34,12 @@ export interface MailShop {
 export const PUSH_TOPIC = 'projects/bayline-test/topics/gmail-push';
 export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount.com';
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean; logLines?: string[] } = {}): Promise<MailShop> {
+export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const lines = options.logLines;
   const f = await startRelayFixture(engine, {
+    deviceCheckMs: options.deviceCheckMs,
     // The relay's own log settings (redaction included), written where the test reads them.
     ...(lines
       ? { logger: { ...(relayLoggerOptions('debug') as object), stream: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }) } }
