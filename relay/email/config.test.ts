@@ -43,6 +43,29 @@ describe('the relay\'s mail settings', () => {
     expect(() => readMailConfig({ GOOGLE_CLIENT_ID: 'id', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/GOOGLE_CLIENT_SECRET/);
   });
 
+  it('Gmail push: the topic and the signing account turn it on; malformed or half settings are refused with what to set', () => {
+    const app = { GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', BAYLINE_MAIL_TOKEN_KEY: KEY };
+    expect(readMailConfig(app)!.google!.push).toBeNull();
+    const push = { GMAIL_PUBSUB_TOPIC: 'projects/lakeside-mail/topics/gmail-push', GMAIL_PUSH_SERVICE_ACCOUNT: 'Pusher@lakeside-mail.iam.gserviceaccount.com' };
+    expect(readMailConfig({ ...app, ...push })!.google!.push).toEqual({
+      topic: 'projects/lakeside-mail/topics/gmail-push',
+      serviceAccount: 'pusher@lakeside-mail.iam.gserviceaccount.com',
+      audience: null,
+      labelIds: ['INBOX', 'SENT'],
+      certsUrl: null,
+    });
+    expect(readMailConfig({ ...app, ...push, GMAIL_PUSH_LABELS: 'ALL', GMAIL_PUSH_AUDIENCE: 'https://relay.example/push' })!.google!.push).toMatchObject({ labelIds: [], audience: 'https://relay.example/push' });
+    expect(() => readMailConfig({ ...app, ...push, GMAIL_PUBSUB_TOPIC: 'gmail-push' })).toThrow(/projects\/<project>\/topics\/<topic>/);
+    expect(() => readMailConfig({ ...app, GMAIL_PUBSUB_TOPIC: push.GMAIL_PUBSUB_TOPIC })).toThrow(/GMAIL_PUSH_SERVICE_ACCOUNT/);
+    expect(() => readMailConfig({ ...app, GMAIL_PUSH_SERVICE_ACCOUNT: push.GMAIL_PUSH_SERVICE_ACCOUNT })).toThrow(/GMAIL_PUBSUB_TOPIC is not/);
+    expect(() => readMailConfig({ ...app, ...push, GMAIL_PUSH_AUDIENCE: 'relay' })).toThrow(/GMAIL_PUSH_AUDIENCE must be a URL/);
+    expect(() => readMailConfig({ BAYLINE_MAIL_TOKEN_KEY: KEY, ...push })).toThrow(/no Google app/);
+    // Printed with the push settings (nothing secret in them) and still without the client secret.
+    const printed = JSON.stringify(readMailConfig({ ...app, GOOGLE_CLIENT_SECRET: 'GOCSPX-hidden', ...push }));
+    expect(printed).toContain('projects/lakeside-mail/topics/gmail-push');
+    expect(printed).not.toContain('GOCSPX-hidden');
+  });
+
   it('asks Google for read-and-label and send, nothing wider', () => {
     expect(GMAIL_SCOPES).toEqual(['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send']);
   });
