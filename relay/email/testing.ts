@@ -28,10 +28,11 @@ export interface MailShop {
   cleanup(): Promise<void>;
 }
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number } = {}): Promise<MailShop> {
+export async function startMailShop(engine: Engine, options: { pollMs?: number; blobs?: boolean } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const f = await startRelayFixture(engine, {
+    blobs: options.blobs,
     mailConfig: hideMailSecrets({
       google: { clientId: google.options.clientId, clientSecret: google.options.clientSecret, oauthUrl: google.endpoints.oauthUrl, apiUrl: google.endpoints.apiUrl },
       vault: new TokenVault(randomBytes(32)),
