@@ -240,7 +240,8 @@ async function fileRead(input: FileMailInput, id: string, tempDir: string | null
   // The files: kept in the blob store, or named with the reason.
   const kept: KeptFile[] = [];
   const notKept: string[] = [];
-  for (const file of parsed.files) {
+  // A bounce's files are the returned copy of the shop's own mail: nothing to keep.
+  for (const file of bounce ? [] : parsed.files) {
     const outcome = input.files && tempDir ? await keepFile(file, input.files, tempDir) : (file.refused ?? 'this relay has no file storage');
     if (typeof outcome === 'string') notKept.push(`Not kept: ${file.fileName}${file.size ? `, ${formatSize(file.size)}` : ''} (${outcome})`);
     else kept.push(outcome);

@@ -205,8 +205,20 @@ export async function readMail(raw: Buffer, tempDir: string | null, limits: Read
   }
 
   const h: Map<string, HeaderValue> = headers ?? rawHeaders(raw);
-  const text = (body as MessageText | null)?.text || (headers ? '' : rawBody(raw));
+  let text = (body as MessageText | null)?.text || (headers ? '' : rawBody(raw));
   const html = (body as MessageText | null)?.html;
+  if (!text && !html && files.length === 0 && reportParts.length === 0) {
+    // Nothing came out of the parts (a boundary that never appears): the body as it is, without MIME lines.
+    const loose = rawBody(raw)
+      .split(/\r?\n/)
+      .filter((line) => !/^--\S*\s*$/.test(line) && !/^content-[\w-]+:/i.test(line))
+      .join('\n')
+      .trim();
+    if (loose) {
+      text = loose;
+      damage ??= 'its parts could not be told apart';
+    }
+  }
   const get = <T>(name: string): T | undefined => h.get(name) as T | undefined;
   const refs = get<string | string[]>('references');
   const date = get<Date | string>('date');
