@@ -15,7 +15,7 @@ import { BlobStore } from '../blobs/blob-store.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
 import { bounceWords } from './bounces.js';
 import { fileMail, MAX_LISTED_PEOPLE, mailRowId } from './inbound.js';
-import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
+import { ADJUSTER, CLAIM, connectGmail, deliveryFailure, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
 
 const pdf = (label: string) => Buffer.concat([Buffer.from(`%PDF-1.4\n% ${label}\n`), randomBytes(3000), Buffer.from('\n%%EOF\n')]);
 
@@ -35,10 +35,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Mail that arrives (%s)', (engine)
 
   beforeAll(async () => {
     s = await startMailShop(engine, { blobs: true });
-    const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
-    const { url } = (await started.json()) as { url: string };
-    expect((await fetch(url)).status).toBe(200);
-    mailboxId = await eventually('the mailbox at the desk', async () => (await s.desk.db.selectFrom('mailboxes').select('id').executeTakeFirst())?.id);
+    mailboxId = await connectGmail(s);
   }, 60_000);
   afterAll(async () => {
     await s?.cleanup();
@@ -111,48 +108,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Mail that arrives (%s)', (engine)
     expect((await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: asked.id, body: 'Thursday.' }, session)).ok).toBe(true);
     const sent = await onRepair((m) => m.direction === 'out' && m.body === 'Thursday.' && m.status === 'sent', 'the reply sent');
     const ownId = /^Message-ID: (<[^>]+>)\r$/m.exec(s.google.sent.at(-1)!.raw)![1]!;
-    const b = 'dsn_b1';
-    const dsn = [
-      'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
-      `To: ${SHOP_MAILBOX}`,
-      'Subject: Delivery Status Notification (Failure)',
-      `Message-ID: <dsn-${randomBytes(4).toString('hex')}@mx.google.com>`,
-      `Date: ${new Date().toUTCString()}`,
-      'MIME-Version: 1.0',
-      `Content-Type: multipart/report; boundary="${b}"; report-type=delivery-status`,
-      '',
-      `--${b}`,
-      'Content-Type: text/plain; charset=UTF-8',
-      '',
-      '** Address not found **',
-      '',
-      `Your message wasn't delivered to ${ADJUSTER} because the address couldn't be found.`,
-      '',
-      `--${b}`,
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; googlemail.com',
-      '',
-      `Final-Recipient: rfc822; ${ADJUSTER}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does',
-      ' not exist.',
-      '',
-      `--${b}`,
-      'Content-Type: message/rfc822',
-      '',
-      `From: <${SHOP_MAILBOX}>`,
-      `To: "Pat Adjuster" <${ADJUSTER}>`,
-      `Subject: Re: Claim ${CLAIM} — teardown`,
-      `Message-ID: ${ownId}`,
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Thursday.',
-      '',
-      `--${b}--`,
-      '',
-    ].join('\r\n');
+    const dsn = deliveryFailure({ to: SHOP_MAILBOX, failedAddress: ADJUSTER, originalMessageId: ownId, originalSubject: `Re: Claim ${CLAIM} — teardown` });
     await deliverRaw(dsn);
     const words = `${ADJUSTER} does not exist (550 5.1.1). Check the address and send again.`;
     const failed = await onRepair((m) => m.id === sent.id && m.status === 'failed', 'the reply marked failed at the desk');

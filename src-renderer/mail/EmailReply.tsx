@@ -11,7 +11,7 @@ const STATUS: Record<string, string> = {
   approved: 'Approved, sending…',
   sending: 'Sending…',
   sent: 'Sent',
-  failed: 'Not sent',
+  failed: 'Not delivered',
   'check-needed': 'Check needed',
 };
 
