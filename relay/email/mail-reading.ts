@@ -60,6 +60,8 @@ export interface ReadLimits {
 export const REPORT_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status', 'text/rfc822-headers', 'message/rfc822-headers', 'message/disposition-notification']);
 const REPORT_PART_BYTES = 64 * 1024;
 const HEAD_BYTES = 64;
+/** How much of the raw mail is handed to the parser at a time. */
+const FEED_BYTES = 64 * 1024;
 /** A parser that neither ends nor fails in this long is given up (what was read so far is kept). */
 const PARSE_TIMEOUT_MS = 60_000;
 
@@ -187,12 +189,29 @@ export async function readMail(raw: Buffer, tempDir: string | null, limits: Read
       finish();
     });
     parser.on('end', finish);
-    try {
-      parser.end(raw);
-    } catch (err) {
-      damage ??= (err as Error).message.slice(0, 200);
-      finish();
-    }
+    // Fed in slices, waiting whenever the parser is full: its buffers (and the decoded file ahead
+    // of the disk) stay small instead of holding a second copy of the whole mail.
+    void (async () => {
+      try {
+        for (let at = 0; at < raw.length && !done; at += FEED_BYTES) {
+          if (!parser.write(raw.subarray(at, at + FEED_BYTES))) {
+            await new Promise<void>((go) => {
+              const check = setInterval(() => done && stop(), 200);
+              const stop = () => {
+                clearInterval(check);
+                parser.off('drain', stop);
+                go();
+              };
+              parser.once('drain', stop);
+            });
+          }
+        }
+        if (!done) parser.end();
+      } catch (err) {
+        damage ??= (err as Error).message.slice(0, 200);
+        finish();
+      }
+    })();
   });
   await Promise.allSettled(pending);
   for (const f of files) {

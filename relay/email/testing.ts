@@ -75,7 +75,7 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number; 
  * machine-readable part (Final-Recipient, Action, Status, Diagnostic-Code) and the returned copy
  * of the mail (message/rfc822) carrying its Message-ID.
  */
-export function deliveryFailure(input: { to: string; failedAddress: string; originalMessageId: string; originalSubject: string; status?: string; diagnostic?: string }): string {
+export function deliveryFailure(input: { to: string; failedAddress: string; originalMessageId: string; originalSubject: string; status?: string; diagnostic?: string; action?: 'failed' | 'delayed' }): string {
   const b = `dsn_${randomBytes(4).toString('hex')}`;
   return [
     'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
@@ -99,7 +99,7 @@ export function deliveryFailure(input: { to: string; failedAddress: string; orig
     'Reporting-MTA: dns; googlemail.com',
     '',
     `Final-Recipient: rfc822; ${input.failedAddress}`,
-    'Action: failed',
+    `Action: ${input.action ?? 'failed'}`,
     `Status: ${input.status ?? '5.1.1'}`,
     `Diagnostic-Code: smtp; ${input.diagnostic ?? '550-5.1.1 The email account that you tried to reach does'}`,
     ' not exist.',
