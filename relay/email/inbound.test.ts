@@ -65,13 +65,18 @@ describe.each<Engine>(['sqlite', 'postgres'])('Mail that arrives (%s)', (engine)
         { filename: 'IMG_0412.JPG', contentType: 'image/jpeg', content: photo },
         { filename: 'setup.exe', contentType: 'application/octet-stream', content: Buffer.concat([Buffer.from('MZ'), randomBytes(500)]) },
         { filename: 'logo.png', contentType: 'image/png', content: logo, cid: 'logo@statefarm.example' },
+        { filename: 'IMG_0413.HEIC', contentType: 'image/heic', content: await fsp.readFile(new URL('../uploads/fixtures/iphone-rotated-gps.heic', import.meta.url)) },
       ],
     });
-    const mail = await onRepair((m) => m.email?.subject === `Claim ${CLAIM}: estimate and photo` && m.attachments.length === 3, 'the mail and its files on the repair');
+    const mail = await onRepair((m) => m.email?.subject === `Claim ${CLAIM}: estimate and photo` && m.attachments.length === 4, 'the mail and its files on the repair');
     const byName = new Map(mail.attachments.map((a) => [a.fileName, a]));
     expect(byName.get('Estimate SF-2291.pdf')).toMatchObject({ kind: 'document', mimeType: 'application/pdf', sizeBytes: estimate.length, source: 'email', published: false, messageId: mail.id });
     expect(byName.get('IMG_0412.JPG')).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg', sizeBytes: photo.length, source: 'email', published: false });
     expect(byName.get('logo.png')).toMatchObject({ kind: 'photo', caption: 'cid:logo@statefarm.example' });
+    // An iPhone photo (HEIC) is kept as a JPEG, upright, which every screen can show.
+    expect(byName.get('IMG_0413.jpg')).toMatchObject({ kind: 'photo', mimeType: 'image/jpeg', source: 'email' });
+    const iphone = await eventually('the iPhone photo at the desk', async () => (await readDeskFile(s.dataDir, byName.get('IMG_0413.jpg')!.blobHash)) ?? undefined);
+    expect(await sharp(iphone).metadata()).toMatchObject({ format: 'jpeg', width: 240, height: 320 });
     expect(mail.statusDetail).toContain('Not kept: setup.exe, 1 KB (not a PDF or a photo (JPEG, PNG, WebP, HEIC))');
     expect(mail.statusDetail).toContain(`Files not kept are still in the mailbox ${SHOP_MAILBOX}.`);
     // The desk holds the very bytes the adjuster sent (through the relay's blob store and blob sync).
@@ -81,7 +86,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Mail that arrives (%s)', (engine)
     }
     // The estimate and the photo are the repair's documents and photos too; the logo is only the mail's.
     const ro = await repair();
-    expect(ro.attachments.map((a) => a.fileName).sort()).toEqual(['Estimate SF-2291.pdf', 'IMG_0412.JPG']);
+    expect(ro.attachments.map((a) => a.fileName).sort()).toEqual(['Estimate SF-2291.pdf', 'IMG_0412.JPG', 'IMG_0413.jpg']);
     // The portal shows none of them until a person publishes.
     expect(ro.attachments.every((a) => !a.published)).toBe(true);
   });
