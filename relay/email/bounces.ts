@@ -6,7 +6,8 @@
 // text/rfc822-headers), its In-Reply-To or References, or an Original-Message-ID field. The
 // reason is read from the machine-readable part (Final-Recipient, Action, Status,
 // Diagnostic-Code) when there is one, else from the words of the report, and said in the shop's
-// words. A report of a delay ("still trying") is not a failure.
+// words. A report of a delay ("still trying") is not a failure: it is filed with the mail, which
+// stays as it is.
 import type { HeaderValue } from 'mailparser';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { ReadMail } from './mail-reading.js';
@@ -18,6 +19,8 @@ export interface Bounce {
   customerId: string | null;
   /** What happened, for a person: "pat@insurer.example does not exist (550 5.1.1). Check the address and send again." */
   detail: string;
+  /** False for a report that the mail is delayed (still being tried): filed with the mail, which stays as it is. */
+  failed: boolean;
 }
 
 const SUBJECTS = /(delivery status notification|address not found|undeliverable|undelivered mail|mail delivery (failed|failure|subsystem)|returned mail|delivery (has )?failed|failure notice|non-?delivery)/i;
@@ -105,8 +108,8 @@ export function bounceWords(address: string, code: string): string {
 }
 
 /**
- * The sent mail this report is about, and what to say on it, or null (not a report, a delay
- * only, or about no mail this mailbox sent).
+ * The sent mail this report is about, and what to say on it, or null (not a report, or about no
+ * mail this mailbox sent).
  */
 export async function findBounce(store: WorkspaceStore, mailboxId: string, mail: ReadMail, raw: Buffer): Promise<Bounce | null> {
   if (!looksLikeBounce(mail)) return null;
@@ -123,7 +126,7 @@ export async function findBounce(store: WorkspaceStore, mailboxId: string, mail:
   if (!sent) return null;
   const listed = recipients(mail);
   const failed = listed.filter((r) => r.action === 'failed' || (r.action === '' && r.status.startsWith('5')));
-  if (listed.length > 0 && failed.length === 0) return null;
+  if (listed.length > 0 && failed.length === 0) return { sentId: sent.id, roId: sent.ro_id, customerId: sent.customer_id, detail: '', failed: false };
   let detail: string;
   if (failed.length > 0) {
     detail = failed
@@ -145,5 +148,5 @@ export async function findBounce(store: WorkspaceStore, mailboxId: string, mail:
     }
     detail = bounceWords(address, codes(mail.text.slice(0, 20_000), ''));
   }
-  return { sentId: sent.id, roId: sent.ro_id, customerId: sent.customer_id, detail: detail.slice(0, 1000) };
+  return { sentId: sent.id, roId: sent.ro_id, customerId: sent.customer_id, detail: detail.slice(0, 1000), failed: true };
 }

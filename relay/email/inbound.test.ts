@@ -129,7 +129,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Mail that arrives (%s)', (engine)
     const friday = await onRepair((m) => m.direction === 'out' && m.body === 'Friday, then.' && m.status === 'sent', 'the second reply sent');
     const fridayId = /^Message-ID: (<[^>]+>)\r$/m.exec(s.google.sent.at(-1)!.raw)![1]!;
     // First a delay: nothing changes.
-    await deliverRaw(deliveryFailure({ to: SHOP_MAILBOX, failedAddress: ADJUSTER, originalMessageId: fridayId, originalSubject: 'Re: teardown', action: 'delayed', status: '4.4.7', diagnostic: '451 4.4.7 still trying' }));
+    const delay = await deliverRaw(deliveryFailure({ to: SHOP_MAILBOX, failedAddress: ADJUSTER, originalMessageId: fridayId, originalSubject: 'Re: teardown', action: 'delayed', status: '4.4.7', diagnostic: '451 4.4.7 still trying' }));
+    expect(delay).toMatchObject({ ro_id: s.ro.id, status: 'received', status_detail: null });
     expect((await repair()).messages.find((m) => m.id === friday.id)?.status).toBe('sent');
     const ob = 'ndr_b';
     await deliverRaw(

@@ -207,7 +207,8 @@ async function fileRead(input: FileMailInput, id: string, tempDir: string | null
   const references = parsed.references;
   const own = input.mailboxAddress.toLowerCase();
   const outbound = input.sent || from.address === own;
-  const bounce = outbound ? null : await findBounce(store, input.mailboxId, parsed, input.raw);
+  const report = outbound ? null : await findBounce(store, input.mailboxId, parsed, input.raw);
+  const bounce = report?.failed ? report : null;
 
   let roId: string | null = null;
   let how: FiledMail['how'] = 'unassigned';
@@ -219,8 +220,9 @@ async function fileRead(input: FileMailInput, id: string, tempDir: string | null
     .where('ro_id', 'is not', null)
     .orderBy('at', 'desc')
     .executeTakeFirst();
-  if (bounce) {
-    roId = bounce.roId;
+  if (report) {
+    // A delivery report goes with the mail it is about (a failure or a delay).
+    roId = report.roId;
     how = 'bounce';
   } else if (inThread?.ro_id) {
     roId = inThread.ro_id;
@@ -240,8 +242,8 @@ async function fileRead(input: FileMailInput, id: string, tempDir: string | null
   // The files: kept in the blob store, or named with the reason.
   const kept: KeptFile[] = [];
   const notKept: string[] = [];
-  // A bounce's files are the returned copy of the shop's own mail: nothing to keep.
-  for (const file of bounce ? [] : parsed.files) {
+  // A report's files are the returned copy of the shop's own mail: nothing to keep.
+  for (const file of report ? [] : parsed.files) {
     const outcome = input.files && tempDir ? await keepFile(file, input.files, tempDir) : (file.refused ?? 'this relay has no file storage');
     if (typeof outcome === 'string') notKept.push(`Not kept: ${file.fileName}${file.size ? `, ${formatSize(file.size)}` : ''} (${outcome})`);
     else kept.push(outcome);
