@@ -111,6 +111,8 @@ describe('a mail\'s files at the desk', () => {
     s.google.deliverRaw(deliveryFailure({ to: SHOP_MAILBOX, failedAddress: ADJUSTER, originalMessageId: ownId, originalSubject: `Re: Estimate — claim ${CLAIM}` }));
     await sentMail.getByText(`Not delivered: ${ADJUSTER} does not exist (550 5.1.1). Check the address and send again.`).waitFor();
     await conversation.getByRole('listitem').filter({ hasText: 'Delivery Status Notification (Failure)' }).getByRole('note').getByText(/Not delivered:/).waitFor();
+    await sentMail.scrollIntoViewIfNeeded();
+    await screenshot(page, 'mail-bounce-on-repair');
     expect(await axeProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
   }, 90_000);
