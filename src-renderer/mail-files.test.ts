@@ -110,7 +110,9 @@ describe('a mail\'s files at the desk', () => {
     const ownId = /^Message-ID: (<[^>]+>)\r$/m.exec(s.google.sent.at(-1)!.raw)![1]!;
     s.google.deliverRaw(deliveryFailure({ to: SHOP_MAILBOX, failedAddress: ADJUSTER, originalMessageId: ownId, originalSubject: `Re: Estimate — claim ${CLAIM}` }));
     await sentMail.getByText(`Not delivered: ${ADJUSTER} does not exist (550 5.1.1). Check the address and send again.`).waitFor();
-    await conversation.getByRole('listitem').filter({ hasText: 'Delivery Status Notification (Failure)' }).getByRole('note').getByText(/Not delivered:/).waitFor();
+    const report = conversation.getByRole('listitem').filter({ hasText: 'Delivery Status Notification (Failure)' });
+    await report.getByRole('note').getByText(/Not delivered:/).waitFor();
+    expect(await report.getByRole('button', { name: 'Reply' }).count()).toBe(0);
     await sentMail.scrollIntoViewIfNeeded();
     await screenshot(page, 'mail-bounce-on-repair');
     expect(await axeProblems(page)).toEqual([]);
