@@ -136,7 +136,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     : null;
   await app.register(smsPlugin, { service: sms });
   const mail = options.mailConfig
-    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl })
+    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir })
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.register(gmailPushRoute, { service: mail, config: options.mailConfig ?? null });

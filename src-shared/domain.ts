@@ -135,7 +135,7 @@ export interface Note {
 }
 
 export type AttachmentKind = 'photo' | 'document';
-export type AttachmentSource = 'desk' | 'bay' | 'customer';
+export type AttachmentSource = 'desk' | 'bay' | 'customer' | 'email';
 
 export interface Attachment {
   id: string;

@@ -4,8 +4,26 @@
 // plate in the subject or body naming exactly one repair; the people on it (the customer's email,
 // the RO's adjuster email) with exactly one open repair; otherwise no repair (unassigned mail).
 // The row id comes from the provider's message id, so the same message seen twice is one row.
-import { type AddressObject, simpleParser } from 'mailparser';
+// Its files become the repair's documents and photos (`attachments` rows, source 'email', linked
+// to the mail by message_id, never published on the portal), each checked by its first bytes
+// against the same list as portal uploads (PDF, JPEG, PNG, WebP, HEIC): PDFs and photos are kept
+// byte for byte as the sender sent them (an iPhone's HEIC becomes a JPEG, which every screen can
+// show). Anything else, or anything too large, is not kept and is named on the mail with the
+// reason (`status_detail`, lines "Not kept: <name> (<why>)"); it stays in the shop's mailbox. A
+// delivery report about a mail the shop sent (./bounces.ts) marks that mail failed and is filed
+// on the same repair. Damaged mail is filed with what could be read (./mail-reading.ts).
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressObject } from 'mailparser';
+import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobRecord } from '../storage/types.js';
+import { acceptUpload, detect } from '../uploads/intake.js';
+import { findBounce } from './bounces.js';
+import { formatSize, type ReadFile, type ReadLimits, readMail } from './mail-reading.js';
 import type { MailProviderId } from './provider.js';
 
 export interface MailPerson {
@@ -16,7 +34,23 @@ export interface MailPerson {
 export interface FiledMail {
   id: string;
   roId: string | null;
-  how: 'thread' | 'ro-number' | 'claim-number' | 'plate' | 'participants' | 'unassigned' | 'duplicate' | 'own-send';
+  how: 'thread' | 'ro-number' | 'claim-number' | 'plate' | 'participants' | 'unassigned' | 'duplicate' | 'own-send' | 'bounce';
+  /** Files kept (attachments rows written) and files not kept, with why. */
+  kept?: number;
+  notKept?: string[];
+}
+
+/** Most people of each of To and Cc kept on the row; the rest are counted in a note. */
+export const MAX_LISTED_PEOPLE = 100;
+
+/** What one mail may bring: each file up to what a blob may be (25 MB), 75 MB and 30 files in all. */
+export const MAIL_FILE_LIMITS: ReadLimits = { perFile: MAX_BLOB_BYTES, perMail: 75 * 1024 * 1024, maxFiles: 30 };
+
+/** Where a mail's files go: the relay's blob folder for this shop. */
+export interface MailFileStore {
+  blobs: BlobStore;
+  workspaceId: string;
+  record(blob: BlobRecord): Promise<void>;
 }
 
 const MAX_TEXT = 200_000;
@@ -26,7 +60,7 @@ export function mailRowId(provider: string, mailboxId: string, providerId: strin
   return `${provider}:${mailboxId}:${providerId}`;
 }
 
-function people(a: AddressObject | AddressObject[] | undefined): MailPerson[] {
+export function people(a: AddressObject | AddressObject[] | undefined): MailPerson[] {
   const list = Array.isArray(a) ? a : a ? [a] : [];
   const out: MailPerson[] = [];
   for (const obj of list) {
@@ -35,7 +69,7 @@ function people(a: AddressObject | AddressObject[] | undefined): MailPerson[] {
       for (const g of v.group ?? []) if (g.address) out.push({ name: g.name ?? '', address: g.address.toLowerCase() });
     }
   }
-  return out.slice(0, 500);
+  return out;
 }
 
 const alnum = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -89,28 +123,92 @@ export interface FileMailInput {
   raw: Buffer;
   /** When the provider received it (ms). */
   receivedAt: number | null;
+  /** Where its files are kept; without it, files are listed as not kept. */
+  files?: MailFileStore | null;
+  limits?: ReadLimits;
+}
+
+/** At most `n` UTF-16 units, never cutting an emoji (a surrogate pair) in half. */
+export function cut(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const code = s.charCodeAt(n - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
+interface KeptFile {
+  sha256: string;
+  sizeBytes: number;
+  mimeType: string;
+  fileName: string;
+  inline: boolean;
+  cid: string | null;
+}
+
+const PHOTO_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/** One file read from the mail: into the blob store if it is a PDF or a photo, else the reason it is not kept. */
+async function keepFile(file: ReadFile, files: MailFileStore, tempDir: string): Promise<KeptFile | string> {
+  if (file.refused || !file.tempFile || !file.sha256) return file.refused ?? 'the file could not be read';
+  const kind = detect(file.head);
+  let source = file.tempFile;
+  let sha256 = file.sha256;
+  let sizeBytes = file.size;
+  let mimeType: string;
+  let fileName = file.fileName;
+  if (kind === 'pdf') mimeType = 'application/pdf';
+  else if (PHOTO_TYPES[kind]) mimeType = PHOTO_TYPES[kind]!;
+  else if (kind === 'heic') {
+    try {
+      const jpeg = await acceptUpload(fs.createReadStream(file.tempFile), { maxBytes: MAX_BLOB_BYTES, allow: ['image'], tempDir });
+      source = jpeg.file;
+      sha256 = jpeg.sha256;
+      sizeBytes = jpeg.sizeBytes;
+      mimeType = 'image/jpeg';
+      fileName = `${fileName.replace(/\.(heic|heif)$/i, '')}.jpg`;
+    } catch {
+      return 'an iPhone photo (HEIC) that could not be opened';
+    }
+  } else return 'not a PDF or a photo (JPEG, PNG, WebP, HEIC)';
+  await files.blobs.put(files.workspaceId, sha256, fs.createReadStream(source), MAX_BLOB_BYTES);
+  await files.record({ workspaceId: files.workspaceId, hash: sha256, sizeBytes, mimeType, createdAt: new Date().toISOString() });
+  return { sha256, sizeBytes, mimeType, fileName, inline: file.inline && mimeType.startsWith('image/'), cid: file.cid };
 }
 
 export async function fileMail(input: FileMailInput): Promise<FiledMail> {
   const { store } = input;
   const id = mailRowId(input.provider, input.mailboxId, input.providerId);
   if (await store.db.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst()) return { id, roId: null, how: 'duplicate' };
-  const parsed = await simpleParser(input.raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-  const messageId = parsed.messageId ?? null;
+  const tempDir = input.files ? path.join(input.files.blobs.incomingDir, 'mail', randomUUID()) : null;
+  try {
+    return await fileRead(input, id, tempDir);
+  } finally {
+    if (tempDir) await fsp.rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function fileRead(input: FileMailInput, id: string, tempDir: string | null): Promise<FiledMail> {
+  const { store } = input;
+  const parsed = await readMail(input.raw, tempDir, input.limits ?? MAIL_FILE_LIMITS);
+  const messageId = parsed.messageId;
   // A message the shop sent from Bayline comes back in the Sent folder's history: already a row.
   if (messageId) {
     const own = await store.db.selectFrom('messages').select(['id', 'ro_id']).where('email_message_id', '=', messageId).where('mailbox_id', '=', input.mailboxId).executeTakeFirst();
     if (own) return { id: own.id, roId: own.ro_id, how: 'own-send' };
   }
   const from = people(parsed.from)[0] ?? { name: '', address: '' };
-  const to = people(parsed.to);
-  const cc = people(parsed.cc);
-  const subject = (parsed.subject ?? '').slice(0, 1000);
-  const text = (parsed.text ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').slice(0, MAX_TEXT);
-  const html = typeof parsed.html === 'string' ? parsed.html.slice(0, MAX_HTML) : null;
-  const references = Array.isArray(parsed.references) ? parsed.references.join(' ') : (parsed.references ?? null);
+  const allTo = people(parsed.to);
+  const allCc = people(parsed.cc);
+  const to = allTo.slice(0, MAX_LISTED_PEOPLE);
+  const cc = allCc.slice(0, MAX_LISTED_PEOPLE);
+  const subject = cut(parsed.subject.replace(/[\u0000-\u001f\u007f]/g, ' '), 1000);
+  const text = cut(parsed.text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''), MAX_TEXT);
+  // An HTML part past the limit is not cut (half a document renders as anything): its text stands.
+  const html = parsed.html && parsed.html.length <= MAX_HTML ? parsed.html : null;
+  const references = parsed.references;
   const own = input.mailboxAddress.toLowerCase();
   const outbound = input.sent || from.address === own;
+  const report = outbound ? null : await findBounce(store, input.mailboxId, parsed, input.raw);
+  const bounce = report?.failed ? report : null;
 
   let roId: string | null = null;
   let how: FiledMail['how'] = 'unassigned';
@@ -122,7 +220,11 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
     .where('ro_id', 'is not', null)
     .orderBy('at', 'desc')
     .executeTakeFirst();
-  if (inThread?.ro_id) {
+  if (report) {
+    // A delivery report goes with the mail it is about (a failure or a delay).
+    roId = report.roId;
+    how = 'bounce';
+  } else if (inThread?.ro_id) {
     roId = inThread.ro_id;
     how = 'thread';
   } else {
@@ -136,10 +238,28 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
       if (roId) how = 'participants';
     }
   }
+
+  // The files: kept in the blob store, or named with the reason.
+  const kept: KeptFile[] = [];
+  const notKept: string[] = [];
+  // A report's files are the returned copy of the shop's own mail: nothing to keep.
+  for (const file of report ? [] : parsed.files) {
+    const outcome = input.files && tempDir ? await keepFile(file, input.files, tempDir) : (file.refused ?? 'this relay has no file storage');
+    if (typeof outcome === 'string') notKept.push(`Not kept: ${file.fileName}${file.size ? `, ${formatSize(file.size)}` : ''} (${outcome})`);
+    else kept.push(outcome);
+  }
+  const notes = [
+    ...(bounce ? [`Not delivered: ${bounce.detail}`] : []),
+    ...notKept,
+    ...(notKept.length ? [`Files not kept are still in the mailbox ${input.mailboxAddress}.`] : []),
+    ...(allTo.length + allCc.length > to.length + cc.length ? [`Sent to ${allTo.length + allCc.length} people; the first ${to.length + cc.length} are listed.`] : []),
+    ...(parsed.damage ? [`Parts of this mail could not be read (${parsed.damage}); what could be read is shown. The whole mail is in the mailbox ${input.mailboxAddress}.`] : []),
+  ];
+
   const ro = roId ? await store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', roId).executeTakeFirst() : undefined;
-  const at = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : new Date(input.receivedAt ?? Date.now()).toISOString();
-  const summary = roId ? `Email: ${subject || '(no subject)'}` : `Unassigned email: ${subject || '(no subject)'}`;
-  await store.write({ actor: 'relay', action: 'email-received', summary: summary.slice(0, 200), roId }, async (tx) => {
+  const at = parsed.date ? parsed.date.toISOString() : new Date(input.receivedAt ?? Date.now()).toISOString();
+  const summary = bounce ? `Email not delivered: ${bounce.detail}` : roId ? `Email: ${subject || '(no subject)'}` : `Unassigned email: ${subject || '(no subject)'}`;
+  await store.write({ actor: 'relay', action: bounce ? 'email-bounced' : 'email-received', summary: cut(summary, 200), roId }, async (tx) => {
     if (await tx.get('messages', id)) return;
     await tx.insert('messages', {
       id,
@@ -151,7 +271,8 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
       body_html: html,
       at,
       author: from.name || from.address,
-      status: outbound ? 'sent' : 'received',
+      status: bounce ? 'bounce' : outbound ? 'sent' : 'received',
+      status_detail: notes.length ? cut(notes.join('\n'), 8000) : null,
       external_id: input.providerId,
       mailbox_id: input.mailboxId,
       subject,
@@ -160,9 +281,29 @@ export async function fileMail(input: FileMailInput): Promise<FiledMail> {
       email_cc: JSON.stringify(cc),
       email_thread_id: input.threadId,
       email_message_id: messageId,
-      email_in_reply_to: parsed.inReplyTo ?? null,
+      email_in_reply_to: parsed.inReplyTo,
       email_references: references,
     });
+    for (const f of kept) {
+      await tx.insert('attachments', {
+        ro_id: roId,
+        kind: f.mimeType === 'application/pdf' ? 'document' : 'photo',
+        blob_hash: f.sha256,
+        file_name: f.fileName,
+        mime_type: f.mimeType,
+        size_bytes: f.sizeBytes,
+        published: 0,
+        // A picture the mail's HTML shows in place ("cid:"), rather than a file sent along.
+        caption: f.inline && f.cid ? `cid:${f.cid}` : null,
+        source: 'email',
+        added_at: at,
+        added_by: 'relay',
+        message_id: id,
+      });
+    }
+    if (bounce && (await tx.get('messages', bounce.sentId))) {
+      await tx.update('messages', bounce.sentId, { status: 'failed', status_detail: bounce.detail });
+    }
   });
-  return { id, roId, how };
+  return { id, roId, how, kept: kept.length, notKept };
 }

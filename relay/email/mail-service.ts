@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
+import { BlobStore } from '../blobs/blob-store.js';
 import type { MailConfig } from './config.js';
 import { gmailProvider } from './gmail/provider.js';
 import { statusOf } from './gmail/sdk.js';
@@ -43,6 +44,8 @@ export interface MailServiceOptions {
   pollMs?: number;
   /** The providers mailboxes may connect through; by default those the config has an app for. */
   providers?: MailProvider[];
+  /** The relay's blob folder: a mail's files are kept there (without it, they are listed as not kept). */
+  blobDir?: string;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -63,6 +66,7 @@ export class MailService {
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
+  private readonly blobs: BlobStore | null;
   /** What catching up found, newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
@@ -72,6 +76,7 @@ export class MailService {
     private readonly options: MailServiceOptions,
   ) {
     this.providers = new Map((options.providers ?? configuredProviders(options.config)).map((p) => [p.id, p]));
+    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
   }
 
   private get config(): MailConfig {
@@ -371,6 +376,7 @@ export class MailService {
         sent: mail.sent,
         raw: mail.raw,
         receivedAt: mail.receivedAt,
+        files: this.blobs ? { blobs: this.blobs, workspaceId: account.workspaceId, record: (blob) => this.storage.recordBlob(blob) } : null,
       });
       this.filed.push(filed);
       if (filed.how !== 'duplicate' && filed.how !== 'own-send') await this.storage.announceChanges(account.workspaceId);

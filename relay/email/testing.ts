@@ -34,7 +34,10 @@ export interface MailShop {
 export const PUSH_TOPIC = 'projects/bayline-test/topics/gmail-push';
 export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount.com';
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number } = {}): Promise<MailShop> {
+export async function startMailShop(
+  engine: Engine,
+  options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number; blobs?: boolean } = {},
+): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const lines = options.logLines;
@@ -44,6 +47,7 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number; 
     ...(lines
       ? { logger: { ...(relayLoggerOptions('debug') as object), stream: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }) } }
       : {}),
+    blobs: options.blobs,
     mailConfig: hideMailSecrets({
       google: {
         clientId: google.options.clientId,
@@ -87,4 +91,63 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number; 
       await google.close();
     },
   };
+}
+
+/**
+ * A delivery-status notification as Gmail's mailer-daemon writes one: the words for a person, the
+ * machine-readable part (Final-Recipient, Action, Status, Diagnostic-Code) and the returned copy
+ * of the mail (message/rfc822) carrying its Message-ID.
+ */
+export function deliveryFailure(input: { to: string; failedAddress: string; originalMessageId: string; originalSubject: string; status?: string; diagnostic?: string; action?: 'failed' | 'delayed' }): string {
+  const b = `dsn_${randomBytes(4).toString('hex')}`;
+  return [
+    'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+    `To: ${input.to}`,
+    'Subject: Delivery Status Notification (Failure)',
+    `Message-ID: <dsn-${randomBytes(4).toString('hex')}@mx.google.com>`,
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; boundary="${b}"; report-type=delivery-status`,
+    '',
+    `--${b}`,
+    'Content-Type: text/plain; charset=UTF-8',
+    '',
+    '** Address not found **',
+    '',
+    `Your message wasn't delivered to ${input.failedAddress} because the address couldn't be found.`,
+    '',
+    `--${b}`,
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; googlemail.com',
+    '',
+    `Final-Recipient: rfc822; ${input.failedAddress}`,
+    `Action: ${input.action ?? 'failed'}`,
+    `Status: ${input.status ?? '5.1.1'}`,
+    `Diagnostic-Code: smtp; ${input.diagnostic ?? '550-5.1.1 The email account that you tried to reach does'}`,
+    ' not exist.',
+    '',
+    `--${b}`,
+    'Content-Type: message/rfc822',
+    '',
+    `From: <${input.to}>`,
+    `To: <${input.failedAddress}>`,
+    `Subject: ${input.originalSubject}`,
+    `Message-ID: ${input.originalMessageId}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    '(the mail as sent)',
+    '',
+    `--${b}--`,
+    '',
+  ].join('\r\n');
+}
+
+/** Connects the shop's Gmail through the relay as the owner (the sign-in page approves at once); the mailbox id. */
+export async function connectGmail(s: MailShop): Promise<string> {
+  const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
+  const { url } = (await started.json()) as { url: string };
+  const page = await fetch(url);
+  if (page.status !== 200) throw new Error(`The fake Google's sign-in answered ${page.status}`);
+  return eventually('the mailbox at the desk', async () => (await s.desk.db.selectFrom('mailboxes').select('id').executeTakeFirst())?.id);
 }

@@ -110,7 +110,11 @@ export const mailHandlers: Partial<HandlerMap> = {
               .where('ro_id', 'is', null)
               .execute()
           : [];
-      for (const id of new Set([row.id, ...thread.map((t) => t.id)])) await tx.update('messages', id, { ro_id: ro.id, customer_id: ro.customer_id });
+      const ids = [...new Set([row.id, ...thread.map((t) => t.id)])];
+      for (const id of ids) await tx.update('messages', id, { ro_id: ro.id, customer_id: ro.customer_id });
+      // The files that came with them become the repair's too.
+      const files = await tx.trx.selectFrom('attachments').select('id').where('message_id', 'in', ids).where('ro_id', 'is', null).execute();
+      for (const f of files) await tx.update('attachments', f.id, { ro_id: ro.id });
     });
     return loadMailInbox(ctx);
   },

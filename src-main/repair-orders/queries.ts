@@ -207,8 +207,10 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
       };
     }),
     notes: notes.map((n) => ({ id: n.id, body: n.body ?? '', at: n.at ?? '', staffName: nameOf(n.staff_id) })),
-    // Files that came with a message are shown with it, not among the repair's photos.
-    attachments: files.filter((a) => a.messageId === null),
+    // Files that came with a message are shown with it, not among the repair's photos; a mail's
+    // files (an estimate, a supplement) are the repair's documents too, but not the pictures its
+    // HTML shows in place (caption "cid:…").
+    attachments: files.filter((a) => a.messageId === null || (a.source === 'email' && !(a.caption ?? '').startsWith('cid:'))),
     messages: messages.map(
       (m): Message => ({
         id: m.id,
@@ -259,7 +261,7 @@ export function toAttachment(a: RowOf<'attachments'>): Attachment {
     sizeBytes: a.size_bytes ?? 0,
     published: a.published === 1,
     caption: a.caption,
-    source: (a.source ?? 'desk') as 'desk' | 'bay' | 'customer',
+    source: (a.source ?? 'desk') as Attachment['source'],
     addedAt: a.added_at ?? '',
     messageId: a.message_id,
   };

@@ -11,7 +11,7 @@ const STATUS: Record<string, string> = {
   approved: 'Approved, sending…',
   sending: 'Sending…',
   sent: 'Sent',
-  failed: 'Not sent',
+  failed: 'Not delivered',
   'check-needed': 'Check needed',
 };
 
@@ -33,7 +33,8 @@ export function EmailReply({ m, ro, onChanged }: { m: Message; ro: RepairOrderDe
   const [body, setBody] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
-  if (!m.email || m.direction !== 'in') return null;
+  // (Nobody answers a delivery report: the mailer-daemon reads nothing.)
+  if (!m.email || m.direction !== 'in' || m.status === 'bounce') return null;
   const to = m.email.from?.address ?? '';
 
   async function send(e: FormEvent) {

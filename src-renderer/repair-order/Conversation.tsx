@@ -8,7 +8,7 @@ import { formatMoment, messageOf } from '../shared/format.js';
 import { TextActions, TextState } from '../texts/TextStatus.js';
 import { EmailHeader } from '../mail/EmailHeader.js';
 import { EmailReply } from '../mail/EmailReply.js';
-import { MailBody } from '../email/MailBody.js';
+import { MailWithFiles } from '../mail/MailAttachments.js';
 import { FieldProblem } from '../shared/Notice.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
@@ -49,12 +49,8 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
                 {m.direction === 'in' ? '→ shop' : `→ ${ro.customer.firstName}`} · {CHANNEL[m.channel]} · {formatMoment(m.at)} <TextState m={m} />
               </p>
             )}
-            {m.email ? (
-              <MailBody key={m.id} html={m.email.html} text={m.body} label={m.email.subject || 'Mail message'} />
-            ) : (
-              <p className="message-body">{m.body}</p>
-            )}
-            {m.attachments.length > 0 ? (
+            {m.email ? <MailWithFiles m={m} /> : <p className="message-body">{m.body}</p>}
+            {!m.email && m.attachments.length > 0 ? (
               <ul className="message-files" aria-label="Files sent with this message">
                 {m.attachments.map((a) => (
                   <li key={a.id}>{a.fileName}</li>

@@ -8,7 +8,7 @@ import { formatMoment, messageOf, plural } from '../shared/format.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { FieldProblem } from '../shared/Notice.js';
 
-const SOURCE: Record<Attachment['source'], string> = { desk: 'Desk', bay: 'Bay camera', customer: 'Customer' };
+const SOURCE: Record<Attachment['source'], string> = { desk: 'Desk', bay: 'Bay camera', customer: 'Customer', email: 'Email' };
 const ACCEPT = 'image/jpeg,image/png,image/webp,image/heic,application/pdf';
 
 export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {

@@ -25,6 +25,8 @@ interface StoredMessage {
   id: string;
   threadId: string;
   raw: string;
+  /** The exact bytes, when a test delivered raw MIME that is not UTF-8 text. */
+  bytes?: Buffer;
   labelIds: string[];
   historyId: number;
   internalDate: number;
@@ -51,6 +53,8 @@ export interface InboundMail {
   inReplyTo?: string;
   references?: string;
   date?: Date;
+  /** Files sent with it (multipart/mixed); `cid` makes one a picture the HTML shows (multipart/related). */
+  attachments?: Array<{ filename: string; contentType: string; content: Buffer; cid?: string }>;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -177,31 +181,43 @@ export class FakeGoogle {
       ...(mail.references ? [`References: ${mail.references}`] : []),
       'MIME-Version: 1.0',
     ];
-    let body: string;
-    if (mail.html) {
-      const boundary = `b_${randomBytes(6).toString('hex')}`;
-      lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
-      body = [
-        `--${boundary}`,
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: base64',
-        '',
-        Buffer.from(mail.text).toString('base64'),
-        `--${boundary}`,
-        'Content-Type: text/html; charset=utf-8',
-        'Content-Transfer-Encoding: base64',
-        '',
-        Buffer.from(mail.html).toString('base64'),
-        `--${boundary}--`,
-        '',
-      ].join('\r\n');
-    } else {
-      lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64');
-      body = Buffer.from(mail.text).toString('base64') + '\r\n';
-    }
+    const b64 = (b: Buffer | string) => (Buffer.from(b).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+    const boundary = () => `b_${randomBytes(6).toString('hex')}`;
+    // The text (and HTML) part, with the pictures the HTML shows beside the HTML.
+    const inline = (mail.attachments ?? []).filter((a) => a.cid);
+    const files = (mail.attachments ?? []).filter((a) => !a.cid);
+    const filePart = (a: NonNullable<InboundMail['attachments']>[number]) => [
+      `Content-Type: ${a.contentType}; name="${a.filename}"`,
+      a.cid ? `Content-ID: <${a.cid}>` : '',
+      `Content-Disposition: ${a.cid ? 'inline' : 'attachment'}; filename="${a.filename}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      b64(a.content),
+    ].filter((l, i) => i !== 1 || l).join('\r\n');
+    const multipart = (type: string, parts: string[]) => {
+      const b = boundary();
+      return { type: `multipart/${type}; boundary="${b}"`, body: [...parts.map((p) => `--${b}\r\n${p}`), `--${b}--`, ''].join('\r\n') };
+    };
+    const textPart = { type: 'text/plain; charset=utf-8', body: b64(mail.text) };
+    let htmlPart = mail.html ? { type: 'text/html; charset=utf-8', body: b64(mail.html) } : null;
+    const asPart = (p: { type: string; body: string }) => `Content-Type: ${p.type}${p.type.startsWith('multipart') ? '' : '\r\nContent-Transfer-Encoding: base64'}\r\n\r\n${p.body}`;
+    if (htmlPart && inline.length) htmlPart = multipart('related', [asPart(htmlPart), ...inline.map(filePart)]);
+    let top = htmlPart ? multipart('alternative', [asPart(textPart), asPart(htmlPart)]) : textPart;
+    if (files.length) top = multipart('mixed', [asPart(top), ...files.map(filePart)]);
+    lines.push(`Content-Type: ${top.type}`);
+    if (!top.type.startsWith('multipart')) lines.push('Content-Transfer-Encoding: base64');
+    const body = `${top.body}\r\n`;
     const raw = `${lines.join('\r\n')}\r\n\r\n${body}`;
     const stored = this.store(account, raw, ['INBOX', 'UNREAD'], null);
     return { id: stored.id, threadId: stored.threadId, messageId };
+  }
+
+  /** A mail arriving exactly as these bytes (any MIME, damaged or not); threaded by its In-Reply-To/References. */
+  deliverRaw(raw: Buffer | string, account = this.options.account): { id: string; threadId: string } {
+    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
+    const stored = this.store(account, bytes.toString('latin1'), ['INBOX', 'UNREAD'], null);
+    stored.bytes = bytes;
+    return { id: stored.id, threadId: stored.threadId };
   }
 
   /** Forget history before now: the next history.list from an older id answers 404 (a full resync). */
@@ -408,7 +424,7 @@ export class FakeGoogle {
       if (!m) return gmailError(reply, 404, 'Requested entity was not found.');
       const format = (req.query as { format?: string }).format ?? 'full';
       const base = { id: m.id, threadId: m.threadId, labelIds: m.labelIds, historyId: String(m.historyId), internalDate: String(m.internalDate), sizeEstimate: m.raw.length };
-      if (format === 'raw') return { ...base, raw: b64url(m.raw) };
+      if (format === 'raw') return { ...base, raw: b64url(m.bytes ?? m.raw) };
       const head = (m.raw.split(/\r?\n\r?\n/)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
       const headers = head.split(/\r?\n/).map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
       return { ...base, snippet: '', payload: { mimeType: 'message/rfc822', headers } };
