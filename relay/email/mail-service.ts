@@ -222,6 +222,15 @@ export class MailService {
     this.timer = setInterval(() => this.wake(), every);
     this.timer.unref();
     this.wake();
+    // Mail approved while this relay was down goes out now (sends are claimed, so no lease is
+    // needed), not only when a mailbox's lease left by a killed relay lapses.
+    void this.storage.mail.connectedAccounts().then(
+      (accounts) => {
+        for (const a of accounts) this.dirty.add(a.workspaceId);
+        this.sendDirty();
+      },
+      () => undefined,
+    );
   }
 
   /** Polls every connected mailbox now (once at a time); resolves when done. */
@@ -274,6 +283,8 @@ export class MailService {
 
   private async pollAll(): Promise<void> {
     try {
+      // SQLite belongs to one process: a lease still held at the first round is a killed one's.
+      if (this.storage.engine === 'sqlite' && !this.sweptOnce) await this.storage.mail.releaseAllLeases();
       await this.resolveOpenSends();
     } catch (err) {
       this.log.warn({ err: (err as Error).message?.slice(0, 200) }, 'could not resolve unfinished sends');
@@ -302,6 +313,10 @@ export class MailService {
       await this.pollMailbox(account);
     } catch (err) {
       this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
+    } finally {
+      // Given back after the round: a relay restarted (or another one) catches up at once, not
+      // when the lease lapses.
+      await this.storage.mail.releaseLease(account.mailboxId, this.owner).catch(() => undefined);
     }
     return true;
   }

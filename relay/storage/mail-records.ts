@@ -221,6 +221,16 @@ export class MailRecords {
     return Number(taken.numUpdatedRows) === 1;
   }
 
+  /** The lease given back after a round (another relay may take the mailbox at once). */
+  async releaseLease(mailboxId: string, owner: string): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('mailbox_id', '=', mailboxId).where('lease_owner', '=', owner).execute();
+  }
+
+  /** Every lease dropped (SQLite at start: one process owns the file, so any lease is a dead process's). */
+  async releaseAllLeases(): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null).execute();
+  }
+
   // ---- sends -----------------------------------------------------------------------------------
 
   /** True for the one caller that claims this message, ever (one conditional insert). */
