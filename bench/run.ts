@@ -10,7 +10,9 @@
 // bare fastify route, see bench/portal.ts, which reads BENCH_PORTAL_ENGINES, BENCH_PORTAL_SECONDS
 // and more; printing — work orders per second beside empty pdfkit PDFs, see bench/printing.ts;
 // board — the production board's first render and filter with 500 open ROs in Chromium beside an
-// empty board, see bench/board.ts, which reads BENCH_BOARD_ROS and BENCH_BOARD_ROUNDS).
+// empty board, see bench/board.ts, which reads BENCH_BOARD_ROS and BENCH_BOARD_ROUNDS;
+// mail-catchup — mail that arrived while the relay was down, filed after its restart, beside Gmail
+// reads alone and plain store writes, see bench/mail-catchup.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { type BoardBenchResult, boardSummaryLines, runBoardBench } from './board.js';
+import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
@@ -29,7 +32,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail-catchup'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   let portal: PortalBenchResult | null = null;
   let printing: PrintingBenchResult | null = null;
   let board: BoardBenchResult | null = null;
+  let mailCatchUp: MailCatchUpBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -131,6 +135,12 @@ async function main(): Promise<void> {
       console.log(`\n[board] first render and filter of the board in Chromium beside an empty board (${seconds(started)} so far)`);
       board = await runBoardBench(root);
     }
+
+    // --- g. mail caught up after the relay was down
+    if (only.has('mail-catchup')) {
+      console.log(`\n[mail-catchup] mail waiting at Gmail while the relay was down, filed after its restart (${seconds(started)} so far)`);
+      mailCatchUp = await runMailCatchUpBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -142,11 +152,12 @@ async function main(): Promise<void> {
     ...(portal ? [writeResult('portal', stamp, { ...header, benchmark: 'portal', result: portal })] : []),
     ...(printing ? [writeResult('printing', stamp, { ...header, benchmark: 'printing', result: printing })] : []),
     ...(board ? [writeResult('board', stamp, { ...header, benchmark: 'board', result: board })] : []),
+    ...(mailCatchUp ? [writeResult('mail-catchup', stamp, { ...header, benchmark: 'mail-catchup', result: mailCatchUp })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mailCatchUp }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -162,6 +173,7 @@ async function main(): Promise<void> {
   if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
   if (printing) for (const line of printingSummaryLines(printing)) console.log(line);
   if (board) for (const line of boardSummaryLines(board)) console.log(line);
+  if (mailCatchUp) for (const line of mailCatchUpSummaryLines(mailCatchUp)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.
