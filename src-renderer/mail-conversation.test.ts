@@ -122,6 +122,13 @@ describe('a repair\'s conversation mixing texts, portal messages and mail', () =
     await list.evaluate((ol, to) => (ol.scrollTop = to), await items.nth(3).evaluate((li) => (li as HTMLElement).offsetTop - (li.parentElement as HTMLElement).offsetTop));
     await screenshot(page, 'conversation-mixed');
     expect(await axeProblems(page)).toEqual([]);
+
+    // Mail no repair takes waits in the inbox, and the bar says so from any screen.
+    await page.getByRole('button', { name: 'Texts inbox', exact: true }).waitFor();
+    s.google.deliver({ from: 'Parts Depot <sales@parts.example>', subject: 'Weekly specials', text: 'Bumpers 20% off.' });
+    const inboxTab = page.getByRole('button', { name: 'Texts inbox 1 waiting', exact: true });
+    await inboxTab.waitFor();
+    expect(await inboxTab.locator('.badge').getAttribute('title')).toBe('1 email waiting for a repair');
     expect(errors).toEqual([]);
   }, 90_000);
 });
