@@ -57,6 +57,22 @@ describe.each<Engine>(['sqlite', 'postgres'])('mail catch-up (%s)', (engine) => 
     return delivered;
   }
 
+  it('a round that read the mailbox before its first cursor was set does not skip mail that arrived meanwhile', async () => {
+    s = await startMailShop(engine, { pollMs: 600_000 });
+    const shop = s;
+    await connect(shop);
+    const account = (await shop.f.storage.mail.connectedAccounts())[0]!;
+    expect(account.cursor).not.toBeNull();
+    shop.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM} — arrived right after connecting`, text: 'Hello.' });
+    // A round that listed the mailbox while the sign-in had not stored its cursor yet (what a
+    // slow sign-in and a timer's round racing look like), finishing now.
+    const service = shop.f.relay.mail! as unknown as { pollMailbox(a: typeof account): Promise<void> };
+    await service.pollMailbox({ ...account, cursor: null });
+    await shop.f.relay.mail!.wake();
+    const { rows } = await relayMail(shop);
+    expect(rows.map((r) => r.subject)).toEqual([`Claim ${CLAIM} — arrived right after connecting`]);
+  });
+
   it('200 messages that arrived while the relay was down are filed once each after the restart; an expired history id resyncs without duplicates', async () => {
     s = await startMailShop(engine, { pollMs: 200 });
     const shop = s;

@@ -391,7 +391,9 @@ export class MailService {
     try {
       await this.sendFor(account);
       if (!account.cursor) {
-        await this.storage.mail.setCursor(account.mailboxId, await mailbox.currentCursor(), new Date().toISOString());
+        // Only if the sign-in has not set it meanwhile: this round read the mailbox before, and
+        // a cursor taken now could be past mail that arrived since (it would never be filed).
+        await this.storage.mail.setFirstCursor(account.mailboxId, await mailbox.currentCursor(), new Date().toISOString());
         return;
       }
       const latest = await mailbox.changesSince(account.cursor, file);

@@ -87,7 +87,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('mail sent once under SIGKILL (%s)
     const inbound = await eventually('the five mails on the repair', async () => {
       const mails = (await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id })).messages.filter((m) => m.channel === 'email' && m.direction === 'in');
       return mails.length === 5 && mails;
-    }, 20_000);
+    }, 45_000);
     await eventually('the mailbox connected at the desk', async () => (await desk.db.selectFrom('mailboxes').select('state').executeTakeFirst())?.state === 'connected');
     const session = desk.newSession();
     expect(await desk.call('staff-switch', { staffId: ownerId, pin: '2468' }, session)).toMatchObject({ ok: true });

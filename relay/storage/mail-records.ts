@@ -205,6 +205,11 @@ export class MailRecords {
     await this.db.updateTable('mail_accounts').set({ sync_cursor: cursor, polled_at: now }).where('mailbox_id', '=', mailboxId).execute();
   }
 
+  /** A first cursor, only when the mailbox still has none (a later one set meanwhile is kept: mail after it must not be skipped). */
+  async setFirstCursor(mailboxId: string, cursor: string | null, now: string): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ sync_cursor: cursor, polled_at: now }).where('mailbox_id', '=', mailboxId).where('sync_cursor', 'is', null).execute();
+  }
+
   /** The mailbox's push registration (all null: none). */
   async setPush(mailboxId: string, push: { id: string | null; expiresAt: string | null; sealedSecret: string | null }): Promise<void> {
     await this.db.updateTable('mail_accounts').set({ push_id: push.id, push_expires_at: push.expiresAt, push_secret: push.sealedSecret }).where('mailbox_id', '=', mailboxId).execute();
