@@ -267,7 +267,6 @@ export class MailService {
       if (!row || !opened) continue;
       const found = row.email_message_id ? await opened.mailbox.findSent(row.email_message_id) : null;
       const now = new Date().toISOString();
-      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.providerId ?? null, outcome: found ? 'sent' : 'uncertain', now });
       await store.write({ actor: 'relay', action: 'email-status', summary: found ? 'Email sent' : 'Email outcome unknown: a person must check', roId: row.ro_id, audit: false }, async (tx) => {
         await tx.update(
           'messages',
@@ -277,6 +276,8 @@ export class MailService {
             : { status: 'check-needed', status_detail: 'The relay stopped while sending: look in the mailbox\'s Sent folder before writing it again.' },
         );
       });
+      // After the row: killed in between, the claim stays open and is looked at again.
+      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.providerId ?? null, outcome: found ? 'sent' : 'uncertain', now });
       await this.storage.announceChanges(claim.workspaceId);
     }
   }
