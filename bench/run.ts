@@ -12,7 +12,7 @@
 // board — the production board's first render and filter with 500 open ROs in Chromium beside an
 // empty board, see bench/board.ts, which reads BENCH_BOARD_ROS and BENCH_BOARD_ROUNDS;
 // mail-catchup — mail that arrived while the relay was down, filed after its restart, beside Gmail
-// reads alone and plain store writes, see bench/mail-catchup.ts).
+// reads alone and audited store writes, see bench/mail-catchup.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
