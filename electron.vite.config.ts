@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import { ELECTRON_PAGE_CSP } from './src-main/host/desk-csp.js';
 
 export default defineConfig({
   main: {
@@ -30,7 +31,16 @@ export default defineConfig({
   renderer: {
     root: resolve('src-renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [
+      react(),
+      // The window's Content-Security-Policy, the browser host's rules (src-main/host/desk-csp.ts);
+      // built pages only (the dev server needs its own inline script and socket).
+      {
+        name: 'bayline-desk-csp',
+        apply: 'build',
+        transformIndexHtml: (html: string) => html.replace(/<head>/i, `<head>\n    <meta http-equiv="Content-Security-Policy" content="${ELECTRON_PAGE_CSP}" />`),
+      },
+    ],
     build: {
       outDir: resolve('out/renderer'),
       rolldownOptions: {

@@ -12,7 +12,9 @@
 // board — the production board's first render and filter with 500 open ROs in Chromium beside an
 // empty board, see bench/board.ts, which reads BENCH_BOARD_ROS and BENCH_BOARD_ROUNDS; mail —
 // inbound Gmail mail from the push webhook to a second desk beside the edit A → B latency of the
-// same run, see bench/mail.ts, which reads BENCH_MAIL_ENGINES and BENCH_MAIL_COUNT).
+// same run, see bench/mail.ts, which reads BENCH_MAIL_ENGINES and BENCH_MAIL_COUNT;
+// mail-catchup — mail that arrived while the relay was down, filed after its restart, beside Gmail
+// reads alone and audited store writes, see bench/mail-catchup.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +26,7 @@ import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { type BoardBenchResult, boardSummaryLines, runBoardBench } from './board.js';
 import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js';
+import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
@@ -32,7 +35,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
   let printing: PrintingBenchResult | null = null;
   let board: BoardBenchResult | null = null;
   let mail: MailBenchResult | null = null;
+  let mailCatchUp: MailCatchUpBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -141,6 +145,12 @@ async function main(): Promise<void> {
       console.log(`\n[mail] inbound Gmail mail from the push webhook to a second desk, beside edit A → B (${seconds(started)} so far)`);
       mail = await runMailBench();
     }
+
+    // --- g. mail caught up after the relay was down
+    if (only.has('mail-catchup')) {
+      console.log(`\n[mail-catchup] mail waiting at Gmail while the relay was down, filed after its restart (${seconds(started)} so far)`);
+      mailCatchUp = await runMailCatchUpBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -153,11 +163,12 @@ async function main(): Promise<void> {
     ...(printing ? [writeResult('printing', stamp, { ...header, benchmark: 'printing', result: printing })] : []),
     ...(board ? [writeResult('board', stamp, { ...header, benchmark: 'board', result: board })] : []),
     ...(mail ? [writeResult('mail', stamp, { ...header, benchmark: 'mail-inbound', result: mail })] : []),
+    ...(mailCatchUp ? [writeResult('mail-catchup', stamp, { ...header, benchmark: 'mail-catchup', result: mailCatchUp })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -174,6 +185,7 @@ async function main(): Promise<void> {
   if (printing) for (const line of printingSummaryLines(printing)) console.log(line);
   if (board) for (const line of boardSummaryLines(board)) console.log(line);
   if (mail) for (const line of mailSummaryLines(mail)) console.log(line);
+  if (mailCatchUp) for (const line of mailCatchUpSummaryLines(mailCatchUp)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

@@ -227,6 +227,15 @@ export class MailService {
     this.timer = setInterval(() => this.wake(), every);
     this.timer.unref();
     this.wake();
+    // Mail approved while this relay was down goes out now (sends are claimed, so no lease is
+    // needed), not only when a mailbox's lease left by a killed relay lapses.
+    void this.storage.mail.connectedAccounts().then(
+      (accounts) => {
+        for (const a of accounts) this.dirty.add(a.workspaceId);
+        this.sendDirty();
+      },
+      () => undefined,
+    );
   }
 
   /** Polls every connected mailbox now (once at a time); resolves when done. */
@@ -265,7 +274,6 @@ export class MailService {
       if (!row || !opened) continue;
       const found = row.email_message_id ? await opened.mailbox.findSent(row.email_message_id) : null;
       const now = new Date().toISOString();
-      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.providerId ?? null, outcome: found ? 'sent' : 'uncertain', now });
       await store.write({ actor: 'relay', action: 'email-status', summary: found ? 'Email sent' : 'Email outcome unknown: a person must check', roId: row.ro_id, audit: false }, async (tx) => {
         await tx.update(
           'messages',
@@ -275,12 +283,16 @@ export class MailService {
             : { status: 'check-needed', status_detail: 'The relay stopped while sending: look in the mailbox\'s Sent folder before writing it again.' },
         );
       });
+      // After the row: killed in between, the claim stays open and is looked at again.
+      await this.storage.mail.finishSend({ workspaceId: claim.workspaceId, messageId: claim.messageId, providerId: found?.providerId ?? null, outcome: found ? 'sent' : 'uncertain', now });
       await this.storage.announceChanges(claim.workspaceId);
     }
   }
 
   private async pollAll(): Promise<void> {
     try {
+      // SQLite belongs to one process: a lease still held at the first round is a killed one's.
+      if (this.storage.engine === 'sqlite' && !this.sweptOnce) await this.storage.mail.releaseAllLeases();
       await this.resolveOpenSends();
     } catch (err) {
       this.log.warn({ err: (err as Error).message?.slice(0, 200) }, 'could not resolve unfinished sends');
@@ -309,6 +321,10 @@ export class MailService {
       await this.pollMailbox(account);
     } catch (err) {
       this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
+    } finally {
+      // Given back after the round: a relay restarted (or another one) catches up at once, not
+      // when the lease lapses.
+      await this.storage.mail.releaseLease(account.mailboxId, this.owner).catch(() => undefined);
     }
     return true;
   }
@@ -384,7 +400,9 @@ export class MailService {
     try {
       await this.sendFor(account);
       if (!account.cursor) {
-        await this.storage.mail.setCursor(account.mailboxId, await mailbox.currentCursor(), new Date().toISOString());
+        // Only if the sign-in has not set it meanwhile: this round read the mailbox before, and
+        // a cursor taken now could be past mail that arrived since (it would never be filed).
+        await this.storage.mail.setFirstCursor(account.mailboxId, await mailbox.currentCursor(), new Date().toISOString());
         return;
       }
       const latest = await mailbox.changesSince(account.cursor, file);

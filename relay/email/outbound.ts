@@ -116,28 +116,30 @@ export async function sendApproved(input: {
       : undefined;
     try {
       const res = await mailbox.send({ raw, messageId, threadId: m.email_thread_id, replyToProviderId: answered?.external_id ?? null });
-      await finish(res.providerId, 'sent');
+      // The row first, then the claim: a process killed in between leaves an open claim, which
+      // the next relay resolves through Sent (a finished claim beside a 'sending' row would stay so).
       await setStatus({ status: 'sent', external_id: res.providerId, email_thread_id: res.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
+      await finish(res.providerId, 'sent');
       sent += 1;
     } catch (err) {
       if (err instanceof MailSendRefused) {
-        await finish(null, 'failed');
         await setStatus({ status: 'failed', status_detail: err.message }, 'Email not sent');
+        await finish(null, 'failed');
         continue;
       }
       // The outcome is unknown: the provider may have sent it. Look for its own Message-ID before anything else.
       const found = await mailbox.findSent(messageId).catch(() => null);
       if (found) {
-        await finish(found.providerId, 'sent');
         await setStatus({ status: 'sent', external_id: found.providerId, email_thread_id: found.threadId ?? m.email_thread_id, status_detail: null }, 'Email sent');
+        await finish(found.providerId, 'sent');
         sent += 1;
         continue;
       }
-      await finish(null, 'uncertain');
       await setStatus(
         { status: 'check-needed', status_detail: `${input.providerName} did not answer in time: look in the mailbox's Sent folder before writing it again.` },
         'Email outcome unknown: a person must check',
       );
+      await finish(null, 'uncertain');
     }
   }
   return sent;

@@ -218,6 +218,11 @@ export class MailRecords {
     await this.db.updateTable('mail_accounts').set({ sync_cursor: cursor, polled_at: now }).where('mailbox_id', '=', mailboxId).execute();
   }
 
+  /** A first cursor, only when the mailbox still has none (a later one set meanwhile is kept: mail after it must not be skipped). */
+  async setFirstCursor(mailboxId: string, cursor: string | null, now: string): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ sync_cursor: cursor, polled_at: now }).where('mailbox_id', '=', mailboxId).where('sync_cursor', 'is', null).execute();
+  }
+
   /** The mailbox's push registration (all null: none). */
   async setPush(mailboxId: string, push: { id: string | null; expiresAt: string | null; sealedSecret: string | null }): Promise<void> {
     await this.db.updateTable('mail_accounts').set({ push_id: push.id, push_expires_at: push.expiresAt, push_secret: push.sealedSecret }).where('mailbox_id', '=', mailboxId).execute();
@@ -237,6 +242,16 @@ export class MailRecords {
   /** Every lease `owner` holds, given back (a relay stopping: the next one need not wait for them to lapse). */
   async releaseLeases(owner: string): Promise<void> {
     await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
+  }
+
+  /** The lease given back after a round (another relay may take the mailbox at once). */
+  async releaseLease(mailboxId: string, owner: string): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('mailbox_id', '=', mailboxId).where('lease_owner', '=', owner).execute();
+  }
+
+  /** Every lease dropped (SQLite at start: one process owns the file, so any lease is a dead process's). */
+  async releaseAllLeases(): Promise<void> {
+    await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('lease_owner', 'is not', null).execute();
   }
 
   // ---- sends -----------------------------------------------------------------------------------

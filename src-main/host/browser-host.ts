@@ -14,6 +14,7 @@ import { DeskFileRefused, importDeskFile, readDeskFile, TOO_LARGE_MESSAGE } from
 import { MAX_IMPORT_BYTES, sniffMimeType } from '../blobs/local-blobs.js';
 import type { CallOutcome } from '../api/dispatch.js';
 import type { Desk } from '../desk.js';
+import { deskCsp } from './desk-csp.js';
 
 /** The built renderer in this checkout, wherever the process was started from. */
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -451,15 +452,8 @@ async function sendIndex(req: http.IncomingMessage, res: http.ServerResponse, re
  * CSSOM and the desk shows no HTML from outside except in that frame.
  */
 export function deskPageCsp(port: number): string {
-  return [
-    "default-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "img-src 'self' data: blob: https: http:",
-    "style-src 'self' 'unsafe-inline'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  // The same rules as the Electron window's (./desk-csp.ts), plus this page's WebSocket.
+  return deskCsp({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
 }
 
 function sendText(res: http.ServerResponse, status: number, text: string): void {

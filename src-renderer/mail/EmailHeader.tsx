@@ -7,13 +7,15 @@ import { EmailState } from './EmailReply.js';
 
 const who = (p: MailPerson) => (p.name ? `${p.name} <${p.address}>` : p.address);
 
-export function EmailHeader({ m }: { m: Message }) {
+export function EmailHeader({ m, unread = false }: { m: Message; unread?: boolean }) {
   if (!m.email) return null;
   const { from, to, cc, subject } = m.email;
+  // The shop's own mail names the person who sent it from the shop's address.
+  const sender = m.direction === 'out' && m.author && from ? `${m.author} (${from.address})` : from ? who(from) : m.author;
   return (
     <div className="email-header">
       <p className="message-meta">
-        <span className="badge">Email</span> <strong>{from ? who(from) : m.author}</strong> · {formatMoment(m.at)} <EmailState m={m} />
+        {unread ? <span className="badge badge-unread">New</span> : null} <span className="badge">Email</span> <strong>{sender}</strong> · {formatMoment(m.at)} <EmailState m={m} />
       </p>
       {to.length > 0 ? <p className="message-meta small">To: {to.map(who).join(', ')}{cc.length > 0 ? ` · Cc: ${cc.map(who).join(', ')}` : ''}</p> : null}
       <p className="email-subject">

@@ -42,7 +42,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
         {ro.messages.map((m) => (
           <li key={m.id} className={`message message-${m.direction} message-${m.channel}${m.status === 'draft' ? ' message-draft' : ''}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
             {m.email ? (
-              <EmailHeader m={m} />
+              <EmailHeader m={m} unread={unreadIds.has(m.id)} />
             ) : (
               <p className="message-meta">
                 {unreadIds.has(m.id) ? <span className="badge badge-unread">New</span> : null} {m.author || (m.direction === 'in' ? 'Customer' : 'Shop')}{' '}

@@ -99,10 +99,18 @@ function InboxItem({ text, onAttached }: { text: UnassignedText; onAttached(next
 }
 
 /** The number of texts waiting in the inbox, beside the tab's name. */
+/** What waits in the inbox for a person: texts and mail no repair took (mail set aside does not count). */
 export function InboxCount() {
   const { api } = useDesk();
   const inbox = useLive(api, () => api.call('sms-inbox-list', {}), ['messages'], []);
-  const n = inbox.data?.length ?? 0;
-  if (n === 0) return null;
-  return <span className="badge badge-unread">{n} waiting</span>;
+  const mail = useLive(api, () => api.call('mail-inbox-list', {}), ['messages'], []);
+  const texts = inbox.data?.length ?? 0;
+  const mails = mail.data?.length ?? 0;
+  if (texts + mails === 0) return null;
+  const what = [texts ? `${texts} ${texts === 1 ? 'text' : 'texts'}` : null, mails ? `${mails} ${mails === 1 ? 'email' : 'emails'}` : null].filter(Boolean).join(' and ');
+  return (
+    <span className="badge badge-unread" title={`${what} waiting for a repair`}>
+      {texts + mails} waiting
+    </span>
+  );
 }

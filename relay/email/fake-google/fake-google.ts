@@ -118,8 +118,12 @@ export class FakeGoogle {
   private readonly accessTokens = new Map<string, { account: string; refreshToken: string }>();
   private readonly mailboxes = new Map<string, Mailbox>();
   private nextId = 0x18c0_0000_0000;
-  /** Faults a test sets: the next send is kept in Sent but answered 503 (the answer lost). */
-  readonly faults = { loseNextSendAnswer: false };
+  /**
+   * Faults a test sets: the next send is kept in Sent but answered 503 (the answer lost); every
+   * send is kept in Sent at once but answered only after `sendDelayMs` (a slow Gmail, so a relay
+   * killed meanwhile leaves a sent mail it never heard about).
+   */
+  readonly faults = { loseNextSendAnswer: false, sendDelayMs: 0 };
   /** Each mailbox's watch (`users.watch`), by account; removed by `users.stop`. */
   readonly watches = new Map<string, FakeWatch>();
   /** Every watch and stop asked, in order. */
@@ -438,6 +442,7 @@ export class FakeGoogle {
       const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
       const m = this.store(who(req), raw, ['SENT'], threadId);
       this.sent.push({ raw, id: m.id, threadId: m.threadId });
+      if (this.faults.sendDelayMs > 0) await new Promise((r) => setTimeout(r, this.faults.sendDelayMs));
       if (this.faults.loseNextSendAnswer) {
         this.faults.loseNextSendAnswer = false;
         return gmailError(reply, 503, 'The service is currently unavailable.');
