@@ -12,6 +12,7 @@ import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
 import type { MailConfig } from './config.js';
 import { gmailProvider } from './gmail/provider.js';
+import { imapProvider } from './imap/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
@@ -47,9 +48,9 @@ export interface MailServiceOptions {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The providers the operator configured an app for. */
-export function configuredProviders(config: MailConfig): MailProvider[] {
-  return [...(config.google ? [gmailProvider(config.google)] : [])];
+/** The providers the operator configured an app for; IMAP/SMTP needs none. */
+export function configuredProviders(config: MailConfig, hooks: { catchUp?: (mailboxId: string) => Promise<unknown> } = {}): MailProvider[] {
+  return [...(config.google ? [gmailProvider(config.google)] : []), imapProvider({ catchUp: hooks.catchUp, holdMs: LEASE_MS })];
 }
 
 export class MailService {
@@ -57,6 +58,8 @@ export class MailService {
   private running: Promise<void> | null = null;
   private sending: Promise<void> | null = null;
   private readonly dirty = new Set<string>();
+  private readonly catching = new Map<string, Promise<boolean>>();
+  private readonly catchAgain = new Set<string>();
   private stopListening: (() => void) | null = null;
   private sweptOnce = false;
   private readonly startedAt = Date.now();
@@ -71,7 +74,7 @@ export class MailService {
     private readonly log: FastifyBaseLogger,
     private readonly options: MailServiceOptions,
   ) {
-    this.providers = new Map((options.providers ?? configuredProviders(options.config)).map((p) => [p.id, p]));
+    this.providers = new Map((options.providers ?? configuredProviders(options.config, { catchUp: (id) => this.catchUpMailbox(id) })).map((p) => [p.id, p]));
   }
 
   private get config(): MailConfig {
@@ -239,6 +242,8 @@ export class MailService {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     await this.sending;
+    await Promise.all([...this.catching.values()]);
+    await Promise.all([...this.providers.values()].map((p) => p.close?.().catch(() => undefined)));
   }
 
   /**
@@ -294,7 +299,31 @@ export class MailService {
     return this.catchUpAccount(account);
   }
 
-  private async catchUpAccount(account: MailAccount): Promise<boolean> {
+  /**
+   * One catch-up of a mailbox at a time in this process: a push arriving during a round (or a
+   * poll during a push's round) runs one more round after it, with the cursor that round kept.
+   */
+  private catchUpAccount(account: MailAccount): Promise<boolean> {
+    const id = account.mailboxId;
+    const running = this.catching.get(id);
+    if (running) {
+      this.catchAgain.add(id);
+      return running;
+    }
+    const round = (async () => {
+      let result = await this.catchUpOnce(account);
+      while (this.catchAgain.delete(id) && !this.closed) {
+        const fresh = await this.storage.mail.findAccount(id);
+        if (!fresh || fresh.state !== 'connected') break;
+        result = await this.catchUpOnce(fresh);
+      }
+      return result;
+    })().finally(() => this.catching.delete(id));
+    this.catching.set(id, round);
+    return round;
+  }
+
+  private async catchUpOnce(account: MailAccount): Promise<boolean> {
     const now = Date.now();
     const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
     if (!leased) return false;
