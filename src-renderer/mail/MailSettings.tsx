@@ -7,6 +7,7 @@ import type { Mailbox } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
+import { ImapConnectForm } from './ImapConnectForm.js';
 
 const STATE_WORDS: Record<Mailbox['state'], string> = {
   connected: 'Connected',
@@ -83,6 +84,7 @@ export function MailSettings() {
           {shown.some((b) => b.state === 'reconnect-needed') ? 'Reconnect Gmail' : 'Connect Gmail'}
         </button>
       </div>
+      <ImapConnectForm />
       <p className="muted small">Only the owner or a manager, switched in at this desk, can connect or disconnect a mailbox.</p>
       {waiting && !list.some((b) => b.state === 'connected') ? (
         <p className="muted small" role="status">
