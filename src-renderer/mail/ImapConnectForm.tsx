@@ -12,7 +12,7 @@ type Security = 'tls' | 'starttls' | 'none';
 const SECURITY_WORDS: Record<Security, string> = {
   tls: 'SSL/TLS',
   starttls: 'STARTTLS',
-  none: 'None (this computer only)',
+  none: 'None (local only)',
 };
 
 function SecuritySelect(props: { label: string; value: Security; onChange: (v: Security) => void }) {
@@ -44,17 +44,15 @@ export function ImapConnectForm() {
   const [smtpSecurity, setSmtpSecurity] = useState<Security>('tls');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
 
   const domain = address.includes('@') ? address.split('@')[1]!.trim() : '';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setProblem(null);
-    setDone(null);
     setBusy(true);
     try {
-      const { address: connected } = await api.call('mail-connect-imap', {
+      await api.call('mail-connect-imap', {
         address: address.trim(),
         user: user.trim() || address.trim(),
         password,
@@ -65,8 +63,8 @@ export function ImapConnectForm() {
         smtpPort: Number(smtpPort),
         smtpSecurity,
       });
+      // The mailbox shows up above as "Connected as …" once the relay's row arrives by sync.
       setPassword('');
-      setDone(`Connected as ${connected}.`);
       setOpen(false);
     } catch (err) {
       setProblem(messageOf(err));
@@ -81,11 +79,6 @@ export function ImapConnectForm() {
         <button type="button" onClick={() => setOpen(true)}>
           Connect other mail (IMAP/SMTP)
         </button>
-        {done ? (
-          <span role="status" className="muted small">
-            {done}
-          </span>
-        ) : null}
       </div>
     );
   }

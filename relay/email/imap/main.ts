@@ -15,8 +15,8 @@ const dovecot = await LocalDovecot.start({ [address]: password });
 const smtp = await LocalSmtp.start({ [address]: password });
 console.log('Local mail servers are running. In Bayline, Settings › Email › Other mail (IMAP/SMTP):');
 console.log(`  Email address ${address}, username ${address}, password ${password}`);
-console.log(`  IMAP server 127.0.0.1 port ${dovecot.port}, security "None (this computer only)"`);
-console.log(`  SMTP server 127.0.0.1 port ${smtp.port}, security "None (this computer only)"`);
+console.log(`  IMAP server 127.0.0.1 port ${dovecot.port}, security "None (local only)"`);
+console.log(`  SMTP server 127.0.0.1 port ${smtp.port}, security "None (local only)"`);
 console.log('The relay needs BAYLINE_MAIL_TOKEN_KEY (e.g. $(openssl rand -hex 32)) and nothing else for IMAP.');
 console.log('Press Enter to deliver a mail from an adjuster; type a claim number first to put it in the subject.');
 
