@@ -186,10 +186,19 @@ export class MailService {
     const account = await this.storage.mail.findAccount(mailboxId);
     if (!account || account.workspaceId !== workspaceId) throw new MailError('not-found', 'This mailbox is not connected to the shop.');
     const provider = this.providers.get(account.provider);
-    if (account.sealedToken && provider) {
-      const secret = this.config.vault.open(account.sealedToken, mailboxId);
-      if (provider.stopPush && account.pushId && account.pushExpiresAt) {
-        await provider.stopPush({ secret, current: { id: account.pushId, expiresAt: account.pushExpiresAt, secret: null } }).catch(() => undefined);
+    const secret = account.sealedToken && provider ? this.config.vault.open(account.sealedToken, mailboxId) : null;
+    // Disconnected first, so no round starts with this secret; a round already under way finishes
+    // (a few seconds at most waited for) before push is stopped and the secret revoked, so it
+    // cannot register push again or take the revocation for "reconnect needed".
+    const now = new Date().toISOString();
+    await this.storage.mail.setState(mailboxId, 'disconnected', now);
+    const inFlight = this.catching.get(mailboxId);
+    if (inFlight) await Promise.race([inFlight.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+    const push = (await this.storage.mail.findAccount(mailboxId)) ?? account;
+    await this.storage.mail.setPush(mailboxId, { id: null, expiresAt: null, sealedSecret: null });
+    if (secret && provider) {
+      if (provider.stopPush && push.pushId && push.pushExpiresAt) {
+        await provider.stopPush({ secret, current: { id: push.pushId, expiresAt: push.pushExpiresAt, secret: null } }).catch(() => undefined);
       }
       try {
         await provider.revoke(secret);
@@ -197,9 +206,6 @@ export class MailService {
         this.log.warn({ mailboxId, status: statusOf(err) }, 'the provider did not take the revocation (the token may already be gone)');
       }
     }
-    const now = new Date().toISOString();
-    await this.storage.mail.setState(mailboxId, 'disconnected', now);
-    await this.storage.mail.setPush(mailboxId, { id: null, expiresAt: null, sealedSecret: null });
     await this.writeMailbox(workspaceId, mailboxId, `staff:${staffId}`, 'mail-disconnect', `Mailbox disconnected: ${account.address}`, {
       state: 'disconnected',
       disconnected_at: now,
@@ -327,8 +333,11 @@ export class MailService {
     const now = Date.now();
     const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
     if (!leased) return false;
+    // Read again under the lease: a disconnect or a new sign-in since the list was made decides.
+    const fresh = await this.storage.mail.findAccount(account.mailboxId);
+    if (!fresh || fresh.state !== 'connected' || fresh.sealedToken !== account.sealedToken) return true;
     try {
-      await this.pollMailbox(account);
+      await this.pollMailbox(fresh);
     } catch (err) {
       this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
     }

@@ -168,7 +168,8 @@ class ImapMailbox implements MailboxClient {
     const list = (a: typeof parsed.to) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.flatMap((v) => [v.address, ...(v.group ?? []).map((g) => g.address)]));
     const to = [...new Set([...list(parsed.to), ...list(parsed.cc), ...list(parsed.bcc)].filter((x): x is string => Boolean(x)))];
     if (to.length === 0) throw new MailSendRefused(null, 'This email has no recipient address.');
-    const transport = smtpTransport(this.s, this.timeouts);
+    // Within the service's send timeout (20 s), so a claim this old really has no living sender.
+    const transport = smtpTransport(this.s, { connectMs: Math.min(this.timeouts.connectMs, 8_000), socketMs: Math.min(this.timeouts.socketMs, 12_000) });
     try {
       await transport.sendMail({ envelope: { from: this.s.address, to }, raw: mail.raw });
     } catch (err) {
