@@ -179,6 +179,27 @@ describe.each<Engine>(['sqlite', 'postgres'])('IMAP/SMTP mailbox (%s)', (engine)
     expect(rows.map((r) => r.ro_id)).toEqual([s.ro.id, null, s.ro.id]);
   });
 
+  it('mail that arrived while the relay was down is all filed once after it restarts (in batches)', async () => {
+    s = await startImapShop(engine);
+    await connect();
+    await s.f.stop();
+    const c = await s.dovecot.client(SHOP);
+    for (let i = 1; i <= 60; i += 1) {
+      await c.append('INBOX', adjusterMail({ subject: i % 2 ? `Claim ${CLAIM}: note ${i}` : `Newsletter ${i}`, text: `Message ${i}.`, from: i % 2 ? undefined : 'News <news@parts.example>' }).raw);
+    }
+    await c.logout();
+    await s.f.restart();
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const count = async () => (await relayStore.db.selectFrom('messages').select(['id', 'ro_id', 'subject']).where('channel', '=', 'email').execute());
+    await eventually('all 60 filed at the relay', async () => (await count()).length === 60, 30_000);
+    await s.f.relay.mail!.wake();
+    const rows = await count();
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((r) => r.subject)).size).toBe(60);
+    expect(rows.filter((r) => r.ro_id === s!.ro.id)).toHaveLength(30);
+    expect(rows.filter((r) => r.ro_id === null)).toHaveLength(30);
+  }, 60_000);
+
   it('a recipient the SMTP server refuses shows its words on the email; nothing is sent twice', async () => {
     s = await startImapShop(engine);
     await connect();

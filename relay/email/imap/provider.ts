@@ -12,6 +12,9 @@ import { MailAccessLost, MailCursorExpired, type MailboxClient, type MailProvide
 import { IdleWatchers } from './idle.js';
 import { DEFAULT_TIMEOUTS, imapClient, type ImapSecret, readSecret, smtpTransport, type Timeouts } from './settings.js';
 
+const FETCH_BATCH = 25;
+const uidOf = (m: ProviderMail) => Number(m.providerId.split(':').pop());
+
 const SENT_NAMES = ['sent', 'sent items', 'sent messages', 'sent mail', 'inbox.sent', 'inbox.sent items', 'inbox.sent messages', '[gmail]/sent mail'];
 
 /** One header's value, unfolded, from the raw message's header section. */
@@ -89,28 +92,34 @@ class ImapMailbox implements MailboxClient {
     return { validity: String(st.uidValidity), last: Math.max(0, Number(st.uidNext) - 1) };
   }
 
-  /** Messages of a folder after `after` (by UID), oldest first, each handed to `file`; the folder's new cursor. */
+  /**
+   * Messages of a folder after the cursor's UID, oldest first, each handed to `file`, fetched in
+   * batches of 25 so a long absence (or a large attachment) never holds a whole backlog in memory;
+   * the folder's new cursor.
+   */
   private async fetchAfter(client: ImapFlow, path: string, since: FolderCursor, sent: boolean, file: (mail: ProviderMail) => Promise<void>): Promise<FolderCursor> {
-    const lock = await client.getMailboxLock(path, { readOnly: true });
-    const found: ProviderMail[] = [];
     let last = since.last;
-    try {
-      const box = client.mailbox;
-      if (!box || String(box.uidValidity) !== since.validity) throw new MailCursorExpired(`${path} was renumbered by the mail server (UIDVALIDITY changed).`);
-      if (box.exists > 0) {
-        for await (const m of client.fetch(`${since.last + 1}:*`, { uid: true, source: true, internalDate: true }, { uid: true })) {
-          if (m.uid <= since.last || !m.source) continue;
-          found.push(this.mail(path, since.validity, m.uid, m.source, m.internalDate, sent));
-          last = Math.max(last, m.uid);
+    for (;;) {
+      const lock = await client.getMailboxLock(path, { readOnly: true });
+      const batch: ProviderMail[] = [];
+      try {
+        const box = client.mailbox;
+        if (!box || String(box.uidValidity) !== since.validity) throw new MailCursorExpired(`${path} was renumbered by the mail server (UIDVALIDITY changed).`);
+        if (box.exists === 0) return { validity: since.validity, last };
+        const found = await client.search({ uid: `${last + 1}:*` }, { uid: true });
+        const uids = (found || []).filter((u) => u > last).sort((a, b) => a - b).slice(0, FETCH_BATCH);
+        if (uids.length === 0) return { validity: since.validity, last };
+        for await (const m of client.fetch(uids.join(','), { uid: true, source: true, internalDate: true }, { uid: true })) {
+          if (m.source) batch.push(this.mail(path, since.validity, m.uid, m.source, m.internalDate, sent));
         }
+        batch.sort((a, b) => uidOf(a) - uidOf(b));
+        last = uids[uids.length - 1]!;
+      } finally {
+        lock.release();
       }
-    } finally {
-      lock.release();
+      // Filed with the folder released: a slow write holds nothing open on the server.
+      for (const mail of batch) await file(mail);
     }
-    // Filed after the fetch ends: the connection is free again and a slow write holds nothing open.
-    found.sort((a, b) => Number(a.providerId.split(':').pop()) - Number(b.providerId.split(':').pop()));
-    for (const mail of found) await file(mail);
-    return { validity: since.validity, last };
   }
 
   private mail(path: string, validity: string, uid: number, source: Buffer, internalDate: Date | string | undefined, sent: boolean): ProviderMail {
