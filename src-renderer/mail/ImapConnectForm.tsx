@@ -30,7 +30,8 @@ function SecuritySelect(props: { label: string; value: Security; onChange: (v: S
   );
 }
 
-export function ImapConnectForm() {
+/** `reconnect`: an IMAP mailbox whose password stopped working (the form opens with its address). */
+export function ImapConnectForm({ reconnect = null }: { reconnect?: string | null }) {
   const { api } = useDesk();
   const [open, setOpen] = useState(false);
   const [address, setAddress] = useState('');
@@ -76,8 +77,14 @@ export function ImapConnectForm() {
   if (!open) {
     return (
       <div className="row">
-        <button type="button" onClick={() => setOpen(true)}>
-          Connect other mail (IMAP/SMTP)
+        <button
+          type="button"
+          onClick={() => {
+            if (reconnect && !address) setAddress(reconnect);
+            setOpen(true);
+          }}
+        >
+          {reconnect ? `Reconnect ${reconnect} (IMAP/SMTP)` : 'Connect other mail (IMAP/SMTP)'}
         </button>
       </div>
     );
