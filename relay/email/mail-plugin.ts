@@ -6,6 +6,8 @@
 // providers this relay can connect. Without mail settings every route answers 503.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { authenticateDevice } from '../pairing.js';
+import { connectImapMailbox } from './imap/connect.js';
+import { ImapSettingsError } from './imap/settings.js';
 import { MailError, type MailService } from './mail-service.js';
 import type { MailProviderId } from './provider.js';
 
@@ -63,6 +65,21 @@ export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { s
     try {
       return await service.startConnect(auth.workspace.id, staffId, req.params.provider as MailProviderId);
     } catch (err) {
+      return answer(reply, err);
+    }
+  });
+
+  // A plain IMAP/SMTP mailbox: its server settings, tried (IMAP and SMTP logins) before they are kept.
+  app.post('/mail/imap/connect', async (req, reply) => {
+    const auth = await desk(req, reply);
+    if (!auth) return reply;
+    if (!service) return reply.code(503).send(notConfigured);
+    const staffId = (req.body as { staffId?: unknown } | undefined)?.staffId;
+    if (typeof staffId !== 'string' || !staffId) return reply.code(400).send({ error: 'invalid', message: 'Say which staff member is connecting the mailbox.' });
+    try {
+      return await connectImapMailbox(service, { workspaceId: auth.workspace.id, staffId, body: req.body });
+    } catch (err) {
+      if (err instanceof ImapSettingsError) return reply.code(400).send({ error: 'invalid', message: err.message });
       return answer(reply, err);
     }
   });

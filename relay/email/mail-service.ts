@@ -13,6 +13,7 @@ import type { MailAccount } from '../storage/mail-records.js';
 import { BlobStore } from '../blobs/blob-store.js';
 import type { MailConfig } from './config.js';
 import { gmailProvider } from './gmail/provider.js';
+import { imapProvider } from './imap/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
@@ -50,9 +51,9 @@ export interface MailServiceOptions {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The providers the operator configured an app for. */
-export function configuredProviders(config: MailConfig): MailProvider[] {
-  return [...(config.google ? [gmailProvider(config.google)] : [])];
+/** The providers the operator configured an app for; IMAP/SMTP needs none. */
+export function configuredProviders(config: MailConfig, hooks: { catchUp?: (mailboxId: string) => Promise<unknown> } = {}): MailProvider[] {
+  return [...(config.google ? [gmailProvider(config.google)] : []), imapProvider({ catchUp: hooks.catchUp, holdMs: LEASE_MS })];
 }
 
 export class MailService {
@@ -60,6 +61,8 @@ export class MailService {
   private running: Promise<void> | null = null;
   private sending: Promise<void> | null = null;
   private readonly dirty = new Set<string>();
+  private readonly catching = new Map<string, Promise<boolean>>();
+  private readonly catchAgain = new Set<string>();
   private stopListening: (() => void) | null = null;
   private sweptOnce = false;
   private readonly startedAt = Date.now();
@@ -75,7 +78,7 @@ export class MailService {
     private readonly log: FastifyBaseLogger,
     private readonly options: MailServiceOptions,
   ) {
-    this.providers = new Map((options.providers ?? configuredProviders(options.config)).map((p) => [p.id, p]));
+    this.providers = new Map((options.providers ?? configuredProviders(options.config, { catchUp: (id) => this.catchUpMailbox(id) })).map((p) => [p.id, p]));
     this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
   }
 
@@ -188,10 +191,19 @@ export class MailService {
     const account = await this.storage.mail.findAccount(mailboxId);
     if (!account || account.workspaceId !== workspaceId) throw new MailError('not-found', 'This mailbox is not connected to the shop.');
     const provider = this.providers.get(account.provider);
-    if (account.sealedToken && provider) {
-      const secret = this.config.vault.open(account.sealedToken, mailboxId);
-      if (provider.stopPush && account.pushId && account.pushExpiresAt) {
-        await provider.stopPush({ secret, current: { id: account.pushId, expiresAt: account.pushExpiresAt, secret: null } }).catch(() => undefined);
+    const secret = account.sealedToken && provider ? this.config.vault.open(account.sealedToken, mailboxId) : null;
+    // Disconnected first, so no round starts with this secret; a round already under way finishes
+    // (a few seconds at most waited for) before push is stopped and the secret revoked, so it
+    // cannot register push again or take the revocation for "reconnect needed".
+    const now = new Date().toISOString();
+    await this.storage.mail.setState(mailboxId, 'disconnected', now);
+    const inFlight = this.catching.get(mailboxId);
+    if (inFlight) await Promise.race([inFlight.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+    const push = (await this.storage.mail.findAccount(mailboxId)) ?? account;
+    await this.storage.mail.setPush(mailboxId, { id: null, expiresAt: null, sealedSecret: null });
+    if (secret && provider) {
+      if (provider.stopPush && push.pushId && push.pushExpiresAt) {
+        await provider.stopPush({ secret, current: { id: push.pushId, expiresAt: push.pushExpiresAt, secret: null } }).catch(() => undefined);
       }
       try {
         await provider.revoke(secret);
@@ -199,9 +211,6 @@ export class MailService {
         this.log.warn({ mailboxId, status: statusOf(err) }, 'the provider did not take the revocation (the token may already be gone)');
       }
     }
-    const now = new Date().toISOString();
-    await this.storage.mail.setState(mailboxId, 'disconnected', now);
-    await this.storage.mail.setPush(mailboxId, { id: null, expiresAt: null, sealedSecret: null });
     await this.writeMailbox(workspaceId, mailboxId, `staff:${staffId}`, 'mail-disconnect', `Mailbox disconnected: ${account.address}`, {
       state: 'disconnected',
       disconnected_at: now,
@@ -253,7 +262,9 @@ export class MailService {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     await this.sending;
-    // A relay restarting (or another on PostgreSQL) takes the mailboxes over at once, pushes included.
+    await Promise.all([...this.catching.values()]);
+    await Promise.all([...this.providers.values()].map((p) => p.close?.().catch(() => undefined)));
+    // A clean stop gives its mailboxes back at once (a killed relay's lapse after 2 minutes).
     await this.storage.mail.releaseLeases(this.owner).catch(() => undefined);
   }
 
@@ -313,12 +324,39 @@ export class MailService {
     return this.catchUpAccount(account);
   }
 
-  private async catchUpAccount(account: MailAccount): Promise<boolean> {
+  /**
+   * One catch-up of a mailbox at a time in this process: a push arriving during a round (or a
+   * poll during a push's round) runs one more round after it, with the cursor that round kept.
+   */
+  private catchUpAccount(account: MailAccount): Promise<boolean> {
+    const id = account.mailboxId;
+    const running = this.catching.get(id);
+    if (running) {
+      this.catchAgain.add(id);
+      return running;
+    }
+    const round = (async () => {
+      let result = await this.catchUpOnce(account);
+      while (this.catchAgain.delete(id) && !this.closed) {
+        const fresh = await this.storage.mail.findAccount(id);
+        if (!fresh || fresh.state !== 'connected') break;
+        result = await this.catchUpOnce(fresh);
+      }
+      return result;
+    })().finally(() => this.catching.delete(id));
+    this.catching.set(id, round);
+    return round;
+  }
+
+  private async catchUpOnce(account: MailAccount): Promise<boolean> {
     const now = Date.now();
     const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
     if (!leased) return false;
+    // Read again under the lease: a disconnect or a new sign-in since the list was made decides.
+    const fresh = await this.storage.mail.findAccount(account.mailboxId);
+    if (!fresh || fresh.state !== 'connected' || fresh.sealedToken !== account.sealedToken) return true;
     try {
-      await this.pollMailbox(account);
+      await this.pollMailbox(fresh);
     } catch (err) {
       this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
     } finally {

@@ -115,4 +115,6 @@ export interface MailProvider {
   keepPush?(input: PushInput): Promise<PushRegistration | null>;
   /** Ends the registration at the provider (disconnect); best effort. */
   stopPush?(input: { secret: string; current: PushRegistration }): Promise<void>;
+  /** Ends what the provider keeps open (IMAP's IDLE connections) when the relay stops. */
+  close?(): Promise<void>;
 }

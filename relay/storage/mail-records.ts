@@ -239,7 +239,7 @@ export class MailRecords {
     return Number(taken.numUpdatedRows) === 1;
   }
 
-  /** Every lease `owner` holds, given back (a relay stopping: the next one need not wait for them to lapse). */
+  /** Every lease `owner` holds, given back (a relay stopping cleanly: another, or its restart, takes over at once). */
   async releaseLeases(owner: string): Promise<void> {
     await this.db.updateTable('mail_accounts').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).execute();
   }

@@ -52,7 +52,7 @@ async function askRelay<T>(ctx: HandlerContext, path: string, body: unknown): Pr
   const answer = (await res.json().catch(() => ({}))) as { message?: string };
   if (!res.ok) {
     const message = answer.message ?? 'The relay refused. Try again in a moment.';
-    throw new ApiError(res.status === 403 ? 'not-allowed' : res.status === 404 ? 'not-found' : 'unreachable', message);
+    throw new ApiError(res.status === 403 ? 'not-allowed' : res.status === 404 ? 'not-found' : res.status === 400 ? 'invalid-args' : 'unreachable', message);
   }
   return answer as T;
 }
@@ -178,6 +178,19 @@ export const mailHandlers: Partial<HandlerMap> = {
     const staffId = await requireAdmin(ctx);
     const { url } = await askRelay<{ url: string }>(ctx, `mail/${args.provider}/start`, { staffId });
     return { url };
+  },
+
+  'mail-connect-imap': async (args, ctx) => {
+    const staffId = await requireAdmin(ctx);
+    const { address } = await askRelay<{ address: string }>(ctx, 'mail/imap/connect', {
+      staffId,
+      address: args.address,
+      user: args.user || args.address,
+      password: args.password,
+      imap: { host: args.imapHost, port: args.imapPort, security: args.imapSecurity },
+      smtp: { host: args.smtpHost, port: args.smtpPort, security: args.smtpSecurity },
+    });
+    return { address };
   },
 
   'mail-disconnect': async (args, ctx) => {

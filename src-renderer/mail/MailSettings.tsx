@@ -7,6 +7,7 @@ import type { Mailbox } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
+import { ImapConnectForm } from './ImapConnectForm.js';
 
 const STATE_WORDS: Record<Mailbox['state'], string> = {
   connected: 'Connected',
@@ -80,9 +81,10 @@ export function MailSettings() {
       </ul>
       <div className="row">
         <button type="button" className="primary" onClick={() => void connect()}>
-          {shown.some((b) => b.state === 'reconnect-needed') ? 'Reconnect Gmail' : 'Connect Gmail'}
+          {shown.some((b) => b.state === 'reconnect-needed' && b.provider === 'gmail') ? 'Reconnect Gmail' : 'Connect Gmail'}
         </button>
       </div>
+      <ImapConnectForm reconnect={shown.find((b) => b.state === 'reconnect-needed' && b.provider === 'imap')?.address ?? null} />
       <p className="muted small">Only the owner or a manager, switched in at this desk, can connect or disconnect a mailbox.</p>
       {waiting && !list.some((b) => b.state === 'connected') ? (
         <p className="muted small" role="status">

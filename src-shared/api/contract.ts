@@ -266,6 +266,25 @@ export const API = {
   'mail-mailbox-list': method(none).returns<Mailbox[]>(),
   /** The Google sign-in address for the person at this window (owner or manager), single use. */
   'mail-connect-start': method(z.object({ provider: z.enum(MAIL_PROVIDERS).default('gmail') }).strict()).returns<{ url: string }>(),
+  /**
+   * A plain IMAP/SMTP mailbox (owner or manager): the relay logs in to both servers first and says
+   * which one refused; only then is the mailbox kept, and it arrives here by sync.
+   */
+  'mail-connect-imap': method(
+    z
+      .object({
+        address: required(254),
+        user: z.string().trim().max(320).default(''),
+        password: z.string().min(1, 'Enter the mailbox\'s password.').max(1000),
+        imapHost: required(253),
+        imapPort: z.coerce.number().int().min(1).max(65535).default(993),
+        imapSecurity: z.enum(['tls', 'starttls', 'none']).default('tls'),
+        smtpHost: required(253),
+        smtpPort: z.coerce.number().int().min(1).max(65535).default(465),
+        smtpSecurity: z.enum(['tls', 'starttls', 'none']).default('tls'),
+      })
+      .strict(),
+  ).returns<{ address: string }>(),
   /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
   'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
   /**
