@@ -6,7 +6,7 @@
 // ("Connected as …", its state, the last problem) is the synced `mailboxes` row, written here.
 // Approved mail is sent once (./outbound.ts) as soon as a desk's change reaches the relay, and
 // again on every round. A push from the provider only says "look now" (`catchUpMailbox`).
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
@@ -15,6 +15,7 @@ import { gmailProvider } from './gmail/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
+import { outlookProvider } from './outlook/provider.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
@@ -49,7 +50,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The providers the operator configured an app for. */
 export function configuredProviders(config: MailConfig): MailProvider[] {
-  return [...(config.google ? [gmailProvider(config.google)] : [])];
+  return [...(config.google ? [gmailProvider(config.google)] : []), ...(config.microsoft ? [outlookProvider(config.microsoft)] : [])];
 }
 
 export class MailService {
@@ -292,6 +293,18 @@ export class MailService {
     const account = await this.storage.mail.findAccount(mailboxId);
     if (!account || account.state !== 'connected' || this.closed) return false;
     return this.catchUpAccount(account);
+  }
+
+  /**
+   * The mailbox a provider's push names by its registration id, when the push carries the secret
+   * kept (sealed) for that registration; null otherwise — the push is refused and nothing is written.
+   */
+  async pushTarget(providerId: MailProviderId, pushId: string, secret: string): Promise<string | null> {
+    const account = await this.storage.mail.findAccountByPushId(pushId);
+    if (!account || account.provider !== providerId || account.state !== 'connected' || !account.pushSecret) return null;
+    const kept = Buffer.from(this.config.vault.open(account.pushSecret, `push:${account.mailboxId}`));
+    const given = Buffer.from(secret);
+    return kept.length === given.length && timingSafeEqual(kept, given) ? account.mailboxId : null;
   }
 
   private async catchUpAccount(account: MailAccount): Promise<boolean> {

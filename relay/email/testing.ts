@@ -1,5 +1,5 @@
 // Test support for mail scenarios: a relay on either engine with the operator's Google app
-// pointed at the fake Google, a paired desk whose owner is switched in, and a repair with a
+// pointed at the fake Google (and, when asked, the Microsoft app at the fake Microsoft), a paired desk whose owner is switched in, and a repair with a
 // claim number and an adjuster's address.
 import { randomBytes } from 'node:crypto';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
@@ -10,6 +10,7 @@ import { call, type Engine, eventually, type RelayFixture, startRelayFixture } f
 import { checkIn } from '../sms/testing.js';
 import { hideMailSecrets } from './config.js';
 import { FakeGoogle } from './fake-google/fake-google.js';
+import { FakeMicrosoft } from './fake-microsoft/fake-microsoft.js';
 import { TokenVault } from './token-vault.js';
 
 export const SHOP_MAILBOX = 'shop@example.com';
@@ -19,6 +20,8 @@ export const CLAIM = 'SF-2291-7734';
 export interface MailShop {
   f: RelayFixture;
   google: FakeGoogle;
+  /** The fake Microsoft, when the shop was started with `microsoft: true`. */
+  microsoft: FakeMicrosoft | null;
   desk: Desk;
   dataDir: string;
   ro: RepairOrderDetail;
@@ -28,12 +31,19 @@ export interface MailShop {
   cleanup(): Promise<void>;
 }
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number } = {}): Promise<MailShop> {
+export async function startMailShop(engine: Engine, options: { pollMs?: number; microsoft?: boolean } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
+  const microsoft = options.microsoft
+    ? new FakeMicrosoft({ clientId: '6731de76-14a6-49ae-97bc-6eba6914391e', clientSecret: `Bq8Q~${randomBytes(12).toString('base64url')}`, account: SHOP_MAILBOX })
+    : null;
+  await microsoft?.start();
   const f = await startRelayFixture(engine, {
     mailConfig: hideMailSecrets({
       google: { clientId: google.options.clientId, clientSecret: google.options.clientSecret, oauthUrl: google.endpoints.oauthUrl, apiUrl: google.endpoints.apiUrl },
+      microsoft: microsoft
+        ? { clientId: microsoft.options.clientId, clientSecret: microsoft.options.clientSecret, tenant: 'common', authorityUrl: microsoft.endpoints.authorityUrl, graphUrl: microsoft.endpoints.graphUrl }
+        : null,
       vault: new TokenVault(randomBytes(32)),
       pollMs: options.pollMs ?? 100,
     }),
@@ -52,6 +62,7 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number }
   return {
     f,
     google,
+    microsoft,
     desk,
     dataDir,
     ro,
@@ -65,6 +76,7 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number }
     async cleanup() {
       await f.cleanup();
       await google.close();
+      await microsoft?.close();
     },
   };
 }
