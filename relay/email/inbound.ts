@@ -4,6 +4,7 @@
 // plate in the subject or body naming exactly one repair; the people on it (the customer's email,
 // the RO's adjuster email) with exactly one open repair; otherwise no repair (unassigned mail).
 // The row id comes from the provider's message id, so the same message seen twice is one row.
+import { createHash } from 'node:crypto';
 import { type AddressObject, simpleParser } from 'mailparser';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { MailProviderId } from './provider.js';
@@ -22,8 +23,14 @@ export interface FiledMail {
 const MAX_TEXT = 200_000;
 const MAX_HTML = 2_000_000;
 
+/**
+ * The synced row id of a provider's message in a mailbox. Row ids are at most 64 characters: a
+ * provider id that would not fit (Graph's are about 150) is replaced by a digest of it.
+ */
 export function mailRowId(provider: string, mailboxId: string, providerId: string): string {
-  return `${provider}:${mailboxId}:${providerId}`;
+  const plain = `${provider}:${mailboxId}:${providerId}`;
+  if (plain.length <= 64) return plain;
+  return `${provider}:${createHash('sha256').update(`${mailboxId}\n${providerId}`).digest('base64url').slice(0, 43)}`;
 }
 
 function people(a: AddressObject | AddressObject[] | undefined): MailPerson[] {

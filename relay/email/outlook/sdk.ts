@@ -83,7 +83,8 @@ class MailboxToken implements Middleware {
   constructor(private readonly token: () => Promise<string>) {}
   async execute(context: Context): Promise<void> {
     const options = (context.options ??= {});
-    options.headers = { ...(options.headers as Record<string, string> | undefined), Authorization: `Bearer ${await this.token()}` };
+    // Immutable ids: a message keeps its id when it is moved between folders (no second row for it).
+    options.headers = { Prefer: 'IdType="ImmutableId"', ...(options.headers as Record<string, string> | undefined), Authorization: `Bearer ${await this.token()}` };
     options.signal ??= AbortSignal.timeout(TIMEOUT_MS);
     await this.next!.execute(context);
   }
