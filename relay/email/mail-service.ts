@@ -209,7 +209,15 @@ export class MailService {
   private open(account: MailAccount) {
     const provider = this.providers.get(account.provider);
     if (!account.sealedToken || !provider) return null;
-    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId)) };
+    let sealed = account.sealedToken;
+    const secretChanged = async (next: string) => {
+      const nextSealed = this.config.vault.seal(next, account.mailboxId);
+      if (await this.storage.mail.replaceToken(account.mailboxId, sealed, nextSealed, new Date().toISOString())) {
+        sealed = nextSealed;
+        account.sealedToken = nextSealed;
+      }
+    };
+    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId), secretChanged) };
   }
 
   // ---- polling -------------------------------------------------------------------------------

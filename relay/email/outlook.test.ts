@@ -204,6 +204,21 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(rows.find((r) => r.subject === 'Photos received')?.ro_id).toBe(s.ro.id);
   });
 
+  it('one access token serves many rounds; the new refresh token Microsoft gives replaces the kept one, sealed', async () => {
+    s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
+    await connect();
+    const grants = ms().calls.refreshGrants;
+    expect(grants).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 3; i++) await s.f.relay.mail!.wake();
+    expect(ms().calls.refreshGrants).toBe(grants);
+    const [account] = await s.f.storage.mail.connectedAccounts();
+    const kept = (s.f.relay.mail as unknown as { options: { config: { vault: { open(a: string, b: string): string } } } }).options.config.vault.open(account!.sealedToken!, account!.mailboxId);
+    // The first refresh token (from the sign-in) was used once; the one kept is Microsoft's newest.
+    expect(ms().issuedRefreshTokens.length).toBe(1 + grants);
+    expect(kept).toBe(ms().issuedRefreshTokens.at(-1));
+    expect(account!.sealedToken).not.toContain(kept);
+  });
+
   it('disconnecting deletes the subscription at Microsoft and the token at the relay', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
     await connect();

@@ -96,6 +96,8 @@ export class FakeMicrosoft {
   /** Answers of the relay to the notifications posted to it, in order. */
   readonly notified: Array<{ subscriptionId: string; status: number }> = [];
   readonly subscriptions = new Map<string, Subscription>();
+  /** Every refresh token given out, oldest first (each refresh gives a new one, as Microsoft does). */
+  readonly issuedRefreshTokens: string[] = [];
   /** Faults a test sets: the next sendMail is kept in Sent Items but answered 504 (the answer lost). */
   readonly faults = { loseNextSendAnswer: false };
   private readonly codes = new Map<string, { redirectUri: string; challenge: string; scope: string; used: boolean }>();
@@ -245,6 +247,7 @@ export class FakeMicrosoft {
   private tokens(account: string, scope: string) {
     const refresh = `0.A${randomBytes(32).toString('base64url')}`;
     this.refreshTokens.set(refresh, { account, valid: true });
+    this.issuedRefreshTokens.push(refresh);
     const access = `eyJ0eXAiOiJKV1Qi.${randomBytes(24).toString('base64url')}`;
     this.accessTokens.set(access, { account, refreshToken: refresh });
     const { oid, tid } = this.ids(account);

@@ -3,7 +3,8 @@
 //   secret kept (sealed) is the refresh token MSAL holds in its cache after the code is redeemed —
 //   the smallest thing that lasts: the access tokens and ID token in the cache expire within the
 //   hour and tell nothing the relay needs later. `open` gives it back to MSAL
-//   (`acquireTokenByRefreshToken`) for access tokens, kept in that client's own cache meanwhile;
+//   (`acquireTokenByRefreshToken`) for an access token, reused until it lapses; the refresh token
+//   Microsoft sends back with it replaces the kept one (sealed again by the service);
 // - new mail by delta queries on Inbox and Sent Items (only created messages); the cursor is the
 //   JSON of both delta links. "From now on" is a delta round filtered to mail received from now,
 //   which returns no messages, only its link. A delta link Graph no longer knows (410,
@@ -33,7 +34,7 @@ import {
   type PushRegistration,
   type SentCopy,
 } from '../provider.js';
-import { graphClient, graphCode, graphPath, graphStatus, isRevokedGrant, msalApp, OUTLOOK_CALLBACK_PATH, OUTLOOK_NOTIFY_PATH, refreshTokenOf } from './sdk.js';
+import { graphClient, graphCode, type TokenSource, graphPath, graphStatus, isRevokedGrant, msalApp, OUTLOOK_CALLBACK_PATH, OUTLOOK_NOTIFY_PATH, refreshTokenOf } from './sdk.js';
 
 /**
  * How long a subscription is asked for: Graph keeps mail subscriptions at most 10,080 minutes
@@ -78,17 +79,38 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 
 const GRAPH_SCOPES = OUTLOOK_SCOPES.filter((s) => s !== 'offline_access');
 
-/** Access tokens for one mailbox from its refresh token, asked of MSAL again only when the last lapses. */
-function tokenSource(app: MicrosoftApp, refreshToken: string): () => Promise<string> {
-  let cca: Promise<ConfidentialClientApplication> | null = null;
+/**
+ * Access tokens for one mailbox from its refresh token, asked of MSAL again only when the last
+ * lapses. Microsoft answers each refresh with a new refresh token (each lasts 90 days from its own
+ * issue): the newest is handed to `rotated`, to be kept in place of the old one.
+ */
+function tokenSource(app: MicrosoftApp, firstToken: string, rotated: (next: string) => Promise<void>): TokenSource {
+  let refreshToken = firstToken;
   let current: { token: string; until: number } | null = null;
-  return async () => {
-    if (current && current.until > Date.now() + 60_000) return current.token;
-    cca ??= msalApp(app);
-    const result = await (await cca).acquireTokenByRefreshToken({ refreshToken, scopes: [...GRAPH_SCOPES] });
+  let asking: Promise<string> | null = null;
+  const ask = async () => {
+    const cca = await msalApp(app);
+    const result = await cca.acquireTokenByRefreshToken({ refreshToken, scopes: [...GRAPH_SCOPES], forceCache: true });
     if (!result?.accessToken) throw new MailAccessLost('Microsoft gave no access token for the mailbox.');
     current = { token: result.accessToken, until: result.expiresOn?.getTime() ?? Date.now() + 300_000 };
+    const next = refreshTokenOf(cca);
+    if (next && next !== refreshToken) {
+      refreshToken = next;
+      await rotated(next);
+    }
     return current.token;
+  };
+  return {
+    get() {
+      if (current && current.until > Date.now() + 60_000) return Promise.resolve(current.token);
+      asking ??= ask().finally(() => {
+        asking = null;
+      });
+      return asking;
+    },
+    drop() {
+      current = null;
+    },
   };
 }
 
@@ -202,7 +224,28 @@ class OutlookMailbox implements MailboxClient {
 }
 
 export function outlookProvider(app: MicrosoftApp): MailProvider {
-  const graphFor = (refreshToken: string) => graphClient(app, tokenSource(app, refreshToken));
+  // One token source per mailbox secret in this process, so each round does not ask Microsoft for
+  // a new access token; found again under the rotated secret the service stores.
+  const sources = new Map<string, { source: TokenSource; keep: ((next: string) => Promise<void>) | undefined }>();
+  const sourceFor = (secret: string, secretChanged?: (next: string) => Promise<void>) => {
+    let entry = sources.get(secret);
+    if (!entry) {
+      const made: { source: TokenSource; keep: ((next: string) => Promise<void>) | undefined } = {
+        keep: secretChanged,
+        source: tokenSource(app, secret, async (next) => {
+          sources.delete(secret);
+          sources.set(next, made);
+          await made.keep?.(next);
+        }),
+      };
+      entry = made;
+      sources.set(secret, entry);
+      if (sources.size > 2000) sources.delete(sources.keys().next().value!);
+    }
+    if (secretChanged) entry.keep = secretChanged;
+    return entry.source;
+  };
+  const graphFor = (refreshToken: string, secretChanged?: (next: string) => Promise<void>) => graphClient(app, sourceFor(refreshToken, secretChanged));
   return {
     id: 'outlook',
     name: 'Outlook',
@@ -228,16 +271,17 @@ export function outlookProvider(app: MicrosoftApp): MailProvider {
         }
         const refreshToken = refreshTokenOf(cca);
         if (!result?.accessToken || !refreshToken) throw new MailAccessLost('Microsoft gave no lasting access. Press "Connect Outlook" in Bayline again and accept the permissions.');
-        const me = (await graphClient(app, async () => result.accessToken).api('/me').select(['mail', 'userPrincipalName']).get()) as { mail?: string | null; userPrincipalName?: string | null };
+        const me = (await graphClient(app, { get: async () => result.accessToken, drop: () => undefined }).api('/me').select(['mail', 'userPrincipalName']).get()) as { mail?: string | null; userPrincipalName?: string | null };
         const address = (me.mail || me.userPrincipalName || '').toLowerCase();
         if (!address.includes('@')) throw new MailAccessLost('This Microsoft account has no mailbox. Sign in with the account of the shop\'s Outlook mailbox.');
         return { secret: refreshToken, address };
       },
     },
-    open(secret) {
-      return new OutlookMailbox(app, graphFor(secret));
+    open(secret, secretChanged) {
+      return new OutlookMailbox(app, graphFor(secret, secretChanged));
     },
-    async revoke() {
+    async revoke(secret) {
+      sources.delete(secret);
       // The Microsoft identity platform has no endpoint that revokes one app's refresh token (only
       // every session of the person, everywhere). The relay deletes its sealed copy; the README
       // says where the shop removes Bayline's access in its Microsoft account.

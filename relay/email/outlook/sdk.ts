@@ -77,16 +77,34 @@ export function graphCode(err: unknown): string | null {
   return err instanceof GraphError ? err.code : null;
 }
 
-/** Adds the mailbox's token (asked for on each request: MSAL answers from its cache until it lapses) and a time limit. */
+/** A mailbox's access tokens: the current one (a new one when it lapses), or dropped when Graph refused it. */
+export interface TokenSource {
+  get(): Promise<string>;
+  drop(): void;
+}
+
+/**
+ * Adds the mailbox's access token and a time limit to each request. When Graph refuses the token
+ * (401: revoked, or its session ended) the request is made once more with a new one — or the
+ * refresh fails with invalid_grant, which the provider reports as access lost. A 401 means Graph
+ * did nothing, so asking again cannot send anything twice.
+ */
 class MailboxToken implements Middleware {
   private next: Middleware | null = null;
-  constructor(private readonly token: () => Promise<string>) {}
+  constructor(private readonly tokens: TokenSource) {}
   async execute(context: Context): Promise<void> {
     const options = (context.options ??= {});
-    // Immutable ids: a message keeps its id when it is moved between folders (no second row for it).
-    options.headers = { Prefer: 'IdType="ImmutableId"', ...(options.headers as Record<string, string> | undefined), Authorization: `Bearer ${await this.token()}` };
-    options.signal ??= AbortSignal.timeout(TIMEOUT_MS);
-    await this.next!.execute(context);
+    const send = async () => {
+      // Immutable ids: a message keeps its id when it is moved between folders (no second row for it).
+      options.headers = { Prefer: 'IdType="ImmutableId"', ...(options.headers as Record<string, string> | undefined), Authorization: `Bearer ${await this.tokens.get()}` };
+      options.signal = AbortSignal.timeout(TIMEOUT_MS);
+      await this.next!.execute(context);
+    };
+    await send();
+    if (context.response?.status === 401) {
+      this.tokens.drop();
+      await send();
+    }
   }
   setNext(next: Middleware): void {
     this.next = next;
@@ -98,8 +116,8 @@ export function graphBase(app: MicrosoftApp): string {
 }
 
 /** A Graph client acting with the given token source. */
-export function graphClient(app: MicrosoftApp, token: () => Promise<string>): Client {
-  const auth = new MailboxToken(token);
+export function graphClient(app: MicrosoftApp, tokens: TokenSource): Client {
+  const auth = new MailboxToken(tokens);
   auth.setNext(new HTTPMessageHandler());
   return Client.initWithMiddleware({ middleware: auth, baseUrl: graphBase(app), defaultVersion: 'v1.0' });
 }
