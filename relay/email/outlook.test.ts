@@ -22,6 +22,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
   const ms = () => s!.microsoft!;
   const mailboxes = () => s!.desk.db.selectFrom('mailboxes').selectAll().execute();
   const deskMail = async () => s!.desk.db.selectFrom('messages').selectAll().where('channel', '=', 'email').orderBy('at').execute();
+  const vault = () => (s!.f.relay.mail as unknown as { options: { config: { vault: { open(sealed: string, bound: string): string } } } }).options.config.vault;
   const roMessages = async () => (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages;
 
   /** Connects the shop's Outlook mailbox as the owner at the desk; returns the sign-in address. */
@@ -212,11 +213,45 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     for (let i = 0; i < 3; i++) await s.f.relay.mail!.wake();
     expect(ms().calls.refreshGrants).toBe(grants);
     const [account] = await s.f.storage.mail.connectedAccounts();
-    const kept = (s.f.relay.mail as unknown as { options: { config: { vault: { open(a: string, b: string): string } } } }).options.config.vault.open(account!.sealedToken!, account!.mailboxId);
+    const kept = vault().open(account!.sealedToken!, account!.mailboxId);
     // The first refresh token (from the sign-in) was used once; the one kept is Microsoft's newest.
     expect(ms().issuedRefreshTokens.length).toBe(1 + grants);
     expect(kept).toBe(ms().issuedRefreshTokens.at(-1));
     expect(account!.sealedToken).not.toContain(kept);
+  });
+
+  it('the subscription is renewed before it lapses (same id, same clientState), and made again when Microsoft dropped it', async () => {
+    s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
+    await connect();
+    const [first] = [...ms().subscriptions.values()];
+    const [account] = await s.f.storage.mail.connectedAccounts();
+    // Twelve hours left: the next round renews it.
+    await s.f.storage.mail.setPush(account!.mailboxId, { id: account!.pushId, expiresAt: new Date(Date.now() + 12 * 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
+    await s.f.relay.mail!.wake();
+    expect(ms().calls.renewed).toBe(1);
+    const [renewed] = await s.f.storage.mail.connectedAccounts();
+    expect(renewed!.pushId).toBe(first!.id);
+    expect(Date.parse(renewed!.pushExpiresAt!) - Date.now()).toBeGreaterThan(2.9 * 86_400_000);
+    const open = (sealed: string) => vault().open(sealed, `push:${account!.mailboxId}`);
+    expect(open(renewed!.pushSecret!)).toBe(first!.clientState);
+    // Plenty left: nothing asked of Microsoft.
+    await s.f.relay.mail!.wake();
+    expect([ms().calls.renewed, ms().calls.subscriptionsCreated]).toEqual([1, 1]);
+
+    // Microsoft dropped it (it lapsed while the relay was down): a new one, a new clientState.
+    ms().subscriptions.delete(first!.id);
+    await s.f.storage.mail.setPush(account!.mailboxId, { id: first!.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
+    await s.f.relay.mail!.wake();
+    expect(ms().calls.subscriptionsCreated).toBe(2);
+    const [again] = await s.f.storage.mail.connectedAccounts();
+    const [second] = [...ms().subscriptions.values()];
+    expect(again!.pushId).toBe(second!.id);
+    expect(second!.clientState).not.toBe(first!.clientState);
+    // The new one works end to end; the old id is refused.
+    ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'After the renewal.' });
+    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1, 2000);
+    const old = await fetch(new URL('/mail/outlook/notify', s.f.relay.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: first!.id, clientState: first!.clientState }] }) });
+    expect(old.status).toBe(403);
   });
 
   it('disconnecting deletes the subscription at Microsoft and the token at the relay', async () => {
