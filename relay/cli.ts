@@ -46,9 +46,12 @@ TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON fil
 
 Email: BAYLINE_MAIL_TOKEN_KEY (64 hex characters: openssl rand -hex 32) or
 BAYLINE_MAIL_TOKEN_KEY_FILE seals mailbox secrets; Gmail adds GOOGLE_CLIENT_ID and
-GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback). All from
-the environment, or the same keys in a JSON file given with --mail-config FILE. Without a key and
-an app the relay runs without email.
+GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback); Outlook
+(Microsoft 365) adds MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET and MICROSOFT_TENANT (default
+common; Microsoft sends the browser back to <public URL>/mail/outlook/callback and new-mail
+notifications to <public URL>/mail/outlook/notify, which must be https). All from the environment,
+or the same keys in a JSON file given with --mail-config FILE. Without a key and an app the relay
+runs without email.
 `;
 
 class UsageError extends Error {}
@@ -292,7 +295,7 @@ async function main(argv: string[]): Promise<number> {
           mailConfig,
         });
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
-        if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID).');
+        if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID).');
         else console.log(`Email: ${relay.mail?.providerList().map((p) => p.name).join(', ') || 'no provider app yet'}.`);
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
