@@ -64,6 +64,8 @@ export class MailService {
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
+  private readonly catchingUp = new Map<string, Promise<boolean>>();
+  private readonly catchUpAgain = new Set<string>();
   /** What catching up found, newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
@@ -315,7 +317,32 @@ export class MailService {
     return kept.length === given.length && timingSafeEqual(kept, given) ? account.mailboxId : null;
   }
 
-  private async catchUpAccount(account: MailAccount): Promise<boolean> {
+  /**
+   * One catch-up of a mailbox at a time in this process: a push (or the timer) while one runs asks
+   * for one more round after it, from the cursor it stored — a burst of pushes is one or two rounds,
+   * never rounds racing from the same cursor.
+   */
+  private catchUpAccount(account: MailAccount): Promise<boolean> {
+    const id = account.mailboxId;
+    const running = this.catchingUp.get(id);
+    if (running) {
+      this.catchUpAgain.add(id);
+      return running;
+    }
+    const run = (async () => {
+      let result = await this.catchUpOnce(account);
+      while (this.catchUpAgain.delete(id) && !this.closed) {
+        const fresh = await this.storage.mail.findAccount(id);
+        if (!fresh || fresh.state !== 'connected') break;
+        result = await this.catchUpOnce(fresh);
+      }
+      return result;
+    })().finally(() => this.catchingUp.delete(id));
+    this.catchingUp.set(id, run);
+    return run;
+  }
+
+  private async catchUpOnce(account: MailAccount): Promise<boolean> {
     const now = Date.now();
     const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());
     if (!leased) return false;

@@ -115,6 +115,25 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(await deskMail()).toHaveLength(3);
   });
 
+  it('a burst of mail (a notification each) is filed once each, by rounds that never race', async () => {
+    s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
+    await connect();
+    for (let i = 1; i <= 8; i++) ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM} — note ${i}`, text: `Note ${i}.` });
+    await ms().settle();
+    expect(ms().notified.map((n) => n.status)).toEqual(Array(8).fill(202));
+    const rows = await eventually('eight emails at the desk', async () => {
+      const all = await deskMail();
+      return all.length >= 8 && all;
+    }, 3000);
+    await s.f.relay.mail!.wake();
+    expect(await deskMail()).toHaveLength(8);
+    expect(new Set(rows.map((r) => r.subject)).size).toBe(8);
+    expect(rows.every((r) => r.ro_id === s!.ro.id)).toBe(true);
+    // No round read a message another round had filed (rounds racing from the same cursor would).
+    expect(s.f.relay.mail!.filed.filter((f) => f.how === 'duplicate')).toEqual([]);
+    expect(s.f.relay.mail!.filed).toHaveLength(8);
+  });
+
   it('a notification with a wrong clientState or an unknown subscription is refused and writes nothing', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
     await connect();
