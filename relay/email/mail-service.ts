@@ -342,6 +342,13 @@ export class MailService {
     return run;
   }
 
+  /** The provider says the push registration must be renewed now, or is gone: the next round renews or replaces it. */
+  async pushLapsed(mailboxId: string): Promise<void> {
+    const account = await this.storage.mail.findAccount(mailboxId);
+    if (!account?.pushId) return;
+    await this.storage.mail.setPush(mailboxId, { id: account.pushId, expiresAt: new Date().toISOString(), sealedSecret: account.pushSecret });
+  }
+
   private async catchUpOnce(account: MailAccount): Promise<boolean> {
     const now = Date.now();
     const leased = await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString());

@@ -273,6 +273,21 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(old.status).toBe(403);
   });
 
+  it('Microsoft removes the subscription and says so (lifecycle notification): a new one is made at once and push goes on', async () => {
+    s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
+    await connect();
+    const [first] = [...ms().subscriptions.values()];
+    expect(first!.lifecycleNotificationUrl).toBe(first!.notificationUrl);
+    ms().removeSubscription(first!.id);
+    await ms().settle();
+    const second = await eventually('a new subscription', async () => [...ms().subscriptions.values()][0], 3000);
+    expect(second.id).not.toBe(first!.id);
+    expect(ms().calls.subscriptionsCreated).toBe(2);
+    expect((await s.f.storage.mail.connectedAccounts())[0]!.pushId).toBe(second.id);
+    ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'Still arriving by push.' });
+    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1, 2000);
+  });
+
   it('disconnecting deletes the subscription at Microsoft and the token at the relay', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
     await connect();

@@ -41,6 +41,7 @@ interface Subscription {
   resource: string;
   changeType: string;
   notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
   clientState: string | null;
   expirationDateTime: string;
 }
@@ -211,6 +212,23 @@ export class FakeMicrosoft {
     const m = this.store(account, `${lines.join('\r\n')}\r\n\r\n${body}`, 'inbox');
     this.notify(account, m);
     return { id: m.id, conversationId: m.conversationId, messageId };
+  }
+
+  /**
+   * Microsoft drops a subscription (as it does after an outage or a permission change) and, when
+   * the subscription gave a lifecycle address, says so there (`subscriptionRemoved`).
+   */
+  removeSubscription(id: string): void {
+    const sub = this.subscriptions.get(id);
+    if (!sub) return;
+    this.subscriptions.delete(id);
+    if (!sub.lifecycleNotificationUrl) return;
+    const body = { value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId: this.ids(sub.account).tid, clientState: sub.clientState, lifecycleEvent: 'subscriptionRemoved' }] };
+    const sending = fetch(sub.lifecycleNotificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) })
+      .then((res) => void this.notified.push({ subscriptionId: sub.id, status: res.status }))
+      .catch(() => void this.notified.push({ subscriptionId: sub.id, status: 0 }))
+      .finally(() => this.pending.delete(sending));
+    this.pending.add(sending);
   }
 
   /** Posts a change notification for a new message to every live subscription of the mailbox. */
@@ -467,6 +485,7 @@ export class FakeMicrosoft {
         resource: body.resource,
         changeType: body.changeType,
         notificationUrl: body.notificationUrl,
+        lifecycleNotificationUrl: body.lifecycleNotificationUrl ?? null,
         clientState: body.clientState ?? null,
         expirationDateTime: new Date(expires).toISOString(),
       };

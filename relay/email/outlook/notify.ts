@@ -3,14 +3,18 @@
 // within 10 seconds. Every notification after that names its subscription and carries the
 // clientState the relay chose for that mailbox: only when both match a connected Outlook mailbox
 // does the relay catch that mailbox up (after answering 202 — Graph wants an answer within 3
-// seconds). Anything else is refused and nothing is written; a notification only ever means
-// "look now", what is filed comes from the mailbox itself.
+// seconds). Lifecycle notifications (same route, same checks) ask for the subscription to be
+// renewed now or say it was removed: the catch-up renews or replaces it. Anything else is refused
+// and nothing is written; a notification only ever means "look now", what is filed comes from the
+// mailbox itself.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MailService } from '../mail-service.js';
 
 interface Notification {
   subscriptionId?: unknown;
   clientState?: unknown;
+  /** Set on lifecycle notifications: reauthorizationRequired, subscriptionRemoved, missed. */
+  lifecycleEvent?: unknown;
 }
 
 export async function outlookNotify(service: MailService | null, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -29,7 +33,11 @@ export async function outlookNotify(service: MailService | null, req: FastifyReq
   for (const n of value as Notification[]) {
     if (typeof n?.subscriptionId !== 'string' || typeof n.clientState !== 'string') continue;
     const mailboxId = await service.pushTarget('outlook', n.subscriptionId, n.clientState);
-    if (mailboxId) mailboxes.add(mailboxId);
+    if (!mailboxId) continue;
+    mailboxes.add(mailboxId);
+    // Graph must have the subscription renewed now, or dropped it: the catch-up below renews or
+    // makes it again ("missed" needs only the catch-up).
+    if (n.lifecycleEvent === 'reauthorizationRequired' || n.lifecycleEvent === 'subscriptionRemoved') await service.pushLapsed(mailboxId);
   }
   if (mailboxes.size === 0) {
     req.log.warn({ count: value.length }, 'refused an Outlook notification: unknown subscription or wrong clientState');

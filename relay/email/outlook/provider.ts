@@ -307,6 +307,7 @@ export function outlookProvider(app: MicrosoftApp): MailProvider {
       const made = (await graph.api('/subscriptions').post({
         changeType: 'created',
         notificationUrl: `${base}${OUTLOOK_NOTIFY_PATH}`,
+        lifecycleNotificationUrl: `${base}${OUTLOOK_NOTIFY_PATH}`,
         resource: 'me/messages',
         expirationDateTime,
         clientState,
