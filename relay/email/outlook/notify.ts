@@ -22,7 +22,7 @@ export async function outlookNotify(service: MailService | null, req: FastifyReq
   if (typeof token === 'string') {
     if (!service) return reply.code(503).type('text/plain').send('Email is not set up on this relay.');
     if (token.length === 0 || token.length > 2048) return reply.code(400).type('text/plain').send('The validation token is missing or too long.');
-    return reply.code(200).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(token);
+    return reply.code(200).type('text/plain; charset=utf-8').header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').send(token);
   }
   if (!service) return reply.code(503).send({ error: 'not-configured', message: 'Email is not set up on this relay.' });
   const value = (req.body as { value?: unknown } | null | undefined)?.value;
