@@ -179,6 +179,44 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(1);
   });
 
+  it('sends left unfinished by a relay that died: found in Sent Items is sent, not found needs a person; neither is sent again', async () => {
+    s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
+    await connect();
+    const [box] = await s.f.storage.mail.connectedAccounts();
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const longAgo = new Date(Date.now() - 120_000).toISOString();
+    for (const n of ['one', 'two']) {
+      await s.f.storage.mail.claimSend({ workspaceId: s.f.workspace.id, messageId: `email:dead-${n}`, by: 'relay-that-died', now: longAgo });
+      await relayStore.write({ actor: 'relay', action: 'test-setup' }, (tx) =>
+        tx.insert('messages', {
+          id: `email:dead-${n}`,
+          ro_id: s!.ro.id,
+          channel: 'email',
+          direction: 'out',
+          body: `Reply ${n}`,
+          at: longAgo,
+          status: 'sending',
+          mailbox_id: box!.mailboxId,
+          subject: 'Re: photos',
+          email_to: JSON.stringify([{ name: 'Pat Adjuster', address: ADJUSTER }]),
+          email_message_id: `<dead-${n}.bayline@example.com>`,
+        }),
+      );
+    }
+    // Microsoft took the first before the process died: its copy is in Sent Items.
+    ms().deliver({ from: `<${SHOP_MAILBOX}>`, to: ADJUSTER, subject: 'Re: photos', text: 'Reply one', messageId: '<dead-one.bayline@example.com>', folder: 'sentitems' });
+    await (s.f.relay.mail as unknown as { resolveOpenSends(): Promise<void> }).resolveOpenSends();
+    const states = await eventually('both resolved at the desk', async () => {
+      const out = (await roMessages()).filter((m) => m.direction === 'out');
+      return out.length === 2 && out.every((m) => m.status !== 'sending') && out;
+    });
+    expect(Object.fromEntries(states.map((m) => [m.body, m.status]))).toEqual({ 'Reply one': 'sent', 'Reply two': 'check-needed' });
+    expect(ms().sent).toHaveLength(0);
+    // The copy in Sent Items, seen by the next catch-up, is the same row (no second "Reply one").
+    await s.f.relay.mail!.wake();
+    expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(2);
+  });
+
   it('a refresh token Microsoft no longer takes shows "Reconnect the mailbox" at the desk; reconnecting catches up what arrived', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
     await connect();

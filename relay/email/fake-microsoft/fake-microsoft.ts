@@ -57,6 +57,8 @@ export interface InboundMail {
   inReplyTo?: string;
   references?: string;
   date?: Date;
+  /** Where it lands: the inbox (default), or Sent Items (a copy the shop sent). */
+  folder?: Folder;
 }
 
 /** What a delta or skip token holds (opaque to the client, as Graph's are). */
@@ -209,7 +211,7 @@ export class FakeMicrosoft {
       lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64');
       body = Buffer.from(mail.text).toString('base64') + '\r\n';
     }
-    const m = this.store(account, `${lines.join('\r\n')}\r\n\r\n${body}`, 'inbox');
+    const m = this.store(account, `${lines.join('\r\n')}\r\n\r\n${body}`, mail.folder ?? 'inbox');
     this.notify(account, m);
     return { id: m.id, conversationId: m.conversationId, messageId };
   }
