@@ -250,6 +250,8 @@ export class MailService {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     await this.sending;
+    // Rounds a push started (they stop at the next check of `closed`).
+    await Promise.allSettled([...this.catchingUp.values()]);
   }
 
   /**

@@ -306,7 +306,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(second!.clientState).not.toBe(first!.clientState);
     // The new one works end to end; the old id is refused.
     ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'After the renewal.' });
-    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1, 2000);
+    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1);
+    expect(ms().notified.at(-1)).toEqual({ subscriptionId: second!.id, status: 202 });
     const old = await fetch(new URL('/mail/outlook/notify', s.f.relay.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: first!.id, clientState: first!.clientState }] }) });
     expect(old.status).toBe(403);
   });
@@ -318,12 +319,13 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(first!.lifecycleNotificationUrl).toBe(first!.notificationUrl);
     ms().removeSubscription(first!.id);
     await ms().settle();
-    const second = await eventually('a new subscription', async () => [...ms().subscriptions.values()][0], 3000);
+    const second = await eventually('a new subscription', async () => [...ms().subscriptions.values()][0]);
     expect(second.id).not.toBe(first!.id);
     expect(ms().calls.subscriptionsCreated).toBe(2);
     expect((await s.f.storage.mail.connectedAccounts())[0]!.pushId).toBe(second.id);
     ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'Still arriving by push.' });
-    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1, 2000);
+    await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1);
+    expect(ms().notified.at(-1)).toEqual({ subscriptionId: second.id, status: 202 });
   });
 
   it('disconnecting deletes the subscription at Microsoft and the token at the relay', async () => {
