@@ -46,9 +46,12 @@ TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON fil
 
 Email: BAYLINE_MAIL_TOKEN_KEY (64 hex characters: openssl rand -hex 32) or
 BAYLINE_MAIL_TOKEN_KEY_FILE seals mailbox secrets; Gmail adds GOOGLE_CLIENT_ID and
-GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback). All from
-the environment, or the same keys in a JSON file given with --mail-config FILE. Without a key and
-an app the relay runs without email.
+GOOGLE_CLIENT_SECRET (Google sends the browser back to <public URL>/mail/gmail/callback); Outlook
+(Microsoft 365) adds MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET and MICROSOFT_TENANT (default
+common; Microsoft sends the browser back to <public URL>/mail/outlook/callback and new-mail
+notifications to <public URL>/mail/outlook/notify, which must be https). All from the environment,
+or the same keys in a JSON file given with --mail-config FILE. Without a key and an app the relay
+runs without email.
 Gmail push (else mailboxes are polled every BAYLINE_MAIL_POLL_MS, 30 s by default):
 GMAIL_PUBSUB_TOPIC (projects/<project>/topics/<topic>) and GMAIL_PUSH_SERVICE_ACCOUNT (the account
 the push subscription to <public URL>/mail/gmail/push signs as); optional GMAIL_PUSH_AUDIENCE (the
@@ -297,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
           mailConfig,
         });
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
-        if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID).');
+        if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID).');
         else console.log(`Email: ${relay.mail?.providerList().map((p) => p.name).join(', ') || 'no provider app yet'}.`);
         const gmailPush = mailConfig?.google?.push;
         if (gmailPush) console.log(`Gmail push: mailboxes watched on ${gmailPush.topic}; the push subscription delivers to ${relay.url}/mail/gmail/push signed as ${gmailPush.serviceAccount}.`);

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from '../relay/email/testing.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
+import { eventually } from '../relay/testing/sync-fixture.js';
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
 
@@ -28,7 +29,7 @@ describe('email from the desk screens', () => {
     tmp = tempDir('bayline-mail-ui-');
     const rendererDir = path.join(tmp, 'renderer');
     await buildRenderer(rendererDir);
-    s = await startMailShop('sqlite');
+    s = await startMailShop('sqlite', { microsoft: true });
     host = await startBrowserHost({ desk: s.desk, port: 0, rendererDir });
     browser = await launchChromium();
     context = await browser.newContext(DESK_SIZE);
@@ -117,6 +118,33 @@ describe('email from the desk screens', () => {
     await email().getByRole('button', { name: 'Disconnect' }).click();
     await email().getByText('No mailbox connected.').waitFor();
     expect(s.google.calls.revoked).toBe(1);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('the owner connects Outlook (Microsoft 365) from Settings; the row names the provider; the adjuster\'s mail reaches the repair', async () => {
+    const email = () => page.getByRole('region', { name: 'Email' });
+    if ((await page.getByRole('button', { name: 'At the desk: Dana Whitfield' }).count()) === 0) {
+      await page.getByRole('button', { name: /At the desk:/ }).click();
+      await page.getByRole('dialog', { name: 'Who is at the desk?' }).getByLabel('PIN').fill('2468');
+      await page.getByRole('button', { name: 'Switch in' }).click();
+    }
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await email().getByRole('button', { name: 'Connect Gmail' }).waitFor();
+    const [tab] = await Promise.all([context.waitForEvent('page'), email().getByRole('button', { name: 'Connect Outlook (Microsoft 365)' }).click()]);
+    await tab.getByText(`Connected as ${SHOP_MAILBOX} — you can close this tab.`).waitFor();
+    await tab.close();
+    const row = email().getByRole('listitem').filter({ hasText: `Connected as ${SHOP_MAILBOX}` });
+    await row.waitFor();
+    await row.getByText('Outlook (Microsoft 365)').waitFor();
+    await row.scrollIntoViewIfNeeded();
+    await screenshot(page, 'mail-settings-outlook');
+    expect(await axeProblems(page)).toEqual([]);
+
+    await eventually('the subscription', async () => s.microsoft!.subscriptions.size === 1);
+    s.microsoft!.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}: teardown photos`, text: 'Please send the teardown photos.' });
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    await page.getByRole('region', { name: 'Conversation with Zoë' }).getByText(`Claim ${CLAIM}: teardown photos`, { exact: true }).waitFor();
     expect(errors).toEqual([]);
   }, 60_000);
 });

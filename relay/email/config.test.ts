@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GMAIL_SCOPES, readMailConfig } from './config.js';
+import { GMAIL_SCOPES, OUTLOOK_SCOPES, readMailConfig } from './config.js';
 
 const KEY = 'a'.repeat(64);
 
@@ -68,5 +68,26 @@ describe('the relay\'s mail settings', () => {
 
   it('asks Google for read-and-label and send, nothing wider', () => {
     expect(GMAIL_SCOPES).toEqual(['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send']);
+  });
+
+  it('reads the Microsoft app (tenant "common" unless set), refuses half of it, and prints no secret', () => {
+    const config = readMailConfig({ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 'Xy8Q~microsoft-secret-value', BAYLINE_MAIL_TOKEN_KEY: KEY })!;
+    expect(config.microsoft).toEqual({ clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'Xy8Q~microsoft-secret-value', tenant: 'common', authorityUrl: null, graphUrl: null });
+    expect(config.google).toBeNull();
+    for (const printed of [JSON.stringify(config), inspect(config)]) {
+      expect(printed).not.toContain('Xy8Q~');
+      expect(printed).toContain('11111111-2222-3333-4444-555555555555');
+    }
+    const fake = readMailConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_TENANT: 'contoso.onmicrosoft.com', MICROSOFT_AUTHORITY_URL: 'http://127.0.0.1:8791/', MICROSOFT_GRAPH_URL: 'http://127.0.0.1:8791', BAYLINE_MAIL_TOKEN_KEY: KEY })!;
+    expect(fake.microsoft).toMatchObject({ tenant: 'contoso.onmicrosoft.com', authorityUrl: 'http://127.0.0.1:8791', graphUrl: 'http://127.0.0.1:8791' });
+    expect(() => readMailConfig({ MICROSOFT_CLIENT_ID: 'id', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/MICROSOFT_CLIENT_SECRET is not/);
+    expect(() => readMailConfig({ MICROSOFT_CLIENT_SECRET: 's', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/Application \(client\) ID/);
+    expect(() => readMailConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_TENANT: 'a b/c', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/MICROSOFT_TENANT/);
+    expect(() => readMailConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_GRAPH_URL: 'graph', BAYLINE_MAIL_TOKEN_KEY: KEY })).toThrow(/MICROSOFT_GRAPH_URL must be a web address/);
+    expect(() => readMailConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's' })).toThrow(/BAYLINE_MAIL_TOKEN_KEY/);
+  });
+
+  it('asks Microsoft for read, send, the address and a refresh token, nothing wider', () => {
+    expect(OUTLOOK_SCOPES).toEqual(['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read']);
   });
 });

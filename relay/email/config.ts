@@ -1,10 +1,14 @@
 // The relay's mail settings: the key that seals mailbox secrets (BAYLINE_MAIL_TOKEN_KEY, or
 // BAYLINE_MAIL_TOKEN_KEY_FILE, a file holding it) and the operator's provider apps — Google's
 // GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (GOOGLE_OAUTH_URL / GOOGLE_API_URL point the SDKs
-// elsewhere: the fake Google, relay/email/fake-google/) — from the environment, or the same keys in
-// a JSON file (`--mail-config FILE`; the environment wins). A key without any app still lets shops
-// connect a plain IMAP/SMTP mailbox. Gmail push adds GMAIL_PUBSUB_TOPIC, GMAIL_PUSH_SERVICE_ACCOUNT
-// and optionally GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_LABELS, GMAIL_PUSH_CERTS_URL. Nothing here is ever logged: the config prints without its
+// elsewhere: the fake Google, relay/email/fake-google/), Microsoft's MICROSOFT_CLIENT_ID,
+// MICROSOFT_CLIENT_SECRET and MICROSOFT_TENANT (`common` unless set; MICROSOFT_AUTHORITY_URL /
+// MICROSOFT_GRAPH_URL point MSAL and the Graph client at the fake Microsoft,
+// relay/email/fake-microsoft/) — from the environment, or the same keys in a JSON file
+// (`--mail-config FILE`; the environment wins). A key without any app still lets shops connect a
+// plain IMAP/SMTP mailbox. Gmail push adds GMAIL_PUBSUB_TOPIC, GMAIL_PUSH_SERVICE_ACCOUNT and
+// optionally GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_LABELS, GMAIL_PUSH_CERTS_URL. Nothing here is ever
+// logged: the config prints without its
 // secrets.
 import fs from 'node:fs';
 import { inspect } from 'node:util';
@@ -51,16 +55,44 @@ export interface GmailPushSettings {
 /** Where pushes arrive, under the relay's public URL. */
 export const GMAIL_PUSH_PATH = '/mail/gmail/push';
 
+/**
+ * The delegated permissions asked of the shop's Microsoft 365 account, least privilege for what the
+ * hub does: `Mail.Read` reads the inbox and Sent Items (delta queries, the raw MIME, the search for
+ * a sent Message-ID) and lets a change-notification subscription watch new mail; `Mail.Send` sends
+ * as the mailbox (`sendMail` with the MIME Bayline built); `User.Read` gives the address (`/me`);
+ * `offline_access` gives the refresh token. `Mail.ReadWrite` is not asked: Bayline changes nothing
+ * in the mailbox (no read marks, no moves, no drafts: mail goes out by `sendMail`, not a draft).
+ * MSAL adds `openid profile` to every sign-in on its own.
+ */
+export const OUTLOOK_SCOPES = ['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read'] as const;
+
+export interface MicrosoftApp {
+  clientId: string;
+  clientSecret: string;
+  /** The directory signing in: `common` (work, school and personal accounts), `organizations`, or a tenant id. */
+  tenant: string;
+  /** Where the Microsoft identity platform is (https://login.microsoftonline.com unless a fake is set). */
+  authorityUrl: string | null;
+  /** Microsoft Graph's root (https://graph.microsoft.com unless set). */
+  graphUrl: string | null;
+}
+
 export interface MailConfig {
   vault: TokenVault;
   /** How often each connected mailbox is polled for what changed (ms). */
   pollMs: number;
   /** The operator's Google app; null: no "Connect Gmail". */
   google: GoogleApp | null;
+  /** The operator's Microsoft (Entra ID) app; null: no "Connect Outlook". */
+  microsoft: MicrosoftApp | null;
 }
 
-const KEYS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_URL', 'GOOGLE_API_URL', 'BAYLINE_MAIL_TOKEN_KEY', 'BAYLINE_MAIL_TOKEN_KEY_FILE', 'BAYLINE_MAIL_POLL_MS',
-  'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_SERVICE_ACCOUNT', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_LABELS', 'GMAIL_PUSH_CERTS_URL'] as const;
+const KEYS = [
+  'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_URL', 'GOOGLE_API_URL',
+  'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_SERVICE_ACCOUNT', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_LABELS', 'GMAIL_PUSH_CERTS_URL',
+  'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'MICROSOFT_TENANT', 'MICROSOFT_AUTHORITY_URL', 'MICROSOFT_GRAPH_URL',
+  'BAYLINE_MAIL_TOKEN_KEY', 'BAYLINE_MAIL_TOKEN_KEY_FILE', 'BAYLINE_MAIL_POLL_MS',
+] as const;
 
 export class MailConfigError extends Error {}
 
@@ -83,6 +115,19 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: stri
   if (clientId && !clientSecret) throw new MailConfigError('GOOGLE_CLIENT_ID is set but GOOGLE_CLIENT_SECRET is not: both come from the Google Cloud console (APIs & Services › Credentials).');
   const google: GoogleApp | null = clientId && clientSecret ? { clientId, clientSecret, oauthUrl: get('GOOGLE_OAUTH_URL'), apiUrl: get('GOOGLE_API_URL'), push: readGmailPush(get) } : null;
   if (!google && get('GMAIL_PUBSUB_TOPIC')) throw new MailConfigError('GMAIL_PUBSUB_TOPIC is set but there is no Google app: Gmail push also needs GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.');
+  const msId = get('MICROSOFT_CLIENT_ID');
+  const msSecret = get('MICROSOFT_CLIENT_SECRET');
+  if (msId && !msSecret) throw new MailConfigError('MICROSOFT_CLIENT_ID is set but MICROSOFT_CLIENT_SECRET is not: both come from the Microsoft Entra admin center (App registrations › your app › Certificates & secrets).');
+  if (!msId && msSecret) throw new MailConfigError('MICROSOFT_CLIENT_SECRET is set but MICROSOFT_CLIENT_ID is not: the id is the app\'s "Application (client) ID" in the Microsoft Entra admin center.');
+  const tenant = get('MICROSOFT_TENANT') ?? 'common';
+  if (!/^[A-Za-z0-9.-]+$/.test(tenant)) throw new MailConfigError(`MICROSOFT_TENANT must be "common", "organizations" or a directory (tenant) id or domain, not "${tenant.slice(0, 60)}".`);
+  for (const key of ['MICROSOFT_AUTHORITY_URL', 'MICROSOFT_GRAPH_URL'] as const) {
+    const v = get(key);
+    if (v && !/^https?:\/\/[^\s/]+/.test(v)) throw new MailConfigError(`${key} must be a web address such as https://login.microsoftonline.com, not "${v.slice(0, 60)}".`);
+  }
+  const microsoft: MicrosoftApp | null = msId && msSecret
+    ? { clientId: msId, clientSecret: msSecret, tenant, authorityUrl: get('MICROSOFT_AUTHORITY_URL')?.replace(/\/+$/, '') ?? null, graphUrl: get('MICROSOFT_GRAPH_URL')?.replace(/\/+$/, '') ?? null }
+    : null;
   const keyFile = get('BAYLINE_MAIL_TOKEN_KEY_FILE');
   let keyText = get('BAYLINE_MAIL_TOKEN_KEY');
   if (!keyText && keyFile) {
@@ -92,7 +137,7 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: stri
       throw new MailConfigError(`Cannot read the mail token key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}.`);
     }
   }
-  if (!keyText && !google) return null;
+  if (!keyText && !google && !microsoft) return null;
   if (!keyText) throw new MailConfigError('Mail needs a key to seal mailbox tokens: set BAYLINE_MAIL_TOKEN_KEY (make one with `openssl rand -hex 32`) or BAYLINE_MAIL_TOKEN_KEY_FILE.');
   let vault: TokenVault;
   try {
@@ -101,7 +146,7 @@ export function readMailConfig(env: NodeJS.ProcessEnv = process.env, file?: stri
     throw new MailConfigError((err as Error).message);
   }
   const poll = Number(get('BAYLINE_MAIL_POLL_MS') ?? 30_000);
-  return hideMailSecrets({ vault, pollMs: Number.isFinite(poll) && poll >= 50 ? poll : 30_000, google });
+  return hideMailSecrets({ vault, pollMs: Number.isFinite(poll) && poll >= 50 ? poll : 30_000, google, microsoft });
 }
 
 function readGmailPush(get: (key: (typeof KEYS)[number]) => string | null): GmailPushSettings | null {
@@ -130,8 +175,8 @@ function readGmailPush(get: (key: (typeof KEYS)[number]) => string | null): Gmai
 /** A config that prints without its secret and key, whatever logs or throws it. */
 export function hideMailSecrets(config: MailConfig): MailConfig {
   if (Object.hasOwn(config, 'toJSON')) return config;
-  const app = (a: GoogleApp | null) => (a ? { ...a, clientSecret: '[redacted]' } : null);
-  const shown = () => ({ vault: '[redacted]', pollMs: config.pollMs, google: app(config.google) });
+  const app = <A extends { clientSecret: string }>(a: A | null | undefined) => (a ? { ...a, clientSecret: '[redacted]' } : null);
+  const shown = () => ({ vault: '[redacted]', pollMs: config.pollMs, google: app(config.google), microsoft: app(config.microsoft) });
   Object.defineProperty(config, 'toJSON', { value: shown, enumerable: false });
   Object.defineProperty(config, inspect.custom, { value: shown, enumerable: false });
   return config;

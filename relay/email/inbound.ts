@@ -12,7 +12,7 @@
 // reason (`status_detail`, lines "Not kept: <name> (<why>)"); it stays in the shop's mailbox. A
 // delivery report about a mail the shop sent (./bounces.ts) marks that mail failed and is filed
 // on the same repair. Damaged mail is filed with what could be read (./mail-reading.ts).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -56,8 +56,14 @@ export interface MailFileStore {
 const MAX_TEXT = 200_000;
 const MAX_HTML = 2_000_000;
 
+/**
+ * The synced row id of a provider's message in a mailbox. Row ids are at most 64 characters: a
+ * provider id that would not fit (Graph's are about 150) is replaced by a digest of it.
+ */
 export function mailRowId(provider: string, mailboxId: string, providerId: string): string {
-  return `${provider}:${mailboxId}:${providerId}`;
+  const plain = `${provider}:${mailboxId}:${providerId}`;
+  if (plain.length <= 64) return plain;
+  return `${provider}:${createHash('sha256').update(`${mailboxId}\n${providerId}`).digest('base64url').slice(0, 43)}`;
 }
 
 export function people(a: AddressObject | AddressObject[] | undefined): MailPerson[] {

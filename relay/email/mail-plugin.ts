@@ -3,12 +3,15 @@
 // (POST /mail/mailboxes/:id/disconnect); the relay checks in the shop's own data that the person
 // is an owner or manager. The provider sends the browser back to GET /mail/<provider>/callback,
 // which answers with a small page in the shop's words. GET /mail/providers tells the desk which
-// providers this relay can connect. Without mail settings every route answers 503.
+// providers this relay can connect. POST /mail/outlook/notify takes Microsoft Graph's change
+// notifications. Without mail settings every route answers 503.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { authenticateDevice } from '../pairing.js';
 import { connectImapMailbox } from './imap/connect.js';
 import { ImapSettingsError } from './imap/settings.js';
 import { MailError, type MailService } from './mail-service.js';
+import { outlookNotify } from './outlook/notify.js';
+import { OUTLOOK_NOTIFY_PATH } from './outlook/sdk.js';
 import type { MailProviderId } from './provider.js';
 
 export interface MailPluginOptions {
@@ -97,6 +100,10 @@ export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { s
       return answer(reply, err);
     }
   });
+
+  // Microsoft Graph's change notifications (./outlook/notify.ts): no desk credential, the
+  // subscription id and its clientState are checked instead.
+  app.post(OUTLOOK_NOTIFY_PATH, (req, reply) => outlookNotify(service, req, reply));
 
   app.get<{ Params: { provider: string } }>('/mail/:provider/callback', async (req, reply) => {
     if (!service) return page(reply, 503, 'Email is not set up', notConfigured.message);

@@ -6,7 +6,7 @@
 // ("Connected as …", its state, the last problem) is the synced `mailboxes` row, written here.
 // Approved mail is sent once (./outbound.ts) as soon as a desk's change reaches the relay, and
 // again on every round. A push from the provider only says "look now" (`catchUpMailbox`).
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
@@ -17,6 +17,7 @@ import { imapProvider } from './imap/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
+import { outlookProvider } from './outlook/provider.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
@@ -53,7 +54,11 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The providers the operator configured an app for; IMAP/SMTP needs none. */
 export function configuredProviders(config: MailConfig, hooks: { catchUp?: (mailboxId: string) => Promise<unknown> } = {}): MailProvider[] {
-  return [...(config.google ? [gmailProvider(config.google)] : []), imapProvider({ catchUp: hooks.catchUp, holdMs: LEASE_MS })];
+  return [
+    ...(config.google ? [gmailProvider(config.google)] : []),
+    ...(config.microsoft ? [outlookProvider(config.microsoft)] : []),
+    imapProvider({ catchUp: hooks.catchUp, holdMs: LEASE_MS }),
+  ];
 }
 
 export class MailService {
@@ -222,7 +227,15 @@ export class MailService {
   private open(account: MailAccount) {
     const provider = this.providers.get(account.provider);
     if (!account.sealedToken || !provider) return null;
-    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId)) };
+    let sealed = account.sealedToken;
+    const secretChanged = async (next: string) => {
+      const nextSealed = this.config.vault.seal(next, account.mailboxId);
+      if (await this.storage.mail.replaceToken(account.mailboxId, sealed, nextSealed, new Date().toISOString())) {
+        sealed = nextSealed;
+        account.sealedToken = nextSealed;
+      }
+    };
+    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId), secretChanged) };
   }
 
   // ---- polling -------------------------------------------------------------------------------
@@ -325,6 +338,18 @@ export class MailService {
   }
 
   /**
+   * The mailbox a provider's push names by its registration id, when the push carries the secret
+   * kept (sealed) for that registration; null otherwise — the push is refused and nothing is written.
+   */
+  async pushTarget(providerId: MailProviderId, pushId: string, secret: string): Promise<string | null> {
+    const account = await this.storage.mail.findAccountByPushId(pushId);
+    if (!account || account.provider !== providerId || account.state !== 'connected' || !account.pushSecret) return null;
+    const kept = Buffer.from(this.config.vault.open(account.pushSecret, `push:${account.mailboxId}`));
+    const given = Buffer.from(secret);
+    return kept.length === given.length && timingSafeEqual(kept, given) ? account.mailboxId : null;
+  }
+
+  /**
    * One catch-up of a mailbox at a time in this process: a push arriving during a round (or a
    * poll during a push's round) runs one more round after it, with the cursor that round kept.
    */
@@ -346,6 +371,13 @@ export class MailService {
     })().finally(() => this.catching.delete(id));
     this.catching.set(id, round);
     return round;
+  }
+
+  /** The provider says the push registration must be renewed now, or is gone: the next round renews or replaces it. */
+  async pushLapsed(mailboxId: string): Promise<void> {
+    const account = await this.storage.mail.findAccount(mailboxId);
+    if (!account?.pushId) return;
+    await this.storage.mail.setPush(mailboxId, { id: account.pushId, expiresAt: new Date().toISOString(), sealedSecret: account.pushSecret });
   }
 
   private async catchUpOnce(account: MailAccount): Promise<boolean> {

@@ -103,7 +103,11 @@ export interface MailProvider {
   /** The provider as the shop says it: "Gmail", "Outlook". */
   readonly name: string;
   readonly signIn: OAuthSignIn | null;
-  open(secret: string): MailboxClient;
+  /**
+   * The mailbox opened with its secret. A provider that replaces the secret as it works (Microsoft
+   * rotates refresh tokens) hands the new one to `secretChanged`; the service seals and keeps it.
+   */
+  open(secret: string, secretChanged?: (next: string) => Promise<void>): MailboxClient;
   /** Best effort: a secret the provider already dropped is gone either way. */
   revoke(secret: string): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 // Test support for mail scenarios: a relay on either engine with the operator's Google app
-// pointed at the fake Google, a paired desk whose owner is switched in, and a repair with a
+// pointed at the fake Google (and, when asked, the Microsoft app at the fake Microsoft), a paired desk whose owner is switched in, and a repair with a
 // claim number and an adjuster's address.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -12,6 +12,7 @@ import { relayLoggerOptions } from '../server.js';
 import { checkIn } from '../sms/testing.js';
 import { hideMailSecrets } from './config.js';
 import { FakeGoogle } from './fake-google/fake-google.js';
+import { FakeMicrosoft } from './fake-microsoft/fake-microsoft.js';
 import { TokenVault } from './token-vault.js';
 
 export const SHOP_MAILBOX = 'shop@example.com';
@@ -21,6 +22,8 @@ export const CLAIM = 'SF-2291-7734';
 export interface MailShop {
   f: RelayFixture;
   google: FakeGoogle;
+  /** The fake Microsoft, when the shop was started with `microsoft: true`. */
+  microsoft: FakeMicrosoft | null;
   desk: Desk;
   dataDir: string;
   ro: RepairOrderDetail;
@@ -36,11 +39,15 @@ export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount
 
 export async function startMailShop(
   engine: Engine,
-  options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number; blobs?: boolean } = {},
+  options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number; blobs?: boolean; microsoft?: boolean } = {},
 ): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const lines = options.logLines;
+  const microsoft = options.microsoft
+    ? new FakeMicrosoft({ clientId: '6731de76-14a6-49ae-97bc-6eba6914391e', clientSecret: `Bq8Q~${randomBytes(12).toString('base64url')}`, account: SHOP_MAILBOX })
+    : null;
+  await microsoft?.start();
   const f = await startRelayFixture(engine, {
     deviceCheckMs: options.deviceCheckMs,
     // The relay's own log settings (redaction included), written where the test reads them.
@@ -56,6 +63,9 @@ export async function startMailShop(
         apiUrl: google.endpoints.apiUrl,
         push: options.push ? { topic: PUSH_TOPIC, serviceAccount: PUSH_SERVICE_ACCOUNT, audience: null, labelIds: ['INBOX', 'SENT'], certsUrl: null } : null,
       },
+      microsoft: microsoft
+        ? { clientId: microsoft.options.clientId, clientSecret: microsoft.options.clientSecret, tenant: 'common', authorityUrl: microsoft.endpoints.authorityUrl, graphUrl: microsoft.endpoints.graphUrl }
+        : null,
       vault: new TokenVault(randomBytes(32)),
       pollMs: options.pollMs ?? 100,
     }),
@@ -76,6 +86,7 @@ export async function startMailShop(
   return {
     f,
     google,
+    microsoft,
     desk,
     dataDir,
     ro,
@@ -89,6 +100,7 @@ export async function startMailShop(
     async cleanup() {
       await f.cleanup();
       await google.close();
+      await microsoft?.close();
     },
   };
 }

@@ -205,6 +205,22 @@ export class MailRecords {
       .execute();
   }
 
+  /**
+   * The provider replaced the mailbox's secret (Microsoft rotates refresh tokens): the new sealed
+   * one is kept only if the mailbox still holds the one it replaces (a disconnect or a new sign-in
+   * meanwhile wins). True when kept.
+   */
+  async replaceToken(mailboxId: string, previous: string, next: string, now: string): Promise<boolean> {
+    const done = await this.db
+      .updateTable('mail_accounts')
+      .set({ sealed_token: next, updated_at: now })
+      .where('mailbox_id', '=', mailboxId)
+      .where('sealed_token', '=', previous)
+      .where('state', '=', 'connected')
+      .executeTakeFirst();
+    return Number(done.numUpdatedRows) === 1;
+  }
+
   /** A new state; `disconnected` and `reconnect-needed` also drop the token. */
   async setState(mailboxId: string, state: MailAccountState, now: string): Promise<void> {
     await this.db

@@ -5,7 +5,7 @@
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Mailbox, UnassignedMail } from '../../src-shared/domain.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
-import { MAIL_PROVIDERS } from '../../src-shared/email/providers.js';
+import { MAIL_PROVIDERS, type MailProviderId } from '../../src-shared/email/providers.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import type { HandlerContext } from '../api/desk-context.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -35,15 +35,15 @@ async function requireAdmin(ctx: HandlerContext): Promise<string> {
   return staffId;
 }
 
-async function askRelay<T>(ctx: HandlerContext, path: string, body: unknown): Promise<T> {
+async function askRelay<T>(ctx: HandlerContext, path: string, body: unknown, method: 'GET' | 'POST' = 'POST'): Promise<T> {
   const device = readDevice(ctx.desk.dataDir);
   if (!device) throw new ApiError('not-paired', 'This desk is not connected to the shop\'s relay yet. Pair it in Settings first; the mailbox is connected through the relay.');
   let res: Response;
   try {
     res = await fetch(new URL(path, `${device.relayUrl.replace(/\/+$/, '')}/`), {
-      method: 'POST',
-      headers: { authorization: bearer(device.deviceId, device.secret), 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      method,
+      headers: { authorization: bearer(device.deviceId, device.secret), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(15_000),
     });
   } catch {
@@ -173,6 +173,11 @@ export const mailHandlers: Partial<HandlerMap> = {
   },
 
   'mail-mailbox-list': async (_args, ctx) => loadMailboxes(ctx),
+
+  'mail-providers': async (_args, ctx) => {
+    const { providers } = await askRelay<{ providers?: Array<{ id: string; name: string }> }>(ctx, 'mail/providers', undefined, 'GET');
+    return (providers ?? []).filter((p): p is { id: MailProviderId; name: string } => (MAIL_PROVIDERS as readonly string[]).includes(p.id));
+  },
 
   'mail-connect-start': async (args, ctx) => {
     const staffId = await requireAdmin(ctx);

@@ -1,9 +1,12 @@
-// Settings › Email: the shop's connected mailboxes ("Connected as …", or what to do when Google
-// stopped accepting Bayline), "Connect Gmail" (opens Google's sign-in page in the browser; the
-// relay finishes and the mailbox arrives here through sync) and "Disconnect". Only the owner or a
+// Settings › Email: the shop's connected mailboxes, each with its provider ("Connected as …", or
+// what to do when the provider stopped accepting Bayline), one "Connect …" button per provider the
+// relay offers — "Connect Gmail", "Connect Outlook (Microsoft 365)" — (each opens the provider's
+// sign-in page in the browser; the relay finishes and the mailbox arrives here through sync) and
+// "Disconnect". Only the owner or a
 // manager may connect or disconnect (the desk and the relay both check; others are told so).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Mailbox } from '../../src-shared/domain.js';
+import { MAIL_PROVIDER_NAMES, type MailProviderId } from '../../src-shared/email/providers.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
@@ -15,19 +18,36 @@ const STATE_WORDS: Record<Mailbox['state'], string> = {
   disconnected: 'Disconnected',
 };
 
+/** The providers connected by signing in on their own page (the others have their own form). */
+const SIGN_IN_PROVIDERS: MailProviderId[] = ['gmail', 'outlook'];
+const SIGN_IN_PAGE: Partial<Record<MailProviderId, string>> = { gmail: 'Google’s page', outlook: 'Microsoft’s page' };
+
 export function MailSettings() {
   const { api } = useDesk();
   const mailboxes = useLive(api, () => api.call('mail-mailbox-list', {}), ['mailboxes'], []);
   const [problem, setProblem] = useState<string | null>(null);
-  const [waiting, setWaiting] = useState(false);
+  const [waiting, setWaiting] = useState<MailProviderId | null>(null);
+  const [offered, setOffered] = useState<MailProviderId[] | null>(null);
 
-  async function connect() {
+  useEffect(() => {
+    let live = true;
+    // What the relay can connect; when it cannot be asked, both are shown and the relay says what is missing.
+    api.call('mail-providers', {}).then(
+      (list) => live && setOffered(SIGN_IN_PROVIDERS.filter((id) => list.some((p) => p.id === id))),
+      () => live && setOffered(SIGN_IN_PROVIDERS),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  async function connect(provider: MailProviderId) {
     setProblem(null);
     try {
-      const { url } = await api.call('mail-connect-start', {});
-      // Google's page opens in the browser; the mailbox shows up here once the person has allowed access.
+      const { url } = await api.call('mail-connect-start', { provider });
+      // The provider's page opens in the browser; the mailbox shows up here once the person has allowed access.
       window.open(url, '_blank', 'noopener');
-      setWaiting(true);
+      setWaiting(provider);
     } catch (err) {
       setProblem(messageOf(err));
     }
@@ -56,6 +76,7 @@ export function MailSettings() {
       <ul className="plain-list" aria-label="Mailboxes">
         {shown.map((box) => (
           <li key={box.id} className="row">
+            <span className="muted small">{MAIL_PROVIDER_NAMES[box.provider]}</span>
             <span>
               {box.state === 'connected' ? (
                 <>
@@ -80,15 +101,18 @@ export function MailSettings() {
         ))}
       </ul>
       <div className="row">
-        <button type="button" className="primary" onClick={() => void connect()}>
-          {shown.some((b) => b.state === 'reconnect-needed' && b.provider === 'gmail') ? 'Reconnect Gmail' : 'Connect Gmail'}
-        </button>
+        {(offered ?? []).map((id) => (
+          <button key={id} type="button" className="primary" onClick={() => void connect(id)}>
+            {shown.some((b) => b.provider === id && b.state === 'reconnect-needed') ? 'Reconnect' : 'Connect'} {MAIL_PROVIDER_NAMES[id]}
+          </button>
+        ))}
+        {offered && offered.length === 0 ? <p className="muted small">This relay is not set up to connect Gmail or Outlook mailboxes yet (see the README).</p> : null}
       </div>
       <ImapConnectForm reconnect={shown.find((b) => b.state === 'reconnect-needed' && b.provider === 'imap')?.address ?? null} />
       <p className="muted small">Only the owner or a manager, switched in at this desk, can connect or disconnect a mailbox.</p>
-      {waiting && !list.some((b) => b.state === 'connected') ? (
+      {waiting && !list.some((b) => b.provider === waiting && b.state === 'connected') ? (
         <p className="muted small" role="status">
-          Finish signing in on Google’s page in your browser; the mailbox shows up here when it is connected.
+          Finish signing in on {SIGN_IN_PAGE[waiting]} in your browser; the mailbox shows up here when it is connected.
         </p>
       ) : null}
       {problem ? (

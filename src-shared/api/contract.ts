@@ -30,7 +30,7 @@ import type {
 import { DELAY_REASONS } from '../exceptions.js';
 import { PAPERS, PRINT_KINDS, type PrintSettings, type RenderedPrint } from '../printing.js';
 import { STAGES } from '../stages.js';
-import { MAIL_PROVIDERS } from '../email/providers.js';
+import { MAIL_PROVIDERS, type MailProviderId } from '../email/providers.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 
 function method<A extends z.ZodType>(args: A) {
@@ -264,7 +264,9 @@ export const API = {
 
   // ---- mail: the shop's mailboxes are connected on the relay; the desk asks for the sign-in page.
   'mail-mailbox-list': method(none).returns<Mailbox[]>(),
-  /** The Google sign-in address for the person at this window (owner or manager), single use. */
+  /** The mail providers the shop's relay can connect (Settings shows one "Connect …" button each). */
+  'mail-providers': method(none).returns<Array<{ id: MailProviderId; name: string }>>(),
+  /** The provider's sign-in address (Google, Microsoft) for the person at this window (owner or manager), single use. */
   'mail-connect-start': method(z.object({ provider: z.enum(MAIL_PROVIDERS).default('gmail') }).strict()).returns<{ url: string }>(),
   /**
    * A plain IMAP/SMTP mailbox (owner or manager): the relay logs in to both servers first and says
@@ -285,7 +287,7 @@ export const API = {
       })
       .strict(),
   ).returns<{ address: string }>(),
-  /** Revokes Bayline's access at Google and forgets the mailbox's token (owner or manager). */
+  /** Revokes Bayline's access at the provider where it can (Google; Outlook: its subscription) and forgets the mailbox's token (owner or manager). */
   'mail-disconnect': method(z.object({ id }).strict()).returns<Mailbox[]>(),
   /**
    * Send: the person at this window approves a reply to a mail on this repair (to its sender, in

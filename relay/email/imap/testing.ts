@@ -34,7 +34,7 @@ export async function startImapShop(engine: Engine, pollMs = 100, options: { swi
   const dovecot = await LocalDovecot.start({ [SHOP]: PASSWORD });
   const smtp = await LocalSmtp.start({ [SHOP]: PASSWORD });
   // Only the sealing key: no Google or Microsoft app, IMAP/SMTP needs none.
-  const f = await startRelayFixture(engine, { mailConfig: hideMailSecrets({ google: null, vault: new TokenVault(randomBytes(32)), pollMs }) });
+  const f = await startRelayFixture(engine, { mailConfig: hideMailSecrets({ google: null, microsoft: null, vault: new TokenVault(randomBytes(32)), pollMs }) });
   const { desk, dataDir } = await f.pairNewDesk('Front desk');
   await call(desk, 'staff-create', { name: 'Dana Whitfield', role: 'owner', pin: '2468' });
   const ownerId = (await call<Array<{ id: string; name: string }>>(desk, 'staff-list', {})).find((s) => s.name === 'Dana Whitfield')!.id;
