@@ -39,7 +39,7 @@ export interface RelayOptions {
   /** Mail settings: the sealing key and the operator's provider apps (relay/email/config.ts); without them, no mailbox can connect. */
   mailConfig?: MailConfig | null;
   /** Tuning of the mail service (how often mailboxes are polled, the providers in tests). */
-  mail?: Omit<MailServiceOptions, 'config' | 'publicUrl'>;
+  mail?: Omit<MailServiceOptions, 'config' | 'publicUrl' | 'blobDir'>;
 }
 
 export interface RunningRelay {
@@ -135,7 +135,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     : null;
   await app.register(smsPlugin, { service: sms });
   const mail = options.mailConfig
-    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl })
+    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir })
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

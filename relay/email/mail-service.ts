@@ -15,6 +15,7 @@ import { gmailProvider } from './gmail/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
+import { BlobStore } from '../blobs/blob-store.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
@@ -43,6 +44,8 @@ export interface MailServiceOptions {
   pollMs?: number;
   /** The providers mailboxes may connect through; by default those the config has an app for. */
   providers?: MailProvider[];
+  /** The relay's blob folder: the documents sent with mail are read from it. */
+  blobDir?: string;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -63,6 +66,7 @@ export class MailService {
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
+  private readonly blobs: BlobStore | null;
   /** What catching up found, newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
@@ -72,6 +76,7 @@ export class MailService {
     private readonly options: MailServiceOptions,
   ) {
     this.providers = new Map((options.providers ?? configuredProviders(options.config)).map((p) => [p.id, p]));
+    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
   }
 
   private get config(): MailConfig {
@@ -329,6 +334,7 @@ export class MailService {
       address: account.address,
       owner: this.owner,
       announce: () => this.storage.announceChanges(account.workspaceId),
+      blobs: this.blobs,
     });
   }
 

@@ -28,7 +28,7 @@ export interface MailShop {
   cleanup(): Promise<void>;
 }
 
-export async function startMailShop(engine: Engine, options: { pollMs?: number } = {}): Promise<MailShop> {
+export async function startMailShop(engine: Engine, options: { pollMs?: number; blobs?: boolean } = {}): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
   const f = await startRelayFixture(engine, {
@@ -37,6 +37,7 @@ export async function startMailShop(engine: Engine, options: { pollMs?: number }
       vault: new TokenVault(randomBytes(32)),
       pollMs: options.pollMs ?? 100,
     }),
+    blobs: options.blobs,
   });
   const { desk, dataDir } = await f.pairNewDesk('Front desk');
   await call(desk, 'staff-create', { name: 'Dana Whitfield', role: 'owner', pin: '2468' });

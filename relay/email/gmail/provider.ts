@@ -78,7 +78,13 @@ class GmailMailbox implements MailboxClient {
 
   async send(mail: { raw: string; threadId: string | null }): Promise<SentCopy> {
     try {
-      const res = (await this.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(mail.raw).toString('base64url'), threadId: mail.threadId ?? undefined } })).data;
+      // A large mail (documents attached) goes through the upload endpoint as message/rfc822: the
+      // plain request's JSON body is only for small messages; uploads take up to Gmail's 35 MB.
+      const res = (
+        mail.raw.length > GMAIL_PLAIN_SEND_BYTES
+          ? await this.gmail.users.messages.send({ userId: 'me', requestBody: { threadId: mail.threadId ?? undefined }, media: { mimeType: 'message/rfc822', body: mail.raw } })
+          : await this.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(mail.raw).toString('base64url'), threadId: mail.threadId ?? undefined } })
+      ).data;
       return { providerId: res.id ?? null, threadId: res.threadId ?? null };
     } catch (err) {
       const status = statusOf(err);
@@ -97,6 +103,9 @@ class GmailMailbox implements MailboxClient {
     });
   }
 }
+
+/** Larger mails are sent through the upload endpoint. */
+export const GMAIL_PLAIN_SEND_BYTES = 3 * 1024 * 1024;
 
 export function gmailProvider(app: GoogleApp): MailProvider {
   return {
