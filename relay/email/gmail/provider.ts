@@ -24,7 +24,11 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 class GmailMailbox implements MailboxClient {
-  constructor(private readonly gmail: gmail_v1.Gmail) {}
+  constructor(
+    private readonly gmail: gmail_v1.Gmail,
+    /** The API's root when not Google's (googleapis applies a client's rootUrl to plain requests but not to upload URLs). */
+    private readonly rootUrl: string | undefined = undefined,
+  ) {}
 
   private async fetch(id: string): Promise<ProviderMail | null> {
     const m = (await this.gmail.users.messages.get({ userId: 'me', id, format: 'raw' })).data;
@@ -82,7 +86,10 @@ class GmailMailbox implements MailboxClient {
       // plain request's JSON body is only for small messages; uploads take up to Gmail's 35 MB.
       const res = (
         mail.raw.length > GMAIL_PLAIN_SEND_BYTES
-          ? await this.gmail.users.messages.send({ userId: 'me', requestBody: { threadId: mail.threadId ?? undefined }, media: { mimeType: 'message/rfc822', body: mail.raw } })
+          ? await this.gmail.users.messages.send(
+              { userId: 'me', requestBody: { threadId: mail.threadId ?? undefined }, media: { mimeType: 'message/rfc822', body: mail.raw } },
+              this.rootUrl ? { rootUrl: this.rootUrl } : {},
+            )
           : await this.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(mail.raw).toString('base64url'), threadId: mail.threadId ?? undefined } })
       ).data;
       return { providerId: res.id ?? null, threadId: res.threadId ?? null };
@@ -134,7 +141,7 @@ export function gmailProvider(app: GoogleApp): MailProvider {
       },
     },
     open(secret) {
-      return new GmailMailbox(gmailFor(app, secret).gmail);
+      return new GmailMailbox(gmailFor(app, secret).gmail, app.apiUrl ?? undefined);
     },
     async revoke(secret) {
       await oauthClient(app).revokeToken(secret);
