@@ -3,8 +3,15 @@
 // test account) sends the browser tab back to the relay, which says "Connected as …"; Settings
 // then shows the mailbox through sync. An adjuster's email naming the claim reaches the repair's
 // conversation with sender, subject and text; a reply goes out once in the adjuster's thread;
-// "Disconnect" revokes it at Google.
+// "Disconnect" revokes it at Google. Then a new mail written from the repair ("Email about this
+// repair": a template, the adjuster To and the customer Cc, a PDF of the repair) shows "Sent" in
+// the conversation and reaches Google once with its file; Settings › Email templates names a field
+// Bayline cannot fill in.
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import type { RepairOrderDetail } from '../src-shared/domain.js';
+import { importDeskFile } from '../src-main/blobs/desk-files.js';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +35,7 @@ describe('email from the desk screens', () => {
     tmp = tempDir('bayline-mail-ui-');
     const rendererDir = path.join(tmp, 'renderer');
     await buildRenderer(rendererDir);
-    s = await startMailShop('sqlite');
+    s = await startMailShop('sqlite', { blobs: true });
     host = await startBrowserHost({ desk: s.desk, port: 0, rendererDir });
     browser = await launchChromium();
     context = await browser.newContext(DESK_SIZE);
@@ -117,6 +124,61 @@ describe('email from the desk screens', () => {
     await email().getByRole('button', { name: 'Disconnect' }).click();
     await email().getByText('No mailbox connected.').waitFor();
     expect(s.google.calls.revoked).toBe(1);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('a new email from the repair with a template and a PDF shows "Sent"; a template naming an unknown field is refused by name', async () => {
+    // The first test disconnected the mailbox: connect it again (the relay's sign-in, as a browser would).
+    const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
+    await fetch(((await started.json()) as { url: string }).url);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(60_000)]);
+    const stored = await importDeskFile(s.dataDir, pdf);
+    await s.desk.call('attachment-add', { roId: s.ro.id, kind: 'document', blobHash: stored.hash, fileName: 'Estimate – José.pdf', mimeType: 'application/pdf', sizeBytes: stored.sizeBytes, published: false }, s.desk.newSession());
+    const before = s.google.sent.length;
+
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    const composer = page.getByRole('region', { name: 'Email about this repair' });
+    await composer.getByRole('button', { name: 'Write an email' }).click();
+    const form = composer.getByRole('form', { name: 'New email' });
+    await form.getByLabel('Template').selectOption({ label: 'Supplement submitted' });
+    await expect.poll(() => form.getByLabel('Subject').inputValue()).toBe(`Supplement for claim ${CLAIM} — RO ${s.ro.roNumber}`);
+    expect(await form.getByLabel('Pat Adjuster (adjuster)').inputValue()).toBe('to');
+    await form.getByLabel('Zoë (customer)').selectOption('cc');
+    await form.getByLabel(/Estimate – José\.pdf/).check();
+    await form.getByText('1 file, 0.1 MB of 20.0 MB.').waitFor();
+    await form.scrollIntoViewIfNeeded();
+    await screenshot(page, 'mail-compose');
+    expect(await axeProblems(page)).toEqual([]);
+    await form.getByRole('button', { name: 'Send email' }).click();
+
+    const conversation = page.getByRole('region', { name: 'Conversation with Zoë' });
+    const sentMail = conversation.getByRole('listitem').filter({ hasText: `Supplement for claim ${CLAIM} — RO ${s.ro.roNumber}` });
+    await sentMail.getByText('Sent', { exact: true }).waitFor({ timeout: 15_000 });
+    await sentMail.getByText('Estimate – José.pdf').waitFor();
+    expect(s.google.sent.length - before).toBe(1);
+    const mail = await simpleParser(s.google.sent.at(-1)!.raw);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : null).toEqual([{ name: 'Pat Adjuster', address: ADJUSTER }]);
+    expect(mail.text).toContain('Hi Pat Adjuster,');
+    expect(mail.attachments.map((a) => [a.filename, a.content.equals(pdf)])).toEqual([['Estimate – José.pdf', true]]);
+    const ro = (await s.desk.call('ro-get', { id: s.ro.id }, s.desk.newSession())) as { ok: true; result: RepairOrderDetail };
+    expect(ro.result.messages.filter((m) => m.email?.subject === mail.subject)).toHaveLength(1);
+
+    // Settings › Email templates: a typo in a field is refused by name; corrected, it is saved and listed.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const templates = page.getByRole('region', { name: 'Email templates' });
+    await templates.getByRole('button', { name: 'Add an email template' }).click();
+    const editor = templates.getByRole('form', { name: 'New email template' });
+    await editor.getByLabel('Template name').fill('Rental update');
+    await editor.getByLabel('Meant for').selectOption('customer');
+    await editor.getByLabel('Subject').fill('Your rental for RO {ro_number}');
+    await editor.getByLabel('Email text').fill('Hi {first_name}, the insurer extended your rental for claim {clam_number}.');
+    await editor.getByRole('button', { name: 'Save email template' }).click();
+    await editor.getByRole('alert').getByText(/The text names \{clam_number\}, which Bayline cannot fill in/).waitFor();
+    await editor.getByLabel('Email text').fill('Hi {first_name}, the insurer extended your rental for claim {claim_number}.');
+    await editor.getByRole('button', { name: 'Save email template' }).click();
+    await templates.getByRole('list', { name: 'Email templates' }).locator('strong').getByText('Rental update', { exact: true }).waitFor();
+    expect(await axeProblems(page)).toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
 });
