@@ -163,7 +163,7 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
           {missing.length > 0 ? (
             <p className="text-caution">
               <span aria-hidden="true">⚠ </span>
-              This repair has nothing yet for {missing.map((f) => `{${f}}`).join(', ')}: left out of the text. Read it over before sending.
+              Bayline has nothing to fill in for {missing.map((f) => `{${f}}`).join(', ')} yet, so it is left out. Read the email over before sending.
             </p>
           ) : null}
           <DocumentPicker files={ro.attachments} chosen={files} onChange={setFiles} />
