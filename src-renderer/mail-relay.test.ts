@@ -5,8 +5,8 @@
 // conversation with sender, subject and text; a reply goes out once in the adjuster's thread;
 // "Disconnect" revokes it at Google. Then a new mail written from the repair ("Email about this
 // repair": a template, the adjuster To and the customer Cc, a PDF of the repair) shows "Sent" in
-// the conversation and reaches Google once with its file; Settings › Email templates names a field
-// Bayline cannot fill in.
+// the conversation and reaches Google once with its file; a mail needing a check is sent again as
+// a new mail from its buttons; Settings › Email templates names a field Bayline cannot fill in.
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
@@ -127,7 +127,7 @@ describe('email from the desk screens', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('a new email from the repair with a template and a PDF shows "Sent"; a template naming an unknown field is refused by name', async () => {
+  it('a new email from the repair with a template and a PDF shows "Sent"; "check needed" answered with "send again"; a template naming an unknown field is refused by name', async () => {
     // The first test disconnected the mailbox: connect it again (the relay's sign-in, as a browser would).
     const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
     await fetch(((await started.json()) as { url: string }).url);
@@ -163,6 +163,40 @@ describe('email from the desk screens', () => {
     expect(mail.attachments.map((a) => [a.filename, a.content.equals(pdf)])).toEqual([['Estimate – José.pdf', true]]);
     const ro = (await s.desk.call('ro-get', { id: s.ro.id }, s.desk.newSession())) as { ok: true; result: RepairOrderDetail };
     expect(ro.result.messages.filter((m) => m.email?.subject === mail.subject)).toHaveLength(1);
+
+    // A mail a relay died sending, not in Gmail's Sent: the desk shows "Check needed" with two
+    // answers; "Not in Sent — send again" sends a new copy once and marks the old one not sent.
+    const [box] = await s.f.storage.mail.connectedAccounts();
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const longAgo = new Date(Date.now() - 120_000).toISOString();
+    await s.f.storage.mail.claimSend({ workspaceId: s.f.workspace.id, messageId: 'email:dead-ui', by: 'relay-that-died', now: longAgo });
+    await relayStore.write({ actor: 'relay', action: 'test-setup' }, (tx) =>
+      tx.insert('messages', {
+        id: 'email:dead-ui',
+        ro_id: s.ro.id,
+        channel: 'email',
+        direction: 'out',
+        body: 'The estimate is attached.',
+        at: longAgo,
+        status: 'sending',
+        mailbox_id: box!.mailboxId,
+        subject: 'Estimate for your Accord',
+        email_from: JSON.stringify({ name: 'Lakeside Collision', address: SHOP_MAILBOX }),
+        email_to: JSON.stringify([{ name: 'Zoë Nguyen', address: 'zoe@example.com' }]),
+        email_message_id: '<dead-ui.bayline@example.com>',
+      }),
+    );
+    await (s.f.relay.mail as unknown as { resolveOpenSends(): Promise<void> }).resolveOpenSends();
+    const checks = conversation.getByRole('group', { name: 'Check the email Estimate for your Accord' });
+    await checks.waitFor();
+    await conversation.getByText(/Check needed: The relay stopped while sending/).waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+    const sentBefore = s.google.sent.length;
+    await checks.getByRole('button', { name: 'Not in Sent — send again' }).click();
+    await conversation.getByText(/Not sent: Not in the Sent folder \(checked by Dana Whitfield\); sent again as a new email\./).waitFor();
+    await expect.poll(() => s.google.sent.length, { timeout: 15_000 }).toBe(sentBefore + 1);
+    expect((await simpleParser(s.google.sent.at(-1)!.raw)).subject).toBe('Estimate for your Accord');
+    await expect.poll(() => checks.count()).toBe(0);
 
     // Settings › Email templates: a typo in a field is refused by name; corrected, it is saved and listed.
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
