@@ -11,6 +11,7 @@ import type { EmailTemplate, MailMergePreview, RepairOrderDetail } from '../../s
 import { importDeskFile } from '../../src-main/blobs/desk-files.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
 import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
+import { loadPortalView } from '../portal/portal-view.js';
 
 describe.each<Engine>(['sqlite', 'postgres'])('writing mail from the repair (%s)', (engine) => {
   let s: MailShop | undefined;
@@ -107,6 +108,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('writing mail from the repair (%s)
     // The copy in Sent comes back through history: still one row at the desk.
     await s.f.relay.mail!.wake();
     expect(await outgoing()).toHaveLength(1);
+    // The customer was on it (Cc): it is on their portal page too.
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    expect((await loadPortalView(relayStore.db, s.ro.id))!.messages.map((m) => m.body)).toEqual([preview.body]);
   }, 60_000);
 
   it('a file not at the relay yet holds the mail back, approved, with a sentence; it goes once the file arrives', async () => {
@@ -132,6 +136,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('writing mail from the repair (%s)
     expect(s.google.sent).toHaveLength(1);
     expect((await simpleParser(s.google.sent[0]!.raw)).attachments.map((a) => a.filename)).toEqual(['Teardown photos.pdf']);
     expect((await outgoing())[0]!.statusDetail).toBeNull();
+    // Mail between the shop and the adjuster alone never reaches the customer's portal page.
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    expect((await loadPortalView(relayStore.db, s.ro.id))!.messages).toEqual([]);
   }, 60_000);
 
   it('"check needed": "it is in Sent" marks it sent; "not in Sent" approves a new mail with a new Message-ID, sent once, and never the old row', async () => {
