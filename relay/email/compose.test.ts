@@ -3,7 +3,8 @@
 // from the shop's address, with the merged subject and text and the file's exact bytes; what the
 // desk refuses (no mailbox, no address, a field Bayline does not know, too many megabytes); a
 // file still on its way to the relay holds the mail back until it is there; and a person's answer
-// to "check needed" (it is in Sent / send it again as a new mail, never the same row twice).
+// to "check needed" (it is in Sent / send it again as a new mail, never the same row twice); a
+// reply to all with a template and a document.
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,5 +205,36 @@ describe.each<Engine>(['sqlite', 'postgres'])('writing mail from the repair (%s)
       'Email "Photos one" found in Sent: marked as sent',
       'Email "Photos two" not in Sent: sent again as a new email',
     ]);
+  }, 60_000);
+
+  it('reply all with a template and a document: Cc everyone else on the mail (never the shop), in the thread, with the file', async () => {
+    s = await startMailShop(engine, { blobs: true });
+    await connect();
+    const session = await ownerSession();
+    const first = s.google.deliver({
+      from: `Pat Adjuster <${ADJUSTER}>`,
+      to: `${SHOP_MAILBOX}, Claims Desk <claims@statefarm.example>`,
+      cc: `Sam Supervisor <sam.supervisor@statefarm.example>, <${SHOP_MAILBOX}>`,
+      subject: `Claim ${CLAIM} — need the supplement`,
+      text: 'Please send the supplement with photos.',
+    });
+    const mail = await eventually('the adjuster\'s email on the repair', async () =>
+      (await call<RepairOrderDetail>(s!.desk, 'ro-get', { id: s!.ro.id })).messages.find((m) => m.channel === 'email'),
+    );
+    const doc = await addDocument('Supplement 1.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(30_000)]));
+    const supplement = (await call<EmailTemplate[]>(s.desk, 'email-template-list', {})).find((t) => t.name === 'Supplement submitted')!;
+    const body = (await call<MailMergePreview>(s.desk, 'mail-merge-preview', { roId: s.ro.id, templateId: supplement.id })).body;
+    const replied = await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body, replyAll: true, attachmentIds: [doc], templateId: supplement.id }, session);
+    expect(replied.ok).toBe(true);
+    await eventually('the reply sent', async () => (await outgoing())[0]?.status === 'sent');
+    expect(s.google.sent).toHaveLength(1);
+    const out = s.google.sent[0]!;
+    expect(out.threadId).toBe(first.threadId);
+    const parsed = await simpleParser(out.raw);
+    expect(parsed.inReplyTo).toBe(first.messageId);
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : null).toEqual([{ name: 'Pat Adjuster', address: ADJUSTER }]);
+    expect(parsed.cc && !Array.isArray(parsed.cc) ? parsed.cc.value.map((p) => p.address) : null).toEqual(['claims@statefarm.example', 'sam.supervisor@statefarm.example']);
+    expect(parsed.text?.trim()).toBe(body);
+    expect(parsed.attachments.map((a) => a.filename)).toEqual(['Supplement 1.pdf']);
   }, 60_000);
 });
