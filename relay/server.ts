@@ -40,7 +40,7 @@ export interface RelayOptions {
   /** Mail settings: the sealing key and the operator's provider apps (relay/email/config.ts); without them, no mailbox can connect. */
   mailConfig?: MailConfig | null;
   /** Tuning of the mail service (how often mailboxes are polled, the providers in tests). */
-  mail?: Omit<MailServiceOptions, 'config' | 'publicUrl'>;
+  mail?: Omit<MailServiceOptions, 'config' | 'publicUrl' | 'blobDir'>;
 }
 
 export interface RunningRelay {

@@ -26,6 +26,7 @@ import { portalHandlers } from './portal/handlers.js';
 import { printingHandlers } from './printing/handlers.js';
 import { searchHandlers } from './search/handlers.js';
 import { mailHandlers } from './mail/handlers.js';
+import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
@@ -92,6 +93,7 @@ export class Desk implements DeskContext {
       printingHandlers,
       smsHandlers,
       mailHandlers,
+      composeHandlers,
       demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {

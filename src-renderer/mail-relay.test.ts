@@ -3,8 +3,15 @@
 // test account) sends the browser tab back to the relay, which says "Connected as …"; Settings
 // then shows the mailbox through sync. An adjuster's email naming the claim reaches the repair's
 // conversation with sender, subject and text; a reply goes out once in the adjuster's thread;
-// "Disconnect" revokes it at Google.
+// "Disconnect" revokes it at Google. Then a new mail written from the repair ("Email about this
+// repair": a template, the adjuster To and the customer Cc, a PDF of the repair) shows "Sent" in
+// the conversation and reaches Google once with its file; a mail needing a check is sent again as
+// a new mail from its buttons; Settings › Email templates names a field Bayline cannot fill in.
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import type { RepairOrderDetail } from '../src-shared/domain.js';
+import { importDeskFile } from '../src-main/blobs/desk-files.js';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +36,7 @@ describe('email from the desk screens', () => {
     tmp = tempDir('bayline-mail-ui-');
     const rendererDir = path.join(tmp, 'renderer');
     await buildRenderer(rendererDir);
-    s = await startMailShop('sqlite', { microsoft: true });
+    s = await startMailShop('sqlite', { microsoft: true, blobs: true });
     host = await startBrowserHost({ desk: s.desk, port: 0, rendererDir });
     browser = await launchChromium();
     context = await browser.newContext(DESK_SIZE);
@@ -121,6 +128,95 @@ describe('email from the desk screens', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('a new email from the repair with a template and a PDF shows "Sent"; "check needed" answered with "send again"; a template naming an unknown field is refused by name', async () => {
+    // The first test disconnected the mailbox: connect it again (the relay's sign-in, as a browser would).
+    const started = await s.post('/mail/gmail/start', { staffId: s.ownerId });
+    await fetch(((await started.json()) as { url: string }).url);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(60_000)]);
+    const stored = await importDeskFile(s.dataDir, pdf);
+    await s.desk.call('attachment-add', { roId: s.ro.id, kind: 'document', blobHash: stored.hash, fileName: 'Estimate – José.pdf', mimeType: 'application/pdf', sizeBytes: stored.sizeBytes, published: false }, s.desk.newSession());
+    const before = s.google.sent.length;
+
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${s.ro.roNumber}`, exact: true }).click();
+    const composer = page.getByRole('region', { name: 'Email about this repair' });
+    await composer.getByRole('button', { name: 'Write an email' }).click();
+    const form = composer.getByRole('form', { name: 'New email' });
+    await form.getByLabel('Template').selectOption({ label: 'Supplement submitted' });
+    await expect.poll(() => form.getByLabel('Subject').inputValue()).toBe(`Supplement for claim ${CLAIM} — RO ${s.ro.roNumber}`);
+    expect(await form.getByLabel('Pat Adjuster (adjuster)').inputValue()).toBe('to');
+    await form.getByLabel('Zoë (customer)').selectOption('cc');
+    await form.getByLabel(/Estimate – José\.pdf/).check();
+    await form.getByText('1 file, 0.1 MB of 20.0 MB.').waitFor();
+    await form.scrollIntoViewIfNeeded();
+    await screenshot(page, 'mail-compose');
+    expect(await axeProblems(page)).toEqual([]);
+    await form.getByRole('button', { name: 'Send email' }).click();
+
+    const conversation = page.getByRole('region', { name: 'Conversation with Zoë' });
+    const sentMail = conversation.getByRole('listitem').filter({ hasText: `Supplement for claim ${CLAIM} — RO ${s.ro.roNumber}` });
+    await sentMail.getByText('Sent', { exact: true }).waitFor({ timeout: 15_000 });
+    await sentMail.getByText('Estimate – José.pdf').waitFor();
+    expect(s.google.sent.length - before).toBe(1);
+    const mail = await simpleParser(s.google.sent.at(-1)!.raw);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : null).toEqual([{ name: 'Pat Adjuster', address: ADJUSTER }]);
+    expect(mail.text).toContain('Hi Pat Adjuster,');
+    expect(mail.attachments.map((a) => [a.filename, a.content.equals(pdf)])).toEqual([['Estimate – José.pdf', true]]);
+    const ro = (await s.desk.call('ro-get', { id: s.ro.id }, s.desk.newSession())) as { ok: true; result: RepairOrderDetail };
+    expect(ro.result.messages.filter((m) => m.email?.subject === mail.subject)).toHaveLength(1);
+
+    // A mail a relay died sending, not in Gmail's Sent: the desk shows "Check needed" with two
+    // answers; "Not in Sent — send again" sends a new copy once and marks the old one not sent.
+    const [box] = await s.f.storage.mail.connectedAccounts();
+    const relayStore = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const longAgo = new Date(Date.now() - 120_000).toISOString();
+    await s.f.storage.mail.claimSend({ workspaceId: s.f.workspace.id, messageId: 'email:dead-ui', by: 'relay-that-died', now: longAgo });
+    await relayStore.write({ actor: 'relay', action: 'test-setup' }, (tx) =>
+      tx.insert('messages', {
+        id: 'email:dead-ui',
+        ro_id: s.ro.id,
+        channel: 'email',
+        direction: 'out',
+        body: 'The estimate is attached.',
+        at: longAgo,
+        status: 'sending',
+        mailbox_id: box!.mailboxId,
+        subject: 'Estimate for your Accord',
+        email_from: JSON.stringify({ name: 'Lakeside Collision', address: SHOP_MAILBOX }),
+        email_to: JSON.stringify([{ name: 'Zoë Nguyen', address: 'zoe@example.com' }]),
+        email_message_id: '<dead-ui.bayline@example.com>',
+      }),
+    );
+    await (s.f.relay.mail as unknown as { resolveOpenSends(): Promise<void> }).resolveOpenSends();
+    const checks = conversation.getByRole('group', { name: 'Check the email Estimate for your Accord' });
+    await checks.waitFor();
+    await conversation.getByText(/Check needed: The relay stopped while sending/).waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+    const sentBefore = s.google.sent.length;
+    await checks.getByRole('button', { name: 'Not in Sent — send again' }).click();
+    await conversation.getByText(/Not sent: Not in the Sent folder \(checked by Dana Whitfield\); sent again as a new email\./).waitFor();
+    await expect.poll(() => s.google.sent.length, { timeout: 15_000 }).toBe(sentBefore + 1);
+    expect((await simpleParser(s.google.sent.at(-1)!.raw)).subject).toBe('Estimate for your Accord');
+    await expect.poll(() => checks.count()).toBe(0);
+
+    // Settings › Email templates: a typo in a field is refused by name; corrected, it is saved and listed.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const templates = page.getByRole('region', { name: 'Email templates' });
+    await templates.getByRole('button', { name: 'Add an email template' }).click();
+    const editor = templates.getByRole('form', { name: 'New email template' });
+    await editor.getByLabel('Template name').fill('Rental update');
+    await editor.getByLabel('Meant for').selectOption('customer');
+    await editor.getByLabel('Subject').fill('Your rental for RO {ro_number}');
+    await editor.getByLabel('Email text').fill('Hi {first_name}, the insurer extended your rental for claim {clam_number}.');
+    await editor.getByRole('button', { name: 'Save email template' }).click();
+    await editor.getByRole('alert').getByText(/The text names \{clam_number\}, which Bayline cannot fill in/).waitFor();
+    await editor.getByLabel('Email text').fill('Hi {first_name}, the insurer extended your rental for claim {claim_number}.');
+    await editor.getByRole('button', { name: 'Save email template' }).click();
+    await templates.getByRole('list', { name: 'Email templates' }).locator('strong').getByText('Rental update', { exact: true }).waitFor();
+    expect(await axeProblems(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('the owner connects Outlook (Microsoft 365) from Settings; the row names the provider; the adjuster\'s mail reaches the repair', async () => {
     const email = () => page.getByRole('region', { name: 'Email' });
     if ((await page.getByRole('button', { name: 'At the desk: Dana Whitfield' }).count()) === 0) {
@@ -133,7 +229,7 @@ describe('email from the desk screens', () => {
     const [tab] = await Promise.all([context.waitForEvent('page'), email().getByRole('button', { name: 'Connect Outlook (Microsoft 365)' }).click()]);
     await tab.getByText(`Connected as ${SHOP_MAILBOX} — you can close this tab.`).waitFor();
     await tab.close();
-    const row = email().getByRole('listitem').filter({ hasText: `Connected as ${SHOP_MAILBOX}` });
+    const row = email().getByRole('listitem').filter({ hasText: `Connected as ${SHOP_MAILBOX}` }).filter({ hasText: 'Outlook (Microsoft 365)' });
     await row.waitFor();
     await row.getByText('Outlook (Microsoft 365)').waitFor();
     await row.scrollIntoViewIfNeeded();

@@ -394,3 +394,28 @@ export interface UnassignedText {
   candidates: Array<{ roId: string; roNumber: number; vehicle: string }>;
   attachments: Attachment[];
 }
+
+/** A mail template: the shop's subject and text with merge fields, for the customer, the adjuster or anyone. */
+export interface EmailTemplate {
+  id: string;
+  name: string;
+  audience: 'customer' | 'adjuster' | 'any';
+  subject: string;
+  body: string;
+  /** Offered when writing a mail. */
+  active: boolean;
+  /** One of those every shop starts with (until the shop removes it). */
+  standard: boolean;
+}
+
+/** A mail's subject and text with the repair's fields filled in, and what could not be. */
+export interface MailMergePreview {
+  subject: string;
+  body: string;
+  /** Fields the repair has no value for (left out). */
+  missingFields: string[];
+  /** `{names}` Bayline does not know (refused on Send). */
+  unknownFields: string[];
+  /** The template's audience, when a template was used. */
+  audience: EmailTemplate['audience'] | null;
+}

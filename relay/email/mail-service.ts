@@ -46,7 +46,7 @@ export interface MailServiceOptions {
   pollMs?: number;
   /** The providers mailboxes may connect through; by default those the config has an app for. */
   providers?: MailProvider[];
-  /** The relay's blob folder: a mail's files are kept there (without it, they are listed as not kept). */
+  /** The relay's blob folder: a mail's files are kept there (without it, they are listed as not kept), and the documents sent with mail are read from it. */
   blobDir?: string;
 }
 
@@ -422,6 +422,7 @@ export class MailService {
       address: account.address,
       owner: this.owner,
       announce: () => this.storage.announceChanges(account.workspaceId),
+      blobs: this.blobs,
     });
   }
 

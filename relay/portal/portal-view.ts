@@ -131,6 +131,20 @@ function toFile(a: { id: string; kind: string | null; file_name: string | null; 
  * arrive by sync before the desk's upload of the file finishes): the page would show a broken image.
  * The page shows them once the upload lands (the blob route announces the workspace as changed).
  */
+/** Whether the customer's address is among a mail's sender and recipients. */
+function customerOnMail(address: string | null | undefined, m: { email_from: string | null; email_to: string | null; email_cc: string | null }): boolean {
+  if (!address) return false;
+  const wanted = address.trim().toLowerCase();
+  return [m.email_from, m.email_to, m.email_cc].some((json) => {
+    try {
+      const v: unknown = JSON.parse(json ?? '[]');
+      return (Array.isArray(v) ? v : [v]).some((p) => typeof p?.address === 'string' && p.address.trim().toLowerCase() === wanted);
+    } catch {
+      return false;
+    }
+  });
+}
+
 export async function loadPortalView(
   db: Db,
   roId: string,
@@ -146,7 +160,7 @@ export async function loadPortalView(
   const [settings, customer, vehicle, events, dates, exceptions, allFiles, messages] = await Promise.all([
     readSettings(db),
     ro.customer_id
-      ? db.selectFrom('customers').select(['first_name']).where('id', '=', ro.customer_id).executeTakeFirst()
+      ? db.selectFrom('customers').select(['first_name', 'email']).where('id', '=', ro.customer_id).executeTakeFirst()
       : undefined,
     ro.vehicle_id
       ? db.selectFrom('vehicles').select(['year', 'make', 'model', 'color', 'plate']).where('id', '=', ro.vehicle_id).executeTakeFirst()
@@ -170,7 +184,7 @@ export async function loadPortalView(
       .execute(),
     db
       .selectFrom('messages')
-      .select(['id', 'direction', 'author', 'body', 'at', 'channel', 'status'])
+      .select(['id', 'direction', 'author', 'body', 'at', 'channel', 'status', 'email_from', 'email_to', 'email_cc'])
       .where('ro_id', '=', roId)
       .orderBy('at')
       .orderBy('id')
@@ -191,9 +205,14 @@ export async function loadPortalView(
     current: s === stage,
   }));
   // Portal messages and texts are one conversation; a text shows once it was sent or is going
-  // (not a draft, a refused or failed one, nor one held for the morning).
+  // (not a draft, a refused or failed one, nor one held for the morning). A mail shows only when
+  // the customer wrote it or was on it (To or Cc), and the shop's once sent: mail between the shop
+  // and the adjuster stays at the desk.
   const shown = messages.filter(
-    (m) => m.channel === 'portal' || m.channel === 'email' || (m.channel === 'sms' && (m.direction === 'in' || TEXT_SHOWN.has(m.status ?? ''))),
+    (m) =>
+      m.channel === 'portal' ||
+      (m.channel === 'email' && customerOnMail(customer?.email, m) && (m.direction === 'in' || m.status === 'sent')) ||
+      (m.channel === 'sms' && (m.direction === 'in' || TEXT_SHOWN.has(m.status ?? ''))),
   );
   const messageIds = new Set(shown.map((m) => m.id));
   const byMessage = new Map<string, PortalFile[]>();

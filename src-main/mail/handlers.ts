@@ -10,6 +10,8 @@ import type { HandlerMap } from '../api/dispatch.js';
 import type { HandlerContext } from '../api/desk-context.js';
 import { actorOf, intent } from '../api/actor.js';
 import { loadDetail } from '../repair-orders/queries.js';
+import { roContext } from '../messages/merge-fields.js';
+import { checkDocuments, fillForSending, newMailIds } from './compose.js';
 import { readDevice } from '../sync/device.js';
 
 const ADMIN_ROLES = ['owner', 'manager'];
@@ -87,6 +89,17 @@ async function unassignedMail(ctx: HandlerContext, id: string) {
   return row;
 }
 
+function parsePeople(json: string | null): Array<{ name: string; address: string }> {
+  try {
+    const v: unknown = JSON.parse(json ?? '[]');
+    return (Array.isArray(v) ? v : [v])
+      .filter((p): p is { name?: unknown; address: string } => typeof p?.address === 'string')
+      .map((p) => ({ name: typeof p.name === 'string' ? p.name : '', address: p.address }));
+  } catch {
+    return [];
+  }
+}
+
 /** "Re: " once, whatever the original subject already says. */
 export function replySubject(subject: string): string {
   return /^\s*re\s*:/i.test(subject) ? subject : `Re: ${subject}`;
@@ -138,8 +151,19 @@ export const mailHandlers: Partial<HandlerMap> = {
     const staff = await ctx.desk.db.selectFrom('staff').select('name').where('id', '=', ctx.session.staffId).executeTakeFirst();
     const from = JSON.parse(original.email_from ?? 'null') as { name: string; address: string } | null;
     if (!from?.address) throw new ApiError('invalid-args', 'This email has no sender address to answer.', 'replyToId');
-    const domain = (mailbox.address ?? 'bayline.invalid').split('@')[1] ?? 'bayline.invalid';
-    const id = `email:${crypto.randomUUID()}`;
+    // Reply all: everyone else the mail was to or copied to, as Cc; never the shop's own mailboxes.
+    const own = new Set((await ctx.desk.db.selectFrom('mailboxes').select('address').execute()).map((b) => (b.address ?? '').toLowerCase()));
+    const cc: Array<{ name: string; address: string }> = [];
+    if (args.replyAll) {
+      for (const p of [...parsePeople(original.email_to), ...parsePeople(original.email_cc)]) {
+        const a = p.address.toLowerCase();
+        if (own.has(a) || a === from.address.toLowerCase() || cc.some((x) => x.address.toLowerCase() === a)) continue;
+        cc.push(p);
+      }
+    }
+    const files = await checkDocuments(ctx.desk, args.roId, args.attachmentIds);
+    const body = await fillForSending(ctx, await roContext(ctx.desk, args.roId), args.body, 'text');
+    const { id, messageId } = newMailIds(mailbox.address);
     const now = ctx.desk.now().toISOString();
     const references = [original.email_references, original.email_message_id].filter(Boolean).join(' ') || null;
     await ctx.desk.store.write(intent(ctx, 'mail-reply', 'Email reply sent', args.roId), async (tx) => {
@@ -149,7 +173,7 @@ export const mailHandlers: Partial<HandlerMap> = {
         customer_id: original.customer_id,
         channel: 'email',
         direction: 'out',
-        body: args.body,
+        body,
         at: now,
         staff_id: ctx.session.staffId,
         author: staff?.name ?? null,
@@ -162,11 +186,13 @@ export const mailHandlers: Partial<HandlerMap> = {
         subject: replySubject(original.subject ?? ''),
         email_from: JSON.stringify({ name: '', address: mailbox.address }),
         email_to: JSON.stringify([from]),
-        email_cc: '[]',
+        email_cc: JSON.stringify(cc),
         email_thread_id: original.email_thread_id,
-        email_message_id: `<${id.slice(6)}.bayline@${domain}>`,
+        email_message_id: messageId,
         email_in_reply_to: original.email_message_id,
         email_references: references,
+        email_attachments: files,
+        template_id: args.templateId ?? null,
       });
     });
     return loadDetail(ctx.desk, args.roId);

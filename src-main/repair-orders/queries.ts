@@ -222,12 +222,23 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
         read: m.read_at !== null,
         status: m.status,
         statusDetail: m.status_detail,
-        attachments: files.filter((a) => a.messageId === m.id),
+        // A mail the shop sends carries some of the repair's documents (`email_attachments`): shown with it.
+        attachments: [...files.filter((a) => a.messageId === m.id), ...sentFiles(m, files)],
         email: m.channel === 'email' ? emailDetails(m) : null,
       }),
     ),
     portal: await loadPortalLink(desk, id),
   };
+}
+
+function sentFiles(m: RowOf<'messages'>, files: Attachment[]): Attachment[] {
+  if (!m.email_attachments || m.direction !== 'out') return [];
+  try {
+    const ids: unknown = JSON.parse(m.email_attachments);
+    return Array.isArray(ids) ? files.filter((f) => ids.includes(f.id)) : [];
+  } catch {
+    return [];
+  }
 }
 
 function parsePeople(json: string | null): MailPerson[] {

@@ -4,17 +4,16 @@
 // and they reach the relay with the next sync.
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { SmsPreview, SmsSettings, SmsTemplate, SmsWarning, UnassignedText } from '../../src-shared/domain.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
-import { portalUrl } from '../../src-shared/portal/token.js';
+import { normalizePhone } from '../../src-shared/phone.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import { isTimeZone, nextSendTime, sendWindow } from '../../src-shared/sms/quiet-hours.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
-import { DEFAULT_TEMPLATES, type MergeValues, renderTemplate } from '../../src-shared/sms/templates.js';
+import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/templates.js';
+import { mergeValues, type RoContext, roContext } from '../messages/merge-fields.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
 import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
-import { issueToken, portalBase } from '../portal/portal-links.js';
 import { loadDetail, toAttachment, vehicleLabel } from '../repair-orders/queries.js';
 import { readSettings } from '../workspace/handlers.js';
 
@@ -65,56 +64,6 @@ async function templateById(desk: Desk, id: string): Promise<SmsTemplate> {
 }
 
 // ---- the text for one repair -----------------------------------------------------------------
-
-interface RoContext {
-  ro: RowOf<'repair_orders'>;
-  customer: RowOf<'customers'> | undefined;
-}
-
-async function roContext(desk: Desk, roId: string): Promise<RoContext> {
-  const ro = await desk.db.selectFrom('repair_orders').selectAll().where('id', '=', roId).executeTakeFirst();
-  if (!ro) throw new ApiError('not-found', 'That repair order is not in this workspace.', 'roId');
-  const customer = ro.customer_id ? await desk.db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
-  return { ro, customer };
-}
-
-/** The repair's portal link as a full URL for a text (`?s=sms` counts the visit), issued here if this desk holds none. */
-async function portalLinkForText(ctx: HandlerContext, roId: string): Promise<string | null> {
-  const where = portalBase(ctx.desk);
-  if (!where) return null;
-  const held = ctx.desk.sqlite
-    .prepare(
-      `SELECT s.token FROM token_secrets s JOIN portal_tokens t ON t.id = s.token_id
-       WHERE t.ro_id = ? AND t.kind = 'customer' AND t.revoked_at IS NULL ORDER BY t.issued_at DESC LIMIT 1`,
-    )
-    .get(roId) as { token: string } | undefined;
-  let token = held?.token;
-  if (!token) {
-    token = await ctx.desk.store.write(intent(ctx, 'portal-link-issue', 'Portal link issued for a text', roId), (tx) =>
-      issueToken(tx, { roId, kind: 'customer', workspaceId: where.workspaceId, staffId: ctx.session.staffId, expiresAt: null }),
-    );
-  }
-  return `${portalUrl(where.base, token)}?s=sms`;
-}
-
-async function mergeValues(ctx: HandlerContext, c: RoContext, needsLink: boolean): Promise<Partial<MergeValues>> {
-  const settings = await readSettings(ctx.desk);
-  const vehicle = c.ro.vehicle_id ? await ctx.desk.db.selectFrom('vehicles').selectAll().where('id', '=', c.ro.vehicle_id).executeTakeFirst() : undefined;
-  const stage = (c.ro.stage ?? 'pictures') as keyof typeof settings.stageWording;
-  const promised = c.ro.promised_date
-    ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${c.ro.promised_date}T12:00:00Z`))
-    : '';
-  return {
-    first_name: c.customer?.first_name ?? '',
-    vehicle: vehicle ? vehicleLabel({ year: vehicle.year, make: vehicle.make, model: vehicle.model, color: null }) : '',
-    ro_number: c.ro.ro_number ? String(c.ro.ro_number) : '',
-    stage: settings.stageWording[stage] ?? '',
-    promised_date: promised,
-    portal_link: needsLink ? ((await portalLinkForText(ctx, c.ro.id)) ?? '') : '',
-    shop_name: settings.name,
-    shop_phone: formatPhone(normalizePhone(settings.phone) ?? settings.phone) || settings.phone,
-  };
-}
 
 async function composeText(ctx: HandlerContext, c: RoContext, input: { templateId?: string; body?: string }): Promise<{ text: string; missing: string[]; templateId: string | null }> {
   if (input.templateId) {

@@ -17,6 +17,7 @@ import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
 import { PrintSection } from './PrintSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
+import { EmailComposer } from '../mail/EmailComposer.js';
 
 export function RepairOrderView({ id }: { id: string }) {
   const { api, go, shop } = useDesk();
@@ -122,6 +123,7 @@ export function RepairOrderView({ id }: { id: string }) {
         <div className="ro-col">
           <Conversation ro={ro} unreadIds={unreadIds} onChanged={live.set} />
           <TextComposer ro={ro} onChanged={live.set} />
+          <EmailComposer ro={ro} onChanged={live.set} />
           <ExceptionsSection ro={ro} tags={lists.data?.tags ?? []} onChanged={live.set} />
           <NotesSection ro={ro} onChanged={live.set} />
         </div>

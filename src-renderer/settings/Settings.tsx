@@ -1,6 +1,6 @@
 // The shop's settings: profile, logo and colours (previewed live on the portal), the stage wording
 // customers read, sub-statuses, exception tags, staff and their PINs, printing, and pairing with
-// the shop's relay; texting (help text, hours, templates); the shop's mailboxes (Email).
+// the shop's relay; texting (help text, hours, templates); the shop's mailboxes (Email) and email templates.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { ArgsOf } from '../../src-shared/api/contract.js';
 import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, WorkspaceSettings } from '../../src-shared/domain.js';
@@ -15,6 +15,7 @@ import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
+import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -26,6 +27,7 @@ const SECTIONS = [
   ['printing', 'Printing'],
   ['texts', 'Texts'],
   ['email', 'Email'],
+  ['email-templates', 'Email templates'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -164,6 +166,8 @@ export function Settings() {
           <TextSettings />
 
           <MailSettings />
+
+          <EmailTemplateSettings />
 
           <RelaySection />
         </div>

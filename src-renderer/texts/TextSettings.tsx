@@ -17,6 +17,8 @@ function sampleValues(shopName: string, shopPhone: string) {
     first_name: 'Zoë',
     vehicle: '2019 Honda Accord',
     ro_number: '1042',
+    claim_number: 'SF-2291-7734',
+    adjuster_name: 'Pat Adjuster',
     stage: 'We are repairing your car.',
     promised_date: 'Friday, December 4',
     portal_link: 'https://relay.bayline.app/t/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefgh?s=sms',

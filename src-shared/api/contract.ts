@@ -8,6 +8,8 @@ import type {
   BayLink,
   Mailbox,
   UnassignedMail,
+  EmailTemplate,
+  MailMergePreview,
   ChangedEvent,
   Customer,
   ExceptionTag,
@@ -31,6 +33,7 @@ import { DELAY_REASONS } from '../exceptions.js';
 import { PAPERS, PRINT_KINDS, type PrintSettings, type RenderedPrint } from '../printing.js';
 import { STAGES } from '../stages.js';
 import { MAIL_PROVIDERS, type MailProviderId } from '../email/providers.js';
+import { EMAIL_AUDIENCES, MAX_EMAIL_ATTACHMENTS } from '../email/templates.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 
 function method<A extends z.ZodType>(args: A) {
@@ -56,6 +59,14 @@ const blobHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in h
 const none = z.object({}).strict();
 const printKind = z.enum(PRINT_KINDS);
 const paper = z.enum(Object.keys(PAPERS) as [keyof typeof PAPERS, ...(keyof typeof PAPERS)[]]);
+
+/** "customer", "adjuster" (the repair's people) or an email address, named in the refusal when it is none. */
+const mailRecipient = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .refine((v) => v === 'customer' || v === 'adjuster' || z.email().safeParse(v).success, { error: (iss) => `"${String(iss.input)}" is not an email address` });
+const mailAttachmentIds = z.array(id).max(MAX_EMAIL_ATTACHMENTS, `may hold at most ${MAX_EMAIL_ATTACHMENTS} files`).default([]);
 
 const dayHours = z.object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) }).nullable();
 
@@ -298,7 +309,69 @@ export const API = {
   'mail-inbox-attach': method(z.object({ id, roId: id }).strict()).returns<UnassignedMail[]>(),
   /** Sets a mail aside (not about a repair): it leaves the inbox and stays in the mailbox. */
   'mail-inbox-ignore': method(z.object({ id }).strict()).returns<UnassignedMail[]>(),
-  'mail-reply': method(z.object({ roId: id, replyToId: id, body: required(20_000) }).strict()).returns<RepairOrderDetail>(),
+  'mail-reply': method(
+    z
+      .object({
+        roId: id,
+        replyToId: id,
+        body: required(20_000),
+        /** Also to everyone else the mail was to or copied to (the shop's own mailboxes left out), as Cc. */
+        replyAll: z.boolean().default(false),
+        /** The repair's documents and photos to send with it (`attachments` ids). */
+        attachmentIds: mailAttachmentIds,
+        templateId: id.optional(),
+      })
+      .strict(),
+  ).returns<RepairOrderDetail>(),
+
+  // ---- writing mail (new mail from the repair, templates, a person's answer to "check needed").
+  /**
+   * Send: the person at this window approves a new mail from the repair. `to`/`cc` take
+   * "customer" (the customer's email), "adjuster" (the repair's adjuster email) or an address.
+   * From `mailboxId`, or the mailbox of the repair's last mail, or the first connected. Merge
+   * fields left in the subject or text are filled in now.
+   */
+  'mail-compose': method(
+    z
+      .object({
+        roId: id,
+        to: z.array(mailRecipient).min(1, 'needs at least one address').max(50, 'may hold at most 50 addresses'),
+        cc: z.array(mailRecipient).max(50, 'may hold at most 50 addresses').default([]),
+        subject: required(300),
+        body: required(50_000),
+        mailboxId: id.optional(),
+        attachmentIds: mailAttachmentIds,
+        templateId: id.optional(),
+      })
+      .strict(),
+  ).returns<RepairOrderDetail>(),
+  /** A template's (or the typed) subject and text with this repair's fields filled in. */
+  'mail-merge-preview': method(
+    z.object({ roId: id, templateId: id.optional(), subject: text(300).optional(), body: text(50_000).optional() }).strict(),
+  ).returns<MailMergePreview>(),
+  /**
+   * A person's answer for a mail the relay could not be sure about: "sent" (it is in the Sent
+   * folder) or "send-again" (it is not: a new mail with a new Message-ID and the same content is
+   * approved, and this one is marked not sent). The same row is never sent twice.
+   */
+  'mail-check-resolve': method(z.object({ id, outcome: z.enum(['sent', 'send-again']) }).strict()).returns<RepairOrderDetail>(),
+  'email-template-list': method(none).returns<EmailTemplate[]>(),
+  /** Refuses a subject or text naming a field Bayline cannot fill in (named in the message). */
+  'email-template-save': method(
+    z
+      .object({
+        id: id.optional(),
+        name: required(80),
+        audience: z.enum(EMAIL_AUDIENCES).default('any'),
+        subject: required(300),
+        body: required(20_000),
+        active: z.boolean().default(true),
+      })
+      .strict(),
+  ).returns<EmailTemplate>(),
+  'email-template-delete': method(z.object({ id }).strict()).returns<EmailTemplate[]>(),
+  /** The templates in this order (every template's id once). */
+  'email-template-order': method(z.object({ ids: z.array(id).min(1).max(500) }).strict()).returns<EmailTemplate[]>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),

@@ -12,7 +12,7 @@
 // as google-auth-library reads Google's) and /oauth2/v3/certs (JWK). The fake serves the public
 // key itself where Google serves an X.509 certificate; the library verifies with either.
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 export interface FakeGoogleOptions {
   clientId: string;
@@ -112,7 +112,7 @@ export class FakeGoogle {
   /** Raw MIME of every message the API was asked to send, in order. */
   readonly sent: Array<{ raw: string; id: string; threadId: string }> = [];
   /** Counters a test can read: token grants by kind, revocations. */
-  readonly calls = { authorize: 0, codeGrants: 0, refreshGrants: 0, revoked: 0, pkceRefused: 0, historyList: 0 };
+  readonly calls = { authorize: 0, codeGrants: 0, refreshGrants: 0, revoked: 0, pkceRefused: 0, historyList: 0, uploads: 0 };
   private readonly codes = new Map<string, { redirectUri: string; challenge: string; method: string; scope: string; used: boolean }>();
   private readonly refreshTokens = new Map<string, { account: string; revoked: boolean }>();
   private readonly accessTokens = new Map<string, { account: string; refreshToken: string }>();
@@ -139,7 +139,24 @@ export class FakeGoogle {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(readonly options: FakeGoogleOptions) {
-    this.app = Fastify({ logger: false });
+    // Gmail takes mails up to 35 MB through its upload endpoint.
+    this.app = Fastify({ logger: false, bodyLimit: 50 * 1024 * 1024 });
+    // The SDK's media upload: multipart/related, the JSON metadata then the message/rfc822 bytes.
+    this.app.addContentTypeParser('multipart/related', { parseAs: 'buffer' }, (req, body, done) => {
+      const boundary = /boundary="?([^";]+)"?/.exec(String(req.headers['content-type']))?.[1];
+      if (!boundary) return done(new Error('multipart/related without a boundary'));
+      const parts = (body as Buffer)
+        .toString('latin1')
+        .split(`--${boundary}`)
+        .slice(1, -1)
+        .map((p) => {
+          const at = p.indexOf('\r\n\r\n');
+          return { head: p.slice(0, at).toLowerCase(), body: p.slice(at + 4).replace(/\r\n$/, '') };
+        });
+      const json = parts.find((p) => p.head.includes('application/json'));
+      const media = parts.find((p) => p.head.includes('message/rfc822'));
+      done(null, { metadata: json ? JSON.parse(Buffer.from(json.body, 'latin1').toString('utf8')) : {}, raw: media ? Buffer.from(media.body, 'latin1').toString('utf8') : null });
+    });
     this.app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
       done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
@@ -402,7 +419,7 @@ export class FakeGoogle {
 
     // ---- Gmail v1 -----------------------------------------------------------------------------
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/gmail/v1/')) return;
+      if (!req.url.startsWith('/gmail/v1/') && !req.url.startsWith('/upload/gmail/v1/')) return;
       const account = this.account(req.headers.authorization);
       if (!account) return gmailError(reply, 401, 'Request had invalid authentication credentials.');
       (req as unknown as { account: string }).account = account;
@@ -434,12 +451,12 @@ export class FakeGoogle {
       return { ...base, snippet: '', payload: { mimeType: 'message/rfc822', headers } };
     });
 
-    app.post('/gmail/v1/users/me/messages/send', async (req, reply) => {
-      const body = (req.body ?? {}) as { raw?: string; threadId?: string };
-      if (!body.raw) return gmailError(reply, 400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+    const send = async (req: FastifyRequest, reply: FastifyReply, input: { raw: string | null; threadId?: string }) => {
+      if (!input.raw) return gmailError(reply, 400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+      const body = { threadId: input.threadId };
       const box = this.mailbox(who(req));
       const threadId = body.threadId && [...box.messages.values()].some((m) => m.threadId === body.threadId) ? body.threadId : null;
-      const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
+      const raw = input.raw;
       const m = this.store(who(req), raw, ['SENT'], threadId);
       this.sent.push({ raw, id: m.id, threadId: m.threadId });
       if (this.faults.sendDelayMs > 0) await new Promise((r) => setTimeout(r, this.faults.sendDelayMs));
@@ -448,6 +465,17 @@ export class FakeGoogle {
         return gmailError(reply, 503, 'The service is currently unavailable.');
       }
       return { id: m.id, threadId: m.threadId, labelIds: m.labelIds };
+    };
+    app.post('/gmail/v1/users/me/messages/send', async (req, reply) => {
+      const body = (req.body ?? {}) as { raw?: string; threadId?: string };
+      return send(req, reply, { raw: body.raw ? Buffer.from(body.raw, 'base64url').toString('utf8') : null, threadId: body.threadId });
+    });
+    app.post('/upload/gmail/v1/users/me/messages/send', async (req, reply) => {
+      const q = req.query as { uploadType?: string };
+      const body = (req.body ?? {}) as { metadata?: { threadId?: string }; raw?: string | null };
+      if (q.uploadType !== 'multipart') return gmailError(reply, 400, 'This fake takes uploadType=multipart only.');
+      this.calls.uploads += 1;
+      return send(req, reply, { raw: body.raw ?? null, threadId: body.metadata?.threadId });
     });
 
     app.get('/gmail/v1/users/me/history', async (req, reply) => {

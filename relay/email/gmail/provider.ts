@@ -26,7 +26,11 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 class GmailMailbox implements MailboxClient {
-  constructor(private readonly gmail: gmail_v1.Gmail) {}
+  constructor(
+    private readonly gmail: gmail_v1.Gmail,
+    /** The API's root when not Google's (googleapis applies a client's rootUrl to plain requests but not to upload URLs). */
+    private readonly rootUrl: string | undefined = undefined,
+  ) {}
 
   private async fetch(id: string): Promise<ProviderMail | null> {
     const m = (await this.gmail.users.messages.get({ userId: 'me', id, format: 'raw' })).data;
@@ -80,7 +84,16 @@ class GmailMailbox implements MailboxClient {
 
   async send(mail: { raw: string; threadId: string | null }): Promise<SentCopy> {
     try {
-      const res = (await this.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(mail.raw).toString('base64url'), threadId: mail.threadId ?? undefined } })).data;
+      // A large mail (documents attached) goes through the upload endpoint as message/rfc822: the
+      // plain request's JSON body is only for small messages; uploads take up to Gmail's 35 MB.
+      const res = (
+        mail.raw.length > GMAIL_PLAIN_SEND_BYTES
+          ? await this.gmail.users.messages.send(
+              { userId: 'me', requestBody: { threadId: mail.threadId ?? undefined }, media: { mimeType: 'message/rfc822', body: mail.raw } },
+              this.rootUrl ? { rootUrl: this.rootUrl } : {},
+            )
+          : await this.gmail.users.messages.send({ userId: 'me', requestBody: { raw: Buffer.from(mail.raw).toString('base64url'), threadId: mail.threadId ?? undefined } })
+      ).data;
       return { providerId: res.id ?? null, threadId: res.threadId ?? null };
     } catch (err) {
       const status = statusOf(err);
@@ -130,6 +143,9 @@ async function keepWatch(app: GoogleApp, secret: string, current: PushRegistrati
   return { id, expiresAt: new Date(expiration).toISOString(), secret: null };
 }
 
+/** Larger mails are sent through the upload endpoint. */
+export const GMAIL_PLAIN_SEND_BYTES = 3 * 1024 * 1024;
+
 export function gmailProvider(app: GoogleApp): MailProvider {
   return {
     id: 'gmail',
@@ -157,7 +173,7 @@ export function gmailProvider(app: GoogleApp): MailProvider {
       },
     },
     open(secret) {
-      return new GmailMailbox(gmailFor(app, secret).gmail);
+      return new GmailMailbox(gmailFor(app, secret).gmail, app.apiUrl ?? undefined);
     },
     async revoke(secret) {
       await oauthClient(app).revokeToken(secret);
