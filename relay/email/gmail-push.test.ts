@@ -1,13 +1,13 @@
 // Gmail push on both storage engines, against the fake Google through the real SDKs
 // (googleapis' users.watch / users.stop, google-auth-library's verifyIdToken against the fake's
 // certificates), with polling as good as off (every 10 minutes): connecting registers a watch on
-// the operator's topic; an adjuster's email is on the right repair at the desk within 2 s of
-// arriving, by push alone; the watch is renewed once less than a day is left, also after a relay
+// the operator's topic; an adjuster's email is on the right repair at the desk by push alone
+// (how fast: `npm run bench`, part mail); the watch is renewed once less than a day is left, also after a relay
 // restart; forged pushes are refused and change nothing; disconnecting stops the watch.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Engine, eventually } from '../testing/sync-fixture.js';
 import { newPushSigningKey } from './fake-google/fake-google.js';
-import { ADJUSTER, CLAIM, type MailShop, PUSH_TOPIC, SHOP_MAILBOX, startMailShop } from './testing.js';
+import { ADJUSTER, CLAIM, type MailShop, PUSH_DEADLINE_MS, PUSH_TOPIC, SHOP_MAILBOX, startMailShop } from './testing.js';
 
 const TEN_MINUTES = 600_000;
 const DAY = 24 * 3600_000;
@@ -38,7 +38,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail push (%s)', (engine) => {
     return box.id;
   }
 
-  it('connect → watch on the topic → an adjuster\'s mail is on the repair at the desk within 2 s by push → renewed near expiry (also after a restart) → disconnect stops it', async () => {
+  it('connect → watch on the topic → an adjuster\'s mail is on the repair at the desk by push (polling is 10 minutes) → renewed near expiry (also after a restart) → disconnect stops it', async () => {
     s = await startMailShop(engine, { push: true, pollMs: TEN_MINUTES });
     const mailboxId = await connect();
 
@@ -58,9 +58,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail push (%s)', (engine) => {
     const [mail] = await eventually('the adjuster\'s mail at the desk', async () => {
       const rows = await deskMail();
       return rows.length === 1 && rows;
-    }, 2_000);
+    }, PUSH_DEADLINE_MS);
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(2_000);
+    expect(took).toBeLessThan(PUSH_DEADLINE_MS);
     expect(mail).toMatchObject({ ro_id: s.ro.id, direction: 'in', subject: `Supplement approved — claim ${CLAIM}` });
     await s.google.pushesSettled();
     expect(s.google.pushes.map((p) => p.status)).toEqual([204]);
@@ -68,18 +68,18 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail push (%s)', (engine) => {
 
     // Still more than a day left: a round keeps the watch as it is.
     s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Re: claim ${CLAIM}`, text: 'Photos attached later today.' });
-    await eventually('the second mail at the desk', async () => (await deskMail()).length === 2, 2_000);
+    await eventually('the second mail at the desk', async () => (await deskMail()).length === 2, PUSH_DEADLINE_MS);
     expect(watches()).toHaveLength(1);
 
     // Less than a day left (as 6 days later): the next round renews it for another 7 days.
     await s.f.storage.mail.setPush(mailboxId, { id: stored.pushId, expiresAt: new Date(Date.now() + DAY - 60_000).toISOString(), sealedSecret: null });
     s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Rental extension — claim ${CLAIM}`, text: 'Rental is extended by 3 days.' });
-    await eventually('the renewal', async () => watches().length === 2, 2_000);
+    await eventually('the renewal', async () => watches().length === 2, PUSH_DEADLINE_MS);
     await eventually('the renewed expiry kept', async () => {
       const a = await s!.f.storage.mail.findAccount(mailboxId);
       return Date.parse(a!.pushExpiresAt!) > Date.now() + 6 * DAY;
     });
-    await eventually('the third mail at the desk', async () => (await deskMail()).length === 3, 2_000);
+    await eventually('the third mail at the desk', async () => (await deskMail()).length === 3, PUSH_DEADLINE_MS);
 
     // After a restart the relay goes by the stored expiry: far enough, no new watch…
     await s.f.restart();
@@ -165,8 +165,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail push (%s)', (engine) => {
     const [mail] = await eventually('the waiting mail at the desk', async () => {
       const rows = await deskMail();
       return rows.length === 1 && rows;
-    }, 2_000);
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    }, PUSH_DEADLINE_MS);
+    expect(Date.now() - t0).toBeLessThan(PUSH_DEADLINE_MS);
     expect(mail).toMatchObject({ ro_id: s.ro.id, subject: `Estimate review — claim ${CLAIM}` });
     expect((await s.f.storage.mail.findAccount(mailboxId))!.cursor).not.toBe(cursor);
 
@@ -186,10 +186,10 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail push (%s)', (engine) => {
     await eventually('both mailboxes watched', async () => Boolean((await s!.f.storage.mail.findAccount(second.mailboxId))?.pushExpiresAt));
 
     s.google.deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'One for both.' });
-    await eventually('the mail at the first shop\'s desk', async () => (await deskMail()).length === 1, 2_000);
+    await eventually('the mail at the first shop\'s desk', async () => (await deskMail()).length === 1, PUSH_DEADLINE_MS);
     const otherStore = await s.f.storage.workspaceStore(other.id);
     await eventually('the mail at the second shop', async () =>
-      (await otherStore.db.selectFrom('messages').select('id').where('channel', '=', 'email').execute()).length === 1, 2_000);
+      (await otherStore.db.selectFrom('messages').select('id').where('channel', '=', 'email').execute()).length === 1, PUSH_DEADLINE_MS);
   });
 });
 

@@ -28,6 +28,8 @@ const RESYNC_LIMIT = 200;
 /** The providers' request timeout; a send claim older than twice this has no living sender. */
 const SEND_TIMEOUT_MS = 20_000;
 const LEASE_MS = 120_000;
+/** How many of the latest filings `filed` keeps (tests and logs read it). */
+const FILED_KEPT = 1000;
 
 export class MailError extends Error {
   constructor(
@@ -75,7 +77,7 @@ export class MailService {
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
   private readonly blobs: BlobStore | null;
-  /** What catching up found, newest last (tests and logs read it). */
+  /** What catching up found lately (the newest FILED_KEPT), newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
   constructor(
@@ -466,6 +468,8 @@ export class MailService {
         files: this.blobs ? { blobs: this.blobs, workspaceId: account.workspaceId, record: (blob) => this.storage.recordBlob(blob) } : null,
       });
       this.filed.push(filed);
+      // The newest only: a relay runs for months.
+      if (this.filed.length > FILED_KEPT) this.filed.splice(0, this.filed.length - FILED_KEPT);
       if (filed.how !== 'duplicate' && filed.how !== 'own-send') await this.storage.announceChanges(account.workspaceId);
     };
     try {

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
-import { ADJUSTER, CLAIM, type MailShop, SHOP_MAILBOX, startMailShop } from './testing.js';
+import { ADJUSTER, CLAIM, type MailShop, PUSH_DEADLINE_MS, SHOP_MAILBOX, startMailShop } from './testing.js';
 
 const SLOW_POLL = 600_000;
 
@@ -75,13 +75,13 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(account!.pushSecret).not.toContain(sub!.clientState!);
   });
 
-  it('an adjuster\'s mail arrives by push within 2 s; the reply goes out once from the shop\'s address in the conversation; the answer follows it', async () => {
+  it('an adjuster\'s mail arrives by push (polling is 10 minutes); the reply goes out once from the shop\'s address in the conversation; the answer follows it', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
     await connect();
     const started = Date.now();
     const first = ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Supplement approved — claim ${CLAIM}`, text: 'Supplement 1 is approved for $1,240.00. Please proceed.' });
-    const mail = await eventually('the adjuster\'s email on the repair', async () => (await roMessages()).find((m) => m.channel === 'email'), 2000);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const mail = await eventually('the adjuster\'s email on the repair', async () => (await roMessages()).find((m) => m.channel === 'email'), PUSH_DEADLINE_MS);
+    expect(Date.now() - started).toBeLessThan(PUSH_DEADLINE_MS);
     expect(ms().notified).toEqual([{ subscriptionId: [...ms().subscriptions.keys()][0], status: 202 }]);
     expect(mail).toMatchObject({ direction: 'in', body: 'Supplement 1 is approved for $1,240.00. Please proceed.', email: { subject: `Supplement approved — claim ${CLAIM}`, from: { name: 'Pat Adjuster', address: ADJUSTER } } });
     expect((await deskMail())[0]).toMatchObject({ ro_id: s.ro.id, email_thread_id: first.conversationId });
@@ -109,7 +109,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
 
     // The adjuster answers in the conversation from another address, no claim number: same repair.
     ms().deliver({ from: `Pat Adjuster <p.adjuster@statefarm.example>`, subject: 'Re: thanks', text: 'Great, keep me posted.', inReplyTo: ownId, references: `${first.messageId} ${ownId}` });
-    const answer = await eventually('the answer on the repair', async () => (await roMessages()).find((m) => m.body === 'Great, keep me posted.'), 2000);
+    const answer = await eventually('the answer on the repair', async () => (await roMessages()).find((m) => m.body === 'Great, keep me posted.'), PUSH_DEADLINE_MS);
     expect(answer.email?.subject).toBe('Re: thanks');
     expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(1);
     expect(await deskMail()).toHaveLength(3);

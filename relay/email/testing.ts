@@ -15,6 +15,13 @@ import { FakeGoogle } from './fake-google/fake-google.js';
 import { FakeMicrosoft } from './fake-microsoft/fake-microsoft.js';
 import { TokenVault } from './token-vault.js';
 
+/**
+ * How long a push-driven test waits for mail at the desk. Polling is slowed to minutes in those
+ * tests, so mail within this time came by push; how fast push is (the issue's "within 2 s") is
+ * measured by `npm run bench` (the `mail` part, p50/p99), not by a timed test on a busy machine.
+ */
+export const PUSH_DEADLINE_MS = 10_000;
+
 export const SHOP_MAILBOX = 'shop@example.com';
 export const ADJUSTER = 'pat.adjuster@statefarm.example';
 export const CLAIM = 'SF-2291-7734';
