@@ -23,6 +23,8 @@ export interface DraftServiceOptions {
   retryBaseMs?: number;
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
+
 /** Rough tokens of a text, when a server does not report usage (about four characters a token). */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -118,6 +120,8 @@ export class DraftService {
             }
           }
           clearTimeout(firstToken);
+          // The SDK ends the stream quietly when it is aborted: a timer or the desk stopped it.
+          if (controller.signal.aborted) throw new OpenAI.APIUserAbortError();
           if (text.trim() === '') {
             outcome = 'empty';
             yield { type: 'error', code: 'provider-error', message: 'The model answered with an empty draft. Try again, or use the template draft.' };
@@ -162,8 +166,8 @@ export class DraftService {
 
   private failure(err: unknown, why: 'first-token' | 'overall' | null, signal?: AbortSignal): ErrorLine {
     const { config } = this;
-    if (why === 'first-token') return { type: 'error', code: 'timeout', message: `The model did not start writing within ${Math.round(config.firstTokenMs / 1000)} s. Use the template draft, or try again in a moment.` };
-    if (why === 'overall' || err instanceof OpenAI.APIConnectionTimeoutError) return { type: 'error', code: 'timeout', message: `The model did not finish the draft within ${Math.round(config.timeoutMs / 1000)} s. Use the template draft, or try again in a moment.` };
+    if (why === 'first-token') return { type: 'error', code: 'timeout', message: `The model did not start writing within ${seconds(config.firstTokenMs)}. Use the template draft, or try again in a moment.` };
+    if (why === 'overall' || err instanceof OpenAI.APIConnectionTimeoutError) return { type: 'error', code: 'timeout', message: `The model did not finish the draft within ${seconds(config.timeoutMs)}. Use the template draft, or try again in a moment.` };
     if (signal?.aborted) return { type: 'error', code: 'provider-error', message: 'The draft was stopped.' };
     if (err instanceof OpenAI.APIError && err.status === 429) return { type: 'error', code: 'rate-limited', message: 'The model\'s provider is busy (too many requests). Use the template draft, or try again in a minute.' };
     if (err instanceof OpenAI.APIError && err.status !== undefined) return { type: 'error', code: 'provider-error', message: `The model's provider answered with an error (${err.status}). Use the template draft, or try again later.` };
