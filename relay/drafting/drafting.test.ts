@@ -12,7 +12,7 @@ import type { DraftingStatus, DraftStreamLine } from '../../src-shared/drafting/
 import { bearer } from '../../src-shared/sync/protocol.js';
 import { relayLoggerOptions } from '../server.js';
 import { monthOf } from '../storage/ai-usage-records.js';
-import type { Engine } from '../testing/sync-fixture.js';
+import { type Engine, eventually } from '../testing/sync-fixture.js';
 import { QUOTED_END, QUOTED_START } from './prompt.js';
 import { type DraftingShop, draftText, INJECTION, sampleContext, startDraftingShop } from './testing.js';
 
@@ -129,6 +129,29 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     s.fake.next({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     r = await s.draft();
     expect(r.lines).toEqual([{ type: 'error', code: 'provider-error', message: expect.stringMatching(/\(500\)/) }]);
+  });
+
+  it('stops asking the model when the desk hangs up, and still counts what was written', async () => {
+    s = await startDraftingShop(engine, { fake: { chunkMs: 80, wordsPerChunk: 1 } });
+    const controller = new AbortController();
+    const context = sampleContext();
+    const res = await fetch(`${s.fixture.relay.url}/drafting/draft`, {
+      method: 'POST',
+      headers: { authorization: s.authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'sms', recipient: 'customer', context }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'delta' });
+    controller.abort();
+    await eventually('the model\'s answer cut off', async () => s!.fake.closedEarly === 1);
+    const usage = await eventually('the cut draft counted', async () => {
+      const u = await s!.fixture.storage.aiUsage.get(s!.fixture.workspace.id, monthOf(new Date()));
+      return u.requests === 1 ? u : undefined;
+    });
+    expect(usage.outputTokens).toBeGreaterThan(0);
+    expect(s.fake.requests).toHaveLength(1);
   });
 
   it('refuses a shop over its monthly budget, a relay without a model, a bad body and an unknown desk', async () => {

@@ -101,7 +101,8 @@ export function composeDraft(messages: FakeRequest['body']['messages'], behaviou
   if (behaviour.kind === 'hallucinated-date') parts.push(`It will be ready on ${behaviour.date ?? 'December 24'}.`);
   if (behaviour.kind === 'wrong-amount') parts.push(`Your deductible is ${behaviour.amount ?? '$1,250.00'}.`);
   if (behaviour.kind === 'echo-injection') {
-    const quoted = between(all, QUOTED_START, QUOTED_END) ?? '';
+    // The rules name the markers too: the thread is in the last user message.
+    const quoted = between(messages.filter((m) => m.role === 'user').pop()?.content ?? '', QUOTED_START, QUOTED_END) ?? '';
     const untrusted = [...quoted.matchAll(/<<<MESSAGE \d+ from [^>\n]*\(untrusted\)[^\n]*\n([\s\S]*?)\n>>>END MESSAGE/g)].pop()?.[1];
     if (untrusted) parts.push(untrusted.replace(/^Subject:.*\n/, ''));
   }
@@ -115,6 +116,8 @@ const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 export class FakeOpenAI {
   readonly requests: FakeRequest[] = [];
+  /** Streamed answers the client hung up on before the end. */
+  closedEarly = 0;
   private readonly script: FakeBehaviour[] = [];
   private server: http.Server | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -209,6 +212,9 @@ export class FakeOpenAI {
     send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     const words = content.split(/(?<=\s)/);
     const per = this.options.wordsPerChunk ?? 3;
+    res.once('close', () => {
+      if (!res.writableFinished) this.closedEarly += 1;
+    });
     for (let i = 0; i < words.length; i += per) {
       if (res.destroyed) return;
       send({ ...base, choices: [{ index: 0, delta: { content: words.slice(i, i + per).join('') }, finish_reason: null }] });
