@@ -25,6 +25,15 @@ export interface DraftServiceOptions {
 
 const seconds = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
 
+/** A 429's or 503's "retry-after-ms" / "retry-after" (seconds), when the provider sent one. */
+function retryAfterMs(err: unknown): number | null {
+  const headers = err instanceof OpenAI.APIError ? err.headers : undefined;
+  const precise = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(precise) && precise > 0) return precise;
+  const seconds = Number(headers?.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+}
+
 /** Rough tokens of a text, when a server does not report usage (about four characters a token). */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -135,7 +144,8 @@ export class DraftService {
           const status = err instanceof OpenAI.APIError ? err.status : undefined;
           const retryable = text === '' && why === null && !signal?.aborted && (status === 429 || (status !== undefined && status >= 500));
           if (retryable && attempts <= config.maxRetries) {
-            const pause = (this.options.retryBaseMs ?? 250) * 2 ** (attempts - 1);
+            // The provider's own "try again in…" wins when it is longer; past the timeout, stop now.
+            const pause = Math.max((this.options.retryBaseMs ?? 250) * 2 ** (attempts - 1), retryAfterMs(err) ?? 0);
             const left = config.timeoutMs - (performance.now() - started);
             if (pause < left - 100) {
               await new Promise((r) => setTimeout(r, pause));

@@ -117,6 +117,14 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     expect(r.lines).toEqual([{ type: 'error', code: 'rate-limited', message: expect.stringMatching(/busy/) }]);
     expect(s.fake.requests.length - n).toBe(3);
 
+    // "Try again in a minute" from the provider: more than the draft may take, so no wait at all.
+    n = s.fake.requests.length;
+    s.fake.next({ kind: 'status', status: 429, retryAfterMs: 60_000 });
+    r = await s.draft();
+    expect(r.lines).toEqual([{ type: 'error', code: 'rate-limited', message: expect.stringMatching(/busy/) }]);
+    expect(r.ms).toBeLessThan(500);
+    expect(s.fake.requests.length - n).toBe(1);
+
     // A 500 once, then a good answer: the draft arrives whole.
     s.fake.next({ kind: 'status', status: 500 });
     n = s.fake.requests.length;

@@ -22,8 +22,8 @@ export type FakeBehaviour =
   | { kind: 'stall'; ms: number }
   /** The first words, then nothing for `ms`. */
   | { kind: 'stall-after-first'; ms: number }
-  /** An error answer with this status (429, 500…). */
-  | { kind: 'status'; status: number };
+  /** An error answer with this status (429, 500…), with a `retry-after-ms` header when given. */
+  | { kind: 'status'; status: number; retryAfterMs?: number };
 
 export interface FakeRequest {
   at: number;
@@ -187,6 +187,7 @@ export class FakeOpenAI {
 
     if (behaviour.kind === 'status') {
       const type = behaviour.status === 429 ? 'rate_limit_exceeded' : 'server_error';
+      if (behaviour.retryAfterMs !== undefined) res.setHeader('retry-after-ms', String(behaviour.retryAfterMs));
       return json(behaviour.status, { error: { message: behaviour.status === 429 ? 'Rate limit reached for requests.' : 'The server had an error while processing your request.', type, code: type } });
     }
     if (behaviour.kind === 'stall' && !(await this.wait(behaviour.ms, res))) return;
