@@ -99,7 +99,7 @@ export const draftingPlugin: FastifyPluginAsync<DraftingPluginOptions> = async (
     return service.status(auth.workspace.id);
   });
 
-  app.post('/drafting/draft', { bodyLimit: 256 * 1024 }, async (req, reply) => {
+  app.post('/drafting/draft', { bodyLimit: 1024 * 1024 }, async (req, reply) => {
     const auth = await desk(req, reply);
     if (!auth) return reply;
     const parsed = bodySchema.safeParse(req.body);

@@ -187,6 +187,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     expect(missing).toMatchObject({ status: 400, body: { field: 'context.ro.stage' } });
     expect(missing.body.message).toMatch(/context\.ro\.stage/);
     expect(await bad({ channel: 'email', recipient: 'customer', context })).toMatchObject({ status: 400, body: { field: 'context.channel' } });
+    const huge = { ...context, thread: [context.thread[0]!, { ...context.thread[1]!, body: 'x'.repeat(20_001) }] };
+    expect(await bad({ channel: 'sms', recipient: 'customer', context: huge })).toMatchObject({ status: 400, body: { field: 'context.thread.1.body', message: expect.stringMatching(/20000/) } });
 
     // A desk the relay does not know.
     const stranger = bearer('dev_unknown', 'not-a-secret');

@@ -69,5 +69,11 @@ describe('a draft\'s prompt', () => {
     expect(user).not.toContain('message number 4\n');
     expect(user).toContain('message number 5\n');
     expect(user).toContain('message number 24\n');
+    // A very long email is quoted by its beginning.
+    ctx.thread = [{ id: 'long', direction: 'in', channel: 'email', at: '2026-12-01T00:00:00.000Z', author: 'Pat', subject: 'Photos', body: `Please send photos. ${'x'.repeat(10_000)}` }];
+    const long = userOf(ctx);
+    expect(long).toContain('Please send photos.');
+    expect(long).toContain('[… the rest of this message is not shown]');
+    expect(long.length).toBeLessThan(8_000);
   });
 });

@@ -83,10 +83,14 @@ function rules(ctx: DraftContext): string {
   return lines.join('\n');
 }
 
+/** A quoted message's most: a long email's first 4,000 characters say what it asks. */
+export const QUOTED_MAX_CHARS = 4_000;
+const cut = (text: string) => (text.length > QUOTED_MAX_CHARS ? `${text.slice(0, QUOTED_MAX_CHARS)} [… the rest of this message is not shown]` : text);
+
 function quoted(m: DraftThreadMessage, n: number): string {
   const who = m.direction === 'in' ? `from ${defuse(m.author)} (untrusted)` : `from the shop (${defuse(m.author)})`;
   const subject = m.subject ? `\nSubject: ${defuse(m.subject)}` : '';
-  return `${MESSAGE_OPEN} ${n} ${who}, ${m.channel}, ${m.at} >>>${subject}\n${defuse(m.body)}\n${MESSAGE_CLOSE} ${n}`;
+  return `${MESSAGE_OPEN} ${n} ${who}, ${m.channel}, ${m.at} >>>${subject}\n${defuse(cut(m.body))}\n${MESSAGE_CLOSE} ${n}`;
 }
 
 function task(ctx: DraftContext): string {
