@@ -152,16 +152,18 @@ export class FakeOpenAI {
 
   private wait(ms: number, res: http.ServerResponse): Promise<boolean> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve(!res.destroyed);
-      }, ms);
-      this.timers.add(t);
-      res.once('close', () => {
+      const closed = () => {
         clearTimeout(t);
         this.timers.delete(t);
         resolve(false);
-      });
+      };
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        res.off('close', closed);
+        resolve(!res.destroyed);
+      }, ms);
+      this.timers.add(t);
+      res.once('close', closed);
     });
   }
 
