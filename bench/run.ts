@@ -14,7 +14,9 @@
 // inbound Gmail mail from the push webhook to a second desk beside the edit A → B latency of the
 // same run, see bench/mail.ts, which reads BENCH_MAIL_ENGINES and BENCH_MAIL_COUNT;
 // mail-catchup — mail that arrived while the relay was down, filed after its restart, beside Gmail
-// reads alone and audited store writes, see bench/mail-catchup.ts).
+// reads alone and audited store writes, see bench/mail-catchup.ts; drafting — a draft through the
+// relay's POST /drafting/draft against the fake OpenAI-compatible server, first token and whole
+// draft, beside a direct `openai` SDK call to the same fake, see bench/drafting.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +27,7 @@ import { seedDemoShop } from '../src-main/demo/demo-shop.js';
 import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { type BoardBenchResult, boardSummaryLines, runBoardBench } from './board.js';
+import { type DraftingBenchResult, draftingSummaryLines, runDraftingBench } from './drafting.js';
 import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js';
 import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
@@ -35,7 +38,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   let board: BoardBenchResult | null = null;
   let mail: MailBenchResult | null = null;
   let mailCatchUp: MailCatchUpBenchResult | null = null;
+  let drafting: DraftingBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -151,6 +155,11 @@ async function main(): Promise<void> {
       console.log(`\n[mail-catchup] mail waiting at Gmail while the relay was down, filed after its restart (${seconds(started)} so far)`);
       mailCatchUp = await runMailCatchUpBench();
     }
+    // --- h. a draft through the relay against the fake model, beside a direct SDK call
+    if (only.has('drafting')) {
+      console.log(`\n[drafting] a streamed draft through the relay against the fake model, beside a direct openai SDK call (${seconds(started)} so far)`);
+      drafting = await runDraftingBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -164,11 +173,12 @@ async function main(): Promise<void> {
     ...(board ? [writeResult('board', stamp, { ...header, benchmark: 'board', result: board })] : []),
     ...(mail ? [writeResult('mail', stamp, { ...header, benchmark: 'mail-inbound', result: mail })] : []),
     ...(mailCatchUp ? [writeResult('mail-catchup', stamp, { ...header, benchmark: 'mail-catchup', result: mailCatchUp })] : []),
+    ...(drafting ? [writeResult('drafting', stamp, { ...header, benchmark: 'drafting', result: drafting })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -186,6 +196,7 @@ async function main(): Promise<void> {
   if (board) for (const line of boardSummaryLines(board)) console.log(line);
   if (mail) for (const line of mailSummaryLines(mail)) console.log(line);
   if (mailCatchUp) for (const line of mailCatchUpSummaryLines(mailCatchUp)) console.log(line);
+  if (drafting) for (const line of draftingSummaryLines(drafting)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

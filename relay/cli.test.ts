@@ -120,8 +120,12 @@ describe('relay command line on a SQLite data folder', () => {
   it('serves: the relay answers, a desk pairs over HTTP with a code from `pair`, and Ctrl+C stops it', { timeout: 60_000 }, async () => {
     relay('workspace', 'create', '--data', dataDir, '--slug', 'served', '--name', 'Served Shop');
     const code = CODE.exec(relay('pair', '--data', dataDir, '--workspace', 'served').out)![0];
+    // A model for drafts on a local server (nothing listens there: only the settings are read).
+    const aiKey = 'sk-local-never-printed-0123456789';
+    const env = { ...process.env, BAYLINE_AI_BASE_URL: 'http://127.0.0.1:11434/v1', BAYLINE_AI_MODEL: 'llama3.1:8b', BAYLINE_AI_API_KEY: aiKey };
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--data', dataDir, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     try {
       let out = '';
@@ -146,8 +150,13 @@ describe('relay command line on a SQLite data folder', () => {
         body: JSON.stringify({ code: code.toLowerCase(), deviceName: 'Served front desk' }),
       });
       expect(pairing.status).toBe(200);
-      expect(await pairing.json()).toMatchObject({ workspace: { slug: 'served', name: 'Served Shop' } });
+      const paired = (await pairing.json()) as { deviceId: string; secret: string };
+      expect(paired).toMatchObject({ workspace: { slug: 'served', name: 'Served Shop' } });
       expect(out).not.toContain(code);
+      expect(out).toContain('Drafts: llama3.1:8b at ollama, 2,000,000 tokens per shop a month.');
+      const drafting = await fetch(`${url}/drafting`, { headers: { authorization: `Bearer ${paired.deviceId}.${paired.secret}` } });
+      expect(await drafting.json()).toMatchObject({ enabled: true, provider: 'ollama', model: 'llama3.1:8b', usage: { tokens: 0, budgetTokens: 2_000_000 } });
+      expect(out).not.toContain(aiKey);
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
 import { MailConfigError, readMailConfig } from './email/config.js';
+import { DraftingConfigError, readDraftingConfig } from './drafting/config.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
 import { openPostgresStorage } from './storage/postgres.js';
@@ -57,6 +58,14 @@ GMAIL_PUBSUB_TOPIC (projects/<project>/topics/<topic>) and GMAIL_PUSH_SERVICE_AC
 the push subscription to <public URL>/mail/gmail/push signs as); optional GMAIL_PUSH_AUDIENCE (the
 push URL by default), GMAIL_PUSH_LABELS (INBOX,SENT by default; ALL for every change) and
 GMAIL_PUSH_CERTS_URL (Google's signing certificates, for a test Google).
+
+Drafts (a model writes replies for a person to check and send): BAYLINE_AI_BASE_URL (any
+OpenAI-compatible server: https://api.openai.com/v1, an Azure OpenAI …/openai/v1 address, Ollama's
+http://127.0.0.1:11434/v1, vLLM, llama.cpp) and BAYLINE_AI_MODEL; BAYLINE_AI_API_KEY (not needed by
+a server you run yourself); optional BAYLINE_AI_MONTHLY_TOKENS (per shop, 2000000 by default; 0 for
+no limit), BAYLINE_AI_TIMEOUT_MS (30000), BAYLINE_AI_FIRST_TOKEN_MS (10000), BAYLINE_AI_MAX_RETRIES
+(2) and BAYLINE_AI_PROVIDER (a name for Settings and the audit trail). From the environment, or the
+same keys in a JSON file given with --drafting-config FILE. Without them, desks draft from templates.
 `;
 
 class UsageError extends Error {}
@@ -126,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       'trust-proxy': { type: 'boolean' },
       'telnyx-config': { type: 'string' },
       'mail-config': { type: 'string' },
+      'drafting-config': { type: 'string' },
       'area-code': { type: 'string' },
       number: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -162,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
 
   const telnyx = readTelnyxConfig(process.env, values['telnyx-config']);
   const mailConfig = full === 'serve' ? readMailConfig(process.env, values['mail-config']) : null;
+  const draftingConfig = full === 'serve' ? readDraftingConfig(process.env, values['drafting-config']) : null;
   const needTelnyx = (): TelnyxConfig => {
     if (!telnyx) throw new UsageError('Texting is not configured: set TELNYX_API_KEY (and TELNYX_MESSAGING_PROFILE_ID), or give --telnyx-config FILE.');
     return telnyx;
@@ -298,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
           trustProxy: values['trust-proxy'] ?? false,
           telnyx,
           mailConfig,
+          draftingConfig,
         });
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
         if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID).');
@@ -305,6 +317,8 @@ async function main(argv: string[]): Promise<number> {
         const gmailPush = mailConfig?.google?.push;
         if (gmailPush) console.log(`Gmail push: mailboxes watched on ${gmailPush.topic}; the push subscription delivers to ${relay.url}/mail/gmail/push signed as ${gmailPush.serviceAccount}.`);
         else if (mailConfig?.google) console.log('Gmail push is off (no GMAIL_PUBSUB_TOPIC): Gmail mailboxes are polled.');
+        if (!draftingConfig) console.warn('Drafting with a model is off: no BAYLINE_AI_BASE_URL and BAYLINE_AI_MODEL (desks draft from templates).');
+        else console.log(`Drafts: ${draftingConfig.model} at ${draftingConfig.provider}, ${draftingConfig.monthlyTokens === null ? 'no monthly limit' : `${draftingConfig.monthlyTokens.toLocaleString('en-US')} tokens per shop a month`}.`);
         console.log(`Bayline relay is running at ${relay.url} (storage: ${storage.engine}). Stop it with Ctrl+C.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -334,7 +348,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError) {
       console.error(err.message);
       process.exit(1);
     }

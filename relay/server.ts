@@ -13,6 +13,9 @@ import { syncPlugin } from './sync/sync-plugin.js';
 import { hideMailSecrets, type MailConfig } from './email/config.js';
 import { gmailPushRoute } from './email/gmail/push-route.js';
 import { mailPlugin } from './email/mail-plugin.js';
+import { hideDraftingSecrets, type DraftingConfig } from './drafting/config.js';
+import { DraftService, type DraftServiceOptions } from './drafting/draft-service.js';
+import { draftingPlugin } from './drafting/drafting-plugin.js';
 import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
@@ -41,6 +44,10 @@ export interface RelayOptions {
   mailConfig?: MailConfig | null;
   /** Tuning of the mail service (how often mailboxes are polled, the providers in tests). */
   mail?: Omit<MailServiceOptions, 'config' | 'publicUrl' | 'blobDir'>;
+  /** The operator's model for drafts (relay/drafting/config.ts); without it, GET /drafting says off and desks use templates. */
+  draftingConfig?: DraftingConfig | null;
+  /** Tuning of the drafting service (the clock, the pause between tries). */
+  drafting?: Omit<DraftServiceOptions, 'config'>;
 }
 
 export interface RunningRelay {
@@ -52,6 +59,8 @@ export interface RunningRelay {
   sms: SmsService | null;
   /** The mail service, when mail is configured. */
   mail: MailService | null;
+  /** The drafting service, when a model is configured. */
+  drafting: DraftService | null;
   close(): Promise<void>;
 }
 
@@ -62,6 +71,8 @@ const SECRET_KEYS = [
   ...['apiKey', 'publicKey', 'TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY', 'text', 'phone_number'],
   // Google: the app secret, OAuth codes, states and tokens.
   ...['clientSecret', 'GOOGLE_CLIENT_SECRET', 'refresh_token', 'access_token'],
+  // Drafting: the model's key (prompts and drafts are never logged at all).
+  ...['BAYLINE_AI_API_KEY'],
 ];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -140,6 +151,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.register(gmailPushRoute, { service: mail, config: options.mailConfig ?? null });
+  const drafting = options.draftingConfig
+    ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
+    : null;
+  await app.register(draftingPlugin, { service: drafting });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -155,6 +170,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     hub,
     sms,
     mail,
+    drafting,
     close() {
       closing ??= (async () => {
         hub.close();

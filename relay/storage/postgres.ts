@@ -31,6 +31,7 @@ import {
 } from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
+import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
@@ -329,6 +330,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     engine: 'postgres',
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
+    aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
     roNumbers: new RoNumberBlocks(
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),

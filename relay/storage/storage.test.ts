@@ -515,7 +515,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7]);
     });
 
@@ -660,7 +660,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         expect(db.prepare('SELECT count(*) AS n FROM mail_oauth_states').get()).toEqual({ n: 0 });
         db.prepare(account).run();
         expect(db.prepare(readBack).all()).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
-        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator')).toBe(5);
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 5)).toBe(5);
         expect(db.prepare(cursor).all()).toEqual([{ sync_cursor: '4242', push_id: null }]);
         db.close();
       } else {
@@ -674,8 +674,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect((await client.query('SELECT count(*)::int AS n FROM mail_oauth_states')).rows).toEqual([{ n: 0 }]);
           await client.query(account);
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
-          expect(await migratePostgres(client, options)).toBe(5);
+          expect(await migratePostgres(client, { ...options, target: 5 })).toBe(5);
           expect((await client.query(cursor)).rows).toEqual([{ sync_cursor: '4242', push_id: null }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 6 (drafting usage) keeps a version-5 relay\'s shops and counts tokens per shop and month', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const usage = (month: string) => `INSERT INTO ai_usage (workspace_id, month, input_tokens, output_tokens, requests) VALUES ('w1', '${month}', 1200, 80, 1)`;
+      const readBack = 'SELECT w.name, u.month, u.input_tokens, u.output_tokens, u.requests FROM workspaces w JOIN ai_usage u ON u.workspace_id = w.id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 5)).toBe(5);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 6)).toBe(6);
+        db.prepare(usage('2026-12')).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Kept', month: '2026-12', input_tokens: 1200, output_tokens: 80, requests: 1 }]);
+        // One row per shop and month.
+        expect(() => db.prepare(usage('2026-12')).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4248', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 5 })).toBe(5);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 6 })).toBe(6);
+          await client.query(usage('2026-12'));
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', month: '2026-12', input_tokens: '1200', output_tokens: '80', requests: '1' }]);
+          await expect(client.query(usage('2026-12'))).rejects.toThrow(/duplicate key/);
         } finally {
           await client.end();
         }
@@ -722,7 +753,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 5\)/);
+      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 6\)/);
       expect(await fingerprint()).toBe(before);
     });
 

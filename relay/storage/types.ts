@@ -1,6 +1,7 @@
 // What the relay keeps, whichever engine holds it: the operator's records (workspaces, desks,
 // pairing codes, blobs) and one synced workspace store per shop.
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
+import type { AiUsageRecords } from './ai-usage-records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -44,6 +45,8 @@ export interface RelayStorage {
   readonly sms: SmsRecords;
   /** Mail: connected mailboxes with their sealed tokens, sign-in states, cursors (relay/storage/mail-records.ts). */
   readonly mail: MailRecords;
+  /** Drafting: tokens and drafts per shop and month (relay/storage/ai-usage-records.ts). */
+  readonly aiUsage: AiUsageRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 

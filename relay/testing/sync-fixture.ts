@@ -58,6 +58,9 @@ export interface RelayFixtureOptions {
   /** Mail settings (the fake Google of relay/email/fake-google/, say). */
   mailConfig?: RelayOptions['mailConfig'];
   mail?: RelayOptions['mail'];
+  /** A model for drafts (the fake of relay/drafting/fake-openai/, say). */
+  draftingConfig?: RelayOptions['draftingConfig'];
+  drafting?: RelayOptions['drafting'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -74,6 +77,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     sms: options.sms,
     mailConfig: options.mailConfig,
     mail: options.mail,
+    draftingConfig: options.draftingConfig,
+    drafting: options.drafting,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

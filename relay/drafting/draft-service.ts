@@ -1,0 +1,186 @@
+// Writing a draft with the operator's model: the `openai` SDK against the configured
+// OpenAI-compatible endpoint, streamed, each piece of text passed on as it comes. The service
+// holds the timings: the first word must come within `firstTokenMs` and the whole draft within
+// `timeoutMs`; a 429 or a 5xx is tried again with a growing pause, but only before any text was
+// passed on (a draft is never stitched from two answers). Each draft's tokens are added to the
+// shop's month (relay/storage/ai-usage-records.ts), and a shop over its budget is refused before
+// anything is sent. Prompts and drafts are never logged: only counts and durations.
+import type { FastifyBaseLogger } from 'fastify';
+import OpenAI from 'openai';
+import type { DraftContext, DraftingStatus, DraftStreamLine } from '../../src-shared/drafting/context.js';
+import { monthOf } from '../storage/ai-usage-records.js';
+import type { RelayStorage } from '../storage/types.js';
+import type { DraftingConfig } from './config.js';
+import { buildDraftMessages } from './prompt.js';
+
+type ErrorLine = Extract<DraftStreamLine, { type: 'error' }>;
+
+export interface DraftServiceOptions {
+  config: DraftingConfig;
+  /** The clock (the month a draft counts in); tests move it. */
+  now?: () => Date;
+  /** First pause before trying again after a 429 or a 5xx (doubles each time). */
+  retryBaseMs?: number;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
+
+/** A 429's or 503's "retry-after-ms" / "retry-after" (seconds), when the provider sent one. */
+function retryAfterMs(err: unknown): number | null {
+  const headers = err instanceof OpenAI.APIError ? err.headers : undefined;
+  const precise = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(precise) && precise > 0) return precise;
+  const seconds = Number(headers?.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+}
+
+/** Rough tokens of a text, when a server does not report usage (about four characters a token). */
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+export class DraftService {
+  private readonly client: OpenAI;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: DraftServiceOptions,
+  ) {
+    const { config } = options;
+    // Our own retries (before the first word only) and timers: the SDK's are off.
+    this.client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 0, logLevel: 'off' });
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get config(): DraftingConfig {
+    return this.options.config;
+  }
+
+  async status(workspaceId: string): Promise<DraftingStatus> {
+    const month = monthOf(this.now());
+    const used = await this.storage.aiUsage.get(workspaceId, month);
+    return {
+      enabled: true,
+      provider: this.config.provider,
+      model: this.config.model,
+      usage: { month, tokens: used.inputTokens + used.outputTokens, budgetTokens: this.config.monthlyTokens },
+    };
+  }
+
+  /** Null when the shop may draft; else why not, in the shop's words. */
+  async overBudget(workspaceId: string): Promise<ErrorLine | null> {
+    const budget = this.config.monthlyTokens;
+    if (budget === null) return null;
+    const month = monthOf(this.now());
+    const used = await this.storage.aiUsage.get(workspaceId, month);
+    if (used.inputTokens + used.outputTokens < budget) return null;
+    return {
+      type: 'error',
+      code: 'budget',
+      message: `This shop has used its drafting allowance for ${month} (${budget.toLocaleString('en-US')} tokens). Drafts come from the templates until next month, or ask the relay's operator for more.`,
+    };
+  }
+
+  /**
+   * The draft as NDJSON lines: deltas, then `done` with the usage, or an `error` line. Never
+   * throws; `signal` ends it early (the desk went away), and nothing more is asked of the model.
+   */
+  async *draft(workspaceId: string, ctx: DraftContext, signal?: AbortSignal): AsyncGenerator<DraftStreamLine> {
+    const started = performance.now();
+    const { config } = this;
+    const messages = buildDraftMessages(ctx);
+    const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    let why: 'first-token' | 'overall' | null = null;
+    const overall = setTimeout(() => {
+      why = 'overall';
+      controller.abort();
+    }, config.timeoutMs);
+    let firstToken: NodeJS.Timeout | undefined;
+    let text = '';
+    let usage: { inputTokens: number; outputTokens: number } | null = null;
+    let attempts = 0;
+    let firstTokenMs: number | null = null;
+    let outcome: string = 'done';
+    try {
+      for (;;) {
+        attempts += 1;
+        firstToken = setTimeout(() => {
+          why = 'first-token';
+          controller.abort();
+        }, config.firstTokenMs);
+        try {
+          const stream = await this.client.chat.completions.create(
+            { model: config.model, messages, stream: true, stream_options: { include_usage: true }, temperature: 0.3 },
+            { signal: controller.signal, timeout: config.timeoutMs },
+          );
+          for await (const chunk of stream) {
+            if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
+            const piece = chunk.choices[0]?.delta?.content;
+            if (piece) {
+              if (firstTokenMs === null) {
+                clearTimeout(firstToken);
+                firstTokenMs = performance.now() - started;
+              }
+              text += piece;
+              yield { type: 'delta', text: piece };
+            }
+          }
+          clearTimeout(firstToken);
+          // The SDK ends the stream quietly when it is aborted: a timer or the desk stopped it.
+          if (controller.signal.aborted) throw new OpenAI.APIUserAbortError();
+          if (text.trim() === '') {
+            outcome = 'empty';
+            yield { type: 'error', code: 'provider-error', message: 'The model answered with an empty draft. Try again, or use the template draft.' };
+            return;
+          }
+          yield { type: 'done', provider: config.provider, model: config.model, usage: usage ?? { inputTokens: estimateTokens(messages.map((m) => m.content).join('')), outputTokens: estimateTokens(text) } };
+          return;
+        } catch (err) {
+          clearTimeout(firstToken);
+          const line = this.failure(err, why, signal);
+          const status = err instanceof OpenAI.APIError ? err.status : undefined;
+          const retryable = text === '' && why === null && !signal?.aborted && (status === 429 || (status !== undefined && status >= 500));
+          if (retryable && attempts <= config.maxRetries) {
+            // The provider's own "try again in…" wins when it is longer; past the timeout, stop now.
+            const pause = Math.max((this.options.retryBaseMs ?? 250) * 2 ** (attempts - 1), retryAfterMs(err) ?? 0);
+            const left = config.timeoutMs - (performance.now() - started);
+            if (pause < left - 100) {
+              await new Promise((r) => setTimeout(r, pause));
+              continue;
+            }
+          }
+          outcome = line.code;
+          yield line;
+          return;
+        }
+      }
+    } finally {
+      clearTimeout(overall);
+      clearTimeout(firstToken);
+      signal?.removeEventListener('abort', stop);
+      if (signal?.aborted) outcome = 'desk-left';
+      const counted = usage ?? { inputTokens: attempts > 0 && (text !== '' || outcome === 'done') ? Math.ceil(promptChars / 4) : 0, outputTokens: estimateTokens(text) };
+      await this.storage.aiUsage
+        .add({ workspaceId, month: monthOf(this.now()), inputTokens: counted.inputTokens, outputTokens: counted.outputTokens })
+        .catch((err: unknown) => this.log.error({ err: { message: (err as Error).message } }, 'drafting usage not recorded'));
+      // Counts and durations only: never the prompt, never the draft.
+      this.log.info(
+        { workspaceId, outcome, attempts, ms: Math.round(performance.now() - started), firstTokenMs: firstTokenMs === null ? null : Math.round(firstTokenMs), inputTokens: counted.inputTokens, outputTokens: counted.outputTokens, chars: text.length },
+        'draft written',
+      );
+    }
+  }
+
+  private failure(err: unknown, why: 'first-token' | 'overall' | null, signal?: AbortSignal): ErrorLine {
+    const { config } = this;
+    if (why === 'first-token') return { type: 'error', code: 'timeout', message: `The model did not start writing within ${seconds(config.firstTokenMs)}. Use the template draft, or try again in a moment.` };
+    if (why === 'overall' || err instanceof OpenAI.APIConnectionTimeoutError) return { type: 'error', code: 'timeout', message: `The model did not finish the draft within ${seconds(config.timeoutMs)}. Use the template draft, or try again in a moment.` };
+    if (signal?.aborted) return { type: 'error', code: 'provider-error', message: 'The draft was stopped.' };
+    if (err instanceof OpenAI.APIError && err.status === 429) return { type: 'error', code: 'rate-limited', message: 'The model\'s provider is busy (too many requests). Use the template draft, or try again in a minute.' };
+    if (err instanceof OpenAI.APIError && err.status !== undefined) return { type: 'error', code: 'provider-error', message: `The model's provider answered with an error (${err.status}). Use the template draft, or try again later.` };
+    return { type: 'error', code: 'provider-error', message: 'The relay could not reach the model\'s provider. Use the template draft, or try again later.' };
+  }
+}
