@@ -229,7 +229,7 @@ function findDates(body: string, today: string): FoundDate[] {
     // Bare abbreviations ("sat", "wed") are too often other words: only full names or "Mon." style with a capital.
     if (!/day\b/i.test(m[0]) && !/^[A-Z]/.test(m[2]!)) continue;
     const target = WEEKDAYS.findIndex((d) => d.startsWith(word.slice(0, 3)));
-    const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 4);
+    const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 8);
     if (/^,?\s*(?:\d|[a-z]{3})/i.test(after) && out.some((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 3)) continue;
     const ahead = (target - dayOfWeek + 7) % 7;
     const next = addDays(today, ahead);
