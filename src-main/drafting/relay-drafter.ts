@@ -105,14 +105,18 @@ export async function draftThroughRelay(desk: Desk, request: RelayDraftRequest, 
       if (parsed.type === 'error') return fail(parsed.code in NOTICES ? (parsed.code as keyof typeof NOTICES) : 'provider-error');
       return null;
     };
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      pending += decoder.decode(chunk, { stream: true });
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const outcome = handle(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
         if (outcome) {
-          controller.abort();
+          // The answer is known: whatever else the relay sends is not read.
+          void reader.cancel().catch(() => undefined);
           return outcome;
         }
       }
