@@ -24,6 +24,11 @@ describe('the fact guard', () => {
     expect(kinds('It will be ready Monday.')).toEqual(['date:Monday']);
     expect(kinds('It will be ready Wednesday.')).toEqual([]);
     expect(kinds('It will be ready Wednesday, Dec 16.')).toEqual([]);
+    // A weekday before a date is part of it: the span takes both, and a wrong weekday is flagged.
+    expect(kinds('It will be ready Monday, Dec 14.')).toEqual(['date:Monday, Dec 14']);
+    const wrongDay = checkFacts('It will be ready Monday, Dec 16.', ctx);
+    expect(wrongDay.map((f) => f.text)).toEqual(['Monday, Dec 16']);
+    expect(wrongDay[0]!.why).toBe('Wednesday, December 16 is not a Monday: check the day.');
   });
 
   it('resolves "tomorrow" in the shop\'s time zone, not UTC', () => {
@@ -84,6 +89,7 @@ describe('the fact guard', () => {
     const body = 'Ready Dec 14!';
     const [f] = checkFacts(body, ctx);
     expect(body.slice(f!.start, f!.end)).toBe('Dec 14');
-    expect(f!.why).toBe('The repair\'s facts have no date Monday, December 14 ("Dec 14").');
+    expect(f!.why).toBe("The repair's facts have no date Monday, December 14.");
+    expect(checkFacts('Ready tomorrow.', ctx)[0]!.why).toBe('The repair\'s facts have no date Friday, December 11 ("tomorrow").');
   });
 });

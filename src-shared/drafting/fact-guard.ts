@@ -182,6 +182,8 @@ function findTimes(body: string): Array<Found & { value: string }> {
 interface FoundDate extends Found {
   /** The dates it may mean (a weekday may be this week's coming one or the last one). */
   candidates: string[];
+  /** "Monday, Dec 16" when the 16th is a Wednesday. */
+  wrongWeekday?: boolean;
 }
 
 function findDates(body: string, today: string): FoundDate[] {
@@ -230,7 +232,15 @@ function findDates(body: string, today: string): FoundDate[] {
     if (!/day\b/i.test(m[0]) && !/^[A-Z]/.test(m[2]!)) continue;
     const target = WEEKDAYS.findIndex((d) => d.startsWith(word.slice(0, 3)));
     const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 8);
-    if (/^,?\s*(?:\d|[a-z]{3})/i.test(after) && out.some((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 3)) continue;
+    const named = /^,?\s*(?:the\s+)?(?:\d|[a-z]{3})/i.test(after) ? out.find((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 7) : undefined;
+    if (named) {
+      // "Monday, Dec 14" is one fact: the span takes the weekday, and a weekday that is not the date's is wrong.
+      named.start = m.index!;
+      named.text = body.slice(named.start, named.end);
+      const same = named.candidates.filter((c) => new Date(`${c}T12:00:00Z`).getUTCDay() === target);
+      if (same.length === 0) named.wrongWeekday = true;
+      continue;
+    }
     const ahead = (target - dayOfWeek + 7) % 7;
     const next = addDays(today, ahead);
     const prev = addDays(today, ahead === 0 ? -7 : ahead - 7);
@@ -313,8 +323,11 @@ export function checkFacts(body: string, ctx: DraftContext): FactFlag[] {
   for (const d of findDates(body, known.today)) {
     if (!free(d.start, d.end)) continue;
     taken.push([d.start, d.end]);
-    if (!d.candidates.some((c) => known.dates.has(c))) {
-      flag('date', d, `The repair's facts have no date ${humanDate(d.candidates[0]!)}${d.text.toLowerCase() !== humanDate(d.candidates[0]!).toLowerCase() ? ` ("${d.text}")` : ''}.`);
+    if (d.wrongWeekday) {
+      flag('date', d, `${humanDate(d.candidates[0]!)} is not a ${d.text.split(/[\s,]/)[0]}: check the day.`);
+    } else if (!d.candidates.some((c) => known.dates.has(c))) {
+      // "tomorrow" or "Monday" says which day it means; "Dec 14" already does.
+      flag('date', d, `The repair's facts have no date ${humanDate(d.candidates[0]!)}${/\d/.test(d.text) ? '' : ` ("${d.text}")`}.`);
     }
   }
   for (const t of findTimes(body)) {
