@@ -95,4 +95,29 @@ describe('drafting a text in the composer', () => {
     expect(outgoing()[0]!.body).toContain('Monday, Dec 14');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('Settings › Drafts: says what a provider receives, keeps the tone and signature, and shares amounts only when asked', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const drafts = page.getByRole('region', { name: 'Drafts' });
+    await drafts.getByText(/not connected to one\): Draft writes from your templates/).waitFor();
+    await drafts.getByText(/What the model’s provider receives/).waitFor();
+    await drafts.getByText(/Internal notes are never sent for a customer draft/).waitFor();
+    await drafts.getByLabel('The shop’s tone, in a few words').fill('Warm, short, no exclamation marks');
+    await drafts.getByLabel('Email signature').fill('Dana Park\nLakeside Collision');
+    await drafts.getByLabel(/Put the estimate total and deductible/).check();
+    await drafts.getByText(/and the estimate total and deductible\. Internal notes/).waitFor();
+    await drafts.getByRole('button', { name: 'Save draft settings' }).click();
+    await drafts.getByText('Draft settings saved.').waitFor();
+    expect(await t.call('drafting-settings-get', {})).toEqual({
+      enabled: true,
+      tone: 'Warm, short, no exclamation marks',
+      examples: [],
+      signature: 'Dana Park\nLakeside Collision',
+      shareAmountsWithCustomer: true,
+    });
+    await drafts.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'drafting-settings');
+    expect(await axeProblems(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
