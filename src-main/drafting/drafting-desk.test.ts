@@ -49,6 +49,10 @@ describe('drafts at a desk with no relay', () => {
     const audit = await t.call('audit-list', { roId: ro.id });
     const made = audit.find((a) => a.summary.startsWith('Draft made by'));
     expect(made?.summary).toBe('Draft made by the templates');
+    // Draft again in the same composer: the same draft is rewritten, not a second one added.
+    const again = await t.call('draft-create', { roId: ro.id, channel: 'sms', draftId: d.draftId! });
+    expect(again.draftId).toBe(d.draftId);
+    expect(outgoing(t)).toHaveLength(1);
     // It can be discarded like any draft.
     await t.call('sms-draft-discard', { id: d.draftId! });
     expect(outgoing(t).map((m) => m.status)).toEqual(['refused']);

@@ -49,7 +49,7 @@ export const draftingHandlers: Partial<HandlerMap> = {
     if (args.requestId) ctx.desk.publish({ type: 'draft-progress', requestId: args.requestId, text: result.body });
 
     const by = result.source === 'model' ? `${result.provider}/${result.model}` : 'the templates';
-    const draftId = args.channel === 'sms' ? await saveTextDraft(ctx, { roId: args.roId, body: result.body.slice(0, 1600) }, `Draft made by ${by}`) : null;
+    const draftId = args.channel === 'sms' ? await saveTextDraft(ctx, { roId: args.roId, body: result.body.slice(0, 1600), ...(args.draftId ? { id: args.draftId } : {}) }, `Draft made by ${by}`) : null;
     return { ...result, draftId, flags: checkFacts(result.body, context) };
   },
 

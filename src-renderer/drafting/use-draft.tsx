@@ -27,7 +27,7 @@ export function useDraft(opts: { roId: string; channel: DraftChannel; recipient:
   const live = useRef(opts);
   live.current = opts;
 
-  async function draft(extra: Pick<DraftRequest, 'replyToId' | 'milestone'> = {}) {
+  async function draft(extra: Pick<DraftRequest, 'replyToId' | 'milestone'> & { draftId?: string } = {}) {
     const requestId = `draft-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     setDrafting(true);
     setProblem(null);

@@ -174,7 +174,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
           </select>
         </label>
         <div className="actions">
-          <button type="button" onClick={() => void drafting.draft()} disabled={optedOut || drafting.drafting} aria-describedby="draft-help">
+          <button type="button" onClick={() => void drafting.draft(draftId ? { draftId } : {})} disabled={optedOut || drafting.drafting} aria-describedby="draft-help">
             {drafting.drafting ? 'Drafting…' : 'Draft'}
           </button>
           <span id="draft-help" className="hint">

@@ -393,6 +393,8 @@ export const API = {
         replyToId: id.optional(),
         /** Names the `draft-progress` events of this draft. */
         requestId: z.string().min(1).max(100).optional(),
+        /** A text draft from an earlier Draft in the same composer: it is rewritten instead of adding another. */
+        draftId: id.optional(),
       })
       .strict(),
   ).returns<DraftResult>(),
