@@ -96,6 +96,54 @@ describe('drafting a text in the composer', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('drafts a mail to the adjuster and an answer to the adjuster\'s mail, each only into the composer', async () => {
+    await t.call('ro-update', { id: ro.id, claimNumber: 'CLM-4410', adjusterName: 'Pat Adjuster', adjusterEmail: 'pat@lakeside-mutual.example' });
+    const now = new Date().toISOString();
+    await t.desk.store.write({ actor: 'relay', action: 'mail-in' }, async (tx) => {
+      const box = await tx.insert('mailboxes', { provider: 'gmail', address: 'desk@lakeside.example', state: 'connected', connected_at: now });
+      await tx.insert('messages', {
+        ro_id: ro.id,
+        channel: 'email',
+        direction: 'in',
+        mailbox_id: box,
+        subject: 'Photos for CLM-4410',
+        body: 'Please send the teardown photos for this claim.',
+        email_from: JSON.stringify({ name: 'Pat Adjuster', address: 'pat@lakeside-mutual.example' }),
+        email_to: JSON.stringify([{ name: '', address: 'desk@lakeside.example' }]),
+        author: 'Pat Adjuster',
+        at: now,
+      });
+    });
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.getByRole('button', { name: `RO ${ro.roNumber}`, exact: true }).click();
+    await page.getByRole('heading', { name: `RO ${ro.roNumber} · Zoe Nguyen` }).waitFor();
+    const before = outgoing();
+
+    // "Draft an answer" under the adjuster's mail.
+    await page.getByRole('button', { name: 'Draft an answer' }).click();
+    const reply = page.getByRole('form', { name: 'Reply to pat@lakeside-mutual.example' });
+    const replyBox = reply.getByLabel('Reply to pat@lakeside-mutual.example');
+    await expect.poll(() => replyBox.inputValue()).toMatch(/^Hi Pat,\n\nAbout RO \d+, claim CLM-4410, 2019 Honda Accord: the repair is at the Pictures stage\./);
+    expect(await replyBox.inputValue()).toContain("I'll send the photos you asked for today.");
+    await reply.getByText('Every date, amount and number in it comes from the repair.').waitFor();
+    await reply.getByRole('button', { name: 'Cancel' }).click();
+
+    // A new mail: with only the adjuster on To, Draft writes for the adjuster.
+    const composer = page.getByRole('region', { name: 'Email about this repair' });
+    await composer.getByRole('button', { name: 'Write an email' }).click();
+    // Zoe has no email address, so only the adjuster can be on it.
+    await composer.getByLabel('Pat Adjuster (adjuster)').selectOption('to');
+    await composer.getByRole('button', { name: 'Draft for the adjuster' }).click();
+    // Pat's mail is the last word in the conversation, so the draft answers it.
+    await expect.poll(() => composer.getByLabel('Subject').inputValue()).toBe('Re: Photos for CLM-4410');
+    expect(await composer.getByLabel('Email text').inputValue()).toMatch(/^Hi Pat,\n\n.*I'll send the photos you asked for today\./s);
+    await composer.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await screenshot(page, 'drafting-email-adjuster');
+    // Nothing was written, saved or sent by drafting mail.
+    expect(outgoing()).toEqual(before);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('Settings › Drafts: says what a provider receives, keeps the tone and signature, and shares amounts only when asked', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const drafts = page.getByRole('region', { name: 'Drafts' });

@@ -30,7 +30,7 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   // A draft goes to the adjuster when only the adjuster is "To"; otherwise it is written for the customer.
-  const draftFor = adjuster === 'to' && customer !== 'to' ? 'adjuster' : 'customer';
+  const draftFor = adjuster === 'to' && ro.adjusterEmail && (customer !== 'to' || !ro.customer.email) ? 'adjuster' : 'customer';
   const drafting = useDraft({
     roId: ro.id,
     channel: 'email',
