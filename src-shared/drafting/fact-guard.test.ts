@@ -31,6 +31,14 @@ describe('the fact guard', () => {
     expect(wrongDay[0]!.why).toBe('Wednesday, December 16 is not a Monday: check the day.');
   });
 
+  it('lets "today" through for what the shop will do, not for a claim about the car', () => {
+    expect(kinds("I'll check on the parts and get back to you today.")).toEqual([]);
+    expect(kinds('We will call you today.')).toEqual([]);
+    expect(kinds('Your car will be ready today.')).toEqual(['date:today']);
+    expect(kinds('We will have it ready today.')).toEqual(['date:today']);
+    expect(kinds('Your car will be ready today.', baseContext({ ro: { promisedDate: '2026-12-10' } }))).toEqual([]);
+  });
+
   it('resolves "tomorrow" in the shop\'s time zone, not UTC', () => {
     // 03:00 UTC on the 16th is still the 15th in Chicago: "tomorrow" there is the promised 16th.
     const late = baseContext({ now: '2026-12-16T03:00:00.000Z' });

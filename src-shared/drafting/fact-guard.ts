@@ -73,6 +73,8 @@ function localDate(value: string | null | undefined, timeZone: string): string |
 export interface KnownFacts {
   today: string;
   dates: Set<string>;
+  /** Dates of the repair itself (promised, its history, stages, exceptions): not today's date or the messages'. */
+  repairDates: Set<string>;
   times: Set<string>;
   cents: Set<number>;
   phones: Set<string>;
@@ -87,9 +89,11 @@ export function knownFacts(ctx: DraftContext): KnownFacts {
   const tz = ctx.timeZone;
   const today = shopToday(tz, new Date(ctx.now));
   const dates = new Set<string>([today]);
-  const add = (v: string | null | undefined) => {
+  const repairDates = new Set<string>();
+  const add = (v: string | null | undefined, ofRepair = true) => {
     const d = localDate(v, tz);
     if (d) dates.add(d);
+    if (d && ofRepair) repairDates.add(d);
   };
   const ro = ctx.ro;
   add(ro.promisedDate);
@@ -101,7 +105,7 @@ export function knownFacts(ctx: DraftContext): KnownFacts {
   }
   for (const e of ro.exceptions) add(e.since);
   for (const s of ro.stageHistory ?? []) add(s.at);
-  for (const m of ctx.thread) add(m.at);
+  for (const m of ctx.thread) add(m.at, false);
 
   // Times: only those the shop itself already wrote in this thread (never a customer's).
   const times = new Set<string>();
@@ -123,6 +127,7 @@ export function knownFacts(ctx: DraftContext): KnownFacts {
   return {
     today,
     dates,
+    repairDates,
     times,
     cents,
     phones,
@@ -323,7 +328,13 @@ export function checkFacts(body: string, ctx: DraftContext): FactFlag[] {
   for (const d of findDates(body, known.today)) {
     if (!free(d.start, d.end)) continue;
     taken.push([d.start, d.end]);
-    if (d.wrongWeekday) {
+    if (/^(?:today|tonight)$/i.test(d.text)) {
+      // "today" is fine for what the shop itself will do ("I'll check and get back to you today"),
+      // or when the repair holds today's date; "ready today" is a claim like any other date.
+      const sentence = body.slice(0, d.start).split(/[.!?\n]/).pop() ?? '';
+      const promise = /\b(?:I|we)\s*(?:'ll|will|can|am going to|are going to|plan to)\b/i.test(sentence) && !/\b(?:ready|done|finish|complet|pick\s?up|deliver)/i.test(sentence);
+      if (!promise && !known.repairDates.has(known.today)) flag('date', d, `The repair's facts hold nothing for ${d.text.toLowerCase()} (${humanDate(known.today)}).`);
+    } else if (d.wrongWeekday) {
       flag('date', d, `${humanDate(d.candidates[0]!)} is not a ${d.text.split(/[\s,]/)[0]}: check the day.`);
     } else if (!d.candidates.some((c) => known.dates.has(c))) {
       // "tomorrow" or "Monday" says which day it means; "Dec 14" already does.

@@ -74,7 +74,7 @@ function customerSentences(ctx: DraftContext): Sentence[] {
   } else if (ro.promisedDate && !done) {
     out.push({ text: `We expect it ready ${draftDate(ro.promisedDate)}.`, keep: 8 });
   } else if (!ro.promisedDate && !done && inbound && asks.eta.test(inbound.body)) {
-    out.push({ text: "I'll check on a ready date and get back to you today.", keep: 9 });
+    out.push({ text: "I'll check on the timing and get back to you today.", keep: 9 });
   }
   if (inbound && asks.money.test(inbound.body)) {
     out.push({ text: "I'll look at the numbers with your claim and get back to you today.", keep: 8 });
