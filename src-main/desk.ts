@@ -28,6 +28,7 @@ import { searchHandlers } from './search/handlers.js';
 import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
+import { draftingHandlers } from './drafting/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -94,6 +95,7 @@ export class Desk implements DeskContext {
       smsHandlers,
       mailHandlers,
       composeHandlers,
+      draftingHandlers,
       demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {
@@ -299,6 +301,10 @@ export class Desk implements DeskContext {
         at: r.at ?? '',
       })),
     });
+  }
+
+  publish(event: PushEvent): void {
+    this.emit(event);
   }
 
   private emit(event: PushEvent): void {

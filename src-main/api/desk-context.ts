@@ -3,7 +3,7 @@
 // depend on this, never on desk.ts, so the desk can import every handler without a loop.
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { ApiMethod, ParsedArgsOf, ResultOf } from '../../src-shared/api/contract.js';
+import type { ApiMethod, ParsedArgsOf, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
 import type { SyncStatus } from '../../src-shared/domain.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
@@ -27,6 +27,8 @@ export interface DeskContext {
   now(): Date;
   /** Online or offline since when, and what is still waiting to go out or come in. */
   syncStatus(): Promise<SyncStatus>;
+  /** Tells every window listening (the desk's event channel), e.g. a draft's text as it is written. */
+  publish(event: PushEvent): void;
   /** Pairs this open desk with the shop's relay and starts syncing. */
   pair(input: { relayUrl: string; code: string; deviceName?: string }): Promise<SyncStatus>;
 }

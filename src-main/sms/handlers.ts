@@ -158,6 +158,40 @@ export async function queueAutomatedText(desk: Desk, roId: string, templateId: s
   );
 }
 
+/**
+ * Saves (or updates) a text draft on a repair and answers its id. A draft is a `messages` row with
+ * status 'draft': it syncs, can be discarded, and nothing sends it until a person presses Send
+ * (`sms-send`). The drafting assistant (src-main/drafting) saves its drafts here too.
+ */
+export async function saveTextDraft(
+  ctx: HandlerContext,
+  args: { roId: string; id?: string; templateId?: string; body: string },
+  summary = 'Text draft saved',
+): Promise<string> {
+  const c = await roContext(ctx.desk, args.roId);
+  if (args.id) await requireDraft(ctx.desk, args.id, args.roId);
+  const name = await staffName(ctx);
+  return ctx.desk.store.write(intent(ctx, 'sms-draft-save', summary, args.roId), async (tx) => {
+    const values = { body: args.body, template_id: args.templateId ?? null, at: ctx.desk.now().toISOString() };
+    if (args.id) {
+      await tx.update('messages', args.id, values);
+      return args.id;
+    }
+    return tx.insert('messages', {
+      ...values,
+      ro_id: args.roId,
+      customer_id: c.ro.customer_id,
+      channel: 'sms',
+      direction: 'out',
+      staff_id: ctx.session.staffId,
+      author: name,
+      read_at: values.at,
+      status: 'draft',
+      automated: 0,
+    });
+  });
+}
+
 async function loadInbox(desk: Desk): Promise<UnassignedText[]> {
   const rows = await desk.db
     .selectFrom('messages')
@@ -244,27 +278,7 @@ export const smsHandlers: Partial<HandlerMap> = {
   },
 
   'sms-draft-save': async (args, ctx) => {
-    const c = await roContext(ctx.desk, args.roId);
-    if (args.id) await requireDraft(ctx.desk, args.id, args.roId);
-    const name = await staffName(ctx);
-    await ctx.desk.store.write(intent(ctx, 'sms-draft-save', 'Text draft saved', args.roId), async (tx) => {
-      const values = { body: args.body, template_id: args.templateId ?? null, at: ctx.desk.now().toISOString() };
-      if (args.id) await tx.update('messages', args.id, values);
-      else {
-        await tx.insert('messages', {
-          ...values,
-          ro_id: args.roId,
-          customer_id: c.ro.customer_id,
-          channel: 'sms',
-          direction: 'out',
-          staff_id: ctx.session.staffId,
-          author: name,
-          read_at: values.at,
-          status: 'draft',
-          automated: 0,
-        });
-      }
-    });
+    await saveTextDraft(ctx, args);
     return loadDetail(ctx.desk, args.roId);
   },
 

@@ -4,6 +4,7 @@
 // repair's documents. Send is the person's approval; the relay sends it once, and its state shows
 // in the conversation above.
 import { type FormEvent, useState } from 'react';
+import { DraftFacts, useDraft } from '../drafting/use-draft.js';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
@@ -28,6 +29,21 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
   const [missing, setMissing] = useState<string[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  // A draft goes to the adjuster when only the adjuster is "To"; otherwise it is written for the customer.
+  const draftFor = adjuster === 'to' && ro.adjusterEmail && (customer !== 'to' || !ro.customer.email) ? 'adjuster' : 'customer';
+  const drafting = useDraft({
+    roId: ro.id,
+    channel: 'email',
+    recipient: draftFor,
+    body,
+    onText: (text) => {
+      setTemplateId('');
+      setBody(text);
+    },
+    onDone: (r) => {
+      if (r.subject) setSubject(r.subject);
+    },
+  });
 
   const connected = (mailboxes.data ?? []).filter((b) => b.state === 'connected');
   const lastBox = [...ro.messages].reverse().find((m) => m.email?.mailboxId && connected.some((b) => b.id === m.email!.mailboxId))?.email?.mailboxId;
@@ -68,6 +84,10 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
 
   async function send(e: FormEvent) {
     e.preventDefault();
+    await drafting.guardSend(() => void sendNow());
+  }
+
+  async function sendNow() {
     const to = [...(customer === 'to' ? ['customer'] : []), ...(adjuster === 'to' ? ['adjuster'] : [])];
     const cc = [...(customer === 'cc' ? ['customer'] : []), ...(adjuster === 'cc' ? ['adjuster'] : [])];
     if (to.length === 0) {
@@ -90,6 +110,7 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
       );
       announce('Email approved. It is sent from the shop’s mailbox; its state shows in the conversation.');
       reset();
+      drafting.reset();
       setOpen(false);
     } catch (err) {
       setProblem(`Not sent: ${messageOf(err)}`);
@@ -152,6 +173,12 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
               ))}
             </select>
           </label>
+          <div className="actions">
+            <button type="button" onClick={() => void drafting.draft()} disabled={drafting.drafting}>
+              {drafting.drafting ? 'Drafting…' : `Draft for the ${draftFor}`}
+            </button>
+            <span className="hint">Writes from this repair’s facts for you to read and edit. Nothing is sent until you press Send.</span>
+          </div>
           <label className="field">
             <span>Subject</span>
             <input required maxLength={300} value={subject} onChange={(e) => setSubject(e.target.value)} />
@@ -166,6 +193,8 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
               Bayline has nothing to fill in for {missing.map((f) => `{${f}}`).join(', ')} yet, so it is left out. Read the email over before sending.
             </p>
           ) : null}
+          <DraftFacts body={body} result={drafting.result} flags={drafting.flags} />
+          <FieldProblem text={drafting.problem} />
           <DocumentPicker files={ro.attachments} chosen={files} onChange={setFiles} />
           <div className="actions">
             <button type="submit" className="primary" disabled={sending || tooLarge || subject.trim() === '' || body.trim() === ''}>
@@ -175,6 +204,7 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
               type="button"
               onClick={() => {
                 reset();
+                drafting.reset();
                 setOpen(false);
               }}
             >
@@ -184,6 +214,7 @@ export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChan
           <FieldProblem text={problem} />
         </form>
       )}
+      {drafting.confirmDialog}
     </section>
   );
 }

@@ -11,6 +11,7 @@ import { messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { attachmentsTooLarge, DocumentPicker } from './DocumentPicker.js';
+import { DraftFacts, useDraft } from '../drafting/use-draft.js';
 
 const STATUS: Record<string, string> = {
   approved: 'Approved, sending…',
@@ -89,6 +90,18 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
   const to = m.email?.from?.address ?? '';
   const own = new Set((mailboxes.data ?? []).map((b) => b.address.toLowerCase()));
   const others = [...(m.email?.to ?? []), ...(m.email?.cc ?? [])].filter((p) => !own.has(p.address.toLowerCase()) && p.address.toLowerCase() !== to.toLowerCase());
+  const fromAdjuster = !!ro.adjusterEmail && ro.adjusterEmail.toLowerCase() === to.toLowerCase();
+  const drafting = useDraft({
+    roId: ro.id,
+    channel: 'email',
+    recipient: fromAdjuster ? 'adjuster' : 'customer',
+    body,
+    onText: (text) => {
+      setTemplateId('');
+      setBody(text);
+    },
+    onDone: () => undefined,
+  });
 
   async function pickTemplate(id: string) {
     setTemplateId(id);
@@ -103,6 +116,10 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
 
   async function send(e: FormEvent) {
     e.preventDefault();
+    await drafting.guardSend(() => void sendNow());
+  }
+
+  async function sendNow() {
     setSending(true);
     try {
       onChanged(
@@ -113,6 +130,7 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
       setTemplateId('');
       setOpen(false);
       setProblem(null);
+      drafting.reset();
     } catch (err) {
       setProblem(messageOf(err));
     } finally {
@@ -122,9 +140,21 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
 
   if (!open) {
     return (
-      <button type="button" className="small" onClick={() => setOpen(true)}>
-        Reply
-      </button>
+      <div className="row">
+        <button type="button" className="small" onClick={() => setOpen(true)}>
+          Reply
+        </button>
+        <button
+          type="button"
+          className="small"
+          onClick={() => {
+            setOpen(true);
+            void drafting.draft({ replyToId: m.id });
+          }}
+        >
+          Draft an answer
+        </button>
+      </div>
     );
   }
   const active = (templates.data ?? []).filter((t) => t.active);
@@ -152,6 +182,8 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
         <span>Reply to {to}</span>
         <textarea rows={4} maxLength={20_000} value={body} onChange={(e) => setBody(e.target.value)} />
       </label>
+      <DraftFacts body={body} result={drafting.result} flags={drafting.flags} />
+      <FieldProblem text={drafting.problem} />
       <DocumentPicker files={ro.attachments} chosen={files} onChange={setFiles} />
       <div className="row">
         <button type="submit" className="primary" disabled={sending || body.trim() === '' || attachmentsTooLarge(ro.attachments, files) !== null}>
@@ -162,6 +194,7 @@ function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onC
         </button>
       </div>
       <FieldProblem text={problem} />
+      {drafting.confirmDialog}
     </form>
   );
 }

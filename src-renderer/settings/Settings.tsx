@@ -14,6 +14,7 @@ import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
+import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 
@@ -26,6 +27,7 @@ const SECTIONS = [
   ['staff', 'Staff'],
   ['printing', 'Printing'],
   ['texts', 'Texts'],
+  ['drafts', 'Drafts'],
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
   ['relay', 'Relay'],
@@ -164,6 +166,7 @@ export function Settings() {
           <PrintingDefaults />
 
           <TextSettings />
+          <DraftingSettings />
 
           <MailSettings />
 

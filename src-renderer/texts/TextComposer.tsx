@@ -10,6 +10,7 @@ import { useLive } from '../shared/use-live.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { useSendText } from './send-text.js';
 import { FieldProblem } from '../shared/Notice.js';
+import { DraftFacts, useDraft } from '../drafting/use-draft.js';
 
 /** Which characters make the text go as UCS-2, so a person can change them if the parts matter. */
 function whyShorterParts(text: string): string {
@@ -29,12 +30,28 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
   const [preview, setPreview] = useState<SmsPreview | null>(null);
   const [previewProblem, setPreviewProblem] = useState<string | null>(null);
   const asked = useRef(0);
+  // The text draft "Draft" saved on the repair: Send approves that draft (with the words as edited).
+  const [draftId, setDraftId] = useState<string | null>(null);
   const { send, sending, problem, setProblem, confirmDialog } = useSendText((next) => {
     onChanged(next);
     setBody('');
     setTemplateId('');
     setTemplateText(null);
     setPreview(null);
+    setDraftId(null);
+    drafting.reset();
+  });
+  const drafting = useDraft({
+    roId: ro.id,
+    channel: 'sms',
+    recipient: 'customer',
+    body,
+    onText: (text) => {
+      setTemplateId('');
+      setTemplateText(null);
+      setBody(text);
+    },
+    onDone: (r) => setDraftId(r.draftId),
   });
 
   async function ask(args: { templateId?: string; body?: string }): Promise<SmsPreview | null> {
@@ -88,7 +105,20 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
   // the template's id would fill it in again, and a date changed meanwhile would change the text.
   async function submit(e: FormEvent) {
     e.preventDefault();
-    await send({ roId: ro.id, body });
+    await drafting.guardSend(() => void sendNow());
+  }
+
+  async function sendNow() {
+    if (draftId) {
+      try {
+        // The draft holds the words as the person left them, then Send approves exactly that draft.
+        await api.call('sms-draft-save', { roId: ro.id, id: draftId, body });
+      } catch (err) {
+        setProblem(`Not sent: ${messageOf(err)}`);
+        return;
+      }
+      await send({ roId: ro.id, draftId });
+    } else await send({ roId: ro.id, body });
   }
 
   async function saveDraft() {
@@ -96,8 +126,10 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
       // A draft keeps the filled-in words ({first_name} and the like replaced): sending a draft
       // later sends exactly what it holds.
       const final = fromTemplate ? body : (await api.call('sms-preview', { roId: ro.id, body })).text;
-      onChanged(await api.call('sms-draft-save', { roId: ro.id, body: final, ...(fromTemplate ? { templateId } : {}) }));
+      onChanged(await api.call('sms-draft-save', { roId: ro.id, body: final, ...(draftId ? { id: draftId } : {}), ...(fromTemplate ? { templateId } : {}) }));
       announce('Text kept as a draft. It is not sent until someone presses Send.');
+      setDraftId(null);
+      drafting.reset();
       setBody('');
       setTemplateId('');
       setTemplateText(null);
@@ -141,6 +173,14 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
             ))}
           </select>
         </label>
+        <div className="actions">
+          <button type="button" onClick={() => void drafting.draft(draftId ? { draftId } : {})} disabled={optedOut || drafting.drafting} aria-describedby="draft-help">
+            {drafting.drafting ? 'Drafting…' : 'Draft'}
+          </button>
+          <span id="draft-help" className="hint">
+            Writes a text from this repair’s facts for you to read and edit. Nothing is sent until you press Send.
+          </span>
+        </div>
         <label className="field">
           <span>Text to {ro.customer.mobile ? formatPhone(ro.customer.mobile) : 'the customer'}</span>
           <textarea rows={4} maxLength={1600} value={body} disabled={optedOut} onChange={(e) => setBody(e.target.value)} />
@@ -167,6 +207,8 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
           </p>
         ))}
         {previewProblem ? <p className="field-problem">{previewProblem}</p> : null}
+        <DraftFacts body={body} result={drafting.result} flags={drafting.flags} />
+        <FieldProblem text={drafting.problem} />
         <div className="actions">
           <button type="submit" className="primary" disabled={!canSend}>
             {sending ? 'Sending…' : 'Send text'}
@@ -178,6 +220,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
         <FieldProblem text={problem} />
       </form>
       {confirmDialog}
+      {drafting.confirmDialog}
     </section>
   );
 }

@@ -35,6 +35,8 @@ import { STAGES } from '../stages.js';
 import { MAIL_PROVIDERS, type MailProviderId } from '../email/providers.js';
 import { EMAIL_AUDIENCES, MAX_EMAIL_ATTACHMENTS } from '../email/templates.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
+import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '../drafting/context.js';
+import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
 
 function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
@@ -373,6 +375,38 @@ export const API = {
   /** The templates in this order (every template's id once). */
   'email-template-order': method(z.object({ ids: z.array(id).min(1).max(500) }).strict()).returns<EmailTemplate[]>(),
 
+  // ---- drafts (issue 15): a model's or the templates' draft; nothing here ever sends.
+  /**
+   * A draft for this repair: the shop's model through the relay (streamed as `draft-progress`
+   * events with `requestId`), else the template drafter with a `notice` saying why. A text draft is
+   * saved like `sms-draft-save` (it syncs; only Send approves it); a mail draft stays in the composer.
+   */
+  'draft-create': method(
+    z
+      .object({
+        roId: id,
+        channel: z.enum(['sms', 'email']),
+        recipient: z.enum(['customer', 'adjuster']).default('customer'),
+        /** The stage the repair just reached, for a milestone draft ("Completed"). */
+        milestone: text(60).optional(),
+        /** The message being answered ("Draft reply"). */
+        replyToId: id.optional(),
+        /** Names the `draft-progress` events of this draft. */
+        requestId: z.string().min(1).max(100).optional(),
+        /** A text draft from an earlier Draft in the same composer: it is rewritten instead of adding another. */
+        draftId: id.optional(),
+      })
+      .strict(),
+  ).returns<DraftResult>(),
+  /** The facts in `body` that the repair does not hold (after a person edited a draft). */
+  'draft-check': method(
+    z.object({ roId: id, channel: z.enum(['sms', 'email']), recipient: z.enum(['customer', 'adjuster']).default('customer'), body: text(50_000) }).strict(),
+  ).returns<FactFlag[]>(),
+  'drafting-settings-get': method(none).returns<DraftingSettings>(),
+  'drafting-settings-save': method(draftingSettingsSchema).returns<DraftingSettings>(),
+  /** The relay's model and this month's usage; `enabled` false when the relay cannot be asked. */
+  'drafting-status': method(none).returns<DraftingStatus & { reachable: boolean }>(),
+
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),
 
@@ -416,7 +450,7 @@ export type ArgsOf<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
 export type ParsedArgsOf<M extends ApiMethod> = z.output<(typeof API)[M]['args']>;
 export type ResultOf<M extends ApiMethod> = (typeof API)[M]['result'];
 
-export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent;
+export type PushEvent = ChangedEvent | SyncEvent | MessageReceivedEvent | DraftProgressEvent;
 
 /**
  * Photos and PDFs move beside the typed calls (the browser host's WebSocket frames stop at 1 MiB):

@@ -43,6 +43,8 @@ export interface DraftContext {
     examples: string[];
     /** Closing lines of an email (name, shop, phone). */
     signature: string | null;
+    /** The shop's own email address (the guard lets it through). */
+    email?: string | null;
   };
   /** The person the draft is for. */
   to: { name: string; firstName: string; email: string | null; mobile: string | null };
@@ -51,12 +53,17 @@ export interface DraftContext {
     claimNumber: string | null;
     insurer: string | null;
     adjusterName: string | null;
+    /** The adjuster's contact details (for an adjuster draft; the guard lets them through). */
+    adjusterEmail?: string | null;
+    adjusterPhone?: string | null;
     vehicle: string | null;
     plate: string | null;
     /** The stage as the shop names it, and when the repair reached it. */
     stage: string;
     stageReachedAt: string | null;
     subStatus: string | null;
+    /** Every stage the repair reached, oldest first, as the shop names it. */
+    stageHistory?: Array<{ stage: string; at: string }>;
     /** YYYY-MM-DD. */
     promisedDate: string | null;
     promisedHistory: Array<{ from: string | null; to: string | null; reason: string | null; at: string }>;

@@ -1,0 +1,360 @@
+// The fact guard: every date, time, amount, phone number, RO or claim number, URL, email address
+// and stage name in a draft is looked for in the repair's facts (the DraftContext). What is not
+// there comes back as a FactFlag: the composer highlights it and Send asks the person first.
+// Pure: the same answer at the desk, in the composer and in the evaluation harness. Inbound
+// messages are untrusted, so a fact that only a customer's or adjuster's message holds is not a
+// fact of the repair (a customer writing "the repair is free" does not make $0 true).
+import { shopToday } from '../shop-day.js';
+import { STAGE_LABELS } from '../stages.js';
+import type { DraftContext, FactFlag } from './context.js';
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+const DAY_RE = '(\\d{1,2})(?:st|nd|rd|th)?';
+
+function monthIndex(name: string): number {
+  const key = name.toLowerCase().replace(/\.$/, '').slice(0, 3);
+  return MONTHS.findIndex((m) => m.startsWith(key));
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function validDate(y: number, m: number, d: number): string | null {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+  const iso = `${y}-${pad(m)}-${pad(d)}`;
+  const back = new Date(`${iso}T12:00:00Z`);
+  return back.getUTCMonth() + 1 === m ? iso : null;
+}
+
+/** A month and day without a year: the year that puts it nearest to today. */
+function nearestYear(m: number, d: number, today: string): string | null {
+  const y = Number(today.slice(0, 4));
+  const candidates = [y - 1, y, y + 1].map((year) => validDate(year, m, d)).filter((x): x is string => x !== null);
+  const dist = (iso: string) => Math.abs(Date.parse(`${iso}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`));
+  return candidates.sort((a, b) => dist(a) - dist(b))[0] ?? null;
+}
+
+function humanDate(iso: string): string {
+  return new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso}T12:00:00Z`));
+}
+
+function digits(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+/** A phone number's last ten digits (a leading US 1 dropped). */
+function phoneKey(s: string): string {
+  const d = digits(s);
+  return d.length === 11 && d.startsWith('1') ? d.slice(1) : d;
+}
+
+function squash(s: string): string {
+  return s.toLowerCase().replace(/[\s#:-]/g, '');
+}
+
+/** The local date (shop's zone) of an ISO instant, or the date itself for YYYY-MM-DD. */
+function localDate(value: string | null | undefined, timeZone: string): string | null {
+  if (!value) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : shopToday(timeZone, new Date(t));
+}
+
+/** The facts a draft may state, gathered from the context. */
+export interface KnownFacts {
+  today: string;
+  dates: Set<string>;
+  /** Dates of the repair itself (promised, its history, stages, exceptions): not today's date or the messages'. */
+  repairDates: Set<string>;
+  times: Set<string>;
+  cents: Set<number>;
+  phones: Set<string>;
+  roNumbers: Set<string>;
+  claimNumbers: Set<string>;
+  urls: string[];
+  emails: Set<string>;
+  stages: Set<string>;
+}
+
+export function knownFacts(ctx: DraftContext): KnownFacts {
+  const tz = ctx.timeZone;
+  const today = shopToday(tz, new Date(ctx.now));
+  const dates = new Set<string>([today]);
+  const repairDates = new Set<string>();
+  const add = (v: string | null | undefined, ofRepair = true) => {
+    const d = localDate(v, tz);
+    if (d) dates.add(d);
+    if (d && ofRepair) repairDates.add(d);
+  };
+  const ro = ctx.ro;
+  add(ro.promisedDate);
+  add(ro.stageReachedAt);
+  for (const h of ro.promisedHistory) {
+    add(h.from);
+    add(h.to);
+    add(h.at);
+  }
+  for (const e of ro.exceptions) add(e.since);
+  for (const s of ro.stageHistory ?? []) add(s.at);
+  for (const m of ctx.thread) add(m.at, false);
+
+  // Times: only those the shop itself already wrote in this thread (never a customer's).
+  const times = new Set<string>();
+  for (const m of ctx.thread) if (m.direction === 'out') for (const t of findTimes(m.body)) times.add(t.value);
+
+  const cents = new Set<number>();
+  if (ro.amounts) {
+    if (ro.amounts.estimateTotalCents !== null) cents.add(ro.amounts.estimateTotalCents);
+    if (ro.amounts.deductibleCents !== null) cents.add(ro.amounts.deductibleCents);
+  }
+  const phones = new Set<string>();
+  for (const p of [ctx.shop.phone, ctx.to.mobile, ro.adjusterPhone]) if (p && digits(p).length >= 7) phones.add(phoneKey(p));
+  const signature = ctx.shop.signature ?? '';
+  for (const m of signature.matchAll(PHONE)) phones.add(phoneKey(m[0]));
+
+  const urls = [ro.portalUrl, ...[...signature.matchAll(URL_RE)].map((m) => m[0])].filter((u): u is string => !!u).map(normUrl);
+  const emails = new Set<string>([ctx.to.email, ro.adjusterEmail, ctx.shop.email, ...[...signature.matchAll(EMAIL_RE)].map((m) => m[0])].filter((e): e is string => !!e).map((e) => e.toLowerCase()));
+  const stages = new Set<string>([ro.stage, ...(ro.stageHistory ?? []).map((s) => s.stage)].map((s) => s.toLowerCase()));
+  return {
+    today,
+    dates,
+    repairDates,
+    times,
+    cents,
+    phones,
+    roNumbers: new Set([squash(ro.roNumber)]),
+    claimNumbers: new Set(ro.claimNumber ? [squash(ro.claimNumber)] : []),
+    urls,
+    emails,
+    stages,
+  };
+}
+
+function normUrl(u: string): string {
+  return u.toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/[/.]+$/, '');
+}
+
+// ---- finders ---------------------------------------------------------------------------------
+
+interface Found {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]+[^\s<>"')\].,;:!?]/gi;
+const EMAIL_RE = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
+const PHONE = /(?<![\w/$.])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/])/g;
+const AMOUNT = /(?:\$\s?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\$\s?\d+(?:\.\d{1,2})?)(?:\s?(k|thousand))?|\b\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:dollars|usd)\b/gi;
+const FREE = /\b(?:free of charge|for free|no charge|no cost|at no cost|won'?t cost (?:you )?(?:anything|a (?:thing|cent|penny))|costs? nothing|(?<!feel )(?<!be )free(?! to\b))\b/gi;
+const RO_RE = /\b(?:RO|R\.O\.|repair order)\s*(?:#|no\.?|number)?\s*[-:]?\s*(\d{2,9})\b/gi;
+const CLAIM_RE = /\bclaim\s*(?:#|no\.?|number)?\s*[-:]?\s*([A-Z0-9][A-Z0-9-]{3,30}[A-Z0-9])\b/gi;
+
+function findTimes(body: string): Array<Found & { value: string }> {
+  const out: Array<Found & { value: string }> = [];
+  const re = /\b(\d{1,2})(?::(\d{2}))?\s?(a\.?m\.?|p\.?m\.?)(?![a-z])|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b/gi;
+  for (const m of body.matchAll(re)) {
+    let h: number;
+    let min: number;
+    if (m[3]) {
+      h = Number(m[1]) % 12;
+      min = Number(m[2] ?? 0);
+      if (Number(m[1]) > 12 || min > 59) continue;
+      if (m[3].toLowerCase().startsWith('p')) h += 12;
+    } else if (m[4]) {
+      h = Number(m[4]);
+      min = Number(m[5]);
+    } else {
+      h = m[6]!.toLowerCase() === 'midnight' ? 0 : 12;
+      min = 0;
+    }
+    // "4 pm." ends a sentence; "4 p.m." keeps its dots.
+    const text = /[^.]m\.$/i.test(m[0]) ? m[0].slice(0, -1) : m[0];
+    out.push({ start: m.index!, end: m.index! + text.length, text, value: `${pad(h)}:${pad(min)}` });
+  }
+  return out;
+}
+
+interface FoundDate extends Found {
+  /** The dates it may mean (a weekday may be this week's coming one or the last one). */
+  candidates: string[];
+  /** "Monday, Dec 16" when the 16th is a Wednesday. */
+  wrongWeekday?: boolean;
+}
+
+function findDates(body: string, today: string): FoundDate[] {
+  const out: FoundDate[] = [];
+  const push = (m: RegExpMatchArray, candidates: Array<string | null>) => {
+    const c = candidates.filter((x): x is string => x !== null);
+    if (c.length === 0) return;
+    const start = m.index!;
+    const text = m[0].replace(/\.$/, '');
+    const end = start + text.length;
+    if (out.some((o) => start < o.end && end > o.start)) return;
+    out.push({ start, end, text, candidates: c });
+  };
+  // 2026-12-14
+  for (const m of body.matchAll(/\b(\d{4})-(\d{2})-(\d{2})\b/g)) push(m, [validDate(Number(m[1]), Number(m[2]), Number(m[3]))]);
+  // December 14th, 2026 / Dec. 14
+  for (const m of body.matchAll(new RegExp(`\\b${MONTH_RE}\\s+${DAY_RE}\\b(?:,?\\s+(\\d{4}))?`, 'gi'))) {
+    const mo = monthIndex(m[1]!) + 1;
+    const d = Number(m[2]);
+    push(m, [m[3] ? validDate(Number(m[3]), mo, d) : nearestYear(mo, d, today)]);
+  }
+  // 14 December / 14th of Dec 2026
+  for (const m of body.matchAll(new RegExp(`\\b${DAY_RE}\\s+(?:of\\s+)?${MONTH_RE}(?![a-z])(?:,?\\s+(\\d{4}))?`, 'gi'))) {
+    const mo = monthIndex(m[2]!) + 1;
+    const d = Number(m[1]);
+    push(m, [m[3] ? validDate(Number(m[3]), mo, d) : nearestYear(mo, d, today)]);
+  }
+  // 12/14 or 12/14/2026 or 12/14/26 (US order)
+  for (const m of body.matchAll(/(?<![\d/])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?(?![\d/])/g)) {
+    const mo = Number(m[1]);
+    const d = Number(m[2]);
+    const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : null;
+    push(m, [y ? validDate(y, mo, d) : nearestYear(mo, d, today)]);
+  }
+  // today, tomorrow, the day after tomorrow, yesterday
+  for (const m of body.matchAll(/\b(?:the day after tomorrow|tomorrow|tonight|today|yesterday)\b/gi)) {
+    const w = m[0].toLowerCase();
+    push(m, [w === 'yesterday' ? addDays(today, -1) : w.startsWith('the day after') ? addDays(today, 2) : w === 'tomorrow' ? addDays(today, 1) : today]);
+  }
+  // (next|this) Monday, Monday — unless a date right after it says which day it is.
+  const dayOfWeek = new Date(`${today}T12:00:00Z`).getUTCDay();
+  for (const m of body.matchAll(/\b(?:(next|this|last)\s+)?(sun|mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?)(?:day)?\b/gi)) {
+    const word = m[2]!.toLowerCase();
+    if (!/day$/i.test(m[0]) && m[0].length < 3) continue;
+    // Bare abbreviations ("sat", "wed") are too often other words: only full names or "Mon." style with a capital.
+    if (!/day\b/i.test(m[0]) && !/^[A-Z]/.test(m[2]!)) continue;
+    const target = WEEKDAYS.findIndex((d) => d.startsWith(word.slice(0, 3)));
+    const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 8);
+    const named = /^,?\s*(?:the\s+)?(?:\d|[a-z]{3})/i.test(after) ? out.find((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 7) : undefined;
+    if (named) {
+      // "Monday, Dec 14" is one fact: the span takes the weekday, and a weekday that is not the date's is wrong.
+      named.start = m.index!;
+      named.text = body.slice(named.start, named.end);
+      const same = named.candidates.filter((c) => new Date(`${c}T12:00:00Z`).getUTCDay() === target);
+      if (same.length === 0) named.wrongWeekday = true;
+      continue;
+    }
+    const ahead = (target - dayOfWeek + 7) % 7;
+    const next = addDays(today, ahead);
+    const prev = addDays(today, ahead === 0 ? -7 : ahead - 7);
+    const mod = m[1]?.toLowerCase();
+    push(m, mod === 'last' ? [prev] : mod === 'next' ? [next, addDays(next, 7)] : [next, prev]);
+  }
+  return out;
+}
+
+function toCents(text: string, unit: string | undefined): number {
+  const n = Number(text.replace(/[^\d.]/g, ''));
+  return Math.round(n * 100 * (unit ? 1000 : 1));
+}
+
+function money(cents: number): string {
+  return `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: cents % 100 ? 2 : 0, maximumFractionDigits: 2 })}`;
+}
+
+/** Every fact in `body` that the repair's context does not hold, in the order they stand. */
+export function checkFacts(body: string, ctx: DraftContext): FactFlag[] {
+  const known = knownFacts(ctx);
+  const flags: FactFlag[] = [];
+  const taken: Array<[number, number]> = [];
+  const free = (s: number, e: number) => !taken.some(([a, b]) => s < b && e > a);
+  const flag = (kind: FactFlag['kind'], f: Found, why: string) => flags.push({ kind, text: f.text, start: f.start, end: f.end, why });
+  const found = (m: RegExpMatchArray): Found => ({ start: m.index!, end: m.index! + m[0].length, text: m[0] });
+
+  // URLs and email addresses first: their digits are not phone numbers or dates.
+  for (const m of body.matchAll(URL_RE)) {
+    const f = found(m);
+    taken.push([f.start, f.end]);
+    const u = normUrl(m[0]);
+    if (!known.urls.some((k) => u === k || u.startsWith(`${k}`))) flag('url', f, `The repair's facts have no link ${m[0]}.`);
+  }
+  for (const m of body.matchAll(EMAIL_RE)) {
+    const f = found(m);
+    if (!free(f.start, f.end)) continue;
+    taken.push([f.start, f.end]);
+    if (!known.emails.has(m[0].toLowerCase())) flag('email', f, `The repair's facts have no email address ${m[0]}.`);
+  }
+  for (const m of body.matchAll(RO_RE)) {
+    const f = found(m);
+    if (!free(f.start, f.end)) continue;
+    taken.push([f.start, f.end]);
+    if (!known.roNumbers.has(squash(m[1]!))) flag('ro-number', f, `This repair is RO ${[...known.roNumbers][0]}, not ${m[1]}.`);
+  }
+  for (const m of body.matchAll(CLAIM_RE)) {
+    const f = found(m);
+    if (!free(f.start, f.end) || !/\d/.test(m[1]!)) continue;
+    taken.push([f.start, f.end]);
+    if (!known.claimNumbers.has(squash(m[1]!))) {
+      flag('claim-number', f, known.claimNumbers.size ? `The claim number on the repair is not ${m[1]}.` : `The repair has no claim number ${m[1]}.`);
+    }
+  }
+  for (const m of body.matchAll(PHONE)) {
+    const f = found(m);
+    if (!free(f.start, f.end)) continue;
+    taken.push([f.start, f.end]);
+    if (!known.phones.has(phoneKey(m[0]))) flag('phone', f, `The repair's facts have no phone number ${m[0].trim()}.`);
+  }
+  for (const m of body.matchAll(AMOUNT)) {
+    const f = found(m);
+    if (!free(f.start, f.end)) continue;
+    taken.push([f.start, f.end]);
+    const c = toCents(m[0].replace(/\s?(k|thousand)$/i, ''), m[1]);
+    if (!known.cents.has(c)) {
+      flag(
+        'amount',
+        f,
+        ctx.ro.amounts ? `${money(c)} is neither the estimate total nor the deductible on the repair.` : `The shop does not share amounts in drafts, and the repair's facts have no ${money(c)}.`,
+      );
+    }
+  }
+  for (const m of body.matchAll(FREE)) {
+    const f = found(m);
+    if (!free(f.start, f.end)) continue;
+    taken.push([f.start, f.end]);
+    flag('amount', f, `The repair's facts say nothing about it being "${m[0]}".`);
+  }
+  for (const d of findDates(body, known.today)) {
+    if (!free(d.start, d.end)) continue;
+    taken.push([d.start, d.end]);
+    if (/^(?:today|tonight)$/i.test(d.text)) {
+      // "today" is fine for what the shop itself will do ("I'll check and get back to you today"),
+      // or when the repair holds today's date; "ready today" is a claim like any other date.
+      const sentence = body.slice(0, d.start).split(/[.!?\n]/).pop() ?? '';
+      const promise = /\b(?:I|we)\s*(?:'ll|will|can|am going to|are going to|plan to)\b/i.test(sentence) && !/\b(?:ready|done|finish|complet|pick\s?up|deliver)/i.test(sentence);
+      if (!promise && !known.repairDates.has(known.today)) flag('date', d, `The repair's facts hold nothing for ${d.text.toLowerCase()} (${humanDate(known.today)}).`);
+    } else if (d.wrongWeekday) {
+      flag('date', d, `${humanDate(d.candidates[0]!)} is not a ${d.text.split(/[\s,]/)[0]}: check the day.`);
+    } else if (!d.candidates.some((c) => known.dates.has(c))) {
+      // "tomorrow" or "Monday" says which day it means; "Dec 14" already does.
+      flag('date', d, `The repair's facts have no date ${humanDate(d.candidates[0]!)}${/\d/.test(d.text) ? '' : ` ("${d.text}")`}.`);
+    }
+  }
+  for (const t of findTimes(body)) {
+    if (!free(t.start, t.end)) continue;
+    taken.push([t.start, t.end]);
+    if (!known.times.has(t.value)) flag('time', t, `The repair's facts have no time ${t.text}: the shop has not promised one.`);
+  }
+  // Stage names, as the shop's board names them (capitalised, as a name and not a verb: "Completed").
+  for (const label of Object.values(STAGE_LABELS)) {
+    const re = new RegExp(`\\b${label.replace(/\s+/g, '\\s+')}\\b`, 'g');
+    for (const m of body.matchAll(re)) {
+      const f = found(m);
+      if (!free(f.start, f.end)) continue;
+      if (m.index! === 0 || /[.!?]\s*$/.test(body.slice(0, m.index!))) continue; // a sentence's first word is capitalised anyway
+      if (!known.stages.has(label.toLowerCase())) flag('stage', f, `The repair is at "${ctx.ro.stage}", not "${label}".`);
+    }
+  }
+  return flags.sort((a, b) => a.start - b.start);
+}
