@@ -75,7 +75,7 @@ const bodySchema = z.object({
   channel: z.enum(['sms', 'email']),
   recipient: z.enum(['customer', 'adjuster']),
   context: contextSchema,
-  staffId: text(200).optional(),
+  staffId: text(200).nullable().optional(),
 });
 
 export const drafting = { contextSchema, bodySchema };
