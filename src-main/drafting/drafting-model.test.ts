@@ -1,103 +1,116 @@
-// Draft with a model through the relay, at a real desk: a stand-in for the relay's drafting
-// endpoint on 127.0.0.1 streams what a model wrote (here: a hallucinated date and a wrong amount,
-// as a prompt-injected model would). The window sees the text as it comes, the draft is saved as a
-// draft and nothing else, and the fact guard flags both facts. A relay without a model gives the
-// template draft with a notice.
-import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+// Drafts with a model, end to end: a paired desk asks the real relay (POST /drafting/draft), the
+// relay asks the fake OpenAI-compatible model through the openai SDK, and the text streams back to
+// the window. The model's invented date and amount are flagged by the fact guard; the draft is saved
+// as a draft and nothing is approved; a relay without a model, a failing model, an offline desk and
+// drafting switched off each give the template draft with a sentence, and nothing hangs.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../src-shared/api/contract.js';
-import { openTestDesk, type TestDesk } from '../testing/temp-desk.js';
+import type { RepairOrderDetail } from '../../src-shared/domain.js';
+import { FakeOpenAI, type FakeBehaviour } from '../../relay/drafting/fake-openai/fake-openai.js';
+import { hideDraftingSecrets } from '../../relay/drafting/config.js';
+import { call, eventually, type RelayFixture, startRelayFixture } from '../../relay/testing/sync-fixture.js';
+import type { Desk } from '../desk.js';
 
-let t: TestDesk | undefined;
-let server: http.Server | undefined;
+let f: RelayFixture | undefined;
+let fake: FakeOpenAI | undefined;
 afterEach(async () => {
-  await t?.close();
-  t = undefined;
-  server?.closeAllConnections();
-  await new Promise((r) => (server ? server.close(r) : r(null)));
-  server = undefined;
+  await f?.cleanup();
+  await fake?.stop();
+  f = undefined;
+  fake = undefined;
 });
 
-async function shopWithRelay(reply: (res: http.ServerResponse) => void) {
-  t = await openTestDesk({ workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
-  await t.call('workspace-update', { phone: '(512) 555-0100', timeZone: 'America/Chicago' });
-  const ro = await t.call('ro-check-in', {
+async function shop(options: { model?: boolean; behaviours?: FakeBehaviour[] } = {}): Promise<{ desk: Desk; ro: RepairOrderDetail }> {
+  fake = new FakeOpenAI({ apiKey: 'sk-fake-desk-test-0000000000' });
+  await fake.start();
+  if (options.behaviours) fake.next(...options.behaviours);
+  const config = hideDraftingSecrets({
+    baseUrl: fake.baseUrl,
+    apiKey: 'sk-fake-desk-test-0000000000',
+    model: 'fake-drafter',
+    provider: 'fake-openai',
+    monthlyTokens: 2_000_000,
+    timeoutMs: 3_000,
+    firstTokenMs: 1_000,
+    maxRetries: 1,
+  });
+  f = await startRelayFixture('sqlite', { draftingConfig: options.model === false ? null : config, drafting: { retryBaseMs: 20 } });
+  const { desk } = await f.pairNewDesk('Front desk');
+  await call(desk, 'workspace-update', { phone: '(512) 555-0100', timeZone: 'America/Chicago' });
+  const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', {
     customer: { firstName: 'Zoe', lastName: 'Nguyen', mobile: '(512) 555-0147' },
     vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
     promisedDate: '2037-12-04',
     deductibleCents: 50_000,
   });
-  const posted: unknown[] = [];
-  server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      posted.push({ url: req.url, method: req.method, body: raw ? JSON.parse(raw) : null });
-      reply(res);
-    });
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  // Paired with the stand-in (the credential file), and sync says the relay is reachable.
-  fs.writeFileSync(
-    path.join(t.dataDir, 'device.json'),
-    JSON.stringify({ relayUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deviceId: 'dev-1', secret: 's3cret', workspace: { id: 'w1', slug: 'lakeside', name: 'Lakeside' }, pairedAt: new Date().toISOString() }),
-  );
-  const real = t.desk.syncStatus.bind(t.desk);
-  t.desk.syncStatus = async () => ({ ...(await real()), paired: true, online: true });
-  return { t, ro, posted };
+  await eventually('the desk online', async () => (await desk.syncStatus()).online);
+  return { desk, ro };
 }
 
-const line = (x: unknown) => `${JSON.stringify(x)}\n`;
+const outgoing = (desk: Desk) => desk.sqlite.prepare(`SELECT status, approved_by FROM messages WHERE direction = 'out'`).all();
 
-describe('a model draft through the relay', () => {
-  it('streams to the window, is saved only as a draft, and has its invented facts flagged', async () => {
-    const { t, ro, posted } = await shopWithRelay((res) => {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.write(line({ type: 'delta', text: 'Hi Zoe, good news: ' }));
-      setTimeout(() => {
-        res.write(line({ type: 'delta', text: 'your Accord is ready Dec 14 and the repair is free, $0.' }));
-        res.end(line({ type: 'done', provider: 'openai', model: 'fake-model', usage: { inputTokens: 100, outputTokens: 20 } }));
-      }, 20);
-    });
+describe('a model draft through the real relay', () => {
+  it('streams to the window, is saved only as a draft, and has the model\'s invented date flagged', async () => {
+    const { desk, ro } = await shop({ behaviours: [{ kind: 'hallucinated-date', date: 'December 24' }] });
     const events: PushEvent[] = [];
-    t.desk.onEvent((e) => events.push(e));
-    const d = await t.call('draft-create', { roId: ro.id, channel: 'sms', requestId: 'req-1' });
-    expect(d).toMatchObject({ source: 'model', provider: 'openai', model: 'fake-model', notice: null, body: 'Hi Zoe, good news: your Accord is ready Dec 14 and the repair is free, $0.' });
-    expect(d.flags.map((f) => [f.kind, f.text])).toEqual([
-      ['date', 'Dec 14'],
-      ['amount', 'free'],
-      ['amount', '$0'],
-    ]);
-    const progress = events.filter((e) => e.type === 'draft-progress');
-    expect(progress.map((e) => (e as { text: string }).text)).toEqual(['Hi Zoe, good news: ', d.body, d.body]);
-    expect(progress.every((e) => (e as { requestId: string }).requestId === 'req-1')).toBe(true);
-    // What went to the relay: the repair's facts, never internal notes; the deductible is not shared by default.
-    expect(posted).toHaveLength(1);
-    const sent = posted[0] as { url: string; body: { context: { ro: { amounts: unknown } } } };
-    expect(sent.url).toBe('/drafting/draft');
-    expect(sent.body.context.ro.amounts).toBeNull();
-    // Saved as a draft, approved by nobody; the audit names the model, not the text.
-    const rows = t.desk.sqlite.prepare(`SELECT status, approved_by FROM messages WHERE direction = 'out'`).all();
-    expect(rows).toEqual([{ status: 'draft', approved_by: null }]);
-    const audit = await t.call('audit-list', { roId: ro.id });
-    expect(audit.map((a) => a.summary)).toContain('Draft made by openai/fake-model');
+    desk.onEvent((e) => events.push(e));
+    const d = await call<{ source: string; provider: string; model: string; body: string; notice: string | null; flags: Array<{ kind: string; text: string }> }>(desk, 'draft-create', {
+      roId: ro.id,
+      channel: 'sms',
+      requestId: 'req-1',
+    });
+    expect(d).toMatchObject({ source: 'model', provider: 'fake-openai', model: 'fake-drafter', notice: null });
+    expect(d.body).toContain('December 24');
+    expect(d.flags.map((x) => [x.kind, x.text])).toContainEqual(['date', 'December 24']);
+    const progress = events.filter((e) => e.type === 'draft-progress') as Array<{ requestId: string; text: string }>;
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.every((e) => e.requestId === 'req-1')).toBe(true);
+    expect(progress.at(-1)!.text).toBe(d.body);
+    // What reached the model: the repair's facts; the deductible is not shared with a customer by default.
+    expect(fake!.requests).toHaveLength(1);
+    expect(JSON.stringify(fake!.requests[0]!.body.messages)).not.toContain('500.00');
+    expect(outgoing(desk)).toEqual([{ status: 'draft', approved_by: null }]);
   });
 
-  it('a relay with no model set up (503) gives the template draft and says so', async () => {
-    const { t, ro } = await shopWithRelay((res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"No model"}'));
-    const d = await t.call('draft-create', { roId: ro.id, channel: 'email' });
-    expect(d).toMatchObject({ source: 'template', notice: 'No model is set up for drafts; this one is from your templates.', draftId: null, flags: [] });
-    expect(t.desk.sqlite.prepare(`SELECT COUNT(*) AS n FROM messages`).get()).toEqual({ n: 0 });
+  it('a wrong amount from the model is flagged too', async () => {
+    const { desk, ro } = await shop({ behaviours: [{ kind: 'wrong-amount', amount: '$1,250.00' }] });
+    const d = await call<{ flags: Array<{ kind: string; text: string }> }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(d.flags.map((x) => [x.kind, x.text])).toContainEqual(['amount', '$1,250.00']);
+    expect(outgoing(desk)).toEqual([{ status: 'draft', approved_by: null }]);
   });
 
-  it('with drafting switched off, nothing is sent to the relay at all', async () => {
-    const { t, ro, posted } = await shopWithRelay((res) => res.end());
-    await t.call('drafting-settings-save', { enabled: false, tone: '', examples: [], signature: '', shareAmountsWithCustomer: false });
-    const d = await t.call('draft-create', { roId: ro.id, channel: 'sms' });
+  it('a relay with no model gives the template draft and says so', async () => {
+    const { desk, ro } = await shop({ model: false });
+    const d = await call<{ source: string; notice: string | null; flags: unknown[] }>(desk, 'draft-create', { roId: ro.id, channel: 'email' });
+    expect(d).toMatchObject({ source: 'template', notice: 'No model is set up for drafts; this one is from your templates.', flags: [] });
+    expect(fake!.requests).toHaveLength(0);
+  });
+
+  it('a model that fails (500) or stalls gives the template draft with a sentence, quickly', async () => {
+    const { desk, ro } = await shop({ behaviours: [{ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'stall', ms: 10_000 }] });
+    const started = performance.now();
+    const failed = await call<{ source: string; notice: string | null }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(failed.source).toBe('template');
+    expect(failed.notice).toBeTruthy();
+    const stalled = await call<{ source: string; notice: string | null }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(stalled.source).toBe('template');
+    expect(stalled.notice).toBeTruthy();
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect((outgoing(desk) as Array<{ status: string }>).every((m) => m.status === 'draft')).toBe(true);
+  });
+
+  it('offline (the relay stopped), Draft still gives the template draft at once; switched off, nothing reaches the model', async () => {
+    const { desk, ro } = await shop();
+    await call(desk, 'drafting-settings-save', { enabled: false, tone: '', examples: [], signature: '', shareAmountsWithCustomer: false });
+    const off = await call<{ source: string }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(off.source).toBe('template');
+    expect(fake!.requests).toHaveLength(0);
+    await call(desk, 'drafting-settings-save', { enabled: true, tone: '', examples: [], signature: '', shareAmountsWithCustomer: false });
+    await f!.relay.close();
+    await eventually('the desk offline', async () => !(await desk.syncStatus()).online);
+    const started = performance.now();
+    const d = await call<{ source: string }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(performance.now() - started).toBeLessThan(200);
     expect(d.source).toBe('template');
-    expect(posted).toEqual([]);
   });
 });
