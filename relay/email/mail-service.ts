@@ -66,6 +66,7 @@ export function configuredProviders(config: MailConfig, hooks: { catchUp?: (mail
 export class MailService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private wakeAgain = false;
   private sending: Promise<void> | null = null;
   private readonly dirty = new Set<string>();
   private readonly catching = new Map<string, Promise<boolean>>();
@@ -265,7 +266,18 @@ export class MailService {
   /** Polls every connected mailbox now (once at a time); resolves when done. */
   wake(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.running ??= this.pollAll().finally(() => {
+    if (this.running) {
+      // A round is under way with the mailboxes as they were when it began: one more after it,
+      // so a mailbox connected (or reconnected) meanwhile is caught up now, not at the next poll.
+      this.wakeAgain = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.wakeAgain = false;
+        await this.pollAll();
+      } while (this.wakeAgain && !this.closed);
+    })().finally(() => {
       this.running = null;
     });
     return this.running;
@@ -388,7 +400,7 @@ export class MailService {
     if (!leased) return false;
     // Read again under the lease: a disconnect or a new sign-in since the list was made decides.
     const fresh = await this.storage.mail.findAccount(account.mailboxId);
-    if (!fresh || fresh.state !== 'connected' || fresh.sealedToken !== account.sealedToken) return true;
+    if (!fresh || fresh.state !== 'connected' || fresh.connectedAt !== account.connectedAt) return true;
     try {
       await this.pollMailbox(fresh);
     } catch (err) {
@@ -494,10 +506,11 @@ export class MailService {
         return;
       }
       if (err instanceof MailAccessLost) {
-        // Only if the mailbox still holds the secret that failed (a disconnect or a new sign-in
-        // while this round was under way has already decided).
+        // Only if the mailbox is still the same sign-in: a disconnect or a new sign-in while this
+        // round was under way has already decided. (Not the same token: Microsoft rotates refresh
+        // tokens within one sign-in, so comparing tokens let a lost access go unreported.)
         const current = await this.storage.mail.findAccount(account.mailboxId);
-        if (current?.state !== 'connected' || current.sealedToken !== account.sealedToken) return;
+        if (current?.state !== 'connected' || current.connectedAt !== account.connectedAt) return;
         const now = new Date().toISOString();
         await this.storage.mail.setState(account.mailboxId, 'reconnect-needed', now);
         await this.writeMailbox(account.workspaceId, account.mailboxId, 'relay', 'mail-reconnect-needed', `Mailbox needs reconnecting: ${account.address}`, {
