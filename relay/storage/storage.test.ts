@@ -20,6 +20,7 @@ import {
   POSTGRES_OPERATOR_MIGRATIONS,
   POSTGRES_WORKSPACE_MIGRATIONS,
   SQLITE_OPERATOR_MIGRATIONS,
+  latestVersion,
   SQLITE_WORKSPACE_MIGRATIONS,
   StorageTooNewError,
   migratePostgres,
@@ -516,7 +517,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -586,7 +587,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
         expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 3)).toBe(3);
         db.prepare(insert).run();
-        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace')).toBe(7);
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 7)).toBe(7);
         expect(db.prepare(readBack).get()).toEqual(expected);
         db.exec(mailbox);
         expect(db.prepare('SELECT name, subject FROM email_templates').all()).toEqual([{ name: 'Photos', subject: 'Photos for {claim_number}' }]);
@@ -600,7 +601,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4246', label: 'workspace' };
           expect(await migratePostgres(client, { ...options, target: 3 })).toBe(3);
           await client.query(insert.replace('messages', `${schema}.messages`));
-          expect(await migratePostgres(client, options)).toBe(7);
+          expect(await migratePostgres(client, { ...options, target: 7 })).toBe(7);
           expect((await client.query(readBack.replace('messages', `${schema}.messages`))).rows).toEqual([expected]);
           await client.query(mailbox.replace('mailboxes', `${schema}.mailboxes`).replace('email_templates', `${schema}.email_templates`));
           expect((await client.query(`SELECT name, subject FROM ${schema}.email_templates`)).rows).toEqual([{ name: 'Photos', subject: 'Photos for {claim_number}' }]);
@@ -713,21 +714,52 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('migration 8 (signatures, bookings, calls) keeps a version-7 workspace\'s rows and adds the new tables, empty', async () => {
+      const insert = "INSERT INTO workspace_settings (id, name) VALUES ('shop', 'Harbor Collision')";
+      const readBack = 'SELECT name, drafting_settings, call_forward_number FROM workspace_settings';
+      const expected = { name: 'Harbor Collision', drafting_settings: null, call_forward_number: null };
+      const tables = ['signature_requests', 'signature_consents', 'appointment_availability', 'schedule_exceptions', 'appointments', 'calls'];
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 7)).toBe(7);
+        db.prepare(insert).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 8)).toBe(8);
+        expect(db.prepare(readBack).get()).toEqual(expected);
+        for (const t of tables) expect(db.prepare(`SELECT count(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4247', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 7 })).toBe(7);
+          await client.query(insert.replace('workspace_settings', `${schema}.workspace_settings`));
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          expect((await client.query(readBack.replace('workspace_settings', `${schema}.workspace_settings`))).rows).toEqual([expected]);
+          for (const t of tables) expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.${t}`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
     it('records the schema version of each workspace', async () => {
       const storage = await open();
       const ws = await storage.createWorkspace({ slug: uniqueSlug('version'), name: 'Version' });
       if (engine === 'sqlite') {
         const db = new Database(path.join(location, 'workspaces', `${ws.id}.sqlite`), { readonly: true });
-        expect(db.pragma('user_version', { simple: true })).toBe(7);
+        expect(db.pragma('user_version', { simple: true })).toBe(latestVersion(SQLITE_WORKSPACE_MIGRATIONS));
         db.close();
       } else {
         const store = await storage.workspaceStore(ws.id);
         const row = await store.db.selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
-        expect(row?.value).toBe('7');
+        expect(row?.value).toBe(String(latestVersion(POSTGRES_WORKSPACE_MIGRATIONS)));
       }
     });
 
     it('refuses an operator database written by a newer relay, and leaves it as it was', async () => {
+      const tooNew = latestVersion(SQLITE_OPERATOR_MIGRATIONS) + 1;
       const place = await newLocation(engine);
       const first = await openAt(engine, place);
       await first.createWorkspace({ slug: 'kept-shop', name: 'Kept' });
@@ -736,12 +768,12 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       if (engine === 'sqlite') {
         const file = path.join(place, 'relay.sqlite');
         const db = new Database(file);
-        db.pragma('user_version = 7');
+        db.pragma(`user_version = ${tooNew}`);
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         fingerprint = async () => sha(fs.readFileSync(file).toString('base64'));
       } else {
-        await pgQuery(place, "UPDATE relay_meta SET value = '7' WHERE key = 'schema_version'");
+        await pgQuery(place, `UPDATE relay_meta SET value = '${tooNew}' WHERE key = 'schema_version'`);
         fingerprint = async () =>
           JSON.stringify(
             await pgQuery(place, "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"),
@@ -753,7 +785,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StorageTooNewError);
-      expect((err as Error).message).toMatch(/newer Bayline relay \(schema version 7; this relay knows up to 6\)/);
+      expect((err as Error).message).toContain(`newer Bayline relay (schema version ${tooNew}; this relay knows up to ${tooNew - 1})`);
       expect(await fingerprint()).toBe(before);
     });
 

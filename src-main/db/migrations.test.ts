@@ -142,6 +142,30 @@ describe('migration 7: mail compose', () => {
   });
 });
 
+describe('migration 8: signatures, bookings, calls', () => {
+  it("keeps a version-7 workspace's repairs and shop, and adds the signature, scheduling and call tables and the new settings, empty", () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 7);
+    sqlite.prepare("INSERT INTO workspace_settings (id, name, time_zone) VALUES ('shop', 'Harbor Collision', 'America/New_York')").run();
+    sqlite.prepare("INSERT INTO attachments (id, ro_id, kind, file_name) VALUES ('a1', 'r1', 'photo', 'front.jpg')").run();
+    migrate(sqlite, 8);
+    expect(schemaVersion(sqlite)).toBe(8);
+    expect(sqlite.prepare('SELECT name, time_zone, drafting_settings, calls_enabled, portal_links_since FROM workspace_settings').get()).toEqual({
+      name: 'Harbor Collision',
+      time_zone: 'America/New_York',
+      drafting_settings: null,
+      calls_enabled: null,
+      portal_links_since: null,
+    });
+    expect(sqlite.prepare('SELECT file_name, appointment_id, signature_request_id FROM attachments').get()).toEqual({ file_name: 'front.jpg', appointment_id: null, signature_request_id: null });
+    for (const name of ['signature_requests', 'signature_consents', 'appointment_availability', 'schedule_exceptions', 'appointments', 'calls']) {
+      expect(sqlite.prepare(`SELECT count(*) AS n FROM ${name}`).get()).toEqual({ n: 0 });
+    }
+    expect(columnsOf(sqlite, 'calls')).toContain('duration_seconds');
+    sqlite.close();
+  });
+});
+
 describe('versions after 5: made from the declaration', () => {
   it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
     const current = SCHEMA_VERSIONS.at(-1)!.version;
@@ -168,8 +192,8 @@ describe('versions after 5: made from the declaration', () => {
 
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(LATEST_VERSION).toBe(7);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(LATEST_VERSION).toBe(8);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -182,7 +206,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 7\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 8\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -198,7 +222,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v7');
+    expect(backup?.reason).toBe('before-v8');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

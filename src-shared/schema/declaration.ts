@@ -72,6 +72,16 @@ export const SYNCED_SCHEMA = {
     sms_help_text: text(5),
     sms_window_start: text(5),
     sms_window_end: text(5),
+    // Drafts (JSON: DraftingSettings, src-shared/drafting/settings.ts): one per shop, every desk.
+    drafting_settings: text(8),
+    // E-signature: the storage and payment terms printed on the repair authorization (JSON).
+    esign_terms: text(8),
+    // Calls: the shop's own line that calls to the Bayline number are forwarded to (E.164), whether
+    // the number takes calls at all, and the day the shop started sending portal links (YYYY-MM-DD,
+    // the "before and after" line of the call counts).
+    call_forward_number: text(8),
+    calls_enabled: integer(8),
+    portal_links_since: text(8),
   }),
   staff: table(1, {
     name: text(1),
@@ -204,6 +214,10 @@ export const SYNCED_SCHEMA = {
       added_by: text(1),
       removed_at: text(1),
       message_id: text(3),
+      // Damage photos sent with an estimate booking before there is a repair (ro_id empty until
+      // the lead is checked in), and the signature request a sealed PDF belongs to.
+      appointment_id: text(8),
+      signature_request_id: text(8),
     },
     { indexes: { attachments_ro: index(1, 'ro_id') } },
   ),
@@ -327,6 +341,156 @@ export const SYNCED_SCHEMA = {
       handled_at: text(3),
     },
     { indexes: { track_requests_ro: index(3, 'ro_id') } },
+  ),
+  /**
+   * E-signature requests (issue 16): a document made at the desk (or the shop's own PDF) for the
+   * customer to sign in the portal. The desk creates it with the document's blob and SHA-256; the
+   * relay sends it, records opened / signed / declined / locked, seals the signed PDF and files it.
+   * Supplements are versioned per repair: (ro_id, kind, version) names one document.
+   */
+  signature_requests: table(
+    8,
+    {
+      ro_id: text(8),
+      customer_id: text(8),
+      kind: text(8), // 'authorization' | 'betterment' | 'supplement' | 'pickup' | 'custom'
+      title: text(8),
+      version: integer(8),
+      document_blob_hash: text(8),
+      document_sha256: text(8),
+      document_pages: integer(8),
+      document_detail: text(8), // JSON: the lines and totals the document shows
+      needs_code: integer(8), // 1 when it changes money: a one-time code is required
+      state: text(8), // 'pending' | 'sent' | 'opened' | 'signed' | 'declined' | 'expired' | 'voided' | 'locked'
+      state_detail: text(8),
+      created_at: text(8, { collate: 'C' }),
+      created_by: text(8),
+      sent_at: text(8),
+      opened_at: text(8),
+      signed_at: text(8),
+      signer_name: text(8),
+      signature_method: text(8), // 'drawn' | 'typed'
+      declined_at: text(8),
+      decline_reason: text(8),
+      expires_at: text(8, { collate: 'C' }),
+      voided_at: text(8),
+      voided_by: text(8), // the request that superseded it, or staff:<id>
+      locked_at: text(8),
+      sealed_blob_hash: text(8),
+    },
+    { indexes: { signature_requests_ro: index(8, 'ro_id', 'kind', 'version') } },
+  ),
+  /** The customer's consent to sign electronically (ESIGN/UETA disclosure), and its withdrawal. Written by the relay. */
+  signature_consents: table(
+    8,
+    {
+      customer_id: text(8),
+      ro_id: text(8),
+      disclosure_version: text(8),
+      agreed_at: text(8),
+      ip: text(8),
+      user_agent: text(8),
+      withdrawn_at: text(8),
+      withdrawn_ip: text(8),
+      withdrawn_user_agent: text(8),
+    },
+    { indexes: { signature_consents_customer: index(8, 'customer_id') } },
+  ),
+  /**
+   * Scheduling (issue 17): when each kind of appointment can be booked, in the shop's time zone.
+   * One row per kind ('estimate' | 'drop-off' | 'pickup').
+   */
+  appointment_availability: table(8, {
+    kind: text(8),
+    active: integer(8),
+    weekly_hours: text(8), // JSON: { mon: [["08:00","12:00"], …], … } local wall-clock ranges
+    slot_minutes: integer(8),
+    capacity: integer(8), // how many at once (bays, estimators)
+    lead_minutes: integer(8), // no slot starts sooner than this after now
+    horizon_days: integer(8), // how far ahead slots are offered
+    hold_minutes: integer(8), // how long a pending request holds its place
+    updated_at: text(8),
+  }),
+  /** Closures, holidays and per-day exceptions (a local date; all kinds when `kind` is empty). */
+  schedule_exceptions: table(
+    8,
+    {
+      date: text(8, { collate: 'C' }), // YYYY-MM-DD, shop-local
+      kind: text(8),
+      closed: integer(8),
+      hours: text(8), // JSON ranges replacing that day's weekly hours when not closed
+      reason: text(8),
+      created_at: text(8),
+      removed_at: text(8),
+    },
+    { indexes: { schedule_exceptions_date: index(8, 'date') } },
+  ),
+  /** Requested and confirmed appointments; the relay is the authority on capacity. */
+  appointments: table(
+    8,
+    {
+      kind: text(8),
+      state: text(8), // 'requested' | 'confirmed' | 'declined' | 'proposed' | 'cancelled' | 'expired' | 'completed' | 'no-show'
+      starts_at: text(8, { collate: 'C' }), // UTC instant, ISO
+      ends_at: text(8, { collate: 'C' }),
+      time_zone: text(8), // the zone its local label was shown in
+      ro_id: text(8),
+      customer_id: text(8),
+      source: text(8), // 'shop-page' | 'portal' | 'desk'
+      requested_at: text(8),
+      hold_until: text(8, { collate: 'C' }),
+      // A new customer's estimate request (a lead until it is checked in).
+      name: text(8),
+      mobile: text(8),
+      email: text(8),
+      vehicle: text(8),
+      description: text(8),
+      insurer: text(8),
+      claim_number: text(8),
+      decided_at: text(8),
+      decided_by: text(8),
+      decline_reason: text(8),
+      proposed_starts_at: text(8),
+      replaces_id: text(8), // the appointment a reschedule replaced
+      cancelled_at: text(8),
+      cancelled_by: text(8),
+      manage_token_hash: text(8),
+      reminder_sent_at: text(8),
+      calendar_events: text(8), // JSON: { mailboxId: eventId }
+      note: text(8),
+    },
+    {
+      indexes: {
+        appointments_start: index(8, 'starts_at'),
+        appointments_ro: index(8, 'ro_id'),
+        appointments_manage: index(8, 'manage_token_hash'),
+      },
+    },
+  ),
+  /** Phone calls on the record (issue 24): logged at the desk, or by the relay from Telnyx Call Control. */
+  calls: table(
+    8,
+    {
+      ro_id: text(8),
+      customer_id: text(8),
+      direction: text(8), // 'in' | 'out'
+      party: text(8), // 'customer' | 'adjuster' | 'other'
+      reason: text(8), // 'status' | 'supplement' | 'scheduling' | 'payment' | 'other'
+      outcome: text(8),
+      note: text(8),
+      peer_number: text(8),
+      started_at: text(8, { collate: 'C' }),
+      answered_at: text(8),
+      ended_at: text(8),
+      duration_seconds: integer(8),
+      state: text(8), // 'answered' | 'missed' | 'logged'
+      source: text(8), // 'desk' | 'phone'
+      staff_id: text(8),
+      external_id: text(8),
+      handled_at: text(8),
+      handled_by: text(8),
+    },
+    { indexes: { calls_ro: index(8, 'ro_id', 'started_at'), calls_started: index(8, 'started_at'), calls_peer: index(8, 'peer_number') } },
   ),
   audit_events: table(
     1,

@@ -32,6 +32,7 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
   { version: 5, name: 'sms', frozen: { sqlite: SQLITE_V5_SMS, postgres: POSTGRES_V5_SMS, relayVersion: 3 } },
   { version: 6, name: 'mail' },
   { version: 7, name: 'mail-compose' },
+  { version: 8, name: 'sign-book-call' },
 ];
 
 /** The version number a relay's workspace file or schema records for `v`. */
