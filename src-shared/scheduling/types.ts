@@ -7,7 +7,7 @@
 export const APPOINTMENT_KINDS = ['estimate', 'drop-off', 'pickup'] as const;
 export type AppointmentKind = (typeof APPOINTMENT_KINDS)[number];
 
-export const APPOINTMENT_STATES = ['requested', 'confirmed', 'declined', 'proposed', 'cancelled', 'expired', 'completed', 'no-show'] as const;
+export const APPOINTMENT_STATES = ['invited', 'requested', 'confirmed', 'declined', 'proposed', 'cancelled', 'expired', 'completed', 'no-show'] as const;
 export type AppointmentState = (typeof APPOINTMENT_STATES)[number];
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -430,7 +430,7 @@ export const SYNCED_SCHEMA = {
     8,
     {
       kind: text(8),
-      state: text(8), // 'requested' | 'confirmed' | 'declined' | 'proposed' | 'cancelled' | 'expired' | 'completed' | 'no-show'
+      state: text(8), // 'invited' (the shop asked the customer to choose a time) | 'requested' | 'confirmed' | 'declined' | 'proposed' | 'cancelled' | 'expired' | 'completed' | 'no-show'
       starts_at: text(8, { collate: 'C' }), // UTC instant, ISO
       ends_at: text(8, { collate: 'C' }),
       time_zone: text(8), // the zone its local label was shown in
