@@ -19,6 +19,8 @@ import { draftingPlugin } from './drafting/drafting-plugin.js';
 import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
+import { CallService } from './calls/call-service.js';
+import { callsPlugin } from './calls/calls-plugin.js';
 import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
 
 export interface RelayOptions {
@@ -146,6 +148,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
     : null;
   await app.register(smsPlugin, { service: sms });
+  await app.register(callsPlugin, { service: sms && options.telnyx ? new CallService(options.storage, app.log, { config: hideSecrets(options.telnyx), client: sms.client }) : null });
   const mail = options.mailConfig
     ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir })
     : null;

@@ -14,6 +14,7 @@ import { openWorkspaceDb, ownNodeHistory, type WorkspaceDb } from './db/workspac
 import { customerHandlers } from './customers/handlers.js';
 import { readDeskConfig } from './desk-config.js';
 import { demoHandlers } from './demo/handlers.js';
+import { callHandlers } from './calls/handlers.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { type DeviceCredential, readDevice } from './sync/device.js';
 import { PairingError, pairDesk } from './sync/pair.js';
@@ -97,6 +98,7 @@ export class Desk implements DeskContext {
       composeHandlers,
       draftingHandlers,
       demoHandlers,
+      callHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

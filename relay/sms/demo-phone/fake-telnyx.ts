@@ -46,6 +46,8 @@ export interface FakeTelnyx {
   campaignStatus: Map<string, string>;
   /** How many times an order is looked at before it succeeds. */
   orderPolls: number;
+  /** Call Control actions the relay sent (answer, transfer, hangup…), in order; see fake-voice.ts. */
+  callActions(): Array<{ callControlId: string; action: string; body: Record<string, unknown> }>;
   /** A signed webhook body and headers (timestamp in seconds; defaults to now). */
   sign(event: unknown, options?: { timestamp?: number; key?: KeyObject }): { body: string; headers: Record<string, string> };
   close(): Promise<void>;
@@ -141,6 +143,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         const status = o.polls > fake.orderPolls ? 'success' : 'pending';
         return json(res, 200, { data: { id: order[1], status, messaging_profile_id: o.profile, phone_numbers: o.numbers.map((n) => ({ phone_number: n, status })) } });
       }
+      const action = /^\/v2\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(path);
+      if (req.method === 'POST' && action) return json(res, 200, { data: { result: 'ok' } });
       const assignment = /^\/v2\/10dlc\/phone_number_campaigns\/(.+)$/.exec(path);
       if (req.method === 'GET' && assignment) {
         const number = decodeURIComponent(assignment[1]!);
@@ -166,6 +170,11 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     apiKey: `KEY${randomUUID().replace(/-/g, '')}`,
     requests,
     sends: () => requests.filter((r) => r.method === 'POST' && r.path === '/v2/messages').map((r) => r.body as never),
+    callActions: () =>
+      requests.flatMap((r) => {
+        const m = r.method === 'POST' ? /^\/v2\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(r.path) : null;
+        return m ? [{ callControlId: decodeURIComponent(m[1]!), action: m[2]!, body: (r.body ?? {}) as Record<string, unknown> }] : [];
+      }),
     sendBehaviour: { kind: 'ok' },
     nextSend: () => new Promise<void>((resolve) => sendWaiters.push(resolve)),
     media: new Map(),
