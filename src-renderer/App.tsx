@@ -15,6 +15,8 @@ import { StaffSwitch } from './staff/StaffSwitch.js';
 import { SyncState } from './sync/SyncState.js';
 import { InboxCount, TextInbox } from './texts/TextInbox.js';
 import { TextNotifications } from './texts/TextNotifications.js';
+import { CallNotifications } from './calls/CallNotifications.js';
+import { CallsReport } from './calls/CallsReport.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -26,6 +28,7 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'board', label: 'Board' },
   { screen: 'check-in', label: 'Check in' },
   { screen: 'texts', label: 'Texts inbox' },
+  { screen: 'calls', label: 'Calls' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -142,9 +145,11 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} /> : null}
             {screen.name === 'settings' ? <Settings /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}
+            {screen.name === 'calls' ? <CallsReport /> : null}
           </div>
         ) : null}
         {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}
+        {ready ? <CallNotifications /> : null}
         {searching ? <SearchDialog onClose={() => setSearching(false)} /> : null}
         <p className="visually-hidden" aria-live="polite" role="status">
           {announcement}

@@ -10,6 +10,7 @@ import { EmailHeader } from '../mail/EmailHeader.js';
 import { EmailReply } from '../mail/EmailReply.js';
 import { MailWithFiles } from '../mail/MailAttachments.js';
 import { FieldProblem } from '../shared/Notice.js';
+import { CallInConversation, thread, useRoCalls } from '../calls/CallInConversation.js';
 
 const CHANNEL: Record<Message['channel'], string> = { portal: 'Portal', sms: 'Text', email: 'Email' };
 
@@ -18,6 +19,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const calls = useRoCalls(ro.id);
 
   async function send(e: FormEvent) {
     e.preventDefault();
@@ -39,7 +41,10 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
       <h3 id="conversation-heading">Conversation with {ro.customer.firstName}</h3>
       {ro.messages.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
       <ol className="messages" aria-label="Messages" tabIndex={0}>
-        {ro.messages.map((m) => (
+        {thread(ro.messages, calls).map((t) => {
+          if (t.kind === 'call') return <CallInConversation key={t.c.id} c={t.c} />;
+          const m = t.m;
+          return (
           <li key={m.id} className={`message message-${m.direction} message-${m.channel}${m.status === 'draft' ? ' message-draft' : ''}${unreadIds.has(m.id) ? ' message-new' : ''}`}>
             {m.email ? (
               <EmailHeader m={m} unread={unreadIds.has(m.id)} />
@@ -60,7 +65,8 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
             <TextActions m={m} ro={ro} onChanged={onChanged} />
             <EmailReply m={m} ro={ro} onChanged={onChanged} />
           </li>
-        ))}
+          );
+        })}
       </ol>
       <form onSubmit={(e) => void send(e)} className="reply">
         <label htmlFor="reply">Answer {ro.customer.firstName} on the portal</label>

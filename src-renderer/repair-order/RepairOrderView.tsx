@@ -18,6 +18,7 @@ import { PortalLinkBox } from './PortalLinkBox.js';
 import { PrintSection } from './PrintSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
+import { LogCallButton } from '../calls/LogCallDialog.js';
 
 export function RepairOrderView({ id }: { id: string }) {
   const { api, go, shop } = useDesk();
@@ -73,6 +74,7 @@ export function RepairOrderView({ id }: { id: string }) {
             <span aria-hidden="true">⚠ </span>Overdue
           </span>
         ) : null}
+        <LogCallButton ro={ro} />
       </div>
       <Problem text={live.problem} />
       {ro.overdue && ro.promisedDate && !dateFormOpen ? <DatePassedPrompt ro={ro} onSetDate={() => setDateFormOpen(true)} /> : null}

@@ -7,6 +7,7 @@ import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
+import { LogCallFromSearch } from '../calls/LogCallFromSearch.js';
 
 export function SearchDialog({ onClose }: { onClose(): void }) {
   const { api, go } = useDesk();
@@ -95,6 +96,7 @@ export function SearchDialog({ onClose }: { onClose(): void }) {
           </li>
         ))}
       </ul>
+      <LogCallFromSearch q={q} onClose={onClose} />
       <p className="muted small">↑ ↓ to choose · Enter to open · Esc to close</p>
     </Dialog>
   );

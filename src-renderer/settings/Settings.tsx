@@ -14,6 +14,7 @@ import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
+import { CallSettings } from '../calls/CallSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
@@ -166,6 +167,7 @@ export function Settings() {
           <PrintingDefaults />
 
           <TextSettings />
+          <CallSettings />
           <DraftingSettings />
 
           <MailSettings />

@@ -9,7 +9,8 @@ export type Screen =
   | { name: 'check-in' }
   | { name: 'repair-order'; id: string }
   | { name: 'settings' }
-  | { name: 'texts' };
+  | { name: 'texts' }
+  | { name: 'calls' };
 
 export interface DeskContextValue {
   api: BaylineApi;
