@@ -149,6 +149,14 @@ describe('the demo shop texts through the demo phone', () => {
     await screenshot(page, 'demo-ro-conversation');
     expect(await axeProblems(page)).toEqual([]);
 
+    // The customer calls the shop's number from the demo phone: forwarded to the shop line and
+    // logged on the repair with its duration; a call nobody answers is a missed call on the desk.
+    await handset.getByRole('button', { name: 'Call the shop' }).click();
+    await handset.getByText(/The shop line answered \(forwarded to \(512\) 555-0100\)/).waitFor();
+    await conversation().getByRole('listitem', { name: /^Call: Customer called from/ }).getByText(/1 min 35 s/).waitFor();
+    await handset.getByRole('button', { name: 'Call; nobody answers' }).click();
+    await page.getByRole('article', { name: `Missed call from ${customerName}` }).waitFor();
+
     // STOP from the phone opts the customer out at the desk.
     await handset.getByRole('textbox', { name: 'Text message' }).fill('STOP');
     await handset.getByRole('button', { name: 'Send', exact: true }).click();

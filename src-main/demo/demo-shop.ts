@@ -892,6 +892,8 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
     },
     null,
   );
+  // Calls to the Bayline number go to the shop's own line (the demo phone's "Call the shop").
+  await api.call('call-settings-update', { enabled: true, forwardNumber: '(512) 555-0100' }, null);
 
   // One session per person, switched in once: each PIN check is a deliberate ~50 ms of scrypt.
   for (const s of STAFF) {

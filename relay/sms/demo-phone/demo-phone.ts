@@ -13,6 +13,7 @@ import type { RelayStorage } from '../../storage/types.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from '../config.js';
 import { provisionNumber } from '../numbers.js';
 import { type FakeTelnyx, inboundEvent, postWebhook, startFakeTelnyx, statusEvent } from './fake-telnyx.js';
+import { placeCall } from './fake-voice.js';
 import { DEMO_PHONE_PAGE } from './page.js';
 
 /** The demo shop's texting number (fictional: 555-01xx numbers are reserved for fiction). */
@@ -142,6 +143,23 @@ export async function startDemoPhone(options: DemoPhoneOptions = {}): Promise<De
       texts.push({ id: messageId, phone, shop, direction: 'out', text, at: new Date().toISOString() });
       save();
       return answer(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && url.pathname === '/phone/call') {
+      // A call from this phone to the shop's number, played as Telnyx Call Control would (fake-voice.ts).
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return answer(res, 415, { error: 'Send the call as JSON.' });
+      let input: { phone?: unknown; answered?: unknown };
+      try {
+        input = JSON.parse(body) as typeof input;
+      } catch {
+        return answer(res, 400, { error: 'That call could not be read.' });
+      }
+      const phone = typeof input.phone === 'string' ? normalizePhone(input.phone) : null;
+      if (!phone) return answer(res, 400, { error: 'Pick a phone first.' });
+      if (!relayUrl) return answer(res, 503, { error: 'The relay is not running yet; try again in a moment.' });
+      const shop = texts.findLast((t) => t.phone === phone)?.shop ?? DEMO_TEXTING_NUMBER;
+      const played = await placeCall(fake, { relayUrl, from: phone, to: shop, answeredBy: input.answered === false ? 'nobody' : 'shop', ringSeconds: 7, talkSeconds: 95 });
+      if (played.statuses.some((s) => s !== 200)) return answer(res, 502, { error: `The relay did not take the call (it answered ${played.statuses.join(', ')}).` });
+      return answer(res, 200, { ok: true, forwardedTo: played.forwardedTo, answered: input.answered !== false && played.forwardedTo !== null });
     }
     answer(res, 404, { error: 'Nothing here.' });
   }

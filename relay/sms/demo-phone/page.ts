@@ -95,13 +95,29 @@ export const DEMO_PHONE_PAGE = `<!doctype html>
     back.addEventListener('click', () => { location.hash = ''; });
     const shop = p.texts.at(-1).shop;
     const bar = el('div', { className: 'bar' }, back, el('div', {}, el('h2', { textContent: label(p) }), el('span', { className: 'number', textContent: 'Texts with ' + fmtNumber(shop) })));
+    const calling = el('p', { className: 'hint', role: 'status' });
+    const dial = (answered) => {
+      const b = el('button', { type: 'button', textContent: answered ? 'Call the shop' : 'Call; nobody answers' });
+      b.addEventListener('click', async () => {
+        calling.textContent = 'Calling ' + fmtNumber(shop) + '…';
+        try {
+          const res = await fetch('/phone/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: p.phone, answered }) });
+          const body = await res.json();
+          calling.textContent = !res.ok ? (body.error || 'The call did not go through.') : body.answered ? 'The shop line answered (forwarded to ' + fmtNumber(body.forwardedTo) + '); you talked 1 min 35 s.' : 'Nobody answered: the desk shows a missed call.';
+        } catch {
+          calling.textContent = 'The demo phone is not answering; is npm start still running?';
+        }
+      });
+      return b;
+    };
+    bar.append(dial(true), dial(false));
     const ol = el('ol', { className: 'texts' });
     ol.setAttribute('aria-label', 'Texts on ' + label(p));
     for (const t of p.texts) {
       const li = el('li', { className: t.direction }, linked(t.text), el('span', { className: 'when', textContent: (t.direction === 'out' ? 'Sent ' : 'Received ') + fmtTime(t.at) }));
       ol.append(li);
     }
-    return [bar, ol];
+    return [bar, ol, calling];
   }
   function replyForm(p) {
     const id = 'reply-text';
@@ -140,8 +156,8 @@ export const DEMO_PHONE_PAGE = `<!doctype html>
       form = null;
     } else {
       if (!form || form.key !== formKey) form = { key: formKey, nodes: replyForm(p) };
-      const [bar, ol] = thread(p);
-      app.replaceChildren(bar, ol, ...form.nodes);
+      const [bar, ol, calling] = thread(p);
+      app.replaceChildren(bar, calling, ol, ...form.nodes);
       ol.scrollTop = ol.scrollHeight;
     }
     shown = key;
