@@ -188,7 +188,8 @@ export class CallService {
     await this.write(call.workspaceId, call.store, { actor: 'relay', action: answered ? 'call-answered' : 'call-missed', summary, roId: row.ro_id }, async (tx) => {
       const now = await tx.get('calls', call.id);
       if (!now || now.state !== 'ringing') return;
-      await tx.update('calls', call.id, { state: answered ? 'answered' : 'missed', ended_at: ended, duration_seconds: duration });
+      const outcome = !answered && (now.outcome ?? '').startsWith('Forwarded to') ? `${now.outcome}; nobody answered` : now.outcome;
+      await tx.update('calls', call.id, { state: answered ? 'answered' : 'missed', ended_at: ended, duration_seconds: duration, outcome });
     });
     return 'done';
   }

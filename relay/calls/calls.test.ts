@@ -57,7 +57,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('calls to the Bayline number (%s)'
       const list = await call<CallEntry[]>(s.desk, 'call-missed-list', {});
       return list.length === 1 && list;
     });
-    expect(missed).toMatchObject({ roId: s.ro.id, roNumber: s.ro.roNumber, customerName: 'Zoë Nguyen', state: 'missed', durationSeconds: null, handled: false });
+    expect(missed).toMatchObject({ roId: s.ro.id, roNumber: s.ro.roNumber, customerName: 'Zoë Nguyen', state: 'missed', durationSeconds: null, handled: false, outcome: 'Forwarded to (512) 555-0111; nobody answered' });
     const audit = await call<Array<{ summary: string }>>(s.desk, 'audit-list', { roId: s.ro.id });
     expect(audit.map((a) => a.summary)).toContain('Missed call from (512) 555-0147');
     const after = await call<CallEntry>(s.desk, 'call-text-back', { id: missed!.id, body: 'Sorry we missed you! Your Accord is in paint; ready Friday.' });

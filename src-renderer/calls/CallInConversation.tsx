@@ -1,7 +1,7 @@
 // Calls in a repair's conversation: each call a line among the texts and messages, at its time
 // (who called whom, why, how it went, how long), so the thread tells the whole story.
-import type { CallEntry } from '../../src-shared/calls/words.js';
-import { describeDuration, PARTY_LABELS, REASON_SHORT } from '../../src-shared/calls/words.js';
+import type { CallEntry, CallReason } from '../../src-shared/calls/words.js';
+import { CALL_REASONS, describeDuration, PARTY_LABELS, REASON_SHORT } from '../../src-shared/calls/words.js';
 import type { Message } from '../../src-shared/domain.js';
 import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
@@ -47,6 +47,7 @@ export function CallInConversation({ c }: { c: CallEntry }) {
         {facts.length ? ` · ${facts.join(' · ')}` : ''}
         {c.state === 'missed' && !c.handled ? <span className="badge badge-overdue">Not called back</span> : null}
       </p>
+      {c.reason === null && c.state !== 'ringing' ? <SortCall c={c} /> : null}
       {c.outcome || c.note ? (
         <p className="message-body">
           {c.outcome}
@@ -55,5 +56,33 @@ export function CallInConversation({ c }: { c: CallEntry }) {
         </p>
       ) : null}
     </li>
+  );
+}
+
+/** A call the relay logged has no reason yet: one pick sorts it (the counts then include it). */
+function SortCall({ c }: { c: CallEntry }) {
+  const { api, announce } = useDesk();
+  return (
+    <label className="field-inline">
+      What was it about?
+      <select
+        value=""
+        onChange={(e) =>
+          void api.call('call-update', { id: c.id, reason: e.target.value as CallReason }).then(
+            () => announce('Call sorted.'),
+            () => announce('The call could not be sorted; try again.'),
+          )
+        }
+      >
+        <option value="" disabled>
+          Reason…
+        </option>
+        {CALL_REASONS.map((r) => (
+          <option key={r} value={r}>
+            {REASON_SHORT[r]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -49,8 +49,8 @@ export function CallNotifications() {
         {list.map((c) => (
           <article key={c.id} className="text-notification call-notification" aria-label={`Missed call from ${c.customerName ?? formatPhone(c.peerNumber)}`}>
             <p>
-              <strong>Missed call</strong> from {c.customerName ?? formatPhone(c.peerNumber) ?? 'an unknown number'}
-              {c.customerName && c.peerNumber ? ` · ${formatPhone(c.peerNumber)}` : ''}
+              <strong>Missed call</strong> from <span className="nowrap">{c.customerName ?? (formatPhone(c.peerNumber) || 'an unknown number')}</span>
+              {c.customerName && c.peerNumber ? <span className="nowrap"> · {formatPhone(c.peerNumber)}</span> : null}
               {c.roNumber ? ` · RO ${c.roNumber}` : ' · no repair matched'}
             </p>
             <p className="muted small">{formatMoment(c.startedAt)}</p>
