@@ -39,7 +39,7 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
   return (
     <section className="panel conversation" aria-labelledby="conversation-heading">
       <h3 id="conversation-heading">Conversation with {ro.customer.firstName}</h3>
-      {ro.messages.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
+      {ro.messages.length === 0 && calls.length === 0 ? <p className="muted">No messages yet. What you write here appears on the customer’s portal.</p> : null}
       <ol className="messages" aria-label="Messages" tabIndex={0}>
         {thread(ro.messages, calls).map((t) => {
           if (t.kind === 'call') return <CallInConversation key={t.c.id} c={t.c} />;
