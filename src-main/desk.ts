@@ -29,6 +29,7 @@ import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
+import { schedulingHandlers } from './scheduling/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -96,6 +97,7 @@ export class Desk implements DeskContext {
       mailHandlers,
       composeHandlers,
       draftingHandlers,
+      schedulingHandlers,
       demoHandlers,
     );
     workspace.store.onChange((touched, origin) => {

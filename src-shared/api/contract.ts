@@ -37,6 +37,7 @@ import { EMAIL_AUDIENCES, MAX_EMAIL_ATTACHMENTS } from '../email/templates.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '../drafting/context.js';
 import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
+import { SCHEDULING_API } from '../scheduling/desk-api.js';
 
 function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
@@ -443,6 +444,9 @@ export const API = {
 
   'backup-create': method(none).returns<BackupInfo>(),
   'backup-list': method(none).returns<BackupInfo[]>(),
+
+  // ---- scheduling (issue 17): Settings › Appointments, the calendar, asking for a time, the feed.
+  ...SCHEDULING_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;
