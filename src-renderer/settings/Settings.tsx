@@ -14,6 +14,7 @@ import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
+import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
@@ -26,6 +27,7 @@ const SECTIONS = [
   ['tags', 'Exception tags'],
   ['staff', 'Staff'],
   ['printing', 'Printing'],
+  ['appointments', 'Appointments'],
   ['texts', 'Texts'],
   ['drafts', 'Drafts'],
   ['email', 'Email'],
@@ -165,6 +167,7 @@ export function Settings() {
 
           <PrintingDefaults />
 
+          <AppointmentSettings />
           <TextSettings />
           <DraftingSettings />
 
