@@ -4,7 +4,8 @@
 // confirmed than places). That check lives here, on read: whatever order the changes arrived in
 // (before or after a reconnect), the desk shows the notice as soon as both sides are in its data.
 import { ApiError } from '../../src-shared/api/errors.js';
-import { KIND_LABELS, timeProblem } from '../../src-shared/scheduling/availability-rules.js';
+import { DateTime } from 'luxon';
+import { KIND_LABELS, minutesOf } from '../../src-shared/scheduling/availability-rules.js';
 import {
   CALENDAR_PERMISSION_MISSING,
   type AppointmentEntry,
@@ -12,7 +13,7 @@ import {
   type ScheduleExceptionEntry,
   type SchedulingSettings,
 } from '../../src-shared/scheduling/desk-api.js';
-import { availabilityFromRow, defaultAvailability, exceptionFromRow, instantToLocal, takenFromRows } from '../../src-shared/scheduling/slots.js';
+import { availabilityFromRow, defaultAvailability, exceptionFromRow, hoursOn, instantToLocal, takenFromRows } from '../../src-shared/scheduling/slots.js';
 import { APPOINTMENT_KINDS, APPOINTMENT_STATES, type AppointmentKind, type AppointmentState, type Availability, type ScheduleException } from '../../src-shared/scheduling/types.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
@@ -76,7 +77,7 @@ export async function appointmentRows(desk: Desk, where: { ids?: string[]; roId?
       ]),
     );
   }
-  return (await q.orderBy('a.starts_at').orderBy('a.id').execute()) as AppointmentRow[];
+  return (await q.orderBy('a.starts_at').orderBy('a.requested_at').orderBy('a.id').execute()) as AppointmentRow[];
 }
 
 /**
@@ -117,6 +118,27 @@ export async function timeProblems(desk: Desk, settings: SchedulingSettings, row
     }
   }
   return out;
+}
+
+/**
+ * Why an appointment at `startsAt` cannot take place under these settings (the day is closed,
+ * the time is outside the hours, the kind is switched off), or null. Unlike the booking check,
+ * lead time and the past do not count: an appointment confirmed for this morning stays fine.
+ * Capacity is counted by the caller, which sees the other appointments.
+ */
+export function timeProblem(startsAt: string, availability: Availability, exceptions: readonly ScheduleException[], timeZone: string): string | null {
+  const local = DateTime.fromISO(startsAt, { zone: 'utc' }).setZone(timeZone);
+  if (!local.isValid) return 'The time is not a valid instant.';
+  const kind = KIND_LABELS[availability.kind];
+  if (!availability.active) return `${kind} appointments are switched off in Settings › Appointments.`;
+  const { hours, closedBy } = hoursOn(local.toISODate()!, availability, exceptions);
+  if (closedBy) return `The shop is now closed on ${local.toFormat('cccc d LLLL')}${closedBy.reason ? ` (${closedBy.reason})` : ''}.`;
+  const minute = local.hour * 60 + local.minute;
+  const fits = hours.some(([s, e]) => {
+    const start = minutesOf(s);
+    return minute >= start && minute + availability.slotMinutes <= minutesOf(e) && (minute - start) % availability.slotMinutes === 0;
+  });
+  return fits ? null : `${local.toFormat('ccc d LLL, HH:mm')} is now outside the ${kind.toLowerCase()} hours.`;
 }
 
 function parseEvents(json: string | null): Record<string, string> {

@@ -141,7 +141,12 @@ export const schedulingHandlers: Partial<HandlerMap> = {
         slots.push({ ...s, used });
       }
     }
-    return { timeZone: zone, from: args.from, days: args.days, kinds: args.kinds, slots, appointments: await toEntries(desk, shown, settings) };
+    const closed = settings.exceptions
+      .filter((e) => e.closed && e.date >= args.from && e.date < addDays(args.from, args.days))
+      .filter((e) => e.kind === null || args.kinds.every((k) => settings.exceptions.some((x) => x.closed && x.date === e.date && (x.kind === null || x.kind === k))))
+      .map((e) => ({ date: e.date, reason: e.reason }))
+      .filter((e, i, all) => all.findIndex((x) => x.date === e.date) === i);
+    return { timeZone: zone, from: args.from, days: args.days, kinds: args.kinds, slots, appointments: await toEntries(desk, shown, settings), closed };
   },
 
   'appointment-pending': async (_args, { desk }) => {

@@ -11,6 +11,7 @@ import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { FieldProblem, Loading } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
+import './scheduling.css';
 
 const TABLES = ['appointment_availability', 'schedule_exceptions', 'workspace_settings'];
 
@@ -47,7 +48,8 @@ function KindForm({ setting, onSaved }: { setting: AvailabilitySetting; onSaved(
   async function save(e: FormEvent) {
     e.preventDefault();
     try {
-      onSaved(await api.call('schedule-availability-save', { ...draft, weeklyHours: copyWeek(draft.weeklyHours) }));
+      const { kind, active, slotMinutes, capacity, leadMinutes, horizonDays, holdMinutes } = draft;
+      onSaved(await api.call('schedule-availability-save', { kind, active, slotMinutes, capacity, leadMinutes, horizonDays, holdMinutes, weeklyHours: copyWeek(draft.weeklyHours) }));
       setSaved(`${label} hours saved.`);
       setProblem(null);
     } catch (err) {
@@ -88,7 +90,7 @@ function KindForm({ setting, onSaved }: { setting: AvailabilitySetting; onSaved(
           <input type="number" min={1} max={365} {...number('horizonDays')} />
         </label>
         <label className="field">
-          <span>A request holds its place (hours)</span>
+          <span>Request holds (hours)</span>
           <input type="number" min={0.5} step={0.5} {...number('holdMinutes', 60)} />
         </label>
       </div>

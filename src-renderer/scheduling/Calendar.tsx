@@ -119,6 +119,7 @@ function rangeLabel(from: string, days: number): string {
 function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: string; selected: string | null; onSelect(id: string): void }) {
   const dates = Array.from({ length: view.days }, (_, i) => DateTime.fromISO(view.from).plus({ days: i }).toISODate()!);
   const times = [...new Set([...view.slots.map((s) => s.localTime), ...view.appointments.map((a) => a.localTime ?? '')].filter(Boolean))].sort();
+  const closedOn = new Map(view.closed.map((c) => [c.date, c.reason]));
   const slotAt = new Map<string, CalendarSlot[]>();
   for (const s of view.slots) slotAt.set(`${s.localDate} ${s.localTime}`, [...(slotAt.get(`${s.localDate} ${s.localTime}`) ?? []), s]);
   const apptAt = new Map<string, AppointmentEntry[]>();
@@ -135,8 +136,9 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
               <span className="visually-hidden">Time</span>
             </th>
             {dates.map((d) => (
-              <th key={d} scope="col" className={d === today ? 'is-today' : undefined}>
+              <th key={d} scope="col" className={closedOn.has(d) ? 'is-closed' : d === today ? 'is-today' : undefined}>
                 {DateTime.fromISO(d).toFormat('ccc d LLL')}
+                {closedOn.has(d) ? <span className="closed-note">Closed{closedOn.get(d) ? `: ${closedOn.get(d)}` : ''}</span> : null}
               </th>
             ))}
           </tr>
@@ -151,7 +153,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
                 const slots = slotAt.get(`${d} ${t}`) ?? [];
                 const appts = apptAt.get(`${d} ${t}`) ?? [];
                 return (
-                  <td key={d} className={d === today ? 'is-today' : undefined}>
+                  <td key={d} className={closedOn.has(d) ? 'is-closed' : d === today ? 'is-today' : undefined}>
                     {slots.map((s) => (
                       <div key={s.kind} className={`slot kind-${s.kind}${s.used >= s.capacity ? ' slot-full' : ''}`} title={`${KIND_LABELS[s.kind]} ${t}: ${s.used} of ${s.capacity} taken`}>
                         <span className="slot-kind">{KIND_LABELS[s.kind]}</span>

@@ -4,7 +4,6 @@
 import { DateTime } from 'luxon';
 import type { AppointmentKind, Availability, ScheduleException, TimeRange, Weekday } from './types.js';
 import { WEEKDAYS } from './types.js';
-import { hoursOn } from './slots.js';
 
 export const KIND_LABELS: Record<AppointmentKind, string> = {
   estimate: 'Estimate',
@@ -116,23 +115,3 @@ export function exceptionProblems(e: ScheduleException, timeZone: string, today:
   return out;
 }
 
-/**
- * Why an appointment at `startsAt` cannot take place under these settings (the day is closed,
- * the time is outside the hours, the kind is switched off), or null. Unlike the booking check,
- * lead time and the past do not count: an appointment confirmed for this morning stays fine.
- * Capacity is counted by the caller, which sees the other appointments.
- */
-export function timeProblem(startsAt: string, availability: Availability, exceptions: readonly ScheduleException[], timeZone: string): string | null {
-  const local = DateTime.fromISO(startsAt, { zone: 'utc' }).setZone(timeZone);
-  if (!local.isValid) return 'The time is not a valid instant.';
-  const kind = KIND_LABELS[availability.kind];
-  if (!availability.active) return `${kind} appointments are switched off in Settings › Appointments.`;
-  const { hours, closedBy } = hoursOn(local.toISODate()!, availability, exceptions);
-  if (closedBy) return `The shop is now closed on ${local.toFormat('cccc d LLLL')}${closedBy.reason ? ` (${closedBy.reason})` : ''}.`;
-  const minute = local.hour * 60 + local.minute;
-  const fits = hours.some(([s, e]) => {
-    const start = minutesOf(s);
-    return minute >= start && minute + availability.slotMinutes <= minutesOf(e) && (minute - start) % availability.slotMinutes === 0;
-  });
-  return fits ? null : `${local.toFormat('ccc d LLL, HH:mm')} is now outside the ${kind.toLowerCase()} hours.`;
-}

@@ -96,6 +96,8 @@ export interface CalendarView {
   kinds: AppointmentKind[];
   slots: CalendarSlot[];
   appointments: AppointmentEntry[];
+  /** Days closed for every kind shown, with the reason ("Thanksgiving"). */
+  closed: Array<{ date: string; reason: string }>;
 }
 
 export interface CalendarFeed {
