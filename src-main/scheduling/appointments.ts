@@ -146,7 +146,7 @@ function parseEvents(json: string | null): Record<string, string> {
   try {
     const v: unknown = JSON.parse(json);
     if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string' && !e[0].startsWith('_')));
   } catch {
     return {};
   }

@@ -111,8 +111,8 @@ describe('a desk confirming offline', () => {
   it('creates the private calendar feed (only its hash reaches the relay), replaces it, and revokes it', async () => {
     const { front, office } = await twoDesks();
     const feed = await call<{ url: string; active: boolean }>(front.desk, 'calendar-feed-issue', {});
-    expect(feed.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/calendar\/[A-Za-z0-9_-]{46}\.ics$/);
-    const token = feed.url.split('/calendar/')[1]!.replace('.ics', '');
+    expect(feed.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]{46}\/calendar\.ics$/);
+    const token = feed.url.split('/c/')[1]!.replace('/calendar.ics', '');
     const relayStore = await fixture!.storage.workspaceStore(fixture!.workspace.id);
     const held = async () => relayStore.db.selectFrom('portal_tokens').select(['kind', 'token_hash', 'revoked_at']).where('kind', '=', 'calendar').execute();
     const first = await eventually('the feed on the relay', async () => ((await held()).length === 1 ? await held() : undefined));

@@ -175,7 +175,7 @@ export const SCHEDULING_API = {
  */
 export const CALENDAR_PERMISSION_MISSING = '!calendar-permission';
 
-/** The private calendar feed (a `portal_tokens` row of kind 'calendar', no repair): `${base}/calendar/<token>.ics`. */
+/** The private calendar feed (a `portal_tokens` row of kind 'calendar', no repair): `${base}/c/<token>/calendar.ics` (served by relay/scheduling). */
 export function calendarFeedUrl(base: string, token: string): string {
-  return `${base.replace(/\/+$/, '')}/calendar/${token}.ics`;
+  return `${base.replace(/\/+$/, '')}/c/${token}/calendar.ics`;
 }
