@@ -12,12 +12,19 @@ import { FakeGoogle } from '../email/fake-google/fake-google.js';
 import { oauthClient } from '../email/gmail/sdk.js';
 import type { RelayStorage } from '../storage/types.js';
 import { newStorageLocation, openStorage } from '../testing/sync-fixture.js';
-import { GOOGLE_CALENDAR_SCOPE, googleCalendarWriter, syncAppointmentCalendars } from './calendar-sync.js';
+import { createHash, randomBytes } from 'node:crypto';
+import type { MicrosoftApp } from '../email/config.js';
+import { FakeMicrosoft } from '../email/fake-microsoft/fake-microsoft.js';
+import { msalApp, type TokenSource } from '../email/outlook/sdk.js';
+import { GOOGLE_CALENDAR_SCOPE, GRAPH_CALENDAR_SCOPE, googleCalendarWriter, graphCalendarWriter, syncAppointmentCalendars } from './calendar-sync.js';
 
 const SHOP = { name: 'Lakeside Collision', address: '12 Shore Rd, Austin TX', timeZone: 'America/Chicago' };
 let google: FakeGoogle | undefined;
 let storage: RelayStorage | undefined;
+let microsoft: FakeMicrosoft | undefined;
 afterEach(async () => {
+  await microsoft?.close();
+  microsoft = undefined;
   await google?.close();
   await storage?.close();
   google = undefined;
@@ -111,5 +118,51 @@ describe('calendar write-through (Google)', () => {
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 1, permissionMissing: [] });
     const [event] = [...google!.calendarEvents.values()];
     expect(await eventsOf(store, id)).toEqual({ 'mbx-1': event!.id, _at: '2026-12-11T14:00:00.000Z' });
+  });
+});
+
+/** The shop's owner signs in at the (fake) Microsoft through MSAL with PKCE; Graph calls take its access token. */
+async function microsoftSignIn(app: MicrosoftApp): Promise<TokenSource> {
+  const redirectUri = 'http://127.0.0.1:9/mail/outlook/callback';
+  const cca = await msalApp(app);
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+  const scopes = [GRAPH_CALENDAR_SCOPE, 'offline_access'];
+  const url = await cca.getAuthCodeUrl({ scopes, redirectUri, codeChallenge, codeChallengeMethod: 'S256' });
+  const res = await fetch(url, { redirect: 'manual' });
+  const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+  const result = await cca.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes });
+  return { get: async () => result.accessToken, drop: () => undefined };
+}
+
+describe('calendar write-through (Outlook)', () => {
+  it('writes, moves and removes Graph events with the appointment, and marks a mailbox without calendar permission', async () => {
+    microsoft = new FakeMicrosoft({ clientId: 'ms-client', clientSecret: 'ms-secret', account: 'shop@example.com' });
+    await microsoft.start();
+    const app: MicrosoftApp = { clientId: 'ms-client', clientSecret: 'ms-secret', tenant: 'common', ...microsoft.endpoints };
+    const { location } = await newStorageLocation('sqlite');
+    storage = await openStorage('sqlite', location);
+    const ws = await storage.createWorkspace({ slug: 'lakeside', name: SHOP.name });
+    const store = await storage.workspaceStore(ws.id);
+    const writers = new Map([['mbx-o', graphCalendarWriter(app, await microsoftSignIn(app))]]);
+    const id = await confirmed(store, '2026-12-09T15:00:00.000Z', 'Zoë Nguyen');
+
+    expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 1, failed: 0 });
+    const [event] = [...microsoft.calendarEvents.values()];
+    expect(event).toMatchObject({ subject: 'Drop-off: Zoë Nguyen (2019 Honda Accord)', start: { dateTime: '2026-12-09T15:00:00.000', timeZone: 'UTC' }, location: { displayName: SHOP.address }, isCancelled: false });
+    expect(await eventsOf(store, id)).toEqual({ 'mbx-o': event!.id, _at: '2026-12-09T15:00:00.000Z' });
+    expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, moved: 0 });
+
+    await store.write({ actor: 'relay', action: 'test' }, (tx) => tx.update('appointments', id, { starts_at: '2026-12-10T16:00:00.000Z', ends_at: '2026-12-10T16:30:00.000Z' }));
+    expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ moved: 1 });
+    expect(microsoft.calendarEvents.get(event!.id)!.start.dateTime).toBe('2026-12-10T16:00:00.000');
+    await store.write({ actor: 'relay', action: 'test' }, (tx) => tx.update('appointments', id, { state: 'declined' }));
+    expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ removed: 1 });
+    expect(microsoft.calendarEvents.get(event!.id)!.isCancelled).toBe(true);
+
+    microsoft.calendarAccess = false;
+    const other = await confirmed(store, '2026-12-11T14:00:00.000Z', 'Tom Becker');
+    expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, permissionMissing: ['mbx-o'] });
+    expect(await eventsOf(store, other)).toEqual({ 'mbx-o': CALENDAR_PERMISSION_MISSING, _at: '2026-12-11T14:00:00.000Z' });
   });
 });

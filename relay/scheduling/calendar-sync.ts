@@ -5,16 +5,17 @@
 // knows what is already in each calendar and never writes an event twice. When Google refuses
 // for want of the calendar scope, the mailbox's entry becomes CALENDAR_PERMISSION_MISSING and the
 // desk shows "Reconnect with calendar permission"; a later round (after the reconnect) retries.
-//
-// Microsoft Graph events are NOT written yet (see the report of the sched-desk branch): a writer
-// for them plugs in as another CalendarWriter.
+// Outlook (Microsoft 365) mailboxes get Graph events (`/me/events`) the same way, through the
+// Graph client the mail hub makes (graphClient with the mailbox's token source).
 import { type calendar_v3, google } from 'googleapis';
 import { CALENDAR_PERMISSION_MISSING } from '../../src-shared/scheduling/desk-api.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
-import type { GoogleApp } from '../email/config.js';
+import type { GoogleApp, MicrosoftApp } from '../email/config.js';
 import { oauthClient, statusOf } from '../email/gmail/sdk.js';
+import { graphClient, graphStatus, type TokenSource } from '../email/outlook/sdk.js';
 
 export const GOOGLE_CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar.events';
+export const GRAPH_CALENDAR_SCOPE = 'Calendars.ReadWrite';
 
 export interface CalendarEventInput {
   summary: string;
@@ -83,6 +84,44 @@ export function googleCalendarWriter(config: GoogleApp, refreshToken: string): C
         } catch (err) {
           const status = statusOf(err);
           if (status !== 404 && status !== 410) throw err;
+        }
+      }),
+  };
+}
+
+/** The calendar of an Outlook (Microsoft 365) mailbox: Graph events, times in UTC. */
+export function graphCalendarWriter(app: MicrosoftApp, tokens: TokenSource): CalendarWriter {
+  const client = graphClient(app, tokens);
+  const utc = (iso: string) => ({ dateTime: iso.replace(/Z$/, ''), timeZone: 'UTC' });
+  const body = (e: CalendarEventInput) => ({
+    subject: e.summary,
+    body: { contentType: 'text', content: e.description },
+    location: { displayName: e.location },
+    start: utc(e.startsAt),
+    end: utc(e.endsAt),
+  });
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (graphStatus(err) === 403) throw new CalendarPermissionMissing('The mailbox was connected without calendar permission.');
+      throw err;
+    }
+  };
+  return {
+    create: (e) =>
+      guard(async () => {
+        const created = (await client.api('/me/events').post(body(e))) as { id?: string };
+        if (!created.id) throw new Error('Microsoft Graph answered without an event id');
+        return created.id;
+      }),
+    move: (id, e) => guard(async () => void (await client.api(`/me/events/${encodeURIComponent(id)}`).patch(body(e)))),
+    remove: (id) =>
+      guard(async () => {
+        try {
+          await client.api(`/me/events/${encodeURIComponent(id)}`).delete();
+        } catch (err) {
+          if (graphStatus(err) !== 404) throw err;
         }
       }),
   };
