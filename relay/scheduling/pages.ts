@@ -15,7 +15,7 @@ export const KIND_WORDS: Record<AppointmentKind, { noun: string; choose: string 
 };
 
 /** The slots shown on one page: the first days that have any, at most this many. */
-const MAX_SHOWN = 60;
+const MAX_SHOWN = 36;
 
 function dayHeading(date: string): string {
   return DateTime.fromISO(date, { zone: 'UTC' }).setLocale('en-US').toFormat('cccc, LLLL d');
@@ -87,7 +87,7 @@ export interface ChooseTimeInput {
 }
 
 export function renderChooseTime(input: ChooseTimeInput): RenderedPage {
-  const main = html`<section class="card"><h2>${input.heading}</h2><p>${input.intro}</p>${input.extra ?? ''}
+  const main = html`<section class="card"><h2>${input.heading}</h2>${input.extra ?? ''}${input.intro ? html`<h3 class="sub">${input.intro}</h3>` : ''}
 <form class="book" method="post" action="${input.action}">
 ${status(input.error)}
 ${slotPicker(input.slots, input.chosen)}

@@ -231,7 +231,7 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
       shop: inv.shop,
       kind: inv.kind,
       heading: words.choose,
-      intro: `Choose the time that suits you for your ${words.noun}.`,
+      intro: `Choose the time that suits you for your ${words.noun}`,
       slots,
       chosen,
       error,
@@ -312,11 +312,11 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
       shop: m.shop,
       kind: m.kind,
       heading: `Your ${words.noun}`,
-      intro: open ? 'To move it, choose another time below.' : '',
+      intro: open ? 'Or move it to another time' : '',
       slots: open ? slots : ([] as Slot[]),
       error: outcome.error ?? null,
       extra: html`${outcome.notice ? html`<p class="note">${outcome.notice}</p>` : ''}${state}${
-        open ? html`<form method="post" action="/a/${token}/cancel"><div class="row"><button type="submit" class="button">Cancel this ${words.noun}</button></div></form>` : ''
+        open ? html`<form method="post" action="/a/${token}/cancel"><div class="row"><button type="submit" class="secondary">Cancel this ${words.noun}</button></div></form>` : ''
       }`,
     }));
   }
