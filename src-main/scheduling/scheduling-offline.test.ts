@@ -116,6 +116,11 @@ describe('a desk confirming offline', () => {
     const relayStore = await fixture!.storage.workspaceStore(fixture!.workspace.id);
     const held = async () => relayStore.db.selectFrom('portal_tokens').select(['kind', 'token_hash', 'revoked_at']).where('kind', '=', 'calendar').execute();
     const first = await eventually('the feed on the relay', async () => ((await held()).length === 1 ? await held() : undefined));
+    // Google Calendar or Outlook subscribing to the address gets the shop's calendar from the relay.
+    const served = await fetch(feed.url);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toContain('text/calendar');
+    expect(await served.text()).toContain('BEGIN:VCALENDAR');
     expect(first[0]!.token_hash).toBe(hashToken(token));
     expect(JSON.stringify(first)).not.toContain(token);
     // The office sees that a feed exists but not its address (only the desk that made it holds it).
@@ -127,6 +132,8 @@ describe('a desk confirming offline', () => {
     expect(second.url).not.toBe(feed.url);
     expect(await call(front.desk, 'calendar-feed-revoke', {})).toMatchObject({ url: null, active: false });
     await eventually('both feeds revoked on the relay', async () => (await held()).length === 2 && (await held()).every((r) => r.revoked_at !== null));
+    expect((await fetch(feed.url)).status).toBe(404);
+    expect((await fetch(second.url)).status).toBe(404);
   });
 
   it('two desks confirm one request each while one is offline and the office cuts the places to one: the later is flagged on both', async () => {
