@@ -22,6 +22,8 @@ import { smsPlugin } from './sms/sms-plugin.js';
 import { CallService } from './calls/call-service.js';
 import { callsPlugin } from './calls/calls-plugin.js';
 import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
+import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/scheduling-plugin.js';
+import { SchedulingService } from './scheduling/scheduling-service.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -50,6 +52,8 @@ export interface RelayOptions {
   draftingConfig?: DraftingConfig | null;
   /** Tuning of the drafting service (the clock, the pause between tries). */
   drafting?: Omit<DraftServiceOptions, 'config'>;
+  /** Booking and appointment texts (the clock slots and reminders are judged by, limits, how often it looks). */
+  scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
 }
 
 export interface RunningRelay {
@@ -63,6 +67,8 @@ export interface RunningRelay {
   mail: MailService | null;
   /** The drafting service, when a model is configured. */
   drafting: DraftService | null;
+  /** Texts about appointments (decisions, reminders). */
+  scheduling: SchedulingService;
   close(): Promise<void>;
 }
 
@@ -87,7 +93,7 @@ export const REDACTED_PATHS = [
 /** Drops anything that could be a capability from a logged URL: portal tokens and query strings. */
 export function redactUrl(url: string): string {
   const path = url.split('?')[0] ?? '';
-  return path.replace(/^\/(t|s|b)\/[^/]+/, '/$1/[redacted]');
+  return path.replace(/^\/(t|s|b|a|c)\/[^/]+/, '/$1/[redacted]');
 }
 
 export function relayLoggerOptions(level = process.env.BAYLINE_LOG_LEVEL ?? 'info'): FastifyServerOptions['logger'] {
@@ -144,6 +150,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(syncPlugin);
   if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
   await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir });
+  await app.register(schedulingPlugin, { ...options.scheduling, blobDir: options.blobDir });
   const sms = options.telnyx
     ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
     : null;
@@ -165,6 +172,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   app.publicUrl = url;
   await sms?.start();
   mail?.start();
+  const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
+  scheduling.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -174,9 +183,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     sms,
     mail,
     drafting,
+    scheduling,
     close() {
       closing ??= (async () => {
         hub.close();
+        await scheduling.close();
         await sms?.close();
         await mail?.close();
         await app.close();

@@ -30,6 +30,7 @@ import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
+import { schedulingHandlers } from './scheduling/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -97,6 +98,7 @@ export class Desk implements DeskContext {
       mailHandlers,
       composeHandlers,
       draftingHandlers,
+      schedulingHandlers,
       demoHandlers,
       callHandlers,
     );

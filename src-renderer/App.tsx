@@ -7,6 +7,7 @@ import type { ConnectionState, DeskConnection } from './api/browser-transport.js
 import { Board } from './board/Board.js';
 import { CheckIn } from './checkin/CheckIn.js';
 import { RepairOrderView } from './repair-order/RepairOrderView.js';
+import { Calendar, RequestsCount } from './scheduling/Calendar.js';
 import { SearchDialog } from './search/SearchDialog.js';
 import { Settings } from './settings/Settings.js';
 import { DeskContext, type DeskContextValue, type Screen } from './shared/desk-context.js';
@@ -27,6 +28,7 @@ export interface AppProps {
 const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'board', label: 'Board' },
   { screen: 'check-in', label: 'Check in' },
+  { screen: 'calendar', label: 'Appointments' },
   { screen: 'texts', label: 'Texts inbox' },
   { screen: 'calls', label: 'Calls' },
   { screen: 'settings', label: 'Settings' },
@@ -102,6 +104,7 @@ export function App({ api, connection }: AppProps) {
               >
                 {t.label}
                 {t.screen === 'texts' && ready ? <> <InboxCount /></> : null}
+                {t.screen === 'calendar' && ready ? <> <RequestsCount /></> : null}
               </button>
             ))}
             {demoPhone.data?.url ? (
@@ -141,7 +144,8 @@ export function App({ api, connection }: AppProps) {
         {ready ? (
           <div className="screen-area">
             {screen.name === 'board' ? <Board stale={linkDown} /> : null}
-            {screen.name === 'check-in' ? <CheckIn /> : null}
+            {screen.name === 'check-in' ? <CheckIn key={screen.appointmentId ?? ''} appointmentId={screen.appointmentId} /> : null}
+            {screen.name === 'calendar' ? <Calendar /> : null}
             {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} /> : null}
             {screen.name === 'settings' ? <Settings /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}

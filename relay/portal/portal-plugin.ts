@@ -500,7 +500,8 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
   app.get('/p/:slug', async (req: SlugRequest, reply) => {
     const shop = await shopBySlug(req.params.slug);
     if (!shop) return sendPage(reply, 404, notFound, PRIVATE_HEADERS);
-    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings) }), PUBLIC_HEADERS);
+    const booking = await shop.store.db.selectFrom('appointment_availability').select('id').where('kind', '=', 'estimate').where('active', '=', 1).executeTakeFirst();
+    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), booking: !!booking }), PUBLIC_HEADERS);
   });
 
   app.get('/p/:slug/logo', async (req: SlugRequest, reply) => {

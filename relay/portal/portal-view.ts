@@ -63,6 +63,8 @@ export interface PortalView {
   messages: PortalMessage[];
   deliveredAt: string | null;
   shop: PortalShop;
+  /** Times the shop asked the customer to choose (issue 17): drop-off or pickup appointments in state 'invited'. */
+  invitations?: Array<{ id: string; kind: string }>;
 }
 
 export interface TokenHit {
@@ -254,6 +256,9 @@ export async function loadPortalView(
     })),
     deliveredAt: ro.closed_at,
     shop: shopOf(settings),
+    invitations: (
+      await db.selectFrom('appointments').select(['id', 'kind']).where('ro_id', '=', roId).where('state', '=', 'invited').orderBy('requested_at').orderBy('id').execute()
+    ).map((a) => ({ id: a.id, kind: a.kind ?? '' })),
   };
 }
 

@@ -27,7 +27,7 @@ function cspFor(styleHash: string): string {
   ].join('; ');
 }
 
-function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean }): RenderedPage {
+export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean }): RenderedPage {
   const primary = input.shop && HEX.test(input.shop.colorPrimary) ? input.shop.colorPrimary : '#1f4e79';
   const accent = input.shop && HEX.test(input.shop.colorAccent) ? input.shop.colorAccent : '#f2a900';
   const style = `:root{--primary:${primary};--accent:${accent}}`;
@@ -173,6 +173,10 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
 <p class="stage">${current.label}</p><p>${current.sentence}</p>${
     current.reachedAt ? html`<p class="muted">Since ${formatWhen(current.reachedAt, tz)}</p>` : ''
   }${view.delays.length > 0 ? html`<p class="delay">Holding things up: ${view.delays.join(', ')}</p>` : ''}</section>
+${(view.invitations ?? []).map(
+    (a) =>
+      html`<section class="card now" aria-labelledby="appt-${a.id}"><h2 id="appt-${a.id}">${a.kind === 'pickup' ? 'Pickup' : 'Drop-off'}</h2><p>${view.shop.name} asks you to choose a time.</p><div class="row"><a class="button" href="/t/${token}/appointments/${a.id}">${a.kind === 'pickup' ? 'Choose a pickup time' : 'Choose a drop-off time'}</a></div></section>`,
+  )}
 <section class="card" id="date" data-live aria-labelledby="date-h">${dateCard(view)}</section>
 <section class="card" id="steps" data-live aria-labelledby="steps-h"><h2 id="steps-h">Your repair, step by step</h2><ol class="steps">${view.timeline.map(
     (s, i) => {
@@ -256,12 +260,16 @@ export function renderBayPage(input: BayPageInput): RenderedPage {
 export interface ShopPageInput {
   slug: string;
   shop: PortalShop;
+  /** The shop takes estimate bookings online (issue 17). */
+  booking?: boolean;
   notice?: string | null;
   error?: string | null;
 }
 
 export function renderShopPage(input: ShopPageInput): RenderedPage {
-  const main = html`
+  const main = html`${
+    input.booking ? html`<section class="card"><h2>New damage?</h2><p>Choose a time for a free estimate.</p><div class="row"><a class="button" href="/p/${input.slug}/book">Book an estimate</a></div></section>` : ''
+  }
 <section class="card"><h2>Track my repair</h2>
 <p>Enter your repair order number and the last four digits of the phone number we have for you. We will send the link to your repair's page to that phone or email.</p>
 <form method="post" action="/p/${input.slug}/track">

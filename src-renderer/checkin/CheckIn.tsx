@@ -10,6 +10,7 @@ import { formatDay, messageOf, parseMoney, today } from '../shared/format.js';
 import { Problem } from '../shared/Notice.js';
 import { PortalLinkBox } from '../repair-order/PortalLinkBox.js';
 import { PrintSlot } from './PrintSlot.js';
+import { leadPrefill } from '../scheduling/lead.js';
 
 interface NewCustomer {
   firstName: string;
@@ -41,7 +42,7 @@ const EMPTY_CUSTOMER: NewCustomer = { firstName: '', lastName: '', mobile: '', e
 const EMPTY_VEHICLE: VehicleForm = { vin: '', plate: '', year: '', make: '', model: '', color: '' };
 const EMPTY_CLAIM: ClaimForm = { insurer: '', claimNumber: '', adjusterName: '', adjusterPhone: '', adjusterEmail: '', deductible: '', promisedDate: '' };
 
-export function CheckIn() {
+export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
   const { api, go, announce } = useDesk();
   const [query, setQuery] = useState('');
   const [matches, setMatches] = useState<Customer[]>([]);
@@ -59,6 +60,18 @@ export function CheckIn() {
   const firstField = useRef<HTMLInputElement>(null);
 
   useEffect(() => firstField.current?.focus(), []);
+
+  // A new customer's estimate request being checked in: its details fill the form.
+  useEffect(() => {
+    if (!appointmentId) return;
+    void api.call('appointment-get', { id: appointmentId }).then((a) => {
+      const p = leadPrefill(a);
+      setCustomer(p.customer);
+      setVehicle((v) => ({ ...v, ...p.vehicle }));
+      setClaim((c) => ({ ...c, ...p.claim }));
+      setQuery(p.query);
+    }, (err) => setProblem(messageOf(err)));
+  }, [api, appointmentId]);
 
   // Search as you type; an answer to an older query never replaces a newer one.
   const asked = useRef(0);
@@ -157,6 +170,7 @@ export function CheckIn() {
         promisedDate: t(claim.promisedDate),
         allowDuplicate,
       });
+      if (appointmentId) await api.call('appointment-attach-ro', { id: appointmentId, roId: ro.id });
       announce(`RO ${ro.roNumber} checked in for ${ro.customerName}.`);
       setDone(ro);
     } catch (err) {

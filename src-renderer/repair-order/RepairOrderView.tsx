@@ -15,6 +15,7 @@ import { useShopDay } from '../shared/use-shop-day.js';
 import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
+import { RoAppointments } from '../scheduling/RoAppointments.js';
 import { PrintSection } from './PrintSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
@@ -131,6 +132,7 @@ export function RepairOrderView({ id }: { id: string }) {
         </div>
         <div className="ro-col">
           <PortalLinkBox ro={ro} onChanged={live.set} />
+          <RoAppointments roId={ro.id} />
           <PrintSection ro={ro} />
           <Photos ro={ro} onChanged={live.set} />
           <ActivitySection entries={activity.data} problem={activity.problem} />

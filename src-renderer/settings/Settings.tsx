@@ -15,6 +15,7 @@ import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
+import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
@@ -27,6 +28,7 @@ const SECTIONS = [
   ['tags', 'Exception tags'],
   ['staff', 'Staff'],
   ['printing', 'Printing'],
+  ['appointments', 'Appointments'],
   ['texts', 'Texts'],
   ['drafts', 'Drafts'],
   ['email', 'Email'],
@@ -166,6 +168,7 @@ export function Settings() {
 
           <PrintingDefaults />
 
+          <AppointmentSettings />
           <TextSettings />
           <CallSettings />
           <DraftingSettings />

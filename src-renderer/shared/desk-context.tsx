@@ -6,7 +6,8 @@ import type { StaffMember, WorkspaceSettings } from '../../src-shared/domain.js'
 
 export type Screen =
   | { name: 'board' }
-  | { name: 'check-in' }
+  | { name: 'check-in'; appointmentId?: string }
+  | { name: 'calendar' }
   | { name: 'repair-order'; id: string }
   | { name: 'settings' }
   | { name: 'texts' }

@@ -38,6 +38,7 @@ import type { AuditVerification } from '../sync/audit-chain.js';
 import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '../drafting/context.js';
 import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
 import { CALL_API } from '../calls/api.js';
+import { SCHEDULING_API } from '../scheduling/desk-api.js';
 
 function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
@@ -446,6 +447,8 @@ export const API = {
   'backup-list': method(none).returns<BackupInfo[]>(),
 
   ...CALL_API,
+  // ---- scheduling (issue 17): Settings › Appointments, the calendar, asking for a time, the feed.
+  ...SCHEDULING_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;

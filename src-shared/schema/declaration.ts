@@ -457,6 +457,7 @@ export const SYNCED_SCHEMA = {
       manage_token_hash: text(8),
       reminder_sent_at: text(8),
       calendar_events: text(8), // JSON: { mailboxId: eventId }
+      told: text(8), // the outcome the relay last texted the customer (state|time), so it is told once
       note: text(8),
     },
     {

@@ -106,6 +106,17 @@ function header(mime: string, name: string): string | null {
   return m ? m[1]!.replace(/\r?\n[ \t]+/g, ' ').trim() : null;
 }
 
+export interface FakeCalendarEvent {
+  id: string;
+  account: string;
+  summary: string;
+  description: string;
+  location: string;
+  start: { dateTime: string; timeZone?: string };
+  end: { dateTime: string; timeZone?: string };
+  status: 'confirmed' | 'cancelled';
+}
+
 export class FakeGoogle {
   readonly app: FastifyInstance;
   url = '';
@@ -137,6 +148,10 @@ export class FakeGoogle {
   /** Every push POSTed, with the relay's answer (0: it could not be reached). */
   readonly pushes: Array<{ account: string; historyId: number; status: number; ms: number }> = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Google Calendar (v3, the primary calendar): events by id, per account. */
+  readonly calendarEvents = new Map<string, FakeCalendarEvent>();
+  /** False: the mailbox was connected without the calendar scope; every calendar call answers 403. */
+  calendarAccess = true;
 
   constructor(readonly options: FakeGoogleOptions) {
     // Gmail takes mails up to 35 MB through its upload endpoint.
@@ -415,6 +430,46 @@ export class FakeGoogle {
     app.get('/oauth2/v3/certs', async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=3600');
       return { keys: [{ ...this.signingKey.publicKey.export({ format: 'jwk' }), kid: this.signingKey.kid, alg: 'RS256', use: 'sig' }] };
+    });
+
+    // ---- Calendar v3 (the primary calendar's events) ---------------------------------------------
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/calendar/v3/')) return;
+      const account = this.account(req.headers.authorization);
+      if (!account) return gmailError(reply, 401, 'Request had invalid authentication credentials.');
+      if (!this.calendarAccess) {
+        return reply.code(403).send({ error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', errors: [{ message: 'Insufficient Permission', domain: 'global', reason: 'insufficientPermissions' }] } });
+      }
+      (req as unknown as { account: string }).account = account;
+    });
+    type EventBody = Partial<Pick<FakeCalendarEvent, 'summary' | 'description' | 'location' | 'start' | 'end'>>;
+    const ownEvent = (req: unknown, id: string) => {
+      const ev = this.calendarEvents.get(id);
+      return ev && ev.account === (req as { account: string }).account && ev.status !== 'cancelled' ? ev : null;
+    };
+    app.post('/calendar/v3/calendars/primary/events', async (req, reply) => {
+      const body = (req.body ?? {}) as EventBody;
+      if (!body.start?.dateTime || !body.end?.dateTime) return gmailError(reply, 400, 'Missing end time.');
+      const id = randomBytes(13).toString('hex');
+      const ev: FakeCalendarEvent = { id, account: (req as unknown as { account: string }).account, summary: body.summary ?? '', description: body.description ?? '', location: body.location ?? '', start: body.start, end: body.end, status: 'confirmed' };
+      this.calendarEvents.set(id, ev);
+      return ev;
+    });
+    app.patch('/calendar/v3/calendars/primary/events/:id', async (req, reply) => {
+      const ev = ownEvent(req, (req.params as { id: string }).id);
+      if (!ev) return gmailError(reply, 404, 'Not Found');
+      Object.assign(ev, req.body as EventBody);
+      return ev;
+    });
+    app.get('/calendar/v3/calendars/primary/events/:id', async (req, reply) => {
+      const ev = ownEvent(req, (req.params as { id: string }).id);
+      return ev ?? gmailError(reply, 404, 'Not Found');
+    });
+    app.delete('/calendar/v3/calendars/primary/events/:id', async (req, reply) => {
+      const ev = ownEvent(req, (req.params as { id: string }).id);
+      if (!ev) return gmailError(reply, 410, 'Resource has been deleted');
+      ev.status = 'cancelled';
+      return reply.code(204).send();
     });
 
     // ---- Gmail v1 -----------------------------------------------------------------------------

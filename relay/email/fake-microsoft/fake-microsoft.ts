@@ -87,6 +87,17 @@ function header(mime: string, name: string): string | null {
 const graphError = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID() } } });
 
+export interface FakeGraphEvent {
+  id: string;
+  account: string;
+  subject: string;
+  body: { contentType: string; content: string };
+  location: { displayName: string };
+  start: { dateTime: string; timeZone: string };
+  end: { dateTime: string; timeZone: string };
+  isCancelled: boolean;
+}
+
 export class FakeMicrosoft {
   readonly app: FastifyInstance;
   url = '';
@@ -106,6 +117,10 @@ export class FakeMicrosoft {
   private readonly codes = new Map<string, { redirectUri: string; challenge: string; scope: string; used: boolean }>();
   private readonly refreshTokens = new Map<string, { account: string; valid: boolean }>();
   private readonly accessTokens = new Map<string, { account: string; refreshToken: string }>();
+  /** Graph calendar events (`/me/events`), by id. */
+  readonly calendarEvents = new Map<string, FakeGraphEvent>();
+  /** False: the app was consented without Calendars.ReadWrite; every calendar call answers 403. */
+  calendarAccess = true;
   private readonly mailboxes = new Map<string, { messages: StoredMessage[]; seq: number; epoch: number }>();
   private readonly pending = new Set<Promise<void>>();
   readonly tenant: string;
@@ -373,6 +388,36 @@ export class FakeMicrosoft {
       (req as unknown as { account: string }).account = account;
     });
     const who = (req: unknown) => (req as { account: string }).account;
+
+    // Calendar events of the signed-in mailbox.
+    type EventBody = Partial<Pick<FakeGraphEvent, 'subject' | 'body' | 'location' | 'start' | 'end'>>;
+    const calendarDenied = (reply: FastifyReply) => graphError(reply, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    const ownEvent = (req: unknown, id: string) => {
+      const ev = this.calendarEvents.get(id);
+      return ev && ev.account === who(req) && !ev.isCancelled ? ev : null;
+    };
+    app.post('/v1.0/me/events', async (req, reply) => {
+      if (!this.calendarAccess) return calendarDenied(reply);
+      const b = (req.body ?? {}) as EventBody;
+      if (!b.start?.dateTime || !b.end?.dateTime) return graphError(reply, 400, 'ErrorInvalidRequest', 'Start and end are required.');
+      const ev: FakeGraphEvent = { id: `AAMkAG${randomBytes(12).toString('base64url')}`, account: who(req), subject: b.subject ?? '', body: b.body ?? { contentType: 'text', content: '' }, location: b.location ?? { displayName: '' }, start: b.start, end: b.end, isCancelled: false };
+      this.calendarEvents.set(ev.id, ev);
+      return reply.code(201).send(ev);
+    });
+    app.patch<{ Params: { id: string } }>('/v1.0/me/events/:id', async (req, reply) => {
+      if (!this.calendarAccess) return calendarDenied(reply);
+      const ev = ownEvent(req, req.params.id);
+      if (!ev) return graphError(reply, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+      Object.assign(ev, req.body as EventBody);
+      return ev;
+    });
+    app.delete<{ Params: { id: string } }>('/v1.0/me/events/:id', async (req, reply) => {
+      if (!this.calendarAccess) return calendarDenied(reply);
+      const ev = ownEvent(req, req.params.id);
+      if (!ev) return graphError(reply, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+      ev.isCancelled = true;
+      return reply.code(204).send();
+    });
     const folderOf = (name: string): Folder | null => {
       const f = name.toLowerCase().replace(/^'|'$/g, '');
       return f === 'inbox' || f === 'sentitems' ? f : null;

@@ -1,0 +1,214 @@
+// What the relay does on its own about appointments (issue 17): when the desk confirms, declines
+// or proposes another time, the customer gets one text saying so, in the customer's own time zone,
+// with a link to reschedule or cancel and a calendar file; and the day before a confirmed
+// appointment, one reminder. Each is decided inside a workspace write that first reads the row
+// again under the workspace's writers' lock (`told`, `reminder_sent_at`), so it happens once
+// across relay restarts and across several relays on one PostgreSQL. The text itself is a
+// `messages` row the texting service sends like any other: held for the customer's quiet hours
+// (automated), refused for a customer who replied STOP, visible in the desk's conversation.
+import type { FastifyBaseLogger } from 'fastify';
+import { hashToken, newToken } from '../../src-shared/portal/token.js';
+import { formatSlotTime, instantToLocal, isValidTimeZone, localToday, addDays } from '../../src-shared/scheduling/slots.js';
+import type { AppointmentKind } from '../../src-shared/scheduling/types.js';
+import { toSettings, SETTINGS_ID } from '../../src-shared/settings.js';
+import type { RowOf } from '../../src-shared/sync/rows.js';
+import type { WorkspaceStore, WriteTx } from '../../src-shared/sync/store.js';
+import type { RelayStorage } from '../storage/types.js';
+import { isKind } from './booking.js';
+import { KIND_WORDS } from './pages.js';
+
+export interface SchedulingServiceOptions {
+  /** The relay's public address (links in texts). */
+  publicUrl: () => string;
+  /** The clock reminders are judged by (tests set their own). */
+  clock?: () => Date;
+  /** How often every workspace is looked at for reminders and other processes' work (default 60 s). */
+  pollMs?: number;
+}
+
+type Appointment = RowOf<'appointments'>;
+
+const TOLD_STATES = ['confirmed', 'declined', 'proposed'] as const;
+
+/** What the customer was (or must be) told about an appointment: its state and time. */
+export function toldKey(row: Pick<Appointment, 'state' | 'starts_at' | 'proposed_starts_at'>): string {
+  return `${row.state}|${row.state === 'proposed' ? row.proposed_starts_at : row.starts_at}`;
+}
+
+export function manageUrl(base: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}/a/${token}`;
+}
+
+export function icsUrl(base: string, token: string): string {
+  return `${manageUrl(base, token)}/appointment.ics`;
+}
+
+/** A private calendar feed link (a `portal_tokens` row of kind 'calendar'). */
+export function calendarFeedUrl(base: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}/c/${token}/calendar.ics`;
+}
+
+export class SchedulingService {
+  private readonly clock: () => Date;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private stopListening: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: SchedulingServiceOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
+    this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs ?? 60_000);
+    this.timer.unref();
+    void this.sweepAll();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.stopListening?.();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** A workspace changed: look at it (once more after the current look, if one is under way). */
+  poke(workspaceId: string): void {
+    if (this.closed) return;
+    if (this.running.has(workspaceId)) {
+      this.again.add(workspaceId);
+      return;
+    }
+    const run = this.sweep(workspaceId)
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'scheduling: could not tell customers about appointments; trying again with the next change'))
+      .finally(() => {
+        this.running.delete(workspaceId);
+        if (this.again.delete(workspaceId)) this.poke(workspaceId);
+      });
+    this.running.set(workspaceId, run);
+  }
+
+  /** Settles: waits for every look under way (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  async sweepAll(): Promise<void> {
+    for (const ws of await this.storage.listWorkspaces()) this.poke(ws.id);
+  }
+
+  async sweep(workspaceId: string): Promise<void> {
+    const store = await this.storage.workspaceStore(workspaceId);
+    const now = this.clock();
+    const decided = await store.db.selectFrom('appointments').selectAll().where('state', 'in', [...TOLD_STATES]).execute();
+    for (const row of decided) {
+      if (this.closed) return;
+      if (row.told === toldKey(row)) continue;
+      await this.tell(workspaceId, store, row.id, now);
+    }
+    const soon = await store.db
+      .selectFrom('appointments')
+      .select(['id', 'starts_at'])
+      .where('state', '=', 'confirmed')
+      .where('reminder_sent_at', 'is', null)
+      .where('starts_at', '>', new Date(now.getTime() + 3 * 3_600_000).toISOString())
+      .where('starts_at', '<', new Date(now.getTime() + 50 * 3_600_000).toISOString())
+      .execute();
+    for (const row of soon) {
+      if (this.closed) return;
+      await this.remind(workspaceId, store, row.id, now);
+    }
+  }
+
+  private async context(tx: WriteTx, row: Appointment) {
+    const settings = toSettings(await tx.get('workspace_settings', SETTINGS_ID));
+    const customer = row.customer_id ? await tx.get('customers', row.customer_id) : undefined;
+    const shopZone = isValidTimeZone(row.time_zone ?? '') ? row.time_zone! : settings.timeZone;
+    const zone = customer?.time_zone && isValidTimeZone(customer.time_zone) ? customer.time_zone : shopZone;
+    const to = customer?.mobile ?? row.mobile ?? null;
+    const when = (iso: string) => formatSlotTime(iso, zone, { withZone: zone !== shopZone });
+    return { settings, customer, zone, to, when };
+  }
+
+  private async tell(workspaceId: string, store: WorkspaceStore, id: string, now: Date): Promise<void> {
+    const texting = (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
+    await store.write({ actor: 'relay', action: 'appointment-told', summary: 'The customer was texted about their appointment', audit: false }, async (tx) => {
+      const row = await tx.get('appointments', id);
+      if (!row || !isKind(row.kind) || !(TOLD_STATES as readonly string[]).includes(row.state ?? '') || row.told === toldKey(row)) return;
+      tx.roId = row.ro_id;
+      const { settings, customer, to, when } = await this.context(tx, row);
+      const noun = KIND_WORDS[row.kind as AppointmentKind].noun;
+      const base = this.options.publicUrl();
+      const patch: Partial<Appointment> = { told: toldKey(row) };
+      let body: string;
+      if (row.state === 'declined') {
+        const reason = row.decline_reason ? ` ${row.decline_reason.trim().replace(/\.?$/, '.')}` : '';
+        const again = row.kind === 'estimate' && settings.slug ? ` You can choose another time: ${base.replace(/\/+$/, '')}/p/${settings.slug}/book` : settings.phone ? ` Please call us at ${settings.phone}.` : '';
+        body = `${settings.name}: sorry, we can't take your ${noun} request for ${when(row.starts_at ?? '')}.${reason}${again}`;
+      } else if (!texting || !to) {
+        // No text can go (no texting number, no mobile): the desk tells the customer; the
+        // manage link already handed out keeps working.
+        body = '';
+      } else {
+        // A new link for each outcome told: only its hash is kept; the old link stops working.
+        const token = newToken(workspaceId);
+        patch.manage_token_hash = hashToken(token);
+        if (row.state === 'confirmed') {
+          body = `${settings.name}: your ${noun} is confirmed for ${when(row.starts_at ?? '')}.${settings.address ? ` ${settings.address}.` : ''} Add to your calendar: ${icsUrl(base, token)} Change or cancel: ${manageUrl(base, token)}`;
+        } else {
+          body = `${settings.name}: we can't do ${when(row.starts_at ?? '')} for your ${noun}. Could you come ${when(row.proposed_starts_at ?? '')} instead? Accept or choose another time: ${manageUrl(base, token)}`;
+        }
+      }
+      await tx.update('appointments', row.id, patch);
+      if (texting && to && body) await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: `appointment-${row.state}`, now }));
+    });
+    await this.storage.announceChanges(workspaceId);
+  }
+
+  private async remind(workspaceId: string, store: WorkspaceStore, id: string, now: Date): Promise<void> {
+    const texting = (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
+    let wrote = false;
+    await store.write({ actor: 'relay', action: 'appointment-reminder', summary: 'Appointment reminder texted', audit: false }, async (tx) => {
+      const row = await tx.get('appointments', id);
+      if (!row || row.state !== 'confirmed' || row.reminder_sent_at || !row.starts_at || !isKind(row.kind)) return;
+      const { settings, customer, zone, to, when } = await this.context(tx, row);
+      // The day before, in the customer's own calendar.
+      if (instantToLocal(row.starts_at, zone).date !== addDays(localToday(now, zone), 1)) return;
+      tx.roId = row.ro_id;
+      await tx.update('appointments', row.id, { reminder_sent_at: now.toISOString() });
+      wrote = true;
+      if (!texting || !to) return;
+      const noun = KIND_WORDS[row.kind as AppointmentKind].noun;
+      const body = `${settings.name}: a reminder of your ${noun} tomorrow, ${when(row.starts_at)}.${settings.address ? ` ${settings.address}.` : ''}${settings.phone ? ` To change it, call ${settings.phone}.` : ''}`;
+      await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: 'appointment-reminder', now }));
+    });
+    if (wrote) await this.storage.announceChanges(workspaceId);
+  }
+}
+
+/** An automated text (held for quiet hours by the texting service, refused after STOP). */
+function customerText(input: { row: Appointment; customerId: string | null; to: string; body: string; templateId: string; now: Date }) {
+  const at = input.now.toISOString();
+  return {
+    ro_id: input.row.ro_id,
+    customer_id: input.customerId,
+    channel: 'sms',
+    direction: 'out',
+    body: input.body,
+    at,
+    author: 'Automatic text',
+    read_at: at,
+    status: 'approved',
+    approved_by: 'relay',
+    approved_at: at,
+    template_id: input.templateId,
+    automated: 1,
+    peer_number: input.to,
+  };
+}
