@@ -29,6 +29,7 @@ import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
+import { esignHandlers } from './esign/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -92,6 +93,7 @@ export class Desk implements DeskContext {
       syncHandlers,
       portalHandlers,
       printingHandlers,
+      esignHandlers,
       smsHandlers,
       mailHandlers,
       composeHandlers,
