@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
-import { DEFAULT_ESIGN_TERMS } from '../../src-shared/esign/desk.js';
+import { DEFAULT_ESIGN_TERMS } from '../../src-shared/esign/desk-args.js';
 import { importDeskFile } from '../blobs/desk-files.js';
 import { importBlob, localBlobPath } from '../blobs/local-blobs.js';
 import { renderPages, pdfText } from '../printing/printed-pages.js';

@@ -1,6 +1,6 @@
 // E-signature as API methods: the repair's signature requests and the customer's consent, making
 // a document to sign (or to print for a wet signature), withdrawing one, and the shop's terms.
-import { esignTermsSchema } from '../../src-shared/esign/desk.js';
+import { esignTermsSchema } from '../../src-shared/esign/desk-args.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import { SETTINGS_ID } from '../workspace/handlers.js';

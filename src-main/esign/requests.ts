@@ -14,14 +14,13 @@ import {
   type ConsentView,
   type DocumentDetail,
   type DocumentLine,
-  parseEsignTerms,
   type SignatureRequestView,
   type SignaturesView,
   SIGNATURE_KIND_LABELS,
   sumCents,
   supplementDiff,
 } from '../../src-shared/esign/desk.js';
-import type { esignDocumentArgs } from '../../src-shared/esign/desk.js';
+import { type esignDocumentArgs, parseEsignTerms } from '../../src-shared/esign/desk-args.js';
 import {
   FINAL_SIGNATURE_STATES,
   MONEY_KINDS,
@@ -353,29 +352,29 @@ function toView(
   } catch {
     detail = null;
   }
-  const at = (iso: string | null) => printedDateTime(iso, timeZone) ?? '';
-  const stateText = ((): string => {
+  void timeZone;
+  const [stateText, stateAt] = ((): [string, string | null] => {
     switch (state) {
       case 'pending':
-        return 'Waiting to go out (sent when the relay has it)';
+        return ['Waiting to go out (sent when the relay has it)', r.created_at];
       case 'sent':
-        return `Sent ${at(r.sent_at)}`;
+        return ['Sent to the customer', r.sent_at];
       case 'opened':
-        return `Opened by the customer ${at(r.opened_at)}`;
+        return ['Opened by the customer', r.opened_at];
       case 'signed':
-        return `Signed${r.signer_name ? ` by ${r.signer_name}` : ''} ${at(r.signed_at)}`;
+        return [`Signed${r.signer_name ? ` by ${r.signer_name}` : ''}`, r.signed_at];
       case 'declined':
-        return `Declined ${at(r.declined_at)}${r.decline_reason ? `: “${r.decline_reason}”` : ''}`;
+        return [`Declined${r.decline_reason ? `: “${r.decline_reason}”` : ''}`, r.declined_at];
       case 'expired':
-        return `Expired unsigned ${at(r.expires_at)}`;
+        return ['Expired unsigned', r.expires_at];
       case 'voided': {
         const by = r.voided_by ?? '';
-        if (versions.has(by)) return `Voided: replaced by version ${versions.get(by)}`;
+        if (versions.has(by)) return [`Voided: replaced by version ${versions.get(by)}`, r.voided_at];
         const who = by.startsWith('staff:') ? staff.get(by.slice(6)) : null;
-        return `Voided${who ? ` by ${who}` : ' by the shop'} ${at(r.voided_at)}`;
+        return [`Voided${who ? ` by ${who}` : ' by the shop'}`, r.voided_at];
       }
       case 'locked':
-        return `Locked after too many wrong codes ${at(r.locked_at)}: make a new request`;
+        return ['Locked after too many wrong codes: make a new request', r.locked_at];
     }
   })();
   return {
@@ -385,6 +384,7 @@ function toView(
     version: r.version ?? 1,
     state,
     stateText,
+    stateAt,
     stateDetail: r.state_detail,
     needsCode: r.needs_code === 1,
     createdAt: r.created_at ?? '',

@@ -16,6 +16,7 @@ import { Conversation } from './Conversation.js';
 import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
 import { PrintSection } from './PrintSection.js';
+import { SignaturesSection } from '../esign/SignaturesSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
 
@@ -130,6 +131,7 @@ export function RepairOrderView({ id }: { id: string }) {
         <div className="ro-col">
           <PortalLinkBox ro={ro} onChanged={live.set} />
           <PrintSection ro={ro} />
+          <SignaturesSection ro={ro} />
           <Photos ro={ro} onChanged={live.set} />
           <ActivitySection entries={activity.data} problem={activity.problem} />
         </div>

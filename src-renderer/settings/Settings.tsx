@@ -17,6 +17,7 @@ import { TextSettings } from '../texts/TextSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
+import { EsignSettings } from '../esign/EsignSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -30,6 +31,7 @@ const SECTIONS = [
   ['drafts', 'Drafts'],
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
+  ['esign', 'E-signature'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -171,6 +173,8 @@ export function Settings() {
           <MailSettings />
 
           <EmailTemplateSettings />
+
+          <EsignSettings />
 
           <RelaySection />
         </div>

@@ -37,7 +37,8 @@ import { EMAIL_AUDIENCES, MAX_EMAIL_ATTACHMENTS } from '../email/templates.js';
 import type { AuditVerification } from '../sync/audit-chain.js';
 import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '../drafting/context.js';
 import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
-import { type EsignTerms, esignDocumentArgs, esignTermsSchema, type RenderedSignatureDocument, type SignaturesView } from '../esign/desk.js';
+import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
+import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
 function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
