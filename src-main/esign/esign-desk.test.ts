@@ -88,6 +88,21 @@ describe('documents made at the desk', () => {
   });
 });
 
+describe('a long supplement', () => {
+  it('flows onto more pages, every line and the totals on them, and the page count is what the PDF holds', async () => {
+    const lines = Array.from({ length: 60 }, (_, i) => ({ description: `Line ${i + 1}: replace clip, retainer and molding, driver side`, amountCents: 1000 + i }));
+    const doc = await t.call('esign-render', { roId: ro.id, kind: 'supplement', lines });
+    const pdf = Buffer.from(doc.pdfBase64, 'base64');
+    const pngs = renderPages(pdf, OUT, 'supplement-long', 60);
+    expect(doc.pages).toBeGreaterThan(1);
+    expect(pngs).toHaveLength(doc.pages);
+    const words = text(doc.pdfBase64);
+    for (const n of [1, 30, 60]) expect(words).toContain(`Line ${n}: replace clip`);
+    expect(words).toMatch(/New total\s+\$4,939\.20/);
+    expect(words).toContain(`page ${doc.pages}`);
+  });
+});
+
 describe('requests', () => {
   it('stores the document as the request’s file with the SHA-256 of its exact bytes, and the request as pending', async () => {
     const view = await t.call('esign-create', { roId: ro.id, kind: 'authorization' });
