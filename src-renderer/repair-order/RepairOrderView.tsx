@@ -17,6 +17,7 @@ import { Photos } from './Photos.js';
 import { PortalLinkBox } from './PortalLinkBox.js';
 import { RoAppointments } from '../scheduling/RoAppointments.js';
 import { PrintSection } from './PrintSection.js';
+import { SignaturesSection } from '../esign/SignaturesSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
 import { LogCallButton } from '../calls/LogCallDialog.js';
@@ -134,6 +135,7 @@ export function RepairOrderView({ id }: { id: string }) {
           <PortalLinkBox ro={ro} onChanged={live.set} />
           <RoAppointments roId={ro.id} />
           <PrintSection ro={ro} />
+          <SignaturesSection ro={ro} />
           <Photos ro={ro} onChanged={live.set} />
           <ActivitySection entries={activity.data} problem={activity.problem} />
         </div>

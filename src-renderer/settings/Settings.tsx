@@ -19,6 +19,7 @@ import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
+import { EsignSettings } from '../esign/EsignSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -33,6 +34,7 @@ const SECTIONS = [
   ['drafts', 'Drafts'],
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
+  ['esign', 'E-signature'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -176,6 +178,8 @@ export function Settings() {
           <MailSettings />
 
           <EmailTemplateSettings />
+
+          <EsignSettings />
 
           <RelaySection />
         </div>

@@ -39,6 +39,8 @@ import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '
 import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
 import { CALL_API } from '../calls/api.js';
 import { SCHEDULING_API } from '../scheduling/desk-api.js';
+import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
+import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
 function method<A extends z.ZodType>(args: A) {
   return { returns: <R>() => ({ args, result: undefined as unknown as R }) };
@@ -408,6 +410,22 @@ export const API = {
   'drafting-settings-save': method(draftingSettingsSchema).returns<DraftingSettings>(),
   /** The relay's model and this month's usage; `enabled` false when the relay cannot be asked. */
   'drafting-status': method(none).returns<DraftingStatus & { reachable: boolean }>(),
+
+  // ---- e-signature (issue 16): the desk makes the document and the request; the relay does the rest.
+  /** The repair's signature requests (newest first) and the customer's consent to sign electronically. */
+  'esign-list': method(z.object({ roId: id }).strict()).returns<SignaturesView>(),
+  /**
+   * Makes the document (or takes the shop's own PDF) and the request for the customer to sign in
+   * the portal; a newer version of the same kind voids the older unsigned ones. Refused with
+   * `esign-consent-withdrawn` when the customer withdrew consent: print it (`esign-render`) instead.
+   */
+  'esign-create': method(esignDocumentArgs).returns<SignaturesView>(),
+  /** The same document as `esign-create` would make, stored nowhere: to preview, or to print for a wet signature. */
+  'esign-render': method(esignDocumentArgs).returns<RenderedSignatureDocument>(),
+  /** Staff withdraws a request the customer has not signed yet. */
+  'esign-void': method(z.object({ id, reason: optionalText(300) }).strict()).returns<SignaturesView>(),
+  'esign-terms-get': method(none).returns<EsignTerms>(),
+  'esign-terms-save': method(esignTermsSchema).returns<EsignTerms>(),
 
   'track-request-list': method(none).returns<TrackRequest[]>(),
   'track-request-handle': method(z.object({ id }).strict()).returns<TrackRequest[]>(),

@@ -16,6 +16,8 @@ export type ApiErrorCode =
   | 'sms-opted-out'
   | 'sms-not-possible'
   | 'sms-confirm-needed'
+  /** The customer withdrew consent to sign electronically: the desk offers paper. */
+  | 'esign-consent-withdrawn'
   | 'internal';
 
 export interface ApiIssue {
