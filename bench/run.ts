@@ -16,7 +16,8 @@
 // mail-catchup — mail that arrived while the relay was down, filed after its restart, beside Gmail
 // reads alone and audited store writes, see bench/mail-catchup.ts; drafting — a draft through the
 // relay's POST /drafting/draft against the fake OpenAI-compatible server, first token and whole
-// draft, beside a direct `openai` SDK call to the same fake, see bench/drafting.ts).
+// draft, beside a direct `openai` SDK call to the same fake, see bench/drafting.ts; scheduling —
+// free slots for 3 kinds × 90 days with 500 appointments beside reading them, see bench/scheduling.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,13 +33,14 @@ import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js'
 import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
+import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
   let mail: MailBenchResult | null = null;
   let mailCatchUp: MailCatchUpBenchResult | null = null;
   let drafting: DraftingBenchResult | null = null;
+  let scheduling: SchedulingBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -160,6 +163,11 @@ async function main(): Promise<void> {
       console.log(`\n[drafting] a streamed draft through the relay against the fake model, beside a direct openai SDK call (${seconds(started)} so far)`);
       drafting = await runDraftingBench();
     }
+    // --- i. free slots beside reading what they come from
+    if (only.has('scheduling')) {
+      console.log(`\n[scheduling] free slots for 3 kinds × 90 days with 500 appointments, beside reading them from SQLite (${seconds(started)} so far)`);
+      scheduling = await runSchedulingBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -174,11 +182,12 @@ async function main(): Promise<void> {
     ...(mail ? [writeResult('mail', stamp, { ...header, benchmark: 'mail-inbound', result: mail })] : []),
     ...(mailCatchUp ? [writeResult('mail-catchup', stamp, { ...header, benchmark: 'mail-catchup', result: mailCatchUp })] : []),
     ...(drafting ? [writeResult('drafting', stamp, { ...header, benchmark: 'drafting', result: drafting })] : []),
+    ...(scheduling ? [writeResult('scheduling', stamp, { ...header, benchmark: 'scheduling', result: scheduling })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -197,6 +206,7 @@ async function main(): Promise<void> {
   if (mail) for (const line of mailSummaryLines(mail)) console.log(line);
   if (mailCatchUp) for (const line of mailCatchUpSummaryLines(mailCatchUp)) console.log(line);
   if (drafting) for (const line of draftingSummaryLines(drafting)) console.log(line);
+  if (scheduling) for (const line of schedulingSummaryLines(scheduling)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

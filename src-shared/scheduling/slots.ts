@@ -80,11 +80,16 @@ export function localToday(now: Date, timeZone: string): string {
 
 /** A local date plus whole days (calendar arithmetic, no zone involved). */
 export function addDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toFormat('yyyy-MM-dd');
+  return new Date(utcMidnight(date) + days * DAY).toISOString().slice(0, 10);
+}
+
+function utcMidnight(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
 }
 
 function weekdayOf(date: string): Weekday {
-  return WEEKDAYS[DateTime.fromISO(date, { zone: 'UTC' }).weekday - 1]!;
+  // getUTCDay: 0 is Sunday; WEEKDAYS starts on Monday.
+  return WEEKDAYS[(new Date(utcMidnight(date)).getUTCDay() + 6) % 7]!;
 }
 
 /**
@@ -154,17 +159,30 @@ function takenCounter(taken: readonly TakenPlace[], kind: AppointmentKind): (sta
 }
 
 /** The slots of one day, before lead time and capacity: every wall-clock start that exists. */
-function daySlots(date: string, hours: readonly TimeRange[], availability: Availability, timeZone: string): Array<{ start: number; end: number; time: string }> {
+function daySlots(date: string, hours: readonly TimeRange[], availability: Availability, timeZone: string, offsets: Map<number, number>): Array<{ start: number; end: number; time: string }> {
   const out: Array<{ start: number; end: number; time: string }> = [];
+  if (hours.length === 0) return out;
   const seen = new Set<string>();
   const step = availability.slotMinutes;
+  // Most days have one offset throughout: read it once (the day's instants lie within a day
+  // either side of its UTC midnight). A day where the samples differ is worked out slot by slot.
+  const zone = IANAZone.create(timeZone);
+  // Consecutive days share samples (this midnight + a day is the next one's midnight).
+  const offsetAt = (t: number) => {
+    let o = offsets.get(t);
+    if (o === undefined) offsets.set(t, (o = zone.offset(t)));
+    return o;
+  };
+  const midnight = utcMidnight(date);
+  const offset = offsetAt(midnight);
+  const steady = [midnight - DAY, midnight + DAY, midnight + 2 * DAY].every((t) => offsetAt(t) === offset);
   for (const [from, to] of hours) {
     const open = minutesOfDay(from);
     const close = minutesOfDay(to);
     for (let m = open; m + step <= close; m += step) {
       const time = hhmm(m);
       if (seen.has(time)) continue; // overlapping ranges offer a time once
-      const start = localToInstant(date, time, timeZone);
+      const start = steady ? midnight + (m - offset) * MINUTE : localToInstant(date, time, timeZone);
       if (start === null) continue; // skipped by the spring-forward change
       seen.add(time);
       out.push({ start, end: start + step * MINUTE, time });
@@ -184,9 +202,10 @@ export function freeSlots(input: FreeSlotsInput): Slot[] {
   const { first, last, earliest } = window(input);
   const count = takenCounter(input.taken, availability.kind);
   const slots: Slot[] = [];
+  const offsets = new Map<number, number>();
   for (let date = first; date <= last; date = addDays(date, 1)) {
     const { hours } = hoursOn(date, availability, input.exceptions);
-    for (const s of daySlots(date, hours, availability, timeZone)) {
+    for (const s of daySlots(date, hours, availability, timeZone, offsets)) {
       if (s.start < earliest) continue;
       const free = Math.max(0, availability.capacity - count(s.start, s.end));
       if (free === 0 && !input.includeFull) continue;
