@@ -338,3 +338,35 @@ describe('the operator\'s own certificate', () => {
     expect(readSealConfig({ BAYLINE_MAIL_TOKEN_KEY: randomBytes(32).toString('hex') })?.vault).toBeInstanceOf(TokenVault);
   });
 });
+
+describe('the operator\'s command `esign certificate`', () => {
+  const cli = (args: string[], env: Record<string, string>) => {
+    const clean = { ...process.env };
+    for (const k of Object.keys(clean)) if (k.startsWith('BAYLINE_')) delete clean[k];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('relay/cli.ts'), ...args], { encoding: 'utf8', env: { ...clean, ...env }, timeout: 150_000 });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  };
+
+  it('shows the shop\'s certificate (made on first use, the same after), and refuses another key or no key clearly', { timeout: 400_000 }, async () => {
+    const dir = tempDir();
+    expect(cli(['workspace', 'create', '--data', dir, '--slug', 'pena', '--name', 'Peña Auto Body'], {}).code).toBe(0);
+    const key = randomBytes(32).toString('hex');
+    const first = cli(['esign', 'certificate', '--data', dir, '--workspace', 'pena'], { BAYLINE_ESIGN_KEY: key });
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("Peña Auto Body (pena) seals signed documents with the shop's own certificate, made now:");
+    expect(first.out).toContain('CN=Peña Auto Body, O=Peña Auto Body');
+    const fingerprint = /SHA-256\s+([0-9a-f]{64})/.exec(first.out)?.[1];
+    expect(fingerprint).toBeDefined();
+    const again = cli(['esign', 'certificate', '--data', dir, '--workspace', 'pena'], { BAYLINE_ESIGN_KEY: key });
+    expect(again.out).toContain("with the shop's own certificate:");
+    expect(again.out).toContain(fingerprint);
+
+    const otherKey = cli(['esign', 'certificate', '--data', dir, '--workspace', 'pena'], { BAYLINE_ESIGN_KEY: randomBytes(32).toString('hex') });
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.err).toContain("does not open with this relay's key");
+    const noKey = cli(['esign', 'certificate', '--data', dir, '--workspace', 'pena'], {});
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('Sealing is not configured: set BAYLINE_ESIGN_KEY');
+  });
+});

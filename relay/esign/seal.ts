@@ -382,7 +382,6 @@ export class PdfSealer implements DocumentSealer {
   }
 
   async seal(input: SealInput): Promise<SealedDocument> {
-    checkInput(input);
     const identity = await this.certificates.forWorkspace(input.workspaceId, input.shopName);
     return sealDocument(input, identity);
   }
