@@ -17,7 +17,10 @@
 // reads alone and audited store writes, see bench/mail-catchup.ts; drafting — a draft through the
 // relay's POST /drafting/draft against the fake OpenAI-compatible server, first token and whole
 // draft, beside a direct `openai` SDK call to the same fake, see bench/drafting.ts; scheduling —
-// free slots for 3 kinds × 90 days with 500 appointments beside reading them, see bench/scheduling.ts).
+// free slots for 3 kinds × 90 days with 500 appointments beside reading them, see bench/scheduling.ts;
+// esign — sealing a
+// signed 3-page document with its signature page and certificate beside rendering it unsealed with
+// pdfkit, see bench/esign-seal.ts, which reads BENCH_ESIGN_DOCS).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +32,7 @@ import { Desk } from '../src-main/desk.js';
 import { BIG_SLUG, buildBigWorkspace } from './big-workspace.js';
 import { type BoardBenchResult, boardSummaryLines, runBoardBench } from './board.js';
 import { type DraftingBenchResult, draftingSummaryLines, runDraftingBench } from './drafting.js';
+import { type EsignSealBenchResult, esignSealSummaryLines, runEsignSealBench } from './esign-seal.js';
 import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js';
 import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
@@ -40,7 +44,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
   let mailCatchUp: MailCatchUpBenchResult | null = null;
   let drafting: DraftingBenchResult | null = null;
   let scheduling: SchedulingBenchResult | null = null;
+  let esign: EsignSealBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -168,6 +173,11 @@ async function main(): Promise<void> {
       console.log(`\n[scheduling] free slots for 3 kinds × 90 days with 500 appointments, beside reading them from SQLite (${seconds(started)} so far)`);
       scheduling = await runSchedulingBench();
     }
+    // --- j. sealing a signed document, beside rendering it unsealed
+    if (only.has('esign')) {
+      console.log(`\n[esign] sealing a signed 3-page document beside rendering it unsealed with pdfkit (${seconds(started)} so far)`);
+      esign = await runEsignSealBench(root);
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -183,11 +193,12 @@ async function main(): Promise<void> {
     ...(mailCatchUp ? [writeResult('mail-catchup', stamp, { ...header, benchmark: 'mail-catchup', result: mailCatchUp })] : []),
     ...(drafting ? [writeResult('drafting', stamp, { ...header, benchmark: 'drafting', result: drafting })] : []),
     ...(scheduling ? [writeResult('scheduling', stamp, { ...header, benchmark: 'scheduling', result: scheduling })] : []),
+    ...(esign ? [writeResult('esign-seal', stamp, { ...header, benchmark: 'esign-seal', result: esign })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -207,6 +218,7 @@ async function main(): Promise<void> {
   if (mailCatchUp) for (const line of mailCatchUpSummaryLines(mailCatchUp)) console.log(line);
   if (drafting) for (const line of draftingSummaryLines(drafting)) console.log(line);
   if (scheduling) for (const line of schedulingSummaryLines(scheduling)) console.log(line);
+  if (esign) for (const line of esignSealSummaryLines(esign)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

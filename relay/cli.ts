@@ -38,6 +38,9 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
   npm run relay -- number list          every shop's number and its 10DLC state
   npm run relay -- number 10dlc --workspace SLUG
                                         read the shop's 10DLC campaign state from Telnyx again
+  npm run relay -- esign certificate --workspace SLUG
+                                        the certificate that seals the shop's signed documents
+                                        (made now if the shop has none yet)
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 
@@ -58,6 +61,11 @@ GMAIL_PUBSUB_TOPIC (projects/<project>/topics/<topic>) and GMAIL_PUSH_SERVICE_AC
 the push subscription to <public URL>/mail/gmail/push signs as); optional GMAIL_PUSH_AUDIENCE (the
 push URL by default), GMAIL_PUSH_LABELS (INBOX,SENT by default; ALL for every change) and
 GMAIL_PUSH_CERTS_URL (Google's signing certificates, for a test Google).
+
+E-signature: BAYLINE_ESIGN_KEY (or _FILE; 64 hex characters, else BAYLINE_MAIL_TOKEN_KEY is used)
+encrypts each shop's sealing certificate and key in the relay's database; or BAYLINE_ESIGN_P12
+(a .p12/.pfx file) with BAYLINE_ESIGN_P12_PASSPHRASE (or _FILE) seals every shop's documents with
+the operator's own certificate.
 
 Drafts (a model writes replies for a person to check and send): BAYLINE_AI_BASE_URL (any
 OpenAI-compatible server: https://api.openai.com/v1, an Azure OpenAI …/openai/v1 address, Ollama's
@@ -150,9 +158,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device' || command === 'number';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'serve'];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'serve'];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -289,6 +297,34 @@ async function main(argv: string[]): Promise<number> {
         const ws = await requireWorkspace(storage, values.workspace);
         const state = await refreshTenDlc(telnyxClient(needTelnyx()), storage, ws.id);
         console.log(`10DLC for ${ws.slug}: ${state}.`);
+        return 0;
+      }
+
+      case 'esign certificate': {
+        // Loaded only here (node-forge, pdf-lib), like the server below.
+        const ws = await requireWorkspace(storage, values.workspace);
+        const { readSealConfig, SealConfigError } = await import('./esign/config.js');
+        const { PdfSealer } = await import('./esign/seal.js');
+        const { SealingCertificateError } = await import('./esign/certificates.js');
+        let identity;
+        const existed = (await storage.esignKeys.find(ws.id)) !== null;
+        try {
+          const config = readSealConfig(process.env);
+          if (!config) throw new UsageError('Sealing is not configured: set BAYLINE_ESIGN_KEY (openssl rand -hex 32) or BAYLINE_ESIGN_P12.');
+          identity = await new PdfSealer({ storage, config }).certificates.forWorkspace(ws.id, ws.name);
+        } catch (err) {
+          if (err instanceof SealConfigError || err instanceof SealingCertificateError) {
+            console.error(err.message);
+            return 1;
+          }
+          throw err;
+        }
+        const origin = identity.source === 'operator' ? 'the operator\'s certificate (BAYLINE_ESIGN_P12), for every shop' : existed ? 'the shop\'s own certificate' : 'the shop\'s own certificate, made now';
+        console.log(`${ws.name} (${ws.slug}) seals signed documents with ${origin}:`);
+        console.log(`  subject      ${identity.subject}`);
+        console.log(`  SHA-256      ${identity.fingerprintSha256}`);
+        console.log(`  valid until  ${identity.notAfter.slice(0, 10)}`);
+        console.log(identity.certificatePem.trimEnd());
         return 0;
       }
 

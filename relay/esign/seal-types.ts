@@ -32,6 +32,8 @@ export interface SealInput {
   /** Where the one-time code went, masked ("text to (512) ***-0147"), or null when none was needed. */
   codeSentTo: string | null;
   events: readonly SigningEvent[];
+  /** The shop's IANA time zone (workspace_settings.time_zone), for times in the shop's words; UTC when absent. */
+  timeZone?: string;
 }
 
 export interface SealedDocument {

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8]);
     });
 
@@ -708,6 +708,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           await client.query(usage('2026-12'));
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', month: '2026-12', input_tokens: '1200', output_tokens: '80', requests: '1' }]);
           await expect(client.query(usage('2026-12'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 7 (e-signature keys) keeps a version-6 relay\'s shops and holds one sealing certificate per shop', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const key = (fingerprint: string) =>
+        `INSERT INTO esign_keys (workspace_id, sealed_p12, sealed_passphrase, certificate_pem, fingerprint_sha256, subject, not_after, created_at) VALUES ('w1', 'v1.a.b.c', 'v1.d.e.f', '-----BEGIN CERTIFICATE-----', '${fingerprint}', 'CN=Kept, O=Kept', '2036-12-04T00:00:00.000Z', '2026-12-04T00:00:00.000Z')`;
+      const readBack = 'SELECT w.name, k.fingerprint_sha256, k.subject FROM workspaces w JOIN esign_keys k ON k.workspace_id = w.id';
+      const expected = [{ name: 'Kept', fingerprint_sha256: 'ab12', subject: 'CN=Kept, O=Kept' }];
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 6)).toBe(6);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 7)).toBe(7);
+        db.prepare(key('ab12')).run();
+        expect(db.prepare(readBack).all()).toEqual(expected);
+        // One certificate per shop.
+        expect(() => db.prepare(key('cd34')).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4249', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 6 })).toBe(6);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 7 })).toBe(7);
+          await client.query(key('ab12'));
+          expect((await client.query(readBack)).rows).toEqual(expected);
+          await expect(client.query(key('cd34'))).rejects.toThrow(/duplicate key/);
         } finally {
           await client.end();
         }
