@@ -20,6 +20,8 @@ import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
 import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
+import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
+import { signingPlugin } from './esign/signing-plugin.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -48,6 +50,8 @@ export interface RelayOptions {
   draftingConfig?: DraftingConfig | null;
   /** Tuning of the drafting service (the clock, the pause between tries). */
   drafting?: Omit<DraftServiceOptions, 'config'>;
+  /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
+  esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
 }
 
 export interface RunningRelay {
@@ -61,6 +65,8 @@ export interface RunningRelay {
   mail: MailService | null;
   /** The drafting service, when a model is configured. */
   drafting: DraftService | null;
+  /** E-signature: sends requests, the portal's signing, sealing. */
+  esign: EsignService;
   close(): Promise<void>;
 }
 
@@ -155,6 +161,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
     : null;
   await app.register(draftingPlugin, { service: drafting });
+  const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
+  await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -162,6 +170,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   app.publicUrl = url;
   await sms?.start();
   mail?.start();
+  esign.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -171,9 +180,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     sms,
     mail,
     drafting,
+    esign,
     close() {
       closing ??= (async () => {
         hub.close();
+        await esign.close();
         await sms?.close();
         await mail?.close();
         await app.close();

@@ -9,6 +9,7 @@ import { SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
 import { dayEndsAt, dayHasPassed } from '../../src-shared/shop-day.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../../src-shared/stages.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { loadToSign, type ToSignItem } from '../esign/portal-section.js';
 
 type Db = Kysely<WorkspaceDatabase>;
 
@@ -63,6 +64,8 @@ export interface PortalView {
   messages: PortalMessage[];
   deliveredAt: string | null;
   shop: PortalShop;
+  /** E-signature: documents to sign and signed copies (relay/esign/portal-section.ts). */
+  toSign?: ToSignItem[];
 }
 
 export interface TokenHit {
@@ -221,7 +224,9 @@ export async function loadPortalView(
   }
   const published = files.filter((f) => f.published === 1 && !f.message_id);
   const firstName = customer?.first_name ?? '';
+  const toSign = await loadToSign(db, roId);
   return {
+    toSign,
     roId,
     roNumber: ro.ro_number ?? 0,
     customerFirstName: firstName,

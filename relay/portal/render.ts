@@ -5,6 +5,7 @@ import type { OpeningHours } from '../../src-shared/domain.js';
 import { PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { html, type Html, type HtmlValue, raw } from './html.js';
 import type { PortalFile, PortalShop, PortalView } from './portal-view.js';
+import { renderToSign } from '../esign/portal-section.js';
 
 export interface RenderedPage {
   body: string;
@@ -27,7 +28,7 @@ function cspFor(styleHash: string): string {
   ].join('; ');
 }
 
-function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean }): RenderedPage {
+export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean }): RenderedPage {
   const primary = input.shop && HEX.test(input.shop.colorPrimary) ? input.shop.colorPrimary : '#1f4e79';
   const accent = input.shop && HEX.test(input.shop.colorAccent) ? input.shop.colorAccent : '#f2a900';
   const style = `:root{--primary:${primary};--accent:${accent}}`;
@@ -169,6 +170,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
 <section class="hello"><p>Hi ${view.customerFirstName || 'there'}, here is where your ${vehicleText(view.vehicle)}${
     view.vehicle.plate ? html` (${view.vehicle.plate})` : ''
   } stands.</p><p class="muted">Repair order ${view.roNumber}</p></section>
+${renderToSign(token, view.toSign)}
 <section class="card now" id="now" data-live aria-labelledby="now-h"><h2 id="now-h">Right now</h2>
 <p class="stage">${current.label}</p><p>${current.sentence}</p>${
     current.reachedAt ? html`<p class="muted">Since ${formatWhen(current.reachedAt, tz)}</p>` : ''

@@ -32,6 +32,7 @@ import {
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
+import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
@@ -331,6 +332,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
+    esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     roNumbers: new RoNumberBlocks(
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),

@@ -28,6 +28,7 @@ import {
 } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
+import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-shared/db/statement-cache.js';
@@ -91,6 +92,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
+    esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>

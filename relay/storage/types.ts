@@ -2,6 +2,7 @@
 // pairing codes, blobs) and one synced workspace store per shop.
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
+import type { EsignRecords } from './esign-records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -47,6 +48,8 @@ export interface RelayStorage {
   readonly mail: MailRecords;
   /** Drafting: tokens and drafts per shop and month (relay/storage/ai-usage-records.ts). */
   readonly aiUsage: AiUsageRecords;
+  /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */
+  readonly esign: EsignRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 

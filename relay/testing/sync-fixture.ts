@@ -61,6 +61,8 @@ export interface RelayFixtureOptions {
   /** A model for drafts (the fake of relay/drafting/fake-openai/, say). */
   draftingConfig?: RelayOptions['draftingConfig'];
   drafting?: RelayOptions['drafting'];
+  /** E-signature: the sealer and the clock codes expire by. */
+  esign?: RelayOptions['esign'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -79,6 +81,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     mail: options.mail,
     draftingConfig: options.draftingConfig,
     drafting: options.drafting,
+    esign: options.esign,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
