@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Asset } from '../portal/assets.js';
 
@@ -22,8 +23,11 @@ function asset(name: string, ext: string, type: string, body: Buffer | string): 
   } as Asset;
 }
 
-function fromPackage(specifier: string): Buffer {
-  return fs.readFileSync(require.resolve(specifier));
+/** A file of an installed package, found from its entry point (packages' `exports` hide their other files). */
+function fromPackage(pkg: string, file: string): Buffer {
+  let dir = path.dirname(require.resolve(pkg));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return fs.readFileSync(path.join(dir, file));
 }
 
 const CSS = `
@@ -110,7 +114,7 @@ form.addEventListener("submit",function(ev){ev.preventDefault();
 
 export const SIGN_CSS = asset('sign', 'css', 'text/css; charset=utf-8', CSS);
 export const SIGN_JS = asset('sign', 'js', 'text/javascript; charset=utf-8', JS);
-export const SIGNATURE_PAD_JS = asset('signature-pad', 'js', 'text/javascript; charset=utf-8', fromPackage('signature_pad/dist/signature_pad.umd.min.js'));
-export const PDFJS = asset('pdfjs', 'mjs', 'text/javascript; charset=utf-8', fromPackage('pdfjs-dist/build/pdf.min.mjs'));
-export const PDFJS_WORKER = asset('pdfjs-worker', 'mjs', 'text/javascript; charset=utf-8', fromPackage('pdfjs-dist/build/pdf.worker.min.mjs'));
+export const SIGNATURE_PAD_JS = asset('signature-pad', 'js', 'text/javascript; charset=utf-8', fromPackage('signature_pad', 'dist/signature_pad.umd.min.js'));
+export const PDFJS = asset('pdfjs', 'mjs', 'text/javascript; charset=utf-8', fromPackage('pdfjs-dist', 'build/pdf.min.mjs'));
+export const PDFJS_WORKER = asset('pdfjs-worker', 'mjs', 'text/javascript; charset=utf-8', fromPackage('pdfjs-dist', 'build/pdf.worker.min.mjs'));
 export const SIGN_ASSETS: readonly Asset[] = [SIGN_CSS, SIGN_JS, SIGNATURE_PAD_JS, PDFJS, PDFJS_WORKER];

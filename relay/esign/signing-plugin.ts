@@ -6,8 +6,9 @@
 // a code or a signature.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiter } from '../rate-limit.js';
+import { hashToken, tokenWorkspace } from '../../src-shared/portal/token.js';
 import type { ResolvedToken } from '../portal/portal-service.js';
-import { readSettings, shopOf } from '../portal/portal-view.js';
+import { findLiveToken, readSettings, shopOf } from '../portal/portal-view.js';
 import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/render.js';
 import { BlobStore } from '../blobs/blob-store.js';
 import { intentText } from './disclosure.js';
@@ -71,6 +72,15 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     });
   }
 
+  /** The customer link's repair (the portal's own rules: right kind, not revoked, within its time). */
+  async function resolve(token: string): Promise<ResolvedToken | null> {
+    const workspaceId = tokenWorkspace(token);
+    if (!workspaceId || !(await app.storage.findWorkspace(workspaceId))) return null;
+    const store = await app.storage.workspaceStore(workspaceId);
+    const hit = await findLiveToken(store.db, token, 'customer');
+    return hit ? { ...hit, workspaceId, tokenHash: hashToken(token), store } : null;
+  }
+
   function send(reply: FastifyReply, status: number, page: RenderedPage) {
     return reply.code(status).headers(HEADERS).header('content-security-policy', page.csp).type('text/html; charset=utf-8').send(page.body);
   }
@@ -84,7 +94,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
   /** The link's repair and the request, or the reply already sent. */
   async function open(req: Req, reply: FastifyReply): Promise<{ live: ResolvedToken; request: SignRequestRow } | FastifyReply> {
     if (misses.isOver(req.ip) || !requests.take(req.ip)) return send(reply.header('retry-after', '600'), 429, tooMany);
-    const live = await app.portal.resolve(req.params.token, 'customer');
+    const live = await resolve(req.params.token);
     if (!live) return missing(req, reply);
     const request = await service.requestFor(live.store, live.roId, req.params.id);
     if (!request) return missing(req, reply);
@@ -237,7 +247,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
 
   app.post('/t/:token/esign/withdraw', async (req: FastifyRequest<{ Params: { token: string } }>, reply) => {
     if (misses.isOver(req.ip) || !requests.take(req.ip)) return send(reply, 429, tooMany);
-    const live = await app.portal.resolve(req.params.token, 'customer');
+    const live = await resolve(req.params.token);
     if (!live) return missing(req, reply);
     const ro = await live.store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', live.roId).executeTakeFirst();
     const withdrawn = await service.withdraw(live.workspaceId, live.store, live.roId, ro?.customer_id ?? null, caller(req));
