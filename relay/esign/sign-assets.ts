@@ -44,6 +44,7 @@ const CSS = `
 .tabs input{position:absolute;opacity:0}
 .tabs input:checked+span{text-decoration:underline}
 .typed{font:italic 2rem/1.2 "Brush Script MT","Segoe Script","Snell Roundhand",cursive;min-height:60px;padding:8px;border-bottom:2px solid #1d232b}
+.hash{overflow-wrap:anywhere}
 .signlist{list-style:none;margin:0;padding:0}
 .signlist li{margin:8px 0}
 .state{font-size:1.25rem;font-weight:700}
@@ -67,7 +68,7 @@ if(pages){
       function one(n){return doc.getPage(n).then(function(p){
         var base=p.getViewport({scale:1});
         var vp=p.getViewport({scale:width*dpr/base.width});
-        var fig=document.createElement("figure");
+        var fig=document.createElement("figure");fig.tabIndex=0;
         var c=document.createElement("canvas");
         c.width=Math.floor(vp.width);c.height=Math.floor(vp.height);
         c.setAttribute("role","img");c.setAttribute("aria-label","Page "+n+" of "+doc.numPages);

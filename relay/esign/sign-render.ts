@@ -91,7 +91,7 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
 <button type="button" id="zoom" class="secondary" aria-pressed="false" hidden>Larger text</button>
 <p id="pages-loading" class="muted">The pages are loading…</p>
 <div id="pages" class="doc-pages" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
-<p class="muted">Document fingerprint (SHA-256): <span style="overflow-wrap:anywhere">${r.sha256}</span></p>
+<p class="muted">Document fingerprint (SHA-256): <span class="hash">${r.sha256}</span></p>
 </section>
 <section class="card" aria-labelledby="sign-h"><h2 id="sign-h">Sign</h2>
 <form method="post" action="${base}/sign" data-sign>
