@@ -32,7 +32,7 @@ export function renderToSign(token: string, items: readonly ToSignItem[] | undef
   return html`<section class="card tosign" id="to-sign" data-live aria-labelledby="sign-h"><h2 id="sign-h">To sign</h2>${
     open.length === 0
       ? html`<p class="muted">Nothing waiting for your signature.</p>`
-      : html`<ul class="signlist">${open.map((i) => html`<li><a class="button" href="/t/${token}/sign/${i.id}">Read and sign: ${i.title}</a></li>`)}</ul>`
+      : html`${open.map((i) => html`<p><a class="button" href="/t/${token}/sign/${i.id}">Read and sign: ${i.title}</a></p>`)}`
   }${
     signed.length > 0
       ? html`<h3 class="sub">Signed</h3><ul>${signed.map((i) =>

@@ -58,7 +58,7 @@ const JS = `(function(){
 var pages=document.getElementById("pages");
 if(pages){
   var zoom=document.getElementById("zoom");
-  if(zoom){zoom.hidden=false;zoom.addEventListener("click",function(){var on=pages.classList.toggle("zoom");zoom.textContent=on?"Fit pages to the screen":"Larger text";zoom.setAttribute("aria-pressed",on?"true":"false");});}
+  if(zoom){zoom.hidden=false;zoom.addEventListener("click",function(){var on=pages.classList.toggle("zoom");zoom.setAttribute("aria-pressed",on?"true":"false");});}
   import(pages.getAttribute("data-pdfjs")).then(function(pdfjs){
     pdfjs.GlobalWorkerOptions.workerSrc=pages.getAttribute("data-worker");
     return pdfjs.getDocument({url:pages.getAttribute("data-pdf"),isEvalSupported:false}).promise.then(function(doc){

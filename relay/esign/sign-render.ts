@@ -73,7 +73,7 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
   if (!open) {
     const what =
       r.state === 'signed' || r.signedAt
-        ? html`<p class="state">Signed</p><p>Signed by ${r.signerName ?? 'you'}. ${
+        ? html`<p class="state">Signed</p><p>Signed by ${r.signerName ?? 'you'}.</p><p>${
             r.sealed ? html`<a class="button" href="${base}/signed.pdf">Download your signed copy (PDF)</a>` : 'Your signed copy is being prepared; it will be here in a moment.'
           }</p>`
         : r.state === 'declined'
@@ -88,9 +88,9 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
   const main = html`<section class="card" aria-labelledby="doc-h"><h2 id="doc-h">${r.title}</h2>
 <p>Repair order ${input.roNumber}${r.version > 1 ? ` · version ${r.version}` : ''}${r.pages ? ` · ${r.pages === 1 ? '1 page' : `${r.pages} pages`}` : ''}. Please read every page before you sign.</p>
 <p><a href="${base}/document.pdf">Download the document (PDF)</a></p>
-<button type="button" id="zoom" class="secondary" aria-pressed="false" hidden>Larger text</button>
+<button type="button" id="zoom" class="secondary" aria-pressed="true" hidden>Larger text</button>
 <p id="pages-loading" class="muted">The pages are loading…</p>
-<div id="pages" class="doc-pages" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
+<div id="pages" class="doc-pages zoom" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
 <p class="muted">Document fingerprint (SHA-256): <span class="hash">${r.sha256}</span></p>
 </section>
 <section class="card" aria-labelledby="sign-h"><h2 id="sign-h">Sign</h2>
