@@ -332,6 +332,9 @@ async function main(argv: string[]): Promise<number> {
         // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin
         // commands above start without loading the HTTP stack.
         const { startRelay } = await import('./server.js');
+        const { readSealConfig } = await import('./esign/config.js');
+        const { PdfSealer } = await import('./esign/seal.js');
+        const sealConfig = readSealConfig(process.env);
         // Photos and PDFs live on disk: beside the SQLite data, or in --blobs (a folder every relay
         // process sharing one PostgreSQL database must share too).
         const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
@@ -346,7 +349,9 @@ async function main(argv: string[]): Promise<number> {
           telnyx,
           mailConfig,
           draftingConfig,
+          esign: { sealer: sealConfig ? new PdfSealer({ storage, config: sealConfig }) : null },
         });
+        if (!sealConfig) console.warn('E-signature sealing is off: no BAYLINE_ESIGN_KEY (or BAYLINE_MAIL_TOKEN_KEY) and no BAYLINE_ESIGN_P12; signatures are kept and sealed once a key is set.');
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');
         if (!mailConfig) console.warn('Email is off: no BAYLINE_MAIL_TOKEN_KEY and no provider app (GOOGLE_CLIENT_ID, MICROSOFT_CLIENT_ID).');
         else console.log(`Email: ${relay.mail?.providerList().map((p) => p.name).join(', ') || 'no provider app yet'}.`);

@@ -24,6 +24,8 @@ import { callsPlugin } from './calls/calls-plugin.js';
 import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
 import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/scheduling-plugin.js';
 import { SchedulingService } from './scheduling/scheduling-service.js';
+import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
+import { signingPlugin } from './esign/signing-plugin.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -54,6 +56,8 @@ export interface RelayOptions {
   drafting?: Omit<DraftServiceOptions, 'config'>;
   /** Booking and appointment texts (the clock slots and reminders are judged by, limits, how often it looks). */
   scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
+  /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
+  esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
 }
 
 export interface RunningRelay {
@@ -69,6 +73,8 @@ export interface RunningRelay {
   drafting: DraftService | null;
   /** Texts about appointments (decisions, reminders). */
   scheduling: SchedulingService;
+  /** E-signature: sends requests, the portal's signing, sealing. */
+  esign: EsignService;
   close(): Promise<void>;
 }
 
@@ -165,6 +171,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
     : null;
   await app.register(draftingPlugin, { service: drafting });
+  const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
+  await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -174,6 +182,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   mail?.start();
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
+  esign.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -184,10 +193,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     mail,
     drafting,
     scheduling,
+    esign,
     close() {
       closing ??= (async () => {
         hub.close();
         await scheduling.close();
+        await esign.close();
         await sms?.close();
         await mail?.close();
         await app.close();

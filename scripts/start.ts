@@ -4,6 +4,7 @@
 // With the demo shop and no TELNYX_API_KEY, texting runs against the built-in demo phone (a fake
 // Telnyx on 127.0.0.1 with a page showing what the customers' phones received).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,6 +20,8 @@ import { type RunningRelay, startRelay } from '../relay/server.js';
 import { readTelnyxConfig, type TelnyxConfig } from '../relay/sms/config.js';
 import { DEMO_TEXTING_NUMBER, type DemoPhone, startDemoPhone } from '../relay/sms/demo-phone/demo-phone.js';
 import { openSqliteStorage } from '../relay/storage/sqlite.js';
+import { readSealConfig, type SealConfig } from '../relay/esign/config.js';
+import { PdfSealer } from '../relay/esign/seal.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RENDERER_OUT = path.join(ROOT, 'out', 'renderer');
@@ -85,6 +88,20 @@ let relayStorage: RunningRelay['app']['storage'] | null = null;
  * The relay a single machine needs, in the same process. Its port must stay the same from one
  * start to the next, because the paired desk remembers the address.
  */
+/** The sealing settings of a one-machine Bayline: the environment's, or a key kept in the relay's folder. */
+function localSealConfig(relayDir: string): SealConfig {
+  const configured = readSealConfig(process.env);
+  if (configured) return configured;
+  const keyFile = path.join(relayDir, 'esign.key');
+  if (!fs.existsSync(keyFile)) {
+    fs.mkdirSync(relayDir, { recursive: true });
+    fs.writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  const config = readSealConfig({ BAYLINE_ESIGN_KEY_FILE: keyFile });
+  if (!config) throw new StartError(`The sealing key ${keyFile} is empty; delete it and start again.`);
+  return config;
+}
+
 async function startLocalRelay(relayDir: string, deskDir: string, telnyx: TelnyxConfig | null): Promise<RunningRelay> {
   const paired = readDevice(deskDir);
   const port = paired ? Number(new URL(paired.relayUrl).port) : readPort(process.env.BAYLINE_RELAY_PORT, DEFAULT_RELAY_PORT);
@@ -97,6 +114,9 @@ async function startLocalRelay(relayDir: string, deskDir: string, telnyx: Telnyx
       logger: { level: process.env.BAYLINE_LOG_LEVEL ?? 'warn' },
       // Texting when TELNYX_API_KEY (and the rest) are set, or through the demo phone; off otherwise.
       telnyx,
+      // Signed documents are sealed by a certificate per shop, itself sealed by a key this machine
+      // makes on first start (DATA/relay/esign.key), unless BAYLINE_ESIGN_KEY or a .p12 is given.
+      esign: { sealer: new PdfSealer({ storage, config: localSealConfig(relayDir) }) },
     });
     relayStorage = relay.app.storage;
     return relay;

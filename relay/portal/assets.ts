@@ -56,6 +56,7 @@ form.say label,form.bay label{display:block;font-weight:600;margin:8px 0 4px}
 .row{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-top:8px}
 button,.button{font:inherit;font-weight:600;border:0;border-radius:8px;padding:10px 18px;background:var(--primary);color:#fff;cursor:pointer}
 button:disabled{opacity:.6}
+a.button{display:inline-block;text-decoration:none}
 input[type=file]{font:inherit;max-width:100%}
 input[type=file]::file-selector-button{font:inherit;font-weight:600;padding:10px 14px;margin-right:10px;border-radius:8px;border:1px solid #9aa4ae;background:#fff}
 .row.check{flex-wrap:nowrap;align-items:flex-start}

@@ -9,6 +9,7 @@ import { SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
 import { dayEndsAt, dayHasPassed } from '../../src-shared/shop-day.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../../src-shared/stages.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { loadToSign, type ToSignItem } from '../esign/portal-section.js';
 
 type Db = Kysely<WorkspaceDatabase>;
 
@@ -65,6 +66,8 @@ export interface PortalView {
   shop: PortalShop;
   /** Times the shop asked the customer to choose (issue 17): drop-off or pickup appointments in state 'invited'. */
   invitations?: Array<{ id: string; kind: string }>;
+  /** E-signature: documents to sign and signed copies (relay/esign/portal-section.ts). */
+  toSign?: ToSignItem[];
 }
 
 export interface TokenHit {
@@ -223,7 +226,9 @@ export async function loadPortalView(
   }
   const published = files.filter((f) => f.published === 1 && !f.message_id);
   const firstName = customer?.first_name ?? '';
+  const toSign = await loadToSign(db, roId);
   return {
+    toSign,
     roId,
     roNumber: ro.ro_number ?? 0,
     customerFirstName: firstName,

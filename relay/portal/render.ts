@@ -5,6 +5,7 @@ import type { OpeningHours } from '../../src-shared/domain.js';
 import { PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { html, type Html, type HtmlValue, raw } from './html.js';
 import type { PortalFile, PortalShop, PortalView } from './portal-view.js';
+import { renderToSign } from '../esign/portal-section.js';
 
 export interface RenderedPage {
   body: string;
@@ -169,6 +170,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
 <section class="hello"><p>Hi ${view.customerFirstName || 'there'}, here is where your ${vehicleText(view.vehicle)}${
     view.vehicle.plate ? html` (${view.vehicle.plate})` : ''
   } stands.</p><p class="muted">Repair order ${view.roNumber}</p></section>
+${renderToSign(token, view.toSign)}
 <section class="card now" id="now" data-live aria-labelledby="now-h"><h2 id="now-h">Right now</h2>
 <p class="stage">${current.label}</p><p>${current.sentence}</p>${
     current.reachedAt ? html`<p class="muted">Since ${formatWhen(current.reachedAt, tz)}</p>` : ''

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8]);
     });
 
@@ -677,6 +677,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', address: 'shop@example.com' }]);
           expect(await migratePostgres(client, { ...options, target: 5 })).toBe(5);
           expect((await client.query(cursor)).rows).toEqual([{ sync_cursor: '4242', push_id: null }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 8 (e-signature codes) keeps a version-6 relay\'s shops, keeps codes only hashed and lets one request stand per document version', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const code = "INSERT INTO esign_codes (workspace_id, request_id, code_hash, salt, sent_at, expires_at) VALUES ('w1', 'q1', 'ab12', 'salt', '2026-12-04T10:00:00.000Z', '2026-12-04T10:10:00.000Z')";
+      const version = (request: string) => `INSERT INTO esign_versions (workspace_id, ro_id, kind, version, request_id, seen_at) VALUES ('w1', 'r1', 'supplement', 2, '${request}', '2026-12-04T10:00:00.000Z')`;
+      const readBack = 'SELECT w.name, c.request_id, c.wrong_attempts, c.verified_at FROM workspaces w JOIN esign_codes c ON c.workspace_id = w.id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 6)).toBe(6);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 8)).toBe(8);
+        db.prepare(code).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Kept', request_id: 'q1', wrong_attempts: 0, verified_at: null }]);
+        db.prepare(version('q1')).run();
+        expect(() => db.prepare(version('q2')).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4249', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 6 })).toBe(6);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          await client.query(code);
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', request_id: 'q1', wrong_attempts: '0', verified_at: null }]);
+          await client.query(version('q1'));
+          await expect(client.query(version('q2'))).rejects.toThrow(/duplicate key/);
         } finally {
           await client.end();
         }

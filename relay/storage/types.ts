@@ -3,6 +3,7 @@
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
+import type { EsignRecords } from './esign-records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -50,6 +51,8 @@ export interface RelayStorage {
   readonly aiUsage: AiUsageRecords;
   /** E-signature: each shop's sealing certificate, its key sealed (relay/storage/esign-key-records.ts). */
   readonly esignKeys: EsignKeyRecords;
+  /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */
+  readonly esign: EsignRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 

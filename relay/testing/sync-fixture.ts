@@ -63,6 +63,8 @@ export interface RelayFixtureOptions {
   drafting?: RelayOptions['drafting'];
   /** Booking (the clock slots are judged by, limits). */
   scheduling?: RelayOptions['scheduling'];
+  /** E-signature: the sealer and the clock codes expire by. */
+  esign?: RelayOptions['esign'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -82,6 +84,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     draftingConfig: options.draftingConfig,
     drafting: options.drafting,
     scheduling: options.scheduling,
+    esign: options.esign,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

@@ -377,6 +377,15 @@ export const SYNCED_SCHEMA = {
       voided_by: text(8), // the request that superseded it, or staff:<id>
       locked_at: text(8),
       sealed_blob_hash: text(8),
+      // Evidence the relay records as the customer signs (each write is an audit event too).
+      consent_id: text(8), // the signature_consents row in force when it was signed
+      code_sent_at: text(8),
+      code_sent_to: text(8), // masked: "text to (512) ***-0147"
+      code_verified_at: text(8),
+      intent_text: text(8),
+      signed_ip: text(8),
+      signed_user_agent: text(8),
+      signature_blob_hash: text(8), // the drawn signature (PNG), kept so sealing can be tried again
     },
     { indexes: { signature_requests_ro: index(8, 'ro_id', 'kind', 'version') } },
   ),

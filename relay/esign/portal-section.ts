@@ -1,0 +1,43 @@
+// The "To sign" section of the customer's status page (/t/<token>): documents waiting for the
+// customer, and signed ones with their sealed copy. The status page is cached per data change, so
+// this list is part of its view and a new request or a signature shows on open pages at once.
+import type { Kysely } from 'kysely';
+import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
+import { html, type Html } from '../portal/html.js';
+
+export interface ToSignItem {
+  id: string;
+  title: string;
+  state: string;
+  /** A sealed copy can be downloaded. */
+  sealed: boolean;
+}
+
+export async function loadToSign(db: Kysely<WorkspaceDatabase>, roId: string): Promise<ToSignItem[]> {
+  const rows = await db
+    .selectFrom('signature_requests')
+    .select(['id', 'title', 'state', 'sealed_blob_hash'])
+    .where('ro_id', '=', roId)
+    .where('state', 'in', ['sent', 'opened', 'signed'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title ?? 'Document', state: r.state ?? '', sealed: r.sealed_blob_hash !== null }));
+}
+
+export function renderToSign(token: string, items: readonly ToSignItem[] | undefined): Html | string {
+  if (!items || items.length === 0) return '';
+  const open = items.filter((i) => i.state !== 'signed');
+  const signed = items.filter((i) => i.state === 'signed');
+  return html`<section class="card tosign" id="to-sign" data-live aria-labelledby="sign-h"><h2 id="sign-h">To sign</h2>${
+    open.length === 0
+      ? html`<p class="muted">Nothing waiting for your signature.</p>`
+      : html`${open.map((i) => html`<p><a class="button" href="/t/${token}/sign/${i.id}">Read and sign: ${i.title}</a></p>`)}`
+  }${
+    signed.length > 0
+      ? html`<h3 class="sub">Signed</h3><ul>${signed.map((i) =>
+          i.sealed ? html`<li><a href="/t/${token}/sign/${i.id}/signed.pdf">${i.title} (signed copy, PDF)</a></li>` : html`<li>${i.title}: signed, the copy is being prepared</li>`,
+        )}</ul>`
+      : ''
+  }</section>`;
+}

@@ -1,0 +1,203 @@
+// Test support for signing scenarios: a relay on either engine with a fake Telnyx and the shop's
+// number, a paired desk with a customer's car checked in, and requests made the way a desk makes
+// them (a pdfkit PDF stored as a desk blob, an `attachments` row kind 'signature-document' and a
+// 'pending' `signature_requests` row, written through the desk's own store and synced).
+import { createHash } from 'node:crypto';
+import PDFDocument from 'pdfkit';
+import { PDFDocument as PdfLib, StandardFonts } from 'pdf-lib';
+import type { Desk } from '../../src-main/desk.js';
+import { importDeskFile } from '../../src-main/blobs/desk-files.js';
+import type { RepairOrderDetail } from '../../src-shared/domain.js';
+import { MONEY_KINDS, SIGNATURE_DOCUMENT_ATTACHMENT_KIND, type SignatureKind } from '../../src-shared/esign/types.js';
+import type { RelayOptions } from '../server.js';
+import { assignNumber } from '../sms/numbers.js';
+import { checkIn, settle, SHOP_NUMBER, zoneWhere } from '../sms/testing.js';
+import { type FakeTelnyx, startFakeTelnyx } from '../testing/fake-telnyx.js';
+import { call, type Engine, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
+import type { DocumentSealer, SealedDocument, SealInput } from './seal-types.js';
+
+/**
+ * TEST DOUBLE of the seal step only (the real one is relay/esign/seal.ts, built separately): the
+ * original pages plus one page listing the signer and the events, unsigned. It records what it
+ * was given so tests can check the evidence handed over.
+ */
+export class TestDoubleSealer implements DocumentSealer {
+  readonly inputs: SealInput[] = [];
+  failNext = 0;
+  async seal(input: SealInput): Promise<SealedDocument> {
+    this.inputs.push(input);
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('test double: sealing failed on purpose');
+    }
+    const doc = await PdfLib.load(input.document);
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    const page = doc.addPage([612, 792]);
+    let y = 740;
+    const line = (text: string) => {
+      page.drawText(text.replace(/[^\x20-\x7e]/g, '?'), { x: 50, y, size: 10, font });
+      y -= 16;
+    };
+    line(`TEST DOUBLE seal: ${input.title}, signed by ${input.signerName} at ${input.signedAt}`);
+    line(`Document SHA-256 ${input.documentSha256}`);
+    for (const e of input.events) line(`${e.at}  ${e.what}`);
+    const pdf = Buffer.from(await doc.save());
+    return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), pageCount: doc.getPageCount() };
+  }
+}
+
+/** A small document as a desk would print it (pdfkit), `pages` pages long. */
+export function documentPdf(title: string, pages = 2): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'LETTER', margin: 54, info: { Title: title, CreationDate: new Date('2026-12-01T12:00:00Z') } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    for (let p = 1; p <= pages; p += 1) {
+      if (p > 1) doc.addPage();
+      doc.fontSize(20).text(`Lakeside Collision — ${title}`);
+      doc.moveDown().fontSize(12).text(`Page ${p} of ${pages}`);
+      doc.moveDown().fontSize(12).text('Vehicle: 2019 Honda Accord, blue, plate KLM 456. Insurer: State Farm, claim SF-2026-0412.');
+      doc.moveDown().text('Estimate total: $4,812.40. Deductible: $500.00. Storage after 3 days of notice: $45.00 per day.');
+      doc.moveDown().text('I authorize the shop to repair the vehicle described above as estimated, and to operate it for testing.');
+    }
+    doc.end();
+  });
+}
+
+export interface SigningShop {
+  f: RelayFixture;
+  fake: FakeTelnyx;
+  desk: Desk;
+  dataDir: string;
+  ro: RepairOrderDetail;
+  sealer: TestDoubleSealer;
+  /** Moves the relay's signing clock (codes, expiry) by this many ms from now on. */
+  advance(ms: number): void;
+  cleanup(): Promise<void>;
+}
+
+export async function startSigningShop(engine: Engine, options: { logger?: RelayOptions['logger'] } = {}): Promise<SigningShop> {
+  const fake = await startFakeTelnyx();
+  const sealer = new TestDoubleSealer();
+  let offset = 0;
+  let f: RelayFixture | undefined;
+  try {
+    f = await startRelayFixture(engine, {
+      blobs: true,
+      logger: options.logger,
+      telnyx: { apiKey: fake.apiKey, publicKey: fake.publicKey, baseURL: fake.baseURL, messagingProfileId: 'profile-lakeside', timeoutMs: 5000 },
+      sms: { pollMs: 100 },
+      esign: { sealer, clock: () => new Date(Date.now() + offset), pollMs: 200 },
+    });
+    await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });
+    const { desk, dataDir } = await f.pairNewDesk('Front desk');
+    await call(desk, 'workspace-update', { name: 'Harbor Collision', phone: '(512) 555-0100', email: 'office@harbor.example', timeZone: zoneWhere(true) });
+    const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn());
+    await settle(desk);
+    const fixture = f;
+    return {
+      f: fixture,
+      fake,
+      desk,
+      dataDir,
+      ro,
+      sealer,
+      advance(ms) {
+        offset += ms;
+      },
+      async cleanup() {
+        await fixture.cleanup();
+        await fake.close();
+      },
+    };
+  } catch (err) {
+    await f?.cleanup();
+    await fake.close();
+    throw err;
+  }
+}
+
+export interface MadeRequest {
+  id: string;
+  pdf: Buffer;
+  sha256: string;
+}
+
+/** Makes a request at the desk, as the desk's document feature does: blob, attachment, 'pending' row. */
+export async function makeRequest(
+  desk: Desk,
+  dataDir: string,
+  roId: string,
+  input: { kind?: SignatureKind; title?: string; version?: number; pages?: number; expiresAt?: string; pdf?: Buffer; sha256?: string } = {},
+): Promise<MadeRequest> {
+  const kind = input.kind ?? 'authorization';
+  const title = input.title ?? 'Repair authorization';
+  const pdf = input.pdf ?? (await documentPdf(title, input.pages ?? 2));
+  const blob = await importDeskFile(dataDir, pdf);
+  const sha256 = input.sha256 ?? createHash('sha256').update(pdf).digest('hex');
+  const ro = await desk.store.db.selectFrom('repair_orders').select(['customer_id']).where('id', '=', roId).executeTakeFirstOrThrow();
+  const now = new Date().toISOString();
+  const id = await desk.store.write({ actor: 'staff:test', action: 'esign-request', summary: `Sent for signature: ${title}`, roId }, async (tx) => {
+    const requestId = await tx.insert('signature_requests', {
+      ro_id: roId,
+      customer_id: ro.customer_id,
+      kind,
+      title,
+      version: input.version ?? 1,
+      document_blob_hash: blob.hash,
+      document_sha256: sha256,
+      document_pages: input.pages ?? 2,
+      needs_code: MONEY_KINDS.has(kind) ? 1 : 0,
+      state: 'pending',
+      created_at: now,
+      created_by: 'staff:test',
+      expires_at: input.expiresAt ?? new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    });
+    await tx.insert('attachments', {
+      ro_id: roId,
+      kind: SIGNATURE_DOCUMENT_ATTACHMENT_KIND,
+      blob_hash: blob.hash,
+      file_name: `${title}.pdf`,
+      mime_type: 'application/pdf',
+      size_bytes: blob.sizeBytes,
+      published: 0,
+      source: 'desk',
+      added_at: now,
+      added_by: 'staff:test',
+      signature_request_id: requestId,
+    });
+    return requestId;
+  });
+  await settle(desk);
+  return { id, pdf, sha256 };
+}
+
+/** The desk's copy of a request (what the desk shows). */
+export async function deskRequest(desk: Desk, id: string) {
+  return desk.store.db.selectFrom('signature_requests').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Waits until the desk sees the request in `state`. */
+export async function deskSees(desk: Desk, id: string, state: string) {
+  return eventually(`the desk to see the request ${state}`, async () => {
+    const row = await deskRequest(desk, id);
+    return row?.state === state ? row : undefined;
+  }, 30_000);
+}
+
+/** The signing link texted for a request, as the customer got it. */
+export async function linkFor(fake: FakeTelnyx, requestId: string): Promise<{ url: string; token: string; text: string }> {
+  return eventually('the signing link text', async () => {
+    const text = fake.sends().find((s) => s.text.includes(`/sign/${requestId}`))?.text;
+    const match = text?.match(/(https?:\/\/\S+\/t\/([^/\s]+)\/sign\/[^\s]+)/);
+    return match && text ? { url: match[1]!, token: match[2]!, text } : undefined;
+  }, 30_000);
+}
+
+/** The latest one-time code texted to the customer. */
+export function lastCode(fake: FakeTelnyx): string | null {
+  const texts = fake.sends().filter((s) => /signing code is \d{6}/.test(s.text));
+  return texts.length ? texts[texts.length - 1]!.text.match(/signing code is (\d{6})/)![1]! : null;
+}
