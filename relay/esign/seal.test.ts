@@ -23,6 +23,7 @@ import type { RelayStorage } from '../storage/types.js';
 import { readSealConfig, SealConfigError, type SealConfig } from './config.js';
 import { PdfSealer, SealError } from './seal.js';
 import type { SealInput } from './seal-types.js';
+import { pdfsig } from './testing.js';
 
 const OUT = path.resolve('test-output/esign-seal');
 const folders: string[] = [];
@@ -100,27 +101,6 @@ function sealInput(workspaceId: string, document: Buffer, overrides: Partial<Sea
       { at: '2026-12-03T20:14:05.000Z', what: 'Signed: “I agree to sign this repair authorization electronically”', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (iPhone)' },
     ],
     ...overrides,
-  };
-}
-
-interface PdfSig {
-  valid: boolean;
-  wholeDocument: boolean;
-  commonName: string | null;
-  output: string;
-}
-
-/** poppler's pdfsig on the file: is the signature valid, does it cover the whole file, who signed. */
-function pdfsig(pdf: Buffer): PdfSig {
-  const file = path.join(tempDir(), 'check.pdf');
-  fs.writeFileSync(file, pdf);
-  const run = spawnSync('pdfsig', [file], { encoding: 'utf8' });
-  const output = `${run.stdout}${run.stderr}`;
-  return {
-    valid: /Signature Validation: Signature is Valid\./.test(output),
-    wholeDocument: /Total document signed/.test(output),
-    commonName: /Signer Certificate Common Name: (.*)/.exec(output)?.[1]?.trim() ?? null,
-    output,
   };
 }
 

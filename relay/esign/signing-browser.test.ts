@@ -7,7 +7,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeProblems, launchChromium, TEST_OUTPUT, watchedPage } from '../../src-main/testing/browser-kit.js';
 import { eventually } from '../testing/sync-fixture.js';
-import { deskSees, lastCode, linkFor, makeRequest, startSigningShop, type SigningShop } from './testing.js';
+import { readDeskFile } from '../../src-main/blobs/desk-files.js';
+import { deskSees, lastCode, linkFor, makeRequest, pdfsig, startSigningShop, type SigningShop } from './testing.js';
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
@@ -77,6 +78,11 @@ describe('signing on a phone', () => {
     );
     expect(filed.blob_hash).toBe(row.sealed_blob_hash);
     expect(s.sealer.inputs.at(-1)?.signaturePng?.subarray(1, 4).toString()).toBe('PNG');
+    // The sealed copy the desk holds: poppler says the seal is valid and covers the whole file.
+    const sealed = await eventually('the sealed PDF in the desk folder', async () => (await readDeskFile(s.dataDir, filed.blob_hash!)) ?? undefined);
+    const check = pdfsig(sealed);
+    expect(check.valid, check.output).toBe(true);
+    expect(check.wholeDocument, check.output).toBe(true);
 
     await page.getByText(/^Signed by Zoë Nguyen/).waitFor();
     await page.goto(link.url);

@@ -1,7 +1,7 @@
 // Signing in the portal against the real relay (SQLite and PostgreSQL), a real paired desk that
 // makes the requests, and the fake Telnyx: the link goes out, consent comes first, codes are
 // checked and limited, replays and other repairs' links are refused, versions supersede, and the
-// evidence lands in the RO's audit trail. The seal step is a test double (relay/esign/testing.ts).
+// evidence lands in the RO's audit trail. Sealing is the real one (relay/esign/seal.ts), recording its input.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';

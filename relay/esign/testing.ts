@@ -2,9 +2,12 @@
 // number, a paired desk with a customer's car checked in, and requests made the way a desk makes
 // them (a pdfkit PDF stored as a desk blob, an `attachments` row kind 'signature-document' and a
 // 'pending' `signature_requests` row, written through the desk's own store and synced).
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../../src-main/testing/temp-desk.js';
 import PDFDocument from 'pdfkit';
-import { PDFDocument as PdfLib, StandardFonts } from 'pdf-lib';
 import type { Desk } from '../../src-main/desk.js';
 import { importDeskFile } from '../../src-main/blobs/desk-files.js';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
@@ -14,35 +17,27 @@ import { assignNumber } from '../sms/numbers.js';
 import { checkIn, settle, SHOP_NUMBER, zoneWhere } from '../sms/testing.js';
 import { type FakeTelnyx, startFakeTelnyx } from '../testing/fake-telnyx.js';
 import { call, type Engine, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
+import { readSealConfig } from './config.js';
+import { PdfSealer } from './seal.js';
 import type { DocumentSealer, SealedDocument, SealInput } from './seal-types.js';
 
 /**
- * TEST DOUBLE of the seal step only (the real one is relay/esign/seal.ts, built separately): the
- * original pages plus one page listing the signer and the events, unsigned. It records what it
- * was given so tests can check the evidence handed over.
+ * The real sealer (./seal.ts, a certificate made for the test shop under a fresh key), recording
+ * what it was handed so tests can check the evidence, and able to fail on purpose a given number
+ * of times (a relay whose sealing broke must keep the signature and seal it later).
  */
-export class TestDoubleSealer implements DocumentSealer {
+export class RecordingSealer implements DocumentSealer {
   readonly inputs: SealInput[] = [];
   failNext = 0;
+  real: DocumentSealer | null = null;
   async seal(input: SealInput): Promise<SealedDocument> {
     this.inputs.push(input);
     if (this.failNext > 0) {
       this.failNext -= 1;
-      throw new Error('test double: sealing failed on purpose');
+      throw new Error('sealing failed on purpose (test)');
     }
-    const doc = await PdfLib.load(input.document);
-    const font = await doc.embedFont(StandardFonts.Helvetica);
-    const page = doc.addPage([612, 792]);
-    let y = 740;
-    const line = (text: string) => {
-      page.drawText(text.replace(/[^\x20-\x7e]/g, '?'), { x: 50, y, size: 10, font });
-      y -= 16;
-    };
-    line(`TEST DOUBLE seal: ${input.title}, signed by ${input.signerName} at ${input.signedAt}`);
-    line(`Document SHA-256 ${input.documentSha256}`);
-    for (const e of input.events) line(`${e.at}  ${e.what}`);
-    const pdf = Buffer.from(await doc.save());
-    return { pdf, sha256: createHash('sha256').update(pdf).digest('hex'), pageCount: doc.getPageCount() };
+    if (!this.real) throw new Error('the test shop has no sealer yet');
+    return this.real.seal(input);
   }
 }
 
@@ -72,7 +67,7 @@ export interface SigningShop {
   desk: Desk;
   dataDir: string;
   ro: RepairOrderDetail;
-  sealer: TestDoubleSealer;
+  sealer: RecordingSealer;
   /** Moves the relay's signing clock (codes, expiry) by this many ms from now on. */
   advance(ms: number): void;
   cleanup(): Promise<void>;
@@ -80,7 +75,7 @@ export interface SigningShop {
 
 export async function startSigningShop(engine: Engine, options: { logger?: RelayOptions['logger'] } = {}): Promise<SigningShop> {
   const fake = await startFakeTelnyx();
-  const sealer = new TestDoubleSealer();
+  const sealer = new RecordingSealer();
   let offset = 0;
   let f: RelayFixture | undefined;
   try {
@@ -91,6 +86,7 @@ export async function startSigningShop(engine: Engine, options: { logger?: Relay
       sms: { pollMs: 100 },
       esign: { sealer, clock: () => new Date(Date.now() + offset), pollMs: 200 },
     });
+    sealer.real = new PdfSealer({ storage: f.storage, config: readSealConfig({ BAYLINE_ESIGN_KEY: randomBytes(32).toString('hex') })! });
     await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });
     const { desk, dataDir } = await f.pairNewDesk('Front desk');
     await call(desk, 'workspace-update', { name: 'Harbor Collision', phone: '(512) 555-0100', email: 'office@harbor.example', timeZone: zoneWhere(true) });
@@ -200,4 +196,25 @@ export async function linkFor(fake: FakeTelnyx, requestId: string): Promise<{ ur
 export function lastCode(fake: FakeTelnyx): string | null {
   const texts = fake.sends().filter((s) => /signing code is \d{6}/.test(s.text));
   return texts.length ? texts[texts.length - 1]!.text.match(/signing code is (\d{6})/)![1]! : null;
+}
+
+export interface PdfSig {
+  valid: boolean;
+  wholeDocument: boolean;
+  commonName: string | null;
+  output: string;
+}
+
+/** poppler's pdfsig on the file: is the signature valid, does it cover the whole file, who signed. */
+export function pdfsig(pdf: Buffer): PdfSig {
+  const file = path.join(tempDir(), 'check.pdf');
+  fs.writeFileSync(file, pdf);
+  const run = spawnSync('pdfsig', [file], { encoding: 'utf8' });
+  const output = `${run.stdout}${run.stderr}`;
+  return {
+    valid: /Signature Validation: Signature is Valid\./.test(output),
+    wholeDocument: /Total document signed/.test(output),
+    commonName: /Signer Certificate Common Name: (.*)/.exec(output)?.[1]?.trim() ?? null,
+    output,
+  };
 }
