@@ -66,8 +66,8 @@ describe('the relay\'s mail settings', () => {
     expect(printed).not.toContain('GOCSPX-hidden');
   });
 
-  it('asks Google for read-and-label and send, nothing wider', () => {
-    expect(GMAIL_SCOPES).toEqual(['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send']);
+  it('asks Google for read-and-label, send and calendar events, nothing wider', () => {
+    expect(GMAIL_SCOPES).toEqual(['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/calendar.events']);
   });
 
   it('reads the Microsoft app (tenant "common" unless set), refuses half of it, and prints no secret', () => {
@@ -88,6 +88,6 @@ describe('the relay\'s mail settings', () => {
   });
 
   it('asks Microsoft for read, send, the address and a refresh token, nothing wider', () => {
-    expect(OUTLOOK_SCOPES).toEqual(['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read']);
+    expect(OUTLOOK_SCOPES).toEqual(['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read', 'Calendars.ReadWrite']);
   });
 });

@@ -18,10 +18,11 @@ import { parseTokenKey, TokenVault } from './token-vault.js';
  * The scopes asked of the shop's Google account, least privilege for what the hub does:
  * `gmail.modify` reads mail and history and changes labels (marking what was filed) without the
  * right to delete for good (`https://mail.google.com/` would); `gmail.send` sends as the mailbox.
- * `gmail.readonly` alone could not label; no calendar, no contacts. `openid email` is not asked:
- * the address comes from `users.getProfile`.
+ * `gmail.readonly` alone could not label; `calendar.events` writes the shop's confirmed
+ * appointments to its calendar (events only: not the calendars' list or settings); no contacts.
+ * `openid email` is not asked: the address comes from `users.getProfile`.
  */
-export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send'] as const;
+export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.modify', 'https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/calendar.events'] as const;
 
 export interface GoogleApp {
   clientId: string;
@@ -62,9 +63,10 @@ export const GMAIL_PUSH_PATH = '/mail/gmail/push';
  * as the mailbox (`sendMail` with the MIME Bayline built); `User.Read` gives the address (`/me`);
  * `offline_access` gives the refresh token. `Mail.ReadWrite` is not asked: Bayline changes nothing
  * in the mailbox (no read marks, no moves, no drafts: mail goes out by `sendMail`, not a draft).
+ * `Calendars.ReadWrite` writes the shop's confirmed appointments to the mailbox's calendar.
  * MSAL adds `openid profile` to every sign-in on its own.
  */
-export const OUTLOOK_SCOPES = ['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read'] as const;
+export const OUTLOOK_SCOPES = ['offline_access', 'Mail.Read', 'Mail.Send', 'User.Read', 'Calendars.ReadWrite'] as const;
 
 export interface MicrosoftApp {
   clientId: string;

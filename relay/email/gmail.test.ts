@@ -37,7 +37,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Gmail (%s)', (engine) => {
     const { url } = (await started.json()) as { url: string };
     const asked = new URL(url);
     expect(asked.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(asked.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/gmail.send');
+    expect(asked.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/calendar.events');
     // The browser: Google's page approves and sends it back to the relay's callback.
     const page = await fetch(url);
     expect(page.status).toBe(200);

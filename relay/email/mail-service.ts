@@ -17,6 +17,7 @@ import { imapProvider } from './imap/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
+import { syncAppointmentCalendars } from '../scheduling/calendar-sync.js';
 import { outlookProvider } from './outlook/provider.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
@@ -71,6 +72,7 @@ export class MailService {
   private readonly dirty = new Set<string>();
   private readonly catching = new Map<string, Promise<boolean>>();
   private readonly catchAgain = new Set<string>();
+  private readonly calendarRuns = new Map<string, Promise<void>>();
   private stopListening: (() => void) | null = null;
   private sweptOnce = false;
   private readonly startedAt = Date.now();
@@ -227,7 +229,7 @@ export class MailService {
   }
 
   /** The mailbox opened with its secret, or null when it has none (disconnected, reconnect needed) or its provider is not configured. */
-  private open(account: MailAccount) {
+  private secretOf(account: MailAccount) {
     const provider = this.providers.get(account.provider);
     if (!account.sealedToken || !provider) return null;
     let sealed = account.sealedToken;
@@ -238,7 +240,58 @@ export class MailService {
         account.sealedToken = nextSealed;
       }
     };
-    return { provider, mailbox: provider.open(this.config.vault.open(account.sealedToken, account.mailboxId), secretChanged) };
+    return { provider, secret: this.config.vault.open(account.sealedToken, account.mailboxId), secretChanged };
+  }
+
+  private open(account: MailAccount) {
+    const opened = this.secretOf(account);
+    if (!opened) return null;
+    return { provider: opened.provider, mailbox: opened.provider.open(opened.secret, opened.secretChanged) };
+  }
+
+  /**
+   * Confirmed appointments written to this mailbox's calendar (Google, Outlook), moved and removed
+   * with them (relay/scheduling/calendar-sync.ts). Called under the mailbox's lease, so with
+   * several relays one writes a mailbox's calendar at a time and no event is made twice.
+   */
+  private syncCalendar(account: MailAccount): Promise<void> {
+    // One round per mailbox at a time in this process too (the lease keeps other relays out, but
+    // this relay's catch-up and its change rounds share one owner): the next waits for the last.
+    const before = this.calendarRuns.get(account.mailboxId) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => this.syncCalendarNow(account));
+    this.calendarRuns.set(account.mailboxId, run);
+    void run.then(
+      () => this.calendarRuns.get(account.mailboxId) === run && this.calendarRuns.delete(account.mailboxId),
+      () => this.calendarRuns.get(account.mailboxId) === run && this.calendarRuns.delete(account.mailboxId),
+    );
+    return run;
+  }
+
+  private async syncCalendarNow(account: MailAccount): Promise<void> {
+    const opened = this.secretOf(account);
+    if (!opened?.provider.calendar) return;
+    const writer = opened.provider.calendar(opened.secret, opened.secretChanged);
+    const store = await this.storage.workspaceStore(account.workspaceId);
+    const shop = await store.db.selectFrom('workspace_settings').select(['name', 'address', 'time_zone']).executeTakeFirst();
+    const report = await syncAppointmentCalendars(store, new Map([[account.mailboxId, writer]]), {
+      name: shop?.name ?? '',
+      address: shop?.address ?? '',
+      timeZone: shop?.time_zone || 'UTC',
+    });
+    if (report.written > 0) await this.storage.announceChanges(account.workspaceId);
+    if (report.failed > 0) this.log.warn({ mailboxId: account.mailboxId, failed: report.failed }, 'some calendar events could not be written; tried again next round');
+  }
+
+  /** The calendar round for a mailbox on a change, when no catch-up holds its lease (else that one does it). */
+  private async syncCalendarLeased(account: MailAccount): Promise<void> {
+    if (!this.providers.get(account.provider)?.calendar) return;
+    const now = Date.now();
+    if (!(await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString()))) return;
+    try {
+      await this.syncCalendar(account);
+    } finally {
+      await this.storage.mail.releaseLease(account.mailboxId, this.owner).catch(() => undefined);
+    }
   }
 
   // ---- polling -------------------------------------------------------------------------------
@@ -405,6 +458,11 @@ export class MailService {
       await this.pollMailbox(fresh);
     } catch (err) {
       this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'mailbox catch-up failed');
+    }
+    try {
+      await this.syncCalendar(fresh);
+    } catch (err) {
+      this.log.warn({ mailboxId: account.mailboxId, status: statusOf(err), err: (err as Error).message?.slice(0, 200) }, 'calendar write-through failed');
     } finally {
       // Given back after the round: a relay restarted (or another one) catches up at once, not
       // when the lease lapses.
@@ -452,6 +510,11 @@ export class MailService {
             await this.sendFor(account);
           } catch (err) {
             this.log.warn({ mailboxId: account.mailboxId, err: (err as Error).message?.slice(0, 200) }, 'sending mail failed');
+          }
+          try {
+            await this.syncCalendarLeased(account);
+          } catch (err) {
+            this.log.warn({ mailboxId: account.mailboxId, err: (err as Error).message?.slice(0, 200) }, 'calendar write-through failed');
           }
         }
       }

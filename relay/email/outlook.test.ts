@@ -51,7 +51,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     const asked = ms().lastAuthorize!;
     expect(asked.code_challenge_method).toBe('S256');
     expect(asked.code_challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(asked.scope!.split(' ').sort()).toEqual(['Mail.Read', 'Mail.Send', 'User.Read', 'offline_access', 'openid', 'profile']);
+    expect(asked.scope!.split(' ').sort()).toEqual(['Calendars.ReadWrite', 'Mail.Read', 'Mail.Send', 'User.Read', 'offline_access', 'openid', 'profile']);
     expect(asked.redirect_uri).toBe(new URL('/mail/outlook/callback', s.f.relay.url).toString());
     expect(ms().calls.codeGrants).toBe(1);
     expect(await mailboxes()).toMatchObject([{ provider: 'outlook', address: SHOP_MAILBOX, state: 'connected', connected_by: `staff:${s.ownerId}` }]);

@@ -8,6 +8,7 @@
 
 export type { MailProviderId } from '../../src-shared/email/providers.js';
 import type { MailProviderId } from '../../src-shared/email/providers.js';
+import type { CalendarWriter } from '../scheduling/calendar-sync.js';
 
 /** One message as the provider holds it. */
 export interface ProviderMail {
@@ -119,6 +120,11 @@ export interface MailProvider {
   keepPush?(input: PushInput): Promise<PushRegistration | null>;
   /** Ends the registration at the provider (disconnect); best effort. */
   stopPush?(input: { secret: string; current: PushRegistration }): Promise<void>;
+  /**
+   * The mailbox's calendar (Google, Microsoft; IMAP has none): confirmed appointments are written
+   * to it (relay/scheduling/calendar-sync.ts), opened with the same secret as the mailbox.
+   */
+  calendar?(secret: string, secretChanged?: (next: string) => Promise<void>): CalendarWriter;
   /** Ends what the provider keeps open (IMAP's IDLE connections) when the relay stops. */
   close?(): Promise<void>;
 }

@@ -89,7 +89,7 @@ describe('calendar write-through (Google)', () => {
       end: { dateTime: '2026-12-09T15:30:00.000Z' },
       status: 'confirmed',
     });
-    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': events[0]!.id, _at: '2026-12-09T15:00:00.000Z' });
+    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': events[0]!.id, '_at:mbx-1': '2026-12-09T15:00:00.000Z' });
 
     // Nothing changed: nothing is written again.
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, moved: 0, removed: 0 });
@@ -111,13 +111,13 @@ describe('calendar write-through (Google)', () => {
     const writers = new Map([['mbx-1', googleCalendarWriter(app, refresh)]]);
     const id = await confirmed(store, '2026-12-11T14:00:00.000Z', 'Tom Becker');
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, permissionMissing: ['mbx-1'], failed: 0 });
-    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': CALENDAR_PERMISSION_MISSING, _at: '2026-12-11T14:00:00.000Z' });
+    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': CALENDAR_PERMISSION_MISSING });
     expect(google!.calendarEvents.size).toBe(0);
 
     google!.calendarAccess = true;
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 1, permissionMissing: [] });
     const [event] = [...google!.calendarEvents.values()];
-    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': event!.id, _at: '2026-12-11T14:00:00.000Z' });
+    expect(await eventsOf(store, id)).toEqual({ 'mbx-1': event!.id, '_at:mbx-1': '2026-12-11T14:00:00.000Z' });
   });
 });
 
@@ -150,7 +150,7 @@ describe('calendar write-through (Outlook)', () => {
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 1, failed: 0 });
     const [event] = [...microsoft.calendarEvents.values()];
     expect(event).toMatchObject({ subject: 'Drop-off: Zoë Nguyen (2019 Honda Accord)', start: { dateTime: '2026-12-09T15:00:00.000', timeZone: 'UTC' }, location: { displayName: SHOP.address }, isCancelled: false });
-    expect(await eventsOf(store, id)).toEqual({ 'mbx-o': event!.id, _at: '2026-12-09T15:00:00.000Z' });
+    expect(await eventsOf(store, id)).toEqual({ 'mbx-o': event!.id, '_at:mbx-o': '2026-12-09T15:00:00.000Z' });
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, moved: 0 });
 
     await store.write({ actor: 'relay', action: 'test' }, (tx) => tx.update('appointments', id, { starts_at: '2026-12-10T16:00:00.000Z', ends_at: '2026-12-10T16:30:00.000Z' }));
@@ -163,6 +163,6 @@ describe('calendar write-through (Outlook)', () => {
     microsoft.calendarAccess = false;
     const other = await confirmed(store, '2026-12-11T14:00:00.000Z', 'Tom Becker');
     expect(await syncAppointmentCalendars(store, writers, SHOP)).toMatchObject({ created: 0, permissionMissing: ['mbx-o'] });
-    expect(await eventsOf(store, other)).toEqual({ 'mbx-o': CALENDAR_PERMISSION_MISSING, _at: '2026-12-11T14:00:00.000Z' });
+    expect(await eventsOf(store, other)).toEqual({ 'mbx-o': CALENDAR_PERMISSION_MISSING });
   });
 });

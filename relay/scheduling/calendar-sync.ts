@@ -1,7 +1,7 @@
 // Calendar write-through (issue 17): confirmed appointments written to the calendar of each
 // connected Google mailbox (googleapis' Calendar v3, the primary calendar), moved when their time
 // changes and removed when they are cancelled, declined or lapse. `appointments.calendar_events`
-// keeps `{ <mailboxId>: <eventId>, "_at": <the start written> }`, so a round after a restart
+// keeps `{ <mailboxId>: <eventId>, "_at:<mailboxId>": <the start written there> }`, so a round after a restart
 // knows what is already in each calendar and never writes an event twice. When Google refuses
 // for want of the calendar scope, the mailbox's entry becomes CALENDAR_PERMISSION_MISSING and the
 // desk shows "Reconnect with calendar permission"; a later round (after the reconnect) retries.
@@ -137,6 +137,8 @@ export interface CalendarSyncReport {
   permissionMissing: string[];
   /** Other failures (the provider down): left for the next round, nothing recorded. */
   failed: number;
+  /** Appointments whose `calendar_events` changed (synced rows written). */
+  written: number;
 }
 
 function parseEvents(json: string | null): Record<string, string> {
@@ -159,7 +161,7 @@ export async function syncAppointmentCalendars(
   writers: ReadonlyMap<string, CalendarWriter>,
   shop: { name: string; address: string; timeZone: string },
 ): Promise<CalendarSyncReport> {
-  const report: CalendarSyncReport = { created: 0, moved: 0, removed: 0, permissionMissing: [], failed: 0 };
+  const report: CalendarSyncReport = { created: 0, moved: 0, removed: 0, permissionMissing: [], failed: 0, written: 0 };
   const missing = new Set<string>();
   const rows = await store.db
     .selectFrom('appointments as a')
@@ -186,12 +188,17 @@ export async function syncAppointmentCalendars(
     for (const [mailboxId, writer] of writers) {
       const current = events[mailboxId];
       const real = current && current !== CALENDAR_PERMISSION_MISSING ? current : null;
+      // The start written to this mailbox's calendar: each mailbox keeps its own, so mailboxes
+      // synced in separate rounds (each under its own lease) each move their event.
+      const atKey = `_at:${mailboxId}`;
       try {
         if (wanted && !real) {
           next[mailboxId] = await writer.create(input);
+          next[atKey] = row.starts_at!;
           report.created += 1;
-        } else if (wanted && real && events._at !== row.starts_at) {
+        } else if (wanted && real && events[atKey] !== row.starts_at) {
           await writer.move(real, input);
+          next[atKey] = row.starts_at!;
           report.moved += 1;
         } else if (!wanted && current) {
           if (real) {
@@ -199,6 +206,7 @@ export async function syncAppointmentCalendars(
             report.removed += 1;
           }
           delete next[mailboxId];
+          delete next[atKey];
         }
       } catch (err) {
         if (err instanceof CalendarPermissionMissing) {
@@ -209,11 +217,12 @@ export async function syncAppointmentCalendars(
         }
       }
     }
-    if (wanted) next._at = row.starts_at!;
-    else if (Object.keys(next).every((k) => k === '_at')) delete next._at;
+    // Nothing left but stale markers: the appointment has no event anywhere.
+    if (!wanted && Object.keys(next).every((k) => k.startsWith('_at:'))) for (const k of Object.keys(next)) delete next[k];
     const json = Object.keys(next).length ? JSON.stringify(next) : null;
     if (json !== (row.calendar_events ?? null)) {
       await store.write({ actor: 'relay', action: 'calendar-sync', summary: 'Shop calendar updated' }, (tx) => tx.update('appointments', row.id, { calendar_events: json }));
+      report.written += 1;
     }
   }
   report.permissionMissing = [...missing];

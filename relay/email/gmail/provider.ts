@@ -7,6 +7,7 @@
 // ./push-route.ts. SDK errors become the provider errors of ../provider.ts.
 import { CodeChallengeMethod } from 'google-auth-library';
 import type { gmail_v1 } from 'googleapis';
+import { googleCalendarWriter } from '../../scheduling/calendar-sync.js';
 import { GMAIL_SCOPES, type GoogleApp } from '../config.js';
 import { MailAccessLost, MailCursorExpired, type MailboxClient, type MailProvider, MailSendRefused, type ProviderMail, type PushRegistration, type SentCopy } from '../provider.js';
 import { GMAIL_CALLBACK_PATH, gmailFor, isRevokedGrant, oauthClient, statusOf } from './sdk.js';
@@ -175,6 +176,7 @@ export function gmailProvider(app: GoogleApp): MailProvider {
     open(secret) {
       return new GmailMailbox(gmailFor(app, secret).gmail, app.apiUrl ?? undefined);
     },
+    calendar: (secret) => googleCalendarWriter(app, secret),
     async revoke(secret) {
       await oauthClient(app).revokeToken(secret);
     },

@@ -22,6 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { type Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import { graphCalendarWriter } from '../../scheduling/calendar-sync.js';
 import { type MicrosoftApp, OUTLOOK_SCOPES } from '../config.js';
 import {
   MailAccessLost,
@@ -280,6 +281,7 @@ export function outlookProvider(app: MicrosoftApp): MailProvider {
     open(secret, secretChanged) {
       return new OutlookMailbox(app, graphFor(secret, secretChanged));
     },
+    calendar: (secret, secretChanged) => graphCalendarWriter(app, sourceFor(secret, secretChanged)),
     async revoke(secret) {
       sources.delete(secret);
       // The Microsoft identity platform has no endpoint that revokes one app's refresh token (only
