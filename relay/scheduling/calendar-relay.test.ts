@@ -2,7 +2,9 @@
 // Settings › Email, a desk confirms an appointment, and the event appears in that account's
 // calendar (the fake Google / fake Microsoft, through the real SDKs), moves when the desk moves the
 // appointment and goes when it is cancelled. A mailbox connected without calendar permission shows
-// "reconnect with calendar permission" at the desk. Both relay engines for Gmail.
+// "reconnect with calendar permission" at the desk. Both relay engines for Gmail. And the customer
+// is told by mail too, through the same mailbox, when there is no text to send.
+import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectGmail, type MailShop, SHOP_MAILBOX, startMailShop } from '../email/testing.js';
 import { call, eventually } from '../testing/sync-fixture.js';
@@ -82,5 +84,33 @@ describe('calendar write-through without calendar permission', () => {
     });
     expect(accounts).toMatchObject([{ mailboxId, address: SHOP_MAILBOX, needsCalendarPermission: true }]);
     expect(shop.google.calendarEvents.size).toBe(0);
+  }, 120_000);
+});
+
+describe('appointment outcomes by email', () => {
+  it('mails the customer the confirmation through the shop\'s mailbox (no texting number here), once, with the calendar file link and the manage link', async () => {
+    s = await startMailShop('sqlite');
+    await connectGmail(s);
+    const shop = s;
+    const id = await confirmedAtDesk(shop, '2026-12-09T15:00:00.000Z');
+    const mail = await eventually('the confirmation mail sent', async () => shop.google.sent.find((m) => m.raw.includes('is confirmed')));
+    const parsed = await simpleParser(mail.raw);
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value[0]?.address : null).toBe('zoe@example.com');
+    expect(parsed.subject).toBe('Lakeside Collision: your drop-off is confirmed');
+    // The time in the customer's words (the shop's zone, Chicago: 15:00 UTC is 9:00 AM) and the
+    // links a phone can open; the .ics link serves the calendar file.
+    expect(parsed.text).toContain('Your drop-off is confirmed for Wed, Dec 9, 9:00 AM.');
+    const ics = /https?:\/\/\S+\/appointment\.ics/.exec(parsed.text ?? '')?.[0];
+    expect(ics).toBeTruthy();
+    const file = await fetch(ics!);
+    expect(file.status).toBe(200);
+    expect(await file.text()).toContain('BEGIN:VEVENT');
+    await eventually('the mail marked sent at the desk', async () =>
+      (await shop.desk.db.selectFrom('messages').select('status').where('channel', '=', 'email').where('template_id', '=', 'appointment-confirmed').executeTakeFirst())?.status === 'sent',
+    );
+    // Told once: another change to the appointment that is not a new outcome mails nothing more.
+    await shop.desk.store.write({ actor: `staff:${shop.ownerId}`, action: 'appointment-note', summary: 'Note', roId: shop.ro.id }, (tx) => tx.update('appointments', id, { note: 'Bring the second key' }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(shop.google.sent.filter((m) => m.raw.includes('is confirmed'))).toHaveLength(1);
   }, 120_000);
 });

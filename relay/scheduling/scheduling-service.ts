@@ -138,7 +138,7 @@ export class SchedulingService {
 
   private async tell(workspaceId: string, store: WorkspaceStore, id: string, now: Date): Promise<void> {
     const texting = (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
-    await store.write({ actor: 'relay', action: 'appointment-told', summary: 'The customer was texted about their appointment', audit: false }, async (tx) => {
+    await store.write({ actor: 'relay', action: 'appointment-told', summary: 'The customer was told about their appointment', audit: false }, async (tx) => {
       const row = await tx.get('appointments', id);
       if (!row || !isKind(row.kind) || !(TOLD_STATES as readonly string[]).includes(row.state ?? '') || row.told === toldKey(row)) return;
       tx.roId = row.ro_id;
@@ -146,14 +146,21 @@ export class SchedulingService {
       const noun = KIND_WORDS[row.kind as AppointmentKind].noun;
       const base = this.options.publicUrl();
       const patch: Partial<Appointment> = { told: toldKey(row) };
+      const canText = texting && !!to;
+      // Also by email where there is an address and the shop has a connected mailbox: the mail
+      // service sends it once, like any approved mail.
+      const email = (customer?.email ?? row.email ?? '').trim() || null;
+      const mailbox = email
+        ? await tx.trx.selectFrom('mailboxes').select(['id', 'address']).where('state', '=', 'connected').orderBy('connected_at').executeTakeFirst()
+        : undefined;
       let body: string;
       if (row.state === 'declined') {
         const reason = row.decline_reason ? ` ${row.decline_reason.trim().replace(/\.?$/, '.')}` : '';
         const again = row.kind === 'estimate' && settings.slug ? ` You can choose another time: ${base.replace(/\/+$/, '')}/p/${settings.slug}/book` : settings.phone ? ` Please call us at ${settings.phone}.` : '';
         body = `${settings.name}: sorry, we can't take your ${noun} request for ${when(row.starts_at ?? '')}.${reason}${again}`;
-      } else if (!texting || !to) {
-        // No text can go (no texting number, no mobile): the desk tells the customer; the
-        // manage link already handed out keeps working.
+      } else if (!canText && !mailbox) {
+        // Neither a text nor a mail can go (no texting number or mobile, no address or mailbox):
+        // the desk tells the customer; the manage link already handed out keeps working.
         body = '';
       } else {
         // A new link for each outcome told: only its hash is kept; the old link stops working.
@@ -166,7 +173,12 @@ export class SchedulingService {
         }
       }
       await tx.update('appointments', row.id, patch);
-      if (texting && to && body) await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: `appointment-${row.state}`, now }));
+      if (canText && to && body) await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: `appointment-${row.state}`, now }));
+      if (mailbox && email && body) {
+        const subject = `${settings.name}: ${row.state === 'confirmed' ? `your ${noun} is confirmed` : row.state === 'declined' ? `your ${noun} request` : `another time for your ${noun}?`}`;
+        const name = [customer?.first_name, customer?.last_name].filter(Boolean).join(' ') || row.name || '';
+        await tx.insert('messages', customerMail({ row, customerId: customer?.id ?? row.customer_id, mailbox, to: { name, address: email }, shopName: settings.name, subject, body: mailBody(body, settings.name), templateId: `appointment-${row.state}`, now }));
+      }
     });
     await this.storage.announceChanges(workspaceId);
   }
@@ -190,6 +202,47 @@ export class SchedulingService {
     });
     if (wrote) await this.storage.announceChanges(workspaceId);
   }
+}
+
+/** The text's words as a mail: without the shop-name prefix a text needs, signed by the shop. */
+function mailBody(text: string, shopName: string): string {
+  const prefix = `${shopName}: `;
+  const words = text.startsWith(prefix) ? text.slice(prefix.length) : text;
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}\n\n${shopName}`;
+}
+
+/** An automated mail through the shop's mailbox (sent once by the mail service). */
+function customerMail(input: {
+  row: Appointment;
+  customerId: string | null;
+  mailbox: { id: string; address: string | null };
+  to: { name: string; address: string };
+  shopName: string;
+  subject: string;
+  body: string;
+  templateId: string;
+  now: Date;
+}) {
+  const at = input.now.toISOString();
+  return {
+    ro_id: input.row.ro_id,
+    customer_id: input.customerId,
+    channel: 'email',
+    direction: 'out',
+    body: input.body,
+    at,
+    author: 'Automatic email',
+    read_at: at,
+    status: 'approved',
+    approved_by: 'relay',
+    approved_at: at,
+    template_id: input.templateId,
+    automated: 1,
+    mailbox_id: input.mailbox.id,
+    subject: input.subject,
+    email_from: JSON.stringify({ name: input.shopName, address: input.mailbox.address ?? '' }),
+    email_to: JSON.stringify([input.to]),
+  };
 }
 
 /** An automated text (held for quiet hours by the texting service, refused after STOP). */
