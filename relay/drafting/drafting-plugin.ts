@@ -1,6 +1,6 @@
 // The relay's drafting routes, for a paired desk (its device credential):
 //   GET  /drafting        → 200 DraftingStatus (enabled false and nulls when no model is set up)
-//   POST /drafting/draft  { channel, recipient, context: DraftContext, staffId? }
+//   POST /drafting/draft  { channel, recipient, context: DraftContext } (a `staffId` is ignored)
 //        → 200 application/x-ndjson, one DraftStreamLine per line (delta…, then done or error)
 //        → 400 { error: 'invalid', message } naming the field; 401/403 for an unknown or revoked desk
 //        → 503 { error: 'not-configured' } without a model; 402 { error: 'budget' } over the month's budget
@@ -75,6 +75,8 @@ const bodySchema = z.object({
   channel: z.enum(['sms', 'email']),
   recipient: z.enum(['customer', 'adjuster']),
   context: contextSchema,
+  // Accepted and ignored: desks before the synced drafting settings sent it. Who asked for a draft
+  // and who approved the sent words are the desk's audit trail (its actor), not the relay's.
   staffId: text(200).nullable().optional(),
 });
 

@@ -36,7 +36,6 @@ export interface RelayDraftRequest {
   channel: DraftChannel;
   recipient: DraftRecipient;
   context: DraftContext;
-  staffId: string | null;
 }
 
 export interface RelayDraftOptions {
