@@ -63,7 +63,8 @@ export { readDeskConfig } from './desk-config.js';
 
 export class Desk implements DeskContext {
   readonly handlers: HandlerMap;
-  private readonly listeners = new Set<(event: PushEvent) => void>();
+  /** A listener gets each event and the session it is for (null: every window). */
+  private readonly listeners = new Set<(event: PushEvent, sessionId: string | null) => void>();
   private backupTimer: NodeJS.Timeout | null = null;
   /** Present when this data folder is paired with a relay. */
   syncClient: SyncClient | null = null;
@@ -309,15 +310,16 @@ export class Desk implements DeskContext {
     });
   }
 
-  publish(event: PushEvent): void {
-    this.emit(event);
+  publish(event: PushEvent, to?: Session): void {
+    this.emit(event, to?.id ?? null);
   }
 
-  private emit(event: PushEvent): void {
-    for (const listener of this.listeners) listener(event);
+  private emit(event: PushEvent, sessionId: string | null = null): void {
+    for (const listener of this.listeners) listener(event, sessionId);
   }
 
-  onEvent(listener: (event: PushEvent) => void): () => void {
+  /** `sessionId` is the one window an event is for, or null for every window. */
+  onEvent(listener: (event: PushEvent, sessionId: string | null) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

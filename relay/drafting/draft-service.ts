@@ -8,7 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import OpenAI from 'openai';
 import type { DraftContext, DraftingStatus, DraftStreamLine } from '../../src-shared/drafting/context.js';
-import { monthOf } from '../storage/ai-usage-records.js';
+import { type AiReservation, monthOf } from '../storage/ai-usage-records.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { DraftingConfig } from './config.js';
 import { buildDraftMessages } from './prompt.js';
@@ -36,6 +36,9 @@ function retryAfterMs(err: unknown): number | null {
 
 /** Rough tokens of a text, when a server does not report usage (about four characters a token). */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+/** What a draft reserves for its answer before it is asked for (a text or a short mail is well under). */
+export const RESERVED_OUTPUT_TOKENS = 500;
 
 export class DraftService {
   private readonly client: OpenAI;
@@ -67,13 +70,7 @@ export class DraftService {
     };
   }
 
-  /** Null when the shop may draft; else why not, in the shop's words. */
-  async overBudget(workspaceId: string): Promise<ErrorLine | null> {
-    const budget = this.config.monthlyTokens;
-    if (budget === null) return null;
-    const month = monthOf(this.now());
-    const used = await this.storage.aiUsage.get(workspaceId, month);
-    if (used.inputTokens + used.outputTokens < budget) return null;
+  private budgetLine(month: string, budget: number): ErrorLine {
     return {
       type: 'error',
       code: 'budget',
@@ -81,11 +78,33 @@ export class DraftService {
     };
   }
 
+  /** Null when the shop may draft; else why not, in the shop's words (a look, not a reservation). */
+  async overBudget(workspaceId: string): Promise<ErrorLine | null> {
+    const budget = this.config.monthlyTokens;
+    if (budget === null) return null;
+    const month = monthOf(this.now());
+    const used = await this.storage.aiUsage.get(workspaceId, month);
+    return used.inputTokens + used.outputTokens < budget ? null : this.budgetLine(month, budget);
+  }
+
+  /**
+   * Reserves this draft's likely tokens (its prompt and RESERVED_OUTPUT_TOKENS) from the shop's
+   * month in one conditional update, or says the budget is used up. Two drafts at the same moment
+   * cannot both pass the last of a budget; the draft that passes may cross the line and completes.
+   */
+  async reserve(workspaceId: string, ctx: DraftContext): Promise<{ ok: true; reservation: AiReservation } | { ok: false; line: ErrorLine }> {
+    const month = monthOf(this.now());
+    const prompt = buildDraftMessages(ctx).reduce((n, m) => n + m.content.length, 0);
+    const reservation = await this.storage.aiUsage.reserve({ workspaceId, month, tokens: Math.ceil(prompt / 4) + RESERVED_OUTPUT_TOKENS, budget: this.config.monthlyTokens });
+    if (reservation) return { ok: true, reservation };
+    return { ok: false, line: this.budgetLine(month, this.config.monthlyTokens ?? 0) };
+  }
+
   /**
    * The draft as NDJSON lines: deltas, then `done` with the usage, or an `error` line. Never
    * throws; `signal` ends it early (the desk went away), and nothing more is asked of the model.
    */
-  async *draft(workspaceId: string, ctx: DraftContext, signal?: AbortSignal): AsyncGenerator<DraftStreamLine> {
+  async *draft(workspaceId: string, ctx: DraftContext, signal?: AbortSignal, reservation?: AiReservation): AsyncGenerator<DraftStreamLine> {
     const started = performance.now();
     const { config } = this;
     const messages = buildDraftMessages(ctx);
@@ -163,8 +182,10 @@ export class DraftService {
       signal?.removeEventListener('abort', stop);
       if (signal?.aborted) outcome = 'desk-left';
       const counted = usage ?? { inputTokens: attempts > 0 && (text !== '' || outcome === 'done') ? Math.ceil(promptChars / 4) : 0, outputTokens: estimateTokens(text) };
-      await this.storage.aiUsage
-        .add({ workspaceId, month: monthOf(this.now()), inputTokens: counted.inputTokens, outputTokens: counted.outputTokens })
+      // A reserved draft settles its reservation to what it used; otherwise its usage is added.
+      await (reservation
+        ? this.storage.aiUsage.settle(reservation, counted)
+        : this.storage.aiUsage.add({ workspaceId, month: monthOf(this.now()), inputTokens: counted.inputTokens, outputTokens: counted.outputTokens }))
         .catch((err: unknown) => this.log.error({ err: { message: (err as Error).message } }, 'drafting usage not recorded'));
       // Counts and durations only: never the prompt, never the draft.
       this.log.info(

@@ -1,6 +1,6 @@
 // The relay's drafting routes, for a paired desk (its device credential):
 //   GET  /drafting        → 200 DraftingStatus (enabled false and nulls when no model is set up)
-//   POST /drafting/draft  { channel, recipient, context: DraftContext, staffId? }
+//   POST /drafting/draft  { channel, recipient, context: DraftContext } (a `staffId` is ignored)
 //        → 200 application/x-ndjson, one DraftStreamLine per line (delta…, then done or error)
 //        → 400 { error: 'invalid', message } naming the field; 401/403 for an unknown or revoked desk
 //        → 503 { error: 'not-configured' } without a model; 402 { error: 'budget' } over the month's budget
@@ -75,6 +75,8 @@ const bodySchema = z.object({
   channel: z.enum(['sms', 'email']),
   recipient: z.enum(['customer', 'adjuster']),
   context: contextSchema,
+  // Accepted and ignored: desks before the synced drafting settings sent it. Who asked for a draft
+  // and who approved the sent words are the desk's audit trail (its actor), not the relay's.
   staffId: text(200).nullable().optional(),
 });
 
@@ -114,15 +116,17 @@ export const draftingPlugin: FastifyPluginAsync<DraftingPluginOptions> = async (
       return reply.code(400).send({ error: 'invalid', field, message: `The draft request is not right at "${field}": it must match "${field.slice(8)}" of the request.` });
     }
     if (!service) return reply.code(503).send(notConfigured);
-    const refused = await service.overBudget(auth.workspace.id);
-    if (refused) return reply.code(402).send({ error: 'budget', message: refused.message });
+    // The budget check takes this draft's tokens in the same step (a conditional update), so two
+    // drafts at once cannot both pass the last of the month's budget.
+    const reserved = await service.reserve(auth.workspace.id, body.context as DraftContext);
+    if (!reserved.ok) return reply.code(402).send({ error: 'budget', message: reserved.line.message });
 
     const controller = new AbortController();
     // The desk hung up: stop asking the model.
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const lines = service.draft(auth.workspace.id, body.context as DraftContext, controller.signal);
+    const lines = service.draft(auth.workspace.id, body.context as DraftContext, controller.signal, reserved.reservation);
     async function* ndjson() {
       for await (const line of lines) yield `${JSON.stringify(line satisfies DraftStreamLine)}\n`;
     }

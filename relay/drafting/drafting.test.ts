@@ -162,6 +162,28 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     expect(s.fake.requests).toHaveLength(1);
   });
 
+  it('lets only one of several drafts asked at the same moment take the last of the month\'s budget', async () => {
+    s = await startDraftingShop(engine, { config: { monthlyTokens: 10_000 } });
+    const { storage, workspace } = s.fixture;
+    const month = monthOf(new Date());
+    // The storage's conditional update: ten reservations at once, one token of budget left.
+    await storage.aiUsage.add({ workspaceId: workspace.id, month, inputTokens: 5_000, outputTokens: 4_999 });
+    const reservations = await Promise.all(Array.from({ length: 10 }, () => storage.aiUsage.reserve({ workspaceId: workspace.id, month, tokens: 700, budget: 10_000 })));
+    expect(reservations.filter((r) => r !== null)).toHaveLength(1);
+    await storage.aiUsage.settle(reservations.find((r) => r !== null)!, { inputTokens: 0, outputTokens: 0 });
+    expect(await storage.aiUsage.get(workspace.id, month)).toMatchObject({ inputTokens: 5_000, outputTokens: 4_999, requests: 2 });
+
+    // Through the relay: six desks' drafts at once; one is written, five are refused as over budget.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => s!.draft()));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 402, 402, 402, 402, 402]);
+    expect(answers.find((a) => a.status === 200)!.lines.at(-1)).toMatchObject({ type: 'done' });
+    expect(answers.filter((a) => a.status === 402).every((a) => /used its drafting allowance/.test((a.lines[0] as unknown as { message: string }).message))).toBe(true);
+    expect(s.fake.requests).toHaveLength(1);
+    // The draft that passed counts what it really used, not its reservation.
+    const done = answers.find((a) => a.status === 200)!.lines.at(-1) as Extract<DraftStreamLine, { type: 'done' }>;
+    expect(await storage.aiUsage.get(workspace.id, month)).toMatchObject({ inputTokens: 5_000 + done.usage.inputTokens, outputTokens: 4_999 + done.usage.outputTokens, requests: 3 });
+  });
+
   it('refuses a shop over its monthly budget, a relay without a model, a bad body and an unknown desk', async () => {
     s = await startDraftingShop(engine, { config: { monthlyTokens: 300 } });
     // The first draft fits (the shop was under), and takes it over.

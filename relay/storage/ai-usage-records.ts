@@ -19,6 +19,13 @@ export interface AiUsage {
   requests: number;
 }
 
+/** Tokens taken from a shop's month before a draft is asked for, settled to what it used. */
+export interface AiReservation {
+  workspaceId: string;
+  month: string;
+  tokens: number;
+}
+
 /** The calendar month (UTC) of a time: "2026-12". */
 export const monthOf = (at: Date): string => at.toISOString().slice(0, 7);
 
@@ -38,6 +45,42 @@ export class AiUsageRecords {
           requests: sql`ai_usage.requests + 1`,
         }),
       )
+      .execute();
+  }
+
+  /**
+   * Takes `tokens` (and one request) from the shop's month when some of its budget is left (null:
+   * no budget), in one conditional UPDATE — so two drafts asked at the same moment cannot both
+   * pass the last of the budget: the second UPDATE sees the first one's tokens (SQLite writes one
+   * at a time; PostgreSQL re-checks the WHERE on the row the first one updated). Null when no
+   * budget is left.
+   */
+  async reserve(input: { workspaceId: string; month: string; tokens: number; budget: number | null }): Promise<AiReservation | null> {
+    const tokens = Math.max(1, Math.round(input.tokens));
+    await this.db
+      .insertInto('ai_usage')
+      .values({ workspace_id: input.workspaceId, month: input.month, input_tokens: 0, output_tokens: 0, requests: 0 })
+      .onConflict((oc) => oc.columns(['workspace_id', 'month']).doNothing())
+      .execute();
+    let update = this.db
+      .updateTable('ai_usage')
+      .set({ input_tokens: sql`input_tokens + ${tokens}`, requests: sql`requests + 1` })
+      .where('workspace_id', '=', input.workspaceId)
+      .where('month', '=', input.month);
+    if (input.budget !== null) update = update.where(sql<number>`input_tokens + output_tokens`, '<', input.budget);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? { workspaceId: input.workspaceId, month: input.month, tokens } : null;
+  }
+
+  /** A reserved draft's real tokens replace its reservation (the request was counted when reserved). */
+  async settle(reservation: AiReservation, used: { inputTokens: number; outputTokens: number }): Promise<void> {
+    const inputDelta = Math.max(0, Math.round(used.inputTokens)) - reservation.tokens;
+    const outputTokens = Math.max(0, Math.round(used.outputTokens));
+    await this.db
+      .updateTable('ai_usage')
+      .set({ input_tokens: sql`input_tokens + ${inputDelta}`, output_tokens: sql`output_tokens + ${outputTokens}` })
+      .where('workspace_id', '=', reservation.workspaceId)
+      .where('month', '=', reservation.month)
       .execute();
   }
 

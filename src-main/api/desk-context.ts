@@ -27,8 +27,11 @@ export interface DeskContext {
   now(): Date;
   /** Online or offline since when, and what is still waiting to go out or come in. */
   syncStatus(): Promise<SyncStatus>;
-  /** Tells every window listening (the desk's event channel), e.g. a draft's text as it is written. */
-  publish(event: PushEvent): void;
+  /**
+   * Tells the windows listening (the desk's event channel): every window, or with `to` only the
+   * window of that session (a draft's text as it is written goes to the window that asked).
+   */
+  publish(event: PushEvent, to?: Session): void;
   /** Pairs this open desk with the shop's relay and starts syncing. */
   pair(input: { relayUrl: string; code: string; deviceName?: string }): Promise<SyncStatus>;
 }

@@ -40,7 +40,7 @@ export async function buildDraftContext(desk: Desk, roId: string, channel: Draft
   const customer = ro.customer_id ? await desk.db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
   const vehicle = ro.vehicle_id ? await desk.db.selectFrom('vehicles').selectAll().where('id', '=', ro.vehicle_id).executeTakeFirst() : undefined;
   const shop = await readSettings(desk);
-  const drafting = readDraftingSettings(desk.dataDir);
+  const drafting = await readDraftingSettings(desk);
   const stages = await desk.db.selectFrom('stage_events').select(['stage', 'at']).where('ro_id', '=', roId).orderBy('at').execute();
   const promised = await desk.db.selectFrom('promised_date_changes').selectAll().where('ro_id', '=', roId).orderBy('at').execute();
   const exceptions = await desk.db.selectFrom('ro_exceptions').selectAll().where('ro_id', '=', roId).where('resolved_at', 'is', null).orderBy('opened_at').execute();

@@ -115,4 +115,19 @@ describe('drafts at a desk with no relay', () => {
     expect(d.notice).toMatch(/switched off/);
     expect(d.body.endsWith('Thank you,\nDana at Lakeside')).toBe(true);
   });
+
+  it("a draft's progress goes only to the window that asked for it", async () => {
+    const { t, ro } = await shop();
+    const other = t.desk.newSession();
+    const seen: Array<{ type: string; sessionId: string | null }> = [];
+    const stop = t.desk.onEvent((e, sessionId) => {
+      if (e.type === 'draft-progress') seen.push({ type: e.type, sessionId });
+    });
+    await t.call('draft-create', { roId: ro.id, channel: 'sms', requestId: 'req-1' });
+    stop();
+    expect(seen.length).toBeGreaterThan(0);
+    // Every piece is addressed to the asking window's session, none to the other window or to all.
+    expect(seen.every((e) => e.sessionId === t.session.id)).toBe(true);
+    expect(seen.some((e) => e.sessionId === other.id || e.sessionId === null)).toBe(false);
+  });
 });

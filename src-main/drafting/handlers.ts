@@ -8,6 +8,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { DraftMoment, DraftResult } from '../../src-shared/drafting/context.js';
 import { checkFacts } from '../../src-shared/drafting/fact-guard.js';
 import { templateDraft } from '../../src-shared/drafting/template-drafter.js';
+import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import { saveTextDraft } from '../sms/handlers.js';
 import { buildDraftContext } from './context.js';
@@ -28,7 +29,7 @@ export const draftingHandlers: Partial<HandlerMap> = {
     }
     const context = await buildDraftContext(ctx.desk, args.roId, args.channel, args.recipient, moment);
     const fallback = templateDraft(context);
-    const settings = readDraftingSettings(ctx.desk.dataDir);
+    const settings = await readDraftingSettings(ctx.desk);
 
     let result: Omit<DraftResult, 'draftId' | 'flags'>;
     const fromTemplate = (notice: string | null) => ({ ...fallback, source: 'template' as const, provider: null, model: null, notice });
@@ -36,8 +37,8 @@ export const draftingHandlers: Partial<HandlerMap> = {
       // Switched off: nothing goes to a provider.
       result = fromTemplate(NOTICES['switched-off']);
     } else {
-      const answer = await draftThroughRelay(ctx.desk, { channel: args.channel, recipient: args.recipient, context, staffId: ctx.session.staffId }, (text) => {
-        if (args.requestId) ctx.desk.publish({ type: 'draft-progress', requestId: args.requestId, text });
+      const answer = await draftThroughRelay(ctx.desk, { channel: args.channel, recipient: args.recipient, context }, (text) => {
+        if (args.requestId) ctx.desk.publish({ type: 'draft-progress', requestId: args.requestId, text }, ctx.session);
       });
       if (answer.ok) {
         const split = args.channel === 'email' ? splitSubject(answer.text) : { subject: null, body: answer.text.trim() };
@@ -46,10 +47,18 @@ export const draftingHandlers: Partial<HandlerMap> = {
         result = fromTemplate(answer.notice);
       }
     }
-    if (args.requestId) ctx.desk.publish({ type: 'draft-progress', requestId: args.requestId, text: result.body });
+    if (args.requestId) ctx.desk.publish({ type: 'draft-progress', requestId: args.requestId, text: result.body }, ctx.session);
 
     const by = result.source === 'model' ? `${result.provider}/${result.model}` : 'the templates';
-    const draftId = args.channel === 'sms' ? await saveTextDraft(ctx, { roId: args.roId, body: result.body.slice(0, 1600), ...(args.draftId ? { id: args.draftId } : {}) }, `Draft made by ${by}`) : null;
+    let draftId: string | null = null;
+    if (args.channel === 'sms') {
+      draftId = await saveTextDraft(ctx, { roId: args.roId, body: result.body.slice(0, 1600), ...(args.draftId ? { id: args.draftId } : {}) }, `Draft made by ${by}`);
+    } else {
+      // A mail draft makes no row (the composer holds it until a person sends it); the trail still
+      // says a draft was made, by what, and for whom — never its words. The actor is who asked.
+      const forWhom = args.recipient === 'adjuster' ? 'the adjuster' : 'the customer';
+      await ctx.desk.store.write({ ...intent(ctx, 'draft-create', `Mail draft for ${forWhom} made by ${by}`, args.roId), auditAlways: true }, async () => undefined);
+    }
     return { ...result, draftId, flags: checkFacts(result.body, context) };
   },
 
@@ -58,11 +67,12 @@ export const draftingHandlers: Partial<HandlerMap> = {
     return checkFacts(args.body, context);
   },
 
-  'drafting-settings-get': async (_args, ctx) => readDraftingSettings(ctx.desk.dataDir),
+  'drafting-settings-get': async (_args, ctx) => readDraftingSettings(ctx.desk),
 
   'drafting-settings-save': async (args, ctx) => {
-    writeDraftingSettings(ctx.desk.dataDir, args);
-    return readDraftingSettings(ctx.desk.dataDir);
+    await readDraftingSettings(ctx.desk); // an old drafting.json is taken over first, so this save is the last word
+    await writeDraftingSettings(ctx.desk, args, intent(ctx, 'drafting-settings-save', 'Drafting settings changed'));
+    return readDraftingSettings(ctx.desk);
   },
 
   'drafting-status': async (_args, ctx) => {

@@ -5,10 +5,11 @@
 // (not paired, offline, no model configured, an error line, too slow) comes back as a reason in
 // the shop's words, and the caller gives the template draft instead. Offline answers at once:
 // when sync says the relay is not reachable, no request is made at all.
-import type { DraftChannel, DraftContext, DraftRecipient, DraftStreamLine } from '../../src-shared/drafting/context.js';
+import type { DraftChannel, DraftContext, DraftRecipient } from '../../src-shared/drafting/context.js';
 import { bearer } from '../../src-shared/sync/protocol.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
 import { readDevice } from '../sync/device.js';
+import { DraftStreamError, readDraftStream } from './ndjson-reader.js';
 
 export const FIRST_LINE_TIMEOUT_MS = 8_000;
 export const OVERALL_TIMEOUT_MS = 20_000;
@@ -36,7 +37,6 @@ export interface RelayDraftRequest {
   channel: DraftChannel;
   recipient: DraftRecipient;
   context: DraftContext;
-  staffId: string | null;
 }
 
 export interface RelayDraftOptions {
@@ -82,49 +82,12 @@ export async function draftThroughRelay(desk: Desk, request: RelayDraftRequest, 
       await res.body?.cancel().catch(() => undefined);
       return fail('provider-error');
     }
-    let text = '';
-    let pending = '';
-    const decoder = new TextDecoder();
-    const handle = (line: string): RelayDraft | null => {
-      if (line.trim() === '') return null;
-      gotLine();
-      let parsed: DraftStreamLine;
-      try {
-        parsed = JSON.parse(line) as DraftStreamLine;
-      } catch {
-        return fail('provider-error');
-      }
-      if (parsed.type === 'delta' && typeof parsed.text === 'string') {
-        text += parsed.text;
-        onText(text);
-        return null;
-      }
-      if (parsed.type === 'done') {
-        return text.trim() === '' ? fail('provider-error') : { ok: true, text, provider: String(parsed.provider ?? ''), model: String(parsed.model ?? '') };
-      }
-      if (parsed.type === 'error') return fail(parsed.code in NOTICES ? (parsed.code as keyof typeof NOTICES) : 'provider-error');
-      return null;
-    };
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      pending += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const outcome = handle(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-        if (outcome) {
-          // The answer is known: whatever else the relay sends is not read.
-          void reader.cancel().catch(() => undefined);
-          return outcome;
-        }
-      }
-    }
-    const last = handle(pending);
-    // A stream that ends without `done` is not a finished draft.
-    return last ?? fail(timedOut ? 'timeout' : 'provider-error');
-  } catch {
+    const end = await readDraftStream(res.body, { onLine: gotLine, onText });
+    if (end.type === 'error') return fail(end.code in NOTICES ? (end.code as keyof typeof NOTICES) : 'provider-error');
+    return end.text.trim() === '' ? fail('provider-error') : { ok: true, text: end.text, provider: end.provider, model: end.model };
+  } catch (err) {
+    // A line that is not JSON, or an answer cut before its "done" (a timeout cuts it too).
+    if (err instanceof DraftStreamError) return fail(timedOut ? 'timeout' : 'provider-error');
     return fail(timedOut ? 'timeout' : 'offline');
   } finally {
     clearTimeout(overall);

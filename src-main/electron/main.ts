@@ -96,8 +96,12 @@ async function start(): Promise<void> {
     return null;
   });
 
-  desk.onEvent((event) => {
-    for (const window of BrowserWindow.getAllWindows()) window.webContents.send('bayline:event', event);
+  desk.onEvent((event, sessionId) => {
+    for (const window of BrowserWindow.getAllWindows()) {
+      // An event for one window (a draft as it is written) goes to that window only.
+      if (sessionId !== null && sessions.get(window.webContents.id)?.id !== sessionId) continue;
+      window.webContents.send('bayline:event', event);
+    }
   });
 
   ipcMain.handle('bayline:call', async (event, method: unknown, args: unknown) => {

@@ -129,8 +129,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  /** Each connection's session: an event for one session goes to that tab only. */
+  const sessionOf = new WeakMap<WebSocket, string>();
   wss.on('connection', (ws: WebSocket) => {
     const session = desk.newSession();
+    sessionOf.set(ws, session.id);
     ws.on('error', (err) => {
       // ws closes the socket itself (1009 for an oversized frame); the listener keeps the process alive.
       console.warn(`[browser-host] connection ${session.id}: ${err.message}`);
@@ -157,9 +160,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
   });
 
-  const stopEvents = desk.onEvent((event: PushEvent) => {
+  const stopEvents = desk.onEvent((event: PushEvent, sessionId: string | null) => {
     const text = JSON.stringify({ event });
     for (const client of wss.clients) {
+      if (sessionId !== null && sessionOf.get(client) !== sessionId) continue;
       if (client.readyState === WebSocket.OPEN) client.send(text);
     }
   });

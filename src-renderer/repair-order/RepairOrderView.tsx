@@ -19,6 +19,8 @@ import { RoAppointments } from '../scheduling/RoAppointments.js';
 import { PrintSection } from './PrintSection.js';
 import { SignaturesSection } from '../esign/SignaturesSection.js';
 import { TextComposer } from '../texts/TextComposer.js';
+import { type MilestoneAsk, MilestoneOffer } from '../drafting/MilestoneOffer.js';
+import { isMilestoneStage } from '../../src-shared/drafting/milestones.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
 import { LogCallButton } from '../calls/LogCallDialog.js';
 
@@ -34,6 +36,8 @@ export function RepairOrderView({ id }: { id: string }) {
   );
   const [unreadIds, setUnreadIds] = useState<Set<string>>(new Set());
   const [dateFormOpen, setDateFormOpen] = useState(false);
+  // A move to a milestone stage offers a draft to the customer; pressing it asks the text composer.
+  const [milestone, setMilestone] = useState<{ stage: Stage; asked: MilestoneAsk | null } | null>(null);
   // The promised date passes at the shop's midnight: the prompt appears without any edit.
   useShopDay(shop?.timeZone, () => void live.reload());
   useEffect(() => setDateFormOpen(false), [id]);
@@ -121,12 +125,20 @@ export function RepairOrderView({ id }: { id: string }) {
               </dd>
             </dl>
           </section>
-          <StageSection ro={ro} subStatuses={lists.data?.subStatuses ?? []} onChanged={live.set} />
+          <StageSection ro={ro} subStatuses={lists.data?.subStatuses ?? []} onChanged={live.set} onMoved={(stage) => setMilestone(isMilestoneStage(stage) ? { stage, asked: null } : null)} />
+          {milestone ? (
+            <MilestoneOffer
+              ro={ro}
+              stage={milestone.stage}
+              onDraft={() => setMilestone({ stage: milestone.stage, asked: { stage: milestone.stage, n: (milestone.asked?.n ?? 0) + 1 } })}
+              onDismiss={() => setMilestone(null)}
+            />
+          ) : null}
           <PromisedSection ro={ro} onChanged={live.set} open={dateFormOpen} setOpen={setDateFormOpen} />
         </div>
         <div className="ro-col">
           <Conversation ro={ro} unreadIds={unreadIds} onChanged={live.set} />
-          <TextComposer ro={ro} onChanged={live.set} />
+          <TextComposer ro={ro} onChanged={live.set} milestone={milestone?.asked ?? null} />
           <EmailComposer ro={ro} onChanged={live.set} />
           <ExceptionsSection ro={ro} tags={lists.data?.tags ?? []} onChanged={live.set} />
           <NotesSection ro={ro} onChanged={live.set} />
@@ -209,7 +221,7 @@ function CustomerZoneSelect({ ro, onChanged }: { ro: RepairOrderDetail; onChange
   );
 }
 
-function StageSection({ ro, subStatuses, onChanged }: { ro: RepairOrderDetail; subStatuses: SubStatus[]; onChanged(ro: RepairOrderDetail): void }) {
+function StageSection({ ro, subStatuses, onChanged, onMoved }: { ro: RepairOrderDetail; subStatuses: SubStatus[]; onChanged(ro: RepairOrderDetail): void; onMoved(stage: Stage): void }) {
   const { api, announce } = useDesk();
   const [stage, setStage] = useState<Stage>(ro.stage);
   const [sub, setSub] = useState('');
@@ -223,6 +235,7 @@ function StageSection({ ro, subStatuses, onChanged }: { ro: RepairOrderDetail; s
       if (promise) await api.call('ro-change-promised-date', { id: ro.id, date: promise.date, reason: promise.reason });
       onChanged(await api.call('ro-move-stage', { id: ro.id, stage, subStatusId: sub || null }));
       announce(`RO ${ro.roNumber} moved to ${STAGE_LABELS[stage]}.`);
+      if (stage !== ro.stage) onMoved(stage);
       setSub('');
       setProblem(null);
       return null;

@@ -11,6 +11,8 @@ import { countSegments } from '../../src-shared/sms/segments.js';
 import { useSendText } from './send-text.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { DraftFacts, useDraft } from '../drafting/use-draft.js';
+import type { MilestoneAsk } from '../drafting/MilestoneOffer.js';
+import { milestoneName } from '../../src-shared/drafting/milestones.js';
 
 /** Which characters make the text go as UCS-2, so a person can change them if the parts matter. */
 function whyShorterParts(text: string): string {
@@ -19,7 +21,7 @@ function whyShorterParts(text: string): string {
   return `${shown}${odd.length > 5 ? ' …' : ''} ${odd.length === 1 ? 'is' : 'are'} outside the plain texting alphabet, so each part holds 67 characters instead of 153.`;
 }
 
-export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
+export function TextComposer({ ro, onChanged, milestone = null }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void; milestone?: MilestoneAsk | null }) {
   const { api, announce } = useDesk();
   const templates = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates'], []);
   const settings = useLive(api, () => api.call('sms-settings-get', {}), ['workspace_settings'], []);
@@ -53,6 +55,16 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
     },
     onDone: (r) => setDraftId(r.draftId),
   });
+
+  // "Draft a message to the customer" after a milestone move: the draft is written here, in view.
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (!milestone) return;
+    box.current?.scrollIntoView({ block: 'center' });
+    box.current?.focus();
+    void drafting.draft({ milestone: milestoneName(milestone.stage), ...(draftId ? { draftId } : {}) });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [milestone?.n]);
 
   async function ask(args: { templateId?: string; body?: string }): Promise<SmsPreview | null> {
     const n = ++asked.current;
@@ -183,7 +195,7 @@ export function TextComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChang
         </div>
         <label className="field">
           <span>Text to {ro.customer.mobile ? formatPhone(ro.customer.mobile) : 'the customer'}</span>
-          <textarea rows={4} maxLength={1600} value={body} disabled={optedOut} onChange={(e) => setBody(e.target.value)} />
+          <textarea ref={box} rows={4} maxLength={1600} value={body} disabled={optedOut} onChange={(e) => setBody(e.target.value)} />
         </label>
         {preview && body.trim() !== '' ? (
           <div className="text-preview" role="group" aria-label="What the customer receives">

@@ -100,4 +100,28 @@ describe('the fact guard', () => {
     expect(f!.why).toBe("The repair's facts have no date Monday, December 14.");
     expect(checkFacts('Ready tomorrow.', ctx)[0]!.why).toBe('The repair\'s facts have no date Friday, December 11 ("tomorrow").');
   });
+
+  it('reads a fraction as a fraction, not a date', () => {
+    expect(kinds('It takes 1/2 hour to match the paint.')).toEqual([]);
+    expect(kinds('About 1 1/2 hours more.')).toEqual([]);
+    expect(kinds('The tank is 3/4 full; we used 1/2.')).toEqual([]);
+    expect(kinds('It needs a 1/4 inch trim.')).toEqual([]);
+    // Dates written with a slash are still dates: with a year, or not a fraction at all.
+    expect(kinds('Ready 3/4.')).toEqual(['date:3/4']);
+    expect(kinds('Ready 1/2/2027.')).toEqual(['date:1/2/2027']);
+    expect(kinds('Ready 12/14.')).toEqual(['date:12/14']);
+  });
+
+  it('reads "at 5" and "by 5pm" as times, and lets through a time the shop itself wrote', () => {
+    expect(kinds('Come at 5.')).toEqual(['time:5']);
+    expect(kinds('Ready by 5pm.')).toEqual(['time:5pm']);
+    expect(kinds('Ready by 5 pm.')).toEqual(['time:5 pm']);
+    expect(kinds('We open around 8:30.')).toEqual(['time:8:30']);
+    // Not times: a count of days, a share, a distance.
+    expect(kinds('Done in about 3 days, by 2 weeks at most, at 5% less, within 10 miles.')).toEqual([]);
+    // The shop wrote "5pm" in the thread: "at 5" is that time (afternoon in working hours).
+    const said = baseContext({ thread: [{ id: 'm1', direction: 'out', channel: 'sms', at: '2026-12-10T14:00:00.000Z', author: 'Dana', subject: null, body: 'You can pick it up at 5pm.' }] });
+    expect(kinds('See you at 5.', said)).toEqual([]);
+    expect(kinds('See you at 9.', said)).toEqual(['time:9']);
+  });
 });

@@ -181,7 +181,33 @@ function findTimes(body: string): Array<Found & { value: string }> {
     const text = /[^.]m\.$/i.test(m[0]) ? m[0].slice(0, -1) : m[0];
     out.push({ start: m.index!, end: m.index! + text.length, text, value: `${pad(h)}:${pad(min)}` });
   }
-  return out;
+  // "at 5", "by 5", "around 4:30" without am/pm: a shop's working hours decide (1–6 is the
+  // afternoon, 7–11 the morning). Not "by 2 days", "at 5%", "at 5 miles", nor a time found above.
+  const bare = /\b(?:at|by|around|before|after|until|till|til)\s+(\d{1,2})(?::([0-5]\d))?(?![\d:/.,]\d|\s*(?:%|percent|a\.?m\b|p\.?m\b|o'clock\b)|\s*-|\s+(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|miles?|mi\b|percent|parts?|cars?|pieces?|people|of\b|x\b))\b/gi;
+  for (const m of body.matchAll(bare)) {
+    const n = Number(m[1]);
+    if (n < 1 || n > 23) continue;
+    const h = n >= 13 ? n : n === 12 ? 12 : n <= 6 ? n + 12 : n;
+    const at = m.index! + m[0].search(/\d/);
+    const end = m.index! + m[0].length;
+    if (out.some((o) => at < o.end && end > o.start)) continue;
+    out.push({ start: at, end, text: body.slice(at, end), value: `${pad(h)}:${pad(Number(m[2] ?? 0))}` });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+const FRACTION_UNITS = /^[\s-]*(?:an?\s+)?(?:hours?|hrs?|days?|weeks?|months?|years?|miles?|mi\b|inch(?:es)?|in\b|ft\b|feet|foot|cm\b|mm\b|tank|price|cup|gallons?|lbs?\b|pounds?|ton|way|off\b|of\b|done\b|full\b)/i;
+
+/** "1/2", "1 1/2 hours", "3/4 of a tank": a fraction, not a date. */
+function isFraction(body: string, m: RegExpMatchArray): boolean {
+  if (m[3]) return false; // a year makes it a date
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  if (!(a < b && b <= 16)) return false;
+  if (a === 1 && b === 2) return true;
+  const before = body.slice(0, m.index!);
+  const after = body.slice(m.index! + m[0].length);
+  return /\d\s$/.test(before) || /\b(?:about|almost|nearly|over|under|a)\s$/i.test(before) || FRACTION_UNITS.test(after);
 }
 
 interface FoundDate extends Found {
@@ -218,6 +244,7 @@ function findDates(body: string, today: string): FoundDate[] {
   }
   // 12/14 or 12/14/2026 or 12/14/26 (US order)
   for (const m of body.matchAll(/(?<![\d/])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?(?![\d/])/g)) {
+    if (isFraction(body, m)) continue;
     const mo = Number(m[1]);
     const d = Number(m[2]);
     const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : null;

@@ -73,6 +73,8 @@ export interface WriteIntent {
   roId?: string | null;
   /** Writes that must not appear in the audit trail (the trail itself, bookkeeping). */
   audit?: boolean;
+  /** Record the audit event even when the write changed no row (a mail draft handed to the composer). */
+  auditAlways?: boolean;
 }
 
 export interface ApplyResult {
@@ -153,7 +155,7 @@ export class WorkspaceStore {
       await this.hooks.lock?.(trx, true);
       const tx = new WriteTx(trx, this, intent.roId ?? null);
       const value = await fn(tx);
-      if (intent.audit !== false && tx.diffs.length > 0) {
+      if (intent.audit !== false && (tx.diffs.length > 0 || intent.auditAlways === true)) {
         await this.appendAuditEvent(tx, intent);
       }
       touched = tx.touched;
