@@ -566,6 +566,12 @@ export class EsignService {
       }
       await this.putBlob(workspaceId, sealed.sha256, sealed.pdf, 'application/pdf');
       const now = new Date().toISOString();
+      // The customer's copy: a text with a link of its own to the sealed PDF (same rules as the
+      // request's text: texting hours, STOP), written with the filing so it goes once.
+      const customerId = r.customer_id ?? (r.ro_id ? (await store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', r.ro_id).executeTakeFirst())?.customer_id : null) ?? null;
+      const customer = customerId ? await store.db.selectFrom('customers').select(['mobile']).where('id', '=', customerId).executeTakeFirst() : undefined;
+      const mobile = normalizePhone(customer?.mobile ?? '');
+      const texting = this.options.sms !== null && mobile !== null && !!r.ro_id && (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
       await this.write(workspaceId, store, { actor: 'relay', action: 'esign-sealed', summary: `Sealed signed copy filed (SHA-256 ${sealed.sha256})`, roId: r.ro_id }, async (tx) => {
         const row = await tx.get('signature_requests', id);
         if (!row || row.sealed_blob_hash) return;
@@ -583,6 +589,26 @@ export class EsignService {
           signature_request_id: id,
         });
         await tx.update('signature_requests', id, { sealed_blob_hash: sealed.sha256, state: 'signed', state_detail: null });
+        if (texting && row.ro_id) {
+          const token = newToken(workspaceId);
+          await tx.insert('portal_tokens', { ro_id: row.ro_id, kind: 'customer', token_hash: hashToken(token), issued_at: now, issued_by: null, expires_at: null });
+          await tx.insert('messages', {
+            ro_id: row.ro_id,
+            customer_id: customerId,
+            channel: 'sms',
+            direction: 'out',
+            body: `${settings.name}: thank you for signing. Your signed copy of the ${(row.title ?? 'document').toLowerCase()}${ro?.ro_number ? ` for RO ${ro.ro_number}` : ''}: ${this.options.publicUrl()}/t/${token}/sign/${row.id}/signed.pdf`,
+            at: now,
+            author: 'Automatic text',
+            read_at: now,
+            status: 'approved',
+            approved_by: 'relay',
+            approved_at: now,
+            template_id: 'esign-copy',
+            automated: 1,
+            peer_number: mobile,
+          });
+        }
       });
     } finally {
       this.sealing.delete(key);

@@ -2,6 +2,7 @@
 // makes the requests, and the fake Telnyx: the link goes out, consent comes first, codes are
 // checked and limited, replays and other repairs' links are refused, versions supersede, and the
 // evidence lands in the RO's audit trail. Sealing is the real one (relay/esign/seal.ts), recording its input.
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
@@ -110,6 +111,13 @@ describe.each(['sqlite', 'postgres'] as Engine[])('signing in the portal (%s)', 
     const copy = await fetch(`${link.url}/signed.pdf`);
     expect(copy.status).toBe(200);
     expect(copy.headers.get('content-type')).toBe('application/pdf');
+    // …and is texted a link of its own to it, once.
+    const copyText = await eventually('the signed copy texted', async () => s.fake.sends().find((m) => m.text.includes('/signed.pdf'))?.text);
+    expect(copyText).toContain('Harbor Collision: thank you for signing. Your signed copy of the repair authorization for RO');
+    const texted = await fetch(/(https?:\/\/\S+\/signed\.pdf)/.exec(copyText)![1]!);
+    expect(texted.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await texted.arrayBuffer())).digest('hex')).toBe(row.sealed_blob_hash);
+    expect(s.fake.sends().filter((m) => m.text.includes('/signed.pdf'))).toHaveLength(1);
     const status = await page(link.url.replace(/\/sign\/.*$/, ''));
     expect(status.text).toContain('To sign');
     expect(status.text).toContain('Repair authorization (signed copy, PDF)');
