@@ -428,14 +428,19 @@ export class MailService {
       return running;
     }
     const round = (async () => {
-      let result = await this.catchUpOnce(account);
-      while (this.catchAgain.delete(id) && !this.closed) {
-        const fresh = await this.storage.mail.findAccount(id);
-        if (!fresh || fresh.state !== 'connected') break;
-        result = await this.catchUpOnce(fresh);
+      try {
+        let result = await this.catchUpOnce(account);
+        while (this.catchAgain.delete(id) && !this.closed) {
+          const fresh = await this.storage.mail.findAccount(id);
+          if (!fresh || fresh.state !== 'connected') break;
+          result = await this.catchUpOnce(fresh);
+        }
+        return result;
+      } finally {
+        // In the same step as the last look at catchAgain: a caller arriving later starts a new round.
+        this.catching.delete(id);
       }
-      return result;
-    })().finally(() => this.catching.delete(id));
+    })();
     this.catching.set(id, round);
     return round;
   }

@@ -284,7 +284,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     const [account] = await s.f.storage.mail.connectedAccounts();
     // Twelve hours left: the next round renews it.
     await s.f.storage.mail.setPush(account!.mailboxId, { id: account!.pushId, expiresAt: new Date(Date.now() + 12 * 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
-    await s.f.relay.mail!.wake();
+    // The next round renews it (a round already under way when the expiry was moved may finish first).
+    await eventually('the renewal', async () => (await s!.f.relay.mail!.wake(), ms().calls.renewed === 1));
     expect(ms().calls.renewed).toBe(1);
     const [renewed] = await s.f.storage.mail.connectedAccounts();
     expect(renewed!.pushId).toBe(first!.id);
@@ -298,7 +299,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     // Microsoft dropped it (it lapsed while the relay was down): a new one, a new clientState.
     ms().subscriptions.delete(first!.id);
     await s.f.storage.mail.setPush(account!.mailboxId, { id: first!.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
-    await s.f.relay.mail!.wake();
+    await eventually('a new subscription', async () => (await s!.f.relay.mail!.wake(), ms().calls.subscriptionsCreated === 2));
     expect(ms().calls.subscriptionsCreated).toBe(2);
     const [again] = await s.f.storage.mail.connectedAccounts();
     const [second] = [...ms().subscriptions.values()];
