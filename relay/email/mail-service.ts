@@ -17,7 +17,7 @@ import { imapProvider } from './imap/provider.js';
 import { statusOf } from './gmail/sdk.js';
 import { fileMail, type FiledMail } from './inbound.js';
 import { sendApproved } from './outbound.js';
-import { syncAppointmentCalendars } from '../scheduling/calendar-sync.js';
+import { calendarWorkPending, syncAppointmentCalendars } from '../scheduling/calendar-sync.js';
 import { outlookProvider } from './outlook/provider.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
 
@@ -282,18 +282,6 @@ export class MailService {
     if (report.failed > 0) this.log.warn({ mailboxId: account.mailboxId, failed: report.failed }, 'some calendar events could not be written; tried again next round');
   }
 
-  /** The calendar round for a mailbox on a change, when no catch-up holds its lease (else that one does it). */
-  private async syncCalendarLeased(account: MailAccount): Promise<void> {
-    if (!this.providers.get(account.provider)?.calendar) return;
-    const now = Date.now();
-    if (!(await this.storage.mail.takeLease(account.mailboxId, this.owner, new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString()))) return;
-    try {
-      await this.syncCalendar(account);
-    } finally {
-      await this.storage.mail.releaseLease(account.mailboxId, this.owner).catch(() => undefined);
-    }
-  }
-
   // ---- polling -------------------------------------------------------------------------------
 
   start(): void {
@@ -428,19 +416,14 @@ export class MailService {
       return running;
     }
     const round = (async () => {
-      try {
-        let result = await this.catchUpOnce(account);
-        while (this.catchAgain.delete(id) && !this.closed) {
-          const fresh = await this.storage.mail.findAccount(id);
-          if (!fresh || fresh.state !== 'connected') break;
-          result = await this.catchUpOnce(fresh);
-        }
-        return result;
-      } finally {
-        // In the same step as the last look at catchAgain: a caller arriving later starts a new round.
-        this.catching.delete(id);
+      let result = await this.catchUpOnce(account);
+      while (this.catchAgain.delete(id) && !this.closed) {
+        const fresh = await this.storage.mail.findAccount(id);
+        if (!fresh || fresh.state !== 'connected') break;
+        result = await this.catchUpOnce(fresh);
       }
-    })();
+      return result;
+    })().finally(() => this.catching.delete(id));
     this.catching.set(id, round);
     return round;
   }
@@ -517,7 +500,11 @@ export class MailService {
             this.log.warn({ mailboxId: account.mailboxId, err: (err as Error).message?.slice(0, 200) }, 'sending mail failed');
           }
           try {
-            await this.syncCalendarLeased(account);
+            // An appointment whose calendar event is not as it should be: a catch-up round of
+            // that mailbox (under its lease, one at a time) writes it.
+            if (this.providers.get(account.provider)?.calendar && (await calendarWorkPending(await this.storage.workspaceStore(workspaceId), account.mailboxId))) {
+              void this.catchUpAccount(account).catch(() => undefined);
+            }
           } catch (err) {
             this.log.warn({ mailboxId: account.mailboxId, err: (err as Error).message?.slice(0, 200) }, 'calendar write-through failed');
           }

@@ -285,8 +285,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     // Twelve hours left: the next round renews it.
     await s.f.storage.mail.setPush(account!.mailboxId, { id: account!.pushId, expiresAt: new Date(Date.now() + 12 * 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
     // The next round renews it (a round already under way when the expiry was moved may finish first).
-    await eventually('the renewal', async () => (await s!.f.relay.mail!.wake(), ms().calls.renewed === 1));
-    expect(ms().calls.renewed).toBe(1);
+    await eventually('the renewal', async () => (await s!.f.relay.mail!.wake(), ms().calls.renewed >= 1));
+    const renewals = ms().calls.renewed;
     const [renewed] = await s.f.storage.mail.connectedAccounts();
     expect(renewed!.pushId).toBe(first!.id);
     expect(Date.parse(renewed!.pushExpiresAt!) - Date.now()).toBeGreaterThan(2.9 * 86_400_000);
@@ -294,12 +294,12 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     expect(open(renewed!.pushSecret!)).toBe(first!.clientState);
     // Plenty left: nothing asked of Microsoft.
     await s.f.relay.mail!.wake();
-    expect([ms().calls.renewed, ms().calls.subscriptionsCreated]).toEqual([1, 1]);
+    expect([ms().calls.renewed, ms().calls.subscriptionsCreated]).toEqual([renewals, 1]);
 
     // Microsoft dropped it (it lapsed while the relay was down): a new one, a new clientState.
     ms().subscriptions.delete(first!.id);
     await s.f.storage.mail.setPush(account!.mailboxId, { id: first!.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), sealedSecret: account!.pushSecret });
-    await eventually('a new subscription', async () => (await s!.f.relay.mail!.wake(), ms().calls.subscriptionsCreated === 2));
+    await eventually('a new subscription', async () => (await s!.f.relay.mail!.wake(), ms().calls.subscriptionsCreated >= 2));
     expect(ms().calls.subscriptionsCreated).toBe(2);
     const [again] = await s.f.storage.mail.connectedAccounts();
     const [second] = [...ms().subscriptions.values()];
@@ -323,7 +323,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     const second = await eventually('a new subscription', async () => [...ms().subscriptions.values()][0]);
     expect(second.id).not.toBe(first!.id);
     expect(ms().calls.subscriptionsCreated).toBe(2);
-    expect((await s.f.storage.mail.connectedAccounts())[0]!.pushId).toBe(second.id);
+    // The relay records it once Microsoft has answered (a moment after the fake made it).
+    await eventually('the new subscription recorded', async () => (await s!.f.storage.mail.connectedAccounts())[0]!.pushId === second.id);
     ms().deliver({ from: `Pat Adjuster <${ADJUSTER}>`, subject: `Claim ${CLAIM}`, text: 'Still arriving by push.' });
     await eventually('the mail by the new subscription', async () => (await deskMail()).length === 1);
     expect(ms().notified.at(-1)).toEqual({ subscriptionId: second.id, status: 202 });

@@ -152,6 +152,28 @@ function parseEvents(json: string | null): Record<string, string> {
 }
 
 /**
+ * Whether a round would write anything to this mailbox's calendar (cheap, no provider call): an
+ * appointment confirmed with no event yet or with its event at another time, or an event left for
+ * one no longer confirmed. A mailbox waiting for calendar permission is left to the periodic round.
+ */
+export async function calendarWorkPending(store: WorkspaceStore, mailboxId: string): Promise<boolean> {
+  const rows = await store.db
+    .selectFrom('appointments')
+    .select(['state', 'starts_at', 'ends_at', 'calendar_events'])
+    .where((eb) => eb.or([eb('state', '=', 'confirmed'), eb('calendar_events', 'is not', null)]))
+    .execute();
+  for (const row of rows) {
+    const events = parseEvents(row.calendar_events);
+    const current = events[mailboxId];
+    const wanted = row.state === 'confirmed' && !!row.starts_at && !!row.ends_at;
+    if (wanted && !current) return true;
+    if (wanted && current !== CALENDAR_PERMISSION_MISSING && events[`_at:${mailboxId}`] !== row.starts_at) return true;
+    if (!wanted && current) return true;
+  }
+  return false;
+}
+
+/**
  * One round: every appointment whose calendars differ from what it should be is brought in line,
  * one appointment at a time, each recorded before the next (a relay killed mid-round leaves at most
  * the event it was writing unrecorded).
