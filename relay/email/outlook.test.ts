@@ -167,17 +167,19 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     await s.desk.call('staff-switch', { staffId: s.ownerId, pin: '2468' }, session);
     ms().faults.loseNextSendAnswer = true;
     expect((await s.desk.call('mail-reply', { roId: s.ro.id, replyToId: mail.id, body: 'Painting today.' }, session)).ok).toBe(true);
+    // The relay waits out the lost answer, then looks in Sent Items: on a loaded machine that can
+    // take longer than the usual wait.
     const out = await eventually('the reply marked sent', async () => {
       const m = (await roMessages()).find((x) => x.direction === 'out');
       return m?.status === 'sent' && m;
-    });
+    }, 60_000);
     expect(out.statusDetail).toBeNull();
     await s.f.relay.mail!.wake();
     await ms().settle();
     await s.f.relay.mail!.wake();
     expect(ms().sent).toHaveLength(1);
     expect((await deskMail()).filter((m) => m.direction === 'out')).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('sends left unfinished by a relay that died: found in Sent Items is sent, not found needs a person; neither is sent again', async () => {
     s = await startMailShop(engine, { microsoft: true, pollMs: SLOW_POLL });
