@@ -517,7 +517,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -803,6 +803,36 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           await client.query(insert.replace('workspace_settings', `${schema}.workspace_settings`));
           expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
           expect((await client.query(readBack.replace('workspace_settings', `${schema}.workspace_settings`))).rows).toEqual([expected]);
+          for (const t of tables) expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.${t}`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('migration 9 (surveys, referrals, provider grants, automations) keeps a version-8 workspace\'s rows and adds the new tables, empty', async () => {
+      const insert = "INSERT INTO repair_orders (id, ro_number, insurer) VALUES ('r1', 1042, 'State Farm')";
+      const readBack = 'SELECT claim_number, insurer, first_notice_at, referral_id FROM repair_orders';
+      const expected = { claim_number: null, insurer: 'State Farm', first_notice_at: null, referral_id: null };
+      const tables = ['csi_responses', 'csi_follow_ups', 'csi_follow_up_entries', 'review_clicks', 'referrals', 'provider_grants', 'automation_rules', 'automation_runs'];
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 8)).toBe(8);
+        db.prepare(insert).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 9)).toBe(9);
+        expect(db.prepare(readBack).get()).toEqual(expected);
+        for (const t of tables) expect(db.prepare(`SELECT count(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4247', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          await client.query(insert.replace('repair_orders', `${schema}.repair_orders`));
+          expect(await migratePostgres(client, { ...options, target: 9 })).toBe(9);
+          expect((await client.query(readBack.replace('repair_orders', `${schema}.repair_orders`))).rows).toEqual([expected]);
           for (const t of tables) expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.${t}`)).rows).toEqual([{ n: 0 }]);
         } finally {
           await client.end();

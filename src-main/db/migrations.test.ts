@@ -166,6 +166,31 @@ describe('migration 8: signatures, bookings, calls', () => {
   });
 });
 
+describe('migration 9: after the repair, work providers, automations', () => {
+  it("keeps a version-8 workspace's repairs and messages, and adds the survey, referral, grant and rule tables and the new columns, empty", () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 8);
+    sqlite.prepare("INSERT INTO repair_orders (id, ro_number, insurer, checked_in_at) VALUES ('r1', 1042, 'State Farm', '2026-11-02T14:00:00.000Z')").run();
+    sqlite.prepare("INSERT INTO messages (id, ro_id, channel, direction, body) VALUES ('m1', 'r1', 'sms', 'out', 'Your car is ready')").run();
+    migrate(sqlite, 9);
+    expect(schemaVersion(sqlite)).toBe(9);
+    expect(sqlite.prepare('SELECT ro_number, insurer, first_notice_at, referral_id FROM repair_orders').get()).toEqual({
+      ro_number: 1042,
+      insurer: 'State Farm',
+      first_notice_at: null,
+      referral_id: null,
+    });
+    expect(sqlite.prepare('SELECT body, automation_rule_id, shared_with_insurer FROM messages').get()).toEqual({ body: 'Your car is ready', automation_rule_id: null, shared_with_insurer: null });
+    for (const name of ['csi_responses', 'csi_follow_ups', 'csi_follow_up_entries', 'review_clicks', 'referrals', 'provider_grants', 'automation_rules', 'automation_runs']) {
+      expect(sqlite.prepare(`SELECT count(*) AS n FROM ${name}`).get()).toEqual({ n: 0 });
+    }
+    expect(columnsOf(sqlite, 'workspace_settings')).toEqual(expect.arrayContaining(['csi_settings', 'review_settings', 'automation_settings', 'report_settings']));
+    expect(columnsOf(sqlite, 'customers')).toContain('referral_code');
+    expect(columnsOf(sqlite, 'attachments')).toContain('shared_with_insurer');
+    sqlite.close();
+  });
+});
+
 describe('versions after 5: made from the declaration', () => {
   it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
     const current = SCHEMA_VERSIONS.at(-1)!.version;
@@ -192,8 +217,8 @@ describe('versions after 5: made from the declaration', () => {
 
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(LATEST_VERSION).toBe(8);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(LATEST_VERSION).toBe(9);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -206,7 +231,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 8\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 9\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -222,7 +247,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v8');
+    expect(backup?.reason).toBe('before-v9');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

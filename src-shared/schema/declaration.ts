@@ -82,6 +82,14 @@ export const SYNCED_SCHEMA = {
     call_forward_number: text(8),
     calls_enabled: integer(8),
     portal_links_since: text(8),
+    // After the repair (issue 18), JSON each: the survey (questions, delay, channel, low-score
+    // threshold), the review invitation (sites and wording; no incentive words) and referrals.
+    csi_settings: text(9),
+    review_settings: text(9),
+    // Automations (issue 20): the per-customer daily cap on automated messages and the like (JSON).
+    automation_settings: text(9),
+    // Reports (issue 20): minutes per phone call, calls per day before the portal, targets (JSON).
+    report_settings: text(9),
   }),
   staff: table(1, {
     name: text(1),
@@ -104,8 +112,10 @@ export const SYNCED_SCHEMA = {
       sms_opt_out_at: text(5),
       /** IANA zone for quiet hours; the shop's own when not set. */
       time_zone: text(5),
+      /** The customer's own referral code (`/p/<slug>?ref=<code>`), given once they answered the survey. */
+      referral_code: text(9),
     },
-    { indexes: { customers_mobile: index(1, 'mobile') } },
+    { indexes: { customers_mobile: index(1, 'mobile'), customers_referral: index(9, 'referral_code') } },
   ),
   vehicles: table(
     1,
@@ -148,6 +158,11 @@ export const SYNCED_SCHEMA = {
       checked_in_at: text(1),
       checked_in_by: text(1),
       closed_at: text(1),
+      // The first the shop heard of this loss (the estimate request or the first call; the
+      // check-in when nothing came before): "cycle time from first notice" counts from here.
+      first_notice_at: text(9, { collate: 'C' }),
+      // The referral (referrals.id) a booking or check-in came through.
+      referral_id: text(9),
     },
     {
       indexes: {
@@ -218,6 +233,8 @@ export const SYNCED_SCHEMA = {
       // the lead is checked in), and the signature request a sealed PDF belongs to.
       appointment_id: text(8),
       signature_request_id: text(8),
+      // The shop marked it to be seen by the work provider (issue 19), when the grant shares photos/documents.
+      shared_with_insurer: integer(9),
     },
     { indexes: { attachments_ro: index(1, 'ro_id') } },
   ),
@@ -276,6 +293,10 @@ export const SYNCED_SCHEMA = {
       // Mail Bayline sends: the repair's documents (`attachments` ids, a JSON array) that go with
       // it. Mail that arrives keeps its files as `attachments` rows whose message_id is this row.
       email_attachments: text(7),
+      // The automation rule (automation_rules.id) that wrote or sent it (issue 20).
+      automation_rule_id: text(9),
+      // The shop marked it to be seen by the work provider (issue 19).
+      shared_with_insurer: integer(9),
     },
     {
       indexes: {
@@ -501,6 +522,126 @@ export const SYNCED_SCHEMA = {
       handled_by: text(8),
     },
     { indexes: { calls_ro: index(8, 'ro_id', 'started_at'), calls_started: index(8, 'started_at'), calls_peer: index(8, 'peer_number') } },
+  ),
+  /**
+   * CSI survey answers (issue 18), written by the relay as the customer answers in the portal. One
+   * per repair; `questions` keeps the wording each answer was given under (JSON), `answers` the
+   * answers by question id. Amending within 24 hours updates the row (`amended_at`).
+   */
+  csi_responses: table(
+    9,
+    {
+      ro_id: text(9),
+      customer_id: text(9),
+      questions: text(9), // JSON: the questions as they were worded when answered
+      answers: text(9), // JSON: { [questionId]: number | string }
+      overall: integer(9), // 1-5
+      recommend: integer(9), // 0-10
+      comment: text(9),
+      started_at: text(9),
+      submitted_at: text(9, { collate: 'C' }),
+      amended_at: text(9),
+      low_score: integer(9), // 1 when it fell at or under the shop's threshold when submitted
+      survey_sent_at: text(9),
+      survey_channel: text(9),
+    },
+    { indexes: { csi_responses_ro: index(9, 'ro_id'), csi_responses_submitted: index(9, 'submitted_at') } },
+  ),
+  /** A low score's follow-up: open until someone closes it as resolved. */
+  csi_follow_ups: table(
+    9,
+    {
+      ro_id: text(9),
+      response_id: text(9),
+      opened_at: text(9, { collate: 'C' }),
+      first_contact_at: text(9),
+      closed_at: text(9),
+      closed_by: text(9),
+      resolution: text(9),
+    },
+    { indexes: { csi_follow_ups_response: index(9, 'response_id'), csi_follow_ups_ro: index(9, 'ro_id') } },
+  ),
+  /** Each contact on a follow-up: who called the customer, when, what was agreed. */
+  csi_follow_up_entries: table(
+    9,
+    { follow_up_id: text(9), ro_id: text(9), at: text(9), staff_id: text(9), contact: text(9), agreed: text(9) },
+    { appendOnly: true, indexes: { csi_follow_up_entries_follow_up: index(9, 'follow_up_id', 'at') } },
+  ),
+  /** Clicks on the review invitation, per repair and site; written by the relay like portal_counts. */
+  review_clicks: table(
+    9,
+    { ro_id: text(9), response_id: text(9), site: text(9), clicks: integer(9), last_at: text(9) },
+    { indexes: { review_clicks_ro: index(9, 'ro_id') } },
+  ),
+  /** A booking or check-in that came through a customer's referral link, and the shop's thank-you. */
+  referrals: table(
+    9,
+    {
+      referrer_customer_id: text(9),
+      referrer_ro_id: text(9),
+      code: text(9),
+      appointment_id: text(9),
+      ro_id: text(9),
+      name: text(9),
+      credited_at: text(9, { collate: 'C' }),
+      thanked_at: text(9),
+      thanked_by: text(9),
+      thank_note: text(9),
+    },
+    { indexes: { referrals_referrer: index(9, 'referrer_customer_id'), referrals_code: index(9, 'code') } },
+  ),
+  /**
+   * Work providers (issue 19) this shop lets see its repairs: the provider's id on the relay, the
+   * insurer names on ROs that map to it (JSON array), and what is shared. Revoking sets revoked_at;
+   * the relay stops answering for it at once.
+   */
+  provider_grants: table(
+    9,
+    {
+      provider_id: text(9),
+      provider_name: text(9),
+      insurer_names: text(9), // JSON: string[]
+      share_photos: integer(9),
+      share_documents: integer(9),
+      share_messages: integer(9),
+      share_amounts: integer(9),
+      granted_at: text(9),
+      granted_by: text(9),
+      revoked_at: text(9),
+      revoked_by: text(9),
+    },
+    { indexes: { provider_grants_provider: index(9, 'provider_id') } },
+  ),
+  /**
+   * Automation rules (issue 20) in shop words: when (JSON trigger), if (JSON conditions), then (JSON
+   * action). `mode` 'draft' only ever creates drafts; 'automatic' sends by itself.
+   */
+  automation_rules: table(9, {
+    name: text(9),
+    preset: text(9), // the ready-made rule it started from, if any
+    trigger: text(9), // JSON
+    conditions: text(9), // JSON
+    action: text(9), // JSON
+    mode: text(9), // 'draft' | 'automatic'
+    active: integer(9),
+    position: integer(9),
+    created_at: text(9),
+    created_by: text(9),
+    updated_at: text(9),
+  }),
+  /** Each time a rule fired for one occurrence: written once by the relay (the occurrence key is unique per rule). */
+  automation_runs: table(
+    9,
+    {
+      rule_id: text(9),
+      ro_id: text(9),
+      occurrence: text(9, { collate: 'C' }),
+      fired_at: text(9, { collate: 'C' }),
+      outcome: text(9), // 'sent' | 'drafted' | 'held' | 'skipped' | 'notified' | 'failed'
+      detail: text(9),
+      message_id: text(9),
+    },
+    { indexes: { automation_runs_rule: index(9, 'rule_id', 'occurrence'), automation_runs_ro: index(9, 'ro_id') } },
   ),
   audit_events: table(
     1,
