@@ -26,6 +26,7 @@ import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/sch
 import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
 import { signingPlugin } from './esign/signing-plugin.js';
+import { accountsPlugin, type AccountsPluginOptions } from './accounts/accounts-plugin.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -58,6 +59,8 @@ export interface RelayOptions {
   scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
   /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
   esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
+  /** The customer's optional account (/p/<slug>/account): limits, the clock, cookies (relay/accounts/). */
+  accounts?: Omit<AccountsPluginOptions, 'sms'>;
 }
 
 export interface RunningRelay {
@@ -173,6 +176,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(draftingPlugin, { service: drafting });
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
+  await app.register(accountsPlugin, { ...options.accounts, sms });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

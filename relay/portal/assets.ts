@@ -81,6 +81,13 @@ fieldset.slots legend{font-weight:700;padding:0;margin:12px 0 4px}
 form.book .times label{margin:0;font-weight:400;display:flex;align-items:center;gap:6px;border:1px solid #9aa4ae;border-radius:8px;padding:8px 6px;min-height:44px;white-space:nowrap}
 button.secondary{background:#fff;color:var(--primary);border:1px solid var(--primary)}
 .times input{margin:0;flex:none}
+label.field{display:block;font-weight:600;margin:10px 0 4px}
+ul.acct-list,ul.acct-docs{list-style:none;margin:0;padding:0}
+.acct-item{border-top:1px solid #e4e7ea;padding:12px 0}
+.acct-item:first-child{border-top:0;padding-top:4px}
+.acct-title{font-weight:600}
+ul.acct-docs li{display:flex;justify-content:space-between;align-items:center;gap:8px;flex-wrap:wrap;margin-top:8px}
+.acct-foot{text-align:center;margin-top:16px}
 `;
 
 const JS = `(function(){

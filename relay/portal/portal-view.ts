@@ -23,6 +23,8 @@ export interface PortalShop {
   logoHash: string | null;
   colorPrimary: string;
   colorAccent: string;
+  /** The shop page's address part (/p/<slug>), for the customer's account link. */
+  slug?: string;
 }
 
 export interface PortalFile {
@@ -118,6 +120,7 @@ export function shopOf(settings: WorkspaceSettings): PortalShop {
     logoHash: settings.logoHash,
     colorPrimary: settings.colorPrimary,
     colorAccent: settings.colorAccent,
+    slug: settings.slug,
   };
 }
 

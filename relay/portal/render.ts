@@ -221,7 +221,9 @@ ${(view.invitations ?? []).map(
 <p data-status role="status" class="${options.error ? 'error' : options.notice ? 'note' : ''}">${options.error ?? options.notice ?? ''}</p>
 </form></section>
 ${contactCard(view.shop)}
-<footer class="muted"><p>This page is private to you. Please don't share the link.</p></footer>`;
+<footer class="muted"><p>This page is private to you. Please don't share the link.</p>${
+    view.shop.slug ? html`<p><a href="/p/${view.shop.slug}/account">See all your repairs with ${view.shop.name}</a></p>` : ''
+  }</footer>`;
   return page({
     title: `${view.shop.name}: your repair`,
     shop: view.shop,
@@ -280,6 +282,8 @@ export function renderShopPage(input: ShopPageInput): RenderedPage {
 <div class="row"><button type="submit">Send me the link</button></div>
 <p role="status" class="${input.error ? 'error' : input.notice ? 'note' : ''}">${input.error ?? input.notice ?? ''}</p>
 </form></section>
+<section class="card"><h2>All your repairs</h2><p>Sign in with your mobile number to see every repair you have had with us, your signed documents and your appointments.</p>
+<div class="row"><a class="button" href="/p/${input.slug}/account">See all your repairs with ${input.shop.name}</a></div></section>
 ${contactCard(input.shop)}`;
   return page({
     title: input.shop.name,

@@ -32,6 +32,7 @@ import {
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
+import { type CustomerAccountDatabase, CustomerAccountRecords } from './customer-account-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
@@ -335,6 +336,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
+    accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),
     roNumbers: new RoNumberBlocks(
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),

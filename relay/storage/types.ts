@@ -2,6 +2,7 @@
 // pairing codes, blobs) and one synced workspace store per shop.
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
+import type { CustomerAccountRecords } from './customer-account-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
 import type { MailRecords } from './mail-records.js';
@@ -53,6 +54,8 @@ export interface RelayStorage {
   readonly esignKeys: EsignKeyRecords;
   /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */
   readonly esign: EsignRecords;
+  /** Customers' optional accounts: texted codes (hashed), lockouts, sessions (relay/storage/customer-account-records.ts). */
+  readonly accounts: CustomerAccountRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 
