@@ -73,7 +73,7 @@ export interface SigningShop {
   cleanup(): Promise<void>;
 }
 
-export async function startSigningShop(engine: Engine, options: { logger?: RelayOptions['logger'] } = {}): Promise<SigningShop> {
+export async function startSigningShop(engine: Engine, options: { logger?: RelayOptions['logger']; accounts?: RelayOptions['accounts'] } = {}): Promise<SigningShop> {
   const fake = await startFakeTelnyx();
   const sealer = new RecordingSealer();
   let offset = 0;
@@ -85,6 +85,7 @@ export async function startSigningShop(engine: Engine, options: { logger?: Relay
       telnyx: { apiKey: fake.apiKey, publicKey: fake.publicKey, baseURL: fake.baseURL, messagingProfileId: 'profile-lakeside', timeoutMs: 5000 },
       sms: { pollMs: 100 },
       esign: { sealer, clock: () => new Date(Date.now() + offset), pollMs: 200 },
+      accounts: options.accounts,
     });
     sealer.real = new PdfSealer({ storage: f.storage, config: readSealConfig({ BAYLINE_ESIGN_KEY: randomBytes(32).toString('hex') })! });
     await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });

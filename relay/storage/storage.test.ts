@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 11]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
     });
 
@@ -710,6 +710,42 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Kept', request_id: 'q1', wrong_attempts: '0', verified_at: null }]);
           await client.query(version('q1'));
           await expect(client.query(version('q2'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 11 (customer accounts) keeps a version-8 relay\'s shops, holds one account per shop and number, and sessions only by hash', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const account = (id: string) => `INSERT INTO customer_accounts (id, workspace_id, mobile, created_at) VALUES ('${id}', 'w1', '+15125550147', '2026-12-04T10:00:00.000Z')`;
+      const code = "INSERT INTO customer_account_codes (id, workspace_id, mobile, code_hash, salt, sent_at, expires_at) VALUES ('c1', 'w1', '+15125550147', 'ab12', 'salt', '2026-12-04T10:00:00.000Z', '2026-12-04T10:10:00.000Z')";
+      const lock = "INSERT INTO customer_account_lockouts (workspace_id, mobile) VALUES ('w1', '+15125550147')";
+      const session = "INSERT INTO customer_account_sessions (id_hash, account_id, workspace_id, created_at, last_seen_at, expires_at) VALUES ('h1', 'a1', 'w1', '2026-12-04T10:00:00.000Z', '2026-12-04T10:00:00.000Z', '2027-01-03T10:00:00.000Z')";
+      const readBack =
+        'SELECT w.name, a.mobile, c.used_at, l.wrong_attempts, l.locked_until, s.id_hash, s.ended_at FROM workspaces w JOIN customer_accounts a ON a.workspace_id = w.id ' +
+        'JOIN customer_account_codes c ON c.workspace_id = w.id JOIN customer_account_lockouts l ON l.workspace_id = w.id JOIN customer_account_sessions s ON s.account_id = a.id';
+      const expected = { name: 'Kept', mobile: '+15125550147', used_at: null, locked_until: null, id_hash: 'h1', ended_at: null };
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 8)).toBe(8);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 11)).toBe(11);
+        for (const q of [account('a1'), code, lock, session]) db.prepare(q).run();
+        expect(db.prepare(readBack).all()).toEqual([{ ...expected, wrong_attempts: 0 }]);
+        expect(() => db.prepare(account('a2')).run()).toThrow(/UNIQUE/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4249', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 11 })).toBe(11);
+          for (const q of [account('a1'), code, lock, session]) await client.query(q);
+          expect((await client.query(readBack)).rows).toEqual([{ ...expected, wrong_attempts: '0' }]);
+          await expect(client.query(account('a2'))).rejects.toThrow(/duplicate key/);
         } finally {
           await client.end();
         }
