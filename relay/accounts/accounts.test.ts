@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortalLink, RepairOrderDetail } from '../../src-shared/domain.js';
 import { checkIn, settle, ZOE } from '../sms/testing.js';
-import { linkFor, makeRequest, startSigningShop, type SigningShop } from '../esign/testing.js';
+import { startSigningShop, type SigningShop } from '../esign/testing.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
-import { accountCodesTo, csrfIn, lastAccountCode, textOf, Visitor } from './testing.js';
+import { accountCodesTo, csrfIn, lastAccountCode, signAuthorization, textOf, Visitor } from './testing.js';
 
 const LOOKALIKE = '+15125550148';
 const SAME_LAST_SEVEN = '+17375550147';
@@ -40,19 +40,7 @@ describe.each(['sqlite', 'postgres'] as Engine[])('the customer account (%s)', (
       customer: { firstName: 'Zoë', lastName: 'Nguyen', mobile: '(737) 555-0147', email: 'zoe2@example.com' },
       vehicle: { vin: '5YJ3E1EA6KF123456', plate: 'EV 0147', year: 2019, make: 'Tesla', model: 'Model 3', color: 'White' },
     }));
-    // A signed authorization on Zoë's first repair, through the real signing flow.
-    const made = await makeRequest(s.desk, s.dataDir, s.ro.id, { kind: 'authorization', title: 'Repair authorization' });
-    const link = await linkFor(s.fake, made.id);
-    const base = link.url.replace(/\?.*$/, '');
-    const json = { accept: 'application/json', 'content-type': 'application/json' };
-    expect((await fetch(`${base}/consent`, { method: 'POST', headers: json, body: '{}' })).status).toBe(200);
-    await eventually('the document on the relay', async () => (await fetch(`${base}/document.pdf`)).status === 200);
-    const needsCode = (await fetch(`${base}/code`, { method: 'POST', headers: json, body: '{}' })).status === 200;
-    const code = needsCode ? /signing code is (\d{6})/.exec(s.fake.sends().at(-1)!.text)![1]! : '';
-    const intent = 'I agree to sign this repair authorization electronically';
-    const signed = await fetch(`${base}/sign`, { method: 'POST', headers: json, body: JSON.stringify({ intent, code, signerName: 'Zoë Nguyen', method: 'typed' }) });
-    expect(signed.status).toBe(200);
-    signedId = made.id;
+    signedId = await signAuthorization(s);
     await settle(s.desk);
     await eventually('the repairs on the relay', async () => (await Promise.all([second, lookalike, sameName].map((r) => roOnRelay(r.id)))).every(Boolean));
     const store = await s.f.storage.workspaceStore(s.f.workspace.id);
