@@ -46,7 +46,7 @@ ${status(input)}
 /** Step two: the code (the same page whether or not the number is known). */
 export function renderCodePage(input: AccountPageBase & { mobile: string }): RenderedPage {
   const main = html`<section class="card"><h2>Enter your code</h2>
-<p>If ${formatPhone(input.mobile)} is the mobile we have for you, we just texted it a 6-digit code. It works for 10 minutes.</p>
+<p>If <span class="nowrap">${formatPhone(input.mobile)}</span> is the mobile we have for you, we just texted it a 6-digit code. It works for 10 minutes.</p>
 <form method="post" action="${base(input.slug)}/verify">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="mobile" value="${input.mobile}">
@@ -128,7 +128,7 @@ export function renderAccountPage(input: AccountPageBase & { mobile: string; vie
         : ''
     }</li>`;
   });
-  const main = html`<section class="hello"><p>Hi ${view.firstName ?? 'there'}, you are signed in with ${formatPhone(input.mobile)}.</p>${status(input)}</section>
+  const main = html`<section class="hello"><p>Hi ${view.firstName ?? 'there'}, you are signed in with <span class="nowrap">${formatPhone(input.mobile)}</span>.</p>${status(input)}</section>
 <section class="card" aria-labelledby="repairs-h"><h2 id="repairs-h">Your repairs</h2>${
     view.repairs.length ? html`<ul class="acct-list">${repairs}</ul>` : html`<p class="muted">We have no repairs under this number yet.</p>`
   }</section>

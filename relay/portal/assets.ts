@@ -88,6 +88,7 @@ ul.acct-list,ul.acct-docs{list-style:none;margin:0;padding:0}
 .acct-title{font-weight:600}
 ul.acct-docs li{display:flex;justify-content:space-between;align-items:center;gap:8px;flex-wrap:wrap;margin-top:8px}
 .acct-foot{text-align:center;margin-top:16px}
+.nowrap{white-space:nowrap}
 `;
 
 const JS = `(function(){
