@@ -60,6 +60,11 @@ describe('the account on a phone', () => {
     await shot(page, '1-status-page-link');
     await page.getByRole('link', { name: 'See all your repairs with Harbor Collision' }).click();
     await page.getByLabel('Your mobile number').waitFor();
+    // What the portal's no-referrer policy does to a form post's Origin (why the account uses form tokens).
+    const origins: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') origins.push(r.headers().origin ?? '(none)');
+    });
     await shot(page, '2-number');
     expect(await axeProblems(page)).toEqual([]);
     await signIn(page, '3-code');
@@ -67,6 +72,7 @@ describe('the account on a phone', () => {
     await expect.poll(() => list.innerText()).toContain(`RO ${s.ro.roNumber}`);
     expect(await list.innerText()).toContain('Repair authorization');
     await shot(page, '4-list', true);
+    expect(origins[0]).toBe('null');
     expect(await axeProblems(page)).toEqual([]);
 
     // The signed copy downloads through the repair's own link.

@@ -242,3 +242,32 @@ describe.each(['sqlite', 'postgres'] as Engine[])('the customer account (%s)', (
     expect(await s.f.storage.accounts.sessions((await s.f.storage.accounts.session(s.f.workspace.id, 'x'.repeat(43), new Date().toISOString()))?.accountId ?? 'none', new Date().toISOString())).toEqual([]);
   });
 });
+
+describe('the customer account: limits per number and per address', () => {
+  let s: SigningShop;
+  beforeAll(async () => {
+    s = await startSigningShop('sqlite', { accounts: { codesPerAddress: 4 } });
+  }, 60_000);
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  it('a second code within 30 s is refused alike for a known and an unknown number; the fifth request from one address waits', async () => {
+    const v = new Visitor(s.f.relay.url);
+    const start = await v.get(`/p/${s.f.workspace.slug}/account`);
+    const ask = (mobile: string) => v.post(`/p/${s.f.workspace.slug}/account/code`, { csrf: csrfIn(start.body), mobile });
+    expect((await ask(ZOE)).status).toBe(200);
+    expect((await ask(UNKNOWN)).status).toBe(200);
+    const knownAgain = await ask(ZOE);
+    const unknownAgain = await ask(UNKNOWN);
+    expect([knownAgain.status, unknownAgain.status]).toEqual([429, 429]);
+    for (const r of [knownAgain, unknownAgain]) expect(textOf(r.body)).toContain('A code was sent moments ago. Please wait half a minute');
+    const fifth = await ask(LOOKALIKE);
+    expect(fifth.status).toBe(429);
+    expect(textOf(fifth.body)).toContain('Too many codes asked for from this connection. Please wait 15 minutes, or call us.');
+    await eventually('the one code text', async () => accountCodesTo(s.fake, ZOE) === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(accountCodesTo(s.fake, ZOE)).toBe(1);
+    expect(accountCodesTo(s.fake, UNKNOWN)).toBe(0);
+  });
+});
