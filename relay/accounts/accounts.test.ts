@@ -7,6 +7,8 @@ import type { PortalLink, RepairOrderDetail } from '../../src-shared/domain.js';
 import { checkIn, settle, ZOE } from '../sms/testing.js';
 import { startSigningShop, type SigningShop } from '../esign/testing.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
+import { readSettings } from '../portal/portal-view.js';
+import { estimateHours, offeredSlots, openBooking } from '../scheduling/testing.js';
 import { accountCodesTo, csrfIn, lastAccountCode, signAuthorization, textOf, Visitor } from './testing.js';
 
 const LOOKALIKE = '+15125550148';
@@ -214,6 +216,51 @@ describe.each(['sqlite', 'postgres'] as Engine[])('the customer account (%s)', (
     expect(accountCodesTo(s.fake, SAME_LAST_SEVEN)).toBe(count);
     // Another number is not affected.
     expect(textOf(await signIn(new Visitor(s.f.relay.url), LOOKALIKE))).toContain(`RO ${lookalike.roNumber}`);
+  });
+
+  it('appointments under the number are listed, each with a way to choose or change its time; none of them for another number', async () => {
+    const url = s.f.relay.url;
+    const store = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const timeZone = (await readSettings(store.db)).timeZone;
+    await openBooking(s.f.storage, s.f.workspace.id, { timeZone, availability: [estimateHours(), estimateHours({ kind: 'pickup' })] });
+    // The desk asks Zoë to choose a pickup time once it has the hours; she books an estimate on the shop page.
+    await eventually('the desk to ask for a pickup time', async () => {
+      const made = await s.desk.call('appointment-invite', { roId: s.ro.id, kind: 'pickup' }, s.desk.newSession());
+      return made.ok ? true : undefined;
+    });
+    const slot = offeredSlots(await (await fetch(`${url}/p/lakeside/book`)).text())[0]!;
+    const body = new FormData();
+    for (const [k, v] of Object.entries({ name: 'Zoë Nguyen', mobile: '(512) 555-0147', vehicle: '2019 Honda Accord', description: 'A scrape on the rear bumper', slot })) body.append(k, v);
+    expect((await fetch(`${url}/p/lakeside/book`, { method: 'POST', body })).status).toBe(200);
+    await settle(s.desk);
+    const invited = await eventually('the invitation on the relay', async () => store.db.selectFrom('appointments').selectAll().where('ro_id', '=', s.ro.id).where('state', '=', 'invited').executeTakeFirst());
+    const booked = await store.db.selectFrom('appointments').selectAll().where('kind', '=', 'estimate').where('mobile', '=', ZOE).executeTakeFirstOrThrow();
+
+    const v = new Visitor(url);
+    const page = await signIn(v, ZOE);
+    const text = textOf(page);
+    expect(text).toContain(`Pickup the shop asks you to choose a time · RO ${s.ro.roNumber} Choose a time`);
+    expect(text).toMatch(/Estimate · \w{3}, \w{3} \d{1,2}, \d{1,2}:\d{2}\s[AP]M asked for, waiting for the shop Change or cancel/);
+    expect(textOf(await signIn(new Visitor(url), LOOKALIKE))).toContain('No appointments.');
+
+    const choose = await v.post(`${account()}/appointments/${invited.id}`, { csrf: csrfIn(page) });
+    expect(choose.location).toMatch(new RegExp(`^/t/[A-Za-z0-9_-]{46}/appointments/${invited.id}$`));
+    expect(textOf((await v.get(choose.location!)).body)).toContain('Choose the time that suits you');
+    const manage = await v.post(`${account()}/appointments/${booked.id}`, { csrf: csrfIn(page) });
+    expect(manage.location).toMatch(/^\/a\/[A-Za-z0-9_-]{46}$/);
+    const managed = await v.get(manage.location!);
+    expect(managed.status).toBe(200);
+    expect(textOf(managed.body)).toContain('Cancel this estimate');
+
+    // Another number cannot reach Zoë's appointment by its id.
+    const other = new Visitor(url);
+    const otherPage = await signIn(other, LOOKALIKE);
+    expect((await other.post(`${account()}/appointments/${booked.id}`, { csrf: csrfIn(otherPage) })).status).toBe(404);
+    // Sign out (this browser only): the other session carries on.
+    expect((await v.post(`${account()}/sign-out`, { csrf: csrfIn(page) })).location).toBe(`${account()}?out=1`);
+    expect(textOf((await v.get(`${account()}?out=1`)).body)).toContain('You are signed out.');
+    expect(v.cookies.has('bayline_account')).toBe(false);
+    expect(textOf((await other.get(account())).body)).toContain('you are signed in with');
   });
 
   it('signing out everywhere ends the other sessions and closes the pages they opened; the desk link keeps working', async () => {
