@@ -172,11 +172,11 @@ describe('relay command line on a SQLite data folder', () => {
     const newer = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-relay-cli-new-'));
     try {
       const db = new Database(path.join(newer, 'relay.sqlite'));
-      db.pragma('user_version = 9');
+      db.pragma('user_version = 99');
       db.close();
       const r = relay('workspace', 'list', '--data', newer);
       expect(r.code).toBe(1);
-      expect(r.err).toContain('newer Bayline relay (schema version 9');
+      expect(r.err).toContain('newer Bayline relay (schema version 99');
     } finally {
       fs.rmSync(newer, { recursive: true, force: true });
     }
