@@ -44,7 +44,7 @@ ${status(input)}
 }
 
 /** Step two: the code (the same page whether or not the number is known). */
-export function renderCodePage(input: AccountPageBase & { mobile: string }): RenderedPage {
+export function renderCodePage(input: AccountPageBase & { mobile: string; locked?: boolean }): RenderedPage {
   const main = html`<section class="card"><h2>Enter your code</h2>
 <p>If <span class="nowrap">${formatPhone(input.mobile)}</span> is the mobile we have for you, we just texted it a 6-digit code. It works for 10 minutes.</p>
 <form method="post" action="${base(input.slug)}/verify">
@@ -55,11 +55,15 @@ export function renderCodePage(input: AccountPageBase & { mobile: string }): Ren
 <div class="row"><button type="submit">Sign in</button></div>
 ${status(input)}
 </form>
-<form method="post" action="${base(input.slug)}/code">
+${
+    input.locked
+      ? ''
+      : html`<form method="post" action="${base(input.slug)}/code">
 <input type="hidden" name="csrf" value="${input.csrf}">
 <input type="hidden" name="mobile" value="${input.mobile}">
 <div class="row"><button type="submit" class="secondary">Text me a new code</button></div>
-</form>
+</form>`
+  }
 <p class="muted">No text? Check the number, or call us. If you once replied STOP to our texts, text START to our number first.</p></section>`;
   return shell(input, 'enter your code', main);
 }

@@ -269,7 +269,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     if (code.length !== 6) return send(reply, 400, renderCodePage({ ...base, mobile, error: 'Enter the 6-digit code from the text.' }));
     const now = clock();
     const check = await records.checkCode({ workspaceId: shop.workspace.id, mobile, code, now: now.toISOString(), maxWrong, lockMs });
-    if (check.outcome === 'locked') return send(reply, 429, renderCodePage({ ...base, mobile, error: lockWords(check.until, shop) }));
+    if (check.outcome === 'locked') return send(reply, 429, renderCodePage({ ...base, mobile, locked: true, error: lockWords(check.until, shop) }));
     if (check.outcome === 'wrong') {
       const left = check.attemptsLeft;
       return send(reply, 400, renderCodePage({
