@@ -26,6 +26,8 @@ import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/sch
 import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
 import { signingPlugin } from './esign/signing-plugin.js';
+import { ProviderAccess } from './providers/access.js';
+import { ProviderIndex } from './providers/provider-index.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -75,7 +77,14 @@ export interface RunningRelay {
   scheduling: SchedulingService;
   /** E-signature: sends requests, the portal's signing, sealing. */
   esign: EsignService;
+  /** Work providers (issue 19): the cross-shop index (and its repair events) and the access rules. */
+  providers: ProviderServices;
   close(): Promise<void>;
+}
+
+export interface ProviderServices {
+  index: ProviderIndex;
+  access: ProviderAccess;
 }
 
 /** Paths of request and response fields that must never reach a log line. */
@@ -148,6 +157,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   app.decorate('syncHub', hub);
   // Known once listening when no public address is configured (a relay on this machine).
   app.decorate('publicUrl', options.publicUrl ?? '');
+  const providers: ProviderServices = { index: new ProviderIndex(options.storage, app.log), access: new ProviderAccess(options.storage) };
+  app.decorate('providers', providers);
   // fastify's own 404 message repeats the URL, which may hold a portal token.
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'Nothing here.' }));
   await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
@@ -183,6 +194,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  providers.index.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -194,9 +206,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     drafting,
     scheduling,
     esign,
+    providers,
     close() {
       closing ??= (async () => {
         hub.close();
+        await providers.index.stop();
         await scheduling.close();
         await esign.close();
         await sms?.close();
@@ -214,5 +228,7 @@ declare module 'fastify' {
     syncHub: SyncHub;
     /** The address customers and desks reach this relay at (portal links are built on it). */
     publicUrl: string;
+    /** Work providers: the index of what each was granted and the access rules (relay/providers/). */
+    providers: ProviderServices;
   }
 }

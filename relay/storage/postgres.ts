@@ -34,6 +34,7 @@ import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
+import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
@@ -335,6 +336,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
+    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
     roNumbers: new RoNumberBlocks(
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),

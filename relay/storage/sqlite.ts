@@ -30,6 +30,7 @@ import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
+import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-shared/db/statement-cache.js';
@@ -95,6 +96,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
+    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>

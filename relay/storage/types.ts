@@ -4,6 +4,7 @@ import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
+import type { ProviderRecords } from '../providers/records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -53,6 +54,8 @@ export interface RelayStorage {
   readonly esignKeys: EsignKeyRecords;
   /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */
   readonly esign: EsignRecords;
+  /** Work providers, their people and sessions, and the cross-shop index of their grants (relay/providers/records.ts). */
+  readonly providers: ProviderRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 
