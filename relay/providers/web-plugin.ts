@@ -371,6 +371,8 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
     const off = app.storage.onChangesAnnounced((workspaceId) => {
       if (workspaceId === req.params.ws) void check();
     });
+    // A change between the first look and listening would otherwise go unnoticed.
+    void check();
     const beat = setInterval(() => res.write(': alive\n\n'), options.heartbeatMs ?? 15_000);
     res.on('close', () => {
       closed = true;

@@ -83,6 +83,7 @@ const SCRIPT = `
     es=new EventSource(events);
     es.addEventListener('changed',refresh);
     es.addEventListener('gone',function(){es.close();refresh();});
+    es.onerror=function(){if(es.readyState===2)refresh();};
   } else setInterval(refresh,5000);
 })();
 `;
