@@ -5,6 +5,7 @@
 // that did not grant it, and an RO whose insurer maps to another provider, never show; after the
 // shop stops sharing, the next request fails. Screenshots at 1366×768 and 390×844 in /tmp/shots-prov-web/.
 import fs from 'node:fs';
+import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../../src-main/desk.js';
@@ -57,6 +58,8 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
     await as('staff-switch', { staffId: ownerId, pin: '2468' });
     harbor = await addProvider(f.storage, 'harbor-mutual', 'Harbor Mutual');
     summit = await addProvider(f.storage, 'summit-insurance', 'Summit Insurance');
+    const logo = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64"><rect width="240" height="64" rx="10" fill="#0b3d91"/><circle cx="34" cy="32" r="18" fill="#f2b705"/><text x="62" y="41" font-family="sans-serif" font-size="24" font-weight="700" fill="#fff">HARBOR</text></svg>')).png().toBuffer();
+    await f.storage.providers.setLogo(harbor.id, { type: 'image/png', data: logo.toString('base64') });
 
     mine = await as<RepairOrderDetail>('ro-check-in', {
       customer: { firstName: 'Maya', lastName: 'Lopez', mobile: '(512) 555-0147' },
@@ -141,6 +144,8 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
     await page.getByRole('button', { name: 'Find' }).click();
     await page.waitForURL(new RegExp(`/provider/r/${f.workspace.id}/${mine.id}$`));
     await expect.poll(() => page.locator('#stage').textContent()).toBe('Teardown');
+    // White-label: the provider's logo heads its pages.
+    expect(await page.locator('header.top .brand img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(240);
     const text = (await page.locator('#repair').innerText()).replace(/\s+/g, ' ');
     expect(text).toContain('HM-2291-7734');
     expect(text).toContain('Mon, Dec 14, 2037'); // promised date now
@@ -168,6 +173,15 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
     if (engine === 'sqlite') await small.screenshot({ path: `${SHOTS}/repair-390.png`, fullPage: true });
     await small.goto(`${f.relay.url}/provider/exceptions`);
     expect(await small.locator('#exceptions').innerText()).toContain('Waiting for parts');
+    const csv = await phone.request.get(`${f.relay.url}/provider/exceptions.csv?reason=parts-delay`);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    expect((await csv.text()).split('\r\n').slice(0, 2)).toEqual([
+      'Shop,RO,Claim,Plate,Reason,Tag,Opened,Age (days)',
+      expect.stringMatching(/^Lakeside Collision & Paint,1001,HM-2291-7734,7ABC-123,Waiting for parts,#partsdelay,\d{4}-.*,0$/),
+    ]);
+    await small.goto(`${f.relay.url}/provider/exceptions?reason=customer-choice`);
+    expect(await small.locator('#no-exceptions').isVisible()).toBe(true);
+    await small.goto(`${f.relay.url}/provider/exceptions`);
     if (engine === 'sqlite') {
       await small.screenshot({ path: `${SHOTS}/exceptions-390.png`, fullPage: true });
       await page.goto(`${f.relay.url}/provider/exceptions`);

@@ -50,7 +50,10 @@ form.find input{flex:1;min-width:200px}
 input,select{font:inherit;padding:9px 10px;border:1px solid #9aa4ae;border-radius:7px;background:#fff}
 label{display:block;font-weight:600;margin:10px 0 4px}
 button,.button{font:inherit;font-weight:600;border:0;border-radius:7px;padding:9px 16px;background:#0b5cad;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
-button.quiet{background:#e9edf1;color:#1d232b}
+button.quiet,.button.quiet{background:#e9edf1;color:#1d232b}
+input.full{width:100%}
+.whole{flex-basis:100%}
+form.inline{display:inline}
 button.danger{background:#b3261e}
 .filters{display:flex;gap:10px;flex-wrap:wrap;align-items:flex-end}
 .filters label{margin:0 0 4px;font-size:.85rem}
@@ -133,8 +136,8 @@ export function signInPage(options: { csrf: string; error?: string; email?: stri
     <p class="muted">Follow the repairs of the shops that work for ${options.provider?.name ?? 'your company'}.</p>
     ${options.error ? html`<p class="alert" role="alert">${options.error}</p>` : ''}
     <form method="post" action="/provider/sign-in">${csrfField(options.csrf)}
-      <label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" style="width:100%">
-      <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required style="width:100%">
+      <label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" class="full">
+      <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required class="full">
       <p><button type="submit">Continue</button></p>
     </form></div>`;
 }
@@ -144,7 +147,7 @@ export function codePage(options: { csrf: string; error?: string }): Html {
     <p class="muted">Type the 6-digit code your authenticator app shows for Bayline.</p>
     ${options.error ? html`<p class="alert" role="alert">${options.error}</p>` : ''}
     <form method="post" action="/provider/sign-in/code">${csrfField(options.csrf)}
-      <label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required style="width:100%">
+      <label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required class="full">
       <p><button type="submit">Sign in</button></p>
     </form></div>`;
 }
@@ -154,8 +157,8 @@ export function invitePage(options: { csrf: string; name: string; email: string;
     <p class="muted">Your account at ${options.providerName}: ${options.email}. Choose a password (12 characters or more); next you set up a sign-in code app.</p>
     ${options.error ? html`<p class="alert" role="alert">${options.error}</p>` : ''}
     <form method="post">${csrfField(options.csrf)}
-      <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required style="width:100%">
-      <label for="again">Password again</label><input id="again" name="again" type="password" autocomplete="new-password" minlength="12" required style="width:100%">
+      <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="12" required class="full">
+      <label for="again">Password again</label><input id="again" name="again" type="password" autocomplete="new-password" minlength="12" required class="full">
       <p><button type="submit">Continue</button></p>
     </form></div>`;
 }
@@ -167,7 +170,7 @@ export function setupCodePage(options: { csrf: string; secret: string; qrDataUrl
     <p class="secret" id="totp-secret">${options.secret}</p>
     ${options.error ? html`<p class="alert" role="alert">${options.error}</p>` : ''}
     <form method="post" action="/provider/setup-code">${csrfField(options.csrf)}
-      <label for="code">The 6-digit code it shows</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required style="width:100%">
+      <label for="code">The 6-digit code it shows</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required class="full">
       <p><button type="submit">Finish</button></p>
     </form></div>`;
 }
@@ -223,7 +226,7 @@ export function repairSection(d: RepairDetail): Html {
         ${d.firstNoticeAt ? html`<p class="muted">First notice ${day(d.firstNoticeAt, zone)} · checked in ${day(d.checkedInAt, zone)}</p>` : ''}
       </div>
       <div class="card"><h2>Promised date</h2>
-        ${d.promisedDateChanges.length === 0 ? html`<p class="muted">Never moved.</p>` : html`<ul class="plain" id="date-changes">${d.promisedDateChanges.map((c) => html`<li>${dateOnly(c.from)} → <strong>${dateOnly(c.to)}</strong><br><span class="muted">${c.reason ?? 'no reason given'} · ${day(c.at, zone)}</span></li>`)}</ul>`}
+        ${d.promisedDateChanges.length === 0 ? html`<p class="muted">Never moved.</p>` : html`<ul class="plain" id="date-changes">${d.promisedDateChanges.map((c) => html`<li>${c.from ? html`${dateOnly(c.from)} → ` : 'Set to '}<strong>${dateOnly(c.to)}</strong><br><span class="muted">${c.reason ?? 'no reason given'} · ${day(c.at, zone)}</span></li>`)}</ul>`}
       </div>
       <div class="card"><h2>Exceptions</h2>
         ${d.exceptions.length === 0 ? html`<p class="muted">None.</p>` : ''}
@@ -256,7 +259,7 @@ export function exceptionsPage(options: { rows: OpenException[]; shops: Array<{ 
       <div><label for="reason">Reason</label><select id="reason" name="reason"><option value="">Every reason</option>${Object.entries(DELAY_REASONS).map(([k, v]) => html`<option value="${k}" ${options.reason === k ? raw('selected') : ''}>${v}</option>`)}</select></div>
       <div><label for="shop">Shop</label><select id="shop" name="shop"><option value="">Every shop</option>${options.shops.map((s) => html`<option value="${s.id}" ${options.shop === s.id ? raw('selected') : ''}>${s.name}</option>`)}</select></div>
       <div><label for="age">Open for</label><select id="age" name="age">${AGE_FILTERS.map((a) => html`<option value="${a}" ${options.age === a ? raw('selected') : ''}>${a === 0 ? 'Any time' : `${a}+ days`}</option>`)}</select></div>
-      <div><button type="submit">Show</button> <a class="button quiet" href="/provider/exceptions.csv${options.query}" id="csv" style="background:#e9edf1;color:#1d232b">Export CSV</a></div>
+      <div><button type="submit">Show</button> <a class="button quiet" href="/provider/exceptions.csv${options.query}" id="csv">Export CSV</a></div>
     </form>
     <div class="card scroll">${
       options.rows.length === 0
@@ -286,7 +289,7 @@ export function slaPage(options: { rows: ShopSla[]; targets: SlaTargets; csrf: s
     ${
       options.admin
         ? html`<form class="card filters" method="post" action="/provider/sla">${csrfField(options.csrf)}
-        ${options.saved ? html`<p class="note" style="flex-basis:100%">Targets saved.</p>` : ''}${options.error ? html`<p class="alert" style="flex-basis:100%">${options.error}</p>` : ''}
+        ${options.saved ? html`<p class="note whole">Targets saved.</p>` : ''}${options.error ? html`<p class="alert whole">${options.error}</p>` : ''}
         <div><label for="t-start">First notice → start (days)</label><input id="t-start" name="firstNoticeToStartDays" inputmode="decimal" value="${t.firstNoticeToStartDays ?? ''}"></div>
         <div><label for="t-cycle">Cycle time (days)</label><input id="t-cycle" name="cycleDays" inputmode="decimal" value="${t.cycleDays ?? ''}"></div>
         <div><label for="t-over">Past promised (% of open)</label><input id="t-over" name="overduePercent" inputmode="decimal" value="${t.overduePercent ?? ''}"></div>
@@ -303,8 +306,8 @@ export function teamPage(options: { users: ProviderUser[]; me: ProviderUser; csr
     <div class="card scroll"><table id="team"><thead><tr><th>Name</th><th class="wide">E-mail</th><th>Role</th><th>Status</th><th></th></tr></thead><tbody>
       ${options.users.map(
         (u) => html`<tr><td>${u.name}</td><td class="wide">${u.email}</td><td>${u.role}</td><td>${status(u)}</td><td>
-          ${!u.removedAt && u.id !== options.me.id ? html`<form method="post" action="/provider/team/${u.id}/remove" style="display:inline">${csrfField(options.csrf)}<button class="danger" type="submit">Remove</button></form>` : ''}
-          ${u.lockedAt && !u.removedAt ? html`<form method="post" action="/provider/team/${u.id}/unlock" style="display:inline">${csrfField(options.csrf)}<button class="quiet" type="submit">Unlock</button></form>` : ''}
+          ${!u.removedAt && u.id !== options.me.id ? html`<form method="post" action="/provider/team/${u.id}/remove" class="inline">${csrfField(options.csrf)}<button class="danger" type="submit">Remove</button></form>` : ''}
+          ${u.lockedAt && !u.removedAt ? html`<form method="post" action="/provider/team/${u.id}/unlock" class="inline">${csrfField(options.csrf)}<button class="quiet" type="submit">Unlock</button></form>` : ''}
         </td></tr>`,
       )}
     </tbody></table></div>
