@@ -27,6 +27,10 @@ import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
 import { signingPlugin } from './esign/signing-plugin.js';
 import { accountsPlugin, type AccountsPluginOptions } from './accounts/accounts-plugin.js';
+import { ProviderAccess } from './providers/access.js';
+import { ProviderIndex } from './providers/provider-index.js';
+import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
+import { providerWebPlugin } from './providers/web-plugin.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -61,6 +65,10 @@ export interface RelayOptions {
   esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
   /** The customer's optional account (/p/<slug>/account): limits, the clock, cookies (relay/accounts/). */
   accounts?: Omit<AccountsPluginOptions, 'sms'>;
+  /** Work providers' pages: where invitations are mailed (BAYLINE_PROVIDER_SMTP_URL), else their links are logged. */
+  providerMail?: ProviderMailConfig | null;
+  /** The clock sign-in codes and sessions are judged by (tests move it on by 30-second steps). */
+  providerClock?: () => Date;
 }
 
 export interface RunningRelay {
@@ -78,7 +86,16 @@ export interface RunningRelay {
   scheduling: SchedulingService;
   /** E-signature: sends requests, the portal's signing, sealing. */
   esign: EsignService;
+  /** Work providers (issue 19): the cross-shop index (and its repair events) and the access rules. */
+  providers: ProviderServices;
   close(): Promise<void>;
+}
+
+export interface ProviderServices {
+  index: ProviderIndex;
+  access: ProviderAccess;
+  /** Sign-in, sessions and invitations of providers' people. */
+  auth: ProviderAuth;
 }
 
 /** Paths of request and response fields that must never reach a log line. */
@@ -102,7 +119,7 @@ export const REDACTED_PATHS = [
 /** Drops anything that could be a capability from a logged URL: portal tokens and query strings. */
 export function redactUrl(url: string): string {
   const path = url.split('?')[0] ?? '';
-  return path.replace(/^\/(t|s|b|a|c)\/[^/]+/, '/$1/[redacted]');
+  return path.replace(/^\/(t|s|b|a|c)\/[^/]+/, '/$1/[redacted]').replace(/^\/provider\/invite\/[^/]+/, '/provider/invite/[redacted]');
 }
 
 export function relayLoggerOptions(level = process.env.BAYLINE_LOG_LEVEL ?? 'info'): FastifyServerOptions['logger'] {
@@ -151,6 +168,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   app.decorate('syncHub', hub);
   // Known once listening when no public address is configured (a relay on this machine).
   app.decorate('publicUrl', options.publicUrl ?? '');
+  const providers: ProviderServices = {
+    index: new ProviderIndex(options.storage, app.log),
+    access: new ProviderAccess(options.storage),
+    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock }),
+  };
+  app.decorate('providers', providers);
   // fastify's own 404 message repeats the URL, which may hold a portal token.
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'Nothing here.' }));
   await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
@@ -177,6 +200,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(accountsPlugin, { ...options.accounts, sms });
+  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -187,6 +211,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  providers.index.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -198,9 +223,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     drafting,
     scheduling,
     esign,
+    providers,
     close() {
       closing ??= (async () => {
         hub.close();
+        await providers.index.stop();
         await scheduling.close();
         await esign.close();
         await sms?.close();
@@ -218,5 +245,7 @@ declare module 'fastify' {
     syncHub: SyncHub;
     /** The address customers and desks reach this relay at (portal links are built on it). */
     publicUrl: string;
+    /** Work providers: the index of what each was granted and the access rules (relay/providers/). */
+    providers: ProviderServices;
   }
 }

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 11]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
     });
 
@@ -716,6 +716,45 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('operator migration 9 (work providers) keeps a version-8 relay\'s shops, adds providers with unique e-mail addresses and indexes one repair once per provider', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const provider = "INSERT INTO work_providers (id, slug, name, created_at) VALUES ('p1', 'harbor-mutual', 'Harbor Mutual', '2026-12-04T10:00:00.000Z')";
+      const user = (id: string) => `INSERT INTO provider_users (id, provider_id, email, name, role, created_at) VALUES ('${id}', 'p1', 'ana@harbor.example', 'Ana', 'admin', '2026-12-04T10:00:00.000Z')`;
+      const repair = "INSERT INTO provider_repairs (provider_id, workspace_id, ro_id, ro_number, claim_key, plate_key, updated_at) VALUES ('p1', 'w1', 'r1', 1001, 'HM123', '7ABC123', '2026-12-04T10:00:00.000Z')";
+      const readBack = "SELECT w.name AS shop, p.name AS provider, r.plate_key, r.ro_number FROM provider_repairs r JOIN workspaces w ON w.id = r.workspace_id JOIN work_providers p ON p.id = r.provider_id WHERE r.provider_id = 'p1' AND r.plate_key = '7ABC123'";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 8)).toBe(8);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 9)).toBe(9);
+        db.prepare(provider).run();
+        db.prepare(user('u1')).run();
+        expect(() => db.prepare(user('u2')).run()).toThrow(/UNIQUE/);
+        db.prepare(repair).run();
+        expect(() => db.prepare(repair).run()).toThrow(/UNIQUE|PRIMARY/);
+        expect(db.prepare(readBack).all()).toEqual([{ shop: 'Kept', provider: 'Harbor Mutual', plate_key: '7ABC123', ro_number: 1001 }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4249', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 9 })).toBe(9);
+          await client.query(provider);
+          await client.query(user('u1'));
+          await expect(client.query(user('u2'))).rejects.toThrow(/duplicate key/);
+          await client.query(repair);
+          await expect(client.query(repair)).rejects.toThrow(/duplicate key/);
+          expect((await client.query(readBack)).rows).toEqual([{ shop: 'Kept', provider: 'Harbor Mutual', plate_key: '7ABC123', ro_number: '1001' }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+
     it('operator migration 11 (customer accounts) keeps a version-8 relay\'s shops, holds one account per shop and number, and sessions only by hash', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
       const account = (id: string) => `INSERT INTO customer_accounts (id, workspace_id, mobile, created_at) VALUES ('${id}', 'w1', '+15125550147', '2026-12-04T10:00:00.000Z')`;
@@ -751,6 +790,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
         }
       }
     });
+
 
     it('operator migration 6 (drafting usage) keeps a version-5 relay\'s shops and counts tokens per shop and month', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";

@@ -5,6 +5,7 @@ import type { AiUsageRecords } from './ai-usage-records.js';
 import type { CustomerAccountRecords } from './customer-account-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
+import type { ProviderRecords } from '../providers/records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -56,6 +57,8 @@ export interface RelayStorage {
   readonly esign: EsignRecords;
   /** Customers' optional accounts: texted codes (hashed), lockouts, sessions (relay/storage/customer-account-records.ts). */
   readonly accounts: CustomerAccountRecords;
+  /** Work providers, their people and sessions, and the cross-shop index of their grants (relay/providers/records.ts). */
+  readonly providers: ProviderRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 

@@ -63,6 +63,9 @@ export interface RelayFixtureOptions {
   drafting?: RelayOptions['drafting'];
   /** Booking (the clock slots are judged by, limits). */
   scheduling?: RelayOptions['scheduling'];
+  /** Where work-provider invitations are mailed (a LocalSmtp of relay/email/imap/local-servers.ts, say). */
+  providerMail?: RelayOptions['providerMail'];
+  providerClock?: RelayOptions['providerClock'];
   /** E-signature: the sealer and the clock codes expire by. */
   esign?: RelayOptions['esign'];
   /** The customer's account: limits and the clock. */
@@ -88,6 +91,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     scheduling: options.scheduling,
     esign: options.esign,
     accounts: options.accounts,
+    providerMail: options.providerMail,
+    providerClock: options.providerClock,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
