@@ -28,8 +28,13 @@ import { EsignService, type EsignServiceOptions } from './esign/signing-service.
 import { signingPlugin } from './esign/signing-plugin.js';
 import { ProviderAccess } from './providers/access.js';
 import { ProviderIndex } from './providers/provider-index.js';
+import { providerApiPlugin } from './provider-api/api-plugin.js';
+import type { ProviderApiConfig } from './provider-api/config.js';
+import { ProviderWebhooks } from './provider-api/webhooks.js';
 
 export interface RelayOptions {
+  /** The work providers' REST API and webhooks: the key sealing webhook secrets, limits, timings (relay/provider-api/config.ts). */
+  providerApi?: ProviderApiConfig;
   storage: RelayStorage;
   port: number;
   host?: string;
@@ -79,6 +84,8 @@ export interface RunningRelay {
   esign: EsignService;
   /** Work providers (issue 19): the cross-shop index (and its repair events) and the access rules. */
   providers: ProviderServices;
+  /** Work providers' signed webhooks (relay/provider-api/webhooks.ts). */
+  webhooks: ProviderWebhooks;
   close(): Promise<void>;
 }
 
@@ -184,6 +191,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(draftingPlugin, { service: drafting });
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
+  await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
+  const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -194,6 +203,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  webhooks.start();
   providers.index.start();
   let closing: Promise<void> | null = null;
   return {
@@ -207,10 +217,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     scheduling,
     esign,
     providers,
+    webhooks,
     close() {
       closing ??= (async () => {
         hub.close();
         await providers.index.stop();
+        await webhooks.stop();
         await scheduling.close();
         await esign.close();
         await sms?.close();

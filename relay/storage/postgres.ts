@@ -35,6 +35,7 @@ import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
+import { ProviderApiRecords, type ProviderApiDatabase } from '../provider-api/records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { postgresRoBlocksLock, type RoBlocksDatabase, RoNumberBlocks } from './ro-number-blocks.js';
@@ -337,6 +338,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
+    providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),
