@@ -508,8 +508,9 @@ export class ProviderRecords {
     const rows = await this.db
       .selectFrom('provider_repairs')
       .selectAll()
-      .where('provider_id', '=', providerId)
-      .where((eb) => eb.or([eb('claim_key', '=', key), eb('plate_key', '=', key)]))
+      // Each branch names the provider, so SQLite answers from both indexes (a "multi-index OR")
+      // instead of reading every row of the provider (provider_id = ? AND (a OR b) did that).
+      .where((eb) => eb.or([eb.and([eb('provider_id', '=', providerId), eb('claim_key', '=', key)]), eb.and([eb('provider_id', '=', providerId), eb('plate_key', '=', key)])]))
       .orderBy('updated_at', 'desc')
       .limit(limit)
       .execute();
