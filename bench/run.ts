@@ -20,9 +20,8 @@
 // free slots for 3 kinds × 90 days with 500 appointments beside reading them, see bench/scheduling.ts;
 // esign — sealing a
 // signed 3-page document with its signature page and certificate beside rendering it unsealed with
-// pdfkit, see bench/esign-seal.ts, which reads BENCH_ESIGN_DOCS); provider-lookup — a work
-// provider's lookup by plate across 200 shops × 2,000 ROs beside a primary-key read, see
-// bench/provider-lookup.ts, which reads BENCH_PROVIDER_ENGINES and BENCH_PROVIDER_ROUNDS).
+// pdfkit, see bench/esign-seal.ts, which reads BENCH_ESIGN_DOCS); providers — a work provider's
+// lookup by plate across 200 shops × 2,000 ROs beside a primary-key read, see bench/provider-lookup.ts).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,8 +36,8 @@ import { type DraftingBenchResult, draftingSummaryLines, runDraftingBench } from
 import { type EsignSealBenchResult, esignSealSummaryLines, runEsignSealBench } from './esign-seal.js';
 import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js';
 import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
-import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type ProviderLookupBenchResult, providerLookupSummaryLines, runProviderLookupBench } from './provider-lookup.js';
+import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
@@ -47,7 +46,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'provider-lookup'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
   let drafting: DraftingBenchResult | null = null;
   let scheduling: SchedulingBenchResult | null = null;
   let esign: EsignSealBenchResult | null = null;
-  let providerLookup: ProviderLookupBenchResult | null = null;
+  let providers: ProviderLookupBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -183,9 +182,9 @@ async function main(): Promise<void> {
       esign = await runEsignSealBench(root);
     }
     // --- k. a work provider's lookup by plate across 200 shops, beside a primary-key read
-    if (only.has('provider-lookup')) {
-      console.log(`\n[provider-lookup] lookup by plate across 200 shops × 2,000 ROs beside a primary-key read (${seconds(started)} so far)`);
-      providerLookup = await runProviderLookupBench();
+    if (only.has('providers')) {
+      console.log(`\n[providers] a work provider's lookup by plate across 200 shops × 2,000 ROs, beside a primary-key read (${seconds(started)} so far)`);
+      providers = await runProviderLookupBench();
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -203,12 +202,12 @@ async function main(): Promise<void> {
     ...(drafting ? [writeResult('drafting', stamp, { ...header, benchmark: 'drafting', result: drafting })] : []),
     ...(scheduling ? [writeResult('scheduling', stamp, { ...header, benchmark: 'scheduling', result: scheduling })] : []),
     ...(esign ? [writeResult('esign-seal', stamp, { ...header, benchmark: 'esign-seal', result: esign })] : []),
-    ...(providerLookup ? [writeResult('provider-lookup', stamp, { ...header, benchmark: 'provider-lookup', result: providerLookup })] : []),
+    ...(providers ? [writeResult('provider-lookup', stamp, { ...header, benchmark: 'provider-lookup', result: providers })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providerLookup }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -229,7 +228,7 @@ async function main(): Promise<void> {
   if (drafting) for (const line of draftingSummaryLines(drafting)) console.log(line);
   if (scheduling) for (const line of schedulingSummaryLines(scheduling)) console.log(line);
   if (esign) for (const line of esignSealSummaryLines(esign)) console.log(line);
-  if (providerLookup) for (const line of providerLookupSummaryLines(providerLookup)) console.log(line);
+  if (providers) for (const line of providerLookupSummaryLines(providers)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

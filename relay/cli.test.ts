@@ -167,16 +167,30 @@ describe('relay command line on a SQLite data folder', () => {
     expect(relay('device', 'list', '--data', dataDir, '--workspace', 'served').out).toMatch(/\sServed front desk\s/);
   });
 
+  it('adds a work provider and prints its administrator\'s single-use invitation when no mail server is set', () => {
+    const added = relay('provider', 'add', '--data', dataDir, '--slug', 'harbor-mutual', '--name', 'Harbor Mutual', '--email', 'Ana@Harbor.example', '--person', 'Ana Ruiz', '--public-url', 'https://relay.example.com');
+    expect(added.code, added.err).toBe(0);
+    expect(added.out).toContain('Added work provider Harbor Mutual (harbor-mutual)');
+    expect(added.out).toMatch(/https:\/\/relay\.example\.com\/provider\/invite\/[A-Za-z0-9_-]{43}/);
+    const listed = relay('provider', 'list', '--data', dataDir);
+    expect(listed.out).toContain('Harbor Mutual (harbor-mutual)');
+    const again = relay('provider', 'add', '--data', dataDir, '--slug', 'harbor-mutual', '--name', 'Harbor Mutual', '--email', 'x@harbor.example', '--person', 'X');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('already used by another work provider');
+    const noLogo = relay('provider', 'logo', '--data', dataDir, '--slug', 'harbor-mutual', '--file', 'logo.gif');
+    expect(noLogo.err).toContain('PNG, JPEG or WebP');
+  });
+
   it('refuses a data folder written by a newer relay', async () => {
     const Database = (await import('better-sqlite3')).default;
     const newer = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-relay-cli-new-'));
     try {
       const db = new Database(path.join(newer, 'relay.sqlite'));
-      db.pragma('user_version = 9');
+      db.pragma('user_version = 99');
       db.close();
       const r = relay('workspace', 'list', '--data', newer);
       expect(r.code).toBe(1);
-      expect(r.err).toContain('newer Bayline relay (schema version 9');
+      expect(r.err).toContain('newer Bayline relay (schema version 99');
     } finally {
       fs.rmSync(newer, { recursive: true, force: true });
     }

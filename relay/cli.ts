@@ -44,6 +44,15 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
                                         the certificate that seals the shop's signed documents
                                         (made now if the shop has none yet)
 ${PROVIDER_API_USAGE}
+  npm run relay -- provider add --slug SLUG --name NAME --email ADMIN_EMAIL --person ADMIN_NAME [--public-url URL]
+                                        add a work provider (insurer, fleet) and invite its first administrator
+  npm run relay -- provider invite --slug SLUG --email EMAIL --person NAME [--admin] [--public-url URL]
+                                        invite another of its people (they set a password and a sign-in code)
+  npm run relay -- provider logo --slug SLUG --file LOGO.png
+                                        the logo on its pages (PNG, JPEG or WebP, 200 KB at most)
+  npm run relay -- provider list        list the work providers and their people
+  npm run relay -- provider unlock --email EMAIL
+                                        let someone locked after 20 wrong passwords sign in again
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 
@@ -69,6 +78,9 @@ E-signature: BAYLINE_ESIGN_KEY (or _FILE; 64 hex characters, else BAYLINE_MAIL_T
 encrypts each shop's sealing certificate and key in the relay's database; or BAYLINE_ESIGN_P12
 (a .p12/.pfx file) with BAYLINE_ESIGN_P12_PASSPHRASE (or _FILE) seals every shop's documents with
 the operator's own certificate.
+
+Work providers: invitations go by mail through BAYLINE_PROVIDER_SMTP_URL (smtp://user:pass@host:587)
+from BAYLINE_PROVIDER_MAIL_FROM; without it the invitation link is printed (and logged by serve).
 
 Drafts (a model writes replies for a person to check and send): BAYLINE_AI_BASE_URL (any
 OpenAI-compatible server: https://api.openai.com/v1, an Azure OpenAI …/openai/v1 address, Ollama's
@@ -154,6 +166,10 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       url: { type: 'string' },
       endpoint: { type: 'string' },
+      email: { type: 'string' },
+      person: { type: 'string' },
+      admin: { type: 'boolean' },
+      file: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -166,9 +182,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'api-key' || command === 'webhook';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'serve', ...PROVIDER_API_COMMANDS];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'serve', ...PROVIDER_API_COMMANDS];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -308,6 +324,15 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
 
+      case 'provider add':
+      case 'provider invite':
+      case 'provider logo':
+      case 'provider list':
+      case 'provider unlock': {
+        const { providerCommand } = await import('./providers/cli.js');
+        return await providerCommand(storage, full, { ...values, publicUrl: publicUrl ?? `http://127.0.0.1:${port}` });
+      }
+
       case 'esign certificate': {
         // Loaded only here (node-forge, pdf-lib), like the server below.
         const ws = await requireWorkspace(storage, values.workspace);
@@ -368,6 +393,7 @@ async function main(argv: string[]): Promise<number> {
           draftingConfig,
           esign: { sealer: sealConfig ? new PdfSealer({ storage, config: sealConfig }) : null },
           providerApi: readProviderApiConfig(process.env),
+          providerMail: (await import('./providers/auth.js')).readProviderMailConfig(process.env),
         });
         if (!sealConfig) console.warn('E-signature sealing is off: no BAYLINE_ESIGN_KEY (or BAYLINE_MAIL_TOKEN_KEY) and no BAYLINE_ESIGN_P12; signatures are kept and sealed once a key is set.');
         if (!telnyx) console.warn('Texting is off: no TELNYX_API_KEY.');

@@ -31,6 +31,8 @@ import { ProviderIndex } from './providers/provider-index.js';
 import { providerApiPlugin } from './provider-api/api-plugin.js';
 import type { ProviderApiConfig } from './provider-api/config.js';
 import { ProviderWebhooks } from './provider-api/webhooks.js';
+import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
+import { providerWebPlugin } from './providers/web-plugin.js';
 
 export interface RelayOptions {
   /** The work providers' REST API and webhooks: the key sealing webhook secrets, limits, timings (relay/provider-api/config.ts). */
@@ -65,6 +67,10 @@ export interface RelayOptions {
   scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
   /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
   esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
+  /** Work providers' pages: where invitations are mailed (BAYLINE_PROVIDER_SMTP_URL), else their links are logged. */
+  providerMail?: ProviderMailConfig | null;
+  /** The clock sign-in codes and sessions are judged by (tests move it on by 30-second steps). */
+  providerClock?: () => Date;
 }
 
 export interface RunningRelay {
@@ -92,6 +98,8 @@ export interface RunningRelay {
 export interface ProviderServices {
   index: ProviderIndex;
   access: ProviderAccess;
+  /** Sign-in, sessions and invitations of providers' people. */
+  auth: ProviderAuth;
 }
 
 /** Paths of request and response fields that must never reach a log line. */
@@ -164,7 +172,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   app.decorate('syncHub', hub);
   // Known once listening when no public address is configured (a relay on this machine).
   app.decorate('publicUrl', options.publicUrl ?? '');
-  const providers: ProviderServices = { index: new ProviderIndex(options.storage, app.log), access: new ProviderAccess(options.storage) };
+  const providers: ProviderServices = {
+    index: new ProviderIndex(options.storage, app.log),
+    access: new ProviderAccess(options.storage),
+    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock }),
+  };
   app.decorate('providers', providers);
   // fastify's own 404 message repeats the URL, which may hold a portal token.
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'Nothing here.' }));
@@ -193,6 +205,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
+  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

@@ -32,6 +32,7 @@ import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
 import { schedulingHandlers } from './scheduling/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
+import { providerHandlers } from './providers/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
@@ -104,6 +105,7 @@ export class Desk implements DeskContext {
       schedulingHandlers,
       demoHandlers,
       callHandlers,
+      providerHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

@@ -150,6 +150,8 @@ export interface Attachment {
   addedAt: string;
   /** The message this file came with (a customer's photo in the conversation), if any. */
   messageId: string | null;
+  /** The shop lets the work provider (insurer) see it, when its grant shares photos or documents (issue 19). */
+  sharedWithInsurer?: boolean;
 }
 
 export type MessageChannel = 'portal' | 'sms' | 'email';
@@ -171,6 +173,8 @@ export interface Message {
   attachments: Attachment[];
   /** Mail only (channel 'email'): subject, people and the HTML part; null for texts and portal messages. */
   email: EmailDetails | null;
+  /** The shop lets the work provider (insurer) read it, when its grant shares messages (issue 19). */
+  sharedWithInsurer?: boolean;
 }
 
 export interface MailPerson {

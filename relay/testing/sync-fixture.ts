@@ -63,6 +63,9 @@ export interface RelayFixtureOptions {
   drafting?: RelayOptions['drafting'];
   /** Booking (the clock slots are judged by, limits). */
   scheduling?: RelayOptions['scheduling'];
+  /** Where work-provider invitations are mailed (a LocalSmtp of relay/email/imap/local-servers.ts, say). */
+  providerMail?: RelayOptions['providerMail'];
+  providerClock?: RelayOptions['providerClock'];
   /** E-signature: the sealer and the clock codes expire by. */
   esign?: RelayOptions['esign'];
 }
@@ -85,6 +88,8 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     drafting: options.drafting,
     scheduling: options.scheduling,
     esign: options.esign,
+    providerMail: options.providerMail,
+    providerClock: options.providerClock,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

@@ -225,6 +225,7 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
         // A mail the shop sends carries some of the repair's documents (`email_attachments`): shown with it.
         attachments: [...files.filter((a) => a.messageId === m.id), ...sentFiles(m, files)],
         email: m.channel === 'email' ? emailDetails(m) : null,
+        sharedWithInsurer: m.shared_with_insurer === 1,
       }),
     ),
     portal: await loadPortalLink(desk, id),
@@ -275,5 +276,6 @@ export function toAttachment(a: RowOf<'attachments'>): Attachment {
     source: (a.source ?? 'desk') as Attachment['source'],
     addedAt: a.added_at ?? '',
     messageId: a.message_id,
+    sharedWithInsurer: a.shared_with_insurer === 1,
   };
 }

@@ -64,6 +64,19 @@ export function Conversation({ ro, unreadIds, onChanged }: { ro: RepairOrderDeta
             ) : null}
             <TextActions m={m} ro={ro} onChanged={onChanged} />
             <EmailReply m={m} ro={ro} onChanged={onChanged} />
+            {m.status === 'draft' ? null : (
+              <label className="check small">
+                <input
+                  type="checkbox"
+                  checked={m.sharedWithInsurer ?? false}
+                  onChange={(e) => {
+                    const shared = e.target.checked;
+                    void api.call('message-set-shared', { id: m.id, shared }).then(onChanged, (err: unknown) => setProblem(messageOf(err)));
+                  }}
+                />
+                Share with insurer
+              </label>
+            )}
           </li>
           );
         })}

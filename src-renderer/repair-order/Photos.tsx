@@ -68,6 +68,22 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
     }
   }
 
+  async function setShared(a: Attachment, shared: boolean) {
+    try {
+      onChanged(await api.call('attachment-set-shared', { id: a.id, shared }));
+    } catch (err) {
+      setProblem(messageOf(err));
+    }
+  }
+
+  const shareBox = (a: Attachment) => (
+    <label className="check small">
+      <input type="checkbox" checked={a.sharedWithInsurer ?? false} onChange={(e) => void setShared(a, e.target.checked)} />
+      Share with insurer
+      <span className="visually-hidden"> ({a.fileName})</span>
+    </label>
+  );
+
   return (
     <section className="panel" aria-labelledby="photos-heading">
       <h3 id="photos-heading">
@@ -121,6 +137,7 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
                 {a.published ? 'On the portal' : 'Internal'}
                 <span className="visually-hidden"> ({a.fileName})</span>
               </label>
+              {shareBox(a)}
             </li>
           ))}
         </ul>
@@ -132,7 +149,7 @@ export function Photos({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro:
         <ul className="doc-list" aria-labelledby="documents-heading">
           {documents.map((a) => (
             <li key={a.id}>
-              <DocLink attachment={a} /> <span className="muted small">· {SOURCE[a.source]} · {formatMoment(a.addedAt)}</span>
+              <DocLink attachment={a} /> <span className="muted small">· {SOURCE[a.source]} · {formatMoment(a.addedAt)}</span> {shareBox(a)}
             </li>
           ))}
         </ul>

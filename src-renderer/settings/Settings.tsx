@@ -20,6 +20,7 @@ import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 import { EsignSettings } from '../esign/EsignSettings.js';
+import { ProviderSettings } from '../providers/ProviderSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -35,6 +36,7 @@ const SECTIONS = [
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
   ['esign', 'E-signature'],
+  ['providers', 'Work providers'],
   ['relay', 'Relay'],
 ] as const;
 
@@ -180,6 +182,8 @@ export function Settings() {
           <EmailTemplateSettings />
 
           <EsignSettings />
+
+          <ProviderSettings />
 
           <RelaySection />
         </div>
