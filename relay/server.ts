@@ -31,6 +31,7 @@ import { ProviderIndex } from './providers/provider-index.js';
 import { providerApiPlugin } from './provider-api/api-plugin.js';
 import type { ProviderApiConfig } from './provider-api/config.js';
 import { ProviderWebhooks } from './provider-api/webhooks.js';
+import { providerApiAdminPlugin } from './provider-api/admin-plugin.js';
 import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
 import { providerWebPlugin } from './providers/web-plugin.js';
 
@@ -205,6 +206,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
+  await app.register(providerApiAdminPlugin, { webhooks });
   await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
