@@ -49,6 +49,7 @@ export function readProviderApiConfig(env: NodeJS.ProcessEnv): ProviderApiConfig
       retryBaseMs: ms('BAYLINE_WEBHOOK_RETRY_BASE_MS', 10),
       retryMaxMs: ms('BAYLINE_WEBHOOK_RETRY_MAX_MS', 10),
       timeoutMs: ms('BAYLINE_WEBHOOK_TIMEOUT_MS', 100),
+      maxAttempts: ms('BAYLINE_WEBHOOK_MAX_ATTEMPTS', 1),
     },
   };
 }

@@ -76,7 +76,8 @@ describe.each(['sqlite', 'postgres'] as const)('provider webhooks on %s', (engin
 
   beforeEach(async () => {
     storage = await open(engine, await newLocation(engine));
-    relay = await startRelay({ storage, port: 0, logger: false, providerApi: { webhooks: { vault: vault(), pollMs: 100, retryBaseMs: 100, retryMaxMs: 400, leaseMs: 5_000 } } });
+    // Retries every 0.1–0.4 s here (an hour apart at most in service), so no giving up while the receiver is down.
+    relay = await startRelay({ storage, port: 0, logger: false, providerApi: { webhooks: { vault: vault(), pollMs: 100, retryBaseMs: 100, retryMaxMs: 400, maxAttempts: 10_000, leaseMs: 5_000 } } });
     const now = new Date().toISOString();
     harbor = await storage.providers.createProvider({ id: randomUUID(), slug: 'harbor-mutual', name: 'Harbor Mutual', now });
     summit = await storage.providers.createProvider({ id: randomUUID(), slug: 'summit-insurance', name: 'Summit Insurance', now });
