@@ -167,7 +167,7 @@ describe('relay command line on a SQLite data folder', () => {
     expect(relay('device', 'list', '--data', dataDir, '--workspace', 'served').out).toMatch(/\sServed front desk\s/);
   });
 
-  it('adds a work provider and prints its administrator\'s single-use invitation when no mail server is set', () => {
+  it('adds a work provider and prints its administrator\'s single-use invitation when no mail server is set', { timeout: 120_000 }, () => {
     const added = relay('provider', 'add', '--data', dataDir, '--slug', 'harbor-mutual', '--name', 'Harbor Mutual', '--email', 'Ana@Harbor.example', '--person', 'Ana Ruiz', '--public-url', 'https://relay.example.com');
     expect(added.code, added.err).toBe(0);
     expect(added.out).toContain('Added work provider Harbor Mutual (harbor-mutual)');

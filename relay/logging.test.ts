@@ -54,13 +54,17 @@ describe('relay logs', () => {
     const token = 'Zm9ydHl0d29jaGFyYWN0ZXJzb2ZyYW5kb21ieXRlcw';
     await fetch(`${relay.url}/t/${token}`);
     await fetch(`${relay.url}/healthz?token=${token}`);
+    // A work provider's invitation link (single use) in a path.
+    const invitation = 'aW52aXRhdGlvbnRva2VuZm9ydGhld29ya3Byb3ZpZGVy';
+    await fetch(`${relay.url}/provider/invite/${invitation}`);
     // Code that logs a customer's details by mistake still leaks nothing.
     relay.app.log.info({ mobile: '+15125550134', phone: '(512) 555-0134', from: '+15125550199' }, 'customer message');
 
     const all = lines.join("");
     expect(all).toContain('/t/[redacted]');
+    expect(all).toContain('/provider/invite/[redacted]');
     expect(all).toContain('customer message');
-    for (const secret of [code, code.replace('-', ''), paired.secret, token, '+15125550134', '555-0134', '+15125550199']) {
+    for (const secret of [code, code.replace('-', ''), paired.secret, token, invitation, '+15125550134', '555-0134', '+15125550199']) {
       expect(all, `log holds ${secret}`).not.toContain(secret);
     }
   });

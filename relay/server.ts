@@ -124,7 +124,7 @@ export const REDACTED_PATHS = [
 /** Drops anything that could be a capability from a logged URL: portal tokens and query strings. */
 export function redactUrl(url: string): string {
   const path = url.split('?')[0] ?? '';
-  return path.replace(/^\/(t|s|b|a|c)\/[^/]+/, '/$1/[redacted]');
+  return path.replace(/^\/(t|s|b|a|c)\/[^/]+/, '/$1/[redacted]').replace(/^\/provider\/invite\/[^/]+/, '/provider/invite/[redacted]');
 }
 
 export function relayLoggerOptions(level = process.env.BAYLINE_LOG_LEVEL ?? 'info'): FastifyServerOptions['logger'] {

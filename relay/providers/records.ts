@@ -503,18 +503,25 @@ export class ProviderRecords {
     return rows.map((r) => ({ providerId: r.provider_id, workspaceId: r.workspace_id, grantId: r.grant_id, insurerNames: JSON.parse(r.insurer_names) as string[], grantedAt: r.granted_at }));
   }
 
-  /** Candidates whose claim reference or plate key equals `key`. */
+  /**
+   * Candidates whose claim reference or plate key equals `key`: two lookups, each on its own
+   * (provider, key) index (one query with OR would walk every row of the provider).
+   */
   async findRepairs(providerId: string, key: string, limit = 50): Promise<IndexedRepair[]> {
-    const rows = await this.db
-      .selectFrom('provider_repairs')
-      .selectAll()
-      // Each branch names the provider, so SQLite answers from both indexes (a "multi-index OR")
-      // instead of reading every row of the provider (provider_id = ? AND (a OR b) did that).
-      .where((eb) => eb.or([eb.and([eb('provider_id', '=', providerId), eb('claim_key', '=', key)]), eb.and([eb('provider_id', '=', providerId), eb('plate_key', '=', key)])]))
-      .orderBy('updated_at', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map(toIndexed);
+    const by = (column: 'claim_key' | 'plate_key') =>
+      this.db.selectFrom('provider_repairs').selectAll().where('provider_id', '=', providerId).where(column, '=', key).limit(limit).execute();
+    const [claims, plates] = await Promise.all([by('claim_key'), by('plate_key')]);
+    const seen = new Set<string>();
+    const rows = [...claims, ...plates].filter((r) => {
+      const k = `${r.workspace_id}/${r.ro_id}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    return rows
+      .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
+      .slice(0, limit)
+      .map(toIndexed);
   }
 
   async repairsOf(providerId: string, options: { workspaceId?: string; openOnly?: boolean } = {}): Promise<IndexedRepair[]> {

@@ -62,6 +62,7 @@ function actorName(actor: string, staff: Map<string, string>): string {
   if (actor.startsWith('desk:')) return 'Front desk (nobody switched in)';
   if (actor.startsWith('command-line:')) return 'Command line (npm run desk -- api)';
   if (actor === 'customer') return 'Customer';
+  if (actor.startsWith('provider:')) return 'Work provider (insurer)';
   if (actor === 'system') return 'Bayline';
   return actor;
 }

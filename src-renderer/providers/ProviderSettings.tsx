@@ -79,9 +79,11 @@ export function ProviderSettings() {
   }
 
   const check = (key: 'sharePhotos' | 'shareDocuments' | 'shareMessages' | 'shareAmounts', label: string) => (
-    <label className="check">
-      <input type="checkbox" checked={draft?.[key] ?? false} onChange={(e) => draft && setDraft({ ...draft, [key]: e.target.checked })} /> {label}
-    </label>
+    <div>
+      <label className="check">
+        <input type="checkbox" checked={draft?.[key] ?? false} onChange={(e) => draft && setDraft({ ...draft, [key]: e.target.checked })} /> {label}
+      </label>
+    </div>
   );
 
   return (
