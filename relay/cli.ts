@@ -11,6 +11,8 @@ import { MailConfigError, readMailConfig } from './email/config.js';
 import { DraftingConfigError, readDraftingConfig } from './drafting/config.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
+import { PROVIDER_API_COMMANDS, PROVIDER_API_USAGE, ProviderApiCommandError, runProviderApiCommand } from './provider-api/cli-commands.js';
+import { ProviderApiConfigError, readProviderApiConfig } from './provider-api/config.js';
 import { openPostgresStorage } from './storage/postgres.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import { type DeviceRecord, type RelayStorage, RelayStorageError, type WorkspaceRecord } from './storage/types.js';
@@ -41,6 +43,7 @@ Every command needs its storage: --data DIR (SQLite files in a folder)
   npm run relay -- esign certificate --workspace SLUG
                                         the certificate that seals the shop's signed documents
                                         (made now if the shop has none yet)
+${PROVIDER_API_USAGE}
   npm run relay -- provider add --slug SLUG --name NAME --email ADMIN_EMAIL --person ADMIN_NAME [--public-url URL]
                                         add a work provider (insurer, fleet) and invite its first administrator
   npm run relay -- provider invite --slug SLUG --email EMAIL --person NAME [--admin] [--public-url URL]
@@ -158,6 +161,11 @@ async function main(argv: string[]): Promise<number> {
       'drafting-config': { type: 'string' },
       'area-code': { type: 'string' },
       number: { type: 'string' },
+      provider: { type: 'string' },
+      scopes: { type: 'string' },
+      key: { type: 'string' },
+      url: { type: 'string' },
+      endpoint: { type: 'string' },
       email: { type: 'string' },
       person: { type: 'string' },
       admin: { type: 'boolean' },
@@ -174,9 +182,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'serve'];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'serve', ...PROVIDER_API_COMMANDS];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -353,6 +361,15 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
 
+      case 'api-key create':
+      case 'api-key list':
+      case 'api-key revoke':
+      case 'webhook add':
+      case 'webhook list':
+      case 'webhook remove':
+      case 'webhook deliveries':
+        return await runProviderApiCommand(storage, full, values);
+
       case 'serve': {
         // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin
         // commands above start without loading the HTTP stack.
@@ -375,6 +392,7 @@ async function main(argv: string[]): Promise<number> {
           mailConfig,
           draftingConfig,
           esign: { sealer: sealConfig ? new PdfSealer({ storage, config: sealConfig }) : null },
+          providerApi: readProviderApiConfig(process.env),
           providerMail: (await import('./providers/auth.js')).readProviderMailConfig(process.env),
         });
         if (!sealConfig) console.warn('E-signature sealing is off: no BAYLINE_ESIGN_KEY (or BAYLINE_MAIL_TOKEN_KEY) and no BAYLINE_ESIGN_P12; signatures are kept and sealed once a key is set.');
@@ -415,7 +433,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError) {
       console.error(err.message);
       process.exit(1);
     }

@@ -29,10 +29,16 @@ import { signingPlugin } from './esign/signing-plugin.js';
 import { accountsPlugin, type AccountsPluginOptions } from './accounts/accounts-plugin.js';
 import { ProviderAccess } from './providers/access.js';
 import { ProviderIndex } from './providers/provider-index.js';
+import { providerApiPlugin } from './provider-api/api-plugin.js';
+import type { ProviderApiConfig } from './provider-api/config.js';
+import { ProviderWebhooks } from './provider-api/webhooks.js';
+import { providerApiAdminPlugin } from './provider-api/admin-plugin.js';
 import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
 import { providerWebPlugin } from './providers/web-plugin.js';
 
 export interface RelayOptions {
+  /** The work providers' REST API and webhooks: the key sealing webhook secrets, limits, timings (relay/provider-api/config.ts). */
+  providerApi?: ProviderApiConfig;
   storage: RelayStorage;
   port: number;
   host?: string;
@@ -88,6 +94,8 @@ export interface RunningRelay {
   esign: EsignService;
   /** Work providers (issue 19): the cross-shop index (and its repair events) and the access rules. */
   providers: ProviderServices;
+  /** Work providers' signed webhooks (relay/provider-api/webhooks.ts). */
+  webhooks: ProviderWebhooks;
   close(): Promise<void>;
 }
 
@@ -200,6 +208,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(accountsPlugin, { ...options.accounts, sms });
+  await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
+  const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
+  await app.register(providerApiAdminPlugin, { webhooks });
   await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
@@ -211,6 +222,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  webhooks.start();
   providers.index.start();
   let closing: Promise<void> | null = null;
   return {
@@ -224,10 +236,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     scheduling,
     esign,
     providers,
+    webhooks,
     close() {
       closing ??= (async () => {
         hub.close();
         await providers.index.stop();
+        await webhooks.stop();
         await scheduling.close();
         await esign.close();
         await sms?.close();

@@ -32,6 +32,7 @@ import { type CustomerAccountDatabase, CustomerAccountRecords } from './customer
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
+import { ProviderApiRecords, type ProviderApiDatabase } from '../provider-api/records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
 import { withStatementCache } from '../../src-shared/db/statement-cache.js';
@@ -99,6 +100,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),
     providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
+    providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 
     createWorkspace: (input) =>

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
     });
 
@@ -785,6 +785,53 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           for (const q of [account('a1'), code, lock, session]) await client.query(q);
           expect((await client.query(readBack)).rows).toEqual([{ ...expected, wrong_attempts: '0' }]);
           await expect(client.query(account('a2'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+
+    it('operator migration 10 (provider API) keeps a version-9 relay\'s providers, keeps one outbox row per event and one delivery per event and endpoint', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const provider = "INSERT INTO work_providers (id, slug, name, created_at) VALUES ('p1', 'harbor-mutual', 'Harbor Mutual', '2026-12-04T10:00:00.000Z')";
+      const key = (id: string) => `INSERT INTO provider_api_keys (id, provider_id, name, prefix, key_hash, scopes, created_by, created_at) VALUES ('${id}', 'p1', 'Claims', 'bkp_abcdefgh', 'h1', '["repairs:read"]', 'u1', '2026-12-04T10:00:00.000Z')`;
+      const endpoint = "INSERT INTO provider_webhook_endpoints (id, provider_id, url, sealed_secret, created_by, created_at) VALUES ('e1', 'p1', 'https://claims.example/hook', 'v1.x.y.z', 'u1', '2026-12-04T10:00:00.000Z')";
+      const event = "INSERT INTO provider_events (provider_id, id, workspace_id, ro_id, kind, seq, payload, occurred_at, created_at) VALUES ('p1', 'w1/stage_events/s1/stage-changed', 'w1', 'r1', 'stage-changed', 7, '{}', '2026-12-04T10:00:00.000Z', '2026-12-04T10:00:01.000Z')";
+      const delivery = "INSERT INTO provider_deliveries (endpoint_id, event_id, provider_id, workspace_id, ro_id, seq, status, next_attempt_at, created_at) VALUES ('e1', 'w1/stage_events/s1/stage-changed', 'p1', 'w1', 'r1', 7, 'pending', '2026-12-04T10:00:01.000Z', '2026-12-04T10:00:01.000Z')";
+      const readBack = "SELECT p.name AS provider, e.kind, d.status, d.attempts, k.prefix FROM provider_deliveries d JOIN provider_events e ON e.provider_id = d.provider_id AND e.id = d.event_id JOIN work_providers p ON p.id = d.provider_id JOIN provider_api_keys k ON k.provider_id = p.id";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 9)).toBe(9);
+        db.prepare(shop).run();
+        db.prepare(provider).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 10)).toBe(10);
+        db.prepare(key('k1')).run();
+        expect(() => db.prepare(key('k2')).run()).toThrow(/UNIQUE/);
+        db.prepare(endpoint).run();
+        db.prepare(event).run();
+        expect(() => db.prepare(event).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.prepare(delivery).run();
+        expect(() => db.prepare(delivery).run()).toThrow(/UNIQUE|PRIMARY/);
+        expect(db.prepare(readBack).all()).toEqual([{ provider: 'Harbor Mutual', kind: 'stage-changed', status: 'pending', attempts: 0, prefix: 'bkp_abcdefgh' }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4250', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 9 })).toBe(9);
+          await client.query(shop);
+          await client.query(provider);
+          expect(await migratePostgres(client, { ...options, target: 10 })).toBe(10);
+          await client.query(key('k1'));
+          await expect(client.query(key('k2'))).rejects.toThrow(/duplicate key/);
+          await client.query(endpoint);
+          await client.query(event);
+          await expect(client.query(event)).rejects.toThrow(/duplicate key/);
+          await client.query(delivery);
+          await expect(client.query(delivery)).rejects.toThrow(/duplicate key/);
+          expect((await client.query(readBack)).rows).toEqual([{ provider: 'Harbor Mutual', kind: 'stage-changed', status: 'pending', attempts: '0', prefix: 'bkp_abcdefgh' }]);
         } finally {
           await client.end();
         }

@@ -6,6 +6,7 @@ import type { CustomerAccountRecords } from './customer-account-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
 import type { ProviderRecords } from '../providers/records.js';
+import type { ProviderApiRecords } from '../provider-api/records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
 import type { SmsRecords } from './sms-records.js';
@@ -59,6 +60,8 @@ export interface RelayStorage {
   readonly accounts: CustomerAccountRecords;
   /** Work providers, their people and sessions, and the cross-shop index of their grants (relay/providers/records.ts). */
   readonly providers: ProviderRecords;
+  /** Work providers' API keys, webhook endpoints, event outbox and delivery log (relay/provider-api/records.ts). */
+  readonly providerApi: ProviderApiRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
 
