@@ -26,6 +26,8 @@ import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/sch
 import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
 import { signingPlugin } from './esign/signing-plugin.js';
+import { CsiService } from './csi/csi-service.js';
+import { surveyPlugin } from './csi/survey-plugin.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -58,6 +60,8 @@ export interface RelayOptions {
   scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
   /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
   esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
+  /** After the repair (issue 18): the clock the survey's delay and amending are judged by, how often it looks. */
+  csi?: { clock?: () => Date; pollMs?: number };
 }
 
 export interface RunningRelay {
@@ -75,6 +79,8 @@ export interface RunningRelay {
   scheduling: SchedulingService;
   /** E-signature: sends requests, the portal's signing, sealing. */
   esign: EsignService;
+  /** After the repair: sends the survey once per delivered repair, credits referrals. */
+  csi: CsiService;
   close(): Promise<void>;
 }
 
@@ -173,6 +179,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(draftingPlugin, { service: drafting });
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
+  await app.register(surveyPlugin, { clock: options.csi?.clock });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -183,6 +190,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  const csi = new CsiService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.csi?.clock, pollMs: options.csi?.pollMs });
+  csi.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -194,11 +203,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     drafting,
     scheduling,
     esign,
+    csi,
     close() {
       closing ??= (async () => {
         hub.close();
         await scheduling.close();
         await esign.close();
+        await csi.close();
         await sms?.close();
         await mail?.close();
         await app.close();

@@ -65,6 +65,8 @@ export interface RelayFixtureOptions {
   scheduling?: RelayOptions['scheduling'];
   /** E-signature: the sealer and the clock codes expire by. */
   esign?: RelayOptions['esign'];
+  /** After the repair: the clock the survey's delay is judged by, how often it looks. */
+  csi?: RelayOptions['csi'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -85,6 +87,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     drafting: options.drafting,
     scheduling: options.scheduling,
     esign: options.esign,
+    csi: options.csi,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
