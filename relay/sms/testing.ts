@@ -61,7 +61,7 @@ export interface TextingShop {
 
 export async function startTextingShop(
   engine: Engine,
-  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig'] } = {},
+  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig']; csi?: RelayOptions['csi'] } = {},
 ): Promise<TextingShop> {
   const fake = await startFakeTelnyx();
   let f: RelayFixture | undefined;
@@ -72,6 +72,7 @@ export async function startTextingShop(
       telnyx: { apiKey: fake.apiKey, publicKey: fake.publicKey, baseURL: fake.baseURL, messagingProfileId: 'profile-lakeside', timeoutMs: options.timeoutMs ?? 5000 },
       sms: { pollMs: 100, ...options.sms },
       draftingConfig: options.draftingConfig,
+      csi: options.csi,
     });
     await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });
     const { desk, dataDir } = await f.pairNewDesk('Front desk');
