@@ -32,7 +32,7 @@ const CSS = `
 .answers .a{font-weight:700}
 .review .sites{display:grid;gap:8px;margin-top:10px}
 .review .sites a{display:block;text-align:center;min-height:48px;line-height:28px}
-.share input{width:100%;font:inherit;padding:10px;border:2px solid #c9d0d6;border-radius:10px;background:#f8f9fa}
+.share .ref-link{overflow-wrap:anywhere;background:#f8f9fa;border:2px solid #c9d0d6;border-radius:10px;padding:10px}
 `;
 
 export const SURVEY_CSS = asset('survey', 'css', 'text/css; charset=utf-8', CSS);
@@ -137,7 +137,7 @@ ${renderReviewInvitation(input.review)}
   }</section>
 ${
     input.referralUrl
-      ? html`<section class="card share"><h2>Know someone who needs a body shop?</h2><p>Share your own link to us:</p><label for="ref-link" class="muted">Your link</label><input id="ref-link" type="text" readonly value="${input.referralUrl}"><div class="row"><a class="button" href="sms:?&body=${encodeURIComponent(input.referralUrl)}">Share by text</a></div></section>`
+      ? html`<section class="card share"><h2>Know someone who needs a body shop?</h2><p>Share your own link to us:</p><p class="ref-link"><a href="${input.referralUrl}">${input.referralUrl}</a></p><div class="row"><a class="button" href="sms:?&body=${encodeURIComponent(input.referralUrl)}">Share by text</a></div></section>`
       : ''
   }
 ${contactCard(input.shop)}`;

@@ -3,6 +3,7 @@
 // the score to the first contact is shown. Referrals follow: who sent whom, and the shop's thank-you.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { FollowUp, FollowUpList, ReferralEntry } from '../../src-shared/csi/desk-api.js';
+import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatMoment, messageOf, plural } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
@@ -95,7 +96,7 @@ function FollowUpCard({ followUp: f, onChanged }: { followUp: FollowUp; onChange
       <p className="scores">
         <span>Overall {f.overall ?? '—'} of 5</span>
         <span>Recommend {f.recommend ?? '—'} of 10</span>
-        {f.customerPhone ? <span>{f.customerPhone}</span> : null}
+        {f.customerPhone ? <span>{formatPhone(f.customerPhone) || f.customerPhone}</span> : null}
       </p>
       {f.comment ? <blockquote>“{f.comment}”</blockquote> : null}
       <p className="muted">
@@ -105,7 +106,7 @@ function FollowUpCard({ followUp: f, onChanged }: { followUp: FollowUp; onChange
         <ul className="entries" aria-label="Contacts">
           {f.entries.map((e) => (
             <li key={e.id}>
-              {formatMoment(e.at)} · {e.staffName ?? 'Staff'}: {e.contact}
+              {formatMoment(e.at)} · {e.staffName ?? 'Someone at the desk'}: {e.contact}
               {e.agreed ? ` — agreed: ${e.agreed}` : ''}
             </li>
           ))}
