@@ -29,6 +29,7 @@ describe('after the repair: survey, review invitation and follow-ups', () => {
   let phone: BrowserContext;
   let a: Page;
   let b: Page;
+  let errors: string[][] = [];
 
   beforeAll(async () => {
     tmp = tempDir('bayline-csi-browser-');
@@ -43,8 +44,12 @@ describe('after the repair: survey, review invitation and follow-ups', () => {
     hostA = await startBrowserHost({ desk: deskA, port: 0, rendererDir });
     hostB = await startBrowserHost({ desk: deskB, port: 0, rendererDir });
     browser = await launchChromium();
-    a = (await watchedPage(await browser.newContext(DESK_SIZE))).page;
-    b = (await watchedPage(await browser.newContext(DESK_SIZE))).page;
+    const wa = await watchedPage(await browser.newContext(DESK_SIZE));
+    const wb = await watchedPage(await browser.newContext(DESK_SIZE));
+    a = wa.page;
+    b = wb.page;
+    // Script and console errors of both desks (a refusal of the desk's CSP shows up here).
+    errors = [wa.errors, wb.errors];
     phone = await browser.newContext(PHONE);
     await a.goto(hostA.url);
     await b.goto(hostB.url);
@@ -157,5 +162,6 @@ describe('after the repair: survey, review invitation and follow-ups', () => {
       (await deskA.db.selectFrom('audit_events').select('id').where('action', '=', 'csi-follow-up-close').execute()).length === 1,
     );
     expect(await f.storage.workspaceStore(f.workspace.id).then((s) => s.db.selectFrom('csi_follow_ups').selectAll().execute())).toHaveLength(1);
+    expect(errors.flat()).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
 // for a review (FTC rule), and every customer gets the same words whatever their score.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { AfterRepairSettings as Settings } from '../../src-shared/csi/desk-api.js';
-import { type CsiSettings, incentiveMessage, incentiveWordsIn, REVIEW_SITE_LABELS, REVIEW_SITES, type ReviewSettings } from '../../src-shared/csi/settings.js';
+import type { CsiSettings, ReviewSettings } from '../../src-shared/csi/settings.js';
+import { incentiveMessage, incentiveWordsIn, REVIEW_SITE_LABELS, REVIEW_SITES } from '../../src-shared/csi/words.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { FieldProblem, Loading } from '../shared/Notice.js';

@@ -3,6 +3,9 @@
 // workspace_settings, read here with zod: a missing or damaged cell gives the defaults, never an
 // error, so the relay and every desk read the same thing.
 import { z } from 'zod';
+import { DEFAULT_INVITATION, incentiveMessage, incentiveWordsIn, REVIEW_SITE_LABELS, REVIEW_SITES, type ReviewSite } from './words.js';
+
+export { DEFAULT_INVITATION, INCENTIVE_WORDS, incentiveMessage, incentiveWordsIn, REVIEW_SITE_LABELS, REVIEW_SITES, type ReviewSite } from './words.js';
 
 export type QuestionKind = 'scale5' | 'scale10' | 'text';
 
@@ -52,28 +55,6 @@ export const csiSettingsSchema = z
   .strict();
 
 export type CsiSettings = z.output<typeof csiSettingsSchema>;
-
-export const REVIEW_SITES = ['google', 'yelp', 'facebook'] as const;
-export type ReviewSite = (typeof REVIEW_SITES)[number];
-export const REVIEW_SITE_LABELS: Record<ReviewSite, string> = { google: 'Google', yelp: 'Yelp', facebook: 'Facebook' };
-
-export const DEFAULT_INVITATION = 'Would you share your experience with others? A review helps people near you choose a body shop.';
-
-/**
- * Words that offer something for a review. The FTC's rule on consumer reviews (16 CFR 465) forbids
- * paying for reviews or tying a benefit to one, so the invitation must carry none of them.
- */
-export const INCENTIVE_WORDS = ['discount', 'gift card', 'giftcard', 'free', 'coupon', 'reward', 'voucher', 'cash', 'prize', 'raffle', 'sweepstake', 'giveaway', '% off', 'percent off', 'credit', 'rebate', 'bonus', '$'] as const;
-
-/** The incentive words an invitation holds (empty when it is fine). */
-export function incentiveWordsIn(text: string): string[] {
-  const lower = text.toLowerCase();
-  return INCENTIVE_WORDS.filter((w) => (/^[a-z ]+$/.test(w) ? new RegExp(`\\b${w}`).test(lower) : lower.includes(w)));
-}
-
-export function incentiveMessage(found: string[]): string {
-  return `The invitation may not offer anything for a review (it says “${found.join('”, “')}”). The FTC's rule on consumer reviews forbids rewarding reviews, and every customer must get the same invitation.`;
-}
 
 const siteUrl = z
   .string()
