@@ -8,7 +8,8 @@ import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import type { FollowUpList, ReferralEntry } from '../../src-shared/csi/desk-api.js';
 import { nextSendTime, sendWindow } from '../../src-shared/sms/quiet-hours.js';
 import { inboundEvent, postWebhook } from '../testing/fake-telnyx.js';
-import { call, type Engine, eventually } from '../testing/sync-fixture.js';
+import { call, type Engine, eventually, openStorage } from '../testing/sync-fixture.js';
+import { CsiService } from './csi-service.js';
 import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, zoneWhere } from '../sms/testing.js';
 import { estimateHours, openBooking } from '../scheduling/testing.js';
 
@@ -93,6 +94,35 @@ describe.each<Engine>(['sqlite', 'postgres'])('after the repair (%s)', (engine) 
     expect(s.fake.sends()).toHaveLength(1);
     const row = await (await relayDb(s)).selectFrom('csi_responses').selectAll().where('ro_id', '=', s.ro.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ id: `csi:${s.ro.id}`, survey_channel: 'sms', submitted_at: null });
+  });
+
+  it.runIf(engine === 'postgres')('two relays (each its own storage and clock) on one PostgreSQL database, two desks: one survey', async () => {
+    let ahead = 0;
+    const clock = () => new Date(Date.now() + ahead);
+    s = await startTextingShop(engine, { csi: { clock, pollMs: 60_000 } });
+    const second = await s.f.pairNewDesk('Back office');
+    await deliver(s, s.ro.id);
+    const otherStorage = await openStorage(engine, s.f.location);
+    const other = new CsiService(otherStorage, s.f.relay.app.log, { publicUrl: () => s!.f.relay.url, clock });
+    try {
+      ahead = 25 * HOUR;
+      // Both processes decide at the same moment, several times over.
+      await Promise.all([s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id), s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id)]);
+    } finally {
+      await other.close();
+      await otherStorage.close();
+    }
+    expect(await surveyTexts(s)).toHaveLength(1);
+    await eventually('the survey to go', async () => s!.fake.sends().filter((t) => t.text.includes('/survey')).length === 1);
+    await eventually('both desks to see one survey text', async () => {
+      for (const desk of [s!.desk, second.desk]) {
+        const rows = await desk.db.selectFrom('messages').select('id').where('template_id', '=', 'csi-survey').execute();
+        if (rows.length !== 1) return false;
+      }
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.fake.sends().filter((t) => t.text.includes('/survey'))).toHaveLength(1);
   });
 
   it('never texts the survey to a customer who replied STOP', async () => {
