@@ -12,7 +12,7 @@ import type { Desk } from '../src-main/desk.js';
 import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { tempDir } from '../src-main/testing/temp-desk.js';
 import type { PortalLink, RepairOrderDetail } from '../src-shared/domain.js';
-import { buildRenderer, launchChromium, watchedPage } from '../src-main/testing/browser-kit.js';
+import { axeProblems, buildRenderer, launchChromium, watchedPage } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, javaScriptEnabled: false };
@@ -105,6 +105,7 @@ describe('after the repair: survey, review invitation and follow-ups', () => {
     await section.getByRole('button', { name: 'Save invitation' }).click();
     await section.getByText('Review invitation saved.').waitFor();
     await section.screenshot({ path: `${SHOTS}/settings-after-repair.png` });
+    expect(await axeProblems(a)).toEqual([]);
     await a.getByRole('button', { name: 'Board' }).click();
   });
 
@@ -150,6 +151,7 @@ describe('after the repair: survey, review invitation and follow-ups', () => {
     await open.getByRole('button', { name: 'Record contact' }).click();
     await b.getByText(/to first contact/).first().waitFor();
     await b.screenshot({ path: `${SHOTS}/desk-b-follow-up.png`, fullPage: true });
+    expect(await axeProblems(b)).toEqual([]);
     // Someone reached her: the banner goes on the other desk too.
     await a.getByTestId('low-score-alert').waitFor({ state: 'detached', timeout: 20_000 });
     await open.getByRole('textbox', { name: 'How it was resolved' }).fill('Door adjusted, Zoë is happy');
