@@ -96,35 +96,6 @@ describe.each<Engine>(['sqlite', 'postgres'])('after the repair (%s)', (engine) 
     expect(row).toMatchObject({ id: `csi:${s.ro.id}`, survey_channel: 'sms', submitted_at: null });
   });
 
-  it.runIf(engine === 'postgres')('two relays (each its own storage and clock) on one PostgreSQL database, two desks: one survey', async () => {
-    let ahead = 0;
-    const clock = () => new Date(Date.now() + ahead);
-    s = await startTextingShop(engine, { csi: { clock, pollMs: 60_000 } });
-    const second = await s.f.pairNewDesk('Back office');
-    await deliver(s, s.ro.id);
-    const otherStorage = await openStorage(engine, s.f.location);
-    const other = new CsiService(otherStorage, s.f.relay.app.log, { publicUrl: () => s!.f.relay.url, clock });
-    try {
-      ahead = 25 * HOUR;
-      // Both processes decide at the same moment, several times over.
-      await Promise.all([s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id), s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id)]);
-    } finally {
-      await other.close();
-      await otherStorage.close();
-    }
-    expect(await surveyTexts(s)).toHaveLength(1);
-    await eventually('the survey to go', async () => s!.fake.sends().filter((t) => t.text.includes('/survey')).length === 1);
-    await eventually('both desks to see one survey text', async () => {
-      for (const desk of [s!.desk, second.desk]) {
-        const rows = await desk.db.selectFrom('messages').select('id').where('template_id', '=', 'csi-survey').execute();
-        if (rows.length !== 1) return false;
-      }
-      return true;
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(s.fake.sends().filter((t) => t.text.includes('/survey'))).toHaveLength(1);
-  });
-
   it('never texts the survey to a customer who replied STOP', async () => {
     s = await startTextingShop(engine, { csi: { pollMs: 100 } });
     await call(s.desk, 'csi-settings-save', { csi: { delayHours: 0 } });
@@ -264,5 +235,42 @@ describe.each<Engine>(['sqlite', 'postgres'])('after the repair (%s)', (engine) 
     const thanked = await call<ReferralEntry[]>(s.desk, 'csi-referral-thank', { id: credited.id, note: 'Card and a call' });
     expect(thanked[0]).toMatchObject({ thankNote: 'Card and a call' });
     expect(thanked[0]!.thankedAt).not.toBeNull();
+  });
+});
+
+describe('after the repair, several relays (postgres)', () => {
+  let s: TextingShop | undefined;
+  afterEach(async () => {
+    await s?.cleanup();
+    s = undefined;
+  });
+
+  it('two relays (each its own storage and clock) on one PostgreSQL database, two desks: one survey', async () => {
+    let ahead = 0;
+    const clock = () => new Date(Date.now() + ahead);
+    s = await startTextingShop('postgres', { csi: { clock, pollMs: 60_000 } });
+    const second = await s.f.pairNewDesk('Back office');
+    await deliver(s, s.ro.id);
+    const otherStorage = await openStorage('postgres', s.f.location);
+    const other = new CsiService(otherStorage, s.f.relay.app.log, { publicUrl: () => s!.f.relay.url, clock });
+    try {
+      ahead = 25 * HOUR;
+      // Both processes decide at the same moment, several times over.
+      await Promise.all([s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id), s.f.relay.csi.sweep(s.f.workspace.id), other.sweep(s.f.workspace.id)]);
+    } finally {
+      await other.close();
+      await otherStorage.close();
+    }
+    expect(await surveyTexts(s)).toHaveLength(1);
+    await eventually('the survey to go', async () => s!.fake.sends().filter((t) => t.text.includes('/survey')).length === 1);
+    await eventually('both desks to see one survey text', async () => {
+      for (const desk of [s!.desk, second.desk]) {
+        const rows = await desk.db.selectFrom('messages').select('id').where('template_id', '=', 'csi-survey').execute();
+        if (rows.length !== 1) return false;
+      }
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.fake.sends().filter((t) => t.text.includes('/survey'))).toHaveLength(1);
   });
 });
