@@ -35,6 +35,8 @@ import { ProviderWebhooks } from './provider-api/webhooks.js';
 import { providerApiAdminPlugin } from './provider-api/admin-plugin.js';
 import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
 import { providerWebPlugin } from './providers/web-plugin.js';
+import { CsiService } from './csi/csi-service.js';
+import { surveyPlugin } from './csi/survey-plugin.js';
 
 export interface RelayOptions {
   /** The work providers' REST API and webhooks: the key sealing webhook secrets, limits, timings (relay/provider-api/config.ts). */
@@ -75,6 +77,8 @@ export interface RelayOptions {
   providerMail?: ProviderMailConfig | null;
   /** The clock sign-in codes and sessions are judged by (tests move it on by 30-second steps). */
   providerClock?: () => Date;
+  /** After the repair (issue 18): the clock the survey's delay and amending are judged by, how often it looks. */
+  csi?: { clock?: () => Date; pollMs?: number };
 }
 
 export interface RunningRelay {
@@ -96,6 +100,8 @@ export interface RunningRelay {
   providers: ProviderServices;
   /** Work providers' signed webhooks (relay/provider-api/webhooks.ts). */
   webhooks: ProviderWebhooks;
+  /** After the repair: sends the survey once per delivered repair, credits referrals. */
+  csi: CsiService;
   close(): Promise<void>;
 }
 
@@ -212,6 +218,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
   await app.register(providerApiAdminPlugin, { webhooks });
   await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
+  await app.register(surveyPlugin, { clock: options.csi?.clock });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -224,6 +231,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   esign.start();
   webhooks.start();
   providers.index.start();
+  const csi = new CsiService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.csi?.clock, pollMs: options.csi?.pollMs });
+  csi.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -237,6 +246,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     esign,
     providers,
     webhooks,
+    csi,
     close() {
       closing ??= (async () => {
         hub.close();
@@ -244,6 +254,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         await webhooks.stop();
         await scheduling.close();
         await esign.close();
+        await csi.close();
         await sms?.close();
         await mail?.close();
         await app.close();

@@ -31,6 +31,7 @@ import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
 import { schedulingHandlers } from './scheduling/handlers.js';
+import { csiHandlers } from './csi/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
 import { providerHandlers } from './providers/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
@@ -103,6 +104,7 @@ export class Desk implements DeskContext {
       composeHandlers,
       draftingHandlers,
       schedulingHandlers,
+      csiHandlers,
       demoHandlers,
       callHandlers,
       providerHandlers,

@@ -18,6 +18,7 @@ import { InboxCount, TextInbox } from './texts/TextInbox.js';
 import { TextNotifications } from './texts/TextNotifications.js';
 import { CallNotifications } from './calls/CallNotifications.js';
 import { CallsReport } from './calls/CallsReport.js';
+import { FollowUpCount, FollowUps, LowScoreAlert } from './csi/FollowUps.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -31,6 +32,7 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'calendar', label: 'Appointments' },
   { screen: 'texts', label: 'Texts inbox' },
   { screen: 'calls', label: 'Calls' },
+  { screen: 'follow-ups', label: 'Follow-ups' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -105,6 +107,7 @@ export function App({ api, connection }: AppProps) {
                 {t.label}
                 {t.screen === 'texts' && ready ? <> <InboxCount /></> : null}
                 {t.screen === 'calendar' && ready ? <> <RequestsCount /></> : null}
+                {t.screen === 'follow-ups' && ready ? <> <FollowUpCount /></> : null}
               </button>
             ))}
             {demoPhone.data?.url ? (
@@ -141,6 +144,7 @@ export function App({ api, connection }: AppProps) {
           </p>
         ) : null}
 
+        {ready && screen.name !== 'follow-ups' ? <LowScoreAlert onOpen={() => go({ name: 'follow-ups' })} /> : null}
         {ready ? (
           <div className="screen-area">
             {screen.name === 'board' ? <Board stale={linkDown} /> : null}
@@ -150,6 +154,7 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'settings' ? <Settings /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}
             {screen.name === 'calls' ? <CallsReport /> : null}
+            {screen.name === 'follow-ups' ? <FollowUps /> : null}
           </div>
         ) : null}
         {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}

@@ -160,7 +160,7 @@ export interface Asset {
   etag: string;
 }
 
-function asset(name: string, ext: string, type: string, text: string): Asset {
+export function asset(name: string, ext: string, type: string, text: string): Asset {
   const body = Buffer.from(text.trim() + '\n');
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
   return {

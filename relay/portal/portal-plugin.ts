@@ -3,6 +3,7 @@
 // Every unknown, expired or revoked link gets the same 404 page; misses are counted per address
 // and too many of them close the door for a while. Tokens never reach a log line: logged URLs
 // are cut (server.ts) and nothing here logs a path or a token.
+import { isReferralCode } from '../csi/referrals.js';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -501,7 +502,9 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     const shop = await shopBySlug(req.params.slug);
     if (!shop) return sendPage(reply, 404, notFound, PRIVATE_HEADERS);
     const booking = await shop.store.db.selectFrom('appointment_availability').select('id').where('kind', '=', 'estimate').where('active', '=', 1).executeTakeFirst();
-    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), booking: !!booking }), PUBLIC_HEADERS);
+    const ref = (req.query as Record<string, string | undefined> | undefined)?.ref;
+    const referral = typeof ref === 'string' && isReferralCode(ref) ? ref : null;
+    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), booking: !!booking, referral }), referral ? PRIVATE_HEADERS : PUBLIC_HEADERS);
   });
 
   app.get('/p/:slug/logo', async (req: SlugRequest, reply) => {

@@ -28,7 +28,7 @@ function cspFor(styleHash: string): string {
   ].join('; ');
 }
 
-export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean }): RenderedPage {
+export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean; styles?: readonly string[] }): RenderedPage {
   const primary = input.shop && HEX.test(input.shop.colorPrimary) ? input.shop.colorPrimary : '#1f4e79';
   const accent = input.shop && HEX.test(input.shop.colorAccent) ? input.shop.colorAccent : '#f2a900';
   const style = `:root{--primary:${primary};--accent:${accent}}`;
@@ -42,7 +42,7 @@ export function page(input: { title: string; shop: PortalShop | null; main: Html
   const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
-<title>${input.title}</title><link rel="stylesheet" href="${PORTAL_CSS.path}"><style>${raw(style)}</style></head>
+<title>${input.title}</title><link rel="stylesheet" href="${PORTAL_CSS.path}">${(input.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}<style>${raw(style)}</style></head>
 <body${input.bodyAttrs ?? ''}>${header}<main class="wrap">${input.main}</main>${
     input.script === false ? '' : html`<script src="${PORTAL_JS.path}" defer></script>`
   }</body></html>`;
@@ -266,13 +266,15 @@ export interface ShopPageInput {
   shop: PortalShop;
   /** The shop takes estimate bookings online (issue 17). */
   booking?: boolean;
+  /** A referral code the visitor came with (issue 18), carried on to the booking form. */
+  referral?: string | null;
   notice?: string | null;
   error?: string | null;
 }
 
 export function renderShopPage(input: ShopPageInput): RenderedPage {
   const main = html`${
-    input.booking ? html`<section class="card"><h2>New damage?</h2><p>Choose a time for a free estimate.</p><div class="row"><a class="button" href="/p/${input.slug}/book">Book an estimate</a></div></section>` : ''
+    input.booking ? html`<section class="card"><h2>New damage?</h2><p>Choose a time for a free estimate.</p><div class="row"><a class="button" href="/p/${input.slug}/book${input.referral ? `?ref=${encodeURIComponent(input.referral)}` : ''}">Book an estimate</a></div></section>` : ''
   }
 <section class="card"><h2>Track my repair</h2>
 <p>Enter your repair order number and the last four digits of the phone number we have for you. We will send the link to your repair's page to that phone or email.</p>

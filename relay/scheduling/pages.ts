@@ -1,6 +1,7 @@
 // The booking pages: plain server-rendered forms that work without JavaScript and fit a phone.
 // Only free slots are listed (radio buttons grouped by day, in the shop's zone); a refused request
 // comes back as the same form with the sentence saying why and what was typed kept.
+import { isReferralCode } from '../csi/referrals.js';
 import { DateTime } from 'luxon';
 import type { AppointmentKind, Slot } from '../../src-shared/scheduling/types.js';
 import { html, type Html } from '../portal/html.js';
@@ -41,6 +42,11 @@ function status(error?: string | null, notice?: string | null): Html {
   return html`<p role="status" class="${error ? 'error' : notice ? 'note' : ''}" id="status">${error ?? notice ?? ''}</p>`;
 }
 
+/** The referral code the visitor came with (`/p/<slug>?ref=…`), carried to the booking. */
+function referralField(ref: string | undefined): Html | '' {
+  return ref && isReferralCode(ref) ? html`<input type="hidden" name="ref" value="${ref}">` : '';
+}
+
 export interface BookEstimateInput {
   slug: string;
   shop: PortalShop;
@@ -55,6 +61,7 @@ export function renderBookEstimate(input: BookEstimateInput): RenderedPage {
   const form = input.active
     ? html`<form class="book" method="post" action="/p/${input.slug}/book" enctype="multipart/form-data">
 ${status(input.error)}
+${referralField(v.ref)}
 <label for="name">Your name</label><input id="name" type="text" name="name" autocomplete="name" maxlength="${LIMITS.name}" value="${v.name ?? ''}" required>
 <label for="mobile">Mobile number</label><input id="mobile" type="tel" name="mobile" autocomplete="tel" inputmode="tel" maxlength="24" value="${v.mobile ?? ''}" required>
 <label for="email">Email (optional)</label><input id="email" type="email" name="email" autocomplete="email" maxlength="${LIMITS.email}" value="${v.email ?? ''}">

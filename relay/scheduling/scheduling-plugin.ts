@@ -3,6 +3,7 @@
 // a decision (reschedule, cancel, accept a proposed time), the appointment's .ics, and the
 // shop's private calendar feed. Plain HTML forms; a refusal is the same form again with the
 // reason. Tokens never reach a log line (server.ts cuts /a/ and /c/ paths).
+import { creditReferral, isReferralCode } from '../csi/referrals.js';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -149,7 +150,8 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
     const shop = await shopBySlug(req.params.slug);
     if (!shop) return missing(req, reply);
     const { active, slots } = await freeSlots(shop.store, 'estimate', shop.settings.timeZone);
-    return send(reply, 200, renderBookEstimate({ slug: shop.workspace.slug, shop: shopOf(shop.settings), slots, active }));
+    const ref = (req.query as Record<string, string | undefined> | undefined)?.ref;
+    return send(reply, 200, renderBookEstimate({ slug: shop.workspace.slug, shop: shopOf(shop.settings), slots, active, values: isReferralCode(ref) ? { ref } : {} }));
   });
 
   app.post('/p/:slug/book', async (req: SlugRequest, reply) => {
@@ -180,7 +182,11 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
       // The photos go to the blob store first; the rows naming them are written with the request.
       if (files.length > 0) await keepPhotos(shop.workspace.id, files);
       const booked = await write<Awaited<ReturnType<typeof requestEstimate>>>(shop.workspace.id, shop.store, `Estimate requested on the shop page by ${lead.name}`, null, (tx) =>
-        requestEstimate(tx, { lead, startsAt: fields.slot!, timeZone: zone, now: now(), photos: files }),
+        requestEstimate(tx, { lead, startsAt: fields.slot!, timeZone: zone, now: now(), photos: files }).then(async (result) => {
+          // Came through a customer's referral link: credited in the same write as the booking.
+          if (fields.ref) await creditReferral(tx, { code: fields.ref, appointmentId: result.appointmentId, customerId: result.customerId, name: lead.name, now: now() });
+          return result;
+        }),
       );
       return send(reply, 200, renderMessage({
         shop: portalShop,

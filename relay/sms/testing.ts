@@ -61,7 +61,7 @@ export interface TextingShop {
 
 export async function startTextingShop(
   engine: Engine,
-  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig']; accounts?: RelayOptions['accounts'] } = {},
+  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig']; accounts?: RelayOptions['accounts']; csi?: RelayOptions['csi'] } = {},
 ): Promise<TextingShop> {
   const fake = await startFakeTelnyx();
   let f: RelayFixture | undefined;
@@ -73,6 +73,7 @@ export async function startTextingShop(
       sms: { pollMs: 100, ...options.sms },
       draftingConfig: options.draftingConfig,
       accounts: options.accounts,
+      csi: options.csi,
     });
     await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });
     const { desk, dataDir } = await f.pairNewDesk('Front desk');

@@ -70,6 +70,8 @@ export interface RelayFixtureOptions {
   esign?: RelayOptions['esign'];
   /** The customer's account: limits and the clock. */
   accounts?: RelayOptions['accounts'];
+  /** After the repair: the clock the survey's delay is judged by, how often it looks. */
+  csi?: RelayOptions['csi'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -93,6 +95,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     accounts: options.accounts,
     providerMail: options.providerMail,
     providerClock: options.providerClock,
+    csi: options.csi,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

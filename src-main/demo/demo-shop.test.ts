@@ -110,6 +110,17 @@ describe('demo shop', () => {
     expect(verification.checked).toBeGreaterThan(100);
   });
 
+  it('shows delivered repairs with answered surveys, one low score waiting for a call, and a referral', async () => {
+    const list = await call('csi-follow-ups-list', { include: 'open' });
+    expect(list.open).toBe(1);
+    expect(list.followUps[0]).toMatchObject({ overall: 2, recommend: 4, firstContactAt: null });
+    const answered = await desk.db.selectFrom('csi_responses').select(['ro_id', 'overall']).where('submitted_at', 'is not', null).execute();
+    expect(answered.length).toBeGreaterThanOrEqual(3);
+    const referrals = await call('csi-referrals-list', {});
+    expect(referrals).toHaveLength(1);
+    expect(referrals[0]!.roNumber).not.toBeNull();
+  });
+
   describe('looks lived in, as after a month of work', () => {
     const local = (at: string) => {
       const parts = Object.fromEntries(

@@ -1,5 +1,6 @@
 // Fills an empty workspace with a believable body shop (Lakeside Collision, Austin TX) for demos,
 // screenshots and manual testing, going only through the typed API a person's clicks go through.
+import { seedDemoAfterRepair } from '../csi/demo.js';
 import type { ApiMethod, ArgsOf, ResultOf } from '../../src-shared/api/contract.js';
 import type { RepairOrderDetail, StaffRole } from '../../src-shared/domain.js';
 import { STAGES, type Stage } from '../../src-shared/stages.js';
@@ -1074,6 +1075,7 @@ export async function seedDemoShop(desk: Desk, options: DemoShopOptions = {}): P
     restoreClock();
   }
 
+  await seedDemoAfterRepair(desk);
   const board = await api.call('ro-board', { includeClosed: true }, 'owner');
   return { openRos: board.filter((r) => !r.closed).length, closedRos: board.filter((r) => r.closed).length };
 }

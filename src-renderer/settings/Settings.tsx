@@ -16,6 +16,7 @@ import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
 import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
+import { AfterRepairSettings } from '../csi/AfterRepairSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
@@ -174,6 +175,7 @@ export function Settings() {
 
           <AppointmentSettings />
           <TextSettings />
+          <AfterRepairSettings />
           <CallSettings />
           <DraftingSettings />
 

@@ -40,6 +40,7 @@ import { type DraftingSettings, draftingSettingsSchema } from '../drafting/setti
 import { CALL_API } from '../calls/api.js';
 import { SCHEDULING_API } from '../scheduling/desk-api.js';
 import { PROVIDER_API } from '../providers/desk-api.js';
+import { CSI_API } from '../csi/desk-api.js';
 import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
 import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
@@ -470,6 +471,7 @@ export const API = {
   ...SCHEDULING_API,
   // ---- work providers (issue 19): Settings › Work providers, "share with insurer".
   ...PROVIDER_API,
+  ...CSI_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;
