@@ -33,6 +33,7 @@ import { draftingHandlers } from './drafting/handlers.js';
 import { schedulingHandlers } from './scheduling/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
+import { reportHandlers } from './reports/reports.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
 export interface DeskOptions {
@@ -104,6 +105,7 @@ export class Desk implements DeskContext {
       schedulingHandlers,
       demoHandlers,
       callHandlers,
+      reportHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

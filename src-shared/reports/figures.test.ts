@@ -3,78 +3,13 @@
 // back from a real desk's SQLite; every expected number is worked out by hand in the comments.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDesk, type TestDesk } from '../../src-main/testing/temp-desk.js';
-import { DEFAULT_HOURS } from '../settings.js';
-import { computeFigures, type MessageFact, type ReportFacts } from './figures.js';
+import { computeFigures } from './figures.js';
+import { reportsFixture } from './fixtures.js';
 import { loadReportFacts } from './load.js';
-import { DEFAULT_REPORT_SETTINGS, readReportSettings, reportSettingsSchema } from './settings.js';
-import { localAt, writeFacts } from './testing.js';
+import { readReportSettings, reportSettingsSchema } from './settings.js';
+import { writeFacts } from './testing.js';
 
-const TZ = 'America/Chicago';
-const at = (day: string, time: string) => localAt(TZ, day, time);
 const PERIOD = { from: '2026-10-26', to: '2026-11-08' };
-
-function message(roId: string, direction: 'in' | 'out', when: string, extra: Partial<MessageFact> = {}): MessageFact {
-  return { roId, direction, channel: 'sms', at: when, status: direction === 'in' ? 'received' : 'delivered', staffId: null, automated: false, ...extra };
-}
-
-export function reportsFixture(): ReportFacts {
-  return {
-    timeZone: TZ,
-    hours: DEFAULT_HOURS,
-    closedDays: ['2026-11-04'],
-    settings: { ...DEFAULT_REPORT_SETTINGS, minutesPerCall: 4, callsPerDayBefore: 3 },
-    repairs: [
-      { id: 'r1', roNumber: 1001, insurer: 'Acme Mutual', checkedInBy: 'staff-ann', assignedStaffId: 'staff-tech', checkedInAt: at('2026-10-26', '08:00'), firstNoticeAt: null, promisedDate: '2026-11-02', closedAt: at('2026-11-02', '14:00') },
-      { id: 'r2', roNumber: 1002, insurer: 'Birch Insurance', checkedInBy: 'staff-bo', assignedStaffId: 'staff-tech', checkedInAt: at('2026-10-27', '09:00'), firstNoticeAt: null, promisedDate: '2026-11-03', closedAt: at('2026-11-04', '15:00') },
-      { id: 'r3', roNumber: 1003, insurer: 'Acme Mutual', checkedInBy: 'staff-ann', assignedStaffId: null, checkedInAt: at('2026-11-05', '09:00'), firstNoticeAt: null, promisedDate: '2026-11-20', closedAt: null },
-    ],
-    stageEvents: [
-      { roId: 'r1', stage: 'pictures', at: at('2026-10-26', '08:00') },
-      { roId: 'r1', stage: 'estimate', at: at('2026-10-26', '14:00') },
-      { roId: 'r1', stage: 'repair-started', at: at('2026-10-27', '14:00') },
-      { roId: 'r1', stage: 'repair-started', at: at('2026-10-28', '10:00') }, // a sub-status move: still repairing
-      { roId: 'r1', stage: 'completed', at: at('2026-10-30', '14:00') },
-      { roId: 'r1', stage: 'delivered', at: at('2026-11-02', '14:00') },
-      { roId: 'r2', stage: 'pictures', at: at('2026-10-27', '09:00') },
-      { roId: 'r2', stage: 'estimate', at: at('2026-10-27', '11:00') },
-      { roId: 'r2', stage: 'repair-started', at: at('2026-10-28', '11:00') },
-      { roId: 'r2', stage: 'completed', at: at('2026-11-03', '11:00') },
-      { roId: 'r2', stage: 'delivered', at: at('2026-11-04', '15:00') },
-      { roId: 'r3', stage: 'pictures', at: at('2026-11-05', '09:00') },
-    ],
-    promisedChanges: [],
-    exceptions: [
-      { roId: 'r2', reason: 'parts-delay', openedAt: at('2026-10-29', '10:00') },
-      { roId: 'r3', reason: 'customer-choice', openedAt: at('2026-11-06', '10:00') },
-      { roId: 'r1', reason: 'something-new', openedAt: at('2026-10-28', '10:00') },
-    ],
-    messages: [
-      message('r1', 'in', at('2026-10-26', '10:00')),
-      message('r1', 'in', at('2026-10-26', '10:05')),
-      message('r1', 'out', at('2026-10-26', '10:30'), { staffId: 'staff-ann' }),
-      message('r1', 'in', at('2026-10-29', '18:00')),
-      message('r1', 'out', at('2026-10-29', '18:01'), { staffId: 'staff-bo', automated: true }),
-      message('r1', 'out', at('2026-10-30', '08:00'), { staffId: 'staff-bo' }),
-      message('r2', 'in', at('2026-11-03', '16:00')),
-      message('r2', 'out', at('2026-11-03', '16:20'), { staffId: 'staff-ann', channel: 'portal' }),
-      message('r2', 'in', at('2026-11-06', '12:00')),
-      message('r3', 'in', at('2026-10-20', '12:00')), // before the period: neither counted nor waiting
-      message('r3', 'out', at('2026-11-05', '10:00'), { staffId: 'staff-ann', status: 'draft' }),
-    ],
-    portal: [
-      { roId: 'r1', source: 'link', views: 12 },
-      { roId: 'r1', source: 'qr-work-order', views: 5 },
-      { roId: 'r2', source: 'sms', views: 8 },
-      { roId: 'r2', source: 'qr-tag', views: 2 },
-      { roId: 'r3', source: 'link', views: 3 },
-    ],
-    csi: [
-      { roId: 'r1', overall: 4, recommend: 9, answers: null, questions: null, submittedAt: at('2026-11-03', '12:00') },
-      { roId: 'r2', overall: 2, recommend: 5, answers: null, questions: null, submittedAt: at('2026-11-05', '12:00') },
-    ],
-    calls: null,
-  };
-}
 
 let t: TestDesk | undefined;
 afterEach(async () => {

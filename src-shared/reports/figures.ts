@@ -311,7 +311,8 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
   const trendUnit: 'week' | 'month' = days.length <= 92 ? 'week' : 'month';
   const trend = new Map<string, { delivered: number; cycle: number[]; onTime: number; counted: number; csi: CsiTotals; inbound: number; outbound: number }>();
   const bucket = (day: string) => {
-    const start = bucketStart(day, trendUnit);
+    // The first bucket starts with the period, not on the Monday or the 1st before it.
+    const start = [bucketStart(day, trendUnit), query.from].sort()[1]!;
     let b = trend.get(start);
     if (!b) {
       b = { delivered: 0, cycle: [], onTime: 0, counted: 0, csi: { overall: [], recommend: [] }, inbound: 0, outbound: 0 };

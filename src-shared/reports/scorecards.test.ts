@@ -4,106 +4,10 @@
 // hand below.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDesk, type TestDesk } from '../../src-main/testing/temp-desk.js';
-import { DEFAULT_HOURS } from '../settings.js';
-import { computeScorecards, type ReportFacts, type Scorecard } from './figures.js';
+import { computeScorecards, type Scorecard } from './figures.js';
+import { scorecardFixture } from './fixtures.js';
 import { loadReportFacts } from './load.js';
-import { DEFAULT_REPORT_SETTINGS } from './settings.js';
-import { localAt, localDay, writeFacts } from './testing.js';
-
-const TZ = 'America/Chicago';
-const H = 3_600_000;
-const INSURERS = ['Acme Mutual', 'Birch Insurance', 'Cobalt Casualty'] as const;
-/** Keys-to-keys in calendar days for each insurer's repairs. */
-const LENGTH = [4, 6, 8];
-const RECOMMEND = [10, 9, 7, 3];
-const QUESTIONS = JSON.stringify([
-  { id: 'overall', label: 'Overall, how satisfied are you?' },
-  { id: 'quality', label: 'Quality of the repair' },
-  { id: 'communication', label: 'How we kept you informed' },
-  { id: 'recommend', label: 'How likely are you to recommend us?' },
-]);
-
-/**
- * Repair k (0–19) of insurer g is checked in at 09:00 on 2 March + k days and delivered L days
- * later at 09:00 (L = 4, 6, 8), with "Repair started" one day after check-in. Cobalt's k = 19 is
- * checked in 23 March 22:30 and delivered 31 March 22:30 (1 April 03:30 UTC: still March for the shop).
- */
-export function scorecardFixture(): ReportFacts {
-  const f: ReportFacts = {
-    timeZone: TZ,
-    hours: DEFAULT_HOURS,
-    closedDays: ['2026-03-17'],
-    settings: DEFAULT_REPORT_SETTINGS,
-    repairs: [],
-    stageEvents: [],
-    promisedChanges: [],
-    exceptions: [],
-    messages: [],
-    portal: [],
-    csi: [],
-    calls: null,
-  };
-  INSURERS.forEach((insurer, g) => {
-    const L = LENGTH[g]!;
-    for (let k = 0; k < 20; k++) {
-      const id = `ro-${g}-${k}`;
-      const late = g === 2 && k === 19;
-      const day = late ? '2026-03-23' : localDay(TZ, localAt(TZ, '2026-03-02', '09:00', k));
-      const time = late ? '22:30' : '09:00';
-      const checkedIn = localAt(TZ, day, time);
-      const started = localAt(TZ, day, time, 1);
-      const delivered = localAt(TZ, day, time, L);
-      const deliveredDay = localDay(TZ, delivered);
-      const dayBefore = localDay(TZ, delivered, -1);
-      let promised: string | null = deliveredDay;
-      if (g === 0 && k % 5 === 0) promised = dayBefore;
-      if (g === 1 && k % 4 === 0) promised = dayBefore;
-      if (g === 2 && k === 19) promised = null;
-      f.repairs.push({
-        id,
-        roNumber: 1000 + g * 100 + k,
-        insurer,
-        checkedInBy: k % 2 === 0 ? 'staff-ann' : 'staff-bo',
-        assignedStaffId: null,
-        checkedInAt: checkedIn,
-        firstNoticeAt: g === 0 ? localAt(TZ, day, time, -2) : null,
-        promisedDate: promised,
-        closedAt: delivered,
-      });
-      if (g === 0 && k === 1) {
-        // Two promised-date changes: first to the day before delivery (which would be late), then to the delivery day.
-        f.promisedChanges.push({ roId: id, toDate: dayBefore, at: localAt(TZ, day, '12:00', 1) });
-        f.promisedChanges.push({ roId: id, toDate: deliveredDay, at: localAt(TZ, day, '12:00', 2) });
-      }
-      f.stageEvents.push({ roId: id, stage: 'pictures', at: checkedIn }, { roId: id, stage: 'repair-started', at: started }, { roId: id, stage: 'delivered', at: delivered });
-      const out = (at: number) => f.messages.push({ roId: id, direction: 'out', channel: 'sms', at: new Date(at).toISOString(), status: 'delivered', staffId: 'staff-ann', automated: false });
-      if (g === 0) {
-        out(Date.parse(started) + 2 * H);
-        out(Date.parse(delivered) + 2 * H);
-      } else if (g === 1) out(Date.parse(started) + 2 * H);
-      else out(Date.parse(started) + 26 * H);
-      const answers = g === 0 ? k !== 19 : g === 1 ? true : k % 2 === 0;
-      if (answers) {
-        const overall = k % 2 === 0 ? 5 : 4;
-        const recommend = RECOMMEND[k % 4]!;
-        f.csi.push({
-          roId: id,
-          overall,
-          recommend,
-          answers: JSON.stringify({ overall, quality: overall, communication: 4, recommend }),
-          questions: QUESTIONS,
-          submittedAt: localAt(TZ, day, time, L + 1),
-        });
-      }
-      const opened = new Date(Date.parse(checkedIn) + H).toISOString();
-      if (g === 0 && k <= 2) f.exceptions.push({ roId: id, reason: 'parts-delay', openedAt: opened });
-      if (g === 0 && k === 3) f.exceptions.push({ roId: id, reason: 'insurer-delay', openedAt: opened });
-      if (g === 0 && k === 0) f.exceptions.push({ roId: id, reason: 'sublet', openedAt: '2026-02-27T16:00:00Z' }); // February: not in the period
-      if (g === 1 && k <= 1) f.exceptions.push({ roId: id, reason: 'awaiting-authorization', openedAt: opened });
-    }
-  });
-  return f;
-}
+import { writeFacts } from './testing.js';
 
 let t: TestDesk | undefined;
 afterEach(async () => {
