@@ -18,6 +18,7 @@ import { InboxCount, TextInbox } from './texts/TextInbox.js';
 import { TextNotifications } from './texts/TextNotifications.js';
 import { CallNotifications } from './calls/CallNotifications.js';
 import { CallsReport } from './calls/CallsReport.js';
+import { ReportsScreen } from './reports/ReportsScreen.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -31,6 +32,7 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'calendar', label: 'Appointments' },
   { screen: 'texts', label: 'Texts inbox' },
   { screen: 'calls', label: 'Calls' },
+  { screen: 'reports', label: 'Reports' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -86,6 +88,8 @@ export function App({ api, connection }: AppProps) {
   );
 
   const linkDown = link === 'reconnecting' || link === 'no-key';
+  // Reports name staff and compare insurers: the owner and managers only (the desk refuses others too).
+  const canSeeReports = atDesk?.role === 'owner' || atDesk?.role === 'manager';
   const ready = link !== 'no-key';
 
   return (
@@ -94,7 +98,7 @@ export function App({ api, connection }: AppProps) {
         <header className="shop-bar">
           <h1>{shop.data?.name ?? 'Bayline'}</h1>
           <nav aria-label="Screens" className="tabs">
-            {TABS.map((t) => (
+            {TABS.filter((t) => t.screen !== 'reports' || canSeeReports).map((t) => (
               <button
                 key={t.screen}
                 type="button"
@@ -150,6 +154,7 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'settings' ? <Settings /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}
             {screen.name === 'calls' ? <CallsReport /> : null}
+            {screen.name === 'reports' && canSeeReports ? <ReportsScreen /> : null}
           </div>
         ) : null}
         {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}

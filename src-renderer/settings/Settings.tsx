@@ -15,6 +15,7 @@ import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
+import { ReportSettings } from '../reports/ReportSettings.js';
 import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
@@ -173,6 +174,7 @@ export function Settings() {
           <AppointmentSettings />
           <TextSettings />
           <CallSettings />
+          <ReportSettings />
           <DraftingSettings />
 
           <MailSettings />

@@ -11,7 +11,8 @@ export type Screen =
   | { name: 'repair-order'; id: string }
   | { name: 'settings' }
   | { name: 'texts' }
-  | { name: 'calls' };
+  | { name: 'calls' }
+  | { name: 'reports' };
 
 export interface DeskContextValue {
   api: BaylineApi;
