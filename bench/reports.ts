@@ -48,8 +48,8 @@ export async function runReportsBench(total = 50_000): Promise<ReportsBenchResul
     const pc = s.prepare('INSERT INTO portal_counts (id, ro_id, source, views) VALUES (?, ?, ?, ?)');
     const pdc = s.prepare('INSERT INTO promised_date_changes (id, ro_id, to_date, at) VALUES (?, ?, ?, ?)');
     let rows = 0;
-    const start = Date.parse('2024-12-20T14:00:00Z');
-    const span = Date.parse('2025-12-20T14:00:00Z') - start;
+    const start = Date.parse('2025-01-01T14:00:00Z');
+    const span = Date.parse('2025-12-15T14:00:00Z') - start;
     s.transaction(() => {
       for (let i = 0; i < total; i++) {
         const id = `ro-${i}`;
@@ -101,7 +101,11 @@ export async function runReportsBench(total = 50_000): Promise<ReportsBenchResul
       counted = await countOnce();
       const c = performance.now() - t0;
       t0 = performance.now();
-      const cards = computeScorecards(prepareFacts(await loadReportFacts(db, YEAR)), YEAR);
+      const loaded = await loadReportFacts(db, YEAR);
+      if (process.env.BENCH_REPORT_DEBUG) console.log('load', (performance.now() - t0).toFixed(0));
+      const prepared = prepareFacts(loaded);
+      if (process.env.BENCH_REPORT_DEBUG) console.log('prepare', (performance.now() - t0).toFixed(0));
+      const cards = computeScorecards(prepared, YEAR);
       const sc = performance.now() - t0;
       t0 = performance.now();
       const figures = computeFigures(await loadReportFacts(db, YEAR), YEAR);

@@ -310,9 +310,15 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
   const days = calendar.days(query.from, query.to);
   const trendUnit: 'week' | 'month' = days.length <= 92 ? 'week' : 'month';
   const trend = new Map<string, { delivered: number; cycle: number[]; onTime: number; counted: number; csi: CsiTotals; inbound: number; outbound: number }>();
+  const startOf = new Map<string, string>();
   const bucket = (day: string) => {
-    // The first bucket starts with the period, not on the Monday or the 1st before it.
-    const start = [bucketStart(day, trendUnit), query.from].sort()[1]!;
+    let start = startOf.get(day);
+    if (start === undefined) {
+      // The first bucket starts with the period, not on the Monday or the 1st before it.
+      const s = bucketStart(day, trendUnit);
+      start = s < query.from ? query.from : s;
+      startOf.set(day, start);
+    }
     let b = trend.get(start);
     if (!b) {
       b = { delivered: 0, cycle: [], onTime: 0, counted: 0, csi: { overall: [], recommend: [] }, inbound: 0, outbound: 0 };

@@ -7,12 +7,13 @@ import { DateTime } from 'luxon';
 import type { OpeningHours } from '../domain.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-const QUARTER_HOUR = 900_000;
 
 export class ShopCalendar {
   private readonly closed: Set<string>;
   private readonly dayCache = new Map<number, string>();
-  private readonly format: Intl.DateTimeFormat;
+  private readonly businessCache = new Map<string, boolean>();
+  private readonly nextBusinessCache = new Map<string, number>();
+  private readonly offsetCache = new Map<number, number>();
 
   constructor(
     readonly timeZone: string,
@@ -21,37 +22,71 @@ export class ShopCalendar {
   ) {
     if (!DateTime.local().setZone(timeZone).isValid) throw new Error(`Not a time zone: ${timeZone}`);
     this.closed = new Set(closedDays);
-    this.format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   }
 
-  /** The shop-local day (YYYY-MM-DD) of an instant; every zone's offset is a whole number of quarter hours, so days are cached per quarter hour. */
+  /** The shop-local day (YYYY-MM-DD) of an instant. */
   dayOf(ms: number): string {
-    const key = Math.floor(ms / QUARTER_HOUR);
-    let day = this.dayCache.get(key);
+    const local = Math.floor((ms + this.offsetAt(ms)) / 86_400_000);
+    let day = this.dayCache.get(local);
     if (day === undefined) {
-      day = this.format.format(new Date(key * QUARTER_HOUR));
-      if (this.dayCache.size > 200_000) this.dayCache.clear();
-      this.dayCache.set(key, day);
+      day = new Date(local * 86_400_000).toISOString().slice(0, 10);
+      this.dayCache.set(local, day);
     }
     return day;
   }
 
   /** Open by its weekly hours and not a closed day. */
   isBusinessDay(date: string): boolean {
-    if (this.closed.has(date)) return false;
-    const d = DateTime.fromISO(date, { zone: this.timeZone });
-    if (!d.isValid) return false;
-    return this.hours[WEEKDAYS[d.weekday - 1]!] != null;
+    let open = this.businessCache.get(date);
+    if (open === undefined) {
+      const d = DateTime.fromISO(date, { zone: 'UTC' });
+      open = d.isValid && !this.closed.has(date) && this.hours[WEEKDAYS[d.weekday - 1]!] != null;
+      this.businessCache.set(date, open);
+    }
+    return open;
   }
 
-  /** The same local time on the next business day after the instant's day (a Friday 16:00 change → Monday 16:00). */
-  oneBusinessDayAfter(ms: number): number {
-    let d = DateTime.fromMillis(ms, { zone: this.timeZone });
-    for (let i = 0; i < 60; i++) {
-      d = d.plus({ days: 1 });
-      if (this.isBusinessDay(d.toISODate()!)) return d.toMillis();
+  /** How many calendar days after `date` the next business day is (1 for a Monday–Thursday of an open week). */
+  private daysToNextBusinessDay(date: string): number {
+    let n = this.nextBusinessCache.get(date);
+    if (n === undefined) {
+      const start = Date.parse(`${date}T12:00:00Z`);
+      n = 1;
+      while (n < 60 && !this.isBusinessDay(new Date(start + n * 86_400_000).toISOString().slice(0, 10))) n++;
+      this.nextBusinessCache.set(date, n);
     }
-    return d.toMillis();
+    return n;
+  }
+
+  /**
+   * The zone's offset from UTC at an instant (ms). Cached per UTC day: a day whose offset is the
+   * same at its start and its end has it all day; only the day of a clock change asks per instant.
+   */
+  offsetAt(ms: number): number {
+    const utcDay = Math.floor(ms / 86_400_000);
+    let offset = this.offsetCache.get(utcDay);
+    if (offset === undefined) {
+      const first = this.exactOffset(utcDay * 86_400_000);
+      offset = first === this.exactOffset((utcDay + 1) * 86_400_000 - 1) ? first : Number.NaN;
+      this.offsetCache.set(utcDay, offset);
+    }
+    return Number.isNaN(offset) ? this.exactOffset(ms) : offset;
+  }
+
+  private exactOffset(ms: number): number {
+    return DateTime.fromMillis(ms, { zone: this.timeZone }).offset * 60_000;
+  }
+
+  /**
+   * The same local time on the next business day after the instant's day (a Friday 16:00 change →
+   * Monday 16:00). Across a clock change the wall-clock time is kept: 09:00 CST Saturday → 09:00 CDT Monday.
+   */
+  oneBusinessDayAfter(ms: number): number {
+    const days = this.daysToNextBusinessDay(this.dayOf(ms));
+    const naive = ms + days * 86_400_000;
+    const shifted = naive + this.offsetAt(ms) - this.offsetAt(naive);
+    // A wall time that does not exist that day (skipped by the change) moves on by the gap, as luxon does.
+    return this.offsetAt(shifted) === this.offsetAt(naive) ? shifted : naive + this.offsetAt(ms) - this.offsetAt(shifted);
   }
 
   /** Every day from `from` to `to` inclusive. */
