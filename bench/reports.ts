@@ -3,7 +3,7 @@
 // insurer, and the whole shop report, each timed end to end; beside counting the same repairs
 // with one SQL count in the same run. Rows are bulk-inserted straight into the tables (through
 // the API 50,000 check-ins would take most of an hour). BENCH_ROS (50,000) sets the size,
-// BENCH_REPORT_ROUNDS (5) the timed rounds of each, after one warm-up.
+// BENCH_REPORT_ROUNDS (3) the timed rounds of each, after one warm-up.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,7 @@ const HOUR = 3_600_000;
 
 export async function runReportsBench(total = 50_000): Promise<ReportsBenchResult> {
   const started = performance.now();
-  const rounds = Number(process.env.BENCH_REPORT_ROUNDS ?? 5);
+  const rounds = Number(process.env.BENCH_REPORT_ROUNDS ?? 3);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-reports-'));
   const ws = await openWorkspaceDb(path.join(dir, 'bench.sqlite'));
   try {

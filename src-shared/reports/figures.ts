@@ -173,7 +173,8 @@ export interface Scorecard {
 /** The label for repairs with no insurer on them. */
 export const NO_INSURER = 'Customer pay';
 
-const COUNTED_OUT = (m: MessageFact) => m.direction === 'out' && !['draft', 'refused', 'failed'].includes(m.status ?? '');
+const NOT_SENT = new Set(['draft', 'refused', 'failed']);
+const COUNTED_OUT = (m: MessageFact) => m.direction === 'out' && !NOT_SENT.has(m.status ?? '');
 
 interface Prepared {
   facts: ReportFacts;
@@ -185,6 +186,9 @@ interface Prepared {
   csi: Map<string, CsiFact>;
   messages: Map<string, Array<MessageFact & { ms: number }>>;
   portal: Map<string, PortalCountFact[]>;
+  exceptions: Map<string, ExceptionFact[]>;
+  /** Repair ids per insurer name (as scorecards name them). */
+  byInsurer: Map<string, string[]>;
 }
 
 function ms(iso: string | null | undefined): number {
@@ -230,7 +234,11 @@ export function prepareFacts(facts: ReportFacts): Prepared {
   for (const list of messages.values()) list.sort((a, b) => a.ms - b.ms);
   const portal = new Map<string, PortalCountFact[]>();
   for (const p of facts.portal) push(portal, p.roId, p);
-  return { facts, calendar, repairs: new Map(facts.repairs.map((r) => [r.id, r])), events, delivered, lastPromise, csi, messages, portal };
+  const exceptions = new Map<string, ExceptionFact[]>();
+  for (const x of facts.exceptions) push(exceptions, x.roId, x);
+  const byInsurer = new Map<string, string[]>();
+  for (const r of facts.repairs) push(byInsurer, r.insurer?.trim() || NO_INSURER, r.id);
+  return { facts, calendar, repairs: new Map(facts.repairs.map((r) => [r.id, r])), events, delivered, lastPromise, csi, messages, portal, exceptions, byInsurer };
 }
 
 function average(values: number[]): number | null {
@@ -327,6 +335,8 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
     return b;
   };
   for (const d of days) bucket(d);
+  // The repairs the insurer and staff filter keep; every loop below walks only these.
+  const ids = (query.insurer != null ? (p.byInsurer.get(query.insurer) ?? []) : facts.repairs.map((r) => r.id)).filter((id) => matches(p.repairs.get(id), query));
 
   // Repairs delivered in the period.
   const keysToKeys: number[] = [];
@@ -349,9 +359,10 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
     return s;
   };
 
-  for (const [roId, deliveredMs] of p.delivered) {
+  for (const roId of ids) {
+    const deliveredMs = p.delivered.get(roId);
     const r = p.repairs.get(roId);
-    if (!matches(r, query) || !r) continue;
+    if (deliveredMs === undefined || !r) continue;
     const day = calendar.dayOf(deliveredMs);
     if (day < query.from || day > query.to) continue;
     delivered += 1;
@@ -425,8 +436,9 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
   // Stage changes in the period, each followed (or not) by an update to the customer within one business day.
   let stageChanges = 0;
   let followedUp = 0;
-  for (const [roId, events] of p.events) {
-    if (!matches(p.repairs.get(roId), query)) continue;
+  for (const roId of ids) {
+    const events = p.events.get(roId);
+    if (!events) continue;
     const out = (p.messages.get(roId) ?? []).filter(COUNTED_OUT);
     for (let i = 1; i < events.length; i++) {
       const e = events[i]!;
@@ -444,8 +456,9 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
   const firstResponses: number[] = [];
   let unanswered = 0;
   let answeredMessages = 0;
-  for (const [roId, list] of p.messages) {
-    if (!matches(p.repairs.get(roId), query)) continue;
+  for (const roId of ids) {
+    const list = p.messages.get(roId);
+    if (!list) continue;
     let waiting: { ms: number; counted: boolean } | null = null;
     for (const m of list) {
       const counted = inRange(m.ms);
@@ -478,9 +491,9 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
 
   // Exceptions opened in the period, by delay reason.
   const byReason = new Map<string, number>();
-  for (const x of facts.exceptions) {
+  for (const x of ids.flatMap((id) => p.exceptions.get(id) ?? [])) {
     const t = ms(x.openedAt);
-    if (Number.isNaN(t) || !inRange(t) || !matches(p.repairs.get(x.roId), query)) continue;
+    if (Number.isNaN(t) || !inRange(t)) continue;
     const reason = x.reason && isDelayReason(x.reason) ? x.reason : 'other';
     byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
   }
@@ -490,9 +503,10 @@ export function computeFigures(input: ReportFacts | Prepared, query: ReportQuery
   let qrScans = 0;
   const fromMs = Date.parse(`${query.from}T00:00:00Z`) - DAY;
   const toMs = Date.parse(`${query.to}T00:00:00Z`) + 2 * DAY;
-  for (const [roId, counts] of p.portal) {
+  for (const roId of ids) {
+    const counts = p.portal.get(roId);
     const r = p.repairs.get(roId);
-    if (!matches(r, query) || !r) continue;
+    if (!counts || !r) continue;
     const inAt = ms(r.checkedInAt);
     const end = p.delivered.get(roId) ?? ms(r.closedAt);
     if (Number.isNaN(inAt) || inAt >= toMs || (!Number.isNaN(end) && end < fromMs)) continue;
