@@ -75,7 +75,7 @@ describe('reports at the desk', () => {
     for (const words of ['Lakeside Collision', 'Scorecard for Acme Mutual', 'Scorecard for Cobalt Casualty', '4.53', '95 %', '17.5'.replace('17.5', '18 %'), 'Waiting for parts']) {
       expect(text).toContain(words);
     }
-    const pages = renderPages(bytes, '/tmp/shots-figures', 'scorecards', 80);
+    const pages = renderPages(bytes, '/tmp/shots-figures', 'pdf-scorecards', 80);
     expect(pages).toHaveLength(3);
     const one: ReportExport = await t.call('report-export', { ...MARCH, insurer: 'Birch Insurance', format: 'pdf', view: 'scorecards' });
     expect(one.fileName).toBe('lakeside-collision-scorecard-birch-insurance-2026-03-01-to-2026-03-31.pdf');
@@ -85,7 +85,7 @@ describe('reports at the desk', () => {
     const reportText = pdfText(Buffer.from(report.base64, 'base64'));
     expect(reportText).toContain('Where cars wait');
     expect(reportText).toContain('Estimate: min(');
-    renderPages(Buffer.from(report.base64, 'base64'), '/tmp/shots-figures', 'report', 80);
+    renderPages(Buffer.from(report.base64, 'base64'), '/tmp/shots-figures', 'pdf-report', 80);
   });
 
   it('Settings › Reports fills defaults, keeps a change and refuses a bad value by name', async () => {
