@@ -21,7 +21,9 @@
 // esign — sealing a
 // signed 3-page document with its signature page and certificate beside rendering it unsealed with
 // pdfkit, see bench/esign-seal.ts, which reads BENCH_ESIGN_DOCS); providers — a work provider's
-// lookup by plate across 200 shops × 2,000 ROs beside a primary-key read, see bench/provider-lookup.ts).
+// lookup by plate across 200 shops × 2,000 ROs beside a primary-key read, see bench/provider-lookup.ts;
+// reports — insurer scorecards and the shop report for 12 months over BENCH_ROS repairs beside
+// counting them, see bench/reports.ts, which reads BENCH_REPORT_ROUNDS).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,13 +42,14 @@ import { type ProviderLookupBenchResult, providerLookupSummaryLines, runProvider
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
+import { type ReportsBenchResult, reportsSummaryLines, runReportsBench } from './reports.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
   let mailCatchUp: MailCatchUpBenchResult | null = null;
   let drafting: DraftingBenchResult | null = null;
   let scheduling: SchedulingBenchResult | null = null;
+  let reports: ReportsBenchResult | null = null;
   let esign: EsignSealBenchResult | null = null;
   let providers: ProviderLookupBenchResult | null = null;
   try {
@@ -186,6 +190,11 @@ async function main(): Promise<void> {
       console.log(`\n[providers] a work provider's lookup by plate across 200 shops × 2,000 ROs, beside a primary-key read (${seconds(started)} so far)`);
       providers = await runProviderLookupBench();
     }
+    // --- l. insurer scorecards and the shop report for a year, beside counting the same repairs
+    if (only.has('reports')) {
+      console.log(`\n[reports] scorecards and the shop report, 12 months over ${repairOrders.toLocaleString('en-US')} ROs, beside counting them (${seconds(started)} so far)`);
+      reports = await runReportsBench(repairOrders);
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -203,11 +212,12 @@ async function main(): Promise<void> {
     ...(scheduling ? [writeResult('scheduling', stamp, { ...header, benchmark: 'scheduling', result: scheduling })] : []),
     ...(esign ? [writeResult('esign-seal', stamp, { ...header, benchmark: 'esign-seal', result: esign })] : []),
     ...(providers ? [writeResult('provider-lookup', stamp, { ...header, benchmark: 'provider-lookup', result: providers })] : []),
+    ...(reports ? [writeResult('reports', stamp, { ...header, benchmark: 'reports', result: reports })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -229,6 +239,7 @@ async function main(): Promise<void> {
   if (scheduling) for (const line of schedulingSummaryLines(scheduling)) console.log(line);
   if (esign) for (const line of esignSealSummaryLines(esign)) console.log(line);
   if (providers) for (const line of providerLookupSummaryLines(providers)) console.log(line);
+  if (reports) for (const line of reportsSummaryLines(reports)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

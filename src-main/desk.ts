@@ -35,6 +35,7 @@ import { csiHandlers } from './csi/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
 import { providerHandlers } from './providers/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
+import { reportHandlers } from './reports/reports.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
 
 export interface DeskOptions {
@@ -108,6 +109,7 @@ export class Desk implements DeskContext {
       demoHandlers,
       callHandlers,
       providerHandlers,
+      reportHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

@@ -19,6 +19,7 @@ import { TextNotifications } from './texts/TextNotifications.js';
 import { CallNotifications } from './calls/CallNotifications.js';
 import { CallsReport } from './calls/CallsReport.js';
 import { FollowUpCount, FollowUps, LowScoreAlert } from './csi/FollowUps.js';
+import { ReportsScreen } from './reports/ReportsScreen.js';
 
 export interface AppProps {
   api: BaylineApi;
@@ -33,6 +34,7 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
   { screen: 'texts', label: 'Texts inbox' },
   { screen: 'calls', label: 'Calls' },
   { screen: 'follow-ups', label: 'Follow-ups' },
+  { screen: 'reports', label: 'Reports' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -88,6 +90,8 @@ export function App({ api, connection }: AppProps) {
   );
 
   const linkDown = link === 'reconnecting' || link === 'no-key';
+  // Reports name staff and compare insurers: the owner and managers only (the desk refuses others too).
+  const canSeeReports = atDesk?.role === 'owner' || atDesk?.role === 'manager';
   const ready = link !== 'no-key';
 
   return (
@@ -96,7 +100,7 @@ export function App({ api, connection }: AppProps) {
         <header className="shop-bar">
           <h1>{shop.data?.name ?? 'Bayline'}</h1>
           <nav aria-label="Screens" className="tabs">
-            {TABS.map((t) => (
+            {TABS.filter((t) => t.screen !== 'reports' || canSeeReports).map((t) => (
               <button
                 key={t.screen}
                 type="button"
@@ -155,6 +159,7 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'texts' ? <TextInbox /> : null}
             {screen.name === 'calls' ? <CallsReport /> : null}
             {screen.name === 'follow-ups' ? <FollowUps /> : null}
+            {screen.name === 'reports' && canSeeReports ? <ReportsScreen /> : null}
           </div>
         ) : null}
         {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}

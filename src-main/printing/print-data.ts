@@ -88,7 +88,7 @@ export async function gatherPrintData(ctx: HandlerContext, roId: string, kind: P
 const logos = new Map<string, Buffer>();
 
 /** The shop's logo as a PNG of at most 600 px (pdfkit embeds JPEG and PNG only; a WebP logo is converted). */
-async function logoImage(dataDir: string, hash: string | null): Promise<Buffer | null> {
+export async function logoImage(dataDir: string, hash: string | null): Promise<Buffer | null> {
   if (!hash || !(await hasLocalBlob(dataDir, hash))) return null;
   let png = logos.get(hash);
   if (!png) {

@@ -15,6 +15,7 @@ import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
+import { ReportSettings } from '../reports/ReportSettings.js';
 import { AppointmentSettings } from '../scheduling/AppointmentSettings.js';
 import { AfterRepairSettings } from '../csi/AfterRepairSettings.js';
 import { DraftingSettings } from '../drafting/DraftingSettings.js';
@@ -177,6 +178,7 @@ export function Settings() {
           <TextSettings />
           <AfterRepairSettings />
           <CallSettings />
+          <ReportSettings />
           <DraftingSettings />
 
           <MailSettings />

@@ -13,6 +13,7 @@ export type Screen =
   | { name: 'texts' }
   | { name: 'calls' }
   | { name: 'follow-ups' };
+  | { name: 'reports' };
 
 export interface DeskContextValue {
   api: BaylineApi;

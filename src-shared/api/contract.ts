@@ -41,6 +41,7 @@ import { CALL_API } from '../calls/api.js';
 import { SCHEDULING_API } from '../scheduling/desk-api.js';
 import { PROVIDER_API } from '../providers/desk-api.js';
 import { CSI_API } from '../csi/desk-api.js';
+import { REPORT_API } from '../reports/api.js';
 import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
 import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
@@ -472,6 +473,8 @@ export const API = {
   // ---- work providers (issue 19): Settings › Work providers, "share with insurer".
   ...PROVIDER_API,
   ...CSI_API,
+  // ---- reports and insurer scorecards (issues 18 and 20): owner and manager only.
+  ...REPORT_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;
