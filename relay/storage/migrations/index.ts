@@ -17,12 +17,13 @@ import { postgresOperator005, sqliteOperator005 } from './005-mail-providers.js'
 import { postgresOperator006, sqliteOperator006 } from './006-ai-usage.js';
 import { postgresOperator007, sqliteOperator007 } from './007-esign-keys.js';
 import { postgresOperator008, sqliteOperator008 } from './008-esign-codes.js';
+import { postgresOperator013, sqliteOperator013 } from './013-groups.js';
 import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export type { PostgresMigration, SqliteMigration } from './types.js';
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008, sqliteOperator013];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008, postgresOperator013];
 
 // Workspace versions come from the shared list (src-shared/schema/versions.ts): every version that
 // is not desk-only, under the number the relay records for it (1, 2, 3 for the released 1, 3, 5;
