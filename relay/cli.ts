@@ -2,6 +2,7 @@
 // (workspaces, pairing codes, devices) and the command that runs the relay server.
 // Storage: `--db postgres://…` (or BAYLINE_RELAY_DB, which keeps a password out of `ps`) for
 // PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
@@ -9,6 +10,7 @@ import { issuePairingCode } from './pairing.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
 import { MailConfigError, readMailConfig } from './email/config.js';
 import { DraftingConfigError, readDraftingConfig } from './drafting/config.js';
+import { GroupError } from './groups/group-records.js';
 import { NumberError, provisionNumber, refreshTenDlc, searchNumbers } from './sms/numbers.js';
 import { StorageTooNewError } from './storage/migrations/index.js';
 import { PROVIDER_API_COMMANDS, PROVIDER_API_USAGE, ProviderApiCommandError, runProviderApiCommand } from './provider-api/cli-commands.js';
@@ -53,6 +55,13 @@ ${PROVIDER_API_USAGE}
   npm run relay -- provider list        list the work providers and their people
   npm run relay -- provider unlock --email EMAIL
                                         let someone locked after 20 wrong passwords sign in again
+  npm run relay -- group create --slug SLUG --name NAME [--primary #RRGGBB] [--accent #RRGGBB] [--logo FILE.png]
+                                        a group of shops; its public page is /g/SLUG
+  npm run relay -- group add --group SLUG --workspace SLUG
+                                        list a shop on the group's page (in the order added)
+  npm run relay -- group admin --group SLUG --workspace SLUG --role owner|manager
+                                        that shop's owners or managers see the group's reports
+  npm run relay -- group list           every group, its locations and admins
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 
@@ -170,6 +179,11 @@ async function main(argv: string[]): Promise<number> {
       person: { type: 'string' },
       admin: { type: 'boolean' },
       file: { type: 'string' },
+      group: { type: 'string' },
+      role: { type: 'string' },
+      primary: { type: 'string' },
+      accent: { type: 'string' },
+      logo: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -182,9 +196,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook' || command === 'group';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'serve', ...PROVIDER_API_COMMANDS];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'group create', 'group add', 'group admin', 'group list', 'serve', ...PROVIDER_API_COMMANDS];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -230,6 +244,47 @@ async function main(argv: string[]): Promise<number> {
         const ws = await storage.createWorkspace({ slug: values.slug!, name: values.name! });
         console.log(`Created workspace ${ws.name} (${ws.slug}), id ${ws.id}.`);
         console.log(`Pair its first desk: npm run relay -- pair --workspace ${ws.slug}`);
+        return 0;
+      }
+
+      case 'group create': {
+        if (!values.slug || !values.name) throw new UsageError('A new group needs --slug SLUG and --name NAME.');
+        let logo: { type: string; bytes: Buffer } | null = null;
+        if (values.logo) {
+          const bytes = fs.readFileSync(values.logo);
+          const type = bytes.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) ? 'image/png' : bytes[0] === 0xff && bytes[1] === 0xd8 ? 'image/jpeg' : null;
+          if (!type) throw new UsageError(`--logo takes a PNG or JPEG file; ${values.logo} is neither.`);
+          logo = { type, bytes };
+        }
+        const group = await storage.groups.create({ slug: values.slug, name: values.name, colorPrimary: values.primary ?? null, colorAccent: values.accent ?? null, logo });
+        console.log(`Created group ${group.name} (${group.slug}). Its page: <public URL>/g/${group.slug}`);
+        console.log(`Add a shop: npm run relay -- group add --group ${group.slug} --workspace SLUG`);
+        return 0;
+      }
+
+      case 'group add':
+      case 'group admin': {
+        if (!values.group) throw new UsageError('Say which group with --group SLUG (see: group list).');
+        const ws = await requireWorkspace(storage, values.workspace);
+        if (full === 'group add') {
+          await storage.groups.addMember(values.group, ws.id);
+          console.log(`${ws.name} (${ws.slug}) is a location of ${values.group}.`);
+        } else {
+          if (!values.role) throw new UsageError('Say which role with --role owner or --role manager.');
+          await storage.groups.addAdmin(values.group, ws.id, values.role);
+          console.log(`The ${values.role}s of ${ws.name} (${ws.slug}) see the reports of ${values.group}.`);
+        }
+        return 0;
+      }
+
+      case 'group list': {
+        const groups = await storage.groups.list();
+        if (groups.length === 0) {
+          console.log('No groups yet. Make one: npm run relay -- group create --slug SLUG --name NAME');
+          return 0;
+        }
+        const workspaces = new Map((await storage.listWorkspaces()).map((w) => [w.id, w.slug]));
+        console.log(table([['GROUP', 'NAME', 'LOCATIONS', 'ADMINS'], ...groups.map((g) => [g.slug, g.name, g.members.map((id) => workspaces.get(id) ?? id).join(', ') || '—', g.admins.map((a) => `${workspaces.get(a.workspaceId) ?? a.workspaceId}:${a.role}`).join(', ') || '—'])]));
         return 0;
       }
 
@@ -433,7 +488,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError) {
       console.error(err.message);
       process.exit(1);
     }

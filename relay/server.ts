@@ -16,6 +16,7 @@ import { mailPlugin } from './email/mail-plugin.js';
 import { hideDraftingSecrets, type DraftingConfig } from './drafting/config.js';
 import { DraftService, type DraftServiceOptions } from './drafting/draft-service.js';
 import { draftingPlugin } from './drafting/drafting-plugin.js';
+import { groupsPlugin } from './groups/groups-plugin.js';
 import { MailService, type MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
@@ -211,6 +212,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
     : null;
   await app.register(draftingPlugin, { service: drafting });
+  await app.register(groupsPlugin);
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(accountsPlugin, { ...options.accounts, sms });

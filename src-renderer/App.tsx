@@ -154,7 +154,7 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'board' ? <Board stale={linkDown} /> : null}
             {screen.name === 'check-in' ? <CheckIn key={screen.appointmentId ?? ''} appointmentId={screen.appointmentId} /> : null}
             {screen.name === 'calendar' ? <Calendar /> : null}
-            {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} /> : null}
+            {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} draftMilestone={screen.draftMilestone} /> : null}
             {screen.name === 'settings' ? <Settings /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}
             {screen.name === 'calls' ? <CallsReport /> : null}

@@ -115,4 +115,31 @@ describe('a milestone move offers a draft to the customer', () => {
     await offer.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('a board drag to Completed offers the draft too; pressing it opens the repair with the draft streaming into its text box', async () => {
+    const second = await call<RepairOrderDetail>(desk, 'ro-check-in', {
+      customer: { firstName: 'Sam', lastName: 'Ortiz', mobile: '(512) 555-0190' },
+      vehicle: { year: 2020, make: 'Toyota', model: 'Camry' },
+      promisedDate: '2037-12-05',
+    });
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    const card = page.getByRole('button', { name: `RO ${second.roNumber}`, exact: true });
+    await card.waitFor();
+    const asked = fake.requests.length;
+    await card.dragTo(page.getByRole('region', { name: 'Completed' }));
+    const offer = page.getByRole('group', { name: 'Tell the customer' });
+    await offer.getByText(new RegExp(`RO ${second.roNumber} is at Completed: a moment Sam Ortiz will want to hear about`)).waitFor();
+    await screenshot(page, 'drafting-milestone-board-offer');
+    expect(fake.requests).toHaveLength(asked);
+
+    await offer.getByRole('button', { name: 'Draft a message to the customer' }).click();
+    await page.getByRole('heading', { name: `RO ${second.roNumber} · Sam Ortiz` }).waitFor();
+    const composer = page.getByRole('region', { name: 'Text Sam' });
+    await composer.getByRole('group', { name: 'Draft facts' }).getByText('Draft by fake-openai / fake-drafter.').waitFor();
+    expect(await composer.getByLabel(/^Text to/).inputValue()).toBe('Hi Sam, this is Lakeside Collision. Your 2020 Toyota Camry is at Completed. We expect it ready December 5.');
+    expect(JSON.stringify(fake.requests.at(-1)!.body.messages)).toContain('Completed');
+    // Still only drafts: nothing approved, nothing waiting to go out.
+    expect(outgoing().map((m) => [m.status, m.approved_by])).toEqual([['draft', null], ['draft', null]]);
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -25,6 +25,8 @@ describe('the relay\'s drafting settings', () => {
       timeoutMs: 30_000,
       firstTokenMs: 10_000,
       maxRetries: 2,
+      api: 'openai',
+      structuredOutput: true,
     });
     expect(DEFAULT_MONTHLY_TOKENS).toBe(2_000_000);
   });

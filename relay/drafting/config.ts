@@ -24,11 +24,16 @@ export interface DraftingConfig {
   firstTokenMs: number;
   /** Tries again after a 429 or a 5xx, only before any text was streamed. */
   maxRetries: number;
+  /** Which API the endpoint speaks: OpenAI's chat completions (default) or Anthropic's Messages. */
+  api?: 'openai' | 'anthropic';
+  /** Ask for the JSON-schema answer (body, facts used, unsure); off for servers without it. Default on. */
+  structuredOutput?: boolean;
 }
 
 const KEYS = [
   'BAYLINE_AI_BASE_URL', 'BAYLINE_AI_API_KEY', 'BAYLINE_AI_MODEL', 'BAYLINE_AI_PROVIDER',
   'BAYLINE_AI_MONTHLY_TOKENS', 'BAYLINE_AI_TIMEOUT_MS', 'BAYLINE_AI_FIRST_TOKEN_MS', 'BAYLINE_AI_MAX_RETRIES',
+  'BAYLINE_AI_API', 'BAYLINE_AI_STRUCTURED',
 ] as const;
 
 export const DEFAULT_MONTHLY_TOKENS = 2_000_000;
@@ -40,6 +45,7 @@ export class DraftingConfigError extends Error {}
 export function providerOf(baseUrl: string): string {
   const url = new URL(baseUrl);
   if (url.hostname === 'api.openai.com') return 'openai';
+  if (url.hostname === 'api.anthropic.com') return 'anthropic';
   if (url.hostname.endsWith('.openai.azure.com') || url.hostname.endsWith('.cognitiveservices.azure.com')) return 'azure-openai';
   if (url.port === '11434') return 'ollama';
   return url.host;
@@ -68,6 +74,12 @@ export function readDraftingConfig(env: NodeJS.ProcessEnv = process.env, file?: 
   if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) throw new DraftingConfigError(`BAYLINE_AI_BASE_URL must be a web address such as https://api.openai.com/v1, not "${baseUrl.slice(0, 60)}".`);
   const apiKey = get('BAYLINE_AI_API_KEY');
   const provider = get('BAYLINE_AI_PROVIDER') ?? providerOf(baseUrl);
+  const apiText = (get('BAYLINE_AI_API') ?? (provider === 'anthropic' ? 'anthropic' : 'openai')).toLowerCase();
+  if (apiText !== 'openai' && apiText !== 'anthropic') throw new DraftingConfigError(`BAYLINE_AI_API must be "openai" (any OpenAI-compatible server) or "anthropic" (Anthropic's Messages API), not "${apiText.slice(0, 40)}".`);
+  const api = apiText;
+  if (!apiKey && api === 'anthropic') throw new DraftingConfigError('BAYLINE_AI_API_KEY is needed for Anthropic.');
+  const structuredText = (get('BAYLINE_AI_STRUCTURED') ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(structuredText)) throw new DraftingConfigError(`BAYLINE_AI_STRUCTURED must be "on" or "off", not "${structuredText.slice(0, 40)}".`);
   if (!apiKey && (provider === 'openai' || provider === 'azure-openai')) {
     throw new DraftingConfigError(`BAYLINE_AI_API_KEY is needed for ${provider === 'openai' ? 'OpenAI' : 'Azure OpenAI'}: only a server you run yourself (Ollama, vLLM, llama.cpp) works without a key.`);
   }
@@ -91,6 +103,8 @@ export function readDraftingConfig(env: NodeJS.ProcessEnv = process.env, file?: 
     timeoutMs,
     firstTokenMs,
     maxRetries,
+    api,
+    structuredOutput: api === 'openai' && ['on', 'true', '1'].includes(structuredText),
   });
 }
 

@@ -122,12 +122,17 @@ export const draftingPlugin: FastifyPluginAsync<DraftingPluginOptions> = async (
     if (!reserved.ok) return reply.code(402).send({ error: 'budget', message: reserved.line.message });
 
     const controller = new AbortController();
-    // The desk hung up: stop asking the model.
+    let began = false;
+    // The desk hung up: stop asking the model. A draft that never began (the desk left before the
+    // answer was read) gives its whole reservation back; one that began settles it itself.
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (reply.raw.writableFinished) return;
+      controller.abort();
+      if (!began) void service.release(reserved.reservation).catch((err: unknown) => req.log.error({ err: { message: (err as Error).message } }, 'drafting reservation not released'));
     });
     const lines = service.draft(auth.workspace.id, body.context as DraftContext, controller.signal, reserved.reservation);
     async function* ndjson() {
+      began = true;
       for await (const line of lines) yield `${JSON.stringify(line satisfies DraftStreamLine)}\n`;
     }
     return reply.code(200).type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(ndjson()));

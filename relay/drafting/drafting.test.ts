@@ -13,7 +13,8 @@ import { bearer } from '../../src-shared/sync/protocol.js';
 import { relayLoggerOptions } from '../server.js';
 import { monthOf } from '../storage/ai-usage-records.js';
 import { type Engine, eventually } from '../testing/sync-fixture.js';
-import { QUOTED_END, QUOTED_START } from './prompt.js';
+import { RESERVED_OUTPUT_TOKENS } from './draft-service.js';
+import { buildDraftMessages, QUOTED_END, QUOTED_START } from './prompt.js';
 import { type DraftingShop, draftText, INJECTION, sampleContext, startDraftingShop } from './testing.js';
 
 describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (engine) => {
@@ -139,27 +140,63 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     expect(r.lines).toEqual([{ type: 'error', code: 'provider-error', message: expect.stringMatching(/\(500\)/) }]);
   });
 
-  it('stops asking the model when the desk hangs up, and still counts what was written', async () => {
+  it('stops asking the model when the desk hangs up, and settles its reservation: charged for what streamed, or released', async () => {
     s = await startDraftingShop(engine, { fake: { chunkMs: 80, wordsPerChunk: 1 } });
-    const controller = new AbortController();
     const context = sampleContext();
-    const res = await fetch(`${s.fixture.relay.url}/drafting/draft`, {
-      method: 'POST',
-      headers: { authorization: s.authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ channel: 'sms', recipient: 'customer', context }),
-      signal: controller.signal,
-    });
-    const reader = res.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'delta' });
-    controller.abort();
+    const promptTokens = Math.ceil(buildDraftMessages(context, { structured: true }).reduce((n, m) => n + m.content.length, 0) / 4);
+    const month = monthOf(new Date());
+    const hangUpAfter = async (lines: number) => {
+      const controller = new AbortController();
+      const res = await fetch(`${s!.fixture.relay.url}/drafting/draft`, {
+        method: 'POST',
+        headers: { authorization: s!.authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'sms', recipient: 'customer', context }),
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      if (lines > 0) {
+        const first = new TextDecoder().decode((await reader.read()).value);
+        expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'delta' });
+      }
+      controller.abort();
+    };
+
+    // Mid-draft: the month keeps the prompt and the words that streamed, not the reservation's 500.
+    await hangUpAfter(1);
     await eventually('the model\'s answer cut off', async () => s!.fake.closedEarly === 1);
-    const usage = await eventually('the cut draft counted', async () => {
-      const u = await s!.fixture.storage.aiUsage.get(s!.fixture.workspace.id, monthOf(new Date()));
-      return u.requests === 1 ? u : undefined;
+    const cut = await eventually('the cut draft settled', async () => {
+      const u = await s!.fixture.storage.aiUsage.get(s!.fixture.workspace.id, month);
+      return u.outputTokens > 0 ? u : undefined;
     });
-    expect(usage.outputTokens).toBeGreaterThan(0);
+    expect(cut).toMatchObject({ requests: 1, inputTokens: promptTokens });
+    expect(cut.outputTokens).toBeLessThan(RESERVED_OUTPUT_TOKENS / 10);
     expect(s.fake.requests).toHaveLength(1);
+
+    // Before the first word (the model stalls): the reservation is given back whole.
+    s.fake.next({ kind: 'stall', ms: 10_000 });
+    await hangUpAfter(0);
+    await eventually('the stalled request cut off', async () => s!.fake.requests.length === 2);
+    const released = await eventually('the reservation released', async () => {
+      const u = await s!.fixture.storage.aiUsage.get(s!.fixture.workspace.id, month);
+      return u.requests === 2 && u.inputTokens === cut.inputTokens ? u : undefined;
+    });
+    expect(released.outputTokens).toBe(cut.outputTokens);
+  });
+
+  it('streams the structured answer\'s text with the facts the model used, and refuses an answer that is not the draft\'s JSON', async () => {
+    s = await startDraftingShop(engine);
+    const good = await s.draft();
+    expect(s.fake.requests[0]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'bayline_draft', strict: true } });
+    // The composer gets the words, never the JSON around them.
+    expect(draftText(good.lines)).toBe('Hi Zoë, this is Lakeside Collision. Your 2021 Honda Civic is at Body Work. We expect it ready December 11. Parts delayed: we\'ll check and get back to you today.');
+    expect(good.lines.filter((l) => l.type === 'delta').length).toBeGreaterThan(3);
+    expect(good.lines.at(-1)).toMatchObject({ type: 'done', unsure: true, factsUsed: ['Body Work', '2021 Honda Civic', 'December 11'] });
+
+    s.fake.next({ kind: 'invalid-structured' });
+    const bad = await s.draft();
+    expect(bad.status).toBe(200);
+    expect(bad.lines.at(-1)).toEqual({ type: 'error', code: 'invalid-answer', message: expect.stringMatching(/not a usable draft \(the answer is not JSON\)\. Nothing was sent/) });
   });
 
   it('lets only one of several drafts asked at the same moment take the last of the month\'s budget', async () => {

@@ -24,7 +24,7 @@ afterEach(async () => {
   model = undefined;
 });
 
-describe.each<Engine>(['sqlite'])('drafts never send themselves (relay on %s)', (engine) => {
+describe.each<Engine>(['sqlite', 'postgres'])('drafts never send themselves (relay on %s)', (engine) => {
   it('composer Draft, Draft reply, the milestone offer and mail drafts all stay drafts until a person sends one', async () => {
     model = new FakeOpenAI({ apiKey: 'sk-fake-never-sends-00000000', chunkMs: 0 });
     await model.start();

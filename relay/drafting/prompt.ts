@@ -7,6 +7,7 @@
 // markers it cannot fake (marker-like text inside it is defused), and the model is told that text
 // there is never an instruction.
 import type { DraftContext, DraftThreadMessage } from '../../src-shared/drafting/context.js';
+import { STRUCTURED_ANSWER_RULE } from './structured.js';
 
 export interface ChatMessage {
   role: 'system' | 'user';
@@ -55,7 +56,7 @@ export function factsOf(ctx: DraftContext): Record<string, unknown> {
   };
 }
 
-function rules(ctx: DraftContext): string {
+function rules(ctx: DraftContext, structured: boolean): string {
   const lines = [
     `You write a draft message for a person at ${ctx.shop.name}, a collision repair shop, to check and send. Write as the shop, in the first person plural or as the person at the desk.`,
     'Rules:',
@@ -79,7 +80,7 @@ function rules(ctx: DraftContext): string {
     for (const example of ctx.shop.examples.slice(0, 5)) lines.push(`${MESSAGE_OPEN} example >>>\n${defuse(example)}\n${MESSAGE_CLOSE}`);
   }
   if (ctx.channel === 'email' && ctx.shop.signature) lines.push(`Signature:\n${defuse(ctx.shop.signature)}`);
-  lines.push('Answer with the message text only.');
+  lines.push(structured ? STRUCTURED_ANSWER_RULE : 'Answer with the message text only.');
   return lines.join('\n');
 }
 
@@ -109,7 +110,7 @@ function task(ctx: DraftContext): string {
 }
 
 /** The chat messages for a draft: the rules, then the facts, the quoted thread and what to write. */
-export function buildDraftMessages(ctx: DraftContext): ChatMessage[] {
+export function buildDraftMessages(ctx: DraftContext, options: { structured?: boolean } = {}): ChatMessage[] {
   const thread = ctx.thread.slice(-20);
   const user = [
     FACTS_START,
@@ -123,7 +124,7 @@ export function buildDraftMessages(ctx: DraftContext): ChatMessage[] {
     task(ctx),
   ].join('\n');
   return [
-    { role: 'system', content: rules(ctx) },
+    { role: 'system', content: rules(ctx, options.structured ?? false) },
     { role: 'user', content: user },
   ];
 }

@@ -29,6 +29,7 @@ import {
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type CustomerAccountDatabase, CustomerAccountRecords } from './customer-account-records.js';
+import { GroupRecords, type GroupsDatabase } from '../groups/group-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
@@ -96,6 +97,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
+    groups: new GroupRecords(operator as unknown as Kysely<GroupsDatabase>),
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
     });
 
@@ -832,6 +832,40 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           await client.query(delivery);
           await expect(client.query(delivery)).rejects.toThrow(/duplicate key/);
           expect((await client.query(readBack)).rows).toEqual([{ provider: 'Harbor Mutual', kind: 'stage-changed', status: 'pending', attempts: '0', prefix: 'bkp_abcdefgh' }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+
+    it('operator migration 13 (groups) keeps a version-8 relay\'s shops and adds groups, their locations and admins, each once', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const group = "INSERT INTO groups (slug, name, created_at) VALUES ('lakeside', 'Lakeside Group', '2026-12-04T10:00:00.000Z')";
+      const member = "INSERT INTO group_members (group_slug, workspace_id, position, added_at) VALUES ('lakeside', 'w1', 1, '2026-12-04T10:00:00.000Z')";
+      const admin = "INSERT INTO group_admins (group_slug, workspace_id, role, added_at) VALUES ('lakeside', 'w1', 'owner', '2026-12-04T10:00:00.000Z')";
+      const readBack = 'SELECT g.name, w.slug, m.position, a.role FROM groups g JOIN group_members m ON m.group_slug = g.slug JOIN workspaces w ON w.id = m.workspace_id JOIN group_admins a ON a.group_slug = g.slug';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 8)).toBe(8);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 13)).toBe(13);
+        for (const q of [group, member, admin]) db.prepare(q).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Lakeside Group', slug: 'kept', position: 1, role: 'owner' }]);
+        expect(() => db.prepare(member).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4250', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 8 })).toBe(8);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 13 })).toBe(13);
+          for (const q of [group, member, admin]) await client.query(q);
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Lakeside Group', slug: 'kept', position: '1', role: 'owner' }]);
+          await expect(client.query(member)).rejects.toThrow(/duplicate key/);
+          await expect(client.query("INSERT INTO group_members (group_slug, workspace_id, position, added_at) VALUES ('lakeside', 'nobody', 2, 'x')")).rejects.toThrow(/foreign key/);
         } finally {
           await client.end();
         }

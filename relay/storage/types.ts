@@ -3,6 +3,7 @@
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
 import type { CustomerAccountRecords } from './customer-account-records.js';
+import type { GroupRecords } from '../groups/group-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
 import type { ProviderRecords } from '../providers/records.js';
@@ -52,6 +53,8 @@ export interface RelayStorage {
   readonly mail: MailRecords;
   /** Drafting: tokens and drafts per shop and month (relay/storage/ai-usage-records.ts). */
   readonly aiUsage: AiUsageRecords;
+  /** Groups of shops (multi-location, operator migration 13). */
+  readonly groups: GroupRecords;
   /** E-signature: each shop's sealing certificate, its key sealed (relay/storage/esign-key-records.ts). */
   readonly esignKeys: EsignKeyRecords;
   /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */

@@ -16,7 +16,7 @@ export const OVERALL_TIMEOUT_MS = 20_000;
 
 export type RelayDraft =
   | { ok: true; text: string; provider: string; model: string }
-  | { ok: false; reason: 'not-paired' | 'offline' | 'not-configured' | 'switched-off' | 'timeout' | 'rate-limited' | 'budget' | 'provider-error'; notice: string };
+  | { ok: false; reason: 'not-paired' | 'offline' | 'not-configured' | 'switched-off' | 'timeout' | 'rate-limited' | 'budget' | 'provider-error' | 'invalid-answer'; notice: string };
 
 export const NOTICES: Record<Exclude<RelayDraft, { ok: true }>['reason'], string> = {
   'not-paired': 'This desk is not connected to the shop\'s relay, so no model can write drafts; this one is from your templates.',
@@ -27,6 +27,7 @@ export const NOTICES: Record<Exclude<RelayDraft, { ok: true }>['reason'], string
   'rate-limited': 'The model is busy right now; this draft is from your templates. Try again in a minute.',
   budget: 'This month\'s drafting budget is used up; this draft is from your templates.',
   'provider-error': 'The model could not write a draft just now; this one is from your templates.',
+  'invalid-answer': 'The model\'s answer was not a usable draft; this one is from your templates.',
 };
 
 function fail(reason: Exclude<RelayDraft, { ok: true }>['reason']): RelayDraft {

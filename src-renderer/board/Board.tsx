@@ -3,6 +3,7 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RepairOrderSummary } from '../../src-shared/domain.js';
 import { type Stage, STAGE_LABELS, STAGES, stageIndex } from '../../src-shared/stages.js';
+import { isMilestoneStage } from '../../src-shared/drafting/milestones.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural, today } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
@@ -22,6 +23,8 @@ export function Board({ stale }: { stale: boolean }) {
   const [asking, setAsking] = useState<{ ro: RepairOrderSummary; stage: Stage; suggested: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<Stage | null>(null);
+  // After a drag or a key move to Supplement approved, Completed or Delivered: the offer to draft.
+  const [offer, setOffer] = useState<{ ro: RepairOrderSummary; stage: Stage } | null>(null);
   const focusAfterMove = useRef<{ id: string; stage: Stage } | null>(null);
 
   const ros = board.data;
@@ -56,6 +59,7 @@ export function Board({ stale }: { stale: boolean }) {
         void board.reload();
         announce(`RO ${ro.roNumber} moved to ${STAGE_LABELS[stage]}.`);
         setProblem(null);
+        setOffer(isMilestoneStage(stage) ? { ro, stage } : null);
         return null;
       } catch (err) {
         const text = `RO ${ro.roNumber} was not moved: ${messageOf(err)}`;
@@ -142,6 +146,22 @@ export function Board({ stale }: { stale: boolean }) {
         </p>
       </form>
       <Problem text={problem ?? (stale ? null : board.problem)} />
+      {offer ? (
+        <div className="panel milestone-offer" role="group" aria-label="Tell the customer">
+          <p>
+            RO {offer.ro.roNumber} is at <strong>{STAGE_LABELS[offer.stage]}</strong>: a moment {offer.ro.customerName} will want to hear about. The draft opens in the repair's
+            text box for you to read and edit; nothing is sent until you press Send.
+          </p>
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => go({ name: 'repair-order', id: offer.ro.id, draftMilestone: offer.stage })}>
+              Draft a message to the customer
+            </button>
+            <button type="button" onClick={() => setOffer(null)}>
+              Not now
+            </button>
+          </div>
+        </div>
+      ) : null}
       {ros.length === 0 ? (
         <div className="empty-board">
           <h2>No cars in the shop yet</h2>

@@ -24,7 +24,7 @@ import { isMilestoneStage } from '../../src-shared/drafting/milestones.js';
 import { EmailComposer } from '../mail/EmailComposer.js';
 import { LogCallButton } from '../calls/LogCallDialog.js';
 
-export function RepairOrderView({ id }: { id: string }) {
+export function RepairOrderView({ id, draftMilestone }: { id: string; draftMilestone?: Stage }) {
   const { api, go, shop } = useDesk();
   const live = useLive(api, () => api.call('ro-get', { id }), 'all', [id]);
   const activity = useLive(api, () => api.call('audit-list', { roId: id, limit: 100 }), ['audit_events'], [id]);
@@ -37,7 +37,8 @@ export function RepairOrderView({ id }: { id: string }) {
   const [unreadIds, setUnreadIds] = useState<Set<string>>(new Set());
   const [dateFormOpen, setDateFormOpen] = useState(false);
   // A move to a milestone stage offers a draft to the customer; pressing it asks the text composer.
-  const [milestone, setMilestone] = useState<{ stage: Stage; asked: MilestoneAsk | null } | null>(null);
+  // From the board's milestone offer: the draft is asked for as soon as the page opens.
+  const [milestone, setMilestone] = useState<{ stage: Stage; asked: MilestoneAsk | null } | null>(draftMilestone ? { stage: draftMilestone, asked: { stage: draftMilestone, n: 1 } } : null);
   // The promised date passes at the shop's midnight: the prompt appears without any edit.
   useShopDay(shop?.timeZone, () => void live.reload());
   useEffect(() => setDateFormOpen(false), [id]);

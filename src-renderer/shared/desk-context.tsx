@@ -3,12 +3,14 @@
 import { createContext, useContext } from 'react';
 import type { BaylineApi } from '../../src-shared/api/contract.js';
 import type { StaffMember, WorkspaceSettings } from '../../src-shared/domain.js';
+import type { Stage } from '../../src-shared/stages.js';
 
 export type Screen =
   | { name: 'board' }
   | { name: 'check-in'; appointmentId?: string }
   | { name: 'calendar' }
-  | { name: 'repair-order'; id: string }
+  /** `draftMilestone`: opened from the board's milestone offer, to draft that moment's text at once. */
+  | { name: 'repair-order'; id: string; draftMilestone?: Stage }
   | { name: 'settings' }
   | { name: 'texts' }
   | { name: 'calls' }

@@ -21,6 +21,9 @@ function whyShorterParts(text: string): string {
   return `${shown}${odd.length > 5 ? ' …' : ''} ${odd.length === 1 ? 'is' : 'are'} outside the plain texting alphabet, so each part holds 67 characters instead of 153.`;
 }
 
+/** Milestone asks already drafted (the ask object lives in the repair page's state). */
+const handledAsks = new WeakSet<MilestoneAsk>();
+
 export function TextComposer({ ro, onChanged, milestone = null }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void; milestone?: MilestoneAsk | null }) {
   const { api, announce } = useDesk();
   const templates = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates'], []);
@@ -59,7 +62,9 @@ export function TextComposer({ ro, onChanged, milestone = null }: { ro: RepairOr
   // "Draft a message to the customer" after a milestone move: the draft is written here, in view.
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
-    if (!milestone) return;
+    // Each ask drafts once, even when the composer is mounted again while the repair loads.
+    if (!milestone || handledAsks.has(milestone)) return;
+    handledAsks.add(milestone);
     box.current?.scrollIntoView({ block: 'center' });
     box.current?.focus();
     void drafting.draft({ milestone: milestoneName(milestone.stage), ...(draftId ? { draftId } : {}) });

@@ -115,8 +115,10 @@ export interface DraftProgressEvent {
 /** The relay's drafting protocol (relay/drafting/): one line of the NDJSON answer to POST /drafting/draft. */
 export type DraftStreamLine =
   | { type: 'delta'; text: string }
-  | { type: 'done'; provider: string; model: string; usage: { inputTokens: number; outputTokens: number } }
-  | { type: 'error'; code: 'timeout' | 'rate-limited' | 'provider-error' | 'budget' | 'not-configured' | 'switched-off'; message: string };
+  /** `unsure` and `factsUsed` come with a structured answer (the model's own word on its draft). */
+  | { type: 'done'; provider: string; model: string; usage: { inputTokens: number; outputTokens: number }; unsure?: boolean; factsUsed?: string[] }
+  /** `invalid-answer`: the model's structured answer was not the draft's JSON (nothing usable, nothing sent). */
+  | { type: 'error'; code: 'timeout' | 'rate-limited' | 'provider-error' | 'invalid-answer' | 'budget' | 'not-configured' | 'switched-off'; message: string };
 
 /** GET /drafting at the relay. */
 export interface DraftingStatus {

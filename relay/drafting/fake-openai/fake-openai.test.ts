@@ -3,6 +3,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDraftMessages } from '../prompt.js';
+import { DRAFT_JSON_SCHEMA } from '../structured.js';
 import { INJECTION, sampleContext } from '../testing.js';
 import { FakeOpenAI } from './fake-openai.js';
 
@@ -40,8 +41,8 @@ describe('the fake OpenAI-compatible server', () => {
     expect(pieces).toBeGreaterThan(5);
     expect(usage).toMatchObject({ prompt_tokens: whole.usage!.prompt_tokens, completion_tokens: whole.usage!.completion_tokens });
 
-    const json = await client.chat.completions.create({ model: 'fake', messages, response_format: { type: 'json_object' } });
-    expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({ body: whole.choices[0]!.message.content });
+    const json = await client.chat.completions.create({ model: 'fake', messages, response_format: { type: 'json_schema', json_schema: DRAFT_JSON_SCHEMA } });
+    expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({ body: whole.choices[0]!.message.content, factsUsed: ['Body Work', '2021 Honda Civic', 'December 11'], unsure: true });
 
     // An adjuster's email: greeting, claim and RO, the signature.
     const email = buildDraftMessages(sampleContext({ channel: 'email', recipient: 'adjuster', to: { name: 'Pat Adjuster', firstName: 'Pat', email: 'pat@insurer.example', mobile: null } }));

@@ -22,6 +22,8 @@ export type FakeBehaviour =
   | { kind: 'stall'; ms: number }
   /** The first words, then nothing for `ms`. */
   | { kind: 'stall-after-first'; ms: number }
+  /** Asked for the structured answer, it answers JSON that is not the draft's (no "body", not closed). */
+  | { kind: 'invalid-structured' }
   /** An error answer with this status (429, 500…), with a `retry-after-ms` header when given. */
   | { kind: 'status'; status: number; retryAfterMs?: number };
 
@@ -112,6 +114,20 @@ export function composeDraft(messages: FakeRequest['body']['messages'], behaviou
   return `${greeting}\n\n${parts.join(' ')}\n\n${signature}`;
 }
 
+/** The structured answer (relay/drafting/structured.ts): the draft, the facts it states, unsure. */
+function structuredAnswer(messages: FakeRequest['body']['messages'], draft: string, behaviour: FakeBehaviour): string {
+  if (behaviour.kind === 'invalid-structured') return `{"text": ${JSON.stringify(draft)}, "unsure": "maybe"`;
+  let facts: Facts = {};
+  try {
+    facts = JSON.parse(between(messages.map((m) => m.content).join('\n'), FACTS_START, FACTS_END) ?? '{}') as Facts;
+  } catch {
+    facts = {};
+  }
+  const r = facts.repair ?? {};
+  const used = [r.stage, r.vehicle, r.promisedDate ? longDate(r.promisedDate) : null, r.roNumber, r.claimNumber].filter((f): f is string => typeof f === 'string' && draft.includes(f));
+  return JSON.stringify({ body: draft, factsUsed: used, unsure: /check and get back/.test(draft) });
+}
+
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 export class FakeOpenAI {
@@ -195,7 +211,7 @@ export class FakeOpenAI {
     if (behaviour.kind === 'stall' && !(await this.wait(behaviour.ms, res))) return;
 
     let content = composeDraft(body.messages, behaviour);
-    if (body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object') content = JSON.stringify({ body: content });
+    if (body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object') content = structuredAnswer(body.messages, content, behaviour);
     const usage = { prompt_tokens: tokens(body.messages.map((m) => m.content).join('')), completion_tokens: tokens(content) };
     const id = `chatcmpl-fake${this.requests.length}`;
     const created = Math.floor(Date.now() / 1000);
