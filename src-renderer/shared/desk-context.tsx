@@ -14,7 +14,7 @@ export type Screen =
   | { name: 'settings' }
   | { name: 'texts' }
   | { name: 'calls' }
-  | { name: 'follow-ups' };
+  | { name: 'follow-ups' }
   | { name: 'reports' };
 
 export interface DeskContextValue {
