@@ -59,6 +59,7 @@ describe('the synced schema declaration', () => {
     }
     expect(Object.entries(SYNCED_TABLES).filter(([, t]) => t.appendOnly).map(([name]) => name).sort()).toEqual([
       'audit_events',
+      'csi_follow_up_entries',
       'notes',
       'promised_date_changes',
       'stage_events',
