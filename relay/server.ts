@@ -26,6 +26,7 @@ import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/sch
 import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
 import { signingPlugin } from './esign/signing-plugin.js';
+import { AutomationService, type AutomationServiceOptions } from './automations/automation-service.js';
 
 export interface RelayOptions {
   storage: RelayStorage;
@@ -58,6 +59,8 @@ export interface RelayOptions {
   scheduling?: Omit<SchedulingPluginOptions, 'blobDir'> & { pollMs?: number };
   /** E-signature in the portal: the sealer (relay/esign/seal-types.ts), the clock codes expire by, timings. */
   esign?: Omit<EsignServiceOptions, 'blobDir' | 'publicUrl' | 'sms'>;
+  /** Automation rules (issue 20): the clock runs are stamped by, how often every shop is looked at. */
+  automations?: AutomationServiceOptions;
 }
 
 export interface RunningRelay {
@@ -75,6 +78,8 @@ export interface RunningRelay {
   scheduling: SchedulingService;
   /** E-signature: sends requests, the portal's signing, sealing. */
   esign: EsignService;
+  /** Automation rules: fires each rule once per occurrence. */
+  automations: AutomationService;
   close(): Promise<void>;
 }
 
@@ -183,6 +188,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
   scheduling.start();
   esign.start();
+  const automations = new AutomationService(options.storage, app.log, options.automations);
+  automations.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -194,11 +201,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     drafting,
     scheduling,
     esign,
+    automations,
     close() {
       closing ??= (async () => {
         hub.close();
         await scheduling.close();
         await esign.close();
+        await automations.close();
         await sms?.close();
         await mail?.close();
         await app.close();
