@@ -30,6 +30,7 @@ import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
+import { automationHandlers } from './automations/handlers.js';
 import { schedulingHandlers } from './scheduling/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
@@ -104,6 +105,7 @@ export class Desk implements DeskContext {
       schedulingHandlers,
       demoHandlers,
       callHandlers,
+      automationHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

@@ -10,14 +10,12 @@
 // rule that is not 'automatic' only ever writes drafts.
 import type { FastifyBaseLogger } from 'fastify';
 import { DateTime } from 'luxon';
-import { type ChangeContext, type ChangeEvent, matches, occurrenceOf, readAutomationSettings, type Rule, ruleInputSchema, runIds } from '../../src-shared/automations/rules.js';
-import { DELAY_REASONS, isDelayReason } from '../../src-shared/exceptions.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
+import { type ChangeContext, matches, occurrenceOf, parseRule, readAutomationSettings, type Rule, runIds } from '../../src-shared/automations/rules.js';
+import { type Occurrence, readContext, readOccurrences, ruleMergeValues, ruleText, WATCHED, type Watched } from '../../src-shared/automations/evaluate.js';
+import { normalizePhone } from '../../src-shared/phone.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
 import { renderTemplate } from '../../src-shared/sms/templates.js';
-import { DEFAULT_STAGE_WORDING, isStage } from '../../src-shared/stages.js';
-import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { RelayStorage } from '../storage/types.js';
 import { DirtyWorkspaces } from './dirty-workspaces.js';
@@ -31,34 +29,6 @@ export interface AutomationServiceOptions {
 
 /** Changes older than this never fire a rule (a relay down for days does not text about last week). */
 const LOOKBACK_MS = 3 * 24 * 3600_000;
-const WATCHED = ['stage_events', 'promised_date_changes', 'ro_exceptions'] as const;
-type Watched = (typeof WATCHED)[number];
-
-interface Occurrence {
-  table: Watched;
-  rowId: string;
-  roId: string;
-  at: string;
-  event: ChangeEvent;
-}
-
-/** A rule row read into its parts; a row that no longer parses (a newer desk's shape) is skipped. */
-export function parseRule(row: RowOf<'automation_rules'>): Rule | null {
-  try {
-    const parsed = ruleInputSchema.safeParse({
-      name: row.name,
-      preset: row.preset ?? null,
-      trigger: JSON.parse(row.trigger ?? 'null'),
-      conditions: JSON.parse(row.conditions ?? '{}'),
-      action: JSON.parse(row.action ?? 'null'),
-      mode: row.mode === 'automatic' ? 'automatic' : 'draft',
-      active: row.active === 1,
-    });
-    return parsed.success ? { ...parsed.data, id: row.id, activeSince: row.active_since ?? null } : null;
-  } catch {
-    return null;
-  }
-}
 
 export class AutomationService {
   private readonly clock: () => Date;
@@ -119,10 +89,10 @@ export class AutomationService {
     const earliest = rules.reduce((min, r) => (r.activeSince! < min ? r.activeSince! : min), rules[0]!.activeSince!);
     const floor = new Date(Date.now() - LOOKBACK_MS).toISOString();
     const since = earliest > floor ? earliest : floor;
-    const occurrences = await this.occurrences(store, since, only);
+    const occurrences = await readOccurrences(store.db, since, only);
     let failed = false;
     for (const o of occurrences) {
-      const ctx = await this.context(store, o);
+      const ctx = await readContext(store.db, o);
       if (!ctx) continue;
       for (const rule of rules) {
         if (o.at < rule.activeSince!) continue;
@@ -136,47 +106,6 @@ export class AutomationService {
     // A failure is tried again: the next look reads everything in reach (runs already written are skipped).
     if (failed) this.seen.delete(workspaceId);
     else this.seen.set(workspaceId, top);
-  }
-
-  private async occurrences(store: WorkspaceStore, since: string, only: Map<Watched, string[]> | null): Promise<Occurrence[]> {
-    const out: Occurrence[] = [];
-    const ids = (t: Watched) => only?.get(t) ?? null;
-    const stageIds = ids('stage_events');
-    if (stageIds === null || stageIds.length > 0) {
-      let q = store.db
-        .selectFrom('stage_events as e')
-        .leftJoin('sub_statuses as s', 's.id', 'e.sub_status_id')
-        .select(['e.id', 'e.ro_id', 'e.stage', 'e.at', 's.name as sub'])
-        .where('e.at', '>=', since);
-      if (stageIds) q = q.where('e.id', 'in', stageIds);
-      for (const r of await q.execute()) {
-        if (r.ro_id && r.at && r.stage) out.push({ table: 'stage_events', rowId: r.id, roId: r.ro_id, at: r.at, event: { kind: 'stage-entered', stage: r.stage, subStatus: r.sub ?? null } });
-      }
-    }
-    const promisedIds = ids('promised_date_changes');
-    if (promisedIds === null || promisedIds.length > 0) {
-      let q = store.db.selectFrom('promised_date_changes').selectAll().where('at', '>=', since);
-      if (promisedIds) q = q.where('id', 'in', promisedIds);
-      for (const r of await q.execute()) {
-        if (r.ro_id && r.at) out.push({ table: 'promised_date_changes', rowId: r.id, roId: r.ro_id, at: r.at, event: { kind: 'promised-date-moved', from: r.from_date, to: r.to_date, reason: r.reason } });
-      }
-    }
-    const exceptionIds = ids('ro_exceptions');
-    if (exceptionIds === null || exceptionIds.length > 0) {
-      let q = store.db.selectFrom('ro_exceptions').selectAll().where('opened_at', '>=', since);
-      if (exceptionIds) q = q.where('id', 'in', exceptionIds);
-      for (const r of await q.execute()) {
-        if (r.ro_id && r.opened_at) out.push({ table: 'ro_exceptions', rowId: r.id, roId: r.ro_id, at: r.opened_at, event: { kind: 'exception-opened', tag: r.tag, reason: r.reason } });
-      }
-    }
-    return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.rowId < b.rowId ? -1 : 1));
-  }
-
-  private async context(store: WorkspaceStore, o: Occurrence): Promise<ChangeContext | null> {
-    const ro = await store.db.selectFrom('repair_orders').select(['insurer', 'stage', 'customer_id']).where('id', '=', o.roId).executeTakeFirst();
-    if (!ro) return null;
-    const customer = ro.customer_id ? await store.db.selectFrom('customers').select(['mobile', 'email']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
-    return { event: o.event, ro: { insurer: ro.insurer, stage: ro.stage }, customer: customer ?? null };
   }
 
   /** Writes the run (once) and what the rule does. */
@@ -257,16 +186,7 @@ export class AutomationService {
     const customer = ro?.customer_id ? await store.db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
     const settings = await store.db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
     const action = rule.action;
-    let body = action.body;
-    let templateId: string | null = null;
-    if (action.kind !== 'notify-staff' && action.templateId) {
-      const t = await store.db.selectFrom('sms_templates').select(['id', 'body']).where('id', '=', action.templateId).executeTakeFirst();
-      if (t?.body) {
-        body = t.body;
-        templateId = t.id;
-      }
-    }
-    const text = renderTemplate(body, await this.values(store, ro, customer, settings, o)).text;
+    const { text, templateId } = await ruleText(store.db, action, await ruleMergeValues(store.db, o.roId, o), (body, values) => renderTemplate(body, values).text);
     const mobile = normalizePhone(customer?.mobile ?? '') ?? null;
     const base = { text, templateId, customerId: customer?.id ?? null, mobile };
     if (action.kind === 'notify-staff') {
@@ -294,34 +214,5 @@ export class AutomationService {
       return { ...base, outcome: 'drafted', detail: `This customer already had ${cap} automated messages today (the shop's daily cap): a draft instead.`, summary: 'text draft written (daily cap reached)' };
     }
     return { ...base, outcome: 'sent', detail: 'Handed to the texting service (opt-out and quiet hours apply).', summary: 'text to the customer' };
-  }
-
-  private async values(
-    store: WorkspaceStore,
-    ro: RowOf<'repair_orders'> | undefined,
-    customer: RowOf<'customers'> | undefined,
-    settings: RowOf<'workspace_settings'> | undefined,
-    o: Occurrence,
-  ): Promise<Record<string, string>> {
-    const vehicle = ro?.vehicle_id ? await store.db.selectFrom('vehicles').selectAll().where('id', '=', ro.vehicle_id).executeTakeFirst() : undefined;
-    const promised = ro?.promised_date
-      ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${ro.promised_date}T12:00:00Z`))
-      : '';
-    const e = o.event;
-    const reason =
-      e.kind === 'promised-date-moved' ? (e.reason ?? '') : e.kind === 'exception-opened' && e.reason && isDelayReason(e.reason) ? DELAY_REASONS[e.reason].toLowerCase() : '';
-    const phone = settings?.phone ?? '';
-    return {
-      first_name: customer?.first_name ?? '',
-      vehicle: vehicle ? [vehicle.year, vehicle.make, vehicle.model].filter((v) => v !== null && v !== '').join(' ') : '',
-      ro_number: ro?.ro_number ? String(ro.ro_number) : '',
-      claim_number: ro?.claim_number ?? '',
-      adjuster_name: ro?.adjuster_name ?? '',
-      stage: ro?.stage && isStage(ro.stage) ? DEFAULT_STAGE_WORDING[ro.stage] : '',
-      promised_date: promised,
-      shop_name: settings?.name ?? '',
-      shop_phone: formatPhone(normalizePhone(phone) ?? phone) || phone,
-      reason,
-    };
   }
 }

@@ -39,6 +39,7 @@ import type { DraftingStatus, DraftProgressEvent, DraftResult, FactFlag } from '
 import { type DraftingSettings, draftingSettingsSchema } from '../drafting/settings.js';
 import { CALL_API } from '../calls/api.js';
 import { SCHEDULING_API } from '../scheduling/desk-api.js';
+import { AUTOMATION_API } from '../automations/desk-api.js';
 import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
 import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
@@ -467,6 +468,8 @@ export const API = {
   ...CALL_API,
   // ---- scheduling (issue 17): Settings › Appointments, the calendar, asking for a time, the feed.
   ...SCHEDULING_API,
+  // ---- automations (issue 20): Settings › Automations.
+  ...AUTOMATION_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DELAY_REASONS, type DelayReason } from '../exceptions.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../stages.js';
+import type { RowOf } from '../sync/rows.js';
 
 const stage = z.enum(STAGES);
 const reason = z.enum(Object.keys(DELAY_REASONS) as [DelayReason, ...DelayReason[]]);
@@ -183,3 +184,22 @@ export function describeRule(rule: Pick<Rule, 'trigger' | 'action' | 'mode'>): s
   const then = rule.action.kind === 'notify-staff' ? 'note it for the staff' : rule.action.kind === 'create-draft' || rule.mode !== 'automatic' ? 'write a text draft' : 'text the customer';
   return `When ${when}, ${then}.`;
 }
+
+/** A rule row read into its parts; a row that no longer parses (a newer desk's shape) is skipped. */
+export function parseRule(row: RowOf<'automation_rules'>): Rule | null {
+  try {
+    const parsed = ruleInputSchema.safeParse({
+      name: row.name,
+      preset: row.preset ?? null,
+      trigger: JSON.parse(row.trigger ?? 'null'),
+      conditions: JSON.parse(row.conditions ?? '{}'),
+      action: JSON.parse(row.action ?? 'null'),
+      mode: row.mode === 'automatic' ? 'automatic' : 'draft',
+      active: row.active === 1,
+    });
+    return parsed.success ? { ...parsed.data, id: row.id, activeSince: row.active_since ?? null } : null;
+  } catch {
+    return null;
+  }
+}
+
