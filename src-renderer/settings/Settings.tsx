@@ -20,6 +20,7 @@ import { DraftingSettings } from '../drafting/DraftingSettings.js';
 import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 import { EsignSettings } from '../esign/EsignSettings.js';
+import { AutomationSettings } from '../automations/AutomationSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -32,6 +33,7 @@ const SECTIONS = [
   ['appointments', 'Appointments'],
   ['texts', 'Texts'],
   ['drafts', 'Drafts'],
+  ['automations', 'Automations'],
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
   ['esign', 'E-signature'],
@@ -174,6 +176,7 @@ export function Settings() {
           <TextSettings />
           <CallSettings />
           <DraftingSettings />
+          <AutomationSettings />
 
           <MailSettings />
 
