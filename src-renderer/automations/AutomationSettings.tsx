@@ -104,7 +104,7 @@ export function AutomationSettings() {
               </label>
               <label className="field-inline">
                 Mode{' '}
-                <select value={rule.mode} onChange={(e) => void save(rule, { mode: e.target.value as 'draft' | 'automatic' })}>
+                <select aria-label="Mode" value={rule.mode} onChange={(e) => void save(rule, { mode: e.target.value as 'draft' | 'automatic' })}>
                   <option value="draft">Draft (a person sends)</option>
                   <option value="automatic">Automatic (sends by itself)</option>
                 </select>
@@ -160,6 +160,7 @@ export function AutomationSettings() {
           <label className="field">
             <span>When</span>
             <select
+              aria-label="When"
               value={editing.trigger.kind}
               onChange={(e) => {
                 const kind = e.target.value as Trigger['kind'];
@@ -175,7 +176,7 @@ export function AutomationSettings() {
             <div className="actions">
               <label className="field-inline">
                 Stage{' '}
-                <select value={editing.trigger.stage} onChange={(e) => setEditing({ ...editing, trigger: { ...(editing.trigger as Extract<Trigger, { kind: 'stage-entered' }>), stage: e.target.value as Stage } })}>
+                <select aria-label="Stage" value={editing.trigger.stage} onChange={(e) => setEditing({ ...editing, trigger: { ...(editing.trigger as Extract<Trigger, { kind: 'stage-entered' }>), stage: e.target.value as Stage } })}>
                   {STAGES.map((s) => (
                     <option key={s} value={s}>
                       {STAGE_LABELS[s]}
@@ -200,6 +201,7 @@ export function AutomationSettings() {
             <label className="field-inline">
               Reason{' '}
               <select
+                aria-label="Reason"
                 value={editing.trigger.reason ?? ''}
                 onChange={(e) => setEditing({ ...editing, trigger: { kind: 'exception-opened', ...(e.target.value ? { reason: e.target.value as DelayReason } : {}) } })}
               >
@@ -222,6 +224,7 @@ export function AutomationSettings() {
           <label className="field">
             <span>Then</span>
             <select
+              aria-label="Then"
               value={editing.action.kind}
               onChange={(e) => {
                 const kind = e.target.value as Action['kind'];
@@ -238,6 +241,7 @@ export function AutomationSettings() {
             <label className="field">
               <span>Template</span>
               <select
+                aria-label="Template"
                 value={editing.action.templateId ?? ''}
                 onChange={(e) => {
                   const t = templates.find((x) => x.id === e.target.value);
