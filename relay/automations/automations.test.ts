@@ -93,6 +93,9 @@ describe('automation rules', () => {
       front.db.selectFrom('messages').selectAll().where('automation_rule_id', '=', ruleId).executeTakeFirst(),
     );
     expect(message.automated).toBe(1);
+    // The repair's conversation says which rule wrote it.
+    const onRo = (await call<RepairOrderDetail>(front, 'ro-get', { id: ro.id })).messages.find((m) => m.id === message.id);
+    expect(onRo?.author).toBe('Automation: QC passed → text the customer to book pickup');
     const audit = await store.db.selectFrom('audit_events').select('detail').where('action', '=', 'automation-fired').execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.detail).toContain('QC passed → text the customer to book pickup');

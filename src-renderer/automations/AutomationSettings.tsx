@@ -93,7 +93,7 @@ export function AutomationSettings() {
         (never to a customer who replied STOP, and only in texting hours: a text due at night waits for the morning).
       </p>
       {view.rules.length === 0 ? <p>No rules yet: add a ready-made one below.</p> : null}
-      <ul className="stack" aria-label="Rules">
+      <ul className="stack" aria-label="Rules" style={{ listStyle: 'none', paddingLeft: 0 }}>
         {view.rules.map((rule) => (
           <li key={rule.id} className="panel" aria-label={rule.name}>
             <strong>{rule.name}</strong>
@@ -258,7 +258,7 @@ export function AutomationSettings() {
             </label>
           ) : null}
           <label className="field">
-            <span>Words ({'{first_name} {vehicle} {promised_date} {reason} {shop_name} {shop_phone}'}…)</span>
+            <span>Words ({'{first_name} {vehicle} {ro_number} {promised_date} {reason} {shop_name} {shop_phone}'}; a rule’s text carries no {'{portal_link}'})</span>
             <textarea rows={3} maxLength={1000} value={editing.action.body} onChange={(e) => setEditing({ ...editing, action: { ...editing.action, body: e.target.value } })} />
           </label>
           <div className="actions">
