@@ -144,6 +144,26 @@ describe('automation rules', () => {
       expect(s.fake.sends()).toEqual([]);
     }, 60_000);
 
+    it('the daily cap: over the shop\'s limit of automated texts for one customer, a rule writes a draft instead', async () => {
+      s = await startTextingShop('sqlite', { timeZone: zoneWhere(true) });
+      const desk = s.desk;
+      await call(desk, 'automation-settings-save', { dailyCap: 1 });
+      await switchOn(desk, 'promised-date-moved-text', 'automatic');
+      await switchOn(desk, 'parts-delayed-text', 'automatic');
+      await call(desk, 'ro-change-promised-date', { id: s.ro.id, date: '2037-12-11', reason: 'a bumper is back-ordered' });
+      await eventually('the first text to go', async () => s!.fake.sends().length === 1);
+      await call(desk, 'exception-add', { roId: s.ro.id, tag: '#partsdelay' });
+      const capped = await eventually('the second rule to fire', async () =>
+        desk.db.selectFrom('automation_runs').selectAll().where('outcome', '=', 'drafted').executeTakeFirst(),
+      );
+      expect(capped.detail).toContain('already had 1 automated messages today');
+      const draft = await eventually('the draft on the desk', async () => desk.db.selectFrom('messages').selectAll().where('id', '=', capped.message_id!).executeTakeFirst());
+      expect(draft.status).toBe('draft');
+      expect(draft.body).toContain('a part for your 2019 Honda Accord is delayed');
+      await pause(1000);
+      expect(s.fake.sends()).toHaveLength(1);
+    }, 60_000);
+
     it('an automatic text firing at 22:30 the customer\'s time is held and goes at 08:00 the next morning, once', async () => {
       let now = new Date('2026-12-03T04:30:00Z'); // 22:30 on 2 December in Chicago
       s = await startTextingShop('sqlite', { timeZone: 'America/Chicago', sms: { clock: () => now } });
