@@ -38,13 +38,14 @@ import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBen
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
+import { type AutomationBenchResult, automationSummaryLines, runAutomationBench } from './automations.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'automations'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   let drafting: DraftingBenchResult | null = null;
   let scheduling: SchedulingBenchResult | null = null;
   let esign: EsignSealBenchResult | null = null;
+  let automations: AutomationBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -174,6 +176,10 @@ async function main(): Promise<void> {
       scheduling = await runSchedulingBench();
     }
     // --- j. sealing a signed document, beside rendering it unsealed
+    if (only.has('automations')) {
+      console.log(`\n[automations] rule evaluation with 50 active rules beside plain change application (${seconds(started)} so far)`);
+      automations = await runAutomationBench();
+    }
     if (only.has('esign')) {
       console.log(`\n[esign] sealing a signed 3-page document beside rendering it unsealed with pdfkit (${seconds(started)} so far)`);
       esign = await runEsignSealBench(root);
@@ -194,11 +200,12 @@ async function main(): Promise<void> {
     ...(drafting ? [writeResult('drafting', stamp, { ...header, benchmark: 'drafting', result: drafting })] : []),
     ...(scheduling ? [writeResult('scheduling', stamp, { ...header, benchmark: 'scheduling', result: scheduling })] : []),
     ...(esign ? [writeResult('esign-seal', stamp, { ...header, benchmark: 'esign-seal', result: esign })] : []),
+    ...(automations ? [writeResult('automations', stamp, { ...header, benchmark: 'automations', result: automations })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, automations }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -219,6 +226,7 @@ async function main(): Promise<void> {
   if (drafting) for (const line of draftingSummaryLines(drafting)) console.log(line);
   if (scheduling) for (const line of schedulingSummaryLines(scheduling)) console.log(line);
   if (esign) for (const line of esignSealSummaryLines(esign)) console.log(line);
+  if (automations) for (const line of automationSummaryLines(automations)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.
