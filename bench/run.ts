@@ -43,13 +43,14 @@ import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './po
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
 import { type ReportsBenchResult, reportsSummaryLines, runReportsBench } from './reports.js';
+import { type AutomationBenchResult, automationSummaryLines, runAutomationBench } from './automations.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports', 'automations'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   let reports: ReportsBenchResult | null = null;
   let esign: EsignSealBenchResult | null = null;
   let providers: ProviderLookupBenchResult | null = null;
+  let automations: AutomationBenchResult | null = null;
   try {
     // --- a. search over a large shop
     if (only.has('search')) {
@@ -180,6 +182,11 @@ async function main(): Promise<void> {
       console.log(`\n[scheduling] free slots for 3 kinds × 90 days with 500 appointments, beside reading them from SQLite (${seconds(started)} so far)`);
       scheduling = await runSchedulingBench();
     }
+    // --- m. automation rules evaluated as changes arrive, beside applying the changes alone
+    if (only.has('automations')) {
+      console.log(`\n[automations] rule evaluation with 50 active rules beside plain change application (${seconds(started)} so far)`);
+      automations = await runAutomationBench();
+    }
     // --- j. sealing a signed document, beside rendering it unsealed
     if (only.has('esign')) {
       console.log(`\n[esign] sealing a signed 3-page document beside rendering it unsealed with pdfkit (${seconds(started)} so far)`);
@@ -213,11 +220,12 @@ async function main(): Promise<void> {
     ...(esign ? [writeResult('esign-seal', stamp, { ...header, benchmark: 'esign-seal', result: esign })] : []),
     ...(providers ? [writeResult('provider-lookup', stamp, { ...header, benchmark: 'provider-lookup', result: providers })] : []),
     ...(reports ? [writeResult('reports', stamp, { ...header, benchmark: 'reports', result: reports })] : []),
+    ...(automations ? [writeResult('automations', stamp, { ...header, benchmark: 'automations', result: automations })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports, automations }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -240,6 +248,7 @@ async function main(): Promise<void> {
   if (esign) for (const line of esignSealSummaryLines(esign)) console.log(line);
   if (providers) for (const line of providerLookupSummaryLines(providers)) console.log(line);
   if (reports) for (const line of reportsSummaryLines(reports)) console.log(line);
+  if (automations) for (const line of automationSummaryLines(automations)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.

@@ -38,6 +38,7 @@ import { ProviderAuth, type ProviderMailConfig } from './providers/auth.js';
 import { providerWebPlugin } from './providers/web-plugin.js';
 import { CsiService } from './csi/csi-service.js';
 import { surveyPlugin } from './csi/survey-plugin.js';
+import { AutomationService, type AutomationServiceOptions } from './automations/automation-service.js';
 
 export interface RelayOptions {
   /** The work providers' REST API and webhooks: the key sealing webhook secrets, limits, timings (relay/provider-api/config.ts). */
@@ -80,6 +81,8 @@ export interface RelayOptions {
   providerClock?: () => Date;
   /** After the repair (issue 18): the clock the survey's delay and amending are judged by, how often it looks. */
   csi?: { clock?: () => Date; pollMs?: number };
+  /** Automation rules (issue 20): the clock runs are stamped by, how often every shop is looked at. */
+  automations?: AutomationServiceOptions;
 }
 
 export interface RunningRelay {
@@ -103,6 +106,8 @@ export interface RunningRelay {
   webhooks: ProviderWebhooks;
   /** After the repair: sends the survey once per delivered repair, credits referrals. */
   csi: CsiService;
+  /** Automation rules: fires each rule once per occurrence. */
+  automations: AutomationService;
   close(): Promise<void>;
 }
 
@@ -235,6 +240,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   providers.index.start();
   const csi = new CsiService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.csi?.clock, pollMs: options.csi?.pollMs });
   csi.start();
+  const automations = new AutomationService(options.storage, app.log, options.automations);
+  automations.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -249,6 +256,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     providers,
     webhooks,
     csi,
+    automations,
     close() {
       closing ??= (async () => {
         hub.close();
@@ -257,6 +265,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         await scheduling.close();
         await esign.close();
         await csi.close();
+        await automations.close();
         await sms?.close();
         await mail?.close();
         await app.close();

@@ -30,6 +30,7 @@ import { mailHandlers } from './mail/handlers.js';
 import { composeHandlers } from './mail/compose.js';
 import { smsHandlers } from './sms/handlers.js';
 import { draftingHandlers } from './drafting/handlers.js';
+import { automationHandlers } from './automations/handlers.js';
 import { schedulingHandlers } from './scheduling/handlers.js';
 import { csiHandlers } from './csi/handlers.js';
 import { esignHandlers } from './esign/handlers.js';
@@ -110,6 +111,7 @@ export class Desk implements DeskContext {
       callHandlers,
       providerHandlers,
       reportHandlers,
+      automationHandlers,
     );
     workspace.store.onChange((touched, origin) => {
       this.emit({ type: 'changed', tables: [...touched.keys()] });

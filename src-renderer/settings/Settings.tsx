@@ -23,6 +23,7 @@ import { MailSettings } from '../mail/MailSettings.js';
 import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 import { EsignSettings } from '../esign/EsignSettings.js';
 import { ProviderSettings } from '../providers/ProviderSettings.js';
+import { AutomationSettings } from '../automations/AutomationSettings.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -35,6 +36,7 @@ const SECTIONS = [
   ['appointments', 'Appointments'],
   ['texts', 'Texts'],
   ['drafts', 'Drafts'],
+  ['automations', 'Automations'],
   ['email', 'Email'],
   ['email-templates', 'Email templates'],
   ['esign', 'E-signature'],
@@ -180,6 +182,7 @@ export function Settings() {
           <CallSettings />
           <ReportSettings />
           <DraftingSettings />
+          <AutomationSettings />
 
           <MailSettings />
 

@@ -42,6 +42,7 @@ import { SCHEDULING_API } from '../scheduling/desk-api.js';
 import { PROVIDER_API } from '../providers/desk-api.js';
 import { CSI_API } from '../csi/desk-api.js';
 import { REPORT_API } from '../reports/api.js';
+import { AUTOMATION_API } from '../automations/desk-api.js';
 import { esignDocumentArgs, esignTermsSchema } from '../esign/desk-args.js';
 import type { EsignTerms, RenderedSignatureDocument, SignaturesView } from '../esign/desk.js';
 
@@ -475,6 +476,8 @@ export const API = {
   ...CSI_API,
   // ---- reports and insurer scorecards (issues 18 and 20): owner and manager only.
   ...REPORT_API,
+  // ---- automations (issue 20): Settings › Automations.
+  ...AUTOMATION_API,
 } as const;
 
 export type ApiMethod = keyof typeof API;

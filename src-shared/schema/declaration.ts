@@ -628,6 +628,8 @@ export const SYNCED_SCHEMA = {
     created_at: text(9),
     created_by: text(9),
     updated_at: text(9),
+    // When it was last switched on: it fires only for what happens from then on.
+    active_since: text(9, { collate: 'C' }),
   }),
   /** Each time a rule fired for one occurrence: written once by the relay (the occurrence key is unique per rule). */
   automation_runs: table(

@@ -1,0 +1,108 @@
+// Reading what happened in a workspace's database as rule occurrences, and the merge values a
+// rule's text is filled with. The relay's engine fires with these; the desk's dry run shows
+// with the same ones, so both see a change the same way.
+import type { Kysely } from 'kysely';
+import { DELAY_REASONS, isDelayReason } from '../exceptions.js';
+import { formatPhone, normalizePhone } from '../phone.js';
+import { SETTINGS_ID } from '../settings.js';
+import { DEFAULT_STAGE_WORDING, isStage } from '../stages.js';
+import type { RowOf, WorkspaceDatabase } from '../sync/rows.js';
+import type { ChangeContext, ChangeEvent } from './rules.js';
+
+export const WATCHED = ['stage_events', 'promised_date_changes', 'ro_exceptions'] as const;
+export type Watched = (typeof WATCHED)[number];
+
+export interface Occurrence {
+  table: Watched;
+  rowId: string;
+  roId: string;
+  at: string;
+  event: ChangeEvent;
+}
+
+type Db = Kysely<WorkspaceDatabase>;
+
+/** Stage moves, promised-date changes and opened exceptions from `since` (until `until`), oldest first; `only`: just these row ids per table. */
+export async function readOccurrences(db: Db, since: string, only: Map<Watched, string[]> | null = null, until?: string): Promise<Occurrence[]> {
+  const out: Occurrence[] = [];
+  const ids = (t: Watched) => only?.get(t) ?? null;
+  const stageIds = ids('stage_events');
+  if (stageIds === null || stageIds.length > 0) {
+    let q = db
+      .selectFrom('stage_events as e')
+      .leftJoin('sub_statuses as s', 's.id', 'e.sub_status_id')
+      .select(['e.id', 'e.ro_id', 'e.stage', 'e.at', 's.name as sub'])
+      .where('e.at', '>=', since);
+    if (until) q = q.where('e.at', '<=', until);
+    if (stageIds) q = q.where('e.id', 'in', stageIds);
+    for (const r of await q.execute()) {
+      if (r.ro_id && r.at && r.stage) out.push({ table: 'stage_events', rowId: r.id, roId: r.ro_id, at: r.at, event: { kind: 'stage-entered', stage: r.stage, subStatus: r.sub ?? null } });
+    }
+  }
+  const promisedIds = ids('promised_date_changes');
+  if (promisedIds === null || promisedIds.length > 0) {
+    let q = db.selectFrom('promised_date_changes').selectAll().where('at', '>=', since);
+    if (until) q = q.where('at', '<=', until);
+    if (promisedIds) q = q.where('id', 'in', promisedIds);
+    for (const r of await q.execute()) {
+      if (r.ro_id && r.at) out.push({ table: 'promised_date_changes', rowId: r.id, roId: r.ro_id, at: r.at, event: { kind: 'promised-date-moved', from: r.from_date, to: r.to_date, reason: r.reason } });
+    }
+  }
+  const exceptionIds = ids('ro_exceptions');
+  if (exceptionIds === null || exceptionIds.length > 0) {
+    let q = db.selectFrom('ro_exceptions').selectAll().where('opened_at', '>=', since);
+    if (until) q = q.where('opened_at', '<=', until);
+    if (exceptionIds) q = q.where('id', 'in', exceptionIds);
+    for (const r of await q.execute()) {
+      if (r.ro_id && r.opened_at) out.push({ table: 'ro_exceptions', rowId: r.id, roId: r.ro_id, at: r.opened_at, event: { kind: 'exception-opened', tag: r.tag, reason: r.reason } });
+    }
+  }
+  return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.rowId < b.rowId ? -1 : 1));
+}
+
+/** The repair and customer as `matches` judges them; null when the repair is not (yet) here. */
+export async function readContext(db: Db, o: Occurrence): Promise<ChangeContext | null> {
+  const ro = await db.selectFrom('repair_orders').select(['insurer', 'stage', 'customer_id']).where('id', '=', o.roId).executeTakeFirst();
+  if (!ro) return null;
+  const customer = ro.customer_id ? await db.selectFrom('customers').select(['mobile', 'email']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
+  return { event: o.event, ro: { insurer: ro.insurer, stage: ro.stage }, customer: customer ?? null };
+}
+
+/**
+ * The merge values of a rule's text: the template fields (src-shared/sms/templates.ts) except the
+ * portal link (links are issued at a desk), plus `{reason}`: the promised date's reason or the
+ * exception's delay reason.
+ */
+export async function ruleMergeValues(db: Db, roId: string, o: Occurrence): Promise<Record<string, string>> {
+  const ro: RowOf<'repair_orders'> | undefined = await db.selectFrom('repair_orders').selectAll().where('id', '=', roId).executeTakeFirst();
+  const customer = ro?.customer_id ? await db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
+  const settings = await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
+  const vehicle = ro?.vehicle_id ? await db.selectFrom('vehicles').selectAll().where('id', '=', ro.vehicle_id).executeTakeFirst() : undefined;
+  const promised = ro?.promised_date
+    ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${ro.promised_date}T12:00:00Z`))
+    : '';
+  const e = o.event;
+  const reason = e.kind === 'promised-date-moved' ? (e.reason ?? '') : e.kind === 'exception-opened' && e.reason && isDelayReason(e.reason) ? DELAY_REASONS[e.reason].toLowerCase() : '';
+  const phone = settings?.phone ?? '';
+  return {
+    first_name: customer?.first_name ?? '',
+    vehicle: vehicle ? [vehicle.year, vehicle.make, vehicle.model].filter((v) => v !== null && v !== '').join(' ') : '',
+    ro_number: ro?.ro_number ? String(ro.ro_number) : '',
+    claim_number: ro?.claim_number ?? '',
+    adjuster_name: ro?.adjuster_name ?? '',
+    stage: ro?.stage && isStage(ro.stage) ? DEFAULT_STAGE_WORDING[ro.stage] : '',
+    promised_date: promised,
+    shop_name: settings?.name ?? '',
+    shop_phone: formatPhone(normalizePhone(phone) ?? phone) || phone,
+    reason,
+  };
+}
+
+/** The words a rule would write: the shop's template when it names one that exists, else its own words. */
+export async function ruleText(db: Db, action: { body: string; templateId?: string | null }, values: Record<string, string>, render: (body: string, values: Record<string, string>) => string): Promise<{ text: string; templateId: string | null }> {
+  if (action.templateId) {
+    const t = await db.selectFrom('sms_templates').select(['id', 'body']).where('id', '=', action.templateId).executeTakeFirst();
+    if (t?.body) return { text: render(t.body, values), templateId: t.id };
+  }
+  return { text: render(action.body, values), templateId: null };
+}
