@@ -91,7 +91,7 @@ describe('a mail\'s files at the desk', () => {
     expect(fs.readFileSync((await download.path())!).equals(estimate)).toBe(true);
     expect(await files.getByRole('link', { name: 'Download rear-quarter.jpg' }).getAttribute('download')).toBe('rear-quarter.jpg');
     // The repair's documents list the estimate too.
-    await page.getByRole('list', { name: 'Documents' }).getByText('Estimate SF-2291.pdf').waitFor();
+    await page.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Estimate SF-2291.pdf', exact: true }).waitFor();
     await mail.scrollIntoViewIfNeeded();
     await screenshot(page, 'mail-files-on-repair');
     expect(await axeProblems(page)).toEqual([]);

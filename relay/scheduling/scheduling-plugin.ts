@@ -360,10 +360,14 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
       const fresh = (await managed(req.params.token)) ?? m;
       return managePage(reply, req.params.token, fresh, err.problem === 'full' ? 409 : err.problem === 'cancelled' ? 410 : 400, { error: err.message });
     }
-    const fresh = await managed(req.params.token);
-    if (!fresh) return missing(req, reply);
     const notice = action === 'cancel' ? undefined : action === 'accept' ? 'Thank you: your time is confirmed.' : 'Thank you: the shop will confirm your new time by text.';
-    return managePage(reply, req.params.token, fresh, 200, { notice });
+    const fresh = await managed(req.params.token);
+    if (fresh) return managePage(reply, req.params.token, fresh, 200, { notice });
+    // The outcome was already texted with a new link (each outcome told replaces the link): the
+    // customer still sees what they just did, from the row itself.
+    const row = await m.store.db.selectFrom('appointments').selectAll().where('id', '=', m.row.id).executeTakeFirst();
+    if (!row) return missing(req, reply);
+    return managePage(reply, req.params.token, { ...m, row }, 200, { notice: `${notice ?? 'Done.'} We have texted you a new link to manage it.` });
   }
 
   app.post('/a/:token/reschedule', (req: ManageRequest, reply) => manageAction(req, reply, 'reschedule'));
