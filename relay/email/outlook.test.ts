@@ -42,6 +42,10 @@ describe.each<Engine>(['sqlite', 'postgres'])('Outlook (%s)', (engine) => {
     });
     // The subscription is made after the first catch-up round (the relay answered the handshake).
     await eventually('the change-notification subscription', async () => ms().subscriptions.size === 1);
+    // …and the relay has recorded it (a moment after the fake made it): before that, a
+    // notification is refused as coming from an unknown subscription.
+    const [made] = [...ms().subscriptions.values()];
+    await eventually('the subscription recorded by the relay', async () => (await s!.f.storage.mail.connectedAccounts())[0]?.pushId === made!.id);
     return url;
   }
 
