@@ -517,7 +517,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
       expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13]);
-      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9]);
+      expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
     });
 
     it('migration 2 (portal) keeps a version-1 workspace\'s rows and adds the portal tables', async () => {
@@ -991,6 +991,43 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect(await migratePostgres(client, { ...options, target: 9 })).toBe(9);
           expect((await client.query(readBack.replace('repair_orders', `${schema}.repair_orders`))).rows).toEqual([expected]);
           for (const t of tables) expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.${t}`)).rows).toEqual([{ n: 0 }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('migration 10 (languages, countries, staff notices) keeps a version-9 workspace\'s customers and templates and adds the new columns and table, empty', async () => {
+      const inserts = [
+        "INSERT INTO customers (id, first_name, mobile) VALUES ('c1', 'Ana', '+15555550123')",
+        "INSERT INTO sms_templates (id, name, body) VALUES ('t1', 'Ready', 'Your car is ready')",
+      ];
+      const readBack = ['SELECT first_name, mobile, language, mobile_kind FROM customers', 'SELECT name, body, language FROM sms_templates'];
+      const expected = [{ first_name: 'Ana', mobile: '+15555550123', language: null, mobile_kind: null }, { name: 'Ready', body: 'Your car is ready', language: null }];
+      const qualify = (sql: string, schema: string) => sql.replace(/\b(customers|sms_templates)\b/, `${schema}.$1`);
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'ws.sqlite'));
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 9)).toBe(9);
+        for (const sql of inserts) db.prepare(sql).run();
+        expect(migrateSqlite(db, SQLITE_WORKSPACE_MIGRATIONS, 'workspace', 10)).toBe(10);
+        expect(readBack.map((sql) => db.prepare(sql).get())).toEqual(expected);
+        expect(db.prepare('SELECT count(*) AS n FROM staff_notifications').get()).toEqual({ n: 0 });
+        expect(db.prepare('SELECT country, customer_languages FROM workspace_settings').all()).toEqual([]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: location });
+        await client.connect();
+        try {
+          const schema = `ws_${randomBytes(16).toString('hex')}`;
+          const options = { schema, versionTable: 'meta' as const, migrations: POSTGRES_WORKSPACE_MIGRATIONS, lockKey: '4247', label: 'workspace' };
+          expect(await migratePostgres(client, { ...options, target: 9 })).toBe(9);
+          for (const sql of inserts) await client.query(qualify(sql, schema));
+          expect(await migratePostgres(client, { ...options, target: 10 })).toBe(10);
+          const rows = [];
+          for (const sql of readBack) rows.push((await client.query(qualify(sql, schema))).rows[0]);
+          expect(rows).toEqual(expected);
+          expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.staff_notifications`)).rows).toEqual([{ n: 0 }]);
+          expect((await client.query(`SELECT country, customer_languages FROM ${schema}.workspace_settings`)).rows).toEqual([]);
         } finally {
           await client.end();
         }

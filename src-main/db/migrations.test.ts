@@ -191,6 +191,23 @@ describe('migration 9: after the repair, work providers, automations', () => {
   });
 });
 
+describe('migration 10: languages, countries, staff notices', () => {
+  it("keeps a version-9 workspace's customers and templates, and adds the language columns and the notices table, empty", () => {
+    const sqlite = new Database(freshFile());
+    migrate(sqlite, 9);
+    sqlite.prepare("INSERT INTO customers (id, first_name, mobile) VALUES ('c1', 'Ana', '+15555550123')").run();
+    sqlite.prepare("INSERT INTO email_templates (id, name, subject, body) VALUES ('e1', 'Ready', 'Ready', 'Your car is ready')").run();
+    migrate(sqlite, 10);
+    expect(schemaVersion(sqlite)).toBe(10);
+    expect(sqlite.prepare('SELECT first_name, mobile, language, mobile_kind FROM customers').get()).toEqual({ first_name: 'Ana', mobile: '+15555550123', language: null, mobile_kind: null });
+    expect(sqlite.prepare('SELECT name, body, language FROM email_templates').get()).toEqual({ name: 'Ready', body: 'Your car is ready', language: null });
+    expect(sqlite.prepare('SELECT count(*) AS n FROM staff_notifications').get()).toEqual({ n: 0 });
+    expect(columnsOf(sqlite, 'workspace_settings')).toEqual(expect.arrayContaining(['country', 'customer_languages']));
+    expect(columnsOf(sqlite, 'sms_templates')).toContain('language');
+    sqlite.close();
+  });
+});
+
 describe('versions after 5: made from the declaration', () => {
   it('one declaration and one version entry give the desk the new table and column, and a desk-only step rides along', () => {
     const current = SCHEMA_VERSIONS.at(-1)!.version;
@@ -217,8 +234,8 @@ describe('versions after 5: made from the declaration', () => {
 
 describe('opening a database', () => {
   it('has a test for every migration', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(LATEST_VERSION).toBe(9);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(LATEST_VERSION).toBe(10);
   });
 
   it('refuses a file written by a newer Bayline, by name, and leaves it byte for byte as it was', async () => {
@@ -231,7 +248,7 @@ describe('opening a database', () => {
     const before = hash();
     const filesBefore = fs.readdirSync(path.dirname(file)).sort();
     await expect(openWorkspaceDb(file)).rejects.toThrow(DatabaseTooNewError);
-    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 9\)/);
+    await expect(openWorkspaceDb(file)).rejects.toThrow(/newer Bayline \(database version 99; this app knows up to 10\)/);
     expect(hash()).toBe(before);
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(filesBefore);
   });
@@ -247,7 +264,7 @@ describe('opening a database', () => {
     const opened = await openWorkspaceDb(file, { backupDir });
     await opened.close();
     const [backup] = listBackups(backupDir);
-    expect(backup?.reason).toBe('before-v9');
+    expect(backup?.reason).toBe('before-v10');
     const old = new Database(backup!.file, { readonly: true });
     expect(schemaVersion(old)).toBe(1);
     expect(old.prepare('SELECT first_name FROM customers').get()).toEqual({ first_name: 'Ana' });

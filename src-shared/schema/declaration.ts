@@ -90,6 +90,11 @@ export const SYNCED_SCHEMA = {
     automation_settings: text(9),
     // Reports (issue 20): minutes per phone call, calls per day before the portal, targets (JSON).
     report_settings: text(9),
+    // Country and languages (issue 22): 'US' | 'GB' | 'CA' (null = 'US'), which decides date order,
+    // clock, currency, paper, customer words and SMS rules (src-shared/locale/); the languages the
+    // shop offers its customers (JSON: string[], e.g. ["en","es"]; null = the country's own only).
+    country: text(10),
+    customer_languages: text(10),
   }),
   staff: table(1, {
     name: text(1),
@@ -114,6 +119,10 @@ export const SYNCED_SCHEMA = {
       time_zone: text(5),
       /** The customer's own referral code (`/p/<slug>?ref=<code>`), given once they answered the survey. */
       referral_code: text(9),
+      /** The language the customer reads ('en', 'es'…): set at check-in or chosen on the portal; null = the shop's. */
+      language: text(10),
+      /** What the phone-number metadata says the mobile field is: 'mobile' | 'landline' | 'either' | 'unknown'. */
+      mobile_kind: text(10),
     },
     { indexes: { customers_mobile: index(1, 'mobile'), customers_referral: index(9, 'referral_code') } },
   ),
@@ -331,6 +340,8 @@ export const SYNCED_SCHEMA = {
     body: text(7),
     active: integer(7),
     position: integer(7),
+    // The language of this wording (issue 22); null = the shop's. One row per language of a template.
+    language: text(10),
   }),
   /** The shop's text templates with merge fields ({first_name}, {portal_link}, …). */
   sms_templates: table(5, {
@@ -339,6 +350,8 @@ export const SYNCED_SCHEMA = {
     body: text(5),
     active: integer(5),
     position: integer(5),
+    // The language of this wording (issue 22); null = the shop's. One row per language of a template.
+    language: text(10),
   }),
   /** Portal views per repair and source (QR on a document, text link…); written by the relay. */
   portal_counts: table(
@@ -644,6 +657,28 @@ export const SYNCED_SCHEMA = {
       message_id: text(9),
     },
     { indexes: { automation_runs_rule: index(9, 'rule_id', 'occurrence'), automation_runs_ro: index(9, 'ro_id') } },
+  ),
+  /**
+   * Notices for the shop's staff (issue 20, "notify staff" and the like): written by the relay when a
+   * rule fires, shown at the desk until someone marks them read. `for_role` ('owner', 'manager',
+   * 'front-desk'…) or `for_staff_id` narrows who sees it; neither = everyone.
+   */
+  staff_notifications: table(
+    10,
+    {
+      ro_id: text(10),
+      rule_id: text(10),
+      run_id: text(10),
+      kind: text(10),
+      title: text(10),
+      body: text(10),
+      for_role: text(10),
+      for_staff_id: text(10),
+      created_at: text(10, { collate: 'C' }),
+      read_at: text(10),
+      read_by: text(10),
+    },
+    { indexes: { staff_notifications_created: index(10, 'created_at'), staff_notifications_ro: index(10, 'ro_id') } },
   ),
   audit_events: table(
     1,

@@ -34,6 +34,7 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
   { version: 7, name: 'mail-compose' },
   { version: 8, name: 'sign-book-call' },
   { version: 9, name: 'after-repair-providers-rules' },
+  { version: 10, name: 'languages-countries-notices' },
 ];
 
 /** The version number a relay's workspace file or schema records for `v`. */
