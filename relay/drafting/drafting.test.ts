@@ -100,7 +100,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     s.fake.next({ kind: 'stall', ms: 10_000 });
     let r = await s.draft();
     expect(r.lines).toEqual([{ type: 'error', code: 'timeout', message: expect.stringMatching(/did not start writing/) }]);
-    expect(r.ms).toBeLessThan(1_500);
+    // Gave up at the first-word limit, not after the 10 s stall (loose bounds: CI machines are loaded).
+    expect(r.ms).toBeLessThan(6_000);
 
     // A first word, then nothing: the text so far, then the error; never asked a second time.
     const asked = s.fake.requests.length;
@@ -108,7 +109,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     r = await s.draft();
     expect(r.lines[0]).toMatchObject({ type: 'delta' });
     expect(r.lines[r.lines.length - 1]).toMatchObject({ type: 'error', code: 'timeout', message: expect.stringMatching(/did not finish/) });
-    expect(r.ms).toBeLessThan(2_500);
+    expect(r.ms).toBeLessThan(7_000);
     expect(s.fake.requests.length - asked).toBe(1);
 
     // 429 three times: two more tries, then "busy".
@@ -123,7 +124,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('drafts through the relay (%s)', (
     s.fake.next({ kind: 'status', status: 429, retryAfterMs: 60_000 });
     r = await s.draft();
     expect(r.lines).toEqual([{ type: 'error', code: 'rate-limited', message: expect.stringMatching(/busy/) }]);
-    expect(r.ms).toBeLessThan(500);
+    expect(r.ms).toBeLessThan(10_000); // did not wait the minute
     expect(s.fake.requests.length - n).toBe(1);
 
     // A 500 once, then a good answer: the draft arrives whole.

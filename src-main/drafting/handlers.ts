@@ -42,7 +42,7 @@ export const draftingHandlers: Partial<HandlerMap> = {
       });
       if (answer.ok) {
         const split = args.channel === 'email' ? splitSubject(answer.text) : { subject: null, body: answer.text.trim() };
-        result = { subject: args.channel === 'email' ? (split.subject ?? fallback.subject) : null, body: split.body, source: 'model', provider: answer.provider, model: answer.model, notice: null };
+        result = { subject: args.channel === 'email' ? (split.subject ?? fallback.subject) : null, body: split.body, source: 'model', provider: answer.provider, model: answer.model, notice: null, ...(answer.unsure !== undefined ? { unsure: answer.unsure } : {}), ...(answer.factsUsed ? { factsUsed: answer.factsUsed } : {}) };
       } else {
         result = fromTemplate(answer.notice);
       }

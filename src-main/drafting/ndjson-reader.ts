@@ -7,7 +7,7 @@ import type { DraftStreamLine } from '../../src-shared/drafting/context.js';
 export class DraftStreamError extends Error {}
 
 export type DraftStreamEnd =
-  | { type: 'done'; text: string; provider: string; model: string }
+  | { type: 'done'; text: string; provider: string; model: string; unsure?: boolean; factsUsed?: string[] }
   | { type: 'error'; text: string; code: string; message: string };
 
 /** Each complete line of a byte stream, as text (without its newline), in order. */
@@ -60,7 +60,10 @@ export async function readDraftStream(body: ReadableStream<Uint8Array>, on: { on
       text += line.text;
       on.onText?.(text);
     } else if (line.type === 'done') {
-      return { type: 'done', text, provider: String(line.provider ?? ''), model: String(line.model ?? '') };
+      const said: { unsure?: boolean; factsUsed?: string[] } = {};
+      if (typeof line.unsure === 'boolean') said.unsure = line.unsure;
+      if (Array.isArray(line.factsUsed)) said.factsUsed = line.factsUsed.filter((f): f is string => typeof f === 'string');
+      return { type: 'done', text, provider: String(line.provider ?? ''), model: String(line.model ?? ''), ...said };
     } else if (line.type === 'error') {
       return { type: 'error', text, code: String(line.code ?? ''), message: String(line.message ?? '') };
     }

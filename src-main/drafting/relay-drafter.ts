@@ -15,7 +15,7 @@ export const FIRST_LINE_TIMEOUT_MS = 8_000;
 export const OVERALL_TIMEOUT_MS = 20_000;
 
 export type RelayDraft =
-  | { ok: true; text: string; provider: string; model: string }
+  | { ok: true; text: string; provider: string; model: string; unsure?: boolean; factsUsed?: string[] }
   | { ok: false; reason: 'not-paired' | 'offline' | 'not-configured' | 'switched-off' | 'timeout' | 'rate-limited' | 'budget' | 'provider-error' | 'invalid-answer'; notice: string };
 
 export const NOTICES: Record<Exclude<RelayDraft, { ok: true }>['reason'], string> = {
@@ -85,7 +85,7 @@ export async function draftThroughRelay(desk: Desk, request: RelayDraftRequest, 
     }
     const end = await readDraftStream(res.body, { onLine: gotLine, onText });
     if (end.type === 'error') return fail(end.code in NOTICES ? (end.code as keyof typeof NOTICES) : 'provider-error');
-    return end.text.trim() === '' ? fail('provider-error') : { ok: true, text: end.text, provider: end.provider, model: end.model };
+    return end.text.trim() === '' ? fail('provider-error') : { ok: true, text: end.text, provider: end.provider, model: end.model, ...(end.unsure !== undefined ? { unsure: end.unsure } : {}), ...(end.factsUsed ? { factsUsed: end.factsUsed } : {}) };
   } catch (err) {
     // A line that is not JSON, or an answer cut before its "done" (a timeout cuts it too).
     if (err instanceof DraftStreamError) return fail(timedOut ? 'timeout' : 'provider-error');

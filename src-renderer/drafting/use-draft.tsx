@@ -152,6 +152,21 @@ export function DraftFacts({ body, result, flags }: { body: string; result: Draf
       ) : (
         <p className="draft-ok">Every date, amount and number in it comes from the repair.</p>
       )}
+      {result.unsure ? (
+        <p className="draft-unsure" role="note">
+          The model was not sure of the answer: the draft says the shop will check. Answer it yourself if you know.
+        </p>
+      ) : null}
+      {result.factsUsed && result.factsUsed.length > 0 ? (
+        <details className="draft-facts-used">
+          <summary>Facts the model says it used ({result.factsUsed.length})</summary>
+          <ul>
+            {result.factsUsed.map((f) => (
+              <li key={f}>{f}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </div>
   );
 }

@@ -103,6 +103,10 @@ export interface DraftResult {
   flags: FactFlag[];
   /** Why a template draft was given instead of the model's, in the shop's words; null otherwise. */
   notice: string | null;
+  /** The model's own word on its draft, when it gave a structured answer: it says the shop will check. */
+  unsure?: boolean;
+  /** The facts from the repair the model says its draft states (structured answers only). */
+  factsUsed?: string[];
 }
 
 /** Pushed while a model writes a draft: the text so far, for the composer to show as it comes. */
