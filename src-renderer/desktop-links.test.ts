@@ -69,6 +69,13 @@ describe('the installed desk opened by a pairing link, and a downloaded update',
     await screenshot(page, 'pairing-page');
     const link = parsePairingLink(href!);
     expect(link).toEqual({ relayUrl: f.relay.url, code });
+    // A link whose code was cut or tampered with says so and links nowhere.
+    const bad = await fetch(`${f.relay.url}/pair/open?code=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
+    expect(bad.status).toBe(400);
+    const badPage = await bad.text();
+    expect(badPage).toContain('This link has no pairing code in it.');
+    expect(badPage).not.toContain('<script>');
+    expect(badPage).not.toContain('bayline://');
 
     // Windows starts the desk with that link; the desk's screens take it.
     await page.addInitScript(BRIDGE(link));

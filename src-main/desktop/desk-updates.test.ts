@@ -142,6 +142,12 @@ describe.each(['sqlite', 'postgres'] as const)('desk updates from the relay (%s)
     const kept = fs.existsSync(path.join(cacheDir, 'pending')) ? fs.readdirSync(path.join(cacheDir, 'pending')).filter((n) => n.endsWith('.exe')) : [];
     expect(kept).toEqual([]);
 
+    // Lost altogether (the blob store lost the file): the desk is told so, not handed nothing.
+    fs.rmSync(stored);
+    const lost = await fetch(`${f.relay.url}/updates/win/${release.fileName}`);
+    expect(lost.status).toBe(503);
+    expect(((await lost.json()) as { message: string }).message).toBe('The installer of version 0.3.0 is missing on this relay; the operator must publish it again.');
+
     fs.writeFileSync(stored, bytes);
     await updates.checkNow();
     expect(updates.current).toMatchObject({ phase: 'ready', version: '0.3.0' });

@@ -55,6 +55,26 @@ describe('the desktop build', () => {
     expect(preload).not.toMatch(/^import /m);
   });
 
+  it('the main bundle needs only packages the installer carries (package.json dependencies) and Node\'s own', () => {
+    expect(build.code).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const carried = new Set([...Object.keys(pkg.dependencies), 'electron']);
+    const files = fs.readdirSync(path.join(out, 'main'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
+    const needed = new Set<string>();
+    for (const file of files) {
+      const code = fs.readFileSync(path.join(out, 'main', file), 'utf8');
+      const statements = [/^\s*(?:import|export)\s[^;'"]*?\bfrom\s*["']([^"'\s]+)["']/gm, /^\s*import\s*["']([^"'\s]+)["']/gm, /\b(?:import|require)\(\s*["']([^"'\s]+)["']\s*\)/g];
+      for (const m of statements.flatMap((pattern) => [...code.matchAll(pattern)])) {
+        const spec = m[1]!;
+        if (spec.startsWith('node:') || spec.startsWith('.') || spec.startsWith('/')) continue;
+        needed.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      }
+    }
+    expect(needed.has('better-sqlite3')).toBe(true);
+    const builtins = new Set(['fs', 'path', 'os', 'crypto', 'url', 'util', 'events', 'stream', 'http', 'https', 'net', 'zlib', 'child_process', 'worker_threads', 'module', 'assert', 'buffer', 'tty', 'dns', 'readline', 'string_decoder', 'timers', 'perf_hooks', 'async_hooks', 'v8', 'vm', 'process', 'constants', 'querystring', 'punycode', 'tls', 'dgram', 'http2', 'inspector', 'diagnostics_channel']);
+    expect([...needed].filter((name) => !carried.has(name) && !builtins.has(name)).sort()).toEqual([]);
+  });
+
   it('the main bundle starts in Node with electron stood in: opens the data, shows the page, takes a pairing link, closes cleanly', async () => {
     expect(build.code).toBe(0);
     // node_modules for the bundle: the project's, except electron, which is the stand-in.
