@@ -57,7 +57,7 @@ describe('the Windows installer configuration', () => {
       oneClick: false,
       perMachine: false,
       allowElevation: true,
-      createDesktopShortcut: 'always',
+      createDesktopShortcut: true,
       createStartMenuShortcut: true,
       deleteAppDataOnUninstall: false,
     });
