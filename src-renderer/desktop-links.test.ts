@@ -19,7 +19,7 @@ const BRIDGE = (link: unknown) => `
     const pairingListeners = new Set();
     const stateListeners = new Set();
     let pending = ${JSON.stringify(link)};
-    let state = { phase: 'idle', version: null, percent: null, problem: null, checkedAt: null };
+    let state = { phase: 'idle', version: null, percent: null, problem: null, refused: false, checkedAt: null };
     window.__desktop = {
       restarts: 0,
       setState(next) { state = next; stateListeners.forEach((l) => l(next)); },
@@ -99,7 +99,7 @@ describe('the installed desk opened by a pairing link, and a downloaded update',
     await page.getByRole('button', { name: 'Board' }).waitFor();
     expect(await page.getByText('Restart and install now').count()).toBe(0);
 
-    await page.evaluate(() => (window as any).__desktop.setState({ phase: 'ready', version: '0.2.0', percent: 100, problem: null, checkedAt: null }));
+    await page.evaluate(() => (window as any).__desktop.setState({ phase: 'ready', version: '0.2.0', percent: 100, problem: null, refused: false, checkedAt: null }));
     const banner = page.getByRole('status').filter({ hasText: 'Bayline 0.2.0 is downloaded' });
     await banner.waitFor();
     expect(await banner.textContent()).toContain('installed the next time Bayline is closed and opened again');
@@ -110,11 +110,22 @@ describe('the installed desk opened by a pairing link, and a downloaded update',
     await banner.getByRole('button', { name: 'Restarting…' }).waitFor();
     expect(await page.evaluate(() => (window as any).__desktop.restarts)).toBe(1);
 
+    // A refused download is said (and can be dismissed); an unreachable relay is not.
+    await page.evaluate(() => (window as any).__desktop.setState({ phase: 'failed', version: '0.3.0', percent: null, problem: 'Bayline could not check for updates (connect ECONNREFUSED). It tries again tomorrow.', refused: false, checkedAt: null }));
+    await page.getByRole('button', { name: 'Restart and install now' }).waitFor({ state: 'detached' });
+    expect(await page.getByText('could not check for updates').count()).toBe(0);
+    await page.evaluate(() => (window as any).__desktop.setState({ phase: 'failed', version: '0.3.0', percent: null, problem: 'The downloaded update did not match its SHA-512 checksum, so it was refused and nothing was installed. The desk tries again tomorrow.', refused: true, checkedAt: null }));
+    const refused = page.getByRole('alert').filter({ hasText: 'did not match its SHA-512 checksum' });
+    await refused.waitFor();
+    await screenshot(page, 'update-refused');
+    await refused.getByRole('button', { name: 'Dismiss' }).click();
+    await refused.waitFor({ state: 'detached' });
+
     // Another window: Later puts it away until the next version.
     const other = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 768 } }));
     await other.page.addInitScript(BRIDGE(null));
     await other.page.goto(host.url);
-    await other.page.evaluate(() => (window as any).__desktop.setState({ phase: 'ready', version: '0.2.0', percent: 100, problem: null, checkedAt: null }));
+    await other.page.evaluate(() => (window as any).__desktop.setState({ phase: 'ready', version: '0.2.0', percent: 100, problem: null, refused: false, checkedAt: null }));
     await other.page.getByRole('button', { name: 'Later' }).click();
     expect(await other.page.getByText('Bayline 0.2.0 is downloaded').count()).toBe(0);
     expect(await other.page.evaluate(() => (window as any).__desktop.restarts)).toBe(0);

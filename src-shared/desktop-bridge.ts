@@ -10,10 +10,12 @@ export interface UpdateState {
   version: string | null;
   percent: number | null;
   problem: string | null;
+  /** The last download failed its SHA-512 and was thrown away (shown to the person; others are not). */
+  refused: boolean;
   checkedAt: string | null;
 }
 
-export const UPDATES_OFF: UpdateState = { phase: 'off', version: null, percent: null, problem: null, checkedAt: null };
+export const UPDATES_OFF: UpdateState = { phase: 'off', version: null, percent: null, problem: null, refused: false, checkedAt: null };
 
 export interface DesktopBridge {
   /** The pairing link the desk was started or woken with, once (null when there is none). */

@@ -137,6 +137,7 @@ describe.each(['sqlite', 'postgres'] as const)('desk updates from the relay (%s)
     await updates.checkNow();
     expect(updates.current.phase).toBe('failed');
     expect(updates.current.problem).toMatch(/did not match its SHA-512 checksum, so it was refused and nothing was installed/);
+    expect(updates.current.refused).toBe(true);
     expect(updates.restartNow()).toBe(false);
     expect(installs).toEqual([]);
     const kept = fs.existsSync(path.join(cacheDir, 'pending')) ? fs.readdirSync(path.join(cacheDir, 'pending')).filter((n) => n.endsWith('.exe')) : [];
@@ -150,7 +151,7 @@ describe.each(['sqlite', 'postgres'] as const)('desk updates from the relay (%s)
 
     fs.writeFileSync(stored, bytes);
     await updates.checkNow();
-    expect(updates.current).toMatchObject({ phase: 'ready', version: '0.3.0' });
+    expect(updates.current).toMatchObject({ phase: 'ready', version: '0.3.0', refused: false });
   });
 });
 

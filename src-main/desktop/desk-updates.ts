@@ -55,7 +55,7 @@ export class DeskUpdates {
     // The relay serves whole installers (no .blockmap files, no web installer).
     updater.disableDifferentialDownload = true;
     updater.disableWebInstaller = true;
-    updater.on('checking-for-update', () => this.set({ phase: 'checking', problem: null }));
+    updater.on('checking-for-update', () => this.set({ phase: 'checking', problem: null, refused: false }));
     updater.on('update-not-available', () => this.set({ phase: 'current', version: null, percent: null }));
     updater.on('update-available', (info: { version: string }) => this.set({ phase: 'downloading', version: info.version, percent: 0 }));
     updater.on('download-progress', (progress: { percent: number }) => {
@@ -119,14 +119,15 @@ export class DeskUpdates {
 
   private fail(err: Error): void {
     const code = (err as { code?: string }).code;
+    const refused = code === 'ERR_CHECKSUM_MISMATCH' || /sha512 checksum mismatch/i.test(err.message);
     const problem =
-      code === 'ERR_CHECKSUM_MISMATCH' || /sha512 checksum mismatch/i.test(err.message)
+      refused
         ? 'The downloaded update did not match its SHA-512 checksum, so it was refused and nothing was installed. The desk tries again tomorrow.'
         : `Bayline could not check for updates (${firstLine(err.message)}). It tries again tomorrow.`;
     this.options.log?.(`[updates] ${firstLine(err.message)}`);
     // A failure after an update was ready (a second check) leaves the ready update as it is.
     if (this.state.phase === 'ready') return;
-    this.set({ phase: 'failed', problem, percent: null });
+    this.set({ phase: 'failed', problem, refused, percent: null });
   }
 
   private set(change: Partial<UpdateState>): void {

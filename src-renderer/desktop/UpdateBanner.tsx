@@ -13,7 +13,20 @@ export function UpdateBanner() {
     void desktop.updates.state().then(setState, () => undefined);
     return desktop.updates.onState(setState);
   }, [desktop]);
-  if (!desktop || state?.phase !== 'ready' || later === state.version) return null;
+  if (!desktop || !state) return null;
+  // A refused download is worth knowing (someone's copy of the installer is damaged or altered);
+  // a relay that could not be reached is not: the desk simply tries again tomorrow.
+  if (state.phase === 'failed' && state.refused && later !== 'refused') {
+    return (
+      <div role="alert" className="notice notice-warn update-banner">
+        <span>{state.problem} Tell whoever runs your relay.</span>
+        <button type="button" onClick={() => setLater('refused')}>
+          Dismiss
+        </button>
+      </div>
+    );
+  }
+  if (state.phase !== 'ready' || later === state.version) return null;
   return (
     <div role="status" className="notice notice-ok update-banner">
       <span>
