@@ -1,14 +1,17 @@
 // electron-vite build of the desktop app: main process, the sandboxed preload and the renderer,
 // into out/main, out/preload and out/renderer (the layout src-main/electron/main.ts expects).
-import { resolve } from 'node:path';
+// BAYLINE_BUILD_OUT puts that layout elsewhere (the build test builds into a temp folder).
+import path, { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import { ELECTRON_PAGE_CSP } from './src-main/host/desk-csp.js';
 
+const OUT = path.resolve(process.env.BAYLINE_BUILD_OUT ?? 'out');
+
 export default defineConfig({
   main: {
     build: {
-      outDir: resolve('out/main'),
+      outDir: path.join(OUT, 'main'),
       // A native module: loaded from node_modules at run time, never bundled.
       externalizeDeps: { include: ['better-sqlite3'] },
       rolldownOptions: {
@@ -20,7 +23,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: resolve('out/preload'),
+      outDir: path.join(OUT, 'preload'),
       rolldownOptions: {
         input: { index: resolve('src-main/electron/preload.ts') },
         // A sandboxed preload cannot be an ES module, whatever package.json's "type" says.
@@ -42,7 +45,7 @@ export default defineConfig({
       },
     ],
     build: {
-      outDir: resolve('out/renderer'),
+      outDir: path.join(OUT, 'renderer'),
       rolldownOptions: {
         input: { index: resolve('src-renderer/index.html') },
       },

@@ -60,6 +60,9 @@ describe('relay command line on a SQLite data folder', () => {
     expect(code, paired.out).toBeDefined();
     expect(paired.out).toMatch(/expires at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in 15 minutes\)/);
     expect(paired.out).toContain(`npm run desk -- pair --data DIR --relay https://relay.example.com --code ${code}`);
+    // The page to send the shop, whose button opens the installed desk's pairing screen filled in.
+    expect(paired.out).toContain(`https://relay.example.com/pair/open?code=${code}`);
+    expect(paired.out).toContain(`bayline://pair?relay=https%3A%2F%2Frelay.example.com&code=${code}`);
 
     const devices = relay('device', 'list', '--data', dataDir);
     expect(devices.code).toBe(0);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
+import { pairingLinkFor } from '../src-shared/pairing-link.js';
 import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
 import { MailConfigError, readMailConfig } from './email/config.js';
 import { DraftingConfigError, readDraftingConfig } from './drafting/config.js';
@@ -62,6 +63,9 @@ ${PROVIDER_API_USAGE}
   npm run relay -- group admin --group SLUG --workspace SLUG --role owner|manager
                                         that shop's owners or managers see the group's reports
   npm run relay -- group list           every group, its locations and admins
+  npm run relay -- update publish --file Bayline-Setup-X.Y.Z.exe [--version X.Y.Z] [--notes TEXT] [--blobs DIR]
+                                        offer a new desk installer to every installed desk (/updates/win)
+  npm run relay -- update list          the published desk installers, newest first
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
 
@@ -184,6 +188,8 @@ async function main(argv: string[]): Promise<number> {
       primary: { type: 'string' },
       accent: { type: 'string' },
       logo: { type: 'string' },
+      version: { type: 'string' },
+      notes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -196,9 +202,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === undefined) throw new UsageError('Which command?');
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
-  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook' || command === 'group';
+  const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook' || command === 'group' || command === 'update';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'group create', 'group add', 'group admin', 'group list', 'serve', ...PROVIDER_API_COMMANDS];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'group create', 'group add', 'group admin', 'group list', 'update publish', 'update list', 'serve', ...PROVIDER_API_COMMANDS];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -304,9 +310,14 @@ async function main(argv: string[]): Promise<number> {
         const relayUrl = publicUrl ?? process.env.BAYLINE_RELAY_URL ?? 'URL';
         console.log(`Pairing code for ${ws.name} (${ws.slug}): ${code}`);
         console.log(`It pairs one desk and expires at ${when(expiresAt)} (in 15 minutes).`);
-        console.log('On the desk, run:');
+        if (relayUrl !== 'URL') {
+          console.log('Send the shop this page; on the PC with Bayline installed its button opens the pairing screen filled in:');
+          console.log(`  ${relayUrl.replace(/\/+$/, '')}/pair/open?code=${code}`);
+          console.log(`  (the link itself: ${pairingLinkFor(relayUrl, code)})`);
+        }
+        console.log('On a desk run from the command line:');
         console.log(`  npm run desk -- pair --data DIR --relay ${relayUrl} --code ${code}`);
-        if (relayUrl === 'URL') console.log("(URL is the address desks reach this relay at; DIR is the desk's data folder.)");
+        if (relayUrl === 'URL') console.log("(URL is the address desks reach this relay at, given with --public-url; DIR is the desk's data folder.)");
         return 0;
       }
 
@@ -424,6 +435,36 @@ async function main(argv: string[]): Promise<number> {
       case 'webhook remove':
       case 'webhook deliveries':
         return await runProviderApiCommand(storage, full, values);
+
+      case 'update publish':
+      case 'update list': {
+        const { publishRelease, ReleaseError } = await import('./updates/desk-release.js');
+        if (full === 'update list') {
+          const releases = await storage.deskReleases.list();
+          if (releases.length === 0) {
+            console.log('No desk installer published yet. Publish one: npm run relay -- update publish --file dist/Bayline-Setup-X.Y.Z.exe');
+            return 0;
+          }
+          console.log(table([['VERSION', 'FILE', 'SIZE', 'PUBLISHED'], ...releases.map((r) => [r.version, r.fileName, `${(r.sizeBytes / (1024 * 1024)).toFixed(1)} MiB`, when(r.publishedAt)])]));
+          return 0;
+        }
+        if (!values.file) throw new UsageError('Say which installer with --file dist/Bayline-Setup-X.Y.Z.exe.');
+        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
+        if (!blobs) throw new UsageError('Say which blob folder the relays serve from with --blobs DIR (the one given to serve).');
+        try {
+          const release = await publishRelease(storage, path.resolve(blobs), { file: path.resolve(values.file), version: values.version, notes: values.notes });
+          console.log(`Published Bayline ${release.version} (${release.fileName}, ${(release.sizeBytes / (1024 * 1024)).toFixed(1)} MiB).`);
+          console.log(`SHA-512 ${release.sha512}`);
+          console.log('Installed desks find it at <relay>/updates/win/latest.yml within a day (at once when they start), download it in the background and install it when Bayline is next closed.');
+        } catch (err) {
+          if (err instanceof ReleaseError) {
+            console.error(err.message);
+            return 1;
+          }
+          throw err;
+        }
+        return 0;
+      }
 
       case 'serve': {
         // ---- serve: runs the relay server (relay/server.ts); loaded only here, so the admin

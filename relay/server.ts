@@ -6,6 +6,8 @@ import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
 import { healthPlugin } from './health.js';
 import { pairingPlugin } from './pairing-routes.js';
+import { pairingPagePlugin } from './pairing-page.js';
+import { updatesPlugin } from './updates/updates-plugin.js';
 import { portalPlugin, type PortalPluginOptions } from './portal/portal-plugin.js';
 import type { RelayStorage } from './storage/types.js';
 import { SyncHub } from './sync/sync-hub.js';
@@ -199,6 +201,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(websocket, { options: { maxPayload: MAX_SYNC_FRAME_BYTES } });
   await app.register(healthPlugin);
   await app.register(pairingPlugin);
+  await app.register(pairingPagePlugin);
+  await app.register(updatesPlugin, { blobDir: options.blobDir });
   await app.register(syncPlugin);
   if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
   await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir });

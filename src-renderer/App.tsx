@@ -10,6 +10,7 @@ import { RepairOrderView } from './repair-order/RepairOrderView.js';
 import { Calendar, RequestsCount } from './scheduling/Calendar.js';
 import { SearchDialog } from './search/SearchDialog.js';
 import { Settings } from './settings/Settings.js';
+import { UpdateBanner } from './desktop/UpdateBanner.js';
 import { DeskContext, type DeskContextValue, type Screen } from './shared/desk-context.js';
 import { announceReconnect, useLive } from './shared/use-live.js';
 import { StaffSwitch } from './staff/StaffSwitch.js';
@@ -84,6 +85,19 @@ export function App({ api, connection }: AppProps) {
     window.scrollTo(0, 0);
   }, []);
   const announce = useCallback((text: string) => setAnnouncement(text), []);
+
+  // The installed desk opened by a bayline:// pairing link (at start or while running): the
+  // relay settings with the relay and code filled in.
+  useEffect(() => {
+    const desktop = window.baylineDesktop;
+    if (!desktop) return;
+    const take = () =>
+      void desktop.takePairingLink().then((pairing) => {
+        if (pairing) go({ name: 'settings', pairing });
+      }, () => undefined);
+    take();
+    return desktop.onPairingLink(take);
+  }, [go]);
   const context: DeskContextValue = useMemo(
     () => ({ api, shop: shop.data, staff: staff.data ?? [], go, announce }),
     [api, shop.data, staff.data, go, announce],
@@ -148,6 +162,7 @@ export function App({ api, connection }: AppProps) {
           </p>
         ) : null}
 
+        <UpdateBanner />
         {ready && screen.name !== 'follow-ups' ? <LowScoreAlert onOpen={() => go({ name: 'follow-ups' })} /> : null}
         {ready ? (
           <div className="screen-area">
@@ -155,7 +170,7 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'check-in' ? <CheckIn key={screen.appointmentId ?? ''} appointmentId={screen.appointmentId} /> : null}
             {screen.name === 'calendar' ? <Calendar /> : null}
             {screen.name === 'repair-order' ? <RepairOrderView key={screen.id} id={screen.id} draftMilestone={screen.draftMilestone} /> : null}
-            {screen.name === 'settings' ? <Settings /> : null}
+            {screen.name === 'settings' ? <Settings key={screen.pairing?.code ?? ''} pairing={screen.pairing} /> : null}
             {screen.name === 'texts' ? <TextInbox /> : null}
             {screen.name === 'calls' ? <CallsReport /> : null}
             {screen.name === 'follow-ups' ? <FollowUps /> : null}

@@ -34,6 +34,7 @@ import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';
 import { type CustomerAccountDatabase, CustomerAccountRecords } from './customer-account-records.js';
 import { GroupRecords, type GroupsDatabase } from '../groups/group-records.js';
+import { DeskReleaseRecords, type DeskReleasesDatabase } from '../updates/release-records.js';
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
@@ -338,6 +339,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
     groups: new GroupRecords(operator as unknown as Kysely<GroupsDatabase>),
+    deskReleases: new DeskReleaseRecords(operator as unknown as Kysely<DeskReleasesDatabase>),
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),

@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
     });
 
@@ -872,6 +872,40 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+
+    it('operator migration 16 (desk releases) keeps a version-13 relay\'s shops and records each published installer once', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const release = (version: string, file: string) =>
+        `INSERT INTO desk_releases (version, file_name, sha256, sha512, size_bytes, notes, published_at) VALUES ('${version}', '${file}', '${'a'.repeat(64)}', 'c2hhNTEy', 5000000000, NULL, '2026-12-04T16:00:00.000Z')`;
+      const readBack = "SELECT w.slug, r.version, r.file_name, r.size_bytes FROM workspaces w, desk_releases r";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 13)).toBe(13);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 16)).toBe(16);
+        db.prepare(release('1.2.0', 'Bayline-Setup-1.2.0.exe')).run();
+        // An installer bigger than 4 GiB's counter would be is still counted right.
+        expect(db.prepare(readBack).all()).toEqual([{ slug: 'kept', version: '1.2.0', file_name: 'Bayline-Setup-1.2.0.exe', size_bytes: 5000000000 }]);
+        expect(() => db.prepare(release('1.2.0', 'other.exe')).run()).toThrow(/UNIQUE|PRIMARY/);
+        expect(() => db.prepare(release('1.3.0', 'Bayline-Setup-1.2.0.exe')).run()).toThrow(/UNIQUE/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4250', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 13 })).toBe(13);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 16 })).toBe(16);
+          await client.query(release('1.2.0', 'Bayline-Setup-1.2.0.exe'));
+          expect((await client.query(readBack)).rows).toEqual([{ slug: 'kept', version: '1.2.0', file_name: 'Bayline-Setup-1.2.0.exe', size_bytes: '5000000000' }]);
+          await expect(client.query(release('1.2.0', 'other.exe'))).rejects.toThrow(/duplicate key/);
+          await expect(client.query(release('1.3.0', 'Bayline-Setup-1.2.0.exe'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
 
     it('operator migration 6 (drafting usage) keeps a version-5 relay\'s shops and counts tokens per shop and month', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";

@@ -4,6 +4,7 @@ import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
 import type { CustomerAccountRecords } from './customer-account-records.js';
 import type { GroupRecords } from '../groups/group-records.js';
+import type { DeskReleaseRecords } from '../updates/release-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
 import type { ProviderRecords } from '../providers/records.js';
@@ -55,6 +56,8 @@ export interface RelayStorage {
   readonly aiUsage: AiUsageRecords;
   /** Groups of shops (multi-location, operator migration 13). */
   readonly groups: GroupRecords;
+  /** The desk's published Windows installers (operator migration 16, relay/updates/). */
+  readonly deskReleases: DeskReleaseRecords;
   /** E-signature: each shop's sealing certificate, its key sealed (relay/storage/esign-key-records.ts). */
   readonly esignKeys: EsignKeyRecords;
   /** E-signature: one-time codes (hashed) and the first request per document version (relay/storage/esign-records.ts). */

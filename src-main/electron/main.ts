@@ -1,8 +1,16 @@
 // Electron's main process: opens the desk core, shows it in a locked-down window and carries the
-// typed API over IPC. Everything else lives in the Electron-free core so it can run and be tested without Electron.
+// typed API over IPC; for the installed desk also bayline:// pairing links, updates, the window's
+// remembered place and local crash reports. Every decision lives in Electron-free modules
+// (src-main/desktop/, src-shared/pairing-link.ts) so it can run and be tested without Electron.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, crashReporter, dialog, ipcMain, type IpcMainInvokeEvent, screen, shell, type WebContents } from 'electron';
+import electronUpdater from 'electron-updater';
+import { UPDATES_OFF } from '../../src-shared/desktop-bridge.js';
+import { type PairingLink, PROTOCOL, pairingLinkFromArgv, parsePairingLink } from '../../src-shared/pairing-link.js';
+import { DeskUpdates } from '../desktop/desk-updates.js';
+import { desktopPaths } from '../desktop/desktop-paths.js';
+import { readWindowState, saveWindowState } from '../desktop/window-state.js';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Session } from '../api/dispatch.js';
 import { importDeskFile, importDeskFileFromPath, readDeskFile } from '../blobs/desk-files.js';
@@ -17,12 +25,32 @@ const PRELOAD = path.join(here, '../preload/index.cjs');
 const RENDERER_HTML = path.join(here, '../renderer/index.html');
 /** Set by `electron-vite dev` to its renderer dev server. */
 const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL;
+const PATHS = desktopPaths(app.getPath('appData'));
+
+// Before anything else: the data, crash reports and window state live under %APPDATA%\Bayline,
+// and a crash leaves its report there (never sent anywhere).
+app.setPath('userData', PATHS.userData);
+app.setPath('crashDumps', PATHS.crashReports);
+crashReporter.start({ uploadToServer: false });
 
 let desk: Desk | null = null;
 /** `npm run desk -- api … --data DIR` goes through this window's desk while it runs. */
 let commandChannel: CommandChannel | null = null;
 /** One session per window's web contents: who is signed in at that window. */
 const sessions = new Map<number, Session>();
+/** A bayline:// pairing link the screens have not taken yet (from the start, or a second start). */
+let pendingPairing: PairingLink | null = pairingLinkFromArgv(process.argv);
+let updates: DeskUpdates | null = null;
+
+function mainWindow(): BrowserWindow | undefined {
+  return BrowserWindow.getAllWindows()[0];
+}
+
+function deliverPairingLink(link: PairingLink | null): void {
+  if (!link) return;
+  pendingPairing = link;
+  mainWindow()?.webContents.send('bayline:pairing-link');
+}
 
 function sessionFor(contents: WebContents): Session {
   let session = sessions.get(contents.id);
@@ -47,11 +75,15 @@ function isOwnUrl(url: string): boolean {
 }
 
 function createWindow(): BrowserWindow {
+  const place = readWindowState(PATHS.windowState, screen.getAllDisplays().map((d) => d.workArea));
   const window = new BrowserWindow({
-    width: 1400,
-    height: 900,
+    x: place.x,
+    y: place.y,
+    width: place.width,
+    height: place.height,
     minWidth: 900,
     minHeight: 600,
+    icon: app.isPackaged ? undefined : path.join(here, '../../build/icons/256x256.png'),
     title: 'Bayline',
     show: false,
     webPreferences: {
@@ -62,7 +94,17 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
     },
   });
-  window.once('ready-to-show', () => window.show());
+  window.once('ready-to-show', () => {
+    if (place.maximized) window.maximize();
+    window.show();
+  });
+  window.on('close', () => {
+    try {
+      saveWindowState(PATHS.windowState, { ...window.getNormalBounds(), maximized: window.isMaximized() });
+    } catch (err) {
+      console.error('[electron] could not remember the window', err);
+    }
+  });
   // The window only ever shows Bayline; links to the outside world open in the person's browser
   // (or mail program, for mailto:). A link in a mail (src-renderer/email/MailBody.tsx) arrives
   // here too: its sandboxed frame never navigates, the desk calls window.open for the click.
@@ -83,8 +125,7 @@ async function start(): Promise<void> {
   if (app.isPackaged) process.env.BAYLINE_RESOURCES ??= path.join(process.resourcesPath, 'resources');
   try {
     // BAYLINE_DATA lets `npm start` point the window at the same folder the browser host would use.
-    const dataDir = process.env.BAYLINE_DATA ?? path.join(app.getPath('userData'), 'data');
-    desk = await Desk.open({ dataDir, scheduleBackups: true });
+    desk = await Desk.open({ dataDir: PATHS.data, scheduleBackups: true });
   } catch (err) {
     dialog.showErrorBox('Bayline could not open its data', err instanceof Error ? err.message : String(err));
     app.exit(1);
@@ -144,20 +185,50 @@ async function start(): Promise<void> {
     return bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : null;
   });
 
+  ipcMain.handle('bayline:pairing-link-take', (event) => {
+    if (!isOwnPage(event)) return null;
+    const link = pendingPairing;
+    pendingPairing = null;
+    return link;
+  });
+
+  // Only the installed Windows desk updates itself (a developer's copy has nothing to replace).
+  if (app.isPackaged && process.platform === 'win32') {
+    updates = new DeskUpdates(new electronUpdater.NsisUpdater(), {
+      relayUrl: async () => (desk ? (await desk.syncStatus()).relayUrl : null),
+      onState: (state) => mainWindow()?.webContents.send('bayline:update-state', state),
+      log: (line) => console.log(line),
+    });
+    updates.start();
+  }
+  ipcMain.handle('bayline:update-state', (event) => (isOwnPage(event) && updates ? updates.current : UPDATES_OFF));
+  ipcMain.handle('bayline:update-restart', (event) => isOwnPage(event) && updates !== null && updates.restartNow());
+
   installPrinting(isOwnPage);
   createWindow();
 }
 
 // Two copies would fight over the same data folder; the second one brings the first forward.
+// A second start (a click on a bayline:// link, the Start menu again) passes its arguments here.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
+  // Windows: the installer registers bayline:// (electron-builder.yml); a developer's copy registers itself.
+  if (process.defaultApp && process.argv[1]) app.setAsDefaultProtocolClient(PROTOCOL, process.execPath, [path.resolve(process.argv[1])]);
+  else app.setAsDefaultProtocolClient(PROTOCOL);
+
+  app.on('second-instance', (_event, argv) => {
+    const window = mainWindow();
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();
     }
+    deliverPairingLink(pairingLinkFromArgv(argv));
+  });
+  // macOS hands links over this way.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    deliverPairingLink(parsePairingLink(url));
   });
 
   app
@@ -183,6 +254,7 @@ if (!app.requestSingleInstanceLock()) {
     if (closing) return;
     const open = desk!;
     desk = null;
+    updates?.stop();
     const channel = commandChannel;
     commandChannel = null;
     closing = (channel ? channel.close() : Promise.resolve())

@@ -1,9 +1,11 @@
 // Preload for the Bayline window: exposes exactly the typed API (call + onEvent) as
-// `window.bayline` and the PC's printers as `window.baylinePrinting`, and nothing else of
-// Electron or Node.
+// `window.bayline`, the PC's printers as `window.baylinePrinting`, pairing links and updates as
+// `window.baylineDesktop`, and nothing else of Electron or Node.
 import { contextBridge, type IpcRendererEvent, ipcRenderer, webUtils } from 'electron';
 import type { BaylineApi, PushEvent, ResultOf } from '../../src-shared/api/contract.js';
 import type { ApiErrorBody } from '../../src-shared/api/errors.js';
+import type { DesktopBridge, UpdateState } from '../../src-shared/desktop-bridge.js';
+import type { PairingLink } from '../../src-shared/pairing-link.js';
 import type { PrinterChoice, PrintingBridge } from '../../src-shared/printing.js';
 import type { CallOutcome } from '../api/dispatch.js';
 
@@ -50,5 +52,25 @@ const printing: PrintingBridge = {
   print: (pdfBase64, options) => ipcRenderer.invoke('bayline:print', pdfBase64, options) as Promise<{ ok: boolean; problem: string | null }>,
 };
 
+/** Subscribes to a main-process message, handing the page only the payload. */
+function listen<T>(channel: string, listener: (payload: T) => void): () => void {
+  const forward = (_event: IpcRendererEvent, payload: T) => listener(payload);
+  ipcRenderer.on(channel, forward);
+  return () => {
+    ipcRenderer.removeListener(channel, forward);
+  };
+}
+
+const desktop: DesktopBridge = {
+  takePairingLink: () => ipcRenderer.invoke('bayline:pairing-link-take') as Promise<PairingLink | null>,
+  onPairingLink: (listener) => listen('bayline:pairing-link', () => listener()),
+  updates: {
+    state: () => ipcRenderer.invoke('bayline:update-state') as Promise<UpdateState>,
+    onState: (listener) => listen<UpdateState>('bayline:update-state', listener),
+    restartNow: () => ipcRenderer.invoke('bayline:update-restart') as Promise<boolean>,
+  },
+};
+
 contextBridge.exposeInMainWorld('bayline', bayline);
 contextBridge.exposeInMainWorld('baylinePrinting', printing);
+contextBridge.exposeInMainWorld('baylineDesktop', desktop);

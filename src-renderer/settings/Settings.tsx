@@ -24,6 +24,7 @@ import { EmailTemplateSettings } from '../mail/EmailTemplateSettings.js';
 import { EsignSettings } from '../esign/EsignSettings.js';
 import { ProviderSettings } from '../providers/ProviderSettings.js';
 import { AutomationSettings } from '../automations/AutomationSettings.js';
+import type { PairingLink } from '../../src-shared/pairing-link.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
@@ -44,7 +45,7 @@ const SECTIONS = [
   ['relay', 'Relay'],
 ] as const;
 
-export function Settings() {
+export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
   const { api, shop } = useDesk();
   const [draft, setDraft] = useState<WorkspaceSettings | null>(shop);
   const [saved, setSaved] = useState<string | null>(null);
@@ -103,6 +104,8 @@ export function Settings() {
       </div>
       <div className="settings-grid">
         <div className="settings-main">
+          {/* Opened by a pairing link: pairing comes first, filled in. */}
+          {pairing ? <RelaySection pairing={pairing} /> : null}
           <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone']), 'Shop details')}>
             <h3 id="shop-heading">Shop</h3>
             <div className="row">
@@ -192,7 +195,7 @@ export function Settings() {
 
           <ProviderSettings />
 
-          <RelaySection />
+          {pairing ? null : <RelaySection />}
         </div>
         <aside className="settings-side" aria-label="Portal preview">
           <PortalPreview
@@ -429,11 +432,12 @@ function StaffSection() {
   );
 }
 
-function RelaySection() {
+function RelaySection({ pairing }: { pairing?: PairingLink }) {
   const { api } = useDesk();
   const [status, setStatus] = useState<SyncStatus | null>(null);
-  const [relayUrl, setRelayUrl] = useState('https://');
-  const [code, setCode] = useState('');
+  // A bayline:// pairing link fills both in; the person still presses Pair.
+  const [relayUrl, setRelayUrl] = useState(pairing?.relayUrl ?? 'https://');
+  const [code, setCode] = useState(pairing?.code ?? '');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {

@@ -3,6 +3,7 @@
 import { createContext, useContext } from 'react';
 import type { BaylineApi } from '../../src-shared/api/contract.js';
 import type { StaffMember, WorkspaceSettings } from '../../src-shared/domain.js';
+import type { PairingLink } from '../../src-shared/pairing-link.js';
 import type { Stage } from '../../src-shared/stages.js';
 
 export type Screen =
@@ -11,7 +12,8 @@ export type Screen =
   | { name: 'calendar' }
   /** `draftMilestone`: opened from the board's milestone offer, to draft that moment's text at once. */
   | { name: 'repair-order'; id: string; draftMilestone?: Stage }
-  | { name: 'settings' }
+  /** `pairing`: opened by a bayline:// pairing link, with the relay and code to fill in. */
+  | { name: 'settings'; pairing?: PairingLink }
   | { name: 'texts' }
   | { name: 'calls' }
   | { name: 'follow-ups' }
