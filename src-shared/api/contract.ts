@@ -138,6 +138,7 @@ export const API = {
         stageWording: z.partialRecord(stage, text(300)).optional(),
         portalDaysAfterDelivery: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').optional(),
         bayPhotosPublished: z.boolean().optional(),
+        country: z.enum(['US', 'GB', 'CA'], 'must be US, GB or CA').optional(),
       })
       .strict(),
   ).returns<WorkspaceSettings>(),
