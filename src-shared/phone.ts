@@ -4,7 +4,7 @@
 // The `max` metadata is used on purpose: only it knows which ranges are mobile and which are
 // landline (the `min` set knows lengths and formats, not types). Its cost in the renderer's
 // bundle is written down in ARCHITECTURE.md, "Countries and phone numbers".
-import { type CountryCode, getCountryCallingCode, type NumberType, type PhoneNumber, parsePhoneNumberWithError, ParseError, validatePhoneNumberLength } from 'libphonenumber-js/max';
+import { type CountryCode, getCountryCallingCode, isValidPhoneNumber, type NumberType, type PhoneNumber, parsePhoneNumberWithError, ParseError, validatePhoneNumberLength } from 'libphonenumber-js/max';
 
 /** The countries a shop can be in (workspace_settings.country; null means 'US'). */
 export type ShopCountry = 'US' | 'GB' | 'CA';
@@ -84,6 +84,13 @@ export function parsePhone(input: string, country: ShopCountry = 'US'): PhoneNum
     return { ok: false, problem: `"${typed}" has the wrong number of digits for a number in +${parsed.countryCallingCode}.` };
   }
   if (!parsed.isValid()) {
+    // A digit missing or one too many reads better than "no such range".
+    if (own && [...'0123456789'].some((d) => isValidPhoneNumber(`${parsed.number}${d}`))) {
+      return { ok: false, problem: `"${typed}" is too short for a ${where} phone number (${LENGTH_HINT[country]}).` };
+    }
+    if (own && isValidPhoneNumber(parsed.number.slice(0, -1))) {
+      return { ok: false, problem: `"${typed}" is too long for a ${where} phone number (${LENGTH_HINT[country]}).` };
+    }
     return {
       ok: false,
       problem: own
