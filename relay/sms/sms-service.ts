@@ -21,7 +21,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import Telnyx from 'telnyx';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
+import { formatPhone, normalizePhone, shopCountry } from '../../src-shared/phone.js';
 import { DEFAULT_HOURS, parseJson, SETTINGS_ID } from '../../src-shared/settings.js';
 import { helpText, keywordOf } from '../../src-shared/sms/keywords.js';
 import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
@@ -302,7 +302,7 @@ export class SmsService {
         direction: 'in',
         body: text,
         at,
-        author: customer?.first_name ?? formatPhone(from),
+        author: customer?.first_name ?? formatPhone(from, shopCountry(shop?.country)),
         status: 'received',
         external_id: telnyxId,
         peer_number: from,

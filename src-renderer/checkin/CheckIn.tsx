@@ -2,11 +2,10 @@
 // you type, or new), vehicle (VIN check digit checked as you type), insurance, promised date; a
 // warning when the car already has an open repair; then the portal link and printing.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { formatPhone } from '../../src-shared/phone.js';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Customer, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatDay, messageOf, parseMoney, today } from '../shared/format.js';
+import { formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
 import { Problem } from '../shared/Notice.js';
 import { PortalLinkBox } from '../repair-order/PortalLinkBox.js';
 import { PrintSlot } from './PrintSlot.js';
