@@ -7,6 +7,7 @@ import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, Works
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
 import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
+import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
@@ -103,7 +104,7 @@ export function Settings() {
       </div>
       <div className="settings-grid">
         <div className="settings-main">
-          <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone']), 'Shop details')}>
+          <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone', 'country']), 'Shop details')}>
             <h3 id="shop-heading">Shop</h3>
             <div className="row">
               <TextField label="Shop name" value={draft.name} onChange={(name) => set({ name })} />
@@ -114,6 +115,19 @@ export function Settings() {
               <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => set({ timeZone })} />
             </div>
             <TextField label="Address" value={draft.address} onChange={(address) => set({ address })} />
+            <label className="field">
+              <span>Country</span>
+              <select value={draft.country} onChange={(e) => set({ country: e.target.value as WorkspaceSettings['country'] })}>
+                {COUNTRY_CODES.map((code) => (
+                  <option key={code} value={code}>
+                    {COUNTRIES[code].name}
+                  </option>
+                ))}
+              </select>
+              <small className="muted">
+                Dates, times, money, paper size ({COUNTRIES[draft.country].paper === 'a4' ? 'A4' : 'Letter'}), how phone numbers are read and the texting rules follow it. {COUNTRIES[draft.country].sms.summary}
+              </small>
+            </label>
             <div className="actions">
               <button type="submit" className="primary">
                 Save shop details
