@@ -55,6 +55,13 @@ export interface Customer {
   mobileKind: 'mobile' | 'landline' | 'either' | 'unknown' | null;
 }
 
+/** The stored-numbers check (issue 22): how many were read, how many rewritten, and the ones left as they were. */
+export interface PhoneCheckReport {
+  checked: number;
+  updated: number;
+  unreadable: Array<{ customerId: string; name: string; mobile: string; problem: string }>;
+}
+
 export interface Vehicle {
   id: string;
   customerId: string | null;

@@ -8,6 +8,7 @@ import { SETTINGS_ID } from '../../src-shared/settings.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WriteTx } from '../../src-shared/sync/store.js';
 import { intent } from '../api/actor.js';
+import { renormalisePhones } from './renormalise.js';
 import type { HandlerMap } from '../api/dispatch.js';
 import { searchIds } from '../search/search-index.js';
 
@@ -87,6 +88,8 @@ export const customerHandlers: Partial<HandlerMap> = {
     const row = await desk.db.selectFrom('customers').selectAll().where('id', '=', args.id).executeTakeFirstOrThrow();
     return toCustomer(row);
   },
+
+  'phone-check': async (_args, ctx) => renormalisePhones(ctx.desk, ctx.session.staffId ? `staff:${ctx.session.staffId}` : 'system'),
 
   'customer-search': async (args, { desk }) => {
     const ids = searchIds(desk.sqlite, 'customer', args.q, args.limit);

@@ -14,6 +14,7 @@ import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
+import { PhoneCheck } from './PhoneCheck.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
 import { ReportSettings } from '../reports/ReportSettings.js';
@@ -134,6 +135,8 @@ export function Settings() {
               </button>
             </div>
           </form>
+
+          <PhoneCheck />
 
           <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), 'Colours')}>
             <h3 id="branding-heading">Logo and colours</h3>

@@ -3,6 +3,7 @@
 // the browser host's WebSocket) carry exactly these calls.
 import { z } from 'zod';
 import type {
+  PhoneCheckReport,
   AuditEntry,
   BackupInfo,
   BayLink,
@@ -154,6 +155,8 @@ export const API = {
 
   'customer-create': method(newCustomerArgs).returns<Customer>(),
   'customer-update': method(customerUpdateArgs).returns<Customer>(),
+  /** Reads every stored mobile again in the shop's country (E.164, mobile_kind); reports the ones it cannot read. Idempotent. */
+  'phone-check': method(none).returns<PhoneCheckReport>(),
   'customer-search': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(10) }).strict()).returns<
     Customer[]
   >(),
