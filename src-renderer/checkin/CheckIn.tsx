@@ -5,7 +5,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Customer, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
-import { deskCountry, formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
+import { currencySymbol, deskCountry, formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
 import { parsePhone } from '../../src-shared/phone.js';
 import { Problem } from '../shared/Notice.js';
 import { PortalLinkBox } from '../repair-order/PortalLinkBox.js';
@@ -346,7 +346,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
           </div>
           <Field label="Adjuster email" type="email" value={claim.adjusterEmail} problem={fp('adjusterEmail')} onChange={(v) => setClaim({ ...claim, adjusterEmail: v })} />
           <div className="row">
-            <Field label="Deductible ($)" value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
+            <Field label={`Deductible (${currencySymbol()})`} value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
             <Field label="Promised date" type="date" value={claim.promisedDate} problem={fp('promisedDate')} onChange={(v) => setClaim({ ...claim, promisedDate: v })} min={today()} />
           </div>
         </fieldset>

@@ -52,6 +52,11 @@ export function formatMoney(cents: number | null): string {
   return (cents / 100).toLocaleString(desk.locale, { style: 'currency', currency: desk.currency });
 }
 
+/** "$" at a US shop, "£" at a UK one: the symbol Intl writes for the country's currency. */
+export function currencySymbol(): string {
+  return new Intl.NumberFormat(desk.locale, { style: 'currency', currency: desk.currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? desk.currency;
+}
+
 /** "$500", "£500" or "500.00" → 50000; null for empty; NaN for anything else. */
 export function parseMoney(text: string): number | null {
   const clean = text.replace(/[$£,\s]/g, '').replace(/^CA/, '');
