@@ -118,7 +118,9 @@ export function normalizePostcode(profile: CountryProfile, input: string): strin
 }
 
 export function postcodeProblem(profile: CountryProfile, input: string): string | null {
-  return normalizePostcode(profile, input) ? null : `"${input.trim()}" is not a ${profile.name === 'United States' ? 'US' : profile.code === 'GB' ? 'UK' : 'Canadian'} ${profile.postcode.label.toLowerCase()} (for example ${profile.postcode.example}).`;
+  const where = profile.code === 'US' ? 'US' : profile.code === 'GB' ? 'UK' : 'Canadian';
+  const label = profile.code === 'US' ? profile.postcode.label : profile.postcode.label.toLowerCase();
+  return normalizePostcode(profile, input) ? null : `"${input.trim()}" is not a ${where} ${label} (for example ${profile.postcode.example}).`;
 }
 
 // ---- when an automated text may go -----------------------------------------------------------
