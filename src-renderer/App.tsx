@@ -12,6 +12,7 @@ import { SearchDialog } from './search/SearchDialog.js';
 import { Settings } from './settings/Settings.js';
 import { UpdateBanner } from './desktop/UpdateBanner.js';
 import { DeskContext, type DeskContextValue, type Screen } from './shared/desk-context.js';
+import { deskCountry, setDeskCountry } from './shared/format.js';
 import { announceReconnect, useLive } from './shared/use-live.js';
 import { StaffSwitch } from './staff/StaffSwitch.js';
 import { SyncState } from './sync/SyncState.js';
@@ -41,6 +42,8 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
 
 export function App({ api, connection }: AppProps) {
   const shop = useLive(api, () => api.call('workspace-get', {}), ['workspace_settings'], []);
+  // Dates, times, money and phone numbers on every screen follow the shop's country.
+  setDeskCountry(shop.data?.country);
   const staff = useLive(api, () => api.call('staff-list', {}), ['staff'], []);
   // Only while `npm start` runs the demo shop's built-in fake Telnyx.
   const demoPhone = useLive(api, () => api.call('demo-phone-get', {}), [], []);
@@ -66,6 +69,7 @@ export function App({ api, connection }: AppProps) {
 
   useEffect(() => {
     document.title = shop.data ? `${shop.data.name} · Bayline` : 'Bayline';
+    document.documentElement.lang = deskCountry().locale;
   }, [shop.data]);
 
   // Ctrl+K (or ⌘K) opens search from anywhere.

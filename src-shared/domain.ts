@@ -25,6 +25,8 @@ export interface WorkspaceSettings {
   portalDaysAfterDelivery: number;
   /** Whether photos from the bay camera go to the portal unless the technician marks them internal. */
   bayPhotosPublished: boolean;
+  /** The shop's country: date order, clock, money, paper, phone numbers and texting rules (src-shared/locale/country.ts). */
+  country: 'US' | 'GB' | 'CA';
 }
 
 export type StaffRole = 'advisor' | 'estimator' | 'manager' | 'technician' | 'owner';
@@ -49,6 +51,15 @@ export interface Customer {
   smsOptedOut: boolean;
   /** The customer's own time zone, when set; otherwise the shop's is theirs. */
   timeZone: string | null;
+  /** What the phone metadata says `mobile` is; 'landline' cannot receive texts. Null before it was read. */
+  mobileKind: 'mobile' | 'landline' | 'either' | 'unknown' | null;
+}
+
+/** The stored-numbers check (issue 22): how many were read, how many rewritten, and the ones left as they were. */
+export interface PhoneCheckReport {
+  checked: number;
+  updated: number;
+  unreadable: Array<{ customerId: string; name: string; mobile: string; problem: string }>;
 }
 
 export interface Vehicle {
@@ -363,7 +374,7 @@ export interface SmsTemplate {
   standard: boolean;
 }
 
-export type SmsWarningCode = 'no-number' | 'tendlc-not-active' | 'outside-hours' | 'opted-out' | 'no-mobile' | 'missing-fields' | 'long';
+export type SmsWarningCode = 'landline' | 'no-number' | 'tendlc-not-active' | 'outside-hours' | 'opted-out' | 'no-mobile' | 'missing-fields' | 'long';
 
 export interface SmsWarning {
   code: SmsWarningCode;

@@ -24,6 +24,13 @@ export const DEFAULT_PAPER: Record<PrintKind, Paper> = {
   receipt: 'receipt-80mm',
 };
 
+/** The paper a new PC starts with in a shop whose country prints on A4 (the UK): no US sizes there. */
+export const DEFAULT_PAPER_A4: Record<PrintKind, Paper> = {
+  'work-order': 'a4',
+  tag: 'a4',
+  receipt: 'receipt-80mm',
+};
+
 export const KIND_LABELS: Record<PrintKind, string> = {
   'work-order': 'Work order',
   tag: 'Dashboard tag',

@@ -1,5 +1,6 @@
 // The shop's settings as one row of workspace_settings, read the same way by the desk and the
 // relay (which renders the portal from them): defaults fill whatever was never set.
+import { shopCountry } from './phone.js';
 import type { WorkspaceSettings } from './domain.js';
 import { DEFAULT_STAGE_WORDING, STAGES, type Stage } from './stages.js';
 import type { RowOf } from './sync/rows.js';
@@ -35,6 +36,7 @@ export function toSettings(row: RowOf<'workspace_settings'> | undefined): Worksp
     stageWording: Object.fromEntries(STAGES.map((s) => [s, wording[s] || DEFAULT_STAGE_WORDING[s]])) as Record<Stage, string>,
     portalDaysAfterDelivery: row?.portal_days_after_delivery ?? DEFAULT_PORTAL_DAYS_AFTER_DELIVERY,
     bayPhotosPublished: (row?.bay_photos_published ?? 1) === 1,
+    country: shopCountry(row?.country),
   };
 }
 

@@ -209,28 +209,28 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!) };
     let mobile: string;
     try {
-      mobile = validMobile(String(req.body?.mobile ?? ''));
+      mobile = validMobile(String(req.body?.mobile ?? ''), shop.settings.country);
     } catch (err) {
       if (!(err instanceof BookingRefused)) throw err;
       return send(reply, 400, renderNumberPage({ ...base, mobile: String(req.body?.mobile ?? '').slice(0, 24), error: err.message }));
     }
     const from = await app.storage.sms.numberOfWorkspace(shop.workspace.id);
     if (!options.sms || !from) {
-      return send(reply, 503, renderNumberPage({ ...base, mobile: formatPhone(mobile), error: `Signing in needs a texted code, and ${shop.shop.name} cannot send texts right now. The link on your paperwork or in our texts still works; or call us.` }));
+      return send(reply, 503, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: `Signing in needs a texted code, and ${shop.shop.name} cannot send texts right now. The link on your paperwork or in our texts still works; or call us.` }));
     }
     if (!codeRequests.take(req.ip)) {
-      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile), error: 'Too many codes asked for from this connection. Please wait 15 minutes, or call us.' }));
+      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: 'Too many codes asked for from this connection. Please wait 15 minutes, or call us.' }));
     }
     const now = clock();
     const locked = await records.lockedUntil(shop.workspace.id, mobile, now.toISOString());
-    if (locked) return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile), error: lockWords(locked, shop) }));
+    if (locked) return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: lockWords(locked, shop) }));
     // The same limits for every number, known or not: a code row is kept for each, texted or not.
     const recent = await records.sendsSince(shop.workspace.id, mobile, new Date(now.getTime() - 3600_000).toISOString());
     if (recent.lastSentAt && Date.parse(recent.lastSentAt) > now.getTime() - codeGapMs) {
       return send(reply, 429, renderCodePage({ ...base, mobile, error: 'A code was sent moments ago. Please wait half a minute for it to arrive before asking for another.' }));
     }
     if (recent.count >= perHour) {
-      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile), error: 'Too many codes for this number in the last hour. Please try again later, or call us.' }));
+      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: 'Too many codes for this number in the last hour. Please try again later, or call us.' }));
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await records.putCode({ workspaceId: shop.workspace.id, mobile, code, now: now.toISOString(), expiresAt: new Date(now.getTime() + codeTtlMs).toISOString() });
@@ -259,7 +259,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!) };
     let mobile: string;
     try {
-      mobile = validMobile(String(req.body?.mobile ?? ''));
+      mobile = validMobile(String(req.body?.mobile ?? ''), shop.settings.country);
     } catch (err) {
       if (!(err instanceof BookingRefused)) throw err;
       return send(reply, 400, renderNumberPage({ ...base, error: err.message }));

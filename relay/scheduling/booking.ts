@@ -5,7 +5,7 @@
 // transaction at a time), so two phones asking for the last place at once get one place between
 // them, and the other is told "that time was just taken" with the next free times.
 import type { Kysely } from 'kysely';
-import { normalizePhone } from '../../src-shared/phone.js';
+import { parsePhone, type ShopCountry } from '../../src-shared/phone.js';
 import { availabilityFromRow, checkSlot, defaultAvailability, exceptionsFromRows, freeSlots, localToday, addDays, takenFromRows, type SlotProblem } from '../../src-shared/scheduling/slots.js';
 import { APPOINTMENT_KINDS, type AppointmentKind, type Availability, type ScheduleException, type Slot, type TakenPlace } from '../../src-shared/scheduling/types.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
@@ -82,20 +82,20 @@ function clean(value: string | undefined, max: number, field: string, label: str
 }
 
 /** A mobile number as the project keeps them (E.164), or a clear refusal. */
-export function validMobile(input: string): string {
-  const e164 = normalizePhone(input);
-  const digits = e164?.replace(/\D/g, '') ?? '';
-  if (!e164 || /[a-z]/i.test(input) || digits.length > 15 || (digits.startsWith('1') && digits.length !== 11)) {
-    throw new BookingRefused('field', 'Please enter your mobile number with its area code, e.g. (512) 555-0147.', 'mobile');
+export function validMobile(input: string, country: ShopCountry = 'US'): string {
+  const read = parsePhone(input, country);
+  if (!read.ok || /[a-z]/i.test(input)) {
+    const example = country === 'GB' ? '07400 123456' : '(512) 555-0147';
+    throw new BookingRefused('field', `Please enter your mobile number with its ${country === 'GB' ? 'full dialling code' : 'area code'}, e.g. ${example}.`, 'mobile');
   }
-  return e164;
+  return read.e164;
 }
 
 /** Checks and cleans a new customer's details; the first problem, naming the field, is thrown. */
-export function validateLead(fields: Record<string, string | undefined>): LeadInput {
+export function validateLead(fields: Record<string, string | undefined>, country: ShopCountry = 'US'): LeadInput {
   const name = clean(fields.name, LIMITS.name, 'name', 'your name');
   if (name === '') throw new BookingRefused('field', 'Please enter your name.', 'name');
-  const mobile = validMobile(String(fields.mobile ?? ''));
+  const mobile = validMobile(String(fields.mobile ?? ''), country);
   const email = clean(fields.email, LIMITS.email, 'email', 'the email address');
   if (email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BookingRefused('field', 'Please check the email address (or leave it empty).', 'email');
   const vehicle = clean(fields.vehicle, LIMITS.vehicle, 'vehicle', 'the vehicle');

@@ -177,7 +177,7 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
     }
     const { fields, files } = received;
     try {
-      const lead = validateLead(fields);
+      const lead = validateLead(fields, shop.settings.country);
       if (!fields.slot) throw new BookingRefused('invalid', 'Please choose a time.');
       // The photos go to the blob store first; the rows naming them are written with the request.
       if (files.length > 0) await keepPhotos(shop.workspace.id, files);

@@ -20,10 +20,11 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyBaseLogger } from 'fastify';
 import Telnyx from 'telnyx';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
-import { SETTINGS_ID } from '../../src-shared/settings.js';
+import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
+import { formatPhone, normalizePhone, shopCountry } from '../../src-shared/phone.js';
+import { DEFAULT_HOURS, parseJson, SETTINGS_ID } from '../../src-shared/settings.js';
 import { helpText, keywordOf } from '../../src-shared/sms/keywords.js';
-import { isTimeZone, nextSendTime, sendWindow } from '../../src-shared/sms/quiet-hours.js';
+import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
 import { movesForward, type SmsStatus } from '../../src-shared/sms/status.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
 import { BlobStore } from '../blobs/blob-store.js';
@@ -271,7 +272,9 @@ export class SmsService {
     }
     const text = (payload.text ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').slice(0, 5000);
     const at = occurredAt && !Number.isNaN(Date.parse(occurredAt)) ? new Date(occurredAt).toISOString() : new Date().toISOString();
-    const keyword = keywordOf(text);
+    // The shop's country decides which words are keywords (US: the CTIA set; UK: STOP and START only).
+    const shop = await store.db.selectFrom('workspace_settings').select(['country']).where('id', '=', SETTINGS_ID).executeTakeFirst();
+    const keyword = keywordOf(text, countryProfile(shop?.country).sms.keywords);
     const now = new Date().toISOString();
     if (keyword === 'stop' || keyword === 'start') await this.storage.sms.setOptOut(workspaceId, from, keyword === 'stop', now);
     const media = await this.fetchMedia(workspaceId, payload.media ?? []);
@@ -299,7 +302,7 @@ export class SmsService {
         direction: 'in',
         body: text,
         at,
-        author: customer?.first_name ?? formatPhone(from),
+        author: customer?.first_name ?? formatPhone(from, shopCountry(shop?.country)),
         status: 'received',
         external_id: telnyxId,
         peer_number: from,
@@ -531,15 +534,24 @@ export class SmsService {
       return void (await refuse('Not sent: the customer has opted out of texts (they replied STOP). They can text START to get texts again.'));
     }
     if (message.automated === 1) {
-      const zone = isTimeZone(customer?.time_zone) ? customer!.time_zone! : isTimeZone(settings?.time_zone) ? settings!.time_zone! : 'America/Chicago';
-      const opens = nextSendTime(now, zone, sendWindow(settings?.sms_window_start, settings?.sms_window_end));
+      const shopZone = isTimeZone(settings?.time_zone) ? settings!.time_zone! : 'America/Chicago';
+      const profile = countryProfile(settings?.country);
+      const { opens } = textingWindow(
+        profile,
+        { timeZone: shopZone, smsWindowStart: settings?.sms_window_start, smsWindowEnd: settings?.sms_window_end, hours: parseJson(settings?.hours, DEFAULT_HOURS) },
+        isTimeZone(customer?.time_zone) ? customer!.time_zone! : null,
+        now,
+      );
       if (opens) {
         if (message.status !== 'held' || message.send_after !== opens.toISOString()) {
           await this.write(workspaceId, store, { actor: 'relay', action: 'sms-held', summary: 'Automated text held for quiet hours', roId: message.ro_id, audit: false }, (tx) =>
             tx.update('messages', messageId, {
               status: 'held',
               send_after: opens.toISOString(),
-              status_detail: `Waiting for the customer's morning: automated texts go out only between the shop's texting hours in the customer's time.`,
+              status_detail:
+                profile.sms.window === 'shop-hours'
+                  ? `Waiting for the shop to open: automated texts go out only in the shop's own hours.`
+                  : `Waiting for the customer's morning: automated texts go out only between the shop's texting hours in the customer's time.`,
             }),
           );
         }

@@ -61,7 +61,11 @@ export interface TextingShop {
 
 export async function startTextingShop(
   engine: Engine,
-  options: { sms?: RelayOptions['sms']; timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig']; accounts?: RelayOptions['accounts']; csi?: RelayOptions['csi'] } = {},
+  options: {
+    /** A shop in another country (issue 22): its number, its phone and the customer's mobile as typed there. */
+    country?: { code: 'GB' | 'CA'; shopNumber: string; shopPhone: string; customerMobile: string };
+    sms?: RelayOptions['sms'];
+    timeZone?: string; timeoutMs?: number; logger?: RelayOptions['logger']; draftingConfig?: RelayOptions['draftingConfig']; accounts?: RelayOptions['accounts']; csi?: RelayOptions['csi'] } = {},
 ): Promise<TextingShop> {
   const fake = await startFakeTelnyx();
   let f: RelayFixture | undefined;
@@ -75,12 +79,14 @@ export async function startTextingShop(
       accounts: options.accounts,
       csi: options.csi,
     });
-    await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: SHOP_NUMBER, orderId: null, messagingProfileId: 'profile-lakeside' });
+    const shopNumber = options.country?.shopNumber ?? SHOP_NUMBER;
+    await assignNumber(f.storage, { workspaceId: f.workspace.id, phoneNumber: shopNumber, orderId: null, messagingProfileId: 'profile-lakeside' });
     const { desk, dataDir } = await f.pairNewDesk('Front desk');
-    await call(desk, 'workspace-update', { phone: '(512) 555-0100', timeZone: options.timeZone ?? zoneWhere(true) });
-    const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', checkIn());
+    await call(desk, 'workspace-update', { phone: options.country?.shopPhone ?? '(512) 555-0100', timeZone: options.timeZone ?? zoneWhere(true), ...(options.country ? { country: options.country.code } : {}) });
+    const base = checkIn();
+    const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', options.country ? { ...base, customer: { ...base.customer, mobile: options.country.customerMobile } } : base);
     await settle(desk);
-    await eventually('the desk to hear of the texting number', async () => (await call<{ number: string | null }>(desk, 'sms-settings-get', {})).number === SHOP_NUMBER);
+    await eventually('the desk to hear of the texting number', async () => (await call<{ number: string | null }>(desk, 'sms-settings-get', {})).number === shopNumber);
     const fixture = f;
     return {
       f: fixture,

@@ -6,7 +6,7 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import { type CallCounts, countCalls } from '../../src-shared/calls/counts.js';
 import type { CallEntry, CallerMatch, CallParty, CallReason, CallSettings, CallState } from '../../src-shared/calls/words.js';
 import { PARTY_LABELS, REASON_SHORT } from '../../src-shared/calls/words.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
+import { formatPhone, normalizePhone, type ShopCountry, shopCountry } from '../../src-shared/phone.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import { shopToday } from '../../src-shared/shop-day.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
@@ -15,8 +15,8 @@ import type { DeskContext as Desk, HandlerContext } from '../api/desk-context.js
 import { vehicleLabel } from '../repair-orders/queries.js';
 
 /** E.164 as the relay and Telnyx want it, or null (a number too short or too long to be one). */
-export function toE164(input: string | null | undefined): string | null {
-  const n = normalizePhone(input ?? '');
+export function toE164(input: string | null | undefined, country: ShopCountry = 'US'): string | null {
+  const n = normalizePhone(input ?? '', country);
   return n && /^\+[1-9]\d{7,14}$/.test(n) ? n : null;
 }
 
@@ -65,9 +65,15 @@ async function entry(desk: Desk, id: string): Promise<CallEntry> {
   return (await toEntries(desk, [row]))[0]!;
 }
 
+/** The shop's country, in which a number typed without "+" is read. */
+async function countryOfDesk(desk: Desk): Promise<ShopCountry> {
+  const row = await desk.db.selectFrom('workspace_settings').select('country').where('id', '=', SETTINGS_ID).executeTakeFirst();
+  return shopCountry(row?.country);
+}
+
 /** The customers with this number and their repairs still open; the repair when exactly one is open. */
 export async function matchCaller(desk: Desk, typed: string): Promise<CallerMatch> {
-  const number = toE164(typed);
+  const number = toE164(typed, await countryOfDesk(desk));
   if (!number) return { number: null, customers: [], openRos: [], roId: null };
   const customers = await desk.db.selectFrom('customers').select(['id', 'first_name', 'last_name']).where('mobile', '=', number).execute();
   const open = customers.length
@@ -107,7 +113,7 @@ export async function logCall(ctx: HandlerContext, input: LogCallInput): Promise
   const { desk } = ctx;
   let roId = input.roId ?? null;
   let customerId: string | null = null;
-  let number = input.number ? toE164(input.number) : null;
+  let number = input.number ? toE164(input.number, await countryOfDesk(desk)) : null;
   if (input.number && input.number.trim() !== '' && !number) {
     throw new ApiError('invalid-args', `“${input.number}” is not a phone number Bayline can use: type it with the area code, such as (512) 555-0147.`, 'number');
   }
@@ -258,7 +264,7 @@ export async function updateCallSettings(
   if (input.forwardNumber !== undefined) {
     if (input.forwardNumber === null || input.forwardNumber.trim() === '') forward = null;
     else {
-      forward = toE164(input.forwardNumber);
+      forward = toE164(input.forwardNumber, await countryOfDesk(ctx.desk));
       if (!forward) throw new ApiError('invalid-args', `“${input.forwardNumber}” is not a phone number calls can be forwarded to: type it with the area code, such as (512) 555-0100.`, 'forwardNumber');
     }
   }

@@ -96,7 +96,7 @@ export async function buildDraftContext(desk: Desk, roId: string, channel: Draft
     examples = sent.map((s) => (s.body ?? '').slice(0, 1600)).filter((b) => b.trim() !== '');
   }
 
-  const shopPhone = shop.phone ? formatPhone(normalizePhone(shop.phone) ?? shop.phone) || shop.phone : null;
+  const shopPhone = shop.phone ? formatPhone(normalizePhone(shop.phone, shop.country) ?? shop.phone, shop.country) || shop.phone : null;
   const shareAmounts = recipient === 'adjuster' || drafting.shareAmountsWithCustomer;
   const first = recipient === 'adjuster' ? (ro.adjuster_name ?? '').split(/\s+/)[0] ?? '' : (customer?.first_name ?? '');
   return {

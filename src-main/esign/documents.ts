@@ -94,7 +94,7 @@ export async function renderSignatureDocument(
     minSize: 10,
     align: 'right',
   });
-  r += writeText(doc, printedDateTime(data.printedAt.toISOString(), shop.timeZone), W - MARGIN - rightWidth, MARGIN + r, rightWidth, {
+  r += writeText(doc, printedDateTime(data.printedAt.toISOString(), shop.timeZone, shop.country), W - MARGIN - rightWidth, MARGIN + r, rightWidth, {
     size: 8.5,
     align: 'right',
     color: '#333333',
@@ -104,14 +104,14 @@ export async function renderSignatureDocument(
   y += 16;
 
   section('CUSTOMER AND VEHICLE');
-  pair(['Customer', `${ro.customer.firstName} ${ro.customer.lastName}`.trim()], ['Mobile', ro.customer.mobile ? formatPhone(ro.customer.mobile) : null]);
+  pair(['Customer', `${ro.customer.firstName} ${ro.customer.lastName}`.trim()], ['Mobile', ro.customer.mobile ? formatPhone(ro.customer.mobile, shop.country) : null]);
   pair(['Vehicle', vehicleLabel(ro.vehicleDetail) || null], ['VIN', ro.vehicleDetail.vin]);
 
   switch (detail.kind) {
     case 'authorization': {
       section('INSURANCE AND ESTIMATE');
       pair(['Insurer', detail.insurer ?? 'Customer pay'], ['Claim number', detail.claimNumber]);
-      pair(['Estimate total', printedMoney(detail.estimateTotalCents) ?? 'To follow'], ['Deductible', printedMoney(detail.deductibleCents)], 13);
+      pair(['Estimate total', printedMoney(detail.estimateTotalCents, shop.country) ?? 'To follow'], ['Deductible', printedMoney(detail.deductibleCents, shop.country)], 13);
       section('STORAGE');
       paragraph(detail.storageTerms || 'No storage charge.');
       section('PAYMENT');
@@ -126,26 +126,26 @@ export async function renderSignatureDocument(
         'Your insurer pays for these parts only in part, because the new part is worth more than the worn one it replaces. You pay the amounts below.',
         9.5,
       );
-      y = moneyTable(doc, detail.lines, { room, get: () => y, set: (v) => (y = v) });
+      y = moneyTable(doc, detail.lines, { room, get: () => y, set: (v) => (y = v) }, shop);
       room(30);
-      y += totalLine(doc, 'You pay', detail.totalCents, y) + 8;
+      y += totalLine(doc, 'You pay', detail.totalCents, y, true, shop) + 8;
       paragraph('I understand and agree to pay the betterment amounts listed above.', 10.5);
       break;
     }
     case 'supplement': {
       section(detail.comparedWithVersion ? `WHAT CHANGED SINCE VERSION ${detail.comparedWithVersion} YOU SIGNED` : 'WHAT CHANGED SINCE THE ESTIMATE');
-      y = diffTable(doc, detail.diff, { room, get: () => y, set: (v) => (y = v) }, shop.colorPrimary);
+      y = diffTable(doc, detail.diff, { room, get: () => y, set: (v) => (y = v) }, shop.colorPrimary, shop);
       room(60);
-      y += totalLine(doc, detail.comparedWithVersion ? 'Total you approved before' : 'Estimate total before', detail.oldTotalCents, y, false) + 2;
-      y += totalLine(doc, 'New total', detail.newTotalCents, y) + 2;
+      y += totalLine(doc, detail.comparedWithVersion ? 'Total you approved before' : 'Estimate total before', detail.oldTotalCents, y, false, shop) + 2;
+      y += totalLine(doc, 'New total', detail.newTotalCents, y, true, shop) + 2;
       const delta = detail.newTotalCents - detail.oldTotalCents;
-      y += writeText(doc, `${delta >= 0 ? 'Increase' : 'Decrease'}: ${printedMoney(Math.abs(delta))}`, MARGIN, y, INNER, { size: 9.5, align: 'right', color: '#333333' }) + 10;
+      y += writeText(doc, `${delta >= 0 ? 'Increase' : 'Decrease'}: ${printedMoney(Math.abs(delta), shop.country)}`, MARGIN, y, INNER, { size: 9.5, align: 'right', color: '#333333' }) + 10;
       paragraph('I approve the supplement above and the new total of the repair.', 10.5);
       break;
     }
     case 'pickup': {
       section('AT PICKUP');
-      pair(['Odometer', `${detail.odometer.toLocaleString('en-US')} miles`], ['Completed', printedDateTime(data.printedAt.toISOString(), shop.timeZone)]);
+      pair(['Odometer', `${detail.odometer.toLocaleString('en-US')} miles`], ['Completed', printedDateTime(data.printedAt.toISOString(), shop.timeZone, shop.country)]);
       section('ITEMS RETURNED');
       if (detail.itemsReturned.length === 0) paragraph('No items were held by the shop.', 10);
       for (const item of detail.itemsReturned) {
@@ -191,7 +191,7 @@ interface Cursor {
   set(y: number): void;
 }
 
-function moneyTable(doc: PDFKit.PDFDocument, lines: readonly DocumentLine[], c: Cursor): number {
+function moneyTable(doc: PDFKit.PDFDocument, lines: readonly DocumentLine[], c: Cursor, shop: { country: string }): number {
   const amountWidth = 110;
   c.room(20);
   let y = c.get();
@@ -202,7 +202,7 @@ function moneyTable(doc: PDFKit.PDFDocument, lines: readonly DocumentLine[], c: 
     c.room(18);
     y = c.get();
     const h = writeText(doc, line.description, MARGIN, y, INNER - amountWidth - 10, { size: 10.5, maxLines: 3 });
-    writeText(doc, printedMoney(line.amountCents), MARGIN + INNER - amountWidth, y, amountWidth, { size: 10.5, align: 'right' });
+    writeText(doc, printedMoney(line.amountCents, shop.country), MARGIN + INNER - amountWidth, y, amountWidth, { size: 10.5, align: 'right' });
     doc.rect(MARGIN, y + h + 2, INNER, 0.4).fill('#d0d0d0');
     c.set(y + h + 6);
   }
@@ -211,7 +211,7 @@ function moneyTable(doc: PDFKit.PDFDocument, lines: readonly DocumentLine[], c: 
 
 const CHANGE_WORDS: Record<SupplementDiffLine['change'], string> = { added: 'Added', removed: 'Removed', changed: 'Changed', same: 'No change' };
 
-function diffTable(doc: PDFKit.PDFDocument, diff: readonly SupplementDiffLine[], c: Cursor, color: string): number {
+function diffTable(doc: PDFKit.PDFDocument, diff: readonly SupplementDiffLine[], c: Cursor, color: string, shop: { country: string }): number {
   const col = { change: 70, amount: 90 };
   const descWidth = INNER - col.change - 2 * col.amount - 12;
   const x = { change: MARGIN + descWidth + 6, before: MARGIN + descWidth + 6 + col.change, now: MARGIN + INNER - col.amount };
@@ -228,17 +228,17 @@ function diffTable(doc: PDFKit.PDFDocument, diff: readonly SupplementDiffLine[],
     const strong = line.change !== 'same';
     const h = writeText(doc, line.description, MARGIN, y, descWidth, { size: 10, maxLines: 3, bold: strong, color: line.change === 'removed' ? '#777777' : '#111111' });
     writeText(doc, CHANGE_WORDS[line.change], x.change, y, col.change, { size: 9, bold: strong, color: strong ? color : '#777777' });
-    writeText(doc, line.oldCents === null ? '—' : printedMoney(line.oldCents), x.before, y, col.amount, { size: 10, align: 'right', color: '#555555' });
-    writeText(doc, line.newCents === null ? '—' : printedMoney(line.newCents), x.now, y, col.amount, { size: 10, align: 'right', bold: strong });
+    writeText(doc, line.oldCents === null ? '—' : printedMoney(line.oldCents, shop.country), x.before, y, col.amount, { size: 10, align: 'right', color: '#555555' });
+    writeText(doc, line.newCents === null ? '—' : printedMoney(line.newCents, shop.country), x.now, y, col.amount, { size: 10, align: 'right', bold: strong });
     doc.rect(MARGIN, y + h + 2, INNER, 0.4).fill('#d0d0d0');
     c.set(y + h + 6);
   }
   return c.get();
 }
 
-function totalLine(doc: PDFKit.PDFDocument, label: string, cents: number, y: number, strong = true): number {
+function totalLine(doc: PDFKit.PDFDocument, label: string, cents: number, y: number, strong: boolean, shop: { country: string }): number {
   const w = 220;
   const h = writeText(doc, label, MARGIN + INNER - w - 130, y, w, { size: strong ? 11.5 : 10, bold: strong, align: 'right' });
-  writeText(doc, printedMoney(cents), MARGIN + INNER - 120, y, 120, { size: strong ? 11.5 : 10, bold: strong, align: 'right' });
+  writeText(doc, printedMoney(cents, shop.country), MARGIN + INNER - 120, y, 120, { size: strong ? 11.5 : 10, bold: strong, align: 'right' });
   return h;
 }

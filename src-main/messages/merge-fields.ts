@@ -63,7 +63,7 @@ export async function mergeValues(ctx: HandlerContext, c: RoContext, needsLink: 
     claim_number: c.ro.claim_number ?? '',
     adjuster_name: c.ro.adjuster_name ?? '',
     shop_name: settings.name,
-    shop_phone: formatPhone(normalizePhone(settings.phone) ?? settings.phone) || settings.phone,
+    shop_phone: formatPhone(normalizePhone(settings.phone, settings.country) ?? settings.phone, settings.country) || settings.phone,
   };
 }
 

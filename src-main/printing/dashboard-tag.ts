@@ -51,7 +51,7 @@ export async function renderDashboardTag(data: PrintData, paper: 'half-letter' |
   y += writeText(doc, ro.customer.lastName || ro.customerName, x, y, width, { bold: true, size: 26 * s, minSize: 11 * s, maxLines: 2, align: 'center' });
   y += writeText(doc, vehicleLabel(ro.vehicleDetail), x, y, width, { size: 12 * s, minSize: 7 * s, maxLines: 2, align: 'center', color: '#333333' });
   y += 4 * s;
-  y += writeText(doc, `Promised: ${printedDate(ro.promisedDate) ?? 'not set'}`, x, y, width, { bold: true, size: 15 * s, minSize: 9 * s, align: 'center' });
+  y += writeText(doc, `Promised: ${printedDate(ro.promisedDate, data.shop.country) ?? 'not set'}`, x, y, width, { bold: true, size: 15 * s, minSize: 9 * s, align: 'center' });
 
   // Bottom row: the bay camera QR (large) and the customer's (smaller).
   const staffSize = mm(44) * s;

@@ -1,19 +1,21 @@
-// Dates, times and money as they read on paper in the shop's own time zone.
+// Dates, times and money as they read on paper in the shop's own time zone, written by Intl in
+// the shop's country's locale (en-US, en-GB, en-CA; src-shared/locale/country.ts).
+import { countryProfile } from '../../src-shared/locale/country.js';
 
 /** 2026-12-04 → "Fri, Dec 4, 2026" (a date without a time zone: it is the same everywhere). */
-export function printedDate(date: string | null | undefined): string | null {
+export function printedDate(date: string | null | undefined, country?: string | null): string | null {
   if (!date) return null;
   const parsed = new Date(`${date}T12:00:00Z`);
   if (Number.isNaN(parsed.getTime())) return date;
-  return parsed.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  return parsed.toLocaleDateString(countryProfile(country).locale, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 }
 
 /** An instant → "Dec 1, 2026, 3:45 PM" where the shop is. */
-export function printedDateTime(iso: string | null | undefined, timeZone: string): string | null {
+export function printedDateTime(iso: string | null | undefined, timeZone: string, country?: string | null): string | null {
   if (!iso) return null;
   const parsed = new Date(iso);
   if (Number.isNaN(parsed.getTime())) return null;
-  return parsed.toLocaleString('en-US', {
+  return parsed.toLocaleString(countryProfile(country).locale, {
     month: 'short',
     day: 'numeric',
     year: 'numeric',
@@ -23,9 +25,10 @@ export function printedDateTime(iso: string | null | undefined, timeZone: string
   });
 }
 
-export function printedMoney(cents: number | null | undefined): string | null {
+export function printedMoney(cents: number | null | undefined, country?: string | null): string | null {
   if (cents === null || cents === undefined) return null;
-  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+  const profile = countryProfile(country);
+  return (cents / 100).toLocaleString(profile.locale, { style: 'currency', currency: profile.currency });
 }
 
 /** The address a person can type: without "https://" and without the scan marker. */

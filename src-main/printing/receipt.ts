@@ -61,7 +61,7 @@ function drawReceipt(doc: PDFKit.PDFDocument, data: PrintData, x: number, top: n
   y += writeText(doc, `RO ${ro.roNumber}`, x, y, width, { bold: true, size: 22 * s, minSize: 12 * s, align: 'center' });
   y += 4 * s;
   rule();
-  field('Received', printedDateTime(ro.checkedInAt, shop.timeZone));
+  field('Received', printedDateTime(ro.checkedInAt, shop.timeZone, shop.country));
   field('Received by', data.checkedInBy ?? 'Front desk');
   field('From', ro.customerName, 11, 2, true);
   rule();
@@ -72,7 +72,7 @@ function drawReceipt(doc: PDFKit.PDFDocument, data: PrintData, x: number, top: n
     field('Insurer', ro.insurer, 9.5, 2);
     field('Claim number', ro.claimNumber, 9.5, 2);
   }
-  field('Promised for', printedDate(ro.promisedDate) ?? 'We will tell you', 10.5, 1, true);
+  field('Promised for', printedDate(ro.promisedDate, shop.country) ?? 'We will tell you', 10.5, 1, true);
   if (ro.courtesyCar) field('Courtesy car', ro.courtesyCar, 9, 3);
   rule();
   const qr = drawCustomerQr(doc, data, x, y, width, { qrSize: mm(30) * s, scale: s });

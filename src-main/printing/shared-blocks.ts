@@ -75,5 +75,5 @@ export function drawCustomerQr(
 
 /** "Printed Dec 1, 2026, 3:45 PM" in the shop's time zone. */
 export function printedLine(data: PrintData): string {
-  return `Printed ${printedDateTime(data.printedAt.toISOString(), data.shop.timeZone) ?? ''}`;
+  return `Printed ${printedDateTime(data.printedAt.toISOString(), data.shop.timeZone, data.shop.country) ?? ''}`;
 }

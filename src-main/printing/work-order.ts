@@ -25,7 +25,7 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   const headLeft = drawLetterhead(doc, data, MARGIN, MARGIN, inner - QR_COLUMN - GUTTER);
   let r = writeText(doc, 'REPAIR ORDER', rightX, MARGIN, QR_COLUMN, { size: 9, align: 'right', color: '#555555', spacing: 1 });
   r += writeText(doc, String(ro.roNumber), rightX, MARGIN + r, QR_COLUMN, { bold: true, size: 34, minSize: 18, align: 'right' });
-  r += writeText(doc, `Checked in ${printedDateTime(ro.checkedInAt, shop.timeZone) ?? ''}`, rightX, MARGIN + r, QR_COLUMN, {
+  r += writeText(doc, `Checked in ${printedDateTime(ro.checkedInAt, shop.timeZone, shop.country) ?? ''}`, rightX, MARGIN + r, QR_COLUMN, {
     size: 8.5,
     minSize: 7,
     maxLines: 2,
@@ -57,7 +57,7 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   section('CUSTOMER');
   y += writeField(doc, 'Name', `${ro.customer.firstName} ${ro.customer.lastName}`, MARGIN, y, leftWidth, { bold: true, size: 15, minSize: 9, maxLines: 2 }) + 8;
   pair(
-    () => writeField(doc, 'Mobile', ro.customer.mobile ? formatPhone(ro.customer.mobile) : null, MARGIN, y, half, { size: 10.5, minSize: 7 }),
+    () => writeField(doc, 'Mobile', ro.customer.mobile ? formatPhone(ro.customer.mobile, shop.country) : null, MARGIN, y, half, { size: 10.5, minSize: 7 }),
     () => writeField(doc, 'Email', ro.customer.email, x2, y, half, { size: 10.5, minSize: 6.5, maxLines: 2 }),
   );
 
@@ -73,13 +73,13 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   y += writeField(doc, 'Claim number', ro.claimNumber, MARGIN, y, leftWidth, { bold: true, size: 11.5, minSize: 7, maxLines: 2 }) + 8;
   const adjuster = [ro.adjusterName, ro.adjusterPhone].filter(Boolean).join(' · ');
   pair(
-    () => writeField(doc, 'Deductible', printedMoney(ro.deductibleCents), MARGIN, y, half, { size: 10.5, minSize: 7 }),
+    () => writeField(doc, 'Deductible', printedMoney(ro.deductibleCents, shop.country), MARGIN, y, half, { size: 10.5, minSize: 7 }),
     () => writeField(doc, 'Adjuster', adjuster, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
   );
 
   section('DATES');
   pair(
-    () => writeField(doc, 'Promised for', printedDate(ro.promisedDate) ?? 'We will tell you', MARGIN, y, half, { bold: true, size: 13, minSize: 8 }),
+    () => writeField(doc, 'Promised for', printedDate(ro.promisedDate, shop.country) ?? 'We will tell you', MARGIN, y, half, { bold: true, size: 13, minSize: 8 }),
     () => writeField(doc, 'Courtesy car', ro.courtesyCar, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
   );
 

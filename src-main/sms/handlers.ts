@@ -4,9 +4,10 @@
 // and they reach the relay with the next sync.
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { SmsPreview, SmsSettings, SmsTemplate, SmsWarning, UnassignedText } from '../../src-shared/domain.js';
-import { normalizePhone } from '../../src-shared/phone.js';
+import { formatPhone, normalizePhone, shopCountry } from '../../src-shared/phone.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
-import { isTimeZone, nextSendTime, sendWindow } from '../../src-shared/sms/quiet-hours.js';
+import { isTimeZone, sendWindow } from '../../src-shared/sms/quiet-hours.js';
+import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/templates.js';
 import { mergeValues, type RoContext, roContext } from '../messages/merge-fields.js';
@@ -25,7 +26,7 @@ export async function loadSmsSettings(desk: Desk): Promise<SmsSettings> {
   const tenDlc = row?.sms_10dlc_status ?? null;
   let warning: string | null = null;
   if (!number) warning = 'This shop has no texting number yet, so texts cannot be sent. Ask your Bayline operator to set one up.';
-  else if (number.startsWith('+1') && tenDlc !== 'active') {
+  else if (countryProfile(row?.country).sms.tenDlc && number.startsWith('+1') && tenDlc !== 'active') {
     warning =
       tenDlc === 'rejected'
         ? "The shop's 10DLC texting registration was rejected: US carriers will block these texts. Contact your Bayline operator."
@@ -81,28 +82,37 @@ async function composeText(ctx: HandlerContext, c: RoContext, input: { templateI
   return { text: body, missing: [], templateId: null };
 }
 
-function customerZone(customer: RowOf<'customers'> | undefined, shopZone: string): string {
-  return isTimeZone(customer?.time_zone) ? customer!.time_zone! : shopZone;
-}
-
 async function checks(desk: Desk, c: RoContext, text: string, missing: string[], now = new Date()): Promise<{ warnings: SmsWarning[]; to: string | null }> {
   const sms = await loadSmsSettings(desk);
   const settings = await readSettings(desk);
   const warnings: SmsWarning[] = [];
-  const to = normalizePhone(c.customer?.mobile ?? '');
+  const to = normalizePhone(c.customer?.mobile ?? '', shopCountry(settings.country));
   if (!sms.number) warnings.push({ code: 'no-number', blocking: true, message: sms.warning! });
   else if (sms.warning) warnings.push({ code: 'tendlc-not-active', blocking: false, message: sms.warning });
   if (!to) warnings.push({ code: 'no-mobile', blocking: true, message: 'The customer has no mobile number on file. Add one to their details first.' });
+  else if (c.customer?.mobile_kind === 'landline') {
+    warnings.push({ code: 'landline', blocking: true, message: `${formatPhone(to, shopCountry(settings.country))} is a landline: it cannot receive texts. Add the customer's mobile number to text them.` });
+  }
   if (c.customer?.sms_opt_out === 1) {
     warnings.push({ code: 'opted-out', blocking: true, message: `${c.customer.first_name ?? 'The customer'} replied STOP and gets no texts. They can text START to the shop's number to get texts again.` });
   }
-  const zone = customerZone(c.customer, settings.timeZone);
-  if (nextSendTime(now, zone, sms.window)) {
-    const local = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: '2-digit' }).format(now);
+  const profile = countryProfile(settings.country);
+  const row = await desk.db.selectFrom('workspace_settings').select(['sms_window_start', 'sms_window_end']).where('id', '=', SETTINGS_ID).executeTakeFirst();
+  const window = textingWindow(
+    profile,
+    { timeZone: settings.timeZone, smsWindowStart: row?.sms_window_start, smsWindowEnd: row?.sms_window_end, hours: settings.hours },
+    isTimeZone(c.customer?.time_zone) ? c.customer!.time_zone! : null,
+    now,
+  );
+  if (window.opens) {
+    const local = new Intl.DateTimeFormat(profile.locale, { timeZone: window.zone, hour: 'numeric', minute: '2-digit' }).format(now);
     warnings.push({
       code: 'outside-hours',
       blocking: false,
-      message: `It is ${local} for the customer, outside texting hours (${sms.window.start}–${sms.window.end}). Send only if they expect a text now.`,
+      message:
+        profile.sms.window === 'shop-hours'
+          ? `It is ${local} at the shop, outside ${window.describe}. Send only if the customer expects a text now.`
+          : `It is ${local} for the customer, outside texting hours (${sms.window.start}–${sms.window.end}). Send only if they expect a text now.`,
     });
   }
   if (missing.length > 0) {

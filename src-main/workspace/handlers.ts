@@ -55,6 +55,7 @@ export const workspaceHandlers: Partial<HandlerMap> = {
         stage_wording: wording,
         portal_days_after_delivery: args.portalDaysAfterDelivery,
         bay_photos_published: args.bayPhotosPublished === undefined ? undefined : args.bayPhotosPublished ? 1 : 0,
+        country: args.country,
       };
       if (current) await tx.update('workspace_settings', SETTINGS_ID, patch);
       else await tx.insert('workspace_settings', { id: SETTINGS_ID, ...patch });

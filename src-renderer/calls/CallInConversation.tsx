@@ -3,9 +3,8 @@
 import type { CallEntry, CallReason } from '../../src-shared/calls/words.js';
 import { CALL_REASONS, describeDuration, PARTY_LABELS, REASON_SHORT } from '../../src-shared/calls/words.js';
 import type { Message } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatMoment } from '../shared/format.js';
+import { formatMoment, formatPhone } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 
 export type ThreadItem = { kind: 'message'; m: Message; at: string } | { kind: 'call'; c: CallEntry; at: string };

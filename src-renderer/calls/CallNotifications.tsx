@@ -3,10 +3,9 @@
 // its text composer ready; for a number no repair matched, a short composer right here.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { CallEntry } from '../../src-shared/calls/words.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatMoment, messageOf } from '../shared/format.js';
+import { formatMoment, formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 

@@ -2,9 +2,8 @@
 // forwarded to (checked as a phone number on save), and the day the shop started sending portal
 // links (the Calls report's before/after).
 import { type FormEvent, useEffect, useState } from 'react';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 

@@ -5,9 +5,8 @@
 import { useState } from 'react';
 import type { CallCounts, PeriodFigure } from '../../src-shared/calls/counts.js';
 import { CALL_REASONS, type CallEntry, type CallReason, describeDuration, REASON_SHORT } from '../../src-shared/calls/words.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatDay, formatMoment, messageOf } from '../shared/format.js';
+import { formatDay, formatMoment, formatPhone, messageOf } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { LogCallDialog } from './LogCallDialog.js';

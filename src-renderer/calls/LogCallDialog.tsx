@@ -15,10 +15,9 @@ import {
   REASON_LABELS,
 } from '../../src-shared/calls/words.js';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { Dialog } from '../shared/Dialog.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 
 export function LogCallDialog({ ro, number: typed, onClose, onLogged }: { ro?: RepairOrderDetail | null; number?: string; onClose(): void; onLogged?(call: CallEntry): void }) {

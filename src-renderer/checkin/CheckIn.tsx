@@ -2,11 +2,11 @@
 // you type, or new), vehicle (VIN check digit checked as you type), insurance, promised date; a
 // warning when the car already has an open repair; then the portal link and printing.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { formatPhone } from '../../src-shared/phone.js';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Customer, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatDay, messageOf, parseMoney, today } from '../shared/format.js';
+import { currencySymbol, deskCountry, formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
+import { parsePhone } from '../../src-shared/phone.js';
 import { Problem } from '../shared/Notice.js';
 import { PortalLinkBox } from '../repair-order/PortalLinkBox.js';
 import { PrintSlot } from './PrintSlot.js';
@@ -145,7 +145,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
     const year = vehicle.year.trim() === '' ? null : Number(vehicle.year);
     if (year !== null && (!Number.isInteger(year) || year < 1900 || year > 2100)) problems['vehicle.year'] = 'Enter the year as four digits, e.g. 2019.';
     const deductible = parseMoney(claim.deductible);
-    if (Number.isNaN(deductible)) problems.deductibleCents = 'Enter the deductible in dollars, e.g. 500 or 500.00.';
+    if (Number.isNaN(deductible)) problems.deductibleCents = `Enter the deductible in ${deskCountry().currency === 'GBP' ? 'pounds' : 'dollars'}, e.g. 500 or 500.00.`;
     if (duplicates.length > 0 && !allowDuplicate) problems.duplicate = 'This car already has an open repair: open it, or tick “This is a new repair” to go on.';
     setFieldProblems(problems);
     if (Object.keys(problems).length > 0) {
@@ -181,6 +181,16 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
       setSaving(false);
     }
   }
+
+  // A landline (or a toll-free line) cannot receive texts: said as soon as it is typed or chosen.
+  const typedRead = !chosen && customer.mobile.trim() !== '' ? parsePhone(customer.mobile, deskCountry().code) : null;
+  const typedNoTexts = chosen
+    ? chosen.mobileKind === 'landline' && chosen.mobile
+      ? `${formatPhone(chosen.mobile)} is a landline: it cannot receive texts.`
+      : null
+    : typedRead?.ok
+      ? typedRead.noTexts
+      : null;
 
   if (done) {
     return (
@@ -279,6 +289,11 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
                 <Field label="Mobile" type="tel" value={customer.mobile} problem={fp('customer.mobile')} onChange={(v) => setCustomer({ ...customer, mobile: v })} />
                 <Field label="Email" type="email" value={customer.email} problem={fp('customer.email')} onChange={(v) => setCustomer({ ...customer, email: v })} />
               </div>
+              {typedNoTexts ? (
+                <p className="notice notice-problem" role="status">
+                  {typedNoTexts} This repair will not be offered texts; add a mobile number to text the customer.
+                </p>
+              ) : null}
             </>
           )}
         </fieldset>
@@ -331,7 +346,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
           </div>
           <Field label="Adjuster email" type="email" value={claim.adjusterEmail} problem={fp('adjusterEmail')} onChange={(v) => setClaim({ ...claim, adjusterEmail: v })} />
           <div className="row">
-            <Field label="Deductible ($)" value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
+            <Field label={`Deductible (${currencySymbol()})`} value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
             <Field label="Promised date" type="date" value={claim.promisedDate} problem={fp('promisedDate')} onChange={(v) => setClaim({ ...claim, promisedDate: v })} min={today()} />
           </div>
         </fieldset>

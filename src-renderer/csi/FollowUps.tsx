@@ -3,9 +3,8 @@
 // the score to the first contact is shown. Referrals follow: who sent whom, and the shop's thank-you.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { FollowUp, FollowUpList, ReferralEntry } from '../../src-shared/csi/desk-api.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatMoment, messageOf, plural } from '../shared/format.js';
+import { formatMoment, formatPhone, messageOf, plural } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import './csi.css';

@@ -3,12 +3,11 @@
 // happened to it in plain words. Follows changes from every desk without a refresh.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { AuditEntry, ExceptionTag, RepairOrderDetail, SubStatus } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { PromiseDialog } from '../board/MoveDialog.js';
 import { promiseAtRisk } from '../board/promise-check.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatDay, formatMoment, formatMoney, messageOf, today } from '../shared/format.js';
+import { formatDay, formatMoment, formatMoney, formatPhone, messageOf, today } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { useShopDay } from '../shared/use-shop-day.js';

@@ -7,12 +7,14 @@ import type { ExceptionTag, StaffMember, StaffRole, SubStatus, SyncStatus, Works
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
 import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
+import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
 import { PortalPreview } from './PortalPreview.js';
+import { PhoneCheck } from './PhoneCheck.js';
 import { TextSettings } from '../texts/TextSettings.js';
 import { CallSettings } from '../calls/CallSettings.js';
 import { ReportSettings } from '../reports/ReportSettings.js';
@@ -106,7 +108,7 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
         <div className="settings-main">
           {/* Opened by a pairing link: pairing comes first, filled in. */}
           {pairing ? <RelaySection pairing={pairing} /> : null}
-          <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone']), 'Shop details')}>
+          <form id="set-shop" className="panel" aria-labelledby="shop-heading" onSubmit={(e) => void save(e, pick(draft, ['name', 'phone', 'email', 'address', 'timeZone', 'country']), 'Shop details')}>
             <h3 id="shop-heading">Shop</h3>
             <div className="row">
               <TextField label="Shop name" value={draft.name} onChange={(name) => set({ name })} />
@@ -117,12 +119,27 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
               <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => set({ timeZone })} />
             </div>
             <TextField label="Address" value={draft.address} onChange={(address) => set({ address })} />
+            <label className="field">
+              <span>Country</span>
+              <select value={draft.country} onChange={(e) => set({ country: e.target.value as WorkspaceSettings['country'] })}>
+                {COUNTRY_CODES.map((code) => (
+                  <option key={code} value={code}>
+                    {COUNTRIES[code].name}
+                  </option>
+                ))}
+              </select>
+              <small className="muted">
+                Dates, times, money, paper size ({COUNTRIES[draft.country].paper === 'a4' ? 'A4' : 'Letter'}), how phone numbers are read and the texting rules follow it. {COUNTRIES[draft.country].sms.summary}
+              </small>
+            </label>
             <div className="actions">
               <button type="submit" className="primary">
                 Save shop details
               </button>
             </div>
           </form>
+
+          <PhoneCheck />
 
           <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), 'Colours')}>
             <h3 id="branding-heading">Logo and colours</h3>

@@ -1,12 +1,32 @@
-// How dates, money and errors read on the desk's screens.
+// How dates, money, phone numbers and errors read on the desk's screens: by the shop's country
+// (en-US, en-GB, en-CA through Intl), which the app shell sets as soon as it has the settings.
 import { ApiError } from '../../src-shared/api/errors.js';
+import { type CountryProfile, countryProfile } from '../../src-shared/locale/country.js';
+import { formatPhone as formatPhoneIn } from '../../src-shared/phone.js';
 
-/** "2025-10-14" → "Tue, Oct 14": a calendar day, read in UTC so it never shifts by a day. */
+let desk: CountryProfile = countryProfile(null);
+
+/** Called by the app shell whenever the shop's settings arrive or change. */
+export function setDeskCountry(country: string | null | undefined): void {
+  desk = countryProfile(country);
+}
+
+/** The shop's country profile, for a screen that needs more than the formatters below. */
+export function deskCountry(): CountryProfile {
+  return desk;
+}
+
+/** "(512) 555-0134" at a US shop, "07400 123456" at a UK one; other countries' numbers in international form. */
+export function formatPhone(e164: string | null | undefined): string {
+  return formatPhoneIn(e164, desk.code);
+}
+
+/** "2025-10-14" → "Tue, Oct 14" (US), "Tue 14 Oct" (UK): a calendar day, read in UTC so it never shifts by a day. */
 export function formatDay(isoDay: string | null, withYear = false): string {
   if (!isoDay) return '';
   const date = new Date(`${isoDay}T00:00:00Z`);
   if (Number.isNaN(date.getTime())) return isoDay;
-  return date.toLocaleDateString('en-US', {
+  return date.toLocaleDateString(desk.locale, {
     weekday: 'short',
     month: 'short',
     day: 'numeric',
@@ -15,26 +35,31 @@ export function formatDay(isoDay: string | null, withYear = false): string {
   });
 }
 
-/** A moment, in the desk's local time: "Oct 14, 2:05 PM". */
+/** A moment, in the desk's local time: "Oct 14, 2:05 PM" (US), "14 Oct, 14:05" (UK). */
 export function formatMoment(iso: string | null): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  return date.toLocaleString(desk.locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 }
 
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit' });
 }
 
 export function formatMoney(cents: number | null): string {
   if (cents === null) return '';
-  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+  return (cents / 100).toLocaleString(desk.locale, { style: 'currency', currency: desk.currency });
 }
 
-/** "$500" or "500.00" → 50000; null for empty; NaN for anything else. */
+/** "$" at a US shop, "£" at a UK one: the symbol Intl writes for the country's currency. */
+export function currencySymbol(): string {
+  return new Intl.NumberFormat(desk.locale, { style: 'currency', currency: desk.currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? desk.currency;
+}
+
+/** "$500", "£500" or "500.00" → 50000; null for empty; NaN for anything else. */
 export function parseMoney(text: string): number | null {
-  const clean = text.replace(/[$,\s]/g, '');
+  const clean = text.replace(/[$£,\s]/g, '').replace(/^CA/, '');
   if (clean === '') return null;
   if (!/^\d+(\.\d{1,2})?$/.test(clean)) return Number.NaN;
   return Math.round(Number(clean) * 100);

@@ -3,9 +3,8 @@
 // way, then Send (which is the approval) or keep it as a draft for someone else to approve.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { RepairOrderDetail, SmsPreview } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf, plural } from '../shared/format.js';
+import { formatPhone, messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { useSendText } from './send-text.js';

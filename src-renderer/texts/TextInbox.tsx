@@ -3,9 +3,8 @@
 // Unassigned mail follows below (../mail/MailInbox.tsx).
 import { useState } from 'react';
 import type { UnassignedText } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatMoment, messageOf } from '../shared/format.js';
+import { formatMoment, formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { MailInbox } from '../mail/MailInbox.js';

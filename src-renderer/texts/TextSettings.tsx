@@ -3,11 +3,10 @@
 // a customer would receive (length and parts), added and edited here.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { SmsTemplate } from '../../src-shared/domain.js';
-import { formatPhone } from '../../src-shared/phone.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf, plural } from '../shared/format.js';
+import { formatPhone, messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 import { FieldProblem } from '../shared/Notice.js';
 

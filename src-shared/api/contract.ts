@@ -3,6 +3,7 @@
 // the browser host's WebSocket) carry exactly these calls.
 import { z } from 'zod';
 import type {
+  PhoneCheckReport,
   AuditEntry,
   BackupInfo,
   BayLink,
@@ -138,6 +139,7 @@ export const API = {
         stageWording: z.partialRecord(stage, text(300)).optional(),
         portalDaysAfterDelivery: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').optional(),
         bayPhotosPublished: z.boolean().optional(),
+        country: z.enum(['US', 'GB', 'CA'], 'must be US, GB or CA').optional(),
       })
       .strict(),
   ).returns<WorkspaceSettings>(),
@@ -153,6 +155,8 @@ export const API = {
 
   'customer-create': method(newCustomerArgs).returns<Customer>(),
   'customer-update': method(customerUpdateArgs).returns<Customer>(),
+  /** Reads every stored mobile again in the shop's country (E.164, mobile_kind); reports the ones it cannot read. Idempotent. */
+  'phone-check': method(none).returns<PhoneCheckReport>(),
   'customer-search': method(z.object({ q: text(200), limit: z.number().int().min(1).max(50).default(10) }).strict()).returns<
     Customer[]
   >(),

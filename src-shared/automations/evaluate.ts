@@ -3,7 +3,7 @@
 // with the same ones, so both see a change the same way.
 import type { Kysely } from 'kysely';
 import { DELAY_REASONS, isDelayReason } from '../exceptions.js';
-import { formatPhone, normalizePhone } from '../phone.js';
+import { formatPhone, normalizePhone, shopCountry } from '../phone.js';
 import { SETTINGS_ID } from '../settings.js';
 import { DEFAULT_STAGE_WORDING, isStage } from '../stages.js';
 import type { RowOf, WorkspaceDatabase } from '../sync/rows.js';
@@ -93,7 +93,7 @@ export async function ruleMergeValues(db: Db, roId: string, o: Occurrence): Prom
     stage: ro?.stage && isStage(ro.stage) ? DEFAULT_STAGE_WORDING[ro.stage] : '',
     promised_date: promised,
     shop_name: settings?.name ?? '',
-    shop_phone: formatPhone(normalizePhone(phone) ?? phone) || phone,
+    shop_phone: formatPhone(normalizePhone(phone, shopCountry(settings?.country)) ?? phone, shopCountry(settings?.country)) || phone,
     reason,
   };
 }

@@ -7,11 +7,22 @@ export const HELP_WORDS = ['HELP', 'INFO'] as const;
 
 export type SmsKeyword = 'stop' | 'start' | 'help';
 
-export function keywordOf(body: string): SmsKeyword | null {
+/** The words one country's rules treat as keywords (src-shared/locale/country.ts holds each country's set). */
+export interface KeywordSet {
+  stop: readonly string[];
+  start: readonly string[];
+  /** Empty where the rules ask for no automatic HELP answer: the text reaches the shop like any other. */
+  help: readonly string[];
+}
+
+/** The US set (FCC/CTIA), used when no country is given. */
+export const US_KEYWORDS: KeywordSet = { stop: STOP_WORDS, start: START_WORDS, help: HELP_WORDS };
+
+export function keywordOf(body: string, words: KeywordSet = US_KEYWORDS): SmsKeyword | null {
   const word = body.trim().replace(/\s+/g, ' ').toUpperCase();
-  if ((STOP_WORDS as readonly string[]).includes(word)) return 'stop';
-  if ((START_WORDS as readonly string[]).includes(word)) return 'start';
-  if ((HELP_WORDS as readonly string[]).includes(word)) return 'help';
+  if (words.stop.includes(word)) return 'stop';
+  if (words.start.includes(word)) return 'start';
+  if (words.help.includes(word)) return 'help';
   return null;
 }
 

@@ -12,7 +12,7 @@ export interface SendWindow {
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-function minutes(hhmm: string): number {
+export function minutes(hhmm: string): number {
   const m = HHMM.exec(hhmm);
   if (!m) throw new Error(`Not a time of day: ${hhmm}`);
   return Number(m[1]) * 60 + Number(m[2]);
@@ -27,20 +27,20 @@ export function sendWindow(shopStart: string | null | undefined, shopEnd: string
   return minutes(start) < minutes(end) ? { start, end } : { ...LEGAL_WINDOW };
 }
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
   minutes: number;
 }
 
-function localParts(at: Date, timeZone: string): LocalParts {
+export function localParts(at: Date, timeZone: string): LocalParts {
   const wall = new Date(wallClockMillis(at.getTime(), timeZone));
   return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes() };
 }
 
 /** The instant a local wall-clock time in `timeZone` happens (the first, on a repeated hour). */
-function zonedInstant(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): Date {
+export function zonedInstant(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): Date {
   const wall = Date.UTC(year, month - 1, day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);
   let guess = wall;
   for (let i = 0; i < 3; i++) {
