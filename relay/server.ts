@@ -191,7 +191,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const providers: ProviderServices = {
     index: new ProviderIndex(options.storage, app.log),
     access: new ProviderAccess(options.storage),
-    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock }),
+    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock, vault: options.providerApi?.webhooks.vault ?? null }),
   };
   app.decorate('providers', providers);
   // fastify's own 404 message repeats the URL, which may hold a portal token.

@@ -236,8 +236,8 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   app.get('/provider/setup-code', async (req, reply) => {
     const pending = await pendingSession(req, 'setup');
     if (!pending) return reply.redirect('/provider/sign-in', 303);
-    const uri = auth.totpUri(pending.user, pending.provider);
-    return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: pending.user.totpSecret ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) }));
+    const uri = await auth.totpUri(pending.user, pending.provider);
+    return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: (await auth.totpSecretOf(pending.user)) ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) }));
   });
 
   app.post('/provider/setup-code', async (req, reply) => {
@@ -246,10 +246,10 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
     if (!csrfOk(req, pending.session.csrfToken)) return refuseCsrf(reply);
     const result = await auth.checkCode(pending.user, field(req, 'code'), req.ip);
     if (result.outcome !== 'ok') {
-      const uri = auth.totpUri(pending.user, pending.provider);
-      return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: pending.user.totpSecret ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), error: 'That code is not right. Check the clock of your phone and try the next one.' }), 401);
+      const uri = await auth.totpUri(pending.user, pending.provider);
+      return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: (await auth.totpSecretOf(pending.user)) ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), error: 'That code is not right. Check the clock of your phone and try the next one.' }), 401);
     }
-    await records.setTotp(pending.user.id, pending.user.totpSecret, new Date().toISOString());
+    await auth.confirmTotp(pending.user);
     return finishSignIn(req, reply, pending.id, pending.user.id);
   });
 
