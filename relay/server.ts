@@ -224,7 +224,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
   await app.register(providerApiAdminPlugin, { webhooks });
-  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
+  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir, now: options.providerClock });
   await app.register(surveyPlugin, { clock: options.csi?.clock });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();

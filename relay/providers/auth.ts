@@ -198,6 +198,11 @@ export class ProviderAuth {
     return locked ? { outcome: 'locked' } : { outcome: 'wrong' };
   }
 
+  /** One more sign-in try from this address (passkeys count with passwords and codes); false past the limit. */
+  allowTry(address: string): boolean {
+    return this.perAddress.take(address);
+  }
+
   // --- sessions ------------------------------------------------------------------------------
 
   /** A brand-new session (never one the browser brought along): its id is returned once, for the cookie. */

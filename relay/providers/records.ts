@@ -420,6 +420,12 @@ export class ProviderRecords {
     return row ? { userId: row.user_id, ...toPasskey(row) } : null;
   }
 
+  /** Removes one of the person's own passkeys; false when it is not theirs (or gone). */
+  async removePasskey(id: string, userId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('provider_passkeys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async usePasskey(id: string, counter: number, now: string): Promise<void> {
     await this.db.updateTable('provider_passkeys').set({ counter, last_used_at: now }).where('id', '=', id).execute();
   }
