@@ -193,7 +193,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const providers: ProviderServices = {
     index: new ProviderIndex(options.storage, app.log),
     access: new ProviderAccess(options.storage),
-    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock }),
+    auth: new ProviderAuth(options.storage, { mail: options.providerMail ?? null, log: app.log, now: options.providerClock, vault: options.providerApi?.webhooks.vault ?? null }),
   };
   app.decorate('providers', providers);
   // fastify's own 404 message repeats the URL, which may hold a portal token.
@@ -228,7 +228,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
   await app.register(providerApiAdminPlugin, { webhooks });
-  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir });
+  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir, now: options.providerClock });
   await app.register(surveyPlugin, { clock: options.csi?.clock });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();

@@ -6,6 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import nodemailer from 'nodemailer';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
+import type { TokenVault } from '../email/token-vault.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { ProviderRole, ProviderSession, ProviderUser, WorkProvider } from './records.js';
@@ -52,8 +53,42 @@ export class ProviderAuth {
 
   constructor(
     private readonly storage: RelayStorage,
-    private readonly options: { mail?: ProviderMailConfig | null; log?: { info(obj: unknown, msg?: string): void }; now?: () => Date } = {},
+    private readonly options: {
+      mail?: ProviderMailConfig | null;
+      log?: { info(obj: unknown, msg?: string): void };
+      now?: () => Date;
+      /** Seals TOTP secrets at rest (the webhook secrets' vault); without it they are kept as they are. */
+      vault?: TokenVault | null;
+    } = {},
   ) {}
+
+  // --- the TOTP secret, sealed at rest ---------------------------------------------------------
+
+  /** The form kept in the database: sealed with the relay's key, bound to the person's id. */
+  private sealSecret(userId: string, secret: string): string {
+    return this.options.vault ? this.options.vault.seal(secret, `provider-totp:${userId}`) : secret;
+  }
+
+  /**
+   * The person's TOTP secret in clear. A secret kept unsealed (before the relay had a key, or
+   * before sealing existed) still works, and is sealed now when the relay has a key.
+   */
+  async totpSecretOf(user: ProviderUser): Promise<string | null> {
+    const stored = user.totpSecret;
+    if (!stored) return null;
+    if (stored.startsWith(`${SEALED_PREFIX}.`)) {
+      if (!this.options.vault) throw new ProviderAuthError('This relay has no key to open sign-in code secrets (set BAYLINE_WEBHOOK_KEY or BAYLINE_MAIL_TOKEN_KEY as before).');
+      return this.options.vault.open(stored, `provider-totp:${user.id}`);
+    }
+    if (this.options.vault) await this.storage.providers.replaceTotpSecret(user.id, stored, this.sealSecret(user.id, stored));
+    return stored;
+  }
+
+  /** The code app is set up: the secret shown is confirmed (kept sealed). */
+  async confirmTotp(user: ProviderUser): Promise<void> {
+    const secret = await this.totpSecretOf(user);
+    await this.storage.providers.setTotp(user.id, secret === null ? null : this.sealSecret(user.id, secret), this.now().toISOString());
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -123,12 +158,12 @@ export class ProviderAuth {
     const user = await this.storage.providers.createUser({ id: randomUUID(), providerId: invitation.providerId, email: invitation.email, name: invitation.name, role: invitation.role, now });
     await this.storage.providers.attachInvitationUser(invitation.tokenHash, user.id);
     await this.storage.providers.setPassword(user.id, await argonHash(password, ARGON));
-    await this.storage.providers.setTotp(user.id, generateSecret(), null);
+    await this.storage.providers.setTotp(user.id, this.sealSecret(user.id, generateSecret()), null);
     return (await this.storage.providers.findUser(user.id))!;
   }
 
-  totpUri(user: ProviderUser, provider: WorkProvider): string {
-    return generateURI({ issuer: `Bayline (${provider.name})`, label: user.email, secret: user.totpSecret ?? '' });
+  async totpUri(user: ProviderUser, provider: WorkProvider): Promise<string> {
+    return generateURI({ issuer: `Bayline (${provider.name})`, label: user.email, secret: (await this.totpSecretOf(user)) ?? '' });
   }
 
   // --- signing in ----------------------------------------------------------------------------
@@ -155,11 +190,17 @@ export class ProviderAuth {
     if (!this.perAddress.take(address)) return { outcome: 'wrong' };
     if (user.lockedAt) return { outcome: 'locked' };
     const token = code.replace(/\s+/g, '');
-    if (!user.totpSecret || !/^\d{6}$/.test(token)) return { outcome: 'wrong' };
-    const result = await verifyTotp({ secret: user.totpSecret, token, epoch: Math.floor(this.now().getTime() / 1000), epochTolerance: 30 });
+    const secret = await this.totpSecretOf(user);
+    if (!secret || !/^\d{6}$/.test(token)) return { outcome: 'wrong' };
+    const result = await verifyTotp({ secret, token, epoch: Math.floor(this.now().getTime() / 1000), epochTolerance: 30 });
     if (result.valid && 'timeStep' in result && (await this.storage.providers.useTotpStep(user.id, result.timeStep))) return { outcome: 'ok' };
     const { locked } = await this.storage.providers.recordFailedLogin(user.id, LOCK_AFTER_WRONG_PASSWORDS, this.now().toISOString());
     return locked ? { outcome: 'locked' } : { outcome: 'wrong' };
+  }
+
+  /** One more sign-in try from this address (passkeys count with passwords and codes); false past the limit. */
+  allowTry(address: string): boolean {
+    return this.perAddress.take(address);
   }
 
   // --- sessions ------------------------------------------------------------------------------
@@ -208,6 +249,9 @@ export class ProviderAuth {
 }
 
 export class ProviderAuthError extends Error {}
+
+/** How a sealed value begins (TokenVault's `v1.`); a TOTP secret in clear is base32 and never does. */
+const SEALED_PREFIX = 'v1';
 
 export function normaliseEmail(value: string): string | null {
   const email = value.trim().toLowerCase();

@@ -262,6 +262,11 @@ export class ProviderRecords {
     await this.db.updateTable('provider_users').set({ totp_secret: secret, totp_confirmed_at: confirmedAt, totp_last_step: null }).where('id', '=', userId).execute();
   }
 
+  /** Swaps a secret kept in clear for its sealed form (only if it is still the one read: two relays sealing at once agree). */
+  async replaceTotpSecret(userId: string, plain: string, sealed: string): Promise<void> {
+    await this.db.updateTable('provider_users').set({ totp_secret: sealed }).where('id', '=', userId).where('totp_secret', '=', plain).execute();
+  }
+
   /** Records the time step of a TOTP code just accepted; false when that step (or a later one) was used already (a replay). */
   async useTotpStep(userId: string, step: number): Promise<boolean> {
     const result = await this.db
@@ -413,6 +418,12 @@ export class ProviderRecords {
   async findPasskey(id: string): Promise<({ userId: string } & ReturnType<typeof toPasskey>) | null> {
     const row = await this.db.selectFrom('provider_passkeys').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? { userId: row.user_id, ...toPasskey(row) } : null;
+  }
+
+  /** Removes one of the person's own passkeys; false when it is not theirs (or gone). */
+  async removePasskey(id: string, userId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('provider_passkeys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async usePasskey(id: string, counter: number, now: string): Promise<void> {

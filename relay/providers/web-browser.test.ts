@@ -35,6 +35,8 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
   let northgateRo = '';
   let harborGrant = '';
   let link = '';
+  let leeLink = '';
+  const LEE = 'lee.park@harbor.example';
   const clock = new CodeClock();
 
   async function as<T>(method: string, args: unknown): Promise<T> {
@@ -95,6 +97,9 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
     await pushed();
     await eventually('the index', async () => (await f.storage.providers.findRepairs(harbor.id, '7ABC123')).length === 1);
     link = await inviteByMail(f.relay, smtp, harbor, ANA, 'Ana Ruiz');
+    // Passkeys need a host name (WebAuthn takes no IP address): the relay is reached as localhost.
+    f.relay.app.publicUrl = f.relay.url.replace('127.0.0.1', 'localhost');
+    leeLink = (await inviteByMail(f.relay, smtp, harbor, LEE, 'Lee Park', 'member')).replace('127.0.0.1', 'localhost');
     browser = await launchChromium();
   }, 90_000);
 
@@ -194,10 +199,88 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider pages in Chromium 
     await context.close();
   });
 
+  it('a person takes the invitation, adds a passkey, signs out, signs in with the passkey alone, finds the claim and sees the stage move within 2 s', async () => {
+    const base = f.relay.app.publicUrl;
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    // The invitation: password and code, then the passkey from the account page.
+    await page.goto(leeLink);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const secret = (await page.locator('#totp-secret').textContent())!.trim();
+    await page.getByLabel('The 6-digit code it shows').fill(await clock.next(secret));
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await page.waitForURL(`${base}/provider`);
+    await page.getByRole('link', { name: 'Lee Park' }).click();
+    expect(await page.locator('#no-passkeys').isVisible()).toBe(true);
+    await page.getByLabel('Name it (which device)').fill('Work laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL(`${base}/provider/account?added=1`);
+    expect(await page.locator('table.passkeys').innerText()).toContain('Work laptop');
+    const lee = (await f.storage.providers.findUserByEmail(LEE))!;
+    expect((await f.storage.providers.passkeysOf(lee.id)).map((p) => p.name)).toEqual(['Work laptop']);
+    expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(1);
+    if (engine === 'sqlite') await page.screenshot({ path: `${SHOTS}/passkeys-1366.png`, fullPage: true });
+
+    // Sign out; in again with the passkey alone (no e-mail, password or code typed).
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(/\/provider\/sign-in$/);
+    if (engine === 'sqlite') await page.screenshot({ path: `${SHOTS}/sign-in-1366.png` });
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${base}/provider`);
+    expect((await f.storage.providers.passkeysOf(lee.id))[0]!.lastUsedAt).not.toBeNull();
+
+    await page.getByLabel('Claim number or plate').fill(' 7abc 123 ');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.waitForURL(new RegExp(`/provider/r/${f.workspace.id}/${mine.id}$`));
+    expect(await page.locator('#stage').textContent()).toBe('Repair started');
+    const text = (await page.locator('#repair').innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('Mon, Dec 14, 2037');
+    expect(text).toContain('Bumper cover on back order from the dealer');
+    expect(text).toContain('Waiting for parts');
+    await page.waitForTimeout(300); // the page's event stream is open
+    await as('ro-move-stage', { id: mine.id, stage: 'completed' });
+    const moved = Date.now();
+    await page.waitForFunction(() => document.querySelector('#stage')?.textContent === 'Completed', undefined, { timeout: 2_000 });
+    expect(Date.now() - moved).toBeLessThan(2_000);
+
+    // Removing the passkey: it is gone from the list and no longer signs in.
+    await page.getByRole('link', { name: 'Lee Park' }).click();
+    await page.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
+    await page.waitForURL(`${base}/provider/account?removed=1`);
+    expect(await page.locator('#no-passkeys').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(/\/provider\/sign-in$/);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect.poll(() => page.locator('#passkey-error').innerText()).toContain('not known here');
+    expect(page.url()).toMatch(/\/provider\/sign-in$/);
+
+    if (engine === 'sqlite') {
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const small = await phone.newPage();
+      await small.goto(`${base}/provider/sign-in`);
+      await small.screenshot({ path: `${SHOTS}/sign-in-390.png`, fullPage: true });
+      await phone.close();
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('never shows a repair of a shop that did not grant it, nor an RO mapped to another provider; stopping the grant fails the next request', async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
+    await page.goto(f.relay.url); // the first test's cookies are on 127.0.0.1
     await signIn(page);
     for (const typed of ['SUM 4242', 'si-55', 'NGT777', 'hm-9']) {
       await page.goto(`${f.relay.url}/provider/find?q=${encodeURIComponent(typed)}`);

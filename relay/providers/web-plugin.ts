@@ -11,6 +11,7 @@ import { authenticateDevice } from '../pairing.js';
 import { RateLimiter } from '../rate-limit.js';
 import { isWorkspaceId } from '../storage/common.js';
 import type { OpenException, RepairDetail } from './access.js';
+import { PasskeyError, ProviderPasskeys, relyingPartyOf } from './passkeys.js';
 import { ProviderAuth, ProviderAuthError, randomToken, sameText, sha256 } from './auth.js';
 import type { ProviderSession, ProviderUser, SlaTargets, WorkProvider } from './records.js';
 import {
@@ -25,6 +26,7 @@ import {
   type PageContext,
   PROVIDER_CSS,
   PROVIDER_JS,
+  WEBAUTHN_JS,
   repairPage,
   repairSection,
   setupCodePage,
@@ -37,6 +39,8 @@ import { html } from '../portal/html.js';
 export interface ProviderWebOptions {
   auth: ProviderAuth;
   blobDir?: string;
+  /** The sign-in clock (tests move it). */
+  now?: () => Date;
   /** How often an open repair page's event stream says it is alive. */
   heartbeatMs?: number;
 }
@@ -88,7 +92,8 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
     if (!requests.take(req.ip)) return reply.code(429).type('text/plain').send('Too many requests; wait a minute.');
   });
 
-  for (const a of [PROVIDER_CSS, PROVIDER_JS]) {
+  const passkeys = new ProviderPasskeys(app.storage, options.now);
+  for (const a of [PROVIDER_CSS, PROVIDER_JS, WEBAUTHN_JS]) {
     app.get(a.path, async (_req, reply) => reply.header('cache-control', 'public, max-age=31536000, immutable').type(a.type).send(a.body));
   }
 
@@ -153,14 +158,14 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   app.get('/provider/sign-in', async (req, reply) => {
     const csrf = preToken(req, reply);
     const provider = await providerFromQuery(req);
-    return send(reply, { provider, user: null, csrf: null }, 'Sign in', signInPage({ csrf, provider }));
+    return send(reply, { provider, user: null, csrf: null, passkeys: true }, 'Sign in', signInPage({ csrf, provider }));
   });
 
   app.post('/provider/sign-in', async (req, reply) => {
     if (!preOk(req)) return refuseCsrf(reply);
     const email = field(req, 'email');
     const result = await auth.checkPassword(email, field(req, 'password'), req.ip);
-    const again = (error: string, code: number) => send(reply, { provider: null, user: null, csrf: null }, 'Sign in', signInPage({ csrf: preToken(req, reply), error, email, provider: null }), code);
+    const again = (error: string, code: number) => send(reply, { provider: null, user: null, csrf: null, passkeys: true }, 'Sign in', signInPage({ csrf: preToken(req, reply), error, email, provider: null }), code);
     if (result.outcome === 'too-many') return again('Too many tries from this address. Wait 15 minutes.', 429);
     if (result.outcome === 'locked') return again('This account is locked after 20 wrong passwords. Ask your administrator to unlock it.', 423);
     if (result.outcome === 'wrong') return again('That e-mail and password do not match.', 401);
@@ -236,8 +241,8 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   app.get('/provider/setup-code', async (req, reply) => {
     const pending = await pendingSession(req, 'setup');
     if (!pending) return reply.redirect('/provider/sign-in', 303);
-    const uri = auth.totpUri(pending.user, pending.provider);
-    return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: pending.user.totpSecret ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) }));
+    const uri = await auth.totpUri(pending.user, pending.provider);
+    return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: (await auth.totpSecretOf(pending.user)) ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }) }));
   });
 
   app.post('/provider/setup-code', async (req, reply) => {
@@ -246,10 +251,10 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
     if (!csrfOk(req, pending.session.csrfToken)) return refuseCsrf(reply);
     const result = await auth.checkCode(pending.user, field(req, 'code'), req.ip);
     if (result.outcome !== 'ok') {
-      const uri = auth.totpUri(pending.user, pending.provider);
-      return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: pending.user.totpSecret ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), error: 'That code is not right. Check the clock of your phone and try the next one.' }), 401);
+      const uri = await auth.totpUri(pending.user, pending.provider);
+      return send(reply, { provider: pending.provider, user: null, csrf: null }, 'Sign-in code', setupCodePage({ csrf: pending.session.csrfToken, secret: (await auth.totpSecretOf(pending.user)) ?? '', qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 200 }), error: 'That code is not right. Check the clock of your phone and try the next one.' }), 401);
     }
-    await records.setTotp(pending.user.id, pending.user.totpSecret, new Date().toISOString());
+    await auth.confirmTotp(pending.user);
     return finishSignIn(req, reply, pending.id, pending.user.id);
   });
 
@@ -521,7 +526,85 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   app.get('/provider/account', async (req, reply) => {
     const who = await requireUser(req, reply);
     if (!who) return reply;
-    return send(reply, ctxOf(who, 'account'), 'Account', accountPage({ user: who.user, csrf: who.session.csrfToken }));
+    const q = req.query as { added?: string; removed?: string };
+    const notice = q.added === '1' ? 'Passkey added. Next time choose “Sign in with a passkey”.' : q.removed === '1' ? 'Passkey removed.' : undefined;
+    return accountView(reply, who, notice);
+  });
+
+  async function accountView(reply: FastifyReply, who: Signed, notice?: string, code = 200) {
+    const mine = await records.passkeysOf(who.user.id);
+    return send(reply, { ...ctxOf(who, 'account'), passkeys: true }, 'Account', accountPage({ user: who.user, csrf: who.session.csrfToken, notice, passkeys: mine, passkeysPossible: relyingPartyOf(app.publicUrl) !== null }), code);
+  }
+
+  // ---- passkeys ------------------------------------------------------------------------------
+
+  const noPasskeys = (reply: FastifyReply) =>
+    reply.code(409).send({ error: 'no-passkeys', message: 'Passkeys need this site at a named https address (BAYLINE_PUBLIC_URL); ask the operator.' });
+  const passkeyRefused = (reply: FastifyReply, err: unknown) => {
+    if (err instanceof PasskeyError || err instanceof ProviderAuthError) return reply.code(400).send({ error: 'passkey', message: err.message });
+    throw err;
+  };
+
+  app.post('/provider/passkeys/options', async (req, reply) => {
+    const who = await requireUser(req, reply);
+    if (!who) return reply;
+    if (!csrfOk(req, who.session.csrfToken)) return reply.code(403).send({ error: 'csrf', message: 'Reload the page and try again.' });
+    const rp = relyingPartyOf(app.publicUrl);
+    if (!rp) return noPasskeys(reply);
+    try {
+      return await passkeys.registrationOptions(rp, who.user, who.provider);
+    } catch (err) {
+      return passkeyRefused(reply, err);
+    }
+  });
+
+  app.post('/provider/passkeys', async (req, reply) => {
+    const who = await requireUser(req, reply);
+    if (!who) return reply;
+    if (!csrfOk(req, who.session.csrfToken)) return reply.code(403).send({ error: 'csrf', message: 'Reload the page and try again.' });
+    const rp = relyingPartyOf(app.publicUrl);
+    if (!rp) return noPasskeys(reply);
+    const body = (req.body ?? {}) as { challengeId?: unknown; name?: unknown; response?: unknown };
+    if (typeof body.challengeId !== 'string' || typeof body.response !== 'object' || !body.response) return reply.code(400).send({ error: 'passkey', message: 'The browser sent no passkey.' });
+    try {
+      const added = await passkeys.register(rp, who.user, { challengeId: body.challengeId, name: typeof body.name === 'string' ? body.name : '', response: body.response as never });
+      return { added };
+    } catch (err) {
+      return passkeyRefused(reply, err);
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/provider/passkeys/:id/remove', async (req, reply) => {
+    const who = await requireUser(req, reply);
+    if (!who) return reply;
+    if (!csrfOk(req, who.session.csrfToken)) return refuseCsrf(reply);
+    if (!(await records.removePasskey(req.params.id, who.user.id))) return accountView(reply, who, 'That passkey is not yours or was removed already.', 404);
+    return reply.redirect('/provider/account?removed=1', 303);
+  });
+
+  app.post('/provider/sign-in/passkey/options', async (req, reply) => {
+    if (!preOk(req)) return reply.code(403).send({ error: 'csrf', message: 'Reload the page and try again.' });
+    const rp = relyingPartyOf(app.publicUrl);
+    if (!rp) return noPasskeys(reply);
+    return passkeys.authenticationOptions(rp);
+  });
+
+  app.post('/provider/sign-in/passkey', async (req, reply) => {
+    if (!preOk(req)) return reply.code(403).send({ error: 'csrf', message: 'Reload the page and try again.' });
+    const rp = relyingPartyOf(app.publicUrl);
+    if (!rp) return noPasskeys(reply);
+    if (!auth.allowTry(req.ip)) return reply.code(429).send({ error: 'too-many', message: 'Too many tries from this address. Wait 15 minutes.' });
+    const body = (req.body ?? {}) as { challengeId?: unknown; response?: unknown };
+    if (typeof body.challengeId !== 'string' || typeof body.response !== 'object' || !body.response) return reply.code(400).send({ error: 'passkey', message: 'The browser sent no passkey.' });
+    try {
+      const user = await passkeys.authenticate(rp, { challengeId: body.challengeId, response: body.response as never });
+      // A brand-new session, whatever id the browser brought (no fixation).
+      const started = await auth.startSession(user.id, 'signed-in', { ip: req.ip, userAgent: userAgent(req) });
+      reply.header('set-cookie', cookie(SESSION_COOKIE, started.id, 8 * 3600));
+      return { next: '/provider' };
+    } catch (err) {
+      return passkeyRefused(reply, err);
+    }
   });
 
   // ---- branding and the shops' directory -----------------------------------------------------

@@ -1,6 +1,9 @@
 // The work-provider pages (issue 19): server-rendered HTML in the portal's manner (escaped
 // templates, one stylesheet, one small script), branded with the provider's logo and name.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { DELAY_REASONS } from '../../src-shared/exceptions.js';
 import { html, type Html, raw } from '../portal/html.js';
 import type { OpenException, RepairDetail, RepairSummary, ShopSla } from './access.js';
@@ -63,6 +66,14 @@ button.danger{background:#b3261e}
 .live-note{font-size:.85rem;color:#1d6b35}
 .secret{font-family:ui-monospace,monospace;font-size:1.05rem;letter-spacing:.08em;word-break:break-all}
 .qr img{width:200px;height:200px}
+.or{display:flex;align-items:center;gap:10px;color:#5d6875;font-size:.9rem;margin:14px 0}
+.or::before,.or::after{content:"";flex:1;border-top:1px solid #dde2e7}
+button.wide{width:100%}
+.passkeys td form{margin:0}
+.shown-once{background:#fff8e1;border:1px solid #f0d48a;border-radius:8px;padding:10px 12px;margin-top:12px}
+.shown-once code{font-family:ui-monospace,monospace;word-break:break-all;font-size:.95rem}
+.checks label{display:inline-flex;gap:6px;align-items:center;font-weight:400;margin:4px 14px 4px 0}
+.checks input{width:auto}
 @media (max-width:600px){
   th.wide,td.wide{display:none}
   h1{font-size:1.2rem}
@@ -89,6 +100,37 @@ const SCRIPT = `
     es.onerror=function(){if(es.readyState===2)refresh();};
   } else setInterval(refresh,5000);
 })();
+(function(){
+  var W=window.SimpleWebAuthnBrowser;
+  function post(url,token,body){
+    return fetch(url,{method:'POST',credentials:'same-origin',headers:{'content-type':'application/json','x-csrf-token':token},body:JSON.stringify(body||{})}).then(function(r){
+      return r.text().then(function(t){var j={};try{j=JSON.parse(t);}catch(e){j={message:t};}if(!r.ok)throw new Error(j.message||'Refused ('+r.status+')');return j;});
+    });
+  }
+  function say(id,msg){var el=document.getElementById(id);if(el){el.textContent=msg;el.hidden=false;}}
+  var add=document.getElementById('passkey-add');
+  if(add){
+    if(!W||!W.browserSupportsWebAuthn()){say('passkey-status','This browser cannot make passkeys.');add.querySelector('button').disabled=true;}
+    add.addEventListener('submit',function(ev){
+      ev.preventDefault();
+      var token=add.querySelector('[name=_csrf]').value,name=add.querySelector('[name=name]').value;
+      say('passkey-status','Follow your browser or phone to make the passkey…');
+      post('/provider/passkeys/options',token).then(function(o){
+        return W.startRegistration({optionsJSON:o.options}).then(function(answer){return post('/provider/passkeys',token,{challengeId:o.challengeId,name:name,response:answer});});
+      }).then(function(){location.href='/provider/account?added=1';},function(e){say('passkey-status','No passkey was added: '+(e&&e.message||e));});
+    });
+  }
+  var sign=document.getElementById('passkey-sign-in');
+  if(sign){
+    if(!W||!W.browserSupportsWebAuthn()){sign.hidden=true;return;}
+    sign.addEventListener('click',function(){
+      var token=sign.getAttribute('data-csrf');
+      post('/provider/sign-in/passkey/options',token).then(function(o){
+        return W.startAuthentication({optionsJSON:o.options}).then(function(answer){return post('/provider/sign-in/passkey',token,{challengeId:o.challengeId,response:answer});});
+      }).then(function(j){location.href=j.next;},function(e){say('passkey-error','Not signed in with a passkey: '+(e&&e.message||e));});
+    });
+  }
+})();
 `;
 
 function asset(path: string, type: string, body: string) {
@@ -99,12 +141,23 @@ function asset(path: string, type: string, body: string) {
 export const PROVIDER_CSS = asset('/provider/assets/provider-*.css', 'text/css; charset=utf-8', CSS);
 export const PROVIDER_JS = asset('/provider/assets/provider-*.js', 'text/javascript; charset=utf-8', SCRIPT);
 
+/** @simplewebauthn/browser's own bundle, served by the relay (script-src 'self'), loaded only where passkeys are used. */
+function packageFile(pkg: string, file: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(pkg));
+  const isRoot = (d: string) => fs.existsSync(path.join(d, 'package.json')) && (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name === pkg;
+  while (!isRoot(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return fs.readFileSync(path.join(dir, file), 'utf8');
+}
+export const WEBAUTHN_JS = asset('/provider/assets/webauthn-*.js', 'text/javascript; charset=utf-8', packageFile('@simplewebauthn/browser', 'dist/bundle/index.umd.min.js'));
+
 export interface PageContext {
   provider: WorkProvider | null;
   user: ProviderUser | null;
   csrf: string | null;
   /** Which menu item is lit. */
   section?: 'find' | 'exceptions' | 'sla' | 'team' | 'account';
+  /** The page uses passkeys (loads the WebAuthn browser code). */
+  passkeys?: boolean;
 }
 
 export function page(ctx: PageContext, title: string, body: Html): string {
@@ -126,7 +179,7 @@ export function page(ctx: PageContext, title: string, body: Html): string {
 <link rel="stylesheet" href="${PROVIDER_CSS.path}"></head>
 <body><header class="top"><div class="wrap">${brand}${nav}</div></header>
 <main class="wrap">${body}</main>
-<script src="${PROVIDER_JS.path}" defer></script></body></html>`.value;
+${ctx.passkeys ? html`<script src="${WEBAUTHN_JS.path}" defer></script>` : ''}<script src="${PROVIDER_JS.path}" defer></script></body></html>`.value;
 }
 
 export const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -139,7 +192,10 @@ export function signInPage(options: { csrf: string; error?: string; email?: stri
       <label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" class="full">
       <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required class="full">
       <p><button type="submit">Continue</button></p>
-    </form></div>`;
+    </form>
+    <div class="or">or</div>
+    <p><button type="button" class="quiet wide" id="passkey-sign-in" data-csrf="${options.csrf}">Sign in with a passkey</button></p>
+    <p class="alert" role="alert" id="passkey-error" hidden></p></div>`;
 }
 
 export function codePage(options: { csrf: string; error?: string }): Html {
@@ -319,8 +375,33 @@ export function teamPage(options: { users: ProviderUser[]; me: ProviderUser; csr
     </form>`;
 }
 
-export function accountPage(options: { user: ProviderUser; csrf: string; notice?: string }): Html {
-  return html`<h1>Your account</h1>${options.notice ? html`<p class="note">${options.notice}</p>` : ''}
+export interface PasskeyRow {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+const onDay = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }) : 'never');
+
+export function accountPage(options: { user: ProviderUser; csrf: string; notice?: string; passkeys: PasskeyRow[]; passkeysPossible: boolean }): Html {
+  const rows = options.passkeys.map(
+    (p) => html`<tr><td>${p.name}</td><td>${onDay(p.createdAt)}</td><td>${onDay(p.lastUsedAt)}</td>
+      <td><form method="post" action="/provider/passkeys/${p.id}/remove">${csrfField(options.csrf)}<button type="submit" class="quiet" aria-label="Remove passkey ${p.name}">Remove</button></form></td></tr>`,
+  );
+  return html`<h1>Your account</h1>${options.notice ? html`<p class="note" role="status">${options.notice}</p>` : ''}
+    <div class="card" id="passkeys"><h2>Passkeys</h2>
+      <p class="muted">A passkey signs you in with your fingerprint, face or device PIN, without password or code.</p>
+      ${options.passkeys.length
+        ? html`<div class="scroll"><table class="passkeys"><thead><tr><th>Name</th><th>Added</th><th>Last used</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`
+        : html`<p id="no-passkeys">You have no passkey yet.</p>`}
+      ${options.passkeysPossible
+        ? html`<form id="passkey-add" class="find" method="post" action="/provider/passkeys">${csrfField(options.csrf)}
+            <label for="passkey-name" class="whole">Name it (which device)</label><input id="passkey-name" name="name" maxlength="60" placeholder="Work laptop">
+            <button type="submit">Add a passkey</button></form>
+          <p class="note" id="passkey-status" role="status" hidden></p>`
+        : html`<p class="note">Passkeys need this site at a named https address; ask the operator.</p>`}
+    </div>
     <div class="card"><p><strong>${options.user.name}</strong> · ${options.user.email} · ${options.user.role}</p>
       <form method="post" action="/provider/sign-out-everywhere">${csrfField(options.csrf)}<p class="muted">Signs you out on every browser and phone, this one too.</p><button class="danger" type="submit">Sign out everywhere</button></form>
     </div>`;

@@ -1,16 +1,19 @@
-// The work-provider sign-in's security, over HTTP against a real relay (SQLite) with a real desk
+// The work-provider sign-in's security, over HTTP against a real relay (SQLite and PostgreSQL) with a real desk
 // and a real SMTP server: invitations by mail (single use), CSRF refused without the token, no
 // session fixation, 20 wrong passwords lock, sign out everywhere, an admin inviting and removing
-// their own people, and each view of a repair in that RO's audit trail on the shop's desk.
+// their own people, each view of a repair in that RO's audit trail on the shop's desk, and the
+// TOTP secret kept sealed in the database (one kept in clear from before still works, and is sealed).
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../../src-main/desk.js';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { LocalSmtp } from '../email/imap/local-servers.js';
+import { parseTokenKey, TokenVault } from '../email/token-vault.js';
 import { call, eventually, type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
 import { addProvider, CodeClock, csrfOf, FormClient, inviteByMail, linkFromMail, PASSWORD } from './testing.js';
 import type { WorkProvider } from './records.js';
 
-describe('work-provider sign-in security', () => {
+describe.each(['sqlite', 'postgres'] as const)('work-provider sign-in security on %s', (engine) => {
   let smtp: LocalSmtp;
   let f: RelayFixture;
   let desk: Desk;
@@ -22,7 +25,11 @@ describe('work-provider sign-in security', () => {
 
   beforeAll(async () => {
     smtp = await LocalSmtp.start({ relay: 'relay-pass' });
-    f = await startRelayFixture('sqlite', { providerClock: clock.now, providerMail: { smtpUrl: `smtp://relay:relay-pass@127.0.0.1:${smtp.port}`, from: 'Bayline <no-reply@relay.example>' } });
+    f = await startRelayFixture(engine, {
+      providerClock: clock.now,
+      providerMail: { smtpUrl: `smtp://relay:relay-pass@127.0.0.1:${smtp.port}`, from: 'Bayline <no-reply@relay.example>' },
+      providerApi: { webhooks: { vault: new TokenVault(parseTokenKey(randomBytes(32).toString('hex'))) } },
+    });
     desk = (await f.pairNewDesk('Front desk')).desk;
     harbor = await addProvider(f.storage, 'harbor-mutual', 'Harbor Mutual');
     ro = await call<RepairOrderDetail>(desk, 'ro-check-in', {
@@ -160,5 +167,24 @@ describe('work-provider sign-in security', () => {
       return seen.length === 2 ? seen : undefined;
     });
     expect(views).toHaveLength(2);
+  });
+
+  it('keeps the sign-in code secret sealed in the database; a secret kept in clear from before still signs in and is sealed then', async () => {
+    const stored = (await f.storage.providers.findUserByEmail(ADMIN))!;
+    expect(stored.totpSecret).not.toContain(adminSecret);
+    expect(stored.totpSecret).toMatch(/^v1\./);
+    // A person whose secret was written before sealing (in clear, as an older relay left it).
+    const link = await inviteByMail(f.relay, smtp, harbor, 'old@harbor.example', 'Olga Tran', 'member');
+    const olga = new FormClient(f.relay.url, clock);
+    const olgaSecret = await olga.acceptInvitation(link);
+    const olgaId = (await f.storage.providers.findUserByEmail('old@harbor.example'))!.id;
+    await f.storage.providers.replaceTotpSecret(olgaId, (await f.storage.providers.findUser(olgaId))!.totpSecret!, olgaSecret);
+    expect((await f.storage.providers.findUser(olgaId))!.totpSecret).toBe(olgaSecret);
+    expect((await new FormClient(f.relay.url, clock).signIn('old@harbor.example', olgaSecret)).location).toBe('/provider');
+    const after = (await f.storage.providers.findUser(olgaId))!.totpSecret!;
+    expect(after).not.toContain(olgaSecret);
+    expect(after).toMatch(/^v1\./);
+    // And it still opens: the next sign-in works with the same app.
+    expect((await new FormClient(f.relay.url, clock).signIn('old@harbor.example', olgaSecret)).location).toBe('/provider');
   });
 });

@@ -66,6 +66,8 @@ export interface RelayFixtureOptions {
   /** Where work-provider invitations are mailed (a LocalSmtp of relay/email/imap/local-servers.ts, say). */
   providerMail?: RelayOptions['providerMail'];
   providerClock?: RelayOptions['providerClock'];
+  /** The work-provider API's settings (its vault also seals sign-in code secrets). */
+  providerApi?: RelayOptions['providerApi'];
   /** E-signature: the sealer and the clock codes expire by. */
   esign?: RelayOptions['esign'];
   /** The customer's account: limits and the clock. */
@@ -95,6 +97,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     accounts: options.accounts,
     providerMail: options.providerMail,
     providerClock: options.providerClock,
+    providerApi: options.providerApi,
     csi: options.csi,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
