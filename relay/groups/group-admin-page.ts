@@ -1,13 +1,14 @@
 // The group admin's pages (issue 20): sign in by a mailed link, then every location's figures in
 // columns with the group's total beside them, for a period, with a CSV of the same table. Plain
 // HTML in the portal's frame (the group's name, colours and logo), no JavaScript.
-import { html, type Html } from '../portal/html.js';
+import { html, type Html, raw } from '../portal/html.js';
 import { page, type RenderedPage } from '../portal/render.js';
 import type { PortalShop } from '../portal/portal-view.js';
 import type { GroupRecord } from './group-records.js';
 import { type GroupReport, groupRows, showValue } from './group-reports.js';
 
 export const ADMIN_CSS = `
+.group-admin-page .wrap{max-width:1240px}
 .group-admin{max-width:none}
 .group-admin .period{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:0 0 1rem}
 .group-admin .period label{display:flex;flex-direction:column;font-weight:600;font-size:.9rem;gap:.25rem}
@@ -37,6 +38,7 @@ function frame(group: GroupRecord, title: string, main: Html): RenderedPage {
     logoUrl: group.logo ? `/g/${group.slug}/logo` : null,
     script: false,
     styles: [`/g/${group.slug}/admin/style.css`],
+    bodyAttrs: raw(' class="group-admin-page"'),
   });
 }
 
