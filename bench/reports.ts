@@ -5,6 +5,7 @@
 // the API 50,000 check-ins would take most of an hour). BENCH_ROS (50,000) sets the size,
 // BENCH_REPORT_ROUNDS (3) the timed rounds of each (no warm-up round: each round reads 550,000 rows,
 // and the first read is what an owner opening the screen waits for too).
+import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,51 +34,56 @@ const STAGES = ['pictures', 'estimate', 'repair-started', 'completed', 'delivere
 const YEAR = { from: '2025-01-01', to: '2025-12-31' };
 const HOUR = 3_600_000;
 
+/** Writes `total` repairs over 2025 (with their history, messages, responses and counts) straight into a desk's tables; answers the row count. */
+export function fillReportsBench(s: Database.Database, total: number): number {
+  s.prepare('INSERT INTO workspace_settings (id, name, time_zone, hours) VALUES (?, ?, ?, ?)').run('workspace', 'Bench Collision', 'America/Chicago', JSON.stringify(DEFAULT_HOURS));
+  const ro = s.prepare('INSERT INTO repair_orders (id, ro_number, insurer, checked_in_at, checked_in_by, first_notice_at, promised_date, closed_at, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const ev = s.prepare('INSERT INTO stage_events (id, ro_id, stage, at) VALUES (?, ?, ?, ?)');
+  const msg = s.prepare('INSERT INTO messages (id, ro_id, channel, direction, at, status, staff_id, automated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const csi = s.prepare('INSERT INTO csi_responses (id, ro_id, overall, recommend, answers, submitted_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const exc = s.prepare('INSERT INTO ro_exceptions (id, ro_id, reason, opened_at) VALUES (?, ?, ?, ?)');
+  const pc = s.prepare('INSERT INTO portal_counts (id, ro_id, source, views) VALUES (?, ?, ?, ?)');
+  const pdc = s.prepare('INSERT INTO promised_date_changes (id, ro_id, to_date, at) VALUES (?, ?, ?, ?)');
+  let rows = 0;
+  const start = Date.parse('2025-01-01T14:00:00Z');
+  const span = Date.parse('2025-12-15T14:00:00Z') - start;
+  const iso = (t: number) => new Date(t).toISOString();
+  s.transaction(() => {
+    for (let i = 0; i < total; i++) {
+      const id = `ro-${i}`;
+      const inAt = start + Math.floor((i / total) * span);
+      const length = (3 + (i % 11)) * 24 * HOUR + (i % 7) * HOUR;
+      const out = inAt + length;
+      const promised = iso(out + ((i % 5) - 2) * 24 * HOUR).slice(0, 10);
+      ro.run(id, 1000 + i, INSURERS[i % INSURERS.length], iso(inAt), `staff-${i % 6}`, i % 3 === 0 ? iso(inAt - 2 * 24 * HOUR) : null, promised, iso(out), 'delivered');
+      STAGES.forEach((stage, k) => ev.run(`${id}-e${k}`, id, stage, iso(inAt + Math.floor((length * k) / (STAGES.length - 1)))));
+      msg.run(`${id}-m0`, id, 'sms', 'in', iso(inAt + 5 * HOUR), 'received', null, 0);
+      msg.run(`${id}-m1`, id, 'sms', 'out', iso(inAt + 6 * HOUR), 'delivered', `staff-${i % 6}`, 0);
+      msg.run(`${id}-m2`, id, 'sms', 'out', iso(out + HOUR), 'delivered', null, 1);
+      rows += 1 + STAGES.length + 3;
+      if (i % 5 !== 0) {
+        csi.run(`${id}-c`, id, 1 + (i % 5), i % 11, JSON.stringify({ quality: 1 + (i % 5), communication: 1 + ((i >> 1) % 5) }), iso(out + 24 * HOUR));
+        rows += 1;
+      }
+      if (i % 10 === 0) {
+        exc.run(`${id}-x`, id, ['parts-delay', 'insurer-delay', 'sublet'][i % 3], iso(inAt + 30 * HOUR));
+        pdc.run(`${id}-p`, id, promised, iso(inAt + 30 * HOUR));
+        rows += 2;
+      }
+      pc.run(`${id}-v`, id, i % 2 ? 'sms' : 'qr-work-order', 1 + (i % 6));
+      rows += 1;
+    }
+  })();
+  return rows;
+}
+
 export async function runReportsBench(total = 50_000): Promise<ReportsBenchResult> {
   const started = performance.now();
   const rounds = Number(process.env.BENCH_REPORT_ROUNDS ?? 3);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-reports-'));
   const ws = await openWorkspaceDb(path.join(dir, 'bench.sqlite'));
   try {
-    const s = ws.sqlite;
-    s.prepare('INSERT INTO workspace_settings (id, name, time_zone, hours) VALUES (?, ?, ?, ?)').run('workspace', 'Bench Collision', 'America/Chicago', JSON.stringify(DEFAULT_HOURS));
-    const ro = s.prepare('INSERT INTO repair_orders (id, ro_number, insurer, checked_in_at, checked_in_by, first_notice_at, promised_date, closed_at, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const ev = s.prepare('INSERT INTO stage_events (id, ro_id, stage, at) VALUES (?, ?, ?, ?)');
-    const msg = s.prepare('INSERT INTO messages (id, ro_id, channel, direction, at, status, staff_id, automated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const csi = s.prepare('INSERT INTO csi_responses (id, ro_id, overall, recommend, answers, submitted_at) VALUES (?, ?, ?, ?, ?, ?)');
-    const exc = s.prepare('INSERT INTO ro_exceptions (id, ro_id, reason, opened_at) VALUES (?, ?, ?, ?)');
-    const pc = s.prepare('INSERT INTO portal_counts (id, ro_id, source, views) VALUES (?, ?, ?, ?)');
-    const pdc = s.prepare('INSERT INTO promised_date_changes (id, ro_id, to_date, at) VALUES (?, ?, ?, ?)');
-    let rows = 0;
-    const start = Date.parse('2025-01-01T14:00:00Z');
-    const span = Date.parse('2025-12-15T14:00:00Z') - start;
-    s.transaction(() => {
-      for (let i = 0; i < total; i++) {
-        const id = `ro-${i}`;
-        const inAt = start + Math.floor((i / total) * span);
-        const length = (3 + (i % 11)) * 24 * HOUR + (i % 7) * HOUR;
-        const out = inAt + length;
-        const iso = (t: number) => new Date(t).toISOString();
-        const promised = iso(out + ((i % 5) - 2) * 24 * HOUR).slice(0, 10);
-        ro.run(id, 1000 + i, INSURERS[i % INSURERS.length], iso(inAt), `staff-${i % 6}`, i % 3 === 0 ? iso(inAt - 2 * 24 * HOUR) : null, promised, iso(out), 'delivered');
-        STAGES.forEach((stage, k) => ev.run(`${id}-e${k}`, id, stage, iso(inAt + Math.floor((length * k) / (STAGES.length - 1)))));
-        msg.run(`${id}-m0`, id, 'sms', 'in', iso(inAt + 5 * HOUR), 'received', null, 0);
-        msg.run(`${id}-m1`, id, 'sms', 'out', iso(inAt + 6 * HOUR), 'delivered', `staff-${i % 6}`, 0);
-        msg.run(`${id}-m2`, id, 'sms', 'out', iso(out + HOUR), 'delivered', null, 1);
-        rows += 1 + STAGES.length + 3;
-        if (i % 5 !== 0) {
-          csi.run(`${id}-c`, id, 1 + (i % 5), i % 11, JSON.stringify({ quality: 1 + (i % 5), communication: 1 + ((i >> 1) % 5) }), iso(out + 24 * HOUR));
-          rows += 1;
-        }
-        if (i % 10 === 0) {
-          exc.run(`${id}-x`, id, ['parts-delay', 'insurer-delay', 'sublet'][i % 3], iso(inAt + 30 * HOUR));
-          pdc.run(`${id}-p`, id, promised, iso(inAt + 30 * HOUR));
-          rows += 2;
-        }
-        pc.run(`${id}-v`, id, i % 2 ? 'sms' : 'qr-work-order', 1 + (i % 6));
-        rows += 1;
-      }
-    })();
+    const rows = fillReportsBench(ws.sqlite, total);
     const db = ws.db;
     const lo = new Date(Date.parse(`${YEAR.from}T00:00:00Z`) - 86_400_000).toISOString();
     const hi = new Date(Date.parse(`${YEAR.to}T00:00:00Z`) + 2 * 86_400_000).toISOString();

@@ -62,6 +62,11 @@ ${PROVIDER_API_USAGE}
                                         list a shop on the group's page (in the order added)
   npm run relay -- group admin --group SLUG --workspace SLUG --role owner|manager
                                         that shop's owners or managers see the group's reports
+  npm run relay -- group person --group SLUG --email ADDRESS --name NAME
+                                        someone who signs in at /g/SLUG/admin (by a mailed link)
+                                        to see every location's reports side by side
+  npm run relay -- group unperson --group SLUG --email ADDRESS
+                                        no longer; their sessions end at once
   npm run relay -- group list           every group, its locations and admins
   npm run relay -- update publish --file Bayline-Setup-X.Y.Z.exe [--version X.Y.Z] [--notes TEXT] [--blobs DIR]
                                         offer a new desk installer to every installed desk (/updates/win)
@@ -204,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`Unexpected "${extra.join(' ')}".`);
   const wantsSub = command === 'workspace' || command === 'device' || command === 'number' || command === 'esign' || command === 'provider' || command === 'api-key' || command === 'webhook' || command === 'group' || command === 'update';
   if (!wantsSub && sub !== undefined) throw new UsageError(`Unexpected "${sub}".`);
-  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'group create', 'group add', 'group admin', 'group list', 'update publish', 'update list', 'serve', ...PROVIDER_API_COMMANDS];
+  const known = ['workspace create', 'workspace list', 'pair', 'device list', 'device revoke', 'number search', 'number provision', 'number list', 'number 10dlc', 'esign certificate', 'provider add', 'provider invite', 'provider logo', 'provider list', 'provider unlock', 'group create', 'group add', 'group admin', 'group person', 'group unperson', 'group list', 'update publish', 'update list', 'serve', ...PROVIDER_API_COMMANDS];
   const full = wantsSub ? `${command} ${sub ?? ''}`.trim() : command;
   if (!known.includes(full)) throw new UsageError(`Unknown command "${full}".`);
 
@@ -265,6 +270,21 @@ async function main(argv: string[]): Promise<number> {
         const group = await storage.groups.create({ slug: values.slug, name: values.name, colorPrimary: values.primary ?? null, colorAccent: values.accent ?? null, logo });
         console.log(`Created group ${group.name} (${group.slug}). Its page: <public URL>/g/${group.slug}`);
         console.log(`Add a shop: npm run relay -- group add --group ${group.slug} --workspace SLUG`);
+        return 0;
+      }
+
+      case 'group person':
+      case 'group unperson': {
+        if (!values.group) throw new UsageError('Say which group with --group SLUG (see: group list).');
+        if (!values.email) throw new UsageError('Say whose address with --email ADDRESS.');
+        if (full === 'group unperson') {
+          const removed = await storage.groups.removeAdminPerson(values.group, values.email);
+          console.log(removed ? `${values.email} is no longer an admin of ${values.group}; their sessions are ended.` : `${values.email} was not an admin of ${values.group}.`);
+          return 0;
+        }
+        if (!values.name) throw new UsageError('Give the person\'s name with --name "Pat Lee".');
+        const person = await storage.groups.addAdminPerson(values.group, values.email, values.name);
+        console.log(`${person.name} <${person.email}> signs in to the reports of ${values.group} at <public URL>/g/${values.group}/admin (a link is mailed each time).`);
         return 0;
       }
 

@@ -221,7 +221,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
     : null;
   await app.register(draftingPlugin, { service: drafting });
-  await app.register(groupsPlugin);
+  await app.register(groupsPlugin, { mail: options.providerMail ?? null, now: options.providerClock });
   const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
   await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
   await app.register(accountsPlugin, { ...options.accounts, sms });

@@ -7,6 +7,26 @@ export interface GroupsDatabase {
   groups: { slug: string; name: string; color_primary: string | null; color_accent: string | null; logo_type: string | null; logo_base64: string | null; created_at: string };
   group_members: { group_slug: string; workspace_id: string; position: number | string; added_at: string };
   group_admins: { group_slug: string; workspace_id: string; role: string; added_at: string };
+  group_admin_people: { group_slug: string; email: string; name: string; added_at: string; removed_at: string | null };
+  group_sign_in_links: { token_hash: string; group_slug: string; email: string; created_at: string; expires_at: string; used_at: string | null };
+  group_sessions: { id_hash: string; group_slug: string; email: string; csrf_token: string; created_at: string; expires_at: string; revoked_at: string | null };
+}
+
+/** A person the operator named as a group's admin (operator migration 18): they sign in on the relay by a mailed link. */
+export interface GroupAdminPerson {
+  groupSlug: string;
+  email: string;
+  name: string;
+  removedAt: string | null;
+}
+
+export interface GroupSession {
+  idHash: string;
+  groupSlug: string;
+  email: string;
+  csrfToken: string;
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 export interface GroupRecord {
@@ -99,5 +119,71 @@ export class GroupRecords {
   async administeredBy(workspaceId: string, role: string): Promise<GroupRecord[]> {
     const rows = await this.db.selectFrom('group_admins').select('group_slug').where('workspace_id', '=', workspaceId).where('role', '=', role).orderBy('group_slug').execute();
     return (await Promise.all(rows.map((r) => this.find(r.group_slug)))).filter((g): g is GroupRecord => g !== null);
+  }
+
+  // --- admins by e-mail address, their sign-in links and sessions (migration 18) ---------------
+
+  /** Names someone (by address) an admin of the group; again with a new name renames; a removed person is restored. */
+  async addAdminPerson(slug: string, email: string, name: string, now = new Date().toISOString()): Promise<GroupAdminPerson> {
+    if (!(await this.find(slug))) throw new GroupError(`No group "${slug}" (see: group list).`);
+    const address = email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) || address.length > 254) throw new GroupError(`"${email.slice(0, 80)}" is not an e-mail address.`);
+    const who = name.trim();
+    if (who === '' || who.length > 100) throw new GroupError('Give the admin\'s name (1-100 characters).');
+    const had = await this.db.selectFrom('group_admin_people').select('email').where('group_slug', '=', slug).where('email', '=', address).executeTakeFirst();
+    if (had) await this.db.updateTable('group_admin_people').set({ name: who, removed_at: null }).where('group_slug', '=', slug).where('email', '=', address).execute();
+    else await this.db.insertInto('group_admin_people').values({ group_slug: slug, email: address, name: who, added_at: now, removed_at: null }).execute();
+    return (await this.adminPerson(slug, address))!;
+  }
+
+  /** Removes an admin and ends their sessions at once. */
+  async removeAdminPerson(slug: string, email: string, now = new Date().toISOString()): Promise<boolean> {
+    const address = email.trim().toLowerCase();
+    const res = await this.db.updateTable('group_admin_people').set({ removed_at: now }).where('group_slug', '=', slug).where('email', '=', address).where('removed_at', 'is', null).executeTakeFirst();
+    await this.db.updateTable('group_sessions').set({ revoked_at: now }).where('group_slug', '=', slug).where('email', '=', address).where('revoked_at', 'is', null).execute();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async adminPerson(slug: string, email: string): Promise<GroupAdminPerson | null> {
+    const row = await this.db.selectFrom('group_admin_people').selectAll().where('group_slug', '=', slug).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    return row ? { groupSlug: row.group_slug, email: row.email, name: row.name, removedAt: row.removed_at } : null;
+  }
+
+  async adminPeople(slug: string): Promise<GroupAdminPerson[]> {
+    const rows = await this.db.selectFrom('group_admin_people').selectAll().where('group_slug', '=', slug).where('removed_at', 'is', null).orderBy('email').execute();
+    return rows.map((row) => ({ groupSlug: row.group_slug, email: row.email, name: row.name, removedAt: row.removed_at }));
+  }
+
+  async createSignInLink(input: { tokenHash: string; groupSlug: string; email: string; now: string; expiresAt: string }): Promise<void> {
+    await this.db.insertInto('group_sign_in_links').values({ token_hash: input.tokenHash, group_slug: input.groupSlug, email: input.email, created_at: input.now, expires_at: input.expiresAt, used_at: null }).execute();
+  }
+
+  /** Uses a link once: answers its group and address, or null when it is unknown, used or expired. */
+  async useSignInLink(tokenHash: string, now: string): Promise<{ groupSlug: string; email: string } | null> {
+    const row = await this.db
+      .updateTable('group_sign_in_links')
+      .set({ used_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['group_slug', 'email'])
+      .executeTakeFirst();
+    return row ? { groupSlug: row.group_slug, email: row.email } : null;
+  }
+
+  async createSession(input: { idHash: string; groupSlug: string; email: string; csrfToken: string; now: string; expiresAt: string }): Promise<void> {
+    await this.db
+      .insertInto('group_sessions')
+      .values({ id_hash: input.idHash, group_slug: input.groupSlug, email: input.email, csrf_token: input.csrfToken, created_at: input.now, expires_at: input.expiresAt, revoked_at: null })
+      .execute();
+  }
+
+  async findSession(idHash: string): Promise<GroupSession | null> {
+    const row = await this.db.selectFrom('group_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row ? { idHash: row.id_hash, groupSlug: row.group_slug, email: row.email, csrfToken: row.csrf_token, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+  }
+
+  async revokeSession(idHash: string, now: string): Promise<void> {
+    await this.db.updateTable('group_sessions').set({ revoked_at: now }).where('id_hash', '=', idHash).where('revoked_at', 'is', null).execute();
   }
 }

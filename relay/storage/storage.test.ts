@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 18]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
     });
 
@@ -901,6 +901,45 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect((await client.query(readBack)).rows).toEqual([{ slug: 'kept', version: '1.2.0', file_name: 'Bayline-Setup-1.2.0.exe', size_bytes: '5000000000' }]);
           await expect(client.query(release('1.2.0', 'other.exe'))).rejects.toThrow(/duplicate key/);
           await expect(client.query(release('1.3.0', 'Bayline-Setup-1.2.0.exe'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 18 (group sign-in) keeps a version-13 relay\'s groups and adds admins by address, single-use links and sessions', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const group = "INSERT INTO groups (slug, name, created_at) VALUES ('lakeside', 'Lakeside Group', '2026-12-04T10:00:00.000Z')";
+      const person = "INSERT INTO group_admin_people (group_slug, email, name, added_at) VALUES ('lakeside', 'pat@lakeside.example', 'Pat', '2026-12-04T11:00:00.000Z')";
+      const link = "INSERT INTO group_sign_in_links (token_hash, group_slug, email, created_at, expires_at) VALUES ('h1', 'lakeside', 'pat@lakeside.example', '2026-12-04T11:00:00.000Z', '2026-12-04T11:30:00.000Z')";
+      const session = "INSERT INTO group_sessions (id_hash, group_slug, email, csrf_token, created_at, expires_at) VALUES ('s1', 'lakeside', 'pat@lakeside.example', 'c', '2026-12-04T11:01:00.000Z', '2026-12-04T19:01:00.000Z')";
+      const readBack = 'SELECT g.name, p.email, l.token_hash, s.id_hash FROM groups g JOIN group_admin_people p ON p.group_slug = g.slug JOIN group_sign_in_links l ON l.email = p.email JOIN group_sessions s ON s.email = p.email';
+      const stranger = "INSERT INTO group_admin_people (group_slug, email, name, added_at) VALUES ('nobody', 'x@y.example', 'X', 'x')";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        db.pragma('foreign_keys = ON');
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 13)).toBe(13);
+        db.prepare(shop).run();
+        db.prepare(group).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 18)).toBe(18);
+        for (const q of [person, link, session]) db.prepare(q).run();
+        expect(db.prepare(readBack).all()).toEqual([{ name: 'Lakeside Group', email: 'pat@lakeside.example', token_hash: 'h1', id_hash: 's1' }]);
+        expect(() => db.prepare(person).run()).toThrow(/UNIQUE|PRIMARY/);
+        expect(() => db.prepare(stranger).run()).toThrow(/FOREIGN KEY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4250', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 13 })).toBe(13);
+          await client.query(shop);
+          await client.query(group);
+          expect(await migratePostgres(client, { ...options, target: 18 })).toBe(18);
+          for (const q of [person, link, session]) await client.query(q);
+          expect((await client.query(readBack)).rows).toEqual([{ name: 'Lakeside Group', email: 'pat@lakeside.example', token_hash: 'h1', id_hash: 's1' }]);
+          await expect(client.query(person)).rejects.toThrow(/duplicate key/);
+          await expect(client.query(stranger)).rejects.toThrow(/foreign key/);
         } finally {
           await client.end();
         }
