@@ -3,8 +3,9 @@
 // them. A rule switched on gets `active_since` = now, so it never fires for what happened before.
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { AutomationsView, DryRunHit, RuleView } from '../../src-shared/automations/desk-api.js';
-import { readContext, readOccurrences, ruleMergeValues, ruleText } from '../../src-shared/automations/evaluate.js';
-import { describeRule, matches, parseRule, PRESETS, readAutomationSettings, type Rule, ruleInputSchema } from '../../src-shared/automations/rules.js';
+import { type Occurrence, readContext, readOccurrences, ruleMergeValues, ruleText } from '../../src-shared/automations/evaluate.js';
+import { calendarAround, timedInWindow } from '../../src-shared/automations/timed.js';
+import { describeRule, isEmailAction, isTimed, matches, parseRule, PRESETS, readAutomationSettings, type Rule, ruleInputSchema } from '../../src-shared/automations/rules.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import { renderTemplate } from '../../src-shared/sms/templates.js';
 import { intent } from '../api/actor.js';
@@ -109,17 +110,48 @@ export const automationHandlers: Partial<HandlerMap> = {
       rule = parsed;
     } else throw new ApiError('invalid-args', 'Name a saved rule or give one to try.', 'id');
     const now = ctx.desk.now();
-    const since = new Date(now.getTime() - args.days * 24 * 3600_000).toISOString();
+    const since = new Date(now.getTime() - args.days * 24 * 3600_000);
     const hits: DryRunHit[] = [];
-    for (const o of await readOccurrences(ctx.desk.db, since, null, now.toISOString())) {
-      const c = await readContext(ctx.desk.db, o);
+    const db = ctx.desk.db;
+    // Change-based rules: the stage moves, date changes and exceptions; time-based ones: the moments their timers would have fallen due.
+    const found: Occurrence[] = [];
+    if (isTimed(rule.trigger)) {
+      const calendar = await calendarAround(db, now);
+      for (const o of await timedInWindow(db, rule.trigger, calendar, since, now)) found.push({ table: 'stage_events', rowId: o.occurrence, roId: o.roId, at: o.dueAt, event: o.event });
+    } else found.push(...(await readOccurrences(db, since.toISOString(), null, now.toISOString())));
+    for (const o of found) {
+      const c = await readContext(db, o);
       if (!c || !matches(rule, c)) continue;
-      const ro = await ctx.desk.db.selectFrom('repair_orders').select(['ro_number', 'customer_id']).where('id', '=', o.roId).executeTakeFirst();
-      const customer = ro?.customer_id ? await ctx.desk.db.selectFrom('customers').select(['first_name', 'last_name']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
-      const { text } = await ruleText(ctx.desk.db, rule.action, await ruleMergeValues(ctx.desk.db, o.roId, o), (body, values) => renderTemplate(body, values).text);
+      const ro = await db.selectFrom('repair_orders').select(['ro_number', 'customer_id', 'adjuster_email']).where('id', '=', o.roId).executeTakeFirst();
+      const customer = ro?.customer_id ? await db.selectFrom('customers').select(['first_name', 'last_name', 'language', 'email']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
+      const email = isEmailAction(rule.action);
+      const values = await ruleMergeValues(db, o.roId, o.event, '[the repair’s portal link]');
+      const { text, subject } = await ruleText(db, rule.action, values, (body, v) => renderTemplate(body, v, email ? { keepLines: true } : {}).text, customer?.language ?? null);
+      const auto = rule.mode === 'automatic';
+      const k = rule.action.kind;
       const what =
-        rule.action.kind === 'notify-staff' ? 'Note for the staff' : !c.customer?.mobile ? 'Nothing (no mobile number)' : rule.action.kind === 'text-customer' && rule.mode === 'automatic' ? 'Text to the customer' : 'Text draft';
-      hits.push({ at: o.at, roId: o.roId, roNumber: ro?.ro_number ?? null, customer: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '), what, text });
+        k === 'notify-staff'
+          ? auto
+            ? 'Notice for the staff'
+            : 'Notice proposed (draft mode)'
+          : k === 'email-customer'
+            ? !customer?.email
+              ? 'Nothing (no email address)'
+              : auto
+                ? 'Email to the customer'
+                : 'Email draft to the customer'
+            : k === 'email-insurer'
+              ? !ro?.adjuster_email
+                ? 'Nothing (no adjuster email)'
+                : auto
+                  ? 'Email to the adjuster'
+                  : 'Email draft to the adjuster'
+              : !c.customer?.mobile
+                ? 'Nothing (no mobile number)'
+                : k === 'text-customer' && auto
+                  ? 'Text to the customer'
+                  : 'Text draft';
+      hits.push({ at: o.at, roId: o.roId, roNumber: ro?.ro_number ?? null, customer: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '), what, text: email && subject ? `${subject} — ${text}` : text });
     }
     return hits;
   },
