@@ -72,6 +72,7 @@ export interface RelayFixtureOptions {
   accounts?: RelayOptions['accounts'];
   /** After the repair: the clock the survey's delay is judged by, how often it looks. */
   csi?: RelayOptions['csi'];
+  automations?: RelayOptions['automations'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -96,6 +97,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     providerMail: options.providerMail,
     providerClock: options.providerClock,
     csi: options.csi,
+    automations: options.automations,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;
