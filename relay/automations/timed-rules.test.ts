@@ -93,3 +93,40 @@ describe.each<Engine>(['sqlite', 'postgres'])('time-based rules (%s)', (engine) 
     expect(hits.some((h) => h.roId === replied.id && h.at < '2026-12-16T15:00:00.000Z' && h.at > '2026-12-11T00:00:00.000Z')).toBe(false);
   }, 120_000);
 });
+
+describe('timer leases on one PostgreSQL shared by two relay processes', () => {
+  it('a due timer goes to one process; when that process dies mid-fire the other takes it once the lease ran out', async () => {
+    const { createTestDatabase } = await import('../testing/postgres.js');
+    const { openPostgresStorage } = await import('../storage/postgres.js');
+    const database = await createTestDatabase();
+    const a = await openPostgresStorage(database.url);
+    const b = await openPostgresStorage(database.url);
+    try {
+      const shop = await a.createWorkspace({ slug: 'twin-bays', name: 'Twin Bays Auto Body' });
+      const wanted = [{ roId: 'ro1', occurrence: 'quiet:ro1:2026-12-10T21:00:00.000Z', dueAt: '2026-12-15T21:00:00.000Z' }];
+      // Both processes arm the same timer: one row.
+      await Promise.all([a, b].map((s) => s.automationTimers.arm({ workspaceId: shop.id, ruleId: 'r1', wanted, roIds: null, now: '2026-12-10T21:00:00.000Z', why: 'changed' })));
+      expect(await a.automationTimers.list(shop.id)).toHaveLength(1);
+      const take = (s: typeof a, now: string, owner: string) =>
+        s.automationTimers.takeDue({ workspaceId: shop.id, now, leaseUntil: new Date(Date.parse(now) + 60_000).toISOString(), owner });
+      // Before it is due: nobody gets it. At its moment, both ask at once: exactly one gets it.
+      expect(await take(a, '2026-12-15T20:59:59.000Z', 'a')).toEqual([]);
+      const [gotA, gotB] = await Promise.all([take(a, '2026-12-15T21:00:01.000Z', 'a'), take(b, '2026-12-15T21:00:01.000Z', 'b')]);
+      expect(gotA.length + gotB.length).toBe(1);
+      const [winner, other] = gotA.length === 1 ? [a, b] : [b, a];
+      // The winner dies without finishing. Within its lease the other gets nothing; after it, the other takes it.
+      expect(await take(other, '2026-12-15T21:00:30.000Z', 'other')).toEqual([]);
+      const retaken = await take(other, '2026-12-15T21:01:02.000Z', 'other');
+      expect(retaken.map((t) => [t.occurrence, t.attempts])).toEqual([[wanted[0]!.occurrence, 2]]);
+      await other.automationTimers.finish(retaken[0]!, 'sent', '2026-12-15T21:01:03.000Z', true);
+      // Done: nobody takes it again, and arming the same occurrence again does not revive it.
+      expect(await take(winner, '2026-12-16T00:00:00.000Z', 'winner')).toEqual([]);
+      await winner.automationTimers.arm({ workspaceId: shop.id, ruleId: 'r1', wanted, roIds: null, now: '2026-12-16T00:00:00.000Z', why: 'changed' });
+      expect((await winner.automationTimers.list(shop.id)).map((t) => [t.firedAt, t.cancelledAt])).toEqual([['2026-12-15T21:01:03.000Z', null]]);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
+  }, 60_000);
+});
