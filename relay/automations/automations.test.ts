@@ -158,6 +158,23 @@ describe('automation rules', () => {
       expect(s.fake.sends()).toEqual([]);
     }, 60_000);
 
+    it('"tell the staff" on automatic: a notice at the desk with the repair, unread until someone marks it read', async () => {
+      s = await startTextingShop('sqlite', { timeZone: zoneWhere(true) });
+      const desk = s.desk;
+      await call(desk, 'automation-save', { preset: null, conditions: {}, mode: 'automatic', active: true, name: 'Parts delayed → tell the parts manager', trigger: { kind: 'exception-opened', tag: '#partsdelay' }, action: { kind: 'notify-staff', body: 'Call the supplier for RO {ro_number}.' } });
+      await call(desk, 'exception-add', { roId: s.ro.id, tag: '#partsdelay' });
+      const list = await eventually('the notice at the desk', async () => {
+        const l = await call<{ unread: number; notices: Array<{ id: string; roNumber: number | null; title: string; body: string; readAt: string | null }> }>(desk, 'notice-list', {});
+        return l.unread === 1 && l;
+      });
+      expect(list.notices[0]).toMatchObject({ roNumber: s.ro.roNumber, title: 'Parts delayed → tell the parts manager', body: `Call the supplier for RO ${s.ro.roNumber}.`, readAt: null });
+      const after = await call<{ unread: number; notices: Array<{ readAt: string | null }> }>(desk, 'notice-read', { id: list.notices[0]!.id });
+      expect(after.unread).toBe(0);
+      expect(after.notices[0]!.readAt).not.toBeNull();
+      await pause(500);
+      expect(s.fake.sends()).toEqual([]);
+    }, 60_000);
+
     it('the daily cap: over the shop\'s limit of automated texts for one customer, a rule writes a draft instead', async () => {
       s = await startTextingShop('sqlite', { timeZone: zoneWhere(true) });
       const desk = s.desk;

@@ -2,7 +2,7 @@
 // cap and the dry run. Rules are synced rows written through the mutation layer; the relay fires
 // them. A rule switched on gets `active_since` = now, so it never fires for what happened before.
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { AutomationsView, DryRunHit, RuleView } from '../../src-shared/automations/desk-api.js';
+import type { AutomationsView, DryRunHit, RuleView, StaffNotice } from '../../src-shared/automations/desk-api.js';
 import { type Occurrence, readContext, readOccurrences, ruleMergeValues, ruleText } from '../../src-shared/automations/evaluate.js';
 import { calendarAround, timedInWindow } from '../../src-shared/automations/timed.js';
 import { describeRule, isEmailAction, isTimed, matches, parseRule, PRESETS, readAutomationSettings, type Rule, ruleInputSchema } from '../../src-shared/automations/rules.js';
@@ -46,7 +46,41 @@ function columns(rule: ReturnType<typeof ruleInputSchema.parse>) {
   };
 }
 
+async function notices(ctx: HandlerContext): Promise<{ unread: number; notices: StaffNotice[] }> {
+  const db = ctx.desk.db;
+  const rows = await db.selectFrom('staff_notifications').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(50).execute();
+  const unread = await db.selectFrom('staff_notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('read_at', 'is', null).executeTakeFirst();
+  const roIds = [...new Set(rows.map((r) => r.ro_id).filter((r): r is string => Boolean(r)))];
+  const ros = roIds.length > 0 ? await db.selectFrom('repair_orders').select(['id', 'ro_number']).where('id', 'in', roIds).execute() : [];
+  return {
+    unread: Number(unread?.n ?? 0),
+    notices: rows.map((r) => ({
+      id: r.id,
+      roId: r.ro_id,
+      roNumber: ros.find((x) => x.id === r.ro_id)?.ro_number ?? null,
+      title: r.title ?? '',
+      body: r.body ?? '',
+      createdAt: r.created_at ?? '',
+      readAt: r.read_at,
+    })),
+  };
+}
+
 export const automationHandlers: Partial<HandlerMap> = {
+  'notice-list': async (_args, ctx) => notices(ctx),
+
+  'notice-read': async (args, ctx) => {
+    const unread = await ctx.desk.db.selectFrom('staff_notifications').select('id').where('read_at', 'is', null).execute();
+    const ids = args.id ? unread.filter((r) => r.id === args.id).map((r) => r.id) : unread.map((r) => r.id);
+    if (ids.length > 0) {
+      const now = ctx.desk.now().toISOString();
+      await ctx.desk.store.write(intent(ctx, 'notice-read', ids.length === 1 ? 'Staff notice marked read' : `${ids.length} staff notices marked read`), async (tx) => {
+        for (const id of ids) await tx.update('staff_notifications', id, { read_at: now, read_by: ctx.session.staffId ?? null });
+      });
+    }
+    return notices(ctx);
+  },
+
   'automation-list': async (_args, ctx) => view(ctx),
 
   'automation-save': async (args, ctx) => {
