@@ -244,7 +244,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   providers.index.start();
   const csi = new CsiService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.csi?.clock, pollMs: options.csi?.pollMs });
   csi.start();
-  const automations = new AutomationService(options.storage, app.log, options.automations);
+  const automations = new AutomationService(options.storage, app.log, { publicUrl: () => app.publicUrl, ...options.automations });
   automations.start();
   let closing: Promise<void> | null = null;
   return {

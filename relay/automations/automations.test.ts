@@ -118,19 +118,33 @@ describe('automation rules', () => {
       // A create-draft rule drafts even when automatic.
       await call(desk, 'automation-save', { ...base, mode: 'automatic', name: 'Promised date moved → draft (automatic)', trigger: { kind: 'promised-date-moved' }, action: { kind: 'create-draft', body: 'Second draft for {first_name}.' } });
       await call(desk, 'automation-save', { ...base, name: 'Parts delayed → tell the parts manager', trigger: { kind: 'exception-opened', tag: '#partsdelay' }, action: { kind: 'notify-staff', body: 'Call the supplier for RO {ro_number}.' } });
+      await call(desk, 'automation-save', { ...base, name: 'QC passed → email the customer', trigger: { kind: 'stage-entered', stage: 'completed' }, action: { kind: 'email-customer', subject: 'Your {vehicle}', body: 'Hi {first_name}, it is nearly ready: {portal_link}' } });
+      await call(desk, 'automation-save', { ...base, name: 'Promised date moved → email the adjuster', trigger: { kind: 'promised-date-moved' }, action: { kind: 'email-insurer', templateId: 'etpl:supplement-submitted', subject: 'x', body: 'x' } });
 
+      await call(desk, 'ro-update', { id: s.ro.id, claimNumber: 'SF-1', adjusterName: 'Pat Adjuster', adjusterEmail: 'pat.adjuster@statefarm.example' });
       await call(desk, 'ro-move-stage', { id: s.ro.id, stage: 'completed', subStatusId: qc.id });
       await call(desk, 'ro-change-promised-date', { id: s.ro.id, date: '2037-12-11', reason: 'a bumper is back-ordered' });
       await call(desk, 'exception-add', { roId: s.ro.id, tag: '#partsdelay' });
       await settle(desk);
 
-      const runs = await eventually('four runs', async () => {
+      const runs = await eventually('six runs', async () => {
         const rows = await desk.db.selectFrom('automation_runs').selectAll().execute();
-        return rows.length >= 4 && rows;
+        return rows.length >= 6 && rows;
       });
-      expect(runs.map((r) => r.outcome)).toEqual(['drafted', 'drafted', 'drafted', 'drafted']);
+      expect(runs.map((r) => r.outcome)).toEqual(['drafted', 'drafted', 'drafted', 'drafted', 'drafted', 'drafted']);
+      // The email rules wrote email drafts: to the customer (with a working portal link) and to the adjuster from the shop's template.
+      const mails = await desk.db.selectFrom('messages').selectAll().where('channel', '=', 'email').where('automation_rule_id', 'is not', null).orderBy('subject').execute();
+      expect(mails.map((m) => [m.status, m.automated, JSON.parse(m.email_to ?? '[]')[0]?.address ?? null])).toEqual([
+        ['draft', 0, 'pat.adjuster@statefarm.example'],
+        ['draft', 0, 'zoe@example.com'],
+      ]);
+      expect(mails[1]!.body).toMatch(/^Hi Zoë, it is nearly ready: http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{46}\?s=email$/);
+      expect(mails[0]!.subject).toBe(`Supplement for claim SF-1 — RO ${s.ro.roNumber}`);
+      expect(mails[0]!.body).toMatch(/^Hi Pat Adjuster,\n\nTeardown on the 2019 Honda Accord/);
+      // No staff notice is written in draft mode.
+      expect(await desk.db.selectFrom('staff_notifications').selectAll().execute()).toEqual([]);
       expect(runs.find((r) => r.rule_id === text)).toBeTruthy();
-      const drafts = await desk.db.selectFrom('messages').select(['body', 'status', 'automated']).where('automation_rule_id', 'is not', null).orderBy('body').execute();
+      const drafts = await desk.db.selectFrom('messages').select(['body', 'status', 'automated']).where('automation_rule_id', 'is not', null).where('channel', '=', 'sms').orderBy('body').execute();
       expect(drafts).toEqual([
         { body: expect.stringContaining('passed our final quality check'), status: 'draft', automated: 0 },
         { body: 'New date Friday, December 11: a bumper is back-ordered.', status: 'draft', automated: 0 },
@@ -141,6 +155,23 @@ describe('automation rules', () => {
       expect(staffRun.detail).toContain(`Call the supplier for RO ${s.ro.roNumber}.`);
       expect(await desk.db.selectFrom('notes').select('body').where('body', 'like', 'Automation:%').execute()).toEqual([]);
       await pause(1500);
+      expect(s.fake.sends()).toEqual([]);
+    }, 60_000);
+
+    it('"tell the staff" on automatic: a notice at the desk with the repair, unread until someone marks it read', async () => {
+      s = await startTextingShop('sqlite', { timeZone: zoneWhere(true) });
+      const desk = s.desk;
+      await call(desk, 'automation-save', { preset: null, conditions: {}, mode: 'automatic', active: true, name: 'Parts delayed → tell the parts manager', trigger: { kind: 'exception-opened', tag: '#partsdelay' }, action: { kind: 'notify-staff', body: 'Call the supplier for RO {ro_number}.' } });
+      await call(desk, 'exception-add', { roId: s.ro.id, tag: '#partsdelay' });
+      const list = await eventually('the notice at the desk', async () => {
+        const l = await call<{ unread: number; notices: Array<{ id: string; roNumber: number | null; title: string; body: string; readAt: string | null }> }>(desk, 'notice-list', {});
+        return l.unread === 1 && l;
+      });
+      expect(list.notices[0]).toMatchObject({ roNumber: s.ro.roNumber, title: 'Parts delayed → tell the parts manager', body: `Call the supplier for RO ${s.ro.roNumber}.`, readAt: null });
+      const after = await call<{ unread: number; notices: Array<{ readAt: string | null }> }>(desk, 'notice-read', { id: list.notices[0]!.id });
+      expect(after.unread).toBe(0);
+      expect(after.notices[0]!.readAt).not.toBeNull();
+      await pause(500);
       expect(s.fake.sends()).toEqual([]);
     }, 60_000);
 

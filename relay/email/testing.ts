@@ -46,7 +46,7 @@ export const PUSH_SERVICE_ACCOUNT = 'gmail-push@bayline-test.iam.gserviceaccount
 
 export async function startMailShop(
   engine: Engine,
-  options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number; blobs?: boolean; microsoft?: boolean } = {},
+  options: { pollMs?: number; push?: boolean; logLines?: string[]; deviceCheckMs?: number; blobs?: boolean; microsoft?: boolean; automations?: import('../server.js').RelayOptions['automations'] } = {},
 ): Promise<MailShop> {
   const google = new FakeGoogle({ clientId: 'bayline-test.apps.googleusercontent.com', clientSecret: `GOCSPX-${randomBytes(8).toString('hex')}`, account: SHOP_MAILBOX });
   await google.start();
@@ -62,6 +62,7 @@ export async function startMailShop(
       ? { logger: { ...(relayLoggerOptions('debug') as object), stream: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }) } }
       : {}),
     blobs: options.blobs,
+    automations: options.automations,
     mailConfig: hideMailSecrets({
       google: {
         clientId: google.options.clientId,

@@ -34,6 +34,7 @@ import { DeskReleaseRecords, type DeskReleasesDatabase } from '../updates/releas
 import { type EsignKeysDatabase, EsignKeyRecords } from './esign-key-records.js';
 import { type EsignOperatorDatabase, EsignRecords } from './esign-records.js';
 import { ProviderRecords, type ProvidersDatabase } from '../providers/records.js';
+import { AutomationTimerRecords, type AutomationTimersDatabase } from '../automations/timer-records.js';
 import { ProviderApiRecords, type ProviderApiDatabase } from '../provider-api/records.js';
 import { type MailOperatorDatabase, MailRecords } from './mail-records.js';
 import { type SmsOperatorDatabase, SmsRecords } from './sms-records.js';
@@ -104,6 +105,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),
     providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
+    automationTimers: new AutomationTimerRecords(operator as unknown as Kysely<AutomationTimersDatabase>),
     providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
 

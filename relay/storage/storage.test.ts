@@ -516,7 +516,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 18]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 16, 18]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
     });
 
@@ -940,6 +940,37 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           expect((await client.query(readBack)).rows).toEqual([{ name: 'Lakeside Group', email: 'pat@lakeside.example', token_hash: 'h1', id_hash: 's1' }]);
           await expect(client.query(person)).rejects.toThrow(/duplicate key/);
           await expect(client.query(stranger)).rejects.toThrow(/foreign key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
+    it('operator migration 14 (automation timers) keeps a version-13 relay\'s shops and adds timers, one per shop, rule and occurrence', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const timer = "INSERT INTO automation_timers (workspace_id, rule_id, occurrence, ro_id, due_at, armed_at) VALUES ('w1', 'r1', 'quiet:ro1:2026-12-10T21:00:00.000Z', 'ro1', '2026-12-15T21:00:00.000Z', '2026-12-10T21:00:00.000Z')";
+      const readBack = 'SELECT w.slug, t.due_at, t.attempts, t.fired_at FROM automation_timers t JOIN workspaces w ON w.id = t.workspace_id';
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 13)).toBe(13);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 14)).toBe(14);
+        db.prepare(timer).run();
+        expect(db.prepare(readBack).all()).toEqual([{ slug: 'kept', due_at: '2026-12-15T21:00:00.000Z', attempts: 0, fired_at: null }]);
+        expect(() => db.prepare(timer).run()).toThrow(/UNIQUE|PRIMARY/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4251', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 13 })).toBe(13);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 14 })).toBe(14);
+          await client.query(timer);
+          expect((await client.query(readBack)).rows).toEqual([{ slug: 'kept', due_at: '2026-12-15T21:00:00.000Z', attempts: '0', fired_at: null }]);
+          await expect(client.query(timer)).rejects.toThrow(/duplicate key/);
+          await expect(client.query(timer.replace("'w1'", "'nobody'"))).rejects.toThrow(/foreign key/);
         } finally {
           await client.end();
         }

@@ -8,6 +8,7 @@ import type { DeskReleaseRecords } from '../updates/release-records.js';
 import type { EsignKeyRecords } from './esign-key-records.js';
 import type { EsignRecords } from './esign-records.js';
 import type { ProviderRecords } from '../providers/records.js';
+import type { AutomationTimerRecords } from '../automations/timer-records.js';
 import type { ProviderApiRecords } from '../provider-api/records.js';
 import type { MailRecords } from './mail-records.js';
 import type { RoNumberBlocks } from './ro-number-blocks.js';
@@ -66,6 +67,8 @@ export interface RelayStorage {
   readonly accounts: CustomerAccountRecords;
   /** Work providers, their people and sessions, and the cross-shop index of their grants (relay/providers/records.ts). */
   readonly providers: ProviderRecords;
+  /** Automation rules' durable timers, leased per process (relay/automations/timer-records.ts, operator migration 14). */
+  readonly automationTimers: AutomationTimerRecords;
   /** Work providers' API keys, webhook endpoints, event outbox and delivery log (relay/provider-api/records.ts). */
   readonly providerApi: ProviderApiRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */

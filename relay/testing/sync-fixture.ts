@@ -74,6 +74,7 @@ export interface RelayFixtureOptions {
   accounts?: RelayOptions['accounts'];
   /** After the repair: the clock the survey's delay is judged by, how often it looks. */
   csi?: RelayOptions['csi'];
+  automations?: RelayOptions['automations'];
 }
 
 export async function startRelayFixture(engine: Engine, options: RelayFixtureOptions = {}): Promise<RelayFixture> {
@@ -99,6 +100,7 @@ export async function startRelayFixture(engine: Engine, options: RelayFixtureOpt
     providerClock: options.providerClock,
     providerApi: options.providerApi,
     csi: options.csi,
+    automations: options.automations,
   });
   let relay = await startRelay({ storage, port: 0, ...relayOptions() });
   const port = relay.port;

@@ -2,9 +2,10 @@
 // cap and the dry run. Rules are synced rows written through the mutation layer; the relay fires
 // them. A rule switched on gets `active_since` = now, so it never fires for what happened before.
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { AutomationsView, DryRunHit, RuleView } from '../../src-shared/automations/desk-api.js';
-import { readContext, readOccurrences, ruleMergeValues, ruleText } from '../../src-shared/automations/evaluate.js';
-import { describeRule, matches, parseRule, PRESETS, readAutomationSettings, type Rule, ruleInputSchema } from '../../src-shared/automations/rules.js';
+import type { AutomationsView, DryRunHit, RuleView, StaffNotice } from '../../src-shared/automations/desk-api.js';
+import { type Occurrence, readContext, readOccurrences, ruleMergeValues, ruleText } from '../../src-shared/automations/evaluate.js';
+import { calendarAround, timedInWindow } from '../../src-shared/automations/timed.js';
+import { describeRule, isEmailAction, isTimed, matches, parseRule, PRESETS, readAutomationSettings, type Rule, ruleInputSchema } from '../../src-shared/automations/rules.js';
 import { SETTINGS_ID } from '../../src-shared/settings.js';
 import { renderTemplate } from '../../src-shared/sms/templates.js';
 import { intent } from '../api/actor.js';
@@ -45,7 +46,41 @@ function columns(rule: ReturnType<typeof ruleInputSchema.parse>) {
   };
 }
 
+async function notices(ctx: HandlerContext): Promise<{ unread: number; notices: StaffNotice[] }> {
+  const db = ctx.desk.db;
+  const rows = await db.selectFrom('staff_notifications').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(50).execute();
+  const unread = await db.selectFrom('staff_notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('read_at', 'is', null).executeTakeFirst();
+  const roIds = [...new Set(rows.map((r) => r.ro_id).filter((r): r is string => Boolean(r)))];
+  const ros = roIds.length > 0 ? await db.selectFrom('repair_orders').select(['id', 'ro_number']).where('id', 'in', roIds).execute() : [];
+  return {
+    unread: Number(unread?.n ?? 0),
+    notices: rows.map((r) => ({
+      id: r.id,
+      roId: r.ro_id,
+      roNumber: ros.find((x) => x.id === r.ro_id)?.ro_number ?? null,
+      title: r.title ?? '',
+      body: r.body ?? '',
+      createdAt: r.created_at ?? '',
+      readAt: r.read_at,
+    })),
+  };
+}
+
 export const automationHandlers: Partial<HandlerMap> = {
+  'notice-list': async (_args, ctx) => notices(ctx),
+
+  'notice-read': async (args, ctx) => {
+    const unread = await ctx.desk.db.selectFrom('staff_notifications').select('id').where('read_at', 'is', null).execute();
+    const ids = args.id ? unread.filter((r) => r.id === args.id).map((r) => r.id) : unread.map((r) => r.id);
+    if (ids.length > 0) {
+      const now = ctx.desk.now().toISOString();
+      await ctx.desk.store.write(intent(ctx, 'notice-read', ids.length === 1 ? 'Staff notice marked read' : `${ids.length} staff notices marked read`), async (tx) => {
+        for (const id of ids) await tx.update('staff_notifications', id, { read_at: now, read_by: ctx.session.staffId ?? null });
+      });
+    }
+    return notices(ctx);
+  },
+
   'automation-list': async (_args, ctx) => view(ctx),
 
   'automation-save': async (args, ctx) => {
@@ -109,17 +144,48 @@ export const automationHandlers: Partial<HandlerMap> = {
       rule = parsed;
     } else throw new ApiError('invalid-args', 'Name a saved rule or give one to try.', 'id');
     const now = ctx.desk.now();
-    const since = new Date(now.getTime() - args.days * 24 * 3600_000).toISOString();
+    const since = new Date(now.getTime() - args.days * 24 * 3600_000);
     const hits: DryRunHit[] = [];
-    for (const o of await readOccurrences(ctx.desk.db, since, null, now.toISOString())) {
-      const c = await readContext(ctx.desk.db, o);
+    const db = ctx.desk.db;
+    // Change-based rules: the stage moves, date changes and exceptions; time-based ones: the moments their timers would have fallen due.
+    const found: Occurrence[] = [];
+    if (isTimed(rule.trigger)) {
+      const calendar = await calendarAround(db, now);
+      for (const o of await timedInWindow(db, rule.trigger, calendar, since, now)) found.push({ table: 'stage_events', rowId: o.occurrence, roId: o.roId, at: o.dueAt, event: o.event });
+    } else found.push(...(await readOccurrences(db, since.toISOString(), null, now.toISOString())));
+    for (const o of found) {
+      const c = await readContext(db, o);
       if (!c || !matches(rule, c)) continue;
-      const ro = await ctx.desk.db.selectFrom('repair_orders').select(['ro_number', 'customer_id']).where('id', '=', o.roId).executeTakeFirst();
-      const customer = ro?.customer_id ? await ctx.desk.db.selectFrom('customers').select(['first_name', 'last_name']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
-      const { text } = await ruleText(ctx.desk.db, rule.action, await ruleMergeValues(ctx.desk.db, o.roId, o), (body, values) => renderTemplate(body, values).text);
+      const ro = await db.selectFrom('repair_orders').select(['ro_number', 'customer_id', 'adjuster_email']).where('id', '=', o.roId).executeTakeFirst();
+      const customer = ro?.customer_id ? await db.selectFrom('customers').select(['first_name', 'last_name', 'language', 'email']).where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
+      const email = isEmailAction(rule.action);
+      const values = await ruleMergeValues(db, o.roId, o.event, '[the repair’s portal link]');
+      const { text, subject } = await ruleText(db, rule.action, values, (body, v) => renderTemplate(body, v, email ? { keepLines: true } : {}).text, customer?.language ?? null);
+      const auto = rule.mode === 'automatic';
+      const k = rule.action.kind;
       const what =
-        rule.action.kind === 'notify-staff' ? 'Note for the staff' : !c.customer?.mobile ? 'Nothing (no mobile number)' : rule.action.kind === 'text-customer' && rule.mode === 'automatic' ? 'Text to the customer' : 'Text draft';
-      hits.push({ at: o.at, roId: o.roId, roNumber: ro?.ro_number ?? null, customer: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '), what, text });
+        k === 'notify-staff'
+          ? auto
+            ? 'Notice for the staff'
+            : 'Notice proposed (draft mode)'
+          : k === 'email-customer'
+            ? !customer?.email
+              ? 'Nothing (no email address)'
+              : auto
+                ? 'Email to the customer'
+                : 'Email draft to the customer'
+            : k === 'email-insurer'
+              ? !ro?.adjuster_email
+                ? 'Nothing (no adjuster email)'
+                : auto
+                  ? 'Email to the adjuster'
+                  : 'Email draft to the adjuster'
+              : !c.customer?.mobile
+                ? 'Nothing (no mobile number)'
+                : k === 'text-customer' && auto
+                  ? 'Text to the customer'
+                  : 'Text draft';
+      hits.push({ at: o.at, roId: o.roId, roNumber: ro?.ro_number ?? null, customer: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '), what, text: email && subject ? `${subject} — ${text}` : text });
     }
     return hits;
   },

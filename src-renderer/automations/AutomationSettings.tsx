@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { AutomationsView, DryRunHit, RuleView } from '../../src-shared/automations/desk-api.js';
 import type { Action, Trigger } from '../../src-shared/automations/rules.js';
-import type { SmsTemplate } from '../../src-shared/domain.js';
+import type { EmailTemplate, SmsTemplate } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { useDesk } from '../shared/desk-context.js';
@@ -25,6 +25,7 @@ export function AutomationSettings() {
   const { api } = useDesk();
   const [view, setView] = useState<AutomationsView | null>(null);
   const [templates, setTemplates] = useState<SmsTemplate[]>([]);
+  const [mailTemplates, setMailTemplates] = useState<EmailTemplate[]>([]);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [dry, setDry] = useState<{ name: string; hits: DryRunHit[] } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -33,6 +34,7 @@ export function AutomationSettings() {
   useEffect(() => {
     void api.call('automation-list', {}).then(setView);
     void api.call('sms-template-list', {}).then(setTemplates, () => undefined);
+    void api.call('email-template-list', {}).then(setMailTemplates, () => undefined);
   }, [api]);
 
   async function run<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
@@ -164,14 +166,44 @@ export function AutomationSettings() {
               value={editing.trigger.kind}
               onChange={(e) => {
                 const kind = e.target.value as Trigger['kind'];
-                setEditing({ ...editing, trigger: kind === 'stage-entered' ? { kind, stage: 'completed' } : kind === 'exception-opened' ? { kind } : { kind } });
+                const trigger: Trigger =
+                  kind === 'stage-entered'
+                    ? { kind, stage: 'completed' }
+                    : kind === 'no-contact'
+                      ? { kind, businessDays: 2 }
+                      : kind === 'after-delivery'
+                        ? { kind, days: 7 }
+                        : { kind };
+                setEditing({ ...editing, trigger });
               }}
             >
               <option value="stage-entered">A repair enters a stage</option>
               <option value="exception-opened">An exception is opened</option>
               <option value="promised-date-moved">The promised date moves</option>
+              <option value="no-contact">No contact with the customer for some business days</option>
+              <option value="appointment-tomorrow">The customer has an appointment tomorrow</option>
+              <option value="after-delivery">Some days after delivery</option>
             </select>
           </label>
+          {editing.trigger.kind === 'no-contact' ? (
+            <label className="field-inline">
+              Business days without contact{' '}
+              <input
+                type="number"
+                min={1}
+                max={30}
+                style={{ width: '4em' }}
+                value={editing.trigger.businessDays}
+                onChange={(e) => setEditing({ ...editing, trigger: { kind: 'no-contact', businessDays: Number(e.target.value) || 1 } })}
+              />
+            </label>
+          ) : null}
+          {editing.trigger.kind === 'after-delivery' ? (
+            <label className="field-inline">
+              Days after delivery{' '}
+              <input type="number" min={1} max={365} style={{ width: '4em' }} value={editing.trigger.days} onChange={(e) => setEditing({ ...editing, trigger: { kind: 'after-delivery', days: Number(e.target.value) || 1 } })} />
+            </label>
+          ) : null}
           {editing.trigger.kind === 'stage-entered' ? (
             <div className="actions">
               <label className="field-inline">
@@ -229,15 +261,53 @@ export function AutomationSettings() {
               onChange={(e) => {
                 const kind = e.target.value as Action['kind'];
                 const body = editing.action.body;
-                setEditing({ ...editing, action: kind === 'notify-staff' ? { kind, body } : { kind, body, templateId: null } });
+                const subject = 'subject' in editing.action ? editing.action.subject : '';
+                const action: Action =
+                  kind === 'notify-staff' ? { kind, body } : kind === 'email-customer' || kind === 'email-insurer' ? { kind, body, subject, templateId: null } : { kind, body, templateId: null };
+                setEditing({ ...editing, action });
               }}
             >
               <option value="text-customer">Text the customer</option>
               <option value="create-draft">Write a text draft for a person</option>
-              <option value="notify-staff">Note it for the staff</option>
+              <option value="email-customer">Email the customer</option>
+              <option value="email-insurer">Email the adjuster (insurer)</option>
+              <option value="notify-staff">Tell the staff (a notice at the desk)</option>
             </select>
           </label>
-          {editing.action.kind !== 'notify-staff' ? (
+          {editing.action.kind === 'email-customer' || editing.action.kind === 'email-insurer' ? (
+            <>
+              <label className="field">
+                <span>Email template</span>
+                <select
+                  aria-label="Email template"
+                  value={editing.action.templateId ?? ''}
+                  onChange={(e) => {
+                    const t = mailTemplates.find((x) => x.id === e.target.value);
+                    const a = editing.action as Extract<Action, { kind: 'email-customer' | 'email-insurer' }>;
+                    setEditing({ ...editing, action: { ...a, templateId: t?.id ?? null, subject: t?.subject ?? a.subject, body: t?.body ?? a.body } });
+                  }}
+                >
+                  <option value="">The words below</option>
+                  {mailTemplates
+                    .filter((t) => t.audience === 'any' || t.audience === (editing.action.kind === 'email-customer' ? 'customer' : 'adjuster'))
+                    .map((t) => (
+                      <option key={t.id} value={t.id}>
+                        {t.name}
+                      </option>
+                    ))}
+                </select>
+              </label>
+              <label className="field">
+                <span>Subject</span>
+                <input
+                  maxLength={200}
+                  value={editing.action.subject}
+                  onChange={(e) => setEditing({ ...editing, action: { ...(editing.action as Extract<Action, { kind: 'email-customer' }>), subject: e.target.value } })}
+                />
+              </label>
+            </>
+          ) : null}
+          {editing.action.kind === 'text-customer' || editing.action.kind === 'create-draft' ? (
             <label className="field">
               <span>Template</span>
               <select
@@ -258,8 +328,8 @@ export function AutomationSettings() {
             </label>
           ) : null}
           <label className="field">
-            <span>Words ({'{first_name} {vehicle} {ro_number} {promised_date} {reason} {shop_name} {shop_phone}'}; a rule’s text carries no {'{portal_link}'})</span>
-            <textarea rows={3} maxLength={1000} value={editing.action.body} onChange={(e) => setEditing({ ...editing, action: { ...editing.action, body: e.target.value } })} />
+            <span>Words ({'{first_name} {vehicle} {ro_number} {claim_number} {adjuster_name} {stage} {promised_date} {portal_link} {reason} {shop_name} {shop_phone}'})</span>
+            <textarea rows={3} maxLength={editing.action.kind === 'email-customer' || editing.action.kind === 'email-insurer' ? 5000 : 1000} value={editing.action.body} onChange={(e) => setEditing({ ...editing, action: { ...editing.action, body: e.target.value } })} />
           </label>
           <div className="actions">
             <button type="submit" className="primary">

@@ -13,6 +13,7 @@ import { applyFilter, type BoardFilter, insurersOf, isFiltered, NO_FILTER, NO_IN
 import { PromiseDialog } from './MoveDialog.js';
 import { promiseAtRisk } from './promise-check.js';
 import { RepairCard } from './RepairCard.js';
+import { StaffNotices } from '../automations/StaffNotices.js';
 
 export function Board({ stale }: { stale: boolean }) {
   const { api, staff, go, announce, shop } = useDesk();
@@ -145,6 +146,7 @@ export function Board({ stale }: { stale: boolean }) {
           Move a card: drag it, or press Alt+→ / Alt+← on its RO number.
         </p>
       </form>
+      <StaffNotices />
       <Problem text={problem ?? (stale ? null : board.problem)} />
       {offer ? (
         <div className="panel milestone-offer" role="group" aria-label="Tell the customer">

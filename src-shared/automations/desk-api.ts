@@ -35,7 +35,22 @@ export interface DryRunHit {
   text: string | null;
 }
 
+/** A notice for the staff (staff_notifications): what a rule wants a person to see. */
+export interface StaffNotice {
+  id: string;
+  roId: string | null;
+  roNumber: number | null;
+  title: string;
+  body: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
 export const AUTOMATION_API = {
+  /** The newest notices for the staff (read ones too, the last 50) and how many are unread. */
+  'notice-list': method(z.object({}).strict()).returns<{ unread: number; notices: StaffNotice[] }>(),
+  /** Marks one notice (or, without an id, every unread one) read by the person switched in. */
+  'notice-read': method(z.object({ id: z.string().min(1).max(300).optional() }).strict()).returns<{ unread: number; notices: StaffNotice[] }>(),
   'automation-list': method(z.object({}).strict()).returns<AutomationsView>(),
   /** Adds or changes a rule; switching it on starts it from now (it never fires for what happened before). */
   'automation-save': method(ruleInputSchema.extend({ id: id.optional() }).strict()).returns<AutomationsView>(),

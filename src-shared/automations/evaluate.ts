@@ -4,7 +4,9 @@
 import type { Kysely } from 'kysely';
 import { DELAY_REASONS, isDelayReason } from '../exceptions.js';
 import { formatPhone, normalizePhone, shopCountry } from '../phone.js';
-import { SETTINGS_ID } from '../settings.js';
+import { DEFAULT_EMAIL_TEMPLATES } from '../email/templates.js';
+import { SETTINGS_ID, toSettings } from '../settings.js';
+import { DEFAULT_TEMPLATES } from '../sms/templates.js';
 import { DEFAULT_STAGE_WORDING, isStage } from '../stages.js';
 import type { RowOf, WorkspaceDatabase } from '../sync/rows.js';
 import type { ChangeContext, ChangeEvent } from './rules.js';
@@ -69,40 +71,88 @@ export async function readContext(db: Db, o: Occurrence): Promise<ChangeContext 
 }
 
 /**
- * The merge values of a rule's text: the template fields (src-shared/sms/templates.ts) except the
- * portal link (links are issued at a desk), plus `{reason}`: the promised date's reason or the
- * exception's delay reason.
+ * The merge values of a rule's words: the manual composer's fields (src-shared/sms/templates.ts)
+ * plus `{reason}`: the promised date's reason or the exception's delay reason. `{portal_link}` is
+ * the caller's: the relay issues a link as it fires; the dry run shows where it would go.
  */
-export async function ruleMergeValues(db: Db, roId: string, o: Occurrence): Promise<Record<string, string>> {
+export async function ruleMergeValues(db: Db, roId: string, event: ChangeEvent, portalLink = ''): Promise<Record<string, string>> {
   const ro: RowOf<'repair_orders'> | undefined = await db.selectFrom('repair_orders').selectAll().where('id', '=', roId).executeTakeFirst();
   const customer = ro?.customer_id ? await db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
-  const settings = await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
+  const settings = toSettings(await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst());
   const vehicle = ro?.vehicle_id ? await db.selectFrom('vehicles').selectAll().where('id', '=', ro.vehicle_id).executeTakeFirst() : undefined;
   const promised = ro?.promised_date
     ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${ro.promised_date}T12:00:00Z`))
     : '';
-  const e = o.event;
+  const e = event;
   const reason = e.kind === 'promised-date-moved' ? (e.reason ?? '') : e.kind === 'exception-opened' && e.reason && isDelayReason(e.reason) ? DELAY_REASONS[e.reason].toLowerCase() : '';
-  const phone = settings?.phone ?? '';
+  const phone = settings.phone;
   return {
     first_name: customer?.first_name ?? '',
     vehicle: vehicle ? [vehicle.year, vehicle.make, vehicle.model].filter((v) => v !== null && v !== '').join(' ') : '',
     ro_number: ro?.ro_number ? String(ro.ro_number) : '',
     claim_number: ro?.claim_number ?? '',
     adjuster_name: ro?.adjuster_name ?? '',
-    stage: ro?.stage && isStage(ro.stage) ? DEFAULT_STAGE_WORDING[ro.stage] : '',
+    stage: ro?.stage && isStage(ro.stage) ? (settings.stageWording[ro.stage] ?? DEFAULT_STAGE_WORDING[ro.stage]) : '',
     promised_date: promised,
-    shop_name: settings?.name ?? '',
-    shop_phone: formatPhone(normalizePhone(phone, shopCountry(settings?.country)) ?? phone, shopCountry(settings?.country)) || phone,
+    portal_link: portalLink,
+    shop_name: settings.name,
+    shop_phone: formatPhone(normalizePhone(phone, shopCountry(settings.country)) ?? phone, shopCountry(settings.country)) || phone,
     reason,
   };
 }
 
-/** The words a rule would write: the shop's template when it names one that exists, else its own words. */
-export async function ruleText(db: Db, action: { body: string; templateId?: string | null }, values: Record<string, string>, render: (body: string, values: Record<string, string>) => string): Promise<{ text: string; templateId: string | null }> {
-  if (action.templateId) {
-    const t = await db.selectFrom('sms_templates').select(['id', 'body']).where('id', '=', action.templateId).executeTakeFirst();
-    if (t?.body) return { text: render(t.body, values), templateId: t.id };
+/**
+ * A template in the customer's language: the row of that language for the same template (id
+ * `<template id>:<language>`, or the same name — and milestone, for texts — with that
+ * `language`), else the template itself (the shop's language). Templates the shop never changed
+ * come from code (DEFAULT_TEMPLATES, DEFAULT_EMAIL_TEMPLATES) like at the desk.
+ */
+export async function pickTemplate(
+  db: Db,
+  kind: 'sms' | 'email',
+  templateId: string,
+  language: string | null,
+): Promise<{ id: string; body: string; subject: string | null; language: string | null } | null> {
+  const table = kind === 'sms' ? 'sms_templates' : 'email_templates';
+  const row = await db.selectFrom(table).selectAll().where('id', '=', templateId).executeTakeFirst();
+  const fromCode =
+    kind === 'sms'
+      ? DEFAULT_TEMPLATES.find((t) => t.id === templateId)
+      : DEFAULT_EMAIL_TEMPLATES.find((t) => t.id === templateId);
+  const base = row
+    ? { id: row.id, name: row.name ?? '', body: row.body ?? '', subject: 'subject' in row ? (row.subject ?? null) : null, milestone: 'milestone' in row ? (row.milestone ?? null) : null, active: row.active }
+    : fromCode
+      ? { id: fromCode.id, name: fromCode.name, body: fromCode.body, subject: 'subject' in fromCode ? fromCode.subject : null, milestone: 'milestone' in fromCode ? fromCode.milestone : null, active: 1 }
+      : null;
+  if (!base || base.active === -1 || !base.body) return null;
+  if (language) {
+    const candidates = await db.selectFrom(table).selectAll().where('language', '=', language).execute();
+    const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
+    const translated =
+      candidates.find((c) => c.id === `${base.id}:${language}`) ??
+      candidates.find((c) => same(c.name, base.name) && (kind === 'email' || same('milestone' in c ? c.milestone : null, base.milestone)));
+    if (translated && translated.active !== -1 && translated.body) {
+      return { id: translated.id, body: translated.body, subject: 'subject' in translated ? (translated.subject ?? base.subject) : null, language };
+    }
   }
-  return { text: render(action.body, values), templateId: null };
+  return { id: base.id, body: base.body, subject: base.subject, language: null };
+}
+
+/**
+ * The words a rule would write: the shop's template (in the customer's language when there is a
+ * row for it) when the rule names one that exists, else the rule's own words. Emails have a subject.
+ */
+export async function ruleText(
+  db: Db,
+  action: { kind: string; body: string; subject?: string; templateId?: string | null },
+  values: Record<string, string>,
+  render: (body: string, values: Record<string, string>) => string,
+  language: string | null = null,
+): Promise<{ text: string; subject: string | null; templateId: string | null }> {
+  const email = action.kind === 'email-customer' || action.kind === 'email-insurer';
+  if (action.templateId) {
+    const t = await pickTemplate(db, email ? 'email' : 'sms', action.templateId, language);
+    if (t) return { text: render(t.body, values), subject: email ? render(t.subject ?? action.subject ?? '', values).replace(/[\r\n]+/g, ' ') : null, templateId: t.id };
+  }
+  return { text: render(action.body, values), subject: email ? render(action.subject ?? '', values).replace(/[\r\n]+/g, ' ') : null, templateId: null };
 }

@@ -24,7 +24,19 @@ export const triggerSchema = z.discriminatedUnion('kind', [
     reason: reason.optional(),
   }),
   z.object({ kind: z.literal('promised-date-moved') }),
+  /** Time-based (a timer on the relay): nobody and the customer were in touch for this many of the shop's business days. */
+  z.object({ kind: z.literal('no-contact'), businessDays: z.number().int().min(1, 'At least 1 business day.').max(30, 'At most 30 business days.') }),
+  /** Time-based: a confirmed appointment starts tomorrow (fires the day before, at 10:00 the shop's time). */
+  z.object({ kind: z.literal('appointment-tomorrow') }),
+  /** Time-based: this many days after the car was delivered (the repair closed), at the same time of day. */
+  z.object({ kind: z.literal('after-delivery'), days: z.number().int().min(1, 'At least 1 day.').max(365, 'At most 365 days.') }),
 ]);
+/** The triggers the relay's timer table fires (the others fire from the synced changes). */
+export const TIMED_TRIGGERS = ['no-contact', 'appointment-tomorrow', 'after-delivery'] as const;
+export type TimedTriggerKind = (typeof TIMED_TRIGGERS)[number];
+export function isTimed(t: { kind: string }): t is Extract<Trigger, { kind: TimedTriggerKind }> {
+  return (TIMED_TRIGGERS as readonly string[]).includes(t.kind);
+}
 export type Trigger = z.infer<typeof triggerSchema>;
 
 export const conditionsSchema = z
@@ -40,15 +52,25 @@ export const conditionsSchema = z
 export type Conditions = z.infer<typeof conditionsSchema>;
 
 const words = z.string().trim().min(1, 'The message has no words.').max(1000, 'The message is longer than 1,000 characters.');
+const subjectWords = z.string().trim().min(1, 'The email has no subject.').max(200, 'The subject is longer than 200 characters.');
+const mailWords = z.string().trim().min(1, 'The email has no words.').max(5000, 'The email is longer than 5,000 characters.');
 
 export const actionSchema = z.discriminatedUnion('kind', [
   /** Text the customer: the shop's template (sms_templates id), or these words when it has none. */
   z.object({ kind: z.literal('text-customer'), templateId: z.string().max(120).nullable().default(null), body: words }),
   /** A text draft on the repair for a person to read, edit and send. */
   z.object({ kind: z.literal('create-draft'), templateId: z.string().max(120).nullable().default(null), body: words }),
-  /** A note on the repair for the staff. */
+  /** A notice for the staff at the desk (staff_notifications), with the repair. */
   z.object({ kind: z.literal('notify-staff'), body: words }),
+  /** Email the customer from the shop's mailbox: the shop's email template (email_templates id), or this subject and text. */
+  z.object({ kind: z.literal('email-customer'), templateId: z.string().max(120).nullable().default(null), subject: subjectWords, body: mailWords }),
+  /** Email the repair's adjuster (the insurer) from the shop's mailbox, the same way. */
+  z.object({ kind: z.literal('email-insurer'), templateId: z.string().max(120).nullable().default(null), subject: subjectWords, body: mailWords }),
 ]);
+export const EMAIL_ACTIONS = ['email-customer', 'email-insurer'] as const;
+export function isEmailAction(a: { kind: string }): a is Extract<Action, { kind: 'email-customer' | 'email-insurer' }> {
+  return (EMAIL_ACTIONS as readonly string[]).includes(a.kind);
+}
 export type Action = z.infer<typeof actionSchema>;
 export type ActionKind = Action['kind'];
 
@@ -92,7 +114,11 @@ export function readAutomationSettings(json: string | null | undefined): Automat
 export type ChangeEvent =
   | { kind: 'stage-entered'; stage: string; subStatus: string | null }
   | { kind: 'exception-opened'; tag: string | null; reason: string | null }
-  | { kind: 'promised-date-moved'; from: string | null; to: string | null; reason: string | null };
+  | { kind: 'promised-date-moved'; from: string | null; to: string | null; reason: string | null }
+  /** Time-based: the moment the timer waited for; `since` is the last contact (or the check-in). */
+  | { kind: 'no-contact'; since: string }
+  | { kind: 'appointment-tomorrow'; appointmentId: string; startsAt: string }
+  | { kind: 'after-delivery'; deliveredAt: string };
 
 export interface ChangeContext {
   event: ChangeEvent;
@@ -131,8 +157,13 @@ export function occurrenceOf(table: 'stage_events' | 'ro_exceptions' | 'promised
 }
 
 /** The ids of what one firing writes: the same on every relay, so a second relay's write is the same row. */
-export function runIds(ruleId: string, occurrence: string): { runId: string; messageId: string; noteId: string } {
-  return { runId: `run:${ruleId}:${occurrence}`, messageId: `auto:${ruleId}:${occurrence}`, noteId: `autonote:${ruleId}:${occurrence}` };
+export function runIds(ruleId: string, occurrence: string): { runId: string; messageId: string; noteId: string; noticeId: string } {
+  return {
+    runId: `run:${ruleId}:${occurrence}`,
+    messageId: `auto:${ruleId}:${occurrence}`,
+    noteId: `autonote:${ruleId}:${occurrence}`,
+    noticeId: `notice:${ruleId}:${occurrence}`,
+  };
 }
 
 /** The ready-made rules a shop can switch on (off and in draft mode until it does). */
@@ -170,6 +201,22 @@ export const PRESETS: ReadonlyArray<{ preset: string } & z.input<typeof ruleInpu
       body: 'Hi {first_name}, a part for your {vehicle} is delayed. We are on it and will tell you the new date as soon as we have it. - {shop_name}',
     },
   },
+  {
+    preset: 'unreachable-email-insurer',
+    name: 'Customer unreachable for 2 days → email the insurer',
+    trigger: { kind: 'no-contact', businessDays: 2 },
+    conditions: {},
+    action: {
+      kind: 'email-insurer',
+      templateId: null,
+      subject: 'Claim {claim_number}: we cannot reach the customer (RO {ro_number})',
+      body:
+        'Hi {adjuster_name},\n\n' +
+        'We have not been able to reach {first_name}, the owner of the {vehicle} (claim {claim_number}, our RO {ro_number}), for two business days. ' +
+        'The repair is at this stage: {stage}. If you have another way to reach them, please let us know or ask them to call us at {shop_phone}.\n\n' +
+        'Thank you,\n{shop_name}',
+    },
+  },
 ];
 
 /** The rule in one sentence, for lists and the audit trail. */
@@ -180,8 +227,31 @@ export function describeRule(rule: Pick<Rule, 'trigger' | 'action' | 'mode'>): s
       ? `a repair enters ${STAGE_LABELS[t.stage]}${t.subStatus ? ` (${t.subStatus})` : ''}`
       : t.kind === 'exception-opened'
         ? `an exception is opened${t.tag ? ` tagged ${t.tag}` : ''}${t.reason ? ` (${DELAY_REASONS[t.reason]})` : ''}`
-        : 'the promised date moves';
-  const then = rule.action.kind === 'notify-staff' ? 'note it for the staff' : rule.action.kind === 'create-draft' || rule.mode !== 'automatic' ? 'write a text draft' : 'text the customer';
+        : t.kind === 'promised-date-moved'
+          ? 'the promised date moves'
+          : t.kind === 'no-contact'
+            ? `nobody has been in touch with the customer for ${t.businessDays} business day${t.businessDays === 1 ? '' : 's'}`
+            : t.kind === 'appointment-tomorrow'
+              ? 'the customer has an appointment tomorrow'
+              : `${t.days} day${t.days === 1 ? '' : 's'} have passed since delivery`;
+  const a = rule.action.kind;
+  const draft = rule.mode !== 'automatic';
+  const then =
+    a === 'notify-staff'
+      ? draft
+        ? 'propose a notice for the staff'
+        : 'tell the staff at the desk'
+      : a === 'email-customer'
+        ? draft
+          ? 'write an email draft to the customer'
+          : 'email the customer'
+        : a === 'email-insurer'
+          ? draft
+            ? 'write an email draft to the adjuster'
+            : 'email the adjuster'
+          : a === 'create-draft' || draft
+            ? 'write a text draft'
+            : 'text the customer';
   return `When ${when}, ${then}.`;
 }
 

@@ -9,6 +9,7 @@ import { SETTINGS_ID, toSettings } from '../settings.js';
 import type { WorkspaceDatabase } from '../sync/rows.js';
 import type { ReportFacts } from './figures.js';
 import { readReportSettings } from './settings.js';
+import { readClosedDays } from './shop-calendar.js';
 
 const DAY = 86_400_000;
 
@@ -32,17 +33,8 @@ export async function loadReportFacts(db: Kysely<WorkspaceDatabase>, range: Fact
 
   const settingsRow = await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
   const shop = toSettings(settingsRow);
-  const closedRows = await db
-    .selectFrom('schedule_exceptions')
-    .select(['date', 'kind'])
-    .where('closed', '=', 1)
-    .where('removed_at', 'is', null)
-    .where('date', '>=', from)
-    // "One business day after" a change late in the period can reach past its end.
-    .where('date', '<=', new Date(Date.parse(`${to}T00:00:00Z`) + 21 * DAY).toISOString().slice(0, 10))
-    .execute();
-  // A day closed for every kind (kind empty) is a day the shop is shut; a day closed only for estimates is not.
-  const closedDays = closedRows.filter((r) => !r.kind).map((r) => r.date ?? '');
+  // "One business day after" a change late in the period can reach past its end.
+  const closedDays = await readClosedDays(db, from, new Date(Date.parse(`${to}T00:00:00Z`) + 21 * DAY).toISOString().slice(0, 10));
 
   const repairs = db
     .selectFrom('repair_orders')

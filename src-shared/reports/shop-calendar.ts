@@ -3,8 +3,11 @@
 // day later" for communication consistency. All in the shop's time zone with luxon, so a repair
 // that crosses a daylight-saving change is measured in real elapsed time and wall-clock deadlines
 // stay at the same local hour.
+import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { OpeningHours } from '../domain.js';
+import { SETTINGS_ID, toSettings } from '../settings.js';
+import type { WorkspaceDatabase } from '../sync/rows.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -107,4 +110,28 @@ export class ShopCalendar {
 /** The first day of the trend bucket a day falls in: its ISO week (Monday) for short ranges, its month otherwise. */
 export function bucketStart(date: string, unit: 'week' | 'month'): string {
   return DateTime.fromISO(date, { zone: 'UTC' }).startOf(unit).toISODate()!;
+}
+
+/**
+ * The days from `from` to `to` (YYYY-MM-DD) the shop marked closed in Settings › Appointments
+ * (`schedule_exceptions`): a day closed for every kind (kind empty) is a day the shop is shut; a
+ * day closed only for estimates is not.
+ */
+export async function readClosedDays(db: Kysely<WorkspaceDatabase>, from: string, to: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('schedule_exceptions')
+    .select(['date', 'kind'])
+    .where('closed', '=', 1)
+    .where('removed_at', 'is', null)
+    .where('date', '>=', from)
+    .where('date', '<=', to)
+    .execute();
+  return rows.filter((r) => !r.kind).map((r) => r.date ?? '');
+}
+
+/** The shop's calendar (its zone, weekly hours and the closed days from `from` to `to`), read from its database. */
+export async function loadShopCalendar(db: Kysely<WorkspaceDatabase>, from: string, to: string): Promise<ShopCalendar> {
+  const shop = toSettings(await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst());
+  const zone = DateTime.local().setZone(shop.timeZone).isValid ? shop.timeZone : 'America/Chicago';
+  return new ShopCalendar(zone, shop.hours, await readClosedDays(db, from, to));
 }
