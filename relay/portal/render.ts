@@ -210,7 +210,7 @@ ${(view.invitations ?? []).map(
 <section class="card" id="photos" data-live aria-labelledby="photos-h"><h2 id="photos-h">${t('portal.photos')}</h2>${
     view.photos.length === 0
       ? html`<p class="muted">${t('portal.photosLater')}</p>`
-      : html`<div class="photos">${view.photos.map(
+      : html`<p class="muted">${t('portal.photoCount', { count: view.photos.length })}</p><div class="photos">${view.photos.map(
           (p) =>
             html`<a href="/t/${token}/files/${p.id}/full"><img src="/t/${token}/files/${p.id}/thumb" alt="${p.caption ?? t('portal.photoFrom', { when: words.when(p.addedAt, tz) })}" loading="lazy" width="160" height="160"></a>`,
         )}</div>`

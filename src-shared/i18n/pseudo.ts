@@ -22,9 +22,11 @@ export function pseudoString(text: string): string {
       return part.replace(/[A-Za-z]/g, (c) => ACCENTED[c] ?? c);
     })
     .join('');
-  const extra = Math.max(2, Math.ceil(letters * 0.4));
+  const extra = Math.max(4, Math.ceil(letters * 0.4));
   // Padding made of word-like pieces, so a line can still wrap the way real words do.
-  const pad = 'ẋẍ ŵẅŵ ẋẍẋ ŵẋ '.repeat(Math.ceil(extra / 14) + 1).slice(0, extra - 1).trimEnd();
+  const pieces = ['ẋẍ', 'ŵẅŵ', 'ẋẍẋ', 'ŵẋ'];
+  let pad = '';
+  for (let i = 0; pad.length < extra - 1; i += 1) pad += (pad ? ' ' : '') + pieces[i % pieces.length];
   return `${accented} ${pad}`;
 }
 
