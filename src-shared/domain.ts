@@ -49,6 +49,8 @@ export interface Customer {
   smsOptedOut: boolean;
   /** The customer's own time zone, when set; otherwise the shop's is theirs. */
   timeZone: string | null;
+  /** The language the customer reads ('en', 'es'); null = the shop's (issue 22). */
+  language: string | null;
 }
 
 export interface Vehicle {

@@ -20,6 +20,7 @@ export function toCustomer(row: RowOf<'customers'>): Customer {
     preferredChannel: (row.preferred_channel ?? 'sms') as PreferredChannel,
     smsOptedOut: row.sms_opt_out === 1,
     timeZone: row.time_zone,
+    language: row.language,
   };
 }
 
@@ -41,6 +42,7 @@ export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mo
     email: args.email?.toLowerCase() ?? null,
     preferred_channel: args.preferredChannel,
     time_zone: args.timeZone ?? null,
+    language: args.language ?? null,
     created_at: now.toISOString(),
   });
 }
@@ -66,6 +68,7 @@ export const customerHandlers: Partial<HandlerMap> = {
         email: args.email === undefined ? undefined : (args.email?.toLowerCase() ?? null),
         preferred_channel: args.preferredChannel,
         time_zone: args.timeZone,
+        language: args.language,
       });
     });
     const row = await desk.db.selectFrom('customers').selectAll().where('id', '=', args.id).executeTakeFirstOrThrow();
