@@ -59,7 +59,9 @@ const cache = new Map<string, CustomerWords>();
 
 /** The words and formats for a shop country and customer language (cached; cheap to call per page). */
 export function customerWords(country: string | null | undefined, language: string | null | undefined, options: { pseudo?: boolean } = {}): CustomerWords {
-  const locale = customerLocale(country, language, options);
+  // BAYLINE_PSEUDO_LOCALE=1 (tests, layout checks) puts English readers on the long-strings catalogue.
+  const pseudo = options.pseudo ?? (typeof process !== 'undefined' && process.env?.BAYLINE_PSEUDO_LOCALE === '1');
+  const locale = customerLocale(country, language, { pseudo });
   const key = `${locale.catalogue}|${locale.intl}|${locale.currency}`;
   let words = cache.get(key);
   if (!words) {
@@ -77,7 +79,9 @@ function makeWords(locale: CustomerLocale): CustomerWords {
   const t = i18n.getFixedT(locale.catalogue);
   const whenFormats = new Map<string, Intl.DateTimeFormat>();
   const dayFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
-  const clockFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' });
+  // British clocks read "08:00"; American ones "8:00 AM".
+  const hour = locale.intl === 'en-GB' ? '2-digit' : 'numeric';
+  const clockFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', hour, minute: '2-digit' });
   const weekdayFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', weekday: 'long' });
   const moneyFormat = new Intl.NumberFormat(locale.intl, { style: 'currency', currency: locale.currency });
   const listFormat = new Intl.ListFormat(locale.intl, { style: 'long', type: 'conjunction' });
@@ -94,7 +98,7 @@ function makeWords(locale: CustomerLocale): CustomerWords {
       if (Number.isNaN(ms)) return '';
       let f = whenFormats.get(timeZone);
       if (!f) {
-        f = new Intl.DateTimeFormat(locale.intl, { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+        f = new Intl.DateTimeFormat(locale.intl, { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour, minute: '2-digit' });
         whenFormats.set(timeZone, f);
       }
       return f.format(ms);
