@@ -95,7 +95,8 @@ form.lang select{font:inherit;font-size:.9rem;padding:4px 6px;border-radius:6px;
 form.lang button{padding:4px 10px;font-size:.85rem;background:#fff;color:var(--primary)}
 .js form.lang button{display:none}
 header.shop .wrap{flex-wrap:wrap}
-header.shop h1{min-width:0;overflow-wrap:anywhere}
+header.shop h1{min-width:0;flex:1 1 11em;overflow-wrap:break-word}
+header.shop form.lang{margin-left:auto}
 `;
 
 const JS = `(function(){
