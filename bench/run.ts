@@ -40,6 +40,7 @@ import { type MailBenchResult, mailSummaryLines, runMailBench } from './mail.js'
 import { type MailCatchUpBenchResult, mailCatchUpSummaryLines, runMailCatchUpBench } from './mail-catchup.js';
 import { type ProviderLookupBenchResult, providerLookupSummaryLines, runProviderLookupBench } from './provider-lookup.js';
 import { type PortalBenchResult, portalSummaryLines, runPortalBench } from './portal.js';
+import { type PortalLanguageBenchResult, portalLanguageSummaryLines, runPortalLanguageBench } from './portal-language.js';
 import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from './printing.js';
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
 import { type ReportsBenchResult, reportsSummaryLines, runReportsBench } from './reports.js';
@@ -50,7 +51,7 @@ import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js'
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports', 'automations'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports', 'automations', 'portal-language'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
 
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   const stage: StageBenchResult[] = [];
   let sync: SyncBenchResult | null = null;
   let portal: PortalBenchResult | null = null;
+  let portalLanguage: PortalLanguageBenchResult | null = null;
   let printing: PrintingBenchResult | null = null;
   let board: BoardBenchResult | null = null;
   let mail: MailBenchResult | null = null;
@@ -147,6 +149,12 @@ async function main(): Promise<void> {
     if (only.has('portal')) {
       console.log(`\n[portal] GET /t/<token> on the relay beside a bare fastify route (${seconds(started)} so far)`);
       portal = await runPortalBench();
+    }
+
+    // --- d2. the portal in English beside Spanish (issue 22)
+    if (only.has('portal-language')) {
+      console.log(`\n[portal-language] the status page in English beside Spanish (${seconds(started)} so far)`);
+      portalLanguage = await runPortalLanguageBench();
     }
 
     // --- e. printed work orders
@@ -225,7 +233,7 @@ async function main(): Promise<void> {
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports, automations }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, portalLanguage, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports, automations }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -239,6 +247,7 @@ async function main(): Promise<void> {
   }
   if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
   if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
+  if (portalLanguage) for (const line of portalLanguageSummaryLines(portalLanguage)) console.log(line);
   if (printing) for (const line of printingSummaryLines(printing)) console.log(line);
   if (board) for (const line of boardSummaryLines(board)) console.log(line);
   if (mail) for (const line of mailSummaryLines(mail)) console.log(line);

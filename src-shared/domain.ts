@@ -53,6 +53,8 @@ export interface Customer {
   timeZone: string | null;
   /** What the phone metadata says `mobile` is; 'landline' cannot receive texts. Null before it was read. */
   mobileKind: 'mobile' | 'landline' | 'either' | 'unknown' | null;
+  /** The language the customer reads ('en', 'es'); null = the shop's (issue 22). */
+  language: string | null;
 }
 
 /** The stored-numbers check (issue 22): how many were read, how many rewritten, and the ones left as they were. */

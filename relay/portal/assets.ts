@@ -40,7 +40,7 @@ ol.steps li.skipped::before{border-style:dashed}
 ol.steps li.skipped .name{color:#5d6875;font-weight:400}
 ol.steps li:not(:last-child) span.line{position:absolute;left:10px;top:24px;bottom:0;border-left:2px solid #d3d8dd}
 ol.steps .name{font-weight:600}
-ol.steps li.current .name::after{content:" — now";color:#5d6875;font-weight:400}
+ol.steps .nowmark{color:#5d6875;font-weight:400}
 ol.steps .when,ol.steps .what{display:block;font-size:.9rem;color:#5d6875}
 .photos{display:grid;grid-template-columns:repeat(auto-fill,minmax(96px,1fr));gap:8px}
 .photos a{display:block;aspect-ratio:1;overflow:hidden;border-radius:8px;background:#e4e7ea}
@@ -89,11 +89,21 @@ ul.acct-list,ul.acct-docs{list-style:none;margin:0;padding:0}
 ul.acct-docs li{display:flex;justify-content:space-between;align-items:center;gap:8px;flex-wrap:wrap;margin-top:8px}
 .acct-foot{text-align:center;margin-top:16px}
 .nowrap{white-space:nowrap}
+form.lang{display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:flex-end}
+form.lang label{font-size:.85rem}
+form.lang select{font:inherit;font-size:.9rem;padding:4px 6px;border-radius:6px;border:1px solid #fff;max-width:9em}
+form.lang button{padding:4px 10px;font-size:.85rem;background:#fff;color:var(--primary)}
+.js form.lang button{display:none}
+header.shop .wrap{flex-wrap:wrap}
+header.shop h1{min-width:0;flex:1 1 11em;overflow-wrap:break-word}
+header.shop form.lang{margin-left:auto}
 `;
 
 const JS = `(function(){
 "use strict";
 var body=document.body;
+document.documentElement.className+=" js";
+document.querySelectorAll("select[data-autosubmit]").forEach(function(s){s.addEventListener("change",function(){s.form.submit();});});
 function swap(html){
   var doc=new DOMParser().parseFromString(html,"text/html");
   doc.querySelectorAll("[data-live]").forEach(function(fresh){
@@ -105,7 +115,7 @@ var busy=false,again=false;
 function refresh(){
   if(busy){again=true;return;}
   busy=true;
-  fetch(location.pathname,{headers:{"x-bayline-live":"1"},credentials:"omit",cache:"no-store"})
+  fetch(location.pathname,{headers:{"x-bayline-live":"1"},credentials:"same-origin",cache:"no-store"})
     .then(function(r){return r.ok?r.text():null;})
     .then(function(t){if(t)swap(t);})
     .catch(function(){})

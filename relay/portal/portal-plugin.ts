@@ -20,7 +20,18 @@ import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/int
 import { photoVariant } from '../uploads/variants.js';
 import { ASSETS } from './assets.js';
 import { PortalService, type ResolvedToken } from './portal-service.js';
-import { findPortalFile, loadPortalView, readSettings, shopOf } from './portal-view.js';
+import { findPortalFile, loadPortalView, readCustomerLanguages, readSettings, shopOf } from './portal-view.js';
+import { CUSTOMER_LANGUAGES, type CustomerLanguage, customerWords, isCustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
+
+/** The cookie that remembers the language a customer chose on this phone. */
+export const LANGUAGE_COOKIE = 'bayline_lang';
+
+/** The language this phone chose (its cookie), if any. */
+export function cookieLanguage(req: FastifyRequest): CustomerLanguage | null {
+  const header = req.headers.cookie ?? '';
+  const m = /(?:^|;\s*)bayline_lang=([a-z-]{2,10})/.exec(header);
+  return m && isCustomerLanguage(m[1]) ? m[1] : null;
+}
 import { renderBayPage, renderNotFound, renderShopPage, renderStatusPage, renderTooMany, type RenderedPage } from './render.js';
 import { vehicleLine } from './vehicle.js';
 
@@ -152,7 +163,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
   app.get('/t/:token', async (req: TokenRequest, reply) => {
     const live = await customer(req, reply);
     if (!('roId' in live)) return live;
-    const page = await service.statusPage(req.params.token, live);
+    const page = await service.statusPage(req.params.token, live, cookieLanguage(req));
     if (!page) return missing(req, reply);
     // A page asking for its own update is not a visit.
     if (req.headers['x-bayline-live'] !== '1') {
@@ -345,10 +356,10 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     }
     const body = (received.fields.body ?? '').replace(/\r\n/g, '\n').trim();
     if (body.length > MAX_MESSAGE_CHARS) {
-      return answer(req, reply, live, 400, { error: `Please keep a message under ${MAX_MESSAGE_CHARS} characters.`, draft: body });
+      return answer(req, reply, live, 400, { error: { key: 'portal.tooLong', values: { max: MAX_MESSAGE_CHARS } }, draft: body });
     }
       const cleanBody = body.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
-    if (cleanBody === '' && received.files.length === 0) return answer(req, reply, live, 400, { error: 'Write a message or add a photo first.' });
+    if (cleanBody === '' && received.files.length === 0) return answer(req, reply, live, 400, { error: { key: 'portal.writeFirst' } });
     await service.write(
       live.workspaceId,
       { actor: 'customer', action: 'portal-message', summary: 'The customer wrote on the portal', roId: live.roId },
@@ -381,19 +392,54 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
         }
       },
     );
-    return answer(req, reply, live, 200, { notice: 'Thank you. Your message is with the shop.' });
+    return answer(req, reply, live, 200, { notice: { key: 'portal.sent' } });
   });
 
-  async function answer(req: TokenRequest, reply: FastifyReply, live: ResolvedToken, status: number, outcome: { notice?: string; error?: string; draft?: string }) {
+  /** A sentence for the customer: a catalogue key (said in their language) or text already written. */
+  type Said = string | { key: string; values?: Record<string, unknown> };
+
+  async function answer(req: TokenRequest, reply: FastifyReply, live: ResolvedToken, status: number, outcome: { notice?: Said; error?: Said; draft?: string }) {
+    const view = await loadPortalView(live.store.db, live.roId, undefined, service.now());
+    if (!view) return missing(req, reply);
+    const words = customerWords(view.country, cookieLanguage(req) ?? view.language);
+    const say = (s: Said | undefined) => (s === undefined ? undefined : typeof s === 'string' ? s : words.t(s.key, s.values));
     if (wantsJson(req)) {
-      return reply.code(status).headers(PRIVATE_HEADERS).send(status < 300 ? { ok: true, message: outcome.notice } : { error: 'refused', message: outcome.error });
+      return reply.code(status).headers(PRIVATE_HEADERS).send(status < 300 ? { ok: true, message: say(outcome.notice) } : { error: 'refused', message: say(outcome.error) });
     }
     if (status < 300) return reply.code(303).headers(PRIVATE_HEADERS).header('location', `/t/${req.params.token}#conversation`).send();
     // Without JavaScript: the page again, with the sentence and what the customer had typed.
-    const view = await loadPortalView(live.store.db, live.roId, undefined, service.now());
-    if (!view) return missing(req, reply);
-    return sendPage(reply, status, renderStatusPage(view, { token: req.params.token, version: '', error: outcome.error, draft: outcome.draft }));
+    return sendPage(reply, status, renderStatusPage(view, { token: req.params.token, version: '', error: say(outcome.error), draft: outcome.draft, words, languages: view.languages }));
   }
+
+  // ---- the customer's language ---------------------------------------------------------------
+
+  /**
+   * The customer picks their language on the page. The choice is written to customers.language
+   * the way every customer-made change is (WorkspaceStore.write, actor customer), so it reaches
+   * the desk and decides which wording texts and mail use; a cookie keeps the page in that
+   * language on this phone meanwhile (and on the shop page, which knows no customer).
+   */
+  app.post('/t/:token/language', async (req: TokenRequest, reply) => {
+    const live = await customer(req, reply);
+    if (!('roId' in live)) return live;
+    const wanted = String((req.body as Record<string, unknown> | undefined)?.language ?? '');
+    if (!isCustomerLanguage(wanted)) {
+      return reply.code(400).headers(PRIVATE_HEADERS).send({ error: 'bad-language', message: `"${wanted.slice(0, 20)}" is not a language this page offers (${CUSTOMER_LANGUAGES.join(', ')}).` });
+    }
+    await service.write(
+      live.workspaceId,
+      { actor: 'customer', action: 'customer-language', summary: `The customer chose ${languageName(wanted)} on the portal`, roId: live.roId },
+      async (tx) => {
+        const ro = await tx.get('repair_orders', live.roId);
+        const row = ro?.customer_id ? await tx.get('customers', ro.customer_id) : undefined;
+        if (ro?.customer_id && row && row.language !== wanted) await tx.update('customers', ro.customer_id, { language: wanted });
+      },
+    );
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${LANGUAGE_COOKIE}=${wanted}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly${secure}`);
+    if (wantsJson(req)) return reply.code(200).headers(PRIVATE_HEADERS).send({ ok: true, language: wanted });
+    return reply.code(303).headers(PRIVATE_HEADERS).header('location', `/t/${req.params.token}`).send();
+  });
 
   // ---- the bay camera ------------------------------------------------------------------------
 
@@ -504,7 +550,8 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     const booking = await shop.store.db.selectFrom('appointment_availability').select('id').where('kind', '=', 'estimate').where('active', '=', 1).executeTakeFirst();
     const ref = (req.query as Record<string, string | undefined> | undefined)?.ref;
     const referral = typeof ref === 'string' && isReferralCode(ref) ? ref : null;
-    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), booking: !!booking, referral }), referral ? PRIVATE_HEADERS : PUBLIC_HEADERS);
+    const words = customerWords((await readCustomerLanguages(shop.store.db)).country, cookieLanguage(req));
+    return sendPage(reply, 200, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), booking: !!booking, referral, words }), { ...(referral ? PRIVATE_HEADERS : PUBLIC_HEADERS), vary: 'cookie' });
   });
 
   app.get('/p/:slug/logo', async (req: SlugRequest, reply) => {
@@ -516,18 +563,19 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
   app.post('/p/:slug/track', async (req: SlugRequest, reply) => {
     const shop = await shopBySlug(req.params.slug);
     if (!shop) return sendPage(reply, 404, notFound, PRIVATE_HEADERS);
+    const words = customerWords((await readCustomerLanguages(shop.store.db)).country, cookieLanguage(req));
     const page = (status: number, outcome: { notice?: string; error?: string }) =>
-      sendPage(reply, status, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), ...outcome }), PRIVATE_HEADERS);
-    if (!tracks.take(req.ip)) return page(429, { error: 'Too many tries from this connection. Please wait 15 minutes or call the shop.' });
+      sendPage(reply, status, renderShopPage({ slug: shop.workspace.slug, shop: shopOf(shop.settings), ...outcome, words }), PRIVATE_HEADERS);
+    if (!tracks.take(req.ip)) return page(429, { error: words.t('shopPage.trackTooMany') });
     const roText = String(req.body?.ro ?? '').replace(/\D/g, '');
     const last4 = String(req.body?.last4 ?? '').replace(/\D/g, '');
-    if (roText === '' || roText.length > 10) return page(400, { error: 'Enter the repair order number printed on your paperwork.' });
-    if (last4.length !== 4) return page(400, { error: 'Enter the last four digits of your phone number.' });
+    if (roText === '' || roText.length > 10) return page(400, { error: words.t('shopPage.trackNoRo') });
+    if (last4.length !== 4) return page(400, { error: words.t('shopPage.trackNoLast4') });
     // The same answer whether or not anything matched; the desk sees a request only when it did.
     void recordTrackRequest(shop.workspace.id, Number(roText), last4).catch((err: unknown) =>
       app.log.warn({ err: (err as Error).message }, 'could not record a track request'),
     );
-    return page(200, { notice: 'If those details match a repair with us, we will send the link to the phone or email we have on file.' });
+    return page(200, { notice: words.t('shopPage.trackSent') });
   });
 
   async function recordTrackRequest(workspaceId: string, roNumber: number, last4: string): Promise<void> {

@@ -13,6 +13,7 @@ import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync
 import type { RelayStorage } from '../storage/types.js';
 import { findLiveToken, loadPortalView, type PortalView, type TokenHit, viewStaleAt } from './portal-view.js';
 import { renderStatusPage } from './render.js';
+import { type CustomerLanguage, customerWords } from '../../src-shared/i18n/index.js';
 
 export interface ResolvedToken extends TokenHit {
   workspaceId: string;
@@ -150,14 +151,15 @@ export class PortalService {
   }
 
   /** The status page for a live customer token, rendered once per change of what it shows. */
-  async statusPage(token: string, resolved: ResolvedToken): Promise<CachedPage | null> {
-    const key = resolved.tokenHash;
+  async statusPage(token: string, resolved: ResolvedToken, language: CustomerLanguage | null = null): Promise<CachedPage | null> {
+    // A language chosen on this phone (its cookie) is a page of its own until the choice syncs.
+    const key = language ? `${resolved.tokenHash}|${language}` : resolved.tokenHash;
     const generation = this.generation(resolved.workspaceId);
     const cached = this.pages.get(key);
     if (cached && cached.generation === generation && this.nowMs() < cached.staleAt) return cached;
     const pending = this.rendering.get(key);
     if (pending && pending.generation === generation) return pending.promise;
-    const promise = this.render(token, key, generation, resolved);
+    const promise = this.render(token, key, generation, resolved, language);
     this.rendering.set(key, { generation, promise });
     try {
       return await promise;
@@ -166,11 +168,12 @@ export class PortalService {
     }
   }
 
-  private async render(token: string, key: string, generation: number, resolved: ResolvedToken): Promise<CachedPage | null> {
+  private async render(token: string, key: string, generation: number, resolved: ResolvedToken, language: CustomerLanguage | null): Promise<CachedPage | null> {
     const view = await loadPortalView(resolved.store.db, resolved.roId, this.hasBlob(resolved.workspaceId), this.now());
     if (!view) return null;
     const version = viewVersion(view);
-    const rendered = renderStatusPage(view, { token, version });
+    const words = customerWords(view.country, language ?? view.language);
+    const rendered = renderStatusPage(view, { token, version, words, languages: view.languages });
     const body = Buffer.from(rendered.body);
     const staleAt = viewStaleAt(view);
     this.wakeAt(resolved.workspaceId, staleAt);

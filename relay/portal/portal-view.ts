@@ -10,6 +10,7 @@ import { dayEndsAt, dayHasPassed } from '../../src-shared/shop-day.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../../src-shared/stages.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { loadToSign, type ToSignItem } from '../esign/portal-section.js';
+import { CUSTOMER_LANGUAGES, isCustomerLanguage } from '../../src-shared/i18n/customer-locale.js';
 
 type Db = Kysely<WorkspaceDatabase>;
 
@@ -70,6 +71,10 @@ export interface PortalView {
   invitations?: Array<{ id: string; kind: string }>;
   /** E-signature: documents to sign and signed copies (relay/esign/portal-section.ts). */
   toSign?: ToSignItem[];
+  /** The customer's language (customers.language; null = the shop's), the shop's country and the languages it offers. */
+  language?: string | null;
+  country?: string | null;
+  languages?: string[];
 }
 
 export interface TokenHit {
@@ -103,6 +108,25 @@ export async function findLiveToken(db: Db, token: string, kind: TokenKind, now 
   }
   if (!(validUntil > now)) return null;
   return { tokenId: row.id, roId: row.ro_id, kind, validUntil };
+}
+
+/**
+ * The shop's country and the languages it offers its customers (workspace_settings.country and
+ * .customer_languages, v10). A shop that lists none offers English and Spanish.
+ */
+export async function readCustomerLanguages(db: Db): Promise<{ country: string | null; offered: string[] }> {
+  const row = await db.selectFrom('workspace_settings').select(['country', 'customer_languages']).where('id', '=', SETTINGS_ID).executeTakeFirst();
+  let offered: string[] = [...CUSTOMER_LANGUAGES];
+  try {
+    const parsed: unknown = JSON.parse(row?.customer_languages ?? 'null');
+    if (Array.isArray(parsed)) {
+      const known = parsed.filter(isCustomerLanguage);
+      if (known.length > 0) offered = known;
+    }
+  } catch {
+    // An unreadable list reads as the default; the desk's settings screen writes it as JSON.
+  }
+  return { country: row?.country ?? null, offered };
 }
 
 export async function readSettings(db: Db): Promise<WorkspaceSettings> {
@@ -168,7 +192,7 @@ export async function loadPortalView(
   const [settings, customer, vehicle, events, dates, exceptions, allFiles, messages] = await Promise.all([
     readSettings(db),
     ro.customer_id
-      ? db.selectFrom('customers').select(['first_name', 'email']).where('id', '=', ro.customer_id).executeTakeFirst()
+      ? db.selectFrom('customers').select(['first_name', 'email', 'language']).where('id', '=', ro.customer_id).executeTakeFirst()
       : undefined,
     ro.vehicle_id
       ? db.selectFrom('vehicles').select(['year', 'make', 'model', 'color', 'plate']).where('id', '=', ro.vehicle_id).executeTakeFirst()
@@ -230,8 +254,12 @@ export async function loadPortalView(
   const published = files.filter((f) => f.published === 1 && !f.message_id);
   const firstName = customer?.first_name ?? '';
   const toSign = await loadToSign(db, roId);
+  const languages = await readCustomerLanguages(db);
   return {
     toSign,
+    language: customer?.language ?? null,
+    country: languages.country,
+    languages: languages.offered,
     roId,
     roNumber: ro.ro_number ?? 0,
     customerFirstName: firstName,

@@ -2,10 +2,15 @@
 // Dates and times are shown in the shop's time zone; stage sentences are the shop's own words.
 import { createHash } from 'node:crypto';
 import type { OpeningHours } from '../../src-shared/domain.js';
+import { DELAY_REASONS } from '../../src-shared/exceptions.js';
 import { PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { html, type Html, type HtmlValue, raw } from './html.js';
 import type { PortalFile, PortalShop, PortalView } from './portal-view.js';
 import { renderToSign } from '../esign/portal-section.js';
+import { CUSTOMER_LANGUAGES, type CustomerWords, customerWords, ENGLISH, languageName, type WeekdayKey } from '../../src-shared/i18n/index.js';
+
+/** American English: pages drawn before anything says who reads them (a link that does not work). */
+const US = customerWords('US', 'en');
 
 export interface RenderedPage {
   body: string;
@@ -28,7 +33,8 @@ function cspFor(styleHash: string): string {
   ].join('; ');
 }
 
-export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean; styles?: readonly string[] }): RenderedPage {
+export function page(input: { title: string; shop: PortalShop | null; main: Html; bodyAttrs?: Html; logoUrl?: string | null; script?: boolean; styles?: readonly string[]; words?: CustomerWords; headerExtra?: Html }): RenderedPage {
+  const words = input.words ?? US;
   const primary = input.shop && HEX.test(input.shop.colorPrimary) ? input.shop.colorPrimary : '#1f4e79';
   const accent = input.shop && HEX.test(input.shop.colorAccent) ? input.shop.colorAccent : '#f2a900';
   const style = `:root{--primary:${primary};--accent:${accent}}`;
@@ -36,11 +42,11 @@ export function page(input: { title: string; shop: PortalShop | null; main: Html
   const shop = input.shop;
   const header = shop
     ? html`<header class="shop"><div class="wrap">${input.logoUrl ? html`<img src="${input.logoUrl}" alt="">` : ''}<h1>${shop.name}</h1>${
-        shop.phone ? html`<a class="call" href="tel:${telHref(shop.phone)}">Call us</a>` : ''
-      }</div></header>`
+        shop.phone ? html`<a class="call" href="tel:${telHref(shop.phone)}">${words.t('common.callUs')}</a>` : ''
+      }${input.headerExtra ?? ''}</div></header>`
     : '';
   const body = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${words.locale.intl}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
 <title>${input.title}</title><link rel="stylesheet" href="${PORTAL_CSS.path}">${(input.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}<style>${raw(style)}</style></head>
 <body${input.bodyAttrs ?? ''}>${header}<main class="wrap">${input.main}</main>${
@@ -53,81 +59,53 @@ function telHref(phone: string): string {
   return phone.replace(/[^\d+]/g, '');
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-function format(timeZone: string, kind: 'when' | 'day'): Intl.DateTimeFormat {
-  const key = `${timeZone}|${kind}`;
-  let f = formats.get(key);
-  if (!f) {
-    f =
-      kind === 'when'
-        ? new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
-        : new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
-    formats.set(key, f);
-  }
-  return f;
+/** An instant, in the shop's time zone: "Tue, Dec 1, 2:15 PM" (in the reader's locale). */
+export function formatWhen(iso: string, timeZone: string, words: CustomerWords = US): string {
+  return words.when(iso, timeZone);
 }
 
-/** An instant, in the shop's time zone: "Tue, Dec 1, 2:15 PM". */
-export function formatWhen(iso: string, timeZone: string): string {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? '' : format(timeZone, 'when').format(t);
+/** A calendar date (YYYY-MM-DD), as written: "Friday, December 4, 2026" (in the reader's locale). */
+export function formatDay(date: string, words: CustomerWords = US): string {
+  return words.day(date);
 }
 
-/** A calendar date (YYYY-MM-DD), as written: "Friday, December 4, 2026". */
-export function formatDay(date: string): string {
-  const t = Date.parse(`${date}T12:00:00Z`);
-  return Number.isNaN(t) ? date : format('UTC', 'day').format(t);
-}
-
-function vehicleText(v: PortalView['vehicle']): string {
-  return [v.year, v.color, v.make, v.model].filter((x) => x !== null && x !== '').join(' ') || 'your car';
+function vehicleText(v: PortalView['vehicle'], words: CustomerWords): string {
+  return [v.year, v.color, v.make, v.model].filter((x) => x !== null && x !== '').join(' ') || words.t('common.yourCar');
 }
 
 function mapUrl(address: string): string {
   return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(address)}`;
 }
 
-const DAYS: Array<[string, string]> = [
-  ['mon', 'Monday'],
-  ['tue', 'Tuesday'],
-  ['wed', 'Wednesday'],
-  ['thu', 'Thursday'],
-  ['fri', 'Friday'],
-  ['sat', 'Saturday'],
-  ['sun', 'Sunday'],
-];
+const DAYS: WeekdayKey[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-/** "17:30" → "5:30 PM", as customers read opening hours. */
-export function clock(hhmm: string): string {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  if (!Number.isInteger(h) || !Number.isInteger(m)) return hhmm;
-  const suffix = h < 12 || h === 24 ? 'AM' : 'PM';
-  const hour = h % 12 === 0 ? 12 : h % 12;
-  return `${hour}:${String(m).padStart(2, '0')} ${suffix}`;
+/** "17:30" → "5:30 PM" (or "17:30" in the UK), as customers read opening hours. */
+export function clock(hhmm: string, words: CustomerWords = US): string {
+  return words.clock(hhmm);
 }
 
-function hoursList(hours: OpeningHours): Html {
-  return html`<dl class="hours">${DAYS.map(([key, label]) => {
+function hoursList(hours: OpeningHours, words: CustomerWords): Html {
+  return html`<dl class="hours">${DAYS.map((key) => {
     const h = hours[key];
-    return html`<dt>${label}</dt><dd>${h ? `${clock(h.open)} – ${clock(h.close)}` : 'Closed'}</dd>`;
+    return html`<dt>${words.weekday(key)}</dt><dd>${h ? words.t('common.hoursRange', { open: words.clock(h.open), close: words.clock(h.close) }) : words.t('common.closed')}</dd>`;
   })}</dl>`;
 }
 
-export function contactCard(shop: PortalShop): Html {
-  return html`<section class="card" aria-labelledby="contact-h"><h2 id="contact-h">Contact</h2>
+export function contactCard(shop: PortalShop, words: CustomerWords = US): Html {
+  return html`<section class="card" aria-labelledby="contact-h"><h2 id="contact-h">${words.t('portal.contact')}</h2>
 <p><strong>${shop.name}</strong></p>
 ${shop.phone ? html`<p><a href="tel:${telHref(shop.phone)}">${shop.phone}</a></p>` : ''}
 ${shop.email ? html`<p><a href="mailto:${shop.email}">${shop.email}</a></p>` : ''}
-${shop.address ? html`<p>${shop.address}<br><a href="${mapUrl(shop.address)}" rel="noreferrer noopener" target="_blank">Open in maps</a></p>` : ''}
-<h3 class="sub">Opening hours</h3>${hoursList(shop.hours)}</section>`;
+${shop.address ? html`<p>${shop.address}<br><a href="${mapUrl(shop.address)}" rel="noreferrer noopener" target="_blank">${words.t('portal.openInMaps')}</a></p>` : ''}
+<h3 class="sub">${words.t('portal.openingHours')}</h3>${hoursList(shop.hours, words)}</section>`;
 }
 
-function fileLinks(token: string, files: PortalFile[]): HtmlValue {
+function fileLinks(token: string, files: PortalFile[], words: CustomerWords): HtmlValue {
   if (files.length === 0) return '';
   return html`<span class="files">${files.map((f) =>
     f.kind === 'photo'
-      ? html`<a href="/t/${token}/files/${f.id}/full"><img src="/t/${token}/files/${f.id}/thumb" alt="${f.fileName || 'Photo'}" loading="lazy" width="72" height="72"></a>`
-      : html`<a href="/t/${token}/files/${f.id}/file">${f.fileName || 'Document'}</a>`,
+      ? html`<a href="/t/${token}/files/${f.id}/full"><img src="/t/${token}/files/${f.id}/thumb" alt="${f.fileName || words.t('common.photo')}" loading="lazy" width="72" height="72"></a>`
+      : html`<a href="/t/${token}/files/${f.id}/file">${f.fileName || words.t('common.document')}</a>`,
   )}</span>`;
 }
 
@@ -136,21 +114,44 @@ function fileLinks(token: string, files: PortalFile[]): HtmlValue {
  * promised day is over in the shop's zone and the car is not finished, the page says the date
  * passed and that the shop will confirm a new one; the moves of the date stay listed.
  */
-function dateCard(view: PortalView): Html {
+function dateCard(view: PortalView, words: CustomerWords): Html {
   const tz = view.shop.timeZone;
-  if (view.deliveredAt) return html`<h2 id="date-h">Delivered</h2><p class="date">${formatWhen(view.deliveredAt, tz)}</p>`;
+  const { t } = words;
+  if (view.deliveredAt) return html`<h2 id="date-h">${t('portal.delivered')}</h2><p class="date">${words.when(view.deliveredAt, tz)}</p>`;
   const history =
     view.promisedHistory.length > 0
       ? html`<ul class="moved">${[...view.promisedHistory].reverse().map(
-          (m) => html`<li><span class="muted">${formatWhen(m.at, tz)}: moved from ${m.from ? formatDay(m.from) : 'no date'} to ${formatDay(m.to)}</span><br>${m.reason}</li>`,
+          (m) =>
+            html`<li><span class="muted">${t('portal.moved', { when: words.when(m.at, tz), from: m.from ? words.day(m.from) : t('portal.noDate'), to: words.day(m.to) })}</span><br>${m.reason}</li>`,
         )}</ul>`
       : '';
-  if (view.stage === 'completed') return html`<h2 id="date-h">Ready</h2><p>Your repair is finished.</p>${history}`;
-  if (!view.promisedDate) return html`<h2 id="date-h">Expected ready</h2><p>We will set a date once the estimate is approved.</p>`;
+  if (view.stage === 'completed') return html`<h2 id="date-h">${t('portal.ready')}</h2><p>${t('portal.finished')}</p>${history}`;
+  if (!view.promisedDate) return html`<h2 id="date-h">${t('portal.expectedReady')}</h2><p>${t('portal.dateAfterApproval')}</p>`;
   if (view.promisedPassed) {
-    return html`<h2 id="date-h">Ready date</h2><p class="passed">The date we gave you, <strong>${formatDay(view.promisedDate)}</strong>, has passed.</p><p>We will confirm a new date with you.</p>${history}`;
+    return html`<h2 id="date-h">${t('portal.readyDate')}</h2><p class="passed">${raw(words.markup('portal.datePassed', { date: words.day(view.promisedDate) }))}</p><p>${t('portal.newDate')}</p>${history}`;
   }
-  return html`<h2 id="date-h">Expected ready</h2><p class="date">${formatDay(view.promisedDate)}</p>${history}`;
+  return html`<h2 id="date-h">${t('portal.expectedReady')}</h2><p class="date">${words.day(view.promisedDate)}</p>${history}`;
+}
+
+/**
+ * The customer's language switch (a plain form, so it works without JavaScript): each offered
+ * language named in itself. Posting it records the choice for the shop and in a cookie.
+ */
+function languageSwitch(token: string, words: CustomerWords, offered: readonly string[]): Html {
+  const languages = CUSTOMER_LANGUAGES.filter((l) => offered.includes(l));
+  if (languages.length < 2) return html``;
+  return html`<form class="lang" method="post" action="/t/${token}/language"><label for="lang">${words.t('common.language')}</label><select id="lang" name="language" data-autosubmit>${languages.map(
+    (l) => html`<option value="${l}" lang="${l}"${l === words.locale.language ? raw(' selected') : ''}>${languageName(l)}</option>`,
+  )}</select><button type="submit">${words.t('portal.languageChange')}</button></form>`;
+}
+
+/** A stage's label and sentence in the customer's words: the shop's own rewording is kept as written. */
+function stageWords(s: PortalView['timeline'][number], words: CustomerWords): { label: string; sentence: string } {
+  const english = ENGLISH.stages[s.stage];
+  return {
+    label: words.t(`stages.${s.stage}.label`),
+    sentence: s.sentence === english.sentence ? words.t(`stages.${s.stage}.sentence`) : s.sentence,
+  };
 }
 
 export interface StatusPageOptions {
@@ -159,75 +160,93 @@ export interface StatusPageOptions {
   notice?: string | null;
   error?: string | null;
   draft?: string;
+  /** The reader's words (the customer's language, the shop's country); American English if not given. */
+  words?: CustomerWords;
+  /** The languages the shop offers its customers (the switch shows when there are two or more). */
+  languages?: readonly string[];
 }
+
+const DELAY_KEYS = new Map<string, string>(Object.entries(DELAY_REASONS).map(([key, english]) => [english, key]));
 
 export function renderStatusPage(view: PortalView, options: StatusPageOptions): RenderedPage {
   const { token } = options;
+  const words = options.words ?? US;
+  const { t } = words;
   const tz = view.shop.timeZone;
   const current = view.timeline.find((s) => s.current)!;
   const currentIndex = view.timeline.indexOf(current);
+  const currentWords = stageWords(current, words);
+  const greeting = view.customerFirstName ? t('portal.greeting', { name: view.customerFirstName }) : t('portal.greetingAnon');
+  const vehicle = vehicleText(view.vehicle, words);
+  const delays = view.delays.map((d) => {
+    const key = DELAY_KEYS.get(d);
+    return key ? t(`delays.${key}`) : d;
+  });
   const main = html`
-<section class="hello"><p>Hi ${view.customerFirstName || 'there'}, here is where your ${vehicleText(view.vehicle)}${
-    view.vehicle.plate ? html` (${view.vehicle.plate})` : ''
-  } stands.</p><p class="muted">Repair order ${view.roNumber}</p></section>
+<section class="hello"><p>${
+    view.vehicle.plate ? t('portal.helloPlate', { greeting, vehicle, plate: view.vehicle.plate }) : t('portal.hello', { greeting, vehicle })
+  }</p><p class="muted">${t('portal.roNumber', { number: view.roNumber })}</p></section>
 ${renderToSign(token, view.toSign)}
-<section class="card now" id="now" data-live aria-labelledby="now-h"><h2 id="now-h">Right now</h2>
-<p class="stage">${current.label}</p><p>${current.sentence}</p>${
-    current.reachedAt ? html`<p class="muted">Since ${formatWhen(current.reachedAt, tz)}</p>` : ''
-  }${view.delays.length > 0 ? html`<p class="delay">Holding things up: ${view.delays.join(', ')}</p>` : ''}</section>
+<section class="card now" id="now" data-live aria-labelledby="now-h"><h2 id="now-h">${t('portal.rightNow')}</h2>
+<p class="stage">${currentWords.label}</p><p>${currentWords.sentence}</p>${
+    current.reachedAt ? html`<p class="muted">${t('portal.since', { when: words.when(current.reachedAt, tz) })}</p>` : ''
+  }${delays.length > 0 ? html`<p class="delay">${t('portal.holdingUp', { reasons: words.list(delays) })}</p>` : ''}</section>
 ${(view.invitations ?? []).map(
     (a) =>
-      html`<section class="card now" aria-labelledby="appt-${a.id}"><h2 id="appt-${a.id}">${a.kind === 'pickup' ? 'Pickup' : 'Drop-off'}</h2><p>${view.shop.name} asks you to choose a time.</p><div class="row"><a class="button" href="/t/${token}/appointments/${a.id}">${a.kind === 'pickup' ? 'Choose a pickup time' : 'Choose a drop-off time'}</a></div></section>`,
+      html`<section class="card now" aria-labelledby="appt-${a.id}"><h2 id="appt-${a.id}">${a.kind === 'pickup' ? t('portal.pickup') : t('portal.dropoff')}</h2><p>${t('portal.asksToChoose', { shop: view.shop.name })}</p><div class="row"><a class="button" href="/t/${token}/appointments/${a.id}">${a.kind === 'pickup' ? t('portal.choosePickup') : t('portal.chooseDropoff')}</a></div></section>`,
   )}
-<section class="card" id="date" data-live aria-labelledby="date-h">${dateCard(view)}</section>
-<section class="card" id="steps" data-live aria-labelledby="steps-h"><h2 id="steps-h">Your repair, step by step</h2><ol class="steps">${view.timeline.map(
+<section class="card" id="date" data-live aria-labelledby="date-h">${dateCard(view, words)}</section>
+<section class="card" id="steps" data-live aria-labelledby="steps-h"><h2 id="steps-h">${t('portal.steps')}</h2><ol class="steps">${view.timeline.map(
     (s, i) => {
       const state = s.current ? 'current' : i < currentIndex ? (s.reachedAt ? 'done' : 'skipped') : 'todo';
-      return html`<li class="${state}"${s.current ? raw(' aria-current="step"') : ''}><span class="line"></span><span class="name">${s.label}</span>${
-        s.reachedAt ? html`<span class="when">${formatWhen(s.reachedAt, tz)}</span>` : ''
-      }${state === 'skipped' ? html`<span class="what">Not needed for your repair</span>` : ''}${
-        state === 'current' || state === 'todo' ? html`<span class="what">${s.sentence}</span>` : ''
+      const sw = stageWords(s, words);
+      return html`<li class="${state}"${s.current ? raw(' aria-current="step"') : ''}><span class="line"></span><span class="name">${sw.label}${s.current ? html`<span class="nowmark">${t('portal.nowMark')}</span>` : ''}</span>${
+        s.reachedAt ? html`<span class="when">${words.when(s.reachedAt, tz)}</span>` : ''
+      }${state === 'skipped' ? html`<span class="what">${t('portal.notNeeded')}</span>` : ''}${
+        state === 'current' || state === 'todo' ? html`<span class="what">${sw.sentence}</span>` : ''
       }</li>`;
     },
   )}</ol></section>
-<section class="card" id="photos" data-live aria-labelledby="photos-h"><h2 id="photos-h">Photos</h2>${
+<section class="card" id="photos" data-live aria-labelledby="photos-h"><h2 id="photos-h">${t('portal.photos')}</h2>${
     view.photos.length === 0
-      ? html`<p class="muted">Photos of your car will appear here as the work goes on.</p>`
-      : html`<div class="photos">${view.photos.map(
+      ? html`<p class="muted">${t('portal.photosLater')}</p>`
+      : html`<p class="muted">${t('portal.photoCount', { count: view.photos.length })}</p><div class="photos">${view.photos.map(
           (p) =>
-            html`<a href="/t/${token}/files/${p.id}/full"><img src="/t/${token}/files/${p.id}/thumb" alt="${p.caption ?? `Photo from ${formatWhen(p.addedAt, tz)}`}" loading="lazy" width="160" height="160"></a>`,
+            html`<a href="/t/${token}/files/${p.id}/full"><img src="/t/${token}/files/${p.id}/thumb" alt="${p.caption ?? t('portal.photoFrom', { when: words.when(p.addedAt, tz) })}" loading="lazy" width="160" height="160"></a>`,
         )}</div>`
   }${
     view.documents.length > 0
-      ? html`<h3 class="sub">Documents</h3><ul>${view.documents.map((d) => html`<li><a href="/t/${token}/files/${d.id}/file">${d.fileName}</a></li>`)}</ul>`
+      ? html`<h3 class="sub">${t('portal.documents')}</h3><ul>${view.documents.map((d) => html`<li><a href="/t/${token}/files/${d.id}/file">${d.fileName}</a></li>`)}</ul>`
       : ''
   }</section>
-<section class="card" aria-labelledby="talk-h"><h2 id="talk-h">Messages</h2>
+<section class="card" aria-labelledby="talk-h"><h2 id="talk-h">${t('portal.messages')}</h2>
 <div id="conversation" data-live>${
     view.messages.length === 0
-      ? html`<p class="muted">Questions? Write to us here; we answer during opening hours.</p>`
+      ? html`<p class="muted">${t('portal.messagesEmpty')}</p>`
       : html`<ul class="msgs">${view.messages.map(
           (m) =>
-            html`<li class="${m.direction}"><span class="who">${m.direction === 'in' ? 'You' : m.author} · ${formatWhen(m.at, tz)}</span>${m.body}${fileLinks(token, m.files)}</li>`,
+            html`<li class="${m.direction}"><span class="who">${m.direction === 'in' ? (m.author === 'You' ? t('common.you') : m.author) : m.author} · ${words.when(m.at, tz)}</span>${m.body}${fileLinks(token, m.files, words)}</li>`,
         )}</ul>`
   }</div>
 <form class="say" method="post" action="/t/${token}/messages" enctype="multipart/form-data" data-upload>
-<label for="body">Write to ${view.shop.name}</label>
+<label for="body">${t('portal.writeTo', { shop: view.shop.name })}</label>
 <textarea id="body" name="body" maxlength="2000">${options.draft ?? ''}</textarea>
-<label for="files">Add photos or a PDF (optional)</label>
+<label for="files">${t('portal.addFiles')}</label>
 <input id="files" type="file" name="files" accept="image/*,application/pdf" multiple>
 <progress class="hidden" max="1" value="0"></progress>
-<div class="row"><button type="submit">Send</button></div>
+<div class="row"><button type="submit">${t('portal.send')}</button></div>
 <p data-status role="status" class="${options.error ? 'error' : options.notice ? 'note' : ''}">${options.error ?? options.notice ?? ''}</p>
 </form></section>
-${contactCard(view.shop)}
-<footer class="muted"><p>This page is private to you. Please don't share the link.</p>${
-    view.shop.slug ? html`<p><a href="/p/${view.shop.slug}/account">See all your repairs with ${view.shop.name}</a></p>` : ''
+${contactCard(view.shop, words)}
+<footer class="muted"><p>${t('portal.private')}</p>${
+    view.shop.slug ? html`<p><a href="/p/${view.shop.slug}/account">${t('portal.allRepairs', { shop: view.shop.name })}</a></p>` : ''
   }</footer>`;
   return page({
-    title: `${view.shop.name}: your repair`,
+    title: t('portal.title', { shop: view.shop.name }),
     shop: view.shop,
     main,
+    words,
+    headerExtra: languageSwitch(token, words, options.languages ?? []),
     logoUrl: view.shop.logoHash ? `/t/${token}/logo` : null,
     bodyAttrs: html` data-events="/t/${token}/events" data-version="${options.version}"`,
   });
@@ -270,40 +289,46 @@ export interface ShopPageInput {
   referral?: string | null;
   notice?: string | null;
   error?: string | null;
+  words?: CustomerWords;
 }
 
 export function renderShopPage(input: ShopPageInput): RenderedPage {
+  const words = input.words ?? US;
+  const { t } = words;
   const main = html`${
-    input.booking ? html`<section class="card"><h2>New damage?</h2><p>Choose a time for a free estimate.</p><div class="row"><a class="button" href="/p/${input.slug}/book${input.referral ? `?ref=${encodeURIComponent(input.referral)}` : ''}">Book an estimate</a></div></section>` : ''
+    input.booking ? html`<section class="card"><h2>${t('shopPage.newDamage')}</h2><p>${t('shopPage.freeEstimate')}</p><div class="row"><a class="button" href="/p/${input.slug}/book${input.referral ? `?ref=${encodeURIComponent(input.referral)}` : ''}">${t('shopPage.book')}</a></div></section>` : ''
   }
-<section class="card"><h2>Track my repair</h2>
-<p>Enter your repair order number and the last four digits of the phone number we have for you. We will send the link to your repair's page to that phone or email.</p>
+<section class="card"><h2>${t('shopPage.track')}</h2>
+<p>${t('shopPage.trackHelp')}</p>
 <form method="post" action="/p/${input.slug}/track">
-<label for="ro">Repair order number</label><input id="ro" type="text" name="ro" inputmode="numeric" autocomplete="off" maxlength="12" required>
-<label for="last4">Last four digits of your phone</label><input id="last4" type="tel" name="last4" inputmode="numeric" maxlength="4" autocomplete="off" required>
-<div class="row"><button type="submit">Send me the link</button></div>
+<label for="ro">${t('shopPage.roNumber')}</label><input id="ro" type="text" name="ro" inputmode="numeric" autocomplete="off" maxlength="12" required>
+<label for="last4">${t('shopPage.last4')}</label><input id="last4" type="tel" name="last4" inputmode="numeric" maxlength="4" autocomplete="off" required>
+<div class="row"><button type="submit">${t('shopPage.sendLink')}</button></div>
 <p role="status" class="${input.error ? 'error' : input.notice ? 'note' : ''}">${input.error ?? input.notice ?? ''}</p>
 </form></section>
-<section class="card"><h2>All your repairs</h2><p>Sign in with your mobile number to see every repair you have had with us, your signed documents and your appointments.</p>
-<div class="row"><a class="button" href="/p/${input.slug}/account">See all your repairs with ${input.shop.name}</a></div></section>
-${contactCard(input.shop)}`;
+<section class="card"><h2>${t('shopPage.allRepairs')}</h2><p>${t('shopPage.allRepairsHelp')}</p>
+<div class="row"><a class="button" href="/p/${input.slug}/account">${t('portal.allRepairs', { shop: input.shop.name })}</a></div></section>
+${contactCard(input.shop, words)}`;
   return page({
     title: input.shop.name,
     shop: input.shop,
     main,
+    words,
     logoUrl: input.shop.logoHash ? `/p/${input.slug}/logo` : null,
     script: false,
   });
 }
 
-export function renderNotFound(): RenderedPage {
-  const main = html`<section class="card"><h2>Link not available</h2>
-<p>This link does not work any more. It may have been replaced by a newer one, or the repair was finished some time ago.</p>
-<p>Please contact the shop for a new link.</p></section>`;
-  return page({ title: 'Link not available', shop: null, main, script: false });
+export function renderNotFound(words: CustomerWords = US): RenderedPage {
+  const { t } = words;
+  const main = html`<section class="card"><h2>${t('notFound.title')}</h2>
+<p>${t('notFound.gone')}</p>
+<p>${t('notFound.ask')}</p></section>`;
+  return page({ title: t('notFound.title'), shop: null, main, script: false, words });
 }
 
-export function renderTooMany(): RenderedPage {
-  const main = html`<section class="card"><h2>Please wait a moment</h2><p>Too many tries from this connection. Please try again in a few minutes.</p></section>`;
-  return page({ title: 'Please wait', shop: null, main, script: false });
+export function renderTooMany(words: CustomerWords = US): RenderedPage {
+  const { t } = words;
+  const main = html`<section class="card"><h2>${t('tooMany.heading')}</h2><p>${t('tooMany.body')}</p></section>`;
+  return page({ title: t('tooMany.title'), shop: null, main, script: false, words });
 }

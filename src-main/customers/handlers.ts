@@ -23,6 +23,7 @@ export function toCustomer(row: RowOf<'customers'>): Customer {
     smsOptedOut: row.sms_opt_out === 1,
     timeZone: row.time_zone,
     mobileKind: (row.mobile_kind as MobileKind | null) ?? null,
+    language: row.language,
   };
 }
 
@@ -56,6 +57,7 @@ export async function insertCustomer(tx: WriteTx, args: NewCustomer, field = 'mo
     email: args.email?.toLowerCase() ?? null,
     preferred_channel: args.preferredChannel,
     time_zone: args.timeZone ?? null,
+    language: args.language ?? null,
     created_at: now.toISOString(),
   });
 }
@@ -83,6 +85,7 @@ export const customerHandlers: Partial<HandlerMap> = {
         email: args.email === undefined ? undefined : (args.email?.toLowerCase() ?? null),
         preferred_channel: args.preferredChannel,
         time_zone: args.timeZone,
+        language: args.language,
       });
     });
     const row = await desk.db.selectFrom('customers').selectAll().where('id', '=', args.id).executeTakeFirstOrThrow();

@@ -160,7 +160,7 @@ export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDet
     ...summary,
     customer: customer
       ? toCustomer(customer)
-      : { id: '', firstName: '', lastName: '', mobile: null, email: null, preferredChannel: 'sms', smsOptedOut: false, timeZone: null, mobileKind: null },
+      : { id: '', firstName: '', lastName: '', mobile: null, email: null, preferredChannel: 'sms', smsOptedOut: false, timeZone: null, mobileKind: null, language: null },
     vehicleDetail: {
       id: vehicle?.id ?? '',
       customerId: vehicle?.customer_id ?? null,

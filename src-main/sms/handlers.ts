@@ -10,6 +10,7 @@ import { isTimeZone, sendWindow } from '../../src-shared/sms/quiet-hours.js';
 import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/templates.js';
+import { CATALOGUES, isCustomerLanguage } from '../../src-shared/i18n/index.js';
 import { mergeValues, type RoContext, roContext } from '../messages/merge-fields.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -51,7 +52,8 @@ export async function loadTemplates(desk: Desk): Promise<SmsTemplate[]> {
     return { id: t.id, name: saved?.name ?? t.name, milestone: t.milestone, body: saved?.body ?? t.body, active: (saved?.active ?? 1) === 1, standard: true };
   });
   const own = rows
-    .filter((r) => !DEFAULT_TEMPLATES.some((t) => t.id === r.id))
+    // A row with a language is another template's wording in that language, not a template of its own.
+    .filter((r) => !DEFAULT_TEMPLATES.some((t) => t.id === r.id) && !r.language)
     .sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || (a.name ?? '').localeCompare(b.name ?? ''))
     .map((r): SmsTemplate => ({ id: r.id, name: r.name ?? '', milestone: r.milestone, body: r.body ?? '', active: r.active === 1, standard: false }));
   return [...standard, ...own];
@@ -64,13 +66,28 @@ async function templateById(desk: Desk, id: string): Promise<SmsTemplate> {
   return t;
 }
 
+/**
+ * The template's wording in the customer's language (issue 22): the shop's own row for that
+ * language (sms_templates.language, id "<template>:<language>") when it has written one, else
+ * the standard template's default wording in that language from the customer catalogue; the
+ * template's own wording for the shop's language or a template with no wording in that language.
+ */
+export async function wordingFor(desk: Desk, t: SmsTemplate, language: string | null): Promise<string> {
+  if (!language || language === 'en' || !isCustomerLanguage(language)) return t.body;
+  const saved = await desk.db.selectFrom('sms_templates').select(['body', 'active']).where('id', '=', `${t.id}:${language}`).where('language', '=', language).executeTakeFirst();
+  if (saved?.body && saved.active !== 0) return saved.body;
+  const standard = DEFAULT_TEMPLATES.find((d) => d.id === t.id);
+  return standard ? (CATALOGUES[language === 'es' ? 'es' : 'en-US'].templates[standard.milestone] ?? t.body) : t.body;
+}
+
 // ---- the text for one repair -----------------------------------------------------------------
 
 async function composeText(ctx: HandlerContext, c: RoContext, input: { templateId?: string; body?: string }): Promise<{ text: string; missing: string[]; templateId: string | null }> {
   if (input.templateId) {
     const t = await templateById(ctx.desk, input.templateId);
-    const values = await mergeValues(ctx, c, t.body.includes('{portal_link}'));
-    const r = renderTemplate(t.body, values);
+    const wording = await wordingFor(ctx.desk, t, c.customer?.language ?? null);
+    const values = await mergeValues(ctx, c, wording.includes('{portal_link}'));
+    const r = renderTemplate(wording, values);
     return { text: r.text, missing: r.missing, templateId: t.id };
   }
   const body = (input.body ?? '').trim();

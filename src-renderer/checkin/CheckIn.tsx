@@ -17,6 +17,8 @@ interface NewCustomer {
   lastName: string;
   mobile: string;
   email: string;
+  /** The language the customer reads: '' = the shop's. */
+  language: string;
 }
 
 interface VehicleForm {
@@ -38,7 +40,7 @@ interface ClaimForm {
   promisedDate: string;
 }
 
-const EMPTY_CUSTOMER: NewCustomer = { firstName: '', lastName: '', mobile: '', email: '' };
+const EMPTY_CUSTOMER: NewCustomer = { firstName: '', lastName: '', mobile: '', email: '', language: '' };
 const EMPTY_VEHICLE: VehicleForm = { vin: '', plate: '', year: '', make: '', model: '', color: '' };
 const EMPTY_CLAIM: ClaimForm = { insurer: '', claimNumber: '', adjusterName: '', adjusterPhone: '', adjusterEmail: '', deductible: '', promisedDate: '' };
 
@@ -66,7 +68,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
     if (!appointmentId) return;
     void api.call('appointment-get', { id: appointmentId }).then((a) => {
       const p = leadPrefill(a);
-      setCustomer(p.customer);
+      setCustomer({ ...p.customer, language: "" });
       setVehicle((v) => ({ ...v, ...p.vehicle }));
       setClaim((c) => ({ ...c, ...p.claim }));
       setQuery(p.query);
@@ -159,7 +161,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
       const ro = await api.call('ro-check-in', {
         customer: chosen
           ? { id: chosen.id }
-          : { firstName: customer.firstName.trim(), lastName: customer.lastName.trim(), mobile: t(customer.mobile), email: t(customer.email) },
+          : { firstName: customer.firstName.trim(), lastName: customer.lastName.trim(), mobile: t(customer.mobile), email: t(customer.email), language: customer.language === 'es' || customer.language === 'en' ? customer.language : null },
         vehicle: { vin: t(vehicle.vin), plate: t(vehicle.plate), year, make: t(vehicle.make), model: t(vehicle.model), color: t(vehicle.color) },
         insurer: t(claim.insurer),
         claimNumber: t(claim.claimNumber),
@@ -294,6 +296,15 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
                   {typedNoTexts} This repair will not be offered texts; add a mobile number to text the customer.
                 </p>
               ) : null}
+              <div className="field">
+                <label htmlFor="f-customer-language">Customer reads</label>
+                <select id="f-customer-language" value={customer.language} onChange={(e) => setCustomer({ ...customer, language: e.target.value })}>
+                  <option value="">The shop's language</option>
+                  <option value="en">English</option>
+                  <option value="es">Spanish (Español)</option>
+                </select>
+                <span className="muted small">Their page and texts use this language.</span>
+              </div>
             </>
           )}
         </fieldset>

@@ -1,6 +1,7 @@
 // The typed API between the UI and the desk core: one map of `domain-verb` methods, each with
 // a zod schema for its arguments and the type of its result. Both transports (Electron IPC and
 // the browser host's WebSocket) carry exactly these calls.
+import { CUSTOMER_LANGUAGES } from '../i18n/customer-locale.js';
 import { z } from 'zod';
 import type {
   PhoneCheckReport,
@@ -89,6 +90,8 @@ const customerFields = {
   preferredChannel: z.enum(['sms', 'email', 'phone']),
   /** Where the customer lives, when not where the shop is: automated texts follow their clock. */
   timeZone: z.string().max(64).refine(isTimeZone, 'must be a time zone such as America/Chicago').nullish(),
+  /** The language the customer reads (portal, texts, mail, printed papers); null = the shop's. */
+  language: z.enum(CUSTOMER_LANGUAGES, { error: `must be one of the customer languages: ${CUSTOMER_LANGUAGES.join(', ')}` }).nullish(),
 };
 
 export const newCustomerArgs = z.object({ ...customerFields, preferredChannel: customerFields.preferredChannel.default('sms') }).strict();

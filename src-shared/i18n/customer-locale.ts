@@ -1,0 +1,52 @@
+// Which words and formats a customer reads: the customer's language (customers.language, null =
+// the shop's) and the shop's country (workspace_settings.country, null = US). English customers
+// of a UK shop read en-GB; of a Canadian shop en-CA (American words, Canadian dates and dollars);
+// Spanish customers read the one Spanish catalogue with their shop country's dates and money.
+// The shop's full country profile lives with the country work; this is the customer side only.
+
+export const CUSTOMER_LANGUAGES = ['en', 'es'] as const;
+export type CustomerLanguage = (typeof CUSTOMER_LANGUAGES)[number];
+
+/** The catalogues there are. en-XA is the long-strings pseudo-locale (tests, layout checks). */
+export const CATALOGUE_LOCALES = ['en-US', 'en-GB', 'es', 'en-XA'] as const;
+export type CatalogueLocale = (typeof CATALOGUE_LOCALES)[number];
+
+export type ShopCountry = 'US' | 'GB' | 'CA';
+
+export interface CustomerLocale {
+  language: CustomerLanguage;
+  /** The catalogue the words come from. */
+  catalogue: CatalogueLocale;
+  /** The locale handed to Intl for dates, times, numbers and lists, and to <html lang>. */
+  intl: string;
+  currency: 'USD' | 'GBP' | 'CAD';
+  country: ShopCountry;
+}
+
+export function isCustomerLanguage(value: unknown): value is CustomerLanguage {
+  return typeof value === 'string' && (CUSTOMER_LANGUAGES as readonly string[]).includes(value);
+}
+
+export function shopCountry(value: string | null | undefined): ShopCountry {
+  return value === 'GB' || value === 'CA' ? value : 'US';
+}
+
+const CURRENCY: Record<ShopCountry, CustomerLocale['currency']> = { US: 'USD', GB: 'GBP', CA: 'CAD' };
+
+/**
+ * The customer's locale from the shop's country and the customer's language. An unknown language
+ * reads as the shop's (English); `pseudo` swaps English for the long-strings catalogue.
+ */
+export function customerLocale(country: string | null | undefined, language: string | null | undefined, options: { pseudo?: boolean } = {}): CustomerLocale {
+  const c = shopCountry(country);
+  const currency = CURRENCY[c];
+  if (language === 'es') return { language: 'es', catalogue: 'es', intl: c === 'US' ? 'es-US' : c === 'CA' ? 'es-419' : 'es-ES', currency, country: c };
+  const catalogue: CatalogueLocale = options.pseudo ? 'en-XA' : c === 'GB' ? 'en-GB' : 'en-US';
+  return { language: 'en', catalogue, intl: `en-${c}`, currency, country: c };
+}
+
+/** Each language as its own speakers write it (the portal's switch): "English", "Español". */
+export function languageName(language: CustomerLanguage): string {
+  const name = new Intl.DisplayNames([language], { type: 'language' }).of(language) ?? language;
+  return name.charAt(0).toLocaleUpperCase(language) + name.slice(1);
+}
