@@ -2,7 +2,11 @@
 // the shop's) and the shop's country (workspace_settings.country, null = US). English customers
 // of a UK shop read en-GB; of a Canadian shop en-CA (American words, Canadian dates and dollars);
 // Spanish customers read the one Spanish catalogue with their shop country's dates and money.
-// The shop's full country profile lives with the country work; this is the customer side only.
+// The shop's country profile (src-shared/locale/country.ts) gives the currency; this is the customer side.
+import { countryProfile } from '../locale/country.js';
+import { type ShopCountry, shopCountry } from '../phone.js';
+
+export { type ShopCountry, shopCountry };
 
 export const CUSTOMER_LANGUAGES = ['en', 'es'] as const;
 export type CustomerLanguage = (typeof CUSTOMER_LANGUAGES)[number];
@@ -10,8 +14,6 @@ export type CustomerLanguage = (typeof CUSTOMER_LANGUAGES)[number];
 /** The catalogues there are. en-XA is the long-strings pseudo-locale (tests, layout checks). */
 export const CATALOGUE_LOCALES = ['en-US', 'en-GB', 'es', 'en-XA'] as const;
 export type CatalogueLocale = (typeof CATALOGUE_LOCALES)[number];
-
-export type ShopCountry = 'US' | 'GB' | 'CA';
 
 export interface CustomerLocale {
   language: CustomerLanguage;
@@ -27,11 +29,6 @@ export function isCustomerLanguage(value: unknown): value is CustomerLanguage {
   return typeof value === 'string' && (CUSTOMER_LANGUAGES as readonly string[]).includes(value);
 }
 
-export function shopCountry(value: string | null | undefined): ShopCountry {
-  return value === 'GB' || value === 'CA' ? value : 'US';
-}
-
-const CURRENCY: Record<ShopCountry, CustomerLocale['currency']> = { US: 'USD', GB: 'GBP', CA: 'CAD' };
 
 /**
  * The customer's locale from the shop's country and the customer's language. An unknown language
@@ -39,7 +36,7 @@ const CURRENCY: Record<ShopCountry, CustomerLocale['currency']> = { US: 'USD', G
  */
 export function customerLocale(country: string | null | undefined, language: string | null | undefined, options: { pseudo?: boolean } = {}): CustomerLocale {
   const c = shopCountry(country);
-  const currency = CURRENCY[c];
+  const currency = countryProfile(c).currency;
   if (language === 'es') return { language: 'es', catalogue: 'es', intl: c === 'US' ? 'es-US' : c === 'CA' ? 'es-419' : 'es-ES', currency, country: c };
   const catalogue: CatalogueLocale = options.pseudo ? 'en-XA' : c === 'GB' ? 'en-GB' : 'en-US';
   return { language: 'en', catalogue, intl: `en-${c}`, currency, country: c };
