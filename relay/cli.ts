@@ -3,6 +3,7 @@
 // Storage: `--db postgres://…` (or BAYLINE_RELAY_DB, which keeps a password out of `ps`) for
 // PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
@@ -63,7 +64,14 @@ ${PROVIDER_API_USAGE}
                                         that shop's owners or managers see the group's reports
   npm run relay -- group list           every group, its locations and admins
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
+                  [--s3-bucket NAME] [--s3-endpoint URL] [--s3-region R] [--s3-prefix P] [--s3-sse AES256|aws:kms]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
+
+Photos and PDFs: in --blobs DIR (default <data>/blobs), or in an S3-compatible bucket named by
+--s3-bucket or BAYLINE_S3_BUCKET (endpoint, region, key prefix and server-side encryption by the
+flags above or BAYLINE_S3_ENDPOINT, BAYLINE_S3_REGION, BAYLINE_S3_PREFIX, BAYLINE_S3_SSE; the
+credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS SDK's other sources).
+With a bucket, --blobs (default: a folder in the system's temp folder) holds only scratch files.
 
 Texting (Telnyx): TELNYX_API_KEY, TELNYX_PUBLIC_KEY, TELNYX_BASE_URL (optional) and
 TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON file given with
@@ -157,6 +165,11 @@ async function main(argv: string[]): Promise<number> {
       data: { type: 'string' },
       db: { type: 'string' },
       blobs: { type: 'string' },
+      's3-bucket': { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      's3-prefix': { type: 'string' },
+      's3-sse': { type: 'string' },
       slug: { type: 'string' },
       name: { type: 'string' },
       workspace: { type: 'string' },
@@ -434,9 +447,23 @@ async function main(argv: string[]): Promise<number> {
         const sealConfig = readSealConfig(process.env);
         // Photos and PDFs live on disk: beside the SQLite data, or in --blobs (a folder every relay
         // process sharing one PostgreSQL database must share too).
-        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
-        if (!blobs) console.warn('No --blobs folder given: photos and documents cannot be moved through this relay.');
+        // Or in an S3-compatible bucket shared by every relay process, on any machine.
+        const { readS3Config, S3BlobStore } = await import('./blobs/s3-blob-store.js');
+        const s3Config = readS3Config({
+          ...process.env,
+          ...(values['s3-bucket'] !== undefined && { BAYLINE_S3_BUCKET: values['s3-bucket'] }),
+          ...(values['s3-endpoint'] !== undefined && { BAYLINE_S3_ENDPOINT: values['s3-endpoint'] }),
+          ...(values['s3-region'] !== undefined && { BAYLINE_S3_REGION: values['s3-region'] }),
+          ...(values['s3-prefix'] !== undefined && { BAYLINE_S3_PREFIX: values['s3-prefix'] }),
+          ...(values['s3-sse'] !== undefined && { BAYLINE_S3_SSE: values['s3-sse'] }),
+        });
+        const blobs =
+          values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : s3Config ? path.join(os.tmpdir(), `bayline-relay-${port}`) : undefined);
+        if (!blobs) console.warn('No --blobs folder and no bucket given: photos and documents cannot be moved through this relay.');
+        const blobStore = s3Config && blobs ? new S3BlobStore({ ...s3Config, scratchDir: path.resolve(blobs) }) : undefined;
+        if (s3Config) console.log(`Photos and documents: bucket ${s3Config.bucket}${s3Config.endpoint ? ` at ${s3Config.endpoint}` : ''}${s3Config.serverSideEncryption ? `, encrypted at rest (${s3Config.serverSideEncryption})` : ''}.`);
         const relay = await startRelay({
+          blobStore,
           storage,
           port,
           host: values.host,
@@ -488,7 +515,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError || (err as Error).name === 'S3ConfigError') {
       console.error(err.message);
       process.exit(1);
     }

@@ -21,12 +21,13 @@ import { postgresOperator011, sqliteOperator011 } from './011-customer-accounts.
 import { postgresOperator009, sqliteOperator009 } from './009-work-providers.js';
 import { postgresOperator010, sqliteOperator010 } from './010-provider-api.js';
 import { postgresOperator013, sqliteOperator013 } from './013-groups.js';
+import { postgresOperator015, sqliteOperator015 } from './015-blob-refill.js';
 import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export type { PostgresMigration, SqliteMigration } from './types.js';
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008, sqliteOperator009, sqliteOperator010, sqliteOperator011, sqliteOperator013];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008, postgresOperator009, postgresOperator010, postgresOperator011, postgresOperator013];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008, sqliteOperator009, sqliteOperator010, sqliteOperator011, sqliteOperator013, sqliteOperator015];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008, postgresOperator009, postgresOperator010, postgresOperator011, postgresOperator013, postgresOperator015];
 
 // Workspace versions come from the shared list (src-shared/schema/versions.ts): every version that
 // is not desk-only, under the number the relay records for it (1, 2, 3 for the released 1, 3, 5;
