@@ -515,7 +515,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError || (err as Error).name === 'S3ConfigError') {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError || (err instanceof Error && err.name === 'S3ConfigError')) {
       console.error(err.message);
       process.exit(1);
     }
