@@ -3,6 +3,7 @@
 // Storage: `--db postgres://…` (or BAYLINE_RELAY_DB, which keeps a password out of `ps`) for
 // PostgreSQL shared by several relays, else `--data DIR` for SQLite files in a folder.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Telnyx from 'telnyx';
@@ -72,7 +73,14 @@ ${PROVIDER_API_USAGE}
                                         offer a new desk installer to every installed desk (/updates/win)
   npm run relay -- update list          the published desk installers, newest first
   npm run relay -- serve [--port N] [--host ADDRESS] [--public-url URL] [--blobs DIR] [--trust-proxy]
+                  [--s3-bucket NAME] [--s3-endpoint URL] [--s3-region R] [--s3-prefix P] [--s3-sse AES256|aws:kms]
                                         run the relay (default 127.0.0.1:${DEFAULT_PORT})
+
+Photos and PDFs: in --blobs DIR (default <data>/blobs), or in an S3-compatible bucket named by
+--s3-bucket or BAYLINE_S3_BUCKET (endpoint, region, key prefix and server-side encryption by the
+flags above or BAYLINE_S3_ENDPOINT, BAYLINE_S3_REGION, BAYLINE_S3_PREFIX, BAYLINE_S3_SSE; the
+credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the AWS SDK's other sources).
+With a bucket, --blobs (default: a folder in the system's temp folder) holds only scratch files.
 
 Texting (Telnyx): TELNYX_API_KEY, TELNYX_PUBLIC_KEY, TELNYX_BASE_URL (optional) and
 TELNYX_MESSAGING_PROFILE_ID from the environment, or the same keys in a JSON file given with
@@ -166,6 +174,11 @@ async function main(argv: string[]): Promise<number> {
       data: { type: 'string' },
       db: { type: 'string' },
       blobs: { type: 'string' },
+      's3-bucket': { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      's3-prefix': { type: 'string' },
+      's3-sse': { type: 'string' },
       slug: { type: 'string' },
       name: { type: 'string' },
       workspace: { type: 'string' },
@@ -469,10 +482,18 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (!values.file) throw new UsageError('Say which installer with --file dist/Bayline-Setup-X.Y.Z.exe.');
-        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
-        if (!blobs) throw new UsageError('Say which blob folder the relays serve from with --blobs DIR (the one given to serve).');
+        // The same store `serve` uses: the bucket when one is configured (BAYLINE_S3_* or --s3-*), else the folder.
+        const { readS3Config, S3BlobStore } = await import('./blobs/s3-blob-store.js');
+        const s3Config = readS3Config({
+          ...process.env,
+          ...(values['s3-bucket'] !== undefined && { BAYLINE_S3_BUCKET: values['s3-bucket'] }),
+          ...(values['s3-endpoint'] !== undefined && { BAYLINE_S3_ENDPOINT: values['s3-endpoint'] }),
+        });
+        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : s3Config ? path.join(os.tmpdir(), 'bayline-relay-publish') : undefined);
+        if (!blobs) throw new UsageError('Say which blob folder the relays serve from with --blobs DIR (the one given to serve), or the bucket with --s3-bucket.');
+        const target = s3Config ? new S3BlobStore({ ...s3Config, scratchDir: path.resolve(blobs) }) : path.resolve(blobs);
         try {
-          const release = await publishRelease(storage, path.resolve(blobs), { file: path.resolve(values.file), version: values.version, notes: values.notes });
+          const release = await publishRelease(storage, target, { file: path.resolve(values.file), version: values.version, notes: values.notes });
           console.log(`Published Bayline ${release.version} (${release.fileName}, ${(release.sizeBytes / (1024 * 1024)).toFixed(1)} MiB).`);
           console.log(`SHA-512 ${release.sha512}`);
           console.log('Installed desks find it at <relay>/updates/win/latest.yml within a day (at once when they start), download it in the background and install it when Bayline is next closed.');
@@ -495,9 +516,23 @@ async function main(argv: string[]): Promise<number> {
         const sealConfig = readSealConfig(process.env);
         // Photos and PDFs live on disk: beside the SQLite data, or in --blobs (a folder every relay
         // process sharing one PostgreSQL database must share too).
-        const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : undefined);
-        if (!blobs) console.warn('No --blobs folder given: photos and documents cannot be moved through this relay.');
+        // Or in an S3-compatible bucket shared by every relay process, on any machine.
+        const { readS3Config, S3BlobStore } = await import('./blobs/s3-blob-store.js');
+        const s3Config = readS3Config({
+          ...process.env,
+          ...(values['s3-bucket'] !== undefined && { BAYLINE_S3_BUCKET: values['s3-bucket'] }),
+          ...(values['s3-endpoint'] !== undefined && { BAYLINE_S3_ENDPOINT: values['s3-endpoint'] }),
+          ...(values['s3-region'] !== undefined && { BAYLINE_S3_REGION: values['s3-region'] }),
+          ...(values['s3-prefix'] !== undefined && { BAYLINE_S3_PREFIX: values['s3-prefix'] }),
+          ...(values['s3-sse'] !== undefined && { BAYLINE_S3_SSE: values['s3-sse'] }),
+        });
+        const blobs =
+          values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : s3Config ? path.join(os.tmpdir(), `bayline-relay-${port}`) : undefined);
+        if (!blobs) console.warn('No --blobs folder and no bucket given: photos and documents cannot be moved through this relay.');
+        const blobStore = s3Config && blobs ? new S3BlobStore({ ...s3Config, scratchDir: path.resolve(blobs) }) : undefined;
+        if (s3Config) console.log(`Photos and documents: bucket ${s3Config.bucket}${s3Config.endpoint ? ` at ${s3Config.endpoint}` : ''}${s3Config.serverSideEncryption ? `, encrypted at rest (${s3Config.serverSideEncryption})` : ''}.`);
         const relay = await startRelay({
+          blobStore,
           storage,
           port,
           host: values.host,
@@ -549,7 +584,7 @@ main(process.argv.slice(2)).then(
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);
       process.exit(1);
     }
-    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError) {
+    if (err instanceof RelayStorageError || err instanceof StorageTooNewError || err instanceof NumberError || err instanceof TelnyxConfigError || err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiCommandError || err instanceof ProviderApiConfigError || err instanceof GroupError || (err instanceof Error && err.name === 'S3ConfigError')) {
       console.error(err.message);
       process.exit(1);
     }

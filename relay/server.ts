@@ -4,6 +4,8 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
+import { type Blobs, BlobStore } from './blobs/blob-store.js';
+import { BlobRefill, type BlobRefillOptions } from './blobs/blob-refill.js';
 import { healthPlugin } from './health.js';
 import { pairingPlugin } from './pairing-routes.js';
 import { pairingPagePlugin } from './pairing-page.js';
@@ -55,6 +57,13 @@ export interface RelayOptions {
   deviceCheckMs?: number;
   /** Folder for blob files (photos, PDFs); with SQLite storage, `<data>/blobs`. Without it, no /blobs routes. */
   blobDir?: string;
+  /**
+   * Blobs in a bucket instead of `blobDir` (relay/blobs/s3-blob-store.ts); `blobDir` then holds
+   * only this process's scratch files and photo-size caches, and must still be given.
+   */
+  blobStore?: Blobs;
+  /** Filling lost blobs again from the desks (relay/blobs/blob-refill.ts): tests set their own timings. */
+  blobRefill?: BlobRefillOptions;
   /** Limits and timings of the customer portal (tests and the bench set their own). */
   portal?: Omit<PortalPluginOptions, 'blobDir'>;
   /** Take the client address from X-Forwarded-For (only behind a load balancer you run). */
@@ -110,6 +119,8 @@ export interface RunningRelay {
   csi: CsiService;
   /** Automation rules: fires each rule once per occurrence. */
   automations: AutomationService;
+  /** Lost blobs filled again from the desks; null without a blob store. */
+  blobRefill: BlobRefill | null;
   close(): Promise<void>;
 }
 
@@ -202,18 +213,22 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await app.register(healthPlugin);
   await app.register(pairingPlugin);
   await app.register(pairingPagePlugin);
-  await app.register(updatesPlugin, { blobDir: options.blobDir });
   await app.register(syncPlugin);
-  if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir });
-  await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir });
-  await app.register(schedulingPlugin, { ...options.scheduling, blobDir: options.blobDir });
+  // One store for every part of the relay, wrapped so that a read missing a recorded blob asks the desks for it.
+  const baseBlobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
+  const blobRefill = baseBlobs ? new BlobRefill(options.storage, baseBlobs, hub, app.log, options.blobRefill) : null;
+  const blobStore = blobRefill?.blobs;
+  await app.register(updatesPlugin, { blobDir: options.blobDir, blobStore: baseBlobs ?? undefined });
+  if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir, blobStore });
+  await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir, blobStore });
+  await app.register(schedulingPlugin, { ...options.scheduling, blobDir: options.blobDir, blobStore });
   const sms = options.telnyx
-    ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir })
+    ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir, blobStore })
     : null;
   await app.register(smsPlugin, { service: sms });
   await app.register(callsPlugin, { service: sms && options.telnyx ? new CallService(options.storage, app.log, { config: hideSecrets(options.telnyx), client: sms.client }) : null });
   const mail = options.mailConfig
-    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir })
+    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir, blobStore })
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.register(gmailPushRoute, { service: mail, config: options.mailConfig ?? null });
@@ -222,19 +237,20 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     : null;
   await app.register(draftingPlugin, { service: drafting });
   await app.register(groupsPlugin, { mail: options.providerMail ?? null, now: options.providerClock });
-  const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, publicUrl: () => app.publicUrl, sms });
-  await app.register(signingPlugin, { service: esign, blobDir: options.blobDir });
+  const esign = new EsignService(options.storage, app.log, { sealer: null, ...options.esign, blobDir: options.blobDir, blobStore, publicUrl: () => app.publicUrl, sms });
+  await app.register(signingPlugin, { service: esign, blobDir: options.blobDir, blobStore });
   await app.register(accountsPlugin, { ...options.accounts, sms });
   await app.register(providerApiPlugin, { access: providers.access, requestsPerMinute: options.providerApi?.requestsPerMinute });
   const webhooks = new ProviderWebhooks(options.storage, providers.access, providers.index, app.log, options.providerApi?.webhooks ?? { vault: null });
   await app.register(providerApiAdminPlugin, { webhooks });
-  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir, now: options.providerClock });
+  await app.register(providerWebPlugin, { auth: providers.auth, blobDir: options.blobDir, blobStore, now: options.providerClock });
   await app.register(surveyPlugin, { clock: options.csi?.clock });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = options.publicUrl ?? `http://127.0.0.1:${port}`;
   app.publicUrl = url;
+  blobRefill?.start();
   await sms?.start();
   mail?.start();
   const scheduling = new SchedulingService(options.storage, app.log, { publicUrl: () => app.publicUrl, clock: options.scheduling?.clock, pollMs: options.scheduling?.pollMs });
@@ -261,9 +277,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     webhooks,
     csi,
     automations,
+    blobRefill,
     close() {
       closing ??= (async () => {
         hub.close();
+        await blobRefill?.close();
         await providers.index.stop();
         await webhooks.stop();
         await scheduling.close();

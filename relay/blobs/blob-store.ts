@@ -1,5 +1,6 @@
 // The relay's blob files: photos and PDFs named by their SHA-256, one folder per workspace
-// (`<root>/<workspaceId>/<hash[0..2]>/<hash>`). An upload is hashed and counted while it streams
+// (`<root>/<workspaceId>/<hash[0..2]>/<hash>`). `Blobs` is what every part of the relay uses;
+// `BlobStore` (this folder) and `S3BlobStore` (a bucket, ./s3-blob-store.ts) implement it. An upload is hashed and counted while it streams
 // to a temp file and only renamed into place once it proved to be the bytes it claims to be, so
 // a blob file that exists is always complete and correct.
 import { createHash, randomUUID } from 'node:crypto';
@@ -35,7 +36,33 @@ export interface PutResult {
   created: boolean;
 }
 
-export class BlobStore {
+/** Where the relay keeps blobs: a folder (`BlobStore`) or an S3-compatible bucket (`S3BlobStore`). */
+export interface Blobs {
+  readonly kind: 'folder' | 's3';
+  /** A local folder for uploads being received and checked (and other scratch files); never shared state. */
+  readonly incomingDir: string;
+  has(workspaceId: string, hash: string): Promise<boolean>;
+  /** Stores `source` under its hash once it proved to be those bytes; see `BlobStore.put`. */
+  put(workspaceId: string, expectedHash: string, source: Readable, maxBytes: number): Promise<PutResult>;
+  /** The blob's bytes and size; null when the store does not hold it. */
+  open(workspaceId: string, hash: string): Promise<{ stream: Readable; sizeBytes: number } | null>;
+  /** Every blob the store holds for the workspace (the check for lost blobs compares it with the records). */
+  list(workspaceId: string): Promise<Set<string>>;
+  /** Removes old temp files a crash left behind; answers how many. */
+  sweepIncoming(olderThanMs?: number, now?: number): Promise<number>;
+}
+
+/** The whole blob in memory (a mail attachment); null when the store does not hold it. */
+export async function readBlob(blobs: Blobs, workspaceId: string, hash: string): Promise<Buffer | null> {
+  const opened = await blobs.open(workspaceId, hash);
+  if (!opened) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of opened.stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+export class BlobStore implements Blobs {
+  readonly kind = 'folder' as const;
   readonly root: string;
 
   constructor(root: string) {
@@ -129,6 +156,23 @@ export class BlobStore {
     return { stream: handle.createReadStream({ autoClose: true }), sizeBytes: size };
   }
 
+  async list(workspaceId: string): Promise<Set<string>> {
+    const dir = path.dirname(path.dirname(this.pathOf(workspaceId, '0'.repeat(64))));
+    const found = new Set<string>();
+    let prefixes: string[];
+    try {
+      prefixes = await fsp.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return found;
+      throw err;
+    }
+    for (const prefix of prefixes) {
+      const names = await fsp.readdir(path.join(dir, prefix)).catch(() => [] as string[]);
+      for (const name of names) if (isBlobHash(name)) found.add(name);
+    }
+    return found;
+  }
+
   /**
    * Removes temp files left by a crash mid-upload. Only old ones: another relay process sharing
    * this folder may be receiving an upload right now.
@@ -153,11 +197,11 @@ export class BlobStore {
   }
 }
 
-function tooLarge(maxBytes: number): BlobError {
+export function tooLarge(maxBytes: number): BlobError {
   return new BlobError('too-large', `The file is larger than ${formatBytes(maxBytes)}, the most this relay accepts.`);
 }
 
-function checkHash(actual: string, expected: string): void {
+export function checkHash(actual: string, expected: string): void {
   if (actual !== expected) {
     throw new BlobError('hash-mismatch', `The uploaded bytes have SHA-256 ${actual}, not ${expected}; nothing was stored.`);
   }
@@ -256,7 +300,7 @@ export function consume(source: Readable, sink: (chunk: Buffer) => void | Promis
 }
 
 /** A write may take less than the whole buffer (a full disk, a signal); the rest is written or the error surfaces. */
-async function writeAll(file: fsp.FileHandle, chunk: Buffer): Promise<void> {
+export async function writeAll(file: fsp.FileHandle, chunk: Buffer): Promise<void> {
   let offset = 0;
   while (offset < chunk.length) {
     const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { authenticateDevice } from '../pairing.js';
-import { BlobError, BlobStore, formatBytes, isBlobHash } from './blob-store.js';
+import { BlobError, type Blobs, BlobStore, formatBytes, isBlobHash } from './blob-store.js';
 import { BLOB_MIME_TYPES, MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 
 export const DEFAULT_MAX_BLOB_BYTES = MAX_BLOB_BYTES;
@@ -14,6 +14,8 @@ export const BLOB_PATH = '/blobs/:hash';
 export interface BlobsPluginOptions {
   /** The folder holding the blob files (SQLite storage: `<data>/blobs`). */
   blobDir: string;
+  /** The store itself when it is not that folder (a bucket). */
+  blobStore?: Blobs;
   /** Largest blob accepted, in bytes (default 25 MiB). */
   maxBytes?: number;
 }
@@ -25,7 +27,7 @@ interface BlobParams {
 type BlobRequest = FastifyRequest<{ Params: BlobParams }>;
 
 export const blobsPlugin: FastifyPluginAsync<BlobsPluginOptions> = async (app, options) => {
-  const store = new BlobStore(options.blobDir);
+  const store: Blobs = options.blobStore ?? new BlobStore(options.blobDir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
   await store.sweepIncoming().catch((err: unknown) => app.log.warn({ err: (err as Error).message }, 'could not sweep old blob uploads'));
 

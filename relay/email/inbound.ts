@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { AddressObject } from 'mailparser';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { Blobs } from '../blobs/blob-store.js';
 import type { BlobRecord } from '../storage/types.js';
 import { acceptUpload, detect } from '../uploads/intake.js';
 import { findBounce } from './bounces.js';
@@ -48,7 +48,7 @@ export const MAIL_FILE_LIMITS: ReadLimits = { perFile: MAX_BLOB_BYTES, perMail: 
 
 /** Where a mail's files go: the relay's blob folder for this shop. */
 export interface MailFileStore {
-  blobs: BlobStore;
+  blobs: Blobs;
   workspaceId: string;
   record(blob: BlobRecord): Promise<void>;
 }

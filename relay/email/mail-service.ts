@@ -10,7 +10,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { FastifyBaseLogger } from 'fastify';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import type { MailConfig } from './config.js';
 import { gmailProvider } from './gmail/provider.js';
 import { imapProvider } from './imap/provider.js';
@@ -51,6 +51,8 @@ export interface MailServiceOptions {
   providers?: MailProvider[];
   /** The relay's blob folder: a mail's files are kept there (without it, they are listed as not kept), and the documents sent with mail are read from it. */
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -79,7 +81,7 @@ export class MailService {
   private closed = false;
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
-  private readonly blobs: BlobStore | null;
+  private readonly blobs: Blobs | null;
   /** What catching up found lately (the newest FILED_KEPT), newest last (tests and logs read it). */
   readonly filed: FiledMail[] = [];
 
@@ -89,7 +91,7 @@ export class MailService {
     private readonly options: MailServiceOptions,
   ) {
     this.providers = new Map((options.providers ?? configuredProviders(options.config, { catchUp: (id) => this.catchUpMailbox(id) })).map((p) => [p.id, p]));
-    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+    this.blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   }
 
   private get config(): MailConfig {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { MailRecords } from '../storage/mail-records.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, readBlob } from '../blobs/blob-store.js';
 import { MAX_EMAIL_ATTACHMENT_BYTES } from '../../src-shared/email/templates.js';
 import { type MailboxClient, MailSendRefused } from './provider.js';
 
@@ -163,7 +163,7 @@ export async function sendApproved(input: {
   owner: string;
   announce: () => Promise<void>;
   /** The relay's blob store, where the documents a mail carries are read; null when this relay keeps no files. */
-  blobs?: BlobStore | null;
+  blobs?: Blobs | null;
 }): Promise<number> {
   const { store, mailbox } = input;
   const approved = (await store.db
@@ -254,7 +254,7 @@ export async function sendApproved(input: {
 type FilesRead = { kind: 'ready'; files: MailFile[] } | { kind: 'wait'; detail: string } | { kind: 'refuse'; detail: string };
 
 /** The documents a mail promised, read from the blob store; or why it must wait, or cannot go. */
-async function readFiles(input: { store: WorkspaceStore; workspaceId: string; blobs?: BlobStore | null }, json: string): Promise<FilesRead> {
+async function readFiles(input: { store: WorkspaceStore; workspaceId: string; blobs?: Blobs | null }, json: string): Promise<FilesRead> {
   let ids: string[];
   try {
     const v: unknown = JSON.parse(json);
@@ -273,7 +273,7 @@ async function readFiles(input: { store: WorkspaceStore; workspaceId: string; bl
     if (!row?.blob_hash) return { kind: 'wait', detail: `Waiting for the details of ${name} to reach the relay; the email goes as soon as they are there.` };
     let content: Buffer | null = null;
     try {
-      content = (await input.blobs.has(input.workspaceId, row.blob_hash)) ? await fsp.readFile(input.blobs.pathOf(input.workspaceId, row.blob_hash)) : null;
+      content = await readBlob(input.blobs, input.workspaceId, row.blob_hash);
     } catch {
       content = null;
     }

@@ -10,7 +10,7 @@ import { hashToken, tokenWorkspace } from '../../src-shared/portal/token.js';
 import type { ResolvedToken } from '../portal/portal-service.js';
 import { findLiveToken, readSettings, shopOf } from '../portal/portal-view.js';
 import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/render.js';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { intentText } from './disclosure.js';
 import { SIGN_ASSETS } from './sign-assets.js';
 import { renderConsentPage, renderSignPage, renderWithdrawnPage, type SignPageInput } from './sign-render.js';
@@ -19,6 +19,8 @@ import { type Caller, type EsignService, type SignRequestRow, SigningRefused } f
 export interface SigningPluginOptions {
   service: EsignService;
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
 }
 
 const HEADERS: Record<string, string> = {
@@ -51,7 +53,7 @@ const NOTICES: Record<string, string> = {
 
 export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (app, options) => {
   const service = options.service;
-  const blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+  const blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   const requests = new RateLimiter(300, 60_000);
   const misses = new RateLimiter(20, 10 * 60_000);
   const notFound = renderNotFound();

@@ -19,7 +19,7 @@ import { FINAL_SIGNATURE_STATES, SIGNED_DOCUMENT_ATTACHMENT_KIND, type Signature
 import { normalizePhone } from '../../src-shared/phone.js';
 import { hashToken, newToken } from '../../src-shared/portal/token.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { readSettings } from '../portal/portal-view.js';
 import type { SmsService } from '../sms/sms-service.js';
 import type { RelayStorage } from '../storage/types.js';
@@ -28,6 +28,8 @@ import type { DocumentSealer, SigningEvent } from './seal-types.js';
 
 export interface EsignServiceOptions {
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
   /** The address portal links are built on. */
   publicUrl: () => string;
   /** Texting, when configured: links and one-time codes go out through it. */
@@ -95,7 +97,7 @@ function stateWords(state: string | null): string {
 
 export class EsignService {
   private readonly clock: () => Date;
-  private readonly blobs: BlobStore | null;
+  private readonly blobs: Blobs | null;
   private readonly dirty = new Set<string>();
   private scanning: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -110,7 +112,7 @@ export class EsignService {
     private readonly options: EsignServiceOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+    this.blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   }
 
   start(): void {

@@ -14,7 +14,7 @@ import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import { normalizePhone } from '../../src-shared/phone.js';
 import { automaticReply } from '../sms/sms-service.js';
 import { customerLinkExpired, hashToken, isPortalSource, newToken, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
-import { BlobStore, formatBytes } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
 import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/intake.js';
 import { photoVariant } from '../uploads/variants.js';
@@ -38,6 +38,8 @@ import { vehicleLine } from './vehicle.js';
 export interface PortalPluginOptions {
   /** Folder of blob files; without it, photos and uploads answer 503. */
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
   /** Largest upload from a phone, bytes (default 25 MiB). */
   maxUploadBytes?: number;
   /** Requests per address per minute on link routes (default 600). */
@@ -104,7 +106,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
   // Open event streams would keep the server from closing: end them first.
   app.addHook('preClose', async () => service.endLive());
   app.addHook('onClose', async () => service.close());
-  const blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+  const blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   const derivedDir = options.blobDir ? path.join(options.blobDir, 'derived') : null;
   const maxUpload = options.maxUploadBytes ?? MAX_BLOB_BYTES;
   const requests = new RateLimiter(options.requestsPerMinute ?? 600, 60_000);

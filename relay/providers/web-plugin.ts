@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { isDelayReason } from '../../src-shared/exceptions.js';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { authenticateDevice } from '../pairing.js';
 import { RateLimiter } from '../rate-limit.js';
 import { isWorkspaceId } from '../storage/common.js';
@@ -41,6 +41,8 @@ export interface ProviderWebOptions {
   blobDir?: string;
   /** The sign-in clock (tests move it). */
   now?: () => Date;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
   /** How often an open repair page's event stream says it is alive. */
   heartbeatMs?: number;
 }
@@ -79,7 +81,7 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   const { auth } = options;
   const access = app.providers.access;
   const records = app.storage.providers;
-  const blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+  const blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   const requests = new RateLimiter(600, 60_000);
   const streams = new Map<string, number>();
 

@@ -14,7 +14,7 @@ import { hashToken, tokenWorkspace } from '../../src-shared/portal/token.js';
 import { formatSlotTime } from '../../src-shared/scheduling/slots.js';
 import type { AppointmentKind, Slot } from '../../src-shared/scheduling/types.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
-import { BlobStore, formatBytes } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';
 import { cleanFileName } from '../portal/portal-plugin.js';
 import { findLiveToken, readSettings, shopOf, type PortalShop } from '../portal/portal-view.js';
@@ -27,6 +27,8 @@ import { html } from '../portal/html.js';
 
 export interface SchedulingPluginOptions {
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
   /** The clock slots are offered and checked by (tests set their own). */
   clock?: () => Date;
   /** Booking requests per address per 15 minutes (default BAYLINE_BOOKINGS_PER_15_MINUTES, else 20). */
@@ -54,7 +56,7 @@ type Fields = Record<string, string | undefined>;
 
 export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = async (app, options) => {
   const now = options.clock ?? (() => new Date());
-  const blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+  const blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   const maxUpload = options.maxUploadBytes ?? MAX_BLOB_BYTES;
   const bookings = new RateLimiter(options.bookingsPer15Minutes ?? (Number(process.env.BAYLINE_BOOKINGS_PER_15_MINUTES) || 20), 15 * 60_000);
   const misses = new RateLimiter(20, 10 * 60_000);

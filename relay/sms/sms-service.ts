@@ -27,7 +27,7 @@ import { helpText, keywordOf } from '../../src-shared/sms/keywords.js';
 import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
 import { movesForward, type SmsStatus } from '../../src-shared/sms/status.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import type { RelayStorage } from '../storage/types.js';
 import { acceptUpload, UploadRefused } from '../uploads/intake.js';
 import type { TelnyxConfig } from './config.js';
@@ -64,6 +64,8 @@ export interface SmsServiceOptions {
   pollMs?: number;
   /** Where MMS photos go (the relay's blob folder); without it, MMS media are dropped with a note. */
   blobDir?: string;
+  /** The store itself when it is not that folder (a bucket); the folder then holds only scratch files and caches. */
+  blobStore?: Blobs;
   /** Tells the webhook answer not to wait; false in tests that drive `drainQueue` themselves. */
   autoStart?: boolean;
 }
@@ -105,7 +107,7 @@ export class SmsService {
   /** Identifies this process's send claims. */
   readonly processId = randomBytes(6).toString('hex');
   private readonly clock: () => Date;
-  private readonly blobs: BlobStore | null;
+  private readonly blobs: Blobs | null;
   private timer: NodeJS.Timeout | null = null;
   private stopListening: (() => void) | null = null;
   private draining: Promise<void> | null = null;
@@ -122,7 +124,7 @@ export class SmsService {
     private readonly options: SmsServiceOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.blobs = options.blobDir ? new BlobStore(options.blobDir) : null;
+    this.blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
   }
 
   get client(): Telnyx {

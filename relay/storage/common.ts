@@ -27,7 +27,7 @@ export interface OperatorDatabase {
     used_at: string | null;
     device_id: string | null;
   };
-  blobs: { workspace_id: string; hash: string; size_bytes: number; mime_type: string; created_at: string };
+  blobs: { workspace_id: string; hash: string; size_bytes: number; mime_type: string; created_at: string; missing_since: string | null };
 }
 
 /** The id of the one workspace_settings row (the desk uses the same, in its workspace handlers). */
@@ -212,7 +212,7 @@ export class OperatorRecords {
       .execute();
   }
 
-  /** Recording the same blob again is a no-op: blobs are content-addressed. */
+  /** Recording the same blob again changes nothing (blobs are content-addressed) but that it is no longer missing. */
   async recordBlob(blob: BlobRecord): Promise<void> {
     if (!BLOB_HASH.test(blob.hash)) throw new RelayStorageError('invalid', `A blob is named by its SHA-256 in lower-case hex, not "${blob.hash}".`);
     if (!Number.isSafeInteger(blob.sizeBytes) || blob.sizeBytes < 0) throw new RelayStorageError('invalid', 'A blob size is a whole number of bytes.');
@@ -226,7 +226,7 @@ export class OperatorRecords {
           mime_type: blob.mimeType,
           created_at: iso(blob.createdAt, 'The blob time'),
         })
-        .onConflict((oc) => oc.columns(['workspace_id', 'hash']).doNothing())
+        .onConflict((oc) => oc.columns(['workspace_id', 'hash']).doUpdateSet({ missing_since: null }))
         .execute();
     } catch (err) {
       if (this.violation(err) === 'foreign-key') throw new RelayStorageError('not-found', `There is no workspace ${blob.workspaceId}.`);
@@ -244,6 +244,45 @@ export class OperatorRecords {
     return row
       ? { workspaceId: row.workspace_id, hash: row.hash, sizeBytes: Number(row.size_bytes), mimeType: row.mime_type, createdAt: row.created_at }
       : null;
+  }
+
+  /** Every blob hash recorded for the workspace (what its store should hold). */
+  async recordedBlobs(workspaceId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('blobs').select('hash').where('workspace_id', '=', workspaceId).execute();
+    return rows.map((r) => r.hash);
+  }
+
+  /** Notes recorded blobs the store no longer holds; answers the hashes not already noted. */
+  async markBlobsMissing(workspaceId: string, hashes: readonly string[], now: string): Promise<string[]> {
+    if (hashes.length === 0) return [];
+    const at = iso(now, 'The time');
+    const rows = await this.db
+      .updateTable('blobs')
+      .set({ missing_since: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('hash', 'in', [...hashes])
+      .where('missing_since', 'is', null)
+      .returning('hash')
+      .execute();
+    return rows.map((r) => r.hash);
+  }
+
+  /** Workspaces with blobs the store lost and no desk has sent again yet. */
+  async workspacesMissingBlobs(): Promise<string[]> {
+    const rows = await this.db.selectFrom('blobs').select('workspace_id').distinct().where('missing_since', 'is not', null).execute();
+    return rows.map((r) => r.workspace_id);
+  }
+
+  /** Recorded blobs the store lost and no desk has sent again yet. */
+  async missingBlobs(workspaceId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('blobs')
+      .select('hash')
+      .where('workspace_id', '=', workspaceId)
+      .where('missing_since', 'is not', null)
+      .orderBy('hash')
+      .execute();
+    return rows.map((r) => r.hash);
   }
 }
 

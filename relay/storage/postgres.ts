@@ -373,6 +373,10 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
 
     recordBlob: (blob) => records.recordBlob(blob),
     findBlob: (workspaceId, hash) => records.findBlob(workspaceId, hash),
+    recordedBlobs: (workspaceId) => records.recordedBlobs(workspaceId),
+    markBlobsMissing: (workspaceId, hashes, now) => records.markBlobsMissing(workspaceId, hashes, now),
+    missingBlobs: (workspaceId) => records.missingBlobs(workspaceId),
+    workspacesMissingBlobs: () => records.workspacesMissingBlobs(),
 
     workspaceStore: (workspaceId) => open.store(workspaceId),
 

@@ -101,6 +101,14 @@ export interface RelayStorage {
 
   recordBlob(blob: BlobRecord): Promise<void>;
   findBlob(workspaceId: string, hash: string): Promise<BlobRecord | null>;
+  /** Every blob hash recorded for the workspace. */
+  recordedBlobs(workspaceId: string): Promise<string[]>;
+  /** Notes blobs the store lost (operator migration 15); answers those not noted before. Recording the blob again clears it. */
+  markBlobsMissing(workspaceId: string, hashes: readonly string[], now: string): Promise<string[]>;
+  /** Workspaces with blobs the store lost. */
+  workspacesMissingBlobs(): Promise<string[]>;
+  /** Blobs the store lost that no desk has uploaded again yet. */
+  missingBlobs(workspaceId: string): Promise<string[]>;
 
   /** The workspace's synced store on this relay (opened once, then cached). */
   workspaceStore(workspaceId: string): Promise<WorkspaceStore>;

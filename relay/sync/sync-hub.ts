@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { LoggedChange } from '../../src-shared/sync/change.js';
 import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
-import { CLOSE, type DeskFrame, deskFrameSchema, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
+import { CLOSE, type DeskFrame, deskFrameSchema, MAX_BLOBS_WANTED, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
 import { ClockAheadError, type WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
 import { shopNumberFloor } from '../storage/ro-number-blocks.js';
@@ -84,6 +84,18 @@ export class SyncHub {
     return this.sessions.size;
   }
 
+  /** Workspaces with a desk connected to this process. */
+  connectedWorkspaces(): Set<string> {
+    return new Set([...this.sessions].map((s) => s.workspace.id));
+  }
+
+  /** Asks the desks of a workspace connected to this process to upload these blobs again (the store lost them). */
+  askForBlobs(workspaceId: string, hashes: readonly string[]): number {
+    let asked = 0;
+    for (const s of this.sessions) if (s.workspace.id === workspaceId && s.askForBlobs(hashes)) asked += 1;
+    return asked;
+  }
+
   close(): void {
     this.stopListening();
     for (const s of this.sessions) s.close(CLOSE.shuttingDown, 'The relay is restarting.');
@@ -151,6 +163,13 @@ class DeskSession {
     return true;
   }
 
+  /** False before hello (the desk is asked then, from the records) or once closed. */
+  askForBlobs(hashes: readonly string[]): boolean {
+    if (this.deskNode === null || this.closed || hashes.length === 0) return false;
+    for (let i = 0; i < hashes.length; i += MAX_BLOBS_WANTED) this.send({ t: 'blobs-wanted', hashes: hashes.slice(i, i + MAX_BLOBS_WANTED) });
+    return true;
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -205,6 +224,8 @@ class DeskSession {
         });
         this.reportStampsAhead(store);
         await this.pump();
+        // Files the relay's store lost: a desk that still has them sends them again.
+        this.askForBlobs(await this.storage.missingBlobs(this.workspace.id));
         await this.storage.touchDevice(this.device.id, new Date().toISOString());
         return;
       }

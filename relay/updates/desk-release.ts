@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { DeskRelease } from './release-records.js';
 
@@ -84,7 +84,7 @@ export function compareVersions(a: string, b: string): number {
 
 export async function publishRelease(
   storage: RelayStorage,
-  blobDir: string,
+  blobs: string | Blobs,
   input: { file: string; version?: string; notes?: string; now?: Date },
 ): Promise<DeskRelease> {
   const version = releaseVersion(input.file, input.version);
@@ -94,7 +94,7 @@ export async function publishRelease(
     throw new ReleaseError(`Version ${version} is not newer than ${latest.version}, the one desks have; desks never go back a version.`);
   }
   const facts = await checkInstaller(input.file);
-  const store = new BlobStore(blobDir);
+  const store = typeof blobs === 'string' ? new BlobStore(blobs) : blobs;
   // The blob store checks the bytes against their SHA-256 again as they are stored.
   await store.put(RELEASES_SPACE, facts.sha256, fs.createReadStream(input.file), MAX_INSTALLER_BYTES);
   const release: DeskRelease = {

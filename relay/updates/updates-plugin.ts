@@ -2,11 +2,12 @@
 // versions (electron-updater's generic provider). Public, like any download page: an installer
 // holds nothing of a shop's. Without a blob folder the relay has no installers to give.
 import type { FastifyPluginAsync } from 'fastify';
-import { BlobStore } from '../blobs/blob-store.js';
+import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { latestYml, RELEASES_SPACE } from './desk-release.js';
 
-export const updatesPlugin: FastifyPluginAsync<{ blobDir?: string }> = async (app, options) => {
-  const store = options.blobDir ? new BlobStore(options.blobDir) : null;
+export const updatesPlugin: FastifyPluginAsync<{ blobDir?: string; blobStore?: Blobs }> = async (app, options) => {
+  // The relay's own store (folder or bucket), so every relay process serves the same installers.
+  const store = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
 
   app.get('/updates/win/latest.yml', async (_req, reply) => {
     const release = await app.storage.deskReleases.latest();

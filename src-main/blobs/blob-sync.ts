@@ -101,6 +101,15 @@ export class BlobSync {
     ];
     if (this.syncClient) {
       this.unsubscribe.push(
+        // The relay lost files this desk may still have: forget that it had them and send them again.
+        this.syncClient.onRelayFrame(async (frame) => {
+          if (frame.t !== 'blobs-wanted' || frame.hashes.length === 0) return;
+          await this.forgetOnRelay(frame.hashes);
+          for (const hash of frame.hashes) this.failures.delete(`up:${hash}`);
+          this.kick();
+        }),
+      );
+      this.unsubscribe.push(
         this.syncClient.onStatus((status) => {
           // A fresh connection means the relay is back: whatever waited may go now.
           if (status.online && !this.online) {
@@ -311,6 +320,17 @@ export class BlobSync {
       throw new TransferError('retry', (err as Error).message);
     }
     await this.markOnRelay(hash);
+  }
+
+  private async forgetOnRelay(hashes: readonly string[]): Promise<void> {
+    await this.store.db
+      .deleteFrom('meta')
+      .where(
+        'key',
+        'in',
+        hashes.map((h) => `${ON_RELAY}${h}`),
+      )
+      .execute();
   }
 
   private async markOnRelay(hash: string): Promise<void> {

@@ -199,7 +199,7 @@ export class SyncClient {
     });
   }
 
-  /** Hears `numbers` and `error` frames, in arrival order (the next frame waits for the listener). */
+  /** Hears `numbers`, `blobs-wanted` and `error` frames, in arrival order (the next frame waits for the listener). */
   onRelayFrame(listener: (frame: RelayFrame) => Promise<void> | void): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
@@ -357,6 +357,7 @@ export class SyncClient {
         for (const listener of this.frameListeners) await listener(frame);
         return;
       case 'numbers':
+      case 'blobs-wanted':
         for (const listener of this.frameListeners) await listener(frame);
         return;
     }

@@ -102,14 +102,24 @@ export interface NumbersFrame {
   blocks: RoNumberRange[];
   reserve: RoNumberRange;
 }
-export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame | NumbersFrame;
+/**
+ * The relay's store lost these blobs (of this desk's workspace): a desk that still has one
+ * uploads it again. Desks that do not know this frame skip it.
+ */
+export interface BlobsWantedFrame {
+  t: 'blobs-wanted';
+  hashes: string[];
+}
+/** The most hashes one `blobs-wanted` frame carries; the relay sends more in several. */
+export const MAX_BLOBS_WANTED = 1000;
+export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame | NumbersFrame | BlobsWantedFrame;
 
 /**
  * Frames from the relay are read leniently: fields a newer relay adds are dropped, not refused
  * (a relay is upgraded before the desks of its shops, and a desk must keep syncing with it), and a
  * frame type this desk does not know is skipped (`isKnownRelayFrame`). Desk frames stay strict.
  */
-export const RELAY_FRAME_TYPES = ['welcome', 'changes', 'pushed', 'error', 'numbers'] as const;
+export const RELAY_FRAME_TYPES = ['welcome', 'changes', 'pushed', 'error', 'numbers', 'blobs-wanted'] as const;
 
 export function isKnownRelayFrame(frame: unknown): boolean {
   const t = (frame as { t?: unknown } | null)?.t;
@@ -128,6 +138,7 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }),
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }),
   roNumberGrantSchema.extend({ t: z.literal('numbers') }),
+  z.object({ t: z.literal('blobs-wanted'), hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(MAX_BLOBS_WANTED) }),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
