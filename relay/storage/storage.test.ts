@@ -977,6 +977,39 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('operator migration 15 (blob refill) keeps a version-14 relay\'s blob records, none marked missing, and can mark one', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const blob = "INSERT INTO blobs (workspace_id, hash, size_bytes, mime_type, created_at) VALUES ('w1', 'abc123', 2048, 'image/jpeg', '2026-11-02T00:00:00.000Z')";
+      const readBack = 'SELECT hash, size_bytes, mime_type, missing_since FROM blobs';
+      const mark = "UPDATE blobs SET missing_since = '2026-12-04T10:00:00.000Z' WHERE hash = 'abc123'";
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 14)).toBe(14);
+        db.prepare(shop).run();
+        db.prepare(blob).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 15)).toBe(15);
+        expect(db.prepare(readBack).all()).toEqual([{ hash: 'abc123', size_bytes: 2048, mime_type: 'image/jpeg', missing_since: null }]);
+        db.prepare(mark).run();
+        expect(db.prepare('SELECT hash FROM blobs WHERE missing_since IS NOT NULL').all()).toEqual([{ hash: 'abc123' }]);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4251', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 14 })).toBe(14);
+          await client.query(shop);
+          await client.query(blob);
+          expect(await migratePostgres(client, { ...options, target: 15 })).toBe(15);
+          expect((await client.query(readBack)).rows).toEqual([{ hash: 'abc123', size_bytes: '2048', mime_type: 'image/jpeg', missing_since: null }]);
+          await client.query(mark);
+          expect((await client.query('SELECT hash FROM blobs WHERE missing_since IS NOT NULL')).rows).toEqual([{ hash: 'abc123' }]);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
     it('operator migration 6 (drafting usage) keeps a version-5 relay\'s shops and counts tokens per shop and month', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
       const usage = (month: string) => `INSERT INTO ai_usage (workspace_id, month, input_tokens, output_tokens, requests) VALUES ('w1', '${month}', 1200, 80, 1)`;
