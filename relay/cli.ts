@@ -167,6 +167,20 @@ function deviceStatus(d: DeviceRecord): string {
   return d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active';
 }
 
+/** The bucket `serve` and `update publish` both use: BAYLINE_S3_* from the environment, each overridden by its --s3-* flag. */
+async function bucketSettings(values: Partial<Record<'s3-bucket' | 's3-endpoint' | 's3-region' | 's3-prefix' | 's3-sse', string>>) {
+  const { readS3Config } = await import('./blobs/s3-blob-store.js');
+  const flag = (name: keyof typeof values, env: string) => (values[name] !== undefined ? { [env]: values[name] } : {});
+  return readS3Config({
+    ...process.env,
+    ...flag('s3-bucket', 'BAYLINE_S3_BUCKET'),
+    ...flag('s3-endpoint', 'BAYLINE_S3_ENDPOINT'),
+    ...flag('s3-region', 'BAYLINE_S3_REGION'),
+    ...flag('s3-prefix', 'BAYLINE_S3_PREFIX'),
+    ...flag('s3-sse', 'BAYLINE_S3_SSE'),
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -483,12 +497,8 @@ async function main(argv: string[]): Promise<number> {
         }
         if (!values.file) throw new UsageError('Say which installer with --file dist/Bayline-Setup-X.Y.Z.exe.');
         // The same store `serve` uses: the bucket when one is configured (BAYLINE_S3_* or --s3-*), else the folder.
-        const { readS3Config, S3BlobStore } = await import('./blobs/s3-blob-store.js');
-        const s3Config = readS3Config({
-          ...process.env,
-          ...(values['s3-bucket'] !== undefined && { BAYLINE_S3_BUCKET: values['s3-bucket'] }),
-          ...(values['s3-endpoint'] !== undefined && { BAYLINE_S3_ENDPOINT: values['s3-endpoint'] }),
-        });
+        const { S3BlobStore } = await import('./blobs/s3-blob-store.js');
+        const s3Config = await bucketSettings(values);
         const blobs = values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : s3Config ? path.join(os.tmpdir(), 'bayline-relay-publish') : undefined);
         if (!blobs) throw new UsageError('Say which blob folder the relays serve from with --blobs DIR (the one given to serve), or the bucket with --s3-bucket.');
         const target = s3Config ? new S3BlobStore({ ...s3Config, scratchDir: path.resolve(blobs) }) : path.resolve(blobs);
@@ -517,15 +527,8 @@ async function main(argv: string[]): Promise<number> {
         // Photos and PDFs live on disk: beside the SQLite data, or in --blobs (a folder every relay
         // process sharing one PostgreSQL database must share too).
         // Or in an S3-compatible bucket shared by every relay process, on any machine.
-        const { readS3Config, S3BlobStore } = await import('./blobs/s3-blob-store.js');
-        const s3Config = readS3Config({
-          ...process.env,
-          ...(values['s3-bucket'] !== undefined && { BAYLINE_S3_BUCKET: values['s3-bucket'] }),
-          ...(values['s3-endpoint'] !== undefined && { BAYLINE_S3_ENDPOINT: values['s3-endpoint'] }),
-          ...(values['s3-region'] !== undefined && { BAYLINE_S3_REGION: values['s3-region'] }),
-          ...(values['s3-prefix'] !== undefined && { BAYLINE_S3_PREFIX: values['s3-prefix'] }),
-          ...(values['s3-sse'] !== undefined && { BAYLINE_S3_SSE: values['s3-sse'] }),
-        });
+        const { S3BlobStore } = await import('./blobs/s3-blob-store.js');
+        const s3Config = await bucketSettings(values);
         const blobs =
           values.blobs ?? (values.data ? path.join(path.resolve(values.data), 'blobs') : s3Config ? path.join(os.tmpdir(), `bayline-relay-${port}`) : undefined);
         if (!blobs) console.warn('No --blobs folder and no bucket given: photos and documents cannot be moved through this relay.');

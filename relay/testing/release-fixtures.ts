@@ -18,7 +18,7 @@ import { openSqliteStorage } from '../storage/sqlite.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { missingColumns, postgresColumns, sqliteColumns } from './schema-columns.js';
 
-export const RELEASES = ['v5', 'v6', 'v7', 'v8', 'v9'] as const;
+export const RELEASES = ['v5', 'v6', 'v7', 'v8', 'v9', 'v10'] as const;
 export type Release = (typeof RELEASES)[number];
 
 const folder = (release: Release) => path.resolve('src-shared/schema/fixtures', release);
