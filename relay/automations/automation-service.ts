@@ -29,7 +29,7 @@ import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DEFAULT_EMAIL_TEMPLATES } from '../../src-shared/email/templates.js';
 import type { RelayStorage } from '../storage/types.js';
-import { DirtyWorkspaces } from './dirty-workspaces.js';
+import { WorkspaceLooks } from '../workspace-looks.js';
 
 export interface AutomationServiceOptions {
   /** The clock runs are stamped and the daily cap counted by (tests hold it). */
@@ -54,7 +54,7 @@ const LOOKBACK_MS = 3 * 24 * 3600_000;
 
 export class AutomationService {
   private readonly clock: () => Date;
-  private readonly loop: DirtyWorkspaces;
+  private readonly loop: WorkspaceLooks;
   /** Per workspace, how far the changes log was read. */
   private readonly seen = new Map<string, number>();
   private readonly owner = `relay-${randomUUID()}`;
@@ -69,7 +69,7 @@ export class AutomationService {
     this.clock = options.clock ?? (() => new Date());
     this.publicUrl = options.publicUrl ?? (() => '');
     this.leaseMs = options.timerLeaseMs ?? 60_000;
-    this.loop = new DirtyWorkspaces(storage, log, 'automations', (id) => this.scan(id), options.pollMs ?? 5000);
+    this.loop = new WorkspaceLooks(storage, log, { name: 'automations', look: (id) => this.scan(id), pollMs: options.pollMs ?? 5000, failure: 'a look at a shop failed' });
   }
 
   start(): void {

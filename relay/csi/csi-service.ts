@@ -12,6 +12,7 @@ import { hashToken, newToken } from '../../src-shared/portal/token.js';
 import { SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { RelayStorage } from '../storage/types.js';
+import { WorkspaceLooks } from '../workspace-looks.js';
 
 export interface CsiServiceOptions {
   /** The relay's public address (links in texts). */
@@ -29,11 +30,7 @@ export function surveyUrl(base: string, token: string): string {
 
 export class CsiService {
   private readonly clock: () => Date;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  private stopListening: (() => void) | null = null;
-  private closed = false;
+  private readonly looks: WorkspaceLooks;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -41,44 +38,30 @@ export class CsiService {
     private readonly options: CsiServiceOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.looks = new WorkspaceLooks(storage, log, { name: 'csi', look: (id) => this.sweep(id), pollMs: options.pollMs ?? 60_000, failure: 'could not send surveys' });
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
-    this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs ?? 60_000);
-    this.timer.unref();
-    void this.sweepAll();
+    this.looks.start();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.stopListening?.();
-    await Promise.allSettled([...this.running.values()]);
+  close(): Promise<void> {
+    return this.looks.close();
   }
 
+  /** A workspace changed: look at it (once more after the current look, if one is under way). */
   poke(workspaceId: string): void {
-    if (this.closed) return;
-    if (this.running.has(workspaceId)) {
-      this.again.add(workspaceId);
-      return;
-    }
-    const run = this.sweep(workspaceId)
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'csi: could not send surveys; trying again with the next change'))
-      .finally(() => {
-        this.running.delete(workspaceId);
-        if (this.again.delete(workspaceId)) this.poke(workspaceId);
-      });
-    this.running.set(workspaceId, run);
+    this.looks.poke(workspaceId);
   }
 
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  /** Settles: waits for every look under way (tests). */
+  idle(): Promise<void> {
+    return this.looks.idle();
   }
 
-  async sweepAll(): Promise<void> {
-    if (this.closed) return;
-    for (const ws of await this.storage.listWorkspaces()) this.poke(ws.id);
+  /** Looks at every workspace (the timer's round). */
+  sweepAll(): Promise<void> {
+    return this.looks.sweepAll();
   }
 
   async sweep(workspaceId: string): Promise<void> {
@@ -103,7 +86,7 @@ export class CsiService {
         .where('c.id', 'is', null)
         .execute();
       for (const ro of delivered) {
-        if (this.closed) return;
+        if (this.looks.closing) return;
         if (await this.send(workspaceId, store, ro.id, now)) wrote = true;
       }
     }

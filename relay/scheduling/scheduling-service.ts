@@ -14,6 +14,7 @@ import { toSettings, SETTINGS_ID } from '../../src-shared/settings.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore, WriteTx } from '../../src-shared/sync/store.js';
 import type { RelayStorage } from '../storage/types.js';
+import { WorkspaceLooks } from '../workspace-looks.js';
 import { isKind } from './booking.js';
 import { KIND_WORDS } from './pages.js';
 
@@ -50,11 +51,7 @@ export function calendarFeedUrl(base: string, token: string): string {
 
 export class SchedulingService {
   private readonly clock: () => Date;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  private stopListening: (() => void) | null = null;
-  private closed = false;
+  private readonly looks: WorkspaceLooks;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -62,45 +59,30 @@ export class SchedulingService {
     private readonly options: SchedulingServiceOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.looks = new WorkspaceLooks(storage, log, { name: 'scheduling', look: (id) => this.sweep(id), pollMs: options.pollMs ?? 60_000, failure: 'could not tell customers about appointments' });
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
-    this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs ?? 60_000);
-    this.timer.unref();
-    void this.sweepAll();
+    this.looks.start();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.stopListening?.();
-    await Promise.allSettled([...this.running.values()]);
+  close(): Promise<void> {
+    return this.looks.close();
   }
 
   /** A workspace changed: look at it (once more after the current look, if one is under way). */
   poke(workspaceId: string): void {
-    if (this.closed) return;
-    if (this.running.has(workspaceId)) {
-      this.again.add(workspaceId);
-      return;
-    }
-    const run = this.sweep(workspaceId)
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'scheduling: could not tell customers about appointments; trying again with the next change'))
-      .finally(() => {
-        this.running.delete(workspaceId);
-        if (this.again.delete(workspaceId)) this.poke(workspaceId);
-      });
-    this.running.set(workspaceId, run);
+    this.looks.poke(workspaceId);
   }
 
   /** Settles: waits for every look under way (tests). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  idle(): Promise<void> {
+    return this.looks.idle();
   }
 
-  async sweepAll(): Promise<void> {
-    for (const ws of await this.storage.listWorkspaces()) this.poke(ws.id);
+  /** Looks at every workspace (the timer's round). */
+  sweepAll(): Promise<void> {
+    return this.looks.sweepAll();
   }
 
   async sweep(workspaceId: string): Promise<void> {
@@ -108,7 +90,7 @@ export class SchedulingService {
     const now = this.clock();
     const decided = await store.db.selectFrom('appointments').selectAll().where('state', 'in', [...TOLD_STATES]).execute();
     for (const row of decided) {
-      if (this.closed) return;
+      if (this.looks.closing) return;
       if (row.told === toldKey(row)) continue;
       await this.tell(workspaceId, store, row.id, now);
     }
@@ -121,7 +103,7 @@ export class SchedulingService {
       .where('starts_at', '<', new Date(now.getTime() + 50 * 3_600_000).toISOString())
       .execute();
     for (const row of soon) {
-      if (this.closed) return;
+      if (this.looks.closing) return;
       await this.remind(workspaceId, store, row.id, now);
     }
   }

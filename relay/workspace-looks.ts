@@ -1,0 +1,84 @@
+// "Look at this shop again": the loop the relay's background services share (automations,
+// scheduling, surveys). A service gives its look at one workspace; the loop runs it when that
+// workspace's data changes (this process's writes, a desk's push, another PostgreSQL process's
+// NOTIFY) and, on a timer, for every workspace, so delays run out without any change.
+// At most one look per workspace at a time; a workspace poked during its look is looked at once
+// more afterwards however often it was poked. Different workspaces are looked at side by side.
+import type { FastifyBaseLogger } from 'fastify';
+import type { RelayStorage } from './storage/types.js';
+
+export interface WorkspaceLooksOptions {
+  /** Names the service in log lines. */
+  name: string;
+  /** What the service does for one workspace. */
+  look: (workspaceId: string) => Promise<void>;
+  /** How often every workspace is looked at without a change. */
+  pollMs: number;
+  /** Said in the log when a look fails (the next change or round tries again). */
+  failure: string;
+}
+
+export class WorkspaceLooks {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopListening: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly storage: RelayStorage,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: WorkspaceLooksOptions,
+  ) {}
+
+  /** True once close() was called: a long look stops at its next step. */
+  get closing(): boolean {
+    return this.closed;
+  }
+
+  start(): void {
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
+    this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs);
+    this.timer.unref();
+    void this.sweepAll();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.stopListening?.();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** A workspace changed: look at it (once more after the current look, if one is under way). */
+  poke(workspaceId: string): void {
+    if (this.closed) return;
+    if (this.running.has(workspaceId)) {
+      this.again.add(workspaceId);
+      return;
+    }
+    const run = this.options
+      .look(workspaceId)
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message, workspaceId }, `${this.options.name}: ${this.options.failure}; trying again with the next change`))
+      .finally(() => {
+        this.running.delete(workspaceId);
+        if (this.again.delete(workspaceId)) this.poke(workspaceId);
+      });
+    this.running.set(workspaceId, run);
+  }
+
+  /** Pokes every workspace (the timer's round; tests call it to run out delays). */
+  async sweepAll(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (const ws of await this.storage.listWorkspaces()) this.poke(ws.id);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, `${this.options.name}: could not list the shops for a round; trying again shortly`);
+    }
+  }
+
+  /** Settles: waits until no look is under way or due (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+}
