@@ -31,11 +31,11 @@ export function readProviderApiConfig(env: NodeJS.ProcessEnv): ProviderApiConfig
       throw new ProviderApiConfigError(`BAYLINE_WEBHOOK_KEY: ${(err as Error).message.replace('mail token key', 'webhook key')}`);
     }
   }
-  const ms = (name: string, min: number): number | undefined => {
+  const ms = (name: string, min: number, unit = 'a number of milliseconds'): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw new ProviderApiConfigError(`${name} takes a number of milliseconds of at least ${min}, not "${raw}".`);
+    if (!Number.isFinite(n) || n < min) throw new ProviderApiConfigError(`${name} takes ${unit} of at least ${min}, not "${raw}".`);
     return n;
   };
   const rpm = env.BAYLINE_PROVIDER_API_RPM;
@@ -49,7 +49,7 @@ export function readProviderApiConfig(env: NodeJS.ProcessEnv): ProviderApiConfig
       retryBaseMs: ms('BAYLINE_WEBHOOK_RETRY_BASE_MS', 10),
       retryMaxMs: ms('BAYLINE_WEBHOOK_RETRY_MAX_MS', 10),
       timeoutMs: ms('BAYLINE_WEBHOOK_TIMEOUT_MS', 100),
-      maxAttempts: ms('BAYLINE_WEBHOOK_MAX_ATTEMPTS', 1),
+      maxAttempts: ms('BAYLINE_WEBHOOK_MAX_ATTEMPTS', 1, 'a whole number of tries'),
     },
   };
 }

@@ -314,6 +314,22 @@ export class ProviderApiRecords {
     }));
   }
 
+  /**
+   * The repairs whose webhooks wait behind a delivery that was given up on ('failed'), each with
+   * the sequence of its earliest failed event: what comes after it is held, not sent out of order,
+   * until the provider's admin retries it.
+   */
+  async heldRepairs(endpointId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('provider_deliveries')
+      .select(['workspace_id', 'ro_id', (eb) => eb.fn.min('seq').as('seq')])
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'failed')
+      .groupBy(['workspace_id', 'ro_id'])
+      .execute();
+    return new Map(rows.map((r) => [`${r.workspace_id}/${r.ro_id}`, Number(r.seq)]));
+  }
+
   /** Records one attempt and what it did to the delivery (only while it is still pending). */
   async recordAttempt(input: {
     id: string;

@@ -11,8 +11,10 @@
 // Delivery: one relay process at a time delivers to an endpoint (a lease in the endpoint's row,
 // renewed while it works, taken over when it runs out: a killed relay's endpoint is picked up by
 // the next). Within an endpoint, each repair's events go in the order of the shop's log: the next
-// event of a repair waits until the one before it was answered 2xx (or given up on). A failed
-// attempt is retried with exponential backoff and jitter, up to maxAttempts; a delivery that was
+// event of a repair waits until the one before it was answered 2xx. A failed attempt is retried
+// with exponential backoff and jitter (an hour apart at most), up to maxAttempts (about three days
+// by default); a delivery given up on holds the rest of its repair's events back, so they never
+// arrive out of order, until the provider's admin retries it; a delivery that was
 // cut mid-way is sent again with the same event id and body (the receiver de-duplicates by id).
 // Before each attempt the repair is checked against the shop's live grant: after a revocation,
 // what was still queued is withheld, not sent.
@@ -58,7 +60,7 @@ export class WebhookError extends Error {
   }
 }
 
-const DEFAULTS = { pollMs: 5_000, leaseMs: 60_000, retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAttempts: 20, timeoutMs: 10_000, concurrency: 4 };
+const DEFAULTS = { pollMs: 5_000, leaseMs: 60_000, retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAttempts: 80, timeoutMs: 10_000, concurrency: 4 };
 
 export class ProviderWebhooks {
   private readonly owner = randomUUID();
@@ -186,10 +188,11 @@ export class ProviderWebhooks {
       const secret = vault.open(endpoint.sealedSecret, endpoint.id);
       while (!this.stopped) {
         const pending = await records.pendingOf(endpointId);
+        const held = await records.heldRepairs(endpointId);
         const heads = new Map<string, PendingDelivery>();
         for (const d of pending) if (!heads.has(`${d.workspaceId}/${d.roId}`)) heads.set(`${d.workspaceId}/${d.roId}`, d);
         const now = Date.now();
-        const due = [...heads.values()].filter((d) => Date.parse(d.nextAttemptAt) <= now);
+        const due = [...heads.values()].filter((d) => Date.parse(d.nextAttemptAt) <= now && !((held.get(`${d.workspaceId}/${d.roId}`) ?? Infinity) < d.seq));
         if (due.length === 0) break;
         if (!(await records.takeLease(endpointId, this.owner, new Date().toISOString(), leaseUntil()))) break;
         let next = 0;
