@@ -83,6 +83,8 @@ fieldset.checks legend{padding:0}
 .shown-once .copy-row code{flex:1;min-width:0;background:#fff;border:1px solid #f0d48a;border-radius:6px;padding:6px 8px}
 td.err{max-width:260px;word-break:break-word;font-size:.85rem;color:#8c1d18}
 td.url{word-break:break-all}
+form.add{margin-top:16px;border-top:1px solid #e4e7ea;padding-top:4px}
+form.add h3{font-size:1rem;margin:10px 0 0}
 .logo-now img{max-height:64px;max-width:240px;display:block;margin:4px 0}
 input[type=file]{border:0;padding:6px 0}
 @media (max-width:600px){
@@ -451,6 +453,14 @@ const EVENT_LABELS: Record<string, string> = {
   delivered: 'Delivered',
 };
 
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
 const when = (iso: string | null) =>
   iso ? new Date(iso).toLocaleString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) + ' UTC' : '—';
 
@@ -479,8 +489,8 @@ export function integrationsPage(v: IntegrationsView): Html {
   const scopeChecked = (s: string) => (v.form?.scopes ? v.form.scopes.includes(s) : s === 'repairs:read');
   const keys = v.keys.length === 0
     ? html`<p class="muted" id="no-keys">No API key yet.</p>`
-    : html`<div class="scroll"><table id="keys"><thead><tr><th>Name</th><th>Scopes</th><th class="wide">Created</th><th>Last used</th><th>Status</th><th></th></tr></thead><tbody>${v.keys.map(
-        (k) => html`<tr><td>${k.name}<br><span class="muted"><code>${k.prefix}…</code></span></td><td>${k.scopes.join(', ')}</td><td class="wide">${onDay(k.createdAt)}<br><span class="muted">${k.createdBy}</span></td><td>${k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+    : html`<div class="scroll"><table id="keys"><thead><tr><th>Name</th><th>Scopes</th><th class="wide">Created</th><th class="wide">Last used</th><th>Status</th><th></th></tr></thead><tbody>${v.keys.map(
+        (k) => html`<tr><td>${k.name}<br><span class="muted"><code>${k.prefix}…</code></span></td><td>${k.scopes.join(', ')}</td><td class="wide">${onDay(k.createdAt)}<br><span class="muted">${k.createdBy}</span></td><td class="wide">${k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
           <td>${k.revokedAt ? html`<span class="pill warn">revoked ${onDay(k.revokedAt)}</span>` : html`<span class="pill ok">live</span>`}</td>
           <td>${k.revokedAt ? '' : html`<a class="button quiet" href="/provider/api/keys/${k.id}/revoke" aria-label="Revoke key ${k.name}">Revoke</a>`}</td></tr>`,
       )}</tbody></table></div>`;
@@ -494,10 +504,10 @@ export function integrationsPage(v: IntegrationsView): Html {
     html`<span class="pill ${d.status === 'delivered' ? 'ok' : d.status === 'pending' ? '' : 'warn'}">${d.status}</span>${d.lastStatusCode ? html` <span class="muted">HTTP ${d.lastStatusCode}</span>` : ''}`;
   const deliveries = v.deliveries.length === 0
     ? html`<p class="muted" id="no-deliveries">${v.status ? `No ${v.status} delivery.` : 'Nothing sent yet. Events come when a shop moves a stage, revises a promised date, opens or closes an exception, or delivers a car.'}</p>`
-    : html`<div class="scroll"><table id="deliveries"><thead><tr><th>Event</th><th>Repair</th><th>Status</th><th>Attempts</th><th class="wide">Next try</th><th>Last error</th><th></th></tr></thead><tbody>${v.deliveries.map(
-        (d) => html`<tr><td>${EVENT_LABELS[d.kind] ?? d.kind}<br><span class="muted">${when(d.createdAt)}</span></td>
+    : html`<div class="scroll"><table id="deliveries"><thead><tr><th>Event</th><th>Repair</th><th>Status</th><th class="wide">Next try</th><th>Last error</th><th></th></tr></thead><tbody>${v.deliveries.map(
+        (d) => html`<tr><td>${EVENT_LABELS[d.kind] ?? d.kind}<br><span class="muted">${when(d.createdAt)} · to ${hostOf(d.url)}</span></td>
           <td>${d.claimNumber ? html`<a href="/provider/r/${d.workspaceId}/${d.roId}">${d.claimNumber}</a>` : html`<a href="/provider/r/${d.workspaceId}/${d.roId}">RO</a>`}</td>
-          <td>${statusPill(d)}</td><td>${d.attempts}</td><td class="wide">${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td><td class="err">${d.lastError ?? ''}</td>
+          <td>${statusPill(d)}<br><span class="muted">${d.attempts === 1 ? '1 attempt' : `${d.attempts} attempts`}</span></td><td class="wide">${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td><td class="err">${d.lastError ?? ''}</td>
           <td>${d.status === 'failed' ? html`<form method="post" action="/provider/api/deliveries/${d.endpointId}/${encodeURIComponent(d.eventId)}/retry" class="inline">${csrfField(v.csrf)}<button type="submit" class="quiet">Retry</button></form>` : ''}</td></tr>`,
       )}</tbody></table></div>`;
   return html`<h1>API &amp; webhooks</h1>
@@ -505,7 +515,7 @@ export function integrationsPage(v: IntegrationsView): Html {
     ${v.notice ? html`<p class="note" role="status">${v.notice}</p>` : ''}${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
     ${once}
     <div class="card" id="api-keys"><h2>API keys</h2>${keys}
-      <form method="post" action="/provider/api/keys">${csrfField(v.csrf)}
+      <form class="add" method="post" action="/provider/api/keys">${csrfField(v.csrf)}<h3>New key</h3>
         <div class="filters"><div><label for="k-name">Name (what uses it)</label><input id="k-name" name="name" maxlength="80" required placeholder="Claims system" value="${v.form?.name ?? ''}"></div></div>
         <fieldset class="checks"><legend class="muted">What it may read</legend>
           ${SCOPES.map((s) => html`<label><input type="checkbox" name="scopes" value="${s}" ${scopeChecked(s) ? raw('checked') : ''}> ${SCOPE_LABELS[s]}</label>`)}
@@ -515,7 +525,7 @@ export function integrationsPage(v: IntegrationsView): Html {
       </form>
     </div>
     <div class="card" id="webhooks"><h2>Webhook endpoints</h2>${endpoints}
-      <form method="post" action="/provider/api/webhooks">${csrfField(v.csrf)}
+      <form class="add" method="post" action="/provider/api/webhooks">${csrfField(v.csrf)}<h3>New endpoint</h3>
         <div class="filters"><div class="whole"><label for="w-url">Address (https://…)</label><input id="w-url" name="url" type="url" required class="full" placeholder="https://claims.example.com/bayline" value="${v.form?.url ?? ''}"></div>
         <div class="whole"><label for="w-desc">Description (optional)</label><input id="w-desc" name="description" maxlength="200" class="full" value="${v.form?.description ?? ''}"></div>
         <div><button type="submit">Add endpoint</button></div></div>
