@@ -91,6 +91,13 @@ input[type=file]{border:0;padding:6px 0}
   th.wide,td.wide{display:none}
   h1{font-size:1.2rem}
   header.top .wrap{gap:6px}
+  table.stack thead{display:none}
+  table.stack tr{display:block;border-bottom:1px solid #e4e7ea;padding:8px 0}
+  table.stack td{display:block;border:0;padding:2px 0}
+  table.stack td:empty{display:none}
+  table.stack td.err{max-width:none}
+  table.stack td[data-label]::before{content:attr(data-label) ": ";color:#5d6875;font-size:.85rem}
+  table.stack td[data-label] br{display:none}
 }
 `;
 
@@ -489,25 +496,25 @@ export function integrationsPage(v: IntegrationsView): Html {
   const scopeChecked = (s: string) => (v.form?.scopes ? v.form.scopes.includes(s) : s === 'repairs:read');
   const keys = v.keys.length === 0
     ? html`<p class="muted" id="no-keys">No API key yet.</p>`
-    : html`<div class="scroll"><table id="keys"><thead><tr><th>Name</th><th>Scopes</th><th class="wide">Created</th><th class="wide">Last used</th><th>Status</th><th></th></tr></thead><tbody>${v.keys.map(
-        (k) => html`<tr><td>${k.name}<br><span class="muted"><code>${k.prefix}…</code></span></td><td>${k.scopes.join(', ')}</td><td class="wide">${onDay(k.createdAt)}<br><span class="muted">${k.createdBy}</span></td><td class="wide">${k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
-          <td>${k.revokedAt ? html`<span class="pill warn">revoked ${onDay(k.revokedAt)}</span>` : html`<span class="pill ok">live</span>`}</td>
+    : html`<div class="scroll"><table id="keys" class="stack"><thead><tr><th>Name</th><th>Scopes</th><th class="wide">Created</th><th class="wide">Last used</th><th>Status</th><th></th></tr></thead><tbody>${v.keys.map(
+        (k) => html`<tr><td>${k.name}<br><span class="muted"><code>${k.prefix}…</code></span></td><td>${k.scopes.join(', ')}</td><td class="wide" data-label="Created">${onDay(k.createdAt)}<br><span class="muted">${k.createdBy}</span></td><td class="wide" data-label="Last used">${k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+          <td>${k.revokedAt ? html`<span class="pill warn">revoked</span> <span class="muted">${onDay(k.revokedAt)}</span>` : html`<span class="pill ok">live</span>`}</td>
           <td>${k.revokedAt ? '' : html`<a class="button quiet" href="/provider/api/keys/${k.id}/revoke" aria-label="Revoke key ${k.name}">Revoke</a>`}</td></tr>`,
       )}</tbody></table></div>`;
   const endpoints = live.length === 0
     ? html`<p class="muted" id="no-endpoints">No webhook endpoint yet.</p>`
-    : html`<div class="scroll"><table id="endpoints"><thead><tr><th>Address</th><th class="wide">Description</th><th class="wide">Added</th><th></th></tr></thead><tbody>${live.map(
-        (e) => html`<tr><td class="url">${e.url}</td><td class="wide">${e.description ?? ''}</td><td class="wide">${onDay(e.createdAt)}<br><span class="muted">${e.createdBy}</span></td>
+    : html`<div class="scroll"><table id="endpoints" class="stack"><thead><tr><th>Address</th><th class="wide">Description</th><th class="wide">Added</th><th></th></tr></thead><tbody>${live.map(
+        (e) => html`<tr><td class="url">${e.url}</td><td class="wide">${e.description ?? ''}</td><td class="wide" data-label="Added">${onDay(e.createdAt)}<br><span class="muted">${e.createdBy}</span></td>
           <td><a class="button quiet" href="/provider/api/webhooks/${e.id}/remove" aria-label="Remove endpoint ${e.url}">Remove</a></td></tr>`,
       )}</tbody></table></div>`;
   const statusPill = (d: DeliveryLogEntry) =>
     html`<span class="pill ${d.status === 'delivered' ? 'ok' : d.status === 'pending' ? '' : 'warn'}">${d.status}</span>${d.lastStatusCode ? html` <span class="muted">HTTP ${d.lastStatusCode}</span>` : ''}`;
   const deliveries = v.deliveries.length === 0
     ? html`<p class="muted" id="no-deliveries">${v.status ? `No ${v.status} delivery.` : 'Nothing sent yet. Events come when a shop moves a stage, revises a promised date, opens or closes an exception, or delivers a car.'}</p>`
-    : html`<div class="scroll"><table id="deliveries"><thead><tr><th>Event</th><th>Repair</th><th>Status</th><th class="wide">Next try</th><th>Last error</th><th></th></tr></thead><tbody>${v.deliveries.map(
+    : html`<div class="scroll"><table id="deliveries" class="stack"><thead><tr><th>Event</th><th>Repair</th><th>Status</th><th class="wide">Next try</th><th>Last error</th><th></th></tr></thead><tbody>${v.deliveries.map(
         (d) => html`<tr><td>${EVENT_LABELS[d.kind] ?? d.kind}<br><span class="muted">${when(d.createdAt)} · to ${hostOf(d.url)}</span></td>
           <td>${d.claimNumber ? html`<a href="/provider/r/${d.workspaceId}/${d.roId}">${d.claimNumber}</a>` : html`<a href="/provider/r/${d.workspaceId}/${d.roId}">RO</a>`}</td>
-          <td>${statusPill(d)}<br><span class="muted">${d.attempts === 1 ? '1 attempt' : `${d.attempts} attempts`}</span></td><td class="wide">${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td><td class="err">${d.lastError ?? ''}</td>
+          <td>${statusPill(d)}<br><span class="muted">${d.attempts === 1 ? '1 attempt' : `${d.attempts} attempts`}</span></td><td class="wide" data-label="Next try">${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td><td class="err">${d.lastError ?? ''}</td>
           <td>${d.status === 'failed' ? html`<form method="post" action="/provider/api/deliveries/${d.endpointId}/${encodeURIComponent(d.eventId)}/retry" class="inline">${csrfField(v.csrf)}<button type="submit" class="quiet">Retry</button></form>` : ''}</td></tr>`,
       )}</tbody></table></div>`;
   return html`<h1>API &amp; webhooks</h1>
