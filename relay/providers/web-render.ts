@@ -97,7 +97,6 @@ input[type=file]{border:0;padding:6px 0}
   table.stack td:empty{display:none}
   table.stack td.err{max-width:none}
   table.stack td[data-label]::before{content:attr(data-label) ": ";color:#5d6875;font-size:.85rem}
-  table.stack td[data-label] br{display:none}
 }
 `;
 
