@@ -6,16 +6,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sameText } from '../providers/auth.js';
 import { readCookies, SESSION_COOKIE } from '../providers/web-plugin.js';
-import { createApiKey, ProviderApiKeyError } from './api-plugin.js';
-import type { DeliveryStatus } from './records.js';
-import { type ProviderWebhooks, WebhookError } from './webhooks.js';
+import { IntegrationError, type ProviderIntegrations } from './integrations.js';
 
 export interface ProviderAdminOptions {
-  webhooks: ProviderWebhooks;
+  integrations: ProviderIntegrations;
 }
 
 export const providerApiAdminPlugin: FastifyPluginAsync<ProviderAdminOptions> = async (app, options) => {
-  const records = app.storage.providerApi;
+  const { integrations } = options;
   const base = '/provider/integrations';
 
   async function admin(req: FastifyRequest, reply: FastifyReply, change: boolean) {
@@ -37,84 +35,76 @@ export const providerApiAdminPlugin: FastifyPluginAsync<ProviderAdminOptions> = 
   }
   const body = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+  /** Runs one action of ProviderIntegrations; its refusals become their status and message. */
+  async function run(reply: FastifyReply, action: () => Promise<unknown>, status = 200) {
+    try {
+      return noStore(reply).code(status).send(await action());
+    } catch (err) {
+      if (err instanceof IntegrationError) return reply.code(err.status).send({ error: err.code, message: err.message });
+      throw err;
+    }
+  }
 
   app.get(`${base}/keys`, async (req, reply) => {
     const who = await admin(req, reply, false);
     if (!who) return reply;
-    return noStore(reply).send({ keys: await records.listKeys(who.provider.id) });
+    return run(reply, async () => ({ keys: await integrations.listKeys(who.provider.id) }));
   });
 
   app.post(`${base}/keys`, async (req, reply) => {
     const who = await admin(req, reply, true);
     if (!who) return reply;
-    const scopes = body(req).scopes;
-    try {
-      const made = await createApiKey(app.storage, {
-        providerId: who.provider.id,
-        name: typeof body(req).name === 'string' ? (body(req).name as string) : '',
-        scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [],
-        createdBy: who.user.name,
-      });
-      return noStore(reply).code(201).send({ key: made.key, record: made.record, notice: 'Copy the key now: it is not shown again.' });
-    } catch (err) {
-      if (err instanceof ProviderApiKeyError) return reply.code(400).send({ error: 'bad-key-request', message: err.message });
-      throw err;
-    }
+    return run(reply, async () => {
+      const made = await integrations.createKey(who.provider.id, who.user.name, body(req).name, Array.isArray(body(req).scopes) ? body(req).scopes : []);
+      return { key: made.key, record: made.record, notice: 'Copy the key now: it is not shown again.' };
+    }, 201);
   });
 
   app.post<{ Params: { id: string } }>(`${base}/keys/:id/revoke`, async (req, reply) => {
     const who = await admin(req, reply, true);
     if (!who) return reply;
-    const done = await records.revokeKey(who.provider.id, req.params.id, new Date().toISOString());
-    return done ? reply.send({ revoked: true }) : reply.code(404).send({ error: 'not-found', message: 'No live key with this id.' });
+    return run(reply, async () => {
+      await integrations.revokeKey(who.provider.id, req.params.id);
+      return { revoked: true };
+    });
   });
 
   app.get(`${base}/webhooks`, async (req, reply) => {
     const who = await admin(req, reply, false);
     if (!who) return reply;
-    const endpoints = (await records.listEndpoints(who.provider.id)).map(({ sealedSecret: _s, ...e }) => e);
-    return noStore(reply).send({ endpoints });
+    return run(reply, async () => ({ endpoints: await integrations.listEndpoints(who.provider.id) }));
   });
 
   app.post(`${base}/webhooks`, async (req, reply) => {
     const who = await admin(req, reply, true);
     if (!who) return reply;
-    try {
-      const { endpoint, secret } = await options.webhooks.addEndpoint({
-        providerId: who.provider.id,
-        url: typeof body(req).url === 'string' ? (body(req).url as string) : '',
-        description: typeof body(req).description === 'string' ? (body(req).description as string).slice(0, 200) : null,
-        createdBy: who.user.name,
-      });
-      const { sealedSecret: _s, ...shown } = endpoint;
-      return noStore(reply).code(201).send({ endpoint: shown, secret, notice: 'Copy the signing secret now: it is not shown again.' });
-    } catch (err) {
-      if (err instanceof WebhookError) return reply.code(err.code === 'no-key' ? 503 : 400).send({ error: err.code, message: err.message });
-      throw err;
-    }
+    return run(reply, async () => {
+      const { endpoint, secret } = await integrations.addEndpoint(who.provider.id, who.user.name, body(req).url, body(req).description);
+      return { endpoint, secret, notice: 'Copy the signing secret now: it is not shown again.' };
+    }, 201);
   });
 
   app.post<{ Params: { id: string } }>(`${base}/webhooks/:id/remove`, async (req, reply) => {
     const who = await admin(req, reply, true);
     if (!who) return reply;
-    const done = await records.removeEndpoint(who.provider.id, req.params.id, new Date().toISOString());
-    return done ? reply.send({ removed: true }) : reply.code(404).send({ error: 'not-found', message: 'No live endpoint with this id.' });
+    return run(reply, async () => {
+      await integrations.removeEndpoint(who.provider.id, req.params.id);
+      return { removed: true };
+    });
   });
 
   app.get(`${base}/deliveries`, async (req, reply) => {
     const who = await admin(req, reply, false);
     if (!who) return reply;
-    const status = (req.query as { status?: string }).status;
-    const allowed = ['pending', 'delivered', 'failed', 'withheld'];
-    if (status !== undefined && !allowed.includes(status)) return reply.code(400).send({ error: 'bad-status', message: `status is one of ${allowed.join(', ')}.` });
-    return noStore(reply).send({ deliveries: await records.deliveryLog(who.provider.id, { status: status as DeliveryStatus | undefined }) });
+    return run(reply, async () => ({ deliveries: await integrations.deliveries(who.provider.id, (req.query as { status?: unknown }).status) }));
   });
 
   app.post<{ Params: { endpointId: string; eventId: string } }>(`${base}/deliveries/:endpointId/:eventId/retry`, async (req, reply) => {
     const who = await admin(req, reply, true);
     if (!who) return reply;
-    const done = await records.retryDelivery(who.provider.id, req.params.endpointId, decodeURIComponent(req.params.eventId), new Date().toISOString());
-    if (done) options.webhooks.wake();
-    return done ? reply.send({ queued: true }) : reply.code(404).send({ error: 'not-found', message: 'No failed delivery with these ids.' });
+    return run(reply, async () => {
+      await integrations.retry(who.provider.id, req.params.endpointId, decodeURIComponent(req.params.eventId));
+      return { queued: true };
+    });
   });
 };

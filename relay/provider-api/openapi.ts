@@ -83,6 +83,7 @@ export const DeliverySchema = z.object({
   kind: text,
   workspaceId: text,
   roId: text,
+  claimNumber: maybe(text),
   status: z.enum(['pending', 'delivered', 'failed', 'withheld']),
   attempts: z.number().int(),
   lastAttemptAt: maybe(text),

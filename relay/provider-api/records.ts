@@ -124,6 +124,8 @@ export interface DeliveryLogEntry {
   kind: string;
   workspaceId: string;
   roId: string;
+  /** The repair's claim number as the event carried it (null when the RO had none). */
+  claimNumber: string | null;
   status: DeliveryStatus;
   attempts: number;
   lastAttemptAt: string | null;
@@ -132,6 +134,15 @@ export interface DeliveryLogEntry {
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   createdAt: string;
+}
+
+function claimOf(payload: string): string | null {
+  try {
+    const claim = (JSON.parse(payload) as { repair?: { claimNumber?: unknown } }).repair?.claimNumber;
+    return typeof claim === 'string' ? claim : null;
+  } catch {
+    return null;
+  }
 }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -386,7 +397,7 @@ export class ProviderApiRecords {
       .selectFrom('provider_deliveries as d')
       .innerJoin('provider_events as e', (j) => j.onRef('e.provider_id', '=', 'd.provider_id').onRef('e.id', '=', 'd.event_id'))
       .innerJoin('provider_webhook_endpoints as w', 'w.id', 'd.endpoint_id')
-      .select(['d.endpoint_id', 'w.url', 'd.event_id', 'e.kind', 'd.workspace_id', 'd.ro_id', 'd.status', 'd.attempts', 'd.last_attempt_at', 'd.last_status_code', 'd.last_error', 'd.next_attempt_at', 'd.delivered_at', 'd.created_at', 'd.seq'])
+      .select(['d.endpoint_id', 'w.url', 'd.event_id', 'e.kind', 'd.workspace_id', 'd.ro_id', 'd.status', 'd.attempts', 'd.last_attempt_at', 'd.last_status_code', 'd.last_error', 'd.next_attempt_at', 'd.delivered_at', 'd.created_at', 'd.seq', 'e.payload'])
       .where('d.provider_id', '=', providerId);
     if (options.status) q = q.where('d.status', '=', options.status);
     const rows = await q.orderBy('d.created_at', 'desc').orderBy('d.seq', 'desc').limit(options.limit ?? 200).execute();
@@ -397,6 +408,7 @@ export class ProviderApiRecords {
       kind: r.kind,
       workspaceId: r.workspace_id,
       roId: r.ro_id,
+      claimNumber: claimOf(r.payload),
       status: r.status,
       attempts: Number(r.attempts),
       lastAttemptAt: r.last_attempt_at,

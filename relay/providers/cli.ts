@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { RelayStorage } from '../storage/types.js';
 import { normaliseEmail, ProviderAuth, ProviderAuthError, readProviderMailConfig } from './auth.js';
+import { checkLogo, ProviderLogoError } from './logo.js';
 import { ProviderRecordError } from './records.js';
 
 interface Values {
@@ -16,8 +17,6 @@ interface Values {
   file?: string;
   publicUrl: string;
 }
-
-const LOGO_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export async function providerCommand(storage: RelayStorage, command: string, values: Values): Promise<number> {
   const auth = new ProviderAuth(storage, { mail: readProviderMailConfig(process.env) });
@@ -61,11 +60,14 @@ export async function providerCommand(storage: RelayStorage, command: string, va
       if (!values.slug || !values.file) return fail('Say which provider and which file: --slug SLUG --file LOGO.png');
       const provider = await storage.providers.findProvider(values.slug);
       if (!provider) return fail(`There is no work provider "${values.slug}".`);
-      const type = LOGO_TYPES[values.file.split('.').pop()?.toLowerCase() ?? ''];
-      if (!type) return fail('The logo must be a PNG, JPEG or WebP file.');
-      const bytes = fs.readFileSync(values.file);
-      if (bytes.length > 200 * 1024) return fail(`The logo is ${Math.round(bytes.length / 1024)} KB; 200 KB at most.`);
-      await storage.providers.setLogo(provider.id, { type, data: bytes.toString('base64') });
+      let logo: { type: string; data: string };
+      try {
+        logo = checkLogo(fs.readFileSync(values.file), values.file);
+      } catch (err) {
+        if (err instanceof ProviderLogoError) return fail(err.message);
+        throw err;
+      }
+      await storage.providers.setLogo(provider.id, logo);
       console.log(`${provider.name}'s pages now show ${values.file}.`);
       return 0;
     }

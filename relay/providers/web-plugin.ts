@@ -17,6 +17,9 @@ import type { ProviderSession, ProviderUser, SlaTargets, WorkProvider } from './
 import {
   accountPage,
   AGE_FILTERS,
+  confirmPage,
+  integrationsPage,
+  type IntegrationsView,
   codePage,
   exceptionsPage,
   findPage,
@@ -35,9 +38,15 @@ import {
   teamPage,
 } from './web-render.js';
 import { html } from '../portal/html.js';
+import multipart, { type Multipart, type MultipartFile } from '@fastify/multipart';
+import { IntegrationError, type ProviderIntegrations } from '../provider-api/integrations.js';
+import { API_BASE } from '../provider-api/openapi.js';
+import { checkLogo, LOGO_MAX_BYTES, ProviderLogoError } from './logo.js';
 
 export interface ProviderWebOptions {
   auth: ProviderAuth;
+  /** API keys, webhook endpoints and the delivery log (the admin's "API & webhooks" page). */
+  integrations: ProviderIntegrations;
   blobDir?: string;
   /** The sign-in clock (tests move it). */
   now?: () => Date;
@@ -78,7 +87,7 @@ function cookie(name: string, value: string, maxAgeSeconds: number | null, sameS
 }
 
 export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (app, options) => {
-  const { auth } = options;
+  const { auth, integrations } = options;
   const access = app.providers.access;
   const records = app.storage.providers;
   const blobs = options.blobStore ?? (options.blobDir ? new BlobStore(options.blobDir) : null);
@@ -86,8 +95,17 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
   const streams = new Map<string, number>();
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    // A field given more than once (checkboxes of one name) becomes a list.
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const had = out[k];
+      out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+    }
+    done(null, out);
   });
+
+  // Only the logo form is multipart: one file, the CSRF field, nothing else.
+  await app.register(multipart, { limits: { fileSize: LOGO_MAX_BYTES + 1, files: 1, fields: 2, fieldSize: 200, parts: 3 } });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
@@ -472,10 +490,10 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
 
   async function teamView(reply: FastifyReply, who: Signed, extra: { notice?: string; error?: string; link?: string } = {}, code = 200) {
     const users = await records.listUsers(who.provider.id);
-    return send(reply, ctxOf(who, 'team'), 'Team', teamPage({ users, me: who.user, csrf: who.session.csrfToken, ...extra }), code);
+    return send(reply, ctxOf(who, 'team'), 'Team', teamPage({ users, me: who.user, provider: who.provider, csrf: who.session.csrfToken, ...extra }), code);
   }
 
-  async function requireAdmin(req: FastifyRequest, reply: FastifyReply, change: boolean): Promise<Signed | null> {
+  async function requireAdmin(req: FastifyRequest, reply: FastifyReply, change: boolean, refusal = 'Only an administrator of your company manages its people.'): Promise<Signed | null> {
     const who = await requireUser(req, reply);
     if (!who) return null;
     if (change && !csrfOk(req, who.session.csrfToken)) {
@@ -483,7 +501,7 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
       return null;
     }
     if (who.user.role !== 'admin') {
-      await reply.code(403).type('text/plain').send('Only an administrator of your company manages its people.');
+      await reply.code(403).type('text/plain').send(refusal);
       return null;
     }
     return who;
@@ -523,6 +541,150 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
       return teamView(reply, who, { notice: `${target.name} can sign in again.` });
     }
     return reply.code(404).send();
+  });
+
+  // The logo on every page of the provider's team (multipart: the file and the CSRF field).
+  app.post('/provider/team/logo', async (req, reply) => {
+    const who = await requireUser(req, reply);
+    if (!who) return reply;
+    if (who.user.role !== 'admin') return reply.code(403).type('text/plain').send('Only an administrator of your company changes its logo.');
+    if (!req.isMultipart()) return teamView(reply, who, { error: 'Choose a logo file and press “Upload logo”.' }, 400);
+    const fields: Record<string, string> = {};
+    let file: { name: string; bytes: Buffer } | null = null;
+    try {
+      for await (const part of req.parts() as AsyncIterableIterator<Multipart>) {
+        if (part.type === 'field') {
+          fields[part.fieldname] = String(part.value ?? '');
+          continue;
+        }
+        const f = part as MultipartFile;
+        if (f.fieldname !== 'logo' || file) {
+          f.file.resume();
+          continue;
+        }
+        file = { name: f.filename || 'The file', bytes: await f.toBuffer() };
+      }
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'FST_REQ_FILE_TOO_LARGE') return teamView(reply, who, { error: `That file is over ${LOGO_MAX_BYTES / 1024} KB; a logo may be 200 KB at most. Nothing was changed.` }, 413);
+      if (code && code.startsWith('FST_')) return teamView(reply, who, { error: 'That form could not be read; choose one logo file and try again. Nothing was changed.' }, 400);
+      throw err;
+    }
+    if (!(fields._csrf && sameText(fields._csrf, who.session.csrfToken))) return refuseCsrf(reply);
+    if (!file || file.bytes.length === 0) return teamView(reply, who, { error: 'No file came with the form: choose a PNG, JPEG or WebP logo.' }, 400);
+    try {
+      await records.setLogo(who.provider.id, checkLogo(file.bytes, file.name));
+    } catch (err) {
+      if (err instanceof ProviderLogoError) return teamView(reply, who, { error: err.message }, 400);
+      throw err;
+    }
+    const now = await records.findProvider(who.provider.id);
+    return teamView(reply, { ...who, provider: now ?? who.provider }, { notice: 'Logo saved: every page of your team shows it now.' });
+  });
+
+  // ---- API keys, webhook endpoints and deliveries (admins) ---------------------------------------
+
+  const NOT_API_ADMIN = 'Only an administrator of your company manages API keys and webhooks.';
+
+  async function integrationsView(req: FastifyRequest, reply: FastifyReply, who: Signed, extra: Partial<IntegrationsView> = {}, code = 200) {
+    const statusAsked = (req.query as { status?: unknown }).status;
+    const status = typeof statusAsked === 'string' && ['pending', 'delivered', 'failed', 'withheld'].includes(statusAsked) ? statusAsked : '';
+    const [keys, endpoints, deliveries] = await Promise.all([
+      integrations.listKeys(who.provider.id),
+      integrations.listEndpoints(who.provider.id),
+      integrations.deliveries(who.provider.id, status, 100),
+    ]);
+    return send(reply, ctxOf(who, 'api'), 'API & webhooks', integrationsPage({ keys, endpoints, deliveries, status, csrf: who.session.csrfToken, apiUrl: `${app.publicUrl}${API_BASE}`, ...extra }), code);
+  }
+
+  /** Runs one change; a refusal shows the page again with its sentence (and what was typed). */
+  async function change(req: FastifyRequest, reply: FastifyReply, who: Signed, action: () => Promise<Partial<IntegrationsView> | string>, form?: IntegrationsView['form']) {
+    try {
+      const done = await action();
+      if (typeof done === 'string') return reply.redirect(done, 303);
+      return integrationsView(req, reply, who, done);
+    } catch (err) {
+      if (err instanceof IntegrationError) return integrationsView(req, reply, who, { error: `${err.message} Nothing was changed.`, form }, err.status);
+      throw err;
+    }
+  }
+
+  const NOTICES: Record<string, string> = {
+    revoked: 'The key was revoked: the next request with it is refused.',
+    removed: 'The endpoint was removed: nothing more is sent to it.',
+    retried: 'The delivery is queued again and goes out in a moment.',
+  };
+
+  app.get('/provider/api', async (req, reply) => {
+    const who = await requireAdmin(req, reply, false, NOT_API_ADMIN);
+    if (!who) return reply;
+    const done = (req.query as { done?: unknown }).done;
+    return integrationsView(req, reply, who, { notice: typeof done === 'string' ? NOTICES[done] : undefined });
+  });
+
+  app.post('/provider/api/keys', async (req, reply) => {
+    const who = await requireAdmin(req, reply, true, NOT_API_ADMIN);
+    if (!who) return reply;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const scopes = Array.isArray(body.scopes) ? (body.scopes as string[]) : typeof body.scopes === 'string' ? [body.scopes] : [];
+    return change(req, reply, who, async () => {
+      const made = await integrations.createKey(who.provider.id, who.user.name, field(req, 'name'), scopes);
+      return { shownOnce: { what: 'key' as const, name: made.record.name, value: made.key }, notice: `Key “${made.record.name}” made.` };
+    }, { name: field(req, 'name'), scopes });
+  });
+
+  const ID = /^[A-Za-z0-9-]{1,80}$/;
+
+  app.get<{ Params: { id: string } }>('/provider/api/keys/:id/revoke', async (req, reply) => {
+    const who = await requireAdmin(req, reply, false, NOT_API_ADMIN);
+    if (!who) return reply;
+    const key = ID.test(req.params.id) ? (await integrations.listKeys(who.provider.id)).find((k) => k.id === req.params.id && !k.revokedAt) : undefined;
+    if (!key) return integrationsView(req, reply, who, { error: 'That key does not exist or was revoked already.' }, 404);
+    return send(reply, ctxOf(who, 'api'), 'Revoke key', confirmPage({ title: `Revoke “${key.name}”?`, text: `Every system using ${key.prefix}… is refused from its next request on. This cannot be undone; you can make a new key.`, action: `/provider/api/keys/${key.id}/revoke`, button: 'Revoke key', csrf: who.session.csrfToken }));
+  });
+
+  app.post<{ Params: { id: string } }>('/provider/api/keys/:id/revoke', async (req, reply) => {
+    const who = await requireAdmin(req, reply, true, NOT_API_ADMIN);
+    if (!who) return reply;
+    return change(req, reply, who, async () => {
+      await integrations.revokeKey(who.provider.id, req.params.id);
+      return '/provider/api?done=revoked';
+    });
+  });
+
+  app.post('/provider/api/webhooks', async (req, reply) => {
+    const who = await requireAdmin(req, reply, true, NOT_API_ADMIN);
+    if (!who) return reply;
+    return change(req, reply, who, async () => {
+      const { endpoint, secret } = await integrations.addEndpoint(who.provider.id, who.user.name, field(req, 'url'), field(req, 'description'));
+      return { shownOnce: { what: 'secret' as const, name: endpoint.url, value: secret }, notice: `Endpoint ${endpoint.url} added: new events go to it from now on.` };
+    }, { url: field(req, 'url'), description: field(req, 'description') });
+  });
+
+  app.get<{ Params: { id: string } }>('/provider/api/webhooks/:id/remove', async (req, reply) => {
+    const who = await requireAdmin(req, reply, false, NOT_API_ADMIN);
+    if (!who) return reply;
+    const endpoint = ID.test(req.params.id) ? (await integrations.listEndpoints(who.provider.id)).find((e) => e.id === req.params.id && !e.removedAt) : undefined;
+    if (!endpoint) return integrationsView(req, reply, who, { error: 'That endpoint does not exist or was removed already.' }, 404);
+    return send(reply, ctxOf(who, 'api'), 'Remove endpoint', confirmPage({ title: 'Remove this endpoint?', text: `Nothing more is sent to ${endpoint.url}, and what is still queued for it is dropped.`, action: `/provider/api/webhooks/${endpoint.id}/remove`, button: 'Remove endpoint', csrf: who.session.csrfToken }));
+  });
+
+  app.post<{ Params: { id: string } }>('/provider/api/webhooks/:id/remove', async (req, reply) => {
+    const who = await requireAdmin(req, reply, true, NOT_API_ADMIN);
+    if (!who) return reply;
+    return change(req, reply, who, async () => {
+      await integrations.removeEndpoint(who.provider.id, req.params.id);
+      return '/provider/api?done=removed';
+    });
+  });
+
+  app.post<{ Params: { endpointId: string; eventId: string } }>('/provider/api/deliveries/:endpointId/:eventId/retry', async (req, reply) => {
+    const who = await requireAdmin(req, reply, true, NOT_API_ADMIN);
+    if (!who) return reply;
+    return change(req, reply, who, async () => {
+      await integrations.retry(who.provider.id, req.params.endpointId, decodeURIComponent(req.params.eventId));
+      return '/provider/api?done=retried';
+    });
   });
 
   app.get('/provider/account', async (req, reply) => {

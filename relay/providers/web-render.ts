@@ -7,6 +7,9 @@ import path from 'node:path';
 import { DELAY_REASONS } from '../../src-shared/exceptions.js';
 import { html, type Html, raw } from '../portal/html.js';
 import type { OpenException, RepairDetail, RepairSummary, ShopSla } from './access.js';
+import type { ApiKey, DeliveryLogEntry } from '../provider-api/records.js';
+import type { ShownEndpoint } from '../provider-api/integrations.js';
+import { SCOPES } from '../provider-api/secrets.js';
 import type { ProviderUser, SlaTargets, WorkProvider } from './records.js';
 
 const CSS = `
@@ -74,14 +77,40 @@ button.wide{width:100%}
 .shown-once code{font-family:ui-monospace,monospace;word-break:break-all;font-size:.95rem}
 .checks label{display:inline-flex;gap:6px;align-items:center;font-weight:400;margin:4px 14px 4px 0}
 .checks input{width:auto}
+fieldset.checks{border:0;padding:0;margin:10px 0 0}
+fieldset.checks legend{padding:0}
+.shown-once .copy-row{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-top:6px}
+.shown-once .copy-row code{flex:1;min-width:0;background:#fff;border:1px solid #f0d48a;border-radius:6px;padding:6px 8px}
+td.err{max-width:260px;word-break:break-word;font-size:.85rem;color:#8c1d18}
+td.url{word-break:break-all}
+form.add{margin-top:16px;border-top:1px solid #e4e7ea;padding-top:4px}
+form.add h3{font-size:1rem;margin:10px 0 0}
+.logo-now img{max-height:64px;max-width:240px;display:block;margin:4px 0}
+input[type=file]{border:0;padding:6px 0}
 @media (max-width:600px){
   th.wide,td.wide{display:none}
   h1{font-size:1.2rem}
   header.top .wrap{gap:6px}
+  table.stack thead{display:none}
+  table.stack tr{display:block;border-bottom:1px solid #e4e7ea;padding:8px 0}
+  table.stack td{display:block;border:0;padding:2px 0}
+  table.stack td:empty{display:none}
+  table.stack td.err{max-width:none}
+  table.stack td[data-label]::before{content:attr(data-label) ": ";color:#5d6875;font-size:.85rem}
 }
 `;
 
 const SCRIPT = `
+(function(){
+  document.querySelectorAll('button[data-copy]').forEach(function(b){
+    b.hidden=false;
+    b.addEventListener('click',function(){
+      var el=document.getElementById(b.getAttribute('data-copy'));
+      if(!el||!navigator.clipboard)return;
+      navigator.clipboard.writeText(el.textContent.trim()).then(function(){b.textContent='Copied';},function(){b.textContent='Select and copy it';});
+    });
+  });
+})();
 (function(){
   var el=document.querySelector('[data-live-src]');
   if(!el)return;
@@ -155,7 +184,7 @@ export interface PageContext {
   user: ProviderUser | null;
   csrf: string | null;
   /** Which menu item is lit. */
-  section?: 'find' | 'exceptions' | 'sla' | 'team' | 'account';
+  section?: 'find' | 'exceptions' | 'sla' | 'team' | 'api' | 'account';
   /** The page uses passkeys (loads the WebAuthn browser code). */
   passkeys?: boolean;
 }
@@ -169,7 +198,7 @@ export function page(ctx: PageContext, title: string, body: Html): string {
     ctx.user && ctx.csrf
       ? html`<nav class="main" aria-label="Main">
           ${item('find', '/provider', 'Find a repair')} ${item('exceptions', '/provider/exceptions', 'Exceptions')} ${item('sla', '/provider/sla', 'SLA')}
-          ${ctx.user.role === 'admin' ? item('team', '/provider/team', 'Team') : ''} ${item('account', '/provider/account', ctx.user.name)}
+          ${ctx.user.role === 'admin' ? html`${item('team', '/provider/team', 'Team')} ${item('api', '/provider/api', 'API & webhooks')}` : ''} ${item('account', '/provider/account', ctx.user.name)}
           <form method="post" action="/provider/sign-out"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Sign out</button></form>
         </nav>`
       : '';
@@ -354,7 +383,7 @@ export function slaPage(options: { rows: ShopSla[]; targets: SlaTargets; csrf: s
     }`;
 }
 
-export function teamPage(options: { users: ProviderUser[]; me: ProviderUser; csrf: string; notice?: string; error?: string; link?: string }): Html {
+export function teamPage(options: { users: ProviderUser[]; me: ProviderUser; csrf: string; notice?: string; error?: string; link?: string; provider: WorkProvider }): Html {
   const status = (u: ProviderUser) => (u.removedAt ? 'removed' : u.lockedAt ? 'locked' : u.totpConfirmedAt ? 'active' : 'invited');
   return html`<h1>Team</h1>
     ${options.notice ? html`<p class="note">${options.notice}</p>` : ''}${options.error ? html`<p class="alert">${options.error}</p>` : ''}
@@ -372,6 +401,12 @@ export function teamPage(options: { users: ProviderUser[]; me: ProviderUser; csr
       <div><label for="i-email">E-mail</label><input id="i-email" name="email" type="email" required></div>
       <div><label for="i-role">Role</label><select id="i-role" name="role"><option value="member">Member</option><option value="admin">Administrator</option></select></div>
       <div><button type="submit">Send invitation</button></div></div>
+    </form>
+    <form class="card" id="logo" method="post" action="/provider/team/logo" enctype="multipart/form-data">${csrfField(options.csrf)}<h2>Your logo</h2>
+      <p class="muted">Shown at the top of every page your team sees. PNG, JPEG or WebP, 200 KB at most; a wide logo about 64 pixels high looks best.</p>
+      ${options.provider.logo ? html`<p class="logo-now"><img src="/provider/logo/${options.provider.slug}?v=${options.provider.logo.data.length}" alt="Current logo of ${options.provider.name}"></p>` : html`<p id="no-logo">No logo yet: the pages show your company's name.</p>`}
+      <div class="filters"><div><label for="logo-file">Logo file</label><input id="logo-file" name="logo" type="file" accept="image/png,image/jpeg,image/webp" required></div>
+      <div><button type="submit">Upload logo</button></div></div>
     </form>`;
 }
 
@@ -405,4 +440,111 @@ export function accountPage(options: { user: ProviderUser; csrf: string; notice?
     <div class="card"><p><strong>${options.user.name}</strong> · ${options.user.email} · ${options.user.role}</p>
       <form method="post" action="/provider/sign-out-everywhere">${csrfField(options.csrf)}<p class="muted">Signs you out on every browser and phone, this one too.</p><button class="danger" type="submit">Sign out everywhere</button></form>
     </div>`;
+}
+
+// ---- API keys and webhooks (provider admins) -------------------------------------------------
+
+const SCOPE_LABELS: Record<(typeof SCOPES)[number], string> = {
+  'repairs:read': 'Repairs (lookup and detail)',
+  'exceptions:read': 'Open exceptions',
+  'sla:read': 'SLA by shop',
+  'webhooks:read': 'Webhook events (catch-up feed)',
+};
+
+const EVENT_LABELS: Record<string, string> = {
+  'stage-changed': 'Stage changed',
+  'promised-date-revised': 'Promised date revised',
+  'exception-opened': 'Exception opened',
+  'exception-closed': 'Exception closed',
+  delivered: 'Delivered',
+};
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
+const when = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) + ' UTC' : '—';
+
+export interface IntegrationsView {
+  keys: ApiKey[];
+  endpoints: ShownEndpoint[];
+  deliveries: DeliveryLogEntry[];
+  status: string;
+  csrf: string;
+  apiUrl: string;
+  notice?: string;
+  error?: string;
+  /** A key or signing secret just made: shown on this answer only. */
+  shownOnce?: { what: 'key' | 'secret'; name: string; value: string };
+  /** What the forms held when they were refused (typed again otherwise). */
+  form?: { name?: string; scopes?: string[]; url?: string; description?: string };
+}
+
+export function integrationsPage(v: IntegrationsView): Html {
+  const live = v.endpoints.filter((e) => !e.removedAt);
+  const once = v.shownOnce
+    ? html`<div class="shown-once" id="shown-once" role="status"><strong>${v.shownOnce.what === 'key' ? html`API key “${v.shownOnce.name}”` : html`Signing secret of ${v.shownOnce.name}`}</strong>
+        <div class="copy-row"><code id="new-secret">${v.shownOnce.value}</code><button type="button" class="quiet" data-copy="new-secret" hidden>Copy</button></div>
+        <p>Copy it now and keep it in your system's secret store: it is <strong>not shown again</strong>. Lost it? ${v.shownOnce.what === 'key' ? 'Revoke this key and make a new one.' : 'Remove this endpoint and add it again.'}</p></div>`
+    : '';
+  const scopeChecked = (s: string) => (v.form?.scopes ? v.form.scopes.includes(s) : s === 'repairs:read');
+  const keys = v.keys.length === 0
+    ? html`<p class="muted" id="no-keys">No API key yet.</p>`
+    : html`<div class="scroll"><table id="keys" class="stack"><thead><tr><th>Name</th><th>Scopes</th><th class="wide">Created</th><th class="wide">Last used</th><th>Status</th><th></th></tr></thead><tbody>${v.keys.map(
+        (k) => html`<tr><td>${k.name}<br><span class="muted"><code>${k.prefix}…</code></span></td><td>${k.scopes.join(', ')}</td><td class="wide" data-label="Created">${onDay(k.createdAt)}<br><span class="muted">${k.createdBy}</span></td><td class="wide" data-label="Last used">${k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+          <td>${k.revokedAt ? html`<span class="pill warn">revoked</span> <span class="muted">${onDay(k.revokedAt)}</span>` : html`<span class="pill ok">live</span>`}</td>
+          <td>${k.revokedAt ? '' : html`<a class="button quiet" href="/provider/api/keys/${k.id}/revoke" aria-label="Revoke key ${k.name}">Revoke</a>`}</td></tr>`,
+      )}</tbody></table></div>`;
+  const endpoints = live.length === 0
+    ? html`<p class="muted" id="no-endpoints">No webhook endpoint yet.</p>`
+    : html`<div class="scroll"><table id="endpoints" class="stack"><thead><tr><th>Address</th><th class="wide">Description</th><th class="wide">Added</th><th></th></tr></thead><tbody>${live.map(
+        (e) => html`<tr><td class="url">${e.url}</td><td class="wide">${e.description ?? ''}</td><td class="wide" data-label="Added">${onDay(e.createdAt)}<br><span class="muted">${e.createdBy}</span></td>
+          <td><a class="button quiet" href="/provider/api/webhooks/${e.id}/remove" aria-label="Remove endpoint ${e.url}">Remove</a></td></tr>`,
+      )}</tbody></table></div>`;
+  const statusPill = (d: DeliveryLogEntry) =>
+    html`<span class="pill ${d.status === 'delivered' ? 'ok' : d.status === 'pending' ? '' : 'warn'}">${d.status}</span>${d.lastStatusCode ? html` <span class="muted">HTTP ${d.lastStatusCode}</span>` : ''}`;
+  const deliveries = v.deliveries.length === 0
+    ? html`<p class="muted" id="no-deliveries">${v.status ? `No ${v.status} delivery.` : 'Nothing sent yet. Events come when a shop moves a stage, revises a promised date, opens or closes an exception, or delivers a car.'}</p>`
+    : html`<div class="scroll"><table id="deliveries" class="stack"><thead><tr><th>Event</th><th>Repair</th><th>Status</th><th class="wide">Next try</th><th>Last error</th><th></th></tr></thead><tbody>${v.deliveries.map(
+        (d) => html`<tr><td>${EVENT_LABELS[d.kind] ?? d.kind}<br><span class="muted">${when(d.createdAt)} · to ${hostOf(d.url)}</span></td>
+          <td>${d.claimNumber ? html`<a href="/provider/r/${d.workspaceId}/${d.roId}">${d.claimNumber}</a>` : html`<a href="/provider/r/${d.workspaceId}/${d.roId}">RO</a>`}</td>
+          <td>${statusPill(d)}<br><span class="muted">${d.attempts === 1 ? '1 attempt' : `${d.attempts} attempts`}</span></td><td class="wide" data-label="Next try">${d.nextAttemptAt ? when(d.nextAttemptAt) : '—'}</td><td class="err">${d.lastError ?? ''}</td>
+          <td>${d.status === 'failed' ? html`<form method="post" action="/provider/api/deliveries/${d.endpointId}/${encodeURIComponent(d.eventId)}/retry" class="inline">${csrfField(v.csrf)}<button type="submit" class="quiet">Retry</button></form>` : ''}</td></tr>`,
+      )}</tbody></table></div>`;
+  return html`<h1>API &amp; webhooks</h1>
+    <p class="muted">For your own systems: read repairs with an API key (<a href="${v.apiUrl}/openapi.json">OpenAPI description</a>), and receive signed events at your web address.</p>
+    ${v.notice ? html`<p class="note" role="status">${v.notice}</p>` : ''}${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
+    ${once}
+    <div class="card" id="api-keys"><h2>API keys</h2>${keys}
+      <form class="add" method="post" action="/provider/api/keys">${csrfField(v.csrf)}<h3>New key</h3>
+        <div class="filters"><div><label for="k-name">Name (what uses it)</label><input id="k-name" name="name" maxlength="80" required placeholder="Claims system" value="${v.form?.name ?? ''}"></div></div>
+        <fieldset class="checks"><legend class="muted">What it may read</legend>
+          ${SCOPES.map((s) => html`<label><input type="checkbox" name="scopes" value="${s}" ${scopeChecked(s) ? raw('checked') : ''}> ${SCOPE_LABELS[s]}</label>`)}
+        </fieldset>
+        <p><button type="submit">Create key</button></p>
+        <p class="muted">Send it as <code>Authorization: Bearer bkp_…</code> to ${v.apiUrl}; never in the address.</p>
+      </form>
+    </div>
+    <div class="card" id="webhooks"><h2>Webhook endpoints</h2>${endpoints}
+      <form class="add" method="post" action="/provider/api/webhooks">${csrfField(v.csrf)}<h3>New endpoint</h3>
+        <div class="filters"><div class="whole"><label for="w-url">Address (https://…)</label><input id="w-url" name="url" type="url" required class="full" placeholder="https://claims.example.com/bayline" value="${v.form?.url ?? ''}"></div>
+        <div class="whole"><label for="w-desc">Description (optional)</label><input id="w-desc" name="description" maxlength="200" class="full" value="${v.form?.description ?? ''}"></div>
+        <div><button type="submit">Add endpoint</button></div></div>
+        <p class="muted">Each event is signed: check the <code>Bayline-Signature</code> header (HMAC-SHA256 of the timestamp, a dot and the body, with the endpoint's signing secret).</p>
+      </form>
+    </div>
+    <div class="card" id="delivery-log"><h2>Deliveries</h2>
+      <form class="filters" method="get" action="/provider/api"><div><label for="d-status">Status</label><select id="d-status" name="status"><option value="">Every status</option>${['pending', 'delivered', 'failed', 'withheld'].map((st) => html`<option value="${st}" ${v.status === st ? raw('selected') : ''}>${st}</option>`)}</select></div><div><button type="submit" class="quiet">Show</button></div></form>
+      ${deliveries}
+    </div>`;
+}
+
+export function confirmPage(options: { title: string; text: string; action: string; button: string; csrf: string }): Html {
+  return html`<div class="narrow card"><h1>${options.title}</h1><p>${options.text}</p>
+    <form method="post" action="${options.action}">${csrfField(options.csrf)}<p><button type="submit" class="danger">${options.button}</button> <a class="button quiet" href="/provider/api">Cancel</a></p></form></div>`;
 }
