@@ -180,8 +180,15 @@ describe('relay command line on a SQLite data folder', () => {
     const again = relay('provider', 'add', '--data', dataDir, '--slug', 'harbor-mutual', '--name', 'Harbor Mutual', '--email', 'x@harbor.example', '--person', 'X');
     expect(again.code).toBe(1);
     expect(again.err).toContain('already used by another work provider');
-    const noLogo = relay('provider', 'logo', '--data', dataDir, '--slug', 'harbor-mutual', '--file', 'logo.gif');
-    expect(noLogo.err).toContain('PNG, JPEG or WebP');
+    // A GIF named .png is still a GIF: the kind is read from the file's first bytes.
+    const gif = path.join(dataDir, 'logo.png');
+    fs.writeFileSync(gif, Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'));
+    const notImage = relay('provider', 'logo', '--data', dataDir, '--slug', 'harbor-mutual', '--file', gif);
+    expect(notImage.code).toBe(1);
+    expect(notImage.err).toContain('PNG, JPEG or WebP');
+    const missing = relay('provider', 'logo', '--data', dataDir, '--slug', 'harbor-mutual', '--file', path.join(dataDir, 'nowhere.png'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('nowhere.png: there is no such file');
   });
 
   it('refuses a data folder written by a newer relay', async () => {

@@ -60,6 +60,7 @@ export async function providerCommand(storage: RelayStorage, command: string, va
       if (!values.slug || !values.file) return fail('Say which provider and which file: --slug SLUG --file LOGO.png');
       const provider = await storage.providers.findProvider(values.slug);
       if (!provider) return fail(`There is no work provider "${values.slug}".`);
+      if (!fs.existsSync(values.file)) return fail(`${values.file}: there is no such file.`);
       let logo: { type: string; data: string };
       try {
         logo = checkLogo(fs.readFileSync(values.file), values.file);
