@@ -402,7 +402,7 @@ export class SmsService {
   private async deliveryReport(eventType: string, payload: TelnyxMessagePayload): Promise<EventOutcome> {
     const telnyxId = payload.id;
     if (!telnyxId) return { done: true, outcome: 'incomplete' };
-    const send = await this.storage.sms.sendOfTelnyxId(telnyxId);
+    const send = (await this.storage.sms.sendOfTelnyxId(telnyxId)) ?? (await this.adoptReportedSend(telnyxId, payload));
     // The report can overtake the answer to our own send call: try again once the id is recorded.
     if (!send) return { done: false, outcome: 'unknown-message' };
     const carrier = payload.to?.[0]?.status ?? '';
@@ -424,6 +424,46 @@ export class SmsService {
       await tx.update('messages', send.messageId, { status: next, status_detail: detail });
     });
     return { done: true, outcome: `${eventType}:${next}` };
+  }
+
+  /**
+   * A relay that died between handing a text to Telnyx and recording its answer leaves the text
+   * "check needed". Telnyx's own report of that message (from, to, text and its id) settles it:
+   * when exactly one such text of the sending shop has that recipient and those words, it did
+   * reach Telnyx, and the report is applied to it as to any other. A text no report names stays
+   * for a person (Telnyx may never have had it).
+   */
+  private async adoptReportedSend(telnyxId: string, payload: TelnyxMessagePayload): Promise<{ workspaceId: string; messageId: string } | null> {
+    const from = normalizePhone(payload.from?.phone_number ?? '');
+    const to = normalizePhone(payload.to?.[0]?.phone_number ?? '');
+    if (!from || !to || typeof payload.text !== 'string' || payload.direction === 'inbound') return null;
+    const workspaceId = await this.storage.sms.workspaceOfNumber(from);
+    if (!workspaceId) return null;
+    const uncertain = await this.storage.sms.uncertainClaims(workspaceId);
+    if (uncertain.length === 0) return null;
+    const store = await this.storage.workspaceStore(workspaceId);
+    const rows = await store.db
+      .selectFrom('messages')
+      .select(['id', 'body', 'peer_number', 'customer_id'])
+      .where('id', 'in', uncertain.map((c) => c.messageId))
+      .execute();
+    const matching = rows.filter((r) => (r.body ?? '') === payload.text && normalizePhone(r.peer_number ?? '') === to);
+    if (matching.length !== 1) return null;
+    const messageId = matching[0]!.id;
+    if (!(await this.storage.sms.adoptTelnyxId(workspaceId, messageId, telnyxId))) return null;
+    await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: 'Telnyx reported the text it had', audit: true }, async (tx) => {
+      const row = await tx.get('messages', messageId);
+      if (!row) return;
+      tx.roId = row.ro_id;
+      // Nobody has answered the check yet: the text is back on its way ('queued'); the report itself moves it on.
+      const patch: { external_id: string; status?: SmsStatus; status_detail?: string | null } = { external_id: telnyxId };
+      if (row.status === 'check-needed') {
+        patch.status = 'queued';
+        patch.status_detail = null;
+      }
+      await tx.update('messages', messageId, patch);
+    });
+    return { workspaceId, messageId };
   }
 
   // ---- outbound ----------------------------------------------------------------------------
