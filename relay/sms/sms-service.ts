@@ -28,6 +28,7 @@ import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
 import { movesForward, type SmsStatus } from '../../src-shared/sms/status.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
+import type { JobOptions } from '../jobs/queue.js';
 import type { RelayStorage } from '../storage/types.js';
 import { acceptUpload, UploadRefused } from '../uploads/intake.js';
 import type { TelnyxConfig } from './config.js';
@@ -75,6 +76,13 @@ const RETRY_MS = 2000;
 const MAX_ATTEMPTS = 30;
 const LEASE_MS = 60_000;
 const MAX_MEDIA = 10;
+/** The job queue of outgoing texts (relay/jobs). */
+export const SEND_QUEUE = 'sms-send';
+
+interface SendJob {
+  workspaceId: string;
+  messageId: string;
+}
 
 const CHECK_NEEDED =
   'Bayline could not tell whether this text went out (the connection to the texting service broke during the send). ' +
@@ -138,6 +146,9 @@ export class SmsService {
     // SQLite storage belongs to one relay process: every open claim at start-up is a dead one's.
     // On PostgreSQL others may be mid-call; theirs are closed once they are surely past the SDK's timeout.
     await this.sweepOpenClaims(this.storage.engine === 'sqlite' ? new Date(Date.now() + 1000) : undefined);
+    // Each approved text is one job (relay/jobs): on PostgreSQL any relay process takes it, and one
+    // a dead process had taken is handed back once it expires; on SQLite it runs at once here.
+    await this.storage.jobs.define<SendJob>(SEND_QUEUE, this.sendJobOptions(), (job) => this.runSendJob(job));
     const poll = this.options.pollMs ?? 5000;
     this.timer = setInterval(() => void this.tick(), poll);
     this.timer.unref();
@@ -391,7 +402,7 @@ export class SmsService {
   private async deliveryReport(eventType: string, payload: TelnyxMessagePayload): Promise<EventOutcome> {
     const telnyxId = payload.id;
     if (!telnyxId) return { done: true, outcome: 'incomplete' };
-    const send = await this.storage.sms.sendOfTelnyxId(telnyxId);
+    const send = (await this.storage.sms.sendOfTelnyxId(telnyxId)) ?? (await this.adoptReportedSend(telnyxId, payload));
     // The report can overtake the answer to our own send call: try again once the id is recorded.
     if (!send) return { done: false, outcome: 'unknown-message' };
     const carrier = payload.to?.[0]?.status ?? '';
@@ -413,6 +424,46 @@ export class SmsService {
       await tx.update('messages', send.messageId, { status: next, status_detail: detail });
     });
     return { done: true, outcome: `${eventType}:${next}` };
+  }
+
+  /**
+   * A relay that died between handing a text to Telnyx and recording its answer leaves the text
+   * "check needed". Telnyx's own report of that message (from, to, text and its id) settles it:
+   * when exactly one such text of the sending shop has that recipient and those words, it did
+   * reach Telnyx, and the report is applied to it as to any other. A text no report names stays
+   * for a person (Telnyx may never have had it).
+   */
+  private async adoptReportedSend(telnyxId: string, payload: TelnyxMessagePayload): Promise<{ workspaceId: string; messageId: string } | null> {
+    const from = normalizePhone(payload.from?.phone_number ?? '');
+    const to = normalizePhone(payload.to?.[0]?.phone_number ?? '');
+    if (!from || !to || typeof payload.text !== 'string' || payload.direction === 'inbound') return null;
+    const workspaceId = await this.storage.sms.workspaceOfNumber(from);
+    if (!workspaceId) return null;
+    const uncertain = await this.storage.sms.uncertainClaims(workspaceId);
+    if (uncertain.length === 0) return null;
+    const store = await this.storage.workspaceStore(workspaceId);
+    const rows = await store.db
+      .selectFrom('messages')
+      .select(['id', 'body', 'peer_number', 'customer_id'])
+      .where('id', 'in', uncertain.map((c) => c.messageId))
+      .execute();
+    const matching = rows.filter((r) => (r.body ?? '') === payload.text && normalizePhone(r.peer_number ?? '') === to);
+    if (matching.length !== 1) return null;
+    const messageId = matching[0]!.id;
+    if (!(await this.storage.sms.adoptTelnyxId(workspaceId, messageId, telnyxId))) return null;
+    await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: 'Telnyx reported the text it had', audit: true }, async (tx) => {
+      const row = await tx.get('messages', messageId);
+      if (!row) return;
+      tx.roId = row.ro_id;
+      // Nobody has answered the check yet: the text is back on its way ('queued'); the report itself moves it on.
+      const patch: { external_id: string; status?: SmsStatus; status_detail?: string | null } = { external_id: telnyxId };
+      if (row.status === 'check-needed') {
+        patch.status = 'queued';
+        patch.status_detail = null;
+      }
+      await tx.update('messages', messageId, patch);
+    });
+    return { workspaceId, messageId };
   }
 
   // ---- outbound ----------------------------------------------------------------------------
@@ -495,6 +546,32 @@ export class SmsService {
     this.mobilesSeen.set(workspaceId, top);
   }
 
+  private sendJobOptions(): JobOptions {
+    // A started send that has not finished within twice the SDK's timeout belongs to a dead
+    // process; its job is taken again (and then finds the claim, so it sends nothing).
+    const expireInSeconds = Math.ceil((2 * this.options.config.timeoutMs + 5000) / 1000);
+    return { expireInSeconds, retryLimit: 5, retryDelay: 2, batchSize: 10, pollingIntervalSeconds: 1 };
+  }
+
+  /** Texts this process queued lately (key → when), so a busy shop's every change does not queue them again. */
+  private readonly queuedAt = new Map<string, number>();
+
+  /**
+   * One text's job: looked at again from scratch (it may have been sent, refused or claimed by
+   * another process since it was queued), then sent once under the claim.
+   */
+  private async runSendJob(job: SendJob): Promise<void> {
+    // The job fails and is tried again (here or by another process): a closing relay sends nothing new.
+    if (this.closed) throw new Error('the relay is closing; the text is left to another try');
+    const store = await this.storage.workspaceStore(job.workspaceId);
+    const m = await store.db.selectFrom('messages').select(['status', 'send_after', 'channel', 'direction']).where('id', '=', job.messageId).executeTakeFirst();
+    if (!m || m.channel !== 'sms' || m.direction !== 'out' || (m.status !== 'approved' && m.status !== 'held')) return;
+    const now = this.clock();
+    if (m.status === 'held' && m.send_after && m.send_after > now.toISOString()) return;
+    if (await this.storage.sms.isClaimed(job.workspaceId, job.messageId)) return;
+    await this.sendOne(job.workspaceId, store, job.messageId, now);
+  }
+
   /** Sends (or holds, or refuses) every approved text of one workspace that is due. */
   async sendApproved(workspaceId: string): Promise<void> {
     const store = await this.storage.workspaceStore(workspaceId);
@@ -511,9 +588,16 @@ export class SmsService {
     for (const m of due) {
       if (this.closed) return;
       if (m.status === 'held' && m.send_after && m.send_after > now.toISOString()) continue;
+      const key = `${workspaceId}:${m.id}`;
+      const queued = this.queuedAt.get(key);
+      if (queued !== undefined && Date.now() - queued < this.sendJobOptions().expireInSeconds * 1000) continue;
       if (await this.storage.sms.isClaimed(workspaceId, m.id)) continue;
-      await this.sendOne(workspaceId, store, m.id, now);
+      // Inline (SQLite): sent right here. pg-boss: false when a job for it is already waiting.
+      if (await this.storage.jobs.enqueue<SendJob>(SEND_QUEUE, key, { workspaceId, messageId: m.id })) {
+        if (this.storage.jobs.kind === 'pg-boss') this.queuedAt.set(key, Date.now());
+      }
     }
+    for (const [key, at] of this.queuedAt) if (Date.now() - at > 10 * 60_000) this.queuedAt.delete(key);
   }
 
   private async sendOne(workspaceId: string, store: WorkspaceStore, messageId: string, now: Date): Promise<void> {

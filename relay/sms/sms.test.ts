@@ -384,3 +384,52 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
   });
 });
 
+
+describe.each<Engine>(['sqlite', 'postgres'])('a text a dead relay left "check needed" (%s)', (engine) => {
+  let s: TextingShop | undefined;
+  afterEach(async () => {
+    await s?.cleanup();
+    s = undefined;
+  });
+
+  it("is settled as sent by Telnyx's own report of it; a text no report names stays for a person, and nothing is sent again", async () => {
+    s = await startTextingShop(engine);
+    const shop = s;
+    const workspaceId = shop.f.workspace.id;
+    const store = await shop.f.storage.workspaceStore(workspaceId);
+    // Two texts a relay process claimed an hour ago and died with, mid-call.
+    const anHourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const bodies = { reported: 'Your car is ready for pickup', silent: 'We need your insurance card' };
+    for (const [id, body] of Object.entries(bodies)) {
+      expect(await shop.f.storage.sms.claimSend({ workspaceId, messageId: `text-${id}`, by: 'a-dead-process', now: anHourAgo })).toBe(true);
+      await store.write({ actor: 'staff:test', action: 'sms-send', summary: 'Text approved' }, (tx) =>
+        tx.insert('messages', { id: `text-${id}`, ro_id: shop.ro.id, customer_id: shop.ro.customer.id, channel: 'sms', direction: 'out', body, at: anHourAgo, author: 'Front desk', read_at: anHourAgo, status: 'approved', approved_by: 'staff:test', approved_at: anHourAgo, automated: 0, peer_number: ZOE }),
+      );
+    }
+    await shop.f.storage.announceChanges(workspaceId);
+    await eventually('both texts to show "check needed"', async () => {
+      const t = await texts(shop);
+      return ['text-reported', 'text-silent'].every((id) => t.find((m) => m.id === id)?.status === 'check-needed');
+    });
+
+    // Telnyx reports the first one (it had it), with our shop's number, the customer and the words.
+    const report = statusEvent({ type: 'message.sent', messageId: 'telnyx-late-1', to: ZOE, status: 'sent', from: SHOP_NUMBER, text: bodies.reported });
+    expect(await postWebhook(shop.f.relay.url, shop.fake.sign(report))).toBe(200);
+    // A report of another text with other words settles nothing here.
+    const stranger = statusEvent({ type: 'message.sent', messageId: 'telnyx-other', to: ZOE, status: 'sent', from: SHOP_NUMBER, text: 'Some other words' });
+    expect(await postWebhook(shop.f.relay.url, shop.fake.sign(stranger))).toBe(200);
+
+    const settled = await eventually('the reported text to show sent', async () => {
+      const m = (await texts(shop)).find((t) => t.id === 'text-reported');
+      return m?.status === 'sent' && m;
+    });
+    expect(settled.statusDetail ?? null).toBeNull();
+    const row = await shop.desk.db.selectFrom('messages').select(['external_id']).where('id', '=', 'text-reported').executeTakeFirstOrThrow();
+    expect(row.external_id).toBe('telnyx-late-1');
+    // Events are worked oldest first and retried every 2 s: give the stranger's a few rounds.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await texts(shop)).find((m) => m.id === 'text-silent')?.status).toBe('check-needed');
+    // Neither was handed to Telnyx again.
+    expect(shop.fake.sends()).toHaveLength(0);
+  });
+});

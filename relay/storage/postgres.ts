@@ -5,6 +5,7 @@
 // commit order and a desk reading the log with a cursor never steps over a change committed late.
 // Processes tell each other that a log grew with LISTEN/NOTIFY on one channel; a process wakes
 // its own sessions directly and skips its own notices when they come back.
+import { jobMaintenanceSeconds, PgBossJobQueue } from '../jobs/queue.js';
 import { createHash } from 'node:crypto';
 import {
   CompiledQuery,
@@ -334,8 +335,11 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     }
   });
 
+  // Started on first use (a relay that serves); commands that only read never create its schema.
+  const jobs = new PgBossJobQueue(operatorPool, { maintenanceIntervalSeconds: jobMaintenanceSeconds() });
   const storage: RelayStorage = {
     engine: 'postgres',
+    jobs,
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),
@@ -392,6 +396,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     async close() {
       if (closed) return;
       closed = true;
+      await jobs.stop();
       await noticeListener.close();
       await open.closeAll();
       await operator.destroy();

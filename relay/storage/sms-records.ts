@@ -240,6 +240,32 @@ export class SmsRecords {
     return row ? { workspaceId: row.workspace_id, messageId: row.message_id } : null;
   }
 
+  /** Claims closed as uncertain (their process died mid-call) whose Telnyx id nobody learnt, in one workspace. */
+  async uncertainClaims(workspaceId: string): Promise<Array<{ messageId: string }>> {
+    const rows = await this.db
+      .selectFrom('sms_sends')
+      .select(['message_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('outcome', '=', 'uncertain')
+      .where('telnyx_id', 'is', null)
+      .execute();
+    return rows.map((r) => ({ messageId: r.message_id }));
+  }
+
+  /** Records the Telnyx id of an uncertain claim, learnt later from Telnyx's report; false if another process did first. */
+  async adoptTelnyxId(workspaceId: string, messageId: string, telnyxId: string): Promise<boolean> {
+    const row = await this.db
+      .updateTable('sms_sends')
+      .set({ telnyx_id: telnyxId, outcome: 'reported' })
+      .where('workspace_id', '=', workspaceId)
+      .where('message_id', '=', messageId)
+      .where('outcome', '=', 'uncertain')
+      .where('telnyx_id', 'is', null)
+      .returning('message_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Claims without an outcome made before `before` (their process died or gave up mid-call). */
   async openClaims(before: string): Promise<OpenClaim[]> {
     const rows = await this.db

@@ -2,6 +2,7 @@
 // workspace in `DATA/workspaces/<workspaceId>.sqlite` holding the same synced tables as a desk.
 // One relay process owns a data folder; its single connection per file serialises every write,
 // so the store needs no lock hook and announcements stay inside this process.
+import { InlineJobQueue } from '../jobs/queue.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,6 +97,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
 
   const storage: RelayStorage = {
     engine: 'sqlite',
+    jobs: new InlineJobQueue(),
     sms: new SmsRecords(operator as unknown as Kysely<SmsOperatorDatabase>),
     mail: new MailRecords(operator as unknown as Kysely<MailOperatorDatabase>),
     aiUsage: new AiUsageRecords(operator as unknown as Kysely<AiUsageDatabase>),

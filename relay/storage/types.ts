@@ -1,5 +1,6 @@
 // What the relay keeps, whichever engine holds it: the operator's records (workspaces, desks,
 // pairing codes, blobs) and one synced workspace store per shop.
+import type { JobQueue } from '../jobs/queue.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
 import type { CustomerAccountRecords } from './customer-account-records.js';
@@ -73,6 +74,8 @@ export interface RelayStorage {
   readonly providerApi: ProviderApiRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
+  /** Durable work (relay/jobs/queue.ts): pg-boss shared by every process on PostgreSQL, run at once on SQLite. */
+  readonly jobs: JobQueue;
 
   /** Creates the workspace and its synced store, and writes its first settings (name, slug) through it. */
   createWorkspace(input: { slug: string; name: string }): Promise<WorkspaceRecord>;

@@ -222,13 +222,22 @@ export function inboundEvent(input: { from: string; to: string; text: string; me
 }
 
 /** A `message.sent` or `message.finalized` event for a message the relay sent. */
-export function statusEvent(input: { type: 'message.sent' | 'message.finalized'; messageId: string; to: string; status: string; errors?: Array<{ code: string; title: string }>; eventId?: string }) {
+export function statusEvent(input: { type: 'message.sent' | 'message.finalized'; messageId: string; to: string; status: string; errors?: Array<{ code: string; title: string }>; eventId?: string; from?: string; text?: string }) {
   return {
     data: {
       event_type: input.type,
       id: input.eventId ?? randomUUID(),
       occurred_at: new Date().toISOString(),
-      payload: { id: input.messageId, direction: 'outbound', to: [{ phone_number: input.to, status: input.status }], errors: input.errors ?? [], record_type: 'message' },
+      payload: {
+        id: input.messageId,
+        direction: 'outbound',
+        to: [{ phone_number: input.to, status: input.status }],
+        errors: input.errors ?? [],
+        record_type: 'message',
+        // Telnyx's reports carry the sender and the words too (optional here, as older tests send without).
+        ...(input.from ? { from: { phone_number: input.from } } : {}),
+        ...(input.text !== undefined ? { text: input.text } : {}),
+      },
       record_type: 'event',
     },
     meta: { attempt: 1 },
