@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PortalLink, RepairOrderDetail } from '../../src-shared/domain.js';
 import type { RelayFrame } from '../../src-shared/sync/protocol.js';
 import { Desk } from '../../src-main/desk.js';
+import { launchChromium } from '../../src-main/testing/browser-kit.js';
 import { importBlob, localBlobPath } from '../../src-main/blobs/local-blobs.js';
 import { pairDesk } from '../../src-main/sync/pair.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
@@ -25,6 +26,8 @@ import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
 import { type LocalS3, startLocalS3 } from '../testing/s3.js';
 import { call, eventually } from '../testing/sync-fixture.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { BlobRefill } from './blob-refill.js';
 import { BlobStore } from './blob-store.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -136,6 +139,21 @@ describe('two relays, one PostgreSQL database, one S3-compatible bucket', () => 
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
     expect((await sharp(await bytesOf(thumb)).metadata()).format).toBe('jpeg');
+    // In a real browser, relay B's page draws the photo (an image that failed has no width).
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(new URL(link.pathname, relayB.url).toString());
+      const drawn = await page
+        .waitForFunction(() => [...document.images].some((i) => i.src.includes('/thumb') && i.complete && i.naturalWidth > 0), null, { timeout: 30_000 })
+        .then(
+          () => 'drawn',
+          async () => `not drawn; page: ${(await page.content()).slice(0, 3000)}`,
+        );
+      expect(drawn).toBe('drawn');
+    } finally {
+      await browser.close();
+    }
     // Relay B holds nothing of its own: the photo is in the bucket, under the shop and its hash.
     const bucket = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
     const key = `${workspace.id}/${hash.slice(0, 2)}/${hash}`;
@@ -230,6 +248,19 @@ describe('lost blobs on a folder store with SQLite', () => {
     expect(asked.length).toBeLessThanOrEqual(1);
     expect(asked.flat().every((h) => h === hash)).toBe(true);
     expect((await portalPhoto(relay.url, link)).file.status).toBe(404);
+    // What no connected desk sent is reported by hash, once an hour per shop, not at every round.
+    const reports: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const log = { error: (fields: Record<string, unknown>, message: string) => reports.push({ fields, message }) } as unknown as FastifyBaseLogger;
+    const watcher = new BlobRefill(storage, store, relay.hub, log, { checkAtStart: false });
+    const t0 = Date.now();
+    await watcher.reask(t0);
+    await watcher.reask(t0 + 60_000);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.fields).toMatchObject({ workspace: workspace.id, blobs: 1, hashes: [hash] });
+    expect(reports[0]!.message).toContain('still missing');
+    await watcher.reask(t0 + 61 * 60_000);
+    expect(reports).toHaveLength(2);
+    await watcher.close();
 
     // The front desk comes back in the morning: asked at its hello, it sends the photo.
     const frontAgain = await openDesk(front.dataDir);
