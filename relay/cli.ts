@@ -167,6 +167,17 @@ function deviceStatus(d: DeviceRecord): string {
   return d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active';
 }
 
+/** BAYLINE_BLOB_REASK_SECONDS: how often desks are asked for lost blobs another relay process noticed (default 60). */
+function blobReaskMs(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.BAYLINE_BLOB_REASK_SECONDS?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new UsageError(`BAYLINE_BLOB_REASK_SECONDS is "${raw}"; give a number of seconds from 1 to 86400.`);
+  }
+  return seconds * 1000;
+}
+
 /** The bucket `serve` and `update publish` both use: BAYLINE_S3_* from the environment, each overridden by its --s3-* flag. */
 async function bucketSettings(values: Partial<Record<'s3-bucket' | 's3-endpoint' | 's3-region' | 's3-prefix' | 's3-sse', string>>) {
   const { readS3Config } = await import('./blobs/s3-blob-store.js');
@@ -536,6 +547,7 @@ async function main(argv: string[]): Promise<number> {
         if (s3Config) console.log(`Photos and documents: bucket ${s3Config.bucket}${s3Config.endpoint ? ` at ${s3Config.endpoint}` : ''}${s3Config.serverSideEncryption ? `, encrypted at rest (${s3Config.serverSideEncryption})` : ''}.`);
         const relay = await startRelay({
           blobStore,
+          blobRefill: { reaskMs: blobReaskMs(process.env) },
           storage,
           port,
           host: values.host,

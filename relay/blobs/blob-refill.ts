@@ -4,9 +4,10 @@
 // wrapped so every reader reports misses) and by a check at start that compares the records with
 // what the store lists. It notes the loss in the operator records (operator migration 15), asks
 // the workspace's desks connected to this process over sync (`blobs-wanted`), asks each desk that
-// connects later at its hello, and every minute asks again the desks of workspaces still missing
-// something (so a loss another relay process noticed reaches desks connected here). The desk's
-// upload records the blob again, which clears the note.
+// connects later at its hello, and every minute asks the desks connected here for lost blobs they
+// were not yet asked for on their connection (so a loss another relay process noticed reaches
+// them); a blob no desk sends is not asked for again and again but reported in the log. The
+// desk's upload records the blob again, which clears the note.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { SyncHub } from '../sync/sync-hub.js';
@@ -20,12 +21,16 @@ export interface BlobRefillOptions {
   checkAtStart?: boolean;
 }
 
+const REPORT_EVERY_MS = 60 * 60 * 1000;
+
 export class BlobRefill {
   /** The store, reporting every recorded blob a read finds missing. */
   readonly blobs: Blobs;
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<number> | null = null;
   private closed = false;
+  /** When each workspace's blobs still missing were last reported. */
+  private readonly reported = new Map<string, number>();
 
   constructor(
     private readonly storage: RelayStorage,
@@ -77,11 +82,23 @@ export class BlobRefill {
     return lost;
   }
 
-  private async reask(): Promise<void> {
+  /**
+   * Desks connected here are asked for lost blobs they were not asked for yet on their connection
+   * (a loss another process noticed). Blobs still missing after every desk here was asked are
+   * reported once an hour per workspace, by hash, so an operator sees what no desk could send.
+   */
+  async reask(now = Date.now()): Promise<void> {
     const connected = this.hub.connectedWorkspaces();
     for (const ws of await this.storage.workspacesMissingBlobs()) {
       if (!connected.has(ws)) continue;
-      this.hub.askForBlobs(ws, await this.storage.missingBlobs(ws));
+      const missing = await this.storage.missingBlobs(ws);
+      if (this.hub.askForBlobs(ws, missing, { onlyNew: true }) > 0) continue;
+      if (missing.length === 0 || now - (this.reported.get(ws) ?? -Infinity) < REPORT_EVERY_MS) continue;
+      this.reported.set(ws, now);
+      this.log.error(
+        { workspace: ws, blobs: missing.length, hashes: missing.slice(0, 20) },
+        'recorded blobs are still missing: the desks connected here were asked and did not send them (no desk may have them any more)',
+      );
     }
   }
 

@@ -89,10 +89,14 @@ export class SyncHub {
     return new Set([...this.sessions].map((s) => s.workspace.id));
   }
 
-  /** Asks the desks of a workspace connected to this process to upload these blobs again (the store lost them). */
-  askForBlobs(workspaceId: string, hashes: readonly string[]): number {
+  /**
+   * Asks the desks of a workspace connected to this process to upload these blobs again (the store
+   * lost them). With `onlyNew`, a desk is asked only for hashes it was not asked for on this
+   * connection (the periodic asking again: a blob no desk has is not asked for every minute).
+   */
+  askForBlobs(workspaceId: string, hashes: readonly string[], options: { onlyNew?: boolean } = {}): number {
     let asked = 0;
-    for (const s of this.sessions) if (s.workspace.id === workspaceId && s.askForBlobs(hashes)) asked += 1;
+    for (const s of this.sessions) if (s.workspace.id === workspaceId && s.askForBlobs(hashes, options.onlyNew ?? false)) asked += 1;
     return asked;
   }
 
@@ -118,6 +122,8 @@ class DeskSession {
   private frames: Promise<void> = Promise.resolve();
   private readonly store: Promise<WorkspaceStore>;
   private readonly deviceTimer: NodeJS.Timeout;
+  /** Lost blobs this desk was asked for on this connection. */
+  private readonly blobsAsked = new Set<string>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -163,10 +169,13 @@ class DeskSession {
     return true;
   }
 
-  /** False before hello (the desk is asked then, from the records) or once closed. */
-  askForBlobs(hashes: readonly string[]): boolean {
-    if (this.deskNode === null || this.closed || hashes.length === 0) return false;
-    for (let i = 0; i < hashes.length; i += MAX_BLOBS_WANTED) this.send({ t: 'blobs-wanted', hashes: hashes.slice(i, i + MAX_BLOBS_WANTED) });
+  /** False before hello (the desk is asked then, from the records), once closed, or when there was nothing (new) to ask. */
+  askForBlobs(hashes: readonly string[], onlyNew = false): boolean {
+    if (this.deskNode === null || this.closed) return false;
+    const ask = onlyNew ? hashes.filter((h) => !this.blobsAsked.has(h)) : [...hashes];
+    if (ask.length === 0) return false;
+    for (const h of ask) this.blobsAsked.add(h);
+    for (let i = 0; i < ask.length; i += MAX_BLOBS_WANTED) this.send({ t: 'blobs-wanted', hashes: ask.slice(i, i + MAX_BLOBS_WANTED) });
     return true;
   }
 

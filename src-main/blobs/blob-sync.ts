@@ -38,6 +38,8 @@ export interface BlobSyncCounts {
   downloadsWaiting: number;
   /** Uploads the relay refused for good (type, size); retried only when the desk starts again. */
   uploadsRefused: number;
+  /** Files the relay lost and asked for that this desk does not have either (another desk may). */
+  lostOnRelayNotHere: number;
   problem: string | null;
 }
 
@@ -80,6 +82,10 @@ export class BlobSync {
   private readonly listeners = new Set<(counts: BlobSyncCounts) => void>();
   private unsubscribe: Array<() => void> = [];
   private online = false;
+  /** Blobs the relay lost and asked for that this desk holds: sent again, named by a row or not. */
+  private readonly wanted = new Set<string>();
+  /** Blobs the relay lost and asked for that this desk does not hold either. */
+  private readonly lacking = new Set<string>();
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -101,11 +107,22 @@ export class BlobSync {
     ];
     if (this.syncClient) {
       this.unsubscribe.push(
-        // The relay lost files this desk may still have: forget that it had them and send them again.
+        // The relay lost files: those this desk holds go up again (even one no row names any more);
+        // those it lacks are noted (`relayAsked`), not sent, and another desk that has them answers.
         this.syncClient.onRelayFrame(async (frame) => {
           if (frame.t !== 'blobs-wanted' || frame.hashes.length === 0) return;
-          await this.forgetOnRelay(frame.hashes);
-          for (const hash of frame.hashes) this.failures.delete(`up:${hash}`);
+          const held: string[] = [];
+          for (const hash of frame.hashes) {
+            if (await hasLocalBlob(this.dataDir, hash)) held.push(hash);
+            else this.lacking.add(hash);
+          }
+          if (held.length === 0) return this.emit();
+          await this.forgetOnRelay(held);
+          for (const hash of held) {
+            this.wanted.add(hash);
+            this.lacking.delete(hash);
+            this.failures.delete(`up:${hash}`);
+          }
           this.kick();
         }),
       );
@@ -140,8 +157,14 @@ export class BlobSync {
       uploadsWaiting: this.uploadsWaiting.size,
       downloadsWaiting: this.downloadsWaiting.size,
       uploadsRefused: this.refused.size,
+      lostOnRelayNotHere: this.lacking.size,
       problem: this.problem,
     };
+  }
+
+  /** What the relay asked for (it lost them): the hashes this desk is sending again, and those it does not have. */
+  relayAsked(): { sending: string[]; lacking: string[] } {
+    return { sending: [...this.wanted].sort(), lacking: [...this.lacking].sort() };
   }
 
   onCounts(listener: (counts: BlobSyncCounts) => void): () => void {
@@ -274,6 +297,11 @@ export class BlobSync {
       if (!local.has(hash)) downloads.push(hash);
       else if (!onRelay.has(hash) && !this.refused.has(hash)) uploads.push({ hash, mimeType });
     }
+    // Asked for by the relay though no live row names it (a removed photo the relay still records).
+    for (const hash of this.wanted) {
+      if (!referenced.has(hash) && local.has(hash) && !onRelay.has(hash) && !this.refused.has(hash)) uploads.push({ hash, mimeType: null });
+    }
+    for (const hash of this.lacking) if (local.has(hash)) this.lacking.delete(hash);
     return { uploads, downloads };
   }
 
@@ -334,6 +362,8 @@ export class BlobSync {
   }
 
   private async markOnRelay(hash: string): Promise<void> {
+    this.wanted.delete(hash);
+    this.lacking.delete(hash);
     const key = `${ON_RELAY}${hash}`;
     await this.store.db
       .insertInto('meta')
