@@ -56,6 +56,18 @@ function message(input: SignPageInput): Html | string {
   return '';
 }
 
+/** The sentences the page's script says (JSON for data-words; "{n}" and "{total}" filled in by the script). */
+function scriptWords(w: CustomerWords): string {
+  return JSON.stringify({
+    pageOf: w.t('esign.pageOf', { n: '{n}', total: '{total}' }),
+    pagesFailed: w.t('esign.pagesFailed'),
+    noConnection: w.t('esign.noConnection'),
+    drawFirst: w.t('esign.drawFirst'),
+    signing: w.t('esign.signing'),
+    noConnectionKept: w.t('esign.noConnectionKept'),
+  });
+}
+
 export function renderConsentPage(input: SignPageInput): RenderedPage {
   const base = `/t/${input.token}/sign/${input.request.id}`;
   const w = input.words;
@@ -99,7 +111,7 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
 <p><a href="${base}/document.pdf">${w.t('esign.download')}</a></p>
 <button type="button" id="zoom" class="secondary" aria-pressed="true" hidden>${w.t('esign.zoom')}</button>
 <p id="pages-loading" class="muted">${w.t('esign.loading')}</p>
-<div id="pages" class="doc-pages zoom" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
+<div id="pages" class="doc-pages zoom" data-words="${scriptWords(w)}" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
 <p class="muted">${w.t('esign.fingerprint')} <span class="hash">${r.sha256}</span></p>
 </section>
 <section class="card" aria-labelledby="sign-h"><h2 id="sign-h">${w.t('esign.sign')}</h2>

@@ -117,6 +117,12 @@ export const enGB: Catalogue = {
     paid: 'Thank you {first_name}! Your payment for RO {ro_number} is received. Drive safely. - {shop_name}',
   },
   esign: {
+    pageOf: 'Page {{n}} of {{total}}',
+    pagesFailed: 'The pages could not be shown here. Open the PDF with the link below to read it before signing.',
+    noConnection: 'No connection. Try again.',
+    drawFirst: 'Draw your signature in the box first.',
+    signing: 'Signing…',
+    noConnectionKept: 'No connection. Your signature is still here; try again.',
     back: '← Back to your repair',
     backPlain: 'Back to your repair',
     consentHeading: 'Before you sign electronically',

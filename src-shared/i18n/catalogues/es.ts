@@ -121,6 +121,12 @@ export const es: Catalogue & { portal: { photoCount_many: string }; esign: { pag
     paid: '¡Gracias, {first_name}! Recibimos su pago de la orden {ro_number}. Maneje con cuidado. - {shop_name}',
   },
   esign: {
+    pageOf: 'Página {{n}} de {{total}}',
+    pagesFailed: 'No se pudieron mostrar las páginas aquí. Abra el PDF con el enlace de abajo para leerlo antes de firmar.',
+    noConnection: 'Sin conexión. Vuelva a intentarlo.',
+    drawFirst: 'Primero dibuje su firma en el recuadro.',
+    signing: 'Firmando…',
+    noConnectionKept: 'Sin conexión. Su firma sigue aquí; vuelva a intentarlo.',
     back: '← Volver a su reparación',
     backPlain: 'Volver a su reparación',
     consentHeading: 'Antes de firmar electrónicamente',
