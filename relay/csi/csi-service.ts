@@ -5,6 +5,7 @@
 // on every node), under the workspace's writers' lock, so a restart, a desk that was offline or a
 // second relay never sends a second survey. The same look credits a referral once the booking it
 // brought in is checked in. Answers themselves come in through the portal (survey-plugin.ts).
+import { customerWords } from '../../src-shared/i18n/index.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { readCsiSettings, responseId } from '../../src-shared/csi/settings.js';
 import { normalizePhone } from '../../src-shared/phone.js';
@@ -125,19 +126,21 @@ export class CsiService {
       await tx.insert('portal_tokens', { ro_id: roId, kind: 'customer', token_hash: hashToken(token), issued_at: at, issued_by: null, expires_at: null });
       const link = surveyUrl(this.options.publicUrl(), token);
       const first = customer?.first_name ? ` ${customer.first_name}` : '';
-      const words = `thank you for choosing us for RO ${ro.ro_number}. How did we do? Four quick questions: ${link}`;
+      // In the customer's language (customers.language), in the shop's country's words.
+      const words = customerWords(settingsRow?.country ?? null, customer?.language ?? null);
+      const said = { shop: shop.name, first, number: ro.ro_number, link };
       const common = { ro_id: roId, customer_id: ro.customer_id, direction: 'out', at, read_at: at, status: 'approved', approved_by: 'relay', approved_at: at, template_id: 'csi-survey', automated: 1 };
       if (canText) {
-        await tx.insert('messages', { ...common, channel: 'sms', body: `${shop.name}: Hi${first}, ${words}`, author: 'Automatic text', peer_number: mobile });
+        await tx.insert('messages', { ...common, channel: 'sms', body: words.t('survey.smsText', said), author: 'Automatic text', peer_number: mobile });
       } else if (mailbox && email) {
         const name = [customer?.first_name, customer?.last_name].filter(Boolean).join(' ');
         await tx.insert('messages', {
           ...common,
           channel: 'email',
-          body: `Hi${first},\n\nThank you for choosing us for RO ${ro.ro_number}. How did we do? Four quick questions:\n${link}\n\n${shop.name}`,
+          body: words.t('survey.mailBody', said),
           author: 'Automatic email',
           mailbox_id: mailbox.id,
-          subject: `${shop.name}: how did we do?`,
+          subject: words.t('survey.mailSubject', said),
           email_from: JSON.stringify({ name: shop.name, address: mailbox.address ?? '' }),
           email_to: JSON.stringify([{ name, address: email }]),
         });

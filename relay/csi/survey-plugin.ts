@@ -10,6 +10,7 @@ import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { ResolvedToken } from '../portal/portal-service.js';
 import { findLiveToken, shopOf } from '../portal/portal-view.js';
+import { readerWords } from '../portal/language.js';
 import { formatWhen, renderNotFound, renderTooMany, type RenderedPage } from '../portal/render.js';
 import { amendUntil, answersOf, questionsOf, readAnswers, saveResponse, SurveyRefused } from './answers.js';
 import { renderSurveyClosed, renderSurveyScreen, renderSurveyThanks, SURVEY_CSS } from './survey-render.js';
@@ -76,8 +77,9 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
     return { settings, shop: shopOf(settings), csi: readCsiSettings(row?.csi_settings), review: readReviewSettings(row?.review_settings), ro, response };
   }
 
-  async function thanks(req: Req, reply: FastifyReply, live: ResolvedToken, notice: string | null, status = 200) {
+  async function thanks(req: Req, reply: FastifyReply, live: ResolvedToken, notice: string | { key: string } | null, status = 200) {
     const c = await context(live.store, live.roId);
+    const words = await readerWords(req, live.store.db, c.ro?.customer_id);
     const until = amendUntil(c.response);
     const open = until !== null && now().getTime() <= until;
     const customer = c.ro?.customer_id ? await live.store.db.selectFrom('customers').select(['referral_code']).where('id', '=', c.ro.customer_id).executeTakeFirst() : undefined;
@@ -94,8 +96,9 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
         review: c.review,
         referralUrl,
         amendUntil: open ? new Date(until!).toISOString() : null,
-        amendUntilWords: open ? formatWhen(new Date(until!).toISOString(), c.shop.timeZone) : null,
-        notice,
+        amendUntilWords: open ? formatWhen(new Date(until!).toISOString(), c.shop.timeZone, words) : null,
+        notice: notice === null ? null : typeof notice === 'string' ? notice : words.t(notice.key),
+        words,
       }),
     );
   }
@@ -104,24 +107,26 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
     const live = await open(req, reply);
     if (!('roId' in live)) return live;
     const c = await context(live.store, live.roId);
-    if (c.ro?.stage !== 'delivered') return send(reply, 200, renderSurveyClosed(c.shop, 'Not yet', 'The survey opens once your car is back with you.'));
+    const words = await readerWords(req, live.store.db, c.ro?.customer_id);
+    if (c.ro?.stage !== 'delivered') return send(reply, 200, renderSurveyClosed(c.shop, words.t('survey.notYet'), words.t('survey.opensAfter'), words));
     const amending = req.query.amend === '1';
-    if (c.response?.submitted_at && !amending) return thanks(req, reply, live, req.query.changed === '1' ? 'Your changes are saved.' : null);
-    if (c.response?.submitted_at && now().getTime() > amendUntil(c.response)!) return thanks(req, reply, live, 'Answers can be changed for 24 hours after sending; yours are kept as you sent them.');
+    if (c.response?.submitted_at && !amending) return thanks(req, reply, live, req.query.changed === '1' ? { key: 'survey.changesSaved' } : null);
+    if (c.response?.submitted_at && now().getTime() > amendUntil(c.response)!) return thanks(req, reply, live, { key: 'survey.amendOver' });
     const questions = questionsOf(c.response, c.csi.questions);
-    return send(reply, 200, renderSurveyScreen({ token: req.params.token, shop: c.shop, roNumber: c.ro.ro_number ?? 0, questions, index: 0, answers: answersOf(c.response), amending }));
+    return send(reply, 200, renderSurveyScreen({ token: req.params.token, shop: c.shop, roNumber: c.ro.ro_number ?? 0, questions, index: 0, answers: answersOf(c.response), amending, words }));
   });
 
   app.post('/t/:token/survey', async (req: Req, reply) => {
     const live = await open(req, reply);
     if (!('roId' in live)) return live;
     const c = await context(live.store, live.roId);
-    if (c.ro?.stage !== 'delivered') return send(reply, 409, renderSurveyClosed(c.shop, 'Not yet', 'The survey opens once your car is back with you.'));
+    const words = await readerWords(req, live.store.db, c.ro?.customer_id);
+    if (c.ro?.stage !== 'delivered') return send(reply, 409, renderSurveyClosed(c.shop, words.t('survey.notYet'), words.t('survey.opensAfter'), words));
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const amending = body.amend === '1';
     const questions = questionsOf(c.response, c.csi.questions);
     const screen = (index: number, answers: Answers, status = 200, error: string | null = null) =>
-      send(reply, status, renderSurveyScreen({ token: req.params.token, shop: c.shop, roNumber: c.ro?.ro_number ?? 0, questions, index, answers, amending, error }));
+      send(reply, status, renderSurveyScreen({ token: req.params.token, shop: c.shop, roNumber: c.ro?.ro_number ?? 0, questions, index, answers, amending, error, words }));
     const at = Math.min(Math.max(Number(body.q) || 0, 0), questions.length - 1);
     let answers: Answers;
     try {
@@ -134,7 +139,7 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
     if (go === 'back') return screen(Math.max(at - 1, 0), answers);
     const here = questions[at]!;
     if (go === 'next') {
-      if (here.kind !== 'text' && answers[here.id] === undefined) return screen(at, answers, 400, here.kind === 'scale5' ? 'Please choose a number from 1 to 5.' : 'Please choose a number from 0 to 10.');
+      if (here.kind !== 'text' && answers[here.id] === undefined) return screen(at, answers, 400, words.t(here.kind === 'scale5' ? 'survey.choose5' : 'survey.choose10'));
       return screen(at + 1, answers);
     }
     try {
@@ -142,8 +147,9 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
     } catch (err) {
       if (!(err instanceof SurveyRefused)) throw err;
       if (err.problem === 'missing' || err.problem === 'invalid') return screen(err.index ?? at, answers, 400, err.message);
-      if (err.problem === 'answered' || err.problem === 'too-late') return thanks(req, reply, live, err.message, 409);
-      return send(reply, 409, renderSurveyClosed(c.shop, 'Not yet', err.message));
+      if (err.problem === 'too-late') return thanks(req, reply, live, { key: 'survey.amendOver' }, 409);
+      if (err.problem === 'answered') return thanks(req, reply, live, err.message, 409);
+      return send(reply, 409, renderSurveyClosed(c.shop, words.t('survey.notYet'), err.message, words));
     }
     await app.storage.announceChanges(live.workspaceId);
     // After a POST the thank-you page is a GET of its own, so a reload does not post again.

@@ -3,7 +3,8 @@
 // customer sends), the thank-you page with their answers, the review invitation and their
 // referral link. The invitation is one fragment that depends on the shop's settings alone — never
 // on the score — so every respondent sees the same words in the same place.
-import { configuredSites, type Answers, type ReviewSettings, type SurveyQuestion } from '../../src-shared/csi/settings.js';
+import { configuredSites, DEFAULT_INVITATION, DEFAULT_QUESTIONS, type Answers, type ReviewSettings, type SurveyQuestion } from '../../src-shared/csi/settings.js';
+import type { CustomerWords } from '../../src-shared/i18n/index.js';
 import { asset } from '../portal/assets.js';
 import { html, type Html } from '../portal/html.js';
 import { contactCard, page, type RenderedPage } from '../portal/render.js';
@@ -47,22 +48,38 @@ export interface SurveyScreenInput {
   answers: Answers;
   amending: boolean;
   error?: string | null;
+  words: CustomerWords;
 }
 
-const ENDS: Record<'scale5' | 'scale10', [string, string]> = {
-  scale5: ['1 = very unhappy', '5 = very happy'],
-  scale10: ['0 = not at all likely', '10 = extremely likely'],
+/** The standard questions' words in every language, by question id. */
+const QUESTION_KEYS: Record<string, string> = {
+  overall: 'survey.qOverall',
+  quality: 'survey.qQuality',
+  communication: 'survey.qCommunication',
+  on_time: 'survey.qOnTime',
+  recommend: 'survey.qRecommend',
+  comment: 'survey.qComment',
 };
+
+/**
+ * A question as the customer reads it: a standard question the shop left in its English words is
+ * asked in the customer's language; a question the shop wrote or rewrote is asked as written.
+ */
+export function questionText(q: SurveyQuestion, words: CustomerWords): string {
+  const standard = DEFAULT_QUESTIONS.find((d) => d.id === q.id);
+  const key = QUESTION_KEYS[q.id];
+  return standard && key && standard.text === q.text ? words.t(key) : q.text;
+}
 
 /** Hidden fields carrying every answer except the one on this screen. */
 function carried(questions: readonly SurveyQuestion[], answers: Answers, except: string): Html[] {
   return questions.filter((q) => q.id !== except && answers[q.id] !== undefined).map((q) => html`<input type="hidden" name="${q.id}" value="${String(answers[q.id])}">`);
 }
 
-function questionInput(q: SurveyQuestion, value: number | string | undefined): Html {
+function questionInput(q: SurveyQuestion, value: number | string | undefined, words: CustomerWords): Html {
   if (q.kind === 'text') return html`<textarea id="answer" name="${q.id}" maxlength="2000" aria-labelledby="question">${typeof value === 'string' ? value : ''}</textarea>`;
   const [low, high] = q.kind === 'scale5' ? [1, 5] : [0, 10];
-  const [lowWords, highWords] = ENDS[q.kind];
+  const [lowWords, highWords] = q.kind === 'scale5' ? [words.t('survey.scale5Low'), words.t('survey.scale5High')] : [words.t('survey.scale10Low'), words.t('survey.scale10High')];
   const choices: Html[] = [];
   for (let n = low; n <= high; n += 1) {
     choices.push(html`<label><input type="radio" name="${q.id}" value="${n}"${value === n ? html` checked` : ''}><span>${n}</span></label>`);
@@ -73,19 +90,21 @@ function questionInput(q: SurveyQuestion, value: number | string | undefined): H
 export function renderSurveyScreen(input: SurveyScreenInput): RenderedPage {
   const q = input.questions[input.index]!;
   const last = input.index === input.questions.length - 1;
+  const w = input.words;
+  const step = w.t('survey.step', { number: input.index + 1, total: input.questions.length });
   const main = html`<section class="card survey">
 <form method="post" action="/t/${input.token}/survey">
-<p class="step">Question ${input.index + 1} of ${input.questions.length}${input.amending ? ' · changing your answers' : ''}</p>
-<fieldset><legend id="question">${q.text}</legend>
-${questionInput(q, input.answers[q.id])}
+<p class="step">${input.amending ? `${step} · ${w.t('survey.changing')}` : step}</p>
+<fieldset><legend id="question">${questionText(q, w)}</legend>
+${questionInput(q, input.answers[q.id], w)}
 </fieldset>
 ${carried(input.questions, input.answers, q.id)}
 <input type="hidden" name="q" value="${input.index}">
 ${input.amending ? html`<input type="hidden" name="amend" value="1">` : ''}
 ${input.error ? html`<p role="alert" class="error">${input.error}</p>` : ''}
-<div class="nav">${input.index > 0 ? html`<button class="back" type="submit" name="go" value="back">Back</button>` : ''}<button type="submit" name="go" value="${last ? 'send' : 'next'}">${last ? 'Send my answers' : 'Next'}</button></div>
+<div class="nav">${input.index > 0 ? html`<button class="back" type="submit" name="go" value="back">${w.t('survey.back')}</button>` : ''}<button type="submit" name="go" value="${last ? 'send' : 'next'}">${last ? w.t('survey.send') : w.t('survey.next')}</button></div>
 </form></section>`;
-  return page({ title: `RO ${input.roNumber}: how did we do?`, shop: input.shop, main, script: false, styles: [SURVEY_CSS.path] });
+  return page({ title: w.t('survey.title', { number: input.roNumber }), shop: input.shop, main, script: false, styles: [SURVEY_CSS.path], words: w });
 }
 
 /**
@@ -93,11 +112,13 @@ ${input.error ? html`<p role="alert" class="error">${input.error}</p>` : ''}
  * Its links are relative to the survey page (`/t/<token>/survey` → `/t/<token>/review/<site>`), so
  * not even the customer's link differs between two customers' fragments.
  */
-export function renderReviewInvitation(review: ReviewSettings): Html {
+export function renderReviewInvitation(review: ReviewSettings, words: CustomerWords): Html {
   const sites = configuredSites(review);
   if (sites.length === 0) return html``;
-  return html`<section class="card review" id="review-invitation"><h2>Reviews</h2><p>${review.invitation}</p><div class="sites">${sites.map(
-    (s) => html`<a class="button" href="review/${s.site}" rel="noopener">Review us on ${s.label}</a>`,
+  // The standard invitation in the reader's language; a shop's own wording as the shop wrote it.
+  const invitation = review.invitation === DEFAULT_INVITATION ? words.t('survey.invitation') : review.invitation;
+  return html`<section class="card review" id="review-invitation"><h2>${words.t('survey.reviews')}</h2><p>${invitation}</p><div class="sites">${sites.map(
+    (s) => html`<a class="button" href="review/${s.site}" rel="noopener">${words.t('survey.reviewOn', { site: s.label })}</a>`,
   )}</div></section>`;
 }
 
@@ -114,37 +135,39 @@ export interface SurveyThanksInput {
   amendUntil: string | null;
   amendUntilWords: string | null;
   notice?: string | null;
+  words: CustomerWords;
 }
 
-function answerWords(q: SurveyQuestion, value: number | string | undefined): string {
-  if (value === undefined || value === '') return 'No answer';
-  if (q.kind === 'scale5') return `${value} of 5`;
-  if (q.kind === 'scale10') return `${value} of 10`;
+function answerWords(q: SurveyQuestion, value: number | string | undefined, words: CustomerWords): string {
+  if (value === undefined || value === '') return words.t('survey.noAnswer');
+  if (q.kind === 'scale5') return words.t('survey.outOf', { value, max: 5 });
+  if (q.kind === 'scale10') return words.t('survey.outOf', { value, max: 10 });
   return String(value);
 }
 
 export function renderSurveyThanks(input: SurveyThanksInput): RenderedPage {
-  const main = html`<section class="card survey"><h2>Thank you</h2>
+  const w = input.words;
+  const main = html`<section class="card survey"><h2>${w.t('survey.thanks')}</h2>
 ${input.notice ? html`<p role="status" class="note">${input.notice}</p>` : ''}
-<p>Your answers for RO ${input.roNumber} reached ${input.shop.name}.</p></section>
-${renderReviewInvitation(input.review)}
-<section class="card"><h2>Your answers</h2><ul class="answers">${input.questions.map(
-    (q) => html`<li><span class="q">${q.text}</span><span class="a">${answerWords(q, input.answers[q.id])}</span></li>`,
+<p>${w.t('survey.reached', { number: input.roNumber, shop: input.shop.name })}</p></section>
+${renderReviewInvitation(input.review, w)}
+<section class="card"><h2>${w.t('survey.yourAnswers')}</h2><ul class="answers">${input.questions.map(
+    (q) => html`<li><span class="q">${questionText(q, w)}</span><span class="a">${answerWords(q, input.answers[q.id], w)}</span></li>`,
   )}</ul>${
     input.amendUntil
-      ? html`<form method="get" action="/t/${input.token}/survey"><input type="hidden" name="amend" value="1"><div class="row"><button type="submit">Change my answers</button></div><p class="muted">You can change them until ${input.amendUntilWords}.</p></form>`
-      : html`<p class="muted">Your answers are kept as you sent them.</p>`
+      ? html`<form method="get" action="/t/${input.token}/survey"><input type="hidden" name="amend" value="1"><div class="row"><button type="submit">${w.t('survey.change')}</button></div><p class="muted">${w.t('survey.changeUntil', { when: input.amendUntilWords ?? '' })}</p></form>`
+      : html`<p class="muted">${w.t('survey.kept')}</p>`
   }</section>
 ${
     input.referralUrl
-      ? html`<section class="card share"><h2>Know someone who needs a body shop?</h2><p>Share your own link to us:</p><p class="ref-link"><a href="${input.referralUrl}">${input.referralUrl}</a></p><div class="row"><a class="button" href="sms:?&body=${encodeURIComponent(input.referralUrl)}">Share by text</a></div></section>`
+      ? html`<section class="card share"><h2>${w.t('survey.shareHeading')}</h2><p>${w.t('survey.shareText')}</p><p class="ref-link"><a href="${input.referralUrl}">${input.referralUrl}</a></p><div class="row"><a class="button" href="sms:?&body=${encodeURIComponent(input.referralUrl)}">${w.t('survey.shareByText')}</a></div></section>`
       : ''
   }
-${contactCard(input.shop)}`;
-  return page({ title: `RO ${input.roNumber}: thank you`, shop: input.shop, main, script: false, styles: [SURVEY_CSS.path] });
+${contactCard(input.shop, w)}`;
+  return page({ title: w.t('survey.thanksTitle', { number: input.roNumber }), shop: input.shop, main, script: false, styles: [SURVEY_CSS.path], words: w });
 }
 
-export function renderSurveyClosed(shop: PortalShop, heading: string, line: string, status: 'info' | 'error' = 'info'): RenderedPage {
-  const main = html`<section class="card"><h2>${heading}</h2><p${status === 'error' ? html` class="error"` : ''}>${line}</p></section>${contactCard(shop)}`;
-  return page({ title: heading, shop, main, script: false, styles: [SURVEY_CSS.path] });
+export function renderSurveyClosed(shop: PortalShop, heading: string, line: string, words: CustomerWords, status: 'info' | 'error' = 'info'): RenderedPage {
+  const main = html`<section class="card"><h2>${heading}</h2><p${status === 'error' ? html` class="error"` : ''}>${line}</p></section>${contactCard(shop, words)}`;
+  return page({ title: heading, shop, main, script: false, styles: [SURVEY_CSS.path], words });
 }

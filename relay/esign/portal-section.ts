@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { html, type Html } from '../portal/html.js';
+import type { CustomerWords } from '../../src-shared/i18n/index.js';
 
 export interface ToSignItem {
   id: string;
@@ -25,18 +26,21 @@ export async function loadToSign(db: Kysely<WorkspaceDatabase>, roId: string): P
   return rows.map((r) => ({ id: r.id, title: r.title ?? 'Document', state: r.state ?? '', sealed: r.sealed_blob_hash !== null }));
 }
 
-export function renderToSign(token: string, items: readonly ToSignItem[] | undefined): Html | string {
+export function renderToSign(token: string, items: readonly ToSignItem[] | undefined, words: CustomerWords): Html | string {
   if (!items || items.length === 0) return '';
+  const t = words.t;
   const open = items.filter((i) => i.state !== 'signed');
   const signed = items.filter((i) => i.state === 'signed');
-  return html`<section class="card tosign" id="to-sign" data-live aria-labelledby="sign-h"><h2 id="sign-h">To sign</h2>${
+  return html`<section class="card tosign" id="to-sign" data-live aria-labelledby="sign-h"><h2 id="sign-h">${t('esign.toSign')}</h2>${
     open.length === 0
-      ? html`<p class="muted">Nothing waiting for your signature.</p>`
-      : html`${open.map((i) => html`<p><a class="button" href="/t/${token}/sign/${i.id}">Read and sign: ${i.title}</a></p>`)}`
+      ? html`<p class="muted">${t('esign.nothingWaiting')}</p>`
+      : html`${open.map((i) => html`<p><a class="button" href="/t/${token}/sign/${i.id}">${t('esign.readAndSign', { title: i.title })}</a></p>`)}`
   }${
     signed.length > 0
-      ? html`<h3 class="sub">Signed</h3><ul>${signed.map((i) =>
-          i.sealed ? html`<li><a href="/t/${token}/sign/${i.id}/signed.pdf">${i.title} (signed copy, PDF)</a></li>` : html`<li>${i.title}: signed, the copy is being prepared</li>`,
+      ? html`<h3 class="sub">${t('esign.signedHeading')}</h3><ul>${signed.map((i) =>
+          i.sealed
+            ? html`<li><a href="/t/${token}/sign/${i.id}/signed.pdf">${t('esign.signedCopy', { title: i.title })}</a></li>`
+            : html`<li>${t('esign.copyPreparing', { title: i.title })}</li>`,
         )}</ul>`
       : ''
   }</section>`;

@@ -55,6 +55,10 @@ label.block{display:block;font-weight:600;margin:10px 0 4px}
 
 const JS = `(function(){
 "use strict";
+// The page's sentences in the reader's language, from the server (data-words on <main>'s signing card).
+var words={};try{var holder=document.querySelector("[data-words]");if(holder)words=JSON.parse(holder.getAttribute("data-words"));}catch(e){}
+function word(k){return words[k]||k;}
+function pageOf(n,total){return word("pageOf").replace("{n}",String(n)).replace("{total}",String(total));}
 var pages=document.getElementById("pages");
 if(pages){
   var zoom=document.getElementById("zoom");
@@ -71,15 +75,15 @@ if(pages){
         var fig=document.createElement("figure");fig.tabIndex=0;
         var c=document.createElement("canvas");
         c.width=Math.floor(vp.width);c.height=Math.floor(vp.height);
-        c.setAttribute("role","img");c.setAttribute("aria-label","Page "+n+" of "+doc.numPages);
-        var cap=document.createElement("figcaption");cap.textContent="Page "+n+" of "+doc.numPages;
+        c.setAttribute("role","img");c.setAttribute("aria-label",pageOf(n,doc.numPages));
+        var cap=document.createElement("figcaption");cap.textContent=pageOf(n,doc.numPages);
         fig.appendChild(c);fig.appendChild(cap);pages.appendChild(fig);
         return p.render({canvasContext:c.getContext("2d"),viewport:vp,canvas:c}).promise;
       });}
       for(var i=1;i<=doc.numPages;i++){(function(n){chain=chain.then(function(){return one(n);});})(i);}
       return chain.then(function(){pages.setAttribute("data-rendered",String(doc.numPages));var l=document.getElementById("pages-loading");if(l)l.hidden=true;});
     });
-  }).catch(function(){var l=document.getElementById("pages-loading");if(l)l.textContent="The pages could not be shown here. Open the PDF with the link below to read it before signing.";});
+  }).catch(function(){var l=document.getElementById("pages-loading");if(l)l.textContent=word("pagesFailed");});
 }
 var form=document.querySelector("form[data-sign]");
 if(!form)return;
@@ -100,16 +104,16 @@ var codeButton=document.getElementById("sendcode");
 if(codeButton){codeButton.addEventListener("click",function(ev){ev.preventDefault();codeButton.disabled=true;
   fetch(codeButton.getAttribute("formaction"),{method:"POST",headers:{accept:"application/json","content-type":"application/json"},body:"{}",credentials:"omit"})
   .then(function(r){return r.json();}).then(function(a){say(a.message,!a.ok);setTimeout(function(){codeButton.disabled=false;},30000);})
-  .catch(function(){codeButton.disabled=false;say("No connection. Try again.",true);});});}
+  .catch(function(){codeButton.disabled=false;say(word("noConnection"),true);});});}
 form.addEventListener("submit",function(ev){ev.preventDefault();
   var m=form.querySelector("input[name=method]:checked");var method=m?m.value:"typed";
-  if(method==="drawn"&&(!pad||pad.isEmpty())){say("Draw your signature in the box first.",true);return;}
+  if(method==="drawn"&&(!pad||pad.isEmpty())){say(word("drawFirst"),true);return;}
   var intent=form.querySelector("input[name=intent]");
   var body={intent:intent&&intent.checked?intent.value:"",code:(form.querySelector("input[name=code]")||{}).value||"",signerName:nameInput.value,method:method,signature:method==="drawn"?pad.toDataURL("image/png"):""};
-  var button=form.querySelector("button[type=submit]");button.disabled=true;say("Signing…",false);
+  var button=form.querySelector("button[type=submit]");button.disabled=true;say(word("signing"),false);
   fetch(form.getAttribute("action"),{method:"POST",headers:{accept:"application/json","content-type":"application/json"},body:JSON.stringify(body),credentials:"omit"})
   .then(function(r){return r.json();}).then(function(a){if(a.ok){location.href=a.next;return;}button.disabled=false;say(a.message,true);})
-  .catch(function(){button.disabled=false;say("No connection. Your signature is still here; try again.",true);});
+  .catch(function(){button.disabled=false;say(word("noConnectionKept"),true);});
 });
 })();`;
 

@@ -11,7 +11,9 @@ import type { ResolvedToken } from '../portal/portal-service.js';
 import { findLiveToken, readSettings, shopOf } from '../portal/portal-view.js';
 import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/render.js';
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
-import { intentText } from './disclosure.js';
+import { readerWords } from '../portal/language.js';
+import type { CustomerWords } from '../../src-shared/i18n/index.js';
+import { disclosureVersion, intentText } from './disclosure.js';
 import { SIGN_ASSETS } from './sign-assets.js';
 import { renderConsentPage, renderSignPage, renderWithdrawnPage, type SignPageInput } from './sign-render.js';
 import { type Caller, type EsignService, type SignRequestRow, SigningRefused } from './signing-service.js';
@@ -45,10 +47,11 @@ function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
+/** The sentence after a form's redirect (?done=…), by catalogue key. */
 const NOTICES: Record<string, string> = {
-  consented: 'Thank you. You can now read and sign the document.',
-  'code-sent': 'We texted you a 6-digit code. It works for 10 minutes.',
-  declined: 'The shop has been told that you declined.',
+  consented: 'esign.consented',
+  'code-sent': 'esign.codeSentNotice',
+  declined: 'esign.declined',
 };
 
 export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (app, options) => {
@@ -107,10 +110,22 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     return { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 500) };
   }
 
+  /** The words of the link's customer, by the portal's rule (this phone's choice, the customer's language, the shop's). */
+  async function wordsOf(req: FastifyRequest, live: ResolvedToken): Promise<CustomerWords> {
+    const ro = await live.store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', live.roId).executeTakeFirst();
+    return readerWords(req, live.store.db, ro?.customer_id);
+  }
+
+  /** A refusal in the reader's words (its catalogue sentence when it has one). */
+  function refusalText(err: SigningRefused, words: CustomerWords): string {
+    return err.say ? words.t(err.say.key, err.say.values) : err.message;
+  }
+
   async function pageInput(req: Req, live: ResolvedToken, r: SignRequestRow, outcome: { error?: string | null; notice?: string | null }): Promise<SignPageInput> {
     const db = live.store.db;
     const settings = await readSettings(db);
     const ro = await db.selectFrom('repair_orders').select(['ro_number', 'customer_id']).where('id', '=', live.roId).executeTakeFirst();
+    const words = await readerWords(req, db, ro?.customer_id);
     const customer = r.customer_id ? await db.selectFrom('customers').select(['first_name', 'last_name']).where('id', '=', r.customer_id).executeTakeFirst() : undefined;
     return {
       token: req.params.token,
@@ -118,7 +133,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
       roNumber: ro?.ro_number ?? 0,
       request: {
         id: r.id,
-        title: r.title ?? 'Document',
+        title: r.title ?? words.t('common.document'),
         state: r.state ?? '',
         version: Number(r.version ?? 1),
         needsCode: r.needs_code === 1,
@@ -131,9 +146,10 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
         codeSentTo: r.code_sent_to,
       },
       consented: (await service.consentOf(live.store, r.customer_id)) !== null,
-      intent: intentText(r.kind ?? '', r.title ?? ''),
+      intent: intentText(r.kind ?? '', r.title ?? '', words),
       name: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '),
       ...outcome,
+      words,
     };
   }
 
@@ -147,10 +163,11 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
   async function answer(req: Req, reply: FastifyReply, live: ResolvedToken, done: { notice: string; message: string; next?: string } | SigningRefused) {
     const base = `/t/${req.params.token}/sign/${req.params.id}`;
     if (done instanceof SigningRefused) {
-      if (wantsJson(req)) return reply.code(done.status).headers(HEADERS).send({ ok: false, error: done.code, message: done.message });
+      const said = refusalText(done, await wordsOf(req, live));
+      if (wantsJson(req)) return reply.code(done.status).headers(HEADERS).send({ ok: false, error: done.code, message: said });
       const fresh = await service.requestFor(live.store, live.roId, req.params.id);
       if (!fresh) return missing(req, reply);
-      return showPage(req, reply, live, fresh, done.status, { error: done.message });
+      return showPage(req, reply, live, fresh, done.status, { error: said });
     }
     const next = done.next ?? `${base}?done=${done.notice}`;
     if (wantsJson(req)) return reply.code(200).headers(HEADERS).send({ ok: true, message: done.message, next });
@@ -173,7 +190,9 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     const consented = (await service.consentOf(live.store, request.customer_id)) !== null;
     if (consented && request.state === 'sent') await service.opened(live.workspaceId, live.store, request, caller(req));
     const done = req.query.done;
-    return showPage(req, reply, live, consented ? ((await service.requestFor(live.store, live.roId, request.id)) ?? request) : request, 200, { notice: done ? NOTICES[done] ?? null : null });
+    const noticeKey = done ? NOTICES[done] : undefined;
+    const notice = noticeKey ? (await wordsOf(req, live)).t(noticeKey) : null;
+    return showPage(req, reply, live, consented ? ((await service.requestFor(live.store, live.roId, request.id)) ?? request) : request, 200, { notice });
   });
 
   app.post('/t/:token/sign/:id/consent', async (req: Req, reply) => {
@@ -181,8 +200,9 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     if (!('live' in found)) return found;
     const { live, request } = found;
     return attempt(req, reply, live, async () => {
-      await service.consent(live.workspaceId, live.store, live.roId, request.customer_id, caller(req));
-      return { notice: 'consented', message: NOTICES.consented! };
+      const words = await wordsOf(req, live);
+      await service.consent(live.workspaceId, live.store, live.roId, request.customer_id, caller(req), disclosureVersion(words));
+      return { notice: 'consented', message: words.t('esign.consented') };
     });
   });
 
@@ -191,9 +211,11 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     if (!('live' in found)) return found;
     const { live, request } = found;
     return attempt(req, reply, live, async () => {
-      if (!(await service.consentOf(live.store, request.customer_id))) throw new SigningRefused(403, 'no-consent', 'Please read and agree to sign electronically first.');
+      if (!(await service.consentOf(live.store, request.customer_id))) {
+        throw new SigningRefused(403, 'no-consent', 'Please read and agree to sign electronically first.', { key: 'esign.noConsent' });
+      }
       const to = await service.sendCode(live.workspaceId, live.store, request);
-      return { notice: 'code-sent', message: `We texted a 6-digit code to ${to.replace(/^text to /, '')}. It works for 10 minutes.` };
+      return { notice: 'code-sent', message: (await wordsOf(req, live)).t('esign.codeSentTo', { to: to.replace(/^text to /, '') }) };
     });
   });
 
@@ -204,15 +226,16 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     return attempt(req, reply, live, async () => {
       const method = field(req.body, 'method') === 'drawn' ? 'drawn' : 'typed';
       const dataUrl = field(req.body, 'signature');
+      const words = await wordsOf(req, live);
       const png = method === 'drawn' && dataUrl.startsWith('data:image/png;base64,') ? Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64') : null;
       await service.sign(
         live.workspaceId,
         live.store,
         request,
-        { intent: field(req.body, 'intent'), code: field(req.body, 'code'), signerName: field(req.body, 'signerName'), method, signaturePng: png },
+        { intent: field(req.body, 'intent'), code: field(req.body, 'code'), signerName: field(req.body, 'signerName'), method, signaturePng: png, words },
         caller(req),
       );
-      return { notice: 'signed', message: 'Signed. Thank you.', next: `/t/${req.params.token}/sign/${req.params.id}` };
+      return { notice: 'signed', message: words.t('esign.signed'), next: `/t/${req.params.token}/sign/${req.params.id}` };
     });
   });
 
@@ -222,7 +245,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     const { live, request } = found;
     return attempt(req, reply, live, async () => {
       await service.decline(live.workspaceId, live.store, request, field(req.body, 'reason'), caller(req));
-      return { notice: 'declined', message: NOTICES.declined! };
+      return { notice: 'declined', message: (await wordsOf(req, live)).t('esign.declined') };
     });
   });
 
@@ -254,6 +277,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
     const ro = await live.store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', live.roId).executeTakeFirst();
     const withdrawn = await service.withdraw(live.workspaceId, live.store, live.roId, ro?.customer_id ?? null, caller(req));
     if (wantsJson(req)) return reply.code(200).headers(HEADERS).send({ ok: true, withdrawn });
-    return send(reply, 200, renderWithdrawnPage({ token: req.params.token, shop: shopOf(await readSettings(live.store.db)) }));
+    const words = await readerWords(req, live.store.db, ro?.customer_id);
+    return send(reply, 200, renderWithdrawnPage({ token: req.params.token, shop: shopOf(await readSettings(live.store.db)), words }));
   });
 };

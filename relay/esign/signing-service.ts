@@ -23,6 +23,8 @@ import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { readSettings } from '../portal/portal-view.js';
 import type { SmsService } from '../sms/sms-service.js';
 import type { RelayStorage } from '../storage/types.js';
+import { customerWords, type CustomerWords } from '../../src-shared/i18n/index.js';
+import { readCustomerLanguages } from '../portal/portal-view.js';
 import { DISCLOSURE_VERSION, intentText, maskPhone } from './disclosure.js';
 import type { DocumentSealer, SigningEvent } from './seal-types.js';
 
@@ -59,6 +61,8 @@ export class SigningRefused extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The catalogue key (and values) of the same sentence, for a customer who reads another language. */
+    readonly say?: { key: string; values?: Record<string, unknown> },
   ) {
     super(message);
   }
@@ -76,6 +80,8 @@ export interface SignInput {
   method: 'drawn' | 'typed';
   /** The drawn signature as a PNG (method 'drawn'). */
   signaturePng: Buffer | null;
+  /** The words the page was shown in (the intent ticked is checked in them); American English without. */
+  words?: CustomerWords;
 }
 
 function stateWords(state: string | null): string {
@@ -321,12 +327,13 @@ export class EsignService {
     );
   }
 
-  async consent(workspaceId: string, store: WorkspaceStore, roId: string, customerId: string | null, caller: Caller): Promise<void> {
+  /** `version`: the disclosure as read (disclosureVersion(words)); the base English version without. */
+  async consent(workspaceId: string, store: WorkspaceStore, roId: string, customerId: string | null, caller: Caller, version = DISCLOSURE_VERSION): Promise<void> {
     if (!customerId) throw new SigningRefused(409, 'no-customer', 'This repair has no customer on file. Please call the shop.');
     if (await this.consentOf(store, customerId)) return;
     const now = this.now();
-    await this.write(workspaceId, store, { actor: 'customer', action: 'esign-consent', summary: `Consent to sign electronically given (disclosure ${DISCLOSURE_VERSION})`, roId }, async (tx) => {
-      await tx.insert('signature_consents', { customer_id: customerId, ro_id: roId, disclosure_version: DISCLOSURE_VERSION, agreed_at: now, ip: caller.ip, user_agent: caller.userAgent });
+    await this.write(workspaceId, store, { actor: 'customer', action: 'esign-consent', summary: `Consent to sign electronically given (disclosure ${version})`, roId }, async (tx) => {
+      await tx.insert('signature_consents', { customer_id: customerId, ro_id: roId, disclosure_version: version, agreed_at: now, ip: caller.ip, user_agent: caller.userAgent });
     });
   }
 
@@ -360,9 +367,9 @@ export class EsignService {
     const customer = r.customer_id ? await store.db.selectFrom('customers').selectAll().where('id', '=', r.customer_id).executeTakeFirst() : undefined;
     const to = normalizePhone(customer?.mobile ?? '');
     const from = await this.storage.sms.numberOfWorkspace(workspaceId);
-    if (!sms || !from || !to) throw new SigningRefused(409, 'no-mobile', 'We cannot text you a code: the shop has no mobile number for you, or cannot send texts. Please call the shop to sign on paper.');
+    if (!sms || !from || !to) throw new SigningRefused(409, 'no-mobile', 'We cannot text you a code: the shop has no mobile number for you, or cannot send texts. Please call the shop to sign on paper.', { key: 'esign.noMobile' });
     if (customer?.sms_opt_out === 1 || (await this.storage.sms.isOptedOut(workspaceId, to))) {
-      throw new SigningRefused(409, 'opted-out', 'We cannot text you a code because this number replied STOP. Text START to the shop\'s number, then try again.');
+      throw new SigningRefused(409, 'opted-out', 'We cannot text you a code because this number replied STOP. Text START to the shop\'s number, then try again.', { key: 'esign.optedOut' });
     }
     const previous = await this.storage.esign.codeState(workspaceId, r.id);
     if (previous && previous.wrongAttempts >= MAX_CODE_ATTEMPTS) {
@@ -371,7 +378,7 @@ export class EsignService {
     }
     const clockNow = this.clock();
     if (previous && Date.parse(previous.sentAt) > clockNow.getTime() - 30_000) {
-      throw new SigningRefused(429, 'too-soon', 'A code was sent less than 30 seconds ago. Please wait a moment for it to arrive.');
+      throw new SigningRefused(429, 'too-soon', 'A code was sent less than 30 seconds ago. Please wait a moment for it to arrive.', { key: 'esign.tooSoon' });
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = clockNow.toISOString();
@@ -379,9 +386,11 @@ export class EsignService {
     await this.storage.esign.putCode({ workspaceId, requestId: r.id, code, now, expiresAt });
     const settings = await readSettings(store.db);
     try {
-      await sms.client.messages.send({ from, to, text: `${settings.name}: your signing code is ${code}. It works for 10 minutes. Never share it; the shop will not ask you for it.` });
+      // The text is in the customer's language (customers.language), like every text from the shop.
+      const words = customerWords((await readCustomerLanguages(store.db)).country, customer?.language ?? null);
+      await sms.client.messages.send({ from, to, text: words.t('esign.codeText', { shop: settings.name, code }) });
     } catch {
-      throw new SigningRefused(502, 'text-failed', 'The code could not be texted just now. Please try again in a minute.');
+      throw new SigningRefused(502, 'text-failed', 'The code could not be texted just now. Please try again in a minute.', { key: 'esign.textFailed' });
     }
     const masked = `text to ${maskPhone(to)}`;
     await this.write(workspaceId, store, { actor: 'relay', action: 'esign-code-sent', summary: `One-time code sent by ${masked}`, roId: r.ro_id }, async (tx) => {
@@ -431,12 +440,12 @@ export class EsignService {
       throw new SigningRefused(409, 'state-voided', `${stateWords('voided')} Open the newest version from your repair page.`);
     }
     const consent = await this.consentOf(store, r.customer_id);
-    if (!consent) throw new SigningRefused(403, 'no-consent', 'Please read and agree to sign electronically first.');
-    const intent = intentText(r.kind, r.title ?? '');
-    if (input.intent !== intent) throw new SigningRefused(400, 'no-intent', `Tick "${intent}" to sign.`);
+    if (!consent) throw new SigningRefused(403, 'no-consent', 'Please read and agree to sign electronically first.', { key: 'esign.noConsent' });
+    const intent = intentText(r.kind, r.title ?? '', input.words);
+    if (input.intent !== intent) throw new SigningRefused(400, 'no-intent', `Tick "${intent}" to sign.`, { key: 'esign.noIntent', values: { intent } });
     const signerName = input.signerName.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 120);
-    if (signerName === '') throw new SigningRefused(400, 'no-name', 'Type your full name.');
-    if (input.method === 'drawn' && (!input.signaturePng || !isPng(input.signaturePng))) throw new SigningRefused(400, 'no-signature', 'Draw your signature in the box, or type it instead.');
+    if (signerName === '') throw new SigningRefused(400, 'no-name', 'Type your full name.', { key: 'esign.noName' });
+    if (input.method === 'drawn' && (!input.signaturePng || !isPng(input.signaturePng))) throw new SigningRefused(400, 'no-signature', 'Draw your signature in the box, or type it instead.', { key: 'esign.noSignature' });
     // The exact bytes shown: their SHA-256 was fixed when the request was made.
     const document = await this.documentBytes(workspaceId, r);
     if (!document) throw new SigningRefused(503, 'no-document', 'The document is still on its way to us. Please try again in a minute.');
@@ -446,15 +455,18 @@ export class EsignService {
     let codeVerifiedAt: string | null = r.code_verified_at;
     if (r.needs_code === 1) {
       const code = (input.code ?? '').replace(/\D/g, '');
-      if (code.length !== 6) throw new SigningRefused(400, 'no-code', 'Enter the 6-digit code we texted you.');
+      if (code.length !== 6) throw new SigningRefused(400, 'no-code', 'Enter the 6-digit code we texted you.', { key: 'esign.noCode' });
       const check = await this.storage.esign.checkCode({ workspaceId, requestId: r.id, code, now: this.now(), maxAttempts: MAX_CODE_ATTEMPTS });
-      if (check.outcome === 'none') throw new SigningRefused(400, 'no-code', 'Ask for a code first ("Text me a code").');
-      if (check.outcome === 'expired') throw new SigningRefused(400, 'code-expired', 'That code has expired. Ask for a new one.');
+      if (check.outcome === 'none') throw new SigningRefused(400, 'no-code', 'Ask for a code first ("Text me a code").', { key: 'esign.askCode' });
+      if (check.outcome === 'expired') throw new SigningRefused(400, 'code-expired', 'That code has expired. Ask for a new one.', { key: 'esign.codeExpired' });
       if (check.outcome === 'locked') {
         await this.lock(workspaceId, store, r.id);
         throw new SigningRefused(409, 'state-locked', stateWords('locked'));
       }
-      if (check.outcome === 'wrong') throw new SigningRefused(400, 'code-wrong', `That code is not right. ${check.attemptsLeft === 1 ? '1 try left' : `${check.attemptsLeft} tries left`}.`);
+      if (check.outcome === 'wrong') throw new SigningRefused(400, 'code-wrong', `That code is not right. ${check.attemptsLeft === 1 ? '1 try left' : `${check.attemptsLeft} tries left`}.`, {
+          key: 'esign.codeWrong',
+          values: { count: check.attemptsLeft },
+        });
       if (!codeVerifiedAt) {
         codeVerifiedAt = this.now();
         const at = codeVerifiedAt;

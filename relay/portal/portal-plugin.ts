@@ -23,15 +23,9 @@ import { PortalService, type ResolvedToken } from './portal-service.js';
 import { findPortalFile, loadPortalView, readCustomerLanguages, readSettings, shopOf } from './portal-view.js';
 import { CUSTOMER_LANGUAGES, type CustomerLanguage, customerWords, isCustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
 
-/** The cookie that remembers the language a customer chose on this phone. */
-export const LANGUAGE_COOKIE = 'bayline_lang';
+import { cookieLanguage, LANGUAGE_COOKIE } from './language.js';
 
-/** The language this phone chose (its cookie), if any. */
-export function cookieLanguage(req: FastifyRequest): CustomerLanguage | null {
-  const header = req.headers.cookie ?? '';
-  const m = /(?:^|;\s*)bayline_lang=([a-z-]{2,10})/.exec(header);
-  return m && isCustomerLanguage(m[1]) ? m[1] : null;
-}
+export { cookieLanguage, LANGUAGE_COOKIE };
 import { renderBayPage, renderNotFound, renderShopPage, renderStatusPage, renderTooMany, type RenderedPage } from './render.js';
 import { vehicleLine } from './vehicle.js';
 

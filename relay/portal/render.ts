@@ -186,7 +186,7 @@ export function renderStatusPage(view: PortalView, options: StatusPageOptions): 
 <section class="hello"><p>${
     view.vehicle.plate ? t('portal.helloPlate', { greeting, vehicle, plate: view.vehicle.plate }) : t('portal.hello', { greeting, vehicle })
   }</p><p class="muted">${t('portal.roNumber', { number: view.roNumber })}</p></section>
-${renderToSign(token, view.toSign)}
+${renderToSign(token, view.toSign, words)}
 <section class="card now" id="now" data-live aria-labelledby="now-h"><h2 id="now-h">${t('portal.rightNow')}</h2>
 <p class="stage">${currentWords.label}</p><p>${currentWords.sentence}</p>${
     current.reachedAt ? html`<p class="muted">${t('portal.since', { when: words.when(current.reachedAt, tz) })}</p>` : ''
