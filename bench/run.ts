@@ -243,7 +243,10 @@ async function main(): Promise<void> {
     );
   }
   for (const s of stage) {
-    console.log(`  stage change p99 ${s.stageChange.p99.toFixed(2)} ms (${s.label}); ratio to baseline ${s.ratio.toFixed(0)}×`);
+    console.log(
+      `  stage change p99 ${s.stageChange.p99.toFixed(2)} ms (${s.label}) — goal < ${s.goalP99Ms} ms: ${s.goalMet ? 'PASS' : 'MISS'}; ` +
+        `ratio to baseline ${s.ratio.toFixed(0)}×, to a bare durable commit ${s.ratioToCommit.toFixed(1)}× (commit p99 ${s.commitBaseline.p99.toFixed(2)} ms)`,
+    );
   }
   if (sync) for (const line of syncSummaryLines(sync)) console.log(line);
   if (portal) for (const line of portalSummaryLines(portal)) console.log(line);
