@@ -89,6 +89,8 @@ export interface SearchBenchResult {
   ratioApi: number;
   goalP99Ms: number;
   goalMet: boolean;
+  /** Filled in by the runner: process memory around opening the desk on this workspace (bytes). */
+  deskMemory?: { rssIdle: number; rssOpen: number; rssAfterTyping: number; heapAfterTyping: number };
 }
 
 function byKey<K extends string>(keys: readonly K[], samples: number[], keyOf: (i: number) => K): Record<K, Summary> {

@@ -14,7 +14,14 @@ export interface StageBenchResult {
   stageChange: Summary;
   baseline: Summary;
   ratio: number;
+  /** One durable (synchronous=FULL) single-row commit to the same file, timed between the moves: the disk's own floor. */
+  commitBaseline: Summary;
+  ratioToCommit: number;
+  goalP99Ms: number;
+  goalMet: boolean;
 }
+
+export const STAGE_GOAL_P99_MS = 10;
 
 export async function runStageBench(
   desk: Desk,
@@ -43,12 +50,23 @@ export async function runStageBench(
     const out = await desk.call('ro-move-stage', m, session);
     if (!out.ok) throw new Error(`ro-move-stage failed: ${out.error.message}`);
   };
+  // A scratch table (desk-only, dropped afterwards) for the bare durable commit timed after each move.
+  desk.sqlite.exec('CREATE TABLE IF NOT EXISTS bench_commit_floor (n INTEGER)');
+  const bare = desk.sqlite.prepare('INSERT INTO bench_commit_floor (n) VALUES (?)');
   const moveMs: number[] = [];
+  const commitMs: number[] = [];
   for (const [i, m] of plan.entries()) {
     const t0 = performance.now();
     await move(m);
-    if (i >= warmup) moveMs.push(performance.now() - t0);
+    const t1 = performance.now();
+    bare.run(i);
+    if (i >= warmup) {
+      moveMs.push(t1 - t0);
+      commitMs.push(performance.now() - t1);
+    }
   }
+  desk.sqlite.exec('DROP TABLE bench_commit_floor');
+  const commitBaseline = summarize(commitMs);
   // Leave every car where it was.
   for (const c of cars) await move({ id: c.id, stage: home.get(c.id)! });
   const stageChange = summarize(moveMs);
@@ -66,6 +84,12 @@ export async function runStageBench(
   log(`  ro-move-stage: p50 ${ms(stageChange.p50)}, p90 ${ms(stageChange.p90)}, p99 ${ms(stageChange.p99)}, max ${ms(stageChange.max)}`);
   log(`  baseline (SELECT id FROM repair_orders WHERE ro_number = ?): p50 ${ms(baseline.p50)}, p99 ${ms(baseline.p99)}`);
   log(`  ratio stage change p99 / baseline p99: ${ratio(stageChange.p99, baseline.p99)}`);
+  log(
+    `  baseline (one-row INSERT committed with synchronous=FULL, right after each move): p50 ${ms(commitBaseline.p50)}, p99 ${ms(commitBaseline.p99)}; ` +
+      `ratio stage change p99 / commit p99: ${ratio(stageChange.p99, commitBaseline.p99)}`,
+  );
+  const goalMet = stageChange.p99 < STAGE_GOAL_P99_MS;
+  log(`  goal: stage change p99 under ${STAGE_GOAL_P99_MS} ms → ${goalMet ? 'PASS' : 'MISS'} (p99 ${ms(stageChange.p99)})`);
   return {
     label: options.label,
     repairOrders: counted.n,
@@ -74,5 +98,9 @@ export async function runStageBench(
     stageChange,
     baseline,
     ratio: stageChange.p99 / baseline.p99,
+    commitBaseline,
+    ratioToCommit: stageChange.p99 / commitBaseline.p99,
+    goalP99Ms: STAGE_GOAL_P99_MS,
+    goalMet,
   };
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PushEvent } from '../src-shared/api/contract.js';
-import type { SyncStatus } from '../src-shared/domain.js';
+import { CHANGED_ROWS_LIMIT, type ChangedEvent, type SyncStatus } from '../src-shared/domain.js';
 import { type CallOutcome, dispatch, type HandlerMap, mergeHandlers, type Session } from './api/dispatch.js';
 import type { DeskContext } from './api/desk-context.js';
 import { auditHandlers } from './audit/handlers.js';
@@ -65,6 +65,15 @@ export function deskPaths(dataDir: string, slug: string) {
 
 export { readDeskConfig } from './desk-config.js';
 
+/** The `changed` event of a committed transaction: its tables, and its rows unless there were many. */
+export function changedEvent(touched: ReadonlyMap<string, ReadonlySet<string>>): ChangedEvent {
+  let count = 0;
+  for (const ids of touched.values()) count += ids.size;
+  const tables = [...touched.keys()];
+  if (count > CHANGED_ROWS_LIMIT) return { type: 'changed', tables };
+  return { type: 'changed', tables, rows: Object.fromEntries([...touched].map(([table, ids]) => [table, [...ids]])) };
+}
+
 export class Desk implements DeskContext {
   readonly handlers: HandlerMap;
   /** A listener gets each event and the session it is for (null: every window). */
@@ -114,7 +123,7 @@ export class Desk implements DeskContext {
       automationHandlers,
     );
     workspace.store.onChange((touched, origin) => {
-      this.emit({ type: 'changed', tables: [...touched.keys()] });
+      this.emit(changedEvent(touched));
       const messages = touched.get('messages');
       if (origin === 'remote' && messages) void this.announceReceived([...messages]).catch(() => undefined);
     });

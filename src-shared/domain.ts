@@ -310,6 +310,22 @@ export interface BackupInfo {
 export interface ChangedEvent {
   type: 'changed';
   tables: string[];
+  /**
+   * The ids of the changed rows by table, so a screen can read back only those (the board its
+   * changed cards). Left out when the change was large (a catch-up page): read everything again.
+   */
+  rows?: Record<string, string[]>;
+}
+
+/** Rows named in a `changed` event beyond this many in all: the event carries only the tables. */
+export const CHANGED_ROWS_LIMIT = 500;
+
+/** `ro-board-rows`: the board cards a set of changed rows touches. */
+export interface BoardRows {
+  /** Every repair the changed rows belong to; those not in `ros` are no longer on the board (closed or gone). */
+  checked: string[];
+  /** The cards of the repairs in `checked` that are open, as `ro-board` gives them. */
+  ros: RepairOrderSummary[];
 }
 
 /** Whether this desk is meeting the others through the relay. */

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
-import { reindexTouched } from '../search/search-index.js';
+import { reindexTouched, searchIndexCommitted } from '../search/search-index.js';
 import { createBackup } from './backups.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
@@ -113,10 +113,12 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
             repair_orders: touched.get('repair_orders'),
             customers: touched.get('customers'),
             vehicles: touched.get('vehicles'),
-          });
+          }, touched);
         }
       },
     }, { now: options.now });
+    // The store calls this after the commit with the same `touched` the index saw inside it.
+    store.onChange((touched) => searchIndexCommitted(touched));
     return {
       file,
       sqlite,

@@ -9,7 +9,7 @@ import type { HandlerContext, HandlerMap } from '../api/dispatch.js';
 import { insertCustomer } from '../customers/handlers.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
 import { issueToken, portalBase } from '../portal/portal-links.js';
-import { loadDetail, loadSummaries } from './queries.js';
+import { loadBoardRows, loadDetail, loadSummaries } from './queries.js';
 import { takeRoNumber } from './ro-numbers.js';
 
 /** Plates as printed: upper case, single spaces. */
@@ -153,6 +153,8 @@ export const repairOrderHandlers: Partial<HandlerMap> = {
   'ro-get': async (args, { desk }) => loadDetail(desk, args.id),
 
   'ro-board': async (args, { desk }) => loadSummaries(desk, { openOnly: !args.includeClosed }),
+
+  'ro-board-rows': async (args, { desk }) => loadBoardRows(desk, args.rows),
 
   'ro-update': async (args, ctx) => {
     const { id, ...fields } = args;

@@ -1,6 +1,6 @@
 // Reading repair orders back as the API hands them out: board cards and the full RO view.
 import { ApiError } from '../../src-shared/api/errors.js';
-import type { Attachment, EmailDetails, MailPerson, Message, MessageChannel, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
+import type { Attachment, BoardRows, EmailDetails, MailPerson, Message, MessageChannel, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import type { Stage } from '../../src-shared/stages.js';
@@ -121,6 +121,29 @@ export async function loadSummaries(desk: Desk, filter: { ids?: string[]; openOn
   if (filter.openOnly) q = q.where('r.closed_at', 'is', null);
   const rows = await q.orderBy('r.ro_number').execute();
   return toSummaries(desk, rows);
+}
+
+/** Rows of these tables belong to one repair through their `ro_id`. */
+const BY_RO_ID = ['ro_exceptions', 'attachments', 'messages'] as const;
+
+/**
+ * The board cards that changed rows touch: the repairs themselves, the repairs of changed
+ * customers and cars, and the repairs whose delays, photos or messages changed. Rows of other
+ * tables touch no card. Open repairs come back as cards; the rest only in `checked`.
+ */
+export async function loadBoardRows(desk: Desk, rows: Readonly<Record<string, readonly string[]>>): Promise<BoardRows> {
+  const ids = new Set<string>(rows.repair_orders ?? []);
+  const add = (found: Array<{ id: string | null }>) => {
+    for (const f of found) if (f.id) ids.add(f.id);
+  };
+  if (rows.customers?.length) add(await desk.db.selectFrom('repair_orders').select('id').where('customer_id', 'in', [...rows.customers]).execute());
+  if (rows.vehicles?.length) add(await desk.db.selectFrom('repair_orders').select('id').where('vehicle_id', 'in', [...rows.vehicles]).execute());
+  for (const table of BY_RO_ID) {
+    const changed = rows[table];
+    if (changed?.length) add(await desk.db.selectFrom(table).select('ro_id as id').where('id', 'in', [...changed]).execute());
+  }
+  const checked = [...ids];
+  return { checked, ros: await loadSummaries(desk, { ids: checked, openOnly: true }) };
 }
 
 export async function loadDetail(desk: Desk, id: string): Promise<RepairOrderDetail> {

@@ -86,6 +86,53 @@ const RO_SOURCE_SQL = `
   LEFT JOIN customers c ON c.id = r.customer_id
   LEFT JOIN vehicles v ON v.id = r.vehicle_id`;
 
+/**
+ * What each recently indexed document holds, per database, as committed: a stage move or a note
+ * touches the repair order's row but none of its indexed values, and writing the same FTS5
+ * document again costs a delete and an insert in five prefix indexes plus the segment merges they
+ * set off (most of a stage move's slow tail). Bounded: only the most recent documents are kept.
+ */
+const committed = new WeakMap<Db, Map<string, string>>();
+/** Documents written by a transaction not known to be committed yet, by that transaction's key. */
+const pending = new WeakMap<object, Array<{ db: Db; key: string; tokens: string }>>();
+const REMEMBERED_DOCUMENTS = 4096;
+
+function remembered(db: Db): Map<string, string> {
+  let map = committed.get(db);
+  if (!map) committed.set(db, (map = new Map()));
+  return map;
+}
+
+/**
+ * Writes the document unless the last committed write of it held the same tokens. With a
+ * `batch` key the write is remembered once `searchIndexCommitted(batch)` says the transaction
+ * committed; a transaction that rolled back is never remembered, so its documents are written again.
+ */
+function indexIfChanged(db: Db, kind: SearchKind, refId: string, tokens: string, batch: object | undefined): void {
+  const key = `${kind}:${refId}`;
+  const known = remembered(db);
+  if (batch && known.get(key) === tokens) return;
+  known.delete(key);
+  indexDocument(db, kind, refId, tokens);
+  if (!batch) return;
+  const list = pending.get(batch);
+  if (list) list.push({ db, key, tokens });
+  else pending.set(batch, [{ db, key, tokens }]);
+}
+
+/** The transaction that called `reindexTouched` with this `batch` committed: its documents are as written. */
+export function searchIndexCommitted(batch: object): void {
+  const list = pending.get(batch);
+  if (!list) return;
+  pending.delete(batch);
+  for (const { db, key, tokens } of list) {
+    const known = remembered(db);
+    known.delete(key);
+    known.set(key, tokens);
+    if (known.size > REMEMBERED_DOCUMENTS) known.delete(known.keys().next().value!);
+  }
+}
+
 function indexDocument(db: Db, kind: SearchKind, refId: string, tokens: string): void {
   const table = kind === 'ro' ? 'ro_search' : 'customer_search';
   const existing = statement(db, 'SELECT rowid FROM search_rows WHERE kind = ? AND ref_id = ?').get(kind, refId) as
@@ -105,6 +152,8 @@ function indexDocument(db: Db, kind: SearchKind, refId: string, tokens: string):
 export function reindexTouched(
   db: Db,
   touched: { customers?: Iterable<string>; vehicles?: Iterable<string>; repair_orders?: Iterable<string> },
+  /** The transaction's key for `searchIndexCommitted`: documents whose tokens did not change are then skipped. */
+  batch?: object,
 ): void {
   const roIds = new Set<string>(touched.repair_orders ?? []);
   const customerIds = new Set<string>(touched.customers ?? []);
@@ -116,17 +165,18 @@ export function reindexTouched(
   const roSource = statement(db, `${RO_SOURCE_SQL} WHERE r.id = ?`);
   for (const id of roIds) {
     const row = roSource.get(id) as (RoSource & { id: string }) | undefined;
-    if (row) indexDocument(db, 'ro', id, roTokens(row));
+    if (row) indexIfChanged(db, 'ro', id, roTokens(row), batch);
   }
   const customerSource = statement(db, 'SELECT id, first_name, last_name, mobile, email FROM customers WHERE id = ?');
   for (const id of customerIds) {
     const row = customerSource.get(id) as Parameters<typeof customerTokens>[0] | undefined;
-    if (row) indexDocument(db, 'customer', id, customerTokens(row));
+    if (row) indexIfChanged(db, 'customer', id, customerTokens(row), batch);
   }
 }
 
 /** Empties and refills the whole index, oldest repair orders first so the newest rank first. */
 export function rebuildSearchIndex(db: Db): void {
+  committed.delete(db);
   db.exec('DELETE FROM search_rows; DELETE FROM ro_search; DELETE FROM customer_search;');
   const insertRow = db.prepare('INSERT INTO search_rows (kind, ref_id) VALUES (?, ?)');
   const insertRo = db.prepare('INSERT INTO ro_search (rowid, tokens) VALUES (?, ?)');
@@ -146,12 +196,24 @@ export function rebuildSearchIndex(db: Db): void {
 export function searchIds(db: Db, kind: SearchKind, typed: string, limit: number): string[] {
   const match = toMatchQuery(typed);
   if (!match) return [];
+  const words = typed.split(/\s+/).map(collapseWord).filter(Boolean);
+  if (words.length > 1 && words.every((w) => /^\d+$/.test(w))) {
+    // Digits typed in groups ("(469) 555-01"): when the number run together already fills the
+    // list, those are the answer. Matching each group on its own as well would merge the postings
+    // of every token that starts like a group (every phone has a 555 and an 01…), which in a big
+    // shop costs more than the person waits between two keys.
+    const together = matching(db, kind, `"${words.join('')}"*`, limit);
+    if (together.length === limit) return together;
+  }
+  return matching(db, kind, match, limit);
+}
+
+function matching(db: Db, kind: SearchKind, match: string, limit: number): string[] {
   const table = kind === 'ro' ? 'ro_search' : 'customer_search';
-  const rows = db
-    .prepare(
-      `SELECT s.ref_id AS id FROM ${table} f JOIN search_rows s ON s.rowid = f.rowid
+  const rows = statement(
+    db,
+    `SELECT s.ref_id AS id FROM ${table} f JOIN search_rows s ON s.rowid = f.rowid
        WHERE ${table} MATCH ? ORDER BY f.rowid DESC LIMIT ?`,
-    )
-    .all(match, limit) as { id: string }[];
+  ).all(match, limit) as { id: string }[];
   return rows.map((r) => r.id);
 }

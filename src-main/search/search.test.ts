@@ -2,6 +2,7 @@
 // the last six of a VIN, names without their accents, RO and claim numbers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDesk, type TestDesk } from '../testing/temp-desk.js';
+import { reindexTouched, searchIds } from './search-index.js';
 
 let d: TestDesk;
 let zoeRo: string;
@@ -100,5 +101,35 @@ describe('letters without a plain-ASCII accent', () => {
 
   it('a phone number typed in groups finds the number begun', async () => {
     expect(await find('(512) 555-01')).toEqual(expect.arrayContaining([zoeRo, nguyenRo]));
+  });
+});
+
+describe('documents whose words did not change are not written again', () => {
+  it('a stage move keeps the repair findable, and a later rename is found', async () => {
+    await d.call('ro-move-stage', { id: nguyenRo, stage: 'teardown' });
+    await d.call('ro-move-stage', { id: nguyenRo, stage: 'repair-started' });
+    expect(await find('tx 9087')).toEqual([nguyenRo]);
+    const ro = await d.call('ro-get', { id: nguyenRo });
+    await d.call('customer-update', { id: ro.customer.id, lastName: 'Hương-Whitaker' });
+    expect(await find('whitak')).toEqual([nguyenRo]);
+  });
+
+  it('a rename undone by a rolled-back transaction is not taken for indexed: the same rename committed later is found', async () => {
+    const ro = await d.call('ro-get', { id: zoeRo });
+    const { sqlite } = d.desk;
+    const batch = new Map();
+    expect(() =>
+      sqlite.transaction(() => {
+        sqlite.prepare('UPDATE customers SET last_name = ? WHERE id = ?').run('Quennell', ro.customer.id);
+        reindexTouched(sqlite, { customers: [ro.customer.id] }, batch);
+        expect(searchIds(sqlite, 'ro', 'quennell', 20)).toEqual([zoeRo]);
+        throw new Error('the disk said no');
+      })(),
+    ).toThrow('the disk said no');
+    expect(await find('quennell')).toEqual([]);
+    await d.call('customer-update', { id: ro.customer.id, lastName: 'Quennell' });
+    expect(await find('quennell')).toEqual([zoeRo]);
+    await d.call('ro-move-stage', { id: zoeRo, stage: 'teardown' });
+    expect(await find('quennell')).toEqual([zoeRo]);
   });
 });

@@ -7,17 +7,17 @@ import { isMilestoneStage } from '../../src-shared/drafting/milestones.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf, plural, today } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
-import { useLive } from '../shared/use-live.js';
 import { useShopDay } from '../shared/use-shop-day.js';
 import { applyFilter, type BoardFilter, insurersOf, isFiltered, NO_FILTER, NO_INSURER, UNASSIGNED } from './filters.js';
 import { PromiseDialog } from './MoveDialog.js';
 import { promiseAtRisk } from './promise-check.js';
 import { RepairCard } from './RepairCard.js';
+import { useBoard } from './use-board.js';
 import { StaffNotices } from '../automations/StaffNotices.js';
 
 export function Board({ stale }: { stale: boolean }) {
   const { api, staff, go, announce, shop } = useDesk();
-  const board = useLive(api, () => api.call('ro-board', {}), 'all', []);
+  const board = useBoard(api);
   // Cards turn overdue at the shop's midnight even when nothing else changes.
   useShopDay(shop?.timeZone, () => void board.reload());
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
@@ -56,8 +56,9 @@ export function Board({ stale }: { stale: boolean }) {
       try {
         if (promise) await api.call('ro-change-promised-date', { id: ro.id, date: promise.date, reason: promise.reason });
         await api.call('ro-move-stage', { id: ro.id, stage });
-        board.set((prev) => prev?.map((r) => (r.id === ro.id ? { ...r, stage, subStatus: null } : r)) ?? prev);
-        void board.reload();
+        board.patch(ro.id, { stage, subStatus: null });
+        // The desk's own `changed` event follows; reading the card here too keeps the screen right if it is missed.
+        void board.refresh([ro.id]);
         announce(`RO ${ro.roNumber} moved to ${STAGE_LABELS[stage]}.`);
         setProblem(null);
         setOffer(isMilestoneStage(stage) ? { ro, stage } : null);
@@ -68,7 +69,7 @@ export function Board({ stale }: { stale: boolean }) {
         return text;
       }
     },
-    [api, board.set, board.reload, announce],
+    [api, board.patch, board.refresh, announce],
   );
 
   const move = useCallback(

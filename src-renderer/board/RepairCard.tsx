@@ -11,7 +11,16 @@ export interface CardProps {
   onStep(ro: RepairOrderSummary, direction: -1 | 1): void;
 }
 
+/** Set by a test before the page loads: each card's renders are counted by RO id (nothing is counted otherwise). */
+declare global {
+  interface Window {
+    baylineCardRenders?: Map<string, number>;
+  }
+}
+
 export const RepairCard = memo(function RepairCard({ ro, assignedName, onOpen, onStep }: CardProps) {
+  const renders = window.baylineCardRenders;
+  if (renders) renders.set(ro.id, (renders.get(ro.id) ?? 0) + 1);
   function onKey(e: KeyboardEvent) {
     if (!e.altKey || (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft')) return;
     e.preventDefault();

@@ -3,6 +3,7 @@
 // the browser host's WebSocket) carry exactly these calls.
 import { CUSTOMER_LANGUAGES } from '../i18n/customer-locale.js';
 import { z } from 'zod';
+import { CHANGED_ROWS_LIMIT } from '../domain.js';
 import type {
   PhoneCheckReport,
   AuditEntry,
@@ -20,6 +21,7 @@ import type {
   PortalTotals,
   RepairOrderDetail,
   RepairOrderSummary,
+  BoardRows,
   SmsPreview,
   SmsSettings,
   SmsTemplate,
@@ -184,6 +186,10 @@ export const API = {
   ).returns<RepairOrderDetail>(),
   'ro-get': method(z.object({ id }).strict()).returns<RepairOrderDetail>(),
   'ro-board': method(z.object({ includeClosed: z.boolean().default(false) }).strict()).returns<RepairOrderSummary[]>(),
+  /** The cards touched by the rows of a `changed` event (repairs, their customers, cars, delays, photos, messages). */
+  'ro-board-rows': method(
+    z.object({ rows: z.record(z.string().max(64), z.array(z.string().max(64)).max(CHANGED_ROWS_LIMIT)) }).strict(),
+  ).returns<BoardRows>(),
   'ro-update': method(z.object({ id, ...roFields }).strict().omit({ promisedDate: true })).returns<RepairOrderDetail>(),
   'ro-move-stage': method(z.object({ id, stage, subStatusId: id.nullish() }).strict()).returns<RepairOrderDetail>(),
   'ro-change-promised-date': method(
