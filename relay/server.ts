@@ -1,7 +1,7 @@
 // The relay's HTTP server: fastify with one plugin per area (health, pairing, sync, blobs).
 // Logs are structured (pino) and never carry credentials, pairing codes, tokens or phone numbers.
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
 import { type Blobs, BlobStore } from './blobs/blob-store.js';
@@ -187,6 +187,35 @@ class RelayLogController extends LogController {
   }
 }
 
+/**
+ * The request's logger, made only when something logs: pino's child() serializes (and, with
+ * redaction configured, redacts) its bindings at once, a few microseconds on every request,
+ * while most requests (a status page that opens) log nothing. Same lines, same bindings.
+ */
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+
+export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  let real: FastifyBaseLogger | null = null;
+  const child = () => (real ??= parent.child(bindings, opts));
+  return {
+    get level() {
+      return real ? real.level : (opts.level ?? parent.level);
+    },
+    set level(level: string) {
+      child().level = level;
+    },
+    info: (...args: Parameters<FastifyBaseLogger['info']>) => child().info(...args),
+    error: (...args: Parameters<FastifyBaseLogger['error']>) => child().error(...args),
+    debug: (...args: Parameters<FastifyBaseLogger['debug']>) => child().debug(...args),
+    fatal: (...args: Parameters<FastifyBaseLogger['fatal']>) => child().fatal(...args),
+    warn: (...args: Parameters<FastifyBaseLogger['warn']>) => child().warn(...args),
+    trace: (...args: Parameters<FastifyBaseLogger['trace']>) => child().trace(...args),
+    silent: (...args: Parameters<FastifyBaseLogger['silent']>) => child().silent(...args),
+    child: (more: Bindings, moreOpts?: ChildLoggerOptions) => child().child(more, moreOpts),
+  };
+}
+
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const app = Fastify({
     logger: options.logger ?? relayLoggerOptions(),
@@ -195,6 +224,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     // A stopping relay cuts what is still open (event streams from phones reconnect on their own).
     forceCloseConnections: true,
     logController: new RelayLogController(),
+    childLoggerFactory: lazyChildLogger,
   });
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);
