@@ -22,7 +22,7 @@ export class DirtyWorkspaces {
   ) {}
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.mark(workspaceId));
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.mark(workspaceId), { background: true });
     this.timer = setInterval(() => void this.tick(), this.pollMs);
     this.timer.unref();
     void this.tick();

@@ -44,7 +44,7 @@ export class CsiService {
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true });
     this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs ?? 60_000);
     this.timer.unref();
     void this.sweepAll();

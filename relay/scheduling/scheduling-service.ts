@@ -65,7 +65,7 @@ export class SchedulingService {
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true });
     this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs ?? 60_000);
     this.timer.unref();
     void this.sweepAll();
