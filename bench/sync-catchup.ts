@@ -248,7 +248,8 @@ export async function measureLocalApply(changes: readonly Change[]): Promise<Loc
   const paged = async (desk: Desk, durable: boolean) => {
     const t0 = performance.now();
     for (let i = 0; i < changes.length; i += SYNC_PAGE) {
-      await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), { meta: { 'sync:pull_cursor': String(i) }, durable });
+      const morePages = i + SYNC_PAGE < changes.length;
+      await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), { meta: { 'sync:pull_cursor': String(i) }, durable, morePages });
     }
     return (performance.now() - t0) / 1000;
   };
