@@ -196,24 +196,62 @@ type Bindings = Parameters<FastifyBaseLogger['child']>[0];
 type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
 
 export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
-  let real: FastifyBaseLogger | null = null;
-  const child = () => (real ??= parent.child(bindings, opts));
-  return {
-    get level() {
-      return real ? real.level : (opts.level ?? parent.level);
-    },
-    set level(level: string) {
-      child().level = level;
-    },
-    info: (...args: Parameters<FastifyBaseLogger['info']>) => child().info(...args),
-    error: (...args: Parameters<FastifyBaseLogger['error']>) => child().error(...args),
-    debug: (...args: Parameters<FastifyBaseLogger['debug']>) => child().debug(...args),
-    fatal: (...args: Parameters<FastifyBaseLogger['fatal']>) => child().fatal(...args),
-    warn: (...args: Parameters<FastifyBaseLogger['warn']>) => child().warn(...args),
-    trace: (...args: Parameters<FastifyBaseLogger['trace']>) => child().trace(...args),
-    silent: (...args: Parameters<FastifyBaseLogger['silent']>) => child().silent(...args),
-    child: (more: Bindings, moreOpts?: ChildLoggerOptions) => child().child(more, moreOpts),
-  };
+  return new LazyChildLogger(parent, bindings, opts);
+}
+
+/** One small object per request; the pino child behind it exists only once something logs. */
+class LazyChildLogger implements FastifyBaseLogger {
+  private real: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.real ??= this.parent.child(this.bindings, this.opts));
+  }
+
+  get level(): string {
+    return this.real ? this.real.level : (this.opts.level ?? this.parent.level);
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  info(...args: Parameters<FastifyBaseLogger['info']>): void {
+    this.logger.info(...args);
+  }
+
+  error(...args: Parameters<FastifyBaseLogger['error']>): void {
+    this.logger.error(...args);
+  }
+
+  debug(...args: Parameters<FastifyBaseLogger['debug']>): void {
+    this.logger.debug(...args);
+  }
+
+  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void {
+    this.logger.fatal(...args);
+  }
+
+  warn(...args: Parameters<FastifyBaseLogger['warn']>): void {
+    this.logger.warn(...args);
+  }
+
+  trace(...args: Parameters<FastifyBaseLogger['trace']>): void {
+    this.logger.trace(...args);
+  }
+
+  silent(...args: Parameters<FastifyBaseLogger['silent']>): void {
+    this.logger.silent(...args);
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
 }
 
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
