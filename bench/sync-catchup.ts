@@ -1,5 +1,5 @@
 // Catch-up after a desk was offline: desk B is closed, desk A writes until the relay holds at
-// least 10,000 changes B has not seen, then B is opened again and timed until it is caught up
+// least 100,000 changes B has not seen (a week offline in a busy shop), then B is opened again and timed until it is caught up
 // (`syncClient.whenCaughtUp()`, then its change log is checked against the relay's). The
 // baseline applies the very same changes with `store.applyRemote` to a fresh local workspace,
 // in pages of SYNC_PAGE as the sync client does, with no network. Timing hooks on B's store and
@@ -17,7 +17,7 @@ import { Desk } from '../src-main/desk.js';
 import type { RelayFixture } from '../relay/testing/sync-fixture.js';
 import { overlapOf, type Span, sumSpans, timeCalls } from './sync-spans.js';
 
-export const CATCHUP_GOAL_PER_SECOND = 20_000;
+export const CATCHUP_GOAL_PER_SECOND = 100_000;
 
 /** The desk options the fixture pairs with (quick reconnects, 1 s heartbeat). */
 const SYNC_OPTIONS = { minBackoffMs: 20, maxBackoffMs: 200, heartbeatMs: 1000 };
@@ -55,6 +55,8 @@ export interface CatchUpResult {
   perSecond: number;
   goalPerSecond: number;
   goalMet: boolean;
+  /** This process's resident memory (desk B, the relay and A share it): before B opened, highest while catching up, after. */
+  rss: { beforeMiB: number; peakMiB: number; afterMiB: number; growthMiB: number };
   setup: { writes: number; notesPerWrite: number; changesMade: number; writeSeconds: number; pushSeconds: number };
   /** Where the catch-up time went (milliseconds, summed over pages). */
   phases: {
@@ -83,7 +85,7 @@ export async function measureCatchUp(
   options: { target?: number; notesPerWrite?: number; log?: (line: string) => void } = {},
 ): Promise<{ result: CatchUpResult; desk: Desk; received: Change[] }> {
   const log = options.log ?? console.log;
-  const target = options.target ?? 10_000;
+  const target = options.target ?? 100_000;
   const notesPerWrite = options.notesPerWrite ?? 20;
   const relayStore = await f.storage.workspaceStore(f.workspace.id);
 
@@ -137,6 +139,10 @@ export async function measureCatchUp(
   const undoRelay = timeCalls(relayStore, 'changesSince', relaySpans);
   const applySpans: Span[] = [];
   let desk: Desk | null = null;
+  const mib = () => process.memoryUsage().rss / 1024 / 1024;
+  const rssBefore = mib();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mib())), 20);
   const c0 = performance.now();
   try {
     desk = await Desk.open({ dataDir: b.dataDir, syncOptions: SYNC_OPTIONS });
@@ -144,6 +150,9 @@ export async function measureCatchUp(
     const c1 = performance.now();
     await desk.syncClient!.whenCaughtUp();
     const c2 = performance.now();
+    clearInterval(sampler);
+    const rssAfter = mib();
+    rssPeak = Math.max(rssPeak, rssAfter);
     const bAfter = countPulled(desk.sqlite, bNode);
     const relayNow = await countRelayChanges(relayStore, bNode);
     if (bAfter !== relayNow) throw new Error(`B holds ${bAfter} changes after catch-up, the relay ${relayNow}`);
@@ -169,6 +178,7 @@ export async function measureCatchUp(
         perSecond,
         goalPerSecond: CATCHUP_GOAL_PER_SECOND,
         goalMet: perSecond > CATCHUP_GOAL_PER_SECOND,
+        rss: { beforeMiB: rssBefore, peakMiB: rssPeak, afterMiB: rssAfter, growthMiB: rssPeak - rssBefore },
         setup,
         phases: {
           openDesk: c1 - c0,
@@ -184,8 +194,37 @@ export async function measureCatchUp(
     await desk?.close().catch(() => undefined);
     throw err;
   } finally {
+    clearInterval(sampler);
     undoRelay();
   }
+}
+
+export interface RelayServeResult {
+  changes: number;
+  pages: number;
+  seconds: number;
+  perSecond: number;
+}
+
+/**
+ * The relay serving its log as it does for a desk catching up, alone: changesSince a page at a
+ * time (less the desk's own changes) and each page's frame serialized, no socket and no desk.
+ */
+export async function measureRelayServe(store: WorkspaceStore, excludeNode: string): Promise<RelayServeResult> {
+  let cursor = 0;
+  let changes = 0;
+  let pages = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const page = await store.changesSince(cursor, { limit: SYNC_PAGE, excludeNode });
+    JSON.stringify({ t: 'changes', changes: page.changes.map(({ seq: _seq, ...c }) => c), cursor: page.cursor, more: page.more });
+    changes += page.changes.length;
+    pages += 1;
+    cursor = page.cursor;
+    if (!page.more) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { changes, pages, seconds, perSecond: changes / seconds };
 }
 
 export interface LocalApplyResult {
@@ -209,7 +248,8 @@ export async function measureLocalApply(changes: readonly Change[]): Promise<Loc
   const paged = async (desk: Desk, durable: boolean) => {
     const t0 = performance.now();
     for (let i = 0; i < changes.length; i += SYNC_PAGE) {
-      await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), { meta: { 'sync:pull_cursor': String(i) }, durable });
+      const morePages = i + SYNC_PAGE < changes.length;
+      await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), { meta: { 'sync:pull_cursor': String(i) }, durable, morePages });
     }
     return (performance.now() - t0) / 1000;
   };

@@ -2,7 +2,11 @@
 // before A's `ro-move-stage` call and stops when B's 'changed' push event fires and a cheap
 // read on B shows the new stage. Beside it, the baseline: a bare WebSocket echo round trip on
 // 127.0.0.1 (a `ws` server echoing a small JSON frame), the same number of times.
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
 import type { Stage } from '../src-shared/stages.js';
@@ -12,7 +16,7 @@ import { call } from '../relay/testing/sync-fixture.js';
 import { type Summary, summarize } from './stats.js';
 import { median, type Span, timeCalls } from './sync-spans.js';
 
-export const EDIT_GOAL_P99_MS = 20;
+export const EDIT_GOAL_P99_MS = 10;
 
 export interface EditLatencyResult {
   edits: number;
@@ -235,4 +239,32 @@ export async function measureWsEcho(options: { count?: number; warmup?: number }
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   return summarize(samples);
+}
+
+/**
+ * The disk's floor under one edit: a one-row SQLite commit with synchronous=FULL in WAL mode (one
+ * fsync), as A's write and the SQLite relay's apply each make (PostgreSQL's commit flushes its WAL
+ * the same way). Two of them lie on every edit's path, one after the other.
+ */
+export async function measureDurableCommit(count = 200): Promise<Summary> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-bench-commit-'));
+  const db = new Database(path.join(root, 'commit.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const samples: number[] = [];
+    for (let i = 0; i < count + 20; i++) {
+      const t0 = performance.now();
+      insert.run(`stage ${i}`);
+      if (i >= 20) samples.push(performance.now() - t0);
+      // Commits spread out like edits, not back to back.
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    return summarize(samples);
+  } finally {
+    db.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -1,13 +1,14 @@
 // Sync through the relay, on both storage engines (SQLite and PostgreSQL):
 //  1. edit on desk A → applied on desk B, one edit at a time, p50/p99 over loopback, beside a
 //     bare WebSocket echo round trip measured in the same run (goal: p99 under 20 ms);
-//  2. catch-up of 10,000+ changes after desk B was offline, beside applying the same changes
+//  2. catch-up of 100,000+ changes after desk B was offline (goal: 100,000 changes/s, and the relay
+//     serving its log at least that fast; the process's RSS growth printed), beside applying the same changes
 //     with `store.applyRemote` on a fresh local workspace (goal: above 20,000 changes/s),
 //     with a profile of where the catch-up time goes.
 // Relay and both desks run in this one process (relay/testing/sync-fixture.ts), so their work
 // shares one event loop and two cores with PostgreSQL: the figures are for a single machine.
 // BENCH_SYNC_ENGINES=sqlite (or postgres) limits the engines; BENCH_SYNC_EDITS and
-// BENCH_SYNC_CHANGES change the sizes (defaults 200 and 10,000).
+// BENCH_SYNC_CHANGES change the sizes (defaults 200 and 100,000).
 import type { Desk } from '../src-main/desk.js';
 import { SYNC_PAGE } from '../src-shared/sync/protocol.js';
 import { type Engine, startRelayFixture } from '../relay/testing/sync-fixture.js';
@@ -19,6 +20,8 @@ import {
   measureCatchUp,
   measureLocalApply,
   measurePageCosts,
+  measureRelayServe,
+  type RelayServeResult,
   type PageCosts,
 } from './sync-catchup.js';
 import {
@@ -26,6 +29,7 @@ import {
   type EditLatencyResult,
   type EditPath,
   measureEditToApplied,
+  measureDurableCommit,
   measureWsEcho,
   profileEditPath,
 } from './sync-latency.js';
@@ -40,6 +44,9 @@ export interface SyncEngineResult {
   editGoalMet: boolean;
   catchUp: CatchUpResult;
   localApply: LocalApplyResult;
+  /** The relay reading and serializing B's pages alone. */
+  relayServe: RelayServeResult;
+  relayServeGoalMet: boolean;
   /** catch-up seconds / local paged apply seconds */
   catchUpRatio: number;
 }
@@ -48,6 +55,8 @@ export interface SyncBenchResult {
   editGoalP99Ms: number;
   catchUpGoalPerSecond: number;
   wsEcho: Summary;
+  /** One fsync'd SQLite commit on this disk (two lie on every edit's path). */
+  durableCommit: Summary;
   engines: SyncEngineResult[];
   skipped: Array<{ engine: Engine; reason: string }>;
   pageCosts: PageCosts | null;
@@ -60,12 +69,17 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
   const log = options.log ?? console.log;
   const started = performance.now();
   const edits = Number(process.env.BENCH_SYNC_EDITS ?? 200);
-  const target = Number(process.env.BENCH_SYNC_CHANGES ?? 10_000);
+  const target = Number(process.env.BENCH_SYNC_CHANGES ?? 100_000);
   const engines = (process.env.BENCH_SYNC_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim()) as Engine[];
 
   log(`  baseline: bare WebSocket echo on 127.0.0.1, ${edits} round trips after 30 warm-up`);
   const wsEcho = await measureWsEcho({ count: edits });
   log(`  ws echo: p50 ${ms(wsEcho.p50)}, p99 ${ms(wsEcho.p99)}, max ${ms(wsEcho.max)}`);
+  const durableCommit = await measureDurableCommit();
+  log(
+    `  disk floor: one SQLite commit with synchronous=FULL (one fsync) p50 ${ms(durableCommit.p50)}, p99 ${ms(durableCommit.p99)}, max ${ms(durableCommit.max)}` +
+      ` — an edit waits for two (A's write, the relay's apply)`,
+  );
 
   const results: SyncEngineResult[] = [];
   const skipped: SyncBenchResult['skipped'] = [];
@@ -101,16 +115,16 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       const editPath = await profileEditPath(a.desk, b.desk, await f.storage.workspaceStore(f.workspace.id), ros);
       const e = editPath;
       const t = (x: number) => x.toFixed(1);
-      log(`    where one edit goes (medians over ${e.edits} hooked edits, ms since A's call started; all three nodes share this process):`);
+      const d = (from: number, to: number) => (Number.isNaN(from) || Number.isNaN(to) ? 'n/a' : Math.max(0, to - from).toFixed(1));
+      log(`    where the time goes (medians over ${e.edits} hooked edits, ms; all three nodes share this process and its event loop):`);
       log(
-        `      A: write ${t(e.aWriteMs)} (committed at ${t(e.aCommitted)}), push read starts ${t(e.aPushRead)}, call returns ${t(e.aCallReturned)} (RO read back)`,
+        `      desk write ${t(e.aWriteMs)} (A's transaction with its fsync) → push ${d(e.aCommitted, e.relayApplyStart)} (A reads its log, frame, socket, relay parses)` +
+          ` → relay apply ${t(e.relayApplyMs)} (log, cells, commit with fsync)` +
+          ` → fan-out ${d(e.relayApplyEnd, e.bApplyStart)} (${Number.isNaN(e.relayReadStart) ? 'page sent as pushed, no read' : `a read of the log ${d(e.relayReadStart, e.relayReadEnd)}`}, socket, B parses)` +
+          ` → desk apply ${t(e.bApplyMs)} → paint ${d(e.bApplyEnd, e.bSeen)} ('changed' event, stage read back)` +
+          ` = ${t(e.bSeen)}`,
       );
-      log(
-        `      relay: apply ${t(e.relayApplyStart)}→${t(e.relayApplyEnd)} (${t(e.relayApplyMs)}), ` +
-          (Number.isNaN(e.relayReadStart) ? "B's page sent as pushed, no read" : `read for B ${t(e.relayReadStart)}→${t(e.relayReadEnd)}`) +
-          `, ${e.relayReadsPerEdit} changesSince calls per edit`,
-      );
-      log(`      B: apply ${t(e.bApplyStart)}→${t(e.bApplyEnd)} (${t(e.bApplyMs)}), 'changed' seen ${t(e.bSeen)}`);
+      log(`      A's call returns at ${t(e.aCallReturned)} (the RO read back for the screen runs beside the push); ${e.relayReadsPerEdit} relay changesSince calls per edit`);
       log(`  catch-up: B offline while A makes ${target.toLocaleString('en-US')}+ changes, then B opens again`);
       const caught = await measureCatchUp(f, a.desk, b, { target, log });
       bDesk = caught.desk;
@@ -123,6 +137,18 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       log(
         `    where it went: open desk ${ms(p.openDesk)}, connect+hello+first page ${ms(p.toFirstPage)}, B applyRemote ${ms(p.deskApply)}, ` +
           `relay changesSince ${ms(p.relayRead)} (${ms(p.relayReadWhileApplying)} of it while B applied), between pages (ack, JSON, zod, sockets) ${ms(p.between)}`,
+      );
+      log(
+        `    memory: this process (B, the relay and A) ${c.rss.beforeMiB.toFixed(0)} MiB before B opened, at most ${c.rss.peakMiB.toFixed(0)} MiB while catching up, ` +
+          `${c.rss.afterMiB.toFixed(0)} MiB after: RSS growth ${c.rss.growthMiB.toFixed(0)} MiB`,
+      );
+      const relayStore = await f.storage.workspaceStore(f.workspace.id);
+      const relayServe = await measureRelayServe(relayStore, caught.desk.store.nodeId);
+      const relayServeGoalMet = relayServe.perSecond >= CATCHUP_GOAL_PER_SECOND;
+      const inCatchUp = p.relayRead > 0 ? c.changes / (p.relayRead / 1000) : Number.NaN;
+      log(
+        `    relay serving its log alone (changesSince + frame JSON, ${relayServe.pages} pages): ${relayServe.changes.toLocaleString('en-US')} changes in ${relayServe.seconds.toFixed(2)} s = ${per(relayServe.perSecond)}` +
+          ` (during the catch-up its reads ran at ${per(inCatchUp)}) — goal ≥ ${per(CATCHUP_GOAL_PER_SECOND)}: ${relayServeGoalMet ? 'PASS' : 'MISS'}`,
       );
       const localApply = await measureLocalApply(caught.received);
       const catchUpRatio = c.seconds / localApply.pagedSeconds;
@@ -139,7 +165,7 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
             `one cursor write ${ms(pageCosts.cursorWriteFull)} (FULL) vs ${ms(pageCosts.cursorWriteOff)} (OFF)`,
         );
       }
-      results.push({ engine, edit, editPath, editRatio, editGoalMet, catchUp: c, localApply, catchUpRatio });
+      results.push({ engine, edit, editPath, editRatio, editGoalMet, catchUp: c, localApply, relayServe, relayServeGoalMet, catchUpRatio });
     } finally {
       await bDesk?.close().catch(() => undefined);
       await f.cleanup();
@@ -149,6 +175,7 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
     editGoalP99Ms: EDIT_GOAL_P99_MS,
     catchUpGoalPerSecond: CATCHUP_GOAL_PER_SECOND,
     wsEcho,
+    durableCommit,
     engines: results,
     skipped,
     pageCosts,
@@ -162,11 +189,14 @@ export function syncSummaryLines(r: SyncBenchResult): string[] {
   for (const e of r.engines) {
     lines.push(
       `  sync edit A→B p99 ${e.edit.editToApplied.p99.toFixed(2)} ms, p50 ${e.edit.editToApplied.p50.toFixed(2)} ms (${e.engine}) — goal < ${r.editGoalP99Ms} ms: ${e.editGoalMet ? 'PASS' : 'MISS'}; ` +
-        `ratio to ws echo p99 ${e.editRatio.toFixed(0)}× (echo p99 ${r.wsEcho.p99.toFixed(3)} ms)`,
+        `ratio to ws echo p99 ${e.editRatio.toFixed(0)}× (echo p99 ${r.wsEcho.p99.toFixed(3)} ms); disk floor 2 fsync'd commits p50 ${(2 * r.durableCommit.p50).toFixed(1)} ms, one p99 ${r.durableCommit.p99.toFixed(1)} ms`,
     );
     lines.push(
       `  sync catch-up ${e.catchUp.changes.toLocaleString('en-US')} changes ${e.catchUp.seconds.toFixed(2)} s = ${per(e.catchUp.perSecond)} (${e.engine}) — goal > ${per(r.catchUpGoalPerSecond)}: ` +
-        `${e.catchUp.goalMet ? 'PASS' : 'MISS'}; ratio to local applyRemote ${e.catchUpRatio.toFixed(1)}×`,
+        `${e.catchUp.goalMet ? 'PASS' : 'MISS'}; ratio to local applyRemote ${e.catchUpRatio.toFixed(1)}×; desk RSS growth ${e.catchUp.rss.growthMiB.toFixed(0)} MiB`,
+    );
+    lines.push(
+      `  sync relay serves its log ${per(e.relayServe.perSecond)} (${e.engine}) — goal ≥ ${per(r.catchUpGoalPerSecond)}: ${e.relayServeGoalMet ? 'PASS' : 'MISS'}`,
     );
   }
   for (const s of r.skipped) lines.push(`  sync on ${s.engine}: skipped (${s.reason})`);

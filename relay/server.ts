@@ -1,7 +1,7 @@
 // The relay's HTTP server: fastify with one plugin per area (health, pairing, sync, blobs).
 // Logs are structured (pino) and never carry credentials, pairing codes, tokens or phone numbers.
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { MAX_SYNC_FRAME_BYTES } from '../src-shared/sync/protocol.js';
 import { blobsPlugin } from './blobs/blobs-plugin.js';
 import { type Blobs, BlobStore } from './blobs/blob-store.js';
@@ -188,6 +188,73 @@ class RelayLogController extends LogController {
   }
 }
 
+/**
+ * The request's logger, made only when something logs: pino's child() serializes (and, with
+ * redaction configured, redacts) its bindings at once, a few microseconds on every request,
+ * while most requests (a status page that opens) log nothing. Same lines, same bindings.
+ */
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+
+export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(parent, bindings, opts);
+}
+
+/** One small object per request; the pino child behind it exists only once something logs. */
+class LazyChildLogger implements FastifyBaseLogger {
+  private real: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.real ??= this.parent.child(this.bindings, this.opts));
+  }
+
+  get level(): string {
+    return this.real ? this.real.level : (this.opts.level ?? this.parent.level);
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  info(...args: Parameters<FastifyBaseLogger['info']>): void {
+    this.logger.info(...args);
+  }
+
+  error(...args: Parameters<FastifyBaseLogger['error']>): void {
+    this.logger.error(...args);
+  }
+
+  debug(...args: Parameters<FastifyBaseLogger['debug']>): void {
+    this.logger.debug(...args);
+  }
+
+  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void {
+    this.logger.fatal(...args);
+  }
+
+  warn(...args: Parameters<FastifyBaseLogger['warn']>): void {
+    this.logger.warn(...args);
+  }
+
+  trace(...args: Parameters<FastifyBaseLogger['trace']>): void {
+    this.logger.trace(...args);
+  }
+
+  silent(...args: Parameters<FastifyBaseLogger['silent']>): void {
+    this.logger.silent(...args);
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+}
+
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const app = Fastify({
     logger: options.logger ?? relayLoggerOptions(),
@@ -196,6 +263,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     // A stopping relay cuts what is still open (event streams from phones reconnect on their own).
     forceCloseConnections: true,
     logController: new RelayLogController(),
+    childLoggerFactory: lazyChildLogger,
   });
   const hub = new SyncHub(options.storage, app.log, { deviceCheckMs: options.deviceCheckMs });
   app.decorate('storage', options.storage);

@@ -37,7 +37,8 @@ export class WorkspaceLooks {
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId));
+    // A background listener: desks waiting on this change's fan-out are served first.
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true });
     this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs);
     this.timer.unref();
     void this.sweepAll();

@@ -287,10 +287,13 @@ export class MailService {
   // ---- polling -------------------------------------------------------------------------------
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => {
-      this.dirty.add(workspaceId);
-      this.sendDirty();
-    });
+    this.stopListening = this.storage.onChangesAnnounced(
+      (workspaceId) => {
+        this.dirty.add(workspaceId);
+        this.sendDirty();
+      },
+      { background: true },
+    );
     const every = this.options.pollMs ?? this.config.pollMs;
     this.timer = setInterval(() => this.wake(), every);
     this.timer.unref();

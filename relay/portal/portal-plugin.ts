@@ -19,7 +19,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { acceptUpload, type AcceptedUpload, UploadRefused } from '../uploads/intake.js';
 import { photoVariant } from '../uploads/variants.js';
 import { ASSETS } from './assets.js';
-import { PortalService, type ResolvedToken } from './portal-service.js';
+import { type CachedPage, PortalService, type ResolvedToken } from './portal-service.js';
 import { findPortalFile, loadPortalView, readCustomerLanguages, readSettings, shopOf } from './portal-view.js';
 import { CUSTOMER_LANGUAGES, type CustomerLanguage, customerWords, isCustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
 
@@ -79,6 +79,19 @@ function sendPage(reply: FastifyReply, status: number, page: RenderedPage, heade
     .header('content-security-policy', page.csp)
     .type('text/html; charset=utf-8')
     .send(page.body);
+}
+
+/** A cached page's whole header set, built once per page (and encoding), not on every request. */
+const headersOfPage = new WeakMap<CachedPage, { gzip: Record<string, string>; plain: Record<string, string> }>();
+
+function pageHeaders(page: CachedPage, gzip: boolean): Record<string, string> {
+  let sets = headersOfPage.get(page);
+  if (!sets) {
+    const plain = { ...PRIVATE_HEADERS, 'content-security-policy': page.csp, 'content-type': 'text/html; charset=utf-8', vary: 'accept-encoding' };
+    sets = { plain, gzip: { ...plain, 'content-encoding': 'gzip' } };
+    headersOfPage.set(page, sets);
+  }
+  return gzip ? sets.gzip : sets.plain;
 }
 
 function wantsJson(req: FastifyRequest): boolean {
@@ -166,9 +179,8 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
       const source: PortalSource = isPortalSource(req.query.s) ? req.query.s : 'link';
       service.countView(live.workspaceId, live.roId, source);
     }
-    reply.code(200).headers(PRIVATE_HEADERS).header('content-security-policy', page.csp).type('text/html; charset=utf-8').header('vary', 'accept-encoding');
-    if (acceptsGzip(req)) return reply.header('content-encoding', 'gzip').send(page.gzip);
-    return reply.send(page.body);
+    const gzip = acceptsGzip(req);
+    return reply.code(200).headers(pageHeaders(page, gzip)).send(gzip ? page.gzip : page.body);
   });
 
   app.get('/t/:token/version', async (req: TokenRequest, reply) => {

@@ -54,6 +54,22 @@ const MAX_WAKE_MS = 6 * 3600_000;
 
 const MAX_CACHED = 5000;
 
+/**
+ * SHA-256 of recently seen tokens: a phone reloading its page should not hash its link again on
+ * every request. Bounded like the other caches; an entry holds nothing the request did not carry.
+ */
+const tokenHashes = new Map<string, string>();
+
+export function cachedTokenHash(token: string): string {
+  let hash = tokenHashes.get(token);
+  if (hash === undefined) {
+    if (tokenHashes.size >= MAX_CACHED) tokenHashes.clear();
+    hash = hashToken(token);
+    tokenHashes.set(token, hash);
+  }
+  return hash;
+}
+
 export function viewVersion(view: PortalView): string {
   return createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 16);
 }
@@ -116,7 +132,8 @@ export class PortalService {
   async resolve(token: string, kind: TokenKind): Promise<ResolvedToken | null> {
     const workspaceId = tokenWorkspace(token);
     if (!workspaceId) return null;
-    const key = `${kind}:${hashToken(token)}`;
+    const tokenHash = cachedTokenHash(token);
+    const key = `${kind}:${tokenHash}`;
     const cached = this.tokens.get(key);
     const now = Date.now();
     if (cached && cached.generation === this.generation(workspaceId)) {
@@ -128,7 +145,7 @@ export class PortalService {
       const hit = await pending.promise;
       return hit && hit.validUntil > now ? hit : null;
     }
-    const promise = this.lookup(workspaceId, token, kind, now);
+    const promise = this.lookup(workspaceId, token, tokenHash, kind, now);
     this.resolving.set(key, { generation, promise });
     try {
       const hit = await promise;
@@ -142,12 +159,12 @@ export class PortalService {
     }
   }
 
-  private async lookup(workspaceId: string, token: string, kind: TokenKind, now: number): Promise<ResolvedToken | null> {
+  private async lookup(workspaceId: string, token: string, tokenHash: string, kind: TokenKind, now: number): Promise<ResolvedToken | null> {
     const workspace = await this.storage.findWorkspace(workspaceId);
     if (!workspace || workspace.id !== workspaceId) return null;
     const store = await this.storage.workspaceStore(workspaceId);
     const hit = await findLiveToken(store.db, token, kind, now);
-    return hit ? { ...hit, workspaceId, store, tokenHash: hashToken(token) } : null;
+    return hit ? { ...hit, workspaceId, store, tokenHash } : null;
   }
 
   /** The status page for a live customer token, rendered once per change of what it shows. */

@@ -47,7 +47,7 @@ export class ProviderIndex {
   /** Follows announcements and catches up every shop once (what changed while the relay was down). */
   start(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}));
+    this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}), { background: true });
     void this.catchUpAll().catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
   }
 

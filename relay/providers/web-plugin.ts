@@ -393,9 +393,12 @@ export const providerWebPlugin: FastifyPluginAsync<ProviderWebOptions> = async (
         checking = false;
       }
     };
-    const off = app.storage.onChangesAnnounced((workspaceId) => {
-      if (workspaceId === req.params.ws) void check();
-    });
+    const off = app.storage.onChangesAnnounced(
+      (workspaceId) => {
+        if (workspaceId === req.params.ws) void check();
+      },
+      { background: true },
+    );
     // A change between the first look and listening would otherwise go unnoticed.
     void check();
     const beat = setInterval(() => res.write(': alive\n\n'), options.heartbeatMs ?? 15_000);

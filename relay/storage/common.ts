@@ -400,23 +400,42 @@ export class OpenWorkspaces {
 /** Listeners for "a workspace's log grew"; one failing listener does not keep the others from hearing. */
 export class AnnounceListeners {
   private readonly listeners = new Set<(workspaceId: string) => void>();
+  private readonly background = new Set<(workspaceId: string) => void>();
+  /** Workspaces announced since the background listeners last heard, in order. */
+  private readonly queued = new Set<string>();
 
-  add(listener: (workspaceId: string) => void): () => void {
+  add(listener: (workspaceId: string) => void, options: { background?: boolean } = {}): () => void {
     // A wrapper, so the same function added twice is two subscriptions, each removable once.
     const entry = (workspaceId: string) => listener(workspaceId);
-    this.listeners.add(entry);
+    const set = options.background ? this.background : this.listeners;
+    set.add(entry);
     return () => {
-      this.listeners.delete(entry);
+      set.delete(entry);
     };
   }
 
   emit(workspaceId: string): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(workspaceId);
-      } catch (err) {
-        console.error('A change-announcement listener failed:', err);
-      }
+    for (const listener of [...this.listeners]) call(listener, workspaceId);
+    if (this.background.size === 0) return;
+    if (this.queued.size === 0) {
+      // Two turns of setImmediate: the first runs before this turn's I/O poll is over, the
+      // second after the next poll, so sockets already readable (a desk's page, an ack) go first.
+      setImmediate(() => setImmediate(() => this.emitQueued()));
     }
+    this.queued.add(workspaceId);
+  }
+
+  private emitQueued(): void {
+    const workspaces = [...this.queued];
+    this.queued.clear();
+    for (const workspaceId of workspaces) for (const listener of [...this.background]) call(listener, workspaceId);
+  }
+}
+
+function call(listener: (workspaceId: string) => void, workspaceId: string): void {
+  try {
+    listener(workspaceId);
+  } catch (err) {
+    console.error('A change-announcement listener failed:', err);
   }
 }

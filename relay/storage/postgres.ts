@@ -391,7 +391,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
         await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
       }
     },
-    onChangesAnnounced: (listener) => listeners.add(listener),
+    onChangesAnnounced: (listener, options) => listeners.add(listener, options),
 
     async close() {
       if (closed) return;

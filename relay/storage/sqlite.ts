@@ -142,7 +142,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     async announceChanges(workspaceId) {
       listeners.emit(workspaceId);
     },
-    onChangesAnnounced: (listener) => listeners.add(listener),
+    onChangesAnnounced: (listener, options) => listeners.add(listener, options),
 
     async close() {
       if (closed) return;

@@ -121,7 +121,13 @@ export interface RelayStorage {
    * (PostgreSQL: NOTIFY; SQLite: this process only). `listener` runs for notices from any process.
    */
   announceChanges(workspaceId: string): Promise<void>;
-  onChangesAnnounced(listener: (workspaceId: string) => void): () => void;
+  /**
+   * `background`: the listener only starts work of its own (sweeps, indexes, sending mail), so it
+   * hears the notice once the process has served the I/O already waiting (a page to a desk, the
+   * next push), not before. Without it the listener runs at once, inside announceChanges (the
+   * sync hub hands pushed changes to sessions that way; the portal drops its caches).
+   */
+  onChangesAnnounced(listener: (workspaceId: string) => void, options?: { background?: boolean }): () => void;
 
   close(): Promise<void>;
 }

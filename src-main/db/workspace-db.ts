@@ -13,6 +13,9 @@ import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { deskMigrations } from './migrations/index.js';
 
+/** SQLite's default: a checkpoint once the WAL holds this many pages. */
+const WAL_AUTOCHECKPOINT = 1000;
+
 export class DatabaseTooNewError extends Error {
   readonly code = 'database-too-new';
   constructor(
@@ -98,12 +101,16 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       applyChanges: sqliteChangeApplier(sqlite),
       // Only for pages pulled from the relay, whose cursor commits with them: a power cut may
       // undo such a page whole, and the desk then pulls it again. Its own writes stay FULL.
-      commitWithoutSync: async (transaction) => {
+      // While a catch-up's pages follow one another, the WAL is not checkpointed after each
+      // (each checkpoint waits for the disk twice); the last page's commit checkpoints it all.
+      commitWithoutSync: async (transaction, { morePages }) => {
         sqlite.pragma('synchronous = NORMAL');
+        if (morePages) sqlite.pragma('wal_autocheckpoint = 0');
         try {
           return await transaction();
         } finally {
           sqlite.pragma('synchronous = FULL');
+          if (morePages) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
         }
       },
       // Same connection, same open transaction: the index commits with the change.

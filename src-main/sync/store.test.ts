@@ -120,6 +120,35 @@ describe('WorkspaceStore', () => {
     expect(b.sqlite.prepare("SELECT first_name FROM customers WHERE id = 'c1'").get()).toEqual({ first_name: 'Ana' });
   });
 
+  it('a catch-up in pages lands whole, and between its pages the desk\'s own writes keep their checkpoints and disk waits', async () => {
+    const a = await node();
+    const b = await node();
+    for (let w = 0; w < 30; w++) {
+      await a.store.write({ actor: 'system', action: 't' }, async (tx) => {
+        for (let n = 0; n < 20; n++) await tx.insert('notes', { ro_id: 'r1', body: `note ${w}.${n} ${'about the rental car '.repeat(20)}` });
+      });
+    }
+    const { changes } = await a.store.changesSince(0, { limit: 100_000 });
+    const autocheckpoint = () => b.sqlite.pragma('wal_autocheckpoint', { simple: true });
+    const third = Math.ceil(changes.length / 3);
+    const pages = [changes.slice(0, third), changes.slice(third, 2 * third), changes.slice(2 * third)];
+    for (const [i, page] of pages.entries()) {
+      const morePages = i < pages.length - 1;
+      await b.store.applyRemote(wire(page), { meta: { 'sync:pull_cursor': String(page.at(-1)!.seq) }, durable: false, morePages });
+      // Between pages the desk's own writes keep the usual checkpoint and disk waits.
+      expect(autocheckpoint()).toBe(1000);
+      expect(b.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // A write made between two pages is durable as ever (synchronous stays FULL inside it).
+      await b.store.write({ actor: 'system', action: 't' }, async (tx) => {
+        expect(b.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+        await tx.insert('customers', { first_name: `Between ${i}` });
+      });
+    }
+    expect(b.sqlite.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 600 });
+    expect(b.sqlite.prepare("SELECT value FROM meta WHERE key = 'sync:pull_cursor'").get()).toEqual({ value: String(changes.at(-1)!.seq) });
+    expect(b.sqlite.prepare("SELECT count(*) AS n FROM customers WHERE first_name LIKE 'Between %'").get()).toEqual({ n: 3 });
+  });
+
   it('resumes its clock past every stamp it logged, after a restart', async () => {
     const file = path.join(tempDir(), 'shop.sqlite');
     const first = await openWorkspaceDb(file);

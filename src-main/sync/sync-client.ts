@@ -368,7 +368,7 @@ export class SyncClient {
     // and since a power cut could only undo both, to be pulled again, the commit need not wait
     // for the disk (the relay holds these changes durably).
     if (frame.changes.length > 0 || frame.cursor !== this.pullCursor) {
-      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) }, durable: false });
+      await this.store.applyRemote(frame.changes, { meta: { [PULL_CURSOR]: String(frame.cursor) }, durable: false, morePages: frame.more });
       this.pullCursor = frame.cursor;
     }
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ t: 'ack', cursor: frame.cursor }));

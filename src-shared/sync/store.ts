@@ -41,7 +41,7 @@ export interface StoreHooks {
    * The desk sets SQLite's synchronous=NORMAL around it: in WAL mode such a commit is atomic and
    * may only be lost whole in a power cut, and the next durable commit makes it durable too.
    */
-  commitWithoutSync?: <T>(transaction: () => Promise<T>) => Promise<T>;
+  commitWithoutSync?: <T>(transaction: () => Promise<T>, options: { morePages: boolean }) => Promise<T>;
 }
 
 /** Where a committed change came from: written here, or applied from another node. */
@@ -186,6 +186,11 @@ export class WorkspaceStore {
        * relay's log does not (it cannot refuse the shop's log; such stamps just move no clock).
        */
       refuseAhead?: boolean;
+      /**
+       * More pages follow at once (a desk catching up, with `durable: false`): the database file's
+       * upkeep (SQLite's checkpoint, two waits for the disk) may be left to the last page's commit.
+       */
+      morePages?: boolean;
     } = {},
   ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
@@ -216,7 +221,7 @@ export class WorkspaceStore {
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       for (const [key, value] of Object.entries(options.meta ?? {})) await setMeta(trx, key, value);
     };
-    await this.transaction(options.durable ?? true, apply);
+    await this.transaction(options.durable ?? true, apply, options.morePages ?? false);
     if (fresh.length > 0) options.onLogged?.(fresh);
     this.emit(touched, 'remote');
     return result;
@@ -232,10 +237,10 @@ export class WorkspaceStore {
     });
   }
 
-  private async transaction(durable: boolean, fn: (trx: Tx) => Promise<void>): Promise<void> {
+  private async transaction(durable: boolean, fn: (trx: Tx) => Promise<void>, morePages = false): Promise<void> {
     const withoutSync = durable ? undefined : this.hooks.commitWithoutSync;
     if (withoutSync) {
-      await this.db.connection().execute((conn) => withoutSync(() => conn.transaction().execute(fn)));
+      await this.db.connection().execute((conn) => withoutSync(() => conn.transaction().execute(fn), { morePages }));
     } else {
       await this.db.transaction().execute(fn);
     }
