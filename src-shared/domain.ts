@@ -27,6 +27,8 @@ export interface WorkspaceSettings {
   bayPhotosPublished: boolean;
   /** The shop's country: date order, clock, money, paper, phone numbers and texting rules (src-shared/locale/country.ts). */
   country: 'US' | 'GB' | 'CA';
+  /** The languages the shop offers its customers (English always; null stored = the country's own: en+es in the US and Canada, en in the UK). */
+  customerLanguages: Array<'en' | 'es'>;
 }
 
 export type StaffRole = 'advisor' | 'estimator' | 'manager' | 'technician' | 'owner';

@@ -143,6 +143,8 @@ export const API = {
         portalDaysAfterDelivery: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').optional(),
         bayPhotosPublished: z.boolean().optional(),
         country: z.enum(['US', 'GB', 'CA'], 'must be US, GB or CA').optional(),
+        /** The languages offered to customers; English is always offered. */
+        customerLanguages: z.array(z.enum(['en', 'es'], 'must be en or es')).max(10).optional(),
       })
       .strict(),
   ).returns<WorkspaceSettings>(),
