@@ -376,6 +376,12 @@ export interface SmsTemplate {
   active: boolean;
   /** One of the four every shop starts with. */
   standard: boolean;
+  /**
+   * The same text in the other customer languages (issue 22): the shop's own wording
+   * (`own`), else the standard template's default in that language, else empty (the customer
+   * gets `body`).
+   */
+  wordings: Array<{ language: 'es'; body: string; own: boolean }>;
 }
 
 export type SmsWarningCode = 'landline' | 'no-number' | 'tendlc-not-active' | 'outside-hours' | 'opted-out' | 'no-mobile' | 'missing-fields' | 'long';

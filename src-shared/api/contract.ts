@@ -262,7 +262,16 @@ export const API = {
   ).returns<SmsSettings>(),
   'sms-template-list': method(none).returns<SmsTemplate[]>(),
   'sms-template-save': method(
-    z.object({ id: id.optional(), name: required(60), body: required(1000), active: z.boolean().default(true) }).strict(),
+    z
+      .object({
+        id: id.optional(),
+        name: required(60),
+        body: required(1000),
+        active: z.boolean().default(true),
+        /** Saves `body` as the template's wording in this customer language (the template must exist; name and active are the template's). */
+        language: z.enum(['es'], 'must be es').optional(),
+      })
+      .strict(),
   ).returns<SmsTemplate>(),
   /** The final text for this repair (a template's or typed), its length and segments, and what stands in the way. */
   'sms-preview': method(z.object({ roId: id, templateId: id.optional(), body: text(1600).optional() }).strict()).returns<SmsPreview>(),
