@@ -32,7 +32,7 @@ export interface DeskPageOptions {
   desk?: Partial<DeskOptions>;
   viewport?: { width: number; height: number };
   /** Runs after the desk opens and before the browser loads the page (seed data, settings). */
-  setup?(t: TestDesk): Promise<void>;
+  setup?(t: TestDesk): Promise<unknown>;
   /** Waits for the board on the first page (default true). */
   waitForBoard?: boolean;
 }

@@ -45,7 +45,7 @@ const EMPTY_VEHICLE: VehicleForm = { vin: '', plate: '', year: '', make: '', mod
 const EMPTY_CLAIM: ClaimForm = { insurer: '', claimNumber: '', adjusterName: '', adjusterPhone: '', adjusterEmail: '', deductible: '', promisedDate: '' };
 
 export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
-  const { api, go, announce } = useDesk();
+  const { api, go, announce, shop } = useDesk();
   const [query, setQuery] = useState('');
   const [matches, setMatches] = useState<Customer[]>([]);
   const [chosen, setChosen] = useState<Customer | null>(null);
@@ -301,9 +301,10 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
                 <select id="f-customer-language" value={customer.language} onChange={(e) => setCustomer({ ...customer, language: e.target.value })}>
                   <option value="">The shop's language</option>
                   <option value="en">English</option>
-                  <option value="es">Spanish (Español)</option>
+                  {/* Spanish when the shop offers it (Settings → Customer languages), or the customer already reads it. */}
+                  {shop?.customerLanguages.includes('es') || customer.language === 'es' ? <option value="es">Spanish (Español)</option> : null}
                 </select>
-                <span className="muted small">Their page and texts use this language.</span>
+                <span className="muted small">Their page, texts and printed papers use this language.</span>
               </div>
             </>
           )}
