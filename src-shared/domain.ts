@@ -431,6 +431,8 @@ export interface EmailTemplate {
   active: boolean;
   /** One of those every shop starts with (until the shop removes it). */
   standard: boolean;
+  /** The same mail in the other customer languages (issue 22): the shop's own row, else empty (the customer gets the shop's language). */
+  wordings: Array<{ language: 'es'; subject: string; body: string; own: boolean }>;
 }
 
 /** A mail's subject and text with the repair's fields filled in, and what could not be. */

@@ -394,6 +394,8 @@ export const API = {
         subject: required(300),
         body: required(20_000),
         active: z.boolean().default(true),
+        /** Saves subject and text as the template's wording in this customer language (the template must exist). */
+        language: z.enum(['es'], 'must be es').optional(),
       })
       .strict(),
   ).returns<EmailTemplate>(),
