@@ -62,6 +62,19 @@ describe('the desk in more than one language', () => {
     await editor.getByText('The Español wording is saved.').waitFor();
     const saved = (await d.t.call('sms-template-list', {})).find((x) => x.id === 'tpl:supplement-approved')!;
     expect(saved.wordings).toEqual([{ language: 'es', body: 'Hola {first_name}: su {vehicle} estará listo el {promised_date}. {portal_link}', own: true }]);
+
+    // The email template editor has the same tab for a mail a customer receives.
+    await page.getByRole('region', { name: 'Email templates' }).getByRole('button', { name: /^Edit Your car is ready/ }).click();
+    const mail = page.getByRole('form', { name: 'Edit email template Your car is ready' });
+    await mail.getByRole('tab', { name: 'Español' }).click();
+    await mail.getByLabel('Subject in Español').fill('Su {vehicle} está listo');
+    await mail.getByLabel('Email text in Español').fill('Hola {first_name}:\n\nSu {vehicle} estará listo el {promised_date}.');
+    await expect.poll(() => mail.getByRole('group', { name: 'Email preview' }).innerText()).toContain('Su 2019 Honda Accord estará listo el jueves, 3 de diciembre.');
+    await mail.getByRole('button', { name: 'Save the Español wording' }).click();
+    await mail.getByText('The Español wording is saved.').waitFor();
+    await mail.scrollIntoViewIfNeeded();
+    await shot(page, 'email-template-es-phone');
+    expect(await clippedText(page, '.template-editor')).toEqual([]);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
