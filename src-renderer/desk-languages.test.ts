@@ -72,6 +72,7 @@ describe('the desk in more than one language', () => {
     await expect.poll(() => mail.getByRole('group', { name: 'Email preview' }).innerText()).toContain('Su 2019 Honda Accord estará listo el jueves, 3 de diciembre.');
     await mail.getByRole('button', { name: 'Save the Español wording' }).click();
     await mail.getByText('The Español wording is saved.').waitFor();
+    await mail.getByText('This is the shop’s own.').waitFor();
     await mail.scrollIntoViewIfNeeded();
     await shot(page, 'email-template-es-phone');
     expect(await clippedText(page, '.template-editor')).toEqual([]);

@@ -103,6 +103,8 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
   const [active, setActive] = useState(template?.active ?? true);
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  // Languages saved in this editor (the template passed in is the one read before saving).
+  const [savedHere, setSavedHere] = useState<string[]>([]);
   // A tab per language the shop offers, for a saved template a customer may receive (not one for adjusters only).
   const [language, setLanguage] = useState<CustomerLanguage>('en');
   const [wordings, setWordings] = useState<Record<string, { subject: string; body: string }>>(() =>
@@ -125,6 +127,7 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
       } else if (template) {
         await api.call('email-template-save', { id: template.id, name, audience, subject: other.subject, body: other.body, active, language: language as 'es' });
         setSaved(`The ${languageName(language)} wording is saved.`);
+        setSavedHere((l) => [...l, language]);
         setProblem(null);
       }
     } catch (err) {
@@ -175,7 +178,7 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
       <div id="etpl-language-panel" role={languages.length > 1 ? 'tabpanel' : undefined} aria-labelledby={languages.length > 1 ? `etpl-tab-${language}` : undefined} className="stack">
         {other ? (
           <p className="muted small">
-            Customers who read {languageName(language)} get this mail. {template?.wordings.find((w) => w.language === language)?.own ? 'This is the shop’s own.' : 'Empty: they get the English mail until you write one.'}
+            Customers who read {languageName(language)} get this mail. {savedHere.includes(language) || template?.wordings.find((w) => w.language === language)?.own ? 'This is the shop’s own.' : 'Empty: they get the English mail until you write one.'}
           </p>
         ) : null}
         <label className="field">

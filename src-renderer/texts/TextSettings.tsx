@@ -158,6 +158,8 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
   const [wordings, setWordings] = useState<Record<string, string>>(() => Object.fromEntries((template?.wordings ?? []).map((w) => [w.language, w.body])));
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  // Languages saved in this editor (the template passed in is the one read before saving).
+  const [savedHere, setSavedHere] = useState<string[]>([]);
   const languages = (shop?.customerLanguages ?? ['en']).filter((l) => l === 'en' || template?.wordings.some((w) => w.language === l));
   const text = language === 'en' ? body : (wordings[language] ?? '');
   const sample = renderTemplate(text, sampleValues(shop?.name ?? 'Your shop', formatPhone(shop?.phone ?? ''), shop?.country ?? 'US', language));
@@ -173,6 +175,7 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
       } else if (template) {
         await api.call('sms-template-save', { id: template.id, name, body: text, active, language });
         setSaved(`The ${languageName(language)} wording is saved.`);
+        setSavedHere((l) => [...l, language]);
         setProblem(null);
       }
     } catch (err) {
@@ -215,7 +218,7 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
         {language !== 'en' ? (
           <p className="muted small">
             Customers who read {languageName(language)} get this wording.{' '}
-            {own?.own ? 'This is the shop’s own.' : template?.standard ? 'This is Bayline’s standard wording until you change it.' : 'Empty: they get the English text until you write one.'}
+            {savedHere.includes(language) || own?.own ? 'This is the shop’s own.' : template?.standard ? 'This is Bayline’s standard wording until you change it.' : 'Empty: they get the English text until you write one.'}
           </p>
         ) : null}
         <label className="field">
