@@ -1,45 +1,36 @@
 // Settings › Automations in Chromium at 1366×768: a ready-made rule is added, switched on and to
 // Automatic, its dry run shows what it would have sent for a car that passed QC this month, and a
 // new rule is written in the when / if / then editor. Screenshots land in test-output/.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AutomationsView } from '../src-shared/automations/desk-api.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
-import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
-import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
+import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
+import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import { checkIn } from '../relay/sms/testing.js';
 
 describe('Settings › Automations', () => {
-  let tmp: string;
+  let d: DeskPage;
   let t: TestDesk;
-  let host: BrowserHost;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    tmp = tempDir('bayline-automation-screens-');
-    await buildRenderer(path.join(tmp, 'renderer'));
-    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
-    await t.call('workspace-update', { phone: '(512) 555-0100', timeZone: 'America/Chicago' });
-    const qc = (await t.call('substatus-save', { name: 'QC passed', stage: 'completed' })) as { id: string };
-    const ro = (await t.call('ro-check-in', checkIn())) as RepairOrderDetail;
-    await t.call('ro-move-stage', { id: ro.id, stage: 'completed', subStatusId: qc.id });
-    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
-    browser = await launchChromium();
-    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 768 } })));
-    await page.goto(host.url);
-    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+    d = await startDeskPage({
+      prefix: 'bayline-automation-screens-',
+      setup: async (desk) => {
+        await desk.call('workspace-update', { phone: '(512) 555-0100', timeZone: 'America/Chicago' });
+        const qc = (await desk.call('substatus-save', { name: 'QC passed', stage: 'completed' })) as { id: string };
+        const ro = (await desk.call('ro-check-in', checkIn())) as RepairOrderDetail;
+        await desk.call('ro-move-stage', { id: ro.id, stage: 'completed', subStatusId: qc.id });
+      },
+    });
+    ({ t, page, errors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await t?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await d?.close();
   });
 
   it('adds the QC rule, switches it on and to Automatic, and shows its 30-day dry run', async () => {

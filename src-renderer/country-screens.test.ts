@@ -2,46 +2,38 @@
 // day-first with a 24-hour clock and £ on the board and the repair, and a landline typed at
 // check-in said to be unable to receive texts (the repair is then not offered texts).
 // Screenshots land in test-output/ for a person to look at.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
-import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
-import { buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+import { screenshot } from '../src-main/testing/browser-kit.js';
+import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
 
 describe('a UK bodyshop at the desk', () => {
-  let tmp: string;
+  let d: DeskPage;
   let t: TestDesk;
-  let host: BrowserHost;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    tmp = tempDir('bayline-country-');
-    await buildRenderer(path.join(tmp, 'renderer'));
-    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Riverside Bodyshop', slug: 'riverside' } });
-    await t.call('workspace-update', { timeZone: 'Europe/London', phone: '020 7946 0100' });
-    await t.call('ro-check-in', {
-      customer: { firstName: 'Amy', lastName: 'Hart', mobile: '+44 7400 123456' },
-      vehicle: { plate: 'AB12 CDE', year: 2020, make: 'Ford', model: 'Focus' },
-      insurer: 'Aviva',
-      deductibleCents: 25000,
-      promisedDate: '2037-12-04',
+    d = await startDeskPage({
+      prefix: 'bayline-country-',
+      workspace: { name: 'Riverside Bodyshop', slug: 'riverside' },
+      setup: async (desk) => {
+        await desk.call('workspace-update', { timeZone: 'Europe/London', phone: '020 7946 0100' });
+        await desk.call('ro-check-in', {
+          customer: { firstName: 'Amy', lastName: 'Hart', mobile: '+44 7400 123456' },
+          vehicle: { plate: 'AB12 CDE', year: 2020, make: 'Ford', model: 'Focus' },
+          insurer: 'Aviva',
+          deductibleCents: 25000,
+          promisedDate: '2037-12-04',
+        });
+      },
     });
-    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
-    browser = await launchChromium();
-    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 768 } })));
-    await page.goto(host.url);
-    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+    ({ t, page, errors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await t?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await d?.close();
   });
 
   it('choosing the United Kingdom in Settings turns dates day-first, money to £ and numbers to UK form', async () => {
@@ -66,6 +58,8 @@ describe('a UK bodyshop at the desk', () => {
     expect(await view.innerText()).toContain('£250.00');
     // Moments read on a 24-hour clock: no AM/PM anywhere on the repair.
     expect(await view.innerText()).not.toMatch(/\d (AM|PM)\b/);
+    // The staff's words follow the country too: a bodyshop's registration, work provider and excess.
+    for (const word of ['Registration', 'Work provider', 'Engineer', 'Excess']) expect(await view.getByRole('term').allInnerTexts()).toContain(word);
     await screenshot(page, 'uk-repair');
     expect(errors).toEqual([]);
   }, 60_000);
@@ -79,8 +73,9 @@ describe('a UK bodyshop at the desk', () => {
     const notice = page.getByRole('status').filter({ hasText: 'cannot receive texts' });
     await notice.waitFor();
     expect(await notice.innerText()).toBe('020 7946 0018 is a landline: it cannot receive texts. This repair will not be offered texts; add a mobile number to text the customer.');
-    await page.getByLabel('Plate').fill('CD34 EFG');
-    await page.getByLabel('Deductible (£)').fill('100');
+    await page.getByLabel('Registration').fill('CD34 EFG');
+    await page.getByRole('group', { name: 'Work provider and dates' }).getByLabel('Work provider').fill('Direct Line');
+    await page.getByLabel('Excess (£)').fill('100');
     await screenshot(page, 'uk-check-in-landline');
     // A mobile takes the notice away.
     await page.getByLabel('Mobile').fill('07400 654321');

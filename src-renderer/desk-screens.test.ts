@@ -2,45 +2,31 @@
 // and filter the board, find a car with Ctrl+K, move a card by keyboard past its promised date,
 // switch in with a PIN, check a car in with a mistyped VIN, and restyle the portal in settings.
 // Screenshots land in test-output/ for a person to look at; axe-core must find nothing serious.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoShop } from '../src-main/demo/demo-shop.js';
-import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
-import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
+import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { jpegWithGps } from '../relay/uploads/test-images.js';
 import { addDays, formatDay, today } from './shared/format.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
 
 describe('the front desk on the demo shop', () => {
-  let tmp: string;
+  let d: DeskPage;
   let t: TestDesk;
-  let host: BrowserHost;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    tmp = tempDir('bayline-screens-');
-    await buildRenderer(path.join(tmp, 'renderer'));
-    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
-    await seedDemoShop(t.desk);
-    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
-    browser = await launchChromium();
-    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: DESK_SIZE })));
-    await page.goto(host.url);
-    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+    d = await startDeskPage({ prefix: 'bayline-screens-', viewport: DESK_SIZE, setup: (desk) => seedDemoShop(desk.desk) });
+    ({ t, page, errors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await t?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await d?.close();
   });
 
   const board = () => page.getByRole('main', { name: 'Repair board' });

@@ -1,55 +1,47 @@
 // "Draft" in the text composer of a repair, in Chromium, on a desk with no relay: the template
 // drafter writes the text at once, a date the person types in that the repair does not hold is
 // flagged under the composer, and Send asks before sending it. Screenshot in test-output/.
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
-import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
+import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import { SETTINGS_ID } from '../src-shared/settings.js';
 import { nextSendTime, sendWindow } from '../src-shared/sms/quiet-hours.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
 
 describe('drafting a text in the composer', () => {
-  let tmp: string;
+  let d: DeskPage;
   let t: TestDesk;
-  let host: BrowserHost;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   let ro: RepairOrderDetail;
 
   beforeAll(async () => {
-    tmp = tempDir('bayline-drafting-');
-    await buildRenderer(path.join(tmp, 'renderer'));
-    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
-    // Daytime for the customer wherever the test runs: texting hours are not the subject here.
-    const zone = ['America/Chicago', 'Europe/London', 'Asia/Kolkata', 'Asia/Tokyo', 'Pacific/Honolulu'].find(
-      (z) => nextSendTime(new Date(), z, sendWindow(null, null)) === null && nextSendTime(new Date(Date.now() + 600_000), z, sendWindow(null, null)) === null,
-    )!;
-    await t.call('workspace-update', { phone: '(512) 555-0100', timeZone: zone });
-    await t.desk.store.write({ actor: 'operator', action: 'sms-number' }, (tx) =>
-      tx.update('workspace_settings', SETTINGS_ID, { sms_number: '+15125550100', sms_10dlc_status: 'active' }),
-    );
-    ro = await t.call('ro-check-in', {
-      customer: { firstName: 'Zoe', lastName: 'Nguyen', mobile: '(512) 555-0147' },
-      vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
-      promisedDate: '2037-12-04',
+    d = await startDeskPage({
+      prefix: 'bayline-drafting-',
+      viewport: { width: 1366, height: 900 },
+      setup: async (desk) => {
+        // Daytime for the customer wherever the test runs: texting hours are not the subject here.
+        const zone = ['America/Chicago', 'Europe/London', 'Asia/Kolkata', 'Asia/Tokyo', 'Pacific/Honolulu'].find(
+          (z) => nextSendTime(new Date(), z, sendWindow(null, null)) === null && nextSendTime(new Date(Date.now() + 600_000), z, sendWindow(null, null)) === null,
+        )!;
+        await desk.call('workspace-update', { phone: '(512) 555-0100', timeZone: zone });
+        await desk.desk.store.write({ actor: 'operator', action: 'sms-number' }, (tx) =>
+          tx.update('workspace_settings', SETTINGS_ID, { sms_number: '+15125550100', sms_10dlc_status: 'active' }),
+        );
+        ro = await desk.call('ro-check-in', {
+          customer: { firstName: 'Zoe', lastName: 'Nguyen', mobile: '(512) 555-0147' },
+          vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
+          promisedDate: '2037-12-04',
+        });
+      },
     });
-    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
-    browser = await launchChromium();
-    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 900 } })));
-    await page.goto(host.url);
-    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+    ({ t, page, errors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await t?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await d?.close();
   });
 
   const outgoing = () => t.desk.sqlite.prepare(`SELECT status, approved_by, body FROM messages WHERE direction = 'out'`).all() as Array<{ status: string; approved_by: string | null; body: string }>;

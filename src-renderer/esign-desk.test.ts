@@ -3,19 +3,17 @@
 // shown without a refresh. Screenshots land in test-output/ for a person to look at.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHost, startBrowserHost } from '../src-main/host/browser-host.js';
 import { importBlob } from '../src-main/blobs/local-blobs.js';
-import { openTestDesk, type TestDesk, tempDir } from '../src-main/testing/temp-desk.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
+import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import type { RepairOrderDetail } from '../src-shared/domain.js';
-import { axeProblems, buildRenderer, launchChromium, screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
 
 describe('the Signatures section of a repair', () => {
-  let tmp: string;
+  let d: DeskPage;
   let t: TestDesk;
-  let host: BrowserHost;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   let ro: RepairOrderDetail;
@@ -25,43 +23,38 @@ describe('the Signatures section of a repair', () => {
     t.desk.store.write({ actor: 'customer', action: what, summary: what, roId: ro.id }, fn);
 
   beforeAll(async () => {
-    tmp = tempDir('bayline-esign-screens-');
-    await buildRenderer(path.join(tmp, 'renderer'));
-    t = await openTestDesk({ dataDir: path.join(tmp, 'data'), workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
-    ro = await t.call('ro-check-in', {
-      customer: { firstName: 'Dana', lastName: 'Reyes', mobile: '(512) 555-0147' },
-      vehicle: { year: 2019, make: 'Honda', model: 'Accord', color: 'Blue', plate: 'KLM 456' },
-      insurer: 'State Farm',
-      claimNumber: 'SF-88-1234',
-      deductibleCents: 50000,
-      estimateTotalCents: 432150,
+    d = await startDeskPage({
+      prefix: 'bayline-esign-screens-',
+      setup: async (desk) => {
+        t = desk;
+        ro = await t.call('ro-check-in', {
+          customer: { firstName: 'Dana', lastName: 'Reyes', mobile: '(512) 555-0147' },
+          vehicle: { year: 2019, make: 'Honda', model: 'Accord', color: 'Blue', plate: 'KLM 456' },
+          insurer: 'State Farm',
+          claimNumber: 'SF-88-1234',
+          deductibleCents: 50000,
+          estimateTotalCents: 432150,
+        });
+        const now = Date.now();
+        const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+        await relayWrites('esign-consent', (tx) => tx.insert('signature_consents', { customer_id: ro.customer.id, ro_id: ro.id, disclosure_version: '2026-12', agreed_at: iso(300) }));
+        const auth = (await t.call('esign-create', { roId: ro.id, kind: 'authorization' })).requests[0]!;
+        const sealed = await importBlob(t.desk, Buffer.from(auth.documentBlobHash ? fs.readFileSync(path.join(t.dataDir, 'blobs', auth.documentBlobHash.slice(0, 2), auth.documentBlobHash)) : Buffer.alloc(0)), 'application/pdf');
+        await relayWrites('esign-signed', async (tx) => {
+          await tx.update('signature_requests', auth.id, { state: 'signed', sent_at: iso(250), opened_at: iso(240), signed_at: iso(235), signer_name: 'Dana Reyes', signature_method: 'drawn' });
+          await tx.insert('attachments', { ro_id: ro.id, kind: 'signed-document', blob_hash: sealed.hash, file_name: 'authorization-signed.pdf', mime_type: 'application/pdf', size_bytes: sealed.sizeBytes, published: 1, source: 'customer', added_at: iso(234), signature_request_id: auth.id });
+        });
+        const bett = (await t.call('esign-create', { roId: ro.id, kind: 'betterment', lines: [{ description: 'Front tires (2)', amountCents: 11200 }] })).requests[0]!;
+        await relayWrites('esign-declined', (tx) => tx.update('signature_requests', bett.id, { state: 'declined', sent_at: iso(200), declined_at: iso(180), decline_reason: 'The tires were new last month' }));
+        const pickup = (await t.call('esign-create', { roId: ro.id, kind: 'pickup', odometer: 48213, itemsReturned: ['Spare key'] })).requests[0]!;
+        await relayWrites('esign-locked', (tx) => tx.update('signature_requests', pickup.id, { state: 'locked', sent_at: iso(100), locked_at: iso(90), state_detail: '5 wrong codes' }));
+      },
     });
-    const now = Date.now();
-    const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
-    await relayWrites('esign-consent', (tx) => tx.insert('signature_consents', { customer_id: ro.customer.id, ro_id: ro.id, disclosure_version: '2026-12', agreed_at: iso(300) }));
-    const auth = (await t.call('esign-create', { roId: ro.id, kind: 'authorization' })).requests[0]!;
-    const sealed = await importBlob(t.desk, Buffer.from(auth.documentBlobHash ? fs.readFileSync(path.join(t.dataDir, 'blobs', auth.documentBlobHash.slice(0, 2), auth.documentBlobHash)) : Buffer.alloc(0)), 'application/pdf');
-    await relayWrites('esign-signed', async (tx) => {
-      await tx.update('signature_requests', auth.id, { state: 'signed', sent_at: iso(250), opened_at: iso(240), signed_at: iso(235), signer_name: 'Dana Reyes', signature_method: 'drawn' });
-      await tx.insert('attachments', { ro_id: ro.id, kind: 'signed-document', blob_hash: sealed.hash, file_name: 'authorization-signed.pdf', mime_type: 'application/pdf', size_bytes: sealed.sizeBytes, published: 1, source: 'customer', added_at: iso(234), signature_request_id: auth.id });
-    });
-    const bett = (await t.call('esign-create', { roId: ro.id, kind: 'betterment', lines: [{ description: 'Front tires (2)', amountCents: 11200 }] })).requests[0]!;
-    await relayWrites('esign-declined', (tx) => tx.update('signature_requests', bett.id, { state: 'declined', sent_at: iso(200), declined_at: iso(180), decline_reason: 'The tires were new last month' }));
-    const pickup = (await t.call('esign-create', { roId: ro.id, kind: 'pickup', odometer: 48213, itemsReturned: ['Spare key'] })).requests[0]!;
-    await relayWrites('esign-locked', (tx) => tx.update('signature_requests', pickup.id, { state: 'locked', sent_at: iso(100), locked_at: iso(90), state_detail: '5 wrong codes' }));
-
-    host = await startBrowserHost({ desk: t.desk, port: 0, rendererDir: path.join(tmp, 'renderer') });
-    browser = await launchChromium();
-    ({ page, errors } = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 768 } })));
-    await page.goto(host.url);
-    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+    ({ page, errors } = d);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await t?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await d?.close();
   });
 
   it('shows every request in the shop’s words, makes a supplement in the dialog, and shows a signature arriving live', async () => {

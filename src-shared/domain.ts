@@ -27,6 +27,8 @@ export interface WorkspaceSettings {
   bayPhotosPublished: boolean;
   /** The shop's country: date order, clock, money, paper, phone numbers and texting rules (src-shared/locale/country.ts). */
   country: 'US' | 'GB' | 'CA';
+  /** The languages the shop offers its customers (English always; null stored = the country's own: en+es in the US and Canada, en in the UK). */
+  customerLanguages: Array<'en' | 'es'>;
 }
 
 export type StaffRole = 'advisor' | 'estimator' | 'manager' | 'technician' | 'owner';
@@ -390,6 +392,12 @@ export interface SmsTemplate {
   active: boolean;
   /** One of the four every shop starts with. */
   standard: boolean;
+  /**
+   * The same text in the other customer languages (issue 22): the shop's own wording
+   * (`own`), else the standard template's default in that language, else empty (the customer
+   * gets `body`).
+   */
+  wordings: Array<{ language: 'es'; body: string; own: boolean }>;
 }
 
 export type SmsWarningCode = 'landline' | 'no-number' | 'tendlc-not-active' | 'outside-hours' | 'opted-out' | 'no-mobile' | 'missing-fields' | 'long';
@@ -439,6 +447,8 @@ export interface EmailTemplate {
   active: boolean;
   /** One of those every shop starts with (until the shop removes it). */
   standard: boolean;
+  /** The same mail in the other customer languages (issue 22): the shop's own row, else empty (the customer gets the shop's language). */
+  wordings: Array<{ language: 'es'; subject: string; body: string; own: boolean }>;
 }
 
 /** A mail's subject and text with the repair's fields filled in, and what could not be. */

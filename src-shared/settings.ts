@@ -1,6 +1,7 @@
 // The shop's settings as one row of workspace_settings, read the same way by the desk and the
 // relay (which renders the portal from them): defaults fill whatever was never set.
 import { shopCountry } from './phone.js';
+import { offeredLanguages } from './i18n/customer-locale.js';
 import type { WorkspaceSettings } from './domain.js';
 import { DEFAULT_STAGE_WORDING, STAGES, type Stage } from './stages.js';
 import type { RowOf } from './sync/rows.js';
@@ -37,6 +38,7 @@ export function toSettings(row: RowOf<'workspace_settings'> | undefined): Worksp
     portalDaysAfterDelivery: row?.portal_days_after_delivery ?? DEFAULT_PORTAL_DAYS_AFTER_DELIVERY,
     bayPhotosPublished: (row?.bay_photos_published ?? 1) === 1,
     country: shopCountry(row?.country),
+    customerLanguages: offeredLanguages(row?.customer_languages, row?.country),
   };
 }
 

@@ -24,9 +24,9 @@ describe('the portal in the customer language', () => {
   }
 
   /** The shop's country, as the country work will set it from the desk (here written on the relay's copy). */
-  async function setCountry(country: string | null) {
+  async function setCountry(country: string | null, languages: string | null = null) {
     const store = await f.storage.workspaceStore(f.workspace.id);
-    await store.write({ actor: 'system', action: 'test-country' }, (tx) => tx.update('workspace_settings', SETTINGS_ID, { country }));
+    await store.write({ actor: 'system', action: 'test-country' }, (tx) => tx.update('workspace_settings', SETTINGS_ID, { country, customer_languages: languages }));
     await f.storage.announceChanges(f.workspace.id);
   }
 
@@ -123,7 +123,8 @@ describe('the portal in the customer language', () => {
   }
 
   it("a UK bodyshop's customer reads registration, day-first dates and 24-hour hours", async () => {
-    await setCountry('GB');
+    // A UK shop offers English only unless it turns Spanish on; this one did, so the switch is there.
+    await setCountry('GB', '["en","es"]');
     const context = await browser.newContext(PHONE);
     const { page, errors } = await watchedPage(context);
     await page.goto(ro.portal.url!);

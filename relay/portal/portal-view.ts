@@ -10,7 +10,7 @@ import { dayEndsAt, dayHasPassed } from '../../src-shared/shop-day.js';
 import { STAGE_LABELS, STAGES, type Stage } from '../../src-shared/stages.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { loadToSign, type ToSignItem } from '../esign/portal-section.js';
-import { CUSTOMER_LANGUAGES, isCustomerLanguage } from '../../src-shared/i18n/customer-locale.js';
+import { offeredLanguages } from '../../src-shared/i18n/customer-locale.js';
 
 type Db = Kysely<WorkspaceDatabase>;
 
@@ -112,21 +112,12 @@ export async function findLiveToken(db: Db, token: string, kind: TokenKind, now 
 
 /**
  * The shop's country and the languages it offers its customers (workspace_settings.country and
- * .customer_languages, v10). A shop that lists none offers English and Spanish.
+ * .customer_languages, v10). A shop that lists none offers its country's own (`countryLanguages`:
+ * English and Spanish in the US and Canada, English in the UK).
  */
 export async function readCustomerLanguages(db: Db): Promise<{ country: string | null; offered: string[] }> {
   const row = await db.selectFrom('workspace_settings').select(['country', 'customer_languages']).where('id', '=', SETTINGS_ID).executeTakeFirst();
-  let offered: string[] = [...CUSTOMER_LANGUAGES];
-  try {
-    const parsed: unknown = JSON.parse(row?.customer_languages ?? 'null');
-    if (Array.isArray(parsed)) {
-      const known = parsed.filter(isCustomerLanguage);
-      if (known.length > 0) offered = known;
-    }
-  } catch {
-    // An unreadable list reads as the default; the desk's settings screen writes it as JSON.
-  }
-  return { country: row?.country ?? null, offered };
+  return { country: row?.country ?? null, offered: offeredLanguages(row?.customer_languages, row?.country) };
 }
 
 export async function readSettings(db: Db): Promise<WorkspaceSettings> {

@@ -30,6 +30,11 @@ const REMOVED = -1;
 export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
   const rows = await desk.db.selectFrom('email_templates').selectAll().execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const wordings = (id: string): EmailTemplate['wordings'] =>
+    (['es'] as const).map((language) => {
+      const own = byId.get(`${id}:${language}`);
+      return own?.language === language && own.body ? { language, subject: own.subject ?? '', body: own.body, own: true } : { language, subject: '', body: '', own: false };
+    });
   const audienceOf = (a: string | null): EmailAudience => ((EMAIL_AUDIENCES as readonly string[]).includes(a ?? '') ? (a as EmailAudience) : 'any');
   const all: Array<EmailTemplate & { position: number; removed: boolean }> = [
     ...DEFAULT_EMAIL_TEMPLATES.map((t, i) => {
@@ -42,12 +47,14 @@ export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
         body: saved?.body ?? t.body,
         active: (saved?.active ?? 1) === 1,
         standard: true,
+        wordings: wordings(t.id),
         position: saved?.position ?? i,
         removed: saved?.active === REMOVED,
       };
     }),
     ...rows
-      .filter((r) => !DEFAULT_EMAIL_TEMPLATES.some((t) => t.id === r.id))
+      // A row with a language is another template's wording in that language, not a template of its own.
+      .filter((r) => !DEFAULT_EMAIL_TEMPLATES.some((t) => t.id === r.id) && !r.language)
       .map((r) => ({
         id: r.id,
         name: r.name ?? '',
@@ -56,6 +63,7 @@ export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
         body: r.body ?? '',
         active: r.active === 1,
         standard: false,
+        wordings: wordings(r.id),
         position: r.position ?? 1000,
         removed: r.active === REMOVED,
       })),
@@ -180,10 +188,10 @@ interface Filled {
 }
 
 /** Fills the repair's fields into a subject or text; `{names}` Bayline does not know stay as typed. */
-async function fill(ctx: HandlerContext, c: RoContext, text: string): Promise<Filled> {
+async function fill(ctx: HandlerContext, c: RoContext, text: string, language: string | null = c.customer?.language ?? null): Promise<Filled> {
   if (!/\{[^{}\s]+\}/.test(text)) return { text, missing: [], unknown: [] };
   const unknown = unknownFields(text);
-  const values = await mergeValues(ctx, c, text.includes('{portal_link}'), 'email');
+  const values = await mergeValues(ctx, c, text.includes('{portal_link}'), 'email', language);
   const keep = Object.fromEntries(unknown.map((u) => [u, `{${u}}`]));
   const r = renderTemplate(text, { ...values, ...keep }, { keepLines: true });
   return { text: r.text, missing: r.missing.filter((m) => !unknown.includes(m)), unknown };
@@ -210,6 +218,18 @@ export const composeHandlers: Partial<HandlerMap> = {
     if (subjectProblem) throw new ApiError('invalid-args', subjectProblem, 'subject');
     const bodyProblem = unknownFieldsProblem('text', args.body);
     if (bodyProblem) throw new ApiError('invalid-args', bodyProblem, 'body');
+    if (args.language) {
+      // One wording of an existing template in a customer language: its own row, "<id>:<language>".
+      const template = args.id ? (await loadEmailTemplates(ctx.desk)).find((t) => t.id === args.id) : undefined;
+      if (!template) throw new ApiError('not-found', 'Save the email template in English first, then its other languages.', 'id');
+      const rowId = `${template.id}:${args.language}`;
+      const values = { name: template.name, audience: template.audience, subject: args.subject.replace(/[\r\n]+/g, ' '), body: args.body, active: 1, position: 0, language: args.language };
+      await ctx.desk.store.write(intent(ctx, 'email-template-save', `Email template "${template.name}" saved in Spanish`), async (tx) => {
+        if (await tx.get('email_templates', rowId)) await tx.update('email_templates', rowId, values);
+        else await tx.insert('email_templates', { id: rowId, ...values });
+      });
+      return (await loadEmailTemplates(ctx.desk)).find((t) => t.id === template.id)!;
+    }
     const id = args.id ?? `etpl:${randomUUID()}`;
     const standard = DEFAULT_EMAIL_TEMPLATES.find((t) => t.id === id);
     const current = await loadEmailTemplates(ctx.desk);
@@ -260,8 +280,12 @@ export const composeHandlers: Partial<HandlerMap> = {
   'mail-merge-preview': async (args, ctx): Promise<MailMergePreview> => {
     const c = await roContext(ctx.desk, args.roId);
     const t = args.templateId ? await emailTemplate(ctx.desk, args.templateId) : null;
-    const subject = await fill(ctx, c, t?.subject ?? args.subject ?? '');
-    const body = await fill(ctx, c, t?.body ?? args.body ?? '');
+    // A customer who reads another language gets the shop's wording in it when there is one; the
+    // dates follow the wording's language (an English mail stays all English).
+    const own = t && t.audience !== 'adjuster' ? t.wordings.find((w) => w.own && w.language === c.customer?.language) : undefined;
+    const language = own ? own.language : t ? null : undefined;
+    const subject = await fill(ctx, c, own?.subject ?? t?.subject ?? args.subject ?? '', language);
+    const body = await fill(ctx, c, own?.body ?? t?.body ?? args.body ?? '', language);
     return {
       subject: subject.text.replace(/[\r\n]+/g, ' '),
       body: body.text,

@@ -48,4 +48,34 @@ describe('email templates at the desk', () => {
     const audit = await t.call('audit-list', {});
     expect(audit.map((a) => a.summary)).toEqual(expect.arrayContaining(['Email template "Photos for the adjuster" removed', 'Email templates reordered']));
   });
+
+  it('keeps a Spanish wording of a customer template: listed with the template, not as one of its own, and used for a Spanish reader', async () => {
+    t = await openTestDesk({ workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
+    const ready = (await t.call('email-template-list', {})).find((x) => x.name === 'Your car is ready')!;
+    expect(ready.wordings).toEqual([{ language: 'es', subject: '', body: '', own: false }]);
+    const saved = await t.call('email-template-save', {
+      id: ready.id,
+      name: ready.name,
+      subject: 'Su {vehicle} está listo',
+      body: 'Hola {first_name}:\n\nSu {vehicle} estará listo el {promised_date}.',
+      language: 'es',
+    });
+    expect(saved.wordings).toEqual([{ language: 'es', subject: 'Su {vehicle} está listo', body: 'Hola {first_name}:\n\nSu {vehicle} estará listo el {promised_date}.', own: true }]);
+    expect(saved.subject).toBe(ready.subject);
+    expect(names(await t.call('email-template-list', {}))).toEqual(['Photos for the adjuster', 'Supplement submitted', 'Your car is ready']);
+    // A field Bayline cannot fill is refused in a wording too, by name.
+    const typo = await t.desk.call('email-template-save', { id: ready.id, name: ready.name, subject: 'Su {vehiculo}', body: 'Hola', language: 'es' }, t.session);
+    expect(typo).toMatchObject({ ok: false, error: { field: 'subject', message: expect.stringContaining('{vehiculo}') } });
+
+    const ro = await t.call('ro-check-in', {
+      customer: { firstName: 'Marisol', lastName: 'Gutiérrez', mobile: '(512) 555-0147', email: 'marisol@example.com', language: 'es' },
+      vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
+      promisedDate: '2026-12-03',
+    });
+    const spanish = await t.call('mail-merge-preview', { roId: ro.id, templateId: ready.id });
+    expect(spanish.subject).toBe('Su 2019 Honda Accord está listo');
+    expect(spanish.body).toBe('Hola Marisol:\n\nSu 2019 Honda Accord estará listo el jueves, 3 de diciembre.');
+    const dana = await t.call('ro-check-in', { customer: { firstName: 'Dana', lastName: 'Reed', mobile: '(512) 555-0148', email: 'dana@example.com' }, vehicle: { year: 2020, make: 'Ford', model: 'F-150' } });
+    expect((await t.call('mail-merge-preview', { roId: dana.id, templateId: ready.id })).subject).toBe('Your 2020 Ford F-150 is ready for pickup');
+  });
 });

@@ -4,6 +4,7 @@
 // the visit came from) and the shop's name and phone. Texts (src-main/sms) and mail (src-main/mail)
 // both fill their templates here.
 import { ApiError } from '../../src-shared/api/errors.js';
+import { customerWords } from '../../src-shared/i18n/index.js';
 import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
 import { portalUrl } from '../../src-shared/portal/token.js';
 import type { MergeValues } from '../../src-shared/sms/templates.js';
@@ -46,13 +47,22 @@ async function portalLinkFor(ctx: HandlerContext, roId: string, source: 'sms' | 
   return portalUrl(where.base, token, source);
 }
 
-export async function mergeValues(ctx: HandlerContext, c: RoContext, needsLink: boolean, source: 'sms' | 'email' = 'sms'): Promise<Partial<MergeValues>> {
+/**
+ * The values for one repair. Dates are written in `language` (the language of the wording being
+ * filled; by default the customer's) with the shop's country's formats: "Thursday, December 3",
+ * "Thursday 3 December" in a UK shop, "jueves, 3 de diciembre" for a Spanish reader.
+ */
+export async function mergeValues(
+  ctx: HandlerContext,
+  c: RoContext,
+  needsLink: boolean,
+  source: 'sms' | 'email' = 'sms',
+  language: string | null = c.customer?.language ?? null,
+): Promise<Partial<MergeValues>> {
   const settings = await readSettings(ctx.desk);
   const vehicle = c.ro.vehicle_id ? await ctx.desk.db.selectFrom('vehicles').selectAll().where('id', '=', c.ro.vehicle_id).executeTakeFirst() : undefined;
   const stage = (c.ro.stage ?? 'pictures') as keyof typeof settings.stageWording;
-  const promised = c.ro.promised_date
-    ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${c.ro.promised_date}T12:00:00Z`))
-    : '';
+  const promised = c.ro.promised_date ? customerWords(settings.country, language, { pseudo: false }).date(c.ro.promised_date) : '';
   return {
     first_name: c.customer?.first_name ?? '',
     vehicle: vehicle ? vehicleLabel({ year: vehicle.year, make: vehicle.make, model: vehicle.model, color: null }) : '',

@@ -1,21 +1,22 @@
 // Dates, times and money as they read on paper in the shop's own time zone, written by Intl in
-// the shop's country's locale (en-US, en-GB, en-CA; src-shared/locale/country.ts).
+// the shop's country's locale (en-US, en-GB, en-CA; src-shared/locale/country.ts), or in the
+// customer's (`intl`, e.g. es-US) on the parts of a paper the customer reads.
 import { countryProfile } from '../../src-shared/locale/country.js';
 
 /** 2026-12-04 → "Fri, Dec 4, 2026" (a date without a time zone: it is the same everywhere). */
-export function printedDate(date: string | null | undefined, country?: string | null): string | null {
+export function printedDate(date: string | null | undefined, country?: string | null, intl?: string): string | null {
   if (!date) return null;
   const parsed = new Date(`${date}T12:00:00Z`);
   if (Number.isNaN(parsed.getTime())) return date;
-  return parsed.toLocaleDateString(countryProfile(country).locale, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  return parsed.toLocaleDateString(intl ?? countryProfile(country).locale, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 }
 
 /** An instant → "Dec 1, 2026, 3:45 PM" where the shop is. */
-export function printedDateTime(iso: string | null | undefined, timeZone: string, country?: string | null): string | null {
+export function printedDateTime(iso: string | null | undefined, timeZone: string, country?: string | null, intl?: string): string | null {
   if (!iso) return null;
   const parsed = new Date(iso);
   if (Number.isNaN(parsed.getTime())) return null;
-  return parsed.toLocaleString(countryProfile(country).locale, {
+  return parsed.toLocaleString(intl ?? countryProfile(country).locale, {
     month: 'short',
     day: 'numeric',
     year: 'numeric',
@@ -25,10 +26,11 @@ export function printedDateTime(iso: string | null | undefined, timeZone: string
   });
 }
 
-export function printedMoney(cents: number | null | undefined, country?: string | null): string | null {
+export function printedMoney(cents: number | null | undefined, country?: string | null, intl?: string): string | null {
   if (cents === null || cents === undefined) return null;
   const profile = countryProfile(country);
-  return (cents / 100).toLocaleString(profile.locale, { style: 'currency', currency: profile.currency });
+  // The narrow sign (£, $), so a Spanish reader of a UK shop reads "500,00 £", not "500,00 GBP".
+  return (cents / 100).toLocaleString(intl ?? profile.locale, { style: 'currency', currency: profile.currency, currencyDisplay: 'narrowSymbol' });
 }
 
 /** The address a person can type: without "https://" and without the scan marker. */

@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import type { RepairOrderDetail, WorkspaceSettings } from '../../src-shared/domain.js';
 import { bayUrl, customerLinkExpired, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
+import { type CustomerWords, customerWords } from '../../src-shared/i18n/index.js';
 import { intent } from '../api/actor.js';
 import type { HandlerContext } from '../api/dispatch.js';
 import { hasLocalBlob, localBlobPath } from '../blobs/local-blobs.js';
@@ -25,6 +26,14 @@ export interface PrintData {
   /** The customer's status link with this document's scan marker, or why there is none. */
   customerUrl: string | null;
   customerUrlProblem: string | null;
+  /** The same reason as the customer reads it on paper. */
+  customerUrlProblemKey: 'printed.noRelay' | 'printed.linkExpired' | null;
+  /**
+   * The customer's words and formats (their language, the shop's country): the parts of a paper
+   * the customer reads (the work order's customer part, the receipt, the customer's QR block).
+   * Staff parts (notes, the dashboard tag) stay in the shop's language.
+   */
+  words: CustomerWords;
   /** The bay camera link (dashboard tag only). */
   bayUrl: string | null;
   printedAt: Date;
@@ -46,10 +55,13 @@ export async function gatherPrintData(ctx: HandlerContext, roId: string, kind: P
 
   let customerUrl: string | null = null;
   let customerUrlProblem: string | null = null;
+  let customerUrlProblemKey: PrintData['customerUrlProblemKey'] = null;
   if (!where) {
     customerUrlProblem = NO_RELAY;
+    customerUrlProblemKey = 'printed.noRelay';
   } else if (customerLinkExpired(ro.closedAt, shop.portalDaysAfterDelivery)) {
     customerUrlProblem = 'The status link for this repair has expired.';
+    customerUrlProblemKey = 'printed.linkExpired';
   } else {
     let token = heldToken(desk, roId, 'customer')?.token ?? null;
     if (!token) {
@@ -80,6 +92,8 @@ export async function gatherPrintData(ctx: HandlerContext, roId: string, kind: P
     checkedInBy: ro.timeline[0]?.staffName ?? null,
     customerUrl,
     customerUrlProblem,
+    customerUrlProblemKey,
+    words: customerWords(shop.country, ro.customer.language, { pseudo: false }),
     bayUrl: bay,
     printedAt: new Date(),
   };

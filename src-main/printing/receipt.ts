@@ -7,7 +7,7 @@ import type { PlacedQr, PrintedDocument } from './printed-document.js';
 import { mm, PAPERS } from '../../src-shared/printing.js';
 import { finishPdf, newPdf } from './pdf.js';
 import type { PrintData } from './print-data.js';
-import { drawCustomerQr, drawLetterhead, printedLine } from './shared-blocks.js';
+import { customerPrintedLine, drawCustomerQr, drawLetterhead } from './shared-blocks.js';
 import { vehicleLabel } from '../repair-orders/queries.js';
 
 export async function renderReceipt(data: PrintData, paper: 'receipt-80mm' | 'letter' | 'a4'): Promise<PrintedDocument> {
@@ -46,6 +46,9 @@ function columnWidth(pageWidth: number, margin: number, scale: number): number {
 
 function drawReceipt(doc: PDFKit.PDFDocument, data: PrintData, x: number, top: number, width: number, s: number) {
   const { ro, shop } = data;
+  // The receipt is the customer's: their language, their locale's formats.
+  const { t } = data.words;
+  const intl = data.words.locale.intl;
   let y = top;
   const rule = (weight = 0.8) => {
     doc.rect(x, y, width, weight * s).fill('#111111');
@@ -57,27 +60,27 @@ function drawReceipt(doc: PDFKit.PDFDocument, data: PrintData, x: number, top: n
 
   y += drawLetterhead(doc, data, x, y, width, 0.8 * s) + 6 * s;
   rule(1.5);
-  y += writeText(doc, 'VEHICLE RECEIVED', x, y, width, { bold: true, size: 11 * s, align: 'center', spacing: 1 });
-  y += writeText(doc, `RO ${ro.roNumber}`, x, y, width, { bold: true, size: 22 * s, minSize: 12 * s, align: 'center' });
+  y += writeText(doc, t('printed.vehicleReceived'), x, y, width, { bold: true, size: 11 * s, align: 'center', spacing: 1 });
+  y += writeText(doc, t('printed.roNumber', { ro: String(ro.roNumber) }), x, y, width, { bold: true, size: 22 * s, minSize: 12 * s, align: 'center' });
   y += 4 * s;
   rule();
-  field('Received', printedDateTime(ro.checkedInAt, shop.timeZone, shop.country));
-  field('Received by', data.checkedInBy ?? 'Front desk');
-  field('From', ro.customerName, 11, 2, true);
+  field(t('printed.received'), printedDateTime(ro.checkedInAt, shop.timeZone, shop.country, intl));
+  field(t('printed.receivedBy'), data.checkedInBy ?? t('printed.frontDesk'));
+  field(t('printed.from'), ro.customerName, 11, 2, true);
   rule();
-  field('Vehicle', vehicleLabel(ro.vehicleDetail), 10.5, 2, true);
-  field('Plate', ro.vehicleDetail.plate, 11, 1, true);
-  field('VIN', ro.vehicleDetail.vin, 9, 2);
+  field(t('printed.vehicle'), vehicleLabel(ro.vehicleDetail), 10.5, 2, true);
+  field(t('printed.plate'), ro.vehicleDetail.plate, 11, 1, true);
+  field(t('printed.vin'), ro.vehicleDetail.vin, 9, 2);
   if (ro.insurer || ro.claimNumber) {
-    field('Insurer', ro.insurer, 9.5, 2);
-    field('Claim number', ro.claimNumber, 9.5, 2);
+    field(t('printed.insurer'), ro.insurer, 9.5, 2);
+    field(t('printed.claimNumber'), ro.claimNumber, 9.5, 2);
   }
-  field('Promised for', printedDate(ro.promisedDate, shop.country) ?? 'We will tell you', 10.5, 1, true);
-  if (ro.courtesyCar) field('Courtesy car', ro.courtesyCar, 9, 3);
+  field(t('printed.promisedFor'), printedDate(ro.promisedDate, shop.country, intl) ?? t('printed.willTell'), 10.5, 1, true);
+  if (ro.courtesyCar) field(t('printed.courtesyCar'), ro.courtesyCar, 9, 3);
   rule();
   const qr = drawCustomerQr(doc, data, x, y, width, { qrSize: mm(30) * s, scale: s });
   y += qr.height + 8 * s;
-  y += writeText(doc, printedLine(data), x, y, width, { size: 7 * s, align: 'center', color: '#555555' });
+  y += writeText(doc, customerPrintedLine(data), x, y, width, { size: 7 * s, align: 'center', color: '#555555' });
   const qrCodes: PlacedQr[] = qr.qr ? [{ box: qr.qr, url: data.customerUrl!, who: 'customer' }] : [];
   return { bottom: y, qrCodes };
 }

@@ -50,10 +50,11 @@ export function drawCustomerQr(
 ): { height: number; qr: Box | null } {
   const s = options.scale ?? 1;
   const align = options.align ?? 'center';
-  let h = writeText(doc, options.heading ?? 'Follow your repair', x, y, width, { bold: true, size: 12 * s, minSize: 8 * s, align });
+  const { t } = data.words;
+  let h = writeText(doc, options.heading ?? t('printed.followRepair'), x, y, width, { bold: true, size: 12 * s, minSize: 8 * s, align });
   h += 4 * s;
   if (!data.customerUrl) {
-    h += writeText(doc, data.customerUrlProblem ?? 'No status link for this repair.', x, y + h, width, { size: 9 * s, maxLines: 4, align, color: '#555555' });
+    h += writeText(doc, t(data.customerUrlProblemKey ?? 'printed.noRelay'), x, y + h, width, { size: 9 * s, maxLines: 4, align, color: '#555555' });
     return { height: h, qr: null };
   }
   const qrX = align === 'center' ? x + (width - options.qrSize) / 2 : x;
@@ -61,19 +62,24 @@ export function drawCustomerQr(
   h += options.qrSize + 4 * s;
   h += writeText(
     doc,
-    'Scan with your phone’s camera to see how your repair is going: photos, messages and when it will be ready. No app, no password.',
+    t('printed.scan'),
     x,
     y + h,
     width,
     { size: 8.5 * s, minSize: 7 * s, maxLines: 4, align },
   );
   h += 3 * s;
-  h += writeText(doc, 'Can’t scan? Type:', x, y + h, width, { size: 7 * s, align, color: '#555555' });
+  h += writeText(doc, t('printed.cantScan'), x, y + h, width, { size: 7 * s, align, color: '#555555' });
   h += writeText(doc, typedUrl(data.customerUrl), x, y + h, width, { size: 7.5 * s, minSize: 6 * s, maxLines: 3, align });
   return { height: h, qr };
 }
 
-/** "Printed Dec 1, 2026, 3:45 PM" in the shop's time zone. */
+/** "Printed Dec 1, 2026, 3:45 PM" in the shop's time zone (staff's words). */
 export function printedLine(data: PrintData): string {
   return `Printed ${printedDateTime(data.printedAt.toISOString(), data.shop.timeZone, data.shop.country) ?? ''}`;
+}
+
+/** The same line in the customer's words: "Impreso el 4 dic 2026, 3:45 p.m.". */
+export function customerPrintedLine(data: PrintData): string {
+  return data.words.t('printed.printedAt', { when: printedDateTime(data.printedAt.toISOString(), data.shop.timeZone, data.shop.country, data.words.locale.intl) ?? '' });
 }

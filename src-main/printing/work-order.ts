@@ -17,15 +17,18 @@ const GUTTER = 22;
 export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): Promise<PrintedDocument> {
   const { width: W, height: H } = PAPERS[paper];
   const { ro, shop } = data;
+  // The customer's sheet: their language and their locale's formats; the notes area and the printed line are the staff's.
+  const { t } = data.words;
+  const intl = data.words.locale.intl;
   const doc = newPdf([W, H], { title: `Work order ${ro.roNumber}`, subject: `${shop.name}: repair order ${ro.roNumber}` });
   const inner = W - 2 * MARGIN;
   const rightX = W - MARGIN - QR_COLUMN;
 
   // Letterhead on the left, the RO number large on the right.
   const headLeft = drawLetterhead(doc, data, MARGIN, MARGIN, inner - QR_COLUMN - GUTTER);
-  let r = writeText(doc, 'REPAIR ORDER', rightX, MARGIN, QR_COLUMN, { size: 9, align: 'right', color: '#555555', spacing: 1 });
+  let r = writeText(doc, t('printed.repairOrder'), rightX, MARGIN, QR_COLUMN, { size: 9, align: 'right', color: '#555555', spacing: 1 });
   r += writeText(doc, String(ro.roNumber), rightX, MARGIN + r, QR_COLUMN, { bold: true, size: 34, minSize: 18, align: 'right' });
-  r += writeText(doc, `Checked in ${printedDateTime(ro.checkedInAt, shop.timeZone, shop.country) ?? ''}`, rightX, MARGIN + r, QR_COLUMN, {
+  r += writeText(doc, t('printed.checkedIn', { when: printedDateTime(ro.checkedInAt, shop.timeZone, shop.country, intl) ?? '' }), rightX, MARGIN + r, QR_COLUMN, {
     size: 8.5,
     minSize: 7,
     maxLines: 2,
@@ -54,33 +57,33 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
     y = top + Math.max(ha, hb) + 8;
   };
 
-  section('CUSTOMER');
-  y += writeField(doc, 'Name', `${ro.customer.firstName} ${ro.customer.lastName}`, MARGIN, y, leftWidth, { bold: true, size: 15, minSize: 9, maxLines: 2 }) + 8;
+  section(t('printed.customer'));
+  y += writeField(doc, t('printed.name'), `${ro.customer.firstName} ${ro.customer.lastName}`, MARGIN, y, leftWidth, { bold: true, size: 15, minSize: 9, maxLines: 2 }) + 8;
   pair(
-    () => writeField(doc, 'Mobile', ro.customer.mobile ? formatPhone(ro.customer.mobile, shop.country) : null, MARGIN, y, half, { size: 10.5, minSize: 7 }),
-    () => writeField(doc, 'Email', ro.customer.email, x2, y, half, { size: 10.5, minSize: 6.5, maxLines: 2 }),
+    () => writeField(doc, t('printed.mobile'), ro.customer.mobile ? formatPhone(ro.customer.mobile, shop.country) : null, MARGIN, y, half, { size: 10.5, minSize: 7 }),
+    () => writeField(doc, t('printed.email'), ro.customer.email, x2, y, half, { size: 10.5, minSize: 6.5, maxLines: 2 }),
   );
 
-  section('VEHICLE');
-  y += writeField(doc, 'Vehicle', vehicleLabel(ro.vehicleDetail), MARGIN, y, leftWidth, { bold: true, size: 13, minSize: 8, maxLines: 2 }) + 8;
+  section(t('printed.vehicleHeading'));
+  y += writeField(doc, t('printed.vehicle'), vehicleLabel(ro.vehicleDetail), MARGIN, y, leftWidth, { bold: true, size: 13, minSize: 8, maxLines: 2 }) + 8;
   pair(
-    () => writeField(doc, 'Plate', ro.vehicleDetail.plate, MARGIN, y, half, { bold: true, size: 15, minSize: 6.5, spacing: 1 }),
-    () => writeField(doc, 'VIN', ro.vehicleDetail.vin, x2, y, half, { size: 10.5, minSize: 6.5, spacing: 0.5, maxLines: 2 }),
+    () => writeField(doc, t('printed.plate'), ro.vehicleDetail.plate, MARGIN, y, half, { bold: true, size: 15, minSize: 6.5, spacing: 1 }),
+    () => writeField(doc, t('printed.vin'), ro.vehicleDetail.vin, x2, y, half, { size: 10.5, minSize: 6.5, spacing: 0.5, maxLines: 2 }),
   );
 
-  section('INSURANCE');
-  y += writeField(doc, 'Insurer', ro.insurer, MARGIN, y, leftWidth, { size: 11.5, minSize: 7, maxLines: 2 }) + 8;
-  y += writeField(doc, 'Claim number', ro.claimNumber, MARGIN, y, leftWidth, { bold: true, size: 11.5, minSize: 7, maxLines: 2 }) + 8;
+  section(t('printed.insuranceHeading'));
+  y += writeField(doc, t('printed.insurer'), ro.insurer, MARGIN, y, leftWidth, { size: 11.5, minSize: 7, maxLines: 2 }) + 8;
+  y += writeField(doc, t('printed.claimNumber'), ro.claimNumber, MARGIN, y, leftWidth, { bold: true, size: 11.5, minSize: 7, maxLines: 2 }) + 8;
   const adjuster = [ro.adjusterName, ro.adjusterPhone].filter(Boolean).join(' · ');
   pair(
-    () => writeField(doc, 'Deductible', printedMoney(ro.deductibleCents, shop.country), MARGIN, y, half, { size: 10.5, minSize: 7 }),
-    () => writeField(doc, 'Adjuster', adjuster, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
+    () => writeField(doc, t('printed.deductible'), printedMoney(ro.deductibleCents, shop.country, intl), MARGIN, y, half, { size: 10.5, minSize: 7 }),
+    () => writeField(doc, t('printed.adjuster'), adjuster, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
   );
 
-  section('DATES');
+  section(t('printed.datesHeading'));
   pair(
-    () => writeField(doc, 'Promised for', printedDate(ro.promisedDate, shop.country) ?? 'We will tell you', MARGIN, y, half, { bold: true, size: 13, minSize: 8 }),
-    () => writeField(doc, 'Courtesy car', ro.courtesyCar, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
+    () => writeField(doc, t('printed.promisedFor'), printedDate(ro.promisedDate, shop.country, intl) ?? t('printed.willTell'), MARGIN, y, half, { bold: true, size: 13, minSize: 8 }),
+    () => writeField(doc, t('printed.courtesyCar'), ro.courtesyCar, x2, y, half, { size: 10, minSize: 6.5, maxLines: 3 }),
   );
 
   // The QR block, framed in the shop's colour.
@@ -98,11 +101,11 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   }
   doc.rect(MARGIN, footY, inner * 0.6, 0.8).fill('#333333');
   doc.rect(MARGIN + inner * 0.68, footY, inner * 0.32, 0.8).fill('#333333');
-  writeText(doc, 'Customer signature', MARGIN, footY + 4, inner * 0.6, { size: 8, color: '#555555' });
-  writeText(doc, 'Date', MARGIN + inner * 0.68, footY + 4, inner * 0.32, { size: 8, color: '#555555' });
+  writeText(doc, t('printed.signature'), MARGIN, footY + 4, inner * 0.6, { size: 8, color: '#555555' });
+  writeText(doc, t('printed.signatureDate'), MARGIN + inner * 0.68, footY + 4, inner * 0.32, { size: 8, color: '#555555' });
   writeText(
     doc,
-    `Keep this sheet: the code on it is your link to this repair. Questions? Call ${shop.phone || 'the shop'} and give RO ${ro.roNumber}.`,
+    shop.phone ? t('printed.keepSheet', { phone: shop.phone, ro: String(ro.roNumber) }) : t('printed.keepSheetNoPhone', { ro: String(ro.roNumber) }),
     MARGIN,
     H - MARGIN - 30,
     inner,

@@ -10,7 +10,7 @@ import { isTimeZone, sendWindow } from '../../src-shared/sms/quiet-hours.js';
 import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/templates.js';
-import { CATALOGUES, isCustomerLanguage } from '../../src-shared/i18n/index.js';
+import { CATALOGUES, isCustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
 import { mergeValues, type RoContext, roContext } from '../messages/merge-fields.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -47,15 +47,30 @@ export async function loadSmsSettings(desk: Desk): Promise<SmsSettings> {
 export async function loadTemplates(desk: Desk): Promise<SmsTemplate[]> {
   const rows = await desk.db.selectFrom('sms_templates').selectAll().execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const wordings = (id: string, milestone: string | null): SmsTemplate['wordings'] =>
+    (['es'] as const).map((language) => {
+      const own = byId.get(`${id}:${language}`);
+      if (own?.body && own.language === language) return { language, body: own.body, own: true };
+      const standard = DEFAULT_TEMPLATES.find((d) => d.id === id && d.milestone === milestone);
+      return { language, body: standard ? CATALOGUES[language].templates[standard.milestone] : '', own: false };
+    });
   const standard = DEFAULT_TEMPLATES.map((t): SmsTemplate => {
     const saved = byId.get(t.id);
-    return { id: t.id, name: saved?.name ?? t.name, milestone: t.milestone, body: saved?.body ?? t.body, active: (saved?.active ?? 1) === 1, standard: true };
+    return {
+      id: t.id,
+      name: saved?.name ?? t.name,
+      milestone: t.milestone,
+      body: saved?.body ?? t.body,
+      active: (saved?.active ?? 1) === 1,
+      standard: true,
+      wordings: wordings(t.id, t.milestone),
+    };
   });
   const own = rows
     // A row with a language is another template's wording in that language, not a template of its own.
     .filter((r) => !DEFAULT_TEMPLATES.some((t) => t.id === r.id) && !r.language)
     .sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || (a.name ?? '').localeCompare(b.name ?? ''))
-    .map((r): SmsTemplate => ({ id: r.id, name: r.name ?? '', milestone: r.milestone, body: r.body ?? '', active: r.active === 1, standard: false }));
+    .map((r): SmsTemplate => ({ id: r.id, name: r.name ?? '', milestone: r.milestone, body: r.body ?? '', active: r.active === 1, standard: false, wordings: wordings(r.id, r.milestone) }));
   return [...standard, ...own];
 }
 
@@ -73,11 +88,17 @@ async function templateById(desk: Desk, id: string): Promise<SmsTemplate> {
  * template's own wording for the shop's language or a template with no wording in that language.
  */
 export async function wordingFor(desk: Desk, t: SmsTemplate, language: string | null): Promise<string> {
-  if (!language || language === 'en' || !isCustomerLanguage(language)) return t.body;
+  return (await wordingIn(desk, t, language)).body;
+}
+
+/** `wordingFor` with the language the wording is written in (null: the shop's own). */
+async function wordingIn(desk: Desk, t: SmsTemplate, language: string | null): Promise<{ body: string; language: string | null }> {
+  if (!language || language === 'en' || !isCustomerLanguage(language)) return { body: t.body, language: null };
   const saved = await desk.db.selectFrom('sms_templates').select(['body', 'active']).where('id', '=', `${t.id}:${language}`).where('language', '=', language).executeTakeFirst();
-  if (saved?.body && saved.active !== 0) return saved.body;
+  if (saved?.body && saved.active !== 0) return { body: saved.body, language };
   const standard = DEFAULT_TEMPLATES.find((d) => d.id === t.id);
-  return standard ? (CATALOGUES[language === 'es' ? 'es' : 'en-US'].templates[standard.milestone] ?? t.body) : t.body;
+  const fallback = standard ? CATALOGUES[language === 'es' ? 'es' : 'en-US'].templates[standard.milestone] : undefined;
+  return fallback ? { body: fallback, language } : { body: t.body, language: null };
 }
 
 // ---- the text for one repair -----------------------------------------------------------------
@@ -85,9 +106,10 @@ export async function wordingFor(desk: Desk, t: SmsTemplate, language: string | 
 async function composeText(ctx: HandlerContext, c: RoContext, input: { templateId?: string; body?: string }): Promise<{ text: string; missing: string[]; templateId: string | null }> {
   if (input.templateId) {
     const t = await templateById(ctx.desk, input.templateId);
-    const wording = await wordingFor(ctx.desk, t, c.customer?.language ?? null);
-    const values = await mergeValues(ctx, c, wording.includes('{portal_link}'));
-    const r = renderTemplate(wording, values);
+    const wording = await wordingIn(ctx.desk, t, c.customer?.language ?? null);
+    // The date is written in the wording's language: a shop's own English-only template stays all English.
+    const values = await mergeValues(ctx, c, wording.body.includes('{portal_link}'), 'sms', wording.language);
+    const r = renderTemplate(wording.body, values);
     return { text: r.text, missing: r.missing, templateId: t.id };
   }
   const body = (input.body ?? '').trim();
@@ -273,6 +295,18 @@ export const smsHandlers: Partial<HandlerMap> = {
   'sms-template-list': async (_args, { desk }) => loadTemplates(desk),
 
   'sms-template-save': async (args, ctx) => {
+    if (args.language) {
+      // One wording of an existing template in a customer language: its own row, "<id>:<language>".
+      const template = args.id ? (await loadTemplates(ctx.desk)).find((t) => t.id === args.id) : undefined;
+      if (!template) throw new ApiError('not-found', 'Save the template in English first, then its other languages.', 'id');
+      const rowId = `${template.id}:${args.language}`;
+      await ctx.desk.store.write(intent(ctx, 'sms-template-save', `Text template "${template.name}" saved in ${languageName(args.language)}`), async (tx) => {
+        const values = { name: template.name, body: args.body, active: 1, milestone: template.milestone, language: args.language };
+        if (await tx.get('sms_templates', rowId)) await tx.update('sms_templates', rowId, values);
+        else await tx.insert('sms_templates', { id: rowId, ...values });
+      });
+      return (await loadTemplates(ctx.desk)).find((t) => t.id === template.id)!;
+    }
     const id = args.id ?? `tpl:${crypto.randomUUID()}`;
     const standard = DEFAULT_TEMPLATES.find((t) => t.id === id);
     if (args.id && !standard) {

@@ -41,4 +41,56 @@ describe('texts in the customer language', () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(JSON.stringify(bad.error)).toContain('language');
   });
+
+  it('writes the promised date in the wording’s language and the shop’s country, and saves a Spanish wording from the editor', async () => {
+    t = await openTestDesk({ workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
+    const es = await t.call('ro-check-in', {
+      customer: { firstName: 'Marisol', lastName: 'Gutiérrez', mobile: '(512) 555-0147', language: 'es' },
+      vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
+      promisedDate: '2026-12-03',
+    });
+    const en = await t.call('ro-check-in', {
+      customer: { firstName: 'Dana', lastName: 'Reed', mobile: '(512) 555-0148' },
+      vehicle: { year: 2020, make: 'Ford', model: 'F-150' },
+      promisedDate: '2026-12-03',
+    });
+    const tpl = 'tpl:supplement-approved';
+    expect((await t.call('sms-preview', { roId: es.id, templateId: tpl })).text).toContain('Esperamos tenerlo listo el jueves, 3 de diciembre.');
+    expect((await t.call('sms-preview', { roId: en.id, templateId: tpl })).text).toContain('We expect it ready Thursday, December 3.');
+    // A shop's own template with no Spanish wording stays all English for a Spanish reader, date included.
+    const own = await t.call('sms-template-save', { name: 'Date check', body: 'Ready {promised_date}.' });
+    expect((await t.call('sms-preview', { roId: es.id, templateId: own.id })).text).toBe('Ready Thursday, December 3.');
+
+    // The editor's Spanish tab: the list carries the default, saving writes the template's Spanish row.
+    const list = await t.call('sms-template-list', {});
+    expect(list.find((x) => x.id === tpl)!.wordings).toEqual([{ language: 'es', body: expect.stringContaining('la aseguradora aprobó'), own: false }]);
+    expect(list.find((x) => x.id === own.id)!.wordings).toEqual([{ language: 'es', body: '', own: false }]);
+    const saved = await t.call('sms-template-save', { id: own.id, name: 'Date check', body: 'Listo el {promised_date}.', language: 'es' });
+    expect(saved.wordings).toEqual([{ language: 'es', body: 'Listo el {promised_date}.', own: true }]);
+    expect(saved.body).toBe('Ready {promised_date}.');
+    expect((await t.call('sms-preview', { roId: es.id, templateId: own.id })).text).toBe('Listo el jueves, 3 de diciembre.');
+    expect((await t.call('sms-template-list', {})).map((x) => x.id)).not.toContain(`${own.id}:es`);
+    // A wording for a template that does not exist is refused, naming what to do.
+    const bad = await t.desk.call('sms-template-save', { id: 'tpl:nope', name: 'x', body: 'y', language: 'es' }, t.session);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain('Save the template in English first');
+
+    // A UK shop: day-first, no comma, for English readers; Spain's Spanish formats for Spanish readers.
+    await t.call('workspace-update', { country: 'GB' });
+    expect((await t.call('sms-preview', { roId: en.id, templateId: tpl })).text).toContain('We expect it ready Thursday 3 December.');
+    expect((await t.call('sms-preview', { roId: es.id, templateId: tpl })).text).toContain('el jueves, 3 de diciembre.');
+  });
+
+  it('offers English and Spanish in a US shop and English only in a UK shop unless it chooses, and remembers the choice', async () => {
+    t = await openTestDesk({ workspace: { name: 'Riverside Bodyshop', slug: 'riverside' } });
+    expect((await t.call('workspace-get', {})).customerLanguages).toEqual(['en', 'es']);
+    expect((await t.call('workspace-update', { country: 'GB' })).customerLanguages).toEqual(['en']);
+    expect((await t.call('workspace-update', { customerLanguages: ['es'] })).customerLanguages).toEqual(['en', 'es']);
+    expect((await t.call('workspace-update', { customerLanguages: ['en'] })).customerLanguages).toEqual(['en']);
+    // The choice stays when the country changes.
+    expect((await t.call('workspace-update', { country: 'US' })).customerLanguages).toEqual(['en']);
+    const bad = await t.desk.call('workspace-update', { customerLanguages: ['fr'] }, t.session);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(JSON.stringify(bad.error)).toContain('customerLanguages');
+  });
 });

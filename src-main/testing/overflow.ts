@@ -29,9 +29,13 @@ export async function lengthenPageText(page: Page): Promise<void> {
   });
 }
 
-/** Descriptions of every place text is cut; empty when everything reads whole. */
-export async function clippedText(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+/**
+ * Descriptions of every place text is cut; empty when everything reads whole. `within` (a CSS
+ * selector) checks only that part of the page, for a screen part shown in a window its page was
+ * not laid out for (the page-width check is then about that part's right edge).
+ */
+export async function clippedText(page: Page, within?: string): Promise<string[]> {
+  return page.evaluate((within) => {
     const out: string[] = [];
     const name = (el: Element) => {
       const id = el.id ? `#${el.id}` : '';
@@ -39,13 +43,17 @@ export async function clippedText(page: Page): Promise<string[]> {
       return `${el.tagName.toLowerCase()}${id}${cls} "${(el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 50)}"`;
     };
     const vw = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth > vw + 1) out.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${vw}px window`);
-    for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+    const root = within ? document.querySelector<HTMLElement>(within) : document.body;
+    if (!root) return [`nothing on the page matches ${within}`];
+    if (!within && document.documentElement.scrollWidth > vw + 1) out.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${vw}px window`);
+    for (const el of root.querySelectorAll<HTMLElement>('*')) {
       if (['SCRIPT', 'STYLE', 'SVG', 'PATH', 'IMG', 'CANVAS', 'VIDEO', 'IFRAME', 'OPTION', 'TEXTAREA', 'SELECT', 'INPUT'].includes(el.tagName.toUpperCase())) continue;
       const style = getComputedStyle(el);
       if (style.display === 'none' || style.visibility === 'hidden') continue;
       const rect = el.getBoundingClientRect();
       if (rect.width === 0 || rect.height === 0) continue;
+      // Words for screen readers only (the 1px clipped box of .visually-hidden) are meant to be cut.
+      if ((rect.width <= 1 && rect.height <= 1) || el.closest('.visually-hidden')) continue;
       const hasOwnText = [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && (c.textContent ?? '').trim() !== '');
       const cuts = style.overflowX !== 'visible' || style.textOverflow === 'ellipsis';
       if (cuts && hasOwnText && el.scrollWidth > el.clientWidth + 1) out.push(`${name(el)}: text ${el.scrollWidth}px in a ${el.clientWidth}px box (overflow ${style.overflowX})`);
@@ -53,11 +61,24 @@ export async function clippedText(page: Page): Promise<string[]> {
         out.push(`${name(el)}: text ${el.scrollHeight}px tall in a ${el.clientHeight}px box`);
       }
       if (hasOwnText && rect.right > vw + 1 && style.position !== 'fixed') out.push(`${name(el)}: runs to ${Math.round(rect.right)}px, past the window's ${vw}px`);
+      // Text pushed past the edge of an ancestor that cuts what leaves it (overflow, or the paint
+      // containment of content-visibility: auto on the board's cards).
+      if (hasOwnText) {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          const as = getComputedStyle(a);
+          const paintCut = as.contentVisibility === 'auto' || /paint|strict|content/.test(as.contain);
+          if (as.overflowX === 'visible' && !paintCut) continue;
+          if (as.overflowX === 'auto' || as.overflowX === 'scroll') break;
+          const ar = a.getBoundingClientRect();
+          if (rect.right > ar.right + 1 || rect.left < ar.left - 1) out.push(`${name(el)}: cut by the edge of ${name(a).slice(0, 40)}`);
+          break;
+        }
+      }
       // A label spilling out of a box that does not cut it, over its neighbours.
       if (!cuts && hasOwnText && el.scrollWidth > el.clientWidth + 1 && style.display !== 'inline' && el.clientWidth > 0) {
         out.push(`${name(el)}: text ${el.scrollWidth}px spills out of a ${el.clientWidth}px box`);
       }
     }
     return out;
-  });
+  }, within);
 }

@@ -56,6 +56,8 @@ export const workspaceHandlers: Partial<HandlerMap> = {
         portal_days_after_delivery: args.portalDaysAfterDelivery,
         bay_photos_published: args.bayPhotosPublished === undefined ? undefined : args.bayPhotosPublished ? 1 : 0,
         country: args.country,
+        // Stored as written (English first, always there), so a UK shop's choice of English only stays English only.
+        customer_languages: args.customerLanguages ? JSON.stringify(['en', ...new Set(args.customerLanguages.filter((l) => l !== 'en'))]) : undefined,
       };
       if (current) await tx.update('workspace_settings', SETTINGS_ID, patch);
       else await tx.insert('workspace_settings', { id: SETTINGS_ID, ...patch });

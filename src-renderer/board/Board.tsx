@@ -5,7 +5,7 @@ import type { RepairOrderSummary } from '../../src-shared/domain.js';
 import { type Stage, STAGE_LABELS, STAGES, stageIndex } from '../../src-shared/stages.js';
 import { isMilestoneStage } from '../../src-shared/drafting/milestones.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf, plural, today } from '../shared/format.js';
+import { deskWords, messageOf, plural, today } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
 import { useShopDay } from '../shared/use-shop-day.js';
 import { applyFilter, type BoardFilter, insurersOf, isFiltered, NO_FILTER, NO_INSURER, UNASSIGNED } from './filters.js';
@@ -100,7 +100,7 @@ export function Board({ stale }: { stale: boolean }) {
     <div className="board-screen">
       <form className="filters" aria-label="Filter the board" onSubmit={(e) => e.preventDefault()}>
         <label className="field-inline">
-          <span>Insurer</span>
+          <span>{deskWords().insurer}</span>
           <select value={filter.insurer} onChange={(e) => setFilter({ ...filter, insurer: e.target.value })}>
             <option value="">All insurers</option>
             {insurers.map((i) => (

@@ -5,7 +5,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { Customer, RepairOrderDetail, RepairOrderSummary } from '../../src-shared/domain.js';
 import { useDesk } from '../shared/desk-context.js';
-import { currencySymbol, deskCountry, formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
+import { currencySymbol, deskCountry, deskWords, formatDay, formatPhone, messageOf, parseMoney, today } from '../shared/format.js';
 import { parsePhone } from '../../src-shared/phone.js';
 import { Problem } from '../shared/Notice.js';
 import { PortalLinkBox } from '../repair-order/PortalLinkBox.js';
@@ -45,7 +45,7 @@ const EMPTY_VEHICLE: VehicleForm = { vin: '', plate: '', year: '', make: '', mod
 const EMPTY_CLAIM: ClaimForm = { insurer: '', claimNumber: '', adjusterName: '', adjusterPhone: '', adjusterEmail: '', deductible: '', promisedDate: '' };
 
 export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
-  const { api, go, announce } = useDesk();
+  const { api, go, announce, shop } = useDesk();
   const [query, setQuery] = useState('');
   const [matches, setMatches] = useState<Customer[]>([]);
   const [chosen, setChosen] = useState<Customer | null>(null);
@@ -301,9 +301,10 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
                 <select id="f-customer-language" value={customer.language} onChange={(e) => setCustomer({ ...customer, language: e.target.value })}>
                   <option value="">The shop's language</option>
                   <option value="en">English</option>
-                  <option value="es">Spanish (Español)</option>
+                  {/* Spanish when the shop offers it (Settings → Customer languages), or the customer already reads it. */}
+                  {shop?.customerLanguages.includes('es') || customer.language === 'es' ? <option value="es">Spanish (Español)</option> : null}
                 </select>
-                <span className="muted small">Their page and texts use this language.</span>
+                <span className="muted small">Their page, texts and printed papers use this language.</span>
               </div>
             </>
           )}
@@ -313,7 +314,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
           <legend>Vehicle</legend>
           <Field label="VIN" value={vehicle.vin} problem={fp('vehicle.vin') ?? vinProblem ?? undefined} onChange={(v) => setVehicle({ ...vehicle, vin: v.toUpperCase() })} maxLength={40} autoComplete="off" />
           <div className="row">
-            <Field label="Plate" value={vehicle.plate} problem={fp('vehicle.plate')} onChange={(v) => setVehicle({ ...vehicle, plate: v.toUpperCase() })} autoComplete="off" />
+            <Field label={deskWords().plate} value={vehicle.plate} problem={fp('vehicle.plate')} onChange={(v) => setVehicle({ ...vehicle, plate: v.toUpperCase() })} autoComplete="off" />
             <Field label="Year" value={vehicle.year} problem={fp('vehicle.year')} onChange={(v) => setVehicle({ ...vehicle, year: v })} inputMode="numeric" maxLength={4} />
           </div>
           <div className="row">
@@ -346,18 +347,18 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
         </fieldset>
 
         <fieldset className="panel">
-          <legend>Insurance and dates</legend>
+          <legend>{deskWords().insuranceAndDates}</legend>
           <div className="row">
-            <Field label="Insurer" value={claim.insurer} onChange={(v) => setClaim({ ...claim, insurer: v })} />
+            <Field label={deskWords().insurer} value={claim.insurer} onChange={(v) => setClaim({ ...claim, insurer: v })} />
             <Field label="Claim number" value={claim.claimNumber} onChange={(v) => setClaim({ ...claim, claimNumber: v })} autoComplete="off" />
           </div>
           <div className="row">
-            <Field label="Adjuster" value={claim.adjusterName} onChange={(v) => setClaim({ ...claim, adjusterName: v })} />
-            <Field label="Adjuster phone" type="tel" value={claim.adjusterPhone} onChange={(v) => setClaim({ ...claim, adjusterPhone: v })} />
+            <Field label={deskWords().adjuster} value={claim.adjusterName} onChange={(v) => setClaim({ ...claim, adjusterName: v })} />
+            <Field label={deskWords().adjusterPhone} type="tel" value={claim.adjusterPhone} onChange={(v) => setClaim({ ...claim, adjusterPhone: v })} />
           </div>
-          <Field label="Adjuster email" type="email" value={claim.adjusterEmail} problem={fp('adjusterEmail')} onChange={(v) => setClaim({ ...claim, adjusterEmail: v })} />
+          <Field label={deskWords().adjusterEmail} type="email" value={claim.adjusterEmail} problem={fp('adjusterEmail')} onChange={(v) => setClaim({ ...claim, adjusterEmail: v })} />
           <div className="row">
-            <Field label={`Deductible (${currencySymbol()})`} value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
+            <Field label={`${deskWords().deductible} (${currencySymbol()})`} value={claim.deductible} problem={fp('deductibleCents')} onChange={(v) => setClaim({ ...claim, deductible: v })} inputMode="decimal" />
             <Field label="Promised date" type="date" value={claim.promisedDate} problem={fp('promisedDate')} onChange={(v) => setClaim({ ...claim, promisedDate: v })} min={today()} />
           </div>
         </fieldset>

@@ -2,11 +2,14 @@
 // fields in braces, meant for the customer, the adjuster or anyone), in the order they are offered
 // when writing a mail: add, edit, move up or down, remove. A field Bayline cannot fill in is
 // refused by name when saving. The three every shop starts with are here until changed or removed.
+// A template a customer may receive has a tab per language the shop offers (issue 22).
 import { type FormEvent, useState } from 'react';
 import type { EmailTemplate } from '../../src-shared/domain.js';
-import { MERGE_FIELDS } from '../../src-shared/sms/templates.js';
+import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js';
+import { type CustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
+import { sampleValues } from '../texts/TextSettings.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 
@@ -92,58 +95,126 @@ export function EmailTemplateSettings() {
 }
 
 function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; onDone(): void }) {
-  const { api } = useDesk();
+  const { api, shop } = useDesk();
   const [name, setName] = useState(template?.name ?? '');
   const [audience, setAudience] = useState<EmailTemplate['audience']>(template?.audience ?? 'any');
   const [subject, setSubject] = useState(template?.subject ?? '');
   const [body, setBody] = useState(template?.body ?? '');
   const [active, setActive] = useState(template?.active ?? true);
   const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  // Languages saved in this editor (the template passed in is the one read before saving).
+  const [savedHere, setSavedHere] = useState<string[]>([]);
+  // A tab per language the shop offers, for a saved template a customer may receive (not one for adjusters only).
+  const [language, setLanguage] = useState<CustomerLanguage>('en');
+  const [wordings, setWordings] = useState<Record<string, { subject: string; body: string }>>(() =>
+    Object.fromEntries((template?.wordings ?? []).map((w) => [w.language, { subject: w.subject, body: w.body }])),
+  );
+  const languages = template && audience !== 'adjuster' ? (shop?.customerLanguages ?? ['en']) : ['en' as const];
+  const other = language === 'en' ? null : (wordings[language] ?? { subject: '', body: '' });
+  const shownSubject = other ? other.subject : subject;
+  const shownBody = other ? other.body : body;
+  const sample = sampleValues(shop?.name ?? 'Your shop', formatPhone(shop?.phone ?? ''), shop?.country ?? 'US', language);
+  const previewSubject = renderTemplate(shownSubject, sample, { keepLines: true }).text;
+  const previewBody = renderTemplate(shownBody, sample, { keepLines: true }).text;
 
   async function save(e: FormEvent) {
     e.preventDefault();
     try {
-      await api.call('email-template-save', { ...(template ? { id: template.id } : {}), name, audience, subject, body, active });
-      onDone();
+      if (!other) {
+        await api.call('email-template-save', { ...(template ? { id: template.id } : {}), name, audience, subject, body, active });
+        onDone();
+      } else if (template) {
+        await api.call('email-template-save', { id: template.id, name, audience, subject: other.subject, body: other.body, active, language: language as 'es' });
+        setSaved(`The ${languageName(language)} wording is saved.`);
+        setSavedHere((l) => [...l, language]);
+        setProblem(null);
+      }
     } catch (err) {
       setProblem(messageOf(err));
+      setSaved(null);
     }
   }
 
+  const setOther = (change: Partial<{ subject: string; body: string }>) => setWordings({ ...wordings, [language]: { ...other!, ...change } });
+  const suffix = other ? ` in ${languageName(language)}` : '';
   return (
     <form className="stack template-editor" aria-label={template ? `Edit email template ${template.name}` : 'New email template'} onSubmit={(e) => void save(e)}>
       <h4 className="subheading">{template ? `Edit “${template.name}”` : 'New email template'}</h4>
       <label className="field">
         <span>Template name</span>
-        <input required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} />
+        <input required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} disabled={!!other} />
       </label>
       <label className="field">
         <span>Meant for</span>
-        <select value={audience} onChange={(e) => setAudience(e.target.value as EmailTemplate['audience'])}>
+        <select value={audience} onChange={(e) => setAudience(e.target.value as EmailTemplate['audience'])} disabled={!!other}>
           <option value="customer">The customer</option>
           <option value="adjuster">The adjuster</option>
           <option value="any">Anyone</option>
         </select>
       </label>
-      <label className="field">
-        <span>Subject</span>
-        <input required maxLength={300} value={subject} onChange={(e) => setSubject(e.target.value)} />
-      </label>
-      <label className="field">
-        <span>Email text</span>
-        <textarea required rows={8} maxLength={20_000} value={body} onChange={(e) => setBody(e.target.value)} />
-      </label>
-      <label className="field-inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> In use (offered when writing an email)
-      </label>
+      {languages.length > 1 ? (
+        <div role="tablist" aria-label="The customer’s language" className="language-tabs">
+          {languages.map((l) => (
+            <button
+              key={l}
+              type="button"
+              role="tab"
+              id={`etpl-tab-${l}`}
+              lang={l}
+              aria-selected={language === l}
+              aria-controls="etpl-language-panel"
+              className={language === l ? 'language-tab current' : 'language-tab'}
+              onClick={() => {
+                setLanguage(l);
+                setSaved(null);
+              }}
+            >
+              {languageName(l)}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <div id="etpl-language-panel" role={languages.length > 1 ? 'tabpanel' : undefined} aria-labelledby={languages.length > 1 ? `etpl-tab-${language}` : undefined} className="stack">
+        {other ? (
+          <p className="muted small">
+            Customers who read {languageName(language)} get this mail. {savedHere.includes(language) || template?.wordings.find((w) => w.language === language)?.own ? 'This is the shop’s own.' : 'Empty: they get the English mail until you write one.'}
+          </p>
+        ) : null}
+        <label className="field">
+          <span>Subject{suffix}</span>
+          <input required={!other} maxLength={300} lang={language} value={shownSubject} onChange={(e) => (other ? setOther({ subject: e.target.value }) : setSubject(e.target.value))} />
+        </label>
+        <label className="field">
+          <span>Email text{suffix}</span>
+          <textarea required={!other} rows={8} maxLength={20_000} lang={language} value={shownBody} onChange={(e) => (other ? setOther({ body: e.target.value }) : setBody(e.target.value))} />
+        </label>
+        {!other ? (
+          <label className="field-inline">
+            <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> In use (offered when writing an email)
+          </label>
+        ) : null}
+        {shownBody.trim() ? (
+          <div className="text-preview" role="group" aria-label="Email preview" lang={language}>
+            <p className="text-preview-label" lang="en">
+              A customer would receive, for example
+            </p>
+            <p className="text-preview-body">
+              <strong>{previewSubject}</strong>
+            </p>
+            <p className="text-preview-body mail-preview-text">{previewBody}</p>
+          </div>
+        ) : null}
+      </div>
       <div className="actions">
-        <button type="submit" className="primary">
-          Save email template
+        <button type="submit" className="primary" disabled={!!other && (!other.subject.trim() || !other.body.trim())}>
+          {other ? `Save the ${languageName(language)} wording` : 'Save email template'}
         </button>
         <button type="button" onClick={onDone}>
-          Cancel
+          {other ? 'Close' : 'Cancel'}
         </button>
       </div>
+      {saved ? <p className="notice notice-ok">{saved}</p> : null}
       <FieldProblem text={problem} />
     </form>
   );

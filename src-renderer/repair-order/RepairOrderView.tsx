@@ -7,7 +7,7 @@ import { type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { PromiseDialog } from '../board/MoveDialog.js';
 import { promiseAtRisk } from '../board/promise-check.js';
 import { useDesk } from '../shared/desk-context.js';
-import { formatDay, formatMoment, formatMoney, formatPhone, messageOf, today } from '../shared/format.js';
+import { deskWords, formatDay, formatMoment, formatMoney, formatPhone, messageOf, today } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { useShopDay } from '../shared/use-shop-day.js';
@@ -101,17 +101,17 @@ export function RepairOrderView({ id, draftMilestone }: { id: string; draftMiles
                 {ro.vehicle || '—'}
                 {ro.vehicleDetail.color ? `, ${ro.vehicleDetail.color}` : ''}
               </dd>
-              <dt>Plate</dt>
+              <dt>{deskWords().plate}</dt>
               <dd>{ro.plate ?? '—'}</dd>
               <dt>VIN</dt>
               <dd className="mono">{ro.vin ?? '—'}</dd>
-              <dt>Insurer</dt>
+              <dt>{deskWords().insurer}</dt>
               <dd>{ro.insurer ?? 'Customer pay'}</dd>
               <dt>Claim</dt>
               <dd>{ro.claimNumber ?? '—'}</dd>
-              <dt>Adjuster</dt>
+              <dt>{deskWords().adjuster}</dt>
               <dd>{[ro.adjusterName, ro.adjusterPhone, ro.adjusterEmail].filter(Boolean).join(' · ') || '—'}</dd>
-              <dt>Deductible</dt>
+              <dt>{deskWords().deductible}</dt>
               <dd>{ro.deductibleCents !== null ? formatMoney(ro.deductibleCents) : '—'}</dd>
               <dt>Checked in</dt>
               <dd>{formatMoment(ro.checkedInAt)}</dd>

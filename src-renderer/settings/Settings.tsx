@@ -8,6 +8,7 @@ import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js'
 import { KIND_LABELS, type Paper, PAPERS, PAPERS_FOR, PRINT_KINDS, type PrintKind, type PrintSettings } from '../../src-shared/printing.js';
 import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
+import { CUSTOMER_LANGUAGES, languageName } from '../../src-shared/i18n/customer-locale.js';
 import { useDesk } from '../shared/desk-context.js';
 import { messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
@@ -30,6 +31,7 @@ import type { PairingLink } from '../../src-shared/pairing-link.js';
 
 const SECTIONS = [
   ['shop', 'Shop'],
+  ['languages', 'Customer languages'],
   ['branding', 'Logo and colours'],
   ['wording', 'Stage wording'],
   ['substatuses', 'Sub-statuses'],
@@ -135,6 +137,37 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
             <div className="actions">
               <button type="submit" className="primary">
                 Save shop details
+              </button>
+            </div>
+          </form>
+          <form id="set-languages" className="panel" aria-labelledby="languages-heading" onSubmit={(e) => void save(e, pick(draft, ['customerLanguages']), 'Customer languages')}>
+            <h3 id="languages-heading">Languages customers read</h3>
+            <p className="muted small">
+              Customers choose one of these on their page and at check-in; their texts, emails and printed papers follow it. Staff screens stay
+              in the shop’s language. Unless the shop chooses, a US or Canadian shop offers English and Spanish, a UK shop English.
+            </p>
+            <fieldset className="language-choices">
+              <legend className="visually-hidden">Languages offered</legend>
+              {CUSTOMER_LANGUAGES.map((language) => (
+                <label key={language} className="field-inline">
+                  <input
+                    type="checkbox"
+                    disabled={language === 'en'}
+                    checked={draft.customerLanguages.includes(language)}
+                    onChange={(e) =>
+                      set({
+                        customerLanguages: CUSTOMER_LANGUAGES.filter((l) => (l === language ? e.target.checked : draft.customerLanguages.includes(l))),
+                      })
+                    }
+                  />{' '}
+                  <span lang={language}>{languageName(language)}</span>
+                  {language === 'en' ? <span className="muted small"> (always)</span> : null}
+                </label>
+              ))}
+            </fieldset>
+            <div className="actions">
+              <button type="submit" className="primary">
+                Save customer languages
               </button>
             </div>
           </form>

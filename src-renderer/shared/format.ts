@@ -3,6 +3,7 @@
 import { ApiError } from '../../src-shared/api/errors.js';
 import { type CountryProfile, countryProfile } from '../../src-shared/locale/country.js';
 import { formatPhone as formatPhoneIn } from '../../src-shared/phone.js';
+import { type StaffWords, staffWords } from '../../src-shared/i18n/staff.js';
 
 let desk: CountryProfile = countryProfile(null);
 
@@ -14,6 +15,11 @@ export function setDeskCountry(country: string | null | undefined): void {
 /** The shop's country profile, for a screen that needs more than the formatters below. */
 export function deskCountry(): CountryProfile {
   return desk;
+}
+
+/** The staff words that differ by country: "Plate" / "Registration", "Insurer" / "Work provider", "Deductible" / "Excess". */
+export function deskWords(): StaffWords {
+  return staffWords(desk.code);
 }
 
 /** "(512) 555-0134" at a US shop, "07400 123456" at a UK one; other countries' numbers in international form. */

@@ -5,21 +5,27 @@ import { type FormEvent, useEffect, useState } from 'react';
 import type { SmsTemplate } from '../../src-shared/domain.js';
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js';
+import { type CustomerLanguage, customerWords, languageName } from '../../src-shared/i18n/index.js';
 import { useDesk } from '../shared/desk-context.js';
 import { formatPhone, messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 import { FieldProblem } from '../shared/Notice.js';
 
-/** Stand-in values, so a template's preview reads like a real text (a real link is about this long). */
-function sampleValues(shopName: string, shopPhone: string) {
+/**
+ * Stand-in values, so a template's preview reads like a real text (a real link is about this
+ * long). The date is written as the customer of that language reads it in the shop's country:
+ * "Thursday, December 3", "Thursday 3 December" (UK), "jueves, 3 de diciembre".
+ */
+export function sampleValues(shopName: string, shopPhone: string, country: string, language: CustomerLanguage) {
+  const words = customerWords(country, language, { pseudo: false });
   return {
     first_name: 'Zoë',
     vehicle: '2019 Honda Accord',
     ro_number: '1042',
     claim_number: 'SF-2291-7734',
     adjuster_name: 'Pat Adjuster',
-    stage: 'We are repairing your car.',
-    promised_date: 'Friday, December 4',
+    stage: words.t('stages.repair-started.sentence'),
+    promised_date: words.date('2026-12-03'),
     portal_link: 'https://relay.bayline.app/t/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefgh?s=sms',
     shop_name: shopName,
     shop_phone: shopPhone,
@@ -147,51 +153,111 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
   const [name, setName] = useState(template?.name ?? '');
   const [body, setBody] = useState(template?.body ?? '');
   const [active, setActive] = useState(template?.active ?? true);
+  // One wording per language the shop offers its customers; other languages open on their saved (or default) wording.
+  const [language, setLanguage] = useState<CustomerLanguage>('en');
+  const [wordings, setWordings] = useState<Record<string, string>>(() => Object.fromEntries((template?.wordings ?? []).map((w) => [w.language, w.body])));
   const [problem, setProblem] = useState<string | null>(null);
-  const sample = renderTemplate(body, sampleValues(shop?.name ?? 'Your shop', shop?.phone ?? ''));
+  const [saved, setSaved] = useState<string | null>(null);
+  // Languages saved in this editor (the template passed in is the one read before saving).
+  const [savedHere, setSavedHere] = useState<string[]>([]);
+  const languages = (shop?.customerLanguages ?? ['en']).filter((l) => l === 'en' || template?.wordings.some((w) => w.language === l));
+  const text = language === 'en' ? body : (wordings[language] ?? '');
+  const sample = renderTemplate(text, sampleValues(shop?.name ?? 'Your shop', formatPhone(shop?.phone ?? ''), shop?.country ?? 'US', language));
   const count = countSegments(sample.text);
+  const own = template?.wordings.find((w) => w.language === language);
 
   async function save(e: FormEvent) {
     e.preventDefault();
     try {
-      await api.call('sms-template-save', { ...(template ? { id: template.id } : {}), name, body, active });
-      onDone();
+      if (language === 'en') {
+        await api.call('sms-template-save', { ...(template ? { id: template.id } : {}), name, body, active });
+        onDone();
+      } else if (template) {
+        await api.call('sms-template-save', { id: template.id, name, body: text, active, language });
+        setSaved(`The ${languageName(language)} wording is saved.`);
+        setSavedHere((l) => [...l, language]);
+        setProblem(null);
+      }
     } catch (err) {
       setProblem(messageOf(err));
+      setSaved(null);
     }
   }
 
+  const label = language === 'en' ? 'Template text' : `Template text in ${languageName(language)}`;
   return (
     <form className="stack template-editor" aria-label={template ? `Edit template ${template.name}` : 'New template'} onSubmit={(e) => void save(e)}>
       <h4 className="subheading">{template ? `Edit “${template.name}”` : 'New template'}</h4>
       <label className="field">
         <span>Template name</span>
-        <input required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
+        <input required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} disabled={language !== 'en'} />
       </label>
-      <label className="field">
-        <span>Template text</span>
-        <textarea required rows={3} maxLength={1000} value={body} onChange={(e) => setBody(e.target.value)} />
-      </label>
-      <label className="field-inline">
-        <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> In use (offered when writing a text)
-      </label>
-      {body.trim() ? (
-        <div className="text-preview" role="group" aria-label="Template preview">
-          <p className="text-preview-label">A customer would receive, for example</p>
-          <p className="text-preview-body">{sample.text}</p>
-          <p className="text-preview-count">
-            {plural(count.characters, 'character')} · {count.encoding} · {plural(count.segments, 'part')}
-          </p>
+      {languages.length > 1 ? (
+        <div role="tablist" aria-label="The customer’s language" className="language-tabs">
+          {languages.map((l) => (
+            <button
+              key={l}
+              type="button"
+              role="tab"
+              id={`tpl-tab-${l}`}
+              lang={l}
+              aria-selected={language === l}
+              aria-controls="tpl-language-panel"
+              className={language === l ? 'language-tab current' : 'language-tab'}
+              onClick={() => {
+                setLanguage(l);
+                setSaved(null);
+              }}
+            >
+              {languageName(l)}
+            </button>
+          ))}
         </div>
       ) : null}
+      <div id="tpl-language-panel" role={languages.length > 1 ? 'tabpanel' : undefined} aria-labelledby={languages.length > 1 ? `tpl-tab-${language}` : undefined} className="stack">
+        {language !== 'en' ? (
+          <p className="muted small">
+            Customers who read {languageName(language)} get this wording.{' '}
+            {savedHere.includes(language) || own?.own ? 'This is the shop’s own.' : template?.standard ? 'This is Bayline’s standard wording until you change it.' : 'Empty: they get the English text until you write one.'}
+          </p>
+        ) : null}
+        <label className="field">
+          <span>{label}</span>
+          <textarea
+            required={language === 'en'}
+            rows={3}
+            maxLength={1000}
+            lang={language}
+            value={text}
+            onChange={(e) => (language === 'en' ? setBody(e.target.value) : setWordings({ ...wordings, [language]: e.target.value }))}
+          />
+        </label>
+        {language === 'en' ? (
+          <label className="field-inline">
+            <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> In use (offered when writing a text)
+          </label>
+        ) : null}
+        {text.trim() ? (
+          <div className="text-preview" role="group" aria-label="Template preview" lang={language}>
+            <p className="text-preview-label" lang="en">
+              A customer would receive, for example
+            </p>
+            <p className="text-preview-body">{sample.text}</p>
+            <p className="text-preview-count" lang="en">
+              {plural(count.characters, 'character')} · {count.encoding} · {plural(count.segments, 'part')}
+            </p>
+          </div>
+        ) : null}
+      </div>
       <div className="actions">
-        <button type="submit" className="primary">
-          Save template
+        <button type="submit" className="primary" disabled={language !== 'en' && !text.trim()}>
+          {language === 'en' ? 'Save template' : `Save the ${languageName(language)} wording`}
         </button>
         <button type="button" onClick={onDone}>
-          Cancel
+          {language === 'en' ? 'Cancel' : 'Close'}
         </button>
       </div>
+      {saved ? <p className="notice notice-ok">{saved}</p> : null}
       <FieldProblem text={problem} />
     </form>
   );

@@ -145,6 +145,8 @@ export const API = {
         portalDaysAfterDelivery: z.number().int().min(1, 'must be at least 1 day').max(365, 'must be at most 365 days').optional(),
         bayPhotosPublished: z.boolean().optional(),
         country: z.enum(['US', 'GB', 'CA'], 'must be US, GB or CA').optional(),
+        /** The languages offered to customers; English is always offered. */
+        customerLanguages: z.array(z.enum(['en', 'es'], 'must be en or es')).max(10).optional(),
       })
       .strict(),
   ).returns<WorkspaceSettings>(),
@@ -266,7 +268,16 @@ export const API = {
   ).returns<SmsSettings>(),
   'sms-template-list': method(none).returns<SmsTemplate[]>(),
   'sms-template-save': method(
-    z.object({ id: id.optional(), name: required(60), body: required(1000), active: z.boolean().default(true) }).strict(),
+    z
+      .object({
+        id: id.optional(),
+        name: required(60),
+        body: required(1000),
+        active: z.boolean().default(true),
+        /** Saves `body` as the template's wording in this customer language (the template must exist; name and active are the template's). */
+        language: z.enum(['es'], 'must be es').optional(),
+      })
+      .strict(),
   ).returns<SmsTemplate>(),
   /** The final text for this repair (a template's or typed), its length and segments, and what stands in the way. */
   'sms-preview': method(z.object({ roId: id, templateId: id.optional(), body: text(1600).optional() }).strict()).returns<SmsPreview>(),
@@ -389,6 +400,8 @@ export const API = {
         subject: required(300),
         body: required(20_000),
         active: z.boolean().default(true),
+        /** Saves subject and text as the template's wording in this customer language (the template must exist). */
+        language: z.enum(['es'], 'must be es').optional(),
       })
       .strict(),
   ).returns<EmailTemplate>(),

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { DELAY_REASONS, isDelayReason } from '../exceptions.js';
 import { formatPhone, normalizePhone, shopCountry } from '../phone.js';
 import { DEFAULT_EMAIL_TEMPLATES } from '../email/templates.js';
+import { customerWords } from '../i18n/index.js';
 import { SETTINGS_ID, toSettings } from '../settings.js';
 import { DEFAULT_TEMPLATES } from '../sms/templates.js';
 import { DEFAULT_STAGE_WORDING, isStage } from '../stages.js';
@@ -80,9 +81,8 @@ export async function ruleMergeValues(db: Db, roId: string, event: ChangeEvent, 
   const customer = ro?.customer_id ? await db.selectFrom('customers').selectAll().where('id', '=', ro.customer_id).executeTakeFirst() : undefined;
   const settings = toSettings(await db.selectFrom('workspace_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst());
   const vehicle = ro?.vehicle_id ? await db.selectFrom('vehicles').selectAll().where('id', '=', ro.vehicle_id).executeTakeFirst() : undefined;
-  const promised = ro?.promised_date
-    ? new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${ro.promised_date}T12:00:00Z`))
-    : '';
+  // The date in the customer's language and the shop's country's formats ("jueves, 3 de diciembre", "Thursday 3 December").
+  const promised = ro?.promised_date ? customerWords(settings.country, customer?.language ?? null, { pseudo: false }).date(ro.promised_date) : '';
   const e = event;
   const reason = e.kind === 'promised-date-moved' ? (e.reason ?? '') : e.kind === 'exception-opened' && e.reason && isDelayReason(e.reason) ? DELAY_REASONS[e.reason].toLowerCase() : '';
   const phone = settings.phone;

@@ -29,6 +29,33 @@ export function isCustomerLanguage(value: unknown): value is CustomerLanguage {
   return typeof value === 'string' && (CUSTOMER_LANGUAGES as readonly string[]).includes(value);
 }
 
+/**
+ * The languages a shop offers its customers when it never chose (workspace_settings
+ * .customer_languages null): the country's own. Many US (and Canadian) collision customers read
+ * Spanish first, so a US shop offers English and Spanish; a UK shop offers English until it turns
+ * Spanish on in Settings.
+ */
+export function countryLanguages(country: string | null | undefined): CustomerLanguage[] {
+  return shopCountry(country) === 'GB' ? ['en'] : ['en', 'es'];
+}
+
+/**
+ * The languages the shop offers, from the stored JSON list and the country: the known languages
+ * of the list, English always first and always there (staff and the shop's own wording are
+ * English); null or unreadable reads as the country's own (`countryLanguages`).
+ */
+export function offeredLanguages(stored: string | null | undefined, country: string | null | undefined): CustomerLanguage[] {
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(stored ?? 'null');
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed)) return countryLanguages(country);
+  const known = CUSTOMER_LANGUAGES.filter((l) => l === 'en' || parsed.includes(l));
+  return known;
+}
+
 
 /**
  * The customer's locale from the shop's country and the customer's language. An unknown language

@@ -45,6 +45,8 @@ export interface CustomerWords {
   when(iso: string, timeZone: string): string;
   /** A calendar day (YYYY-MM-DD) written out: "Friday, December 4, 2026" / "Friday 4 December 2026". */
   day(date: string): string;
+  /** A calendar day in a sentence, weekday and month written out, no year: "Thursday, December 3" / "Thursday 3 December" / "jueves, 3 de diciembre". */
+  date(date: string): string;
   /** A clock time "17:30" as the customer reads it: "5:30 PM" / "17:30". */
   clock(hhmm: string): string;
   /** Money in the shop's currency: "$1,234.50" / "£1,234.50" / "1234,50 US$". */
@@ -79,6 +81,7 @@ function makeWords(locale: CustomerLocale): CustomerWords {
   const t = i18n.getFixedT(locale.catalogue);
   const whenFormats = new Map<string, Intl.DateTimeFormat>();
   const dayFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+  const dateFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric' });
   // British clocks read "08:00"; American ones "8:00 AM".
   const hour = locale.intl === 'en-GB' ? '2-digit' : 'numeric';
   const clockFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', hour, minute: '2-digit' });
@@ -106,6 +109,10 @@ function makeWords(locale: CustomerLocale): CustomerWords {
     day(date) {
       const ms = Date.parse(`${date}T12:00:00Z`);
       return Number.isNaN(ms) ? date : dayFormat.format(ms);
+    },
+    date(date) {
+      const ms = Date.parse(`${date}T12:00:00Z`);
+      return Number.isNaN(ms) ? date : dateFormat.format(ms);
     },
     clock(hhmm) {
       const [h, m] = hhmm.split(':').map(Number) as [number, number];
