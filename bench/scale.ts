@@ -629,7 +629,7 @@ export function scaleSummaryLines(r: ScaleBenchResult): string[] {
       num(s.portalPerSecond),
       s.rssAfterMiB.map((m) => m.toFixed(0)).join('+'),
       num(s.kibPerDesk),
-      String(s.pgConnectionsPeak),
+      num(s.pgConnectionsPeak),
     ]),
   ];
   lines.push('  scale (times in ms; RSS after the desks connected, per relay process; PG conns: peak for the bench database):');
@@ -647,7 +647,7 @@ export function scaleSummaryLines(r: ScaleBenchResult): string[] {
     lines.push(
       `  scale growth ${lo.desksTarget} → ${hi.desksTarget} desks on ${relays} relay${relays > 1 ? 's' : ''} (${(hi.desksTarget / lo.desksTarget).toFixed(0)}× the desks): ` +
         `edit p99 ${x(hi.edit?.p99 ?? NaN, lo.edit?.p99 ?? NaN)}, fan-out p99 ${x(hi.fanOut?.p99 ?? NaN, lo.fanOut?.p99 ?? NaN)}, portal p99 ${x(hi.portal?.p99 ?? NaN, lo.portal?.p99 ?? NaN)}, ` +
-        `relay RSS ${x(hi.rssAfterMiB.reduce((s, m) => s + m, 0), lo.rssAfterMiB.reduce((s, m) => s + m, 0))}, PostgreSQL connections ${x(hi.pgConnectionsPeak, pgLo)} (${pgLo} → ${hi.pgConnectionsPeak})`,
+        `relay RSS ${x(hi.rssAfterMiB.reduce((s, m) => s + m, 0), lo.rssAfterMiB.reduce((s, m) => s + m, 0))}, PostgreSQL connections ${x(hi.pgConnectionsPeak, pgLo)} (${num(pgLo)} → ${num(hi.pgConnectionsPeak)})`,
     );
   }
   return lines;
