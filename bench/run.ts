@@ -23,7 +23,10 @@
 // pdfkit, see bench/esign-seal.ts, which reads BENCH_ESIGN_DOCS); providers — a work provider's
 // lookup by plate across 200 shops × 2,000 ROs beside a primary-key read, see bench/provider-lookup.ts;
 // reports — insurer scorecards and the shop report for 12 months over BENCH_ROS repairs beside
-// counting them, see bench/reports.ts, which reads BENCH_REPORT_ROUNDS).
+// counting them, see bench/reports.ts, which reads BENCH_REPORT_ROUNDS); scale — 100 → 1,000 →
+// 2,000 connected desks on 1 then 2 relay processes sharing one (private) PostgreSQL, with a
+// stream of edits and 100 portal requests/s: edit latency, portal p99, relay memory per desk,
+// PostgreSQL connections, see bench/scale.ts (a few minutes).
 // latest.json then holds only the parts that ran.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +48,7 @@ import { type PrintingBenchResult, printingSummaryLines, runPrintingBench } from
 import { runSchedulingBench, type SchedulingBenchResult, schedulingSummaryLines } from './scheduling.js';
 import { type ReportsBenchResult, reportsSummaryLines, runReportsBench } from './reports.js';
 import { type AutomationBenchResult, automationSummaryLines, runAutomationBench } from './automations.js';
+import { runScaleBench, type ScaleBenchResult, scaleSummaryLines } from './scale.js';
 import { runSearchBench, type SearchBenchResult } from './search.js';
 import { runStageBench, type StageBenchResult } from './stage-change.js';
 import { runSyncBench, type SyncBenchResult, syncSummaryLines } from './sync.js';
@@ -53,9 +57,12 @@ const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'res
 const repairOrders = Number(process.env.BENCH_ROS ?? 50_000);
 /** Search as you type is measured over ten times the ordinary big shop (BENCH_SEARCH_ROS). */
 const searchRepairOrders = Number(process.env.BENCH_SEARCH_ROS ?? 500_000);
-const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports', 'automations', 'portal-language'] as const;
+const PARTS = ['search', 'stage', 'sync', 'portal', 'printing', 'board', 'mail', 'mail-catchup', 'drafting', 'scheduling', 'esign', 'providers', 'reports', 'automations', 'portal-language', 'scale'] as const;
+const ON_REQUEST: readonly string[] = [];
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
-for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${PARTS.join(', ')})`);
+for (const p of only) {
+  if (![...PARTS, ...ON_REQUEST].includes(p as never)) throw new Error(`BENCH_ONLY: unknown part ${p} (use ${[...PARTS, ...ON_REQUEST].join(', ')})`);
+}
 
 function gitCommit(): string | null {
   try {
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
   let esign: EsignSealBenchResult | null = null;
   let providers: ProviderLookupBenchResult | null = null;
   let automations: AutomationBenchResult | null = null;
+  let scale: ScaleBenchResult | null = null;
   try {
     // --- a. search over a large shop (500,000 ROs), and stage change in a 50,000-RO one
     if (only.has('search')) {
@@ -240,6 +248,11 @@ async function main(): Promise<void> {
       console.log(`\n[reports] scorecards and the shop report, 12 months over ${repairOrders.toLocaleString('en-US')} ROs, beside counting them (${seconds(started)} so far)`);
       reports = await runReportsBench(repairOrders);
     }
+    // --- n. many shops and desks on one and two relay processes sharing PostgreSQL
+    if (only.has('scale')) {
+      console.log(`\n[scale] 100 → 2,000 connected desks on 1, then 2 relay processes on one PostgreSQL, with edits and portal requests (${seconds(started)} so far)`);
+      scale = await runScaleBench();
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -259,11 +272,12 @@ async function main(): Promise<void> {
     ...(providers ? [writeResult('provider-lookup', stamp, { ...header, benchmark: 'provider-lookup', result: providers })] : []),
     ...(reports ? [writeResult('reports', stamp, { ...header, benchmark: 'reports', result: reports })] : []),
     ...(automations ? [writeResult('automations', stamp, { ...header, benchmark: 'automations', result: automations })] : []),
+    ...(scale ? [writeResult('scale', stamp, { ...header, benchmark: 'scale', result: scale })] : []),
   ];
   const latest = path.join(RESULTS_DIR, 'latest.json');
   fs.writeFileSync(
     latest,
-    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, portalLanguage, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports, automations }, null, 2)}\n`,
+    `${JSON.stringify({ ...header, only: [...only], totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), searchTyping: search, stageChange: stage, sync, portal, portalLanguage, printing, board, mail, mailCatchUp, drafting, scheduling, esign, providers, reports, automations, scale }, null, 2)}\n`,
   );
 
   console.log('\nSummary');
@@ -291,6 +305,7 @@ async function main(): Promise<void> {
   if (providers) for (const line of providerLookupSummaryLines(providers)) console.log(line);
   if (reports) for (const line of reportsSummaryLines(reports)) console.log(line);
   if (automations) for (const line of automationSummaryLines(automations)) console.log(line);
+  if (scale) for (const line of scaleSummaryLines(scale)) console.log(line);
   console.log(`  results: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}, ${path.relative(process.cwd(), latest)}`);
   console.log(`  total ${seconds(started)}`);
   // A page that answered 429/404 (or a relay that fell over) has no figure: the run fails.
