@@ -5,6 +5,7 @@
 // At most one look per workspace at a time; a workspace poked during its look is looked at once
 // more afterwards however often it was poked. Different workspaces are looked at side by side.
 import type { FastifyBaseLogger } from 'fastify';
+import { backgroundHeard } from './storage/common.js';
 import type { RelayStorage } from './storage/types.js';
 
 export interface WorkspaceLooksOptions {
@@ -80,6 +81,7 @@ export class WorkspaceLooks {
 
   /** Settles: waits until no look is under way or due (tests). */
   async idle(): Promise<void> {
+    await backgroundHeard();
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 }

@@ -7,6 +7,7 @@
 // every process and after a restart, and it moves its cursor only after every listener finished:
 // an event can come twice (same id), never be lost.
 import { grantInsurerNames, insurerKey, lookupKey } from '../../src-shared/providers/keys.js';
+import { backgroundHeard } from '../storage/common.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { IndexedGrant, IndexedRepair } from './records.js';
 
@@ -71,6 +72,7 @@ export class ProviderIndex {
 
   /** Resolves when every round under way (and any asked for meanwhile) has finished. */
   async idle(): Promise<void> {
+    await backgroundHeard();
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 

@@ -397,6 +397,15 @@ export class OpenWorkspaces {
   }
 }
 
+/**
+ * Resolves once every announcement made before the call has reached the background listeners
+ * (they hear two setImmediate turns later; these two turns are queued after theirs). A service's
+ * idle() starts with it, so "settled" includes what was announced just before.
+ */
+export function backgroundHeard(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 /** Listeners for "a workspace's log grew"; one failing listener does not keep the others from hearing. */
 export class AnnounceListeners {
   private readonly listeners = new Set<(workspaceId: string) => void>();
