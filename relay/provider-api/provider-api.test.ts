@@ -3,37 +3,16 @@
 // only in the Authorization header, scopes, the per-key limit, and every route of the served
 // OpenAPI document answering with the documented shape.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '../server.js';
-import { openPostgresStorage } from '../storage/postgres.js';
-import { openSqliteStorage } from '../storage/sqlite.js';
 import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import type { WorkProvider } from '../providers/records.js';
 import { createApiKey } from './api-plugin.js';
 import { DOCUMENTED_ROUTES } from './openapi.js';
-import { addRepair, grant, revokeGrant, shopWrite, until } from './testing.js';
+import { addRepair, grant, revokeGrant, shopWrite, TestEngines, until } from './testing.js';
 
-const folders: string[] = [];
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  await Promise.all(databases.splice(0).map((d) => d.drop()));
-  for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function openEngine(engine: 'sqlite' | 'postgres'): Promise<RelayStorage> {
-  if (engine === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-provider-api-'));
-    folders.push(dir);
-    return openSqliteStorage(dir);
-  }
-  const db = await createTestDatabase();
-  databases.push(db);
-  return openPostgresStorage(db.url);
-}
+const engines = new TestEngines();
+afterAll(() => engines.cleanup());
 
 // ---- a small JSON Schema checker (the subset the document uses), independent of zod
 
@@ -94,7 +73,7 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider REST API on %s', (
   };
 
   beforeEach(async () => {
-    storage = await openEngine(engine);
+    storage = await engines.open(engine);
     relay = await startRelay({ storage, port: 0, logger: false, providerApi: { requestsPerMinute: 60, webhooks: { vault: null } } });
     const now = new Date().toISOString();
     harbor = await storage.providers.createProvider({ id: randomUUID(), slug: 'harbor-mutual', name: 'Harbor Mutual', now });

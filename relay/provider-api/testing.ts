@@ -1,9 +1,9 @@
 // Test support for the provider API: a webhook receiver on 127.0.0.1 (can be down, can hang, can
-// refuse), and a small world of shops, grants and repairs written the way a desk's push lands.
+// refuse). The small world of shops, grants and repairs is the work providers' kit
+// (relay/providers/testing.ts), re-exported here.
 import http from 'node:http';
 import type net from 'node:net';
-import type { WriteTx } from '../../src-shared/sync/store.js';
-import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
+export { addRepair, grant, moveStage, revokeGrant, shopWrite, TestEngines, until } from '../providers/testing.js';
 
 export interface ReceivedHook {
   headers: http.IncomingHttpHeaders;
@@ -97,72 +97,3 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
 }
 
 /** Waits until `check` holds (polling), or fails naming what was awaited. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A write by the shop (as its desk's push would land), announced like one. */
-export async function shopWrite<T>(storage: RelayStorage, shop: WorkspaceRecord, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-  const store = await storage.workspaceStore(shop.id);
-  const out = await store.write({ actor: 'staff:s1', action: 'test' }, fn);
-  await storage.announceChanges(shop.id);
-  return out;
-}
-
-export async function addRepair(
-  storage: RelayStorage,
-  shop: WorkspaceRecord,
-  input: { roNumber: number; insurer: string; claim: string; plate: string },
-): Promise<string> {
-  return shopWrite(storage, shop, async (tx) => {
-    const customerId = await tx.insert('customers', { first_name: 'Maya', last_name: 'Lopez', created_at: '2026-11-20T15:00:00.000Z' });
-    const vehicleId = await tx.insert('vehicles', { customer_id: customerId, plate: input.plate, make: 'Honda', model: 'Civic', year: 2019 });
-    const roId = await tx.insert('repair_orders', {
-      ro_number: input.roNumber,
-      customer_id: customerId,
-      vehicle_id: vehicleId,
-      insurer: input.insurer,
-      claim_number: input.claim,
-      stage: 'estimate',
-      promised_date: '2026-12-10',
-      estimate_total_cents: 482_050,
-      deductible_cents: 50_000,
-      checked_in_at: '2026-11-20T15:00:00.000Z',
-      first_notice_at: '2026-11-18T15:00:00.000Z',
-    });
-    await tx.insert('stage_events', { ro_id: roId, stage: 'estimate', at: '2026-11-20T15:00:00.000Z' });
-    return roId;
-  });
-}
-
-/** The shop grants `provider` (its id or slug) the repairs of these insurers. */
-export async function grant(storage: RelayStorage, shop: WorkspaceRecord, provider: string, insurers: string[], share: { amounts?: boolean } = {}): Promise<string> {
-  return shopWrite(storage, shop, (tx) =>
-    tx.insert('provider_grants', {
-      provider_id: provider,
-      insurer_names: JSON.stringify(insurers),
-      share_photos: 0,
-      share_documents: 0,
-      share_messages: 0,
-      share_amounts: share.amounts ? 1 : 0,
-      granted_at: '2026-11-01T00:00:00.000Z',
-      granted_by: 's1',
-    }),
-  );
-}
-
-export async function revokeGrant(storage: RelayStorage, shop: WorkspaceRecord, grantId: string): Promise<void> {
-  await shopWrite(storage, shop, (tx) => tx.update('provider_grants', grantId, { revoked_at: new Date().toISOString() }));
-}
-
-/** The shop moves a repair to a stage (the row the desk writes, and the RO's current stage). */
-export async function moveStage(storage: RelayStorage, shop: WorkspaceRecord, roId: string, stage: string, at = new Date().toISOString()): Promise<void> {
-  await shopWrite(storage, shop, async (tx) => {
-    await tx.insert('stage_events', { ro_id: roId, stage, at });
-    await tx.update('repair_orders', roId, { stage });
-  });
-}

@@ -3,92 +3,19 @@
 // the detail as shared, revocation on the next request, the index following the shops' changes,
 // the repair events the webhooks are built on, and the audit line of a view.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WriteTx } from '../../src-shared/sync/store.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { openPostgresStorage } from '../storage/postgres.js';
-import { openSqliteStorage } from '../storage/sqlite.js';
 import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
 import { ProviderAccess } from './access.js';
 import { ProviderIndex, type RepairEvent } from './provider-index.js';
 import type { WorkProvider } from './records.js';
+import { addShopRepair, grant, shopWrite, TestEngines } from './testing.js';
 
-const folders: string[] = [];
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  await Promise.all(databases.splice(0).map((d) => d.drop()));
-  for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const engines = new TestEngines();
+afterAll(() => engines.cleanup());
 
-async function openEngine(engine: 'sqlite' | 'postgres'): Promise<RelayStorage> {
-  if (engine === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-providers-'));
-    folders.push(dir);
-    return openSqliteStorage(dir);
-  }
-  const db = await createTestDatabase();
-  databases.push(db);
-  return openPostgresStorage(db.url);
-}
-
-/** A write by the shop (as its desk's push would land), announced like one. */
-async function shopWrite<T>(storage: RelayStorage, shop: WorkspaceRecord, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-  const store = await storage.workspaceStore(shop.id);
-  const out = await store.write({ actor: 'staff:s1', action: 'test' }, fn);
-  await storage.announceChanges(shop.id);
-  return out;
-}
-
-async function addRepair(
-  storage: RelayStorage,
-  shop: WorkspaceRecord,
-  input: { roNumber: number; insurer: string; claim: string; plate: string; stage?: string },
-): Promise<{ roId: string; vehicleId: string }> {
-  return shopWrite(storage, shop, async (tx) => {
-    const customerId = await tx.insert('customers', { first_name: 'Maya', last_name: 'Lopez', created_at: '2026-11-20T15:00:00.000Z' });
-    const vehicleId = await tx.insert('vehicles', { customer_id: customerId, plate: input.plate, make: 'Honda', model: 'Civic', year: 2019, vin: '2HGFC2F59KH512345' });
-    const roId = await tx.insert('repair_orders', {
-      ro_number: input.roNumber,
-      customer_id: customerId,
-      vehicle_id: vehicleId,
-      insurer: input.insurer,
-      claim_number: input.claim,
-      stage: input.stage ?? 'estimate',
-      promised_date: '2026-12-10',
-      courtesy_car: 'Enterprise, Corolla',
-      estimate_total_cents: 482_050,
-      deductible_cents: 50_000,
-      checked_in_at: '2026-11-20T15:00:00.000Z',
-      first_notice_at: '2026-11-18T15:00:00.000Z',
-    });
-    await tx.insert('stage_events', { ro_id: roId, stage: input.stage ?? 'estimate', at: '2026-11-20T15:00:00.000Z' });
-    return { roId, vehicleId };
-  });
-}
-
-async function grant(
-  storage: RelayStorage,
-  shop: WorkspaceRecord,
-  provider: string,
-  insurers: string[],
-  share: Partial<Record<'photos' | 'documents' | 'messages' | 'amounts', boolean>> = {},
-): Promise<string> {
-  return shopWrite(storage, shop, (tx) =>
-    tx.insert('provider_grants', {
-      provider_id: provider,
-      insurer_names: JSON.stringify(insurers),
-      share_photos: share.photos ? 1 : 0,
-      share_documents: share.documents ? 1 : 0,
-      share_messages: share.messages ? 1 : 0,
-      share_amounts: share.amounts ? 1 : 0,
-      granted_at: '2026-11-01T00:00:00.000Z',
-      granted_by: 's1',
-    }),
-  );
-}
+/** The kit's repair, with a VIN and a courtesy car the detail shows. */
+const addRepair = (storage: RelayStorage, shop: WorkspaceRecord, input: { roNumber: number; insurer: string; claim: string; plate: string; stage?: string }) =>
+  addShopRepair(storage, shop, { vin: '2HGFC2F59KH512345', courtesyCar: 'Enterprise, Corolla', ...input });
 
 describe.each(['sqlite', 'postgres'] as const)('work-provider access on %s', (engine) => {
   let storage: RelayStorage;
@@ -102,7 +29,7 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider access on %s', (en
   const events: RepairEvent[] = [];
 
   beforeEach(async () => {
-    storage = await openEngine(engine);
+    storage = await engines.open(engine);
     index = new ProviderIndex(storage);
     access = new ProviderAccess(storage);
     index.onRepairEvents((batch) => void events.push(...batch));

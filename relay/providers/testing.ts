@@ -1,11 +1,20 @@
-// Test support for the work-provider pages: a provider with an invited person (the invitation read
-// from a real SMTP server on 127.0.0.1), and a small cookie-keeping HTTP client that fills the
-// pages' forms the way a browser would (hidden CSRF field included).
+// Test support for the work providers (pages, access layer, REST API, webhooks): fresh operator
+// storage on either engine, a small world of shops, grants and repairs written the way a desk's
+// push lands, a provider with an invited person (the invitation read from a real SMTP server on
+// 127.0.0.1), and a small cookie-keeping HTTP client that fills the pages' forms the way a browser
+// would (hidden CSRF field included).
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generate } from 'otplib';
+import type { WriteTx } from '../../src-shared/sync/store.js';
 import type { LocalSmtp } from '../email/imap/local-servers.js';
 import type { RunningRelay } from '../server.js';
-import type { RelayStorage } from '../storage/types.js';
+import { openPostgresStorage } from '../storage/postgres.js';
+import { openSqliteStorage } from '../storage/sqlite.js';
+import type { RelayStorage, WorkspaceRecord } from '../storage/types.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import type { ProviderRole, WorkProvider } from './records.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -131,4 +140,113 @@ export function csrfOf(page: string): string {
   const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
   if (!token) throw new Error('No CSRF field on the page');
   return token;
+}
+
+// ---- storage on either engine -----------------------------------------------------------------
+
+/** Opens fresh operator storage on SQLite (a temp folder) or PostgreSQL (a database of its own); cleanup() removes them all. */
+export class TestEngines {
+  private readonly folders: string[] = [];
+  private readonly databases: TestDatabase[] = [];
+
+  async open(engine: 'sqlite' | 'postgres'): Promise<RelayStorage> {
+    if (engine === 'sqlite') {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bayline-providers-'));
+      this.folders.push(dir);
+      return openSqliteStorage(dir);
+    }
+    const db = await createTestDatabase();
+    this.databases.push(db);
+    return openPostgresStorage(db.url);
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.databases.splice(0).map((d) => d.drop()));
+    for (const dir of this.folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- a small world of shops -------------------------------------------------------------------
+
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A write by the shop (as its desk's push would land), announced like one. */
+export async function shopWrite<T>(storage: RelayStorage, shop: WorkspaceRecord, fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  const store = await storage.workspaceStore(shop.id);
+  const out = await store.write({ actor: 'staff:s1', action: 'test' }, fn);
+  await storage.announceChanges(shop.id);
+  return out;
+}
+
+/** A checked-in repair (Maya Lopez's Honda Civic) with its first stage event. */
+export async function addShopRepair(
+  storage: RelayStorage,
+  shop: WorkspaceRecord,
+  input: { roNumber: number; insurer: string; claim: string; plate: string; stage?: string; vin?: string; courtesyCar?: string },
+): Promise<{ roId: string; vehicleId: string }> {
+  return shopWrite(storage, shop, async (tx) => {
+    const customerId = await tx.insert('customers', { first_name: 'Maya', last_name: 'Lopez', created_at: '2026-11-20T15:00:00.000Z' });
+    const vehicleId = await tx.insert('vehicles', { customer_id: customerId, plate: input.plate, make: 'Honda', model: 'Civic', year: 2019, ...(input.vin ? { vin: input.vin } : {}) });
+    const roId = await tx.insert('repair_orders', {
+      ro_number: input.roNumber,
+      customer_id: customerId,
+      vehicle_id: vehicleId,
+      insurer: input.insurer,
+      claim_number: input.claim,
+      stage: input.stage ?? 'estimate',
+      promised_date: '2026-12-10',
+      ...(input.courtesyCar ? { courtesy_car: input.courtesyCar } : {}),
+      estimate_total_cents: 482_050,
+      deductible_cents: 50_000,
+      checked_in_at: '2026-11-20T15:00:00.000Z',
+      first_notice_at: '2026-11-18T15:00:00.000Z',
+    });
+    await tx.insert('stage_events', { ro_id: roId, stage: input.stage ?? 'estimate', at: '2026-11-20T15:00:00.000Z' });
+    return { roId, vehicleId };
+  });
+}
+
+/** The same repair, answering its id only. */
+export async function addRepair(storage: RelayStorage, shop: WorkspaceRecord, input: Parameters<typeof addShopRepair>[2]): Promise<string> {
+  return (await addShopRepair(storage, shop, input)).roId;
+}
+
+/** The shop grants `provider` (its id or slug) the repairs of these insurers, sharing what is said. */
+export async function grant(
+  storage: RelayStorage,
+  shop: WorkspaceRecord,
+  provider: string,
+  insurers: string[],
+  share: Partial<Record<'photos' | 'documents' | 'messages' | 'amounts', boolean>> = {},
+): Promise<string> {
+  return shopWrite(storage, shop, (tx) =>
+    tx.insert('provider_grants', {
+      provider_id: provider,
+      insurer_names: JSON.stringify(insurers),
+      share_photos: share.photos ? 1 : 0,
+      share_documents: share.documents ? 1 : 0,
+      share_messages: share.messages ? 1 : 0,
+      share_amounts: share.amounts ? 1 : 0,
+      granted_at: '2026-11-01T00:00:00.000Z',
+      granted_by: 's1',
+    }),
+  );
+}
+
+export async function revokeGrant(storage: RelayStorage, shop: WorkspaceRecord, grantId: string): Promise<void> {
+  await shopWrite(storage, shop, (tx) => tx.update('provider_grants', grantId, { revoked_at: new Date().toISOString() }));
+}
+
+/** The shop moves a repair to a stage (the row the desk writes, and the RO's current stage). */
+export async function moveStage(storage: RelayStorage, shop: WorkspaceRecord, roId: string, stage: string, at = new Date().toISOString()): Promise<void> {
+  await shopWrite(storage, shop, async (tx) => {
+    await tx.insert('stage_events', { ro_id: roId, stage, at });
+    await tx.update('repair_orders', roId, { stage });
+  });
 }

@@ -11,10 +11,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../src-main/testing/browser-kit.js';
 import { parseTokenKey, TokenVault } from '../email/token-vault.js';
-import { addRepair, grant, moveStage, type ReceivedHook, startWebhookReceiver, until, type WebhookReceiver } from '../provider-api/testing.js';
+import { type ReceivedHook, startWebhookReceiver, type WebhookReceiver } from '../provider-api/testing.js';
 import { type RelayFixture, startRelayFixture } from '../testing/sync-fixture.js';
 import type { WorkProvider } from './records.js';
-import { addProvider, CodeClock, csrfOf, FormClient, PASSWORD } from './testing.js';
+import { addProvider, addRepair, CodeClock, csrfOf, FormClient, grant, moveStage, PASSWORD, until } from './testing.js';
 
 const ANA = 'ana.ruiz@harbor.example';
 const SAM = 'sam.lee@harbor.example';
