@@ -89,6 +89,7 @@ describe.each(['sqlite', 'postgres'] as const)('work-provider access on %s', (en
       await tx.insert('messages', { ro_id: roId, channel: 'sms', direction: 'out', body: 'Parts are delayed two days.', at: '2026-11-22T10:05:00.000Z', shared_with_insurer: 1 });
       await tx.insert('messages', { ro_id: roId, channel: 'sms', direction: 'in', body: 'Private reply', at: '2026-11-22T10:06:00.000Z' });
     });
+    await index.idle();
     const detail = (await access.repairDetail(harbor, granting.id, roId))!;
     expect(detail.stages.map((s) => [s.label, s.at])).toEqual([
       ['Estimate', '2026-11-20T15:00:00.000Z'],
