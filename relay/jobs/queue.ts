@@ -73,6 +73,20 @@ export interface SqlRunner {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/** PostgreSQL's answers when two processes create the same thing at once. */
+const MET = new Set(['40P01', '40001', '23505', '42P07', '42710']);
+
+async function retryWhenRelaysMeet<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if (i >= attempts || !MET.has((err as { code?: string }).code ?? '')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * i));
+    }
+  }
+}
+
 /** pg-boss on the relay's PostgreSQL database, started on first use. */
 export class PgBossJobQueue implements JobQueue {
   readonly kind = 'pg-boss' as const;
@@ -106,8 +120,10 @@ export class PgBossJobQueue implements JobQueue {
 
   async define<T extends object>(name: string, options: JobOptions, handler: JobHandler<T>): Promise<void> {
     const boss = await this.start();
-    // createQueue keeps an existing queue as it is (another relay made it first).
-    await boss.createQueue(name, { name, policy: 'short', expireInSeconds: options.expireInSeconds, retryLimit: options.retryLimit, retryDelay: options.retryDelay });
+    // createQueue keeps an existing queue as it is (another relay made it first). Two relays
+    // starting at the same moment can meet inside it (a deadlock, or the other's table already
+    // there): the loser waits a moment and asks again, and then finds the queue made.
+    await retryWhenRelaysMeet(() => boss.createQueue(name, { name, policy: 'short', expireInSeconds: options.expireInSeconds, retryLimit: options.retryLimit, retryDelay: options.retryDelay }));
     await boss.work<T>(name, { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
       // One after the other; one that throws is failed on its own (retried), the others complete.
       const failed: string[] = [];
