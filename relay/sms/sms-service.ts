@@ -553,8 +553,12 @@ export class SmsService {
     return { expireInSeconds, retryLimit: 5, retryDelay: 2, batchSize: 10, pollingIntervalSeconds: 1 };
   }
 
-  /** Texts this process queued lately (key → when), so a busy shop's every change does not queue them again. */
-  private readonly queuedAt = new Map<string, number>();
+  /**
+   * Texts this process queued lately (key → when, and the text's state then), so a busy shop's
+   * every change does not queue them again. A text whose state moved since (a job found it
+   * outside texting hours and held it) is queued again once it is due.
+   */
+  private readonly queuedAt = new Map<string, { at: number; state: string }>();
 
   /**
    * One text's job: looked at again from scratch (it may have been sent, refused or claimed by
@@ -589,15 +593,16 @@ export class SmsService {
       if (this.closed) return;
       if (m.status === 'held' && m.send_after && m.send_after > now.toISOString()) continue;
       const key = `${workspaceId}:${m.id}`;
+      const state = `${m.status}|${m.send_after ?? ''}`;
       const queued = this.queuedAt.get(key);
-      if (queued !== undefined && Date.now() - queued < this.sendJobOptions().expireInSeconds * 1000) continue;
+      if (queued !== undefined && queued.state === state && Date.now() - queued.at < this.sendJobOptions().expireInSeconds * 1000) continue;
       if (await this.storage.sms.isClaimed(workspaceId, m.id)) continue;
       // Inline (SQLite): sent right here. pg-boss: false when a job for it is already waiting.
       if (await this.storage.jobs.enqueue<SendJob>(SEND_QUEUE, key, { workspaceId, messageId: m.id })) {
-        if (this.storage.jobs.kind === 'pg-boss') this.queuedAt.set(key, Date.now());
+        if (this.storage.jobs.kind === 'pg-boss') this.queuedAt.set(key, { at: Date.now(), state });
       }
     }
-    for (const [key, at] of this.queuedAt) if (Date.now() - at > 10 * 60_000) this.queuedAt.delete(key);
+    for (const [key, { at }] of this.queuedAt) if (Date.now() - at > 10 * 60_000) this.queuedAt.delete(key);
   }
 
   private async sendOne(workspaceId: string, store: WorkspaceStore, messageId: string, now: Date): Promise<void> {
