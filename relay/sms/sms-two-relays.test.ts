@@ -33,7 +33,7 @@ describe('outgoing texts with two relays on one PostgreSQL', () => {
     cleanups.length = 0;
   });
 
-  it('500 queued texts are sent exactly once each while one relay is killed with SIGKILL halfway', { timeout: 600_000 }, async () => {
+  it('500 queued texts are sent exactly once each while one relay is killed with SIGKILL halfway', { timeout: 1_500_000 }, async () => {
     // Which Telnyx id the fake answered for each text (the text's own number is in its body).
     const answered = new Map<string, string>();
     const fake: FakeTelnyx = await startFakeTelnyx({ onSend: (sent, id) => answered.set(sent.text, id) });
@@ -107,8 +107,9 @@ describe('outgoing texts with two relays on one PostgreSQL', () => {
       await storage.announceChanges(shop.id);
     }
 
-    // Halfway: the hard way, whatever the doomed relay is doing.
-    await eventually('half of the texts to reach Telnyx', async () => fake.sends().length >= TOTAL / 2, 300_000);
+    // Halfway: the hard way, whatever the doomed relay is doing. (About 90 s on a quiet machine;
+    // beside the rest of the suite on 2 cores it has taken over 5 minutes, hence the long waits.)
+    await eventually('half of the texts to reach Telnyx', async () => fake.sends().length >= TOTAL / 2, 600_000);
     await doomed.kill();
     const atKill = fake.sends().length;
     expect(atKill).toBeLessThan(TOTAL);
@@ -128,7 +129,7 @@ describe('outgoing texts with two relays on one PostgreSQL', () => {
         const all = await statuses();
         return [...all.values()].every((m) => m.status === 'queued' || m.status === 'check-needed') && all;
       },
-      300_000,
+      600_000,
     );
     expect(settled.size).toBe(TOTAL);
 
