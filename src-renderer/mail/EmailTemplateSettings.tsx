@@ -9,6 +9,7 @@ import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js'
 import { type CustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
 import { sampleValues } from '../texts/TextSettings.js';
 import { useDesk } from '../shared/desk-context.js';
+import { LanguageTabs } from '../shared/LanguageTabs.js';
 import { formatPhone, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
@@ -153,29 +154,15 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
           <option value="any">Anyone</option>
         </select>
       </label>
-      {languages.length > 1 ? (
-        <div role="tablist" aria-label="The customer’s language" className="language-tabs">
-          {languages.map((l) => (
-            <button
-              key={l}
-              type="button"
-              role="tab"
-              id={`etpl-tab-${l}`}
-              lang={l}
-              aria-selected={language === l}
-              aria-controls="etpl-language-panel"
-              className={language === l ? 'language-tab current' : 'language-tab'}
-              onClick={() => {
-                setLanguage(l);
-                setSaved(null);
-              }}
-            >
-              {languageName(l)}
-            </button>
-          ))}
-        </div>
-      ) : null}
-      <div id="etpl-language-panel" role={languages.length > 1 ? 'tabpanel' : undefined} aria-labelledby={languages.length > 1 ? `etpl-tab-${language}` : undefined} className="stack">
+      <LanguageTabs
+        idPrefix="etpl"
+        languages={languages}
+        current={language}
+        onPick={(l) => {
+          setLanguage(l);
+          setSaved(null);
+        }}
+      >
         {other ? (
           <p className="muted small">
             Customers who read {languageName(language)} get this mail. {savedHere.includes(language) || template?.wordings.find((w) => w.language === language)?.own ? 'This is the shop’s own.' : 'Empty: they get the English mail until you write one.'}
@@ -205,7 +192,7 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
             <p className="text-preview-body mail-preview-text">{previewBody}</p>
           </div>
         ) : null}
-      </div>
+      </LanguageTabs>
       <div className="actions">
         <button type="submit" className="primary" disabled={!!other && (!other.subject.trim() || !other.body.trim())}>
           {other ? `Save the ${languageName(language)} wording` : 'Save email template'}

@@ -7,6 +7,7 @@ import { countSegments } from '../../src-shared/sms/segments.js';
 import { MERGE_FIELDS, renderTemplate } from '../../src-shared/sms/templates.js';
 import { type CustomerLanguage, customerWords, languageName } from '../../src-shared/i18n/index.js';
 import { useDesk } from '../shared/desk-context.js';
+import { LanguageTabs } from '../shared/LanguageTabs.js';
 import { formatPhone, messageOf, plural } from '../shared/format.js';
 import { useLive } from '../shared/use-live.js';
 import { FieldProblem } from '../shared/Notice.js';
@@ -192,29 +193,15 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
         <span>Template name</span>
         <input required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} disabled={language !== 'en'} />
       </label>
-      {languages.length > 1 ? (
-        <div role="tablist" aria-label="The customer’s language" className="language-tabs">
-          {languages.map((l) => (
-            <button
-              key={l}
-              type="button"
-              role="tab"
-              id={`tpl-tab-${l}`}
-              lang={l}
-              aria-selected={language === l}
-              aria-controls="tpl-language-panel"
-              className={language === l ? 'language-tab current' : 'language-tab'}
-              onClick={() => {
-                setLanguage(l);
-                setSaved(null);
-              }}
-            >
-              {languageName(l)}
-            </button>
-          ))}
-        </div>
-      ) : null}
-      <div id="tpl-language-panel" role={languages.length > 1 ? 'tabpanel' : undefined} aria-labelledby={languages.length > 1 ? `tpl-tab-${language}` : undefined} className="stack">
+      <LanguageTabs
+        idPrefix="tpl"
+        languages={languages}
+        current={language}
+        onPick={(l) => {
+          setLanguage(l);
+          setSaved(null);
+        }}
+      >
         {language !== 'en' ? (
           <p className="muted small">
             Customers who read {languageName(language)} get this wording.{' '}
@@ -248,7 +235,7 @@ function TemplateEditor({ template, onDone }: { template: SmsTemplate | null; on
             </p>
           </div>
         ) : null}
-      </div>
+      </LanguageTabs>
       <div className="actions">
         <button type="submit" className="primary" disabled={language !== 'en' && !text.trim()}>
           {language === 'en' ? 'Save template' : `Save the ${languageName(language)} wording`}
