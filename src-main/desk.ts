@@ -282,6 +282,7 @@ export class Desk implements DeskContext {
         actionsWaiting: 0,
         filesToSend: 0,
         filesToFetch: 0,
+        filesLostElsewhere: 0,
         lastSyncedAt: null,
         problem: null,
         clock: null,
@@ -293,6 +294,7 @@ export class Desk implements DeskContext {
       ...status,
       filesToSend: files?.uploadsWaiting ?? 0,
       filesToFetch: files?.downloadsWaiting ?? 0,
+      filesLostElsewhere: files?.lostOnRelayNotHere ?? 0,
       problem: status.problem ?? files?.problem ?? null,
     };
   }

@@ -345,6 +345,8 @@ export interface SyncStatus {
   /** Photos and documents still to upload, and still to download from other desks. */
   filesToSend: number;
   filesToFetch: number;
+  /** Files the relay lost and asked the desks for that this desk does not hold either (another desk may). */
+  filesLostElsewhere: number;
   lastSyncedAt: string | null;
   /** Something a person must act on (e.g. the desk was disconnected by the operator). */
   problem: string | null;

@@ -247,6 +247,21 @@ describe('lost blobs on a folder store with SQLite', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(asked.length).toBeLessThanOrEqual(1);
     expect(asked.flat().every((h) => h === hash)).toBe(true);
+    // The desk said it lacks it (`blobs-lacking`): its sync state says so, and the relay notes it.
+    expect((await estimator.desk.syncStatus()).filesLostElsewhere).toBe(1);
+    await eventually('the relay to note that the estimator lacks it', async () => relay.hub.blobLacks.desksLacking(workspace.id, hash) === 1, 20_000);
+    // Reconnecting does not bring the same question back: the relay remembers the answer. (A
+    // third desk, so the estimator keeps its count for the end of the test.)
+    const paint = await pairAndOpen('Paint booth');
+    await eventually('the paint desk to be asked and say it lacks the photo', async () => relay.hub.blobLacks.desksLacking(workspace.id, hash) === 2, 20_000);
+    await paint.close();
+    const paintAgain = await openDesk(paint.dataDir);
+    cleanups.push(() => paintAgain.close());
+    // (Its blob sync hears every frame from the first; the relay still counts the photo as lost.)
+    await paintAgain.syncClient!.whenCaughtUp(20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await storage.missingBlobs(workspace.id)).toEqual([hash]);
+    expect(paintAgain.blobSync!.relayAsked()).toEqual({ sending: [], lacking: [] });
     expect((await portalPhoto(relay.url, link)).file.status).toBe(404);
     // What no connected desk sent is reported by hash, once an hour per shop, not at every round.
     const reports: Array<{ fields: Record<string, unknown>; message: string }> = [];
@@ -256,7 +271,7 @@ describe('lost blobs on a folder store with SQLite', () => {
     await watcher.reask(t0);
     await watcher.reask(t0 + 60_000);
     expect(reports).toHaveLength(1);
-    expect(reports[0]!.fields).toMatchObject({ workspace: workspace.id, blobs: 1, hashes: [hash] });
+    expect(reports[0]!.fields).toMatchObject({ workspace: workspace.id, blobs: 1, saidNotHeld: 1, hashes: [hash] });
     expect(reports[0]!.message).toContain('still missing');
     await watcher.reask(t0 + 61 * 60_000);
     expect(reports).toHaveLength(2);

@@ -92,11 +92,14 @@ export class BlobRefill {
     for (const ws of await this.storage.workspacesMissingBlobs()) {
       if (!connected.has(ws)) continue;
       const missing = await this.storage.missingBlobs(ws);
+      this.hub.blobLacks.keepOnly(ws, missing);
       if (this.hub.askForBlobs(ws, missing, { onlyNew: true }) > 0) continue;
       if (missing.length === 0 || now - (this.reported.get(ws) ?? -Infinity) < REPORT_EVERY_MS) continue;
       this.reported.set(ws, now);
+      // Desks that answered "not here" (`blobs-lacking`): a blob every desk lacks is lost for good.
+      const saidNotHeld = missing.filter((h) => this.hub.blobLacks.desksLacking(ws, h) > 0).length;
       this.log.error(
-        { workspace: ws, blobs: missing.length, hashes: missing.slice(0, 20) },
+        { workspace: ws, blobs: missing.length, saidNotHeld, hashes: missing.slice(0, 20) },
         'recorded blobs are still missing: the desks connected here were asked and did not send them (no desk may have them any more)',
       );
     }

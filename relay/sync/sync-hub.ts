@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { LoggedChange } from '../../src-shared/sync/change.js';
 import { nodeOfStamp } from '../../src-shared/sync/hlc.js';
-import { CLOSE, type DeskFrame, deskFrameSchema, MAX_BLOBS_WANTED, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
+import { CLOSE, type DeskFrame, deskFrameSchema, MAX_BLOBS_WANTED, OPTIONAL_DESK_FRAMES, type RelayFrame, SYNC_PAGE } from '../../src-shared/sync/protocol.js';
 import { ClockAheadError, type WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { DeviceRecord, RelayStorage, WorkspaceRecord } from '../storage/types.js';
 import { shopNumberFloor } from '../storage/ro-number-blocks.js';
@@ -25,8 +25,47 @@ export interface SyncHubOptions {
   deviceCheckMs?: number;
 }
 
+/**
+ * Which desks said they do not hold a lost blob (`blobs-lacking`), per workspace and hash, for the
+ * life of this process: such a desk is not asked for it again when it reconnects. Only hashes the
+ * desk was asked for are noted, so a desk cannot grow this beyond the workspace's lost blobs.
+ */
+export class BlobLacks {
+  private readonly byWorkspace = new Map<string, Map<string, Set<string>>>();
+
+  note(workspaceId: string, deviceId: string, hashes: Iterable<string>): void {
+    let lost = this.byWorkspace.get(workspaceId);
+    if (!lost) this.byWorkspace.set(workspaceId, (lost = new Map()));
+    for (const hash of hashes) {
+      let devices = lost.get(hash);
+      if (!devices) lost.set(hash, (devices = new Set()));
+      devices.add(deviceId);
+    }
+  }
+
+  lacks(workspaceId: string, deviceId: string, hash: string): boolean {
+    return this.byWorkspace.get(workspaceId)?.get(hash)?.has(deviceId) ?? false;
+  }
+
+  /** How many desks said they lack each of these hashes (0 when none answered). */
+  desksLacking(workspaceId: string, hash: string): number {
+    return this.byWorkspace.get(workspaceId)?.get(hash)?.size ?? 0;
+  }
+
+  /** Forgets hashes no longer lost (uploaded again): keeps the map to what is still missing. */
+  keepOnly(workspaceId: string, stillMissing: readonly string[]): void {
+    const lost = this.byWorkspace.get(workspaceId);
+    if (!lost) return;
+    const keep = new Set(stillMissing);
+    for (const hash of lost.keys()) if (!keep.has(hash)) lost.delete(hash);
+    if (lost.size === 0) this.byWorkspace.delete(workspaceId);
+  }
+}
+
 export class SyncHub {
   private readonly sessions = new Set<DeskSession>();
+  /** Lost blobs that desks said they do not have either. */
+  readonly blobLacks = new BlobLacks();
   private readonly stopListening: () => void;
   /** Set only while a push is being announced: the workspace and the changes the push logged. */
   private pushed: { workspaceId: string; fresh: readonly LoggedChange[] } | null = null;
@@ -65,8 +104,15 @@ export class SyncHub {
 
   /** Starts serving an authenticated desk. Must be called synchronously in the upgrade handler. */
   attach(socket: WebSocket, device: DeviceRecord, workspace: WorkspaceRecord): void {
-    const session = new DeskSession(socket, device, workspace, this.storage, this.log, this.options.deviceCheckMs ?? 10_000, (fresh) =>
-      this.announcePush(workspace.id, fresh),
+    const session = new DeskSession(
+      socket,
+      device,
+      workspace,
+      this.storage,
+      this.log,
+      this.options.deviceCheckMs ?? 10_000,
+      (fresh) => this.announcePush(workspace.id, fresh),
+      this.blobLacks,
     );
     this.sessions.add(session);
     socket.once('close', () => {
@@ -134,6 +180,7 @@ class DeskSession {
     deviceCheckMs: number,
     /** Tells every session of the workspace (in every process) about changes this desk's push logged. */
     private readonly announcePush: (fresh: readonly LoggedChange[]) => Promise<void>,
+    private readonly blobLacks: BlobLacks,
   ) {
     this.store = storage.workspaceStore(workspace.id);
     this.store.catch(() => undefined);
@@ -172,7 +219,7 @@ class DeskSession {
   /** False before hello (the desk is asked then, from the records), once closed, or when there was nothing (new) to ask. */
   askForBlobs(hashes: readonly string[], onlyNew = false): boolean {
     if (this.deskNode === null || this.closed) return false;
-    const ask = onlyNew ? hashes.filter((h) => !this.blobsAsked.has(h)) : [...hashes];
+    const ask = hashes.filter((h) => !(onlyNew && this.blobsAsked.has(h)) && !this.blobLacks.lacks(this.workspace.id, this.device.id, h));
     if (ask.length === 0) return false;
     for (const h of ask) this.blobsAsked.add(h);
     for (let i = 0; i < ask.length; i += MAX_BLOBS_WANTED) this.send({ t: 'blobs-wanted', hashes: ask.slice(i, i + MAX_BLOBS_WANTED) });
@@ -230,6 +277,7 @@ class DeskSession {
           workspace: { id: this.workspace.id, slug: this.workspace.slug, name: this.workspace.name },
           relayNode: store.nodeId,
           time: store.clock.now(),
+          accepts: [...OPTIONAL_DESK_FRAMES],
         });
         this.reportStampsAhead(store);
         await this.pump();
@@ -269,6 +317,12 @@ class DeskSession {
           newReserve: frame.reserve === true,
         });
         this.send({ t: 'numbers', ...grant });
+        return;
+      }
+      case 'blobs-lacking': {
+        // Only what this connection was asked for; anything else is ignored, not an error.
+        const asked = frame.hashes.filter((h) => this.blobsAsked.has(h));
+        if (asked.length > 0) this.blobLacks.note(this.workspace.id, this.device.id, asked);
         return;
       }
       case 'ack': {

@@ -112,10 +112,14 @@ export class BlobSync {
         this.syncClient.onRelayFrame(async (frame) => {
           if (frame.t !== 'blobs-wanted' || frame.hashes.length === 0) return;
           const held: string[] = [];
+          const notHere: string[] = [];
           for (const hash of frame.hashes) {
             if (await hasLocalBlob(this.dataDir, hash)) held.push(hash);
-            else this.lacking.add(hash);
+            else notHere.push(hash);
           }
+          for (const hash of notHere) this.lacking.add(hash);
+          // Said, so the relay stops asking this desk (a relay that does not know the frame is not told).
+          if (notHere.length > 0) this.syncClient?.sendFrame({ t: 'blobs-lacking', hashes: notHere });
           if (held.length === 0) return this.emit();
           await this.forgetOnRelay(held);
           for (const hash of held) {

@@ -27,6 +27,7 @@ import {
   type ChangesFrame,
   type DeskFrame,
   MAX_SYNC_FRAME_BYTES,
+  OPTIONAL_DESK_FRAMES,
   type RelayFrame,
   isKnownRelayFrame,
   relayFrameSchema,
@@ -62,6 +63,8 @@ export class SyncClient {
   private socket: WebSocket | null = null;
   private stopped = false;
   private online = false;
+  /** Optional desk frames the relay of this connection said it understands (its welcome's `accepts`). */
+  private relayAccepts: ReadonlySet<string> = new Set();
   private offlineSince: string | null = new Date().toISOString();
   private lastSyncedAt: string | null = null;
   private problem: string | null = null;
@@ -79,7 +82,7 @@ export class SyncClient {
   private allPushed = false;
   private nextPushId = 1;
   private readonly waitingPushes = new Map<number, (ok: boolean) => void>();
-  private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void>();
+  private readonly listeners = new Set<(status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch' | 'filesLostElsewhere'>) => void>();
   private caughtUp: Array<() => void> = [];
   private caughtUpThisConnection = false;
   private emitting = false;
@@ -211,20 +214,24 @@ export class SyncClient {
     return () => this.caughtUpListeners.delete(listener);
   }
 
-  /** Sends a frame now if the relay has welcomed this connection; false when offline. */
+  /**
+   * Sends a frame now if the relay has welcomed this connection; false when offline, or when the
+   * frame is an optional one this relay did not say it understands.
+   */
   sendFrame(frame: DeskFrame): boolean {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN || !this.online) return false;
+    if ((OPTIONAL_DESK_FRAMES as readonly string[]).includes(frame.t) && !this.relayAccepts.has(frame.t)) return false;
     socket.send(JSON.stringify(frame));
     return true;
   }
 
-  onStatus(listener: (status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>) => void): () => void {
+  onStatus(listener: (status: Omit<SyncStatus, 'filesToSend' | 'filesToFetch' | 'filesLostElsewhere'>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch'>> {
+  async status(): Promise<Omit<SyncStatus, 'filesToSend' | 'filesToFetch' | 'filesLostElsewhere'>> {
     const pushCursor = await this.readPushCursor();
     const nodes = this.allPushed ? [] : await this.ownNodes();
     return {
@@ -331,6 +338,7 @@ export class SyncClient {
     const frame = parsed.data as RelayFrame;
     switch (frame.t) {
       case 'welcome':
+        this.relayAccepts = new Set(frame.accepts ?? []);
         this.attempt = 0;
         this.problem = null;
         if (frame.time !== undefined) await this.measureClock(frame.time, this.helloSentMono);

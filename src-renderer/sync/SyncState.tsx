@@ -54,6 +54,12 @@ export function SyncState() {
       waiting > 0 ? `${plural(waiting, 'change')} waiting` : 'nothing waiting'
     }`;
   }
+  // The relay lost files (its disk or bucket) that this desk never had: another desk that has them
+  // sends them when it connects; if none does, the photos stay missing on the customer's page.
+  const lost =
+    status.paired && status.filesLostElsewhere > 0
+      ? `${plural(status.filesLostElsewhere, 'photo or document', 'photos or documents')} the relay lost ${status.filesLostElsewhere === 1 ? 'is' : 'are'} not on this desk either`
+      : null;
   return (
     <p className={`sync-state sync-${kind}`} role="status" aria-label="Sync state" title={status.problem ?? undefined}>
       <span className="sync-dot" aria-hidden="true">
@@ -62,6 +68,12 @@ export function SyncState() {
       {text}
       {status.problem ? <span className="sync-problem"> · {status.problem}</span> : null}
       {status.clock ? <span className="sync-problem"> · {status.clock}</span> : null}
+      {lost ? (
+        <span className="sync-problem" title="A desk that still has them sends them again when it connects; until then customers do not see them.">
+          {' '}
+          · {lost}
+        </span>
+      ) : null}
     </p>
   );
 }

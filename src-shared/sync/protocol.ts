@@ -48,6 +48,17 @@ export interface RoNumberRange {
 /** RO numbers handed to one desk: in a `numbers` frame, and in the answer to its pairing. */
 export const roNumberGrantSchema = z.object({ blocks: z.array(roNumberRange).max(MAX_RO_BLOCKS_PER_REQUEST), reserve: roNumberRange }).strict();
 
+/** The most hashes one `blobs-wanted` (or `blobs-lacking`) frame carries; more go in several. */
+export const MAX_BLOBS_WANTED = 1000;
+const blobHash = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * Desk frames added after the first protocol: a desk sends one only when the relay's welcome
+ * lists it in `accepts` (desk frames are read strictly, so an older relay would close on it).
+ */
+export const OPTIONAL_DESK_FRAMES = ['blobs-lacking'] as const;
+export type OptionalDeskFrame = (typeof OPTIONAL_DESK_FRAMES)[number];
+
 export const deskFrameSchema = z.discriminatedUnion('t', [
   /** First frame: who is speaking and where its pull stopped. */
   z.object({ t: z.literal('hello'), node: z.string().regex(NODE_ID_PATTERN), cursor }).strict(),
@@ -65,6 +76,11 @@ export const deskFrameSchema = z.discriminatedUnion('t', [
       reserve: z.literal(true).optional(),
     })
     .strict(),
+  /**
+   * Lost blobs the relay asked for (`blobs-wanted`) that this desk does not hold either: the relay
+   * stops asking this desk for them. Sent only to a relay whose welcome lists it in `accepts`.
+   */
+  z.object({ t: z.literal('blobs-lacking'), hashes: z.array(blobHash).min(1).max(MAX_BLOBS_WANTED) }).strict(),
 ]);
 export type DeskFrame = z.infer<typeof deskFrameSchema>;
 
@@ -74,6 +90,8 @@ export interface WelcomeFrame {
   relayNode: string;
   /** The relay's clock as it sent this (ms since 1970): the desk measures its own clock's offset. */
   time?: number;
+  /** Optional desk frames this relay understands (`OPTIONAL_DESK_FRAMES`). */
+  accepts?: string[];
 }
 export interface ChangesFrame {
   t: 'changes';
@@ -110,8 +128,6 @@ export interface BlobsWantedFrame {
   t: 'blobs-wanted';
   hashes: string[];
 }
-/** The most hashes one `blobs-wanted` frame carries; the relay sends more in several. */
-export const MAX_BLOBS_WANTED = 1000;
 export type RelayFrame = WelcomeFrame | ChangesFrame | PushedFrame | ErrorFrame | NumbersFrame | BlobsWantedFrame;
 
 /**
@@ -133,12 +149,13 @@ export const relayFrameSchema = z.discriminatedUnion('t', [
       workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
       relayNode: z.string(),
       time: z.number().int().optional(),
+      accepts: z.array(z.string().max(64)).max(32).optional(),
     }),
   z.object({ t: z.literal('changes'), changes: changeList, cursor, more: z.boolean() }),
   z.object({ t: z.literal('pushed'), id: z.number().int(), logged: z.number().int(), applied: z.number().int() }),
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000), time: z.number().int().optional() }),
   roNumberGrantSchema.extend({ t: z.literal('numbers') }),
-  z.object({ t: z.literal('blobs-wanted'), hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(MAX_BLOBS_WANTED) }),
+  z.object({ t: z.literal('blobs-wanted'), hashes: z.array(blobHash).max(MAX_BLOBS_WANTED) }),
 ]);
 
 /** The device credential a desk presents: `Authorization: Bearer <deviceId>.<secret>`. */
