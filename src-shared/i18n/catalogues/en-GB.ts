@@ -472,4 +472,10 @@ export const enGB: Catalogue = {
     cannotChange: 'This appointment can no longer be changed online. Please call us.',
     codeText: '{{shop}}: your sign-in code is {{code}}. It works for {{minutes}} minutes. Never share it; the bodyshop will not ask you for it.',
   },
+  // Standard mail templates' wording for a customer (src-shared/email/templates.ts).
+  mail: {
+    carReadySubject: 'Your {vehicle} is ready to collect',
+    carReadyBody:
+      'Hi {first_name},\n\nGood news: your {vehicle} is ready to collect at {shop_name}. Your repair page has the details and the final paperwork: {portal_link}\n\nCall us on {shop_phone} if you have any questions or want to arrange a collection time.\n\nSee you soon,\n{shop_name}',
+  },
 };

@@ -471,6 +471,12 @@ export const enUS = {
     cannotChange: 'This appointment can no longer be changed online. Please call us.',
     codeText: '{{shop}}: your sign-in code is {{code}}. It works for {{minutes}} minutes. Never share it; the shop will not ask you for it.',
   },
+  // Standard mail templates' wording for a customer (src-shared/email/templates.ts).
+  mail: {
+    carReadySubject: 'Your {vehicle} is ready for pickup',
+    carReadyBody:
+      'Hi {first_name},\n\nGood news: your {vehicle} is ready for pickup at {shop_name}. Your repair page has the details and the final paperwork: {portal_link}\n\nCall us at {shop_phone} if you have any questions or want to set a pickup time.\n\nSee you soon,\n{shop_name}',
+  },
 };
 
 /** The shape every catalogue has: the same keys, each a string. */

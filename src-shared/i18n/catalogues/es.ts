@@ -487,4 +487,9 @@ export const es: Catalogue & {
     cannotChange: 'Esta cita ya no se puede cambiar en línea. Llámenos, por favor.',
     codeText: '{{shop}}: su código para entrar es {{code}}. Es válido por {{minutes}} minutos. No se lo dé a nadie; el taller nunca se lo pedirá.',
   },
+  mail: {
+    carReadySubject: 'Su {vehicle} ya está listo para recoger',
+    carReadyBody:
+      'Hola {first_name}:\n\nBuenas noticias: su {vehicle} ya está listo para recoger en {shop_name}. En la página de su reparación encontrará los detalles y los documentos finales: {portal_link}\n\nSi tiene alguna pregunta o quiere acordar la hora de recogida, llámenos al {shop_phone}.\n\nLo esperamos,\n{shop_name}',
+  },
 };
