@@ -113,6 +113,10 @@ describe('formats and the long-strings locale', () => {
     expect(sp.day('2026-12-04')).toBe('viernes, 4 de diciembre de 2026');
     expect(us.money(1234.5)).toBe('$1,234.50');
     expect(gb.money(1234.5)).toBe('£1,234.50');
+    // The narrow sign for every reader: a Spanish reader of a UK shop reads £, not "GBP".
+    expect(customerWords('GB', 'es').money(500)).toBe('500,00\u00a0£');
+    expect(sp.money(1234.5)).toBe('$1,234.50');
+    expect(customerWords('CA', 'es').money(20)).toBe('$20.00');
     expect(us.clock('17:30')).toBe('5:30 PM');
     expect(gb.clock('17:30')).toBe('17:30');
     expect(sp.t('portal.photoCount', { count: 1 })).toBe('1 foto');
