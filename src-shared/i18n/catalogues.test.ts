@@ -121,6 +121,12 @@ describe('formats and the long-strings locale', () => {
     expect(gb.clock('17:30')).toBe('17:30');
     expect(sp.t('portal.photoCount', { count: 1 })).toBe('1 foto');
     expect(sp.t('portal.photoCount', { count: 3 })).toBe('3 fotos');
+    // The survey's invitation counts the shop's own questions.
+    const said = { shop: 'Lakeside', first: ' Ana', number: 7, link: 'L' };
+    expect(us.t('survey.smsText', { ...said, count: 6 })).toContain('How did we do? 6 quick questions: L');
+    expect(us.t('survey.smsText', { ...said, count: 1 })).toContain('How did we do? Just 1 quick question: L');
+    expect(sp.t('survey.smsText', { ...said, count: 6 })).toContain('¿Cómo lo hicimos? Son 6 preguntas rápidas: L');
+    expect(sp.t('survey.mailBody', { ...said, count: 1 })).toContain('Es solo 1 pregunta rápida:');
     expect(gb.t('portal.helloPlate', { greeting: 'Hi Ann,', vehicle: 'Ford Focus', plate: 'AB12 CDE' })).toContain('registration AB12 CDE');
   });
 

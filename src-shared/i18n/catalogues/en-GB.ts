@@ -265,9 +265,11 @@ export const enGB: Catalogue = {
     copyPreparing: '{{title}}: signed, the copy is being prepared',
   },
   survey: {
-    smsText: '{{shop}}: Hi{{first}}, thank you for choosing us for RO {{number}}. How did we do? Four quick questions: {{link}}',
+    smsText_one: '{{shop}}: Hi{{first}}, thank you for choosing us for RO {{number}}. How did we do? Just {{count}} quick question: {{link}}',
+    smsText_other: '{{shop}}: Hi{{first}}, thank you for choosing us for RO {{number}}. How did we do? {{count}} quick questions: {{link}}',
     mailSubject: '{{shop}}: how did we do?',
-    mailBody: 'Hi{{first}},\n\nThank you for choosing us for RO {{number}}. How did we do? Four quick questions:\n{{link}}\n\n{{shop}}',
+    mailBody_one: 'Hi{{first}},\n\nThank you for choosing us for RO {{number}}. How did we do? Just {{count}} quick question:\n{{link}}\n\n{{shop}}',
+    mailBody_other: 'Hi{{first}},\n\nThank you for choosing us for RO {{number}}. How did we do? {{count}} quick questions:\n{{link}}\n\n{{shop}}',
     title: 'RO {{number}}: how did we do?',
     thanksTitle: 'RO {{number}}: thank you',
     step: 'Question {{number}} of {{total}}',

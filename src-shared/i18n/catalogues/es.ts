@@ -7,6 +7,7 @@ import type { Catalogue } from './en-US.js';
 export const es: Catalogue & {
   portal: { photoCount_many: string };
   esign: { pageCount_many: string; codeWrong_many: string };
+  survey: { smsText_many: string; mailBody_many: string };
   booking: { slotTooFar_many: string };
   account: { locked_many: string; wrongCode_many: string };
 } = {
@@ -279,9 +280,13 @@ export const es: Catalogue & {
     copyPreparing: '{{title}}: firmado; estamos preparando la copia',
   },
   survey: {
-    smsText: '{{shop}}: Hola{{first}}, gracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son cuatro preguntas rápidas: {{link}}',
+    smsText_one: '{{shop}}: Hola{{first}}, gracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Es solo {{count}} pregunta rápida: {{link}}',
+    smsText_many: '{{shop}}: Hola{{first}}, gracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son {{count}} de preguntas rápidas: {{link}}',
+    smsText_other: '{{shop}}: Hola{{first}}, gracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son {{count}} preguntas rápidas: {{link}}',
     mailSubject: '{{shop}}: ¿cómo lo hicimos?',
-    mailBody: 'Hola{{first}}:\n\nGracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son cuatro preguntas rápidas:\n{{link}}\n\n{{shop}}',
+    mailBody_one: 'Hola{{first}}:\n\nGracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Es solo {{count}} pregunta rápida:\n{{link}}\n\n{{shop}}',
+    mailBody_many: 'Hola{{first}}:\n\nGracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son {{count}} de preguntas rápidas:\n{{link}}\n\n{{shop}}',
+    mailBody_other: 'Hola{{first}}:\n\nGracias por elegirnos para su reparación (orden {{number}}). ¿Cómo lo hicimos? Son {{count}} preguntas rápidas:\n{{link}}\n\n{{shop}}',
     title: 'Orden {{number}}: ¿cómo lo hicimos?',
     thanksTitle: 'Orden {{number}}: gracias',
     step: 'Pregunta {{number}} de {{total}}',
