@@ -173,4 +173,26 @@ describe('booking and account pages in the customer language', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
     await context.close();
   });
+
+  it('every word about 40% longer (the pseudo-locale): the booking form and the account sign-in hold at phone size', async () => {
+    process.env.BAYLINE_PSEUDO_LOCALE = '1';
+    try {
+      const context = await browser.newContext(PHONE);
+      const { page, errors } = await watchedPage(context);
+      for (const [path, name] of [['/p/lakeside/book', 'lang-booking-pseudo'], ['/p/lakeside/account', 'lang-account-pseudo']] as const) {
+        await page.goto(`${f.relay.url}${path}`);
+        expect(await page.locator('html').getAttribute('lang')).toBe('en-GB');
+        // The long-strings catalogue is in use: accented, lengthened words.
+        expect((await page.textContent('main')) ?? '').toMatch(/[áéíöü]/);
+        expect(await clippedText(page)).toEqual([]);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        expect(await page.evaluate(() => [...document.querySelectorAll('.times label, button, a.button')].filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent))).toEqual([]);
+        await page.screenshot({ path: `test-output/${name}-full.png`, fullPage: true, scale: 'css' });
+      }
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      delete process.env.BAYLINE_PSEUDO_LOCALE;
+    }
+  });
 });
