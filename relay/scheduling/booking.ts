@@ -90,7 +90,8 @@ export function validMobile(input: string, country: ShopCountry = 'US'): string 
     const example = country === 'GB' ? '07400 123456' : '(512) 555-0147';
     throw new BookingRefused('field', `Please enter your mobile number with its ${country === 'GB' ? 'full dialling code' : 'area code'}, e.g. ${example}.`, 'mobile', {
       key: country === 'GB' ? 'booking.badMobileFull' : 'booking.badMobile',
-      values: { example },
+      // The example number kept on one line.
+      values: { example: example.replace(/ /g, '\u00a0') },
     });
   }
   return read.e164;
