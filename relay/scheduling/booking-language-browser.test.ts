@@ -86,7 +86,7 @@ describe('booking and account pages in the customer language', () => {
     await page.getByRole('group', { name: 'martes, 2 de junio' }).getByLabel('9:00 a.m.').check();
     await page.getByRole('button', { name: 'Pedir esta hora' }).click();
     await page.getByRole('heading', { name: 'Solicitud enviada' }).waitFor();
-    expect(await page.textContent('main')).toContain('Gracias, María Pérez. Pidió la hora del mar, 2 de jun, 9:00 a.m.');
+    expect(await page.textContent('main')).toContain('Gracias, María Pérez. Recibimos su solicitud para el mar, 2 de jun, 9:00 a.m. y se la guardamos.');
     await screenshot(page, 'lang-booking-sent-es');
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
     errors.length = 0;
