@@ -22,6 +22,8 @@ export interface AccountRepair {
   vehicle: string;
   plate: string | null;
   stageLabel: string;
+  /** The stage's key (its words come from the customer catalogue), or null for none known. */
+  stage: Stage | null;
   checkedInAt: string | null;
   closedAt: string | null;
   /** The repair's page still opens (its link closes some days after delivery, a shop setting). */
@@ -90,6 +92,7 @@ export async function loadAccountView(db: Db, mobile: string, now = Date.now()):
       vehicle: vehicleLine({ year: r.year ?? null, color: r.color ?? null, make: r.make ?? null, model: r.model ?? null }),
       plate: r.plate ?? null,
       stageLabel: STAGE_LABELS[r.stage as Stage] ?? '',
+      stage: r.stage && r.stage in STAGE_LABELS ? (r.stage as Stage) : null,
       checkedInAt: r.checked_in_at,
       closedAt: r.closed_at,
       pageOpen: !customerLinkExpired(r.closed_at, settings.portalDaysAfterDelivery, now),

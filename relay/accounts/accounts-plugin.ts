@@ -17,9 +17,12 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { formatPhone } from '../../src-shared/phone.js';
 import { hashToken, newToken } from '../../src-shared/portal/token.js';
-import { readSettings, shopOf } from '../portal/portal-view.js';
+import { readCustomerLanguages, readSettings, shopOf } from '../portal/portal-view.js';
+import { readerWords } from '../portal/language.js';
+import type { PageLanguage } from '../scheduling/pages.js';
+import { refusalWords } from '../scheduling/pages.js';
 import type { RenderedPage } from '../portal/render.js';
-import { formatWhen, renderNotFound } from '../portal/render.js';
+import { renderNotFound } from '../portal/render.js';
 import { RateLimiter } from '../rate-limit.js';
 import { BookingRefused, validMobile } from '../scheduling/booking.js';
 import type { SmsService } from '../sms/sms-service.js';
@@ -130,6 +133,17 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   }
   type Shop = NonNullable<Awaited<ReturnType<typeof shopOfSlug>>>;
 
+  /**
+   * The reader's words (the one rule: this phone's choice, else the customer's stored language —
+   * the customer behind the number when it is known — else the shop's) and the page's switch,
+   * which keeps the choice on this phone and comes back to the account page.
+   */
+  async function langOf(req: FastifyRequest, shop: Shop, mobile?: string | null): Promise<PageLanguage> {
+    const customer = mobile ? await shop.store.db.selectFrom('customers').select('id').where('mobile', '=', mobile).orderBy('id').executeTakeFirst() : undefined;
+    const { offered } = await readCustomerLanguages(shop.store.db);
+    return { words: await readerWords(req, shop.store.db, customer?.id), offered, action: `/p/${shop.slug}/language`, back: `/p/${shop.slug}/account` };
+  }
+
   /** The request's live session in this shop (with its raw id, for the form token), or null. */
   async function sessionOf(req: FastifyRequest, shop: Shop): Promise<{ id: string; session: AccountSession } | null> {
     const id = readCookies(req.headers.cookie).get(SESSION_COOKIE);
@@ -152,23 +166,26 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     return secret !== null && given !== '' && sameText(given, csrfOf(secret));
   }
 
-  function foreignForm(reply: FastifyReply, shop: Shop) {
-    return send(reply, 403, renderAccountMessage({
-      slug: shop.slug,
-      shop: shop.shop,
-      heading: 'Please start again',
-      lines: ['This form has expired, or it was not sent from this page. Nothing was changed.'],
-    }));
+  async function foreignForm(req: FastifyRequest, reply: FastifyReply, shop: Shop) {
+    const lang = await langOf(req, shop);
+    return send(reply, 403, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: lang.words.t('account.startAgain'), lines: [lang.words.t('account.formExpired')], lang }));
   }
 
-  function signedOut(reply: FastifyReply, shop: Shop) {
+  async function signedOut(req: FastifyRequest, reply: FastifyReply, shop: Shop) {
     reply.header('set-cookie', cookie(shop.slug, SESSION_COOKIE, '', 0));
-    return send(reply, 401, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: 'You are signed out', lines: ['Please sign in again to see your repairs. Nothing was changed.'] }));
+    const lang = await langOf(req, shop);
+    return send(reply, 401, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: lang.words.t('account.signedOutHeading'), lines: [lang.words.t('account.signInAgain')], lang }));
   }
 
-  function lockWords(until: string, shop: Shop): string {
+  /** A message page about this account (not found, page closed), in the reader's words. */
+  async function message(req: FastifyRequest, reply: FastifyReply, status: number, shop: Shop, mobile: string, heading: string, line: string) {
+    const lang = await langOf(req, shop, mobile);
+    return send(reply, status, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: lang.words.t(heading), lines: [lang.words.t(line)], lang }));
+  }
+
+  function lockWords(until: string, shop: Shop, lang: PageLanguage): string {
     const minutes = Math.max(1, Math.ceil((Date.parse(until) - clock().getTime()) / 60_000));
-    return `Too many wrong codes for this number. Please try again after ${formatWhen(until, shop.shop.timeZone)} (in about ${minutes} minute${minutes === 1 ? '' : 's'}), or call us.`;
+    return lang.words.t('account.locked', { when: lang.words.when(until, shop.shop.timeZone), count: minutes });
   }
 
   // ---- the account page (signed in) or the mobile number (signed out) --------------------------
@@ -184,9 +201,12 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
       const cookies = [visit.setCookie, hadSession ? cookie(shop.slug, SESSION_COOKIE, '', 0) : null].filter((c): c is string => c !== null);
       if (cookies.length) reply.header('set-cookie', cookies);
       const out = (req.query as Fields).out;
-      const notice = out === 'everywhere' ? 'You are signed out on every device.' : out === '1' ? 'You are signed out.' : hadSession ? 'You were signed out. Sign in again to see your repairs.' : null;
-      return send(reply, 200, renderNumberPage({ slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit.secret), notice }));
+      const lang = await langOf(req, shop);
+      const { t } = lang.words;
+      const notice = out === 'everywhere' ? t('account.outEverywhere') : out === '1' ? t('account.outHere') : hadSession ? t('account.outEnded') : null;
+      return send(reply, 200, renderNumberPage({ slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit.secret), notice, lang, country: shop.settings.country }));
     }
+    const lang = await langOf(req, shop, signedIn.session.mobile);
     const now = clock();
     const { session } = signedIn;
     const view = await loadAccountView(shop.store.db, session.mobile, now.getTime());
@@ -194,9 +214,9 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
       current: s.idHash === session.idHash,
       createdAt: s.createdAt,
       lastSeenAt: s.idHash === session.idHash ? now.toISOString() : s.lastSeenAt,
-      device: deviceName(s.userAgent),
+      device: deviceName(s.userAgent, lang.words),
     }));
-    return send(reply, 200, renderAccountPage({ slug: shop.slug, shop: shop.shop, csrf: csrfOf(signedIn.id), mobile: session.mobile, view, devices }));
+    return send(reply, 200, renderAccountPage({ slug: shop.slug, shop: shop.shop, csrf: csrfOf(signedIn.id), mobile: session.mobile, view, devices, lang, country: shop.settings.country }));
   });
 
   // ---- step one: text me a code ----------------------------------------------------------------
@@ -205,32 +225,35 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const shop = await shopOfSlug(req.params.slug);
     if (!shop) return send(reply, 404, notFound);
     const visit = readCookies(req.headers.cookie).get(VISIT_COOKIE) ?? null;
-    if (!formIsOurs(req, visit)) return foreignForm(reply, shop);
-    const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!) };
+    if (!formIsOurs(req, visit)) return foreignForm(req, reply, shop);
+    let lang = await langOf(req, shop);
+    const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!), country: shop.settings.country };
     let mobile: string;
     try {
       mobile = validMobile(String(req.body?.mobile ?? ''), shop.settings.country);
     } catch (err) {
       if (!(err instanceof BookingRefused)) throw err;
-      return send(reply, 400, renderNumberPage({ ...base, mobile: String(req.body?.mobile ?? '').slice(0, 24), error: err.message }));
+      return send(reply, 400, renderNumberPage({ ...base, lang, mobile: String(req.body?.mobile ?? '').slice(0, 24), error: refusalWords(err, lang.words) }));
     }
+    lang = await langOf(req, shop, mobile);
+    const { t } = lang.words;
     const from = await app.storage.sms.numberOfWorkspace(shop.workspace.id);
     if (!options.sms || !from) {
-      return send(reply, 503, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: `Signing in needs a texted code, and ${shop.shop.name} cannot send texts right now. The link on your paperwork or in our texts still works; or call us.` }));
+      return send(reply, 503, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), lang, error: t('account.noTexting', { shop: shop.shop.name }) }));
     }
     if (!codeRequests.take(req.ip)) {
-      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: 'Too many codes asked for from this connection. Please wait 15 minutes, or call us.' }));
+      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), lang, error: t('account.tooManyCodes') }));
     }
     const now = clock();
     const locked = await records.lockedUntil(shop.workspace.id, mobile, now.toISOString());
-    if (locked) return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: lockWords(locked, shop) }));
+    if (locked) return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), lang, error: lockWords(locked, shop, lang) }));
     // The same limits for every number, known or not: a code row is kept for each, texted or not.
     const recent = await records.sendsSince(shop.workspace.id, mobile, new Date(now.getTime() - 3600_000).toISOString());
     if (recent.lastSentAt && Date.parse(recent.lastSentAt) > now.getTime() - codeGapMs) {
-      return send(reply, 429, renderCodePage({ ...base, mobile, error: 'A code was sent moments ago. Please wait half a minute for it to arrive before asking for another.' }));
+      return send(reply, 429, renderCodePage({ ...base, lang, mobile, error: t('account.codeMoments') }));
     }
     if (recent.count >= perHour) {
-      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), error: 'Too many codes for this number in the last hour. Please try again later, or call us.' }));
+      return send(reply, 429, renderNumberPage({ ...base, mobile: formatPhone(mobile, shop.settings.country), lang, error: t('account.tooManyHour') }));
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await records.putCode({ workspaceId: shop.workspace.id, mobile, code, now: now.toISOString(), expiresAt: new Date(now.getTime() + codeTtlMs).toISOString() });
@@ -243,10 +266,11 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
       await sms.client.messages.send({
         from,
         to: mobile,
-        text: `${shop.settings.name}: your sign-in code is ${code}. It works for ${Math.round(codeTtlMs / 60_000)} minutes. Never share it; the shop will not ask you for it.`,
+        // In the reader's language (this phone's choice, else the customer's, else the shop's).
+        text: t('account.codeText', { shop: shop.settings.name, code, minutes: Math.round(codeTtlMs / 60_000) }),
       });
     })().catch((err: unknown) => app.log.warn({ err: (err as Error).message }, 'an account code could not be texted'));
-    return send(reply, 200, renderCodePage({ ...base, mobile }));
+    return send(reply, 200, renderCodePage({ ...base, lang, mobile }));
   });
 
   // ---- step two: the code signs in ---------------------------------------------------------------
@@ -255,27 +279,31 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const shop = await shopOfSlug(req.params.slug);
     if (!shop) return send(reply, 404, notFound);
     const visit = readCookies(req.headers.cookie).get(VISIT_COOKIE) ?? null;
-    if (!formIsOurs(req, visit)) return foreignForm(reply, shop);
-    const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!) };
+    if (!formIsOurs(req, visit)) return foreignForm(req, reply, shop);
+    const base = { slug: shop.slug, shop: shop.shop, csrf: csrfOf(visit!), country: shop.settings.country };
     let mobile: string;
     try {
       mobile = validMobile(String(req.body?.mobile ?? ''), shop.settings.country);
     } catch (err) {
       if (!(err instanceof BookingRefused)) throw err;
-      return send(reply, 400, renderNumberPage({ ...base, error: err.message }));
+      const lang = await langOf(req, shop);
+      return send(reply, 400, renderNumberPage({ ...base, lang, error: refusalWords(err, lang.words) }));
     }
-    if (!tries.take(req.ip)) return send(reply, 429, renderCodePage({ ...base, mobile, error: 'Too many tries from this connection. Please wait 15 minutes, or call us.' }));
+    const lang = await langOf(req, shop, mobile);
+    const { t } = lang.words;
+    if (!tries.take(req.ip)) return send(reply, 429, renderCodePage({ ...base, lang, mobile, error: t('account.tooManyTries') }));
     const code = String(req.body?.code ?? '').replace(/\D/g, '');
-    if (code.length !== 6) return send(reply, 400, renderCodePage({ ...base, mobile, error: 'Enter the 6-digit code from the text.' }));
+    if (code.length !== 6) return send(reply, 400, renderCodePage({ ...base, lang, mobile, error: t('account.sixDigits') }));
     const now = clock();
     const check = await records.checkCode({ workspaceId: shop.workspace.id, mobile, code, now: now.toISOString(), maxWrong, lockMs });
-    if (check.outcome === 'locked') return send(reply, 429, renderCodePage({ ...base, mobile, locked: true, error: lockWords(check.until, shop) }));
+    if (check.outcome === 'locked') return send(reply, 429, renderCodePage({ ...base, lang, mobile, locked: true, error: lockWords(check.until, shop, lang) }));
     if (check.outcome === 'wrong') {
       const left = check.attemptsLeft;
       return send(reply, 400, renderCodePage({
         ...base,
+        lang,
         mobile,
-        error: `That code is not right, or it has expired. ${left === 1 ? '1 more wrong code' : `${left} more wrong codes`} and this number is locked for ${Math.round(lockMs / 60_000)} minutes.`,
+        error: t('account.wrongCode', { count: left, minutes: Math.round(lockMs / 60_000) }),
       }));
     }
     const sessionId = randomBytes(32).toString('base64url');
@@ -298,8 +326,8 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const shop = await shopOfSlug(req.params.slug);
     if (!shop) return send(reply, 404, notFound);
     const signedIn = await sessionOf(req, shop);
-    if (!signedIn) return signedOut(reply, shop);
-    if (!formIsOurs(req, signedIn.id)) return foreignForm(reply, shop);
+    if (!signedIn) return signedOut(req, reply, shop);
+    if (!formIsOurs(req, signedIn.id)) return foreignForm(req, reply, shop);
     return { shop, ...signedIn };
   }
 
@@ -318,8 +346,8 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     return token;
   }
 
-  function notYours(reply: FastifyReply, shop: Shop) {
-    return send(reply, 404, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: 'Not found', lines: ['That is not one of the repairs under your number.'] }));
+  function notYours(req: FastifyRequest, reply: FastifyReply, shop: Shop, mobile: string) {
+    return message(req, reply, 404, shop, mobile, 'account.notFound', 'account.notYourRepair');
   }
 
   app.post('/p/:slug/account/open', async (req: SlugRequest, reply) => {
@@ -328,15 +356,15 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     const { shop, session } = found;
     const roId = String(req.body?.ro ?? '');
     const ro = roId ? await accountRepair(shop.store.db, session.mobile, roId) : undefined;
-    if (!ro) return notYours(reply, shop);
+    if (!ro) return notYours(req, reply, shop, session.mobile);
     const view = await loadAccountView(shop.store.db, session.mobile, clock().getTime());
     const repair = view.repairs.find((r) => r.id === roId);
     if (!repair?.pageOpen) {
-      return send(reply, 410, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: 'Page closed', lines: ["This repair's page has closed. Please call us for copies of anything on it."] }));
+      return message(req, reply, 410, shop, session.mobile, 'account.pageClosedHeading', 'account.pageClosedCall');
     }
     const to = String(req.body?.to ?? '');
     const documentId = to.startsWith('signed:') ? to.slice('signed:'.length) : null;
-    if (documentId && !repair.documents.some((d) => d.id === documentId)) return notYours(reply, shop);
+    if (documentId && !repair.documents.some((d) => d.id === documentId)) return notYours(req, reply, shop, session.mobile);
     const token = await linkFor(shop, session, roId);
     return reply.code(303).headers(HEADERS).header('location', documentId ? `/t/${token}/sign/${documentId}/signed.pdf` : `/t/${token}`).send();
   });
@@ -346,13 +374,13 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     if (!('session' in found)) return found;
     const { shop, session } = found;
     const row = await accountAppointment(shop.store.db, session.mobile, String(req.params.id ?? ''));
-    if (!row) return send(reply, 404, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: 'Not found', lines: ['That is not one of your appointments.'] }));
+    if (!row) return message(req, reply, 404, shop, session.mobile, 'account.notFound', 'account.notYourAppointment');
     if (row.state === 'invited' && row.ro_id && (await accountRepair(shop.store.db, session.mobile, row.ro_id))) {
       const token = await linkFor(shop, session, row.ro_id);
       return reply.code(303).headers(HEADERS).header('location', `/t/${token}/appointments/${row.id}`).send();
     }
     if (!['requested', 'confirmed', 'proposed'].includes(row.state ?? '')) {
-      return send(reply, 409, renderAccountMessage({ slug: shop.slug, shop: shop.shop, heading: 'Appointment', lines: ['This appointment can no longer be changed online. Please call us.'] }));
+      return message(req, reply, 409, shop, session.mobile, 'account.appointment', 'account.cannotChange');
     }
     // A new manage link, as the relay makes for each outcome it texts: the older one stops working.
     const token = newToken(shop.workspace.id);

@@ -128,7 +128,8 @@ export class CsiService {
       const first = customer?.first_name ? ` ${customer.first_name}` : '';
       // In the customer's language (customers.language), in the shop's country's words.
       const words = customerWords(settingsRow?.country ?? null, customer?.language ?? null);
-      const said = { shop: shop.name, first, number: ro.ro_number, link };
+      // "Six quick questions": the count is the shop's survey's own, said with the language's plural.
+      const said = { shop: shop.name, first, number: ro.ro_number, link, count: csi.questions.length };
       const common = { ro_id: roId, customer_id: ro.customer_id, direction: 'out', at, read_at: at, status: 'approved', approved_by: 'relay', approved_at: at, template_id: 'csi-survey', automated: 1 };
       if (canText) {
         await tx.insert('messages', { ...common, channel: 'sms', body: words.t('survey.smsText', said), author: 'Automatic text', peer_number: mobile });

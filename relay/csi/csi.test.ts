@@ -12,6 +12,7 @@ import { call, type Engine, eventually, openStorage } from '../testing/sync-fixt
 import { CsiService } from './csi-service.js';
 import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, zoneWhere } from '../sms/testing.js';
 import { estimateHours, openBooking } from '../scheduling/testing.js';
+import { DEFAULT_QUESTIONS } from '../../src-shared/csi/settings.js';
 
 const HOUR = 3_600_000;
 const ZONES = ['Pacific/Honolulu', 'America/Los_Angeles', 'America/Chicago', 'America/New_York', 'Europe/London', 'Europe/Berlin', 'Asia/Dubai', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney', 'Pacific/Auckland'];
@@ -79,6 +80,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('after the repair (%s)', (engine) 
       return t?.status === 'held' && t;
     });
     expect(held.body).toContain('Lakeside Collision: Hi Zoë, thank you for choosing us');
+    // The number of questions is the survey's own (the standard one has six), not a fixed "four".
+    expect(held.body).toContain(`How did we do? ${DEFAULT_QUESTIONS.length} quick questions: `);
+    expect(DEFAULT_QUESTIONS.length).toBe(6);
     expect(s.fake.sends()).toEqual([]);
     const opens = nextSendTime(clock(), zone, sendWindow(null, null))!;
     ahead = opens.getTime() - Date.now() + 60_000;

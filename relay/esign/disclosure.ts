@@ -55,6 +55,23 @@ export function intentText(kind: string, title: string, words: CustomerWords = U
   }
 }
 
+/** The document as a text names it: "the repair authorization" / "la autorización de reparación" / the shop's own title. */
+export function documentName(kind: string | null, title: string | null, words: CustomerWords = US): string {
+  const t = words.t;
+  switch (kind) {
+    case 'authorization':
+      return t('esign.docAuthorization');
+    case 'betterment':
+      return t('esign.docBetterment');
+    case 'supplement':
+      return t('esign.docSupplement');
+    case 'pickup':
+      return t('esign.docPickup');
+    default:
+      return t('esign.docOther', { title: title ?? '' });
+  }
+}
+
 /** A phone number as the customer may see where the code went: "(512) ***-0147". */
 export function maskPhone(e164: string): string {
   const digits = e164.replace(/\D/g, '').slice(-10);

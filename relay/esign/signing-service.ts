@@ -25,7 +25,7 @@ import type { SmsService } from '../sms/sms-service.js';
 import type { RelayStorage } from '../storage/types.js';
 import { customerWords, type CustomerWords } from '../../src-shared/i18n/index.js';
 import { readCustomerLanguages } from '../portal/portal-view.js';
-import { DISCLOSURE_VERSION, intentText, maskPhone } from './disclosure.js';
+import { DISCLOSURE_VERSION, documentName, intentText, maskPhone } from './disclosure.js';
 import type { DocumentSealer, SigningEvent } from './seal-types.js';
 
 export interface EsignServiceOptions {
@@ -258,6 +258,8 @@ export class EsignService {
     const customer = customerId ? await store.db.selectFrom('customers').selectAll().where('id', '=', customerId).executeTakeFirst() : undefined;
     const mobile = normalizePhone(customer?.mobile ?? '');
     const texting = this.options.sms !== null && mobile !== null && (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
+    // The text is in the customer's language (customers.language), in the shop's country's words.
+    const words = customerWords(settings.country, customer?.language ?? null);
     await this.write(workspaceId, store, { actor: 'relay', action: 'esign-sent', summary: texting ? `Signature request texted: ${r.title ?? 'document'}` : `Signature request in the portal: ${r.title ?? 'document'}` }, async (tx) => {
       const row = await tx.get('signature_requests', r.id);
       if (!row || row.state !== 'pending') return;
@@ -272,7 +274,7 @@ export class EsignService {
           customer_id: customerId,
           channel: 'sms',
           direction: 'out',
-          body: `${settings.name} asks you to sign the ${(row.title ?? 'document').toLowerCase()} for RO ${ro.ro_number}: ${this.options.publicUrl()}/t/${token}/sign/${row.id}`,
+          body: words.t('esign.askText', { shop: settings.name, document: documentName(row.kind, row.title, words), number: ro.ro_number, link: `${this.options.publicUrl()}/t/${token}/sign/${row.id}` }),
           at: now,
           author: 'Automatic text',
           read_at: now,
@@ -583,7 +585,8 @@ export class EsignService {
       // The customer's copy: a text with a link of its own to the sealed PDF (same rules as the
       // request's text: texting hours, STOP), written with the filing so it goes once.
       const customerId = r.customer_id ?? (r.ro_id ? (await store.db.selectFrom('repair_orders').select('customer_id').where('id', '=', r.ro_id).executeTakeFirst())?.customer_id : null) ?? null;
-      const customer = customerId ? await store.db.selectFrom('customers').select(['mobile']).where('id', '=', customerId).executeTakeFirst() : undefined;
+      const customer = customerId ? await store.db.selectFrom('customers').select(['mobile', 'language']).where('id', '=', customerId).executeTakeFirst() : undefined;
+      const words = customerWords(settings.country, customer?.language ?? null);
       const mobile = normalizePhone(customer?.mobile ?? '');
       const texting = this.options.sms !== null && mobile !== null && !!r.ro_id && (await this.storage.sms.numberOfWorkspace(workspaceId)) !== null;
       await this.write(workspaceId, store, { actor: 'relay', action: 'esign-sealed', summary: `Sealed signed copy filed (SHA-256 ${sealed.sha256})`, roId: r.ro_id }, async (tx) => {
@@ -611,7 +614,12 @@ export class EsignService {
             customer_id: customerId,
             channel: 'sms',
             direction: 'out',
-            body: `${settings.name}: thank you for signing. Your signed copy of the ${(row.title ?? 'document').toLowerCase()}${ro?.ro_number ? ` for RO ${ro.ro_number}` : ''}: ${this.options.publicUrl()}/t/${token}/sign/${row.id}/signed.pdf`,
+            body: words.t(ro?.ro_number ? 'esign.thanksText' : 'esign.thanksTextNoRo', {
+              shop: settings.name,
+              document: documentName(row.kind, row.title, words),
+              number: ro?.ro_number ?? '',
+              link: `${this.options.publicUrl()}/t/${token}/sign/${row.id}/signed.pdf`,
+            }),
             at: now,
             author: 'Automatic text',
             read_at: now,

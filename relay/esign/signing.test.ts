@@ -252,4 +252,28 @@ describe.each(['sqlite', 'postgres'] as Engine[])('signing in the portal (%s)', 
     expect(refused).toMatchObject({ status: 403, body: { error: 'no-consent' } });
     expect((await page(r.base)).text).toContain('Before you sign electronically');
   }, 60_000);
+
+  it('a Spanish reader is asked to sign, and thanked with the signed copy, in Spanish', async () => {
+    // customers.language as check-in or the portal's switch sets it, on the relay's copy.
+    const setLanguage = async (language: string | null) => {
+      const store = await s.f.storage.workspaceStore(s.f.workspace.id);
+      await store.write({ actor: 'system', action: 'test-language' }, (tx) => tx.update('customers', s.ro.customer!.id, { language }));
+      await s.f.storage.announceChanges(s.f.workspace.id);
+    };
+    await setLanguage('es');
+    try {
+      const r = await ready();
+      expect(r.link.text).toMatch(/^Harbor Collision le pide firmar la autorización de reparación de la orden \d+: http\S+\/sign\/\S+$/);
+      const before = s.fake.sends().length;
+      expect((await post(`${r.base}/code`)).status).toBe(200);
+      const codeText = await eventually('the Spanish code text', async () => s.fake.sends().slice(before).find((m) => m.text.includes('código para firmar'))?.text);
+      const code = /\b(\d{6})\b/.exec(codeText)![1]!;
+      const signed = await post(`${r.base}/sign`, { intent: 'Acepto firmar electrónicamente esta autorización de reparación', code, signerName: 'Zoë Nguyen', method: 'typed' });
+      expect(signed).toMatchObject({ status: 200, body: { ok: true } });
+      const thanks = await eventually('the signed copy texted', async () => s.fake.sends().find((m) => m.text.includes(`/sign/${r.id}/signed.pdf`))?.text, 30_000);
+      expect(thanks).toMatch(/^Harbor Collision: gracias por firmar\. Su copia firmada de la autorización de reparación de la orden \d+: http\S+\/signed\.pdf$/);
+    } finally {
+      await setLanguage(null);
+    }
+  }, 90_000);
 });

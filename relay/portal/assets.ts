@@ -77,7 +77,8 @@ form.book textarea,input[type=email]{font:inherit;padding:8px;border:1px solid #
 form.book textarea{min-height:88px}
 fieldset.slots{border:0;margin:0;padding:0;min-width:0}
 fieldset.slots legend{font-weight:700;padding:0;margin:12px 0 4px}
-.times{display:grid;grid-template-columns:repeat(auto-fill,minmax(96px,1fr));gap:6px}
+.times{display:flex;flex-wrap:wrap;gap:6px}
+form.book .times label{flex:1 0 auto;min-width:96px}
 form.book .times label{margin:0;font-weight:400;display:flex;align-items:center;gap:6px;border:1px solid #9aa4ae;border-radius:8px;padding:8px 6px;min-height:44px;white-space:nowrap}
 button.secondary{background:#fff;color:var(--primary);border:1px solid var(--primary)}
 .times input{margin:0;flex:none}

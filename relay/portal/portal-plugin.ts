@@ -446,7 +446,10 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     const secure = req.protocol === 'https' ? '; Secure' : '';
     reply.header('set-cookie', `${LANGUAGE_COOKIE}=${wanted}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly${secure}`);
     if (wantsJson(req)) return reply.code(200).headers(PRIVATE_HEADERS).send({ ok: true, language: wanted });
-    return reply.code(303).headers(PRIVATE_HEADERS).header('location', `/t/${req.params.token}`).send();
+    // A page of this repair with its own switch (choosing an appointment time) comes back to itself.
+    const back = String((req.body as Record<string, unknown> | undefined)?.back ?? '');
+    const here = /^\/t\/[A-Za-z0-9_-]+\/appointments\/[A-Za-z0-9_-]{1,80}$/.test(back) && back.startsWith(`/t/${req.params.token}/`) ? back : `/t/${req.params.token}`;
+    return reply.code(303).headers(PRIVATE_HEADERS).header('location', here).send();
   });
 
   // ---- the bay camera ------------------------------------------------------------------------

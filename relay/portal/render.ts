@@ -135,12 +135,13 @@ function dateCard(view: PortalView, words: CustomerWords): Html {
 
 /**
  * The customer's language switch (a plain form, so it works without JavaScript): each offered
- * language named in itself. Posting it records the choice for the shop and in a cookie.
+ * language named in itself. Posting it records the choice (for the shop when the page knows the
+ * customer) and in a cookie; `back` is the page to return to when the form's address is not it.
  */
-function languageSwitch(token: string, words: CustomerWords, offered: readonly string[]): Html {
+export function languageSwitch(action: string, words: CustomerWords, offered: readonly string[], back?: string): Html {
   const languages = CUSTOMER_LANGUAGES.filter((l) => offered.includes(l));
   if (languages.length < 2) return html``;
-  return html`<form class="lang" method="post" action="/t/${token}/language"><label for="lang">${words.t('common.language')}</label><select id="lang" name="language" data-autosubmit>${languages.map(
+  return html`<form class="lang" method="post" action="${action}">${back ? html`<input type="hidden" name="back" value="${back}">` : ''}<label for="lang">${words.t('common.language')}</label><select id="lang" name="language" data-autosubmit>${languages.map(
     (l) => html`<option value="${l}" lang="${l}"${l === words.locale.language ? raw(' selected') : ''}>${languageName(l)}</option>`,
   )}</select><button type="submit">${words.t('portal.languageChange')}</button></form>`;
 }
@@ -246,7 +247,7 @@ ${contactCard(view.shop, words)}
     shop: view.shop,
     main,
     words,
-    headerExtra: languageSwitch(token, words, options.languages ?? []),
+    headerExtra: languageSwitch(`/t/${token}/language`, words, options.languages ?? []),
     logoUrl: view.shop.logoHash ? `/t/${token}/logo` : null,
     bodyAttrs: html` data-events="/t/${token}/events" data-version="${options.version}"`,
   });

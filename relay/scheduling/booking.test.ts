@@ -217,6 +217,36 @@ describe('booking an estimate and choosing times (relay on SQLite)', () => {
     const unknown = await fetch(`${f.relay.url}/a/${newToken(ws)}`);
     expect(unknown.status).toBe(404);
   });
+
+  it('the manage link in the customer’s language: their stored language, and the page’s switch records a new choice for the shop', async () => {
+    const token = newToken(ws);
+    const store = await f.storage.workspaceStore(ws);
+    const customerId = await store.write({ actor: 'relay', action: 'test-setup', audit: false }, async (tx) => {
+      const id = await tx.insert('customers', { first_name: 'Marisol', last_name: 'Gutiérrez', mobile: '+15125550177', language: 'es' } as never);
+      await tx.insert('appointments', { kind: 'pickup', state: 'confirmed', starts_at: TUE_9, ends_at: TUE_10, time_zone: ZONE, source: 'shop', customer_id: id, name: 'Marisol Gutiérrez', mobile: '+15125550177', manage_token_hash: hashToken(token) });
+      return id;
+    });
+    const spanish = await (await fetch(`${f.relay.url}/a/${token}`)).text();
+    expect(spanish).toContain('<html lang="es-US">');
+    expect(spanish).toContain('La recogida de su vehículo del <strong>mar, 2 de jun, 9:00 a.m.</strong> está <strong>confirmada</strong>.');
+    expect(spanish).toContain('Cancelar la recogida del vehículo');
+    expect(spanish).toContain(`action="/a/${token}/language"`);
+
+    const chosen = await fetch(`${f.relay.url}/a/${token}/language`, { method: 'POST', body: form({ language: 'en' }), redirect: 'manual' });
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.get('location')).toBe(`/a/${token}`);
+    expect(chosen.headers.get('set-cookie')).toMatch(/^bayline_lang=en;/);
+    expect((await store.db.selectFrom('customers').select('language').where('id', '=', customerId as string).executeTakeFirstOrThrow()).language).toBe('en');
+    expect(await (await fetch(`${f.relay.url}/a/${token}`)).text()).toContain('Your pickup is <strong>confirmed</strong> for <strong>Tue, Jun 2, 9:00 AM</strong>.');
+    const bad = await fetch(`${f.relay.url}/a/${token}/language`, { method: 'POST', body: form({ language: 'xx' }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toContain('"xx" is not a language this page offers');
+    // The shop page's switch (no customer known) returns only to a page of that shop.
+    for (const [back, to] of <Array<[string, string]>>[['/p/lakeside/book?ref=abc', '/p/lakeside/book?ref=abc'], ['//evil.example/p/lakeside', '/p/lakeside'], ['https://evil.example', '/p/lakeside'], ['/p/other/book', '/p/lakeside']]) {
+      const r = await fetch(`${f.relay.url}/p/lakeside/language`, { method: 'POST', body: form({ language: 'es', back }), redirect: 'manual' });
+      expect([r.status, r.headers.get('location')]).toEqual([303, to]);
+    }
+  });
 });
 
 describe('the customer is texted once about the shop’s decision and reminded the day before', () => {

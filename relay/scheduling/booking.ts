@@ -51,6 +51,8 @@ export class BookingRefused extends Error {
     readonly problem: SlotProblem | 'field' | 'gone' | 'cancelled',
     message: string,
     readonly field: string | null = null,
+    /** The sentence in the customer's catalogue (booking.*), said in the reader's language. */
+    readonly say?: { key: string; values?: Record<string, unknown> },
   ) {
     super(message);
     this.name = 'BookingRefused';
@@ -77,7 +79,7 @@ function clean(value: string | undefined, max: number, field: string, label: str
   let v = String(value ?? '').replace(/\r\n/g, '\n').replace(CONTROL, '');
   if (!multiline) v = v.replace(/\s+/g, ' ');
   v = v.trim();
-  if (v.length > max) throw new BookingRefused('field', `Please keep ${label} under ${max} characters.`, field);
+  if (v.length > max) throw new BookingRefused('field', `Please keep ${label} under ${max} characters.`, field, { key: 'booking.tooLong', values: { fieldKey: `booking.${field}`, max } });
   return v;
 }
 
@@ -86,20 +88,45 @@ export function validMobile(input: string, country: ShopCountry = 'US'): string 
   const read = parsePhone(input, country);
   if (!read.ok || /[a-z]/i.test(input)) {
     const example = country === 'GB' ? '07400 123456' : '(512) 555-0147';
-    throw new BookingRefused('field', `Please enter your mobile number with its ${country === 'GB' ? 'full dialling code' : 'area code'}, e.g. ${example}.`, 'mobile');
+    throw new BookingRefused('field', `Please enter your mobile number with its ${country === 'GB' ? 'full dialling code' : 'area code'}, e.g. ${example}.`, 'mobile', {
+      key: country === 'GB' ? 'booking.badMobileFull' : 'booking.badMobile',
+      // The example number kept on one line.
+      values: { example: example.replace(/ /g, '\u00a0') },
+    });
   }
   return read.e164;
 }
 
 /** Checks and cleans a new customer's details; the first problem, naming the field, is thrown. */
+/** A refused slot's sentence in the customer's catalogue. */
+function slotSay(check: { problem: SlotProblem; days?: number; reason?: string; closedDay?: boolean }): { key: string; values?: Record<string, unknown> } {
+  switch (check.problem) {
+    case 'too-far':
+      return { key: 'booking.slotTooFar', values: { count: check.days ?? 0 } };
+    case 'closed':
+      return check.reason ? { key: 'booking.slotClosedFor', values: { reason: check.reason } } : { key: check.closedDay ? 'booking.slotClosed' : 'booking.slotNotThatDay' };
+    default:
+      return { key: SLOT_KEYS[check.problem] ?? 'booking.slotInvalid' };
+  }
+}
+
+const SLOT_KEYS: Partial<Record<SlotProblem, string>> = {
+  invalid: 'booking.slotInvalid',
+  inactive: 'booking.slotInactive',
+  past: 'booking.slotPast',
+  'too-soon': 'booking.slotTooSoon',
+  'outside-hours': 'booking.slotOutside',
+  full: 'booking.slotFull',
+};
+
 export function validateLead(fields: Record<string, string | undefined>, country: ShopCountry = 'US'): LeadInput {
   const name = clean(fields.name, LIMITS.name, 'name', 'your name');
-  if (name === '') throw new BookingRefused('field', 'Please enter your name.', 'name');
+  if (name === '') throw new BookingRefused('field', 'Please enter your name.', 'name', { key: 'booking.enterName' });
   const mobile = validMobile(String(fields.mobile ?? ''), country);
   const email = clean(fields.email, LIMITS.email, 'email', 'the email address');
-  if (email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BookingRefused('field', 'Please check the email address (or leave it empty).', 'email');
+  if (email !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new BookingRefused('field', 'Please check the email address (or leave it empty).', 'email', { key: 'booking.badEmail' });
   const vehicle = clean(fields.vehicle, LIMITS.vehicle, 'vehicle', 'the vehicle');
-  if (vehicle === '') throw new BookingRefused('field', 'Please tell us the vehicle (year, make, model).', 'vehicle');
+  if (vehicle === '') throw new BookingRefused('field', 'Please tell us the vehicle (year, make, model).', 'vehicle', { key: 'booking.needVehicle' });
   const description = clean(fields.description, LIMITS.description, 'description', 'the description', true);
   return {
     name,
@@ -127,7 +154,7 @@ export interface BookingResult {
 export async function takeSlot(tx: WriteTx, kind: AppointmentKind, startsAt: string, timeZone: string, now: Date): Promise<{ slot: Slot; holdUntil: string }> {
   const schedule = await loadSchedule(tx.trx, kind, timeZone, now);
   const check = checkSlot({ ...schedule, now }, startsAt);
-  if (!check.ok) throw new BookingRefused(check.problem, check.message);
+  if (!check.ok) throw new BookingRefused(check.problem, check.message, null, slotSay(check));
   return { slot: check.slot, holdUntil: new Date(now.getTime() + schedule.availability.holdMinutes * 60_000).toISOString() };
 }
 
@@ -183,8 +210,8 @@ export async function requestEstimate(tx: WriteTx, input: { lead: LeadInput; sta
 /** The customer of an RO answers the shop's invitation: the invited appointment becomes a request. */
 export async function answerInvitation(tx: WriteTx, input: { appointmentId: string; roId: string; startsAt: string; timeZone: string; now: Date }): Promise<BookingResult> {
   const row = await tx.get('appointments', input.appointmentId);
-  if (!row || row.ro_id !== input.roId || !isKind(row.kind)) throw new BookingRefused('gone', 'This request is no longer open. Please call the shop.');
-  if (row.state !== 'invited') throw new BookingRefused('gone', row.state === 'cancelled' ? 'The shop withdrew this request. Please call the shop.' : 'You have already chosen a time for this.');
+  if (!row || row.ro_id !== input.roId || !isKind(row.kind)) throw new BookingRefused('gone', 'This request is no longer open. Please call the shop.', null, { key: 'booking.gone' });
+  if (row.state !== 'invited') throw new BookingRefused('gone', row.state === 'cancelled' ? 'The shop withdrew this request. Please call the shop.' : 'You have already chosen a time for this.', null, { key: row.state === 'cancelled' ? 'booking.withdrawn' : 'booking.alreadyChosen' });
   const { slot, holdUntil } = await takeSlot(tx, row.kind, input.startsAt, input.timeZone, input.now);
   await tx.update('appointments', row.id, {
     state: 'requested',
@@ -238,8 +265,8 @@ const OPEN_STATES = new Set(['requested', 'confirmed', 'proposed']);
 
 async function manageable(tx: WriteTx, tokenHash: string) {
   const row = await tx.trx.selectFrom('appointments').selectAll().where('manage_token_hash', '=', tokenHash).executeTakeFirst();
-  if (!row || !isKind(row.kind)) throw new BookingRefused('gone', 'This link does not work any more. Please call the shop.');
-  if (row.state === 'cancelled') throw new BookingRefused('cancelled', 'This appointment was cancelled, so this link can no longer change it. To come in, please book a new time or call the shop.');
-  if (!OPEN_STATES.has(row.state ?? '')) throw new BookingRefused('gone', 'This appointment can no longer be changed online. Please call the shop.');
+  if (!row || !isKind(row.kind)) throw new BookingRefused('gone', 'This link does not work any more. Please call the shop.', null, { key: 'booking.linkGone' });
+  if (row.state === 'cancelled') throw new BookingRefused('cancelled', 'This appointment was cancelled, so this link can no longer change it. To come in, please book a new time or call the shop.', null, { key: 'booking.cancelledLink' });
+  if (!OPEN_STATES.has(row.state ?? '')) throw new BookingRefused('gone', 'This appointment can no longer be changed online. Please call the shop.', null, { key: 'booking.cannotChange' });
   return row;
 }

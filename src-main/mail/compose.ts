@@ -8,12 +8,15 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import type { EmailTemplate, MailMergePreview, MailPerson } from '../../src-shared/domain.js';
 import {
   DEFAULT_EMAIL_TEMPLATES,
+  defaultEmailWording,
   EMAIL_AUDIENCES,
   type EmailAudience,
   MAX_EMAIL_ATTACHMENT_BYTES,
   unknownFieldsProblem,
 } from '../../src-shared/email/templates.js';
 import { renderTemplate, unknownFields } from '../../src-shared/sms/templates.js';
+import { CATALOGUES } from '../../src-shared/i18n/index.js';
+import { shopCountry } from '../../src-shared/phone.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
@@ -30,21 +33,28 @@ const REMOVED = -1;
 export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
   const rows = await desk.db.selectFrom('email_templates').selectAll().execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
+  // A language the shop has not written a standard customer mail in starts from the catalogue's
+  // wording (src-shared/i18n: mail.*), which is also what such a customer receives.
   const wordings = (id: string): EmailTemplate['wordings'] =>
     (['es'] as const).map((language) => {
       const own = byId.get(`${id}:${language}`);
-      return own?.language === language && own.body ? { language, subject: own.subject ?? '', body: own.body, own: true } : { language, subject: '', body: '', own: false };
+      if (own?.language === language && own.body) return { language, subject: own.subject ?? '', body: own.body, own: true };
+      const standard = defaultEmailWording(id, CATALOGUES[language]);
+      return { language, subject: standard?.subject ?? '', body: standard?.body ?? '', own: false };
     });
+  // A UK shop's standard mails it never changed read in British English ("ready to collect").
+  const british = shopCountry((await readSettings(desk)).country) === 'GB';
   const audienceOf = (a: string | null): EmailAudience => ((EMAIL_AUDIENCES as readonly string[]).includes(a ?? '') ? (a as EmailAudience) : 'any');
   const all: Array<EmailTemplate & { position: number; removed: boolean }> = [
     ...DEFAULT_EMAIL_TEMPLATES.map((t, i) => {
       const saved = byId.get(t.id);
+      const local = british && !saved ? defaultEmailWording(t.id, CATALOGUES['en-GB']) : null;
       return {
         id: t.id,
         name: saved?.name ?? t.name,
         audience: saved ? audienceOf(saved.audience) : t.audience,
-        subject: saved?.subject ?? t.subject,
-        body: saved?.body ?? t.body,
+        subject: saved?.subject ?? local?.subject ?? t.subject,
+        body: saved?.body ?? local?.body ?? t.body,
         active: (saved?.active ?? 1) === 1,
         standard: true,
         wordings: wordings(t.id),
@@ -282,7 +292,8 @@ export const composeHandlers: Partial<HandlerMap> = {
     const t = args.templateId ? await emailTemplate(ctx.desk, args.templateId) : null;
     // A customer who reads another language gets the shop's wording in it when there is one; the
     // dates follow the wording's language (an English mail stays all English).
-    const own = t && t.audience !== 'adjuster' ? t.wordings.find((w) => w.own && w.language === c.customer?.language) : undefined;
+    // (its own wording, else the standard wording in that language).
+    const own = t && t.audience !== 'adjuster' ? t.wordings.find((w) => w.body && w.language === c.customer?.language) : undefined;
     const language = own ? own.language : t ? null : undefined;
     const subject = await fill(ctx, c, own?.subject ?? t?.subject ?? args.subject ?? '', language);
     const body = await fill(ctx, c, own?.body ?? t?.body ?? args.body ?? '', language);

@@ -52,7 +52,16 @@ describe('email templates at the desk', () => {
   it('keeps a Spanish wording of a customer template: listed with the template, not as one of its own, and used for a Spanish reader', async () => {
     t = await openTestDesk({ workspace: { name: 'Lakeside Collision', slug: 'lakeside' } });
     const ready = (await t.call('email-template-list', {})).find((x) => x.name === 'Your car is ready')!;
-    expect(ready.wordings).toEqual([{ language: 'es', subject: '', body: '', own: false }]);
+    // Before the shop writes its own, the Spanish tab holds the standard Spanish wording, and that is what a Spanish reader gets.
+    expect(ready.wordings).toEqual([{ language: 'es', subject: 'Su {vehicle} ya está listo para recoger', body: expect.stringMatching(/^Hola \{first_name\}:\n\nBuenas noticias: su \{vehicle\} ya está listo para recoger en \{shop_name\}\./), own: false }]);
+    const marisol = await t.call('ro-check-in', {
+      customer: { firstName: 'Marisol', lastName: 'Gutiérrez', mobile: '(512) 555-0147', email: 'marisol@example.com', language: 'es' },
+      vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
+      promisedDate: '2026-12-03',
+    });
+    const standard = await t.call('mail-merge-preview', { roId: marisol.id, templateId: ready.id });
+    expect(standard.subject).toBe('Su 2019 Honda Accord ya está listo para recoger');
+    expect(standard.body).toContain('Hola Marisol:\n\nBuenas noticias: su 2019 Honda Accord ya está listo para recoger en Lakeside Collision.');
     const saved = await t.call('email-template-save', {
       id: ready.id,
       name: ready.name,
@@ -67,12 +76,7 @@ describe('email templates at the desk', () => {
     const typo = await t.desk.call('email-template-save', { id: ready.id, name: ready.name, subject: 'Su {vehiculo}', body: 'Hola', language: 'es' }, t.session);
     expect(typo).toMatchObject({ ok: false, error: { field: 'subject', message: expect.stringContaining('{vehiculo}') } });
 
-    const ro = await t.call('ro-check-in', {
-      customer: { firstName: 'Marisol', lastName: 'Gutiérrez', mobile: '(512) 555-0147', email: 'marisol@example.com', language: 'es' },
-      vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
-      promisedDate: '2026-12-03',
-    });
-    const spanish = await t.call('mail-merge-preview', { roId: ro.id, templateId: ready.id });
+    const spanish = await t.call('mail-merge-preview', { roId: marisol.id, templateId: ready.id });
     expect(spanish.subject).toBe('Su 2019 Honda Accord está listo');
     expect(spanish.body).toBe('Hola Marisol:\n\nSu 2019 Honda Accord estará listo el jueves, 3 de diciembre.');
     const dana = await t.call('ro-check-in', { customer: { firstName: 'Dana', lastName: 'Reed', mobile: '(512) 555-0148', email: 'dana@example.com' }, vehicle: { year: 2020, make: 'Ford', model: 'F-150' } });

@@ -165,7 +165,11 @@ function TemplateEditor({ template, onDone }: { template: EmailTemplate | null; 
       >
         {other ? (
           <p className="muted small">
-            Customers who read {languageName(language)} get this mail. {savedHere.includes(language) || template?.wordings.find((w) => w.language === language)?.own ? 'This is the shop’s own.' : 'Empty: they get the English mail until you write one.'}
+            Customers who read {languageName(language)} get this mail. {savedHere.includes(language) || template?.wordings.find((w) => w.language === language)?.own
+              ? 'This is the shop’s own.'
+              : template?.wordings.find((w) => w.language === language)?.body
+                ? 'This is Bayline’s standard wording; change it and save to make it the shop’s own.'
+                : 'Empty: they get the English mail until you write one.'}
           </p>
         ) : null}
         <label className="field">

@@ -4,8 +4,8 @@
 import type { Kysely } from 'kysely';
 import { DELAY_REASONS, isDelayReason } from '../exceptions.js';
 import { formatPhone, normalizePhone, shopCountry } from '../phone.js';
-import { DEFAULT_EMAIL_TEMPLATES } from '../email/templates.js';
-import { customerWords } from '../i18n/index.js';
+import { DEFAULT_EMAIL_TEMPLATES, defaultEmailWording } from '../email/templates.js';
+import { CATALOGUES, type CatalogueLocale, customerWords, isCustomerLanguage } from '../i18n/index.js';
 import { SETTINGS_ID, toSettings } from '../settings.js';
 import { DEFAULT_TEMPLATES } from '../sms/templates.js';
 import { DEFAULT_STAGE_WORDING, isStage } from '../stages.js';
@@ -133,6 +133,29 @@ export async function pickTemplate(
       candidates.find((c) => same(c.name, base.name) && (kind === 'email' || same('milestone' in c ? c.milestone : null, base.milestone)));
     if (translated && translated.active !== -1 && translated.body) {
       return { id: translated.id, body: translated.body, subject: 'subject' in translated ? (translated.subject ?? base.subject) : null, language };
+    }
+  }
+  // A standard template with no row of the shop's in the customer's language: the catalogue's
+  // default in that language (as the desk does), not the English row. A UK shop's English reader
+  // of a standard template the shop never changed gets the British wording.
+  if (fromCode) {
+    let locale: CatalogueLocale | null = null;
+    if (language && language !== 'en' && isCustomerLanguage(language)) locale = language === 'es' ? 'es' : null;
+    else if (!row) {
+      const settings = await db.selectFrom('workspace_settings').select('country').where('id', '=', SETTINGS_ID).executeTakeFirst();
+      if (shopCountry(settings?.country) === 'GB') locale = 'en-GB';
+    }
+    if (locale) {
+      const catalogue = CATALOGUES[locale];
+      const wording =
+        kind === 'sms'
+          ? (() => {
+              const milestone = 'milestone' in fromCode ? fromCode.milestone : null;
+              const body = milestone ? (catalogue.templates as Record<string, string>)[milestone] : undefined;
+              return body ? { body, subject: null } : null;
+            })()
+          : defaultEmailWording(fromCode.id, catalogue);
+      if (wording) return { id: base.id, body: wording.body, subject: wording.subject, language: locale === 'en-GB' ? null : language };
     }
   }
   return { id: base.id, body: base.body, subject: base.subject, language: null };

@@ -50,6 +50,25 @@ export const DEFAULT_EMAIL_TEMPLATES = [
 ] as const satisfies ReadonlyArray<{ id: string; name: string; audience: EmailAudience; subject: string; body: string }>;
 
 /**
+ * Where the customer catalogue (src-shared/i18n) keeps a standard customer mail's wording, so a
+ * customer who reads Spanish (or a UK shop's customer) gets the standard mail written in their
+ * words when the shop has not written its own. Adjuster mails stay in the shop's language.
+ */
+const EMAIL_WORDING_KEYS: Readonly<Record<string, { subject: string; body: string }>> = {
+  'etpl:car-ready': { subject: 'mail.carReadySubject', body: 'mail.carReadyBody' },
+};
+
+/** A standard mail's default wording from a catalogue (passed in: this module stays free of i18next), or null. */
+export function defaultEmailWording(templateId: string, catalogue: object): { subject: string; body: string } | null {
+  const keys = EMAIL_WORDING_KEYS[templateId];
+  if (!keys) return null;
+  const at = (path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalogue);
+  const subject = at(keys.subject);
+  const body = at(keys.body);
+  return typeof subject === 'string' && typeof body === 'string' ? { subject, body } : null;
+}
+
+/**
  * Unknown merge fields in a template's subject or text, as a sentence naming them and the fields
  * Bayline does fill in; null when every field is known.
  */

@@ -68,7 +68,7 @@ describe.each([
 
 describe('the keys and the code', () => {
   // Every file that shows a customer something.
-  const SURFACES = ['relay/portal', 'relay/esign', 'relay/csi', 'src-main/printing', 'src-shared/sms', 'src-main/sms', 'src-shared/i18n'];
+  const SURFACES = ['relay/portal', 'relay/esign', 'relay/csi', 'relay/scheduling', 'relay/accounts', 'src-main/printing', 'src-shared/sms', 'src-main/sms', 'src-shared/email', 'src-shared/automations', 'src-shared/i18n'];
   const source = SURFACES.flatMap((dir) =>
     fs
       .readdirSync(path.join(ROOT, dir))
@@ -113,10 +113,20 @@ describe('formats and the long-strings locale', () => {
     expect(sp.day('2026-12-04')).toBe('viernes, 4 de diciembre de 2026');
     expect(us.money(1234.5)).toBe('$1,234.50');
     expect(gb.money(1234.5)).toBe('£1,234.50');
+    // The narrow sign for every reader: a Spanish reader of a UK shop reads £, not "GBP".
+    expect(customerWords('GB', 'es').money(500)).toBe('500,00\u00a0£');
+    expect(sp.money(1234.5)).toBe('$1,234.50');
+    expect(customerWords('CA', 'es').money(20)).toBe('$20.00');
     expect(us.clock('17:30')).toBe('5:30 PM');
     expect(gb.clock('17:30')).toBe('17:30');
     expect(sp.t('portal.photoCount', { count: 1 })).toBe('1 foto');
     expect(sp.t('portal.photoCount', { count: 3 })).toBe('3 fotos');
+    // The survey's invitation counts the shop's own questions.
+    const said = { shop: 'Lakeside', first: ' Ana', number: 7, link: 'L' };
+    expect(us.t('survey.smsText', { ...said, count: 6 })).toContain('How did we do? 6 quick questions: L');
+    expect(us.t('survey.smsText', { ...said, count: 1 })).toContain('How did we do? Just 1 quick question: L');
+    expect(sp.t('survey.smsText', { ...said, count: 6 })).toContain('¿Cómo lo hicimos? Son 6 preguntas rápidas: L');
+    expect(sp.t('survey.mailBody', { ...said, count: 1 })).toContain('Es solo 1 pregunta rápida:');
     expect(gb.t('portal.helloPlate', { greeting: 'Hi Ann,', vehicle: 'Ford Focus', plate: 'AB12 CDE' })).toContain('registration AB12 CDE');
   });
 

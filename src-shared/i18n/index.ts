@@ -49,7 +49,7 @@ export interface CustomerWords {
   date(date: string): string;
   /** A clock time "17:30" as the customer reads it: "5:30 PM" / "17:30". */
   clock(hhmm: string): string;
-  /** Money in the shop's currency: "$1,234.50" / "£1,234.50" / "1234,50 US$". */
+  /** Money in the shop's currency, with the narrow sign: "$1,234.50" / "£1,234.50" / "1234,50 £". */
   money(amount: number): string;
   /** "a, b and c" / "a, b y c". */
   list(items: readonly string[]): string;
@@ -86,7 +86,8 @@ function makeWords(locale: CustomerLocale): CustomerWords {
   const hour = locale.intl === 'en-GB' ? '2-digit' : 'numeric';
   const clockFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', hour, minute: '2-digit' });
   const weekdayFormat = new Intl.DateTimeFormat(locale.intl, { timeZone: 'UTC', weekday: 'long' });
-  const moneyFormat = new Intl.NumberFormat(locale.intl, { style: 'currency', currency: locale.currency });
+  // The narrow sign: a Spanish reader of a UK shop reads "500,00 £", not "500,00 GBP" (as printing does).
+  const moneyFormat = new Intl.NumberFormat(locale.intl, { style: 'currency', currency: locale.currency, currencyDisplay: 'narrowSymbol' });
   const listFormat = new Intl.ListFormat(locale.intl, { style: 'long', type: 'conjunction' });
   const capital = (s: string) => s.charAt(0).toLocaleUpperCase(locale.intl) + s.slice(1);
   return {

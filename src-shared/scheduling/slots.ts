@@ -225,7 +225,7 @@ export function freeSlots(input: FreeSlotsInput): Slot[] {
 
 export type SlotProblem = 'invalid' | 'past' | 'too-soon' | 'too-far' | 'closed' | 'outside-hours' | 'full' | 'inactive';
 
-export type SlotCheck = { ok: true; slot: Slot } | { ok: false; problem: SlotProblem; message: string };
+export type SlotCheck = { ok: true; slot: Slot } | { ok: false; problem: SlotProblem; message: string; days?: number; reason?: string; closedDay?: boolean };
 
 /**
  * Whether a customer may book the slot starting at `startsAt` — the check the relay makes, under
@@ -240,9 +240,9 @@ export function checkSlot(input: Omit<FreeSlotsInput, 'fromDate' | 'days' | 'inc
   if (at < now.getTime() + availability.leadMinutes * MINUTE) return { ok: false, problem: 'too-soon', message: 'That time is too soon to book online. Please choose a later time.' };
   const local = instantToLocal(at, timeZone);
   const today = localToday(now, timeZone);
-  if (local.date > addDays(today, availability.horizonDays)) return { ok: false, problem: 'too-far', message: `That date is too far ahead; times are offered up to ${availability.horizonDays} days ahead.` };
+  if (local.date > addDays(today, availability.horizonDays)) return { ok: false, problem: 'too-far', message: `That date is too far ahead; times are offered up to ${availability.horizonDays} days ahead.`, days: availability.horizonDays };
   const { hours, closedBy } = hoursOn(local.date, availability, input.exceptions);
-  if (closedBy) return { ok: false, problem: 'closed', message: `The shop is closed that day${closedBy.reason ? ` (${closedBy.reason})` : ''}. Please choose another day.` };
+  if (closedBy) return { ok: false, problem: 'closed', message: `The shop is closed that day${closedBy.reason ? ` (${closedBy.reason})` : ''}. Please choose another day.`, reason: closedBy.reason ?? undefined, closedDay: true };
   if (hours.length === 0) return { ok: false, problem: 'closed', message: 'The shop does not take these appointments that day. Please choose another day.' };
   const slot = freeSlots({ ...input, fromDate: local.date, days: 1, includeFull: true }).find((s) => Date.parse(s.startsAt) === at);
   if (!slot) return { ok: false, problem: 'outside-hours', message: 'That time is outside the hours we take these appointments. Please choose one of the times shown.' };
