@@ -20,6 +20,7 @@ import { ProviderApiConfigError, readProviderApiConfig } from './provider-api/co
 import { openPostgresStorage } from './storage/postgres.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import { type DeviceRecord, type RelayStorage, RelayStorageError, type WorkspaceRecord } from './storage/types.js';
+import { exitWhenFlushed } from '../src-shared/exit-flushed.js';
 
 const DEFAULT_PORT = 4790;
 
@@ -586,7 +587,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     const code = (err as { code?: unknown }).code;
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {

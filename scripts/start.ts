@@ -22,6 +22,11 @@ import { DEMO_TEXTING_NUMBER, type DemoPhone, startDemoPhone } from '../relay/sm
 import { openSqliteStorage } from '../relay/storage/sqlite.js';
 import { readSealConfig, type SealConfig } from '../relay/esign/config.js';
 import { PdfSealer } from '../relay/esign/seal.js';
+import { type MailConfig, MailConfigError, readMailConfig } from '../relay/email/config.js';
+import { DraftingConfigError, readDraftingConfig } from '../relay/drafting/config.js';
+import { ProviderApiConfigError, readProviderApiConfig } from '../relay/provider-api/config.js';
+import { readProviderMailConfig } from '../relay/providers/auth.js';
+import { exitWhenFlushed } from '../src-shared/exit-flushed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RENDERER_OUT = path.join(ROOT, 'out', 'renderer');
@@ -102,6 +107,26 @@ function localSealConfig(relayDir: string): SealConfig {
   return config;
 }
 
+/**
+ * The mail settings of a one-machine Bayline: the environment's (Google and Microsoft apps, a
+ * token key), or else a token key kept in the relay's folder, so a shop can connect an IMAP/SMTP
+ * mailbox (or `npm run local-mail`) with no settings at all.
+ */
+function localMailConfig(relayDir: string): MailConfig {
+  let env = process.env;
+  if (!env.BAYLINE_MAIL_TOKEN_KEY && !env.BAYLINE_MAIL_TOKEN_KEY_FILE) {
+    const keyFile = path.join(relayDir, 'mail-token.key');
+    if (!fs.existsSync(keyFile)) {
+      fs.mkdirSync(relayDir, { recursive: true });
+      fs.writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    env = { ...env, BAYLINE_MAIL_TOKEN_KEY_FILE: keyFile };
+  }
+  const config = readMailConfig(env);
+  if (!config) throw new StartError('The mail token key is empty: delete DATA/relay/mail-token.key (or fix BAYLINE_MAIL_TOKEN_KEY) and start again.');
+  return config;
+}
+
 async function startLocalRelay(relayDir: string, deskDir: string, telnyx: TelnyxConfig | null): Promise<RunningRelay> {
   const paired = readDevice(deskDir);
   const port = paired ? Number(new URL(paired.relayUrl).port) : readPort(process.env.BAYLINE_RELAY_PORT, DEFAULT_RELAY_PORT);
@@ -117,6 +142,15 @@ async function startLocalRelay(relayDir: string, deskDir: string, telnyx: Telnyx
       // Signed documents are sealed by a certificate per shop, itself sealed by a key this machine
       // makes on first start (DATA/relay/esign.key), unless BAYLINE_ESIGN_KEY or a .p12 is given.
       esign: { sealer: new PdfSealer({ storage, config: localSealConfig(relayDir) }) },
+      // Email: mailbox passwords and tokens are sealed with a key kept beside the relay's data
+      // (DATA/relay/mail-token.key) unless the environment names one; Gmail and Outlook when
+      // their apps are set (GOOGLE_CLIENT_ID…, MICROSOFT_CLIENT_ID…), as for `relay serve`.
+      mailConfig: localMailConfig(relayDir),
+      // The rest as `relay serve` reads them: drafts by a model (BAYLINE_AI_*), the work
+      // providers' API and their sign-in mail.
+      draftingConfig: readDraftingConfig(process.env),
+      providerApi: readProviderApiConfig(process.env),
+      providerMail: readProviderMailConfig(process.env),
     });
     relayStorage = relay.app.storage;
     return relay;
@@ -257,10 +291,11 @@ function readPort(value: string | undefined, fallback: number): number {
 class StartError extends Error {}
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     // Errors meant for people (desk already open, bad setting) are shown as they are.
-    if (err instanceof StartError || (err as { code?: unknown }).code === 'desk-already-open') {
+    const settingError = err instanceof MailConfigError || err instanceof DraftingConfigError || err instanceof ProviderApiConfigError;
+    if (err instanceof StartError || settingError || (err as { code?: unknown }).code === 'desk-already-open') {
       console.error((err as Error).message);
     } else {
       console.error('Bayline could not start:', err);

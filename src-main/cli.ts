@@ -11,6 +11,7 @@ import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
 import { acquireDeskLock } from './desk-lock.js';
 import { API_USAGE } from './api/api-command.js';
 import { KIND_LABELS, PAPERS, PRINT_KINDS, type PrintKind, type RenderedPrint } from '../src-shared/printing.js';
+import { exitWhenFlushed } from '../src-shared/exit-flushed.js';
 
 function isPrintKind(value: unknown): value is PrintKind {
   return typeof value === 'string' && (PRINT_KINDS as readonly string[]).includes(value);
@@ -260,7 +261,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       console.error(`${(err as Error).message}\n\n${USAGE}`);

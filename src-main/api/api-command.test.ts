@@ -52,6 +52,17 @@ describe('desk api --list', () => {
     expect(Object.keys(checkInSchema.properties!)).toEqual(expect.arrayContaining(['customer', 'vehicle', 'allowDuplicate']));
     expect((checkInSchema as { required?: string[] }).required).not.toContain('allowDuplicate');
   }, 60_000);
+
+  it('a script that reads its output slowly still gets all of it (more than a pipe holds)', async () => {
+    // A pipe holds 64 KiB and the list is larger: the reader starts only after a pause, as a
+    // busy script would. (Exiting right after the write used to cut the list at 65,536 bytes.)
+    const command = `"${process.execPath}" --import tsx "${CLI}" api --list | (sleep 6; cat)`;
+    const text = await new Promise<string>((resolve, reject) =>
+      execFile('/bin/sh', ['-c', command], { encoding: 'utf8', timeout: 60_000, maxBuffer: 10_000_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(text.length).toBeGreaterThan(65_536);
+    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(Object.keys(API).sort());
+  }, 60_000);
 });
 
 describe('desk api with the desk running', () => {
