@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type Change, changeSchema } from '../src-shared/sync/change.js';
+import { type Change, changeSchema, isPlainValidChange } from '../src-shared/sync/change.js';
 import { MAX_SYNC_FRAME_BYTES, relayFrameSchema, SYNC_PAGE } from '../src-shared/sync/protocol.js';
 import type { WorkspaceStore } from '../src-shared/sync/store.js';
 import { Desk } from '../src-main/desk.js';
@@ -278,8 +278,10 @@ export interface PageCosts {
   parse: number;
   /** The sync client's relayFrameSchema.safeParse of the frame (zod, every change). */
   frameValidate: number;
-  /** applyRemote's own changeSchema.safeParse of every change, again. */
+  /** changeSchema.safeParse (zod) of every change, what applyRemote ran before its quick check. */
   changeValidate: number;
+  /** applyRemote's check of every change (isPlainValidChange; zod only for one it refuses). */
+  changeQuickCheck: number;
   /** The page's text over a loopback WebSocket and back (no parsing), halved: one way. */
   wsOneWay: number;
   /** One autocommit upsert of a cursor in `meta` with synchronous=FULL (what each cursor write costs). */
@@ -351,6 +353,7 @@ export async function measurePageCosts(changes: readonly Change[]): Promise<Page
       parse: time(() => JSON.parse(text)),
       frameValidate: time(() => relayFrameSchema.safeParse(parsed)),
       changeValidate: time(() => page.map((c) => changeSchema.safeParse(c))),
+      changeQuickCheck: time(() => page.map((c) => isPlainValidChange(c))),
       wsOneWay: (await wsRoundTrip(text, rounds)) / 2,
       cursorWriteFull,
       cursorWriteOff,

@@ -161,7 +161,7 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
         pageCosts = await measurePageCosts(caught.received);
         log(
           `    per page of ${SYNC_PAGE} (${(pageCosts.bytes / 1024).toFixed(0)} KiB): JSON.stringify ${ms(pageCosts.stringify)}, JSON.parse ${ms(pageCosts.parse)}, ` +
-            `frame zod ${ms(pageCosts.frameValidate)}, applyRemote's zod again ${ms(pageCosts.changeValidate)}, WebSocket one way ${ms(pageCosts.wsOneWay)}; ` +
+            `frame zod ${ms(pageCosts.frameValidate)}, applyRemote's check of each change ${ms(pageCosts.changeQuickCheck)} (zod would take ${ms(pageCosts.changeValidate)}), WebSocket one way ${ms(pageCosts.wsOneWay)}; ` +
             `one cursor write ${ms(pageCosts.cursorWriteFull)} (FULL) vs ${ms(pageCosts.cursorWriteOff)} (OFF)`,
         );
       }

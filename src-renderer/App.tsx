@@ -56,10 +56,14 @@ export function App({ api, connection }: AppProps) {
   useEffect(() => {
     if (!connection) return;
     setLink(connection.state);
+    let previous = connection.state;
     return connection.onStateChange((state) => {
       setLink(state);
-      // Anything may have changed while we could not hear the desk's events.
-      if (state === 'open') announceReconnect();
+      // Anything may have changed while we could not hear the desk's events. Not on the first
+      // opening: the screens' first reads were waiting for it and are sent now (announcing it
+      // read the whole board, and every other screen, twice at start).
+      if (state === 'open' && previous === 'reconnecting') announceReconnect();
+      previous = state;
     });
   }, [connection]);
 

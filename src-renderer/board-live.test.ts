@@ -48,6 +48,23 @@ describe('the board repaints only the cards another desk changed', () => {
     errors = watched.errors;
     await b.addInitScript(() => {
       window.baylineCardRenders = new Map();
+      // The link to the desk opens a moment late (a busy desk), after the screens asked for their data.
+      const onopen = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onopen')!;
+      Object.defineProperty(WebSocket.prototype, 'onopen', {
+        get(this: WebSocket) {
+          return onopen.get!.call(this) as unknown;
+        },
+        set(this: WebSocket, fn: ((e: Event) => void) | null) {
+          onopen.set!.call(this, fn ? (e: Event) => setTimeout(() => fn.call(this, e), 300) : null);
+        },
+      });
+      // The whole-board reads this page asks the desk for.
+      const send = WebSocket.prototype.send;
+      (window as unknown as { boardReads: number }).boardReads = 0;
+      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof data === 'string' && data.includes('"method":"ro-board"')) (window as unknown as { boardReads: number }).boardReads += 1;
+        send.call(this, data);
+      };
     });
     await b.goto(hostB.url);
     await b.waitForFunction((n) => document.querySelectorAll('main[aria-label="Repair board"] article').length === n, CARS, { timeout: 60_000 });
@@ -76,6 +93,13 @@ describe('the board repaints only the cards another desk changed', () => {
     expect(counts.size).toBe(1);
     perDraw = [...counts][0]!;
     expect([1, 2]).toContain(perDraw);
+  });
+
+  it('the board was read from the desk once when it opened (not again when the link first opened)', async () => {
+    // Anything pending from the opening has had time to arrive.
+    await b.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    // A development build's StrictMode mounts the board twice (perDraw 2), each mount reading once.
+    expect(await b.evaluate(() => (window as unknown as { boardReads: number }).boardReads)).toBe(perDraw);
   });
 
   it('a stage move on the other desk moves that card and draws no other', async () => {

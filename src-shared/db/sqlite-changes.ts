@@ -50,12 +50,13 @@ export function sqliteChangeApplier(sqlite: Database.Database): ChangeApplier {
     const fresh: LoggedChange[] = [];
     const newest = new Map<string, Change>();
     for (const c of changes) {
-      const logged = logChange.run(c.stamp, c.table, c.row, c.column, JSON.stringify(c.value), nodeOfStamp(c.stamp));
+      const { stamp, table, row, column, value } = c;
+      const logged = logChange.run(stamp, table, row, column, typeof value === 'string' ? JSON.stringify(value) : String(value), nodeOfStamp(stamp));
       if (logged.changes === 0) continue;
-      fresh.push({ ...c, seq: Number(logged.lastInsertRowid) });
-      const key = cellKey(c.table, c.row, c.column);
+      fresh.push({ table, row, column, value, stamp, seq: Number(logged.lastInsertRowid) });
+      const key = cellKey(table, row, column);
       const seen = newest.get(key);
-      if (!seen || seen.stamp < c.stamp) newest.set(key, c);
+      if (!seen || seen.stamp < stamp) newest.set(key, c);
     }
     const winners: Change[] = [];
     for (const c of newest.values()) {

@@ -56,4 +56,32 @@ export const changeSchema = z
     }
   });
 
+/**
+ * The same rules as `changeSchema`, checked without building zod's result: true only for a
+ * plain object that `changeSchema` accepts as it is. A catch-up validates every change of every
+ * page, and zod took about 1.7 µs of a change's 14 µs; the store asks zod only when this says no
+ * (for the error's wording, and for anything unusual such as an object with a prototype).
+ */
+export function isPlainValidChange(c: unknown): c is Change {
+  if (typeof c !== 'object' || c === null || Object.getPrototypeOf(c) !== Object.prototype) return false;
+  const o = c as Record<string, unknown>;
+  let keys = 0;
+  for (const k in o) {
+    if (k !== 'table' && k !== 'row' && k !== 'column' && k !== 'value' && k !== 'stamp') return false;
+    if (!Object.hasOwn(o, k)) return false;
+    keys++;
+  }
+  if (keys !== 5) return false;
+  const { table, row, column, value, stamp } = o;
+  if (typeof table !== 'string' || table.length > 64 || !isSyncedTable(table)) return false;
+  if (typeof column !== 'string' || column.length > 64 || !isSyncedColumn(table, column)) return false;
+  if (typeof row !== 'string' || row.length < 1 || row.length > 128 || row.includes('\u0000')) return false;
+  if (typeof stamp !== 'string' || !STAMP_PATTERN.test(stamp)) return false;
+  if (value === null) return true;
+  const type = (SYNCED_TABLES[table].columns as Record<string, string>)[column];
+  if (typeof value === 'string') return value.length <= MAX_CELL_TEXT && !value.includes('\u0000') && type !== 'integer' && type !== 'real';
+  if (typeof value === 'number') return Number.isFinite(value) && type !== 'text' && (type !== 'integer' || Number.isSafeInteger(value));
+  return false;
+}
+
 export const changeBatchSchema = z.array(changeSchema).max(10_000);

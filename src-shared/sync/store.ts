@@ -8,7 +8,7 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { describeDuration } from './clock-offset.js';
 import { auditHash, GENESIS_HASH, type AuditDetail, type AuditRowDiff } from './audit-chain.js';
-import { type CellValue, type Change, changeSchema, type LoggedChange } from './change.js';
+import { type CellValue, type Change, changeSchema, isPlainValidChange, type LoggedChange } from './change.js';
 import { formatStamp, HybridClock, millisOfStamp, nodeOfStamp, parseStamp, stampCeiling, type Timestamp } from './hlc.js';
 import type { RowOf, WorkspaceDatabase } from './rows.js';
 import { isSyncedColumn, isSyncedTable, SYNCED_TABLES, type SyncedTable } from './tables.js';
@@ -194,6 +194,7 @@ export class WorkspaceStore {
     } = {},
   ): Promise<ApplyResult> {
     const parsed: Change[] = changes.map((c, i) => {
+      if (isPlainValidChange(c)) return c;
       const r = changeSchema.safeParse(c);
       if (!r.success) {
         const issue = r.error.issues[0]!;
@@ -217,7 +218,12 @@ export class WorkspaceStore {
       result = { received: parsed.length, logged: outcome.fresh.length, applied: outcome.applied };
       fresh = outcome.fresh;
       touched = outcome.touched;
-      for (const c of parsed) this.clock.observe(c.stamp);
+      // The clock need only pass the newest stamp within its bound (stamps are fixed-width text,
+      // so they compare as strings): one observe per page instead of one per change.
+      const ceiling = stampCeiling(this.clock.limit());
+      let newest = '';
+      for (const c of parsed) if (c.stamp <= ceiling && c.stamp > newest) newest = c.stamp;
+      if (newest) this.clock.observe(newest);
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       for (const [key, value] of Object.entries(options.meta ?? {})) await setMeta(trx, key, value);
     };
