@@ -9,7 +9,8 @@ import { createBackup, DEFAULT_KEEP_BACKUPS, listBackups, restoreBackup } from '
 import { renewNodeId } from './db/workspace-db.js';
 import { DEFAULT_WORKSPACE, Desk, deskPaths, readDeskConfig } from './desk.js';
 import { acquireDeskLock } from './desk-lock.js';
-import { API_USAGE } from './api/api-command.js';
+import { API_USAGE, callRunning } from './api/api-command.js';
+import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { KIND_LABELS, PAPERS, PRINT_KINDS, type PrintKind, type RenderedPrint } from '../src-shared/printing.js';
 import { exitWhenFlushed } from '../src-shared/exit-flushed.js';
 
@@ -225,27 +226,40 @@ async function main(argv: string[]): Promise<number> {
       if (!values.ro || !Number.isInteger(roNumber) || roNumber < 1) throw new UsageError('Say which repair order with --ro NUMBER.');
       if (!values.out) throw new UsageError('Say where to write the PDF with --out FILE.pdf.');
       existingWorkspace(dataDir);
-      const desk = await Desk.open({ dataDir, sync: false });
-      try {
-        const ro = await desk.db.selectFrom('repair_orders').select('id').where('ro_number', '=', roNumber).executeTakeFirst();
-        if (!ro) {
-          console.error(`No repair order ${roNumber} in ${dataDir}.`);
+      const render = async (): Promise<RenderedPrint | string> => {
+        // While the desk runs on this folder, the document is drawn by it (through its command
+        // channel); otherwise the folder is opened here.
+        const found = await callRunning(dataDir, { method: 'search-query', args: { q: String(roNumber), limit: 50 }, as: null });
+        if (found) {
+          if (!found.ok) return found.error.message;
+          const ro = (found.result as RepairOrderSummary[]).find((r) => r.roNumber === roNumber);
+          if (!ro) return `No repair order ${roNumber} in ${dataDir}.`;
+          const printed = await callRunning(dataDir, { method: 'print-render', args: { roId: ro.id, kind, paper: values.paper }, as: null });
+          if (!printed) return 'The running desk stopped answering; try again.';
+          return printed.ok ? (printed.result as RenderedPrint) : printed.error.message;
+        }
+        const desk = await Desk.open({ dataDir, sync: false });
+        try {
+          const ro = await desk.db.selectFrom('repair_orders').select('id').where('ro_number', '=', roNumber).executeTakeFirst();
+          if (!ro) return `No repair order ${roNumber} in ${dataDir}.`;
+          const outcome = await desk.call('print-render', { roId: ro.id, kind, paper: values.paper }, desk.newSession());
+          return outcome.ok ? (outcome.result as RenderedPrint) : outcome.error.message;
+        } finally {
+          await desk.close();
+        }
+      };
+      {
+        const printed = await render();
+        if (typeof printed === 'string') {
+          console.error(printed);
           return 1;
         }
-        const outcome = await desk.call('print-render', { roId: ro.id, kind, paper: values.paper }, desk.newSession());
-        if (!outcome.ok) {
-          console.error(outcome.error.message);
-          return 1;
-        }
-        const printed = outcome.result as RenderedPrint;
         const out = path.resolve(values.out);
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.writeFileSync(out, Buffer.from(printed.pdfBase64, 'base64'));
         console.log(`${KIND_LABELS[kind]} for RO ${roNumber} (${PAPERS[printed.paper].label}) written to ${out}.`);
         if (printed.problem) console.log(`No QR code for the customer: ${printed.problem}`);
         return 0;
-      } finally {
-        await desk.close();
       }
     }
 

@@ -147,6 +147,20 @@ describe('desk api with the desk running', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('prints a work order from the command line while the desk runs (drawn by the running desk)', async () => {
+    const ro = await t.call('ro-check-in', JSON.parse(checkIn('Wren', 'API 109')) as never);
+    const out = path.join(tmp, 'printed', 'wo.pdf');
+    const run = await desk('print', 'work-order', '--ro', String(ro.roNumber), '--out', out, '--data', t.dataDir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`RO ${ro.roNumber}`);
+    expect(fs.readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+    // A number the shop does not have is said, not printed.
+    const missing = await desk('print', 'work-order', '--ro', '999999', '--out', out, '--data', t.dataDir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No repair order 999999');
+  }, 60_000);
+
   it('attributes a call without --as to the command line (arguments from standard input here)', async () => {
     const run = await deskWithInput(checkIn('Noel', 'API 102'), 'api', 'ro-check-in', '-', '--data', t.dataDir);
     expect(run.code).toBe(0);

@@ -102,7 +102,7 @@ async function callRunningOrOwnDesk(dataDir: string, call: CommandLineCall): Pro
   }
 }
 
-async function callRunning(dataDir: string, call: CommandLineCall): Promise<CallOutcome | null> {
+export async function callRunning(dataDir: string, call: CommandLineCall): Promise<CallOutcome | null> {
   const channel = findCommandChannel(dataDir);
   return channel ? callThroughChannel(channel, call) : null;
 }
