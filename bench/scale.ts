@@ -4,10 +4,10 @@
 // processes through LISTEN/NOTIFY as it does in production behind a load balancer).
 //
 // What runs, all on 127.0.0.1:
-//  - PostgreSQL: a private server this part starts (initdb in a temp folder, max_connections
-//    raised), because the relay opens a small pool per workspace in each process and 1,000
-//    workspaces would use up the machine's shared server (100 connections) under everybody else's
-//    tests. BENCH_SCALE_PG_URL=<admin url> uses an existing server instead.
+//  - PostgreSQL: a private server this part starts (initdb in a temp folder, max_connections 100
+//    as a stock server; BENCH_SCALE_PG_MAX_CONNECTIONS changes it), so the bench neither takes
+//    connections from everybody else's tests nor is refused by them. BENCH_SCALE_PG_URL=<admin
+//    url> uses an existing server instead.
 //  - Relays: `relay/cli.ts serve --db … --trust-proxy` as their own processes, fresh for each
 //    step, so each one's RSS (from /proc) is measured before and after its desks connect.
 //  - Light desks (bench/scale-desks.ts) in child processes: one real WebSocket each with the real
