@@ -80,7 +80,7 @@ export function advisoryKey(name: string): string {
 /**
  * Connection settings for `url` with extra server options. pg lets options in the URL override
  * the `options` setting, so any the URL carries are moved over and ours appended (the last
- * `-c search_path` wins): a workspace pool must never fall back to another schema.
+ * `-c …` wins). The workspace pool sets its schema per connection instead (workspacePoolView).
  */
 function connectionConfig(url: string, options?: string): pg.ClientConfig {
   let connectionString = url;
