@@ -4,10 +4,10 @@
 // processes through LISTEN/NOTIFY as it does in production behind a load balancer).
 //
 // What runs, all on 127.0.0.1:
-//  - PostgreSQL: a private server this part starts (initdb in a temp folder, max_connections
-//    raised), because the relay opens a small pool per workspace in each process and 1,000
-//    workspaces would use up the machine's shared server (100 connections) under everybody else's
-//    tests. BENCH_SCALE_PG_URL=<admin url> uses an existing server instead.
+//  - PostgreSQL: a private server this part starts (initdb in a temp folder, max_connections 100
+//    as a stock server; BENCH_SCALE_PG_MAX_CONNECTIONS changes it), so the bench neither takes
+//    connections from everybody else's tests nor is refused by them. BENCH_SCALE_PG_URL=<admin
+//    url> uses an existing server instead.
 //  - Relays: `relay/cli.ts serve --db … --trust-proxy` as their own processes, fresh for each
 //    step, so each one's RSS (from /proc) is measured before and after its desks connect.
 //  - Light desks (bench/scale-desks.ts) in child processes: one real WebSocket each with the real
@@ -532,10 +532,10 @@ export async function runScaleBench(options: { log?: (line: string) => void } = 
   const minAvailableMiB = Number(process.env.BENCH_SCALE_MIN_AVAILABLE_MIB ?? 1500);
   const maxDesks = Math.max(...steps);
   const maxRelays = Math.max(...relayCounts);
-  // Room for every workspace's pool in every relay process (up to 3 each) and the rest.
-  // Room for every workspace's pool in every relay process (up to 3 each), but no more than 2,000
-  // server processes on a shared machine: past that, the relay meeting "too many clients" is the result.
-  const maxConnections = Number(process.env.BENCH_SCALE_PG_MAX_CONNECTIONS ?? Math.min(2000, Math.ceil(maxDesks / 2) * maxRelays * 3 + 100));
+  // PostgreSQL's own default (100): each relay process uses its shared workspace pool
+  // (BAYLINE_PG_POOL_MAX, 10), its operator pool (5) and one LISTEN connection, whatever the
+  // number of shops, so two relays and the bench's own connections fit in a stock server.
+  const maxConnections = Number(process.env.BENCH_SCALE_PG_MAX_CONNECTIONS ?? 100);
 
   const fdLimit = openFileLimit();
   // One socket per desk, and room for the rest of what a process opens.

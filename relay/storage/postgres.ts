@@ -80,7 +80,7 @@ export function advisoryKey(name: string): string {
 /**
  * Connection settings for `url` with extra server options. pg lets options in the URL override
  * the `options` setting, so any the URL carries are moved over and ours appended (the last
- * `-c search_path` wins): a workspace pool must never fall back to another schema.
+ * `-c …` wins). The workspace pool sets its schema per connection instead (workspacePoolView).
  */
 function connectionConfig(url: string, options?: string): pg.ClientConfig {
   let connectionString = url;
@@ -101,20 +101,24 @@ function connectionConfig(url: string, options?: string): pg.ClientConfig {
 
 /**
  * The dialect of one workspace's Kysely: every transaction on it writes that workspace, so BEGIN
- * itself takes the writers' advisory lock, in the same round trip (two statements in one
- * simple-protocol message) instead of one of its own.
+ * itself takes the writers' advisory lock, in the same round trip (three statements in one
+ * simple-protocol message) instead of one of its own. BEGIN also sets the transaction's
+ * search_path to the workspace's schema: the connection's own path is set already (see
+ * `workspacePoolView`), so this only guards every write against a path set wrongly by mistake.
  */
 class WorkspaceDialect extends PostgresDialect {
   constructor(
     private readonly settings: PostgresDialectConfig,
     private readonly lockKey: string,
+    private readonly schema: string,
   ) {
     super(settings);
     if (!/^-?\d+$/.test(lockKey)) throw new Error(`Not an advisory lock key: ${lockKey}`);
+    if (!/^ws_[0-9a-f]{32}$/.test(schema)) throw new Error(`Not a workspace schema: ${schema}`);
   }
 
   override createDriver(): Driver {
-    const begin = CompiledQuery.raw(`BEGIN; SELECT pg_advisory_xact_lock(${this.lockKey}::bigint)`);
+    const begin = CompiledQuery.raw(`BEGIN; SET LOCAL search_path TO ${this.schema}; SELECT pg_advisory_xact_lock(${this.lockKey}::bigint)`);
     return new (class extends PostgresDriver {
       override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
         if (settings.isolationLevel || settings.accessMode) throw new Error('Workspace transactions use the default isolation level.');
@@ -122,6 +126,46 @@ class WorkspaceDialect extends PostgresDialect {
       }
     })(this.settings);
   }
+}
+
+/** The size of the process's one pool for every workspace, from BAYLINE_PG_POOL_MAX (default 10). */
+export function workspacePoolMax(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.BAYLINE_PG_POOL_MAX;
+  if (given === undefined || given.trim() === '') return 10;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new Error(`BAYLINE_PG_POOL_MAX must be a whole number from 1 to 1000 (the PostgreSQL connections each relay process uses for its workspaces); it is "${given}".`);
+  }
+  return n;
+}
+
+/** The search_path each connection of the shared workspace pool was last set to. */
+const connectionSchema = new WeakMap<pg.PoolClient, string>();
+
+/**
+ * One workspace's view of the shared pool, as Kysely's dialect takes it: a connection handed out
+ * has its session search_path set to the workspace's schema, with a SET only when it last served
+ * another workspace (or is new). If the SET fails, the connection's path is unknown, so it is
+ * closed rather than returned to the pool. Ending the view ends nothing: the storage owns the pool.
+ */
+function workspacePoolView(pool: pg.Pool, schema: string): { connect(): Promise<pg.PoolClient>; end(): Promise<void> } {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (connectionSchema.get(client) !== schema) {
+        connectionSchema.delete(client);
+        try {
+          await client.query(`SET search_path TO ${schema}`);
+        } catch (err) {
+          client.release(err instanceof Error ? err : new Error(String(err)));
+          throw err;
+        }
+        connectionSchema.set(client, schema);
+      }
+      return client;
+    },
+    async end() {},
+  };
 }
 
 function newPool(config: pg.PoolConfig): pg.Pool {
@@ -239,6 +283,7 @@ class NoticeListener {
 }
 
 export async function openPostgresStorage(url: string): Promise<RelayStorage> {
+  const poolMax = workspacePoolMax();
   const base = connectionConfig(url);
   const operatorPool = newPool({ ...base, max: 5, application_name: APPLICATION_NAME });
   try {
@@ -280,16 +325,30 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     throw err;
   }
 
+  const latestWorkspaceVersion = Math.max(...postgresWorkspaceMigrations().map((m) => m.version));
+
   async function migrateWorkspace(id: string): Promise<void> {
+    const schema = workspaceSchema(id);
+    // The usual case, a workspace already at this relay's version, is one read without the lock:
+    // the version row is written in the transaction that ran the migrations, so once it reads
+    // latest, every process sees the schema complete. Anything else goes through the locked path.
+    try {
+      const row = await operatorPool.query<{ value: string }>(`SELECT value FROM ${schema}.meta WHERE key = 'schema_version'`);
+      if (Number(row.rows[0]?.value) === latestWorkspaceVersion) return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // No schema (3F000) or no meta table (42P01) yet: a new workspace, migrated below.
+      if (code !== '3F000' && code !== '42P01') throw err;
+    }
     const client = await operatorPool.connect();
     try {
       await migratePostgres(client, {
-        schema: workspaceSchema(id),
+        schema,
         versionTable: 'meta',
         migrations: postgresWorkspaceMigrations(),
         // The writers' lock: no change is written while the workspace's schema changes.
         lockKey: advisoryKey(`workspace:${id}`),
-        label: `Workspace ${id} (schema ${workspaceSchema(id)})`,
+        label: `Workspace ${id} (schema ${schema})`,
       });
       client.release();
     } catch (err) {
@@ -298,19 +357,16 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     }
   }
 
+  // One pool for every workspace this process opens (see workspacePoolView): connections grow
+  // with relay processes, not with shops. Idle connections close after 30 s.
+  const workspacePool = newPool({ ...base, max: poolMax, idleTimeoutMillis: 30_000, application_name: APPLICATION_NAME });
+
   const open = new OpenWorkspaces(records, async (id) => {
     const schema = workspaceSchema(id);
     const lockKey = advisoryKey(`workspace:${id}`);
     await migrateWorkspace(id);
-    // Each workspace gets a small pool whose connections see only its schema; idle
-    // connections close after 30 s, so workspaces nobody is syncing hold none.
-    const pool = newPool({
-      ...connectionConfig(url, `-c search_path=${schema}`),
-      max: 3,
-      idleTimeoutMillis: 30_000,
-      application_name: APPLICATION_NAME,
-    });
-    const db = new Kysely<WorkspaceDatabase>({ dialect: new WorkspaceDialect({ pool }, lockKey) });
+    // Opening costs no connection of its own: the workspace's Kysely borrows from the shared pool.
+    const db = new Kysely<WorkspaceDatabase>({ dialect: new WorkspaceDialect({ pool: workspacePoolView(workspacePool, schema) }, lockKey, schema) });
     try {
       let store: WorkspaceStore | undefined;
       store = await WorkspaceStore.open(db, relayNodeId(), {
@@ -399,6 +455,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       await jobs.stop();
       await noticeListener.close();
       await open.closeAll();
+      await workspacePool.end();
       await operator.destroy();
     },
   };
