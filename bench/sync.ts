@@ -1,6 +1,6 @@
 // Sync through the relay, on both storage engines (SQLite and PostgreSQL):
 //  1. edit on desk A → applied on desk B, one edit at a time, p50/p99 over loopback, beside a
-//     bare WebSocket echo round trip measured in the same run (goal: p99 under 20 ms);
+//     bare WebSocket echo round trip measured in the same run (goal: p99 under 10 ms);
 //  2. catch-up of 100,000+ changes after desk B was offline (goal: 100,000 changes/s, and the relay
 //     serving its log at least that fast; the process's RSS growth printed), beside applying the same changes
 //     with `store.applyRemote` on a fresh local workspace (goal: above 20,000 changes/s),
@@ -110,6 +110,13 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
         `    p50 ${ms(edit.editToApplied.p50)}, p90 ${ms(edit.editToApplied.p90)}, p99 ${ms(edit.editToApplied.p99)}, max ${ms(edit.editToApplied.max)}` +
           ` — goal p99 < ${EDIT_GOAL_P99_MS} ms: ${editGoalMet ? 'PASS' : 'MISS'}`,
       );
+      if (!editGoalMet && durableCommit.p99 >= EDIT_GOAL_P99_MS) {
+        // Two fsyncs in series: the sum's p99 is at least one fsync's p99, whatever the code does.
+        log(
+          `    the disk alone misses the goal: one fsync'd commit measured in this run has p99 ${ms(durableCommit.p99)} (≥ ${EDIT_GOAL_P99_MS} ms), ` +
+            `and every edit waits for two in series (A's write, the relay's apply); floor at p50 ${ms(2 * durableCommit.p50)}`,
+        );
+      }
       log(`    of which A's call: p50 ${ms(edit.callOnA.p50)}, p99 ${ms(edit.callOnA.p99)}; call returned → B applied: p50 ${ms(edit.afterCall.p50)}, p99 ${ms(edit.afterCall.p99)}`);
       log(`    ratio to ws echo: p50 ${(edit.editToApplied.p50 / wsEcho.p50).toFixed(0)}×, p99 ${editRatio.toFixed(0)}×`);
       const editPath = await profileEditPath(a.desk, b.desk, await f.storage.workspaceStore(f.workspace.id), ros);
@@ -189,7 +196,8 @@ export function syncSummaryLines(r: SyncBenchResult): string[] {
   for (const e of r.engines) {
     lines.push(
       `  sync edit A→B p99 ${e.edit.editToApplied.p99.toFixed(2)} ms, p50 ${e.edit.editToApplied.p50.toFixed(2)} ms (${e.engine}) — goal < ${r.editGoalP99Ms} ms: ${e.editGoalMet ? 'PASS' : 'MISS'}; ` +
-        `ratio to ws echo p99 ${e.editRatio.toFixed(0)}× (echo p99 ${r.wsEcho.p99.toFixed(3)} ms); disk floor 2 fsync'd commits p50 ${(2 * r.durableCommit.p50).toFixed(1)} ms, one p99 ${r.durableCommit.p99.toFixed(1)} ms`,
+        `ratio to ws echo p99 ${e.editRatio.toFixed(0)}× (echo p99 ${r.wsEcho.p99.toFixed(3)} ms); disk floor 2 fsync'd commits p50 ${(2 * r.durableCommit.p50).toFixed(1)} ms, one p99 ${r.durableCommit.p99.toFixed(1)} ms` +
+        (r.durableCommit.p99 >= r.editGoalP99Ms ? ' (one fsync alone is past the goal at p99: the disk, not the code)' : ''),
     );
     lines.push(
       `  sync catch-up ${e.catchUp.changes.toLocaleString('en-US')} changes ${e.catchUp.seconds.toFixed(2)} s = ${per(e.catchUp.perSecond)} (${e.engine}) — goal > ${per(r.catchUpGoalPerSecond)}: ` +
