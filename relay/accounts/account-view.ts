@@ -51,12 +51,17 @@ export async function customersWithNumber(db: Db, mobile: string): Promise<Array
   return db.selectFrom('customers').select(['id', 'first_name']).where('mobile', '=', mobile).execute();
 }
 
-/** Whether anything of this shop belongs to the number: a customer with a repair, or an appointment. */
+/** Whether anything of this shop belongs to the number: a customer with a repair or an appointment, or an appointment not yet linked to a customer. */
 export async function numberIsKnown(db: Db, mobile: string): Promise<boolean> {
   const customers = await customersWithNumber(db, mobile);
   if (customers.length > 0) {
-    const ro = await db.selectFrom('repair_orders').select('id').where('customer_id', 'in', customers.map((c) => c.id)).executeTakeFirst();
+    const ids = customers.map((c) => c.id);
+    const ro = await db.selectFrom('repair_orders').select('id').where('customer_id', 'in', ids).executeTakeFirst();
     if (ro) return true;
+    // A person who has only booked (no repair yet): the booking made them a customer and the
+    // appointment is linked to that record; the account lists it, so they may sign in.
+    const booked = await db.selectFrom('appointments').select('id').where('customer_id', 'in', ids).executeTakeFirst();
+    if (booked) return true;
   }
   const appt = await db.selectFrom('appointments').select('id').where('mobile', '=', mobile).where('customer_id', 'is', null).executeTakeFirst();
   return !!appt;

@@ -263,6 +263,24 @@ describe.each(['sqlite', 'postgres'] as Engine[])('the customer account (%s)', (
     expect(textOf((await other.get(account())).body)).toContain('you are signed in with');
   });
 
+  it('a new person who has only booked an estimate (no repair) gets a code and sees the appointment', async () => {
+    const url = s.f.relay.url;
+    const store = await s.f.storage.workspaceStore(s.f.workspace.id);
+    const hasHours = await store.db.selectFrom('appointment_availability').select('id').where('id', '=', 'availability-estimate').executeTakeFirst();
+    if (!hasHours) await openBooking(s.f.storage, s.f.workspace.id, { timeZone: (await readSettings(store.db)).timeZone, availability: [estimateHours()] });
+    const slot = offeredSlots(await (await fetch(`${url}/p/lakeside/book`)).text()).at(-1)!;
+    const body = new FormData();
+    for (const [k, v] of Object.entries({ name: 'Priya Shah', mobile: '(512) 555-0166', vehicle: '2022 Kia Soul', description: 'Dented front wing', slot })) body.append(k, v);
+    expect((await fetch(`${url}/p/lakeside/book`, { method: 'POST', body })).status).toBe(200);
+    // The booking made her a customer, and the appointment is hers (linked, not only by number).
+    const booked = await store.db.selectFrom('appointments').selectAll().where('mobile', '=', '+15125550166').executeTakeFirstOrThrow();
+    expect(booked.customer_id).not.toBeNull();
+
+    const page = textOf(await signIn(new Visitor(url), '+15125550166', '(512) 555-0166'));
+    expect(page).toContain('you are signed in with (512) 555-0166');
+    expect(page).toMatch(/Estimate · \w{3}, \w{3} \d{1,2}, \d{1,2}:\d{2}\s[AP]M asked for, waiting for the shop Change or cancel/);
+  });
+
   it('signing out everywhere ends the other sessions and closes the pages they opened; the desk link keeps working', async () => {
     const phone = new Visitor(s.f.relay.url);
     const laptop = new Visitor(s.f.relay.url, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36');

@@ -159,7 +159,10 @@ export async function takeSlot(tx: WriteTx, kind: AppointmentKind, startsAt: str
 }
 
 /** A new customer's estimate request: a customer row, and the appointment carrying the lead. */
-export async function requestEstimate(tx: WriteTx, input: { lead: LeadInput; startsAt: string; timeZone: string; now: Date; photos: Array<{ sha256: string; fileName: string; mimeType: string; sizeBytes: number }> }): Promise<BookingResult> {
+export async function requestEstimate(
+  tx: WriteTx,
+  input: { lead: LeadInput; startsAt: string; timeZone: string; now: Date; photos: Array<{ sha256: string; fileName: string; mimeType: string; sizeBytes: number }>; language?: string | null },
+): Promise<BookingResult> {
   const { slot, holdUntil } = await takeSlot(tx, 'estimate', input.startsAt, input.timeZone, input.now);
   const at = input.now.toISOString();
   const [first, ...rest] = input.lead.name.split(' ');
@@ -169,6 +172,8 @@ export async function requestEstimate(tx: WriteTx, input: { lead: LeadInput; sta
     mobile: input.lead.mobile,
     email: input.lead.email || null,
     preferred_channel: 'sms',
+    // The language the customer chose on the form (null: the shop's), so the texts follow it.
+    language: input.language ?? null,
     created_at: at,
   });
   const appointmentId = await tx.insert('appointments', {

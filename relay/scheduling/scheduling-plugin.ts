@@ -241,7 +241,7 @@ export const schedulingPlugin: FastifyPluginAsync<SchedulingPluginOptions> = asy
       // The photos go to the blob store first; the rows naming them are written with the request.
       if (files.length > 0) await keepPhotos(shop.workspace.id, files);
       const booked = await write<Awaited<ReturnType<typeof requestEstimate>>>(shop.workspace.id, shop.store, `Estimate requested on the shop page by ${lead.name}`, null, (tx) =>
-        requestEstimate(tx, { lead, startsAt: fields.slot!, timeZone: zone, now: now(), photos: files }).then(async (result) => {
+        requestEstimate(tx, { lead, startsAt: fields.slot!, timeZone: zone, now: now(), photos: files, language: cookieLanguage(req) }).then(async (result) => {
           // Came through a customer's referral link: credited in the same write as the booking.
           if (fields.ref) await creditReferral(tx, { code: fields.ref, appointmentId: result.appointmentId, customerId: result.customerId, name: lead.name, now: now() });
           return result;

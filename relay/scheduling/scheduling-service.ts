@@ -8,7 +8,9 @@
 // (automated), refused for a customer who replied STOP, visible in the desk's conversation.
 import type { FastifyBaseLogger } from 'fastify';
 import { hashToken, newToken } from '../../src-shared/portal/token.js';
-import { formatSlotTime, instantToLocal, isValidTimeZone, localToday, addDays } from '../../src-shared/scheduling/slots.js';
+import { DateTime } from 'luxon';
+import { customerWords } from '../../src-shared/i18n/index.js';
+import { instantToLocal, isValidTimeZone, localToday, addDays } from '../../src-shared/scheduling/slots.js';
 import type { AppointmentKind } from '../../src-shared/scheduling/types.js';
 import { toSettings, SETTINGS_ID } from '../../src-shared/settings.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
@@ -16,7 +18,37 @@ import type { WorkspaceStore, WriteTx } from '../../src-shared/sync/store.js';
 import type { RelayStorage } from '../storage/types.js';
 import { WorkspaceLooks } from '../workspace-looks.js';
 import { isKind } from './booking.js';
-import { KIND_WORDS } from './pages.js';
+
+/** The appointment texts' and mails' sentences for each kind, by key (each language words the kind its own way). */
+const TEXT_KEYS: Record<AppointmentKind, { confirmed: string; declined: string; proposed: string; reminder: string; mailConfirmed: string; mailDeclined: string; mailProposed: string }> = {
+  estimate: {
+    confirmed: 'booking.textConfirmedEstimate',
+    declined: 'booking.textDeclinedEstimate',
+    proposed: 'booking.textProposedEstimate',
+    reminder: 'booking.textReminderEstimate',
+    mailConfirmed: 'booking.mailConfirmedEstimate',
+    mailDeclined: 'booking.mailDeclinedEstimate',
+    mailProposed: 'booking.mailProposedEstimate',
+  },
+  'drop-off': {
+    confirmed: 'booking.textConfirmedDropoff',
+    declined: 'booking.textDeclinedDropoff',
+    proposed: 'booking.textProposedDropoff',
+    reminder: 'booking.textReminderDropoff',
+    mailConfirmed: 'booking.mailConfirmedDropoff',
+    mailDeclined: 'booking.mailDeclinedDropoff',
+    mailProposed: 'booking.mailProposedDropoff',
+  },
+  pickup: {
+    confirmed: 'booking.textConfirmedPickup',
+    declined: 'booking.textDeclinedPickup',
+    proposed: 'booking.textProposedPickup',
+    reminder: 'booking.textReminderPickup',
+    mailConfirmed: 'booking.mailConfirmedPickup',
+    mailDeclined: 'booking.mailDeclinedPickup',
+    mailProposed: 'booking.mailProposedPickup',
+  },
+};
 
 export interface SchedulingServiceOptions {
   /** The relay's public address (links in texts). */
@@ -114,8 +146,15 @@ export class SchedulingService {
     const shopZone = isValidTimeZone(row.time_zone ?? '') ? row.time_zone! : settings.timeZone;
     const zone = customer?.time_zone && isValidTimeZone(customer.time_zone) ? customer.time_zone : shopZone;
     const to = customer?.mobile ?? row.mobile ?? null;
-    const when = (iso: string) => formatSlotTime(iso, zone, { withZone: zone !== shopZone });
-    return { settings, customer, zone, to, when };
+    // In the customer's language (customers.language, else the shop's) and the shop's country's
+    // formats: "Tue, Jun 2, 9:00 AM", "Tue 2 Jun, 09:00", "mar, 2 de jun, 9:00 a.m.".
+    const words = customerWords(settings.country, customer?.language ?? null);
+    const when = (iso: string) => {
+      const text = words.when(iso, zone);
+      // A customer away from the shop's zone also reads the zone's short name ("PDT").
+      return zone !== shopZone && text ? `${text} ${DateTime.fromISO(iso, { zone }).setLocale('en-US').toFormat('ZZZZ')}` : text;
+    };
+    return { settings, customer, zone, to, when, words };
   }
 
   private async tell(workspaceId: string, store: WorkspaceStore, id: string, now: Date): Promise<void> {
@@ -124,8 +163,9 @@ export class SchedulingService {
       const row = await tx.get('appointments', id);
       if (!row || !isKind(row.kind) || !(TOLD_STATES as readonly string[]).includes(row.state ?? '') || row.told === toldKey(row)) return;
       tx.roId = row.ro_id;
-      const { settings, customer, to, when } = await this.context(tx, row);
-      const noun = KIND_WORDS[row.kind as AppointmentKind].noun;
+      const { settings, customer, to, when, words } = await this.context(tx, row);
+      const keys = TEXT_KEYS[row.kind as AppointmentKind];
+      const shop = settings.name;
       const base = this.options.publicUrl();
       const patch: Partial<Appointment> = { told: toldKey(row) };
       const canText = texting && !!to;
@@ -138,8 +178,13 @@ export class SchedulingService {
       let body: string;
       if (row.state === 'declined') {
         const reason = row.decline_reason ? ` ${row.decline_reason.trim().replace(/\.?$/, '.')}` : '';
-        const again = row.kind === 'estimate' && settings.slug ? ` You can choose another time: ${base.replace(/\/+$/, '')}/p/${settings.slug}/book` : settings.phone ? ` Please call us at ${settings.phone}.` : '';
-        body = `${settings.name}: sorry, we can't take your ${noun} request for ${when(row.starts_at ?? '')}.${reason}${again}`;
+        const again =
+          row.kind === 'estimate' && settings.slug
+            ? ` ${words.t('booking.textBookAgain', { link: `${base.replace(/\/+$/, '')}/p/${settings.slug}/book` })}`
+            : settings.phone
+              ? ` ${words.t('booking.textCallUs', { phone: settings.phone })}`
+              : '';
+        body = `${words.t(keys.declined, { shop, when: when(row.starts_at ?? '') })}${reason}${again}`;
       } else if (!canText && !mailbox) {
         // Neither a text nor a mail can go (no texting number or mobile, no address or mailbox):
         // the desk tells the customer; the manage link already handed out keeps working.
@@ -149,15 +194,15 @@ export class SchedulingService {
         const token = newToken(workspaceId);
         patch.manage_token_hash = hashToken(token);
         if (row.state === 'confirmed') {
-          body = `${settings.name}: your ${noun} is confirmed for ${when(row.starts_at ?? '')}.${settings.address ? ` ${settings.address}.` : ''} Add to your calendar: ${icsUrl(base, token)} Change or cancel: ${manageUrl(base, token)}`;
+          body = `${words.t(keys.confirmed, { shop, when: when(row.starts_at ?? '') })}${address(settings.address)} ${words.t('booking.textCalendar', { link: icsUrl(base, token) })} ${words.t('booking.textManage', { link: manageUrl(base, token) })}`;
         } else {
-          body = `${settings.name}: we can't do ${when(row.starts_at ?? '')} for your ${noun}. Could you come ${when(row.proposed_starts_at ?? '')} instead? Accept or choose another time: ${manageUrl(base, token)}`;
+          body = `${words.t(keys.proposed, { shop, when: when(row.starts_at ?? ''), proposed: when(row.proposed_starts_at ?? '') })} ${words.t('booking.textAnswer', { link: manageUrl(base, token) })}`;
         }
       }
       await tx.update('appointments', row.id, patch);
       if (canText && to && body) await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: `appointment-${row.state}`, now }));
       if (mailbox && email && body) {
-        const subject = `${settings.name}: ${row.state === 'confirmed' ? `your ${noun} is confirmed` : row.state === 'declined' ? `your ${noun} request` : `another time for your ${noun}?`}`;
+        const subject = words.t(row.state === 'confirmed' ? keys.mailConfirmed : row.state === 'declined' ? keys.mailDeclined : keys.mailProposed, { shop });
         const name = [customer?.first_name, customer?.last_name].filter(Boolean).join(' ') || row.name || '';
         await tx.insert('messages', customerMail({ row, customerId: customer?.id ?? row.customer_id, mailbox, to: { name, address: email }, shopName: settings.name, subject, body: mailBody(body, settings.name), templateId: `appointment-${row.state}`, now }));
       }
@@ -171,19 +216,25 @@ export class SchedulingService {
     await store.write({ actor: 'relay', action: 'appointment-reminder', summary: 'Appointment reminder texted', audit: false }, async (tx) => {
       const row = await tx.get('appointments', id);
       if (!row || row.state !== 'confirmed' || row.reminder_sent_at || !row.starts_at || !isKind(row.kind)) return;
-      const { settings, customer, zone, to, when } = await this.context(tx, row);
+      const { settings, customer, zone, to, when, words } = await this.context(tx, row);
       // The day before, in the customer's own calendar.
       if (instantToLocal(row.starts_at, zone).date !== addDays(localToday(now, zone), 1)) return;
       tx.roId = row.ro_id;
       await tx.update('appointments', row.id, { reminder_sent_at: now.toISOString() });
       wrote = true;
       if (!texting || !to) return;
-      const noun = KIND_WORDS[row.kind as AppointmentKind].noun;
-      const body = `${settings.name}: a reminder of your ${noun} tomorrow, ${when(row.starts_at)}.${settings.address ? ` ${settings.address}.` : ''}${settings.phone ? ` To change it, call ${settings.phone}.` : ''}`;
+      const call = settings.phone ? ` ${words.t('booking.textCallToChange', { phone: settings.phone })}` : '';
+      const body = `${words.t(TEXT_KEYS[row.kind as AppointmentKind].reminder, { shop: settings.name, when: when(row.starts_at) })}${address(settings.address)}${call}`;
       await tx.insert('messages', customerText({ row, customerId: customer?.id ?? row.customer_id, to, body, templateId: 'appointment-reminder', now }));
     });
     if (wrote) await this.storage.announceChanges(workspaceId);
   }
+}
+
+/** The shop's address as its own sentence after the first, as the shop wrote it. */
+function address(text: string | null | undefined): string {
+  const a = (text ?? '').trim();
+  return a ? ` ${a.replace(/\.?$/, '.')}` : '';
 }
 
 /** The text's words as a mail: without the shop-name prefix a text needs, signed by the shop. */

@@ -47,6 +47,11 @@ export async function loadSmsSettings(desk: Desk): Promise<SmsSettings> {
 export async function loadTemplates(desk: Desk): Promise<SmsTemplate[]> {
   const rows = await desk.db.selectFrom('sms_templates').selectAll().execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
+  // A standard template the shop never saved reads in the shop's country's English: a UK shop's
+  // is the en-GB catalogue's wording (registration, collect, work provider), as the relay sends it
+  // (`pickTemplate`); American shops keep the code's wording.
+  const settings = await desk.db.selectFrom('workspace_settings').select('country').where('id', '=', SETTINGS_ID).executeTakeFirst();
+  const english = shopCountry(settings?.country) === 'GB' ? CATALOGUES['en-GB'].templates : null;
   const wordings = (id: string, milestone: string | null): SmsTemplate['wordings'] =>
     (['es'] as const).map((language) => {
       const own = byId.get(`${id}:${language}`);
@@ -60,7 +65,7 @@ export async function loadTemplates(desk: Desk): Promise<SmsTemplate[]> {
       id: t.id,
       name: saved?.name ?? t.name,
       milestone: t.milestone,
-      body: saved?.body ?? t.body,
+      body: saved ? (saved.body ?? t.body) : (english?.[t.milestone] ?? t.body),
       active: (saved?.active ?? 1) === 1,
       standard: true,
       wordings: wordings(t.id, t.milestone),

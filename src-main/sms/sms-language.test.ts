@@ -2,6 +2,9 @@
 // uses the Spanish wording (the standard default until the shop writes its own), an English one
 // the shop's wording, and a language's wording never shows up as a template of its own.
 import { afterEach, describe, expect, it } from 'vitest';
+import { pickTemplate } from '../../src-shared/automations/evaluate.js';
+import { SETTINGS_ID } from '../../src-shared/settings.js';
+import { DEFAULT_TEMPLATES } from '../../src-shared/sms/templates.js';
 import { openTestDesk, type TestDesk } from '../testing/temp-desk.js';
 
 let t: TestDesk | undefined;
@@ -79,6 +82,42 @@ describe('texts in the customer language', () => {
     await t.call('workspace-update', { country: 'GB' });
     expect((await t.call('sms-preview', { roId: en.id, templateId: tpl })).text).toContain('We expect it ready Thursday 3 December.');
     expect((await t.call('sms-preview', { roId: es.id, templateId: tpl })).text).toContain('el jueves, 3 de diciembre.');
+  });
+
+  it('a UK shop’s untouched standard templates read in British English at the desk, as the relay sends them', async () => {
+    t = await openTestDesk({ workspace: { name: 'Riverside Bodyshop', slug: 'riverside' } });
+    const ready = 'tpl:ready-for-pickup';
+    // A US shop's desk and relay both use the American wording.
+    expect((await t.call('sms-template-list', {})).find((x) => x.id === ready)!.body).toContain('is ready for pickup at');
+    await t.call('workspace-update', { country: 'GB' });
+    await t.call('workspace-update', { phone: '0113 496 0000' });
+    // The relay gave the shop a UK texting number.
+    await t.desk.store.write({ actor: 'system', action: 'test-setup' }, (tx) => tx.update('workspace_settings', SETTINGS_ID, { sms_number: '+447700900100' }));
+    const ro = await t.call('ro-check-in', {
+      customer: { firstName: 'Olivia', lastName: 'Hughes', mobile: '07400 123456' },
+      vehicle: { year: 2020, make: 'Ford', model: 'Fiesta' },
+    });
+
+    // The editor's list (what Settings › Texts shows), the preview and what Send stores all carry
+    // the en-GB wording, the same words the relay picks for an automated text.
+    const list = await t.call('sms-template-list', {});
+    for (const d of DEFAULT_TEMPLATES) {
+      const relay = await pickTemplate(t.desk.db, 'sms', d.id, null);
+      expect(list.find((x) => x.id === d.id)!.body).toBe(relay!.body);
+    }
+    expect(list.find((x) => x.id === ready)!.body).toBe('Hi {first_name}, your {vehicle} is ready to collect at {shop_name}. Questions? Call {shop_phone}. {portal_link}');
+    expect(list.find((x) => x.id === 'tpl:supplement-approved')!.body).toContain('your work provider approved');
+    const preview = await t.call('sms-preview', { roId: ro.id, templateId: ready });
+    expect(preview.text).toContain('Hi Olivia, your 2020 Ford Fiesta is ready to collect at Riverside Bodyshop. Questions? Call 0113 496 0000.');
+    // (Whatever the hour the test runs at: staff may send outside the shop's hours on purpose.)
+    await t.call('sms-send', { roId: ro.id, templateId: ready, confirmOutsideHours: true });
+    const sent = await t.desk.db.selectFrom('messages').select('body').where('ro_id', '=', ro.id).where('channel', '=', 'sms').executeTakeFirstOrThrow();
+    expect(sent.body).toContain('is ready to collect at Riverside Bodyshop');
+
+    // Once the shop saves its own wording, the desk and the relay both use that.
+    await t.call('sms-template-save', { id: ready, name: 'Ready to collect', body: 'Hi {first_name}, come and collect your {vehicle}.', active: true });
+    expect((await t.call('sms-template-list', {})).find((x) => x.id === ready)!.body).toBe('Hi {first_name}, come and collect your {vehicle}.');
+    expect((await pickTemplate(t.desk.db, 'sms', ready, null))!.body).toBe('Hi {first_name}, come and collect your {vehicle}.');
   });
 
   it('offers English and Spanish in a US shop and English only in a UK shop unless it chooses, and remembers the choice', async () => {
