@@ -42,8 +42,8 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
 
 export function App({ api, connection }: AppProps) {
   const shop = useLive(api, () => api.call('workspace-get', {}), ['workspace_settings'], []);
-  // Dates, times, money and phone numbers on every screen follow the shop's country.
-  setDeskCountry(shop.data?.country);
+  // Dates, times, money and phone numbers on every screen follow the shop's country; moments read in its time zone.
+  setDeskCountry(shop.data?.country, shop.data?.timeZone);
   const staff = useLive(api, () => api.call('staff-list', {}), ['staff'], []);
   // Only while `npm start` runs the demo shop's built-in fake Telnyx.
   const demoPhone = useLive(api, () => api.call('demo-phone-get', {}), [], []);

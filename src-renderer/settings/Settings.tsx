@@ -10,7 +10,7 @@ import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../s
 import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
 import { CUSTOMER_LANGUAGES, languageName } from '../../src-shared/i18n/customer-locale.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { deskCountry, messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
@@ -48,6 +48,22 @@ const SECTIONS = [
   ['providers', 'Work providers'],
   ['relay', 'Relay'],
 ] as const;
+
+/** The country's zones, and the shop's own if it is elsewhere (kept, never silently replaced). */
+function zoneChoices(draft: WorkspaceSettings): string[] {
+  const zones = [...COUNTRIES[draft.country].timeZones];
+  return zones.includes(draft.timeZone) ? zones : [draft.timeZone, ...zones];
+}
+
+/** "Europe/London (now 23:56)": the zone with its clock now, so a wrong one shows at a glance. */
+function zoneLabel(zone: string): string {
+  try {
+    const now = new Date().toLocaleTimeString(deskCountry().locale, { hour: 'numeric', minute: '2-digit', timeZone: zone });
+    return `${zone.replace(/_/g, ' ')} (now ${now})`;
+  } catch {
+    return zone;
+  }
+}
 
 export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
   const { api, shop } = useDesk();
@@ -118,12 +134,30 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
             </div>
             <div className="row">
               <TextField label="Email" value={draft.email} onChange={(email) => set({ email })} />
-              <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => set({ timeZone })} />
+              <label className="field">
+                <span>Time zone</span>
+                <select value={draft.timeZone} onChange={(e) => set({ timeZone: e.target.value })}>
+                  {zoneChoices(draft).map((zone) => (
+                    <option key={zone} value={zone}>
+                      {zoneLabel(zone)}
+                    </option>
+                  ))}
+                </select>
+                <small className="muted">Every time on the desk, the customers’ pages and the papers reads in this zone.</small>
+              </label>
             </div>
             <TextField label="Address" value={draft.address} onChange={(address) => set({ address })} />
             <label className="field">
               <span>Country</span>
-              <select value={draft.country} onChange={(e) => set({ country: e.target.value as WorkspaceSettings['country'] })}>
+              <select
+                value={draft.country}
+                onChange={(e) => {
+                  const country = e.target.value as WorkspaceSettings['country'];
+                  // A shop that moves country moves zone: a UK shop keeps no Chicago clock.
+                  const zones = COUNTRIES[country].timeZones;
+                  set({ country, timeZone: zones.includes(draft.timeZone) ? draft.timeZone : zones[0]! });
+                }}
+              >
                 {COUNTRY_CODES.map((code) => (
                   <option key={code} value={code}>
                     {COUNTRIES[code].name}

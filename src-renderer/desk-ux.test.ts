@@ -1,0 +1,77 @@
+// What a newcomer trying the desk tripped over (desk UX pass): moments read in the shop's time zone
+// whatever the PC's zone, and a country chosen in Settings brings its zone with it.
+// Screenshots land in test-output/ for a person to look at.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshot, watchedPage } from '../src-main/testing/browser-kit.js';
+import { DESK_SIZE, type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
+import type { TestDesk } from '../src-main/testing/temp-desk.js';
+
+describe('the desk for a newcomer', () => {
+  let d: DeskPage;
+  let t: TestDesk;
+  let page: Page;
+  let errors: string[];
+  let roId = '';
+
+  beforeAll(async () => {
+    d = await startDeskPage({
+      prefix: 'bayline-deskux-',
+      setup: async (desk) => {
+        const ro = await desk.call('ro-check-in', {
+          customer: { firstName: 'Dana', lastName: 'Ruiz', mobile: '+1 512 555 0177' },
+          vehicle: { year: 2019, make: 'Honda', model: 'Civic', color: 'Blue', plate: 'KTX 4410' },
+          insurer: 'State Farm',
+        });
+        roId = ro.id;
+      },
+    });
+    t = d.t;
+    // The PC is in Tokyo; the shop (the default) in Chicago.
+    ({ page, errors } = await watchedPage(await d.browser.newContext({ viewport: DESK_SIZE, timezoneId: 'Asia/Tokyo' })));
+    await page.goto(d.host.url);
+    await page.getByRole('main', { name: 'Repair board' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  const openRepair = async () => {
+    await page.getByRole('button', { name: 'Board' }).click();
+    await page.getByRole('main', { name: 'Repair board' }).getByRole('button', { name: 'RO 1001', exact: true }).click();
+    const view = page.locator('.screen-area');
+    await view.getByRole('term').filter({ hasText: 'Checked in' }).waitFor();
+    return view;
+  };
+
+  it("reads the check-in time in the shop's zone, not the PC's, and a UK shop's zone follows the country", async () => {
+    const ro = await t.call('ro-get', { id: roId });
+    const at = (locale: string, timeZone: string) =>
+      new Date(ro.checkedInAt).toLocaleString(locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone });
+    let view = await openRepair();
+    const checkedIn = fact(page, 'Checked in');
+    expect(await checkedIn.innerText()).toBe(at('en-US', 'America/Chicago'));
+    await screenshot(page, 'deskux-checked-in-chicago');
+
+    // Choosing the United Kingdom offers (and sets) London's zone, shown in Settings before saving.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const zone = page.getByLabel('Time zone');
+    expect(await zone.inputValue()).toBe('America/Chicago');
+    await page.getByLabel('Country').selectOption('GB');
+    expect(await zone.inputValue()).toBe('Europe/London');
+    expect(await zone.locator('option:checked').textContent()).toMatch(/^Europe\/London \(now \d{1,2}:\d\d( [AP]M)?\)$/);
+    await screenshot(page, 'deskux-settings-uk-zone');
+    await page.getByRole('button', { name: 'Save shop details' }).click();
+    await expect.poll(async () => (await t.call('workspace-get', {})).timeZone).toBe('Europe/London');
+
+    view = await openRepair();
+    await expect.poll(() => checkedIn.innerText()).toBe(at('en-GB', 'Europe/London'));
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
+
+/** The definition beside a term in the repair's facts ("Checked in" → its time). */
+function fact(page: Page, term: string) {
+  return page.locator('.screen-area dt', { hasText: new RegExp(`^${term}$`) }).first().locator('xpath=following-sibling::dd[1]');
+}
