@@ -181,8 +181,14 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'reports' && canSeeReports ? <ReportsScreen /> : null}
           </div>
         ) : null}
-        {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}
-        {ready ? <CallNotifications /> : null}
+        {ready ? (
+          // One stack in the bottom corner, under the bar and under any dialog: a card never hides
+          // "At the desk", the sync state or a dialog's buttons.
+          <div className="notification-stack">
+            <CallNotifications />
+            <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} />
+          </div>
+        ) : null}
         {searching ? <SearchDialog onClose={() => setSearching(false)} /> : null}
         <p className="visually-hidden" aria-live="polite" role="status">
           {announcement}

@@ -24,6 +24,9 @@ describe('the desk for a newcomer', () => {
           insurer: 'State Farm',
         });
         roId = ro.id;
+        // A call nobody answered, from another number: its card waits on every screen.
+        await desk.call('call-log', { number: '+1 512 555 0142', direction: 'in', party: 'customer', reason: 'status', outcome: '' });
+        await desk.desk.db.updateTable('calls').set({ state: 'missed', handled_at: null }).execute();
       },
     });
     t = d.t;
@@ -38,7 +41,7 @@ describe('the desk for a newcomer', () => {
   });
 
   const openRepair = async () => {
-    await page.getByRole('button', { name: 'Board' }).click();
+    await tab(page, 'Board').click();
     await page.getByRole('main', { name: 'Repair board' }).getByRole('button', { name: 'RO 1001', exact: true }).click();
     const view = page.locator('.screen-area');
     await view.getByRole('term').filter({ hasText: 'Checked in' }).waitFor();
@@ -55,7 +58,7 @@ describe('the desk for a newcomer', () => {
     await screenshot(page, 'deskux-checked-in-chicago');
 
     // Choosing the United Kingdom offers (and sets) London's zone, shown in Settings before saving.
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await tab(page, 'Settings').click();
     const zone = page.getByLabel('Time zone');
     expect(await zone.inputValue()).toBe('America/Chicago');
     await page.getByLabel('Country').selectOption('GB');
@@ -69,9 +72,43 @@ describe('the desk for a newcomer', () => {
     await expect.poll(() => checkedIn.innerText()).toBe(at('en-GB', 'Europe/London'));
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('a missed-call card sits in a corner: the bar stays usable and a dialog covers the card', async () => {
+    await tab(page, 'Board').click();
+    const card = page.getByRole('article', { name: /^Missed call from/ });
+    await card.waitFor();
+    const bar = (await page.locator('.shop-bar').boundingBox())!;
+    const box = (await card.boundingBox())!;
+    // Nothing of the card over the bar ("At the desk", the sync state).
+    expect(box.y).toBeGreaterThanOrEqual(bar.y + bar.height);
+    const atDesk = page.locator('.shop-bar').getByText(/At the desk/).first();
+    expect(await atDesk.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return hit !== null && el.closest('.shop-bar')!.contains(hit);
+    })).toBe(true);
+    await screenshot(page, 'deskux-missed-call-corner');
+
+    // A dialog (search, Ctrl+K) is above the card: what is at the card's middle is the dialog's backdrop.
+    await page.keyboard.press('Control+k');
+    await page.getByRole('dialog').waitFor();
+    const hitCard = await card.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    });
+    expect(hitCard).toBe(false);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
 
 /** The definition beside a term in the repair's facts ("Checked in" → its time). */
 function fact(page: Page, term: string) {
   return page.locator('.screen-area dt', { hasText: new RegExp(`^${term}$`) }).first().locator('xpath=following-sibling::dd[1]');
+}
+
+/** A screen's button in the bar ("Board", "Settings"). */
+function tab(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true });
 }
