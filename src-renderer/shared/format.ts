@@ -60,6 +60,22 @@ export function formatDay(isoDay: string | null, withYear = false): string {
   });
 }
 
+/** "Nov 30 – Dec 6, 2026" (US), "30 Nov – 6 Dec 2026" (UK): calendar days, one day alone in full. */
+export function formatDayRange(from: string, to: string): string {
+  const a = new Date(`${from}T00:00:00Z`);
+  const b = new Date(`${to}T00:00:00Z`);
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${from} – ${to}`;
+  if (from === to) return a.toLocaleDateString(desk.locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return new Intl.DateTimeFormat(desk.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).formatRange(a, b);
+}
+
+/** A wall-clock "14:30" on the shop's clock, written the country's way: "2:30 PM" (US), "14:30" (UK). */
+export function formatClock(hhmm: string | null | undefined): string {
+  const m = /^(\d{1,2}):(\d{2})/.exec(hhmm ?? '');
+  if (!m) return hhmm ?? '';
+  return new Date(Date.UTC(2000, 0, 1, Number(m[1]), Number(m[2]))).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+}
+
 /** A moment, in the shop's time zone: "Oct 14, 2:05 PM" (US), "14 Oct, 14:05" (UK). */
 export function formatMoment(iso: string | null): string {
   if (!iso) return '';
