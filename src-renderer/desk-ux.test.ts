@@ -55,6 +55,8 @@ describe('the desk for a newcomer', () => {
     let view = await openRepair();
     const checkedIn = fact(page, 'Checked in');
     expect(await checkedIn.innerText()).toBe(at('en-US', 'America/Chicago'));
+    // The colour is named once.
+    expect(await fact(page, 'Vehicle').innerText()).toBe('2019 Blue Honda Civic');
     await screenshot(page, 'deskux-checked-in-chicago');
 
     // Choosing the United Kingdom offers (and sets) London's zone, shown in Settings before saving.
