@@ -205,7 +205,7 @@ describe('the front desk on the demo shop', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const preview = page.getByRole('figure', { name: 'Preview of the customer portal' });
     await preview.waitFor();
-    await page.getByLabel('Main colour').fill('#7a1f5c');
+    await page.getByLabel('Main color').fill('#7a1f5c');
     await expect.poll(() => preview.locator('.pp-head').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(122, 31, 92)');
     await page.locator('#set-wording').getByLabel('Repair started', { exact: true }).fill('Our technicians are repairing your car now.');
     await preview.getByText('Our technicians are repairing your car now.').waitFor();
@@ -217,8 +217,8 @@ describe('the front desk on the demo shop', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'desk-settings');
     expect(await axeProblems(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Save colours' }).click();
-    await page.getByText('Colours saved.').waitFor();
+    await page.getByRole('button', { name: 'Save colors' }).click();
+    await page.getByText('Colors saved.').waitFor();
     expect((await t.call('workspace-get', {})).colorPrimary).toBe('#7a1f5c');
     expect(errors).toEqual([]);
   });

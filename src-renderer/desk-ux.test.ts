@@ -60,7 +60,13 @@ describe('the desk for a newcomer', () => {
     await screenshot(page, 'deskux-checked-in-chicago');
 
     // Choosing the United Kingdom offers (and sets) London's zone, shown in Settings before saving.
+    // A US shop spells "color": at check-in and in Settings.
+    await tab(page, 'Check in').click();
+    await page.getByLabel('Color', { exact: true }).waitFor();
     await tab(page, 'Settings').click();
+    const sections = page.getByRole('navigation', { name: 'Settings sections' });
+    await sections.getByRole('link', { name: 'Logo and colors', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Logo and colors' }).waitFor();
     const zone = page.getByLabel('Time zone');
     expect(await zone.inputValue()).toBe('America/Chicago');
     await page.getByLabel('Country').selectOption('GB');
@@ -72,6 +78,11 @@ describe('the desk for a newcomer', () => {
 
     view = await openRepair();
     await expect.poll(() => checkedIn.innerText()).toBe(at('en-GB', 'Europe/London'));
+    // A UK shop spells "colour".
+    await tab(page, 'Check in').click();
+    await page.getByLabel('Colour', { exact: true }).waitFor();
+    await tab(page, 'Settings').click();
+    await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Logo and colours', exact: true }).waitFor();
     expect(errors).toEqual([]);
   }, 60_000);
 

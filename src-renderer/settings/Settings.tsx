@@ -10,7 +10,7 @@ import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../s
 import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
 import { CUSTOMER_LANGUAGES, languageName } from '../../src-shared/i18n/customer-locale.js';
 import { useDesk } from '../shared/desk-context.js';
-import { deskCountry, messageOf } from '../shared/format.js';
+import { deskCountry, deskWords, messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
@@ -32,7 +32,7 @@ import type { PairingLink } from '../../src-shared/pairing-link.js';
 const SECTIONS = [
   ['shop', 'Shop'],
   ['languages', 'Customer languages'],
-  ['branding', 'Logo and colours'],
+  ['branding', () => `Logo and ${deskWords().colors}`],
   ['wording', 'Stage wording'],
   ['substatuses', 'Sub-statuses'],
   ['tags', 'Exception tags'],
@@ -48,6 +48,10 @@ const SECTIONS = [
   ['providers', 'Work providers'],
   ['relay', 'Relay'],
 ] as const;
+
+function capital(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
 
 /** The country's zones, and the shop's own if it is elsewhere (kept, never silently replaced). */
 function zoneChoices(draft: WorkspaceSettings): string[] {
@@ -110,7 +114,7 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
       <nav aria-label="Settings sections" className="settings-nav">
         {SECTIONS.map(([id, label]) => (
           <a key={id} href={`#set-${id}`}>
-            {label}
+            {typeof label === 'string' ? label : label()}
           </a>
         ))}
       </nav>
@@ -208,15 +212,15 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
 
           <PhoneCheck />
 
-          <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), 'Colours')}>
-            <h3 id="branding-heading">Logo and colours</h3>
+          <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), capital(deskWords().colors))}>
+            <h3 id="branding-heading">Logo and {deskWords().colors}</h3>
             <div className="row">
               <label className="field">
-                <span>Main colour</span>
+                <span>Main {deskWords().color.toLowerCase()}</span>
                 <input type="color" value={draft.colorPrimary} onChange={(e) => set({ colorPrimary: e.target.value })} />
               </label>
               <label className="field">
-                <span>Accent colour</span>
+                <span>Accent {deskWords().color.toLowerCase()}</span>
                 <input type="color" value={draft.colorAccent} onChange={(e) => set({ colorAccent: e.target.value })} />
               </label>
               <label className="field">
@@ -226,7 +230,7 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
             </div>
             <div className="actions">
               <button type="submit" className="primary">
-                Save colours
+                Save {deskWords().colors}
               </button>
               {draft.logoHash ? (
                 <button type="button" onClick={() => void save(null, { logoHash: null }, 'Logo removal')}>
