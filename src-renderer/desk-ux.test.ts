@@ -67,6 +67,12 @@ describe('the desk for a newcomer', () => {
     const sections = page.getByRole('navigation', { name: 'Settings sections' });
     await sections.getByRole('link', { name: 'Logo and colors', exact: true }).waitFor();
     await page.getByRole('heading', { name: 'Logo and colors' }).waitFor();
+    // Every section on the page has its link in the side list.
+    await page.locator('#set-reports').waitFor();
+    const panels = await page.locator('.settings [id^="set-"]').evaluateAll((els) => els.map((el) => el.id));
+    const links = await sections.getByRole('link').evaluateAll((els) => els.map((el) => (el as HTMLAnchorElement).hash.slice(1)));
+    expect(panels.filter((id) => !links.includes(id))).toEqual([]);
+    for (const name of ['After the repair', 'Calls', 'Reports']) await sections.getByRole('link', { name, exact: true }).waitFor();
     const zone = page.getByLabel('Time zone');
     expect(await zone.inputValue()).toBe('America/Chicago');
     await page.getByLabel('Country').selectOption('GB');
