@@ -9,7 +9,7 @@ import type { TestDesk } from '../src-main/testing/temp-desk.js';
 import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { jpegWithGps } from '../relay/uploads/test-images.js';
-import { addDays, formatDay, today } from './shared/format.js';
+import { addDays, formatDay, setDeskCountry, today } from './shared/format.js';
 import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
@@ -85,6 +85,8 @@ describe('the front desk on the demo shop', () => {
   });
 
   it('asks for a new date and a reason when a keyboard move makes the promised date unrealistic', async () => {
+    // "Today" is the shop's day (its zone, as the desk reads it), not the test machine's.
+    setDeskCountry(null, (await t.call('workspace-get', {})).timeZone);
     const ro = await t.call('ro-check-in', {
       customer: { firstName: 'Rosa', lastName: 'Linde' },
       vehicle: { plate: 'TIGHT 1', year: 2020, make: 'Mazda', model: 'CX-5' },
