@@ -42,8 +42,8 @@ const TABS: Array<{ screen: Screen['name']; label: string }> = [
 
 export function App({ api, connection }: AppProps) {
   const shop = useLive(api, () => api.call('workspace-get', {}), ['workspace_settings'], []);
-  // Dates, times, money and phone numbers on every screen follow the shop's country.
-  setDeskCountry(shop.data?.country);
+  // Dates, times, money and phone numbers on every screen follow the shop's country; moments read in its time zone.
+  setDeskCountry(shop.data?.country, shop.data?.timeZone);
   const staff = useLive(api, () => api.call('staff-list', {}), ['staff'], []);
   // Only while `npm start` runs the demo shop's built-in fake Telnyx.
   const demoPhone = useLive(api, () => api.call('demo-phone-get', {}), [], []);
@@ -185,8 +185,14 @@ export function App({ api, connection }: AppProps) {
             {screen.name === 'reports' && canSeeReports ? <ReportsScreen /> : null}
           </div>
         ) : null}
-        {ready ? <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} /> : null}
-        {ready ? <CallNotifications /> : null}
+        {ready ? (
+          // One stack in the bottom corner, under the bar and under any dialog: a card never hides
+          // "At the desk", the sync state or a dialog's buttons.
+          <div className="notification-stack">
+            <CallNotifications />
+            <TextNotifications openRoId={screen.name === 'repair-order' ? screen.id : null} />
+          </div>
+        ) : null}
         {searching ? <SearchDialog onClose={() => setSearching(false)} /> : null}
         <p className="visually-hidden" aria-live="polite" role="status">
           {announcement}

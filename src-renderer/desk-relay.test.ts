@@ -89,7 +89,7 @@ describe('front desk, relay and portal together', () => {
     await page.getByLabel('Year').fill('2019');
     await page.getByLabel('Make').fill('Honda');
     await page.getByLabel('Model').fill('Accord');
-    await page.getByLabel('Colour').fill('Blue');
+    await page.getByLabel('Color', { exact: true }).fill('Blue');
     await page.getByLabel('Insurer').fill('State Farm');
     await page.getByLabel('Claim number').fill('SF-2291-0457');
     await page.getByLabel('Adjuster', { exact: true }).fill('Dana Brooks');

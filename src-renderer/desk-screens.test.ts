@@ -9,7 +9,7 @@ import type { TestDesk } from '../src-main/testing/temp-desk.js';
 import { type DeskPage, startDeskPage } from '../src-main/testing/desk-page.js';
 import type { RepairOrderSummary } from '../src-shared/domain.js';
 import { jpegWithGps } from '../relay/uploads/test-images.js';
-import { addDays, formatDay, today } from './shared/format.js';
+import { addDays, formatDay, setDeskCountry, today } from './shared/format.js';
 import { axeProblems, screenshot } from '../src-main/testing/browser-kit.js';
 
 const DESK_SIZE = { width: 1366, height: 768 };
@@ -85,6 +85,8 @@ describe('the front desk on the demo shop', () => {
   });
 
   it('asks for a new date and a reason when a keyboard move makes the promised date unrealistic', async () => {
+    // "Today" is the shop's day (its zone, as the desk reads it), not the test machine's.
+    setDeskCountry(null, (await t.call('workspace-get', {})).timeZone);
     const ro = await t.call('ro-check-in', {
       customer: { firstName: 'Rosa', lastName: 'Linde' },
       vehicle: { plate: 'TIGHT 1', year: 2020, make: 'Mazda', model: 'CX-5' },
@@ -205,7 +207,7 @@ describe('the front desk on the demo shop', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const preview = page.getByRole('figure', { name: 'Preview of the customer portal' });
     await preview.waitFor();
-    await page.getByLabel('Main colour').fill('#7a1f5c');
+    await page.getByLabel('Main color').fill('#7a1f5c');
     await expect.poll(() => preview.locator('.pp-head').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(122, 31, 92)');
     await page.locator('#set-wording').getByLabel('Repair started', { exact: true }).fill('Our technicians are repairing your car now.');
     await preview.getByText('Our technicians are repairing your car now.').waitFor();
@@ -217,8 +219,8 @@ describe('the front desk on the demo shop', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'desk-settings');
     expect(await axeProblems(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Save colours' }).click();
-    await page.getByText('Colours saved.').waitFor();
+    await page.getByRole('button', { name: 'Save colors' }).click();
+    await page.getByText('Colors saved.').waitFor();
     expect((await t.call('workspace-get', {})).colorPrimary).toBe('#7a1f5c');
     expect(errors).toEqual([]);
   });

@@ -147,7 +147,9 @@ describe('email from the desk screens', () => {
     expect(await form.getByLabel('Pat Adjuster (adjuster)').inputValue()).toBe('to');
     await form.getByLabel('Zoë (customer)').selectOption('cc');
     await form.getByLabel(/Estimate – José\.pdf/).check();
-    await form.getByText('1 file, 0.1 MB of 20.0 MB.').waitFor();
+    // A small file reads in KB, not "0.1 MB" (a 60 KB PDF; one email carries 20 MB).
+    await form.getByText('(document, 59 KB)').waitFor();
+    await form.getByText('1 file, 59 KB of 20 MB.').waitFor();
     await form.scrollIntoViewIfNeeded();
     await screenshot(page, 'mail-compose');
     expect(await axeProblems(page)).toEqual([]);

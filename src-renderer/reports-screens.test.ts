@@ -82,7 +82,11 @@ describe('the Reports screen', () => {
     await expect.poll(() => cycle.locator('tbody tr').count()).toBe(6);
     // The period starts on Sunday 1 March (a row of its own: weeks start on Monday). Week of 2 March: Acme 3 (2–4 Mar → 6–8 Mar at 96 h, 95 h, 95 h) and Birch 1 (k = 0, 8 Mar, 143 h) delivered.
     expect(await cycle.locator('tbody tr').nth(1).innerText()).toMatch(/^Mar 2\s+4\s+/);
+    // That one-day first row says it is one day, not a week.
+    expect(await cycle.locator('tbody tr').nth(0).innerText()).toMatch(/^Mar 1 \(1 day\)\s/);
     expect(await page.locator('.report-chart-canvas canvas').count()).toBe(4);
+    // Numbers that would overprint each other are left off the chart (the table has them all).
+    await expect.poll(() => page.locator('.report-chart-canvas[data-numbers-left-off]').count()).toBe(4);
     // 60 repairs: text-link views 2, 4, 2, 4… on the even ones (15 × 2 + 15 × 4 = 90), QR scans 3, 5… on the odd
     // ones (15 × 3 + 15 × 5 = 120); 80 texts answered (Acme 2 a repair, Birch and Cobalt 1) → 290, capped at 15 × 21 = 315.
     expect(await page.locator('.report-formula').innerText()).toContain('Estimate: min(90 portal views + 120 QR scans + 80 answered messages, 15 calls a day before the portal × 21 business days) × 4 min a call = 1,160 min');

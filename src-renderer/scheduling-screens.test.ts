@@ -109,13 +109,22 @@ describe('appointments at the desk', () => {
     await nav.getByRole('button', { name: /Appointments/ }).click();
     await page.getByRole('button', { name: 'Next week' }).click();
     const grid = page.getByRole('region', { name: 'Calendar' });
-    await grid.getByRole('button', { name: /Priya Raman, Estimate 09:00, Waiting/ }).waitFor();
+    await grid.getByRole('button', { name: /Priya Raman, Estimate 9:00 AM, Waiting/ }).waitFor();
     // Monday 09:00 estimates: Tom confirmed and Priya waiting use both places.
     expect(await grid.locator('.slot.kind-estimate.slot-full').count()).toBeGreaterThanOrEqual(1);
-    expect(await grid.getByTitle('Estimate 09:00: 2 of 2 taken').count()).toBe(1);
-    expect(await grid.getByTitle('Drop-off 08:00: 2 of 3 taken').count()).toBe(1);
+    expect(await grid.getByTitle('Estimate 9:00 AM: 2 of 2 taken').count()).toBe(1);
+    expect(await grid.getByTitle('Drop-off 8:00 AM: 2 of 3 taken').count()).toBe(1);
+    // A US shop reads its own forms: "Nov 30 – Dec 6, 2026", "Mon, Nov 30", 12-hour rows, (512) 555-0177.
+    const sunday = monday.plus({ days: 6 });
+    const spaced = (text: string) => text.replace(/\s/g, ' ');
+    expect(spaced(await page.locator('.calendar-range').innerText())).toBe(
+      spaced(new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', year: 'numeric', timeZone: ZONE }).formatRange(monday.toJSDate(), sunday.toJSDate())),
+    );
+    await grid.getByRole('columnheader', { name: `Mon, ${monday.toFormat('LLL d')}`, exact: true }).waitFor();
+    expect(await grid.getByRole('rowheader').allInnerTexts()).toContain('9:00 AM');
+    await page.getByRole('complementary', { name: 'Requests' }).getByText('(512) 555-0177').first().waitFor();
     // Thursday is closed: no slot that day, and the day says why.
-    await grid.getByRole('columnheader', { name: /Thu .* Closed: Thanksgiving/ }).waitFor();
+    await grid.getByRole('columnheader', { name: /Thu, .* Closed: Thanksgiving/ }).waitFor();
     const thursday = monday.plus({ days: 3 }).toISODate()!;
     expect((await t.call('appointment-calendar', { from: thursday, days: 1 })).slots).toEqual([]);
     await screenshot(page, 'desk-calendar-week');
@@ -129,7 +138,7 @@ describe('appointments at the desk', () => {
     await expect.poll(() => side.getByRole('article', { name: 'Ana Silva, Estimate' }).count()).toBe(0);
     const priya = side.getByRole('article', { name: 'Priya Raman, Estimate' });
     await priya.getByRole('button', { name: 'Confirm' }).click();
-    await grid.getByRole('button', { name: /Priya Raman, Estimate 09:00, Confirmed/ }).waitFor();
+    await grid.getByRole('button', { name: /Priya Raman, Estimate 9:00 AM, Confirmed/ }).waitFor();
     await side.getByText('No request is waiting.').waitFor();
     await expect.poll(() => nav.getByRole('button', { name: /Appointments/ }).innerText()).toBe('Appointments');
     const rows = t.desk.sqlite.prepare("SELECT name, state, decline_reason FROM appointments WHERE kind = 'estimate' ORDER BY name").all();

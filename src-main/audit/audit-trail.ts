@@ -63,7 +63,8 @@ function actorName(actor: string, staff: Map<string, string>): string {
   if (actor.startsWith('command-line:')) return 'Command line (npm run desk -- api)';
   if (actor === 'customer') return 'Customer';
   if (actor.startsWith('provider:')) return 'Work provider (insurer)';
-  if (actor === 'system') return 'Bayline';
+  // The relay and the desk's own jobs act for the shop: to staff they are simply Bayline.
+  if (actor === 'system' || actor === 'relay' || actor.startsWith('relay:') || actor === '') return 'Bayline';
   return actor;
 }
 

@@ -49,6 +49,16 @@ describe('audit trail', () => {
     await d.close();
   });
 
+  it("names the shop's own services as Bayline, never 'relay'", async () => {
+    const { d, ro } = await shopWithHistory();
+    await d.desk.store.write({ actor: 'relay', action: 'sms-sent', summary: 'Text handed to the texting service', roId: ro.id }, (tx) =>
+      tx.update('repair_orders', ro.id, { claim_number: 'CLM-1' }),
+    );
+    const entry = (await d.call('audit-list', { roId: ro.id })).find((e) => e.action === 'sms-sent')!;
+    expect(entry.actorName).toBe('Bayline');
+    await d.close();
+  });
+
   it('verify-audit passes on an untouched file', async () => {
     const { d } = await shopWithHistory();
     await d.close();

@@ -8,7 +8,7 @@ import type { EmailTemplate, SmsTemplate } from '../../src-shared/domain.js';
 import { DELAY_REASONS, type DelayReason } from '../../src-shared/exceptions.js';
 import { type Stage, STAGE_LABELS, STAGES } from '../../src-shared/stages.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { formatMoment, formatMomentDay, messageOf } from '../shared/format.js';
 
 interface Editing {
   id?: string;
@@ -118,7 +118,7 @@ export function AutomationSettings() {
                 What would it have sent? (30 days)
               </button>
             </div>
-            <small>{rule.lastRun ? `Fired ${rule.runs} time${rule.runs === 1 ? '' : 's'}; last ${new Date(rule.lastRun.firedAt).toLocaleString()}: ${rule.lastRun.detail ?? rule.lastRun.outcome}` : 'Has not fired yet.'}</small>
+            <small>{rule.lastRun ? `Fired ${rule.runs} time${rule.runs === 1 ? '' : 's'}; last ${formatMoment(rule.lastRun.firedAt)}: ${rule.lastRun.detail ?? rule.lastRun.outcome}` : 'Has not fired yet.'}</small>
           </li>
         ))}
       </ul>
@@ -130,7 +130,7 @@ export function AutomationSettings() {
           <ul>
             {dry.hits.map((h) => (
               <li key={`${h.roId}${h.at}`}>
-                {new Date(h.at).toLocaleDateString()} · RO {h.roNumber ?? '?'} · {h.customer}: {h.what}
+                {formatMomentDay(h.at)} · RO {h.roNumber ?? '?'} · {h.customer}: {h.what}
                 {h.text ? ` — “${h.text}”` : ''}
               </li>
             ))}

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { StaffNotice } from '../../src-shared/automations/desk-api.js';
 import { useDesk } from '../shared/desk-context.js';
 import { useLive } from '../shared/use-live.js';
+import { formatMoment } from '../shared/format.js';
 
 export function StaffNotices() {
   const { api, go } = useDesk();
@@ -27,7 +28,7 @@ export function StaffNotices() {
           <ul>
             {data.notices.map((n) => (
               <li key={n.id} aria-label={n.title}>
-                <strong>{n.readAt ? n.title : `● ${n.title}`}</strong> · {new Date(n.createdAt).toLocaleString()}
+                <strong>{n.readAt ? n.title : `● ${n.title}`}</strong> · {formatMoment(n.createdAt)}
                 {n.roId ? (
                   <>
                     {' · '}

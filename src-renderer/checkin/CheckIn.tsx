@@ -320,7 +320,7 @@ export function CheckIn({ appointmentId }: { appointmentId?: string } = {}) {
           <div className="row">
             <Field label="Make" value={vehicle.make} onChange={(v) => setVehicle({ ...vehicle, make: v })} />
             <Field label="Model" value={vehicle.model} onChange={(v) => setVehicle({ ...vehicle, model: v })} />
-            <Field label="Colour" value={vehicle.color} onChange={(v) => setVehicle({ ...vehicle, color: v })} />
+            <Field label={deskWords().color} value={vehicle.color} onChange={(v) => setVehicle({ ...vehicle, color: v })} />
           </div>
           {duplicates.length > 0 ? (
             <div className="warning" role="alert">

@@ -2,8 +2,10 @@
 // size, the total against the most one mail can carry, and a plain sentence when it is over.
 import type { Attachment } from '../../src-shared/domain.js';
 import { MAX_EMAIL_ATTACHMENT_BYTES } from '../../src-shared/email/templates.js';
+import { fileSize } from './MailAttachments.js';
 
-export const megabytes = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+/** A file's size as a person reads it: "59 KB", "2.4 MB" (never "0.0 MB"). */
+export const megabytes = (n: number) => fileSize(n);
 
 export function attachmentsTooLarge(files: Attachment[], chosen: string[]): number | null {
   const total = files.filter((f) => chosen.includes(f.id)).reduce((n, f) => n + f.sizeBytes, 0);

@@ -5,7 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import type { DirectoryProvider, ProviderGrant } from '../../src-shared/providers/desk-api.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { formatMomentDay, messageOf } from '../shared/format.js';
 import { FieldProblem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 
@@ -105,7 +105,7 @@ export function ProviderSettings() {
               <br />
               <span className="muted">
                 {g.revokedAt
-                  ? `Stopped ${new Date(g.revokedAt).toLocaleDateString()}`
+                  ? `Stopped ${formatMomentDay(g.revokedAt)}`
                   : `Sees progress${g.sharePhotos ? ', photos' : ''}${g.shareDocuments ? ', documents' : ''}${g.shareMessages ? ', messages' : ''}${g.shareAmounts ? ', amounts' : ''}`}
               </span>
               {g.revokedAt ? null : (

@@ -98,8 +98,8 @@ export function RepairOrderView({ id, draftMilestone }: { id: string; draftMiles
               </dd>
               <dt>Vehicle</dt>
               <dd>
+                {/* The label already names the colour ("2019 Blue Honda Civic"). */}
                 {ro.vehicle || '—'}
-                {ro.vehicleDetail.color ? `, ${ro.vehicleDetail.color}` : ''}
               </dd>
               <dt>{deskWords().plate}</dt>
               <dd>{ro.plate ?? '—'}</dd>

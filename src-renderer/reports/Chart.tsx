@@ -31,6 +31,15 @@ export interface ChartProps {
   target?: { value: number; label: string };
 }
 
+/** A bottom label that would not fit its slot (about 6 px a letter) breaks onto two lines: "Supplement\nsent". */
+function xLabel(label: string, slot: number): string {
+  if (label.length * 6 < slot - 8 || !label.includes(' ')) return label;
+  const mid = label.length / 2;
+  let at = -1;
+  for (let i = 0; i < label.length; i++) if (label[i] === ' ' && (at < 0 || Math.abs(i - mid) < Math.abs(at - mid))) at = i;
+  return `${label.slice(0, at)}\n${label.slice(at + 1)}`;
+}
+
 const INK = ['#1d4f91', '#a14b00', '#1f6b3a'];
 const DASH: Record<ChartSeries['style'], number[]> = { solid: [], dashed: [10, 5], dotted: [2, 4] };
 
@@ -102,6 +111,10 @@ export function Chart(props: ChartProps) {
       ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
       ctx.textAlign = 'center';
       ctx.fillStyle = '#1c2330';
+      // A number that would overprint one already drawn is left off (it is in the table beside).
+      const drawn: Array<{ x0: number; x1: number; y0: number; y1: number }> = [];
+      const lineHeight = 12 * devicePixelRatio;
+      let overlapping = 0;
       props.series.forEach((s, si) => {
         const offset = bars ? (si - (props.series.length - 1) / 2) * (0.7 / props.series.length) : 0;
         s.values.forEach((v, i) => {
@@ -109,9 +122,19 @@ export function Chart(props: ChartProps) {
           const x = u.valToPos(i + offset, 'x', true);
           const y = u.valToPos(v, s.right ? 'right' : 'left', true);
           // The second line's numbers sit under its points, the first's above, so they do not collide.
-          ctx.fillText(s.format(v), x, !bars && si % 2 === 1 ? y + 17 * devicePixelRatio : y - 7 * devicePixelRatio);
+          const text = s.format(v);
+          const ty = !bars && si % 2 === 1 ? y + 17 * devicePixelRatio : y - 7 * devicePixelRatio;
+          const half = ctx.measureText(text).width / 2 + 2 * devicePixelRatio;
+          const box = { x0: x - half, x1: x + half, y0: ty - lineHeight, y1: ty };
+          if (drawn.some((d) => d.x0 < box.x1 && box.x0 < d.x1 && d.y0 < box.y1 && box.y0 < d.y1)) {
+            overlapping++;
+            return;
+          }
+          drawn.push(box);
+          ctx.fillText(text, x, ty);
         });
       });
+      u.root.parentElement?.setAttribute('data-numbers-left-off', String(overlapping));
       if (props.target) {
         const y = u.valToPos(props.target.value, 'left', true);
         ctx.strokeStyle = '#525c6b';
@@ -142,7 +165,7 @@ export function Chart(props: ChartProps) {
           right: { range: [0, rightMax * 1.18] },
         },
         axes: [
-          { stroke: '#1c2330', grid: { show: false }, splits: () => xs, values: (_u, ticks) => ticks.map((t) => props.labels[t] ?? ''), font: '11px system-ui, sans-serif' },
+          { stroke: '#1c2330', grid: { show: false }, splits: () => xs, values: (_u, ticks) => ticks.map((t) => xLabel(props.labels[t] ?? '', width / Math.max(1, xs.length))), size: 44, font: '11px system-ui, sans-serif' },
           { scale: 'left', stroke: '#1c2330', label: props.leftUnit, font: '11px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif', grid: { stroke: '#e3e7ec' } },
           ...(props.series.some((s) => s.right) ? [{ scale: 'right', side: 1, stroke: '#1c2330', label: props.rightUnit, grid: { show: false }, font: '11px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' } as uPlot.Axis] : []),
         ],

@@ -6,7 +6,7 @@ import { type KeyboardEvent, useMemo, useRef, useState } from 'react';
 import type { ReportExport, ReportView } from '../../src-shared/reports/api.js';
 import type { ReportFigures, Scorecard } from '../../src-shared/reports/figures.js';
 import { useDesk } from '../shared/desk-context.js';
-import { addDays, formatDay, messageOf } from '../shared/format.js';
+import { addDays, deskCountry, formatDay, messageOf } from '../shared/format.js';
 import { Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import { base64Bytes } from '../printing/PdfPreview.js';
@@ -25,9 +25,17 @@ export const fmt = {
 
 type Tab = 'report' | 'scorecards';
 
-function bucketLabel(start: string, unit: 'week' | 'month'): string {
+/**
+ * "Sep 7" for a whole week (in the shop's country's form), "Sep 6 (1 day)" for a part week — the
+ * period's first days before the shop's week starts — so a one-day row is never read as a week.
+ */
+function bucketLabel(start: string, unit: 'week' | 'month', next?: string): string {
   const d = new Date(`${start}T00:00:00Z`);
-  return unit === 'month' ? d.toLocaleDateString('en-US', { month: 'short', year: '2-digit', timeZone: 'UTC' }) : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const locale = deskCountry().locale;
+  if (unit === 'month') return d.toLocaleDateString(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
+  const label = d.toLocaleDateString(locale, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const days = next ? Math.round((Date.parse(`${next}T00:00:00Z`) - d.getTime()) / 86_400_000) : 7;
+  return days > 0 && days < 7 ? `${label} (${days === 1 ? '1 day' : `${days} days`})` : label;
 }
 
 export function ReportsScreen() {
@@ -190,7 +198,7 @@ function DataTable({ caption, head, rows }: { caption: string; head: string[]; r
 function ShopReport({ v }: { v: ReportView }) {
   const f = v.figures;
   const names = useMemo(() => new Map(v.staff.map((m) => [m.id, m.name])), [v.staff]);
-  const labels = f.trend.map((t) => bucketLabel(t.start, f.trendUnit));
+  const labels = f.trend.map((t, i) => bucketLabel(t.start, f.trendUnit, f.trend[i + 1]?.start));
   const unit = f.trendUnit === 'week' ? 'Week of' : 'Month';
   const dwell = f.dwell.filter((d) => d.count > 0);
   return (

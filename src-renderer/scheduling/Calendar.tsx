@@ -9,7 +9,7 @@ import { KIND_LABELS } from '../../src-shared/scheduling/availability-rules.js';
 import type { AppointmentEntry, CalendarSlot, CalendarView } from '../../src-shared/scheduling/desk-api.js';
 import { APPOINTMENT_KINDS, type AppointmentKind, type Slot } from '../../src-shared/scheduling/types.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf, plural } from '../shared/format.js';
+import { formatClock, formatDay, formatDayRange, formatPhone, messageOf, plural } from '../shared/format.js';
 import { FieldProblem, Loading, Problem } from '../shared/Notice.js';
 import { useLive } from '../shared/use-live.js';
 import './scheduling.css';
@@ -110,10 +110,8 @@ export function Calendar() {
 }
 
 function rangeLabel(from: string, days: number): string {
-  const a = DateTime.fromISO(from);
-  if (days === 1) return a.toFormat('cccc d LLLL yyyy');
-  const b = a.plus({ days: days - 1 });
-  return a.month === b.month ? `${a.toFormat('d')}–${b.toFormat('d LLLL yyyy')}` : `${a.toFormat('d LLL')} – ${b.toFormat('d LLL yyyy')}`;
+  // The country's own order: "Nov 30 – Dec 6, 2026" at a US shop, "30 Nov – 6 Dec 2026" at a UK one.
+  return formatDayRange(from, DateTime.fromISO(from).plus({ days: days - 1 }).toISODate()!);
 }
 
 function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: string; selected: string | null; onSelect(id: string): void }) {
@@ -137,7 +135,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
             </th>
             {dates.map((d) => (
               <th key={d} scope="col" className={closedOn.has(d) ? 'is-closed' : d === today ? 'is-today' : undefined}>
-                {DateTime.fromISO(d).toFormat('ccc d LLL')}
+                {formatDay(d)}
                 {closedOn.has(d) ? <span className="closed-note">Closed{closedOn.get(d) ? `: ${closedOn.get(d)}` : ''}</span> : null}
               </th>
             ))}
@@ -147,7 +145,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
           {times.map((t) => (
             <tr key={t}>
               <th scope="row" className="time-col">
-                {t}
+                {formatClock(t)}
               </th>
               {dates.map((d) => {
                 const slots = slotAt.get(`${d} ${t}`) ?? [];
@@ -155,7 +153,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
                 return (
                   <td key={d} className={closedOn.has(d) ? 'is-closed' : d === today ? 'is-today' : undefined}>
                     {slots.map((s) => (
-                      <div key={s.kind} className={`slot kind-${s.kind}${s.used >= s.capacity ? ' slot-full' : ''}`} title={`${KIND_LABELS[s.kind]} ${t}: ${s.used} of ${s.capacity} taken`}>
+                      <div key={s.kind} className={`slot kind-${s.kind}${s.used >= s.capacity ? ' slot-full' : ''}`} title={`${KIND_LABELS[s.kind]} ${formatClock(t)}: ${s.used} of ${s.capacity} taken`}>
                         <span className="slot-kind">{KIND_LABELS[s.kind]}</span>
                         <span className="slot-used">
                           {s.used}/{s.capacity}
@@ -168,7 +166,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
                         type="button"
                         className={`appt appt-${a.state} kind-${a.kind}${a.problem ? ' appt-problem' : ''}${selected === a.id ? ' chosen' : ''}`}
                         onClick={() => onSelect(a.id)}
-                        aria-label={`${a.name}, ${KIND_LABELS[a.kind]} ${t}, ${STATE_LABELS[a.state]}${a.problem ? ', needs attention' : ''}`}
+                        aria-label={`${a.name}, ${KIND_LABELS[a.kind]} ${formatClock(t)}, ${STATE_LABELS[a.state]}${a.problem ? ', needs attention' : ''}`}
                       >
                         {a.problem ? '⚠ ' : a.state === 'requested' ? '? ' : ''}
                         {a.name}
@@ -188,7 +186,7 @@ function Grid({ view, today, selected, onSelect }: { view: CalendarView; today: 
 
 function when(a: AppointmentEntry): string {
   if (!a.localDate || !a.localTime) return 'No time chosen yet';
-  return `${DateTime.fromISO(a.localDate).toFormat('ccc d LLL')}, ${a.localTime}`;
+  return `${formatDay(a.localDate)}, ${formatClock(a.localTime)}`;
 }
 
 /** One appointment with what can be done about it. */
@@ -233,7 +231,7 @@ export function AppointmentCard({ entry, compact, onOpen, onClose }: { entry: Ap
       ) : null}
       {!compact || open ? (
         <p className="muted small">
-          {[entry.vehicle, entry.mobile, entry.email].filter(Boolean).join(' · ')}
+          {[entry.vehicle, formatPhone(entry.mobile), entry.email].filter(Boolean).join(' · ')}
           {entry.description ? <><br />“{entry.description}”</> : null}
           {entry.insurer ? <><br />{entry.insurer}{entry.claimNumber ? `, claim ${entry.claimNumber}` : ''}</> : null}
         </p>
@@ -317,7 +315,7 @@ export function AppointmentCard({ entry, compact, onOpen, onClose }: { entry: Ap
               <select value={pick} onChange={(e) => setPick(e.target.value)}>
                 {slots.map((s) => (
                   <option key={s.startsAt} value={s.startsAt}>
-                    {DateTime.fromISO(s.localDate).toFormat('ccc d LLL')} {s.localTime} ({s.free} free)
+                    {formatDay(s.localDate)} {formatClock(s.localTime)} ({s.free} free)
                   </option>
                 ))}
               </select>

@@ -10,7 +10,7 @@ import { DEFAULT_STAGE_WORDING, type Stage, STAGE_LABELS, STAGES } from '../../s
 import { COUNTRIES, COUNTRY_CODES } from '../../src-shared/locale/country.js';
 import { CUSTOMER_LANGUAGES, languageName } from '../../src-shared/i18n/customer-locale.js';
 import { useDesk } from '../shared/desk-context.js';
-import { messageOf } from '../shared/format.js';
+import { deskCountry, deskWords, messageOf } from '../shared/format.js';
 import { Loading } from '../shared/Notice.js';
 import { useFileUrl } from '../shared/use-file-url.js';
 import { useLive } from '../shared/use-live.js';
@@ -32,7 +32,7 @@ import type { PairingLink } from '../../src-shared/pairing-link.js';
 const SECTIONS = [
   ['shop', 'Shop'],
   ['languages', 'Customer languages'],
-  ['branding', 'Logo and colours'],
+  ['branding', () => `Logo and ${deskWords().colors}`],
   ['wording', 'Stage wording'],
   ['substatuses', 'Sub-statuses'],
   ['tags', 'Exception tags'],
@@ -40,6 +40,9 @@ const SECTIONS = [
   ['printing', 'Printing'],
   ['appointments', 'Appointments'],
   ['texts', 'Texts'],
+  ['after-repair', 'After the repair'],
+  ['calls', 'Calls'],
+  ['reports', 'Reports'],
   ['drafts', 'Drafts'],
   ['automations', 'Automations'],
   ['email', 'Email'],
@@ -48,6 +51,26 @@ const SECTIONS = [
   ['providers', 'Work providers'],
   ['relay', 'Relay'],
 ] as const;
+
+function capital(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** The country's zones, and the shop's own if it is elsewhere (kept, never silently replaced). */
+function zoneChoices(draft: WorkspaceSettings): string[] {
+  const zones = [...COUNTRIES[draft.country].timeZones];
+  return zones.includes(draft.timeZone) ? zones : [draft.timeZone, ...zones];
+}
+
+/** "Europe/London (now 23:56)": the zone with its clock now, so a wrong one shows at a glance. */
+function zoneLabel(zone: string): string {
+  try {
+    const now = new Date().toLocaleTimeString(deskCountry().locale, { hour: 'numeric', minute: '2-digit', timeZone: zone });
+    return `${zone.replace(/_/g, ' ')} (now ${now})`;
+  } catch {
+    return zone;
+  }
+}
 
 export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
   const { api, shop } = useDesk();
@@ -94,7 +117,7 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
       <nav aria-label="Settings sections" className="settings-nav">
         {SECTIONS.map(([id, label]) => (
           <a key={id} href={`#set-${id}`}>
-            {label}
+            {typeof label === 'string' ? label : label()}
           </a>
         ))}
       </nav>
@@ -118,12 +141,30 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
             </div>
             <div className="row">
               <TextField label="Email" value={draft.email} onChange={(email) => set({ email })} />
-              <TextField label="Time zone" value={draft.timeZone} onChange={(timeZone) => set({ timeZone })} />
+              <label className="field">
+                <span>Time zone</span>
+                <select value={draft.timeZone} onChange={(e) => set({ timeZone: e.target.value })}>
+                  {zoneChoices(draft).map((zone) => (
+                    <option key={zone} value={zone}>
+                      {zoneLabel(zone)}
+                    </option>
+                  ))}
+                </select>
+                <small className="muted">Every time on the desk, the customers’ pages and the papers reads in this zone.</small>
+              </label>
             </div>
             <TextField label="Address" value={draft.address} onChange={(address) => set({ address })} />
             <label className="field">
               <span>Country</span>
-              <select value={draft.country} onChange={(e) => set({ country: e.target.value as WorkspaceSettings['country'] })}>
+              <select
+                value={draft.country}
+                onChange={(e) => {
+                  const country = e.target.value as WorkspaceSettings['country'];
+                  // A shop that moves country moves zone: a UK shop keeps no Chicago clock.
+                  const zones = COUNTRIES[country].timeZones;
+                  set({ country, timeZone: zones.includes(draft.timeZone) ? draft.timeZone : zones[0]! });
+                }}
+              >
                 {COUNTRY_CODES.map((code) => (
                   <option key={code} value={code}>
                     {COUNTRIES[code].name}
@@ -174,15 +215,15 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
 
           <PhoneCheck />
 
-          <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), 'Colours')}>
-            <h3 id="branding-heading">Logo and colours</h3>
+          <form id="set-branding" className="panel" aria-labelledby="branding-heading" onSubmit={(e) => void save(e, pick(draft, ['colorPrimary', 'colorAccent']), capital(deskWords().colors))}>
+            <h3 id="branding-heading">Logo and {deskWords().colors}</h3>
             <div className="row">
               <label className="field">
-                <span>Main colour</span>
+                <span>Main {deskWords().color.toLowerCase()}</span>
                 <input type="color" value={draft.colorPrimary} onChange={(e) => set({ colorPrimary: e.target.value })} />
               </label>
               <label className="field">
-                <span>Accent colour</span>
+                <span>Accent {deskWords().color.toLowerCase()}</span>
                 <input type="color" value={draft.colorAccent} onChange={(e) => set({ colorAccent: e.target.value })} />
               </label>
               <label className="field">
@@ -192,7 +233,7 @@ export function Settings({ pairing }: { pairing?: PairingLink } = {}) {
             </div>
             <div className="actions">
               <button type="submit" className="primary">
-                Save colours
+                Save {deskWords().colors}
               </button>
               {draft.logoHash ? (
                 <button type="button" onClick={() => void save(null, { logoHash: null }, 'Logo removal')}>

@@ -4,12 +4,31 @@ import { ApiError } from '../../src-shared/api/errors.js';
 import { type CountryProfile, countryProfile } from '../../src-shared/locale/country.js';
 import { formatPhone as formatPhoneIn } from '../../src-shared/phone.js';
 import { type StaffWords, staffWords } from '../../src-shared/i18n/staff.js';
+import { shopToday } from '../../src-shared/shop-day.js';
 
 let desk: CountryProfile = countryProfile(null);
+/** The shop's IANA zone (workspace settings): every moment on the desk reads in it, not the PC's zone. */
+let deskZone: string | undefined;
+
+function knownZone(zone: string | null | undefined): string | undefined {
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Called by the app shell whenever the shop's settings arrive or change. */
-export function setDeskCountry(country: string | null | undefined): void {
+export function setDeskCountry(country: string | null | undefined, timeZone?: string | null): void {
   desk = countryProfile(country);
+  deskZone = knownZone(timeZone);
+}
+
+/** The shop's time zone ("America/Chicago"), or undefined before the settings arrive (then the PC's). */
+export function deskTimeZone(): string | undefined {
+  return deskZone;
 }
 
 /** The shop's country profile, for a screen that needs more than the formatters below. */
@@ -41,16 +60,40 @@ export function formatDay(isoDay: string | null, withYear = false): string {
   });
 }
 
-/** A moment, in the desk's local time: "Oct 14, 2:05 PM" (US), "14 Oct, 14:05" (UK). */
+/** "Nov 30 – Dec 6, 2026" (US), "30 Nov – 6 Dec 2026" (UK): calendar days, one day alone in full. */
+export function formatDayRange(from: string, to: string): string {
+  const a = new Date(`${from}T00:00:00Z`);
+  const b = new Date(`${to}T00:00:00Z`);
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${from} – ${to}`;
+  if (from === to) return a.toLocaleDateString(desk.locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return new Intl.DateTimeFormat(desk.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).formatRange(a, b);
+}
+
+/** A wall-clock "14:30" on the shop's clock, written the country's way: "2:30 PM" (US), "14:30" (UK). */
+export function formatClock(hhmm: string | null | undefined): string {
+  const m = /^(\d{1,2}):(\d{2})/.exec(hhmm ?? '');
+  if (!m) return hhmm ?? '';
+  return new Date(Date.UTC(2000, 0, 1, Number(m[1]), Number(m[2]))).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+}
+
+/** A moment, in the shop's time zone: "Oct 14, 2:05 PM" (US), "14 Oct, 14:05" (UK). */
 export function formatMoment(iso: string | null): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(desk.locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  return date.toLocaleString(desk.locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: deskZone });
+}
+
+/** A moment's date only, in the shop's time zone: "Oct 14, 2025" (US), "14 Oct 2025" (UK). */
+export function formatMomentDay(iso: string | null): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleDateString(desk.locale, { month: 'short', day: 'numeric', year: 'numeric', timeZone: deskZone });
 }
 
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit', timeZone: deskZone });
 }
 
 export function formatMoney(cents: number | null): string {
@@ -71,9 +114,9 @@ export function parseMoney(text: string): number | null {
   return Math.round(Number(clean) * 100);
 }
 
-/** Today as YYYY-MM-DD in the desk's local time. */
+/** Today as YYYY-MM-DD where the shop is (the PC's own day before the settings arrive). */
 export function today(now = new Date()): string {
-  return isoDay(now);
+  return deskZone ? shopToday(deskZone, now) : isoDay(now);
 }
 
 export function isoDay(date: Date): string {

@@ -1,6 +1,7 @@
 // The staff's words that change with the shop's country (issue 22): the desk's staff language
 // follows workspace_settings.country — en-US (and en-CA, which keeps the American words) or
-// en-GB, where a bodyshop says "registration", "work provider", "engineer" and "excess". The rest
+// en-GB, where a bodyshop says "registration", "work provider", "engineer", "excess" and spells
+// "colour" (a US shop reads "color"). The rest
 // of the desk's staff screens are written in English in the components; these are the words that
 // differ. Customers' words are the catalogues' (src-shared/i18n/catalogues).
 import { shopCountry } from '../phone.js';
@@ -13,6 +14,8 @@ const US = {
   adjusterEmail: 'Adjuster email',
   deductible: 'Deductible',
   insuranceAndDates: 'Insurance and dates',
+  color: 'Color',
+  colors: 'colors',
 };
 
 export type StaffWords = typeof US;
@@ -25,6 +28,8 @@ const GB: StaffWords = {
   adjusterEmail: 'Engineer’s email',
   deductible: 'Excess',
   insuranceAndDates: 'Work provider and dates',
+  color: 'Colour',
+  colors: 'colours',
 };
 
 /** The staff language's tag for a shop country: en-GB for a UK shop, else en-US (Canada included). */

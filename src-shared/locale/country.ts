@@ -33,6 +33,8 @@ export interface CountryProfile {
   phoneRegion: ShopCountry;
   postcode: { label: string; example: string; pattern: RegExp };
   sms: SmsRules;
+  /** The IANA zones a shop in the country is in, the usual one first (offered when the country is chosen). */
+  timeZones: readonly string[];
 }
 
 const US_SMS: SmsRules = {
@@ -60,6 +62,7 @@ export const COUNTRIES: Record<ShopCountry, CountryProfile> = {
     phoneRegion: 'US',
     postcode: { label: 'ZIP code', example: '78701', pattern: /^\d{5}(-\d{4})?$/ },
     sms: US_SMS,
+    timeZones: ['America/Chicago', 'America/New_York', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu'],
   },
   GB: {
     code: 'GB',
@@ -70,6 +73,7 @@ export const COUNTRIES: Record<ShopCountry, CountryProfile> = {
     phoneRegion: 'GB',
     postcode: { label: 'Postcode', example: 'SW1A 1AA', pattern: /^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$/ },
     sms: UK_SMS,
+    timeZones: ['Europe/London'],
   },
   CA: {
     code: 'CA',
@@ -80,6 +84,7 @@ export const COUNTRIES: Record<ShopCountry, CountryProfile> = {
     phoneRegion: 'CA',
     postcode: { label: 'Postal code', example: 'K1A 0B1', pattern: /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/ },
     sms: { ...US_SMS, tenDlc: false, summary: 'Canadian rules: the same keywords and 8 am–9 pm customer hours as the US; no 10DLC.' },
+    timeZones: ['America/Toronto', 'America/Vancouver', 'America/Edmonton', 'America/Winnipeg', 'America/Regina', 'America/Halifax', 'America/St_Johns'],
   },
 };
 
