@@ -5,9 +5,12 @@
 // cursor expired), each message filed once (./inbound.ts). The mailbox as the desks see it
 // ("Connected as …", its state, the last problem) is the synced `mailboxes` row, written here.
 // Approved mail is sent once (./outbound.ts) as soon as a desk's change reaches the relay, and
-// again on every round. A push from the provider only says "look now" (`catchUpMailbox`).
+// again on every round: each of those looks queues a job "send this mailbox's approved mail" in the
+// relay's job queue (relay/jobs; on PostgreSQL any relay process takes it, one waiting per mailbox;
+// on SQLite it runs at once), and the job sends each mail under its `mail_sends` claim. A push from the provider only says "look now" (`catchUpMailbox`).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { JobOptions } from '../jobs/queue.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { MailAccount } from '../storage/mail-records.js';
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
@@ -31,6 +34,24 @@ const SEND_TIMEOUT_MS = 20_000;
 const LEASE_MS = 120_000;
 /** How many of the latest filings `filed` keeps (tests and logs read it). */
 const FILED_KEPT = 1000;
+
+/** The job queue of outgoing mail: one job is "send this mailbox's approved mail". */
+export const MAIL_SEND_QUEUE = 'mail-send';
+
+interface MailSendJob {
+  mailboxId: string;
+}
+
+const MAIL_SEND_JOB: JobOptions = {
+  // A run sends the mailbox's approved mail one after the other (each up to SEND_TIMEOUT_MS); one
+  // that outlives this is tried again elsewhere, where the claims keep each mail to one send.
+  expireInSeconds: 600,
+  retryLimit: 2,
+  retryDelay: 5,
+  pollingIntervalSeconds: 1,
+  wakeOnEnqueue: true,
+  workers: 2,
+};
 
 export class MailError extends Error {
   constructor(
@@ -79,6 +100,7 @@ export class MailService {
   private sweptOnce = false;
   private readonly startedAt = Date.now();
   private closed = false;
+  private defining: Promise<void> | null = null;
   private readonly owner = `relay-${randomUUID()}`;
   private readonly providers: Map<string, MailProvider>;
   private readonly blobs: Blobs | null;
@@ -287,6 +309,8 @@ export class MailService {
   // ---- polling -------------------------------------------------------------------------------
 
   start(): void {
+    this.defining = this.defineSendQueue();
+    this.defining.catch((err: unknown) => this.log.warn({ err: (err as Error).message?.slice(0, 200) }, 'the mail queue could not be set up (the next look retries)'));
     this.stopListening = this.storage.onChangesAnnounced(
       (workspaceId) => {
         this.dirty.add(workspaceId);
@@ -464,7 +488,11 @@ export class MailService {
     return true;
   }
 
-  /** The mailbox's approved mail, sent once each (./outbound.ts). */
+  private defineSendQueue(): Promise<void> {
+    return this.storage.jobs.define<MailSendJob>(MAIL_SEND_QUEUE, MAIL_SEND_JOB, (job) => this.runSendJob(job));
+  }
+
+  /** The mailbox has approved mail: a job sends it (this process at once on SQLite; any relay on PostgreSQL). */
   private async sendFor(account: MailAccount): Promise<void> {
     const store = await this.storage.workspaceStore(account.workspaceId);
     const waiting = await store.db
@@ -475,6 +503,21 @@ export class MailService {
       .where('mailbox_id', '=', account.mailboxId)
       .executeTakeFirst();
     if (!waiting) return;
+    this.defining ??= this.defineSendQueue(); // a push before start()
+    await this.defining.catch(() => {
+      // pg-boss was not reachable a moment ago: set up again (a failure fails this look).
+      this.defining = this.defineSendQueue();
+      return this.defining;
+    });
+    await this.storage.jobs.enqueue<MailSendJob>(MAIL_SEND_QUEUE, account.mailboxId, { mailboxId: account.mailboxId });
+  }
+
+  /** The job: the mailbox read again (disconnected since: nothing to do), its approved mail sent once each (./outbound.ts). */
+  private async runSendJob(job: MailSendJob): Promise<void> {
+    if (this.closed) return; // the mail stays approved; the next look (here after a restart, or another relay) queues it
+    const account = await this.storage.mail.findAccount(job.mailboxId);
+    if (!account || account.state !== 'connected') return;
+    const store = await this.storage.workspaceStore(account.workspaceId);
     const opened = this.open(account);
     if (!opened) return;
     await sendApproved({

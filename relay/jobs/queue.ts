@@ -25,6 +25,10 @@ export interface JobOptions {
   batchSize?: number;
   /** How often an idle process looks for work (seconds, at least 0.5). */
   pollingIntervalSeconds?: number;
+  /** The process that queues a job looks for work at once (instead of at its next poll). */
+  wakeOnEnqueue?: boolean;
+  /** Jobs this process works side by side (each a worker of its own; default 1). */
+  workers?: number;
 }
 
 export type JobHandler<T> = (data: T) => Promise<void>;
@@ -93,6 +97,8 @@ export class PgBossJobQueue implements JobQueue {
   private boss: PgBoss | null = null;
   private starting: Promise<PgBoss> | null = null;
   private stopped = false;
+  /** This process's worker per queue, for the queues that wake on enqueue. */
+  private readonly wakeWorkers = new Map<string, string[]>();
 
   constructor(
     private readonly pool: SqlRunner,
@@ -124,7 +130,7 @@ export class PgBossJobQueue implements JobQueue {
     // starting at the same moment can meet inside it (a deadlock, or the other's table already
     // there): the loser waits a moment and asks again, and then finds the queue made.
     await retryWhenRelaysMeet(() => boss.createQueue(name, { name, policy: 'short', expireInSeconds: options.expireInSeconds, retryLimit: options.retryLimit, retryDelay: options.retryDelay }));
-    await boss.work<T>(name, { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+    const work = () => boss.work<T>(name, { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
       // One after the other; one that throws is failed on its own (retried), the others complete.
       const failed: string[] = [];
       for (const job of jobs) {
@@ -142,11 +148,16 @@ export class PgBossJobQueue implements JobQueue {
         // Completing here and resolving: pg-boss then finds nothing active left to complete.
       }
     });
+    const ids: string[] = [];
+    for (let n = 0; n < Math.max(1, options.workers ?? 1); n++) ids.push(await work());
+    if (options.wakeOnEnqueue) this.wakeWorkers.set(name, ids);
   }
 
   async enqueue<T extends object>(name: string, key: string, data: T): Promise<boolean> {
     const boss = await this.start();
-    return (await boss.send(name, data, { singletonKey: key })) !== null;
+    const queued = (await boss.send(name, data, { singletonKey: key })) !== null;
+    if (queued) for (const id of this.wakeWorkers.get(name) ?? []) boss.notifyWorker(id);
+    return queued;
   }
 
   async counts(name: string): Promise<Record<string, number>> {

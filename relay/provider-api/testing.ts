@@ -26,6 +26,8 @@ export interface WebhookReceiver {
   holdNext(): Promise<ReceivedHook>;
   /** Answers every request with this status instead of 200 (null: back to 200). */
   answerWith(status: number | null): void;
+  /** Waits this long before each answer (0: at once), as a busy receiver does. */
+  answerAfter(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const sockets = new Set<net.Socket>();
   let hold: ((hook: ReceivedHook) => void) | null = null;
   let status: number | null = null;
+  let delayMs = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -59,8 +62,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         res.writeHead(status).end();
         return;
       }
-      received.push(hook);
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      const answer = () => {
+        received.push(hook);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   server.on('connection', (s) => {
@@ -90,6 +97,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     up: () => listen(port),
     holdNext: () => new Promise<ReceivedHook>((resolve) => (hold = resolve)),
     answerWith: (s) => void (status = s),
+    answerAfter: (ms) => void (delayMs = ms),
     close: async () => {
       if (server.listening) await stop();
     },

@@ -8,9 +8,13 @@
 // is created once and its deliveries (one per live endpoint) once. The index moves its cursor only
 // after the outbox holds the events: nothing is lost between the shop's change and the outbox.
 //
-// Delivery: one relay process at a time delivers to an endpoint (a lease in the endpoint's row,
-// renewed while it works, taken over when it runs out: a killed relay's endpoint is picked up by
-// the next). Within an endpoint, each repair's events go in the order of the shop's log: the next
+// Delivery: "work this endpoint" is a job in the relay's job queue (relay/jobs; on PostgreSQL any
+// relay process may take it, keyed by endpoint so one waits at a time; on SQLite it runs at once).
+// The outbox stays the schedule and the record: each look (pollMs, or woken by new events) queues
+// a job for every endpoint with a due delivery, so a job lost with its process is queued again.
+// The job takes the endpoint's lease (renewed while it works, taken over when it runs out): one
+// relay process at a time delivers to an endpoint, and a killed relay's endpoint is picked up by
+// the next. Within an endpoint, each repair's events go in the order of the shop's log: the next
 // event of a repair waits until the one before it was answered 2xx. A failed attempt is retried
 // with exponential backoff and jitter (an hour apart at most), up to maxAttempts (about three days
 // by default); a delivery given up on holds the rest of its repair's events back, so they never
@@ -23,6 +27,7 @@ import { isIP } from 'node:net';
 import type { TokenVault } from '../email/token-vault.js';
 import type { ProviderAccess } from '../providers/access.js';
 import type { ProviderIndex, RepairEvent } from '../providers/provider-index.js';
+import type { JobOptions } from '../jobs/queue.js';
 import type { RelayStorage } from '../storage/types.js';
 import type { PendingDelivery, WebhookEndpoint } from './records.js';
 import { newWebhookSecret, signatureHeader, SIGNATURE_HEADER } from './secrets.js';
@@ -60,6 +65,13 @@ export class WebhookError extends Error {
   }
 }
 
+/** The job queue of webhook deliveries: one job is "deliver what is due to this endpoint". */
+export const DELIVER_QUEUE = 'webhook-endpoint';
+
+interface DeliverJob {
+  endpointId: string;
+}
+
 const DEFAULTS = { pollMs: 5_000, leaseMs: 60_000, retryBaseMs: 5_000, retryMaxMs: 3_600_000, maxAttempts: 80, timeoutMs: 10_000, concurrency: 4 };
 
 export class ProviderWebhooks {
@@ -71,6 +83,7 @@ export class ProviderWebhooks {
   private stopped = false;
   private passing: Promise<void> | null = null;
   private passAgain = false;
+  private defining: Promise<void> | null = null;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -85,6 +98,8 @@ export class ProviderWebhooks {
   /** Listens to the index (call before the index starts) and looks for due deliveries now and every pollMs. */
   start(): void {
     if (this.unsubscribe) return;
+    this.defining = this.defineQueue();
+    this.defining.catch((err: unknown) => this.log.error({ err }, 'Webhooks: the delivery queue could not be set up (the next look retries)'));
     this.unsubscribe = this.index.onRepairEvents((events) => this.enqueue(events));
     const tick = () => {
       if (this.stopped) return;
@@ -159,7 +174,15 @@ export class ProviderWebhooks {
         do {
           this.passAgain = false;
           const due = await this.storage.providerApi.endpointsWithDueDeliveries(new Date().toISOString());
-          for (const id of due) if (!this.running.has(id)) this.running.set(id, this.deliverEndpoint(id).finally(() => this.running.delete(id)));
+          if (due.length > 0) await this.queueReady();
+          for (const id of due) {
+            if (this.running.has(id)) continue; // this process is at it (and looks again before it lets go)
+            const queued = this.storage.jobs.enqueue<DeliverJob>(DELIVER_QUEUE, id, { endpointId: id });
+            // Inline (SQLite) runs the job inside enqueue: endpoints are worked side by side, not
+            // one after the other, so that is not waited for here (runJob tracks it in `running`).
+            if (this.storage.jobs.kind === 'pg-boss') await queued;
+            else queued.catch((err: unknown) => this.log.error({ err, endpointId: id }, 'Webhooks: delivering to an endpoint failed (the next look retries)'));
+          }
         } while (this.passAgain && !this.stopped);
       } catch (err) {
         this.log.error({ err }, 'Webhooks: looking for due deliveries failed (the next look retries)');
@@ -169,12 +192,57 @@ export class ProviderWebhooks {
     })();
   }
 
-  /** Resolves when this process has nothing under way. */
+  /** Resolves when this process has nothing under way (and, on PostgreSQL, no delivery job waits or runs anywhere). */
   async idle(): Promise<void> {
-    while (this.passing || this.running.size > 0) {
-      await this.passing;
-      await Promise.allSettled([...this.running.values()]);
+    for (;;) {
+      while (this.passing || this.running.size > 0) {
+        await this.passing;
+        await Promise.allSettled([...this.running.values()]);
+      }
+      if (this.storage.jobs.kind !== 'pg-boss') return;
+      const c = await this.storage.jobs.counts(DELIVER_QUEUE);
+      if (!c.created && !c.retry && !c.active && !this.passing && this.running.size === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  private async queueReady(): Promise<void> {
+    if (!this.defining) throw new Error('Webhooks are not started in this process');
+    try {
+      await this.defining;
+    } catch {
+      // Set up again (pg-boss not reachable a moment ago); a failure here fails this look.
+      this.defining = this.defineQueue();
+      await this.defining;
+    }
+  }
+
+  private defineQueue(): Promise<void> {
+    // A job's run ends when nothing is due at its endpoint. A dead process's job is handed back
+    // after its expiry (then finds the work done or the lease free); a live one's long run may pass
+    // it too, and the job tried again elsewhere finds the lease held and does nothing. Errors are
+    // kept inside the run (the outbox records each try), so a retry is for a process that died.
+    const options: JobOptions = {
+      expireInSeconds: Math.max(30, Math.ceil((2 * (this.options.leaseMs + this.options.timeoutMs)) / 1000)),
+      retryLimit: 2,
+      retryDelay: 1,
+      // The process that queues a job takes it at once; a busy one's are taken by the others' polls.
+      pollingIntervalSeconds: 1,
+      wakeOnEnqueue: true,
+      // Endpoints worked side by side in one process (each its own lease).
+      workers: 4,
+    };
+    return this.storage.jobs.define<DeliverJob>(DELIVER_QUEUE, options, (job) => this.runJob(job.endpointId));
+  }
+
+  /** The job: delivers what is due to one endpoint under its lease (at most once at a time per process). */
+  private runJob(endpointId: string): Promise<void> {
+    const under = this.running.get(endpointId);
+    if (under) return under;
+    if (this.stopped) return Promise.resolve();
+    const work = this.deliverEndpoint(endpointId).finally(() => this.running.delete(endpointId));
+    this.running.set(endpointId, work);
+    return work;
   }
 
   private async deliverEndpoint(endpointId: string): Promise<void> {
