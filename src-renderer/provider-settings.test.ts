@@ -89,7 +89,11 @@ describe('Settings › Work providers at the desk', () => {
     await page.getByRole('button', { name: 'Board', exact: true }).click();
     await page.getByRole('article', { name: `RO ${ro.roNumber}, Maya Lopez` }).getByRole('button', { name: `RO ${ro.roNumber}` }).click();
     const conversation = page.getByRole('region', { name: /Conversation with Maya/ });
-    await conversation.getByLabel('Share with insurer').check();
+    // The box follows the saved message (it turns once the desk has stored the change), so on a
+    // busy machine it may turn after the click returns: click, then wait for it.
+    const share = conversation.getByLabel('Share with insurer');
+    await share.click();
+    await eventually('the message to be marked as shared', async () => share.isChecked(), 10_000);
     await pushed();
     await eventually('the shared message at the relay', async () => ((await f.relay.providers.access.repairDetail(harbor, f.workspace.id, ro.id))?.messages.length ?? 0) === 1);
 
