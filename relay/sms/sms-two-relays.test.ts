@@ -33,7 +33,7 @@ describe('outgoing texts with two relays on one PostgreSQL', () => {
     cleanups.length = 0;
   });
 
-  it('500 queued texts are sent exactly once each while one relay is killed with SIGKILL halfway', { timeout: 1_500_000 }, async () => {
+  it('500 queued texts are sent exactly once each while one relay is killed with SIGKILL halfway', { timeout: 2_400_000 }, async () => {
     // Which Telnyx id the fake answered for each text (the text's own number is in its body).
     const answered = new Map<string, string>();
     const fake: FakeTelnyx = await startFakeTelnyx({ onSend: (sent, id) => answered.set(sent.text, id) });
@@ -129,7 +129,7 @@ describe('outgoing texts with two relays on one PostgreSQL', () => {
         const all = await statuses();
         return [...all.values()].every((m) => m.status === 'queued' || m.status === 'check-needed') && all;
       },
-      600_000,
+      1_200_000,
     );
     expect(settled.size).toBe(TOTAL);
 
