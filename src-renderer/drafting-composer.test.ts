@@ -52,7 +52,7 @@ describe('drafting a text in the composer', () => {
     const composer = page.getByRole('region', { name: 'Text Zoe' });
     await composer.getByRole('button', { name: 'Draft', exact: true }).click();
     const box = composer.getByLabel(/^Text to/);
-    const drafted = 'Hi Zoe, your 2019 Honda Accord is at the Pictures stage. We expect it ready Friday, Dec 4. - Lakeside Collision';
+    const drafted = 'Hi Zoe, your 2019 Honda Accord is at the Pictures stage. We expect it ready Friday, Dec 4, 2037. - Lakeside Collision';
     await expect.poll(() => box.inputValue()).toBe(drafted);
     const facts = composer.getByRole('group', { name: 'Draft facts' });
     await facts.getByText(/not connected to the shop's relay/).waitFor();
@@ -65,8 +65,8 @@ describe('drafting a text in the composer', () => {
     await facts.getByText('Not in the repair — check before sending:').waitFor();
     const flagged = facts.getByRole('listitem');
     await expect.poll(() => flagged.count()).toBe(1);
-    expect(await flagged.first().innerText()).toMatch(/^Monday, Dec 14 The repair's facts have no date Monday, December 14/);
-    expect(await facts.locator('.draft-facts-body mark').innerText()).toBe('Monday, Dec 14');
+    expect(await flagged.first().innerText()).toMatch(/^Monday, Dec 14, 2037 The repair's facts have no date Monday, December 14/);
+    expect(await facts.locator('.draft-facts-body mark').innerText()).toBe('Monday, Dec 14, 2037');
     await composer.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await screenshot(page, 'drafting-text-flagged');
     expect(await axeProblems(page)).toEqual([]);
@@ -74,7 +74,7 @@ describe('drafting a text in the composer', () => {
     // Send asks first; "Edit first" sends nothing.
     await composer.getByRole('button', { name: 'Send text' }).click();
     const ask = page.getByRole('dialog', { name: 'Send with facts the repair does not hold?' });
-    await ask.getByText('These facts are not in the repair: “Monday, Dec 14”. Send anyway?').waitFor();
+    await ask.getByText('These facts are not in the repair: “Monday, Dec 14, 2037”. Send anyway?').waitFor();
     await screenshot(page, 'drafting-text-send-asks');
     await ask.getByRole('button', { name: 'Edit first' }).click();
     await ask.waitFor({ state: 'detached' });

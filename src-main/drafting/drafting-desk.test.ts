@@ -36,7 +36,7 @@ describe('drafts at a desk with no relay', () => {
     const { t, ro } = await shop();
     const d = await t.call('draft-create', { roId: ro.id, channel: 'sms' });
     expect(d).toMatchObject({ source: 'template', provider: null, model: null, flags: [], notice: expect.stringContaining('this one is from your templates') });
-    expect(d.body).toBe('Hi Zoe, your 2019 Honda Accord is at the Pictures stage. We expect it ready Friday, Dec 4. - Lakeside Collision');
+    expect(d.body).toBe('Hi Zoe, your 2019 Honda Accord is at the Pictures stage. We expect it ready Friday, Dec 4, 2037. - Lakeside Collision');
     expect(d.draftId).toBeTruthy();
     // The draft is on the repair as a draft, nobody approved it, nothing waits to be sent.
     const detail = await t.call('ro-get', { id: ro.id });

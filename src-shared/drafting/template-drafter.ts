@@ -7,9 +7,15 @@
 import { countSegments } from '../sms/segments.js';
 import type { DraftContext, DraftThreadMessage } from './context.js';
 
-/** "Wednesday, Dec 16" — a form the fact guard reads back. */
-export function draftDate(iso: string): string {
-  return new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso}T12:00:00Z`));
+/**
+ * "Wednesday, Dec 16" — a form the fact guard reads back. A date more than about five months from
+ * `now` carries its year ("Friday, Dec 4, 2037"): without one, a reader (and the guard) takes the
+ * nearest Dec 4.
+ */
+export function draftDate(iso: string, now: string): string {
+  const at = new Date(`${iso}T12:00:00Z`);
+  const far = Math.abs(at.getTime() - Date.parse(now)) > 150 * 86_400_000;
+  return new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'short', day: 'numeric', ...(far ? { year: 'numeric' } : {}), timeZone: 'UTC' }).format(at);
 }
 
 function lastInbound(ctx: DraftContext): DraftThreadMessage | null {
@@ -72,7 +78,7 @@ function customerSentences(ctx: DraftContext): Sentence[] {
     const parts = /part/i.test(e.reason) ? 'the parts ETA' : 'this';
     out.push({ text: `I'll check on ${parts} and get back to you today.`, keep: 9 });
   } else if (ro.promisedDate && !done) {
-    out.push({ text: `We expect it ready ${draftDate(ro.promisedDate)}.`, keep: 8 });
+    out.push({ text: `We expect it ready ${draftDate(ro.promisedDate, ctx.now)}.`, keep: 8 });
   } else if (!ro.promisedDate && !done && inbound && asks.eta.test(inbound.body)) {
     out.push({ text: "I'll check on the timing and get back to you today.", keep: 9 });
   }
@@ -98,7 +104,7 @@ function adjusterSentences(ctx: DraftContext): Sentence[] {
   const ids = [`RO ${ro.roNumber}`, ro.claimNumber ? `claim ${ro.claimNumber}` : null, ro.vehicle].filter(Boolean).join(', ');
   out.push({ text: `About ${ids}: the repair is at the ${ro.stage} stage.`, keep: 9 });
   for (const e of ro.exceptions) out.push({ text: `Open: ${e.reason}${e.note ? ` (${e.note})` : ''}.`, keep: 7 });
-  if (ro.promisedDate) out.push({ text: `Our target date for the customer is ${draftDate(ro.promisedDate)}.`, keep: 8 });
+  if (ro.promisedDate) out.push({ text: `Our target date for the customer is ${draftDate(ro.promisedDate, ctx.now)}.`, keep: 8 });
   if (inbound && asks.photos.test(inbound.body)) out.push({ text: "I'll send the photos you asked for today.", keep: 9 });
   else if (inbound) out.push({ text: "I'll check on your question and get back to you today.", keep: 8 });
   if (ctx.moment.kind === 'milestone' && /supplement sent/i.test(ctx.moment.stage)) {

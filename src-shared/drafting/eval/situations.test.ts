@@ -39,6 +39,14 @@ describe('the template drafter', () => {
     expect(d.body).toBe('Hi Zoe, your 2021 Honda Civic is at the Repair started stage. We expect it ready Wednesday, Dec 16. - Bayline Collision');
   });
 
+  it('gives a promise months away its year, so neither the reader nor the guard takes the nearest one', () => {
+    const d = templateDraft(baseContext({ ro: { promisedDate: '2027-12-03' } }));
+    expect(d.body).toContain('We expect it ready Friday, Dec 3, 2027.');
+    expect(checkFacts(d.body, baseContext({ ro: { promisedDate: '2027-12-03' } }))).toEqual([]);
+    // A year-less "Dec 3" would be read as the nearest Dec 3 (last week) and flagged.
+    expect(checkFacts(d.body.replace(', 2027', ''), baseContext({ ro: { promisedDate: '2027-12-03' } })).map((f) => f.kind)).toEqual(['date']);
+  });
+
   it('says it will check rather than inventing a parts date', () => {
     const d = templateDraft(baseContext({ ro: { exceptions: [{ reason: 'Parts delayed', note: null, since: '2026-12-09T15:00:00.000Z' }] } }));
     expect(d.body).toContain("I'll check on the parts ETA and get back to you today.");
