@@ -94,7 +94,7 @@ describe('a milestone move offers a draft to the customer', () => {
     const facts = composer.getByRole('group', { name: 'Draft facts' });
     await facts.getByText('Draft by fake-openai / fake-drafter.').waitFor();
     const final = await box.inputValue();
-    expect(final).toBe('Hi Zoe, this is Lakeside Collision. Your 2019 Honda Accord is at Completed. We expect it ready December 4.');
+    expect(final).toBe('Hi Zoe, this is Lakeside Collision. Your 2019 Honda Accord is at Completed. We expect it ready December 4, 2037.');
     const seen = await page.evaluate(() => (window as unknown as { seenDraft: string[] }).seenDraft);
     const partial = seen.filter((v) => v !== '' && v !== final && final.startsWith(v));
     expect(partial.length).toBeGreaterThan(1);
@@ -136,7 +136,7 @@ describe('a milestone move offers a draft to the customer', () => {
     await page.getByRole('heading', { name: `RO ${second.roNumber} · Sam Ortiz` }).waitFor();
     const composer = page.getByRole('region', { name: 'Text Sam' });
     await composer.getByRole('group', { name: 'Draft facts' }).getByText('Draft by fake-openai / fake-drafter.').waitFor();
-    expect(await composer.getByLabel(/^Text to/).inputValue()).toBe('Hi Sam, this is Lakeside Collision. Your 2020 Toyota Camry is at Completed. We expect it ready December 5.');
+    expect(await composer.getByLabel(/^Text to/).inputValue()).toBe('Hi Sam, this is Lakeside Collision. Your 2020 Toyota Camry is at Completed. We expect it ready December 5, 2037.');
     expect(JSON.stringify(fake.requests.at(-1)!.body.messages)).toContain('Completed');
     // Still only drafts: nothing approved, nothing waiting to go out.
     expect(outgoing().map((m) => [m.status, m.approved_by])).toEqual([['draft', null], ['draft', null]]);

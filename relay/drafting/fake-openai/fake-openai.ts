@@ -50,6 +50,7 @@ export interface FakeOpenAIOptions {
 }
 
 interface Facts {
+  today?: string;
   shop?: { name?: string; phone?: string | null };
   recipient?: { kind?: string; name?: string; firstName?: string };
   repair?: {
@@ -70,9 +71,13 @@ function between(text: string, start: string, end: string): string | null {
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const longDate = (iso: string) => {
+/** "December 4", or "December 4, 2037" when the date is months from `today` (as a careful writer would). */
+const longDate = (iso: string, today: string | undefined) => {
   const [y, m, d] = iso.split('-').map(Number);
-  return y && m && d ? `${MONTHS[m - 1]} ${d}` : iso;
+  if (!y || !m || !d) return iso;
+  const from = Date.parse(today ?? '');
+  const far = !Number.isNaN(from) && Math.abs(Date.parse(`${iso}T12:00:00Z`) - from) > 150 * 86_400_000;
+  return `${MONTHS[m - 1]} ${d}${far ? `, ${y}` : ''}`;
 };
 
 /** The draft a careful model would write from the prompt's facts. */
@@ -93,10 +98,10 @@ export function composeDraft(messages: FakeRequest['body']['messages'], behaviou
   const parts: string[] = [];
   if (adjuster) {
     parts.push(`Claim ${r.claimNumber ?? ''}, RO ${r.roNumber ?? ''}: the ${car} is at ${r.stage ?? 'the shop'}.`.replace(/ ,/g, ','));
-    if (r.promisedDate) parts.push(`We expect to deliver it on ${longDate(r.promisedDate)}.`);
+    if (r.promisedDate) parts.push(`We expect to deliver it on ${longDate(r.promisedDate, facts.today)}.`);
   } else {
     parts.push(`Hi ${facts.recipient?.firstName ?? 'there'}, this is ${shop}. Your ${car} is at ${r.stage ?? 'our shop'}.`);
-    if (r.promisedDate) parts.push(`We expect it ready ${longDate(r.promisedDate)}.`);
+    if (r.promisedDate) parts.push(`We expect it ready ${longDate(r.promisedDate, facts.today)}.`);
   }
   const exception = r.openExceptions?.[0];
   if (exception) parts.push(`${exception.reason}: we'll check and get back to you today.`);
@@ -124,7 +129,7 @@ function structuredAnswer(messages: FakeRequest['body']['messages'], draft: stri
     facts = {};
   }
   const r = facts.repair ?? {};
-  const used = [r.stage, r.vehicle, r.promisedDate ? longDate(r.promisedDate) : null, r.roNumber, r.claimNumber].filter((f): f is string => typeof f === 'string' && draft.includes(f));
+  const used = [r.stage, r.vehicle, r.promisedDate ? longDate(r.promisedDate, facts.today) : null, r.roNumber, r.claimNumber].filter((f): f is string => typeof f === 'string' && draft.includes(f));
   return JSON.stringify({ body: draft, factsUsed: used, unsure: /check and get back/.test(draft) });
 }
 
