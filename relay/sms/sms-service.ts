@@ -20,10 +20,11 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyBaseLogger } from 'fastify';
 import Telnyx from 'telnyx';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
+import { customerWords } from '../../src-shared/i18n/index.js';
 import { countryProfile, textingWindow } from '../../src-shared/locale/country.js';
 import { formatPhone, normalizePhone, shopCountry } from '../../src-shared/phone.js';
 import { DEFAULT_HOURS, parseJson, SETTINGS_ID } from '../../src-shared/settings.js';
-import { helpText, keywordOf } from '../../src-shared/sms/keywords.js';
+import { helpText, keywordLanguage, keywordOf } from '../../src-shared/sms/keywords.js';
 import { isTimeZone } from '../../src-shared/sms/quiet-hours.js';
 import { movesForward, type SmsStatus } from '../../src-shared/sms/status.js';
 import type { WorkspaceStore, WriteIntent, WriteTx } from '../../src-shared/sync/store.js';
@@ -293,7 +294,7 @@ export class SmsService {
     const media = await this.fetchMedia(workspaceId, payload.media ?? []);
 
     // Which repair: the customers with this number, and their repairs still open.
-    const customers = await store.db.selectFrom('customers').select(['id', 'first_name']).where('mobile', '=', from).execute();
+    const customers = await store.db.selectFrom('customers').select(['id', 'first_name', 'language']).where('mobile', '=', from).execute();
     const open = customers.length
       ? await store.db
           .selectFrom('repair_orders')
@@ -345,7 +346,11 @@ export class SmsService {
             roId,
             customerId: customer?.id ?? null,
             to: from,
-            body: helpText({ name: settings?.name ?? '', phone: settings?.phone ?? '', helpText: settings?.sms_help_text }),
+            // In the customer's language if known, else Spanish for AYUDA, else the shop's.
+            body: helpText(
+              { name: settings?.name ?? '', phone: settings?.phone ? formatPhone(settings.phone, shopCountry(shop?.country)) : '', helpText: settings?.sms_help_text },
+              customerWords(shop?.country, customer?.language ?? keywordLanguage(text)),
+            ),
             templateId: 'help',
             now,
           }),

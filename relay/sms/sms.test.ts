@@ -231,6 +231,11 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts (%s)', (engine) => {
     expect(help.text).toContain('Lakeside Collision');
     expect(help.text).toContain('(512) 555-0100');
     expect(help.text).toContain('STOP');
+
+    // AYUDA from a customer whose language the shop has not set: the answer is in Spanish.
+    await receive(s, 'Ayuda');
+    await eventually('the Spanish help text to go out', async () => s.fake.sends().length === 3);
+    expect(s.fake.sends()[2]!.text).toContain('Lakeside Collision: mensajes sobre la reparación de su vehículo. Llámenos al (512) 555-0100.');
   });
 
   it("Telnyx's 40300 refusal marks the customer opted out, like a STOP", async () => {

@@ -1,9 +1,13 @@
 // The words a customer texts to stop, restart or ask for help (CTIA and carrier rules): the
-// whole message, in any case, with spaces around it.
+// whole message, in any case, with spaces around it. US and Canadian customers who read Spanish
+// also stop with PARAR, ALTO, DETENER, CANCELAR or BAJA and ask for help with AYUDA.
+import type { CustomerWords } from '../i18n/index.js';
 
-export const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPT OUT', 'OPTOUT'] as const;
+export const SPANISH_STOP_WORDS = ['PARAR', 'ALTO', 'DETENER', 'CANCELAR', 'BAJA'] as const;
+export const SPANISH_HELP_WORDS = ['AYUDA'] as const;
+export const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPT OUT', 'OPTOUT', ...SPANISH_STOP_WORDS] as const;
 export const START_WORDS = ['START', 'UNSTOP'] as const;
-export const HELP_WORDS = ['HELP', 'INFO'] as const;
+export const HELP_WORDS = ['HELP', 'INFO', ...SPANISH_HELP_WORDS] as const;
 
 export type SmsKeyword = 'stop' | 'start' | 'help';
 
@@ -26,9 +30,18 @@ export function keywordOf(body: string, words: KeywordSet = US_KEYWORDS): SmsKey
   return null;
 }
 
-/** The answer to HELP: the shop's own sentence if it wrote one, else its name, contact and how to stop. */
-export function helpText(shop: { name: string; phone: string; helpText?: string | null }): string {
+/** 'es' when the keyword texted is a Spanish one (AYUDA, PARAR…): the answer is then in Spanish. */
+export function keywordLanguage(body: string): 'es' | null {
+  const word = body.trim().replace(/\s+/g, ' ').toUpperCase();
+  return (SPANISH_STOP_WORDS as readonly string[]).includes(word) || (SPANISH_HELP_WORDS as readonly string[]).includes(word) ? 'es' : null;
+}
+
+/**
+ * The answer to HELP: the shop's own sentence if it wrote one, else its name, contact and how to
+ * stop, in the words of the reader (`words`: src-shared/i18n customerWords for the shop's country
+ * and the customer's language).
+ */
+export function helpText(shop: { name: string; phone: string; helpText?: string | null }, words: Pick<CustomerWords, 't'>): string {
   if (shop.helpText && shop.helpText.trim() !== '') return shop.helpText.trim();
-  const contact = shop.phone ? ` Call us at ${shop.phone}.` : '';
-  return `${shop.name}: texts about your repair.${contact} Reply STOP to stop texts, START to get them again. Msg & data rates may apply.`;
+  return shop.phone ? words.t('sms.helpWithPhone', { shop: shop.name, phone: shop.phone }) : words.t('sms.help', { shop: shop.name });
 }

@@ -1,7 +1,9 @@
 // The rules a text follows before it is sent: how long it is to a carrier, which replies are
 // keywords, and when an automated text may go in the customer's own time.
 import { describe, expect, it } from 'vitest';
-import { helpText, keywordOf } from './keywords.js';
+import { customerWords } from '../i18n/index.js';
+import { countryProfile } from '../locale/country.js';
+import { helpText, keywordLanguage, keywordOf } from './keywords.js';
 import { nextSendTime, sendWindow } from './quiet-hours.js';
 import { countSegments } from './segments.js';
 import { renderTemplate } from './templates.js';
@@ -36,11 +38,28 @@ describe('keywords', () => {
     expect(keywordOf('stop it')).toBeNull();
   });
 
-  it('answers HELP with the shop name, contact and how to stop', () => {
-    const text = helpText({ name: 'Lakeside Collision', phone: '(512) 555-0100' });
-    expect(text).toContain('Lakeside Collision');
-    expect(text).toContain('(512) 555-0100');
-    expect(text).toContain('STOP');
+  it('answers HELP with the shop name, contact and how to stop, in the reader\'s language', () => {
+    const shop = { name: 'Lakeside Collision', phone: '(512) 555-0100' };
+    expect(helpText(shop, customerWords('US', 'en'))).toBe(
+      'Lakeside Collision: texts about your repair. Call us at (512) 555-0100. Reply STOP to stop texts, START to get them again. Msg & data rates may apply.',
+    );
+    const es = helpText(shop, customerWords('US', 'es'));
+    expect(es).toContain('Llámenos al (512) 555-0100');
+    expect(es).toContain('Responda STOP (o PARAR)');
+    // A UK reader is told how to stop without the US carrier line.
+    expect(helpText({ name: 'Fenwick Bodyshop', phone: '' }, customerWords('GB', 'en'))).toBe('Fenwick Bodyshop: texts about your repair. Reply STOP to stop texts, START to receive them again.');
+    // The shop's own sentence wins, whatever the language.
+    expect(helpText({ ...shop, helpText: ' Lakeside: call us. ' }, customerWords('US', 'es'))).toBe('Lakeside: call us.');
+  });
+
+  it('stops a Spanish reader who texts PARAR, ALTO, DETENER, CANCELAR or BAJA, and answers AYUDA in Spanish', () => {
+    for (const w of ['parar', 'Alto', 'DETENER', ' cancelar ', 'baja']) expect(keywordOf(w), w).toBe('stop');
+    expect(keywordOf('ayuda')).toBe('help');
+    expect(keywordLanguage('Ayuda')).toBe('es');
+    expect(keywordLanguage('HELP')).toBeNull();
+    expect(keywordOf('Alto ahí, ¿cuándo está listo?')).toBeNull();
+    // UK rules: STOP and START only; no Spanish set.
+    expect(keywordOf('PARAR', countryProfile('GB').sms.keywords)).toBeNull();
   });
 });
 

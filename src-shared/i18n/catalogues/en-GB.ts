@@ -14,6 +14,10 @@ export const enGB: Catalogue = {
     closed: 'Closed',
     hoursRange: '{{open}} – {{close}}',
   },
+  sms: {
+    help: '{{shop}}: texts about your repair. Reply STOP to stop texts, START to receive them again.',
+    helpWithPhone: '{{shop}}: texts about your repair. Call us on {{phone}}. Reply STOP to stop texts, START to receive them again.',
+  },
   stages: {
     pictures: { label: 'Pictures', sentence: 'We are photographing the damage so nothing is missed.' },
     estimate: { label: 'Estimate', sentence: 'We are writing the repair estimate for your work provider.' },

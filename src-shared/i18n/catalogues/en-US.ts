@@ -13,6 +13,11 @@ export const enUS = {
     closed: 'Closed',
     hoursRange: '{{open}} – {{close}}',
   },
+  // The automatic answer to a texted HELP (src-shared/sms/keywords.ts), unless the shop wrote its own.
+  sms: {
+    help: '{{shop}}: texts about your repair. Reply STOP to stop texts, START to get them again. Msg & data rates may apply.',
+    helpWithPhone: '{{shop}}: texts about your repair. Call us at {{phone}}. Reply STOP to stop texts, START to get them again. Msg & data rates may apply.',
+  },
   stages: {
     pictures: { label: 'Pictures', sentence: 'We are photographing the damage so nothing is missed.' },
     estimate: { label: 'Estimate', sentence: 'We are writing the repair estimate for your insurer.' },

@@ -21,6 +21,10 @@ export const es: Catalogue & {
     closed: 'Cerrado',
     hoursRange: '{{open}} – {{close}}',
   },
+  sms: {
+    help: '{{shop}}: mensajes sobre la reparación de su vehículo. Responda STOP (o PARAR) para dejar de recibirlos y START para recibirlos de nuevo. Pueden aplicarse tarifas de mensajes y datos.',
+    helpWithPhone: '{{shop}}: mensajes sobre la reparación de su vehículo. Llámenos al {{phone}}. Responda STOP (o PARAR) para dejar de recibirlos y START para recibirlos de nuevo. Pueden aplicarse tarifas de mensajes y datos.',
+  },
   stages: {
     pictures: { label: 'Fotos', sentence: 'Estamos fotografiando los daños para no pasar nada por alto.' },
     estimate: { label: 'Presupuesto', sentence: 'Estamos preparando el presupuesto de la reparación para su aseguradora.' },
