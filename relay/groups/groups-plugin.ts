@@ -9,7 +9,9 @@
 //   POST /g/:slug/admin/sign-out
 // Forms carry a CSRF token: the session's, or before sign-in a cookie the form repeats.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { readSettings, shopOf } from '../portal/portal-view.js';
+import { readCustomerLanguages, readSettings, shopOf } from '../portal/portal-view.js';
+import { cookieLanguage, LANGUAGE_COOKIE } from '../portal/language.js';
+import { CUSTOMER_LANGUAGES, customerWords, isCustomerLanguage } from '../../src-shared/i18n/index.js';
 import { renderNotFound, type RenderedPage } from '../portal/render.js';
 import type { ProviderMailConfig } from '../providers/auth.js';
 import { randomToken, sameText } from '../providers/auth.js';
@@ -177,15 +179,34 @@ export const groupsPlugin: FastifyPluginAsync<GroupsPluginOptions> = async (app,
     const group = await groupOf(req.params.slug);
     if (!group) return send(reply, 404, notFound);
     const locations: GroupLocation[] = [];
+    const offered = new Set<string>();
+    let country: string | null | undefined;
     for (const id of group.members) {
       const workspace = await app.storage.findWorkspace(id);
       if (!workspace) continue;
       const store = await app.storage.workspaceStore(workspace.id);
       const settings = await readSettings(store.db);
+      const languages = await readCustomerLanguages(store.db);
+      if (country === undefined) country = languages.country;
+      for (const l of languages.offered) offered.add(l);
       const booking = await store.db.selectFrom('appointment_availability').select('id').where('kind', '=', 'estimate').where('active', '=', 1).executeTakeFirst();
       locations.push({ slug: workspace.slug, shop: shopOf(settings), booking: !!booking });
     }
-    return send(reply, 200, renderGroupPage({ slug: group.slug, name: group.name, colorPrimary: group.colorPrimary, colorAccent: group.colorAccent, hasLogo: group.logo !== null, locations }));
+    const words = customerWords(country, cookieLanguage(req));
+    return send(reply, 200, renderGroupPage({ slug: group.slug, name: group.name, colorPrimary: group.colorPrimary, colorAccent: group.colorAccent, hasLogo: group.logo !== null, locations, words, offered: [...offered] }));
+  });
+
+  /** The page's language switch: the choice is kept on this phone, in the cookie every customer page reads. */
+  app.post<{ Params: { slug: string } }>('/g/:slug/language', async (req, reply) => {
+    const group = await groupOf(req.params.slug);
+    if (!group) return send(reply, 404, notFound);
+    const wanted = field(req, 'language');
+    if (!isCustomerLanguage(wanted)) {
+      return reply.code(400).send({ error: 'bad-language', message: `"${wanted.slice(0, 20)}" is not a language this page offers (${CUSTOMER_LANGUAGES.join(', ')}).` });
+    }
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    reply.header('set-cookie', `${LANGUAGE_COOKIE}=${wanted}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly${secure}`);
+    return reply.code(303).header('location', `/g/${group.slug}`).send();
   });
 
   app.get<{ Params: { slug: string } }>('/g/:slug/logo', async (req, reply) => {

@@ -40,6 +40,22 @@ describe.each<Engine>(['sqlite', 'postgres'])('groups (relay on %s)', (engine) =
     // Each track link is the shop's own page.
     expect((await fetch(`${f.relay.url}/p/lakeside-north`)).status).toBe(200);
 
+    // A Spanish reader picks Español on the switch: the page, the contact cards and the links speak it.
+    expect(body).toContain('action="/g/lakeside/language"');
+    const chose = await fetch(`${f.relay.url}/g/lakeside/language`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'language=es', redirect: 'manual' });
+    expect(chose.status).toBe(303);
+    expect(chose.headers.get('location')).toBe('/g/lakeside');
+    const cookie = chose.headers.get('set-cookie')!.split(';')[0]!;
+    const spanish = await (await fetch(`${f.relay.url}/g/lakeside`, { headers: { cookie } })).text();
+    expect(spanish).toContain('<html lang="es');
+    expect(spanish).toContain('Nuestros talleres');
+    expect(spanish).toContain('2 talleres.');
+    expect(spanish).toContain('Seguir mi reparación en Lakeside');
+    expect(spanish).not.toContain('Track my repair');
+    const bad = await fetch(`${f.relay.url}/g/lakeside/language`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'language=xx' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toMatch(/"xx" is not a language this page offers/);
+
     expect((await fetch(`${f.relay.url}/g/nobody`)).status).toBe(404);
     expect((await fetch(`${f.relay.url}/g/lakeside/logo`)).status).toBe(404);
     await expect(storage.groups.create({ slug: 'lakeside', name: 'Again' })).rejects.toThrow(GroupError);

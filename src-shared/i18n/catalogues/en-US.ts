@@ -103,6 +103,16 @@ export const enUS = {
     trackNoLast4: 'Enter the last four digits of your phone number.',
     trackSent: 'If those details match a repair with us, we will send the link to the phone or email we have on file.',
   },
+  // A group's public page, /g/<group>: its locations (relay/groups/group-page.ts).
+  group: {
+    locations: 'Our locations',
+    none: 'No locations are listed yet.',
+    count_one: '{{count}} location.',
+    count_other: '{{count}} locations.',
+    help: 'Book an estimate or follow your repair at the shop that has your car.',
+    bookAt: 'Book an estimate at {{shop}}',
+    trackAt: 'Track my repair at {{shop}}',
+  },
   notFound: {
     title: 'Link not available',
     gone: 'This link does not work any more. It may have been replaced by a newer one, or the repair was finished some time ago.',

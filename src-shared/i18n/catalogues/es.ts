@@ -10,6 +10,7 @@ export const es: Catalogue & {
   survey: { smsText_many: string; mailBody_many: string };
   booking: { slotTooFar_many: string };
   account: { locked_many: string; wrongCode_many: string };
+  group: { count_many: string };
 } = {
   common: {
     callUs: 'Llámenos',
@@ -111,6 +112,16 @@ export const es: Catalogue & {
     trackNoRo: 'Escriba el número de orden de reparación que aparece en sus papeles.',
     trackNoLast4: 'Escriba los últimos cuatro dígitos de su número de teléfono.',
     trackSent: 'Si esos datos coinciden con una reparación, le enviaremos el enlace al teléfono o correo que tenemos registrado.',
+  },
+  group: {
+    locations: 'Nuestros talleres',
+    none: 'Todavía no hay talleres en la lista.',
+    count_one: '{{count}} taller.',
+    count_many: '{{count}} talleres.',
+    count_other: '{{count}} talleres.',
+    help: 'Pida un presupuesto o siga su reparación en el taller que tiene su vehículo.',
+    bookAt: 'Pedir presupuesto en {{shop}}',
+    trackAt: 'Seguir mi reparación en {{shop}}',
   },
   notFound: {
     title: 'Enlace no disponible',
