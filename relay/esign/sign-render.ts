@@ -1,6 +1,8 @@
 // The signing page of one request (/t/<token>/sign/<id>), server-rendered: consent first (the
 // disclosure and an explicit "I agree"), then every page of the document, the intent box (never
 // pre-ticked), the one-time code, the signature (drawn, or typed without JavaScript) and decline.
+// The pages open at the width of the screen, so a phone shows each whole page with no sideways
+// scrolling; "Larger text" (a toggle) draws them wider, scrolled sideways inside each page's frame.
 import { html, raw, type Html } from '../portal/html.js';
 import { page, type RenderedPage } from '../portal/render.js';
 import type { PortalShop } from '../portal/portal-view.js';
@@ -109,9 +111,9 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
   const main = html`<section class="card" aria-labelledby="doc-h"><h2 id="doc-h">${r.title}</h2>
 <p>${facts}. ${w.t('esign.readEvery')}</p>
 <p><a href="${base}/document.pdf">${w.t('esign.download')}</a></p>
-<button type="button" id="zoom" class="secondary" aria-pressed="true" hidden>${w.t('esign.zoom')}</button>
+<button type="button" id="zoom" class="secondary" aria-pressed="false" hidden>${w.t('esign.zoom')}</button>
 <p id="pages-loading" class="muted">${w.t('esign.loading')}</p>
-<div id="pages" class="doc-pages zoom" data-words="${scriptWords(w)}" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
+<div id="pages" class="doc-pages" data-words="${scriptWords(w)}" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
 <p class="muted">${w.t('esign.fingerprint')} <span class="hash">${r.sha256}</span></p>
 </section>
 <section class="card" aria-labelledby="sign-h"><h2 id="sign-h">${w.t('esign.sign')}</h2>

@@ -13,7 +13,7 @@ import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/rend
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { readerWords } from '../portal/language.js';
 import type { CustomerWords } from '../../src-shared/i18n/index.js';
-import { disclosureVersion, intentText } from './disclosure.js';
+import { disclosureVersion, documentTitle, intentText } from './disclosure.js';
 import { SIGN_ASSETS } from './sign-assets.js';
 import { renderConsentPage, renderSignPage, renderWithdrawnPage, type SignPageInput } from './sign-render.js';
 import { type Caller, type EsignService, type SignRequestRow, SigningRefused } from './signing-service.js';
@@ -133,7 +133,8 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
       roNumber: ro?.ro_number ?? 0,
       request: {
         id: r.id,
-        title: r.title ?? words.t('common.document'),
+        // The desk's kinds by their name in the reader's words; the shop's own PDF by its title.
+        title: documentTitle(r.kind, r.version, r.title, words),
         state: r.state ?? '',
         version: Number(r.version ?? 1),
         needsCode: r.needs_code === 1,
