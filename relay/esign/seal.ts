@@ -38,6 +38,8 @@ export class SealError extends Error {}
 const SIGNATURE_LENGTH = 16_384;
 const LETTER: [number, number] = [612, 792];
 const MARGIN = 54;
+/** Kept clear above the bottom margin for the footer (page number, seal notice). */
+const FOOTER_ROOM = 14;
 
 const INK = rgb(0.11, 0.13, 0.16);
 const MUTED = rgb(0.38, 0.41, 0.45);
@@ -130,7 +132,7 @@ class Writer {
 
   /** Makes sure `height` fits above the footer, else goes on a new page. */
   need(height: number): void {
-    if (this.y - height < MARGIN + 28) this.newPage();
+    if (this.y - height < MARGIN + FOOTER_ROOM) this.newPage();
   }
 
   text(text: string, options: { size?: number; font?: PDFFont; color?: ReturnType<typeof rgb>; x?: number; width?: number; gap?: number } = {}): void {
@@ -153,12 +155,18 @@ class Writer {
     this.y -= gap / 2;
   }
 
+  /** A section's heading, kept on the same page as the first lines after it. */
+  heading(text: string): void {
+    this.need(12 * 1.35 + 4 + 36);
+    this.text(text, { size: 12, font: this.fonts.bold, gap: 4 });
+  }
+
   /** A label on the left and its value wrapped on the right, kept together on one page. */
-  fact(label: string, value: string, valueFont?: PDFFont, valueSize = 10): void {
-    const labelWidth = 150;
+  fact(label: string, value: string, valueFont?: PDFFont, valueSize = 9.5): void {
+    const labelWidth = 132;
     const font = valueFont ?? this.fonts.regular;
     const lines = wrap(value, font, valueSize, this.width - labelWidth);
-    const height = lines.length * valueSize * 1.35 + 6;
+    const height = lines.length * valueSize * 1.35 + 4;
     this.need(height);
     const top = this.y;
     this.page.drawText(label, { x: MARGIN, y: top - 10 * 1.35 + 3, size: 9, font: this.fonts.bold, color: MUTED });
@@ -167,7 +175,7 @@ class Writer {
       y -= valueSize * 1.35;
       this.page.drawText(line, { x: MARGIN + labelWidth, y: y + valueSize * 0.3, size: valueSize, font, color: INK });
     }
-    this.y = y - 6;
+    this.y = y - 4;
   }
 }
 
@@ -291,7 +299,7 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
   cert.text(certificateHeading, { size: 20, font: fonts.bold, gap: 2 });
   cert.text(`${input.shopName} · ${ro ? `${input.title} · ${ro}` : input.title}`, { size: 12, color: MUTED, gap: 10 });
 
-  cert.text(t('sealCert.document'), { size: 12, font: fonts.bold, gap: 4 });
+  cert.heading(t('sealCert.document'));
   cert.fact(t('sealCert.title'), input.title);
   if (language) cert.fact(t('sealCert.language'), language);
   if (ro) cert.fact(t('sealCert.repairOrder'), ro);
@@ -299,17 +307,18 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
   cert.fact(t('sealCert.originalSha'), input.documentSha256.toLowerCase(), fonts.mono, 8.5);
   cert.rule(12);
 
-  cert.text(t('sealCert.signer'), { size: 12, font: fonts.bold, gap: 4 });
+  cert.heading(t('sealCert.signer'));
   cert.fact(t('sealCert.name'), input.signerName);
   cert.fact(t('sealCert.signed'), signedWords);
   cert.fact(t('sealCert.signature'), input.signaturePng ? t('sealCert.drawn') : t('sealCert.typed'));
-  cert.fact(t('sealCert.intentShort'), `“${input.intentText}”`);
+  cert.fact(t('sealCert.intentShort'), t('sealCert.quoted', { text: input.intentText }));
   cert.fact(t('sealCert.code'), input.codeSentTo ? t('sealCert.codeEntered', { to: input.codeSentTo }) : t('sealCert.codeNotRequired'));
   cert.fact(t('sealCert.consent'), t('sealCert.consentLine', { version: input.consent.disclosureVersion, when: when(input.consent.agreedAt) }));
   cert.rule(12);
 
-  cert.text(t('sealCert.events'), { size: 12, font: fonts.bold, gap: 4 });
-  const cols = { time: 140, what: 190 };
+  cert.heading(t('sealCert.events'));
+  // The browser's long user agent gets the widest column, so each event takes few lines.
+  const cols = { time: 124, what: 168 };
   const eventHeader = () => {
     cert.need(16);
     cert.y -= 12;
@@ -329,7 +338,7 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
     const from = [event.ip ? t('sealCert.ip', { ip: event.ip }) : null, event.userAgent ?? null].filter((v): v is string => v !== null).join('\n') || '—';
     const fromLines = wrap(from, fonts.regular, type - 1, cert.width - cols.time - cols.what);
     const rows = Math.max(timeLines.length, whatLines.length, fromLines.length);
-    const height = rows * lineHeight + 6;
+    const height = rows * lineHeight + 4;
     const pageBefore = cert.page;
     cert.need(height);
     if (cert.page !== pageBefore) eventHeader();
@@ -342,7 +351,7 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
   }
   cert.rule(12);
 
-  cert.text(t('sealCert.seal'), { size: 12, font: fonts.bold, gap: 4 });
+  cert.heading(t('sealCert.seal'));
   cert.fact(t('sealCert.sealed'), t('sealCert.sealedText', { when: when(sealedAt.toISOString()) }));
   const until = words.day(identity.notAfter.slice(0, 10));
   cert.fact(t('sealCert.certificate'), t(identity.source === 'operator' ? 'sealCert.certificateOperator' : 'sealCert.certificateOwn', { subject: identity.subject, date: until }));

@@ -359,6 +359,7 @@ export const enGB: Catalogue = {
     signature: 'Signature',
     drawn: 'Drawn on the screen',
     typed: 'Name typed',
+    quoted: '“{{text}}”',
     intentShort: 'Intent',
     code: 'One-time code',
     codeEntered: 'Sent by {{to}}; entered correctly',

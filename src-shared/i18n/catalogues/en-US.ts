@@ -358,6 +358,7 @@ export const enUS = {
     signature: 'Signature',
     drawn: 'Drawn on the screen',
     typed: 'Name typed',
+    quoted: '“{{text}}”',
     intentShort: 'Intent',
     code: 'One-time code',
     codeEntered: 'Sent by {{to}}; entered correctly',

@@ -381,6 +381,7 @@ export const es: Catalogue & {
     signature: 'Firma',
     drawn: 'Dibujada en la pantalla',
     typed: 'Nombre escrito',
+    quoted: '«{{text}}»',
     intentShort: 'Intención',
     code: 'Código de un solo uso',
     codeEntered: 'Enviado por {{to}}; ingresado correctamente',
