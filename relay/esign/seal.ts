@@ -56,7 +56,8 @@ export function shopTime(iso: string, timeZone: string, style: 'long' | 'short' 
   const options: Intl.DateTimeFormatOptions =
     style === 'long'
       ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }
-      : { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
+      : // The events' column: the year is on the signed date above; "Dec 3, 2:14:05 PM CST" fits one line.
+        { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
   try {
     return new Intl.DateTimeFormat(intl, { ...options, timeZone }).format(at);
   } catch {
@@ -318,7 +319,7 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
 
   cert.heading(t('sealCert.events'));
   // The browser's long user agent gets the widest column, so each event takes few lines.
-  const cols = { time: 124, what: 168 };
+  const cols = { time: 128, what: 164 };
   const eventHeader = () => {
     cert.need(16);
     cert.y -= 12;

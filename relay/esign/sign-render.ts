@@ -16,7 +16,10 @@ export interface SignPageInput {
   roNumber: number;
   request: {
     id: string;
+    /** The document's name as a heading, in the reader's words ("Autorización de reparación"). */
     title: string;
+    /** The document named in a sentence, in the reader's words ("la autorización de reparación"). */
+    name: string;
     state: string;
     version: number;
     needsCode: boolean;
@@ -75,7 +78,7 @@ export function renderConsentPage(input: SignPageInput): RenderedPage {
   const w = input.words;
   const phone = input.shop.phone || w.t('esign.theShop');
   const main = html`<section class="card disclosure" aria-labelledby="consent-h"><h2 id="consent-h">${w.t('esign.consentHeading')}</h2>
-<p>${raw(w.markup('esign.consentIntro', { shop: input.shop.name, title: input.request.title, number: String(input.roNumber) }))}</p>
+<p>${raw(w.markup('esign.consentIntro', { shop: input.shop.name, title: input.request.name, number: String(input.roNumber) }))}</p>
 ${disclosure(input.shop, w).map((s) => html`<h3>${s.heading}</h3><p>${s.text}</p>`)}
 <p class="muted">${w.t('esign.disclosureVersion', { version: disclosureVersion(w) })}</p>
 ${message(input)}

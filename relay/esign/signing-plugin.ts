@@ -13,7 +13,7 @@ import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/rend
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { readerWords } from '../portal/language.js';
 import type { CustomerWords } from '../../src-shared/i18n/index.js';
-import { disclosureVersion, documentTitle, intentText } from './disclosure.js';
+import { disclosureVersion, documentName, documentTitle, intentText } from './disclosure.js';
 import { SIGN_ASSETS } from './sign-assets.js';
 import { renderConsentPage, renderSignPage, renderWithdrawnPage, type SignPageInput } from './sign-render.js';
 import { type Caller, type EsignService, type SignRequestRow, SigningRefused } from './signing-service.js';
@@ -135,6 +135,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
         id: r.id,
         // The desk's kinds by their name in the reader's words; the shop's own PDF by its title.
         title: documentTitle(r.kind, r.version, r.title, words),
+        name: documentName(r.kind, r.title, words),
         state: r.state ?? '',
         version: Number(r.version ?? 1),
         needsCode: r.needs_code === 1,
