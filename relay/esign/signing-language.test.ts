@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDeskFile } from '../../src-main/blobs/desk-files.js';
+import { launchChromium, watchedPage } from '../../src-main/testing/browser-kit.js';
 import { pdfText, renderPages } from '../../src-main/printing/printed-pages.js';
 import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import type { SignaturesView } from '../../src-shared/esign/desk.js';
@@ -106,6 +107,28 @@ describe('a Spanish-reading customer signs the desk’s own repair authorization
     expect(signing).toContain('<h2 id="doc-h">Autorización de reparación</h2>');
     expect(signing).toContain(`<title>Harbor Collision: Autorización de reparación</title>`);
     expect(signing).not.toContain('Repair authorization');
+
+    // On a phone (Chromium, 390×844): the Spanish document's whole pages, no sideways scrolling.
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const { page: phone, errors } = await watchedPage(context);
+      await phone.goto(link.url);
+      await phone.locator(`#pages[data-rendered="${request.documentPages}"]`).waitFor({ timeout: 20_000 });
+      await phone.getByRole('heading', { name: 'Autorización de reparación' }).waitFor();
+      const overflow = await phone.evaluate(() => ({
+        page: window.document.documentElement.scrollWidth - window.document.documentElement.clientWidth,
+        frames: [...window.document.querySelectorAll('#pages figure')].map((f) => f.scrollWidth - f.clientWidth),
+      }));
+      expect(overflow.page).toBeLessThanOrEqual(0);
+      expect(overflow.frames.every((o) => o === 0)).toBe(true);
+      await phone.locator('#pages figure').first().scrollIntoViewIfNeeded();
+      await phone.screenshot({ path: `${OUT}/es-signing-390.png`, fullPage: false });
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
 
     const before = s.fake.sends().length;
     expect((await post(`${link.url}/code`)).status).toBe(200);
