@@ -32,6 +32,8 @@ export interface SignPageInput {
     codeSentTo: string | null;
   };
   consented: boolean;
+  /** The language the document's words are in, named in the reader's, when it is not the reader's ("Spanish"); else null. */
+  documentLanguage?: string | null;
   intent: string;
   /** The customer's name on file, offered in the name box. */
   name: string;
@@ -113,6 +115,7 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
     .join(' · ');
   const main = html`<section class="card" aria-labelledby="doc-h"><h2 id="doc-h">${r.title}</h2>
 <p>${facts}. ${w.t('esign.readEvery')}</p>
+${input.documentLanguage ? html`<p class="note">${w.t('esign.documentIn', { language: input.documentLanguage })}</p>` : ''}
 <p><a href="${base}/document.pdf">${w.t('esign.download')}</a></p>
 <button type="button" id="zoom" class="secondary" aria-pressed="false" hidden>${w.t('esign.zoom')}</button>
 <p id="pages-loading" class="muted">${w.t('esign.loading')}</p>

@@ -107,6 +107,11 @@ describe('a Spanish-reading customer signs the desk’s own repair authorization
     expect(signing).toContain('<h2 id="doc-h">Autorización de reparación</h2>');
     expect(signing).toContain(`<title>Harbor Collision: Autorización de reparación</title>`);
     expect(signing).not.toContain('Repair authorization');
+    expect(signing).not.toContain('Este documento está escrito en');
+    // A phone switched to English reads the page in English, and is told the document is in Spanish.
+    const english = await (await fetch(link.url, { headers: { 'user-agent': UA, cookie: 'bayline_lang=en' } })).text();
+    expect(english).toContain('<h2 id="doc-h">Repair authorization</h2>');
+    expect(english).toContain('This document is written in Spanish, the language it was prepared in for you.');
 
     // On a phone (Chromium, 390×844): the Spanish document's whole pages, no sideways scrolling.
     const browser = await launchChromium();

@@ -201,6 +201,7 @@ export const enUS = {
     version: 'version {{version}}',
     pageCount_one: '{{count}} page',
     pageCount_other: '{{count}} pages',
+    documentIn: 'This document is written in {{language}}, the language it was prepared in for you.',
     readEvery: 'Please read every page before you sign.',
     download: 'Download the document (PDF)',
     zoom: 'Larger text',

@@ -216,6 +216,7 @@ export const es: Catalogue & {
     pageCount_one: '{{count}} página',
     pageCount_many: '{{count}} de páginas',
     pageCount_other: '{{count}} páginas',
+    documentIn: 'Este documento está escrito en {{language}}, el idioma en que se preparó para usted.',
     readEvery: 'Lea todas las páginas antes de firmar.',
     download: 'Descargar el documento (PDF)',
     zoom: 'Letra más grande',
