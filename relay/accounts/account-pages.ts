@@ -10,6 +10,7 @@ import type { PortalShop } from '../portal/portal-view.js';
 import { page, type RenderedPage } from '../portal/render.js';
 import { KIND_KEYS, type PageLanguage, switchOf } from '../scheduling/pages.js';
 import type { AccountView } from './account-view.js';
+import { documentTitle } from '../esign/disclosure.js';
 
 export interface AccountPageBase {
   slug: string;
@@ -133,7 +134,7 @@ export function renderAccountPage(input: AccountPageBase & { mobile: string; vie
       r.documents.length
         ? html`<ul class="acct-docs">${r.documents.map(
             (d) =>
-              html`<li><span>${d.title}${d.signedAt ? html` <span class="muted">${t('account.signedOn', { when: when(d.signedAt) })}</span>` : ''}</span>${
+              html`<li><span>${documentTitle(d.kind, d.version, d.title, words)}${d.signedAt ? html` <span class="muted">${t('account.signedOn', { when: when(d.signedAt) })}</span>` : ''}</span>${
                 r.pageOpen
                   ? html`<form method="post" action="${b}/open">${hidden}<input type="hidden" name="ro" value="${r.id}"><input type="hidden" name="to" value="signed:${d.id}"><button type="submit" class="secondary">${t('account.downloadSigned')}</button></form>`
                   : ''

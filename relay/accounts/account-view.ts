@@ -12,6 +12,10 @@ type Db = WorkspaceStore['db'];
 
 export interface AccountDocument {
   id: string;
+  /** The desk's kind and version: the page names the document in the reader's words. */
+  kind: string | null;
+  version: number | null;
+  /** The stored title (the shop's own for its own PDF). */
   title: string;
   signedAt: string | null;
 }
@@ -83,7 +87,7 @@ export async function loadAccountView(db: Db, mobile: string, now = Date.now()):
   const signed = roIds.length
     ? await db
         .selectFrom('signature_requests')
-        .select(['id', 'ro_id', 'title', 'signed_at', 'state', 'sealed_blob_hash'])
+        .select(['id', 'ro_id', 'kind', 'version', 'title', 'signed_at', 'state', 'sealed_blob_hash'])
         .where('ro_id', 'in', roIds)
         .where('state', '=', 'signed')
         .where('sealed_blob_hash', 'is not', null)
@@ -101,7 +105,7 @@ export async function loadAccountView(db: Db, mobile: string, now = Date.now()):
       checkedInAt: r.checked_in_at,
       closedAt: r.closed_at,
       pageOpen: !customerLinkExpired(r.closed_at, settings.portalDaysAfterDelivery, now),
-      documents: signed.filter((s) => s.ro_id === r.id).map((s) => ({ id: s.id, title: s.title ?? 'Signed document', signedAt: s.signed_at })),
+      documents: signed.filter((s) => s.ro_id === r.id).map((s) => ({ id: s.id, kind: s.kind, version: s.version, title: s.title ?? 'Signed document', signedAt: s.signed_at })),
     }))
     // Repairs in the shop first, then the finished ones, newest first within each.
     .sort((a, b) => (a.closedAt === null) !== (b.closedAt === null) ? (a.closedAt === null ? -1 : 1) : (b.checkedInAt ?? '').localeCompare(a.checkedInAt ?? ''));

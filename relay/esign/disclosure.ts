@@ -72,6 +72,39 @@ export function documentName(kind: string | null, title: string | null, words: C
   }
 }
 
+const KIND_KEYS: Record<string, string> = {
+  authorization: 'signDoc.kindAuthorization',
+  betterment: 'signDoc.kindBetterment',
+  supplement: 'signDoc.kindSupplement',
+  pickup: 'signDoc.kindPickup',
+};
+
+/**
+ * A document's name as a heading in the reader's words: "Autorización de reparación",
+ * "Aprobación de suplemento 2" (supplements carry their version). The shop's own PDF keeps the
+ * title the shop gave it. The stored `title` is the desk's (staff) name and is not shown to a
+ * customer for the desk's own kinds.
+ */
+export function documentTitle(kind: string | null, version: number | null, title: string | null, words: CustomerWords = US): string {
+  const key = kind ? KIND_KEYS[kind] : undefined;
+  if (!key) return title ?? words.t('common.document');
+  const name = words.t(key);
+  return kind === 'supplement' ? words.t('signDoc.numbered', { kind: name, version: version ?? 1 }) : name;
+}
+
+/** The language a signed request's words are in: its document's (recorded when the desk drew it), else null. */
+export function documentLanguage(detail: string | null): { language: string | null; locale: string | null } {
+  try {
+    const parsed = JSON.parse(detail ?? 'null') as { language?: unknown; locale?: unknown } | null;
+    return {
+      language: typeof parsed?.language === 'string' ? parsed.language : null,
+      locale: typeof parsed?.locale === 'string' ? parsed.locale : null,
+    };
+  } catch {
+    return { language: null, locale: null };
+  }
+}
+
 /** A phone number as the customer may see where the code went: "(512) ***-0147". */
 export function maskPhone(e164: string): string {
   const digits = e164.replace(/\D/g, '').slice(-10);

@@ -5,6 +5,8 @@
 // certificate (created on first use, kept encrypted in the operator database; the key never
 // leaves the relay).
 
+import type { CustomerWords } from '../../src-shared/i18n/index.js';
+
 export interface SigningEvent {
   /** Relay time, ISO. */
   at: string;
@@ -34,6 +36,13 @@ export interface SealInput {
   events: readonly SigningEvent[];
   /** The shop's IANA time zone (workspace_settings.time_zone), for times in the shop's words; UTC when absent. */
   timeZone?: string;
+  /**
+   * The words the signature page and certificate are written in: the signer's (the language of
+   * the document they signed, the shop's country's dates). American English when absent.
+   */
+  words?: CustomerWords;
+  /** The locale of the words the customer signed ("es-US", from the request's document detail), named on both pages when known. */
+  documentLocale?: string | null;
 }
 
 export interface SealedDocument {

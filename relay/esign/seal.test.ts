@@ -23,6 +23,7 @@ import type { RelayStorage } from '../storage/types.js';
 import { readSealConfig, SealConfigError, type SealConfig } from './config.js';
 import { PdfSealer, SealError } from './seal.js';
 import type { SealInput } from './seal-types.js';
+import { customerWords } from '../../src-shared/i18n/index.js';
 import { pdfsig } from './testing.js';
 
 const OUT = path.resolve('test-output/esign-seal');
@@ -204,6 +205,54 @@ describe('sealing a signed document', () => {
     expect(text).toContain(`Page ${sealed.pageCount} of ${sealed.pageCount}`);
     expect(pdfsig(sealed.pdf)).toMatchObject({ valid: true, wholeDocument: true });
     renderPages(sealed.pdf, OUT, 'many-events', 60);
+  });
+
+  it('writes the signature page and certificate in the signer’s words (Spanish, en-GB), and a whole signing’s certificate fits one page', async () => {
+    const storage = await open('sqlite', tempDir());
+    const ws = await storage.createWorkspace({ slug: 'harbor', name: 'Harbor Collision' });
+    const sealer = new PdfSealer({ storage, config: keyConfig() });
+    const original = await threePageDocument();
+    const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+    const cases = [
+      { name: 'es', words: customerWords('US', 'es'), zone: 'America/Chicago', signed: 'Firmado el jueves, 3 de diciembre de 2026, 2:14:05 p.m. CST', heading: 'Certificado de finalización', language: 'Español (Estados Unidos)', page: 'Página 5 de 5', english: 'Certificate of completion' },
+      { name: 'gb', words: customerWords('GB', 'en', { pseudo: false }), zone: 'Europe/London', signed: '3 December 2026 at 20:14:05 GMT', heading: 'Certificate of completion', language: 'British English', page: 'Page 5 of 5', english: 'PM' },
+      { name: 'us', words: customerWords('US', 'en', { pseudo: false }), zone: 'America/Chicago', signed: 'Signed Thursday, December 3, 2026 at 2:14:05 PM CST', heading: 'Certificate of completion', language: 'American English', page: 'Page 5 of 5', english: 'Certificado' },
+    ];
+    for (const c of cases) {
+      const t = c.words.t;
+      const at = (minute: number, second = 0) => `2026-12-03T20:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}.000Z`;
+      const to = t('sealCert.byText', { number: '(512) ***-0147' });
+      // Every event a real signing records (relay/esign/signing-service.ts), with a phone's long user agent.
+      const sealed = await sealer.seal(
+        sealInput(ws.id, original, {
+          title: t('signDoc.kindAuthorization'),
+          intentText: t('esign.intentAuthorization'),
+          codeSentTo: to,
+          timeZone: c.zone,
+          words: c.words,
+          documentLocale: c.words.locale.intl,
+          events: [
+            { at: at(10), what: t('sealCert.eventRequest', { title: t('signDoc.kindAuthorization'), version: 1 }) },
+            { at: at(10, 1), what: t('sealCert.eventSent') },
+            { at: at(12, 40), what: t('sealCert.eventConsent', { version: 'bayline-esign-disclosure-2026-12/es' }), ip: '203.0.113.7', userAgent: UA },
+            { at: at(12, 41), what: t('sealCert.eventOpened') },
+            { at: at(13, 10), what: t('sealCert.eventCodeSent', { to }) },
+            { at: at(14), what: t('sealCert.eventCodeVerified') },
+            { at: at(14, 5), what: t('sealCert.eventSignedDrawn', { name: 'Dana Whitfield' }), ip: '203.0.113.7', userAgent: UA },
+          ],
+        }),
+      );
+      // 3 pages shown, the signature page, and the certificate on one page: nothing spills.
+      expect(sealed.pageCount, c.name).toBe(5);
+      expect(pdfsig(sealed.pdf).valid).toBe(true);
+      const signature = pageText(sealed.pdf, 4).replace(/\s+/g, ' ');
+      expect(signature).toContain(c.signed);
+      expect(signature).toContain(c.language);
+      const certificate = pageText(sealed.pdf, 5).replace(/\s+/g, ' ');
+      for (const expected of [c.heading, c.language, t('sealCert.eventOpened'), t('sealCert.eventCodeVerified'), c.page, sha256(original)]) expect(certificate, c.name).toContain(expected);
+      expect(certificate, c.name).not.toContain(c.english);
+      renderPages(sealed.pdf, OUT, `words-${c.name}`, 60);
+    }
   });
 
   it('refuses bytes that are not the document the customer was shown, a file that is not a PDF, and a drawing that is not a PNG', async () => {

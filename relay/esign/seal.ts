@@ -18,6 +18,19 @@ import type { SealConfig } from './config.js';
 import { fontFiles, fontkitForPdfLib } from './fonts.js';
 import { NodeCmsSigner } from './signer.js';
 import type { DocumentSealer, SealedDocument, SealInput } from './seal-types.js';
+import { customerWords } from '../../src-shared/i18n/index.js';
+
+const AMERICAN = customerWords('US', 'en', { pseudo: false });
+
+/** A locale named in the reader's language, first letter capital: "Spanish (United States)", "Español (Estados Unidos)". */
+function languageLabel(locale: string, intl: string): string {
+  try {
+    const name = new Intl.DisplayNames([intl], { type: 'language' }).of(locale) ?? locale;
+    return name.charAt(0).toLocaleUpperCase(intl) + name.slice(1);
+  } catch {
+    return locale;
+  }
+}
 
 export class SealError extends Error {}
 
@@ -25,24 +38,30 @@ export class SealError extends Error {}
 const SIGNATURE_LENGTH = 16_384;
 const LETTER: [number, number] = [612, 792];
 const MARGIN = 54;
+/** Kept clear above the bottom margin for the footer (page number, seal notice). */
+const FOOTER_ROOM = 14;
 
 const INK = rgb(0.11, 0.13, 0.16);
 const MUTED = rgb(0.38, 0.41, 0.45);
 const RULE = rgb(0.8, 0.82, 0.85);
 const PANEL = rgb(0.965, 0.97, 0.975);
 
-/** Time as the shop reads it: "Thursday, December 3, 2026 at 2:14:05 PM CST". */
-export function shopTime(iso: string, timeZone: string, style: 'long' | 'short' = 'long'): string {
+/**
+ * Time where the shop is, as the reader writes it: "Thursday, December 3, 2026 at 2:14:05 PM CST",
+ * "Thursday 3 December 2026 at 14:14:05 GMT", "jueves, 3 de diciembre de 2026, 14:14:05 CST".
+ */
+export function shopTime(iso: string, timeZone: string, style: 'long' | 'short' = 'long', intl = 'en-US'): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
   const options: Intl.DateTimeFormatOptions =
     style === 'long'
       ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }
-      : { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
+      : // The events' column: the year is on the signed date above; "Dec 3, 2:14:05 PM CST" fits one line.
+        { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' };
   try {
-    return new Intl.DateTimeFormat('en-US', { ...options, timeZone }).format(at);
+    return new Intl.DateTimeFormat(intl, { ...options, timeZone }).format(at);
   } catch {
-    return new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' }).format(at);
+    return new Intl.DateTimeFormat(intl, { ...options, timeZone: 'UTC' }).format(at);
   }
 }
 
@@ -114,7 +133,7 @@ class Writer {
 
   /** Makes sure `height` fits above the footer, else goes on a new page. */
   need(height: number): void {
-    if (this.y - height < MARGIN + 28) this.newPage();
+    if (this.y - height < MARGIN + FOOTER_ROOM) this.newPage();
   }
 
   text(text: string, options: { size?: number; font?: PDFFont; color?: ReturnType<typeof rgb>; x?: number; width?: number; gap?: number } = {}): void {
@@ -137,12 +156,18 @@ class Writer {
     this.y -= gap / 2;
   }
 
+  /** A section's heading, kept on the same page as the first lines after it. */
+  heading(text: string): void {
+    this.need(12 * 1.35 + 4 + 36);
+    this.text(text, { size: 12, font: this.fonts.bold, gap: 4 });
+  }
+
   /** A label on the left and its value wrapped on the right, kept together on one page. */
-  fact(label: string, value: string, valueFont?: PDFFont, valueSize = 10): void {
-    const labelWidth = 150;
+  fact(label: string, value: string, valueFont?: PDFFont, valueSize = 9.5): void {
+    const labelWidth = 132;
     const font = valueFont ?? this.fonts.regular;
     const lines = wrap(value, font, valueSize, this.width - labelWidth);
-    const height = lines.length * valueSize * 1.35 + 6;
+    const height = lines.length * valueSize * 1.35 + 4;
     this.need(height);
     const top = this.y;
     this.page.drawText(label, { x: MARGIN, y: top - 10 * 1.35 + 3, size: 9, font: this.fonts.bold, color: MUTED });
@@ -151,7 +176,7 @@ class Writer {
       y -= valueSize * 1.35;
       this.page.drawText(line, { x: MARGIN + labelWidth, y: y + valueSize * 0.3, size: valueSize, font, color: INK });
     }
-    this.y = y - 6;
+    this.y = y - 4;
   }
 }
 
@@ -199,6 +224,10 @@ function checkInput(input: SealInput): void {
 /** Builds the unsigned file: the original pages, the signature page, the certificate, and the empty signature field. */
 async function composeDocument(input: SealInput, identity: SigningIdentity, sealedAt: Date): Promise<{ pdf: Uint8Array; pageCount: number }> {
   const timeZone = input.timeZone ?? 'UTC';
+  const words = input.words ?? AMERICAN;
+  const { t } = words;
+  const intl = words.locale.intl;
+  const when = (iso: string, style: 'long' | 'short' = 'long') => shopTime(iso, timeZone, style, intl);
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(input.document, { updateMetadata: false });
@@ -220,8 +249,10 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
   const first = doc.getPage(0).getSize();
   // Letter or A4 like the original (landscape pages would squeeze the certificate: portrait then).
   const size: [number, number] = first.width > 500 && first.width < first.height ? [first.width, first.height] : LETTER;
-  const ro = input.roNumber === null ? null : `RO ${input.roNumber}`;
-  const signedWords = shopTime(input.signedAt, timeZone);
+  const ro = input.roNumber === null ? null : t('sealCert.roNumber', { number: input.roNumber });
+  const signedWords = when(input.signedAt);
+  // The language of the words signed, named in the reader's: "Spanish (United States)", "español (Estados Unidos)".
+  const language = input.documentLocale ? languageLabel(input.documentLocale, intl) : null;
 
   const header = (label: string) => (w: Writer) => {
     w.page.drawText(input.shopName, { x: MARGIN, y: size[1] - 34, size: 9, font: fonts.bold, color: MUTED });
@@ -231,7 +262,7 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
 
   // ---- The signature page.
   const sig = new Writer(doc, size, fonts, header(ro ? `${input.title} · ${ro}` : input.title));
-  sig.text('Electronic signature', { size: 20, font: fonts.bold, gap: 2 });
+  sig.text(t('sealCert.signatureHeading'), { size: 20, font: fonts.bold, gap: 2 });
   sig.text(ro ? `${input.title} · ${ro}` : input.title, { size: 12, color: MUTED, gap: 14 });
   const box = { x: MARGIN, y: sig.y - 130, width: sig.width, height: 130 };
   sig.page.drawRectangle({ ...box, color: PANEL, borderColor: RULE, borderWidth: 0.75 });
@@ -247,67 +278,68 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
     drawTypedName(sig.page, input.signerName, fonts, box);
   }
   sig.page.drawLine({ start: { x: box.x + 16, y: box.y + 22 }, end: { x: box.x + box.width - 16, y: box.y + 22 }, thickness: 0.75, color: MUTED });
-  sig.page.drawText(input.signaturePng ? 'Signature drawn by the signer' : 'Name typed by the signer as their signature', { x: box.x + 16, y: box.y + 8, size: 8, font: fonts.regular, color: MUTED });
+  sig.page.drawText(input.signaturePng ? t('sealCert.drawnCaption') : t('sealCert.typedCaption'), { x: box.x + 16, y: box.y + 8, size: 8, font: fonts.regular, color: MUTED });
   sig.y = box.y - 14;
   sig.text(input.signerName, { size: 14, font: fonts.bold });
-  sig.text(`Signed ${signedWords}`, { size: 10, color: MUTED, gap: 12 });
+  sig.text(t('sealCert.signedAt', { when: signedWords }), { size: 10, color: MUTED, gap: 12 });
   sig.rule(12);
-  sig.fact('Document', input.title);
-  if (ro) sig.fact('Repair order', ro);
-  sig.fact('Signer\'s intent', `“${input.intentText}” — stated by the signer before signing.`);
-  sig.fact('Identity check', input.codeSentTo ? `One-time code sent by ${input.codeSentTo}; the signer entered it.` : 'No one-time code was required for this document.');
-  sig.fact('Consent', `Agreed to do business electronically (consumer disclosure version ${input.consent.disclosureVersion}) ${shopTime(input.consent.agreedAt, timeZone)}.`);
-  sig.fact('Document SHA-256', input.documentSha256.toLowerCase(), fonts.mono, 8.5);
-  sig.fact('Pages signed', `${originalPages} page${originalPages === 1 ? '' : 's'} before this one, exactly as shown to the signer.`);
+  sig.fact(t('sealCert.document'), input.title);
+  if (language) sig.fact(t('sealCert.language'), language);
+  if (ro) sig.fact(t('sealCert.repairOrder'), ro);
+  sig.fact(t('sealCert.intent'), t('sealCert.intentStated', { intent: input.intentText }));
+  sig.fact(t('sealCert.identity'), input.codeSentTo ? t('sealCert.codeChecked', { to: input.codeSentTo }) : t('sealCert.noCodeNeeded'));
+  sig.fact(t('sealCert.consent'), t('sealCert.consentAgreed', { version: input.consent.disclosureVersion, when: when(input.consent.agreedAt) }));
+  sig.fact(t('sealCert.documentSha'), input.documentSha256.toLowerCase(), fonts.mono, 8.5);
+  sig.fact(t('sealCert.pagesSigned'), t('sealCert.pagesBefore', { count: originalPages }));
   sig.rule(14);
-  sig.text(
-    `This page and the certificate of completion after it were added when the document was signed. The whole file is sealed with ${input.shopName}'s digital certificate: any later change to it breaks the seal, and PDF readers show that.`,
-    { size: 9, color: MUTED },
-  );
+  sig.text(t('sealCert.addedNote', { shop: input.shopName }), { size: 9, color: MUTED });
 
   // ---- The certificate of completion.
-  const cert = new Writer(doc, size, fonts, header('Certificate of completion'));
-  cert.text('Certificate of completion', { size: 20, font: fonts.bold, gap: 2 });
+  const certificateHeading = t('sealCert.certificateHeading');
+  const cert = new Writer(doc, size, fonts, header(certificateHeading));
+  cert.text(certificateHeading, { size: 20, font: fonts.bold, gap: 2 });
   cert.text(`${input.shopName} · ${ro ? `${input.title} · ${ro}` : input.title}`, { size: 12, color: MUTED, gap: 10 });
 
-  cert.text('Document', { size: 12, font: fonts.bold, gap: 4 });
-  cert.fact('Title', input.title);
-  if (ro) cert.fact('Repair order', ro);
-  cert.fact('Pages', `${originalPages} as shown to the signer, then 1 signature page and this certificate.`);
-  cert.fact('Original SHA-256', input.documentSha256.toLowerCase(), fonts.mono, 8.5);
+  cert.heading(t('sealCert.document'));
+  cert.fact(t('sealCert.title'), input.title);
+  if (language) cert.fact(t('sealCert.language'), language);
+  if (ro) cert.fact(t('sealCert.repairOrder'), ro);
+  cert.fact(t('sealCert.pages'), t('sealCert.pagesShown', { count: originalPages }));
+  cert.fact(t('sealCert.originalSha'), input.documentSha256.toLowerCase(), fonts.mono, 8.5);
   cert.rule(12);
 
-  cert.text('Signer', { size: 12, font: fonts.bold, gap: 4 });
-  cert.fact('Name', input.signerName);
-  cert.fact('Signed', signedWords);
-  cert.fact('Signature', input.signaturePng ? 'Drawn on the screen' : 'Name typed');
-  cert.fact('Intent', `“${input.intentText}”`);
-  cert.fact('One-time code', input.codeSentTo ? `Sent by ${input.codeSentTo}; entered correctly` : 'Not required for this document');
-  cert.fact('Consent', `Consumer disclosure version ${input.consent.disclosureVersion}, agreed ${shopTime(input.consent.agreedAt, timeZone)}`);
+  cert.heading(t('sealCert.signer'));
+  cert.fact(t('sealCert.name'), input.signerName);
+  cert.fact(t('sealCert.signed'), signedWords);
+  cert.fact(t('sealCert.signature'), input.signaturePng ? t('sealCert.drawn') : t('sealCert.typed'));
+  cert.fact(t('sealCert.intentShort'), t('sealCert.quoted', { text: input.intentText }));
+  cert.fact(t('sealCert.code'), input.codeSentTo ? t('sealCert.codeEntered', { to: input.codeSentTo }) : t('sealCert.codeNotRequired'));
+  cert.fact(t('sealCert.consent'), t('sealCert.consentLine', { version: input.consent.disclosureVersion, when: when(input.consent.agreedAt) }));
   cert.rule(12);
 
-  cert.text('Events', { size: 12, font: fonts.bold, gap: 4 });
-  const cols = { time: 140, what: 190 };
+  cert.heading(t('sealCert.events'));
+  // The browser's long user agent gets the widest column, so each event takes few lines.
+  const cols = { time: 128, what: 164 };
   const eventHeader = () => {
     cert.need(16);
     cert.y -= 12;
-    cert.page.drawText('Time', { x: MARGIN, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
-    cert.page.drawText('What happened', { x: MARGIN + cols.time, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
-    cert.page.drawText('From', { x: MARGIN + cols.time + cols.what, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
+    cert.page.drawText(t('sealCert.time'), { x: MARGIN, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
+    cert.page.drawText(t('sealCert.what'), { x: MARGIN + cols.time, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
+    cert.page.drawText(t('sealCert.from'), { x: MARGIN + cols.time + cols.what, y: cert.y, size: 8.5, font: fonts.bold, color: MUTED });
     cert.y -= 5;
   };
   eventHeader();
   const events = [...input.events].sort((a, b) => a.at.localeCompare(b.at));
-  if (events.length === 0) cert.text('No events were recorded.', { size: 9, color: MUTED });
+  if (events.length === 0) cert.text(t('sealCert.noEvents'), { size: 9, color: MUTED });
   for (const event of events) {
     const type = 8.5;
     const lineHeight = type * 1.35;
-    const timeLines = wrap(shopTime(event.at, timeZone, 'short'), fonts.regular, type, cols.time - 8);
+    const timeLines = wrap(when(event.at, 'short'), fonts.regular, type, cols.time - 8);
     const whatLines = wrap(event.what, fonts.regular, type, cols.what - 8);
-    const from = [event.ip ? `IP ${event.ip}` : null, event.userAgent ?? null].filter((v): v is string => v !== null).join('\n') || '—';
+    const from = [event.ip ? t('sealCert.ip', { ip: event.ip }) : null, event.userAgent ?? null].filter((v): v is string => v !== null).join('\n') || '—';
     const fromLines = wrap(from, fonts.regular, type - 1, cert.width - cols.time - cols.what);
     const rows = Math.max(timeLines.length, whatLines.length, fromLines.length);
-    const height = rows * lineHeight + 6;
+    const height = rows * lineHeight + 4;
     const pageBefore = cert.page;
     cert.need(height);
     if (cert.page !== pageBefore) eventHeader();
@@ -320,18 +352,19 @@ async function composeDocument(input: SealInput, identity: SigningIdentity, seal
   }
   cert.rule(12);
 
-  cert.text('Seal', { size: 12, font: fonts.bold, gap: 4 });
-  cert.fact('Sealed', `${shopTime(sealedAt.toISOString(), timeZone)}, with a PDF digital signature (CMS, SHA-256) over the whole file`);
-  cert.fact('Certificate', `${identity.subject}${identity.source === 'operator' ? '' : ' (self-issued for this shop)'}, valid until ${identity.notAfter.slice(0, 10)}`);
-  cert.fact('Certificate SHA-256', identity.fingerprintSha256, fonts.mono, 8.5);
+  cert.heading(t('sealCert.seal'));
+  cert.fact(t('sealCert.sealed'), t('sealCert.sealedText', { when: when(sealedAt.toISOString()) }));
+  const until = words.day(identity.notAfter.slice(0, 10));
+  cert.fact(t('sealCert.certificate'), t(identity.source === 'operator' ? 'sealCert.certificateOperator' : 'sealCert.certificateOwn', { subject: identity.subject, date: until }));
+  cert.fact(t('sealCert.certificateSha'), identity.fingerprintSha256, fonts.mono, 8.5);
 
   // Footers with page numbers, now that the count is known.
   const added = [...sig.pages, ...cert.pages];
   const total = originalPages + added.length;
   added.forEach((page, i) => {
-    const label = `Page ${originalPages + i + 1} of ${total}`;
+    const label = t('sealCert.pageOf', { n: originalPages + i + 1, total });
     page.drawText(label, { x: size[0] - MARGIN - fonts.regular.widthOfTextAtSize(label, 8), y: 30, size: 8, font: fonts.regular, color: MUTED });
-    page.drawText('Sealed electronically — any change to this file breaks the seal.', { x: MARGIN, y: 30, size: 8, font: fonts.regular, color: MUTED });
+    page.drawText(t('sealCert.footer'), { x: MARGIN, y: 30, size: 8, font: fonts.regular, color: MUTED });
   });
 
   pdflibAddPlaceholder({

@@ -1,6 +1,8 @@
 // The signing page of one request (/t/<token>/sign/<id>), server-rendered: consent first (the
 // disclosure and an explicit "I agree"), then every page of the document, the intent box (never
 // pre-ticked), the one-time code, the signature (drawn, or typed without JavaScript) and decline.
+// The pages open at the width of the screen, so a phone shows each whole page with no sideways
+// scrolling; "Larger text" (a toggle) draws them wider, scrolled sideways inside each page's frame.
 import { html, raw, type Html } from '../portal/html.js';
 import { page, type RenderedPage } from '../portal/render.js';
 import type { PortalShop } from '../portal/portal-view.js';
@@ -14,7 +16,10 @@ export interface SignPageInput {
   roNumber: number;
   request: {
     id: string;
+    /** The document's name as a heading, in the reader's words ("Autorización de reparación"). */
     title: string;
+    /** The document named in a sentence, in the reader's words ("la autorización de reparación"). */
+    name: string;
     state: string;
     version: number;
     needsCode: boolean;
@@ -27,6 +32,8 @@ export interface SignPageInput {
     codeSentTo: string | null;
   };
   consented: boolean;
+  /** The language the document's words are in, named in the reader's, when it is not the reader's ("Spanish"); else null. */
+  documentLanguage?: string | null;
   intent: string;
   /** The customer's name on file, offered in the name box. */
   name: string;
@@ -73,7 +80,7 @@ export function renderConsentPage(input: SignPageInput): RenderedPage {
   const w = input.words;
   const phone = input.shop.phone || w.t('esign.theShop');
   const main = html`<section class="card disclosure" aria-labelledby="consent-h"><h2 id="consent-h">${w.t('esign.consentHeading')}</h2>
-<p>${raw(w.markup('esign.consentIntro', { shop: input.shop.name, title: input.request.title, number: String(input.roNumber) }))}</p>
+<p>${raw(w.markup('esign.consentIntro', { shop: input.shop.name, title: input.request.name, number: String(input.roNumber) }))}</p>
 ${disclosure(input.shop, w).map((s) => html`<h3>${s.heading}</h3><p>${s.text}</p>`)}
 <p class="muted">${w.t('esign.disclosureVersion', { version: disclosureVersion(w) })}</p>
 ${message(input)}
@@ -108,10 +115,11 @@ export function renderSignPage(input: SignPageInput): RenderedPage {
     .join(' · ');
   const main = html`<section class="card" aria-labelledby="doc-h"><h2 id="doc-h">${r.title}</h2>
 <p>${facts}. ${w.t('esign.readEvery')}</p>
+${input.documentLanguage ? html`<p class="note">${w.t('esign.documentIn', { language: input.documentLanguage })}</p>` : ''}
 <p><a href="${base}/document.pdf">${w.t('esign.download')}</a></p>
-<button type="button" id="zoom" class="secondary" aria-pressed="true" hidden>${w.t('esign.zoom')}</button>
+<button type="button" id="zoom" class="secondary" aria-pressed="false" hidden>${w.t('esign.zoom')}</button>
 <p id="pages-loading" class="muted">${w.t('esign.loading')}</p>
-<div id="pages" class="doc-pages zoom" data-words="${scriptWords(w)}" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
+<div id="pages" class="doc-pages" data-words="${scriptWords(w)}" data-pdf="${base}/document.pdf" data-pdfjs="${PDFJS.path}" data-worker="${PDFJS_WORKER.path}"></div>
 <p class="muted">${w.t('esign.fingerprint')} <span class="hash">${r.sha256}</span></p>
 </section>
 <section class="card" aria-labelledby="sign-h"><h2 id="sign-h">${w.t('esign.sign')}</h2>

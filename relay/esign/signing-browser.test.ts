@@ -46,10 +46,31 @@ describe('signing on a phone', () => {
     await page.reload();
     await page.locator('#pages[data-rendered="3"]').waitFor();
     expect(await page.locator('#pages canvas').count()).toBe(3);
-    // Larger text by default (readable at 390 px, scrolled sideways); the whole page a tap away.
+    // Each whole page fits the phone's width: nothing to scroll sideways, on the page or in a page's frame.
+    const zoom = page.getByRole('button', { name: 'Larger text' });
+    expect(await zoom.getAttribute('aria-pressed')).toBe('false');
+    const sideways = () =>
+      page.evaluate(() => ({
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        frames: [...document.querySelectorAll('#pages figure')].map((f) => f.scrollWidth - f.clientWidth),
+        canvasOverFrame: [...document.querySelectorAll('#pages figure')].map((f) => f.querySelector('canvas')!.getBoundingClientRect().width / f.clientWidth),
+      }));
+    const fitted = await sideways();
+    expect(fitted.page).toBeLessThanOrEqual(0);
+    expect(fitted.frames).toEqual([0, 0, 0]);
+    await page.locator('#pages figure').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${TEST_OUTPUT}esign-3-document.png`, fullPage: false });
-    await page.getByRole('button', { name: 'Larger text' }).click();
-    await page.locator('#pages figure').first().screenshot({ path: `${TEST_OUTPUT}esign-4-whole-page.png` });
+    // Larger text when chosen: the pages drawn wider, each scrolled sideways in its own frame; the page itself still does not scroll sideways.
+    await zoom.click();
+    expect(await zoom.getAttribute('aria-pressed')).toBe('true');
+    const larger = await sideways();
+    expect(larger.page).toBeLessThanOrEqual(0);
+    for (const ratio of larger.canvasOverFrame) expect(ratio).toBeGreaterThan(1.5);
+    for (const over of larger.frames) expect(over).toBeGreaterThan(100);
+    await page.locator('#pages figure').first().screenshot({ path: `${TEST_OUTPUT}esign-4-larger-text.png` });
+    await zoom.click();
+    expect(await zoom.getAttribute('aria-pressed')).toBe('false');
+    expect((await sideways()).frames).toEqual([0, 0, 0]);
 
     const intent = page.getByLabel('I agree to sign this repair authorization electronically');
     expect(await intent.isChecked()).toBe(false);

@@ -13,7 +13,7 @@ import { renderNotFound, renderTooMany, type RenderedPage } from '../portal/rend
 import { type Blobs, BlobStore } from '../blobs/blob-store.js';
 import { readerWords } from '../portal/language.js';
 import type { CustomerWords } from '../../src-shared/i18n/index.js';
-import { disclosureVersion, intentText } from './disclosure.js';
+import { disclosureVersion, documentLanguage, documentName, documentTitle, intentText } from './disclosure.js';
 import { SIGN_ASSETS } from './sign-assets.js';
 import { renderConsentPage, renderSignPage, renderWithdrawnPage, type SignPageInput } from './sign-render.js';
 import { type Caller, type EsignService, type SignRequestRow, SigningRefused } from './signing-service.js';
@@ -53,6 +53,16 @@ const NOTICES: Record<string, string> = {
   'code-sent': 'esign.codeSentNotice',
   declined: 'esign.declined',
 };
+
+/** The document's language named in the reader's ("Spanish", "inglés") when it is not the reader's own; else null. */
+function otherLanguage(language: string | null, words: CustomerWords): string | null {
+  if (!language || language === words.locale.language) return null;
+  try {
+    return new Intl.DisplayNames([words.locale.intl], { type: 'language' }).of(language) ?? null;
+  } catch {
+    return null;
+  }
+}
 
 export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (app, options) => {
   const service = options.service;
@@ -133,7 +143,9 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
       roNumber: ro?.ro_number ?? 0,
       request: {
         id: r.id,
-        title: r.title ?? words.t('common.document'),
+        // The desk's kinds by their name in the reader's words; the shop's own PDF by its title.
+        title: documentTitle(r.kind, r.version, r.title, words),
+        name: documentName(r.kind, r.title, words),
         state: r.state ?? '',
         version: Number(r.version ?? 1),
         needsCode: r.needs_code === 1,
@@ -146,6 +158,7 @@ export const signingPlugin: FastifyPluginAsync<SigningPluginOptions> = async (ap
         codeSentTo: r.code_sent_to,
       },
       consented: (await service.consentOf(live.store, r.customer_id)) !== null,
+      documentLanguage: otherLanguage(documentLanguage(r.document_detail).language, words),
       intent: intentText(r.kind ?? '', r.title ?? '', words),
       name: [customer?.first_name, customer?.last_name].filter(Boolean).join(' '),
       ...outcome,

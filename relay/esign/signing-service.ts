@@ -25,7 +25,7 @@ import type { SmsService } from '../sms/sms-service.js';
 import type { RelayStorage } from '../storage/types.js';
 import { customerWords, type CustomerWords } from '../../src-shared/i18n/index.js';
 import { readCustomerLanguages } from '../portal/portal-view.js';
-import { DISCLOSURE_VERSION, documentName, intentText, maskPhone } from './disclosure.js';
+import { DISCLOSURE_VERSION, documentLanguage, documentName, documentTitle, intentText, maskPhone } from './disclosure.js';
 import type { DocumentSealer, SigningEvent } from './seal-types.js';
 
 export interface EsignServiceOptions {
@@ -544,17 +544,29 @@ export class EsignService {
       const ro = r.ro_id ? await store.db.selectFrom('repair_orders').select('ro_number').where('id', '=', r.ro_id).executeTakeFirst() : undefined;
       const consent = r.consent_id ? await store.db.selectFrom('signature_consents').selectAll().where('id', '=', r.consent_id).executeTakeFirst() : undefined;
       const signaturePng = r.signature_blob_hash ? await this.documentBytes(workspaceId, { document_blob_hash: r.signature_blob_hash }) : null;
+      // The signature page and certificate are in the words the customer signed: the language the
+      // desk drew the document in, else (the shop's own PDF, an older request) the customer's.
+      const signer = r.customer_id ? await store.db.selectFrom('customers').select('language').where('id', '=', r.customer_id).executeTakeFirst() : undefined;
+      const drawnIn = documentLanguage(r.document_detail);
+      const sealWords = customerWords(settings.country, drawnIn.language ?? signer?.language ?? null, { pseudo: false });
+      const st = sealWords.t;
+      const title = documentTitle(r.kind, r.version, r.title, sealWords);
+      // Where the code went ("text to (512) ***-0147" as stored), in the same words.
+      const codeTo = r.code_sent_to ? st('sealCert.byText', { number: r.code_sent_to.replace(/^text to /, '') }) : null;
       const events: SigningEvent[] = [];
       const add = (at: string | null, what: string, extra: Partial<SigningEvent> = {}) => {
         if (at) events.push({ at, what, ...extra });
       };
-      add(r.created_at, `Request made at the shop (${r.title ?? 'document'}, version ${r.version ?? 1})`);
-      add(r.sent_at, 'Link sent to the customer');
-      add(consent?.agreed_at ?? null, `Consent to sign electronically given (disclosure ${consent?.disclosure_version ?? ''})`, { ip: consent?.ip ?? undefined, userAgent: consent?.user_agent ?? undefined });
-      add(r.opened_at, 'Document opened');
-      add(r.code_sent_at, `One-time code sent by ${r.code_sent_to ?? 'text'}`);
-      add(r.code_verified_at, 'One-time code verified');
-      add(r.signed_at, `Signed by ${r.signer_name ?? ''} (${r.signature_method ?? ''})`, { ip: r.signed_ip ?? undefined, userAgent: r.signed_user_agent ?? undefined });
+      add(r.created_at, st('sealCert.eventRequest', { title, version: r.version ?? 1 }));
+      add(r.sent_at, st('sealCert.eventSent'));
+      add(consent?.agreed_at ?? null, st('sealCert.eventConsent', { version: consent?.disclosure_version ?? '' }), { ip: consent?.ip ?? undefined, userAgent: consent?.user_agent ?? undefined });
+      add(r.opened_at, st('sealCert.eventOpened'));
+      add(r.code_sent_at, st('sealCert.eventCodeSent', { to: codeTo ?? '' }));
+      add(r.code_verified_at, st('sealCert.eventCodeVerified'));
+      add(r.signed_at, st(r.signature_method === 'drawn' ? 'sealCert.eventSignedDrawn' : 'sealCert.eventSignedTyped', { name: r.signer_name ?? '' }), {
+        ip: r.signed_ip ?? undefined,
+        userAgent: r.signed_user_agent ?? undefined,
+      });
       events.sort((a, b) => a.at.localeCompare(b.at));
       let sealed;
       try {
@@ -563,15 +575,18 @@ export class EsignService {
           shopName: settings.name,
           document,
           documentSha256: r.document_sha256 ?? '',
-          title: r.title ?? 'Document',
+          title,
           roNumber: ro?.ro_number ?? null,
           signerName: r.signer_name ?? '',
           signaturePng,
           signedAt: r.signed_at,
           intentText: r.intent_text ?? '',
           consent: { disclosureVersion: consent?.disclosure_version ?? DISCLOSURE_VERSION, agreedAt: consent?.agreed_at ?? r.signed_at },
-          codeSentTo: r.needs_code === 1 ? r.code_sent_to : null,
+          codeSentTo: r.needs_code === 1 ? codeTo : null,
           events,
+          timeZone: settings.timeZone,
+          words: sealWords,
+          documentLocale: drawnIn.locale,
         });
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'e-signature: sealing failed; it will be tried again');

@@ -47,7 +47,8 @@ describe('signing and survey pages in the customer language', () => {
     page.setDefaultTimeout(20_000);
 
     await page.goto(link.url.replace(/\/sign\/.*$/, ''));
-    await page.getByRole('link', { name: 'Leer y firmar: Repair authorization' }).click();
+    // The document is named in the reader's words, not the desk's English kind name.
+    await page.getByRole('link', { name: 'Leer y firmar: Autorización de reparación' }).click();
     await page.getByRole('heading', { name: 'Antes de firmar electrónicamente' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('es-US');
     const disclosure = (await page.locator('.disclosure').textContent()) ?? '';
@@ -67,6 +68,8 @@ describe('signing and survey pages in the customer language', () => {
     expect(consent.disclosure_version).toBe(`${DISCLOSURE_VERSION}/es`);
 
     await page.getByRole('heading', { name: 'Firmar', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Autorización de reparación' }).waitFor();
+    expect(await page.title()).toBe('Harbor Collision: Autorización de reparación');
     await page.getByText('Gracias. Ya puede leer y firmar el documento.').waitFor();
     expect(await page.locator('#doc-h + p').textContent()).toMatch(/^Orden de reparación \d+ · 2 páginas\. Lea todas las páginas antes de firmar\.$/);
     // Signing without a name or code: the refusal is in Spanish too.

@@ -270,3 +270,84 @@ describe('the shop’s own PDF and bad input', () => {
     expect(kinds.sort()).toEqual(['authorization1', 'custom1', 'pickup1', 'supplement1', 'supplement2', 'supplement3']);
   });
 });
+
+describe('documents in the customer’s words and the shop’s country', () => {
+  it('a Spanish-reading customer’s documents are in Spanish (untouched default terms too), and the request records the language', async () => {
+    await t.call('esign-terms-save', { ...DEFAULT_ESIGN_TERMS });
+    const es = await t.call('ro-check-in', {
+      customer: { firstName: 'Ana', lastName: 'Peña', mobile: '(512) 555-0199', language: 'es' },
+      vehicle: { vin: '2HGFC2F52MH512345', plate: 'RST 789', year: 2021, make: 'Honda', model: 'Civic', color: 'Red' },
+      insurer: 'State Farm',
+      claimNumber: 'SF-99-4321',
+      deductibleCents: 50000,
+      estimateTotalCents: 432150,
+    });
+    const squash = (s: string) => s.replace(/\s+/g, '');
+    const auth = text((await t.call('esign-render', { roId: es.id, kind: 'authorization' })).pdfBase64);
+    for (const expected of ['AUTORIZACIÓN DE REPARACIÓN', `Orden ${es.roNumber}`, 'Ana Peña', '$4,321.50', '$500.00', 'Se cobra un almacenaje de $40.00 por día', 'Autorizo al taller', 'Firma del cliente']) {
+      expect(auth).toContain(expected);
+    }
+    for (const heading of ['CLIENTEYVEHÍCULO', 'ASEGURADORA', 'DEDUCIBLE', 'ALMACENAJE', 'PAGO']) expect(squash(auth)).toContain(heading);
+    for (const english of ['REPAIRAUTHORIZATION', 'INSURER', 'Iauthorize', 'Storageof']) expect(squash(auth)).not.toContain(english);
+
+    const supplement = await t.call('esign-render', { roId: es.id, kind: 'supplement', lines: [{ description: 'Sensor de estacionamiento', amountCents: 9900 }] });
+    const sw = text(supplement.pdfBase64);
+    for (const expected of ['APROBACIÓN DE SUPLEMENTO', 'Agregado', 'Nuevo total', 'Aumento: $99.00', 'Apruebo el suplemento']) expect(sw).toContain(expected);
+    renderPages(Buffer.from(supplement.pdfBase64, 'base64'), OUT, 'es-supplement', 60);
+
+    const pickup = await t.call('esign-render', { roId: es.id, kind: 'pickup', odometer: 48210, itemsReturned: ['Control del portón'] });
+    const pw = text(pickup.pdfBase64);
+    for (const expected of ['CONFORMIDAD DE ENTREGA DEL VEHÍCULO', '48,210 millas', 'Control del portón', 'Revisé mi vehículo']) expect(pw).toContain(expected);
+    expect(squash(pw)).toContain('ODÓMETRO');
+    renderPages(Buffer.from(pickup.pdfBase64, 'base64'), OUT, 'es-pickup', 60);
+
+    // The request keeps the language of the words drawn; the PDF names it too.
+    const made = await t.call('esign-create', { roId: es.id, kind: 'authorization' });
+    const row = await t.desk.db.selectFrom('signature_requests').select(['document_detail', 'document_blob_hash', 'document_sha256']).where('id', '=', made.requests[0]!.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.document_detail!)).toMatchObject({ language: 'es', locale: 'es-US', storageTerms: expect.stringContaining('Se cobra un almacenaje') });
+    const bytes = fs.readFileSync(localBlobPath(t.dataDir, row.document_blob_hash!));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(row.document_sha256);
+    expect(bytes.toString('latin1')).toContain('/Lang (es-US)');
+    // An English reader of the same shop keeps American English.
+    const english = await t.call('esign-create', { roId: ro.id, kind: 'pickup', odometer: 1, itemsReturned: [] });
+    const enRow = await t.desk.db.selectFrom('signature_requests').select('document_detail').where('id', '=', english.requests.find((r) => r.kind === 'pickup')!.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(enRow.document_detail!)).toMatchObject({ language: 'en', locale: 'en-US' });
+  });
+
+  it('a UK bodyshop’s customer reads en-GB wording, day-first dates and £ on A4', async () => {
+    const uk = await openTestDesk();
+    try {
+      await uk.call('workspace-update', { name: 'Kingsway Bodyshop', phone: '020 7946 0000', timeZone: 'Europe/London', country: 'GB' });
+      const car = await uk.call('ro-check-in', {
+        customer: { firstName: 'Olivia', lastName: 'Hughes', mobile: '07911 123456' },
+        vehicle: { vin: '1HGCM82633A004352', plate: 'AB12 CDE', year: 2019, make: 'Ford', model: 'Focus', color: 'Grey' },
+        insurer: 'Aviva',
+        claimNumber: 'AV-2026-118',
+        deductibleCents: 25000,
+        estimateTotalCents: 184500,
+      });
+      const auth = await uk.call('esign-render', { roId: car.id, kind: 'authorization' });
+      const aw = text(auth.pdfBase64);
+      const squash = (s: string) => s.replace(/\s+/g, '');
+      for (const expected of ['REPAIR AUTHORISATION', '£1,845.00', '£250.00', 'Storage of £40.00 a day', 'third working day', 'I authorise the bodyshop']) expect(aw).toContain(expected);
+      for (const label of ['WORKPROVIDER', 'EXCESS', 'AUTHORISATION']) expect(squash(aw)).toContain(label);
+      for (const us of ['$', 'DEDUCTIBLE', 'INSURER', 'check.']) expect(squash(aw)).not.toContain(us);
+      // Day first, 24-hour clock: "5 Dec 2026, 14:15".
+      expect(aw).toMatch(/\b\d{1,2} [A-Z][a-z]{2} \d{4}, \d{1,2}:\d{2}\b/);
+      expect(aw).not.toMatch(/\b[AP]M\b/);
+      expect(aw).not.toMatch(/\b[A-Z][a-z]{2} \d{1,2}, \d{4}/);
+      const pdf = Buffer.from(auth.pdfBase64, 'base64');
+      const { PDFDocument } = await import('pdf-lib');
+      const size = (await PDFDocument.load(pdf)).getPage(0).getSize();
+      expect([Math.round(size.width), Math.round(size.height)]).toEqual([595, 842]);
+      expect(pdf.toString('latin1')).toContain('/Lang (en-GB)');
+      renderPages(pdf, OUT, 'gb-authorization', 60);
+
+      const pickup = text((await uk.call('esign-render', { roId: car.id, kind: 'pickup', odometer: 48210, itemsReturned: [] })).pdfBase64);
+      for (const expected of ['VEHICLE COLLECTION SIGN-OFF', '48,210 miles', 'No items were held by the bodyshop.']) expect(pickup).toContain(expected);
+      for (const label of ['ATCOLLECTION', 'MILEAGE']) expect(squash(pickup)).toContain(label);
+    } finally {
+      await uk.close();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   type ConsentView,
   type DocumentDetail,
   type DocumentLine,
+  type RecordedDocumentDetail,
   type SignatureRequestView,
   type SignaturesView,
   SIGNATURE_KIND_LABELS,
@@ -39,7 +40,8 @@ import { printedDateTime } from '../printing/format.js';
 import { gatherPrintData } from '../printing/print-data.js';
 import { loadDetail, vehicleLabel } from '../repair-orders/queries.js';
 import { readSettings, SETTINGS_ID } from '../workspace/handlers.js';
-import { renderSignatureDocument } from './documents.js';
+import type { CustomerWords } from '../../src-shared/i18n/index.js';
+import { customerTerms, renderSignatureDocument } from './documents.js';
 
 type DocumentArgs = z.output<typeof esignDocumentArgs>;
 
@@ -71,7 +73,7 @@ export interface MadeSignatureDocument {
   fileName: string;
   pdf: Buffer;
   pages: number;
-  detail: DocumentDetail;
+  detail: RecordedDocumentDetail;
   version: number;
 }
 
@@ -93,19 +95,27 @@ export async function makeSignatureDocument(ctx: HandlerContext, args: DocumentA
       version,
     };
   }
-  const detail = await detailFor(desk, ro, args);
+  // The document is in the customer's words (their language, the shop's country); the detail
+  // records which ones (`language`, `locale`), and the terms as they were printed.
   const data = await gatherPrintData(ctx, args.roId, 'work-order');
+  const detail = await detailFor(desk, ro, args, data.words);
   const made = await renderSignatureDocument(data, detail, version);
   const title = args.kind === 'supplement' ? `${label} ${version}` : label;
   const fileName = `${args.kind}-${ro.roNumber}${args.kind === 'supplement' || version > 1 ? `-v${version}` : ''}.pdf`;
-  return { kind: args.kind, title, fileName, pdf: made.pdf, pages: made.pages, detail, version };
+  const recorded = { ...detail, language: data.words.locale.language, locale: data.words.locale.intl };
+  return { kind: args.kind, title, fileName, pdf: made.pdf, pages: made.pages, detail: recorded, version };
 }
 
-async function detailFor(desk: DeskContext, ro: RepairOrderDetail, args: Exclude<DocumentArgs, { kind: 'custom' }>): Promise<Exclude<DocumentDetail, { kind: 'custom' }>> {
+async function detailFor(
+  desk: DeskContext,
+  ro: RepairOrderDetail,
+  args: Exclude<DocumentArgs, { kind: 'custom' }>,
+  words: CustomerWords,
+): Promise<Exclude<DocumentDetail, { kind: 'custom' }>> {
   const vehicle = vehicleLabel(ro.vehicleDetail);
   switch (args.kind) {
     case 'authorization': {
-      const terms = await readEsignTerms(desk);
+      const terms = customerTerms(await readEsignTerms(desk), words);
       return {
         kind: 'authorization',
         vehicle,
@@ -145,7 +155,7 @@ async function detailFor(desk: DeskContext, ro: RepairOrderDetail, args: Exclude
       };
     }
     case 'pickup': {
-      const terms = await readEsignTerms(desk);
+      const terms = customerTerms(await readEsignTerms(desk), words);
       return { kind: 'pickup', vehicle, odometer: args.odometer, itemsReturned: args.itemsReturned, acceptanceText: terms.pickupAcceptanceText };
     }
   }

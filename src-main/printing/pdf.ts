@@ -3,9 +3,10 @@
 import PDFDocument from 'pdfkit';
 import { BOLD, parsedFonts, REGULAR } from './fonts.js';
 
-export function newPdf(size: [number, number], info: { title: string; subject: string }): PDFKit.PDFDocument {
+export function newPdf(size: [number, number], info: { title: string; subject: string; /** The language of the words (the PDF's /Lang: "es-US"). */ lang?: string }): PDFKit.PDFDocument {
   const doc = new PDFDocument({
     size,
+    ...(info.lang ? { lang: info.lang } : {}),
     margin: 0,
     autoFirstPage: true,
     // Text placed past the bottom margin must never start a second page by itself.

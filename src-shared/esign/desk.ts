@@ -45,6 +45,13 @@ export type DocumentDetail =
   | { kind: 'pickup'; vehicle: string; odometer: number; itemsReturned: string[]; acceptanceText: string }
   | { kind: 'custom'; fileName: string; sizeBytes: number };
 
+/**
+ * The detail as a request records it: a document the desk drew also keeps the language its words
+ * are in ('en', 'es') and the locale of its dates and money ('es-US', 'en-GB'), so the signed
+ * record names the words that were signed (older requests have neither: American English).
+ */
+export type RecordedDocumentDetail = DocumentDetail & { language?: string; locale?: string };
+
 // ---- what the Signatures section shows
 
 export interface SignatureRequestView {
