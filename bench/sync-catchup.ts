@@ -232,6 +232,11 @@ export interface LocalApplyResult {
   /** applyRemote in pages of SYNC_PAGE as the sync client does: cursor in the same commit, not waiting for the disk. */
   pagedSeconds: number;
   pagedPerSecond: number;
+  /**
+   * CPU this process spent per change in that paged apply (user and system, microseconds): the
+   * desk's own work, steadier than wall time on a machine shared with other suites.
+   */
+  pagedCpuMicros: { user: number; system: number };
   /** The same pages committed with synchronous=FULL (waiting for the disk), as a desk's own writes are. */
   fullSyncSeconds: number;
   /** One applyRemote for all of them (one transaction). */
@@ -255,7 +260,10 @@ export async function measureLocalApply(changes: readonly Change[]): Promise<Loc
   };
   try {
     const asClient = await freshDesk(root, 'paged');
+    const cpu0 = process.cpuUsage();
     const pagedSeconds = await paged(asClient, false);
+    const cpu = process.cpuUsage(cpu0);
+    const pagedCpuMicros = { user: cpu.user / changes.length, system: cpu.system / changes.length };
     await asClient.close();
     const full = await freshDesk(root, 'full');
     const fullSyncSeconds = await paged(full, true);
@@ -265,7 +273,7 @@ export async function measureLocalApply(changes: readonly Change[]): Promise<Loc
     await one.store.applyRemote([...changes]);
     const oneBatchSeconds = (performance.now() - t0) / 1000;
     await one.close();
-    return { changes: changes.length, pagedSeconds, pagedPerSecond: changes.length / pagedSeconds, fullSyncSeconds, oneBatchSeconds };
+    return { changes: changes.length, pagedSeconds, pagedPerSecond: changes.length / pagedSeconds, pagedCpuMicros, fullSyncSeconds, oneBatchSeconds };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

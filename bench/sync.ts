@@ -161,7 +161,7 @@ export async function runSyncBench(options: { log?: (line: string) => void } = {
       const catchUpRatio = c.seconds / localApply.pagedSeconds;
       log(
         `    baseline: applyRemote of the same ${localApply.changes.toLocaleString('en-US')} changes on a fresh local workspace, pages of ${SYNC_PAGE} as the client commits them: ` +
-          `${localApply.pagedSeconds.toFixed(2)} s (${per(localApply.pagedPerSecond)}); with synchronous=FULL ${localApply.fullSyncSeconds.toFixed(2)} s; one batch ${localApply.oneBatchSeconds.toFixed(2)} s`,
+          `${localApply.pagedSeconds.toFixed(2)} s (${per(localApply.pagedPerSecond)}; CPU ${localApply.pagedCpuMicros.user.toFixed(1)} µs user + ${localApply.pagedCpuMicros.system.toFixed(1)} µs system a change); with synchronous=FULL ${localApply.fullSyncSeconds.toFixed(2)} s; one batch ${localApply.oneBatchSeconds.toFixed(2)} s`,
       );
       log(`    ratio catch-up / baseline: ${catchUpRatio.toFixed(1)}×`);
       if (!pageCosts) {
@@ -201,7 +201,8 @@ export function syncSummaryLines(r: SyncBenchResult): string[] {
     );
     lines.push(
       `  sync catch-up ${e.catchUp.changes.toLocaleString('en-US')} changes ${e.catchUp.seconds.toFixed(2)} s = ${per(e.catchUp.perSecond)} (${e.engine}) — goal > ${per(r.catchUpGoalPerSecond)}: ` +
-        `${e.catchUp.goalMet ? 'PASS' : 'MISS'}; ratio to local applyRemote ${e.catchUpRatio.toFixed(1)}×; desk RSS growth ${e.catchUp.rss.growthMiB.toFixed(0)} MiB`,
+        `${e.catchUp.goalMet ? 'PASS' : 'MISS'}; ratio to local applyRemote ${e.catchUpRatio.toFixed(1)}× (which ran at ${per(e.localApply.pagedPerSecond)}, ` +
+        `${(e.localApply.pagedCpuMicros.user + e.localApply.pagedCpuMicros.system).toFixed(1)} µs of CPU a change); desk RSS growth ${e.catchUp.rss.growthMiB.toFixed(0)} MiB`,
     );
     lines.push(
       `  sync relay serves its log ${per(e.relayServe.perSecond)} (${e.engine}) — goal ≥ ${per(r.catchUpGoalPerSecond)}: ${e.relayServeGoalMet ? 'PASS' : 'MISS'}`,

@@ -10,7 +10,7 @@ import { formatStamp } from '../../src-shared/sync/hlc.js';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { type ChangeApplier, WorkspaceStore } from '../../src-shared/sync/store.js';
 import { SYNCED_TABLES } from '../../src-shared/sync/tables.js';
-import { applyChecked, batchesArb } from '../testing/change-batches.js';
+import { applyChecked, batchesArb, changeArb } from '../testing/change-batches.js';
 import { tempDir } from '../testing/temp-desk.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { migrate } from './workspace-db.js';
@@ -51,6 +51,29 @@ describe('sqliteChangeApplier', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  }, 120_000);
+
+  it('logs long batches many rows to a statement: all new, or with duplicates inside and across them', async () => {
+    // Whole chunks of the multi-row log insert: a chunk of new changes numbers them in order; a
+    // chunk that loses rows to the unique key (and skips numbers for them) is sorted out row by row.
+    const cellOf = (c: { stamp: string; table: string; row: string; column: string }) => `${c.stamp} ${c.table} ${c.row} ${c.column}`;
+    const longBatch = fc.oneof(
+      fc.uniqueArray(changeArb, { selector: cellOf, minLength: 64, maxLength: 200 }),
+      fc.array(changeArb, { minLength: 64, maxLength: 200 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(longBatch, { minLength: 1, maxLength: 3 }), async (batches) => {
+        const fast = await node('sqlite');
+        const portable = await node('portable');
+        for (const batch of batches) {
+          for (let i = 0; i < 2; i++) {
+            expect(await applyChecked(fast.store, batch)).toEqual(await applyChecked(portable.store, batch));
+          }
+          expect(dump(fast.sqlite)).toEqual(dump(portable.sqlite));
+        }
+      }),
+      { numRuns: 40 },
     );
   }, 120_000);
 
