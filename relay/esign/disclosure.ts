@@ -3,6 +3,7 @@
 // details current, and what a phone needs. Its version string is kept with every consent and every
 // signature; a change to the words gets a new version.
 
+import { formatPhone, shopCountry } from '../../src-shared/phone.js';
 import { type CustomerWords, customerWords } from '../../src-shared/i18n/index.js';
 
 export const DISCLOSURE_VERSION = 'bayline-esign-disclosure-2026-12';
@@ -105,9 +106,21 @@ export function documentLanguage(detail: string | null): { language: string | nu
   }
 }
 
-/** A phone number as the customer may see where the code went: "(512) ***-0147". */
-export function maskPhone(e164: string): string {
-  const digits = e164.replace(/\D/g, '').slice(-10);
-  if (digits.length < 10) return '***';
-  return `(${digits.slice(0, 3)}) ***-${digits.slice(6)}`;
+/**
+ * A phone number as the customer may see where the code went, written the way the shop's country
+ * writes it, with everything between its first group (area code, UK mobile prefix) and its last
+ * four digits hidden: "(512) ***-0147", "07700 **0123".
+ */
+export function maskPhone(e164: string, country: string | null | undefined = 'US'): string {
+  const national = formatPhone(e164, shopCountry(country));
+  const total = national.replace(/\D/g, '').length;
+  if (total < 8) return '***';
+  const first = /\d+/.exec(national.replace(/^\+\d+\s*/, ''))?.[0].length ?? 0;
+  const prefix = national.length - national.replace(/^\+\d+\s*/, '').length;
+  const countryDigits = national.slice(0, prefix).replace(/\D/g, '').length;
+  let seen = 0;
+  return national.replace(/\d/g, (d) => {
+    seen += 1;
+    return seen <= countryDigits + first || seen > total - 4 ? d : '*';
+  });
 }

@@ -387,14 +387,16 @@ export class EsignService {
     const expiresAt = new Date(clockNow.getTime() + (this.options.codeTtlMs ?? 10 * 60_000)).toISOString();
     await this.storage.esign.putCode({ workspaceId, requestId: r.id, code, now, expiresAt });
     const settings = await readSettings(store.db);
+    let country: string | null = null;
     try {
       // The text is in the customer's language (customers.language), like every text from the shop.
-      const words = customerWords((await readCustomerLanguages(store.db)).country, customer?.language ?? null);
+      country = (await readCustomerLanguages(store.db)).country;
+      const words = customerWords(country, customer?.language ?? null);
       await sms.client.messages.send({ from, to, text: words.t('esign.codeText', { shop: settings.name, code }) });
     } catch {
       throw new SigningRefused(502, 'text-failed', 'The code could not be texted just now. Please try again in a minute.', { key: 'esign.textFailed' });
     }
-    const masked = `text to ${maskPhone(to)}`;
+    const masked = `text to ${maskPhone(to, country)}`;
     await this.write(workspaceId, store, { actor: 'relay', action: 'esign-code-sent', summary: `One-time code sent by ${masked}`, roId: r.ro_id }, async (tx) => {
       await tx.update('signature_requests', r.id, { code_sent_at: now, code_sent_to: masked });
     });

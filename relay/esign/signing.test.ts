@@ -9,7 +9,7 @@ import type { RepairOrderDetail } from '../../src-shared/domain.js';
 import { relayLoggerOptions } from '../server.js';
 import { checkIn, settle } from '../sms/testing.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
-import { DISCLOSURE_VERSION } from './disclosure.js';
+import { DISCLOSURE_VERSION, maskPhone } from './disclosure.js';
 import { deskRequest, deskSees, lastCode, linkFor, makeRequest, startSigningShop, type SigningShop } from './testing.js';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Safari/604.1';
@@ -24,6 +24,18 @@ async function page(url: string) {
   const res = await fetch(url, { headers: { 'user-agent': UA } });
   return { status: res.status, text: await res.text() };
 }
+
+describe('where the code went, as the customer and the audit read it', () => {
+  it('hides the middle of the number the way the shop\'s country writes it', () => {
+    expect(maskPhone('+15125550147')).toBe('(512) ***-0147');
+    expect(maskPhone('+14165550123', 'CA')).toBe('(416) ***-0123');
+    expect(maskPhone('+447700900123', 'GB')).toBe('07700 **0123');
+    expect(maskPhone('+442079460958', 'GB')).toBe('020 **** 0958');
+    // A number from abroad keeps its country code.
+    expect(maskPhone('+15125550147', 'GB')).toBe('+1 512 *** 0147');
+    expect(maskPhone('+1512')).toBe('***');
+  });
+});
 
 describe.each(['sqlite', 'postgres'] as Engine[])('signing in the portal (%s)', (engine) => {
   let s: SigningShop;
