@@ -66,7 +66,7 @@ async function printed(ro: RepairOrderDetail, kind: PrintKind, paper?: Paper) {
 }
 
 describe('printed papers in the customer language', () => {
-  it('a Spanish reader of a US shop: Letter work order with the customer part in Spanish, staff notes in English', async () => {
+  it('a Spanish reader of a US shop: Letter work order in Spanish, the notes heading and printed line too', async () => {
     const p = await printed(marisol, 'work-order');
     expect(p.paper).toBe('letter');
     for (const words of ['ORDEN DE REPARACIÓN', 'CLIENTE', 'Celular', 'VEHÍCULO', 'Placa', 'SEGURO', 'Aseguradora', 'Número de reclamo', 'Deducible', 'Listo para el', 'Siga su reparación', 'Firma del cliente']) {
@@ -76,9 +76,11 @@ describe('printed papers in the customer language', () => {
     expect(p.text).toMatch(/vie, 4 de dic(\.)? de 2037/);
     expect(p.text).toContain('$500.00');
     expect(p.text).toContain(`mencione la orden ${marisol.roNumber}`);
-    // The staff's parts stay in the shop's language.
-    expect(p.has('NOTES AT CHECK-IN')).toBe(true);
-    expect(p.text).toMatch(/Printed Dec \d+, \d{4}/);
+    // The sheet is the customer's: the notes area (what they point out at the counter) and the printed line read Spanish too.
+    expect(p.has('NOTAS AL RECIBIR EL VEHÍCULO')).toBe(true);
+    expect(p.text).toMatch(/Impreso el \d+ (de )?[a-z]+\.?( de)? \d{4}/);
+    expect(p.has('NOTES AT CHECK-IN')).toBe(false);
+    expect(p.text).not.toMatch(/Printed /);
     expect(p.has('Promised for')).toBe(false);
     expect(p.has('CUSTOMER')).toBe(false);
   }, 60_000);

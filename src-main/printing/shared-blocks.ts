@@ -74,12 +74,7 @@ export function drawCustomerQr(
   return { height: h, qr };
 }
 
-/** "Printed Dec 1, 2026, 3:45 PM" in the shop's time zone (staff's words). */
-export function printedLine(data: PrintData): string {
-  return `Printed ${printedDateTime(data.printedAt.toISOString(), data.shop.timeZone, data.shop.country) ?? ''}`;
-}
-
-/** The same line in the customer's words: "Impreso el 4 dic 2026, 3:45 p.m.". */
+/** The printed line in the customer's words, in the shop's time zone: "Printed Dec 1, 2026, 3:45 PM" / "Impreso el 4 dic 2026, 3:45 p.m.". */
 export function customerPrintedLine(data: PrintData): string {
   return data.words.t('printed.printedAt', { when: printedDateTime(data.printedAt.toISOString(), data.shop.timeZone, data.shop.country, data.words.locale.intl) ?? '' });
 }

@@ -6,7 +6,7 @@ import type { PrintedDocument } from './printed-document.js';
 import { finishPdf, newPdf } from './pdf.js';
 import type { PrintData } from './print-data.js';
 import { mm, PAPERS } from '../../src-shared/printing.js';
-import { drawCustomerQr, drawLetterhead, printedLine } from './shared-blocks.js';
+import { customerPrintedLine, drawCustomerQr, drawLetterhead } from './shared-blocks.js';
 import { formatPhone } from '../../src-shared/phone.js';
 import { vehicleLabel } from '../repair-orders/queries.js';
 
@@ -17,7 +17,7 @@ const GUTTER = 22;
 export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): Promise<PrintedDocument> {
   const { width: W, height: H } = PAPERS[paper];
   const { ro, shop } = data;
-  // The customer's sheet: their language and their locale's formats; the notes area and the printed line are the staff's.
+  // The customer's sheet: their language and their locale's formats; the notes area (what the customer points out at the counter) and the printed line too.
   const { t } = data.words;
   const intl = data.words.locale.intl;
   const doc = newPdf([W, H], { title: `Work order ${ro.roNumber}`, subject: `${shop.name}: repair order ${ro.roNumber}` });
@@ -96,7 +96,7 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
   const footY = H - MARGIN - 64;
   const notesTop = Math.max(y, bodyTop + frame.height) + 8;
   if (footY - 30 - notesTop >= 60) {
-    writeText(doc, 'NOTES AT CHECK-IN', MARGIN, notesTop, inner, { bold: true, size: 9.5, color: shop.colorPrimary, spacing: 1 });
+    writeText(doc, t('printed.notesHeading'), MARGIN, notesTop, inner, { bold: true, size: 9.5, color: shop.colorPrimary, spacing: 1 });
     for (let line = notesTop + 34; line < footY - 34; line += 26) doc.rect(MARGIN, line, inner, 0.5).fill('#c8c8c8');
   }
   doc.rect(MARGIN, footY, inner * 0.6, 0.8).fill('#333333');
@@ -111,7 +111,7 @@ export async function renderWorkOrder(data: PrintData, paper: 'letter' | 'a4'): 
     inner,
     { size: 8, minSize: 6.5, maxLines: 2, color: '#333333' },
   );
-  writeText(doc, printedLine(data), MARGIN, H - MARGIN - 8, inner, { size: 6.5, color: '#777777', align: 'right' });
+  writeText(doc, customerPrintedLine(data), MARGIN, H - MARGIN - 8, inner, { size: 6.5, color: '#777777', align: 'right' });
 
   return { pdf: await finishPdf(doc), page: { width: W, height: H }, qrCodes: block.qr ? [{ box: block.qr, url: data.customerUrl!, who: 'customer' }] : [] };
 }

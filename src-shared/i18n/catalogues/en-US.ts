@@ -144,6 +144,7 @@ export const enUS = {
     promisedFor: 'Promised for',
     willTell: 'We will tell you',
     courtesyCar: 'Courtesy car',
+    notesHeading: 'NOTES AT CHECK-IN',
     signature: 'Customer signature',
     signatureDate: 'Date',
     keepSheet: 'Keep this sheet: the code on it is your link to this repair. Questions? Call {{phone}} and give RO {{ro}}.',

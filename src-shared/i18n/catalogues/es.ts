@@ -155,6 +155,7 @@ export const es: Catalogue & {
     promisedFor: 'Listo para el',
     willTell: 'Le avisaremos',
     courtesyCar: 'Auto de cortesía',
+    notesHeading: 'NOTAS AL RECIBIR EL VEHÍCULO',
     signature: 'Firma del cliente',
     signatureDate: 'Fecha',
     keepSheet: 'Guarde esta hoja: el código es su enlace a esta reparación. ¿Preguntas? Llame al {{phone}} y mencione la orden {{ro}}.',
