@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { hashToken, newToken } from '../../src-shared/portal/token.js';
 import { DateTime } from 'luxon';
 import { customerWords } from '../../src-shared/i18n/index.js';
-import { instantToLocal, isValidTimeZone, localToday, addDays } from '../../src-shared/scheduling/slots.js';
+import { addDays, formatSlotTime, instantToLocal, isValidTimeZone, localToday } from '../../src-shared/scheduling/slots.js';
 import type { AppointmentKind } from '../../src-shared/scheduling/types.js';
 import { toSettings, SETTINGS_ID } from '../../src-shared/settings.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
@@ -149,11 +149,8 @@ export class SchedulingService {
     // In the customer's language (customers.language, else the shop's) and the shop's country's
     // formats: "Tue, Jun 2, 9:00 AM", "Tue 2 Jun, 09:00", "mar, 2 de jun, 9:00 a.m.".
     const words = customerWords(settings.country, customer?.language ?? null);
-    const when = (iso: string) => {
-      const text = words.when(iso, zone);
-      // A customer away from the shop's zone also reads the zone's short name ("PDT").
-      return zone !== shopZone && text ? `${text} ${DateTime.fromISO(iso, { zone }).setLocale('en-US').toFormat('ZZZZ')}` : text;
-    };
+    // A customer away from the shop's zone also reads the zone's name, as their locale writes it.
+    const when = (iso: string) => formatSlotTime(iso, zone, words, { withZone: zone !== shopZone });
     return { settings, customer, zone, to, when, words };
   }
 

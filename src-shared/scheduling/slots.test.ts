@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { customerWords } from '../i18n/index.js';
 import { describe, expect, it } from 'vitest';
 import {
   availabilityFromRow,
@@ -198,9 +199,13 @@ describe('free slots: lead time, horizon, closures, capacity', () => {
     expect(check('2026-06-02T14:00:00.000Z')).toMatchObject({ ok: true, slot: { localDate: '2026-06-02', localTime: '10:00', free: 1 } });
   });
 
-  it('formats a slot in the customer’s zone', () => {
-    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/New_York')).toBe('Tue, Jun 2, 9:00 AM');
-    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/Los_Angeles', { withZone: true })).toBe('Tue, Jun 2, 6:00 AM PDT');
+  it('formats a slot in the customer’s zone and words', () => {
+    const us = customerWords('US', 'en');
+    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/New_York', us)).toBe('Tue, Jun 2, 9:00 AM');
+    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/Los_Angeles', us, { withZone: true })).toBe('Tue, Jun 2, 6:00 AM PDT');
+    // A UK reader: day first, 24-hour clock, and the zone as en-GB names it.
+    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/Los_Angeles', customerWords('GB', 'en'), { withZone: true })).toBe('Tue 2 Jun, 06:00 GMT-7');
+    expect(formatSlotTime('2026-06-02T13:00:00.000Z', 'America/Los_Angeles', customerWords('US', 'es'))).toMatch(/^mar, 2 de jun\.?, 6:00\s?a\.\s?m\.$/);
   });
 });
 

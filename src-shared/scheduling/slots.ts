@@ -5,6 +5,7 @@
 // spring-forward day in New York) is never offered; one that happens twice (01:30 on the
 // fall-back day) is offered once, at its first occurrence. Time-zone arithmetic is luxon's (the
 // IANA database the runtime ships), never a hand-made offset.
+import type { CustomerWords } from '../i18n/index.js';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { RowOf } from '../sync/rows.js';
@@ -93,13 +94,15 @@ function weekdayOf(date: string): Weekday {
 }
 
 /**
- * How a person reads a slot in a zone: "Tue, Mar 10, 9:00 AM" (the customer's zone, which may
- * differ from the shop's; `withZone` adds "EDT"/"GMT" when it does).
+ * How a customer reads a slot in a zone, in their words (src-shared/i18n customerWords): "Tue, Mar
+ * 10, 9:00 AM" / "Tue 10 Mar, 09:00" / "mar, 10 de mar, 9:00 a.m." (the customer's zone, which may
+ * differ from the shop's; `withZone` then adds the zone's name as their locale writes it: "PDT" for
+ * an American reader, "GMT-7" for a British one).
  */
-export function formatSlotTime(startsAt: string, timeZone: string, options: { withZone?: boolean } = {}): string {
-  const dt = DateTime.fromISO(startsAt, { zone: timeZone }).setLocale('en-US');
-  const text = dt.toFormat('ccc, LLL d, h:mm a');
-  return options.withZone ? `${text} ${dt.toFormat('ZZZZ')}` : text;
+export function formatSlotTime(startsAt: string, timeZone: string, words: Pick<CustomerWords, 'when' | 'locale'>, options: { withZone?: boolean } = {}): string {
+  const text = words.when(startsAt, timeZone);
+  if (!options.withZone || !text) return text;
+  return `${text} ${DateTime.fromISO(startsAt, { zone: timeZone }).setLocale(words.locale.intl).toFormat('ZZZZ')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
