@@ -16,6 +16,7 @@ import {
 } from '../../src-shared/email/templates.js';
 import { renderTemplate, unknownFields } from '../../src-shared/sms/templates.js';
 import { CATALOGUES } from '../../src-shared/i18n/index.js';
+import { standardTemplateName } from '../../src-shared/i18n/staff.js';
 import { shopCountry } from '../../src-shared/phone.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -43,7 +44,8 @@ export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
       return { language, subject: standard?.subject ?? '', body: standard?.body ?? '', own: false };
     });
   // A UK shop's standard mails it never changed read in British English ("ready to collect").
-  const british = shopCountry((await readSettings(desk)).country) === 'GB';
+  const country = (await readSettings(desk)).country;
+  const british = shopCountry(country) === 'GB';
   const audienceOf = (a: string | null): EmailAudience => ((EMAIL_AUDIENCES as readonly string[]).includes(a ?? '') ? (a as EmailAudience) : 'any');
   const all: Array<EmailTemplate & { position: number; removed: boolean }> = [
     ...DEFAULT_EMAIL_TEMPLATES.map((t, i) => {
@@ -51,7 +53,7 @@ export async function loadEmailTemplates(desk: Desk): Promise<EmailTemplate[]> {
       const local = british && !saved ? defaultEmailWording(t.id, CATALOGUES['en-GB']) : null;
       return {
         id: t.id,
-        name: saved?.name ?? t.name,
+        name: standardTemplateName(t.id, t.name, saved?.name, country),
         audience: saved ? audienceOf(saved.audience) : t.audience,
         subject: saved?.subject ?? local?.subject ?? t.subject,
         body: saved?.body ?? local?.body ?? t.body,

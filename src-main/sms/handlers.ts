@@ -11,6 +11,7 @@ import { countryProfile, textingWindow } from '../../src-shared/locale/country.j
 import { countSegments } from '../../src-shared/sms/segments.js';
 import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/templates.js';
 import { CATALOGUES, isCustomerLanguage, languageName } from '../../src-shared/i18n/index.js';
+import { standardTemplateName } from '../../src-shared/i18n/staff.js';
 import { mergeValues, type RoContext, roContext } from '../messages/merge-fields.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { actorOf, intent } from '../api/actor.js';
@@ -63,7 +64,7 @@ export async function loadTemplates(desk: Desk): Promise<SmsTemplate[]> {
     const saved = byId.get(t.id);
     return {
       id: t.id,
-      name: saved?.name ?? t.name,
+      name: standardTemplateName(t.id, t.name, saved?.name, settings?.country),
       milestone: t.milestone,
       body: saved ? (saved.body ?? t.body) : (english?.[t.milestone] ?? t.body),
       active: (saved?.active ?? 1) === 1,

@@ -107,6 +107,8 @@ describe('texts in the customer language', () => {
     }
     expect(list.find((x) => x.id === ready)!.body).toBe('Hi {first_name}, your {vehicle} is ready to collect at {shop_name}. Questions? Call {shop_phone}. {portal_link}');
     expect(list.find((x) => x.id === 'tpl:supplement-approved')!.body).toContain('your work provider approved');
+    // The list names the template the way a UK bodyshop says it.
+    expect(list.find((x) => x.id === ready)!.name).toBe('Ready for collection');
     const preview = await t.call('sms-preview', { roId: ro.id, templateId: ready });
     expect(preview.text).toContain('Hi Olivia, your 2020 Ford Fiesta is ready to collect at Riverside Bodyshop. Questions? Call 0113 496 0000.');
     // (Whatever the hour the test runs at: staff may send outside the shop's hours on purpose.)

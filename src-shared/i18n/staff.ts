@@ -40,3 +40,18 @@ export function staffLanguage(country: string | null | undefined): 'en-US' | 'en
 export function staffWords(country: string | null | undefined): StaffWords {
   return staffLanguage(country) === 'en-GB' ? GB : US;
 }
+
+/** The standard templates' names a UK bodyshop reads in its template lists (the others need no change). */
+const GB_TEMPLATE_NAMES: Readonly<Record<string, string>> = {
+  'tpl:ready-for-pickup': 'Ready for collection',
+  'etpl:photos-adjuster': 'Photos for the engineer',
+};
+
+/**
+ * A standard template's name in the staff's language: the shop's own name when it renamed the
+ * template; else, for a UK shop, the British name; else the code's.
+ */
+export function standardTemplateName(id: string, codeName: string, saved: string | null | undefined, country: string | null | undefined): string {
+  if (saved && saved !== codeName) return saved;
+  return (staffLanguage(country) === 'en-GB' ? GB_TEMPLATE_NAMES[id] : undefined) ?? codeName;
+}
