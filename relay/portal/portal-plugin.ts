@@ -302,8 +302,8 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     fileField: string,
     maxFiles: number,
   ): Promise<{ fields: Record<string, string>; files: Array<AcceptedUpload & { fileName: string }> }> {
-    if (!blobs) throw new UploadRefused('unsupported-type', 'Photos cannot be received here right now. Please call the shop.');
-    if (!req.isMultipart()) throw new UploadRefused('empty', 'Nothing was sent.');
+    if (!blobs) throw new UploadRefused('unsupported-type', 'Photos cannot be received here right now. Please call the shop.', { key: 'upload.notHere' });
+    if (!req.isMultipart()) throw new UploadRefused('empty', 'Nothing was sent.', { key: 'upload.nothing' });
     const fields: Record<string, string> = {};
     const files: Array<AcceptedUpload & { fileName: string }> = [];
     try {
@@ -317,7 +317,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
           filePart.file.resume();
           continue;
         }
-        if (files.length >= maxFiles) throw new UploadRefused('too-large', `Please send at most ${maxFiles} files at a time.`);
+        if (files.length >= maxFiles) throw new UploadRefused('too-large', `Please send at most ${maxFiles} files at a time.`, { key: 'upload.atMost', values: { max: maxFiles } });
         const accepted = await acceptUpload(filePart.file, {
           maxBytes: maxUpload,
           allow: fileField === 'photos' ? ['image'] : ['image', 'pdf'],
@@ -341,12 +341,13 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
     }
   }
 
-  function refusal(err: unknown): { status: number; message: string } | null {
-    if (err instanceof UploadRefused) return { status: err.code === 'too-large' ? 413 : 415, message: err.message };
+  /** Why an upload was refused: `message` for the staff's bay page, `said` for a customer in their language. */
+  function refusal(err: unknown): { status: number; message: string; said: Said } | null {
+    if (err instanceof UploadRefused) return { status: err.code === 'too-large' ? 413 : 415, message: err.message, said: err.say ?? err.message };
     const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') return { status: 413, message: `That file is larger than ${formatBytes(maxUpload)}. Please send a smaller one.` };
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') return { status: 413, message: 'Too many files at once. Please send fewer.' };
-    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return { status: 400, message: 'Nothing was sent.' };
+    if (code === 'FST_REQ_FILE_TOO_LARGE') return { status: 413, message: `That file is larger than ${formatBytes(maxUpload)}. Please send a smaller one.`, said: { key: 'upload.tooLarge', values: { size: formatBytes(maxUpload) } } };
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') return { status: 413, message: 'Too many files at once. Please send fewer.', said: { key: 'upload.tooManyFiles' } };
+    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return { status: 400, message: 'Nothing was sent.', said: { key: 'upload.nothing' } };
     return null;
   }
 
@@ -360,7 +361,7 @@ export const portalPlugin: FastifyPluginAsync<PortalPluginOptions> = async (app,
       const r = refusal(err);
       if (!r) throw err;
       reply.header('connection', 'close');
-      return answer(req, reply, live, r.status, { error: r.message });
+      return answer(req, reply, live, r.status, { error: r.said });
     }
     const body = (received.fields.body ?? '').replace(/\r\n/g, '\n').trim();
     if (body.length > MAX_MESSAGE_CHARS) {

@@ -266,7 +266,13 @@ describe.each<Engine>(['sqlite', 'postgres'])('customer portal (%s)', (engine) =
     form.append('files', new Blob(['MZ this is not a photo'], { type: 'image/jpeg' }), 'estimate.jpg');
     const res = await fetch(`${url}/messages`, { method: 'POST', body: form, headers: { accept: 'application/json' } });
     expect(res.status).toBe(415);
-    expect((await res.json()).message).toMatch(/photo|PDF/i);
+    expect((await res.json()).message).toBe('We cannot accept that kind of file. Please send a photo (JPEG, PNG, WebP or HEIC) or a PDF.');
+    // A phone that chose Spanish reads the refusal in Spanish.
+    const again = new FormData();
+    again.append('files', new Blob(['MZ this is not a photo'], { type: 'image/jpeg' }), 'estimate.jpg');
+    const spanish = await fetch(`${url}/messages`, { method: 'POST', body: again, headers: { accept: 'application/json', cookie: 'bayline_lang=es' } });
+    expect(spanish.status).toBe(415);
+    expect((await spanish.json()).message).toBe('No podemos aceptar ese tipo de archivo. Envíe una foto (JPEG, PNG, WebP o HEIC) o un PDF.');
     await new Promise((r) => setTimeout(r, 300));
     expect((await call<RepairOrderDetail>(desk, 'ro-get', { id: ro.id })).messages).toEqual([]);
   });

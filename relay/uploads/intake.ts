@@ -43,10 +43,18 @@ export interface AcceptedUpload {
 
 export type UploadRefusedCode = 'too-large' | 'unsupported-type' | 'damaged' | 'empty';
 
+/** The refusal as a customer reads it: a key of the customer catalogues' `upload` group and its values. */
+export interface UploadSaid {
+  key: string;
+  values?: Record<string, string | number>;
+}
+
 export class UploadRefused extends Error {
   constructor(
     readonly code: UploadRefusedCode,
     message: string,
+    /** The same sentence for a customer page, in the reader's language (src-shared/i18n). */
+    readonly say?: UploadSaid,
   ) {
     super(message);
     this.name = 'UploadRefused';
@@ -103,7 +111,7 @@ export async function acceptUpload(source: Readable, options: AcceptUploadOption
     });
     await file.close();
     closed = true;
-    if (size === 0) throw new UploadRefused('empty', 'That file is empty. Please choose the photo or document again.');
+    if (size === 0) throw new UploadRefused('empty', 'That file is empty. Please choose the photo or document again.', { key: 'upload.empty' });
     kind ??= admit(detect(head), allow);
 
     if (kind === 'pdf') {
@@ -151,7 +159,7 @@ function admit(kind: Detected, allow: readonly UploadKind[]): Detected {
   const images = allow.includes('image');
   if (kind === 'pdf' && allow.includes('pdf')) return kind;
   if ((kind === 'jpeg' || kind === 'png' || kind === 'webp' || kind === 'heic') && images) return kind;
-  throw new UploadRefused('unsupported-type', `We cannot accept that kind of file. Please send ${wanted(allow)}.`);
+  throw new UploadRefused('unsupported-type', `We cannot accept that kind of file. Please send ${wanted(allow)}.`, { key: images && allow.includes('pdf') ? 'upload.kindPhotoOrPdf' : allow.includes('pdf') ? 'upload.kindPdf' : 'upload.kindPhoto' });
 }
 
 function wanted(allow: readonly UploadKind[]): string {
@@ -174,6 +182,7 @@ async function heicPixels(rawPath: string, timeoutMs = DECODE_TIMEOUT_SECONDS * 
     throw new UploadRefused(
       'damaged',
       'We could not open that iPhone photo (HEIC). It may be damaged or only partly sent. Please try sending it again, or send it as a JPEG.',
+      { key: 'upload.heicDamaged' },
     );
   }
 }
@@ -183,6 +192,7 @@ function tooManyPixels(): UploadRefused {
     'too-large',
     `That photo has more than ${MAX_INPUT_PIXELS / 1_000_000} megapixels, more than we can take. ` +
       'Please send a smaller photo, or a screenshot of it.',
+    { key: 'upload.tooManyPixels', values: { megapixels: MAX_INPUT_PIXELS / 1_000_000 } },
   );
 }
 
@@ -210,6 +220,7 @@ async function reencodePhoto(input: string | DecodedHeic, tempDir: string): Prom
     throw new UploadRefused(
       'damaged',
       'We could not open that photo. It may be damaged or only partly sent. Please try sending it again.',
+      { key: 'upload.photoDamaged' },
     );
   }
   const finalPath = path.join(tempDir, `${randomUUID()}.jpg`);
@@ -225,11 +236,11 @@ async function reencodePhoto(input: string | DecodedHeic, tempDir: string): Prom
 }
 
 function tooLarge(maxBytes: number): UploadRefused {
-  return new UploadRefused('too-large', `That file is larger than ${formatMb(maxBytes)}. Please send a smaller photo or file.`);
+  return new UploadRefused('too-large', `That file is larger than ${formatMb(maxBytes)}. Please send a smaller photo or file.`, { key: 'upload.tooLarge', values: { size: formatMb(maxBytes) } });
 }
 
 function damagedPdf(): UploadRefused {
-  return new UploadRefused('damaged', 'That PDF is incomplete or damaged. Please try sending it again.');
+  return new UploadRefused('damaged', 'That PDF is incomplete or damaged. Please try sending it again.', { key: 'upload.pdfDamaged' });
 }
 
 /** "25 MB" for 25 MiB: a person counts in MB, and a limit set in MiB reads as a round number. */

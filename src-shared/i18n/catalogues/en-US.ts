@@ -86,6 +86,22 @@ export const enUS = {
     photoCount_one: '{{count}} photo',
     photoCount_other: '{{count}} photos',
   },
+  // Why a photo or file sent from the portal was refused (relay/uploads/intake.ts, relay/portal).
+  upload: {
+    notHere: 'Photos cannot be received here right now. Please call the shop.',
+    nothing: 'Nothing was sent.',
+    atMost: 'Please send at most {{max}} files at a time.',
+    tooManyFiles: 'Too many files at once. Please send fewer.',
+    empty: 'That file is empty. Please choose the photo or document again.',
+    kindPhotoOrPdf: 'We cannot accept that kind of file. Please send a photo (JPEG, PNG, WebP or HEIC) or a PDF.',
+    kindPdf: 'We cannot accept that kind of file. Please send a PDF.',
+    kindPhoto: 'We cannot accept that kind of file. Please send a photo (JPEG, PNG, WebP or HEIC).',
+    heicDamaged: 'We could not open that iPhone photo (HEIC). It may be damaged or only partly sent. Please try sending it again, or send it as a JPEG.',
+    tooManyPixels: 'That photo has more than {{megapixels}} megapixels, more than we can take. Please send a smaller photo, or a screenshot of it.',
+    photoDamaged: 'We could not open that photo. It may be damaged or only partly sent. Please try sending it again.',
+    tooLarge: 'That file is larger than {{size}}. Please send a smaller photo or file.',
+    pdfDamaged: 'That PDF is incomplete or damaged. Please try sending it again.',
+  },
   shopPage: {
     newDamage: 'New damage?',
     freeEstimate: 'Choose a time for a free estimate.',
