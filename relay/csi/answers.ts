@@ -24,6 +24,8 @@ export class SurveyRefused extends Error {
     message: string,
     /** The screen to show again (a missing or invalid answer). */
     readonly index: number | null = null,
+    /** The same sentence for the customer: a key of the catalogues' `survey` group and its values. */
+    readonly say: { key: string; values?: Record<string, number> } | null = null,
   ) {
     super(message);
   }
@@ -62,13 +64,13 @@ export function readAnswers(questions: readonly SurveyQuestion[], body: Record<s
     const raw = body[q.id];
     if (typeof raw !== 'string' || raw.trim() === '') return;
     if (q.kind === 'text') {
-      if (raw.length > 2000) throw new SurveyRefused('invalid', 'Please keep your comment under 2,000 characters.', index);
+      if (raw.length > 2000) throw new SurveyRefused('invalid', 'Please keep your comment under 2,000 characters.', index, { key: 'survey.commentTooLong', values: { max: 2000 } });
       answers[q.id] = raw.trim();
       return;
     }
     const [low, high] = q.kind === 'scale5' ? [1, 5] : [0, 10];
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < low || n > high) throw new SurveyRefused('invalid', `Please choose a number from ${low} to ${high}.`, index);
+    if (!Number.isInteger(n) || n < low || n > high) throw new SurveyRefused('invalid', `Please choose a number from ${low} to ${high}.`, index, { key: q.kind === 'scale5' ? 'survey.choose5' : 'survey.choose10' });
     answers[q.id] = n;
   });
   return answers;
@@ -100,17 +102,17 @@ export async function saveResponse(store: WorkspaceStore, input: { roId: string;
   const outcome: SavedResponse = { low: false, followUpOpened: false };
   await store.write({ actor: 'customer', action: input.amending ? 'csi-response-amended' : 'csi-response', summary: input.amending ? 'The customer changed their survey answers' : 'The customer answered the survey', roId: input.roId }, async (tx) => {
     const ro = await tx.get('repair_orders', input.roId);
-    if (!ro || ro.stage !== 'delivered') throw new SurveyRefused('not-delivered', 'The survey opens once your car is back with you.');
+    if (!ro || ro.stage !== 'delivered') throw new SurveyRefused('not-delivered', 'The survey opens once your car is back with you.', null, { key: 'survey.opensAfter' });
     const id = responseId(input.roId);
     const row = await tx.get('csi_responses', id);
     const at = input.now.toISOString();
     if (row?.submitted_at) {
-      if (!input.amending) throw new SurveyRefused('answered', 'You already answered; your answers are below.');
-      if (input.now.getTime() > amendUntil(row)!) throw new SurveyRefused('too-late', `Answers can be changed for ${AMEND_HOURS} hours after sending; yours are kept as you sent them.`);
+      if (!input.amending) throw new SurveyRefused('answered', 'You already answered; your answers are below.', null, { key: 'survey.alreadyAnswered' });
+      if (input.now.getTime() > amendUntil(row)!) throw new SurveyRefused('too-late', `Answers can be changed for ${AMEND_HOURS} hours after sending; yours are kept as you sent them.`, null, { key: 'survey.amendOver' });
     }
     const questions = questionsOf(row, input.current);
     const missing = firstMissing(questions, input.answers);
-    if (missing >= 0) throw new SurveyRefused('missing', 'Please choose a number.', missing);
+    if (missing >= 0) throw new SurveyRefused('missing', 'Please choose a number.', missing, { key: 'survey.chooseOne' });
     const settings = readCsiSettings((await tx.get('workspace_settings', SETTINGS_ID))?.csi_settings);
     const overall = typeof input.answers.overall === 'number' ? input.answers.overall : null;
     const recommend = typeof input.answers.recommend === 'number' ? input.answers.recommend : null;

@@ -148,11 +148,20 @@ describe.each<Engine>(['sqlite', 'postgres'])('after the repair (%s)', (engine) 
     const skipped = await post(zoe, { q: 1, overall: 1, go: 'next' });
     expect(skipped.status).toBe(400);
     expect(await skipped.text()).toContain('Please choose a number from 1 to 5.');
+    // A phone that chose Spanish is told what is wrong in Spanish, numbers as US Spanish writes them (2,000).
+    const spanish = (fields: Record<string, string | number>) => fetch(`${base}/t/${zoe}/survey`, { method: 'POST', body: form(fields), redirect: 'manual', headers: { cookie: 'bayline_lang=es' } });
+    const long = await spanish(ALL(1, 2, 'x'.repeat(2001)));
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('Escriba un comentario de menos de 2,000 caracteres, por favor.');
+    expect(await (await spanish({ ...ALL(1, 2, ''), overall: 9 })).text()).toContain('Elija un número del 1 al 5');
 
     // Sent: the thank-you page; the same post again changes nothing.
     const sent = await post(zoe, ALL(1, 2, 'The door rattles'));
     expect(sent.status).toBe(303);
     expect((await post(zoe, ALL(1, 2, 'The door rattles'))).status).toBe(409);
+    const twiceSpanish = await fetch(`${base}/t/${zoe}/survey`, { method: 'POST', body: form(ALL(1, 2, 'The door rattles')), redirect: 'manual', headers: { cookie: 'bayline_lang=es' } });
+    expect(twiceSpanish.status).toBe(409);
+    expect(await twiceSpanish.text()).toContain('Ya respondió; sus respuestas están abajo.');
     const db = await relayDb(s);
     const zoeRow = await db.selectFrom('csi_responses').selectAll().where('id', '=', `csi:${s.ro.id}`).executeTakeFirstOrThrow();
     expect(zoeRow).toMatchObject({ overall: 1, recommend: 2, comment: 'The door rattles', low_score: 1 });

@@ -128,12 +128,18 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
     const screen = (index: number, answers: Answers, status = 200, error: string | null = null) =>
       send(reply, status, renderSurveyScreen({ token: req.params.token, shop: c.shop, roNumber: c.ro?.ro_number ?? 0, questions, index, answers, amending, error, words }));
     const at = Math.min(Math.max(Number(body.q) || 0, 0), questions.length - 1);
+    // A refusal in the reader's words (numbers as their locale writes them).
+    const said = (err: SurveyRefused) => {
+      if (!err.say) return err.message;
+      const number = new Intl.NumberFormat(words.locale.intl);
+      return words.t(err.say.key, Object.fromEntries(Object.entries(err.say.values ?? {}).map(([k, v]) => [k, number.format(v)])));
+    };
     let answers: Answers;
     try {
       answers = readAnswers(questions, body);
     } catch (err) {
       if (!(err instanceof SurveyRefused)) throw err;
-      return screen(err.index ?? at, {}, 400, err.message);
+      return screen(err.index ?? at, {}, 400, said(err));
     }
     const go = body.go === 'back' ? 'back' : body.go === 'next' ? 'next' : 'send';
     if (go === 'back') return screen(Math.max(at - 1, 0), answers);
@@ -146,10 +152,10 @@ export const surveyPlugin: FastifyPluginAsync<SurveyPluginOptions> = async (app,
       await saveResponse(live.store, { roId: live.roId, answers, amending, current: c.csi.questions, now: now() });
     } catch (err) {
       if (!(err instanceof SurveyRefused)) throw err;
-      if (err.problem === 'missing' || err.problem === 'invalid') return screen(err.index ?? at, answers, 400, err.message);
+      if (err.problem === 'missing' || err.problem === 'invalid') return screen(err.index ?? at, answers, 400, said(err));
       if (err.problem === 'too-late') return thanks(req, reply, live, { key: 'survey.amendOver' }, 409);
-      if (err.problem === 'answered') return thanks(req, reply, live, err.message, 409);
-      return send(reply, 409, renderSurveyClosed(c.shop, words.t('survey.notYet'), err.message, words));
+      if (err.problem === 'answered') return thanks(req, reply, live, said(err), 409);
+      return send(reply, 409, renderSurveyClosed(c.shop, words.t('survey.notYet'), said(err), words));
     }
     await app.storage.announceChanges(live.workspaceId);
     // After a POST the thank-you page is a GET of its own, so a reload does not post again.
