@@ -84,21 +84,28 @@ export interface SignInput {
   words?: CustomerWords;
 }
 
-function stateWords(state: string | null): string {
+/** Why a request in `state` cannot be signed, in English and as the catalogue key a customer reads it by. */
+function stateWords(state: string | null): { message: string; say: { key: string } } {
   switch (state) {
     case 'signed':
-      return 'This document is already signed.';
+      return { message: 'This document is already signed.', say: { key: 'esign.refusedSigned' } };
     case 'declined':
-      return 'You declined this document. Call the shop if you changed your mind.';
+      return { message: 'You declined this document. Call the shop if you changed your mind.', say: { key: 'esign.refusedDeclined' } };
     case 'expired':
-      return 'This request has expired. Ask the shop to send it again.';
+      return { message: 'This request has expired. Ask the shop to send it again.', say: { key: 'esign.refusedExpired' } };
     case 'voided':
-      return 'This version was replaced by a newer one, so it can no longer be signed.';
+      return { message: 'This version was replaced by a newer one, so it can no longer be signed. Open the newest version from your repair page.', say: { key: 'esign.refusedVoided' } };
     case 'locked':
-      return 'This request is locked after too many wrong codes. Please call the shop.';
+      return { message: 'This request is locked after too many wrong codes. Please call the shop.', say: { key: 'esign.refusedLocked' } };
     default:
-      return 'This document cannot be signed right now.';
+      return { message: 'This document cannot be signed right now.', say: { key: 'esign.refusedOther' } };
   }
+}
+
+/** A refusal for a request in `state`. */
+function refusedIn(code: string, state: string | null): SigningRefused {
+  const w = stateWords(state);
+  return new SigningRefused(409, code, w.message, w.say);
 }
 
 export class EsignService {
@@ -357,8 +364,8 @@ export class EsignService {
   }
 
   private refuseUnlessOpen(r: SignRequestRow): void {
-    if (!OPEN_STATES.has(r.state ?? '') || r.signed_at) throw new SigningRefused(409, `state-${r.state}`, r.signed_at ? stateWords('signed') : stateWords(r.state));
-    if (r.expires_at && r.expires_at <= this.now()) throw new SigningRefused(409, 'state-expired', stateWords('expired'));
+    if (!OPEN_STATES.has(r.state ?? '') || r.signed_at) throw refusedIn(`state-${r.state}`, r.signed_at ? 'signed' : r.state);
+    if (r.expires_at && r.expires_at <= this.now()) throw refusedIn('state-expired', 'expired');
   }
 
   /** Sends a one-time code by text to the mobile on file. Answers where it went (masked). */
@@ -376,7 +383,7 @@ export class EsignService {
     const previous = await this.storage.esign.codeState(workspaceId, r.id);
     if (previous && previous.wrongAttempts >= MAX_CODE_ATTEMPTS) {
       await this.lock(workspaceId, store, r.id);
-      throw new SigningRefused(409, 'state-locked', stateWords('locked'));
+      throw refusedIn('state-locked', 'locked');
     }
     const clockNow = this.clock();
     if (previous && Date.parse(previous.sentAt) > clockNow.getTime() - 30_000) {
@@ -429,7 +436,7 @@ export class EsignService {
    */
   async sign(workspaceId: string, store: WorkspaceStore, r: SignRequestRow, input: SignInput, caller: Caller): Promise<void> {
     this.refuseUnlessOpen(r);
-    if (!r.ro_id || !r.kind) throw new SigningRefused(409, 'incomplete', stateWords(null));
+    if (!r.ro_id || !r.kind) throw refusedIn('incomplete', null);
     // A newer version of the same document supersedes this one.
     const newer = await store.db
       .selectFrom('signature_requests')
@@ -441,7 +448,7 @@ export class EsignService {
       .executeTakeFirst();
     if (newer) {
       await this.setState(workspaceId, store, r.id, ['sent', 'opened'], 'voided', { voided_at: this.now(), voided_by: newer.id, state_detail: `Version ${newer.version} was issued; this version can no longer be signed.` }, `Version ${r.version} voided: version ${newer.version} supersedes it`);
-      throw new SigningRefused(409, 'state-voided', `${stateWords('voided')} Open the newest version from your repair page.`);
+      throw refusedIn('state-voided', 'voided');
     }
     const consent = await this.consentOf(store, r.customer_id);
     if (!consent) throw new SigningRefused(403, 'no-consent', 'Please read and agree to sign electronically first.', { key: 'esign.noConsent' });
@@ -465,7 +472,7 @@ export class EsignService {
       if (check.outcome === 'expired') throw new SigningRefused(400, 'code-expired', 'That code has expired. Ask for a new one.', { key: 'esign.codeExpired' });
       if (check.outcome === 'locked') {
         await this.lock(workspaceId, store, r.id);
-        throw new SigningRefused(409, 'state-locked', stateWords('locked'));
+        throw refusedIn('state-locked', 'locked');
       }
       if (check.outcome === 'wrong') throw new SigningRefused(400, 'code-wrong', `That code is not right. ${check.attemptsLeft === 1 ? '1 try left' : `${check.attemptsLeft} tries left`}.`, {
           key: 'esign.codeWrong',
@@ -506,7 +513,7 @@ export class EsignService {
         return true;
       },
     );
-    if (!claimed) throw new SigningRefused(409, 'state-signed', stateWords('signed'));
+    if (!claimed) throw refusedIn('state-signed', 'signed');
     await this.sealNow(workspaceId, r.id);
   }
 

@@ -15,8 +15,8 @@ import { deskRequest, deskSees, lastCode, linkFor, makeRequest, startSigningShop
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Safari/604.1';
 const INTENT = 'I agree to sign this repair authorization electronically';
 
-async function post(url: string, body: Record<string, unknown> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json', 'user-agent': UA }, body: JSON.stringify(body) });
+async function post(url: string, body: Record<string, unknown> = {}, cookie?: string) {
+  const res = await fetch(url, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json', 'user-agent': UA, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as { ok: boolean; error?: string; message: string } };
 }
 
@@ -161,7 +161,9 @@ describe.each(['sqlite', 'postgres'] as Engine[])('signing in the portal (%s)', 
     expect((await post(`${r.base}/sign`, body)).status).toBe(200);
     const replay = await post(`${r.base}/sign`, body);
     expect(replay.status).toBe(409);
-    expect(replay.body.message).toMatch(/already signed/);
+    expect(replay.body.message).toBe('This document is already signed.');
+    // A phone that chose Spanish reads why in Spanish.
+    expect((await post(`${r.base}/sign`, body, 'bayline_lang=es')).body.message).toBe('Este documento ya está firmado.');
     await deskSees(s.desk, r.id, 'signed');
     const copies = await s.desk.store.db.selectFrom('attachments').select('id').where('signature_request_id', '=', r.id).where('kind', '=', 'signed-document').execute();
     expect(copies).toHaveLength(1);

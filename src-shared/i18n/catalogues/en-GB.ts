@@ -184,6 +184,12 @@ export const enGB: Catalogue = {
     paid: 'Thank you {first_name}! Your payment for RO {ro_number} is received. Drive safely. - {shop_name}',
   },
   esign: {
+    refusedSigned: 'This document is already signed.',
+    refusedDeclined: 'You declined this document. Ring the bodyshop if you have changed your mind.',
+    refusedExpired: 'This request has expired. Ask the bodyshop to send it again.',
+    refusedVoided: 'This version was replaced by a newer one, so it can no longer be signed. Open the newest version from your repair page.',
+    refusedLocked: 'This request is locked after too many wrong codes. Please ring the bodyshop.',
+    refusedOther: 'This document cannot be signed at the moment.',
     pageOf: 'Page {{n}} of {{total}}',
     pagesFailed: 'The pages could not be shown here. Open the PDF with the link below to read it before signing.',
     noConnection: 'No connection. Try again.',

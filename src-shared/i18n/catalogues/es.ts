@@ -197,6 +197,12 @@ export const es: Catalogue & {
     paid: '¡Gracias, {first_name}! Recibimos su pago de la orden {ro_number}. Maneje con cuidado. - {shop_name}',
   },
   esign: {
+    refusedSigned: 'Este documento ya está firmado.',
+    refusedDeclined: 'Usted rechazó este documento. Llame al taller si cambió de opinión.',
+    refusedExpired: 'Esta solicitud venció. Pida al taller que se la envíe de nuevo.',
+    refusedVoided: 'Esta versión fue reemplazada por una más reciente, así que ya no se puede firmar. Abra la versión más reciente desde la página de su reparación.',
+    refusedLocked: 'Esta solicitud quedó bloqueada tras demasiados códigos incorrectos. Llame al taller, por favor.',
+    refusedOther: 'Este documento no se puede firmar en este momento.',
     pageOf: 'Página {{n}} de {{total}}',
     pagesFailed: 'No se pudieron mostrar las páginas aquí. Abra el PDF con el enlace de abajo para leerlo antes de firmar.',
     noConnection: 'Sin conexión. Vuelva a intentarlo.',
