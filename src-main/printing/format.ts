@@ -16,11 +16,14 @@ export function printedDateTime(iso: string | null | undefined, timeZone: string
   if (!iso) return null;
   const parsed = new Date(iso);
   if (Number.isNaN(parsed.getTime())) return null;
-  return parsed.toLocaleString(intl ?? countryProfile(country).locale, {
+  const locale = intl ?? countryProfile(country).locale;
+  // A 24-hour reader writes the hour with two digits ("07:53"); a 12-hour one does not ("7:53 AM").
+  const cycle = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  return parsed.toLocaleString(locale, {
     month: 'short',
     day: 'numeric',
     year: 'numeric',
-    hour: 'numeric',
+    hour: cycle === 'h23' || cycle === 'h24' ? '2-digit' : 'numeric',
     minute: '2-digit',
     timeZone,
   });

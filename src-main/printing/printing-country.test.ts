@@ -36,6 +36,9 @@ describe('printing by the shop’s country', () => {
     }
     expect(p['work-order']!.text).toContain('£250.00');
     expect(p['work-order']!.text).toContain('07400 123456');
+    // The 24-hour clock with a two-digit hour ("07:53", never "7:53" or "7:53 am").
+    expect(p['work-order']!.text).toMatch(/Checked in \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}(?! ?[ap]m)/i);
+    expect(p['work-order']!.text).toMatch(/Printed \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}/);
   });
 
   it('a US shop: Letter and a half-letter tag, month-first dates, $', async () => {
