@@ -102,6 +102,13 @@ describe('the desk in more than one language', () => {
     await page.reload();
     await page.getByRole('main', { name: 'Repair board' }).waitFor();
     await page.getByRole('button', { name: 'Settings' }).click();
+    // A UK bodyshop's list names the standard template as it says it, and its wording is British.
+    await page.getByRole('list', { name: 'Text templates' }).getByRole('button', { name: 'Edit Ready for collection' }).click();
+    const collect = page.getByRole('form', { name: 'Edit template Ready for collection' });
+    await expect.poll(() => collect.getByRole('group', { name: 'Template preview' }).innerText()).toContain('Hi Zoë, your 2019 Honda Accord is ready to collect at Lakeside Collision.');
+    await collect.scrollIntoViewIfNeeded();
+    await shot(page, 'template-uk');
+    await collect.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => panel.getByRole('checkbox', { name: 'Español' }).isChecked()).toBe(false);
     await panel.getByRole('checkbox', { name: 'Español' }).check();
     await panel.getByRole('button', { name: 'Save customer languages' }).click();
