@@ -92,6 +92,8 @@ describe('the desk in more than one language', () => {
     await page.getByLabel('Country').selectOption('GB');
     await page.getByRole('button', { name: 'Save shop details' }).click();
     await expect.poll(async () => (await d.t.call('workspace-get', {})).customerLanguages).toEqual(['en']);
+    // The template list follows the country at once (no reload): British names and wording.
+    await page.getByRole('list', { name: 'Text templates' }).getByRole('button', { name: 'Edit Ready for collection' }).waitFor();
     // The editor then has no Spanish tab, and the UK preview reads day-first.
     await page.getByRole('list', { name: 'Text templates' }).getByRole('button', { name: 'Edit Supplement approved' }).click();
     const editor = page.getByRole('form', { name: 'Edit template Supplement approved' });

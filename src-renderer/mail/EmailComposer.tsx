@@ -17,7 +17,7 @@ type Role = '' | 'to' | 'cc';
 export function EmailComposer({ ro, onChanged }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void }) {
   const { api, announce } = useDesk();
   const mailboxes = useLive(api, () => api.call('mail-mailbox-list', {}), ['mailboxes'], []);
-  const templates = useLive(api, () => api.call('email-template-list', {}), ['email_templates'], []);
+  const templates = useLive(api, () => api.call('email-template-list', {}), ['email_templates', 'workspace_settings'], []);
   const [open, setOpen] = useState(false);
   const [customer, setCustomer] = useState<Role>('to');
   const [adjuster, setAdjuster] = useState<Role>('');

@@ -79,7 +79,7 @@ function EmailCheckActions({ m, onChanged }: { m: Message; onChanged: (ro: Repai
 function ReplyBox({ m, ro, onChanged }: { m: Message; ro: RepairOrderDetail; onChanged: (ro: RepairOrderDetail) => void }) {
   const { api } = useDesk();
   const mailboxes = useLive(api, () => api.call('mail-mailbox-list', {}), ['mailboxes'], []);
-  const templates = useLive(api, () => api.call('email-template-list', {}), ['email_templates'], []);
+  const templates = useLive(api, () => api.call('email-template-list', {}), ['email_templates', 'workspace_settings'], []);
   const [open, setOpen] = useState(false);
   const [body, setBody] = useState('');
   const [replyAll, setReplyAll] = useState(false);

@@ -18,7 +18,7 @@ const AUDIENCE: Record<EmailTemplate['audience'], string> = { customer: 'For the
 
 export function EmailTemplateSettings() {
   const { api } = useDesk();
-  const list = useLive(api, () => api.call('email-template-list', {}), ['email_templates'], []);
+  const list = useLive(api, () => api.call('email-template-list', {}), ['email_templates', 'workspace_settings'], []);
   const [editing, setEditing] = useState<EmailTemplate | 'new' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const items = list.data ?? [];

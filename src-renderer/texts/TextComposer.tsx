@@ -25,7 +25,7 @@ const handledAsks = new WeakSet<MilestoneAsk>();
 
 export function TextComposer({ ro, onChanged, milestone = null }: { ro: RepairOrderDetail; onChanged(ro: RepairOrderDetail): void; milestone?: MilestoneAsk | null }) {
   const { api, announce } = useDesk();
-  const templates = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates'], []);
+  const templates = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates', 'workspace_settings'], []);
   const settings = useLive(api, () => api.call('sms-settings-get', {}), ['workspace_settings'], []);
   const [templateId, setTemplateId] = useState('');
   const [body, setBody] = useState('');

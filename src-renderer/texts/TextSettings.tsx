@@ -110,7 +110,7 @@ export function TextSettings() {
 
 function TemplateList() {
   const { api } = useDesk();
-  const list = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates'], []);
+  const list = useLive(api, () => api.call('sms-template-list', {}), ['sms_templates', 'workspace_settings'], []);
   const [editing, setEditing] = useState<SmsTemplate | 'new' | null>(null);
   return (
     <>
