@@ -1,7 +1,6 @@
 // The words a customer texts to stop, restart or ask for help (CTIA and carrier rules): the
 // whole message, in any case, with spaces around it. US and Canadian customers who read Spanish
 // also stop with PARAR, ALTO, DETENER, CANCELAR or BAJA and ask for help with AYUDA.
-import type { CustomerWords } from '../i18n/index.js';
 
 export const SPANISH_STOP_WORDS = ['PARAR', 'ALTO', 'DETENER', 'CANCELAR', 'BAJA'] as const;
 export const SPANISH_HELP_WORDS = ['AYUDA'] as const;
@@ -39,9 +38,9 @@ export function keywordLanguage(body: string): 'es' | null {
 /**
  * The answer to HELP: the shop's own sentence if it wrote one, else its name, contact and how to
  * stop, in the words of the reader (`words`: src-shared/i18n customerWords for the shop's country
- * and the customer's language).
+ * and the customer's language; typed by shape so this module stays below i18n, which reads it).
  */
-export function helpText(shop: { name: string; phone: string; helpText?: string | null }, words: Pick<CustomerWords, 't'>): string {
+export function helpText(shop: { name: string; phone: string; helpText?: string | null }, words: { t(key: string, values?: Record<string, string>): string }): string {
   if (shop.helpText && shop.helpText.trim() !== '') return shop.helpText.trim();
   return shop.phone ? words.t('sms.helpWithPhone', { shop: shop.name, phone: shop.phone }) : words.t('sms.help', { shop: shop.name });
 }
