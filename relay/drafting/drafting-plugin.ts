@@ -69,6 +69,7 @@ const contextSchema = z.object({
       }),
     )
     .max(20),
+  locale: z.object({ country: z.enum(['US', 'GB', 'CA']), language: z.enum(['en', 'es']) }).optional(),
 });
 
 const bodySchema = z.object({

@@ -76,4 +76,17 @@ describe('a draft\'s prompt', () => {
     expect(long).toContain('[… the rest of this message is not shown]');
     expect(long.length).toBeLessThan(8_000);
   });
+
+  it('names the reader: a Spanish-reading customer is written to in Spanish, a UK shop in British words and pounds; an adjuster keeps the shop\'s English', () => {
+    const english = buildDraftMessages(sampleContext())[0]!.content;
+    expect(english).not.toMatch(/Spanish|UK bodyshop/);
+    const spanish = buildDraftMessages({ ...sampleContext(), locale: { country: 'US', language: 'es' } });
+    expect(spanish[0]!.content).toMatch(/Write the whole message in Spanish/);
+    expect(JSON.parse(between(spanish[1]!.content, FACTS_START, FACTS_END)).reader).toEqual({ language: 'es', country: 'US' });
+    const uk: DraftContext = { ...sampleContext(), locale: { country: 'GB', language: 'en' } };
+    expect(buildDraftMessages(uk)[0]!.content).toMatch(/UK bodyshop: British spelling.*day first.*pounds/);
+    expect((factsOf(uk) as { repair: { amounts: unknown } }).repair.amounts).toEqual({ estimateTotal: '£4823.50', deductible: '£500.00' });
+    const adjuster: DraftContext = { ...sampleContext(), recipient: 'adjuster', channel: 'email', locale: { country: 'US', language: 'es' } };
+    expect(buildDraftMessages(adjuster)[0]!.content).not.toMatch(/in Spanish/);
+  });
 });

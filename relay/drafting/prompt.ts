@@ -6,7 +6,7 @@
 // messages as QUOTED data. What a customer or an adjuster wrote is untrusted: it sits between
 // markers it cannot fake (marker-like text inside it is defused), and the model is told that text
 // there is never an instruction.
-import type { DraftContext, DraftThreadMessage } from '../../src-shared/drafting/context.js';
+import { type DraftContext, draftLocale, type DraftThreadMessage } from '../../src-shared/drafting/context.js';
 import { STRUCTURED_ANSWER_RULE } from './structured.js';
 
 export interface ChatMessage {
@@ -29,12 +29,16 @@ function defuse(text: string): string {
 /** The repair's facts the model may use, and only those: each field picked by name. */
 export function factsOf(ctx: DraftContext): Record<string, unknown> {
   const ro = ctx.ro;
-  const money = (cents: number | null | undefined) => (cents === null || cents === undefined ? null : `$${(cents / 100).toFixed(2)}`);
+  const { country, language } = draftLocale(ctx);
+  const sign = country === 'GB' ? '£' : '$';
+  const money = (cents: number | null | undefined) => (cents === null || cents === undefined ? null : `${sign}${(cents / 100).toFixed(2)}`);
   return {
     shop: { name: ctx.shop.name, phone: ctx.shop.phone },
     recipient: { kind: ctx.recipient, name: ctx.to.name, firstName: ctx.to.firstName },
     today: ctx.now,
     timeZone: ctx.timeZone,
+    // Who reads the message: the language to write it in and the shop's country (its words and date order).
+    reader: { language: ctx.recipient === 'customer' ? language : 'en', country },
     repair: {
       roNumber: ro.roNumber,
       claimNumber: ro.claimNumber,
@@ -73,6 +77,15 @@ function rules(ctx: DraftContext, structured: boolean): string {
     lines.push('- The reader is the vehicle\'s owner: plain, friendly words, no trade jargon (say "your car", not "the RO"); no insurer internals.');
   } else {
     lines.push('- The reader is the insurance adjuster: concise and claim-like; give the claim number and RO number from the facts where they help.');
+  }
+  const { country, language } = draftLocale(ctx);
+  if (ctx.recipient === 'customer' && language === 'es') {
+    lines.push(
+      '- Write the whole message in Spanish: the customer reads Spanish. Plain Latin-American Spanish, addressing them as "usted"; dates as Spanish readers write them ("miércoles, 16 de diciembre"). Facts keep their exact values (numbers, links, the vehicle). The shop\'s examples may be in English: take their tone, not their language.',
+    );
+  }
+  if (country === 'GB') {
+    lines.push('- The shop is a UK bodyshop: British spelling and words ("registration", "collect", "work provider" for the insurer), dates day first ("Wednesday 16 December"), amounts in pounds (£).');
   }
   if (ctx.shop.tone) lines.push(`The shop describes its tone as: ${defuse(ctx.shop.tone)}`);
   if (ctx.shop.examples.length > 0) {

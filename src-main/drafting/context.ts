@@ -6,7 +6,8 @@
 import { ApiError } from '../../src-shared/api/errors.js';
 import type { DraftChannel, DraftContext, DraftMoment, DraftRecipient, DraftThreadMessage } from '../../src-shared/drafting/context.js';
 import { DELAY_REASONS, isDelayReason } from '../../src-shared/exceptions.js';
-import { formatPhone, normalizePhone } from '../../src-shared/phone.js';
+import { isCustomerLanguage } from '../../src-shared/i18n/customer-locale.js';
+import { formatPhone, normalizePhone, shopCountry } from '../../src-shared/phone.js';
 import { portalUrl } from '../../src-shared/portal/token.js';
 import { isStage, STAGE_LABELS } from '../../src-shared/stages.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
@@ -143,5 +144,7 @@ export async function buildDraftContext(desk: Desk, roId: string, channel: Draft
       portalUrl: recipient === 'customer' ? heldPortalLink(desk, roId, channel) : null,
     },
     thread,
+    // A customer reads their own language; an adjuster the shop's (English, the country's spelling).
+    locale: { country: shopCountry(shop.country), language: recipient === 'customer' && isCustomerLanguage(customer?.language) ? customer.language : 'en' },
   };
 }

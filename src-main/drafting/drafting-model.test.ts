@@ -20,7 +20,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function shop(options: { model?: boolean; behaviours?: FakeBehaviour[] } = {}): Promise<{ desk: Desk; ro: RepairOrderDetail }> {
+async function shop(options: { model?: boolean; behaviours?: FakeBehaviour[]; language?: 'es' } = {}): Promise<{ desk: Desk; ro: RepairOrderDetail }> {
   fake = new FakeOpenAI({ apiKey: 'sk-fake-desk-test-0000000000' });
   await fake.start();
   if (options.behaviours) fake.next(...options.behaviours);
@@ -38,7 +38,7 @@ async function shop(options: { model?: boolean; behaviours?: FakeBehaviour[] } =
   const { desk } = await f.pairNewDesk('Front desk');
   await call(desk, 'workspace-update', { phone: '(512) 555-0100', timeZone: 'America/Chicago' });
   const ro = await call<RepairOrderDetail>(desk, 'ro-check-in', {
-    customer: { firstName: 'Zoe', lastName: 'Nguyen', mobile: '(512) 555-0147' },
+    customer: { firstName: 'Zoe', lastName: 'Nguyen', mobile: '(512) 555-0147', ...(options.language ? { language: options.language } : {}) },
     vehicle: { year: 2019, make: 'Honda', model: 'Accord' },
     promisedDate: '2037-12-04',
     deductibleCents: 50_000,
@@ -70,6 +70,24 @@ describe('a model draft through the real relay', () => {
     expect(fake!.requests).toHaveLength(1);
     expect(JSON.stringify(fake!.requests[0]!.body.messages)).not.toContain('500.00');
     expect(outgoing(desk)).toEqual([{ status: 'draft', approved_by: null }]);
+  });
+
+  it('a Spanish-reading customer gets a Spanish draft from the model, and from the templates without one', async () => {
+    const { desk, ro } = await shop({ language: 'es' });
+    const d = await call<{ source: string; body: string; flags: unknown[] }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(d.source).toBe('model');
+    // The model was told who reads it, and wrote Spanish with the promised date in Spanish words.
+    const asked = JSON.stringify(fake!.requests[0]!.body.messages);
+    expect(asked).toContain('Write the whole message in Spanish');
+    expect(asked).toContain('\\"language\\": \\"es\\"');
+    expect(d.body).toContain('Esperamos tenerlo listo el viernes, 4 de diciembre de 2037.');
+    expect(d.flags).toEqual([]);
+    await f!.relay.close();
+    await eventually('the desk offline', async () => !(await desk.syncStatus()).online);
+    const offline = await call<{ source: string; body: string; flags: unknown[] }>(desk, 'draft-create', { roId: ro.id, channel: 'sms' });
+    expect(offline.source).toBe('template');
+    expect(offline.body).toMatch(/^Hola, Zoe: su 2019 Honda Accord está en la etapa de Fotos\. Esperamos tenerlo listo el viernes, 4 de diciembre de 2037\./);
+    expect(offline.flags).toEqual([]);
   });
 
   it('a wrong amount from the model is flagged too', async () => {

@@ -3,6 +3,7 @@
 // it at the desk, and the relay turns it into a model's prompt (relay/drafting/). Messages from the
 // customer or the adjuster are untrusted data: they travel as quoted text, never as instructions.
 // Internal notes are never part of a customer's draft context.
+import type { CustomerLanguage, ShopCountry } from '../i18n/customer-locale.js';
 
 export type DraftChannel = 'sms' | 'email';
 export type DraftRecipient = 'customer' | 'adjuster';
@@ -77,6 +78,21 @@ export interface DraftContext {
   };
   /** The last messages of the repair's conversation, oldest first (at most 20). */
   thread: DraftThreadMessage[];
+  /**
+   * Who reads it: the shop's country (dates, money, "registration") and the reader's language (a
+   * customer's own; an adjuster reads the shop's English). Absent (older desks): a US shop in English.
+   */
+  locale?: DraftLocale;
+}
+
+export interface DraftLocale {
+  country: ShopCountry;
+  language: CustomerLanguage;
+}
+
+/** The context's reader locale, with an older desk's missing one read as a US shop in English. */
+export function draftLocale(ctx: Pick<DraftContext, 'locale'>): DraftLocale {
+  return ctx.locale ?? { country: 'US', language: 'en' };
 }
 
 /** A fact in a draft that the context does not hold: the composer highlights it, Send asks first. */

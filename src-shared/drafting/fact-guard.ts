@@ -4,14 +4,23 @@
 // Pure: the same answer at the desk, in the composer and in the evaluation harness. Inbound
 // messages are untrusted, so a fact that only a customer's or adjuster's message holds is not a
 // fact of the repair (a customer writing "the repair is free" does not make $0 true).
+// It reads the reader's locale (DraftContext.locale): a UK shop's "16/12" is the 16th of December,
+// and a Spanish draft's "miércoles, 16 de diciembre", "mañana", "a las 5" and "gratis" are facts
+// like their English twins. The flags' wording is the shop's (staff read it), in English.
 import { shopToday } from '../shop-day.js';
 import { STAGE_LABELS } from '../stages.js';
-import type { DraftContext, FactFlag } from './context.js';
+import { type DraftContext, type DraftLocale, draftLocale, type FactFlag } from './context.js';
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 const DAY_RE = '(\\d{1,2})(?:st|nd|rd|th)?';
+// Spanish months, written out or cut short ("dic.", "sept"); "setiembre" as some countries write it.
+const ES_MONTHS: Array<[RegExp, number]> = [
+  [/^ene/, 1], [/^feb/, 2], [/^mar/, 3], [/^abr/, 4], [/^may/, 5], [/^jun/, 6], [/^jul/, 7], [/^ago/, 8], [/^se/, 9], [/^oct/, 10], [/^nov/, 11], [/^dic/, 12],
+];
+const ES_MONTH_RE = '(ene(?:ro)?|feb(?:rero)?|mar(?:zo)?|abr(?:il)?|may(?:o)?|jun(?:io)?|jul(?:io)?|ago(?:sto)?|sept?(?:iembre)?|set(?:iembre)?|oct(?:ubre)?|nov(?:iembre)?|dic(?:iembre)?)\\.?';
+const ES_WEEKDAYS = ['domingo', 'lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado'];
 
 function monthIndex(name: string): number {
   const key = name.toLowerCase().replace(/\.$/, '').slice(0, 3);
@@ -154,14 +163,15 @@ interface Found {
 const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]+[^\s<>"')\].,;:!?]/gi;
 const EMAIL_RE = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const PHONE = /(?<![\w/$.])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/])/g;
-const AMOUNT = /(?:\$\s?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\$\s?\d+(?:\.\d{1,2})?)(?:\s?(k|thousand))?|\b\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:dollars|usd)\b/gi;
+const AMOUNT = /(?:[$£€]\s?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|[$£€]\s?\d+(?:\.\d{1,2})?)(?:\s?(k|thousand|mil)\b)?|\b\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:dollars|usd|gbp|d[oó]lares)\b/gi;
+const FREE_ES = /(?<![a-zñáéíóú])(?:gratis|gratuit[oa]s?|sin (?:ning[uú]n )?(?:costo|cargo)|no le (?:va a )?costar[aá]? nada|no le cuesta nada)(?![a-zñáéíóú])/gi;
 const FREE = /\b(?:free of charge|for free|no charge|no cost|at no cost|won'?t cost (?:you )?(?:anything|a (?:thing|cent|penny))|costs? nothing|(?<!feel )(?<!be )free(?! to\b))\b/gi;
-const RO_RE = /\b(?:RO|R\.O\.|repair order)\s*(?:#|no\.?|number)?\s*[-:]?\s*(\d{2,9})\b/gi;
-const CLAIM_RE = /\bclaim\s*(?:#|no\.?|number)?\s*[-:]?\s*([A-Z0-9][A-Z0-9-]{3,30}[A-Z0-9])\b/gi;
+const RO_RE = /\b(?:RO|R\.O\.|repair order|orden de reparaci[oó]n)\s*(?:#|no\.?|number)?\s*[-:]?\s*(\d{2,9})\b/gi;
+const CLAIM_RE = /\b(?:claim|reclamo|siniestro)\s*(?:#|no\.?|number)?\s*[-:]?\s*([A-Z0-9][A-Z0-9-]{3,30}[A-Z0-9])\b/gi;
 
 function findTimes(body: string): Array<Found & { value: string }> {
   const out: Array<Found & { value: string }> = [];
-  const re = /\b(\d{1,2})(?::(\d{2}))?\s?(a\.?m\.?|p\.?m\.?)(?![a-z])|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b/gi;
+  const re = /\b(\d{1,2})(?::(\d{2}))?\s?(a\.\s?m\.?|p\.\s?m\.?|am\.?|pm\.?)(?![a-z])|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b/gi;
   for (const m of body.matchAll(re)) {
     let h: number;
     let min: number;
@@ -183,7 +193,7 @@ function findTimes(body: string): Array<Found & { value: string }> {
   }
   // "at 5", "by 5", "around 4:30" without am/pm: a shop's working hours decide (1–6 is the
   // afternoon, 7–11 the morning). Not "by 2 days", "at 5%", "at 5 miles", nor a time found above.
-  const bare = /\b(?:at|by|around|before|after|until|till|til)\s+(\d{1,2})(?::([0-5]\d))?(?![\d:/.,]\d|\s*(?:%|percent|a\.?m\b|p\.?m\b|o'clock\b)|\s*-|\s+(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|miles?|mi\b|percent|parts?|cars?|pieces?|people|of\b|x\b))\b/gi;
+  const bare = /\b(?:at|by|around|before|after|until|till|til|a las|antes de las|despu[eé]s de las|hasta las|sobre las|para las)\s+(\d{1,2})(?::([0-5]\d))?(?![\d:/.,]\d|\s*(?:%|percent|a\.?m\b|p\.?m\b|o'clock\b)|\s*-|\s+(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|miles?|mi\b|percent|parts?|cars?|pieces?|people|of\b|x\b|d[ií]as|semanas|meses|horas|minutos))\b/gi;
   for (const m of body.matchAll(bare)) {
     const n = Number(m[1]);
     if (n < 1 || n > 23) continue;
@@ -217,7 +227,13 @@ interface FoundDate extends Found {
   wrongWeekday?: boolean;
 }
 
-function findDates(body: string, today: string): FoundDate[] {
+function esMonth(name: string): number {
+  const key = name.toLowerCase();
+  return ES_MONTHS.find(([re]) => re.test(key))?.[1] ?? 0;
+}
+
+function findDates(body: string, today: string, locale: DraftLocale = { country: 'US', language: 'en' }): FoundDate[] {
+  const spanish = locale.language === 'es';
   const out: FoundDate[] = [];
   const push = (m: RegExpMatchArray, candidates: Array<string | null>) => {
     const c = candidates.filter((x): x is string => x !== null);
@@ -242,42 +258,73 @@ function findDates(body: string, today: string): FoundDate[] {
     const d = Number(m[1]);
     push(m, [m[3] ? validDate(Number(m[3]), mo, d) : nearestYear(mo, d, today)]);
   }
-  // 12/14 or 12/14/2026 or 12/14/26 (US order)
+  if (spanish) {
+    // 16 de diciembre / 16 de dic. de 2026 / 16 dic
+    for (const m of body.matchAll(new RegExp(`\\b(\\d{1,2})\\s+(?:de\\s+)?${ES_MONTH_RE}(?![a-zñáéíóú])(?:,?\\s+(?:de(?:l)?\\s+)?(\\d{4}))?`, 'gi'))) {
+      const mo = esMonth(m[2]!);
+      const d = Number(m[1]);
+      if (mo) push(m, [m[3] ? validDate(Number(m[3]), mo, d) : nearestYear(mo, d, today)]);
+    }
+  }
+  // 12/14, 12/14/2026, 12/14/26: month first in the US; day first in the UK (14/12); a Spanish
+  // reader in the US may write either, so a draft to one may mean both.
   for (const m of body.matchAll(/(?<![\d/])(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?(?![\d/])/g)) {
     if (isFraction(body, m)) continue;
-    const mo = Number(m[1]);
-    const d = Number(m[2]);
+    const a = Number(m[1]);
+    const b = Number(m[2]);
     const y = m[3] ? (m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3])) : null;
-    push(m, [y ? validDate(y, mo, d) : nearestYear(mo, d, today)]);
+    const read = (mo: number, d: number) => (y ? validDate(y, mo, d) : nearestYear(mo, d, today));
+    const orders: Array<[number, number]> = locale.country === 'GB' ? [[b, a]] : spanish ? [[a, b], [b, a]] : [[a, b]];
+    push(m, orders.map(([mo, d]) => read(mo, d)));
   }
   // today, tomorrow, the day after tomorrow, yesterday
   for (const m of body.matchAll(/\b(?:the day after tomorrow|tomorrow|tonight|today|yesterday)\b/gi)) {
     const w = m[0].toLowerCase();
     push(m, [w === 'yesterday' ? addDays(today, -1) : w.startsWith('the day after') ? addDays(today, 2) : w === 'tomorrow' ? addDays(today, 1) : today]);
   }
+  if (spanish) {
+    // hoy, esta noche, mañana (the day, not "la mañana", the morning), pasado mañana, ayer
+    for (const m of body.matchAll(/(?<![a-zñáéíóú])(?:pasado\s+mañana|(?<!(?:la|esta|una|cada|de)\s)mañana|esta\s+noche|hoy|ayer)(?![a-zñáéíóú])/gi)) {
+      const w = m[0].toLowerCase();
+      push(m, [w === 'ayer' ? addDays(today, -1) : w.startsWith('pasado') ? addDays(today, 2) : w === 'mañana' ? addDays(today, 1) : today]);
+    }
+  }
   // (next|this) Monday, Monday — unless a date right after it says which day it is.
   const dayOfWeek = new Date(`${today}T12:00:00Z`).getUTCDay();
+  /** A weekday found at `m` (target 0 = Sunday): "Monday, Dec 14" is one fact with the date after it. */
+  const weekday = (m: RegExpMatchArray, target: number, mod: 'next' | 'last' | null) => {
+    const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 8);
+    const named = /^,?\s*(?:the\s+|el\s+)?(?:\d|[a-z]{3})/i.test(after) ? out.find((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 7) : undefined;
+    if (named) {
+      // The span takes the weekday, and a weekday that is not the date's is wrong.
+      named.start = m.index!;
+      named.text = body.slice(named.start, named.end);
+      const same = named.candidates.filter((c) => new Date(`${c}T12:00:00Z`).getUTCDay() === target);
+      if (same.length === 0) named.wrongWeekday = true;
+      return;
+    }
+    const ahead = (target - dayOfWeek + 7) % 7;
+    const next = addDays(today, ahead);
+    const prev = addDays(today, ahead === 0 ? -7 : ahead - 7);
+    push(m, mod === 'last' ? [prev] : mod === 'next' ? [next, addDays(next, 7)] : [next, prev]);
+  };
+  if (spanish) {
+    // (el) (próximo) lunes (que viene | pasado)
+    const names = 'domingo|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado';
+    for (const m of body.matchAll(new RegExp(`(?<![a-zñáéíóú])(?:(pr[oó]ximo|este)\\s+)?(${names})(?:\\s+(que viene|pasado))?(?![a-zñáéíóú])`, 'gi'))) {
+      const target = ES_WEEKDAYS.findIndex((d) => d.normalize('NFD').replace(/\p{M}/gu, '') === m[2]!.toLowerCase().normalize('NFD').replace(/\p{M}/gu, ''));
+      const mod = m[3]?.toLowerCase() === 'pasado' ? 'last' : m[1]?.toLowerCase().startsWith('pr') || m[3] ? 'next' : null;
+      weekday(m, target, mod);
+    }
+  }
   for (const m of body.matchAll(/\b(?:(next|this|last)\s+)?(sun|mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?)(?:day)?\b/gi)) {
     const word = m[2]!.toLowerCase();
     if (!/day$/i.test(m[0]) && m[0].length < 3) continue;
     // Bare abbreviations ("sat", "wed") are too often other words: only full names or "Mon." style with a capital.
     if (!/day\b/i.test(m[0]) && !/^[A-Z]/.test(m[2]!)) continue;
     const target = WEEKDAYS.findIndex((d) => d.startsWith(word.slice(0, 3)));
-    const after = body.slice(m.index! + m[0].length, m.index! + m[0].length + 8);
-    const named = /^,?\s*(?:the\s+)?(?:\d|[a-z]{3})/i.test(after) ? out.find((o) => o.start >= m.index! + m[0].length && o.start <= m.index! + m[0].length + 7) : undefined;
-    if (named) {
-      // "Monday, Dec 14" is one fact: the span takes the weekday, and a weekday that is not the date's is wrong.
-      named.start = m.index!;
-      named.text = body.slice(named.start, named.end);
-      const same = named.candidates.filter((c) => new Date(`${c}T12:00:00Z`).getUTCDay() === target);
-      if (same.length === 0) named.wrongWeekday = true;
-      continue;
-    }
-    const ahead = (target - dayOfWeek + 7) % 7;
-    const next = addDays(today, ahead);
-    const prev = addDays(today, ahead === 0 ? -7 : ahead - 7);
     const mod = m[1]?.toLowerCase();
-    push(m, mod === 'last' ? [prev] : mod === 'next' ? [next, addDays(next, 7)] : [next, prev]);
+    weekday(m, target, mod === 'last' ? 'last' : mod === 'next' ? 'next' : null);
   }
   return out;
 }
@@ -287,13 +334,14 @@ function toCents(text: string, unit: string | undefined): number {
   return Math.round(n * 100 * (unit ? 1000 : 1));
 }
 
-function money(cents: number): string {
-  return `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: cents % 100 ? 2 : 0, maximumFractionDigits: 2 })}`;
+function money(cents: number, country: DraftLocale['country'] = 'US'): string {
+  return `${country === 'GB' ? '£' : '$'}${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: cents % 100 ? 2 : 0, maximumFractionDigits: 2 })}`;
 }
 
 /** Every fact in `body` that the repair's context does not hold, in the order they stand. */
 export function checkFacts(body: string, ctx: DraftContext): FactFlag[] {
   const known = knownFacts(ctx);
+  const locale = draftLocale(ctx);
   const flags: FactFlag[] = [];
   const taken: Array<[number, number]> = [];
   const free = (s: number, e: number) => !taken.some(([a, b]) => s < b && e > a);
@@ -337,29 +385,34 @@ export function checkFacts(body: string, ctx: DraftContext): FactFlag[] {
     const f = found(m);
     if (!free(f.start, f.end)) continue;
     taken.push([f.start, f.end]);
-    const c = toCents(m[0].replace(/\s?(k|thousand)$/i, ''), m[1]);
+    const c = toCents(m[0].replace(/\s?(k|thousand|mil)$/i, ''), m[1]);
     if (!known.cents.has(c)) {
       flag(
         'amount',
         f,
-        ctx.ro.amounts ? `${money(c)} is neither the estimate total nor the deductible on the repair.` : `The shop does not share amounts in drafts, and the repair's facts have no ${money(c)}.`,
+        ctx.ro.amounts ? `${money(c, locale.country)} is neither the estimate total nor the deductible on the repair.` : `The shop does not share amounts in drafts, and the repair's facts have no ${money(c, locale.country)}.`,
       );
     }
   }
-  for (const m of body.matchAll(FREE)) {
+  for (const m of [...body.matchAll(FREE), ...(locale.language === 'es' ? body.matchAll(FREE_ES) : [])]) {
     const f = found(m);
     if (!free(f.start, f.end)) continue;
     taken.push([f.start, f.end]);
     flag('amount', f, `The repair's facts say nothing about it being "${m[0]}".`);
   }
-  for (const d of findDates(body, known.today)) {
+  for (const d of findDates(body, known.today, locale)) {
     if (!free(d.start, d.end)) continue;
     taken.push([d.start, d.end]);
-    if (/^(?:today|tonight)$/i.test(d.text)) {
-      // "today" is fine for what the shop itself will do ("I'll check and get back to you today"),
-      // or when the repair holds today's date; "ready today" is a claim like any other date.
-      const sentence = body.slice(0, d.start).split(/[.!?\n]/).pop() ?? '';
-      const promise = /\b(?:I|we)\s*(?:'ll|will|can|am going to|are going to|plan to)\b/i.test(sentence) && !/\b(?:ready|done|finish|complet|pick\s?up|deliver)/i.test(sentence);
+    if (/^(?:today|tonight|hoy|esta\s+noche)$/i.test(d.text)) {
+      // "today" is fine for what the shop itself will do ("I'll check and get back to you today",
+      // "le respondo hoy"), or when the repair holds today's date; "ready today" ("listo hoy") is
+      // a claim like any other date.
+      const sentence = body.slice(0, d.start).split(/[.!?¡¿\n]/).pop() ?? '';
+      const english = /\b(?:I|we)\s*(?:'ll|will|can|am going to|are going to|plan to)\b/i.test(sentence) && !/\b(?:ready|done|finish|complet|pick\s?up|deliver)/i.test(sentence);
+      const spanish =
+        /(?<![a-zñáéíóú])(?:voy a|vamos a|le (?:respondo|escribo|aviso|llamo|confirmo|env[ií]o|mando|respondemos|escribimos|avisamos|llamamos|confirmamos|enviamos|mandamos))(?![a-zñáéíóú])/i.test(sentence) &&
+        !/(?<![a-zñáéíóú])(?:list[oa]s?|termina|terminad|recog|entreg)/i.test(sentence);
+      const promise = english || (locale.language === 'es' && spanish);
       if (!promise && !known.repairDates.has(known.today)) flag('date', d, `The repair's facts hold nothing for ${d.text.toLowerCase()} (${humanDate(known.today)}).`);
     } else if (d.wrongWeekday) {
       flag('date', d, `${humanDate(d.candidates[0]!)} is not a ${d.text.split(/[\s,]/)[0]}: check the day.`);

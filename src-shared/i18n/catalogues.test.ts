@@ -68,7 +68,7 @@ describe.each([
 
 describe('the keys and the code', () => {
   // Every file that shows a customer something.
-  const SURFACES = ['relay/portal', 'relay/esign', 'src-main/esign', 'relay/csi', 'relay/scheduling', 'relay/accounts', 'relay/groups', 'relay/uploads', 'src-main/printing', 'src-shared/sms', 'src-main/sms', 'src-shared/email', 'src-shared/automations', 'src-shared/i18n'];
+  const SURFACES = ['relay/portal', 'relay/esign', 'src-main/esign', 'relay/csi', 'relay/scheduling', 'relay/accounts', 'relay/groups', 'relay/uploads', 'src-main/printing', 'src-shared/sms', 'src-main/sms', 'src-shared/email', 'src-shared/automations', 'src-shared/drafting', 'src-shared/i18n'];
   const source = SURFACES.flatMap((dir) =>
     fs
       .readdirSync(path.join(ROOT, dir))

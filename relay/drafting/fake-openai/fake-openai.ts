@@ -53,6 +53,7 @@ interface Facts {
   today?: string;
   shop?: { name?: string; phone?: string | null };
   recipient?: { kind?: string; name?: string; firstName?: string };
+  reader?: { language?: string; country?: string };
   repair?: {
     roNumber?: string;
     claimNumber?: string | null;
@@ -96,15 +97,27 @@ export function composeDraft(messages: FakeRequest['body']['messages'], behaviou
   const shop = facts.shop?.name ?? 'the shop';
   const car = r.vehicle ?? 'car';
   const parts: string[] = [];
-  if (adjuster) {
+  const spanish = !adjuster && facts.reader?.language === 'es';
+  const british = facts.reader?.country === 'GB';
+  /** The date as this reader writes it: "December 16", "16 December", "miércoles, 16 de diciembre". */
+  const dateFor = (iso: string) => {
+    if (!spanish && !british) return longDate(iso, facts.today);
+    const far = Math.abs(Date.parse(`${iso}T12:00:00Z`) - Date.parse(facts.today ?? '')) > 150 * 86_400_000;
+    const options: Intl.DateTimeFormatOptions = { month: 'long', day: 'numeric', timeZone: 'UTC', ...(spanish ? { weekday: 'long' } : {}), ...(far ? { year: 'numeric' } : {}) };
+    return new Intl.DateTimeFormat(spanish ? 'es-US' : 'en-GB', options).format(new Date(`${iso}T12:00:00Z`));
+  };
+  if (spanish) {
+    parts.push(`Hola, ${facts.recipient?.firstName ?? ''}: le escribimos de ${shop}. Su ${car} está en la etapa ${r.stage ?? 'de revisión'}.`);
+    if (r.promisedDate) parts.push(`Esperamos tenerlo listo el ${dateFor(r.promisedDate)}.`);
+  } else if (adjuster) {
     parts.push(`Claim ${r.claimNumber ?? ''}, RO ${r.roNumber ?? ''}: the ${car} is at ${r.stage ?? 'the shop'}.`.replace(/ ,/g, ','));
-    if (r.promisedDate) parts.push(`We expect to deliver it on ${longDate(r.promisedDate, facts.today)}.`);
+    if (r.promisedDate) parts.push(`We expect to deliver it on ${dateFor(r.promisedDate)}.`);
   } else {
     parts.push(`Hi ${facts.recipient?.firstName ?? 'there'}, this is ${shop}. Your ${car} is at ${r.stage ?? 'our shop'}.`);
-    if (r.promisedDate) parts.push(`We expect it ready ${longDate(r.promisedDate, facts.today)}.`);
+    if (r.promisedDate) parts.push(`We expect it ready ${british ? 'on ' : ''}${dateFor(r.promisedDate)}.`);
   }
   const exception = r.openExceptions?.[0];
-  if (exception) parts.push(`${exception.reason}: we'll check and get back to you today.`);
+  if (exception) parts.push(spanish ? `${exception.reason}: vamos a revisarlo y le respondemos hoy.` : `${exception.reason}: we'll check and get back to you today.`);
   if (behaviour.kind === 'hallucinated-date') parts.push(`It will be ready on ${behaviour.date ?? 'December 24'}.`);
   if (behaviour.kind === 'wrong-amount') parts.push(`Your deductible is ${behaviour.amount ?? '$1,250.00'}.`);
   if (behaviour.kind === 'echo-injection') {
@@ -115,7 +128,7 @@ export function composeDraft(messages: FakeRequest['body']['messages'], behaviou
   }
   if (!email) return parts.join(' ');
   const signature = /Signature:\n([\s\S]*?)\nAnswer with/.exec(system)?.[1] ?? shop;
-  const greeting = adjuster ? `Hello ${facts.recipient?.name ?? ''},` : `Hi ${facts.recipient?.firstName ?? 'there'},`;
+  const greeting = adjuster ? `Hello ${facts.recipient?.name ?? ''},` : spanish ? `Hola, ${facts.recipient?.firstName ?? ''}:` : `Hi ${facts.recipient?.firstName ?? 'there'},`;
   return `${greeting}\n\n${parts.join(' ')}\n\n${signature}`;
 }
 
