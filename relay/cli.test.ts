@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_ALPHABET } from './pairing.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import { createTestDatabase, type TestDatabase } from './testing/postgres.js';
+import { RELAY_START_MS } from './testing/relay-process.js';
 
 const CLI = path.resolve('relay/cli.ts');
 
@@ -120,7 +121,7 @@ describe('relay command line on a SQLite data folder', () => {
     expect(relay('help').code).toBe(0);
   });
 
-  it('serves: the relay answers, a desk pairs over HTTP with a code from `pair`, and Ctrl+C stops it', { timeout: 60_000 }, async () => {
+  it('serves: the relay answers, a desk pairs over HTTP with a code from `pair`, and Ctrl+C stops it', { timeout: RELAY_START_MS + 60_000 }, async () => {
     relay('workspace', 'create', '--data', dataDir, '--slug', 'served', '--name', 'Served Shop');
     const code = CODE.exec(relay('pair', '--data', dataDir, '--workspace', 'served').out)![0];
     // A model for drafts on a local server (nothing listens there: only the settings are read).
@@ -135,7 +136,7 @@ describe('relay command line on a SQLite data folder', () => {
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`The relay did not start:\n${out}`)), 30_000);
+        const timer = setTimeout(() => reject(new Error(`The relay did not start:\n${out}`)), RELAY_START_MS);
         child.stdout.on('data', () => {
           const m = /Bayline relay is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
           if (m) {

@@ -21,7 +21,7 @@ import { readDevice } from '../../src-main/sync/device.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { checkIn } from '../sms/testing.js';
-import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
+import { freePort, RELAY_START_MS, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
 import { call, type Engine, eventually, newStorageLocation, openStorage } from '../testing/sync-fixture.js';
 import { FakeGoogle } from './fake-google/fake-google.js';
 import { ADJUSTER, CLAIM, SHOP_MAILBOX } from './testing.js';
@@ -152,5 +152,5 @@ describe.each<Engine>(['sqlite', 'postgres'])('mail sent once under SIGKILL (%s)
     expect(checkNeeded.length).toBeLessThanOrEqual(open.length);
     expect(google.sent.length).toBe(sent.length + checkNeeded.filter((r) => copies.has(r.email_message_id!)).length);
     console.log(`[${engine}] killed after ${atKill} sends at Gmail (${open.length} claim left open); in the end ${sent.length} sent, ${checkNeeded.length} check-needed, ${google.sent.length} in Sent, none twice`);
-  }, 200_000);
+  }, 2 * RELAY_START_MS + 200_000);
 });

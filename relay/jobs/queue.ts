@@ -99,6 +99,10 @@ export class PgBossJobQueue implements JobQueue {
   private stopped = false;
   /** This process's worker per queue, for the queues that wake on enqueue. */
   private readonly wakeWorkers = new Map<string, string[]>();
+  /** Handler batches and pg-boss's own statements under way: `stop` waits for them before the pool may close. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Set once `stop` is done: pg-boss's late statements (after its stop timeout) are then dropped, not run on a closed pool. */
+  private detached = false;
 
   constructor(
     private readonly pool: SqlRunner,
@@ -109,7 +113,13 @@ export class PgBossJobQueue implements JobQueue {
     if (this.stopped) return Promise.reject(new Error('The job queue is stopped'));
     this.starting ??= (async () => {
       const boss = new PgBoss({
-        db: { executeSql: (text: string, values: unknown[]) => this.pool.query(text, values) as Promise<{ rows: unknown[] }> },
+        db: {
+          executeSql: (text: string, values: unknown[]) => {
+            // A job left active this way expires and is handed to a relay again (the handlers are idempotent).
+            if (this.detached) return Promise.resolve({ rows: [] });
+            return this.track(this.pool.query(text, values) as Promise<{ rows: unknown[] }>);
+          },
+        },
         schema: 'pgboss',
         // Expired jobs (their process died) are handed back this often.
         maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds ?? 30,
@@ -130,7 +140,8 @@ export class PgBossJobQueue implements JobQueue {
     // starting at the same moment can meet inside it (a deadlock, or the other's table already
     // there): the loser waits a moment and asks again, and then finds the queue made.
     await retryWhenRelaysMeet(() => boss.createQueue(name, { name, policy: 'short', expireInSeconds: options.expireInSeconds, retryLimit: options.retryLimit, retryDelay: options.retryDelay }));
-    const work = () => boss.work<T>(name, { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+    const work = () => boss.work<T>(name, { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, (jobs) => this.track(batch(jobs)));
+    const batch = async (jobs: Array<{ id: string; data: T }>) => {
       // One after the other; one that throws is failed on its own (retried), the others complete.
       const failed: string[] = [];
       for (const job of jobs) {
@@ -147,7 +158,7 @@ export class PgBossJobQueue implements JobQueue {
         if (done.length > 0) await boss.complete(name, done);
         // Completing here and resolving: pg-boss then finds nothing active left to complete.
       }
-    });
+    };
     const ids: string[] = [];
     for (let n = 0; n < Math.max(1, options.workers ?? 1); n++) ids.push(await work());
     if (options.wakeOnEnqueue) this.wakeWorkers.set(name, ids);
@@ -172,6 +183,21 @@ export class PgBossJobQueue implements JobQueue {
     // Our pool is the relay's: pg-boss must not close it. Jobs under way are let finish; any
     // still running after the timeout are failed, so they are tried again.
     await boss.stop({ close: false, graceful: true, timeout: timeoutMs, wait: true }).catch((err: unknown) => this.options.onError?.(err as Error));
+    // pg-boss stops waiting after its timeout, but a handler may still be running and its job's
+    // completion still to be written: wait for those (bounded) before the relay closes the pool.
+    const until = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < until) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(1, until - Date.now())))]);
+      await new Promise((r) => setImmediate(r));
+    }
+    this.detached = true;
+  }
+
+  private track<R>(promise: Promise<R>): Promise<R> {
+    this.inFlight.add(promise);
+    const forget = () => this.inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
   }
 }
 

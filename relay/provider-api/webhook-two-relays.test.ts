@@ -12,7 +12,7 @@ import { ProviderAccess } from '../providers/access.js';
 import { ProviderIndex } from '../providers/provider-index.js';
 import { openPostgresStorage } from '../storage/postgres.js';
 import { createTestDatabase } from '../testing/postgres.js';
-import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
+import { freePort, type RelayProcess, RELAY_START_MS, spawnRelay } from '../testing/relay-process.js';
 import { addRepair, grant, moveStage, startWebhookReceiver, until, type WebhookReceiver } from './testing.js';
 import { DELIVER_QUEUE, ProviderWebhooks } from './webhooks.js';
 
@@ -30,7 +30,7 @@ describe('provider webhooks with two relays on one PostgreSQL', () => {
     cleanups.length = 0;
   });
 
-  it(`${TOTAL} deliveries reach their endpoints once each while one relay is killed with SIGKILL halfway`, { timeout: 300_000 }, async () => {
+  it(`${TOTAL} deliveries reach their endpoints once each while one relay is killed with SIGKILL halfway`, { timeout: 2 * RELAY_START_MS + 300_000 }, async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
     const receivers: WebhookReceiver[] = [];
@@ -73,11 +73,11 @@ describe('provider webhooks with two relays on one PostgreSQL', () => {
     };
 
     // The first relay takes what it can work at once (4 endpoints); the rest waits in the queue.
-    const doomed = await spawnRelay(database.url, await freePort(), { env, timeoutMs: 60_000 });
+    const doomed = await spawnRelay(database.url, await freePort(), { env });
     cleanups.push(() => doomed.kill());
     await until('the first relay to work 4 endpoints', async () => (await noteOwners(), owners.size === 1) && (await client.query('SELECT 1 FROM provider_webhook_endpoints WHERE lease_owner IS NOT NULL')).rowCount === 4, 60_000);
     const doomedOwner = [...owners][0]!;
-    const survivor = await spawnRelay(database.url, await freePort(), { env, timeoutMs: 60_000 });
+    const survivor = await spawnRelay(database.url, await freePort(), { env });
     cleanups.push(() => survivor.kill());
     await until(
       'half of the deliveries answered, with both relays at work',

@@ -7,7 +7,8 @@
 // desk shows "Reconnect with calendar permission"; a later round (after the reconnect) retries.
 // Outlook (Microsoft 365) mailboxes get Graph events (`/me/events`) the same way, through the
 // Graph client the mail hub makes (graphClient with the mailbox's token source).
-import { type calendar_v3, google } from 'googleapis';
+// Calendar's own module of googleapis (the index loads every Google API; see relay/email/gmail/sdk.ts).
+import { calendar as calendarClient, type calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import { CALENDAR_PERMISSION_MISSING } from '../../src-shared/scheduling/desk-api.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { GoogleApp, MicrosoftApp } from '../email/config.js';
@@ -47,7 +48,7 @@ function scopeRefusal(err: unknown): boolean {
 export function googleCalendarWriter(config: GoogleApp, refreshToken: string): CalendarWriter {
   const auth = oauthClient(config);
   auth.setCredentials({ refresh_token: refreshToken });
-  const calendar = google.calendar({
+  const calendar = calendarClient({
     version: 'v3',
     auth: auth as unknown as calendar_v3.Options['auth'],
     retry: false,

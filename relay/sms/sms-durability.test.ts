@@ -7,7 +7,7 @@ import { pairDesk } from '../../src-main/sync/pair.js';
 import { tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { type FakeTelnyx, inboundEvent, postWebhook, startFakeTelnyx } from '../testing/fake-telnyx.js';
-import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
+import { freePort, RELAY_START_MS, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
 import { call, type Engine, eventually, newStorageLocation, openStorage } from '../testing/sync-fixture.js';
 import { assignNumber } from './numbers.js';
 import { checkIn, SHOP_NUMBER, settle, startTextingShop, type TextingShop, ZOE, zoneWhere } from './testing.js';
@@ -112,7 +112,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts when things go wrong (%s)',
     await call(desk, 'sms-send', { roId: ro.id, body: 'Your car is ready for pickup (again)' });
     await eventually('the new text to go', async () => fake.sends().length === 2);
     expect(fake.sends()[1]!.text).toBe('Your car is ready for pickup (again)');
-  });
+  }, 2 * RELAY_START_MS + 60_000);
 
   it('a number the operator provisions while the relay runs reaches the paired desk, warning included', async () => {
     const fake: FakeTelnyx = await startFakeTelnyx();
@@ -149,5 +149,5 @@ describe.each<Engine>(['sqlite', 'postgres'])('texts when things go wrong (%s)',
       20_000,
     );
     expect(settings.warning).toContain('10DLC');
-  });
+  }, 1 * RELAY_START_MS + 60_000);
 });

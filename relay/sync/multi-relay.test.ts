@@ -10,7 +10,7 @@ import { dumpSyncedTables, tempDir } from '../../src-main/testing/temp-desk.js';
 import { issuePairingCode } from '../pairing.js';
 import { openPostgresStorage } from '../storage/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { freePort, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
+import { freePort, RELAY_START_MS, type RelayProcess, spawnRelay } from '../testing/relay-process.js';
 import { call, eventually } from '../testing/sync-fixture.js';
 
 /** How soon an edit must show up on the desk of the other relay. */
@@ -118,7 +118,7 @@ describe('two relay processes on one PostgreSQL database', () => {
       return sa.changesWaiting === 0 && sb.changesWaiting === 0 && JSON.stringify(dumpSyncedTables(a, TABLES)) === JSON.stringify(dumpSyncedTables(b, TABLES));
     });
     for (const r of [relay1, relay2]) expect(r.output()).not.toMatch(/"level":(50|60)/);
-  }, 120_000);
+  }, 3 * RELAY_START_MS + 120_000);
 
   it('the portal on one relay follows a desk on the other: live stage, message back, revocation', async () => {
     database = await createTestDatabase();
@@ -176,5 +176,5 @@ describe('two relay processes on one PostgreSQL database', () => {
     await call(a, 'portal-link-revoke', { roId: ro.id });
     await eventually('relay 2 to refuse the revoked link', async () => (await fetch(onRelay2)).status === 404, PROMPT_MS);
     for (const r of [relay1, relay2]) expect(r.output()).not.toMatch(/"level":(50|60)/);
-  }, 60_000);
+  }, 2 * RELAY_START_MS + 60_000);
 });

@@ -15,6 +15,13 @@ export interface RelayProcess {
 }
 
 /**
+ * How long a relay process may take to say it is running. It loads every SDK through tsx's
+ * loader: about 6–13 s on an idle 2-core machine, and several times that while the rest of the
+ * suite runs beside it (a CI run saw more than 30 s). A test that starts relays allows this per start.
+ */
+export const RELAY_START_MS = 120_000;
+
+/**
  * Starts `serve --db URL` (a PostgreSQL URL) or `serve --data DIR` (anything else) on `port`,
  * and waits for "Bayline relay is running" (or fails with its output).
  */
@@ -23,7 +30,7 @@ export async function spawnRelay(
   port: number,
   options: { extraArgs?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RelayProcess> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? RELAY_START_MS;
   const where = /^postgres(ql)?:\/\//.test(location) ? ['--db', location] : ['--data', location];
   const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port), ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {

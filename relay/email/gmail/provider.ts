@@ -6,7 +6,7 @@
 // when less than a day of its ~7 days is left) and `users.stop` at disconnect; the pushes arrive at
 // ./push-route.ts. SDK errors become the provider errors of ../provider.ts.
 import { CodeChallengeMethod } from 'google-auth-library';
-import type { gmail_v1 } from 'googleapis';
+import type { gmail_v1 } from 'googleapis/build/src/apis/gmail/index.js';
 import { googleCalendarWriter } from '../../scheduling/calendar-sync.js';
 import { GMAIL_SCOPES, type GoogleApp } from '../config.js';
 import { MailAccessLost, MailCursorExpired, type MailboxClient, type MailProvider, MailSendRefused, type ProviderMail, type PushRegistration, type SentCopy } from '../provider.js';
