@@ -1,6 +1,6 @@
 // The other customer pages in the customer's language, in Chromium at phone size (390×844): a
 // Spanish reader's consent disclosure, signing page, code text and survey; a UK bodyshop's English
-// reader's survey with a day-first date. The relay, desk and fake Telnyx are the signing tests'
+// reader's survey with a day-first date and signing page in British words. The relay, desk and fake Telnyx are the signing tests'
 // start-up (relay/esign/testing.ts), Chromium the shared browser kit. Screenshots land in /tmp.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,4 +143,33 @@ describe('signing and survey pages in the customer language', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it("a UK bodyshop's English reader reads the signing page in British words", async () => {
+    await write('workspace_settings', SETTINGS_ID, { country: 'GB' });
+    await write('customers', s.ro.customer.id, { language: null });
+    // The request's text may wait for the shop's hours under UK rules: the portal lists it anyway.
+    await makeRequest(s.desk, s.dataDir, s.ro.id, { pages: 2 });
+    const context = await phone();
+    const { page, errors } = await watchedPage(context);
+    page.setDefaultTimeout(20_000);
+    await eventually('the request on the portal', async () => (await (await fetch(s.ro.portal.url!)).text()).includes('Read and sign: Repair authorisation'));
+    await page.goto(s.ro.portal.url!);
+    await page.getByRole('link', { name: 'Read and sign: Repair authorisation' }).click();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en-GB');
+    // A reader who has not consented yet (this test alone) reads the disclosure first.
+    await page.getByRole('heading', { name: /^(Before you sign electronically|Repair authorisation)$/ }).first().waitFor();
+    if (await page.getByRole('heading', { name: 'Before you sign electronically' }).isVisible()) {
+      expect((await page.locator('.disclosure').textContent()) ?? '').toContain('the repair authorisation');
+      await page.screenshot({ path: '/tmp/langcust-esign-consent-gb.png', fullPage: true });
+      await page.getByRole('button', { name: 'I agree to sign electronically' }).click();
+    }
+    await page.getByRole('heading', { name: 'Repair authorisation' }).waitFor();
+    const body = (await page.locator('body').textContent()) ?? '';
+    expect(body).toContain('I agree to sign this repair authorisation electronically');
+    expect(body).not.toMatch(/\bauthorization\b|\bbody shop\b/i);
+    expect(await clippedText(page)).toEqual([]);
+    await page.screenshot({ path: '/tmp/langcust-esign-sign-gb.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
