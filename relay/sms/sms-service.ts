@@ -655,7 +655,25 @@ export class SmsService {
       }
     }
 
-    if (!(await this.storage.sms.claimSend({ workspaceId, messageId, by: this.processId, now: new Date().toISOString() }))) return;
+    if (!(await this.storage.sms.claimSend({ workspaceId, messageId, by: this.processId, now: new Date().toISOString() }))) {
+      // Claimed before. A process that recorded Telnyx's answer in sms_sends and died before
+      // writing it on the message left the message "sending": the recorded outcome is written now
+      // (nothing is sent again).
+      const finished = await this.storage.sms.finishedSend(workspaceId, messageId);
+      const next = finished?.outcome as SmsStatus | undefined;
+      if (finished && next && ['queued', 'check-needed', 'failed', 'refused'].includes(next) && movesForward(message.status ?? null, next)) {
+        await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: `Text ${next}`, roId: message.ro_id, audit: next !== 'queued' }, async (tx) => {
+          const row = await tx.get('messages', messageId);
+          if (!movesForward(row?.status ?? null, next)) return;
+          await tx.update('messages', messageId, {
+            status: next,
+            ...(finished.telnyxId ? { external_id: finished.telnyxId } : {}),
+            status_detail: next === 'check-needed' ? CHECK_NEEDED : next === 'queued' ? null : 'The texting service did not take this text.',
+          });
+        });
+      }
+      return;
+    }
     const work = this.callTelnyx(workspaceId, store, message.id, message.ro_id, { from, to, text: message.body ?? '' });
     this.inFlight.add(work);
     try {

@@ -235,6 +235,18 @@ export class SmsRecords {
       .execute();
   }
 
+  /** A claim whose send finished (Telnyx answered or the outcome was settled), with what was recorded; null otherwise. */
+  async finishedSend(workspaceId: string, messageId: string): Promise<{ telnyxId: string | null; outcome: string } | null> {
+    const row = await this.db
+      .selectFrom('sms_sends')
+      .select(['telnyx_id', 'outcome'])
+      .where('workspace_id', '=', workspaceId)
+      .where('message_id', '=', messageId)
+      .where('finished_at', 'is not', null)
+      .executeTakeFirst();
+    return row?.outcome ? { telnyxId: row.telnyx_id, outcome: row.outcome } : null;
+  }
+
   async sendOfTelnyxId(telnyxId: string): Promise<{ workspaceId: string; messageId: string } | null> {
     const row = await this.db.selectFrom('sms_sends').select(['workspace_id', 'message_id']).where('telnyx_id', '=', telnyxId).executeTakeFirst();
     return row ? { workspaceId: row.workspace_id, messageId: row.message_id } : null;
