@@ -39,6 +39,8 @@ describe('the template drafter in the reader’s language', () => {
     const { body } = templateDraft(ctx);
     expect(body).toContain('Esperando piezas. Voy a averiguar cuándo llegan las piezas y le respondo hoy.');
     expect(checkFacts(body, ctx)).toEqual([]);
+    const found = templateDraft(baseContext({ ...spanish, ro: { exceptions: [{ reason: 'Additional damage found', note: null, since: '2026-12-09T15:00:00.000Z' }] } }));
+    expect(found.body).toContain('Se encontraron daños adicionales.');
   });
 
   it('writes a UK customer’s text with day-first dates and "collect"', () => {

@@ -43,7 +43,7 @@ function stageName(stage: string, w: CustomerWords): string {
 /** A standard delay reason in the reader's words; the shop's own reasons stay as written. */
 function reasonName(reason: string, w: CustomerWords): string {
   const key = DELAY_BY_LABEL.get(reason.toLowerCase());
-  return key && key !== 'other' && key !== 'additional-damage' && key !== 'shop-capacity' ? w.t(`delays.${key}`) : reason;
+  return key && key !== 'other' ? w.t(`delays.${key}`) : reason;
 }
 
 function lastInbound(ctx: DraftContext): DraftThreadMessage | null {
