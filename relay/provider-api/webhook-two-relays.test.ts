@@ -37,7 +37,10 @@ describe('provider webhooks with two relays on one PostgreSQL', () => {
     for (let i = 0; i < ENDPOINTS; i++) {
       const r = await startWebhookReceiver();
       cleanups.push(() => r.close());
-      r.answerAfter(1500); // receivers that take their time, so the kill lands mid-way
+      // Slow receivers while the second relay starts (however long the machine takes to start it,
+      // the first relay alone cannot finish: 100 × 6 s / 4 at a time = 150 s > RELAY_START_MS);
+      // quicker once both run, so the kill lands mid-way.
+      r.answerAfter(6000);
       receivers.push(r);
     }
 
@@ -75,10 +78,11 @@ describe('provider webhooks with two relays on one PostgreSQL', () => {
     // The first relay takes what it can work at once (4 endpoints); the rest waits in the queue.
     const doomed = await spawnRelay(database.url, await freePort(), { env });
     cleanups.push(() => doomed.kill());
-    await until('the first relay to work 4 endpoints', async () => (await noteOwners(), owners.size === 1) && (await client.query('SELECT 1 FROM provider_webhook_endpoints WHERE lease_owner IS NOT NULL')).rowCount === 4, 60_000);
+    await until('the first relay to work 4 endpoints', async () => (await noteOwners(), owners.size === 1) && (await client.query('SELECT 1 FROM provider_webhook_endpoints WHERE lease_owner IS NOT NULL')).rowCount === 4, RELAY_START_MS);
     const doomedOwner = [...owners][0]!;
     const survivor = await spawnRelay(database.url, await freePort(), { env });
     cleanups.push(() => survivor.kill());
+    for (const r of receivers) r.answerAfter(1500);
     await until(
       'half of the deliveries answered, with both relays at work',
       async () => {

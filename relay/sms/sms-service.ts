@@ -590,12 +590,16 @@ export class SmsService {
       .selectAll()
       .where('channel', '=', 'sms')
       .where('direction', '=', 'out')
-      .where('status', 'in', ['approved', 'held'])
+      .where('status', 'in', ['approved', 'held', 'sending'])
       .orderBy('approved_at')
       .orderBy('id')
       .execute();
     for (const m of due) {
       if (this.closed) return;
+      if (m.status === 'sending') {
+        await this.settleRecorded(workspaceId, store, m);
+        continue;
+      }
       if (m.status === 'held' && m.send_after && m.send_after > now.toISOString()) continue;
       const key = `${workspaceId}:${m.id}`;
       const state = `${m.status}|${m.send_after ?? ''}`;
@@ -655,25 +659,8 @@ export class SmsService {
       }
     }
 
-    if (!(await this.storage.sms.claimSend({ workspaceId, messageId, by: this.processId, now: new Date().toISOString() }))) {
-      // Claimed before. A process that recorded Telnyx's answer in sms_sends and died before
-      // writing it on the message left the message "sending": the recorded outcome is written now
-      // (nothing is sent again).
-      const finished = await this.storage.sms.finishedSend(workspaceId, messageId);
-      const next = finished?.outcome as SmsStatus | undefined;
-      if (finished && next && ['queued', 'check-needed', 'failed', 'refused'].includes(next) && movesForward(message.status ?? null, next)) {
-        await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: `Text ${next}`, roId: message.ro_id, audit: next !== 'queued' }, async (tx) => {
-          const row = await tx.get('messages', messageId);
-          if (!movesForward(row?.status ?? null, next)) return;
-          await tx.update('messages', messageId, {
-            status: next,
-            ...(finished.telnyxId ? { external_id: finished.telnyxId } : {}),
-            status_detail: next === 'check-needed' ? CHECK_NEEDED : next === 'queued' ? null : 'The texting service did not take this text.',
-          });
-        });
-      }
-      return;
-    }
+    // Claimed before: another process is sending it, or did (settleRecorded writes what it recorded).
+    if (!(await this.storage.sms.claimSend({ workspaceId, messageId, by: this.processId, now: new Date().toISOString() }))) return;
     const work = this.callTelnyx(workspaceId, store, message.id, message.ro_id, { from, to, text: message.body ?? '' });
     this.inFlight.add(work);
     try {
@@ -681,6 +668,35 @@ export class SmsService {
     } finally {
       this.inFlight.delete(work);
     }
+  }
+
+  /**
+   * A text left "sending" whose send finished: a process recorded Telnyx's answer in sms_sends and
+   * died before writing it on the message. The recorded outcome is written now; nothing is sent
+   * again. (A text still mid-call has no finished claim and is left to its process or the sweep.)
+   */
+  private async settleRecorded(workspaceId: string, store: WorkspaceStore, message: { id: string; ro_id: string | null; status: string | null }): Promise<void> {
+    const finished = await this.storage.sms.finishedSend(workspaceId, message.id);
+    const next = finished?.outcome as SmsStatus | undefined;
+    if (!finished || !next || !['queued', 'check-needed', 'failed', 'refused'].includes(next) || !movesForward(message.status, next)) return;
+    await this.write(workspaceId, store, { actor: 'relay', action: 'sms-send-result', summary: `Text ${next}`, roId: message.ro_id, audit: next !== 'queued' }, async (tx) => {
+      const row = await tx.get('messages', message.id);
+      if (!row || !movesForward(row.status ?? null, next)) return;
+      // 'refused' is only ever the carrier's opt-out answer (40300): the customer is marked as the live path would.
+      if (next === 'refused') await this.markOptedOut(tx, workspaceId, row.peer_number ?? null, row.customer_id ?? null);
+      await tx.update('messages', message.id, {
+        status: next,
+        ...(finished.telnyxId ? { external_id: finished.telnyxId } : {}),
+        status_detail:
+          next === 'check-needed'
+            ? CHECK_NEEDED
+            : next === 'queued'
+              ? null
+              : next === 'refused'
+                ? 'Not sent: the customer has opted out of texts (the carrier refused: they replied STOP). They can text START to get texts again.'
+                : 'The texting service refused this text.',
+      });
+    });
   }
 
   private async callTelnyx(workspaceId: string, store: WorkspaceStore, messageId: string, roId: string | null, text: { from: string; to: string; text: string }): Promise<void> {

@@ -438,3 +438,51 @@ describe.each<Engine>(['sqlite', 'postgres'])('a text a dead relay left "check n
     expect(shop.fake.sends()).toHaveLength(0);
   });
 });
+
+describe.each<Engine>(['sqlite', 'postgres'])('a text whose answer a dead relay recorded but never wrote on it (%s)', (engine) => {
+  let s: TextingShop | undefined;
+  afterEach(async () => {
+    await s?.cleanup();
+    s = undefined;
+  });
+
+  it('shows what Telnyx answered (queued with its id, or refused as an opt-out) and is not sent again', async () => {
+    s = await startTextingShop(engine);
+    const shop = s;
+    const workspaceId = shop.f.workspace.id;
+    const store = await shop.f.storage.workspaceStore(workspaceId);
+    // A relay claimed two texts, marked them "sending", recorded Telnyx's answers and died before
+    // writing those answers on the messages.
+    const aMinuteAgo = new Date(Date.now() - 60_000).toISOString();
+    const recorded = { 'text-taken': { telnyxId: 'telnyx-recorded-1', outcome: 'queued' }, 'text-stopped': { telnyxId: null, outcome: 'refused' } };
+    for (const [id, answer] of Object.entries(recorded)) {
+      expect(await shop.f.storage.sms.claimSend({ workspaceId, messageId: id, by: 'a-dead-process', now: aMinuteAgo })).toBe(true);
+      await shop.f.storage.sms.finishSend({ workspaceId, messageId: id, ...answer, now: aMinuteAgo });
+      await store.write({ actor: 'relay', action: 'sms-send', summary: 'Text handed to the texting service' }, (tx) =>
+        tx.insert('messages', { id, ro_id: shop.ro.id, customer_id: shop.ro.customer.id, channel: 'sms', direction: 'out', body: `Words of ${id}`, at: aMinuteAgo, author: 'Front desk', read_at: aMinuteAgo, status: 'sending', approved_by: 'staff:test', approved_at: aMinuteAgo, automated: 0, peer_number: ZOE }),
+      );
+    }
+    await shop.f.storage.announceChanges(workspaceId);
+
+    const taken = await eventually('the recorded answer to show on the text', async () => {
+      const m = (await texts(shop)).find((t) => t.id === 'text-taken');
+      return m?.status === 'queued' && m;
+    });
+    expect(taken.statusDetail ?? null).toBeNull();
+    const row = await shop.desk.db.selectFrom('messages').select(['external_id']).where('id', '=', 'text-taken').executeTakeFirstOrThrow();
+    expect(row.external_id).toBe('telnyx-recorded-1');
+    // Telnyx's delivery report, keyed by that id, now finds the text.
+    const delivered = statusEvent({ type: 'message.finalized', messageId: 'telnyx-recorded-1', to: ZOE, status: 'delivered' });
+    expect(await postWebhook(shop.f.relay.url, shop.fake.sign(delivered))).toBe(200);
+    await eventually('the text to show delivered', async () => (await texts(shop)).find((t) => t.id === 'text-taken')?.status === 'delivered');
+
+    const stopped = await eventually('the refusal to show', async () => {
+      const m = (await texts(shop)).find((t) => t.id === 'text-stopped');
+      return m?.status === 'refused' && m;
+    });
+    expect(stopped.statusDetail).toMatch(/opted out/);
+    await eventually("the customer to show opted out", async () => (await detail(shop)).customer.smsOptedOut);
+    // Neither was handed to Telnyx again.
+    expect(shop.fake.sends()).toHaveLength(0);
+  });
+});
