@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Telnyx from 'telnyx';
 import { issuePairingCode } from './pairing.js';
 import { pairingLinkFor } from '../src-shared/pairing-link.js';
-import { readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
+import { isTelnyxApiError, readTelnyxConfig, type TelnyxConfig, TelnyxConfigError, telnyxClient } from './sms/config.js';
 import { MailConfigError, readMailConfig } from './email/config.js';
 import { DraftingConfigError, readDraftingConfig } from './drafting/config.js';
 import { GroupError } from './groups/group-records.js';
@@ -276,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
   if (full === 'number search') {
     const area = values['area-code'];
     if (!area) throw new UsageError('Say which area code with --area-code 512.');
-    const found = await searchNumbers(telnyxClient(needTelnyx()), area);
+    const found = await searchNumbers(await telnyxClient(needTelnyx()), area);
     if (found.length === 0) {
       console.log(`Telnyx offers no local number with SMS and MMS in area code ${area} right now. Try a neighbouring one.`);
       return 0;
@@ -417,7 +416,7 @@ async function main(argv: string[]): Promise<number> {
         const config = needTelnyx();
         if (!config.messagingProfileId) console.warn('No TELNYX_MESSAGING_PROFILE_ID: the number is ordered without a messaging profile and cannot text until one is attached.');
         console.log(`Ordering ${values.number} for ${ws.name} (${ws.slug})…`);
-        const { orderId, tenDlc } = await provisionNumber(telnyxClient(config), storage, {
+        const { orderId, tenDlc } = await provisionNumber(await telnyxClient(config), storage, {
           workspaceId: ws.id,
           phoneNumber: values.number!,
           messagingProfileId: config.messagingProfileId,
@@ -444,7 +443,7 @@ async function main(argv: string[]): Promise<number> {
 
       case 'number 10dlc': {
         const ws = await requireWorkspace(storage, values.workspace);
-        const state = await refreshTenDlc(telnyxClient(needTelnyx()), storage, ws.id);
+        const state = await refreshTenDlc(await telnyxClient(needTelnyx()), storage, ws.id);
         console.log(`10DLC for ${ws.slug}: ${state}.`);
         return 0;
       }
@@ -594,7 +593,7 @@ main(process.argv.slice(2)).then(
       console.error(`${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    if (err instanceof Telnyx.APIError) {
+    if (isTelnyxApiError(err)) {
       // Telnyx's own words; never the request (its headers carry the key).
       const first = (err.error as { errors?: Array<{ title?: string; detail?: string }> } | undefined)?.errors?.[0];
       console.error(`Telnyx refused the request (${err.status ?? 'no answer'}): ${first?.detail ?? first?.title ?? err.message}`);

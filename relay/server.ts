@@ -18,15 +18,15 @@ import { hideMailSecrets, type MailConfig } from './email/config.js';
 import { gmailPushRoute } from './email/gmail/push-route.js';
 import { mailPlugin } from './email/mail-plugin.js';
 import { hideDraftingSecrets, type DraftingConfig } from './drafting/config.js';
-import { DraftService, type DraftServiceOptions } from './drafting/draft-service.js';
+import type { DraftService, DraftServiceOptions } from './drafting/draft-service.js';
 import { draftingPlugin } from './drafting/drafting-plugin.js';
 import { groupsPlugin } from './groups/groups-plugin.js';
-import { MailService, type MailServiceOptions } from './email/mail-service.js';
+import type { MailService, MailServiceOptions } from './email/mail-service.js';
 import { hideSecrets, type TelnyxConfig, telnyxClient } from './sms/config.js';
 import { smsPlugin } from './sms/sms-plugin.js';
 import { CallService } from './calls/call-service.js';
 import { callsPlugin } from './calls/calls-plugin.js';
-import { SmsService, type SmsServiceOptions } from './sms/sms-service.js';
+import type { SmsService, SmsServiceOptions } from './sms/sms-service.js';
 import { schedulingPlugin, type SchedulingPluginOptions } from './scheduling/scheduling-plugin.js';
 import { SchedulingService } from './scheduling/scheduling-service.js';
 import { EsignService, type EsignServiceOptions } from './esign/signing-service.js';
@@ -291,18 +291,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   if (options.blobDir) await app.register(blobsPlugin, { blobDir: options.blobDir, blobStore });
   await app.register(portalPlugin, { ...options.portal, blobDir: options.blobDir, blobStore });
   await app.register(schedulingPlugin, { ...options.scheduling, blobDir: options.blobDir, blobStore });
-  const sms = options.telnyx
-    ? new SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: telnyxClient(options.telnyx), blobDir: options.blobDir, blobStore })
+  // Texting and drafting load their SDKs (Telnyx; OpenAI and Anthropic) only when configured.
+  const sms: SmsService | null = options.telnyx
+    ? new (await import('./sms/sms-service.js')).SmsService(options.storage, app.log, { ...options.sms, config: hideSecrets(options.telnyx), client: await telnyxClient(options.telnyx), blobDir: options.blobDir, blobStore })
     : null;
   await app.register(smsPlugin, { service: sms });
   await app.register(callsPlugin, { service: sms && options.telnyx ? new CallService(options.storage, app.log, { config: hideSecrets(options.telnyx), client: sms.client }) : null });
-  const mail = options.mailConfig
-    ? new MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir, blobStore })
+  const mail: MailService | null = options.mailConfig
+    ? new (await import('./email/mail-service.js')).MailService(options.storage, app.log, { ...options.mail, config: hideMailSecrets(options.mailConfig), publicUrl: () => app.publicUrl, blobDir: options.blobDir, blobStore })
     : null;
   await app.register(mailPlugin, { service: mail });
   await app.register(gmailPushRoute, { service: mail, config: options.mailConfig ?? null });
-  const drafting = options.draftingConfig
-    ? new DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
+  const drafting: DraftService | null = options.draftingConfig
+    ? new (await import('./drafting/draft-service.js')).DraftService(options.storage, app.log, { ...options.drafting, config: hideDraftingSecrets(options.draftingConfig) })
     : null;
   await app.register(draftingPlugin, { service: drafting });
   await app.register(groupsPlugin, { mail: options.providerMail ?? null, now: options.providerClock });

@@ -38,6 +38,7 @@ import { providerHandlers } from './providers/handlers.js';
 import { staffHandlers } from './staff/handlers.js';
 import { reportHandlers } from './reports/reports.js';
 import { ensureWorkspaceSettings, workspaceHandlers } from './workspace/handlers.js';
+import { readStoredPhonesOnce } from './customers/renormalise.js';
 
 export interface DeskOptions {
   dataDir: string;
@@ -79,6 +80,13 @@ export class Desk implements DeskContext {
   /** A listener gets each event and the session it is for (null: every window). */
   private readonly listeners = new Set<(event: PushEvent, sessionId: string | null) => void>();
   private backupTimer: NodeJS.Timeout | null = null;
+  /** The once-per-desk reading of stored phone numbers, started at open (awaited by close). */
+  private phoneReading: Promise<unknown> = Promise.resolve();
+
+  /** Settles when the at-open reading of stored phone numbers is over (tests wait on it). */
+  phonesReadAtOpen(): Promise<void> {
+    return this.phoneReading.then(() => undefined);
+  }
   /** Present when this data folder is paired with a relay. */
   syncClient: SyncClient | null = null;
   /** Moves photos and PDFs to and from the relay; present when `syncClient` is. */
@@ -174,6 +182,10 @@ export class Desk implements DeskContext {
       desk.backupTimer = setInterval(daily, 60 * 60 * 1000);
       desk.backupTimer.unref();
     }
+    // Numbers stored before this version are read again in the shop's country, once, without holding up the open.
+    desk.phoneReading = new Promise((resolve) => setImmediate(resolve))
+      .then(() => readStoredPhonesOnce(desk))
+      .catch((err: unknown) => console.error('[phones] reading stored numbers failed (tried again at the next open):', err));
     return desk;
   }
 
@@ -348,6 +360,7 @@ export class Desk implements DeskContext {
     this.roNumbers?.close();
     await this.syncClient?.stop();
     await this.roNumbers?.settled();
+    await this.phoneReading;
     await this.blobSync?.stop();
     this.listeners.clear();
     await this.workspace.close();

@@ -7,11 +7,10 @@
 // notifications. Without mail settings every route answers 503.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { authenticateDevice } from '../pairing.js';
-import { connectImapMailbox } from './imap/connect.js';
-import { ImapSettingsError } from './imap/settings.js';
-import { MailError, type MailService } from './mail-service.js';
+import { ImapSettingsError, MailError } from './errors.js';
+import type { MailService } from './mail-service.js';
 import { outlookNotify } from './outlook/notify.js';
-import { OUTLOOK_NOTIFY_PATH } from './outlook/sdk.js';
+import { OUTLOOK_NOTIFY_PATH } from './outlook/paths.js';
 import type { MailProviderId } from './provider.js';
 
 export interface MailPluginOptions {
@@ -80,6 +79,7 @@ export const mailPlugin: FastifyPluginAsync<MailPluginOptions> = async (app, { s
     const staffId = (req.body as { staffId?: unknown } | undefined)?.staffId;
     if (typeof staffId !== 'string' || !staffId) return reply.code(400).send({ error: 'invalid', message: 'Say which staff member is connecting the mailbox.' });
     try {
+      const { connectImapMailbox } = await import('./imap/connect.js');
       return await connectImapMailbox(service, { workspaceId: auth.workspace.id, staffId, body: req.body });
     } catch (err) {
       if (err instanceof ImapSettingsError) return reply.code(400).send({ error: 'invalid', message: err.message });

@@ -23,6 +23,7 @@ import { sendApproved } from './outbound.js';
 import { calendarWorkPending, syncAppointmentCalendars } from '../scheduling/calendar-sync.js';
 import { outlookProvider } from './outlook/provider.js';
 import { MailAccessLost, MailCursorExpired, type MailProvider, type MailProviderId, type ProviderMail } from './provider.js';
+import { MailError } from './errors.js';
 
 /** Who may connect and disconnect the shop's mailboxes. */
 export const MAIL_ADMIN_ROLES = ['owner', 'manager'] as const;
@@ -53,14 +54,7 @@ const MAIL_SEND_JOB: JobOptions = {
   workers: 2,
 };
 
-export class MailError extends Error {
-  constructor(
-    readonly code: 'not-configured' | 'not-allowed' | 'link-used' | 'provider-refused' | 'not-found',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { MailError };
 
 export interface MailServiceOptions {
   config: MailConfig;

@@ -12,7 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
 import { normalizePhone } from '../../src-shared/phone.js';
-import { automaticReply } from '../sms/sms-service.js';
+import { automaticReply } from '../sms/automatic-reply.js';
 import { customerLinkExpired, hashToken, isPortalSource, newToken, type PortalSource, portalUrl } from '../../src-shared/portal/token.js';
 import { type Blobs, BlobStore, formatBytes } from '../blobs/blob-store.js';
 import { RateLimiter } from '../rate-limit.js';

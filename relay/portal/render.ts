@@ -46,7 +46,7 @@ export function page(input: { title: string; shop: PortalShop | null; main: Html
       }${input.headerExtra ?? ''}</div></header>`
     : '';
   const body = html`<!doctype html>
-<html lang="${words.locale.intl}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${words.locale.intl}" dir="${words.locale.direction}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
 <title>${input.title}</title><link rel="stylesheet" href="${PORTAL_CSS.path}">${(input.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}<style>${raw(style)}</style></head>
 <body${input.bodyAttrs ?? ''}>${header}<main class="wrap">${input.main}</main>${

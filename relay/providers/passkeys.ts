@@ -6,18 +6,14 @@
 // Challenges are random, kept in provider_challenges for 5 minutes and taken once.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { RelayStorage } from '../storage/types.js';
 import type { ProviderUser, WorkProvider } from './records.js';
 
 const CHALLENGE_MS = 5 * 60_000;
+
+/** The WebAuthn library (70-odd modules), loaded the first time a passkey is made or used. */
+const webauthn = () => import('@simplewebauthn/server');
 export const MAX_PASSKEYS = 10;
 
 export class PasskeyError extends Error {}
@@ -55,7 +51,7 @@ export class ProviderPasskeys {
   async registrationOptions(rp: RelyingParty, user: ProviderUser, provider: WorkProvider) {
     const existing = await this.storage.providers.passkeysOf(user.id);
     if (existing.length >= MAX_PASSKEYS) throw new PasskeyError(`You have ${MAX_PASSKEYS} passkeys already; remove one first.`);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: `${provider.name} repair tracking`,
       rpID: rp.id,
       userName: user.email,
@@ -78,7 +74,7 @@ export class ProviderPasskeys {
     if (!taken || taken.userId !== user.id) throw new PasskeyError('That passkey request ran out (5 minutes) or was used; try again.');
     let verified;
     try {
-      verified = await verifyRegistrationResponse({ response: input.response, expectedChallenge: taken.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: true });
+      verified = await (await webauthn()).verifyRegistrationResponse({ response: input.response, expectedChallenge: taken.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: true });
     } catch (err) {
       throw new PasskeyError(`The passkey was not accepted: ${(err as Error).message}`);
     }
@@ -99,7 +95,7 @@ export class ProviderPasskeys {
 
   /** Options for signing in with any passkey of this relay (the browser offers the person's own). */
   async authenticationOptions(rp: RelyingParty) {
-    const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', challenge: randomBytes(32) });
+    const options = await (await webauthn()).generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', challenge: randomBytes(32) });
     const challengeId = randomUUID();
     await this.storage.providers.putChallenge({ id: challengeId, userId: null, purpose: 'sign-in', challenge: options.challenge, expiresAt: this.expiry() });
     return { challengeId, options };
@@ -113,7 +109,7 @@ export class ProviderPasskeys {
     if (!passkey) throw new PasskeyError('This passkey is not known here (it may have been removed). Sign in with your password and code.');
     let verified;
     try {
-      verified = await verifyAuthenticationResponse({
+      verified = await (await webauthn()).verifyAuthenticationResponse({
         response: input.response,
         expectedChallenge: taken.challenge,
         expectedOrigin: rp.origin,

@@ -4,7 +4,7 @@
 // config object hides its secrets from JSON and inspection, and server.ts redacts the fields.
 import fs from 'node:fs';
 import { inspect } from 'node:util';
-import Telnyx from 'telnyx';
+import type Telnyx from 'telnyx';
 
 export interface TelnyxConfig {
   apiKey: string;
@@ -64,9 +64,12 @@ export function hideSecrets(config: TelnyxConfig): TelnyxConfig {
 
 /**
  * The SDK client: retries off (a retried send could send twice; an unknown outcome is for a
- * person), the SDK's own logging off (it could print request details), our timeout.
+ * person), the SDK's own logging off (it could print request details), our timeout. The SDK
+ * (some 440 modules) is loaded on first use, so a relay without texting never loads it.
  */
-export function telnyxClient(config: TelnyxConfig): Telnyx {
+export async function telnyxClient(config: TelnyxConfig): Promise<Telnyx> {
+  const { default: Telnyx } = await import('telnyx');
+  loadedSdk = Telnyx;
   return new Telnyx({
     apiKey: config.apiKey,
     publicKey: config.publicKey,
@@ -75,4 +78,11 @@ export function telnyxClient(config: TelnyxConfig): Telnyx {
     timeout: config.timeoutMs,
     logLevel: 'off',
   });
+}
+
+let loadedSdk: typeof Telnyx | null = null;
+
+/** Telnyx's refusal as an APIError of the SDK (false when the SDK was never loaded: nothing asked Telnyx). */
+export function isTelnyxApiError(err: unknown): err is InstanceType<typeof Telnyx.APIError> {
+  return loadedSdk !== null && err instanceof loadedSdk.APIError;
 }

@@ -3,6 +3,7 @@
 // what cannot is left exactly as typed and reported; a second run changes nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDesk, type TestDesk } from '../testing/temp-desk.js';
+import { readStoredPhonesOnce } from './renormalise.js';
 
 let t: TestDesk | undefined;
 afterEach(async () => {
@@ -65,5 +66,56 @@ describe('re-reading stored phone numbers in the shop’s country', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? null : outcome.error).toMatchObject({ field: 'customer.mobile', message: expect.stringMatching(/^"07400 12345" is too short for a UK phone number/) });
     expect(await t.desk.db.selectFrom('customers').select('first_name').execute()).toEqual([{ first_name: 'Amy' }]);
+  });
+});
+
+describe('stored numbers read again once, when the upgraded desk opens', () => {
+  it('rewrites what it can, leaves the rest and tells the staff once; the next open does nothing', async () => {
+    t = await openTestDesk({ workspace: { name: 'Riverside Bodyshop', slug: 'riverside' } });
+    await t.call('workspace-update', { country: 'GB', timeZone: 'Europe/London' });
+    await t.desk.store.write({ actor: 'test', action: 'legacy-customers' }, async (tx) => {
+      for (const c of STORED) await tx.insert('customers', { ...c, created_at: '2025-01-01T00:00:00.000Z' });
+    });
+    const dataDir = t.dataDir;
+    await t.close();
+
+    // The upgrade: the desk opens again and reads them in the background.
+    t = await openTestDesk({ dataDir });
+    await t.desk.phonesReadAtOpen();
+    const rows = await t.desk.db.selectFrom('customers').select(['id', 'mobile', 'mobile_kind']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'c-as-us', mobile: '+107400123456', mobile_kind: null },
+      { id: 'c-landline', mobile: '+442079460018', mobile_kind: 'landline' },
+      { id: 'c-plus-zero', mobile: '+447400123456', mobile_kind: 'mobile' },
+      { id: 'c-raw', mobile: '+447400654321', mobile_kind: 'mobile' },
+      { id: 'c-words', mobile: 'ask at desk', mobile_kind: null },
+    ]);
+    const { notices, unread } = await t.call('notice-list', {});
+    expect(unread).toBe(1);
+    expect(notices[0]!.title).toBe('2 customers’ mobile numbers could not be read');
+    expect(notices[0]!.body).toContain('Cara Dunn (+107400123456)');
+    expect(notices[0]!.body).toContain('Eve Moss (ask at desk)');
+    const logAfter = Number((t.desk.sqlite.prepare('SELECT count(*) AS n FROM changes').get() as { n: number }).n);
+    await t.close();
+
+    // Opened again: already read for this country, nothing is written and no second notice.
+    t = await openTestDesk({ dataDir });
+    await t.desk.phonesReadAtOpen();
+    expect(Number((t.desk.sqlite.prepare('SELECT count(*) AS n FROM changes').get() as { n: number }).n)).toBe(logAfter);
+    expect((await t.call('notice-list', {})).notices).toHaveLength(1);
+  });
+
+  it('a desk whose shop settings have not arrived yet (paired a moment ago) reads nothing and waits for its next open', async () => {
+    t = await openTestDesk();
+    await t.desk.phonesReadAtOpen();
+    // As right after pairing: the desk's own settings are gone and the shop's have not come down yet.
+    t.desk.sqlite.prepare('DELETE FROM workspace_settings').run();
+    t.desk.sqlite.prepare("DELETE FROM meta WHERE key = 'phones:read-for'").run();
+    await t.desk.store.write({ actor: 'test', action: 'legacy-customers' }, async (tx) => {
+      await tx.insert('customers', { id: 'c-raw', first_name: 'Dev', last_name: 'Patel', mobile: '07400 654321', created_at: '2025-01-01T00:00:00.000Z' });
+    });
+    expect(await readStoredPhonesOnce(t.desk)).toBeNull();
+    expect((await t.desk.db.selectFrom('customers').select('mobile').where('id', '=', 'c-raw').executeTakeFirstOrThrow()).mobile).toBe('07400 654321');
+    expect(t.desk.sqlite.prepare("SELECT value FROM meta WHERE key = 'phones:read-for'").get()).toBeUndefined();
   });
 });

@@ -23,6 +23,16 @@ export interface CustomerLocale {
   intl: string;
   currency: 'USD' | 'GBP' | 'CAD';
   country: ShopCountry;
+  /** Which way the language's script runs, for <html dir> (every page's layout uses logical sides). */
+  direction: 'ltr' | 'rtl';
+}
+
+/** Languages written right to left (Arabic, Hebrew, Persian, Urdu, …), by their language subtag. */
+const RIGHT_TO_LEFT = new Set(['ar', 'he', 'fa', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
+
+/** The direction of a locale's script: right to left for the languages above, else left to right. */
+export function textDirection(locale: string): 'ltr' | 'rtl' {
+  return RIGHT_TO_LEFT.has(locale.toLowerCase().split(/[-_]/)[0] ?? '') ? 'rtl' : 'ltr';
 }
 
 export function isCustomerLanguage(value: unknown): value is CustomerLanguage {
@@ -64,9 +74,9 @@ export function offeredLanguages(stored: string | null | undefined, country: str
 export function customerLocale(country: string | null | undefined, language: string | null | undefined, options: { pseudo?: boolean } = {}): CustomerLocale {
   const c = shopCountry(country);
   const currency = countryProfile(c).currency;
-  if (language === 'es') return { language: 'es', catalogue: 'es', intl: c === 'US' ? 'es-US' : c === 'CA' ? 'es-419' : 'es-ES', currency, country: c };
+  if (language === 'es') return { language: 'es', catalogue: 'es', intl: c === 'US' ? 'es-US' : c === 'CA' ? 'es-419' : 'es-ES', currency, country: c, direction: 'ltr' };
   const catalogue: CatalogueLocale = options.pseudo ? 'en-XA' : c === 'GB' ? 'en-GB' : 'en-US';
-  return { language: 'en', catalogue, intl: `en-${c}`, currency, country: c };
+  return { language: 'en', catalogue, intl: `en-${c}`, currency, country: c, direction: 'ltr' };
 }
 
 /** Each language as its own speakers write it (the portal's switch): "English", "Español". */

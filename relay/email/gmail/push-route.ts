@@ -13,7 +13,7 @@
 // in transit is caught up by the next poll. (A mailbox whose lease another relay holds is looked
 // at again a few times, until a lease left by a stopped relay has lapsed.)
 import type { FastifyPluginAsync } from 'fastify';
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import { GMAIL_PUSH_PATH, type GmailPushSettings, type MailConfig } from '../config.js';
 import type { MailService } from '../mail-service.js';
 
@@ -99,7 +99,7 @@ export const gmailPushRoute: FastifyPluginAsync<GmailPushRouteOptions> = async (
   const push = config?.google?.push ?? null;
   const google = config?.google ?? null;
   // One client for the relay's life: it keeps Google's certificates as long as Google says to.
-  const verifier = google && push ? new OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: pushCertsUrl(google) }, issuers: PUSH_ISSUERS }) : null;
+  const verifier: OAuth2Client | null = google && push ? new (await import('google-auth-library')).OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: pushCertsUrl(google) }, issuers: PUSH_ISSUERS }) : null;
   const catchUps = new CatchUps(
     (mailboxId) => service!.catchUpMailbox(mailboxId),
     (mailboxId, err) => app.log.warn({ mailboxId, err: (err as Error)?.message?.slice(0, 200) }, 'catching up after a Gmail push failed (the next poll tries again)'),

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import { ImapSettingsError } from '../errors.js';
 
 export const SECURITY = ['tls', 'starttls', 'none'] as const;
 export type Security = (typeof SECURITY)[number];
@@ -24,7 +25,7 @@ export interface ImapSecret {
   smtp: ServerSettings;
 }
 
-export class ImapSettingsError extends Error {}
+export { ImapSettingsError };
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 

@@ -16,8 +16,7 @@ import { ConfidentialClientApplication, type Configuration, InteractionRequiredA
 import { Client, type Context, GraphError, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { MicrosoftApp } from '../config.js';
 
-export const OUTLOOK_CALLBACK_PATH = '/mail/outlook/callback';
-export const OUTLOOK_NOTIFY_PATH = '/mail/outlook/notify';
+export { OUTLOOK_CALLBACK_PATH, OUTLOOK_NOTIFY_PATH } from './paths.js';
 const TIMEOUT_MS = 20_000;
 const MICROSOFT_AUTHORITY = 'https://login.microsoftonline.com';
 const MICROSOFT_GRAPH = 'https://graph.microsoft.com';

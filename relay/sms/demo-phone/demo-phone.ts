@@ -178,7 +178,7 @@ export async function startDemoPhone(options: DemoPhoneOptions = {}): Promise<De
       save();
     },
     async provision(storage, workspaceId) {
-      await provisionNumber(telnyxClient(telnyx), storage, { workspaceId, phoneNumber: DEMO_TEXTING_NUMBER, messagingProfileId: PROFILE, pollMs: 20 });
+      await provisionNumber(await telnyxClient(telnyx), storage, { workspaceId, phoneNumber: DEMO_TEXTING_NUMBER, messagingProfileId: PROFILE, pollMs: 20 });
     },
     async close() {
       for (const t of timers) clearTimeout(t);
