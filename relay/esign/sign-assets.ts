@@ -35,7 +35,7 @@ const CSS = `
 .doc-pages figure{margin:0;background:#fff;border:1px solid #c9cfd6;border-radius:6px;overflow-x:auto}
 .doc-pages canvas{display:block;width:100%;height:auto}
 .doc-pages.zoom canvas{width:170%}
-.doc-pages figcaption{font-size:.85rem;color:#5d6875;padding:4px 8px;border-top:1px solid #e4e7ea;position:sticky;left:0}
+.doc-pages figcaption{font-size:.85rem;color:#5d6875;padding:4px 8px;border-top:1px solid #e4e7ea;position:sticky;inset-inline-start:0}
 .disclosure h3{font-size:1rem;margin:14px 0 4px}
 .sigbox{border:2px dashed #9aa4ae;border-radius:8px;background:#fff;touch-action:none}
 .sigbox canvas{display:block;width:100%;height:180px}

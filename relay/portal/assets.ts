@@ -23,7 +23,7 @@ header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
 .hello{margin-top:16px}
 .hello p{margin:4px 0}
 .muted{color:#5d6875;font-size:.9rem}
-.now{border-left:6px solid var(--accent)}
+.now{border-inline-start:6px solid var(--accent)}
 .now .stage{font-size:1.5rem;font-weight:700;margin:0}
 .delay{background:#fff4e0;border-radius:8px;padding:8px 12px;margin-top:10px}
 .date{font-size:1.25rem;font-weight:700;margin:0}
@@ -31,14 +31,14 @@ header.shop h1{font-size:1.1rem;margin:0;flex:1;line-height:1.25}
 .moved{list-style:none;margin:10px 0 0;padding:0}
 .moved li{border-top:1px solid #e4e7ea;padding:8px 0 0;margin-top:8px}
 ol.steps{list-style:none;margin:0;padding:0}
-ol.steps li{position:relative;padding:0 0 14px 34px}
-ol.steps li::before{content:"";position:absolute;left:0;top:2px;width:20px;height:20px;border-radius:50%;border:2px solid #9aa4ae;background:#fff}
+ol.steps li{position:relative;padding:0 0 14px;padding-inline-start:34px}
+ol.steps li::before{content:"";position:absolute;inset-inline-start:0;top:2px;width:20px;height:20px;border-radius:50%;border:2px solid #9aa4ae;background:#fff}
 ol.steps li.done::before{background:var(--primary);border-color:var(--primary)}
-ol.steps li.done::after{content:"";position:absolute;left:7px;top:6px;width:5px;height:10px;border:solid #fff;border-width:0 2px 2px 0;transform:rotate(45deg)}
+ol.steps li.done::after{content:"";position:absolute;inset-inline-start:7px;top:6px;width:5px;height:10px;border:solid #fff;border-width:0 2px 2px 0;transform:rotate(45deg)}
 ol.steps li.current::before{border-color:var(--accent);border-width:6px}
 ol.steps li.skipped::before{border-style:dashed}
 ol.steps li.skipped .name{color:#5d6875;font-weight:400}
-ol.steps li:not(:last-child) span.line{position:absolute;left:10px;top:24px;bottom:0;border-left:2px solid #d3d8dd}
+ol.steps li:not(:last-child) span.line{position:absolute;inset-inline-start:10px;top:24px;bottom:0;border-inline-start:2px solid #d3d8dd}
 ol.steps .name{font-weight:600}
 ol.steps .nowmark{color:#5d6875;font-weight:400}
 ol.steps .when,ol.steps .what{display:block;font-size:.9rem;color:#5d6875}
@@ -47,7 +47,7 @@ ol.steps .when,ol.steps .what{display:block;font-size:.9rem;color:#5d6875}
 .photos img{width:100%;height:100%;object-fit:cover}
 .msgs{list-style:none;margin:0 0 12px;padding:0}
 .msgs li{max-width:85%;margin:8px 0;padding:8px 12px;border-radius:12px;background:#eef1f4;white-space:pre-wrap;overflow-wrap:anywhere}
-.msgs li.in{margin-left:auto;background:#dcecff}
+.msgs li.in{margin-inline-start:auto;background:#dcecff}
 .msgs .who{display:block;font-size:.8rem;color:#5d6875}
 .msgs .files{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
 .msgs .files img{width:72px;height:72px;object-fit:cover;border-radius:6px}
@@ -58,7 +58,7 @@ button,.button{font:inherit;font-weight:600;border:0;border-radius:8px;padding:1
 button:disabled{opacity:.6}
 a.button{display:inline-block;text-decoration:none}
 input[type=file]{font:inherit;max-width:100%}
-input[type=file]::file-selector-button{font:inherit;font-weight:600;padding:10px 14px;margin-right:10px;border-radius:8px;border:1px solid #9aa4ae;background:#fff}
+input[type=file]::file-selector-button{font:inherit;font-weight:600;padding:10px 14px;margin-inline-end:10px;border-radius:8px;border:1px solid #9aa4ae;background:#fff}
 .row.check{flex-wrap:nowrap;align-items:flex-start}
 .row.check input{width:22px;height:22px;margin:2px 0 0;flex:none}
 .row.check label{margin:0;font-weight:400}
@@ -97,7 +97,7 @@ form.lang button{padding:4px 10px;font-size:.85rem;background:#fff;color:var(--p
 .js form.lang button{display:none}
 header.shop .wrap{flex-wrap:wrap}
 header.shop h1{min-width:0;flex:1 1 11em;overflow-wrap:break-word}
-header.shop form.lang{margin-left:auto}
+header.shop form.lang{margin-inline-start:auto}
 `;
 
 const JS = `(function(){

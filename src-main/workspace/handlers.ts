@@ -1,5 +1,7 @@
 // Workspace settings: the shop's name, contact, hours, time zone, branding and stage wording.
+import { ApiError } from '../../src-shared/api/errors.js';
 import type { WorkspaceSettings } from '../../src-shared/domain.js';
+import { parsePhone, shopCountry } from '../../src-shared/phone.js';
 import { DEFAULT_HOURS, parseJson, SETTINGS_ID, toSettings } from '../../src-shared/settings.js';
 import { intent } from '../api/actor.js';
 import type { HandlerMap } from '../api/dispatch.js';
@@ -30,6 +32,21 @@ export async function ensureWorkspaceSettings(desk: Desk, init: { name: string; 
   );
 }
 
+/**
+ * The shop's phone as customers read it: a newly typed number is read in the shop's country and
+ * kept in that country's own format ("(512) 555-0100", "020 7946 0000"; another country's with its
+ * + code), so every page, text and paper shows it one way; an impossible one is refused naming the
+ * problem. A number left as it was is kept as stored (an older shop's free text still saves).
+ */
+function shopPhone(typed: string | null | undefined, stored: string | null | undefined, country: string | null | undefined): string | null | undefined {
+  if (typed === undefined || typed === null) return typed;
+  const trimmed = typed.trim();
+  if (trimmed === '' || trimmed === (stored ?? '').trim()) return trimmed === '' ? '' : stored;
+  const read = parsePhone(trimmed, shopCountry(country));
+  if (!read.ok) throw new ApiError('invalid-args', `The shop's phone: ${read.problem}`, 'phone');
+  return read.display;
+}
+
 export const workspaceHandlers: Partial<HandlerMap> = {
   'workspace-get': async (_args, { desk }) => readSettings(desk),
 
@@ -44,7 +61,7 @@ export const workspaceHandlers: Partial<HandlerMap> = {
         name: args.name,
         slug: args.slug,
         address: args.address,
-        phone: args.phone,
+        phone: shopPhone(args.phone, current?.phone, args.country ?? current?.country),
         email: args.email,
         hours: args.hours ? JSON.stringify({ ...DEFAULT_HOURS, ...args.hours }) : undefined,
         time_zone: args.timeZone,

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DELAY_REASONS } from '../exceptions.js';
 import { DEFAULT_TEMPLATES } from '../sms/templates.js';
 import { STAGES } from '../stages.js';
+import { textDirection } from './customer-locale.js';
 import { CATALOGUES, customerWords } from './index.js';
 import { pseudoString } from './pseudo.js';
 
@@ -104,6 +105,16 @@ describe('the keys and the code', () => {
 });
 
 describe('formats and the long-strings locale', () => {
+  it('every page says which way its language runs: left to right today, right to left ready for Arabic or Hebrew', () => {
+    expect(customerWords('US', 'es').locale.direction).toBe('ltr');
+    expect(customerWords('GB', 'en').locale.direction).toBe('ltr');
+    expect(['ar', 'he-IL', 'fa_IR', 'ur'].map(textDirection)).toEqual(['rtl', 'rtl', 'rtl', 'rtl']);
+    expect(['en-US', 'es-419', 'fr-CA'].map(textDirection)).toEqual(['ltr', 'ltr', 'ltr']);
+    // The customer pages' style sheets use logical sides only (start/end), so dir="rtl" mirrors them.
+    const sheets = ['relay/portal/assets.ts', 'relay/esign/sign-assets.ts'].map((f) => fs.readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
+    expect(sheets.match(/(?:margin|padding|border)-(?:left|right)|[;{](?:left|right):|text-align:(?:left|right)/g) ?? []).toEqual([]);
+  });
+
   it('each customer locale writes dates, money and plurals its own way', () => {
     const us = customerWords('US', 'en');
     const gb = customerWords('GB', null);
