@@ -227,7 +227,7 @@ describe('booking an estimate and choosing times (relay on SQLite)', () => {
       return id;
     });
     const spanish = await (await fetch(`${f.relay.url}/a/${token}`)).text();
-    expect(spanish).toContain('<html lang="es-US">');
+    expect(spanish).toContain('<html lang="es-US" dir="ltr">');
     expect(spanish).toContain('La recogida de su vehículo del <strong>mar, 2 de jun, 9:00 a.m.</strong> está <strong>confirmada</strong>.');
     expect(spanish).toContain('Cancelar la recogida del vehículo');
     expect(spanish).toContain(`action="/a/${token}/language"`);
