@@ -19,7 +19,7 @@ describe('a UK bodyshop at the desk', () => {
       prefix: 'bayline-country-',
       workspace: { name: 'Riverside Bodyshop', slug: 'riverside' },
       setup: async (desk) => {
-        await desk.call('workspace-update', { timeZone: 'Europe/London', phone: '020 7946 0100' });
+        await desk.call('workspace-update', { timeZone: 'Europe/London', phone: '+44 20 7946 0100' });
         await desk.call('ro-check-in', {
           customer: { firstName: 'Amy', lastName: 'Hart', mobile: '+44 7400 123456' },
           vehicle: { plate: 'AB12 CDE', year: 2020, make: 'Ford', model: 'Focus' },

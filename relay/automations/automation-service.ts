@@ -7,8 +7,11 @@
 //
 // Time-based rules ("no customer contact for 2 business days", "an appointment is tomorrow",
 // "7 days after delivery") arm durable timers in the operator database (./timer-records.ts)
-// whenever the shop's data changes; every look takes the due ones with a lease, checks that what
-// they waited for still stands (the customer did not reply meanwhile), and fires them the same way.
+// whenever the shop's data changes. The timer table is the schedule, read by the relay's clock:
+// every look queues one job per due timer (relay/jobs: pg-boss on PostgreSQL, so any relay process
+// fires it; at once in this process on SQLite). The job takes the timer with a lease, checks that
+// what it waited for still stands (the customer did not reply meanwhile), and fires it the same
+// way. A job lost with a dead process is found again by a later look once the lease runs out.
 //
 // What it writes is what a person would: an approved automated text (the texting service then
 // applies opt-out and quiet hours and claims the send once), an approved email to the customer or
@@ -28,6 +31,7 @@ import { DEFAULT_TEMPLATES, renderTemplate } from '../../src-shared/sms/template
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { RowOf } from '../../src-shared/sync/rows.js';
 import { DEFAULT_EMAIL_TEMPLATES } from '../../src-shared/email/templates.js';
+import type { JobOptions } from '../jobs/queue.js';
 import type { RelayStorage } from '../storage/types.js';
 import { WorkspaceLooks } from '../workspace-looks.js';
 
@@ -48,6 +52,15 @@ interface Firing {
   occurrence: string;
   event: ChangeEvent;
 }
+
+/** One due timer to fire (the job's data). */
+interface TimerJob {
+  workspaceId: string;
+  ruleId: string;
+  occurrence: string;
+}
+
+export const TIMER_QUEUE = 'automation-timer';
 
 /** Changes older than this never fire a rule (a relay down for days does not text about last week). */
 const LOOKBACK_MS = 3 * 24 * 3600_000;
@@ -72,7 +85,24 @@ export class AutomationService {
     this.loop = new WorkspaceLooks(storage, log, { name: 'automations', look: (id) => this.scan(id), pollMs: options.pollMs ?? 5000, failure: 'a look at a shop failed' });
   }
 
+  /** The timers' job queue, set up once (again after a failure) before the first job is queued. */
+  private defining: Promise<void> | null = null;
+
+  private timerJobOptions(): JobOptions {
+    // A job outliving twice its lease is handed to another process, which takes the timer once the lease ran out.
+    return { expireInSeconds: Math.max(30, Math.ceil((2 * this.leaseMs) / 1000)), retryLimit: 3, retryDelay: 5, pollingIntervalSeconds: 2, wakeOnEnqueue: true, workers: 1 };
+  }
+
+  private defineTimerQueue(): Promise<void> {
+    this.defining ??= this.storage.jobs.define<TimerJob>(TIMER_QUEUE, this.timerJobOptions(), (job) => this.runTimerJob(job)).catch((err: unknown) => {
+      this.defining = null;
+      throw err;
+    });
+    return this.defining;
+  }
+
   start(): void {
+    void this.defineTimerQueue().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'automations: the timer queue could not be set up; trying again at the next due timer'));
     this.loop.start();
   }
 
@@ -89,7 +119,7 @@ export class AutomationService {
   async scan(workspaceId: string): Promise<void> {
     const store = await this.storage.workspaceStore(workspaceId);
     await this.scanChanges(workspaceId, store);
-    await this.fireDue(workspaceId, store);
+    await this.fireDue(workspaceId);
   }
 
   private async activeRules(store: WorkspaceStore): Promise<Rule[]> {
@@ -167,38 +197,44 @@ export class AutomationService {
     }
   }
 
-  /** Takes this shop's due timers (a lease each) and fires those that still stand. */
-  private async fireDue(workspaceId: string, store: WorkspaceStore): Promise<void> {
+  /** Queues a job for each of this shop's due timers that nobody holds (the job fires it). */
+  private async fireDue(workspaceId: string): Promise<void> {
+    const due = await this.storage.automationTimers.due({ workspaceId, now: this.clock().toISOString() });
+    if (due.length === 0) return;
+    await this.defineTimerQueue();
+    for (const d of due) await this.storage.jobs.enqueue<TimerJob>(TIMER_QUEUE, `${workspaceId}:${d.ruleId}:${d.occurrence}`, { workspaceId, ...d });
+  }
+
+  /** One due timer: taken with a lease, fired if what it waited for still stands, else cancelled. */
+  private async runTimerJob(job: TimerJob): Promise<void> {
     const now = this.clock();
     const timers = this.storage.automationTimers;
-    const due = await timers.takeDue({ workspaceId, now: now.toISOString(), leaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(), owner: this.owner });
-    if (due.length === 0) return;
-    const rules = (await this.activeRules(store)).filter((r) => isTimed(r.trigger));
-    const calendar = await calendarAround(store.db, now);
-    for (const t of due) {
-      const rule = rules.find((r) => r.id === t.ruleId);
-      try {
-        if (!rule || !isTimed(rule.trigger)) {
-          await timers.finish(t, 'The rule was switched off or changed.', now.toISOString(), false);
-          continue;
-        }
-        // What it waited on may have changed since it was armed (a reply just arrived): check now.
-        const current = await stillStands(store.db, rule.trigger, calendar, now, t.roId, t.occurrence);
-        if (!current) {
-          await timers.finish(t, 'What it waited for changed before it was due.', now.toISOString(), false);
-          continue;
-        }
-        const ctx = await readContext(store.db, { table: 'stage_events', rowId: t.occurrence, roId: t.roId, at: current.dueAt, event: current.event });
-        if (!ctx || !matches(rule, ctx)) {
-          await timers.finish(t, 'The repair no longer fits the rule’s conditions.', now.toISOString(), false);
-          continue;
-        }
-        const outcome = await this.fire(workspaceId, store, rule, { roId: t.roId, occurrence: t.occurrence, event: current.event }, ctx);
-        await timers.finish(t, outcome, this.clock().toISOString(), true);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message, rule: t.ruleId }, 'automations: a timer could not fire; trying again at the next look');
-        await timers.release(t, `Failed: ${(err as Error).message}`.slice(0, 300)).catch(() => undefined);
+    const t = await timers.take({ ...job, now: now.toISOString(), leaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(), owner: this.owner });
+    if (!t) return; // fired, cancelled, or held by another process
+    const store = await this.storage.workspaceStore(job.workspaceId);
+    try {
+      const rule = (await this.activeRules(store)).find((r) => r.id === t.ruleId);
+      if (!rule || !isTimed(rule.trigger)) {
+        await timers.finish(t, 'The rule was switched off or changed.', now.toISOString(), false);
+        return;
       }
+      // What it waited on may have changed since it was armed (a reply just arrived): check now.
+      const calendar = await calendarAround(store.db, now);
+      const current = await stillStands(store.db, rule.trigger, calendar, now, t.roId, t.occurrence);
+      if (!current) {
+        await timers.finish(t, 'What it waited for changed before it was due.', now.toISOString(), false);
+        return;
+      }
+      const ctx = await readContext(store.db, { table: 'stage_events', rowId: t.occurrence, roId: t.roId, at: current.dueAt, event: current.event });
+      if (!ctx || !matches(rule, ctx)) {
+        await timers.finish(t, 'The repair no longer fits the rule’s conditions.', now.toISOString(), false);
+        return;
+      }
+      const outcome = await this.fire(job.workspaceId, store, rule, { roId: t.roId, occurrence: t.occurrence, event: current.event }, ctx);
+      await timers.finish(t, outcome, this.clock().toISOString(), true);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, rule: t.ruleId }, 'automations: a timer could not fire; trying again at the next look');
+      await timers.release(t, `Failed: ${(err as Error).message}`.slice(0, 300)).catch(() => undefined);
     }
   }
 

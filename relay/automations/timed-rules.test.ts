@@ -9,6 +9,7 @@ import type { Desk } from '../../src-main/desk.js';
 import { checkIn } from '../sms/testing.js';
 import { call, type Engine, eventually } from '../testing/sync-fixture.js';
 import { ADJUSTER, connectGmail, type MailShop, startMailShop } from '../email/testing.js';
+import { TIMER_QUEUE } from './automation-service.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,6 +84,10 @@ describe.each<Engine>(['sqlite', 'postgres'])('time-based rules (%s)', (engine) 
     expect(mail.body).toContain('We have not been able to reach Ana');
     expect(mail.author).toBe('Automation: Customer unreachable for 2 days → email the insurer');
     expect((await timers()).filter((t) => t.firedAt).map((t) => t.roId)).toEqual([quiet.id]);
+    if (engine === 'postgres') {
+      // Fired by a job of the shared queue (pg-boss), which any relay process on this database works.
+      expect((await s.f.storage.jobs.counts(TIMER_QUEUE)).completed ?? 0).toBeGreaterThan(0);
+    }
 
     // The dry run at the desk (its clock on Wednesday) shows the email it sent over the last 30 days.
     deskNow = new Date('2026-12-16T15:00:00Z');

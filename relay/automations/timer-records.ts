@@ -143,8 +143,9 @@ export class AutomationTimerRecords {
    * went away is taken again once its lease ran out. Each is one conditional UPDATE: only one
    * process gets a given timer.
    */
-  async takeDue(input: { workspaceId: string; now: string; leaseUntil: string; owner: string; limit?: number }): Promise<TimerRow[]> {
-    const due = await this.db
+  /** This shop's timers that are due now and held by nobody (oldest first); nothing is taken. */
+  async due(input: { workspaceId: string; now: string; limit?: number }): Promise<Array<{ ruleId: string; occurrence: string }>> {
+    const rows = await this.db
       .selectFrom('automation_timers')
       .select(['rule_id', 'occurrence'])
       .where('workspace_id', '=', input.workspaceId)
@@ -155,20 +156,32 @@ export class AutomationTimerRecords {
       .orderBy('due_at')
       .limit(input.limit ?? 50)
       .execute();
+    return rows.map((r) => ({ ruleId: r.rule_id, occurrence: r.occurrence }));
+  }
+
+  /** Takes one due timer with a lease; null when it fired, was cancelled, or another process holds it. */
+  async take(input: { workspaceId: string; ruleId: string; occurrence: string; now: string; leaseUntil: string; owner: string }): Promise<TimerRow | null> {
+    const row = await this.db
+      .updateTable('automation_timers')
+      .set((eb) => ({ lease_until: input.leaseUntil, leased_by: input.owner, attempts: eb('attempts', '+', 1) }))
+      .where('workspace_id', '=', input.workspaceId)
+      .where('rule_id', '=', input.ruleId)
+      .where('occurrence', '=', input.occurrence)
+      .where('fired_at', 'is', null)
+      .where('cancelled_at', 'is', null)
+      .where('due_at', '<=', input.now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]))
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRow(row) : null;
+  }
+
+  /** Takes every due timer of a shop that nobody holds (a lease each). */
+  async takeDue(input: { workspaceId: string; now: string; leaseUntil: string; owner: string; limit?: number }): Promise<TimerRow[]> {
     const taken: TimerRow[] = [];
-    for (const d of due) {
-      const row = await this.db
-        .updateTable('automation_timers')
-        .set((eb) => ({ lease_until: input.leaseUntil, leased_by: input.owner, attempts: eb('attempts', '+', 1) }))
-        .where('workspace_id', '=', input.workspaceId)
-        .where('rule_id', '=', d.rule_id)
-        .where('occurrence', '=', d.occurrence)
-        .where('fired_at', 'is', null)
-        .where('cancelled_at', 'is', null)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]))
-        .returningAll()
-        .executeTakeFirst();
-      if (row) taken.push(toRow(row));
+    for (const d of await this.due(input)) {
+      const row = await this.take({ ...input, ...d });
+      if (row) taken.push(row);
     }
     return taken;
   }
