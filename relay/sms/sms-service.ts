@@ -63,6 +63,9 @@ interface SendJob {
   messageId: string;
 }
 
+/** The carrier's opt-out refusal (Telnyx 40300), as the shop reads it on the text. */
+const CARRIER_OPT_OUT = 'Not sent: the customer has opted out of texts (the carrier refused: they replied STOP). They can text START to get texts again.';
+
 const CHECK_NEEDED =
   'Bayline could not tell whether this text went out (the connection to the texting service broke during the send). ' +
   'It will not be sent again on its own: check with the customer, then mark it sent or write it again.';
@@ -671,7 +674,7 @@ export class SmsService {
             : next === 'queued'
               ? null
               : next === 'refused'
-                ? 'Not sent: the customer has opted out of texts (the carrier refused: they replied STOP). They can text START to get texts again.'
+                ? CARRIER_OPT_OUT
                 : 'The texting service refused this text.',
       });
     });
@@ -704,7 +707,7 @@ export class SmsService {
         optedOut = String(first?.code ?? '') === '40300';
         next = optedOut ? 'refused' : 'failed';
         detail = optedOut
-          ? 'Not sent: the customer has opted out of texts (the carrier refused: they replied STOP). They can text START to get texts again.'
+          ? CARRIER_OPT_OUT
           : `The texting service refused this text: ${describeError(first) ?? `error ${err.status}`}.`;
       } else {
         // A timeout, a broken connection or a server error: Telnyx may or may not have taken it.

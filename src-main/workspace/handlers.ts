@@ -41,7 +41,8 @@ export async function ensureWorkspaceSettings(desk: Desk, init: { name: string; 
 function shopPhone(typed: string | null | undefined, stored: string | null | undefined, country: string | null | undefined): string | null | undefined {
   if (typed === undefined || typed === null) return typed;
   const trimmed = typed.trim();
-  if (trimmed === '' || trimmed === (stored ?? '').trim()) return trimmed === '' ? '' : stored;
+  if (trimmed === '') return '';
+  if (trimmed === (stored ?? '').trim()) return stored;
   const read = parsePhone(trimmed, shopCountry(country));
   if (!read.ok) throw new ApiError('invalid-args', `The shop's phone: ${read.problem}`, 'phone');
   return read.display;
