@@ -20,6 +20,8 @@
 //    relays, from addresses the load balancer reports (X-Forwarded-For), from a child process.
 // Each step is bounded: connecting stops after BENCH_SCALE_CONNECT_SECONDS (90) and the step then
 // reports what it reached; a step also stops when the machine's available memory runs low.
+// BENCH_SCALE_CPU_PROFILE=<folder> writes each relay's CPU profile there (one folder per step;
+// open the .cpuprofile files in Chrome's DevTools or read them with bench/profile-top.ts).
 // Environment: BENCH_SCALE_STEPS (100,1000,2000), BENCH_SCALE_RELAYS (1,2), BENCH_SCALE_SECONDS
 // (load per step, 15), BENCH_SCALE_EDIT_EVERY_MS, BENCH_SCALE_PORTAL_RPS, BENCH_SCALE_PG_URL.
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
@@ -347,7 +349,8 @@ async function runStep(
   let stopped: string | null = null;
   try {
     for (let r = 0; r < plan.relays; r++) {
-      relays.push(await spawnRelay(ctx.dbUrl, await freePort(), { extraArgs: ['--trust-proxy'], timeoutMs: 60_000 }));
+      const cpuProfileDir = process.env.BENCH_SCALE_CPU_PROFILE ? path.resolve(process.env.BENCH_SCALE_CPU_PROFILE, `${plan.desks}-desks-${plan.relays}-relays`) : undefined;
+      relays.push(await spawnRelay(ctx.dbUrl, await freePort(), { extraArgs: ['--trust-proxy'], timeoutMs: 60_000, cpuProfileDir }));
     }
     const a = await pairFullDesk(ctx.dbUrl, ctx.fullShop, relays[0]!, 'Front desk', dirs);
     desks.push(a);

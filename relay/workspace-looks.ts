@@ -1,7 +1,8 @@
 // "Look at this shop again": the loop the relay's background services share (automations,
-// scheduling, surveys). A service gives its look at one workspace; the loop runs it when that
-// workspace's data changes (this process's writes, a desk's push, another PostgreSQL process's
-// NOTIFY) and, on a timer, for every workspace, so delays run out without any change.
+// scheduling, surveys). A service gives its look at one workspace; the loop runs it when this
+// process changed that workspace's data (its own writes, a desk's push it took; another
+// PostgreSQL process looks at the changes it took itself) and, on a timer, for every workspace,
+// so delays run out without any change and a change whose process died before its look is seen.
 // At most one look per workspace at a time; a workspace poked during its look is looked at once
 // more afterwards however often it was poked. Different workspaces are looked at side by side.
 import type { FastifyBaseLogger } from 'fastify';
@@ -39,7 +40,7 @@ export class WorkspaceLooks {
 
   start(): void {
     // A background listener: desks waiting on this change's fan-out are served first.
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true });
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true, ownOnly: true });
     this.timer = setInterval(() => void this.sweepAll(), this.options.pollMs);
     this.timer.unref();
     void this.sweepAll();

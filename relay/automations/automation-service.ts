@@ -38,8 +38,10 @@ import { WorkspaceLooks } from '../workspace-looks.js';
 export interface AutomationServiceOptions {
   /** The clock runs are stamped and the daily cap counted by (tests hold it). */
   clock?: () => Date;
-  /** How often every workspace is looked at, for changes other processes wrote and timers that fell due (default 5 s). */
+  /** How often due timers are looked for, in every shop at once (one query; default 5 s). */
   pollMs?: number;
+  /** How often every shop is looked at without a change this process took (what a process that died before its look left; default 60 s, or pollMs when only that is given). */
+  roundMs?: number;
   /** The relay's public address, for the portal link a rule's words may carry. */
   publicUrl?: () => string;
   /** How long a process holds a due timer while firing it (default 60 s of the clock). */
@@ -82,7 +84,30 @@ export class AutomationService {
     this.clock = options.clock ?? (() => new Date());
     this.publicUrl = options.publicUrl ?? (() => '');
     this.leaseMs = options.timerLeaseMs ?? 60_000;
-    this.loop = new WorkspaceLooks(storage, log, { name: 'automations', look: (id) => this.scan(id), pollMs: options.pollMs ?? 5000, failure: 'a look at a shop failed' });
+    this.pollMs = options.pollMs ?? 5000;
+    const roundMs = options.roundMs ?? options.pollMs ?? 60_000;
+    this.loop = new WorkspaceLooks(storage, log, { name: 'automations', look: (id) => this.scan(id), pollMs: roundMs, failure: 'a look at a shop failed' });
+  }
+
+  private readonly pollMs: number;
+  private dueTimer: NodeJS.Timeout | null = null;
+  private queueingDue: Promise<void> | null = null;
+
+  /** Queues every shop's due timers (one query for all shops): delays run out without a look at each shop. */
+  queueAllDue(): Promise<void> {
+    this.queueingDue ??= (async () => {
+      try {
+        const due = await this.storage.automationTimers.dueInAnyShop({ now: this.clock().toISOString() });
+        if (due.length === 0) return;
+        await this.defineTimerQueue();
+        for (const d of due) await this.storage.jobs.enqueue<TimerJob>(TIMER_QUEUE, `${d.workspaceId}:${d.ruleId}:${d.occurrence}`, d);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'automations: due timers could not be queued; trying again shortly');
+      } finally {
+        this.queueingDue = null;
+      }
+    })();
+    return this.queueingDue;
   }
 
   /** The timers' job queue, set up once (again after a failure) before the first job is queued. */
@@ -104,10 +129,14 @@ export class AutomationService {
   start(): void {
     void this.defineTimerQueue().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'automations: the timer queue could not be set up; trying again at the next due timer'));
     this.loop.start();
+    this.dueTimer = setInterval(() => void this.queueAllDue(), this.pollMs);
+    this.dueTimer.unref();
   }
 
-  close(): Promise<void> {
-    return this.loop.close();
+  async close(): Promise<void> {
+    if (this.dueTimer) clearInterval(this.dueTimer);
+    await this.queueingDue;
+    await this.loop.close();
   }
 
   /** Looks at one workspace now (tests and the bench). */

@@ -159,6 +159,21 @@ export class AutomationTimerRecords {
     return rows.map((r) => ({ ruleId: r.rule_id, occurrence: r.occurrence }));
   }
 
+  /** Due timers nobody holds, in every shop, oldest first (the relay's one look for all shops). */
+  async dueInAnyShop(input: { now: string; limit?: number }): Promise<Array<{ workspaceId: string; ruleId: string; occurrence: string }>> {
+    const rows = await this.db
+      .selectFrom('automation_timers')
+      .select(['workspace_id', 'rule_id', 'occurrence'])
+      .where('fired_at', 'is', null)
+      .where('cancelled_at', 'is', null)
+      .where('due_at', '<=', input.now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]))
+      .orderBy('due_at')
+      .limit(input.limit ?? 200)
+      .execute();
+    return rows.map((r) => ({ workspaceId: r.workspace_id, ruleId: r.rule_id, occurrence: r.occurrence }));
+  }
+
   /** Takes one due timer with a lease; null when it fired, was cancelled, or another process holds it. */
   async take(input: { workspaceId: string; ruleId: string; occurrence: string; now: string; leaseUntil: string; owner: string }): Promise<TimerRow | null> {
     const row = await this.db

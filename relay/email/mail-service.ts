@@ -310,7 +310,7 @@ export class MailService {
         this.dirty.add(workspaceId);
         this.sendDirty();
       },
-      { background: true },
+      { background: true, ownOnly: true },
     );
     const every = this.options.pollMs ?? this.config.pollMs;
     this.timer = setInterval(() => this.wake(), every);

@@ -129,7 +129,7 @@ export class EsignService {
   }
 
   start(): void {
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId), { background: true });
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId), { background: true, ownOnly: true });
     this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 30_000);
     this.timer.unref();
     void this.tick();

@@ -1,6 +1,8 @@
 // The cross-shop index of what each work provider was granted, kept from each shop's change log
-// (issue 19). On every "workspace changed" announcement (a desk's push, a relay write; from any
-// relay process on PostgreSQL) it reads the shop's log after its cursor and rebuilds what moved:
+// (issue 19). On every "workspace changed" announcement this process made (a desk's push it took,
+// its own write; with several relay processes each indexes the changes it took, and a round every
+// minute catches up shops whose change a dead process left) it reads the shop's log after its
+// cursor and rebuilds what moved:
 // the whole shop when a grant changed, else the repairs whose insurer, claim, plate, stage, dates
 // or exceptions changed. It also tells listeners what happened to visible repairs (stage changed,
 // promised date revised, exception opened or closed, delivered) with an id that is the same in
@@ -38,22 +40,29 @@ export class ProviderIndex {
   private readonly again = new Set<string>();
   private readonly listeners = new Set<Listener>();
   private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
     private readonly storage: RelayStorage,
     private readonly log: { error(obj: unknown, msg?: string): void } = console,
+    /** How often every shop is caught up without an announcement. */
+    private readonly roundMs = 60_000,
   ) {}
 
-  /** Follows announcements and catches up every shop once (what changed while the relay was down). */
+  /** Follows this process's announcements; catches up every shop now (what changed while the relay was down) and every round. */
   start(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}), { background: true });
-    void this.catchUpAll().catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
+    this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}), { background: true, ownOnly: true });
+    const round = () => void this.catchUpAll().catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
+    this.timer = setInterval(round, this.roundMs);
+    this.timer.unref();
+    round();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
     this.unsubscribe = null;
     await this.idle();
@@ -67,7 +76,10 @@ export class ProviderIndex {
   }
 
   async catchUpAll(): Promise<void> {
-    for (const w of await this.storage.listWorkspaces()) await this.refresh(w.id);
+    for (const w of await this.storage.listWorkspaces()) {
+      if (this.stopped) return;
+      await this.refresh(w.id);
+    }
   }
 
   /** Resolves when every round under way (and any asked for meanwhile) has finished. */

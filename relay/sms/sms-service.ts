@@ -124,7 +124,7 @@ export class SmsService {
   /** Starts listening for changes and the timer; claims left open by a dead process become "check needed". */
   async start(): Promise<void> {
     if (!this.options.config.publicKey) this.log.warn('texting: no TELNYX_PUBLIC_KEY, so every Telnyx webhook is refused (replies and delivery reports are lost)');
-    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId), { background: true });
+    this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.markDirty(workspaceId), { background: true, ownOnly: true });
     // SQLite storage belongs to one relay process: every open claim at start-up is a dead one's.
     // On PostgreSQL others may be mid-call; theirs are closed once they are surely past the SDK's timeout.
     await this.sweepOpenClaims(this.storage.engine === 'sqlite' ? new Date(Date.now() + 1000) : undefined);

@@ -409,21 +409,27 @@ export function backgroundHeard(): Promise<void> {
 /** Listeners for "a workspace's log grew"; one failing listener does not keep the others from hearing. */
 export class AnnounceListeners {
   private readonly listeners = new Set<(workspaceId: string) => void>();
-  private readonly background = new Set<(workspaceId: string) => void>();
-  /** Workspaces announced since the background listeners last heard, in order. */
-  private readonly queued = new Set<string>();
+  private readonly background = new Map<(workspaceId: string) => void, { ownOnly: boolean }>();
+  /** Workspaces announced since the background listeners last heard, in order; true when this process made one of the announcements. */
+  private readonly queued = new Map<string, boolean>();
 
-  add(listener: (workspaceId: string) => void, options: { background?: boolean } = {}): () => void {
+  add(listener: (workspaceId: string) => void, options: { background?: boolean; ownOnly?: boolean } = {}): () => void {
     // A wrapper, so the same function added twice is two subscriptions, each removable once.
     const entry = (workspaceId: string) => listener(workspaceId);
-    const set = options.background ? this.background : this.listeners;
-    set.add(entry);
+    if (options.background || options.ownOnly) {
+      this.background.set(entry, { ownOnly: options.ownOnly === true });
+      return () => {
+        this.background.delete(entry);
+      };
+    }
+    this.listeners.add(entry);
     return () => {
-      set.delete(entry);
+      this.listeners.delete(entry);
     };
   }
 
-  emit(workspaceId: string): void {
+  /** `own`: this process made the change (a push it took, its own write); false for another process's notice. */
+  emit(workspaceId: string, own: boolean): void {
     for (const listener of [...this.listeners]) call(listener, workspaceId);
     if (this.background.size === 0) return;
     if (this.queued.size === 0) {
@@ -431,13 +437,15 @@ export class AnnounceListeners {
       // second after the next poll, so sockets already readable (a desk's page, an ack) go first.
       setImmediate(() => setImmediate(() => this.emitQueued()));
     }
-    this.queued.add(workspaceId);
+    this.queued.set(workspaceId, own || this.queued.get(workspaceId) === true);
   }
 
   private emitQueued(): void {
     const workspaces = [...this.queued];
     this.queued.clear();
-    for (const workspaceId of workspaces) for (const listener of [...this.background]) call(listener, workspaceId);
+    for (const [workspaceId, own] of workspaces) {
+      for (const [listener, { ownOnly }] of [...this.background]) if (own || !ownOnly) call(listener, workspaceId);
+    }
   }
 }
 

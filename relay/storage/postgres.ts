@@ -313,9 +313,9 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
 
   const noticeListener = new NoticeListener(
     base,
-    (workspaceId) => listeners.emit(workspaceId),
+    (workspaceId) => listeners.emit(workspaceId, false),
     () => {
-      for (const id of open.ids()) listeners.emit(id);
+      for (const id of open.ids()) listeners.emit(id, false);
     },
   );
   try {
@@ -442,7 +442,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
 
     async announceChanges(workspaceId) {
       // This process's sessions at once; every other LISTENing process once the NOTIFY commits.
-      listeners.emit(workspaceId);
+      listeners.emit(workspaceId, true);
       if (!(await noticeListener.notify(workspaceId))) {
         await operatorPool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, workspaceId]);
       }

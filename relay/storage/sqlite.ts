@@ -140,7 +140,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     workspaceStore: (workspaceId) => open.store(workspaceId),
 
     async announceChanges(workspaceId) {
-      listeners.emit(workspaceId);
+      listeners.emit(workspaceId, true);
     },
     onChangesAnnounced: (listener, options) => listeners.add(listener, options),
 

@@ -1298,6 +1298,24 @@ describe('relay storage on postgres: several relay processes on one database', (
     await eventually(() => heardByTwo.includes(ws.id) && heardByOne.includes(ws.id), 'the announcement in both processes');
   });
 
+  it("work done once per change (ownOnly) is heard only by the process that made the change; another's notice still wakes the rest", async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const heard = { oneWork: [] as string[], twoWork: [] as string[], twoBackground: [] as string[], twoAtOnce: [] as string[] };
+    one.onChangesAnnounced((id) => heard.oneWork.push(id), { background: true, ownOnly: true });
+    two.onChangesAnnounced((id) => heard.twoWork.push(id), { background: true, ownOnly: true });
+    two.onChangesAnnounced((id) => heard.twoBackground.push(id), { background: true });
+    two.onChangesAnnounced((id) => heard.twoAtOnce.push(id));
+    const [a, b] = [await one.createWorkspace({ slug: uniqueSlug('own-a'), name: 'Own A' }), await one.createWorkspace({ slug: uniqueSlug('own-b'), name: 'Own B' })];
+    await one.announceChanges(a.id);
+    await eventually(() => heard.twoBackground.includes(a.id) && heard.twoAtOnce.includes(a.id) && heard.oneWork.includes(a.id), "process one's change heard");
+    // Process two's own change is its work; process one's notice never was.
+    await two.announceChanges(b.id);
+    await eventually(() => heard.twoWork.includes(b.id), "process two's own change");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard.twoWork).toEqual([b.id]);
+    expect(heard.oneWork).toEqual([a.id]);
+  });
+
   it('listens again after its LISTEN connection is cut, and re-checks the workspaces it serves', async () => {
     const [one, two] = [await relayProcess(), await relayProcess()];
     const ws = await one.createWorkspace({ slug: uniqueSlug('cut'), name: 'Cut' });

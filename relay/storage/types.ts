@@ -126,8 +126,13 @@ export interface RelayStorage {
    * hears the notice once the process has served the I/O already waiting (a page to a desk, the
    * next push), not before. Without it the listener runs at once, inside announceChanges (the
    * sync hub hands pushed changes to sessions that way; the portal drops its caches).
+   * `ownOnly` (a background listener): only the announcements this process made (a push it took,
+   * its own writes), not other processes' notices. For work to be done once per change whichever
+   * process does it (sending, rules, the providers' index): the process that made the change does
+   * it, so N relays do it once instead of N times; the service's own periodic round picks up what
+   * a process that died before its look left.
    */
-  onChangesAnnounced(listener: (workspaceId: string) => void, options?: { background?: boolean }): () => void;
+  onChangesAnnounced(listener: (workspaceId: string) => void, options?: { background?: boolean; ownOnly?: boolean }): () => void;
 
   close(): Promise<void>;
 }

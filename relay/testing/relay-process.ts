@@ -10,7 +10,7 @@ export interface RelayProcess {
   url: string;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
-  /** SIGKILL, and wait for the process to be gone. */
+  /** SIGKILL (SIGTERM first when it writes a CPU profile, so the profile is written), and wait for the process to be gone. */
   kill(): Promise<void>;
 }
 
@@ -28,11 +28,13 @@ export const RELAY_START_MS = 120_000;
 export async function spawnRelay(
   location: string,
   port: number,
-  options: { extraArgs?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { extraArgs?: string[]; timeoutMs?: number; env?: Record<string, string>; cpuProfileDir?: string } = {},
 ): Promise<RelayProcess> {
   const timeoutMs = options.timeoutMs ?? RELAY_START_MS;
   const where = /^postgres(ql)?:\/\//.test(location) ? ['--db', location] : ['--data', location];
-  const args = ['--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port), ...(options.extraArgs ?? [])];
+  // Node writes a .cpuprofile on a normal exit (the relay's SIGTERM path), never on SIGKILL.
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const args = [...profile, '--import', 'tsx', path.resolve('relay/cli.ts'), 'serve', ...where, '--port', String(port), ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BAYLINE_LOG_LEVEL: 'warn', ...options.env },
@@ -65,7 +67,12 @@ export async function spawnRelay(
     url: `http://127.0.0.1:${port}`,
     output: () => output,
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (running() && options.cpuProfileDir) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      }
+      if (running()) child.kill('SIGKILL');
       await exited;
     },
   };
