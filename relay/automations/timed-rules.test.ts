@@ -31,7 +31,9 @@ describe.each<Engine>(['sqlite', 'postgres'])('time-based rules (%s)', (engine) 
   it('"unreachable for 2 days → email the insurer": once, two business days later, skipping the weekend and the shop’s holiday; never for a customer who called back', async () => {
     // Thursday 10 December 2026, 15:00 in Chicago.
     let relayNow = new Date('2026-12-10T21:00:00Z');
-    s = await startMailShop(engine, { automations: { clock: () => relayNow, pollMs: 100 } });
+    // No round of every shop during the test: changes are looked at as this relay takes them, and
+    // due timers are found by the one query across shops (pollMs).
+    s = await startMailShop(engine, { automations: { clock: () => relayNow, pollMs: 100, roundMs: 3_600_000 } });
     const desk = s.desk;
     let deskNow = new Date('2026-12-10T21:00:00Z');
     desk.useClock(() => deskNow);
@@ -112,6 +114,11 @@ describe('timer leases on one PostgreSQL shared by two relay processes', () => {
       // Both processes arm the same timer: one row.
       await Promise.all([a, b].map((s) => s.automationTimers.arm({ workspaceId: shop.id, ruleId: 'r1', wanted, roIds: null, now: '2026-12-10T21:00:00.000Z', why: 'changed' })));
       expect(await a.automationTimers.list(shop.id)).toHaveLength(1);
+      // The relay's look across shops sees every shop's due timer at once, none before its moment.
+      const second = await a.createWorkspace({ slug: 'twin-bays-north', name: 'Twin Bays North' });
+      await b.automationTimers.arm({ workspaceId: second.id, ruleId: 'r9', wanted, roIds: null, now: '2026-12-10T21:00:00.000Z', why: 'changed' });
+      expect(await a.automationTimers.dueInAnyShop({ now: '2026-12-15T20:59:59.000Z' })).toEqual([]);
+      expect((await b.automationTimers.dueInAnyShop({ now: '2026-12-15T21:00:01.000Z' })).map((d) => d.workspaceId).sort()).toEqual([shop.id, second.id].sort());
       const take = (s: typeof a, now: string, owner: string) =>
         s.automationTimers.takeDue({ workspaceId: shop.id, now, leaseUntil: new Date(Date.parse(now) + 60_000).toISOString(), owner });
       // Before it is due: nobody gets it. At its moment, both ask at once: exactly one gets it.
@@ -121,6 +128,8 @@ describe('timer leases on one PostgreSQL shared by two relay processes', () => {
       const [winner, other] = gotA.length === 1 ? [a, b] : [b, a];
       // The winner dies without finishing. Within its lease the other gets nothing; after it, the other takes it.
       expect(await take(other, '2026-12-15T21:00:30.000Z', 'other')).toEqual([]);
+      // A timer under a lease is not listed as due; the other shop's still is.
+      expect((await other.automationTimers.dueInAnyShop({ now: '2026-12-15T21:00:30.000Z' })).map((d) => d.workspaceId)).toEqual([second.id]);
       const retaken = await take(other, '2026-12-15T21:01:02.000Z', 'other');
       expect(retaken.map((t) => [t.occurrence, t.attempts])).toEqual([[wanted[0]!.occurrence, 2]]);
       await other.automationTimers.finish(retaken[0]!, 'sent', '2026-12-15T21:01:03.000Z', true);
