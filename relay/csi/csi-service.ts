@@ -52,7 +52,7 @@ export class CsiService {
 
   /** A workspace changed: look at it (once more after the current look, if one is under way). */
   poke(workspaceId: string): void {
-    this.looks.poke(workspaceId);
+    void this.looks.poke(workspaceId);
   }
 
   /** Settles: waits for every look under way (tests). */

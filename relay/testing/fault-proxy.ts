@@ -7,13 +7,16 @@ export interface FaultProxy {
   url: string;
   /** Drops every open connection; new ones are accepted again at once. */
   cutAll(): void;
+  /** New connections go to this port from now on (a load balancer taking a dead backend out). */
+  sendTo(port: number): void;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const open = new Set<net.Socket>();
+  let target = targetPort;
   const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    const upstream = net.connect({ host: '127.0.0.1', port: target });
     open.add(client);
     open.add(upstream);
     const drop = () => {
@@ -32,6 +35,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    sendTo(port) {
+      target = port;
+    },
     cutAll() {
       for (const s of open) s.destroy();
       open.clear();
