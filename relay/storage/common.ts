@@ -180,6 +180,17 @@ export class OperatorRecords {
     return row ? { ...toDevice(row), secretHash: row.secret_hash } : null;
   }
 
+  /** Which of these devices exist and are not revoked (one query per 500 ids). */
+  async liveDevices(deviceIds: readonly string[]): Promise<Set<string>> {
+    const live = new Set<string>();
+    const ids = [...new Set(deviceIds)];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('devices').select('id').where('id', 'in', ids.slice(i, i + 500)).where('revoked_at', 'is', null).execute();
+      for (const r of rows) live.add(r.id);
+    }
+    return live;
+  }
+
   async listDevices(workspaceId?: string): Promise<DeviceRecord[]> {
     let q = this.db.selectFrom('devices').selectAll().orderBy('created_at').orderBy('id');
     if (workspaceId !== undefined) q = q.where('workspace_id', '=', workspaceId);

@@ -126,6 +126,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     redeemPairingCode: (input) => records.redeemPairingCode(input),
 
     findDevice: (id) => records.findDevice(id),
+    liveDevices: (ids) => records.liveDevices(ids),
     listDevices: (workspaceId) => records.listDevices(workspaceId),
     revokeDevice: (id, now) => records.revokeDevice(id, now),
     touchDevice: (id, now) => records.touchDevice(id, now),

@@ -336,6 +336,9 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       expect((await storage.findDevice(office.id))?.revokedAt).toBe(revokedAt);
       expect((await storage.findDevice(front.id))?.revokedAt).toBeNull();
       await expectCode(storage.revokeDevice('no-such-device', revokedAt), 'not-found');
+      // The hub's one read for all its desks: revoked and unknown ones are not live.
+      expect([...(await storage.liveDevices([front.id, office.id, other.id, 'no-such-device', front.id]))].sort()).toEqual([front.id, other.id].sort());
+      expect(await storage.liveDevices([])).toEqual(new Set());
     });
   });
 

@@ -98,6 +98,8 @@ export interface RelayStorage {
 
   /** The device and its secret hash, for authentication. */
   findDevice(deviceId: string): Promise<(DeviceRecord & { secretHash: string }) | null>;
+  /** Which of these devices exist and are not revoked (the sync hub's check of every connected desk at once). */
+  liveDevices(deviceIds: readonly string[]): Promise<Set<string>>;
   listDevices(workspaceId?: string): Promise<DeviceRecord[]>;
   revokeDevice(deviceId: string, now: string): Promise<DeviceRecord>;
   touchDevice(deviceId: string, now: string): Promise<void>;
