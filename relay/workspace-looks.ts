@@ -8,6 +8,7 @@
 // but a round of every workspace looks at a few at a time (SWEEP_AT_ONCE): with a thousand shops,
 // a thousand looks at once would queue thousands of queries on the shared connection pool ahead of
 // every desk's push and every portal page.
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { backgroundHeard } from './storage/common.js';
 import type { RelayStorage } from './storage/types.js';
@@ -49,9 +50,7 @@ export class WorkspaceLooks {
   start(): void {
     // A background listener: desks waiting on this change's fan-out are served first.
     this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true, ownOnly: true });
-    this.timer = setInterval(() => {
-      if (!this.sweeping) void this.sweepAll();
-    }, this.options.pollMs);
+    this.timer = setInterval(() => void this.roundIfTaken(), this.options.pollMs);
     this.timer.unref();
     void this.sweepAll();
   }
@@ -81,6 +80,24 @@ export class WorkspaceLooks {
       });
     this.running.set(workspaceId, run);
     return run;
+  }
+
+  private readonly owner = `relay-${randomUUID()}`;
+
+  /**
+   * The timer's round: done by this process only if no process started one within the period
+   * (relay/storage/round-records.ts), so several relays make one round per period between them.
+   * The round at start is this process's own (what changed while it was down is in every shop).
+   */
+  private async roundIfTaken(): Promise<void> {
+    if (this.sweeping || this.closed) return;
+    try {
+      if (!(await this.storage.rounds.take(this.options.name, this.options.pollMs, this.owner))) return;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, `${this.options.name}: could not take the round; trying again at the next`);
+      return;
+    }
+    await this.sweepAll();
   }
 
   /** Looks at every workspace, SWEEP_AT_ONCE at a time (the timer's round; tests call it to run out delays). Resolves when the round is done. */

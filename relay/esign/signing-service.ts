@@ -11,7 +11,7 @@
 //     'signed-document' and marked 'signed'. Sealing that fails is tried again; nothing is lost.
 // Each step is one write of the workspace store, so each is an event of the RO's hash-chained
 // audit trail with the evidence (who, when, IP, user agent, consent version, intent, hash).
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { MAX_BLOB_BYTES } from '../../src-shared/blob-types.js';
@@ -143,10 +143,18 @@ export class EsignService {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  private ticked = false;
+  private readonly owner = `relay-${randomUUID()}`;
+
   private async tick(): Promise<void> {
     if (this.closed) return;
     try {
-      for (const w of await this.storage.listWorkspaces()) this.dirty.add(w.id);
+      // Every shop: at start (this process's own look), then once a period by one process of all.
+      const first = !this.ticked;
+      this.ticked = true;
+      if (first || (await this.storage.rounds.take('esign', this.options.pollMs ?? 30_000, this.owner))) {
+        for (const w of await this.storage.listWorkspaces()) this.dirty.add(w.id);
+      }
       await this.scanDirty();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'e-signature: periodic work failed; trying again shortly');

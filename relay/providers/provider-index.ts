@@ -8,6 +8,7 @@
 // promised date revised, exception opened or closed, delivered) with an id that is the same in
 // every process and after a restart, and it moves its cursor only after every listener finished:
 // an event can come twice (same id), never be lost.
+import { randomUUID } from 'node:crypto';
 import { grantInsurerNames, insurerKey, lookupKey } from '../../src-shared/providers/keys.js';
 import { backgroundHeard } from '../storage/common.js';
 import type { RelayStorage } from '../storage/types.js';
@@ -42,6 +43,7 @@ export class ProviderIndex {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly owner = `relay-${randomUUID()}`;
 
   constructor(
     private readonly storage: RelayStorage,
@@ -54,10 +56,14 @@ export class ProviderIndex {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}), { background: true, ownOnly: true });
-    const round = () => void this.catchUpAll().catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
-    this.timer = setInterval(round, this.roundMs);
+    const round = (taken: () => Promise<boolean>) =>
+      void taken()
+        .then((mine) => (mine ? this.catchUpAll() : undefined))
+        .catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
+    // Every minute by one process of all (the first whose timer finds the last round a period old).
+    this.timer = setInterval(() => round(() => this.storage.rounds.take('provider-index', this.roundMs, this.owner)), this.roundMs);
     this.timer.unref();
-    round();
+    round(async () => true);
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@
 // commit order and a desk reading the log with a cursor never steps over a change committed late.
 // Processes tell each other that a log grew with LISTEN/NOTIFY on one channel; a process wakes
 // its own sessions directly and skips its own notices when they come back.
+import { RoundRecords, type RoundsDatabase } from './round-records.js';
 import { jobMaintenanceSeconds, PgBossJobQueue } from '../jobs/queue.js';
 import { createHash } from 'node:crypto';
 import {
@@ -411,6 +412,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
       operator as unknown as Kysely<RoBlocksDatabase>,
       postgresRoBlocksLock((workspaceId) => advisoryKey(`ro-numbers:${workspaceId}`)),
     ),
+    rounds: new RoundRecords(operator as unknown as Kysely<RoundsDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

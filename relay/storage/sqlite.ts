@@ -2,6 +2,7 @@
 // workspace in `DATA/workspaces/<workspaceId>.sqlite` holding the same synced tables as a desk.
 // One relay process owns a data folder; its single connection per file serialises every write,
 // so the store needs no lock hook and announcements stay inside this process.
+import { RoundRecords, type RoundsDatabase } from './round-records.js';
 import { InlineJobQueue } from '../jobs/queue.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,6 +111,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     automationTimers: new AutomationTimerRecords(operator as unknown as Kysely<AutomationTimersDatabase>),
     providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
+    rounds: new RoundRecords(operator as unknown as Kysely<RoundsDatabase>),
 
     createWorkspace: (input) =>
       createWorkspace(records, input, {

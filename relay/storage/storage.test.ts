@@ -519,7 +519,7 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
           : [POSTGRES_OPERATOR_MIGRATIONS, POSTGRES_WORKSPACE_MIGRATIONS];
       // The latest of each is what the tests above check table by table and column by column;
       // the test below checks that an older workspace moves up to it with its rows.
-      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 18]);
+      expect(versions(operator)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 18, 19]);
       expect(versions(workspace)).toEqual([1, 2, 3, 6, 7, 8, 9, 10]);
     });
 
@@ -1013,6 +1013,35 @@ describe.each(['sqlite', 'postgres'] as const)('relay storage on %s', (engine) =
       }
     });
 
+    it('operator migration 19 (relay rounds) keeps a version-18 relay\'s shops and records one start per round', async () => {
+      const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
+      const round = (by: string) => `INSERT INTO relay_rounds (name, started_at, started_by) VALUES ('csi', '2026-12-05T10:00:00.000Z', '${by}')`;
+      if (engine === 'sqlite') {
+        const db = new Database(path.join(await newLocation('sqlite'), 'relay.sqlite'));
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 18)).toBe(18);
+        db.prepare(shop).run();
+        expect(migrateSqlite(db, SQLITE_OPERATOR_MIGRATIONS, 'operator', 19)).toBe(19);
+        expect(db.prepare('SELECT slug FROM workspaces').all()).toEqual([{ slug: 'kept' }]);
+        db.prepare(round('relay-a')).run();
+        expect(() => db.prepare(round('relay-b')).run()).toThrow(/UNIQUE/);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: await newLocation('postgres') });
+        await client.connect();
+        try {
+          const options = { schema: 'public', versionTable: 'relay_meta' as const, migrations: POSTGRES_OPERATOR_MIGRATIONS, lockKey: '4251', label: 'operator' };
+          expect(await migratePostgres(client, { ...options, target: 18 })).toBe(18);
+          await client.query(shop);
+          expect(await migratePostgres(client, { ...options, target: 19 })).toBe(19);
+          expect((await client.query('SELECT slug FROM workspaces')).rows).toEqual([{ slug: 'kept' }]);
+          await client.query(round('relay-a'));
+          await expect(client.query(round('relay-b'))).rejects.toThrow(/duplicate key/);
+        } finally {
+          await client.end();
+        }
+      }
+    });
+
     it('operator migration 6 (drafting usage) keeps a version-5 relay\'s shops and counts tokens per shop and month', async () => {
       const shop = "INSERT INTO workspaces (id, slug, name, created_at) VALUES ('w1', 'kept', 'Kept', '2026-11-01T00:00:00.000Z')";
       const usage = (month: string) => `INSERT INTO ai_usage (workspace_id, month, input_tokens, output_tokens, requests) VALUES ('w1', '${month}', 1200, 80, 1)`;
@@ -1342,6 +1371,20 @@ describe('relay storage on postgres: several relay processes on one database', (
       await new Promise((r) => setTimeout(r, 50));
       return heard.includes(probe);
     }, 'an announcement after reconnecting');
+  });
+
+  it('a round of every shop is taken by one process per period, and by another once the period has passed', async () => {
+    const [one, two] = [await relayProcess(), await relayProcess()];
+    const at = (s: number) => new Date(Date.parse('2026-12-05T10:00:00.000Z') + s * 1000);
+    const both = await Promise.all([one.rounds.take('csi', 60_000, 'one', at(0)), two.rounds.take('csi', 60_000, 'two', at(0))]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    // Within the period nobody takes it again; another round's name is its own.
+    expect(await two.rounds.take('csi', 60_000, 'two', at(20))).toBe(false);
+    expect(await one.rounds.take('csi', 60_000, 'one', at(53))).toBe(false);
+    expect(await two.rounds.take('scheduling', 60_000, 'two', at(20))).toBe(true);
+    // Nine tenths of the period on (the timers fire a little apart), the next taker gets it.
+    expect(await two.rounds.take('csi', 60_000, 'two', at(55))).toBe(true);
+    expect((await one.rounds.list()).map((r) => [r.name, r.startedBy])).toEqual([['csi', 'two'], ['scheduling', 'two']]);
   });
 
   it('a pairing code raced by two processes pairs exactly one device', async () => {

@@ -1,5 +1,6 @@
 // What the relay keeps, whichever engine holds it: the operator's records (workspaces, desks,
 // pairing codes, blobs) and one synced workspace store per shop.
+import type { RoundRecords } from './round-records.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import type { AiUsageRecords } from './ai-usage-records.js';
@@ -74,6 +75,8 @@ export interface RelayStorage {
   readonly providerApi: ProviderApiRecords;
   /** RO number blocks handed to desks (relay/storage/ro-number-blocks.ts). */
   readonly roNumbers: RoNumberBlocks;
+  /** Which process does a background service's round of every shop (relay/storage/round-records.ts, operator migration 19). */
+  readonly rounds: RoundRecords;
   /** Durable work (relay/jobs/queue.ts): pg-boss shared by every process on PostgreSQL, run at once on SQLite. */
   readonly jobs: JobQueue;
 

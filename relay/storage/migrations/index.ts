@@ -25,12 +25,13 @@ import { postgresOperator014, sqliteOperator014 } from './014-automation-timers.
 import { postgresOperator015, sqliteOperator015 } from './015-blob-refill.js';
 import { postgresOperator016, sqliteOperator016 } from './016-desk-releases.js';
 import { postgresOperator018, sqliteOperator018 } from './018-group-sign-in.js';
+import { postgresOperator019, sqliteOperator019 } from './019-relay-rounds.js';
 import type { PostgresMigration, SqliteMigration } from './types.js';
 
 export type { PostgresMigration, SqliteMigration } from './types.js';
 
-export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008, sqliteOperator009, sqliteOperator010, sqliteOperator011, sqliteOperator013, sqliteOperator014, sqliteOperator015, sqliteOperator016, sqliteOperator018];
-export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008, postgresOperator009, postgresOperator010, postgresOperator011, postgresOperator013, postgresOperator014, postgresOperator015, postgresOperator016, postgresOperator018];
+export const SQLITE_OPERATOR_MIGRATIONS: readonly SqliteMigration[] = [sqliteOperator001, sqliteOperator002, sqliteOperator003, sqliteOperator004, sqliteOperator005, sqliteOperator006, sqliteOperator007, sqliteOperator008, sqliteOperator009, sqliteOperator010, sqliteOperator011, sqliteOperator013, sqliteOperator014, sqliteOperator015, sqliteOperator016, sqliteOperator018, sqliteOperator019];
+export const POSTGRES_OPERATOR_MIGRATIONS: readonly PostgresMigration[] = [postgresOperator001, postgresOperator002, postgresOperator003, postgresOperator004, postgresOperator005, postgresOperator006, postgresOperator007, postgresOperator008, postgresOperator009, postgresOperator010, postgresOperator011, postgresOperator013, postgresOperator014, postgresOperator015, postgresOperator016, postgresOperator018, postgresOperator019];
 
 // Workspace versions come from the shared list (src-shared/schema/versions.ts): every version that
 // is not desk-only, under the number the relay records for it (1, 2, 3 for the released 1, 3, 5;
