@@ -52,7 +52,7 @@ export class WorkspaceLooks {
     this.stopListening = this.storage.onChangesAnnounced((workspaceId) => this.poke(workspaceId), { background: true, ownOnly: true });
     this.timer = setInterval(() => void this.roundIfTaken(), this.options.pollMs);
     this.timer.unref();
-    void this.sweepAll();
+    void this.roundIfTaken();
   }
 
   async close(): Promise<void> {
@@ -86,8 +86,8 @@ export class WorkspaceLooks {
 
   /**
    * The timer's round: done by this process only if no process started one within the period
-   * (relay/storage/round-records.ts), so several relays make one round per period between them.
-   * The round at start is this process's own (what changed while it was down is in every shop).
+   * (relay/storage/round-records.ts), so several relays make one round per period between them;
+   * the same at start (relays started together make one round, not one each).
    */
   private async roundIfTaken(): Promise<void> {
     if (this.sweeping || this.closed) return;

@@ -143,16 +143,13 @@ export class EsignService {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private ticked = false;
   private readonly owner = `relay-${randomUUID()}`;
 
   private async tick(): Promise<void> {
     if (this.closed) return;
     try {
-      // Every shop: at start (this process's own look), then once a period by one process of all.
-      const first = !this.ticked;
-      this.ticked = true;
-      if (first || (await this.storage.rounds.take('esign', this.options.pollMs ?? 30_000, this.owner))) {
+      // Every shop: once a period (at start too) by one process of all.
+      if (await this.storage.rounds.take('esign', this.options.pollMs ?? 30_000, this.owner)) {
         for (const w of await this.storage.listWorkspaces()) this.dirty.add(w.id);
       }
       await this.scanDirty();

@@ -52,7 +52,7 @@ export class ProviderIndex {
     private readonly roundMs = 60_000,
   ) {}
 
-  /** Follows this process's announcements; catches up every shop now (what changed while the relay was down) and every round. */
+  /** Follows this process's announcements; catches up every shop at start and every round, unless another process just did. */
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.storage.onChangesAnnounced((workspaceId) => void this.refresh(workspaceId).catch(() => {}), { background: true, ownOnly: true });
@@ -60,10 +60,11 @@ export class ProviderIndex {
       void taken()
         .then((mine) => (mine ? this.catchUpAll() : undefined))
         .catch((err: unknown) => this.log.error({ err }, 'Work-provider index: catching up failed'));
-    // Every minute by one process of all (the first whose timer finds the last round a period old).
-    this.timer = setInterval(() => round(() => this.storage.rounds.take('provider-index', this.roundMs, this.owner)), this.roundMs);
+    // At start and every minute, by one process of all (the first that finds the last round a period old).
+    const take = () => this.storage.rounds.take('provider-index', this.roundMs, this.owner);
+    this.timer = setInterval(() => round(take), this.roundMs);
     this.timer.unref();
-    round(async () => true);
+    round(take);
   }
 
   async stop(): Promise<void> {
