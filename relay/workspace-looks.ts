@@ -130,6 +130,10 @@ export class WorkspaceLooks {
   /** Settles: waits until no look is under way or due (tests). */
   async idle(): Promise<void> {
     await backgroundHeard();
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    // A round pokes its shops two at a time: between two looks nothing may be running while shops remain.
+    while (this.running.size > 0 || this.sweeping) {
+      await this.sweeping?.catch(() => undefined);
+      await Promise.allSettled([...this.running.values()]);
+    }
   }
 }
