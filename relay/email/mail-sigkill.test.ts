@@ -223,8 +223,10 @@ describe('mail with two relays on one PostgreSQL', () => {
     expect(atKill).toBeLessThan(REPLIES);
     const storage = await openPostgresStorage(location);
     cleanups.push(() => storage.close());
+    // Claims with no outcome at the kill: the dead relay's (at most two, as above) and any the
+    // survivor had on the wire at that moment (it works the same mailbox: at most two as well).
     const open = await storage.mail.openSends(new Date(Date.now() + 1000).toISOString());
-    expect(open.length).toBeLessThanOrEqual(2);
+    expect(open.length).toBeLessThanOrEqual(4);
     // The desk reconnects to the survivor, whose rounds find the approved replies and whose job
     // sends them; the dead one's open claim is looked for in Sent once older than twice the send timeout.
     const settled = await settledAtDesk(desk, 150_000, () => survivor.output());
