@@ -145,32 +145,24 @@ export class AutomationTimerRecords {
    */
   /** This shop's timers that are due now and held by nobody (oldest first); nothing is taken. */
   async due(input: { workspaceId: string; now: string; limit?: number }): Promise<Array<{ ruleId: string; occurrence: string }>> {
-    const rows = await this.db
-      .selectFrom('automation_timers')
-      .select(['rule_id', 'occurrence'])
-      .where('workspace_id', '=', input.workspaceId)
-      .where('fired_at', 'is', null)
-      .where('cancelled_at', 'is', null)
-      .where('due_at', '<=', input.now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]))
-      .orderBy('due_at')
-      .limit(input.limit ?? 50)
-      .execute();
-    return rows.map((r) => ({ ruleId: r.rule_id, occurrence: r.occurrence }));
+    return (await this.dueTimers({ ...input, limit: input.limit ?? 50 })).map(({ ruleId, occurrence }) => ({ ruleId, occurrence }));
   }
 
   /** Due timers nobody holds, in every shop, oldest first (the relay's one look for all shops). */
-  async dueInAnyShop(input: { now: string; limit?: number }): Promise<Array<{ workspaceId: string; ruleId: string; occurrence: string }>> {
-    const rows = await this.db
+  dueInAnyShop(input: { now: string; limit?: number }): Promise<Array<{ workspaceId: string; ruleId: string; occurrence: string }>> {
+    return this.dueTimers({ ...input, limit: input.limit ?? 200 });
+  }
+
+  private async dueTimers(input: { workspaceId?: string; now: string; limit: number }): Promise<Array<{ workspaceId: string; ruleId: string; occurrence: string }>> {
+    let q = this.db
       .selectFrom('automation_timers')
       .select(['workspace_id', 'rule_id', 'occurrence'])
       .where('fired_at', 'is', null)
       .where('cancelled_at', 'is', null)
       .where('due_at', '<=', input.now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]))
-      .orderBy('due_at')
-      .limit(input.limit ?? 200)
-      .execute();
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', input.now)]));
+    if (input.workspaceId !== undefined) q = q.where('workspace_id', '=', input.workspaceId);
+    const rows = await q.orderBy('due_at').limit(input.limit).execute();
     return rows.map((r) => ({ workspaceId: r.workspace_id, ruleId: r.rule_id, occurrence: r.occurrence }));
   }
 
