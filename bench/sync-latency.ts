@@ -29,7 +29,7 @@ export interface EditLatencyResult {
   afterCall: Summary;
 }
 
-const checkIn = (i: number) => ({
+export const checkIn = (i: number) => ({
   customer: { firstName: `Bench${i}`, lastName: 'Latency', mobile: `(512) 555-01${String(10 + i).padStart(2, '0')}` },
   vehicle: { plate: `SYN ${100 + i}`, make: 'Honda', model: 'Civic', year: 2021 },
   insurer: 'GEICO',
@@ -37,7 +37,7 @@ const checkIn = (i: number) => ({
 });
 
 /** Each car goes back and forth between Teardown and Repair started. */
-function otherStage(a: Desk, roId: string): Stage {
+export function otherStage(a: Desk, roId: string): Stage {
   const now = a.sqlite.prepare('SELECT stage FROM repair_orders WHERE id = ?').pluck().get(roId);
   return now === 'teardown' ? 'repair-started' : 'teardown';
 }

@@ -2,6 +2,7 @@
 // organisations, their people, invitations, sessions, passkeys, and the cross-shop index of what
 // each was granted. Secrets are kept only as hashes (sessions, invitations) or argon2id (passwords).
 import type { Kysely } from 'kysely';
+import type { UnsyncedCommit } from '../storage/common.js';
 
 export interface ProvidersDatabase {
   work_providers: {
@@ -177,7 +178,11 @@ export class ProviderRecordError extends Error {
 }
 
 export class ProviderRecords {
-  constructor(private readonly db: Kysely<ProvidersDatabase>) {}
+  constructor(
+    private readonly db: Kysely<ProvidersDatabase>,
+    /** How the index cursor commits: without waiting for the disk (the index is rebuilt from the log after it). */
+    private readonly unsynced: UnsyncedCommit,
+  ) {}
 
   // --- providers -----------------------------------------------------------------------------
 
@@ -454,13 +459,21 @@ export class ProviderRecords {
     return row ? Number(row.seq) : 0;
   }
 
-  /** Moves the cursor forward only (two processes indexing the same shop both end at the furthest). */
+  /**
+   * Moves the cursor forward only (two processes indexing the same shop both end at the furthest).
+   * It moves after every round that took a push, so it does not wait for the disk: a power cut
+   * that rolls it back makes the next round index those changes again, which rebuilds the same
+   * rows and tells listeners events with the same ids (they may hear one twice, never lose one).
+   */
   async moveIndexCursor(workspaceId: string, seq: number, now: string): Promise<void> {
-    await this.db
-      .insertInto('provider_index_cursors')
-      .values({ workspace_id: workspaceId, seq, updated_at: now })
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ seq, updated_at: now }).where('provider_index_cursors.seq', '<', seq))
-      .execute();
+    await this.unsynced(this.db, (trx) =>
+      trx
+        .insertInto('provider_index_cursors')
+        .values({ workspace_id: workspaceId, seq, updated_at: now })
+        .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ seq, updated_at: now }).where('provider_index_cursors.seq', '<', seq))
+        .execute()
+        .then(() => undefined),
+    );
   }
 
   /** Replaces what the index holds of one shop's grants. */

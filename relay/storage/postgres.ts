@@ -30,6 +30,7 @@ import {
   OperatorRecords,
   type OperatorDatabase,
   relayNodeId,
+  postgresUnsyncedCommit as UNSYNCED,
 } from './common.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
@@ -405,7 +406,7 @@ export async function openPostgresStorage(url: string): Promise<RelayStorage> {
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),
-    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
+    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>, UNSYNCED),
     automationTimers: new AutomationTimerRecords(operator as unknown as Kysely<AutomationTimersDatabase>),
     providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(

@@ -18,6 +18,7 @@ import {
   OperatorRecords,
   type OperatorDatabase,
   relayNodeId,
+  sqliteUnsyncedCommit as UNSYNCED,
 } from './common.js';
 import {
   latestVersion,
@@ -76,7 +77,8 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   const root = path.resolve(dataDir);
   const operatorFile = path.join(root, 'relay.sqlite');
   const operatorDb = openSqliteFile(operatorFile, SQLITE_OPERATOR_MIGRATIONS, operatorFile);
-  const operator = new Kysely<OperatorDatabase>({ dialect: new SqliteDialect({ database: operatorDb }) });
+  // Statements reused by SQL text, as on the workspaces (every push makes the same few operator queries).
+  const operator = new Kysely<OperatorDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(operatorDb) }) });
   const records = new OperatorRecords(operator, sqliteViolation);
   const listeners = new AnnounceListeners();
   let closed = false;
@@ -107,7 +109,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     esignKeys: new EsignKeyRecords(operator as unknown as Kysely<EsignKeysDatabase>),
     esign: new EsignRecords(operator as unknown as Kysely<EsignOperatorDatabase>),
     accounts: new CustomerAccountRecords(operator as unknown as Kysely<CustomerAccountDatabase>),
-    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>),
+    providers: new ProviderRecords(operator as unknown as Kysely<ProvidersDatabase>, UNSYNCED),
     automationTimers: new AutomationTimerRecords(operator as unknown as Kysely<AutomationTimersDatabase>),
     providerApi: new ProviderApiRecords(operator as unknown as Kysely<ProviderApiDatabase>),
     roNumbers: new RoNumberBlocks(operator as unknown as Kysely<RoBlocksDatabase>),
