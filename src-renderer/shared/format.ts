@@ -20,6 +20,26 @@ function knownZone(zone: string | null | undefined): string | undefined {
   }
 }
 
+// Formatters made once per locale and options: building an Intl formatter costs about 100 times
+// formatting with it, and `toLocaleDateString(locale, options)` builds one on every call (a board
+// of 500 cards spent 40–60 ms on its promised dates alone).
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${desk.locale}|${JSON.stringify(options)}`;
+  let format = dateFormats.get(key);
+  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(desk.locale, options)));
+  return format;
+}
+
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${desk.locale}|${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(desk.locale, options)));
+  return format;
+}
+
 /** Called by the app shell whenever the shop's settings arrive or change. */
 export function setDeskCountry(country: string | null | undefined, timeZone?: string | null): void {
   desk = countryProfile(country);
@@ -51,13 +71,7 @@ export function formatDay(isoDay: string | null, withYear = false): string {
   if (!isoDay) return '';
   const date = new Date(`${isoDay}T00:00:00Z`);
   if (Number.isNaN(date.getTime())) return isoDay;
-  return date.toLocaleDateString(desk.locale, {
-    weekday: 'short',
-    month: 'short',
-    day: 'numeric',
-    ...(withYear ? { year: 'numeric' } : {}),
-    timeZone: 'UTC',
-  });
+  return dateFormat({ weekday: 'short', month: 'short', day: 'numeric', ...(withYear ? { year: 'numeric' } : {}), timeZone: 'UTC' }).format(date);
 }
 
 /** "Nov 30 – Dec 6, 2026" (US), "30 Nov – 6 Dec 2026" (UK): calendar days, one day alone in full. */
@@ -65,15 +79,15 @@ export function formatDayRange(from: string, to: string): string {
   const a = new Date(`${from}T00:00:00Z`);
   const b = new Date(`${to}T00:00:00Z`);
   if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${from} – ${to}`;
-  if (from === to) return a.toLocaleDateString(desk.locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  return new Intl.DateTimeFormat(desk.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).formatRange(a, b);
+  if (from === to) return dateFormat({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(a);
+  return dateFormat({ day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).formatRange(a, b);
 }
 
 /** A wall-clock "14:30" on the shop's clock, written the country's way: "2:30 PM" (US), "14:30" (UK). */
 export function formatClock(hhmm: string | null | undefined): string {
   const m = /^(\d{1,2}):(\d{2})/.exec(hhmm ?? '');
   if (!m) return hhmm ?? '';
-  return new Date(Date.UTC(2000, 0, 1, Number(m[1]), Number(m[2]))).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+  return dateFormat({ hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, 0, 1, Number(m[1]), Number(m[2]))));
 }
 
 /** A moment, in the shop's time zone: "Oct 14, 2:05 PM" (US), "14 Oct, 14:05" (UK). */
@@ -81,7 +95,7 @@ export function formatMoment(iso: string | null): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(desk.locale, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: deskZone });
+  return dateFormat({ month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: deskZone }).format(date);
 }
 
 /** A moment's date only, in the shop's time zone: "Oct 14, 2025" (US), "14 Oct 2025" (UK). */
@@ -89,21 +103,23 @@ export function formatMomentDay(iso: string | null): string {
   if (!iso) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleDateString(desk.locale, { month: 'short', day: 'numeric', year: 'numeric', timeZone: deskZone });
+  return dateFormat({ month: 'short', day: 'numeric', year: 'numeric', timeZone: deskZone }).format(date);
 }
 
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(desk.locale, { hour: 'numeric', minute: '2-digit', timeZone: deskZone });
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return dateFormat({ hour: 'numeric', minute: '2-digit', timeZone: deskZone }).format(date);
 }
 
 export function formatMoney(cents: number | null): string {
   if (cents === null) return '';
-  return (cents / 100).toLocaleString(desk.locale, { style: 'currency', currency: desk.currency });
+  return numberFormat({ style: 'currency', currency: desk.currency }).format(cents / 100);
 }
 
 /** "$" at a US shop, "£" at a UK one: the symbol Intl writes for the country's currency. */
 export function currencySymbol(): string {
-  return new Intl.NumberFormat(desk.locale, { style: 'currency', currency: desk.currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? desk.currency;
+  return numberFormat({ style: 'currency', currency: desk.currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? desk.currency;
 }
 
 /** "$500", "£500" or "500.00" → 50000; null for empty; NaN for anything else. */
