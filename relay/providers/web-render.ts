@@ -11,6 +11,7 @@ import type { ApiKey, DeliveryLogEntry } from '../provider-api/records.js';
 import type { ShownEndpoint } from '../provider-api/integrations.js';
 import { SCOPES } from '../provider-api/secrets.js';
 import type { ProviderUser, SlaTargets, WorkProvider } from './records.js';
+import { dateFormat, numberFormat } from '../../src-shared/locale/intl-formats.js';
 
 const CSS = `
 *{box-sizing:border-box}
@@ -264,10 +265,16 @@ export function messagePage(title: string, text: string): Html {
   return html`<div class="narrow card"><h1>${title}</h1><p>${text}</p><p><a href="/provider/sign-in">Sign in</a></p></div>`;
 }
 
+/** A date the en-US way, with a formatter made once per shape (src-shared/locale/intl-formats.ts). */
+function formatDate(at: Date, options: Intl.DateTimeFormatOptions): string {
+  return Number.isNaN(at.getTime()) ? '' : dateFormat('en-US', options).format(at);
+}
+const usd = numberFormat('en-US', { style: 'currency', currency: 'USD' });
+
 const day = (iso: string | null, zone: string) =>
-  iso ? new Date(iso).toLocaleString('en-US', { timeZone: zone, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }) : '';
-const dateOnly = (d: string | null) => (d ? new Date(`${d}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }) : 'not set');
-const money = (cents: number | null) => (cents == null ? '—' : (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' }));
+  iso ? formatDate(new Date(iso), { timeZone: zone, month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }) : '';
+const dateOnly = (d: string | null) => (d ? formatDate(new Date(`${d}T12:00:00Z`), { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }) : 'not set');
+const money = (cents: number | null) => (cents == null ? '—' : usd.format(cents / 100));
 
 export function findPage(options: { query: string; hits: RepairSummary[] | null; shops: Array<{ name: string; phone: string | null }> }): Html {
   const results =
@@ -417,7 +424,7 @@ export interface PasskeyRow {
   lastUsedAt: string | null;
 }
 
-const onDay = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }) : 'never');
+const onDay = (iso: string | null) => (iso ? formatDate(new Date(iso), { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }) : 'never');
 
 export function accountPage(options: { user: ProviderUser; csrf: string; notice?: string; passkeys: PasskeyRow[]; passkeysPossible: boolean }): Html {
   const rows = options.passkeys.map(
@@ -468,7 +475,7 @@ const hostOf = (url: string) => {
 };
 
 const when = (iso: string | null) =>
-  iso ? new Date(iso).toLocaleString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) + ' UTC' : '—';
+  iso ? formatDate(new Date(iso), { timeZone: 'UTC', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) + ' UTC' : '—';
 
 export interface IntegrationsView {
   keys: ApiKey[];

@@ -2,6 +2,7 @@
 // (en-US, en-GB, en-CA through Intl), which the app shell sets as soon as it has the settings.
 import { ApiError } from '../../src-shared/api/errors.js';
 import { type CountryProfile, countryProfile } from '../../src-shared/locale/country.js';
+import { dateFormat as cachedDateFormat, numberFormat as cachedNumberFormat } from '../../src-shared/locale/intl-formats.js';
 import { formatPhone as formatPhoneIn } from '../../src-shared/phone.js';
 import { type StaffWords, staffWords } from '../../src-shared/i18n/staff.js';
 import { shopToday } from '../../src-shared/shop-day.js';
@@ -20,25 +21,9 @@ function knownZone(zone: string | null | undefined): string | undefined {
   }
 }
 
-// Formatters made once per locale and options: building an Intl formatter costs about 100 times
-// formatting with it, and `toLocaleDateString(locale, options)` builds one on every call (a board
-// of 500 cards spent 40–60 ms on its promised dates alone).
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-const numberFormats = new Map<string, Intl.NumberFormat>();
-
-function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${desk.locale}|${JSON.stringify(options)}`;
-  let format = dateFormats.get(key);
-  if (!format) dateFormats.set(key, (format = new Intl.DateTimeFormat(desk.locale, options)));
-  return format;
-}
-
-function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${desk.locale}|${JSON.stringify(options)}`;
-  let format = numberFormats.get(key);
-  if (!format) numberFormats.set(key, (format = new Intl.NumberFormat(desk.locale, options)));
-  return format;
-}
+// Formatters come from one cache per locale and options (src-shared/locale/intl-formats.ts).
+const dateFormat = (options: Intl.DateTimeFormatOptions) => cachedDateFormat(desk.locale, options);
+const numberFormat = (options: Intl.NumberFormatOptions) => cachedNumberFormat(desk.locale, options);
 
 /** Called by the app shell whenever the shop's settings arrive or change. */
 export function setDeskCountry(country: string | null | undefined, timeZone?: string | null): void {
