@@ -2,7 +2,7 @@
 // organisations, their people, invitations, sessions, passkeys, and the cross-shop index of what
 // each was granted. Secrets are kept only as hashes (sessions, invitations) or argon2id (passwords).
 import type { Kysely } from 'kysely';
-import type { UnsyncedCommit } from '../storage/common.js';
+import type { UnsyncedCommit } from '../storage/unsynced-commit.js';
 
 export interface ProvidersDatabase {
   work_providers: {

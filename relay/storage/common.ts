@@ -3,7 +3,7 @@
 // device means), input checks, workspace creation, the cache of open workspace stores, and the
 // change-announcement listeners.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import type { WorkspaceStore } from '../../src-shared/sync/store.js';
 import { type BlobRecord, type DeviceRecord, RelayStorageError, type WorkspaceRecord } from './types.js';
@@ -407,32 +407,6 @@ export class OpenWorkspaces {
     await Promise.all(this.ids().map((id) => this.close(id)));
   }
 }
-
-/**
- * Runs `fn` in one transaction whose commit does not wait for the disk to flush: for bookkeeping
- * that a power cut may roll back because the work it records is redone then (a cursor over a
- * shop's log whose consumers are idempotent). A crash of the process alone loses nothing; the
- * next durable commit on the database flushes it too. Everything else commits durably.
- */
-export type UnsyncedCommit = <DB>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<void>) => Promise<void>;
-
-/** SQLite: `synchronous = NORMAL` for this one transaction, on the connection held throughout (nothing else runs in between). */
-export const sqliteUnsyncedCommit: UnsyncedCommit = (db, fn) =>
-  db.connection().execute(async (conn) => {
-    await sql`PRAGMA synchronous = NORMAL`.execute(conn);
-    try {
-      await conn.transaction().execute(fn);
-    } finally {
-      await sql`PRAGMA synchronous = FULL`.execute(conn);
-    }
-  });
-
-/** PostgreSQL: `synchronous_commit = off` for this transaction only (SET LOCAL). */
-export const postgresUnsyncedCommit: UnsyncedCommit = (db, fn) =>
-  db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-    await fn(trx);
-  });
 
 /**
  * Resolves once every announcement made before the call has reached the background listeners

@@ -30,8 +30,8 @@ import {
   OperatorRecords,
   type OperatorDatabase,
   relayNodeId,
-  postgresUnsyncedCommit as UNSYNCED,
 } from './common.js';
+import { postgresUnsyncedCommit as UNSYNCED } from './unsynced-commit.js';
 import { migratePostgres, POSTGRES_OPERATOR_MIGRATIONS, postgresWorkspaceMigrations, StorageTooNewError } from './migrations/index.js';
 import { type RelayStorage, RelayStorageError } from './types.js';
 import { type AiUsageDatabase, AiUsageRecords } from './ai-usage-records.js';

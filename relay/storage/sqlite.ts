@@ -18,8 +18,8 @@ import {
   OperatorRecords,
   type OperatorDatabase,
   relayNodeId,
-  sqliteUnsyncedCommit as UNSYNCED,
 } from './common.js';
+import { sqliteUnsyncedCommit as UNSYNCED } from './unsynced-commit.js';
 import {
   latestVersion,
   migrateSqlite,

@@ -10,7 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { postgresUnsyncedCommit, sqliteUnsyncedCommit } from './common.js';
+import { postgresUnsyncedCommit, sqliteUnsyncedCommit } from './unsynced-commit.js';
 
 interface Db {
   cursors: { id: string; seq: number };
