@@ -138,6 +138,33 @@ describe('one workspace pool per relay process', () => {
     expect(await afterCut(storeA)).toEqual(['cedar-1']);
   });
 
+  it('a connection cut while a write holds it between statements fails that write, not the relay', async () => {
+    const { storage, database } = await relayWithPool(1);
+    const shop = await storage.createWorkspace({ slug: slug('elm'), name: 'Elm Body' });
+    const store = await storage.workspaceStore(shop.id);
+    await expect(
+      store.write({ actor: 'relay', action: 't' }, async (tx) => {
+        await tx.insert('customers', { id: 'elm-1', first_name: 'Held' });
+        // The server cuts every relay connection while this transaction holds one and runs nothing.
+        await query(database.url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [
+          APPLICATION_NAME,
+        ]);
+        await new Promise((r) => setTimeout(r, 300));
+      }),
+    ).rejects.toThrow();
+    // Nothing of the cut write landed, and the shop takes writes again on a new connection.
+    let rows: string[] | null = null;
+    for (let i = 0; i < 4 && rows === null; i++) {
+      try {
+        await store.write({ actor: 'relay', action: 't' }, (tx) => tx.insert('customers', { id: 'elm-2', first_name: 'After' }));
+        rows = (await store.db.selectFrom('customers').select('id').execute()).map((r) => r.id);
+      } catch {
+        // the first use may meet another connection the server cut
+      }
+    }
+    expect(rows).toEqual(['elm-2']);
+  });
+
   it('holds its connections at the pool size with 50 shops opened and written at once', async () => {
     const poolMax = 3;
     const { storage, database } = await relayWithPool(poolMax);

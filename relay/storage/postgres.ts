@@ -175,6 +175,11 @@ function newPool(config: pg.PoolConfig): pg.Pool {
   // An idle connection the server closed (restart, admin kill): the pool drops it and opens a
   // new one for the next query. Without a handler the 'error' event would end the process.
   pool.on('error', () => {});
+  // The same for a connection cut while a query holds it between two statements (a transaction,
+  // Kysely's `connection()`): pg-pool takes its idle handler off while it is lent out, so without
+  // this the cut would end the process. Its next statement fails instead, and the pool drops it
+  // on release (a client that is no longer queryable is never lent again).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
