@@ -38,6 +38,10 @@ type FromB = { t: 'ready' } | { t: 'has' } | { t: 'seen'; n: number; applyStarte
 
 function nextMessage(child: ChildProcess, wanted: FromB['t'], timeoutMs: number, what: string, output: () => string): Promise<FromB> {
   return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.connected) {
+      reject(new Error(`desk B's process is gone (waiting for ${what}): ${output()}`));
+      return;
+    }
     const timer = setTimeout(() => finish(new Error(`desk B did not say '${wanted}' within ${timeoutMs} ms (${what}): ${output()}`)), timeoutMs);
     const onMessage = (m: FromB) => {
       if (m.t === wanted) finish(null, m);
@@ -64,7 +68,7 @@ export async function measureEditDeployed(
   const spread = options.spreadOver ?? 6;
   const settleMs = options.settleMs ?? 10;
   const { location, drop } = await newStorageLocation(engine);
-  const dirs: string[] = [];
+  const dirs: string[] = engine === 'sqlite' ? [location] : [];
   const cleanups: Array<() => Promise<unknown>> = [async () => drop()];
   try {
     // The shop and two pairing codes, written before the relay process opens the storage.
@@ -76,7 +80,6 @@ export async function measureEditDeployed(
     } finally {
       await storage.close();
     }
-    if (engine === 'sqlite') dirs.push(location);
     const relay = await spawnRelay(location, await freePort(), { cpuProfileDir: options.relayCpuProfileDir });
     cleanups.push(() => relay.kill());
 
@@ -93,6 +96,8 @@ export async function measureEditDeployed(
     const b = fork(path.resolve('bench/sync-watcher-desk.ts'), [bDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     b.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     b.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    // A send to a process that died emits 'error' on it; the wait for its answer then fails with its output.
+    b.on('error', (err) => (output += `\n(${err.message})`));
     const bExited = new Promise<void>((resolve) => b.once('exit', () => resolve()));
     cleanups.push(async () => {
       if (b.exitCode === null && b.signalCode === null) {
