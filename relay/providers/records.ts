@@ -471,8 +471,7 @@ export class ProviderRecords {
         .insertInto('provider_index_cursors')
         .values({ workspace_id: workspaceId, seq, updated_at: now })
         .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ seq, updated_at: now }).where('provider_index_cursors.seq', '<', seq))
-        .execute()
-        .then(() => undefined),
+        .execute(),
     );
   }
 

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
  * shop's log whose consumers are idempotent). A crash of the process alone loses nothing; the
  * next durable commit on the database flushes it too. Everything else commits durably.
  */
-export type UnsyncedCommit = <DB>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<void>) => Promise<void>;
+export type UnsyncedCommit = <DB>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<unknown>) => Promise<void>;
 
 /** SQLite: `synchronous = NORMAL` for this one transaction, on the connection held throughout (nothing else runs in between). */
 export const sqliteUnsyncedCommit: UnsyncedCommit = (db, fn) =>

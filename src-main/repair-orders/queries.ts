@@ -8,17 +8,11 @@ import { toCustomer } from '../customers/handlers.js';
 import type { DeskContext as Desk } from '../api/desk-context.js';
 import { loadPortalLink } from '../portal/portal-links.js';
 import { readSettings } from '../workspace/handlers.js';
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+import { shopToday as shopDay } from '../../src-shared/shop-day.js';
 
 /** Today's date (YYYY-MM-DD) where the shop is, which is what "overdue" means to the shop. */
 export function shopToday(timeZone: string, now = new Date()): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(now);
+  return shopDay(timeZone, now);
 }
 
 export function vehicleLabel(v: { year: number | null; make: string | null; model: string | null; color: string | null }): string {
