@@ -12,6 +12,7 @@ import { createBackup } from './backups.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { deskMigrations } from './migrations/index.js';
+import { checkpointInWorker } from './wal-checkpoint.js';
 
 /** SQLite's default: a checkpoint once the WAL holds this many pages. */
 const WAL_AUTOCHECKPOINT = 1000;
@@ -44,6 +45,8 @@ export interface WorkspaceDb {
   db: Kysely<WorkspaceDatabase>;
   store: WorkspaceStore;
   nodeId: string;
+  /** Resolves once background work on the file (a catch-up's checkpoint) is done. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,20 +100,46 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     migrate(sqlite);
     const nodeId = ensureNodeId(sqlite);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    // A catch-up's checkpoints are held back while its pages follow one another; once its last
+    // page is in, a worker thread checkpoints the WAL they left (the desk's own connection if the
+    // worker cannot), instead of that page's commit doing it on the desk's event loop.
+    let heldBack = false;
+    let checkpointing: Promise<void> | null = null;
+    const checkpointHeldBack = () => {
+      const checkpoint = () =>
+        checkpointInWorker(file).then(
+          () => undefined,
+          () => {
+            try {
+              if (sqlite.open) sqlite.pragma('wal_checkpoint(PASSIVE)');
+            } catch {
+              // Left to the next automatic checkpoint.
+            }
+          },
+        );
+      const next = (checkpointing ?? Promise.resolve()).then(checkpoint);
+      checkpointing = next;
+      void next.then(() => {
+        if (checkpointing === next) checkpointing = null;
+      });
+    };
     const store = await WorkspaceStore.open(db, nodeId, {
       applyChanges: sqliteChangeApplier(sqlite),
       // Only for pages pulled from the relay, whose cursor commits with them: a power cut may
       // undo such a page whole, and the desk then pulls it again. Its own writes stay FULL.
       // While a catch-up's pages follow one another, the WAL is not checkpointed after each
-      // (each checkpoint waits for the disk twice); the last page's commit checkpoints it all.
+      // (each checkpoint waits for the disk twice); after the last, a worker checkpoints it all.
       commitWithoutSync: async (transaction, { morePages }) => {
+        const holdBack = morePages || heldBack;
         sqlite.pragma('synchronous = NORMAL');
-        if (morePages) sqlite.pragma('wal_autocheckpoint = 0');
+        if (holdBack) sqlite.pragma('wal_autocheckpoint = 0');
         try {
           return await transaction();
         } finally {
           sqlite.pragma('synchronous = FULL');
-          if (morePages) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+          if (holdBack) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+          heldBack = morePages;
+          if (holdBack && !morePages) checkpointHeldBack();
         }
       },
       // Same connection, same open transaction: the index commits with the change.
@@ -132,7 +161,11 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       db,
       store,
       nodeId,
+      async settled() {
+        await checkpointing;
+      },
       async close() {
+        await checkpointing;
         await db.destroy();
       },
     };
