@@ -37,7 +37,30 @@ async function countRelayChanges(store: WorkspaceStore, bNode: string): Promise<
   return Number(row.n);
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
+/**
+ * Has `a` write about `target` changes of notes straight through the mutation layer: 4 changes
+ * per note + 9 for each write's audit event, `notesPerWrite` notes to a write.
+ */
+export async function writeNotes(a: Desk, target: number, notesPerWrite = 20): Promise<{ writes: number; perWrite: number }> {
+  const perWrite = notesPerWrite * 4 + 9;
+  const writes = Math.ceil(target / perWrite);
+  const roId = (a.sqlite.prepare('SELECT id FROM repair_orders LIMIT 1').pluck().get() as string | undefined) ?? 'bench-ro';
+  for (let w = 0; w < writes; w++) {
+    await a.store.write({ actor: 'system', action: 'bench-notes', summary: 'Benchmark notes', roId }, async (tx) => {
+      for (let n = 0; n < notesPerWrite; n++) {
+        await tx.insert('notes', {
+          ro_id: roId,
+          body: `Catch-up note ${w}.${n}: customer called about the rental car, told them Thursday.`,
+          at: new Date().toISOString(),
+          staff_id: null,
+        });
+      }
+    });
+  }
+  return { writes, perWrite };
+}
+
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -98,23 +121,8 @@ export async function measureCatchUp(
   await b.desk.close();
   const relayBefore = await countRelayChanges(relayStore, bNode);
 
-  // A writes notes straight through the mutation layer: 4 changes per note + 9 for the write's audit event.
-  const perWrite = notesPerWrite * 4 + 9;
-  const writes = Math.ceil(target / perWrite);
-  const roId = (a.sqlite.prepare('SELECT id FROM repair_orders LIMIT 1').pluck().get() as string | undefined) ?? 'bench-ro';
   const t0 = performance.now();
-  for (let w = 0; w < writes; w++) {
-    await a.store.write({ actor: 'system', action: 'bench-notes', summary: 'Benchmark notes', roId }, async (tx) => {
-      for (let n = 0; n < notesPerWrite; n++) {
-        await tx.insert('notes', {
-          ro_id: roId,
-          body: `Catch-up note ${w}.${n}: customer called about the rental car, told them Thursday.`,
-          at: new Date().toISOString(),
-          staff_id: null,
-        });
-      }
-    });
-  }
+  const { writes, perWrite } = await writeNotes(a, target, notesPerWrite);
   const t1 = performance.now();
   await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
   await until('the relay to log everything', async () => (await countRelayChanges(relayStore, bNode)) - relayBefore >= writes * perWrite);

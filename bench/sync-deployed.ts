@@ -7,6 +7,9 @@
 // The clock starts before A's `ro-move-stage` call and stops when B's message "seen" arrives over
 // IPC (B reads the stage after its 'changed' event), so each sample includes one IPC hop back; the
 // hop's round trip is measured in the same run and printed beside it (not subtracted).
+// With `catchUpChanges`, the catch-up follows in the same shape: B closes its desk, A writes that
+// many changes and pushes them, B opens again and times itself until it is caught up. There the
+// relay reads the next page while B applies one, on the other core.
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +23,7 @@ import { freePort, spawnRelay } from '../relay/testing/relay-process.js';
 import { type Summary, summarize } from './stats.js';
 import { checkIn, otherStage } from './sync-latency.js';
 import { median, type Span, timeCalls } from './sync-spans.js';
+import { until, writeNotes } from './sync-catchup.js';
 
 export interface DeployedEditResult {
   edits: number;
@@ -32,9 +36,35 @@ export interface DeployedEditResult {
   ipcRoundTrip: Summary;
   /** Medians, ms after A's call started: where the edit was on its way (B's times come over IPC in epoch ms). */
   path: { aCommitted: number; aPushRead: number; aCallReturned: number; bApplyStart: number; bSaid: number; seenHere: number };
+  /** The catch-up in the same shape, when asked for (`catchUpChanges`). */
+  catchUp: DeployedCatchUpResult | null;
 }
 
-type FromB = { t: 'ready' } | { t: 'has' } | { t: 'seen'; n: number; applyStarted: number | null; at: number } | { t: 'pong'; n: number };
+/** Desk B, in its own process, offline while A makes changes, then opened again and timed by B itself. */
+export interface DeployedCatchUpResult {
+  /** Changes A made while B was offline, all pushed to the relay before B opened. */
+  made: number;
+  /** Changes B pulled (other desks' changes in its log, after less before). */
+  changes: number;
+  pages: number;
+  /** B's Desk.open → whenCaughtUp resolved, timed in B's process. */
+  seconds: number;
+  perSecond: number;
+  /** Of that: opening the desk, and B's applyRemote over all pages. */
+  openMs: number;
+  applyMs: number;
+  /** B's process alone. */
+  rss: { beforeMiB: number; peakMiB: number; growthMiB: number };
+}
+
+type CaughtUp = { t: 'caught-up'; changes: number; ms: number; openMs: number; applyMs: number; pages: number; rssBeforeMiB: number; rssPeakMiB: number };
+type FromB =
+  | { t: 'ready' }
+  | { t: 'has' }
+  | { t: 'seen'; n: number; applyStarted: number | null; at: number }
+  | { t: 'pong'; n: number }
+  | { t: 'offline' }
+  | CaughtUp;
 
 function nextMessage(child: ChildProcess, wanted: FromB['t'], timeoutMs: number, what: string, output: () => string): Promise<FromB> {
   return new Promise((resolve, reject) => {
@@ -61,7 +91,7 @@ function nextMessage(child: ChildProcess, wanted: FromB['t'], timeoutMs: number,
 
 export async function measureEditDeployed(
   engine: Engine,
-  options: { edits?: number; warmup?: number; spreadOver?: number; settleMs?: number; relayCpuProfileDir?: string } = {},
+  options: { edits?: number; warmup?: number; spreadOver?: number; settleMs?: number; relayCpuProfileDir?: string; catchUpChanges?: number } = {},
 ): Promise<DeployedEditResult> {
   const edits = options.edits ?? 200;
   const warmup = options.warmup ?? 30;
@@ -172,7 +202,31 @@ export async function measureEditDeployed(
       bSaid: m('bSaid'),
       seenHere: m('seenHere'),
     };
-    return { edits, warmup, editToApplied: summarize(total), callOnA: summarize(callMs), ipcRoundTrip: summarize(ipc), path: where };
+    let catchUp: DeployedCatchUpResult | null = null;
+    if (options.catchUpChanges) {
+      // B goes offline; A writes while it is away and pushes everything; B opens and catches up.
+      const offline = said('offline', 'B to close its desk');
+      b.send({ t: 'offline' });
+      await offline;
+      const { writes, perWrite } = await writeNotes(a, options.catchUpChanges);
+      const made = writes * perWrite;
+      await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
+      const caught = said('caught-up', `B to catch up on ${made} changes`, 300_000);
+      b.send({ t: 'online' });
+      const r = (await caught) as CaughtUp;
+      if (r.changes < made) throw new Error(`B pulled ${r.changes} changes on catch-up, A made ${made}`);
+      catchUp = {
+        made,
+        changes: r.changes,
+        pages: r.pages,
+        seconds: r.ms / 1000,
+        perSecond: r.changes / (r.ms / 1000),
+        openMs: r.openMs,
+        applyMs: r.applyMs,
+        rss: { beforeMiB: r.rssBeforeMiB, peakMiB: r.rssPeakMiB, growthMiB: r.rssPeakMiB - r.rssBeforeMiB },
+      };
+    }
+    return { edits, warmup, editToApplied: summarize(total), callOnA: summarize(callMs), ipcRoundTrip: summarize(ipc), path: where, catchUp };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
