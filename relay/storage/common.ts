@@ -353,6 +353,8 @@ export async function createWorkspace(
 export interface OpenWorkspace {
   store: WorkspaceStore;
   db: Kysely<WorkspaceDatabase>;
+  /** Resolves once the engine's background work on the workspace (a SQLite checkpoint) is done. */
+  settled?: () => Promise<void>;
 }
 
 /**
@@ -399,7 +401,10 @@ export class OpenWorkspaces {
   async close(id: string): Promise<void> {
     const opening = this.open.get(id);
     this.open.delete(id);
-    if (opening) await (await opening.catch(() => null))?.db.destroy();
+    const workspace = opening ? await opening.catch(() => null) : null;
+    if (!workspace) return;
+    await workspace.settled?.();
+    await workspace.db.destroy();
   }
 
   async closeAll(): Promise<void> {

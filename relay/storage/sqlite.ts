@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { WorkspaceDatabase } from '../../src-shared/sync/rows.js';
 import { WorkspaceStore } from '../../src-shared/sync/store.js';
+import { keepWal } from '../../src-shared/db/wal-checkpoint.js';
 import {
   AnnounceListeners,
   createWorkspace,
@@ -91,7 +92,11 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     const sqlite = openSqliteFile(file, sqliteWorkspaceMigrations(), file);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     try {
-      return { store: await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) }), db };
+      // Checkpoints on the worker thread, never inside a push's commit (src-shared/db/wal-checkpoint.ts).
+      const wal = keepWal(sqlite, file);
+      const store = await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) });
+      store.onChange(() => wal.committed());
+      return { store, db, settled: () => wal.settled() };
     } catch (err) {
       await db.destroy();
       throw err;

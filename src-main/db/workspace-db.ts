@@ -12,10 +12,7 @@ import { createBackup } from './backups.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { deskMigrations } from './migrations/index.js';
-import { checkpointInWorker } from './wal-checkpoint.js';
-
-/** SQLite's default: a checkpoint once the WAL holds this many pages. */
-const WAL_AUTOCHECKPOINT = 1000;
+import { keepWal } from '../../src-shared/db/wal-checkpoint.js';
 
 export class DatabaseTooNewError extends Error {
   readonly code = 'database-too-new';
@@ -100,29 +97,11 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     migrate(sqlite);
     const nodeId = ensureNodeId(sqlite);
     const db = new Kysely<WorkspaceDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    // A catch-up's checkpoints are held back while its pages follow one another; once its last
-    // page is in, a worker thread checkpoints the WAL they left (the desk's own connection if the
-    // worker cannot), instead of that page's commit doing it on the desk's event loop.
+    // Checkpoints run on a worker thread, not inside a commit (src-shared/db/wal-checkpoint.ts).
+    // A catch-up's pages hold them back altogether; once its last page is in, the worker copies
+    // what they left.
+    const wal = keepWal(sqlite, file);
     let heldBack = false;
-    let checkpointing: Promise<void> | null = null;
-    const checkpointHeldBack = () => {
-      const checkpoint = () =>
-        checkpointInWorker(file).then(
-          () => undefined,
-          () => {
-            try {
-              if (sqlite.open) sqlite.pragma('wal_checkpoint(PASSIVE)');
-            } catch {
-              // Left to the next automatic checkpoint.
-            }
-          },
-        );
-      const next = (checkpointing ?? Promise.resolve()).then(checkpoint);
-      checkpointing = next;
-      void next.then(() => {
-        if (checkpointing === next) checkpointing = null;
-      });
-    };
     const store = await WorkspaceStore.open(db, nodeId, {
       applyChanges: sqliteChangeApplier(sqlite),
       // Only for pages pulled from the relay, whose cursor commits with them: a power cut may
@@ -137,9 +116,9 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
           return await transaction();
         } finally {
           sqlite.pragma('synchronous = FULL');
-          if (holdBack) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+          if (holdBack) sqlite.pragma(`wal_autocheckpoint = ${wal.autocheckpointPages}`);
           heldBack = morePages;
-          if (holdBack && !morePages) checkpointHeldBack();
+          if (holdBack && !morePages) wal.checkpoint();
         }
       },
       // Same connection, same open transaction: the index commits with the change.
@@ -154,18 +133,19 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       },
     }, { now: options.now });
     // The store calls this after the commit with the same `touched` the index saw inside it.
-    store.onChange((touched) => searchIndexCommitted(touched));
+    store.onChange((touched) => {
+      searchIndexCommitted(touched);
+      wal.committed();
+    });
     return {
       file,
       sqlite,
       db,
       store,
       nodeId,
-      async settled() {
-        await checkpointing;
-      },
+      settled: () => wal.settled(),
       async close() {
-        await checkpointing;
+        await wal.settled();
         await db.destroy();
       },
     };
