@@ -127,6 +127,10 @@ export async function measureCatchUp(
   await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
   await until('the relay to log everything', async () => (await countRelayChanges(relayStore, bNode)) - relayBefore >= writes * perWrite);
   const t2 = performance.now();
+  // B comes back after a week: A's and the relay's upkeep of those writes (their checkpoints on
+  // the checkpoint thread) is long done by then.
+  await a.workspace.settled();
+  await new Promise((r) => setTimeout(r, 1000));
   const relayAfter = await countRelayChanges(relayStore, bNode);
   const unseen = relayAfter - bBefore;
   const setup = {

@@ -57,6 +57,9 @@ export interface DeployedCatchUpResult {
   rss: { beforeMiB: number; peakMiB: number; growthMiB: number };
 }
 
+/** A pause before B comes back, for the relay process to finish its checkpoints of A's writes. */
+const RELAY_SETTLE_MS = 1000;
+
 type CaughtUp = { t: 'caught-up'; changes: number; ms: number; openMs: number; applyMs: number; pages: number; rssBeforeMiB: number; rssPeakMiB: number };
 type FromB =
   | { t: 'ready' }
@@ -211,6 +214,10 @@ export async function measureEditDeployed(
       const { writes, perWrite } = await writeNotes(a, options.catchUpChanges);
       const made = writes * perWrite;
       await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
+      // B comes back after a week: A's and the relay's upkeep of those writes (their checkpoints
+      // on their own threads) is long done by then.
+      await a.workspace.settled();
+      await new Promise((r) => setTimeout(r, RELAY_SETTLE_MS));
       const caught = said('caught-up', `B to catch up on ${made} changes`, 300_000);
       b.send({ t: 'online' });
       const r = (await caught) as CaughtUp;
