@@ -39,6 +39,8 @@ async function open(): Promise<Desk> {
     } finally {
       applying.ms += performance.now() - t0;
       applying.calls += 1;
+      // The sampler's timer cannot run during a page's apply: each page's end is sampled too.
+      sampleRss();
     }
   };
   const stageOf = desk.sqlite.prepare('SELECT stage FROM repair_orders WHERE id = ?').pluck();
@@ -69,11 +71,16 @@ const pulled = (d: Desk) => d.sqlite.prepare('SELECT count(*) FROM changes WHERE
 /** What B had pulled when it went offline. */
 let pulledAtClose = 0;
 
+const mib = () => process.memoryUsage().rss / 1024 / 1024;
+let rssPeak = 0;
+function sampleRss(): void {
+  rssPeak = Math.max(rssPeak, mib());
+}
+
 async function catchUp(): Promise<object> {
-  const mib = () => process.memoryUsage().rss / 1024 / 1024;
   const rssBefore = mib();
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, mib())), 20);
+  rssPeak = rssBefore;
+  const sampler = setInterval(sampleRss, 20);
   applying = { ms: 0, calls: 0 };
   const t0 = performance.now();
   try {
@@ -81,7 +88,7 @@ async function catchUp(): Promise<object> {
     const opened = performance.now() - t0;
     await desk.syncClient!.whenCaughtUp(120_000);
     const ms = performance.now() - t0;
-    rssPeak = Math.max(rssPeak, mib());
+    sampleRss();
     return { t: 'caught-up', changes: pulled(desk) - pulledAtClose, ms, openMs: opened, applyMs: applying.ms, pages: applying.calls, rssBeforeMiB: rssBefore, rssPeakMiB: rssPeak };
   } finally {
     clearInterval(sampler);
@@ -97,7 +104,7 @@ process.on('message', (order: Order) => {
     desk = null;
     if (closing) pulledAtClose = pulled(closing);
     look = () => {};
-    void closing?.close().then(() => send({ t: 'offline' }));
+    void (closing?.close() ?? Promise.resolve()).then(() => send({ t: 'offline' }));
     return;
   } else if (order.t === 'online') {
     catchUp().then(send, (err: Error) => {

@@ -353,8 +353,8 @@ export async function createWorkspace(
 export interface OpenWorkspace {
   store: WorkspaceStore;
   db: Kysely<WorkspaceDatabase>;
-  /** Resolves once the engine's background work on the workspace (a SQLite checkpoint) is done. */
-  settled?: () => Promise<void>;
+  /** Ends the engine's background work on the workspace (a SQLite checkpoint) before `db` is destroyed. */
+  beforeClose?: () => Promise<void>;
 }
 
 /**
@@ -403,7 +403,7 @@ export class OpenWorkspaces {
     this.open.delete(id);
     const workspace = opening ? await opening.catch(() => null) : null;
     if (!workspace) return;
-    await workspace.settled?.();
+    await workspace.beforeClose?.();
     await workspace.db.destroy();
   }
 

@@ -96,7 +96,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
       const wal = keepWal(sqlite, file);
       const store = await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) });
       store.onChange(() => wal.committed());
-      return { store, db, settled: () => wal.settled() };
+      return { store, db, beforeClose: () => wal.close() };
     } catch (err) {
       await db.destroy();
       throw err;

@@ -12,7 +12,7 @@ import { createBackup } from './backups.js';
 import { sqliteChangeApplier } from '../../src-shared/db/sqlite-changes.js';
 import { statement, withStatementCache } from '../../src-shared/db/statement-cache.js';
 import { deskMigrations } from './migrations/index.js';
-import { keepWal } from '../../src-shared/db/wal-checkpoint.js';
+import { keepWal, type WalKeeper } from '../../src-shared/db/wal-checkpoint.js';
 
 export class DatabaseTooNewError extends Error {
   readonly code = 'database-too-new';
@@ -42,7 +42,9 @@ export interface WorkspaceDb {
   db: Kysely<WorkspaceDatabase>;
   store: WorkspaceStore;
   nodeId: string;
-  /** Resolves once background work on the file (a catch-up's checkpoint) is done. */
+  /** The file's checkpoints on the checkpoint thread (src-shared/db/wal-checkpoint.ts). */
+  wal: WalKeeper;
+  /** Resolves once background work on the file (a checkpoint) is done. */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -135,7 +137,8 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
     // The store calls this after the commit with the same `touched` the index saw inside it.
     store.onChange((touched) => {
       searchIndexCommitted(touched);
-      wal.committed();
+      // A catch-up's pages are not counted: their checkpoint comes after the last one.
+      if (!heldBack) wal.committed();
     });
     return {
       file,
@@ -143,9 +146,10 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       db,
       store,
       nodeId,
+      wal,
       settled: () => wal.settled(),
       async close() {
-        await wal.settled();
+        await wal.close();
         await db.destroy();
       },
     };

@@ -3,13 +3,14 @@
 // every COMMITS_PER_CHECKPOINT of the desk's own writes; closing the desk waits for them. Real
 // SQLite files, the real worker thread, a desk's real log applied in the client's pages.
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change } from '../../src-shared/sync/change.js';
 import { SYNC_PAGE } from '../../src-shared/sync/protocol.js';
 import { Desk } from '../desk.js';
 import { tempDir } from '../testing/temp-desk.js';
-import { COMMITS_PER_CHECKPOINT, SAFETY_PAGES } from '../../src-shared/db/wal-checkpoint.js';
+import { checkpointInWorker, COMMITS_PER_CHECKPOINT, SAFETY_PAGES } from '../../src-shared/db/wal-checkpoint.js';
 
 const open: Desk[] = [];
 afterEach(async () => {
@@ -43,14 +44,29 @@ async function shopLog(target: number): Promise<Change[]> {
   }
 }
 
-async function catchUp(desk: Desk, changes: Change[]): Promise<void> {
+/** Applies `changes` in the sync client's pages; `morePagesAfter`: the catch-up goes on after them. */
+async function catchUp(desk: Desk, changes: Change[], options: { morePagesAfter?: boolean } = {}): Promise<void> {
   for (let i = 0; i < changes.length; i += SYNC_PAGE) {
     await desk.store.applyRemote(changes.slice(i, i + SYNC_PAGE), {
       meta: { 'sync:pull_cursor': String(i) },
       durable: false,
-      morePages: i + SYNC_PAGE < changes.length,
+      morePages: options.morePagesAfter === true || i + SYNC_PAGE < changes.length,
     });
   }
+}
+
+/** Queues a checkpoint of another database with a large WAL on the checkpoint thread (tens of ms of copying). */
+function busyThread(): Promise<unknown> {
+  const file = path.join(tempDir(), 'other.sqlite');
+  const other = new Database(file);
+  other.pragma('journal_mode = WAL');
+  other.pragma('wal_autocheckpoint = 0');
+  other.exec('CREATE TABLE filler (body TEXT)');
+  const insert = other.prepare('INSERT INTO filler (body) VALUES (?)');
+  other.transaction(() => {
+    for (let i = 0; i < 40_000; i++) insert.run(`${i} `.repeat(200));
+  })();
+  return checkpointInWorker(file).finally(() => other.close());
 }
 
 const notesIn = (file: string) => {
@@ -68,16 +84,30 @@ describe('the checkpoint a catch-up held back', () => {
     const b = await deskAt(tempDir());
     const file = b.workspace.file;
     const before = fs.statSync(file).size;
+    const done = b.workspace.wal.checkpointsDone;
 
-    await catchUp(b, changes);
+    // The checkpoint thread takes one file at a time: a large WAL of another database queued
+    // first keeps it busy while the last page returns, so what the file holds then is what the
+    // page's own commit wrote into it (a checkpoint inside the commit would have grown it).
+    const lastPage = Math.floor((changes.length - 1) / SYNC_PAGE) * SYNC_PAGE;
+    await catchUp(b, changes.slice(0, lastPage), { morePagesAfter: true });
+    expect(fs.statSync(file).size).toBe(before);
+    // SQLite's own threshold between pages, as if nothing kept it higher: a last page that did
+    // not hold checkpoints back would copy the WAL inside its commit.
+    b.sqlite.pragma('wal_autocheckpoint = 1000');
+    const busy = busyThread();
+    await catchUp(b, changes.slice(lastPage));
     const atLastPage = fs.statSync(file).size;
+    await busy;
     await b.workspace.settled();
     const afterWorker = fs.statSync(file).size;
 
     // Nothing of the catch-up had been copied into the file when its last page returned (the
-    // WAL held it all: several MB); the worker then copied it in.
+    // WAL held it all: several MB); the worker then copied it in, in one checkpoint.
     expect(atLastPage - before).toBeLessThan(64 * 1024);
     expect(afterWorker - before).toBeGreaterThan(1024 * 1024);
+    expect(b.workspace.wal.checkpointsDone).toBe(done + 1);
+    expect(b.workspace.wal.lastCheckpoint!.checkpointed).toBe(b.workspace.wal.lastCheckpoint!.log);
     const notes = changes.filter((c) => c.table === 'notes' && c.column === 'body').length;
     expect(b.sqlite.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(notes);
     // The desk's own connection goes on writing after it, durably, with the usual checkpoints.
@@ -91,17 +121,21 @@ describe('the checkpoint a catch-up held back', () => {
     await writeNotes(desk);
     await desk.workspace.settled();
     const before = fs.statSync(file).size;
+    const done = desk.workspace.wal.checkpointsDone;
     // Enough writes to pass SQLite's inline threshold (1,000 pages) several times over, one short
     // of the worker's turn: the file has not grown.
-    for (let i = 1; i < COMMITS_PER_CHECKPOINT - 1; i++) await writeNotes(desk);
-    const wal = fs.statSync(`${file}-wal`).size;
-    expect(wal).toBeGreaterThan(3 * 1000 * 4096);
+    const short = COMMITS_PER_CHECKPOINT - desk.workspace.wal.commitsSinceCheckpoint - 1;
+    expect(short).toBeGreaterThan(90);
+    for (let i = 0; i < short; i++) await writeNotes(desk);
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(3 * 1000 * 4096);
     expect(fs.statSync(file).size).toBe(before);
+    expect(desk.workspace.wal.checkpointsDone).toBe(done);
     // The next write is the turn: the write returns, then the worker copies the pages in.
     await writeNotes(desk);
     await desk.workspace.settled();
+    expect(desk.workspace.wal.checkpointsDone).toBe(done + 1);
     expect(fs.statSync(file).size).toBeGreaterThan(before + 1024 * 1024);
-    expect(desk.sqlite.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(20 * COMMITS_PER_CHECKPOINT);
+    expect(desk.sqlite.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(20 * (short + 2));
   }, 60_000);
 
   it('closing the desk right after the last page waits for the checkpoint and loses nothing', async () => {

@@ -51,4 +51,27 @@ describe('WAL checkpoints on the checkpoint thread', () => {
     expect(wal.autocheckpointPages).toBe(SQLITE_AUTOCHECKPOINT);
     expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(SQLITE_AUTOCHECKPOINT);
   });
+
+  it('a checkpoint asked for while one runs follows it, and a closed keeper asks for nothing more', async () => {
+    const { file, sqlite } = database();
+    const wal = keepWal(sqlite, file);
+    const insert = sqlite.prepare('INSERT INTO notes (body) VALUES (?)');
+    const fill = (n: number) => sqlite.transaction(() => {
+      for (let i = 0; i < n; i++) insert.run(`note ${i} `.repeat(40));
+    })();
+    fill(5000);
+    wal.checkpoint();
+    fill(500);
+    wal.checkpoint(); // the first still runs: this one waits its turn, then copies the newer frames too
+    await wal.settled();
+    expect(wal.checkpointsDone).toBe(2);
+    expect(wal.lastCheckpoint!.checkpointed).toBe(wal.lastCheckpoint!.log);
+
+    await wal.close();
+    fill(10);
+    wal.checkpoint();
+    for (let i = 0; i < 5; i++) wal.committed();
+    await wal.settled();
+    expect(wal.checkpointsDone).toBe(2);
+  });
 });

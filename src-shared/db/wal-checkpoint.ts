@@ -8,7 +8,8 @@
 // page; PASSIVE never waits for the writing connection, which goes on reading and writing, and
 // frames written meanwhile stay for the next one. SQLite's inline checkpoint stays as a backstop
 // at SAFETY_PAGES (writes that are not counted, a worker that falls behind), and comes back at
-// its usual 1,000 pages if the worker cannot run here.
+// its usual 1,000 pages while the thread cannot checkpoint (for good after GIVE_UP_AFTER failures
+// in a row: no thread here, say).
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -27,8 +28,6 @@ export interface CheckpointResult {
   checkpointed: number;
 }
 
-const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-
 // CommonJS run by the worker (eval: nothing to find in a bundle but the driver's resolved path).
 // One connection per checkpoint, closed after it: the worker never holds a file open between
 // checkpoints (a backup, a restore or a deleted workspace finds nothing of it).
@@ -41,6 +40,8 @@ parentPort.on('message', ({ id, file }) => {
     const db = new Database(file, { fileMustExist: true });
     let row;
     try {
+      // The checkpoint waits for the disk (WAL before, database after), whatever the build's default.
+      db.pragma('synchronous = FULL');
       row = db.pragma('wal_checkpoint(PASSIVE)')[0];
     } finally {
       // Closed before answering: once the answer is in, this thread holds nothing of the file.
@@ -63,6 +64,7 @@ class CheckpointThread {
   dead = false;
 
   constructor() {
+    const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driverPath } });
     this.worker.unref();
     this.worker.on('message', (answer: Answer) => {
@@ -95,21 +97,32 @@ class CheckpointThread {
 let thread: CheckpointThread | null = null;
 
 /** Checkpoints `file`'s WAL (PASSIVE) on the process's checkpoint thread; rejects, naming the file, if it could not. */
-export function checkpointInWorker(file: string): Promise<CheckpointResult> {
+export async function checkpointInWorker(file: string): Promise<CheckpointResult> {
+  // A thread that cannot start (no worker threads here, the driver not found) rejects like a failed checkpoint.
   if (!thread || thread.dead) thread = new CheckpointThread();
   return thread.run(file);
 }
 
 export interface WalKeeper {
-  /** Call after each commit on the connection; every COMMITS_PER_CHECKPOINT-th asks for a checkpoint. */
+  /** Call after each commit on the connection; every `commitsPerCheckpoint`-th asks for a checkpoint. */
   committed(): void;
   /** Asks for a checkpoint now (after a catch-up's last page). */
   checkpoint(): void;
   /** The inline checkpoint's threshold to put back after holding checkpoints back (`wal_autocheckpoint = 0`). */
   readonly autocheckpointPages: number;
+  /** Commits counted since the last checkpoint was asked for. */
+  readonly commitsSinceCheckpoint: number;
+  /** What the thread's latest checkpoint of this file found and copied, and how many it has run. */
+  readonly lastCheckpoint: CheckpointResult | null;
+  readonly checkpointsDone: number;
   /** Resolves once no checkpoint of this file is running or asked for. */
   settled(): Promise<void>;
+  /** Before the connection closes: asks for nothing more, and waits for what runs. */
+  close(): Promise<void>;
 }
+
+/** Failed checkpoints in a row after which the thread is not asked again for this file. */
+const GIVE_UP_AFTER = 3;
 
 /**
  * Moves `sqlite`'s WAL checkpoints to the checkpoint thread (see above). `file` is the database
@@ -122,22 +135,41 @@ export function keepWal(sqlite: Database.Database, file: string, options: { comm
   let commits = 0;
   let running: Promise<void> | null = null;
   let again = false;
+  let closed = false;
+  let failures = 0;
+  let last: CheckpointResult | null = null;
+  let done = 0;
+
+  const setInline = (to: number) => {
+    if (pages === to) return;
+    pages = to;
+    try {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${pages}`);
+    } catch {
+      // The connection is going away; nothing to keep.
+    }
+  };
 
   const checkpoint = (): void => {
-    if (pages === SQLITE_AUTOCHECKPOINT) return; // the worker could not run: SQLite does it inline
+    if (closed || failures >= GIVE_UP_AFTER) return;
     if (running) {
       again = true;
       return;
     }
     running = checkpointInWorker(file).then(
-      () => undefined,
+      (result) => {
+        last = result;
+        done += 1;
+        failures = 0;
+        setInline(SAFETY_PAGES);
+      },
       () => {
-        // No worker here (or it failed): back to SQLite's own inline checkpoints, starting now.
-        pages = SQLITE_AUTOCHECKPOINT;
-        if (!sqlite.open) return;
-        sqlite.pragma(`wal_autocheckpoint = ${pages}`);
+        // The thread could not (not here, or not this time): SQLite's inline checkpoints at its
+        // usual 1,000 pages until the thread succeeds again, starting with one now.
+        failures += 1;
+        setInline(SQLITE_AUTOCHECKPOINT);
         try {
-          sqlite.pragma('wal_checkpoint(PASSIVE)');
+          if (sqlite.open) sqlite.pragma('wal_checkpoint(PASSIVE)');
         } catch {
           // Left to the next inline checkpoint.
         }
@@ -164,7 +196,21 @@ export function keepWal(sqlite: Database.Database, file: string, options: { comm
     get autocheckpointPages() {
       return pages;
     },
+    get commitsSinceCheckpoint() {
+      return commits;
+    },
+    get lastCheckpoint() {
+      return last;
+    },
+    get checkpointsDone() {
+      return done;
+    },
     async settled() {
+      while (running) await running;
+    },
+    async close() {
+      closed = true;
+      again = false;
       while (running) await running;
     },
   };
