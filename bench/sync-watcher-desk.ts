@@ -23,6 +23,12 @@ const send = (message: object) => process.send!(message);
 const epoch = () => performance.timeOrigin + performance.now();
 
 let applyStarted: number | null = null;
+const mib = () => process.memoryUsage().rss / 1024 / 1024;
+/** B's highest RSS since the catch-up started (sampled on a timer and after every page). */
+let rssPeak = 0;
+function sampleRss(): void {
+  rssPeak = Math.max(rssPeak, mib());
+}
 /** Milliseconds spent in applyRemote, and how many calls, since the last reset. */
 let applying = { ms: 0, calls: 0 };
 let watch: Extract<Order, { t: 'watch' }> | null = null;
@@ -70,12 +76,6 @@ const pulled = (d: Desk) => d.sqlite.prepare('SELECT count(*) FROM changes WHERE
 
 /** What B had pulled when it went offline. */
 let pulledAtClose = 0;
-
-const mib = () => process.memoryUsage().rss / 1024 / 1024;
-let rssPeak = 0;
-function sampleRss(): void {
-  rssPeak = Math.max(rssPeak, mib());
-}
 
 async function catchUp(): Promise<object> {
   const rssBefore = mib();
