@@ -94,8 +94,7 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
     try {
       // Checkpoints on the worker thread, never inside a push's commit (src-shared/db/wal-checkpoint.ts).
       const wal = keepWal(sqlite, file);
-      const store = await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite) });
-      store.onChange(() => wal.committed());
+      const store = await WorkspaceStore.open(db, relayNodeId(), { applyChanges: sqliteChangeApplier(sqlite), afterCommit: () => wal.committed() });
       return { store, db, beforeClose: () => wal.close() };
     } catch (err) {
       await db.destroy();

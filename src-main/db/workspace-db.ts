@@ -123,6 +123,11 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
           if (holdBack && !morePages) wal.checkpoint();
         }
       },
+      // Every commit counts toward the checkpoint thread's turn, but a catch-up's pages: their
+      // checkpoint comes after the last one.
+      afterCommit: () => {
+        if (!heldBack) wal.committed();
+      },
       // Same connection, same open transaction: the index commits with the change.
       afterApply: async (_trx, touched) => {
         if (touched.has('repair_orders') || touched.has('customers') || touched.has('vehicles')) {
@@ -135,11 +140,7 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       },
     }, { now: options.now });
     // The store calls this after the commit with the same `touched` the index saw inside it.
-    store.onChange((touched) => {
-      searchIndexCommitted(touched);
-      // A catch-up's pages are not counted: their checkpoint comes after the last one.
-      if (!heldBack) wal.committed();
-    });
+    store.onChange((touched) => searchIndexCommitted(touched));
     return {
       file,
       sqlite,

@@ -90,8 +90,11 @@ describe('the checkpoint a catch-up held back', () => {
     // first keeps it busy while the last page returns, so what the file holds then is what the
     // page's own commit wrote into it (a checkpoint inside the commit would have grown it).
     const lastPage = Math.floor((changes.length - 1) / SYNC_PAGE) * SYNC_PAGE;
+    const counted = b.workspace.wal.commitsSinceCheckpoint;
     await catchUp(b, changes.slice(0, lastPage), { morePagesAfter: true });
     expect(fs.statSync(file).size).toBe(before);
+    // Pages that more follow are not counted toward the thread's turn: their checkpoint comes after the last.
+    expect(b.workspace.wal.commitsSinceCheckpoint).toBe(counted);
     // SQLite's own threshold between pages, as if nothing kept it higher: a last page that did
     // not hold checkpoints back would copy the WAL inside its commit.
     b.sqlite.pragma('wal_autocheckpoint = 1000');
@@ -124,6 +127,10 @@ describe('the checkpoint a catch-up held back', () => {
     const done = desk.workspace.wal.checkpointsDone;
     // Enough writes to pass SQLite's inline threshold (1,000 pages) several times over, one short
     // of the worker's turn: the file has not grown.
+    // Every commit of the store counts, rows or not (a sync cursor alone, say).
+    const counted = desk.workspace.wal.commitsSinceCheckpoint;
+    await desk.store.writeMeta({ 'test:cursor': '42' });
+    expect(desk.workspace.wal.commitsSinceCheckpoint).toBe(counted + 1);
     const short = COMMITS_PER_CHECKPOINT - desk.workspace.wal.commitsSinceCheckpoint - 1;
     expect(short).toBeGreaterThan(90);
     for (let i = 0; i < short; i++) await writeNotes(desk);

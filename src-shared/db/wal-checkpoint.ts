@@ -104,7 +104,7 @@ export async function checkpointInWorker(file: string): Promise<CheckpointResult
 }
 
 export interface WalKeeper {
-  /** Call after each commit on the connection; every `commitsPerCheckpoint`-th asks for a checkpoint. */
+  /** Call after each commit on the connection (the store's `afterCommit`); every `commitsPerCheckpoint`-th asks for a checkpoint. */
   committed(): void;
   /** Asks for a checkpoint now (after a catch-up's last page). */
   checkpoint(): void;

@@ -42,6 +42,12 @@ export interface StoreHooks {
    * may only be lost whole in a power cut, and the next durable commit makes it durable too.
    */
   commitWithoutSync?: <T>(transaction: () => Promise<T>, options: { morePages: boolean }) => Promise<T>;
+  /**
+   * Called after each of the store's transactions commits (its writes, remote batches, meta
+   * entries, restamps), before listeners hear of it: SQLite nodes count commits here for their
+   * checkpoints (src-shared/db/wal-checkpoint.ts).
+   */
+  afterCommit?: () => void;
 }
 
 /** Where a committed change came from: written here, or applied from another node. */
@@ -162,6 +168,7 @@ export class WorkspaceStore {
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       return value;
     });
+    this.hooks.afterCommit?.();
     this.emit(touched, 'local');
     return result;
   }
@@ -250,6 +257,7 @@ export class WorkspaceStore {
     } else {
       await this.db.transaction().execute(fn);
     }
+    this.hooks.afterCommit?.();
   }
 
   /** @internal Logs and applies validated changes inside `trx` (used by `applyRemote` and `WriteTx`). */
@@ -341,6 +349,7 @@ export class WorkspaceStore {
       if (touched.size > 0) await this.hooks.afterApply?.(trx, touched);
       this.clock.rewindTo((await newestStampWithin(trx, ceiling)) ?? null);
     });
+    this.hooks.afterCommit?.();
     this.emit(touched, 'local');
     return rewritten;
   }
