@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       const s = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const settle0 = performance.now();
-      await b.workspace.settled();
+      await b.workspace.wal.settled();
       const settled = performance.now() - settle0;
       console.log(`round ${r}: ${s.toFixed(2)} s, ${Math.round(changes.length / s).toLocaleString('en-US')}/s, user ${((cpu.user / changes.length)).toFixed(2)} µs/change, sys ${(cpu.system / changes.length).toFixed(2)} µs/change; the WAL's checkpoint done ${settled.toFixed(0)} ms later`);
       await b.close();

@@ -129,7 +129,7 @@ export async function measureCatchUp(
   const t2 = performance.now();
   // B comes back after a week: A's and the relay's upkeep of those writes (their checkpoints on
   // the checkpoint thread) is long done by then.
-  await a.workspace.settled();
+  await a.workspace.wal.settled();
   await new Promise((r) => setTimeout(r, 1000));
   const relayAfter = await countRelayChanges(relayStore, bNode);
   const unseen = relayAfter - bBefore;

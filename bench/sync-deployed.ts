@@ -216,7 +216,7 @@ export async function measureEditDeployed(
       await until('A to push everything', async () => (await a.syncClient!.status()).changesWaiting === 0);
       // B comes back after a week: A's and the relay's upkeep of those writes (their checkpoints
       // on their own threads) is long done by then.
-      await a.workspace.settled();
+      await a.workspace.wal.settled();
       await new Promise((r) => setTimeout(r, RELAY_SETTLE_MS));
       const caught = said('caught-up', `B to catch up on ${made} changes`, 300_000);
       b.send({ t: 'online' });

@@ -42,10 +42,8 @@ export interface WorkspaceDb {
   db: Kysely<WorkspaceDatabase>;
   store: WorkspaceStore;
   nodeId: string;
-  /** The file's checkpoints on the checkpoint thread (src-shared/db/wal-checkpoint.ts). */
+  /** The file's checkpoints on the checkpoint thread (src-shared/db/wal-checkpoint.ts); `wal.settled()` waits for them. */
   wal: WalKeeper;
-  /** Resolves once background work on the file (a checkpoint) is done. */
-  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -148,7 +146,6 @@ export async function openWorkspaceDb(file: string, options: OpenOptions = {}): 
       store,
       nodeId,
       wal,
-      settled: () => wal.settled(),
       async close() {
         await wal.close();
         await db.destroy();

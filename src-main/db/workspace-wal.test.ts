@@ -102,7 +102,7 @@ describe('the checkpoint a catch-up held back', () => {
     await catchUp(b, changes.slice(lastPage));
     const atLastPage = fs.statSync(file).size;
     await busy;
-    await b.workspace.settled();
+    await b.workspace.wal.settled();
     const afterWorker = fs.statSync(file).size;
 
     // Nothing of the catch-up had been copied into the file when its last page returned (the
@@ -122,15 +122,15 @@ describe('the checkpoint a catch-up held back', () => {
     const desk = await deskAt(tempDir());
     const file = desk.workspace.file;
     await writeNotes(desk);
-    await desk.workspace.settled();
+    await desk.workspace.wal.settled();
     const before = fs.statSync(file).size;
     const done = desk.workspace.wal.checkpointsDone;
-    // Enough writes to pass SQLite's inline threshold (1,000 pages) several times over, one short
-    // of the worker's turn: the file has not grown.
     // Every commit of the store counts, rows or not (a sync cursor alone, say).
     const counted = desk.workspace.wal.commitsSinceCheckpoint;
     await desk.store.writeMeta({ 'test:cursor': '42' });
     expect(desk.workspace.wal.commitsSinceCheckpoint).toBe(counted + 1);
+    // Enough writes to pass SQLite's inline threshold (1,000 pages) several times over, one short
+    // of the worker's turn: the file has not grown.
     const short = COMMITS_PER_CHECKPOINT - desk.workspace.wal.commitsSinceCheckpoint - 1;
     expect(short).toBeGreaterThan(90);
     for (let i = 0; i < short; i++) await writeNotes(desk);
@@ -139,7 +139,7 @@ describe('the checkpoint a catch-up held back', () => {
     expect(desk.workspace.wal.checkpointsDone).toBe(done);
     // The next write is the turn: the write returns, then the worker copies the pages in.
     await writeNotes(desk);
-    await desk.workspace.settled();
+    await desk.workspace.wal.settled();
     expect(desk.workspace.wal.checkpointsDone).toBe(done + 1);
     expect(fs.statSync(file).size).toBeGreaterThan(before + 1024 * 1024);
     expect(desk.sqlite.prepare('SELECT count(*) FROM notes').pluck().get()).toBe(20 * (short + 2));
